@@ -1,0 +1,54 @@
+#pragma once
+
+// Owns and wires the server's parts: configuration → storage → routes → HTTP/WebSocket server.
+// main() builds one and runs it; tests run the real binary instead.
+
+#include "server/core/Config.h"
+#include "server/core/Metrics.h"
+#include "server/core/Router.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QWebSocket>
+#include <memory>
+
+namespace fp {
+
+class HttpServer;
+class WorkerPool;
+
+class Application : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Application(Config config, QObject *parent = nullptr);
+    ~Application() override;
+
+    /// Migrates, seeds the first admin, binds the port. Returns false (after logging one line
+    /// saying why) when the server cannot start.
+    bool start();
+    /// Graceful stop: no new connections, in-flight requests finish (up to the grace period),
+    /// WebSockets are closed with "going away", then the event loop quits.
+    void shutdown();
+
+    quint16 port() const { return m_port; }
+
+private:
+    void registerRoutes();
+    void acceptWebSockets();
+    void finishShutdown();
+
+    Config m_config;
+    Metrics m_metrics;
+    Router m_router;
+    std::unique_ptr<WorkerPool> m_pool;
+    std::unique_ptr<HttpServer> m_http;
+    QList<QPointer<QWebSocket>> m_webSockets;
+    quint16 m_port = 0;
+    bool m_shuttingDown = false;
+};
+
+/// Applies migrations with the configured database; for `friendship-server migrate`.
+int runMigrations(const Config &config);
+
+} // namespace fp

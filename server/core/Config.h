@@ -1,0 +1,59 @@
+#pragma once
+
+// The server's settings, read in one place: built-in defaults < INI file (--config) < FP_*
+// environment variables. Every setting is listed in kSettings (Config.cpp), which also
+// produces `friendship-server --help`.
+
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+#include <variant>
+
+namespace fp {
+
+enum class LogFormat { Json, Text };
+
+struct Config
+{
+    bool developmentMode = false;
+
+    QString httpAddress;
+    quint16 httpPort = 0;
+    qint64 maxBodyBytes = 0;
+
+    QString dbHost;
+    quint16 dbPort = 0;
+    QString dbSocket;
+    QString dbName;
+    QString dbUser;
+    QString dbPassword;
+
+    QString redisHost;
+    quint16 redisPort = 0;
+
+    QString jwtSecret;
+    QString jwtPreviousSecret;
+
+    QString adminEmail;
+    QString adminPassword;
+
+    int gateIntervalSeconds = 0;
+    int matchTickMs = 0;
+
+    LogFormat logFormat = LogFormat::Json;
+
+    int workerThreads = 0;
+    int workerQueueLimit = 0;
+    int shutdownGraceMs = 0;
+    /// Empty: the migrations compiled into the binary. Set only by tests and operators
+    /// who need to run a different set.
+    QString migrationsDir;
+
+    /// Loads and validates. On failure returns one line naming the bad setting.
+    static std::variant<Config, QString> load(const QString &iniPath,
+                                              const QProcessEnvironment &environment);
+    /// A human-readable list of every setting with its default, for --help.
+    static QString describeSettings();
+};
+
+} // namespace fp

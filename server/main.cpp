@@ -1,0 +1,102 @@
+// friendship-server: the API and WebSocket server. `friendship-server --help` lists settings.
+
+#include "server/app/Application.h"
+#include "server/core/Config.h"
+#include "server/core/Log.h"
+#include "server/identity/PasswordHasher.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QSocketNotifier>
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    // Only async-signal-safe work here: wake the event loop, which does the rest.
+    [[maybe_unused]] const ssize_t written = ::write(g_signalPipe[1], &byte, 1);
+}
+
+void installSignalHandlers()
+{
+    ::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe);
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    qputenv("TZ", "UTC"); // every time the server handles is UTC
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("friendship-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("The friendship platform's API and WebSocket server.\n\n"
+                       "Commands:\n  (none)    serve the API (migrations are applied first)\n"
+                       "  migrate   apply database migrations and exit\n\n") +
+        fp::Config::describeSettings());
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(QStringLiteral("config"),
+                                          QStringLiteral("Read settings from this INI file."),
+                                          QStringLiteral("FILE"));
+    parser.addOption(configOption);
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 QStringLiteral("migrate, or nothing to serve"));
+    parser.process(app);
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1 ||
+        (positional.size() == 1 && positional.first() != QLatin1String("migrate"))) {
+        std::fprintf(stderr, "friendship-server: unknown command '%s' (see --help)\n",
+                     qPrintable(positional.join(QLatin1Char(' '))));
+        return 2;
+    }
+
+    auto loaded =
+        fp::Config::load(parser.value(configOption), QProcessEnvironment::systemEnvironment());
+    if (auto *error = std::get_if<QString>(&loaded)) {
+        std::fprintf(stderr, "friendship-server: configuration error: %s\n", qPrintable(*error));
+        return 2;
+    }
+    fp::Config config = std::get<fp::Config>(std::move(loaded));
+    fp::log::setFormat(config.logFormat);
+    fp::log::installQtMessageHandler();
+    if (!fp::PasswordHasher::initialise()) {
+        fp::log::error(
+            QStringLiteral("startup_failed"),
+            {{QStringLiteral("error"), QStringLiteral("libsodium failed to initialise")}});
+        return 1;
+    }
+
+    if (positional.value(0) == QLatin1String("migrate"))
+        return fp::runMigrations(config);
+
+    installSignalHandlers();
+    fp::Application application(std::move(config));
+    QSocketNotifier signalNotifier(g_signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &application, [&application] {
+        char byte;
+        [[maybe_unused]] const ssize_t got = ::read(g_signalPipe[0], &byte, 1);
+        application.shutdown();
+    });
+    if (!application.start())
+        return 1;
+    return app.exec();
+}

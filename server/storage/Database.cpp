@@ -1,0 +1,278 @@
+#include "server/storage/Database.h"
+
+#include "server/core/Log.h"
+
+#include <QMutex>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QThread>
+#include <QTimeZone>
+#include <QUuid>
+#include <atomic>
+
+namespace fp {
+
+namespace {
+
+QMutex g_settingsMutex;
+DbSettings g_settings;
+thread_local int t_openTransactions = 0;
+std::atomic<quint64> g_failures {0};
+
+QString threadConnectionName()
+{
+    return QStringLiteral("fp-%1").arg(quintptr(QThread::currentThreadId()));
+}
+
+// MySQL client error codes meaning the connection itself is gone.
+bool isConnectionLoss(const QSqlError &error)
+{
+    const QString native = error.nativeErrorCode();
+    return error.type() == QSqlError::ConnectionError || native == QLatin1String("2006") ||
+        native == QLatin1String("2013") || native == QLatin1String("2002") ||
+        native == QLatin1String("2003") || native == QLatin1String("4031") ||
+        native == QLatin1String("1927");
+}
+
+DbFailure classify(const QSqlError &error)
+{
+    const QString native = error.nativeErrorCode();
+    if (native == QLatin1String("1062") || native == QLatin1String("1586"))
+        return DbFailure::DuplicateKey;
+    if (native == QLatin1String("1451") || native == QLatin1String("1452"))
+        return DbFailure::ForeignKey;
+    if (isConnectionLoss(error))
+        return DbFailure::Unavailable;
+    return DbFailure::Other;
+}
+
+void configureConnection(QSqlDatabase &db, const DbSettings &s)
+{
+    db.setDatabaseName(s.name);
+    db.setUserName(s.user);
+    db.setPassword(s.password);
+    QString options = QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=3;MYSQL_OPT_READ_TIMEOUT=30;"
+                                     "MYSQL_OPT_WRITE_TIMEOUT=30");
+    if (!s.socket.isEmpty()) {
+        options += QStringLiteral(";UNIX_SOCKET=%1").arg(s.socket);
+    } else {
+        db.setHostName(s.host);
+        db.setPort(s.port);
+    }
+    db.setConnectOptions(options);
+}
+
+} // namespace
+
+void Database::configure(const DbSettings &settings)
+{
+    QMutexLocker lock(&g_settingsMutex);
+    g_settings = settings;
+}
+
+void Database::applySessionSettings(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    // Every DATETIME is UTC; strict mode turns silent truncation into errors.
+    q.exec(QStringLiteral("SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, "
+                          "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+                          "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"));
+}
+
+bool Database::openStandalone(QSqlDatabase &db, const QString &connectionName, QString *error)
+{
+    DbSettings settings;
+    {
+        QMutexLocker lock(&g_settingsMutex);
+        settings = g_settings;
+    }
+    db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), connectionName);
+    configureConnection(db, settings);
+    if (!db.open()) {
+        if (error)
+            *error = db.lastError().text();
+        return false;
+    }
+    applySessionSettings(db);
+    return true;
+}
+
+std::optional<QSqlDatabase> Database::connection()
+{
+    const QString name = threadConnectionName();
+    if (QSqlDatabase::contains(name)) {
+        QSqlDatabase db = QSqlDatabase::database(name, false);
+        if (db.isOpen())
+            return db;
+        if (db.open()) {
+            applySessionSettings(db);
+            return db;
+        }
+        log::warning(QStringLiteral("db_connect_failed"),
+                     {{QStringLiteral("error"), db.lastError().text()}});
+        return std::nullopt;
+    }
+    QSqlDatabase db;
+    QString error;
+    if (!openStandalone(db, name, &error)) {
+        log::warning(QStringLiteral("db_connect_failed"), {{QStringLiteral("error"), error}});
+        return std::nullopt;
+    }
+    return db;
+}
+
+quint64 Database::failureCount()
+{
+    return g_failures.load();
+}
+
+void Database::resetConnection()
+{
+    const QString name = threadConnectionName();
+    if (QSqlDatabase::contains(name)) {
+        QSqlDatabase::database(name, false).close();
+    }
+}
+
+AppError SqlResult::toAppError(const QString &requestId) const
+{
+    switch (m_failure) {
+    case DbFailure::None:
+        break;
+    case DbFailure::Unavailable:
+        return AppError::unavailable(
+            QStringLiteral("The database is unavailable, try again shortly"), 2);
+    case DbFailure::DuplicateKey:
+        return AppError::conflict(QStringLiteral("That already exists"));
+    case DbFailure::ForeignKey:
+    case DbFailure::Other:
+        log::error(
+            QStringLiteral("db_error"),
+            {{QStringLiteral("request_id"), requestId}, {QStringLiteral("error"), m_message}});
+        break;
+    }
+    return AppError::internal();
+}
+
+namespace Sql {
+
+SqlResult exec(QSqlDatabase &db, const QString &sql, const QVariantList &bindings)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(sql) && query.lastError().isValid()) {
+        ++g_failures;
+        const QSqlError e = query.lastError();
+        return {classify(e), e.text()};
+    }
+    for (const QVariant &value : bindings)
+        query.addBindValue(value);
+    if (!query.exec()) {
+        ++g_failures;
+        const QSqlError e = query.lastError();
+        return {classify(e), e.text()};
+    }
+    return SqlResult(std::move(query));
+}
+
+SqlResult exec(const QString &sql, const QVariantList &bindings)
+{
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::optional<QSqlDatabase> db = Database::connection();
+        if (!db)
+            return {DbFailure::Unavailable, QStringLiteral("no database connection")};
+        SqlResult result = exec(*db, sql, bindings);
+        if (result.failure() != DbFailure::Unavailable || Transaction::openOnThisThread())
+            return result;
+        // The server went away (restart, idle timeout): reconnect once and try again.
+        Database::resetConnection();
+        if (attempt == 1)
+            return result;
+    }
+    return {DbFailure::Unavailable, QStringLiteral("unreachable")};
+}
+
+QVariant time(const QDateTime &utc)
+{
+    if (!utc.isValid())
+        return QVariant(QMetaType::fromType<QString>());
+    return utc.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+}
+
+QDateTime toTime(const QVariant &column)
+{
+    if (column.isNull())
+        return {};
+    QDateTime value = column.toDateTime();
+    if (!value.isValid())
+        return {};
+    // The column holds UTC; the driver hands it back without a zone.
+    return QDateTime(value.date(), value.time(), QTimeZone::utc());
+}
+
+QVariant nullableText(const QString &value)
+{
+    return value.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(value);
+}
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+} // namespace Sql
+
+Transaction::Transaction() = default;
+
+Transaction::~Transaction()
+{
+    if (m_active)
+        rollback();
+}
+
+bool Transaction::begin()
+{
+    m_db = Database::connection();
+    if (!m_db)
+        return false;
+    if (!m_db->transaction()) {
+        // Likely a stale connection: reconnect once (nothing has run in it yet).
+        Database::resetConnection();
+        m_db = Database::connection();
+        if (!m_db || !m_db->transaction())
+            return false;
+    }
+    m_active = true;
+    ++t_openTransactions;
+    return true;
+}
+
+bool Transaction::commit()
+{
+    if (!m_active)
+        return false;
+    m_active = false;
+    --t_openTransactions;
+    if (!m_db->commit()) {
+        m_db->rollback();
+        return false;
+    }
+    return true;
+}
+
+void Transaction::rollback()
+{
+    if (!m_active)
+        return;
+    m_active = false;
+    --t_openTransactions;
+    if (!m_db->rollback())
+        Database::resetConnection(); // a failed rollback leaves the connection in doubt
+}
+
+bool Transaction::openOnThisThread()
+{
+    return t_openTransactions > 0;
+}
+
+} // namespace fp

@@ -1,0 +1,114 @@
+#pragma once
+
+// MySQL/MariaDB access through QtSql's QMYSQL driver. Connections are per thread (QtSql
+// requires it): each worker thread opens its own on first use and reopens it after the server
+// went away. SQL lives only in repositories, which use Sql::exec with bound values, never
+// string-built queries.
+
+#include "common/Result.h"
+
+#include <QDateTime>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+#include <QVariant>
+#include <QVariantList>
+#include <optional>
+
+namespace fp {
+
+struct DbSettings
+{
+    QString host;
+    quint16 port = 3306;
+    QString socket;
+    QString name;
+    QString user;
+    QString password;
+};
+
+/// What went wrong with a statement, typed so repositories can map it to AppError.
+enum class DbFailure { None, DuplicateKey, ForeignKey, Unavailable, Other };
+
+class Database
+{
+public:
+    static void configure(const DbSettings &settings);
+    /// This thread's open connection, or nullopt (and the reason logged) when the server
+    /// cannot be reached.
+    static std::optional<QSqlDatabase> connection();
+    /// Drops this thread's connection, so the next use reconnects.
+    static void resetConnection();
+    /// Opens a connection outside the per-thread scheme (migrations, admin tools).
+    static bool openStandalone(QSqlDatabase &db, const QString &connectionName, QString *error);
+    static void applySessionSettings(QSqlDatabase &db);
+    /// Statements that failed since start (exported as fp_db_errors_total).
+    static quint64 failureCount();
+};
+
+/// A statement that ran, or the reason it did not.
+class SqlResult
+{
+public:
+    SqlResult(QSqlQuery query) : m_query(std::move(query)) { }
+    SqlResult(DbFailure failure, QString message)
+        : m_failure(failure), m_message(std::move(message))
+    { }
+
+    bool ok() const { return m_failure == DbFailure::None; }
+    DbFailure failure() const { return m_failure; }
+    const QString &message() const { return m_message; }
+    QSqlQuery &query() { return *m_query; }
+    bool next() { return m_query && m_query->next(); }
+    QVariant value(int i) const { return m_query ? m_query->value(i) : QVariant(); }
+    QVariant value(const QString &column) const
+    {
+        return m_query ? m_query->value(column) : QVariant();
+    }
+    int numRowsAffected() const { return m_query ? m_query->numRowsAffected() : 0; }
+    /// The AppError a client sees for this failure (details go to the log, never the client).
+    AppError toAppError(const QString &requestId = {}) const;
+
+private:
+    std::optional<QSqlQuery> m_query;
+    DbFailure m_failure = DbFailure::None;
+    QString m_message;
+};
+
+namespace Sql {
+/// Prepares and runs `sql` with `bindings` bound positionally (`?`), on this thread's
+/// connection. A statement that fails because the server went away is retried once on a new
+/// connection when no transaction is open.
+SqlResult exec(const QString &sql, const QVariantList &bindings = {});
+SqlResult exec(QSqlDatabase &db, const QString &sql, const QVariantList &bindings = {});
+
+/// DATETIME(3) columns hold UTC; these convert at the boundary.
+QVariant time(const QDateTime &utc);
+QDateTime toTime(const QVariant &column);
+/// A NULL for a string column when `value` is empty.
+QVariant nullableText(const QString &value);
+QString newId(); // UUID v4 string
+} // namespace Sql
+
+/// Rolls back unless committed: `Transaction tx; if (!tx.begin()) ...; ...; tx.commit();`
+class Transaction
+{
+public:
+    Transaction();
+    ~Transaction();
+    Transaction(const Transaction &) = delete;
+    Transaction &operator=(const Transaction &) = delete;
+
+    bool begin();
+    bool commit();
+    void rollback();
+    bool active() const { return m_active; }
+    /// Whether any Transaction is open on this thread (Sql::exec does not retry inside one).
+    static bool openOnThisThread();
+
+private:
+    std::optional<QSqlDatabase> m_db;
+    bool m_active = false;
+};
+
+} // namespace fp

@@ -1,0 +1,156 @@
+#include "server/storage/Redis.h"
+
+#include <QDateTime>
+#include <QMutex>
+#include <hiredis/hiredis.h>
+#include <memory>
+#include <sys/time.h>
+#include <vector>
+
+namespace fp {
+
+namespace {
+
+QMutex g_mutex;
+RedisSettings g_settings;
+quint64 g_generation = 0; // bumped by configure(): thread connections then reconnect
+
+struct ThreadConnection
+{
+    quint64 generation = 0;
+    std::unique_ptr<RedisConnection> connection;
+};
+thread_local ThreadConnection t_connection;
+
+timeval toTimeval(int ms)
+{
+    return timeval {ms / 1000, (ms % 1000) * 1000};
+}
+
+RedisReply convert(const redisReply *reply)
+{
+    RedisReply r;
+    switch (reply->type) {
+    case REDIS_REPLY_INTEGER:
+        r.type = RedisReply::Type::Integer;
+        r.integer = reply->integer;
+        break;
+    case REDIS_REPLY_STRING:
+        r.type = RedisReply::Type::String;
+        r.string = QByteArray(reply->str, qsizetype(reply->len));
+        break;
+    case REDIS_REPLY_STATUS:
+        r.type = RedisReply::Type::Status;
+        r.string = QByteArray(reply->str, qsizetype(reply->len));
+        break;
+    case REDIS_REPLY_ERROR:
+        r.type = RedisReply::Type::Error;
+        r.string = QByteArray(reply->str, qsizetype(reply->len));
+        break;
+    case REDIS_REPLY_ARRAY:
+        r.type = RedisReply::Type::Array;
+        for (size_t i = 0; i < reply->elements; ++i)
+            r.elements.append(convert(reply->element[i]));
+        break;
+    default:
+        r.type = RedisReply::Type::Nil;
+        break;
+    }
+    return r;
+}
+
+} // namespace
+
+void Redis::configure(const RedisSettings &settings)
+{
+    QMutexLocker lock(&g_mutex);
+    g_settings = settings;
+    ++g_generation;
+}
+
+std::optional<RedisReply> Redis::command(const QList<QByteArray> &args)
+{
+    quint64 generation;
+    RedisSettings settings;
+    {
+        QMutexLocker lock(&g_mutex);
+        generation = g_generation;
+        settings = g_settings;
+    }
+    if (!t_connection.connection || t_connection.generation != generation) {
+        t_connection.connection = std::make_unique<RedisConnection>(settings);
+        t_connection.generation = generation;
+    }
+    return t_connection.connection->command(args);
+}
+
+bool Redis::ping()
+{
+    const auto reply = command({QByteArrayLiteral("PING")});
+    return reply && reply->type == RedisReply::Type::Status && reply->string == "PONG";
+}
+
+RedisConnection::RedisConnection(RedisSettings settings) : m_settings(std::move(settings)) { }
+
+RedisConnection::~RedisConnection()
+{
+    drop();
+}
+
+void RedisConnection::drop()
+{
+    if (m_context) {
+        redisFree(m_context);
+        m_context = nullptr;
+    }
+}
+
+bool RedisConnection::ensureConnected()
+{
+    if (m_context)
+        return true;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_lastAttemptMs != 0 && now - m_lastAttemptMs < 500)
+        return false; // it failed a moment ago: fail fast instead of waiting on it again
+    m_lastAttemptMs = now;
+    const timeval connectTimeout = toTimeval(m_settings.connectTimeoutMs);
+    redisContext *context = redisConnectWithTimeout(m_settings.host.toUtf8().constData(),
+                                                    m_settings.port, connectTimeout);
+    if (!context)
+        return false;
+    if (context->err) {
+        redisFree(context);
+        return false;
+    }
+    const timeval commandTimeout = toTimeval(m_settings.commandTimeoutMs);
+    redisSetTimeout(context, commandTimeout);
+    m_context = context;
+    m_lastAttemptMs = 0;
+    return true;
+}
+
+std::optional<RedisReply> RedisConnection::command(const QList<QByteArray> &args)
+{
+    if (!ensureConnected())
+        return std::nullopt;
+    std::vector<const char *> argv;
+    std::vector<size_t> lengths;
+    argv.reserve(size_t(args.size()));
+    lengths.reserve(size_t(args.size()));
+    for (const QByteArray &a : args) {
+        argv.push_back(a.constData());
+        lengths.push_back(size_t(a.size()));
+    }
+    auto *reply = static_cast<redisReply *>(
+        redisCommandArgv(m_context, int(argv.size()), argv.data(), lengths.data()));
+    if (!reply) {
+        drop(); // I/O error or timeout: the connection is in an unknown state
+        m_lastAttemptMs = QDateTime::currentMSecsSinceEpoch();
+        return std::nullopt;
+    }
+    RedisReply result = convert(reply);
+    freeReplyObject(reply);
+    return result;
+}
+
+} // namespace fp

@@ -1,0 +1,67 @@
+#pragma once
+
+// A small synchronous Redis client on hiredis, one connection per thread (like the database).
+// Every command has a timeout; a broken connection is dropped and re-made on a later call, no
+// more often than every half second, so a Redis outage costs callers a fast failure, not a hang.
+// Callers decide what an outage means for them (readiness says "down", rate limits fall back).
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <optional>
+
+struct redisContext;
+
+namespace fp {
+
+struct RedisSettings
+{
+    QString host;
+    quint16 port = 6379;
+    int connectTimeoutMs = 500;
+    int commandTimeoutMs = 1000;
+};
+
+struct RedisReply
+{
+    enum class Type { Nil, Integer, String, Status, Array, Error };
+    Type type = Type::Nil;
+    long long integer = 0;
+    QByteArray string; // String, Status and Error replies
+    QList<RedisReply> elements;
+
+    bool isError() const { return type == Type::Error; }
+};
+
+class Redis
+{
+public:
+    static void configure(const RedisSettings &settings);
+    /// Runs one command on this thread's connection; nullopt when Redis is unreachable.
+    static std::optional<RedisReply> command(const QList<QByteArray> &args);
+    /// True when Redis answers PING with PONG.
+    static bool ping();
+};
+
+/// One connection (exposed for the pub/sub subscriber, which needs a dedicated one).
+class RedisConnection
+{
+public:
+    explicit RedisConnection(RedisSettings settings);
+    ~RedisConnection();
+    RedisConnection(const RedisConnection &) = delete;
+    RedisConnection &operator=(const RedisConnection &) = delete;
+
+    std::optional<RedisReply> command(const QList<QByteArray> &args);
+    bool connected() const { return m_context != nullptr; }
+
+private:
+    bool ensureConnected();
+    void drop();
+
+    RedisSettings m_settings;
+    redisContext *m_context = nullptr;
+    qint64 m_lastAttemptMs = 0;
+};
+
+} // namespace fp
