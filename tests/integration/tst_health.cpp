@@ -1,0 +1,158 @@
+// Health, readiness (following Redis going down and coming back), metrics, the served
+// contract, and first-admin seeding, against the real server.
+
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QDeadlineTimer>
+#include <QTest>
+#include <QThread>
+
+using namespace fp::test;
+
+class TestHealth : public QObject
+{
+    Q_OBJECT
+
+private:
+    static HttpResult waitForReadiness(HttpClient &client, int wantStatus, int timeoutMs = 15000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        HttpResult r;
+        while (!deadline.hasExpired()) {
+            r = client.get(QStringLiteral("/readyz"));
+            if (r.status == wantStatus)
+                return r;
+            QThread::msleep(200);
+        }
+        return r;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { FP_REQUIRE_TEST_ENVIRONMENT(); }
+
+    void livenessAndReadiness()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+
+        const HttpResult health = client.get(QStringLiteral("/healthz"));
+        QCOMPARE(health.status, 200);
+        QCOMPARE(health.json()[QStringLiteral("status")].toString(), QStringLiteral("ok"));
+
+        const HttpResult ready = client.get(QStringLiteral("/readyz"));
+        QCOMPARE(ready.status, 200);
+        QCOMPARE(ready.json()[QStringLiteral("checks")][QStringLiteral("mysql")].toString(),
+                 QStringLiteral("ok"));
+        QCOMPARE(ready.json()[QStringLiteral("checks")][QStringLiteral("redis")].toString(),
+                 QStringLiteral("ok"));
+    }
+
+    void readinessFollowsRedis()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer::Options options;
+        options.redisPort = redis.port();
+        TestServer server(options);
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        QCOMPARE(waitForReadiness(client, 200).status, 200);
+
+        redis.stop();
+        const HttpResult down = waitForReadiness(client, 503);
+        QCOMPARE(down.status, 503);
+        QCOMPARE(down.errorCode(), QStringLiteral("unavailable"));
+        QVERIFY(
+            down.json()[QStringLiteral("message")].toString().contains(QStringLiteral("redis")));
+        QCOMPARE(down.json()[QStringLiteral("details")][QStringLiteral("checks")]
+                            [QStringLiteral("redis")]
+                                .toString(),
+                 QStringLiteral("down"));
+        QCOMPARE(down.json()[QStringLiteral("details")][QStringLiteral("checks")]
+                            [QStringLiteral("mysql")]
+                                .toString(),
+                 QStringLiteral("ok"));
+        QVERIFY(!down.header("Retry-After").isEmpty());
+        QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200); // alive, only not ready
+
+        QVERIFY(redis.start()); // same port
+        QCOMPARE(waitForReadiness(client, 200).status, 200);
+        QVERIFY(server.running());
+    }
+
+    void metricsInPrometheusFormat()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
+        QCOMPARE(client.get(QStringLiteral("/no/such/route")).status, 404);
+        const HttpResult metrics = client.get(QStringLiteral("/metrics"));
+        QCOMPARE(metrics.status, 200);
+        QVERIFY(metrics.header("Content-Type").startsWith("text/plain"));
+        const QByteArray text = metrics.body;
+        QVERIFY2(text.contains(
+                     "fp_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+                 text.constData());
+        QVERIFY(text.contains("status=\"404\""));
+        QVERIFY(text.contains("# TYPE fp_http_request_duration_seconds histogram"));
+        QVERIFY(text.contains(
+            "fp_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
+        QVERIFY(text.contains("fp_worker_pool_pending "));
+        QVERIFY(text.contains("fp_db_errors_total "));
+    }
+
+    void contractIsServed()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        const HttpResult spec = client.get(QStringLiteral("/api/openapi.yaml"));
+        QCOMPARE(spec.status, 200);
+        QVERIFY(spec.header("Content-Type").startsWith("application/yaml"));
+        QVERIFY(spec.body.contains("\nopenapi: 3."));
+        QVERIFY(spec.body.contains("/api/meet_reflections"));
+    }
+
+    void firstAdminIsSeededOnce()
+    {
+        TestServer first;
+        QVERIFY(first.start());
+        QVERIFY(first.output().contains("First admin account created"));
+        QVERIFY(!first.output().contains("admin-password-for-tests")); // given by env: not echoed
+        QCOMPARE(first.stop(), 0);
+
+        TestServer::Options again;
+        again.databaseName = first.databaseName();
+        TestServer second(again);
+        QVERIFY(second.start());
+        QVERIFY(!second.output().contains("First admin account created"));
+        QCOMPARE(first.database()
+                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM users WHERE role = 'admin'"))
+                     .toInt(),
+                 1);
+        QCOMPARE(first.database()
+                     ->scalar(QStringLiteral("SELECT email FROM users WHERE role = 'admin'"))
+                     .toString(),
+                 QStringLiteral("admin@test.local"));
+        const QString hash =
+            first.database()->scalar(QStringLiteral("SELECT password_hash FROM users")).toString();
+        QVERIFY(hash.startsWith(QStringLiteral("$argon2id$")));
+    }
+
+    void badConfigurationStopsAtStart()
+    {
+        TestServer::Options options;
+        options.extraEnvironment.insert(QStringLiteral("FP_MATCH_TICK_MS"), QStringLiteral("soon"));
+        TestServer server(options);
+        QByteArray output;
+        QCOMPARE(server.runToCompletion({}, &output), 2);
+        QVERIFY2(output.contains("FP_MATCH_TICK_MS"), output.constData());
+        QCOMPARE(output.trimmed().count('\n'), 0); // one line
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHealth)
+#include "tst_health.moc"

@@ -1,0 +1,271 @@
+// The request pipeline against the real server: the error shape of every failure it produces,
+// request ids, the body limit, a full worker queue, clients that vanish mid-request, and a
+// graceful shutdown that finishes what it accepted.
+
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QDeadlineTimer>
+#include <QJsonArray>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QThread>
+#include <QWebSocket>
+#include <csignal>
+
+using namespace fp::test;
+
+namespace {
+
+/// A "Redis" that accepts connections and never answers: every command waits for its timeout,
+/// which makes /readyz a slow request on demand.
+class SilentRedis
+{
+public:
+    SilentRedis() { m_server.listen(QHostAddress::LocalHost, 0); }
+    quint16 port() const { return m_server.serverPort(); }
+
+private:
+    QTcpServer m_server;
+};
+
+QByteArray rawRequest(const QByteArray &path)
+{
+    return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
+
+void verifyErrorShape(const HttpResult &r, int status, const QString &code)
+{
+    QCOMPARE(r.status, status);
+    QVERIFY(r.header("Content-Type").startsWith("application/json"));
+    const QJsonObject body = r.json();
+    QCOMPARE(body.value(QStringLiteral("code")).toString(), code);
+    QVERIFY(!body.value(QStringLiteral("message")).toString().isEmpty());
+    QVERIFY(body.value(QStringLiteral("details")).isObject());
+    QCOMPARE(body.value(QStringLiteral("request_id")).toString(),
+             QString::fromLatin1(r.header("X-Request-Id")));
+}
+
+} // namespace
+
+class TestPipeline : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        m_server = std::make_unique<TestServer>();
+        QVERIFY(m_server->start());
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_server)
+            QCOMPARE(m_server->stop(), 0);
+    }
+
+    void unknownRouteIs404()
+    {
+        HttpClient client(m_server->port());
+        verifyErrorShape(client.get(QStringLiteral("/api/does-not-exist")), 404,
+                         QStringLiteral("not_found"));
+    }
+
+    void wrongMethodIs405WithAllow()
+    {
+        HttpClient client(m_server->port());
+        const HttpResult r = client.post(QStringLiteral("/healthz"), {});
+        verifyErrorShape(r, 405, QStringLiteral("method_not_allowed"));
+        QCOMPARE(r.header("Allow"), QByteArray("GET"));
+        QCOMPARE(r.json()[QStringLiteral("details")][QStringLiteral("allowed")]
+                     .toArray()
+                     .first()
+                     .toString(),
+                 QStringLiteral("GET"));
+    }
+
+    void requestIdIsEchoedOrMinted()
+    {
+        HttpClient client(m_server->port());
+        HttpResult r = client.get(QStringLiteral("/nope"), {{"X-Request-Id", "client-chosen-42"}});
+        QCOMPARE(r.header("X-Request-Id"), QByteArray("client-chosen-42"));
+        QCOMPARE(r.json()[QStringLiteral("request_id")].toString(),
+                 QStringLiteral("client-chosen-42"));
+
+        r = client.get(QStringLiteral("/healthz"), {{"X-Request-Id", "not sane; <script>"}});
+        QCOMPARE(r.status, 200);
+        QVERIFY(!r.header("X-Request-Id").isEmpty());
+        QVERIFY(r.header("X-Request-Id") != "not sane; <script>");
+
+        const HttpResult a = client.get(QStringLiteral("/healthz"));
+        const HttpResult b = client.get(QStringLiteral("/healthz"));
+        QVERIFY(a.header("X-Request-Id") != b.header("X-Request-Id"));
+
+        // Every log line of a request carries its id.
+        QTRY_VERIFY(m_server->output().contains("\"request_id\":\"client-chosen-42\""));
+    }
+
+    void oversizedBodyIs413BeforeBuffering()
+    {
+        // A raw client, as a browser's upload would be: the answer comes after the headers,
+        // while the body is still on its way, and the connection is closed.
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, m_server->port());
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write(
+            "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "X-Request-Id: big-upload-1\r\nContent-Length: 209715200\r\n\r\n");
+        socket.write(QByteArray(64 * 1024, 'x'));
+        QByteArray response;
+        QDeadlineTimer deadline(10000);
+        while (!response.contains("\"request_id\"") && !deadline.hasExpired()) {
+            socket.waitForReadyRead(100);
+            response += socket.readAll();
+        }
+        QVERIFY2(response.startsWith("HTTP/1.1 413"), response.constData());
+        QVERIFY(response.contains("\"code\":\"payload_too_large\""));
+        QVERIFY(response.contains("Connection: close"));
+        QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 5000);
+
+        HttpClient client(m_server->port());
+        QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
+    }
+
+    void logsNeverCarrySecrets()
+    {
+        HttpClient client(m_server->port());
+        client.setBearer(QStringLiteral("secret-bearer-token-value"));
+        client.get(QStringLiteral("/healthz?password=hunter2-hunter2"));
+        QThread::msleep(200);
+        const QByteArray logs = m_server->output();
+        QVERIFY(!logs.contains("secret-bearer-token-value"));
+        QVERIFY(!logs.contains("hunter2"));
+        QVERIFY(!logs.contains(m_server->jwtSecret().toUtf8()));
+    }
+
+    void fullWorkerQueueIs503()
+    {
+        SilentRedis silent;
+        TestServer::Options options;
+        options.redisPort = silent.port();
+        options.extraEnvironment.insert(QStringLiteral("FP_WORKER_THREADS"), QStringLiteral("1"));
+        options.extraEnvironment.insert(QStringLiteral("FP_WORKER_QUEUE_LIMIT"),
+                                        QStringLiteral("1"));
+        TestServer server(options);
+        QVERIFY(server.start());
+
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 6; ++i) {
+            auto socket = std::make_unique<QTcpSocket>();
+            socket->connectToHost(QHostAddress::LocalHost, server.port());
+            QVERIFY(socket->waitForConnected(5000));
+            socket->write(rawRequest("/readyz"));
+            socket->flush();
+            sockets.push_back(std::move(socket));
+        }
+        int busy = 0;
+        for (auto &socket : sockets) {
+            QByteArray response;
+            QDeadlineTimer deadline(15000);
+            while (!response.contains("\r\n\r\n") && !deadline.hasExpired()) {
+                socket->waitForReadyRead(100);
+                response += socket->readAll();
+            }
+            if (response.startsWith("HTTP/1.1 503")) {
+                if (response.contains("\"code\":\"unavailable\"") &&
+                    response.contains("Retry-After:"))
+                    ++busy;
+            }
+        }
+        QVERIFY2(busy >= 3, qPrintable(QString::number(busy)));
+        QVERIFY(server.running());
+    }
+
+    void survivesClientsDisconnectingMidRequest()
+    {
+        SilentRedis silent; // /readyz now takes a while: the clients leave before it answers
+        TestServer::Options options;
+        options.redisPort = silent.port();
+        TestServer server(options);
+        QVERIFY(server.start());
+
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 50; ++i) {
+            auto socket = std::make_unique<QTcpSocket>();
+            socket->connectToHost(QHostAddress::LocalHost, server.port());
+            QVERIFY(socket->waitForConnected(5000));
+            if (i % 5 == 0)
+                socket->write("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                              "100\r\n\r\n{\"em"); // half a request
+            else
+                socket->write(rawRequest(i % 2 ? "/readyz" : "/healthz"));
+            socket->flush();
+            sockets.push_back(std::move(socket));
+        }
+        QThread::msleep(50);
+        for (auto &socket : sockets)
+            socket->abort();
+        sockets.clear();
+
+        HttpClient client(server.port());
+        QDeadlineTimer settle(20000);
+        // Wait until the abandoned requests have all been answered into the void.
+        while (!settle.hasExpired() &&
+               !client.get(QStringLiteral("/metrics")).body.contains("fp_worker_pool_pending 0"))
+            QThread::msleep(200);
+        QVERIFY(server.running());
+        QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
+        QVERIFY(client.get(QStringLiteral("/metrics")).body.contains("fp_http_clients_gone_total"));
+        QCOMPARE(server.stop(), 0);
+    }
+
+    void gracefulShutdownFinishesInFlightWork()
+    {
+        SilentRedis silent;
+        TestServer::Options options;
+        options.redisPort = silent.port();
+        TestServer server(options);
+        QVERIFY(server.start());
+
+        QWebSocket ws;
+        ws.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.port())));
+        QTRY_COMPARE_WITH_TIMEOUT(ws.state(), QAbstractSocket::ConnectedState, 5000);
+
+        QTcpSocket slow;
+        slow.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(slow.waitForConnected(5000));
+        slow.write(rawRequest("/readyz")); // in flight for about a second
+        slow.flush();
+        QThread::msleep(150);
+
+        ::kill(pid_t(server.pid()), SIGTERM);
+
+        QByteArray response;
+        QDeadlineTimer deadline(15000);
+        while (!response.contains("\"request_id\"") && !deadline.hasExpired()) {
+            slow.waitForReadyRead(100);
+            response += slow.readAll();
+        }
+        QVERIFY2(response.startsWith("HTTP/1.1 503"),
+                 response.constData()); // answered, not dropped
+        QVERIFY(response.contains("\"code\":\"unavailable\""));
+
+        QTRY_COMPARE_WITH_TIMEOUT(ws.state(), QAbstractSocket::UnconnectedState, 10000);
+        QCOMPARE(int(ws.closeCode()), 1001);
+
+        QCOMPARE(server.stop(), 0);
+        QVERIFY(server.output().contains("shutdown_complete"));
+        QTcpSocket late;
+        late.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(!late.waitForConnected(1000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "tst_pipeline.moc"

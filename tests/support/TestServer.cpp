@@ -1,0 +1,277 @@
+#include "tests/support/TestServer.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QUuid>
+#include <cstdio>
+
+namespace fp::test {
+
+namespace {
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+QString randomSuffix()
+{
+    return QUuid::createUuid().toString(QUuid::Id128).left(12);
+}
+
+QString rootConnection()
+{
+    const QString name = QStringLiteral("fp-test-root");
+    if (!QSqlDatabase::contains(name)) {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
+        db.setUserName(QStringLiteral("root"));
+        db.setConnectOptions(
+            QStringLiteral("UNIX_SOCKET=%1").arg(TestEnvironment::fromProcess().dbSocket));
+        if (!db.open())
+            qWarning("cannot connect to the test MariaDB as root: %s",
+                     qPrintable(db.lastError().text()));
+    }
+    return name;
+}
+
+} // namespace
+
+TestEnvironment TestEnvironment::fromProcess()
+{
+    TestEnvironment e;
+    e.dbSocket = qEnvironmentVariable("FP_TEST_DB_SOCKET");
+    e.redisPort = quint16(qEnvironmentVariableIntValue("FP_TEST_REDIS_PORT"));
+    e.serverBinary = qEnvironmentVariable("FP_SERVER_BINARY");
+    e.sourceDir = qEnvironmentVariable("FP_SOURCE_DIR");
+    return e;
+}
+
+bool TestEnvironment::complete(QString *missing) const
+{
+    if (dbSocket.isEmpty())
+        *missing = QStringLiteral("FP_TEST_DB_SOCKET");
+    else if (redisPort == 0)
+        *missing = QStringLiteral("FP_TEST_REDIS_PORT");
+    else if (serverBinary.isEmpty())
+        *missing = QStringLiteral("FP_SERVER_BINARY");
+    else
+        return true;
+    return false;
+}
+
+TestDatabase::TestDatabase(const QString &prefix)
+    : m_name(QStringLiteral("t_%1_%2").arg(prefix.left(20), randomSuffix()).toLower()),
+      m_connection(rootConnection())
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    if (!q.exec(
+            QStringLiteral("CREATE DATABASE `%1` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                .arg(m_name)))
+        qWarning("cannot create test database %s: %s", qPrintable(m_name),
+                 qPrintable(q.lastError().text()));
+}
+
+TestDatabase::~TestDatabase()
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.exec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(m_name));
+}
+
+bool TestDatabase::exec(const QString &sql, QString *error)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.exec(QStringLiteral("USE `%1`").arg(m_name));
+    q.exec(QStringLiteral("SET time_zone = '+00:00'"));
+    if (!q.exec(sql)) {
+        if (error)
+            *error = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QVariant TestDatabase::scalar(const QString &sql)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.exec(QStringLiteral("USE `%1`").arg(m_name));
+    q.exec(QStringLiteral("SET time_zone = '+00:00'"));
+    if (!q.exec(sql) || !q.next())
+        return {};
+    return q.value(0);
+}
+
+PrivateRedis::PrivateRedis() = default;
+
+PrivateRedis::~PrivateRedis()
+{
+    stop();
+    if (!m_dir.isEmpty())
+        QDir(m_dir).removeRecursively();
+}
+
+bool PrivateRedis::start()
+{
+    if (m_port == 0)
+        m_port = freePort();
+    if (m_dir.isEmpty()) {
+        m_dir = QDir::temp().filePath(QStringLiteral("fp-redis-") + randomSuffix());
+        QDir().mkpath(m_dir);
+    }
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->start(QStringLiteral("redis-server"),
+                     {QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
+                      QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
+                      QStringLiteral("--appendonly"), QStringLiteral("no"), QStringLiteral("--dir"),
+                      m_dir});
+    if (!m_process->waitForStarted(5000))
+        return false;
+    QDeadlineTimer deadline(5000);
+    while (!deadline.hasExpired()) {
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, m_port);
+        if (probe.waitForConnected(200))
+            return true;
+        QThread::msleep(50);
+    }
+    return false;
+}
+
+void PrivateRedis::stop()
+{
+    if (!m_process)
+        return;
+    m_process->terminate();
+    if (!m_process->waitForFinished(5000))
+        m_process->kill();
+    m_process->waitForFinished(2000);
+    m_process.reset();
+}
+
+TestServer::TestServer() : TestServer(Options {}) { }
+
+TestServer::TestServer(Options options) : m_options(std::move(options))
+{
+    if (m_options.databaseName.isEmpty()) {
+        m_ownDatabase = std::make_unique<TestDatabase>(QCoreApplication::applicationName());
+    }
+    m_jwtSecret = QStringLiteral("test-secret-") + QUuid::createUuid().toString(QUuid::Id128);
+}
+
+TestServer::~TestServer()
+{
+    if (running())
+        stop(10000);
+}
+
+QString TestServer::databaseName() const
+{
+    return m_ownDatabase ? m_ownDatabase->name() : m_options.databaseName;
+}
+
+QProcessEnvironment TestServer::environment() const
+{
+    const TestEnvironment te = TestEnvironment::fromProcess();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("FP_HTTP_ADDRESS"), QStringLiteral("127.0.0.1"));
+    env.insert(QStringLiteral("FP_HTTP_PORT"), QStringLiteral("0"));
+    env.insert(QStringLiteral("FP_DB_SOCKET"), te.dbSocket);
+    env.insert(QStringLiteral("FP_DB_NAME"), databaseName());
+    env.insert(QStringLiteral("FP_DB_USER"), QStringLiteral("root"));
+    env.insert(QStringLiteral("FP_DB_PASSWORD"), QString());
+    env.insert(QStringLiteral("FP_REDIS_HOST"), QStringLiteral("127.0.0.1"));
+    env.insert(QStringLiteral("FP_REDIS_PORT"),
+               QString::number(m_options.redisPort ? m_options.redisPort : te.redisPort));
+    env.insert(QStringLiteral("FP_JWT_SECRET"), m_jwtSecret);
+    env.insert(QStringLiteral("FP_ADMIN_EMAIL"), QStringLiteral("admin@test.local"));
+    env.insert(QStringLiteral("FP_ADMIN_PASSWORD"), QStringLiteral("admin-password-for-tests"));
+    env.insert(QStringLiteral("FP_LOG_FORMAT"), QStringLiteral("json"));
+    env.insert(QStringLiteral("FP_ENV"), QStringLiteral("production"));
+    for (const QString &key : m_options.extraEnvironment.keys())
+        env.insert(key, m_options.extraEnvironment.value(key));
+    return env;
+}
+
+bool TestServer::start(int timeoutMs)
+{
+    const TestEnvironment te = TestEnvironment::fromProcess();
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->setProcessEnvironment(environment());
+    QObject::connect(m_process.get(), &QProcess::readyRead,
+                     [this] { m_output += m_process->readAll(); });
+    m_process->start(te.serverBinary, m_options.arguments);
+    if (!m_process->waitForStarted(10000)) {
+        std::fprintf(stderr, "cannot start %s\n", qPrintable(te.serverBinary));
+        return false;
+    }
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired() && m_process->state() == QProcess::Running) {
+        m_process->waitForReadyRead(100);
+        m_output += m_process->readAll();
+        for (const QByteArray &line : m_output.split('\n')) {
+            const QJsonObject event = QJsonDocument::fromJson(line).object();
+            if (event.value(QStringLiteral("event")).toString() == QLatin1String("listening")) {
+                m_port = quint16(event.value(QStringLiteral("port")).toInt());
+                return true;
+            }
+        }
+    }
+    std::fprintf(stderr, "server did not start listening; it printed:\n%s\n", m_output.constData());
+    return false;
+}
+
+int TestServer::stop(int timeoutMs)
+{
+    if (!m_process)
+        return -1;
+    if (m_process->state() == QProcess::Running) {
+        m_process->terminate();
+        if (!m_process->waitForFinished(timeoutMs)) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+            m_output += m_process->readAll();
+            return -1;
+        }
+    }
+    m_output += m_process->readAll();
+    return m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode() : -1;
+}
+
+int TestServer::runToCompletion(const QStringList &arguments, QByteArray *output, int timeoutMs)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.setProcessEnvironment(environment());
+    process.start(TestEnvironment::fromProcess().serverBinary, arguments);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished(5000);
+        return -1;
+    }
+    if (output)
+        *output = process.readAll();
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}
+
+QByteArray TestServer::output() const
+{
+    if (m_process)
+        const_cast<TestServer *>(this)->m_output += m_process->readAll();
+    return m_output;
+}
+
+} // namespace fp::test

@@ -1,0 +1,112 @@
+#pragma once
+
+// Runs the real friendship-server binary for integration tests, on a free port, against the
+// private MariaDB and Redis that scripts/test started (FP_TEST_DB_SOCKET, FP_TEST_REDIS_PORT).
+// Each TestServer gets its own fresh database unless told to share one, so tests never see
+// each other's rows.
+
+#include <QByteArray>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QString>
+#include <memory>
+
+namespace fp::test {
+
+/// The environment scripts/test provides; skips the test with a clear message when absent.
+struct TestEnvironment
+{
+    QString dbSocket; // root access, no password
+    quint16 redisPort = 0;
+    QString serverBinary;
+    QString sourceDir;
+
+    static TestEnvironment fromProcess();
+    bool complete(QString *missing) const;
+};
+
+/// Creates (and drops) a database on the private MariaDB.
+class TestDatabase
+{
+public:
+    explicit TestDatabase(const QString &prefix);
+    ~TestDatabase();
+    QString name() const { return m_name; }
+    /// Runs SQL as root on this database (fixtures, assertions on stored state).
+    bool exec(const QString &sql, QString *error = nullptr);
+    /// First column of the first row, or an invalid QVariant.
+    QVariant scalar(const QString &sql);
+
+private:
+    QString m_name;
+    QString m_connection;
+};
+
+/// A Redis of the test's own, which the test may stop and restart (readiness, fallbacks).
+class PrivateRedis
+{
+public:
+    PrivateRedis();
+    ~PrivateRedis();
+    bool start();
+    void stop();
+    quint16 port() const { return m_port; }
+
+private:
+    quint16 m_port = 0;
+    QString m_dir;
+    std::unique_ptr<QProcess> m_process;
+};
+
+class TestServer
+{
+public:
+    struct Options
+    {
+        QString databaseName; // empty: a fresh database of its own
+        quint16 redisPort = 0; // 0: the shared private Redis
+        QProcessEnvironment extraEnvironment;
+        QStringList arguments;
+    };
+
+    TestServer();
+    explicit TestServer(Options options);
+    ~TestServer();
+
+    /// Starts the server and waits until it listens. False (with the log kept) on failure.
+    bool start(int timeoutMs = 60000);
+    /// SIGTERM, then waits for the process; returns its exit code (-1 if it had to be killed).
+    int stop(int timeoutMs = 30000);
+    /// Runs the binary to completion with these arguments (e.g. "migrate"); returns exit code.
+    int runToCompletion(const QStringList &arguments, QByteArray *output = nullptr,
+                        int timeoutMs = 60000);
+
+    quint16 port() const { return m_port; }
+    QByteArray output() const; // everything it printed so far (stdout + stderr)
+    QString databaseName() const;
+    TestDatabase *database() { return m_ownDatabase.get(); }
+    QString jwtSecret() const { return m_jwtSecret; }
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+
+private:
+    QProcessEnvironment environment() const;
+
+    Options m_options;
+    std::unique_ptr<TestDatabase> m_ownDatabase;
+    std::unique_ptr<QProcess> m_process;
+    QByteArray m_output;
+    quint16 m_port = 0;
+    QString m_jwtSecret;
+};
+
+/// Skips the current test when scripts/test did not provide the services.
+#define FP_REQUIRE_TEST_ENVIRONMENT()                                                              \
+    do {                                                                                           \
+        QString fpMissing;                                                                         \
+        if (!fp::test::TestEnvironment::fromProcess().complete(&fpMissing))                        \
+            QSKIP(qPrintable(                                                                      \
+                QStringLiteral("run through ./scripts/test (%1 not set)").arg(fpMissing)));        \
+    } while (false)
+
+} // namespace fp::test

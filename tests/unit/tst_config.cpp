@@ -1,0 +1,142 @@
+// Configuration: defaults < INI < environment, and one clear line for each bad value.
+
+#include "server/core/Config.h"
+
+#include <QTemporaryFile>
+#include <QTest>
+
+using fp::Config;
+
+class TestConfig : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QProcessEnvironment env(const QList<QPair<QString, QString>> &values)
+    {
+        QProcessEnvironment e;
+        e.insert(QStringLiteral("FP_JWT_SECRET"),
+                 QStringLiteral("0123456789abcdef0123456789abcdef"));
+        for (const auto &[k, v] : values)
+            e.insert(k, v);
+        return e;
+    }
+
+private Q_SLOTS:
+    void defaults()
+    {
+        auto loaded = Config::load({}, env({}));
+        QVERIFY(std::holds_alternative<Config>(loaded));
+        const Config c = std::get<Config>(loaded);
+        QCOMPARE(c.httpAddress, QStringLiteral("127.0.0.1"));
+        QCOMPARE(c.httpPort, quint16(8080));
+        QCOMPARE(c.gateIntervalSeconds, 600);
+        QCOMPARE(c.matchTickMs, 1000);
+        QCOMPARE(c.logFormat, fp::LogFormat::Json);
+        QCOMPARE(c.dbName, QStringLiteral("friendship"));
+        QVERIFY(!c.developmentMode);
+    }
+
+    void iniIsOverriddenByEnvironment()
+    {
+        QTemporaryFile ini;
+        QVERIFY(ini.open());
+        ini.write(
+            "[http]\nport = 9001\naddress = 0.0.0.0\n[conversation]\ngate_interval_seconds = 5\n");
+        ini.close();
+        auto loaded = Config::load(ini.fileName(),
+                                   env({{QStringLiteral("FP_HTTP_PORT"), QStringLiteral("9002")}}));
+        QVERIFY(std::holds_alternative<Config>(loaded));
+        const Config c = std::get<Config>(loaded);
+        QCOMPARE(c.httpPort, quint16(9002)); // environment wins
+        QCOMPARE(c.httpAddress, QStringLiteral("0.0.0.0")); // INI beats the default
+        QCOMPARE(c.gateIntervalSeconds, 5);
+    }
+
+    void badValues_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("value");
+        QTest::newRow("port not a number") << "FP_HTTP_PORT"
+                                           << "http";
+        QTest::newRow("port too big") << "FP_HTTP_PORT"
+                                      << "70000";
+        QTest::newRow("address") << "FP_HTTP_ADDRESS"
+                                 << "not-an-ip";
+        QTest::newRow("db port zero") << "FP_DB_PORT"
+                                      << "0";
+        QTest::newRow("redis port") << "FP_REDIS_PORT"
+                                    << "-1";
+        QTest::newRow("gate interval") << "FP_GATE_INTERVAL_SECONDS"
+                                       << "0";
+        QTest::newRow("tick") << "FP_MATCH_TICK_MS"
+                              << "1";
+        QTest::newRow("log format") << "FP_LOG_FORMAT"
+                                    << "xml";
+        QTest::newRow("short jwt secret") << "FP_JWT_SECRET"
+                                          << "short";
+        QTest::newRow("admin email") << "FP_ADMIN_EMAIL"
+                                     << "nobody";
+        QTest::newRow("admin password too short") << "FP_ADMIN_PASSWORD"
+                                                  << "short";
+        QTest::newRow("env") << "FP_ENV"
+                             << "staging";
+        QTest::newRow("workers") << "FP_WORKER_THREADS"
+                                 << "0";
+        QTest::newRow("empty db name") << "FP_DB_NAME"
+                                       << "";
+    }
+
+    void badValues()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, value);
+        auto loaded = Config::load({}, env({{name, value}}));
+        QVERIFY(std::holds_alternative<QString>(loaded));
+        const QString error = std::get<QString>(loaded);
+        QVERIFY2(error.startsWith(name), qPrintable(error)); // the line names the setting
+        QVERIFY(!error.contains(QLatin1Char('\n')));
+    }
+
+    void jwtSecretRequiredOutsideDevelopment()
+    {
+        QProcessEnvironment e;
+        auto loaded = Config::load({}, e);
+        QVERIFY(std::holds_alternative<QString>(loaded));
+        QVERIFY(std::get<QString>(loaded).startsWith(QStringLiteral("FP_JWT_SECRET")));
+
+        e.insert(QStringLiteral("FP_ENV"), QStringLiteral("development"));
+        loaded = Config::load({}, e);
+        QVERIFY(std::holds_alternative<Config>(loaded));
+        QVERIFY(std::get<Config>(loaded).developmentMode);
+    }
+
+    void secretsNeverInErrors()
+    {
+        const QString secret = QStringLiteral("tiny-secret");
+        auto loaded = Config::load({}, env({{QStringLiteral("FP_JWT_SECRET"), secret}}));
+        QVERIFY(std::holds_alternative<QString>(loaded));
+        QVERIFY(!std::get<QString>(loaded).contains(secret));
+    }
+
+    void missingIniFile()
+    {
+        auto loaded = Config::load(QStringLiteral("/nonexistent/friendship.ini"), env({}));
+        QVERIFY(std::holds_alternative<QString>(loaded));
+        QVERIFY(std::get<QString>(loaded).contains(QStringLiteral("--config")));
+    }
+
+    void helpListsEverySetting()
+    {
+        const QString help = Config::describeSettings();
+        for (const char *name :
+             {"FP_HTTP_ADDRESS", "FP_HTTP_PORT", "FP_DB_HOST", "FP_DB_PORT", "FP_DB_SOCKET",
+              "FP_DB_NAME", "FP_DB_USER", "FP_DB_PASSWORD", "FP_REDIS_HOST", "FP_REDIS_PORT",
+              "FP_JWT_SECRET", "FP_ADMIN_EMAIL", "FP_ADMIN_PASSWORD", "FP_GATE_INTERVAL_SECONDS",
+              "FP_MATCH_TICK_MS", "FP_LOG_FORMAT"})
+            QVERIFY2(help.contains(QLatin1String(name)), name);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "tst_config.moc"
