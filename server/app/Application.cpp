@@ -5,6 +5,8 @@
 #include "server/core/WorkerPool.h"
 #include "server/health/HealthRoutes.h"
 #include "server/identity/AdminSeeder.h"
+#include "server/realtime/EventBus.h"
+#include "server/realtime/Gateway.h"
 #include "server/storage/Database.h"
 #include "server/storage/Migrator.h"
 #include "server/storage/Redis.h"
@@ -113,18 +115,34 @@ void Application::registerRoutes()
 
 void Application::acceptWebSockets()
 {
+    m_bus = std::make_unique<EventBus>(
+        RedisSettings {m_config.redisHost, m_config.redisPort, 500, 1000});
+    m_bus->start();
+    const GatewaySettings settings {m_config.wsAuthTimeoutMs, m_config.wsPingIntervalMs,
+                                    m_config.wsMaxFramesPerSecond, 16 * 1024};
+    m_gateway = std::make_unique<Gateway>(
+        settings, *m_pool, *m_bus, [this](const QString &token) -> Result<Caller> {
+            // Same verification as a request's bearer token, revocation checks included.
+            const HttpServer::Authenticator &authenticate = m_http->authenticator();
+            if (!authenticate)
+                return AppError::unauthorized();
+            RequestContext ctx;
+            ctx.headers.insert("authorization", "Bearer " + token.toUtf8());
+            return authenticate(ctx);
+        });
+    m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
+                    QStringLiteral("Open WebSocket connections"),
+                    [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });
     connect(m_http.get(), &HttpServer::newWebSocketConnection, this, [this] {
         while (m_http->hasPendingWebSocketConnections()) {
             std::unique_ptr<QWebSocket> socket = m_http->nextPendingWebSocketConnection();
-            QWebSocket *raw = socket.release();
-            raw->setParent(this);
             if (m_shuttingDown) {
-                raw->close(QWebSocketProtocol::CloseCodeGoingAway,
-                           QStringLiteral("server shutting down"));
+                socket->close(QWebSocketProtocol::CloseCodeGoingAway,
+                              QStringLiteral("server shutting down"));
+                socket.release()->deleteLater();
                 continue;
             }
-            connect(raw, &QWebSocket::disconnected, raw, &QObject::deleteLater);
-            m_webSockets.append(raw);
+            m_gateway->accept(std::move(socket));
         }
     });
 }
@@ -155,18 +173,16 @@ void Application::shutdown()
 
 void Application::finishShutdown()
 {
-    static bool finished = false;
-    if (finished)
+    if (m_finishing)
         return;
-    finished = true;
-    for (const QPointer<QWebSocket> &socket : std::as_const(m_webSockets)) {
-        if (socket)
-            socket->close(QWebSocketProtocol::CloseCodeGoingAway,
-                          QStringLiteral("server shutting down"));
-    }
+    m_finishing = true;
+    if (m_gateway)
+        m_gateway->closeAll(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
     // Let the close frames leave before the process ends.
     QTimer::singleShot(200, this, [this] {
         m_pool->waitForDone(m_config.shutdownGraceMs);
+        if (m_bus)
+            m_bus->stop();
         log::info(QStringLiteral("shutdown_complete"));
         QCoreApplication::quit();
     });

@@ -14,6 +14,8 @@
 
 namespace fp {
 
+class EventBus;
+class Gateway;
 class HttpServer;
 class WorkerPool;
 
@@ -43,9 +45,11 @@ private:
     Router m_router;
     std::unique_ptr<WorkerPool> m_pool;
     std::unique_ptr<HttpServer> m_http;
-    QList<QPointer<QWebSocket>> m_webSockets;
+    std::unique_ptr<EventBus> m_bus;
+    std::unique_ptr<Gateway> m_gateway;
     quint16 m_port = 0;
     bool m_shuttingDown = false;
+    bool m_finishing = false;
 };
 
 /// Applies migrations with the configured database; for `friendship-server migrate`.

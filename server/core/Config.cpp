@@ -54,6 +54,15 @@ const Setting kSettings[] = {
      "requests waiting for a worker before new ones get 503"},
     {"FP_SHUTDOWN_GRACE_MS", "server/shutdown_grace_ms", "10000",
      "how long shutdown waits for in-flight requests"},
+    {"FP_RATE_AUTH_PER_MINUTE", "rate/auth_per_minute", "20",
+     "login/register/refresh requests a minute per client address"},
+    {"FP_RATE_MUTATIONS_PER_MINUTE", "rate/mutations_per_minute", "120",
+     "writes a minute per account (4x per client address)"},
+    {"FP_RATE_READS_PER_MINUTE", "rate/reads_per_minute", "600",
+     "reads a minute per account (4x per client address)"},
+    {"FP_WS_AUTH_TIMEOUT_MS", "websocket/auth_timeout_ms", "5000", "a socket must send its auth frame within this"},
+    {"FP_WS_PING_INTERVAL_MS", "websocket/ping_interval_ms", "25000", "the server pings every socket this often; 2.5x silence closes it"},
+    {"FP_WS_MAX_FRAMES_PER_SECOND", "websocket/max_frames_per_second", "20", "frames a socket may send a second before it is throttled, then closed (1008)"},
     {"FP_MIGRATIONS_DIR", "db/migrations_dir", "",
      "directory of *.sql migrations (default: the ones built in)"},
 };
@@ -200,6 +209,12 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.workerThreads = int(r.integer("FP_WORKER_THREADS", 1, 256));
     c.workerQueueLimit = int(r.integer("FP_WORKER_QUEUE_LIMIT", 1, 100000));
     c.shutdownGraceMs = int(r.integer("FP_SHUTDOWN_GRACE_MS", 0, 600000));
+    c.rateAuthPerMinute = int(r.integer("FP_RATE_AUTH_PER_MINUTE", 1, 1000000));
+    c.rateMutationsPerMinute = int(r.integer("FP_RATE_MUTATIONS_PER_MINUTE", 1, 1000000));
+    c.rateReadsPerMinute = int(r.integer("FP_RATE_READS_PER_MINUTE", 1, 1000000));
+    c.wsAuthTimeoutMs = int(r.integer("FP_WS_AUTH_TIMEOUT_MS", 100, 600000));
+    c.wsPingIntervalMs = int(r.integer("FP_WS_PING_INTERVAL_MS", 100, 3600000));
+    c.wsMaxFramesPerSecond = int(r.integer("FP_WS_MAX_FRAMES_PER_SECOND", 1, 10000));
     c.migrationsDir = r.text("FP_MIGRATIONS_DIR");
 
     if (r.failed())

@@ -45,6 +45,14 @@ struct Config
     int workerThreads = 0;
     int workerQueueLimit = 0;
     int shutdownGraceMs = 0;
+
+    int rateAuthPerMinute = 0;
+    int rateMutationsPerMinute = 0;
+    int rateReadsPerMinute = 0;
+
+    int wsAuthTimeoutMs = 0;
+    int wsPingIntervalMs = 0;
+    int wsMaxFramesPerSecond = 0;
     /// Empty: the migrations compiled into the binary. Set only by tests and operators
     /// who need to run a different set.
     QString migrationsDir;

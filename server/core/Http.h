@@ -28,6 +28,7 @@ struct Caller
     QString userId;
     QString sessionId;
     Role role = Role::User;
+    bool restricted = false; // may log in and read, may not take part (queue, chat)
 };
 
 struct RequestContext

@@ -1,9 +1,11 @@
 #include "server/core/HttpServer.h"
 
 #include "server/core/BodyLimitGuard.h"
+#include "server/core/Idempotency.h"
 #include "server/core/Log.h"
 #include "server/core/Metrics.h"
 #include "server/core/WorkerPool.h"
+#include "server/storage/Database.h"
 
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
@@ -88,7 +90,9 @@ bool isJsonContentType(const QByteArray &contentType)
 HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, Metrics &metrics,
                        QObject *parent)
     : QAbstractHttpServer(parent), m_config(config), m_router(router), m_pool(pool),
-      m_metrics(metrics)
+      m_metrics(metrics),
+      m_rateLimiter(RateBudgets{config.rateAuthPerMinute, config.rateMutationsPerMinute,
+                                config.rateReadsPerMinute})
 {
     m_metrics.describe(QStringLiteral("fp_http_requests_total"), QStringLiteral("counter"),
                        QStringLiteral("HTTP requests answered, by route, method and status"));
@@ -240,6 +244,12 @@ HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
 {
     RequestContext &ctx = exchange.context;
     try {
+        const RateClass rateClass = RateLimiter::effectiveClass(route);
+        const QString address = ctx.clientAddress.toString();
+        if (const RateDecision d =
+                m_rateLimiter.spend(rateClass, QStringLiteral("ip:") + address, false);
+            !d.allowed)
+            return AppError::rateLimited(d.retryAfterSeconds);
         if (route.access != Access::Public) {
             if (!m_authenticator)
                 return AppError::unauthorized();
@@ -249,7 +259,13 @@ HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
             if (!roleSatisfies(caller->role, route.access))
                 return AppError::forbidden(QStringLiteral("Your role may not use this route"));
             ctx.caller = std::move(caller.value());
+            if (const RateDecision d = m_rateLimiter.spend(
+                    rateClass, QStringLiteral("user:") + ctx.caller->userId, true);
+                !d.allowed)
+                return AppError::rateLimited(d.retryAfterSeconds);
         }
+        if (route.idempotent && ctx.caller && ctx.headers.contains("idempotency-key"))
+            return runIdempotently(ctx, route);
         return route.handler(ctx);
     } catch (const std::exception &e) {
         log::error(QStringLiteral("handler_exception"),
@@ -262,6 +278,40 @@ HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
                     {QStringLiteral("route"), ctx.routePattern}});
     }
     return AppError::internal();
+}
+
+HttpResponse HttpServer::runIdempotently(RequestContext &ctx, const Route &route)
+{
+    const QByteArray key = ctx.header("idempotency-key");
+    if (const QString problem = Idempotency::validateKey(key); !problem.isEmpty())
+        return AppError::validation({{QStringLiteral("Idempotency-Key"), problem}});
+    const QString scope = QString::fromLatin1(ctx.method) + QLatin1Char(' ') + route.pattern;
+    Idempotency::Claim claim = Idempotency::claim(ctx.caller->userId, key, scope,
+                                                  Idempotency::requestHash(ctx), ctx.requestId);
+    if (!claim.proceed)
+        return claim.response;
+
+    HttpResponse response;
+    {
+        // The handler's own transactions join this one, so its effect and the stored answer
+        // commit together or not at all.
+        Transaction tx;
+        if (!tx.begin()) {
+            Idempotency::release(claim.rowId);
+            return AppError::unavailable(
+                QStringLiteral("The database is unavailable, try again shortly"), 2);
+        }
+        response = route.handler(ctx);
+        const bool success = !response.error && response.status >= 200 && response.status < 300;
+        if (success && Idempotency::complete(claim.rowId, response) && tx.commit())
+            return response;
+        tx.rollback();
+        if (success) // the effect was lost with the rollback: say so rather than claim success
+            response =
+                AppError::unavailable(QStringLiteral("Could not save the result, try again"), 1);
+    }
+    Idempotency::release(claim.rowId);
+    return response;
 }
 
 void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response)

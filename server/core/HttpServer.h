@@ -1,8 +1,10 @@
 #pragma once
 
-// The request pipeline on the I/O thread: request id → route lookup (404/405) → content type
-// and JSON checks (415/400) → authentication and role (401/403) → the handler, on the worker
-// pool unless the route is inline → one function writes every response, logs it and counts it.
+// The request pipeline. On the I/O thread: request id → route lookup (404/405) → content type
+// and JSON checks (415/400). Then on the worker pool (unless the route is inline): rate limit
+// per address (429) → authentication and role (401/403) → rate limit per account (429) →
+// idempotency (replay/409/422) → the handler. Back on the I/O thread, one function writes
+// every response, logs it and counts it.
 // QAbstractHttpServer is subclassed (not QHttpServer) for full control of 404/405 and of how
 // responses are written: a response goes out only if its client is still connected, which is
 // what keeps the server alive when clients disconnect mid-request (see ENGINEERING.md).
@@ -10,6 +12,7 @@
 #include "common/Result.h"
 #include "server/core/Config.h"
 #include "server/core/Http.h"
+#include "server/core/RateLimiter.h"
 #include "server/core/Router.h"
 
 #include <QAbstractHttpServer>
@@ -42,6 +45,7 @@ public:
     {
         m_authenticator = std::move(authenticator);
     }
+    const Authenticator &authenticator() const { return m_authenticator; }
 
     /// Stops accepting connections; requests already received are still answered.
     void stopAccepting();
@@ -58,6 +62,7 @@ private:
     struct Exchange;
     void dispatch(const std::shared_ptr<Exchange> &exchange, const Route &route);
     HttpResponse runOnWorker(Exchange &exchange, const Route &route);
+    HttpResponse runIdempotently(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
 
     const Config &m_config;
@@ -65,6 +70,7 @@ private:
     WorkerPool &m_pool;
     Metrics &m_metrics;
     Authenticator m_authenticator;
+    RateLimiter m_rateLimiter;
     bool m_accepting = true;
     int m_inFlight = 0;
 };

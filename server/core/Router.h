@@ -24,15 +24,31 @@ enum class Execution {
     Inline, // cheap and non-blocking: runs on the I/O thread
 };
 
+/// Which rate-limit budget a route spends (see server/core/RateLimiter.h).
+enum class RateClass {
+    Auto, // reads for GET, mutations for everything else
+    Auth, // login, register, refresh: tight, per IP and per account
+    Mutation, // writes
+    Read, // reads
+    None, // health, metrics, the contract: never limited
+};
+
 using Handler = std::function<HttpResponse(RequestContext &)>;
 
+/// One route, declared where its domain registers it, e.g.
+///   router.add(Route{.method = "POST", .pattern = "/api/reports", .access = Access::User,
+///                    .idempotent = true, .handler = ...});
 struct Route
 {
     QByteArray method;
     QString pattern;
     Access access = Access::User;
     Execution execution = Execution::Worker;
-    bool takesJson = false;
+    RateClass rate = RateClass::Auto;
+    /// Honours Idempotency-Key (API_SPEC "(I)" routes): replays, 422 on a different body,
+    /// 409 while the first is running. Needs an authenticated caller.
+    bool idempotent = false;
+    bool takesJson = false; // set for POST/PUT/PATCH by Router::add
     Handler handler;
 };
 

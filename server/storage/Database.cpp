@@ -9,6 +9,7 @@
 #include <QTimeZone>
 #include <QUuid>
 #include <atomic>
+#include <vector>
 
 namespace fp {
 
@@ -222,6 +223,17 @@ QString newId()
 
 } // namespace Sql
 
+namespace {
+
+struct ThreadTransactionState
+{
+    bool rollbackOnly = false;
+    std::vector<std::function<void()>> afterCommit;
+};
+thread_local ThreadTransactionState t_transaction;
+
+} // namespace
+
 Transaction::Transaction() = default;
 
 Transaction::~Transaction()
@@ -232,6 +244,12 @@ Transaction::~Transaction()
 
 bool Transaction::begin()
 {
+    if (t_openTransactions > 0) { // join the one already open on this thread
+        m_active = true;
+        m_outermost = false;
+        ++t_openTransactions;
+        return true;
+    }
     m_db = Database::connection();
     if (!m_db)
         return false;
@@ -243,6 +261,8 @@ bool Transaction::begin()
             return false;
     }
     m_active = true;
+    m_outermost = true;
+    t_transaction = {};
     ++t_openTransactions;
     return true;
 }
@@ -253,10 +273,22 @@ bool Transaction::commit()
         return false;
     m_active = false;
     --t_openTransactions;
-    if (!m_db->commit()) {
+    if (!m_outermost)
+        return !t_transaction.rollbackOnly;
+    if (t_transaction.rollbackOnly) {
         m_db->rollback();
+        t_transaction = {};
         return false;
     }
+    if (!m_db->commit()) {
+        m_db->rollback();
+        t_transaction = {};
+        return false;
+    }
+    std::vector<std::function<void()>> actions = std::move(t_transaction.afterCommit);
+    t_transaction = {};
+    for (auto &action : actions)
+        action();
     return true;
 }
 
@@ -266,6 +298,11 @@ void Transaction::rollback()
         return;
     m_active = false;
     --t_openTransactions;
+    if (!m_outermost) {
+        t_transaction.rollbackOnly = true;
+        return;
+    }
+    t_transaction = {};
     if (!m_db->rollback())
         Database::resetConnection(); // a failed rollback leaves the connection in doubt
 }
@@ -273,6 +310,15 @@ void Transaction::rollback()
 bool Transaction::openOnThisThread()
 {
     return t_openTransactions > 0;
+}
+
+void Transaction::afterCommit(std::function<void()> action)
+{
+    if (t_openTransactions == 0) {
+        action(); // nothing to wait for
+        return;
+    }
+    t_transaction.afterCommit.push_back(std::move(action));
 }
 
 } // namespace fp

@@ -13,6 +13,7 @@
 #include <QString>
 #include <QVariant>
 #include <QVariantList>
+#include <functional>
 #include <optional>
 
 namespace fp {
@@ -91,6 +92,9 @@ QString newId(); // UUID v4 string
 } // namespace Sql
 
 /// Rolls back unless committed: `Transaction tx; if (!tx.begin()) ...; ...; tx.commit();`
+/// Transactions nest by joining: an inner one opened while another is open on this thread
+/// becomes part of it (its commit is deferred to the outermost; its rollback dooms the whole).
+/// That is how the idempotency stage stores a response in the same transaction as the effect.
 class Transaction
 {
 public:
@@ -100,15 +104,20 @@ public:
     Transaction &operator=(const Transaction &) = delete;
 
     bool begin();
+    /// False when the commit failed, or when an inner transaction rolled the whole back.
     bool commit();
     void rollback();
     bool active() const { return m_active; }
     /// Whether any Transaction is open on this thread (Sql::exec does not retry inside one).
     static bool openOnThisThread();
+    /// Runs `action` after the outermost transaction commits (never if it rolls back): for
+    /// side effects others may observe, such as events to WebSocket clients.
+    static void afterCommit(std::function<void()> action);
 
 private:
     std::optional<QSqlDatabase> m_db;
     bool m_active = false;
+    bool m_outermost = false;
 };
 
 } // namespace fp

@@ -1,0 +1,144 @@
+#include "server/realtime/EventBus.h"
+
+#include "server/core/Log.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMetaObject>
+#include <QThread>
+#include <QUuid>
+#include <cerrno>
+#include <hiredis/hiredis.h>
+
+namespace fp {
+
+EventBus::EventBus(RedisSettings redis, QObject *parent)
+    : QObject(parent), m_redis(std::move(redis)),
+      m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces))
+{ }
+
+EventBus::~EventBus()
+{
+    stop();
+}
+
+void EventBus::start()
+{
+    if (m_running.exchange(true))
+        return;
+    m_listener = std::thread([this] { listen(); });
+}
+
+void EventBus::stop()
+{
+    if (!m_running.exchange(false))
+        return;
+    if (m_listener.joinable())
+        m_listener.join();
+}
+
+void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
+{
+    const QByteArray text = QJsonDocument(frame).toJson(QJsonDocument::Compact);
+    // Local sockets first, without waiting for Redis; the copy through Redis is skipped here.
+    QMetaObject::invokeMethod(
+        this, [this, userId, text] { Q_EMIT deliver(userId, text); }, Qt::QueuedConnection);
+    const QJsonObject envelope {{QStringLiteral("origin"), m_instanceId},
+                                {QStringLiteral("user_id"), userId},
+                                {QStringLiteral("frame"), frame}};
+    Redis::command(
+        {"PUBLISH", kUserEventsChannel, QJsonDocument(envelope).toJson(QJsonDocument::Compact)});
+}
+
+void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &sessionIds)
+{
+    QMetaObject::invokeMethod(
+        this, [this, userId, sessionIds] { Q_EMIT sessionsRevoked(userId, sessionIds); },
+        Qt::QueuedConnection);
+    const QJsonObject message {
+        {QStringLiteral("origin"), m_instanceId},
+        {QStringLiteral("user_id"), userId},
+        {QStringLiteral("session_ids"), QJsonArray::fromStringList(sessionIds)}};
+    Redis::command({"PUBLISH", kSessionsRevokedChannel,
+                    QJsonDocument(message).toJson(QJsonDocument::Compact)});
+}
+
+void EventBus::handleMessage(const QByteArray &channel, const QByteArray &payload)
+{
+    const QJsonObject message = QJsonDocument::fromJson(payload).object();
+    if (message.value(QStringLiteral("origin")).toString() == m_instanceId)
+        return; // delivered locally when it was published
+    const QString userId = message.value(QStringLiteral("user_id")).toString();
+    if (channel == kUserEventsChannel) {
+        const QByteArray frame = QJsonDocument(message.value(QStringLiteral("frame")).toObject())
+                                     .toJson(QJsonDocument::Compact);
+        QMetaObject::invokeMethod(
+            this, [this, userId, frame] { Q_EMIT deliver(userId, frame); }, Qt::QueuedConnection);
+    } else if (channel == kSessionsRevokedChannel) {
+        QStringList ids;
+        for (const QJsonValue &v : message.value(QStringLiteral("session_ids")).toArray())
+            ids << v.toString();
+        QMetaObject::invokeMethod(
+            this, [this, userId, ids] { Q_EMIT sessionsRevoked(userId, ids); },
+            Qt::QueuedConnection);
+    }
+}
+
+void EventBus::listen()
+{
+    bool wasConnected = false;
+    while (m_running) {
+        const timeval connectTimeout {0, m_redis.connectTimeoutMs * 1000};
+        redisContext *context = redisConnectWithTimeout(m_redis.host.toUtf8().constData(),
+                                                        m_redis.port, connectTimeout);
+        if (!context || context->err) {
+            if (context)
+                redisFree(context);
+            if (wasConnected) {
+                log::warning(QStringLiteral("event_bus_disconnected"));
+                wasConnected = false;
+            }
+            for (int i = 0; i < 10 && m_running; ++i)
+                QThread::msleep(50);
+            continue;
+        }
+        // A short read timeout lets the loop notice stop() between messages.
+        const timeval readTimeout {0, 250 * 1000};
+        redisSetTimeout(context, readTimeout);
+        auto *subscribed = static_cast<redisReply *>(
+            redisCommand(context, "SUBSCRIBE %s %s", kUserEventsChannel, kSessionsRevokedChannel));
+        if (subscribed)
+            freeReplyObject(subscribed);
+        // The second channel's confirmation follows as a reply of its own.
+        if (!wasConnected) {
+            log::info(QStringLiteral("event_bus_connected"));
+            wasConnected = true;
+        }
+        while (m_running) {
+            void *raw = nullptr;
+            if (redisGetReply(context, &raw) != REDIS_OK) {
+                if (context->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    // A read timeout, not a failure: nothing was read, the stream is intact.
+                    context->err = 0;
+                    context->errstr[0] = '\0';
+                    continue;
+                }
+                break;
+            }
+            auto *reply = static_cast<redisReply *>(raw);
+            if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+                reply->element[0]->type == REDIS_REPLY_STRING &&
+                QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len)) ==
+                    "message") {
+                handleMessage(
+                    QByteArray(reply->element[1]->str, qsizetype(reply->element[1]->len)),
+                    QByteArray(reply->element[2]->str, qsizetype(reply->element[2]->len)));
+            }
+            if (reply)
+                freeReplyObject(reply);
+        }
+        redisFree(context);
+    }
+}
+
+} // namespace fp

@@ -1,0 +1,55 @@
+#pragma once
+
+// The one way domain events reach people: publishToUser() delivers a frame to the user's
+// sockets on this instance at once, and through Redis pub/sub to the sockets they hold on any
+// other instance. It also relays the identity domain's "sessions revoked" notices so every
+// instance closes those sessions' sockets. Without Redis, local delivery still works.
+
+#include "server/storage/Redis.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <atomic>
+#include <thread>
+
+namespace fp {
+
+class EventBus : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr const char *kUserEventsChannel = "fp:user-events";
+    static constexpr const char *kSessionsRevokedChannel = "fp:sessions-revoked";
+
+    EventBus(RedisSettings redis, QObject *parent = nullptr);
+    ~EventBus() override;
+
+    /// Starts listening to the other instances (a thread of its own, reconnecting as needed).
+    void start();
+    void stop();
+
+    /// Thread-safe: callable from worker threads.
+    void publishToUser(const QString &userId, const QJsonObject &frame);
+    /// Thread-safe: tells every instance (this one included) that these sessions are over.
+    void publishSessionsRevoked(const QString &userId, const QStringList &sessionIds);
+
+    const QString &instanceId() const { return m_instanceId; }
+
+Q_SIGNALS:
+    /// Emitted on the thread that owns the bus, for frames to deliver to local sockets.
+    void deliver(const QString &userId, const QByteArray &frame);
+    void sessionsRevoked(const QString &userId, const QStringList &sessionIds);
+
+private:
+    void listen();
+    void handleMessage(const QByteArray &channel, const QByteArray &payload);
+
+    RedisSettings m_redis;
+    QString m_instanceId;
+    std::atomic<bool> m_running {false};
+    std::thread m_listener;
+};
+
+} // namespace fp

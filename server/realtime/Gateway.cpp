@@ -1,0 +1,326 @@
+#include "server/realtime/Gateway.h"
+
+#include "common/WsEvents.h"
+#include "server/core/Log.h"
+#include "server/core/WorkerPool.h"
+#include "server/realtime/EventBus.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace fp {
+
+struct Gateway::Connection
+{
+    QPointer<QWebSocket> socket;
+    std::optional<Caller> caller;
+    bool authenticating = false;
+    qint64 lastSeenMs = 0;
+    qint64 windowStartMs = 0;
+    int framesInWindow = 0;
+    int windowsOverLimit = 0;
+    std::deque<QJsonObject> queue;
+    bool busy = false;
+};
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+Gateway::Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
+                 QObject *parent)
+    : QObject(parent), m_settings(settings), m_pool(pool), m_bus(bus),
+      m_tokenCheck(std::move(tokenCheck))
+{
+    connect(&m_bus, &EventBus::deliver, this, &Gateway::deliver);
+    connect(&m_bus, &EventBus::sessionsRevoked, this,
+            [this](const QString &, const QStringList &ids) { closeSessions(ids); });
+    connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::heartbeat);
+    m_heartbeat.start(m_settings.pingIntervalMs);
+}
+
+Gateway::~Gateway()
+{
+    for (const auto &c : std::as_const(m_connections)) {
+        if (c->socket) {
+            c->socket->disconnect(this);
+            c->socket->abort();
+            delete c->socket.data();
+        }
+    }
+}
+
+QJsonObject Gateway::errorFrame(const QString &code, const QString &message)
+{
+    return {{QStringLiteral("type"), QString(ws::Error)},
+            {QStringLiteral("code"), code},
+            {QStringLiteral("message"), message}};
+}
+
+void Gateway::registerHandler(const QString &type, FrameHandler handler)
+{
+    m_handlers.insert(type, std::move(handler));
+}
+
+int Gateway::authenticatedCount() const
+{
+    int n = 0;
+    for (const auto &c : m_connections)
+        n += c->caller ? 1 : 0;
+    return n;
+}
+
+void Gateway::accept(std::unique_ptr<QWebSocket> owned)
+{
+    QWebSocket *socket = owned.release();
+    socket->setParent(this);
+    socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.maxFrameBytes));
+    socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.maxFrameBytes));
+    auto connection = std::make_shared<Connection>();
+    connection->socket = socket;
+    connection->lastSeenMs = nowMs();
+    m_connections.insert(socket, connection);
+
+    connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) {
+        if (auto c = m_connections.value(socket))
+            onText(c.get(), text);
+    });
+    connect(socket, &QWebSocket::binaryMessageReceived, this, [this, socket](const QByteArray &) {
+        send(socket,
+             errorFrame(QStringLiteral("malformed_json"), QStringLiteral("Frames are JSON text")));
+    });
+    connect(socket, &QWebSocket::pong, this, [this, socket](quint64, const QByteArray &) {
+        if (auto c = m_connections.value(socket))
+            c->lastSeenMs = nowMs();
+    });
+    connect(socket, &QWebSocket::disconnected, this, [this, socket] { drop(socket); });
+
+    QPointer<QWebSocket> guard(socket);
+    QTimer::singleShot(m_settings.authTimeoutMs, this, [this, guard] {
+        if (!guard)
+            return;
+        auto c = m_connections.value(guard.data());
+        if (c && !c->caller)
+            guard->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                         QStringLiteral("authentication timeout"));
+    });
+}
+
+void Gateway::onText(Connection *c, const QString &text)
+{
+    QWebSocket *socket = c->socket.data();
+    const qint64 now = nowMs();
+    c->lastSeenMs = now;
+
+    // Throttle: over the limit in a one-second window earns a warning; three such windows in a
+    // row close the socket.
+    if (now - c->windowStartMs >= 1000) {
+        if (c->framesInWindow > m_settings.maxFramesPerSecond)
+            ++c->windowsOverLimit;
+        else
+            c->windowsOverLimit = 0;
+        c->windowStartMs = now;
+        c->framesInWindow = 0;
+    }
+    if (++c->framesInWindow > m_settings.maxFramesPerSecond) {
+        if (c->windowsOverLimit >= 2 || c->framesInWindow > m_settings.maxFramesPerSecond * 3) {
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                          QStringLiteral("too many frames"));
+            return;
+        }
+        if (c->framesInWindow == m_settings.maxFramesPerSecond + 1)
+            send(socket,
+                 errorFrame(QStringLiteral("rate_limited"),
+                            QStringLiteral("Too many frames, slow down")));
+        return;
+    }
+
+    QJsonParseError parseError {};
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    const QJsonObject frame = document.object();
+    const QString type = frame.value(QStringLiteral("type")).toString();
+    if (parseError.error != QJsonParseError::NoError || !document.isObject() || type.isEmpty()) {
+        send(socket,
+             errorFrame(QStringLiteral("malformed_json"),
+                        QStringLiteral("A frame is a JSON object with a string \"type\"")));
+        return;
+    }
+
+    if (!c->caller) {
+        if (type != ws::Auth) {
+            socket->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                          QStringLiteral("authenticate first"));
+            return;
+        }
+        if (!c->authenticating)
+            authenticate(c, frame);
+        return;
+    }
+    if (type == ws::Ping) {
+        send(socket, {{QStringLiteral("type"), QString(ws::Pong)}});
+        return;
+    }
+    if (type == ws::Auth) {
+        send(socket,
+             errorFrame(QStringLiteral("conflict"), QStringLiteral("Already authenticated")));
+        return;
+    }
+    if (!m_handlers.contains(type)) {
+        send(socket,
+             errorFrame(QStringLiteral("unknown_type"),
+                        QStringLiteral("No such frame type: %1").arg(type)));
+        return;
+    }
+    enqueue(c, frame);
+}
+
+void Gateway::authenticate(Connection *c, const QJsonObject &frame)
+{
+    c->authenticating = true;
+    const QString token = frame.value(QStringLiteral("access_token")).toString();
+    QPointer<QWebSocket> guard(c->socket);
+    const bool queued = m_pool.trySubmit([this, guard, token] {
+        Result<Caller> caller =
+            token.isEmpty() ? Result<Caller>(AppError::unauthorized()) : m_tokenCheck(token);
+        QMetaObject::invokeMethod(
+            this,
+            [this, guard, caller = std::move(caller)]() mutable {
+                if (!guard)
+                    return;
+                auto c = m_connections.value(guard.data());
+                if (!c)
+                    return;
+                c->authenticating = false;
+                if (!caller) {
+                    guard->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                                 QStringLiteral("invalid access token"));
+                    return;
+                }
+                c->caller = caller.value();
+                m_byUser.insert(c->caller->userId, guard.data());
+                send(guard.data(),
+                     {{QStringLiteral("type"), QString(ws::AuthOk)},
+                      {QStringLiteral("user_id"), c->caller->userId}});
+            },
+            Qt::QueuedConnection);
+    });
+    if (!queued) {
+        c->authenticating = false;
+        send(c->socket,
+             errorFrame(QStringLiteral("unavailable"),
+                        QStringLiteral("The server is busy, try again")));
+    }
+}
+
+void Gateway::enqueue(Connection *c, QJsonObject frame)
+{
+    c->queue.push_back(std::move(frame));
+    if (!c->busy)
+        runNext(c);
+}
+
+void Gateway::runNext(Connection *c)
+{
+    if (c->queue.empty()) {
+        c->busy = false;
+        return;
+    }
+    c->busy = true;
+    QJsonObject frame = std::move(c->queue.front());
+    c->queue.pop_front();
+    const Caller caller = *c->caller;
+    const FrameHandler handler = m_handlers.value(frame.value(QStringLiteral("type")).toString());
+    QPointer<QWebSocket> guard(c->socket);
+    const bool queued = m_pool.trySubmit([this, guard, caller, handler, frame] {
+        QList<QJsonObject> replies;
+        try {
+            replies = handler(caller, frame);
+        } catch (const std::exception &e) {
+            log::error(QStringLiteral("ws_handler_exception"),
+                       {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
+            replies = {errorFrame(QStringLiteral("internal"),
+                                  QStringLiteral("Something went wrong on our side"))};
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, guard, replies] {
+                if (!guard)
+                    return;
+                for (const QJsonObject &reply : replies)
+                    send(guard.data(), reply);
+                if (auto c = m_connections.value(guard.data()))
+                    runNext(c.get());
+            },
+            Qt::QueuedConnection);
+    });
+    if (!queued) {
+        send(c->socket,
+             errorFrame(QStringLiteral("unavailable"),
+                        QStringLiteral("The server is busy, try again")));
+        c->busy = false;
+    }
+}
+
+void Gateway::send(QWebSocket *socket, const QJsonObject &frame)
+{
+    if (socket && socket->state() == QAbstractSocket::ConnectedState)
+        socket->sendTextMessage(
+            QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
+}
+
+void Gateway::deliver(const QString &userId, const QByteArray &frame)
+{
+    const QString text = QString::fromUtf8(frame);
+    const auto sockets = m_byUser.values(userId);
+    for (QWebSocket *socket : sockets) {
+        if (socket->state() == QAbstractSocket::ConnectedState)
+            socket->sendTextMessage(text);
+    }
+}
+
+void Gateway::closeSessions(const QStringList &sessionIds)
+{
+    for (const auto &c : std::as_const(m_connections)) {
+        if (c->caller && c->socket && sessionIds.contains(c->caller->sessionId))
+            c->socket->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                             QStringLiteral("session revoked"));
+    }
+}
+
+void Gateway::heartbeat()
+{
+    const qint64 now = nowMs();
+    const qint64 silentLimit = qint64(m_settings.pingIntervalMs) * 5 / 2;
+    for (const auto &c : std::as_const(m_connections)) {
+        if (!c->socket)
+            continue;
+        if (now - c->lastSeenMs > silentLimit)
+            c->socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("idle timeout"));
+        else
+            c->socket->ping();
+    }
+}
+
+void Gateway::closeAll(QWebSocketProtocol::CloseCode code, const QString &reason)
+{
+    for (const auto &c : std::as_const(m_connections)) {
+        if (c->socket)
+            c->socket->close(code, reason);
+    }
+}
+
+void Gateway::drop(QWebSocket *socket)
+{
+    auto c = m_connections.take(socket);
+    if (c && c->caller)
+        m_byUser.remove(c->caller->userId, socket);
+    socket->deleteLater();
+}
+
+} // namespace fp

@@ -1,0 +1,83 @@
+#pragma once
+
+// The WebSocket endpoint /ws (API_SPEC.md, "WebSocket"): authenticates each socket with its
+// first frame, keeps it alive with pings, refuses oversized and too-frequent frames, and hands
+// every other frame to the handler its domain registered for that type. Handlers run on the
+// worker pool, one frame at a time per socket so a sender's messages keep their order; what
+// they answer goes back to that socket, everything else reaches people through the EventBus.
+
+#include "common/Result.h"
+#include "server/core/Http.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QWebSocket>
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace fp {
+
+class EventBus;
+class WorkerPool;
+
+struct GatewaySettings
+{
+    int authTimeoutMs = 5000;
+    int pingIntervalMs = 25000;
+    int maxFramesPerSecond = 20;
+    qint64 maxFrameBytes = 16 * 1024;
+};
+
+class Gateway : public QObject
+{
+    Q_OBJECT
+public:
+    /// Verifies an access token (runs on a worker thread).
+    using TokenCheck = std::function<Result<Caller>(const QString &accessToken)>;
+    /// Handles one client frame for an authenticated caller (on a worker thread); returns the
+    /// frames to send back to that socket (often none: events travel through the EventBus).
+    using FrameHandler =
+        std::function<QList<QJsonObject>(const Caller &, const QJsonObject &frame)>;
+
+    Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
+            QObject *parent = nullptr);
+    ~Gateway() override;
+
+    void registerHandler(const QString &type, FrameHandler handler);
+    void accept(std::unique_ptr<QWebSocket> socket);
+    /// Closes every socket (graceful shutdown).
+    void closeAll(QWebSocketProtocol::CloseCode code, const QString &reason);
+
+    int connectionCount() const { return int(m_connections.size()); }
+    int authenticatedCount() const;
+
+    /// An `error` frame: {type:"error", code, message}.
+    static QJsonObject errorFrame(const QString &code, const QString &message);
+
+private:
+    struct Connection;
+    void onText(Connection *c, const QString &text);
+    void authenticate(Connection *c, const QJsonObject &frame);
+    void enqueue(Connection *c, QJsonObject frame);
+    void runNext(Connection *c);
+    void send(QWebSocket *socket, const QJsonObject &frame);
+    void deliver(const QString &userId, const QByteArray &frame);
+    void closeSessions(const QStringList &sessionIds);
+    void heartbeat();
+    void drop(QWebSocket *socket);
+
+    GatewaySettings m_settings;
+    WorkerPool &m_pool;
+    EventBus &m_bus;
+    TokenCheck m_tokenCheck;
+    QHash<QString, FrameHandler> m_handlers;
+    QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
+    QMultiHash<QString, QWebSocket *> m_byUser;
+    QTimer m_heartbeat;
+};
+
+} // namespace fp
