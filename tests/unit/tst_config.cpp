@@ -119,6 +119,20 @@ private Q_SLOTS:
         QVERIFY(!std::get<QString>(loaded).contains(secret));
     }
 
+    void exampleIniLoadsAsDocumented()
+    {
+        const QString example = QStringLiteral(FP_SOURCE_DIR_LITERAL "/resources/friendship-server.example.ini");
+        auto loaded = Config::load(example, env({}));
+        QVERIFY2(std::holds_alternative<Config>(loaded),
+                 qPrintable(std::holds_alternative<QString>(loaded) ? std::get<QString>(loaded) : QString()));
+        const Config c = std::get<Config>(loaded);
+        QCOMPARE(c.httpPort, quint16(8080));
+        QCOMPARE(c.gateIntervalSeconds, 600);
+        QCOMPARE(c.wsAuthTimeoutMs, 5000);
+        QCOMPARE(c.rateAuthPerMinute, 20);
+        QCOMPARE(c.adminEmail, QStringLiteral("admin@friendship.local"));
+    }
+
     void missingIniFile()
     {
         auto loaded = Config::load(QStringLiteral("/nonexistent/friendship.ini"), env({}));
