@@ -107,8 +107,8 @@ void Gateway::accept(std::unique_ptr<QWebSocket> owned)
             return;
         auto c = m_connections.value(guard.data());
         if (c && !c->caller)
-            guard->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
-                         QStringLiteral("authentication timeout"));
+            closeSocket(guard.data(), QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                        QStringLiteral("authentication timeout"));
     });
 }
 
@@ -130,8 +130,8 @@ void Gateway::onText(Connection *c, const QString &text)
     }
     if (++c->framesInWindow > m_settings.maxFramesPerSecond) {
         if (c->windowsOverLimit >= 2 || c->framesInWindow > m_settings.maxFramesPerSecond * 3) {
-            socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
-                          QStringLiteral("too many frames"));
+            closeSocket(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+                        QStringLiteral("too many frames"));
             return;
         }
         if (c->framesInWindow == m_settings.maxFramesPerSecond + 1)
@@ -154,8 +154,8 @@ void Gateway::onText(Connection *c, const QString &text)
 
     if (!c->caller) {
         if (type != ws::Auth) {
-            socket->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
-                          QStringLiteral("authenticate first"));
+            closeSocket(socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                        QStringLiteral("authenticate first"));
             return;
         }
         if (!c->authenticating)
@@ -198,8 +198,8 @@ void Gateway::authenticate(Connection *c, const QJsonObject &frame)
                     return;
                 c->authenticating = false;
                 if (!caller) {
-                    guard->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
-                                 QStringLiteral("invalid access token"));
+                    closeSocket(guard.data(), QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                                QStringLiteral("invalid access token"));
                     return;
                 }
                 c->caller = caller.value();
@@ -288,8 +288,8 @@ void Gateway::closeSessions(const QStringList &sessionIds)
 {
     for (const auto &c : std::as_const(m_connections)) {
         if (c->caller && c->socket && sessionIds.contains(c->caller->sessionId))
-            c->socket->close(QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
-                             QStringLiteral("session revoked"));
+            closeSocket(c->socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                           QStringLiteral("session revoked"));
     }
 }
 
@@ -301,7 +301,7 @@ void Gateway::heartbeat()
         if (!c->socket)
             continue;
         if (now - c->lastSeenMs > silentLimit)
-            c->socket->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("idle timeout"));
+            c->socket->abort(); // it answers nothing, so it would not answer a close either
         else
             c->socket->ping();
     }
@@ -311,8 +311,20 @@ void Gateway::closeAll(QWebSocketProtocol::CloseCode code, const QString &reason
 {
     for (const auto &c : std::as_const(m_connections)) {
         if (c->socket)
-            c->socket->close(code, reason);
+            closeSocket(c->socket, code, reason);
     }
+}
+
+void Gateway::closeSocket(QWebSocket *socket, QWebSocketProtocol::CloseCode code,
+                          const QString &reason)
+{
+    socket->close(code, reason);
+    // A peer that never completes the closing handshake must not hold the socket for ever.
+    QPointer<QWebSocket> guard(socket);
+    QTimer::singleShot(5000, this, [guard] {
+        if (guard && guard->state() != QAbstractSocket::UnconnectedState)
+            guard->abort();
+    });
 }
 
 void Gateway::drop(QWebSocket *socket)

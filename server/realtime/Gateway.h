@@ -68,6 +68,7 @@ private:
     void deliver(const QString &userId, const QByteArray &frame);
     void closeSessions(const QStringList &sessionIds);
     void heartbeat();
+    void closeSocket(QWebSocket *socket, QWebSocketProtocol::CloseCode code, const QString &reason);
     void drop(QWebSocket *socket);
 
     GatewaySettings m_settings;

@@ -28,7 +28,10 @@ struct TrustComponents
 
     static constexpr TrustComponents uniform(int value) { return {value, value, value, value}; }
     int sum() const { return reliability + respect + engagement + safety; }
-    bool isZero() const { return reliability == 0 && respect == 0 && engagement == 0 && safety == 0; }
+    bool isZero() const
+    {
+        return reliability == 0 && respect == 0 && engagement == 0 && safety == 0;
+    }
     /// In points, e.g. {"engagement":52.5,"reliability":50,"respect":50.25,"safety":50}: the shape
     /// of trust_scores.components_json, of the API's `components`, and of ledger metadata.
     QJsonObject toJson() const;
@@ -132,7 +135,8 @@ struct TrustDecision
     /// Nothing changed (next == current); `ignoredReason` says why.
     bool ignored = false;
     QString ignoredReason;
-    /// trust_score_events.metadata_json: every number that produced the delta, and what replay reads.
+    /// trust_score_events.metadata_json: every number that produced the delta, and what replay
+    /// reads.
     QJsonObject metadata;
 };
 
@@ -162,7 +166,8 @@ public:
     /// Recomputes a user's state from their ledger rows (any order; ties are harmless). With
     /// `problems`, lists rows whose metadata cannot be read and any disagreement between the
     /// deltas and the components: empty for a consistent ledger.
-    static TrustState replay(const QList<TrustLedgerEntry> &ledger, QStringList *problems = nullptr);
+    static TrustState replay(const QList<TrustLedgerEntry> &ledger,
+                             QStringList *problems = nullptr);
 
     /// How much a reflector counts, in thousandths: clamp((trust - 20) * 20, 200, 1000).
     static int reflectorWeightPermille(int reflectorTrust);
