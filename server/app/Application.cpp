@@ -3,16 +3,27 @@
 #include "server/core/HttpServer.h"
 #include "server/core/Log.h"
 #include "server/core/WorkerPool.h"
+#include "server/engagement/EngagementRoutes.h"
+#include "server/engagement/EngagementService.h"
 #include "server/health/HealthRoutes.h"
 #include "server/identity/AdminSeeder.h"
+#include "server/identity/IdentityRoutes.h"
+#include "server/identity/TokenVerifier.h"
+#include "server/profile/ProfileRoutes.h"
 #include "server/realtime/EventBus.h"
 #include "server/realtime/Gateway.h"
 #include "server/storage/Database.h"
 #include "server/storage/Migrator.h"
 #include "server/storage/Redis.h"
+#include "server/trust/TrustRoutes.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QSqlDatabase>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QTimer>
 #include <cstdio>
 
@@ -20,11 +31,16 @@ namespace fp {
 
 namespace {
 
+RedisSettings redisSettingsFor(const Config &c)
+{
+    return RedisSettings {c.redisHost, c.redisPort, 500, 1000, c.redisKeyPrefix.toUtf8()};
+}
+
 void configureStorage(const Config &c)
 {
     Database::configure(
         DbSettings {c.dbHost, c.dbPort, c.dbSocket, c.dbName, c.dbUser, c.dbPassword});
-    Redis::configure(RedisSettings {c.redisHost, c.redisPort, 500, 1000});
+    Redis::configure(redisSettingsFor(c));
 }
 
 QString databaseWhere(const Config &c)
@@ -32,6 +48,35 @@ QString databaseWhere(const Config &c)
     return c.dbSocket.isEmpty()
         ? QStringLiteral("%1:%2/%3").arg(c.dbHost).arg(c.dbPort).arg(c.dbName)
         : QStringLiteral("%1 (socket)/%2").arg(c.dbSocket, c.dbName);
+}
+
+QSslConfiguration loadTlsConfiguration(const Config &config, QString *error)
+{
+    const QList<QSslCertificate> chain = QSslCertificate::fromPath(config.tlsCert, QSsl::Pem);
+    if (chain.isEmpty()) {
+        *error = QStringLiteral("FP_TLS_CERT %1 holds no PEM certificate").arg(config.tlsCert);
+        return {};
+    }
+    QFile keyFile(config.tlsKey);
+    if (!keyFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("FP_TLS_KEY %1 cannot be read").arg(config.tlsKey);
+        return {};
+    }
+    const QByteArray pem = keyFile.readAll();
+    QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+    if (key.isNull()) {
+        *error = QStringLiteral("FP_TLS_KEY %1 holds no unencrypted PEM RSA or EC key")
+                     .arg(config.tlsKey);
+        return {};
+    }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificateChain(chain);
+    tls.setPrivateKey(key);
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone); // clients are not asked for certificates
+    tls.setProtocol(QSsl::SecureProtocols);
+    return tls;
 }
 
 QString migrateWith(const Config &config)
@@ -81,6 +126,10 @@ bool Application::start()
         log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
         return false;
     }
+    if (const QString error = seedPromptCatalog(); !error.isEmpty()) {
+        log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
+        return false;
+    }
 
     m_pool = std::make_unique<WorkerPool>(m_config.workerThreads, m_config.workerQueueLimit);
     m_metrics.gauge(QStringLiteral("fp_worker_pool_pending"),
@@ -92,7 +141,17 @@ bool Application::start()
     registerRoutes();
 
     m_http = std::make_unique<HttpServer>(m_config, m_router, *m_pool, m_metrics);
-    m_port = m_http->start(QHostAddress(m_config.httpAddress), m_config.httpPort);
+    m_http->setAuthenticator(TokenVerifier(m_config));
+    QSslConfiguration tls;
+    if (!m_config.tlsCert.isEmpty()) {
+        QString error;
+        tls = loadTlsConfiguration(m_config, &error);
+        if (tls.isNull()) {
+            log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
+            return false;
+        }
+    }
+    m_port = m_http->start(QHostAddress(m_config.httpAddress), m_config.httpPort, tls);
     if (m_port == 0) {
         log::error(QStringLiteral("startup_failed"),
                    {{QStringLiteral("error"),
@@ -111,15 +170,30 @@ bool Application::start()
 void Application::registerRoutes()
 {
     registerHealthRoutes(m_router, m_metrics);
+    registerIdentityRoutes(m_router, m_config);
+    registerProfileRoutes(m_router);
+    registerEngagementRoutes(m_router);
+    registerTrustRoutes(m_router);
 }
 
 void Application::acceptWebSockets()
 {
-    m_bus = std::make_unique<EventBus>(
-        RedisSettings {m_config.redisHost, m_config.redisPort, 500, 1000});
+    m_bus = std::make_unique<EventBus>(redisSettingsFor(m_config));
     m_bus->start();
+    // Revocations made here reach this instance's sockets even while Redis is down; those of
+    // other instances arrive through Redis and also drop the verifier's cached session state.
+    TokenVerifier::setLocalRevocationListener(
+        [bus = m_bus.get()](const QString &userId, const QStringList &ids) {
+            QMetaObject::invokeMethod(
+                bus, [bus, userId, ids] { Q_EMIT bus->sessionsRevoked(userId, ids); },
+                Qt::QueuedConnection);
+        });
+    connect(m_bus.get(), &EventBus::sessionsRevoked, this,
+            [](const QString &userId, const QStringList &ids) {
+                TokenVerifier::forgetSessions(userId, ids);
+            });
     const GatewaySettings settings {m_config.wsAuthTimeoutMs, m_config.wsPingIntervalMs,
-                                    m_config.wsMaxFramesPerSecond, 16 * 1024};
+                                    m_config.wsMaxFramesPerSecond, 16 * 1024, m_config.corsOrigins};
     m_gateway = std::make_unique<Gateway>(
         settings, *m_pool, *m_bus, [this](const QString &token) -> Result<Caller> {
             // Same verification as a request's bearer token, revocation checks included.
@@ -177,7 +251,8 @@ void Application::finishShutdown()
         return;
     m_finishing = true;
     if (m_gateway)
-        m_gateway->closeAll(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+        m_gateway->closeAll(QWebSocketProtocol::CloseCodeGoingAway,
+                            QStringLiteral("server shutting down"));
     // Let the close frames leave before the process ends.
     QTimer::singleShot(200, this, [this] {
         m_pool->waitForDone(m_config.shutdownGraceMs);

@@ -3,7 +3,9 @@
 #include "common/ApiError.h"
 #include "server/core/Http.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUuid>
 #include <memory>
 
@@ -99,18 +101,39 @@ RequestSizeTracker::Verdict RequestSizeTracker::startBody(const QByteArray &head
     return Verdict::Continue;
 }
 
-BodyLimitTcpServer::BodyLimitTcpServer(qint64 maxBodyBytes,
+BodyLimitTcpServer::BodyLimitTcpServer(qint64 maxBodyBytes, QSslConfiguration tls,
                                        std::function<void(const QString &)> onRejected,
                                        QObject *parent)
-    : QTcpServer(parent), m_maxBodyBytes(maxBodyBytes), m_onRejected(std::move(onRejected))
+    : QTcpServer(parent), m_maxBodyBytes(maxBodyBytes), m_tls(std::move(tls)),
+      m_onRejected(std::move(onRejected))
 { }
 
 void BodyLimitTcpServer::incomingConnection(qintptr handle)
 {
-    auto *socket = new QTcpSocket(this);
+    QTcpSocket *socket = nullptr;
+    if (!m_tls.isNull()) {
+        auto *tlsSocket = new QSslSocket(this);
+        tlsSocket->setSslConfiguration(m_tls);
+        socket = tlsSocket;
+    } else {
+        socket = new QTcpSocket(this);
+    }
     if (!socket->setSocketDescriptor(handle)) {
         delete socket;
         return;
+    }
+    if (auto *tlsSocket = qobject_cast<QSslSocket *>(socket)) {
+        // A failed handshake (plain HTTP to the TLS port, a scanner) just ends the connection.
+        connect(tlsSocket, &QSslSocket::sslErrors, tlsSocket, [tlsSocket] { tlsSocket->abort(); });
+        connect(tlsSocket, &QAbstractSocket::errorOccurred, tlsSocket, [tlsSocket] {
+            if (!tlsSocket->isEncrypted())
+                tlsSocket->abort();
+        });
+        QTimer::singleShot(10000, tlsSocket, [tlsSocket] { // a handshake that never ends
+            if (!tlsSocket->isEncrypted())
+                tlsSocket->abort();
+        });
+        tlsSocket->startServerEncryption();
     }
     auto tracker = std::make_shared<RequestSizeTracker>(m_maxBodyBytes);
     auto rejected = std::make_shared<bool>(false);

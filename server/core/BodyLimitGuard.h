@@ -5,6 +5,7 @@
 // the HTTP parser (its readyRead slot is connected first) and answers 413 as soon as the
 // headers announce, or the bytes received show, a body over the limit.
 
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <functional>
 
@@ -15,7 +16,9 @@ class BodyLimitTcpServer : public QTcpServer
     Q_OBJECT
 public:
     /// `onRejected` is told the client address of each refused request (for logs and metrics).
-    BodyLimitTcpServer(qint64 maxBodyBytes, std::function<void(const QString &reason)> onRejected,
+    /// A non-null `tls` configuration makes every connection TLS (HTTPS and wss://).
+    BodyLimitTcpServer(qint64 maxBodyBytes, QSslConfiguration tls,
+                       std::function<void(const QString &reason)> onRejected,
                        QObject *parent = nullptr);
 
 protected:
@@ -23,6 +26,7 @@ protected:
 
 private:
     qint64 m_maxBodyBytes;
+    QSslConfiguration m_tls;
     std::function<void(const QString &)> m_onRejected;
 };
 

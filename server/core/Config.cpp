@@ -1,5 +1,7 @@
 #include "server/core/Config.h"
 
+#include "server/core/BrowserPolicy.h"
+
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QSettings>
@@ -36,6 +38,8 @@ const Setting kSettings[] = {
     {"FP_DB_PASSWORD", "db/password", "", "database password", true},
     {"FP_REDIS_HOST", "redis/host", "127.0.0.1", "Redis host"},
     {"FP_REDIS_PORT", "redis/port", "6379", "Redis port"},
+    {"FP_REDIS_KEY_PREFIX", "redis/key_prefix", "fp:",
+     "prefix of every Redis key and channel (deployments sharing a Redis use different ones)"},
     {"FP_JWT_SECRET", "jwt/secret", "",
      "secret signing access tokens, at least 32 bytes (required outside development)", true},
     {"FP_JWT_PREVIOUS_SECRET", "jwt/previous_secret", "",
@@ -60,9 +64,27 @@ const Setting kSettings[] = {
      "writes a minute per account (4x per client address)"},
     {"FP_RATE_READS_PER_MINUTE", "rate/reads_per_minute", "600",
      "reads a minute per account (4x per client address)"},
-    {"FP_WS_AUTH_TIMEOUT_MS", "websocket/auth_timeout_ms", "5000", "a socket must send its auth frame within this"},
-    {"FP_WS_PING_INTERVAL_MS", "websocket/ping_interval_ms", "25000", "the server pings every socket this often; 2.5x silence closes it"},
-    {"FP_WS_MAX_FRAMES_PER_SECOND", "websocket/max_frames_per_second", "20", "frames a socket may send a second before it is throttled, then closed (1008)"},
+    {"FP_WS_AUTH_TIMEOUT_MS", "websocket/auth_timeout_ms", "5000",
+     "a socket must send its auth frame within this"},
+    {"FP_WS_PING_INTERVAL_MS", "websocket/ping_interval_ms", "25000",
+     "the server pings every socket this often; 2.5x silence closes it"},
+    {"FP_WS_MAX_FRAMES_PER_SECOND", "websocket/max_frames_per_second", "20",
+     "frames a socket may send a second before it is throttled, then closed (1008)"},
+    {"FP_LOGIN_FAILURE_LIMIT", "login/failure_limit", "30",
+     "failed logins of one account before it is locked (failures are forgotten after 12 h)"},
+    {"FP_LOGIN_LOCK_INCREMENT_SECONDS", "login/lock_increment_seconds", "60",
+     "each failure from the limit on locks the account this much longer than the last"},
+    {"FP_LOGIN_LOCK_MAX_SECONDS", "login/lock_max_seconds", "900", "longest account lock"},
+    {"FP_LOGIN_ADDRESS_FAILURE_LIMIT", "login/address_failure_limit", "100",
+     "failed logins from one client address (IPv6: its /64) per 15 minutes"},
+    {"FP_CORS_ORIGINS", "http/cors_origins", "",
+     "comma-separated exact origins allowed to call the API and open /ws from a browser (empty: "
+     "same-origin only)"},
+    {"FP_TRUSTED_PROXIES", "http/trusted_proxies", "",
+     "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is believed"},
+    {"FP_TLS_CERT", "http/tls_cert", "",
+     "PEM certificate (chain) to serve HTTPS and wss:// directly"},
+    {"FP_TLS_KEY", "http/tls_key", "", "PEM private key for FP_TLS_CERT", true},
     {"FP_MIGRATIONS_DIR", "db/migrations_dir", "",
      "directory of *.sql migrations (default: the ones built in)"},
 };
@@ -181,6 +203,7 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     if (c.redisHost.isEmpty())
         r.fail("FP_REDIS_HOST", QStringLiteral("must not be empty"));
     c.redisPort = quint16(r.integer("FP_REDIS_PORT", 1, 65535));
+    c.redisKeyPrefix = r.text("FP_REDIS_KEY_PREFIX");
 
     c.jwtSecret = r.raw("FP_JWT_SECRET");
     c.jwtPreviousSecret = r.raw("FP_JWT_PREVIOUS_SECRET");
@@ -215,6 +238,29 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.wsAuthTimeoutMs = int(r.integer("FP_WS_AUTH_TIMEOUT_MS", 100, 600000));
     c.wsPingIntervalMs = int(r.integer("FP_WS_PING_INTERVAL_MS", 100, 3600000));
     c.wsMaxFramesPerSecond = int(r.integer("FP_WS_MAX_FRAMES_PER_SECOND", 1, 10000));
+    c.loginFailureLimit = int(r.integer("FP_LOGIN_FAILURE_LIMIT", 1, 100000));
+    c.loginLockIncrementSeconds = int(r.integer("FP_LOGIN_LOCK_INCREMENT_SECONDS", 1, 86400));
+    c.loginLockMaxSeconds = int(r.integer("FP_LOGIN_LOCK_MAX_SECONDS", 1, 7 * 86400));
+    c.loginAddressFailureLimit = int(r.integer("FP_LOGIN_ADDRESS_FAILURE_LIMIT", 1, 10000000));
+    if (const QString problem =
+            BrowserPolicy::parseOrigins(r.raw("FP_CORS_ORIGINS"), &c.corsOrigins);
+        !problem.isEmpty())
+        r.fail("FP_CORS_ORIGINS", problem);
+    if (const QString problem =
+            BrowserPolicy::parseProxies(r.raw("FP_TRUSTED_PROXIES"), &c.trustedProxies);
+        !problem.isEmpty())
+        r.fail("FP_TRUSTED_PROXIES", problem);
+    c.tlsCert = r.text("FP_TLS_CERT");
+    c.tlsKey = r.text("FP_TLS_KEY");
+    if (c.tlsCert.isEmpty() != c.tlsKey.isEmpty())
+        r.fail(c.tlsCert.isEmpty() ? "FP_TLS_CERT" : "FP_TLS_KEY",
+               QStringLiteral("must be set together with %1")
+                   .arg(c.tlsCert.isEmpty() ? QStringLiteral("FP_TLS_KEY")
+                                            : QStringLiteral("FP_TLS_CERT")));
+    else if (!c.tlsCert.isEmpty() && !QFileInfo(c.tlsCert).isReadable())
+        r.fail("FP_TLS_CERT", QStringLiteral("file %1 is not readable").arg(c.tlsCert));
+    else if (!c.tlsKey.isEmpty() && !QFileInfo(c.tlsKey).isReadable())
+        r.fail("FP_TLS_KEY", QStringLiteral("file %1 is not readable").arg(c.tlsKey));
     c.migrationsDir = r.text("FP_MIGRATIONS_DIR");
 
     if (r.failed())

@@ -30,6 +30,7 @@ struct Config
 
     QString redisHost;
     quint16 redisPort = 0;
+    QString redisKeyPrefix;
 
     QString jwtSecret;
     QString jwtPreviousSecret;
@@ -46,6 +47,12 @@ struct Config
     int workerQueueLimit = 0;
     int shutdownGraceMs = 0;
 
+    // Login brute-force protection (server/identity/LoginThrottle.h).
+    int loginFailureLimit = 0;
+    int loginLockIncrementSeconds = 0;
+    int loginLockMaxSeconds = 0;
+    int loginAddressFailureLimit = 0;
+
     int rateAuthPerMinute = 0;
     int rateMutationsPerMinute = 0;
     int rateReadsPerMinute = 0;
@@ -53,6 +60,11 @@ struct Config
     int wsAuthTimeoutMs = 0;
     int wsPingIntervalMs = 0;
     int wsMaxFramesPerSecond = 0;
+
+    QStringList corsOrigins; // exact origins; empty: same-origin only
+    QStringList trustedProxies; // addresses or CIDR ranges
+    QString tlsCert; // both empty: plain HTTP (behind a TLS-terminating proxy)
+    QString tlsKey;
     /// Empty: the migrations compiled into the binary. Set only by tests and operators
     /// who need to run a different set.
     QString migrationsDir;

@@ -91,8 +91,9 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
                        QObject *parent)
     : QAbstractHttpServer(parent), m_config(config), m_router(router), m_pool(pool),
       m_metrics(metrics),
-      m_rateLimiter(RateBudgets{config.rateAuthPerMinute, config.rateMutationsPerMinute,
-                                config.rateReadsPerMinute})
+      m_rateLimiter(RateBudgets {config.rateAuthPerMinute, config.rateMutationsPerMinute,
+                                 config.rateReadsPerMinute}),
+      m_browserPolicy(config.corsOrigins, config.trustedProxies, !config.tlsCert.isEmpty())
 {
     m_metrics.describe(QStringLiteral("fp_http_requests_total"), QStringLiteral("counter"),
                        QStringLiteral("HTTP requests answered, by route, method and status"));
@@ -105,10 +106,10 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
 
 HttpServer::~HttpServer() = default;
 
-quint16 HttpServer::start(const QHostAddress &address, quint16 port)
+quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslConfiguration &tls)
 {
     auto *tcp = new BodyLimitTcpServer(
-        m_config.maxBodyBytes,
+        m_config.maxBodyBytes, tls,
         [this](const QString &reason) {
             m_metrics.increment(QStringLiteral("fp_http_requests_total"),
                                 {{QStringLiteral("route"), QStringLiteral("(body limit)")},
@@ -154,7 +155,8 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     for (const auto &[name, value] : request.headers())
         ctx.headers.insert(name.toLower(), value);
     ctx.requestId = chooseRequestId(ctx.header("x-request-id"));
-    ctx.clientAddress = request.remoteAddress();
+    ctx.clientAddress =
+        m_browserPolicy.clientAddress(request.remoteAddress(), ctx.header("x-forwarded-for"));
     ctx.body = request.body();
     ++m_inFlight;
 
@@ -164,6 +166,11 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     }
 
     QList<QByteArray> allowed;
+    if (ctx.method == "OPTIONS") {
+        m_router.find(ctx.method, path, &allowed);
+        answerPreflight(exchange, allowed);
+        return true;
+    }
     const auto match = m_router.find(ctx.method, path, &allowed);
     if (!match) {
         if (allowed.isEmpty()) {
@@ -314,6 +321,26 @@ HttpResponse HttpServer::runIdempotently(RequestContext &ctx, const Route &route
     return response;
 }
 
+void HttpServer::answerPreflight(const std::shared_ptr<Exchange> &exchange,
+                                 const QList<QByteArray> &methods)
+{
+    RequestContext &ctx = exchange->context;
+    ctx.routePattern = QStringLiteral("(preflight)");
+    if (methods.isEmpty()) {
+        respond(exchange, AppError::notFound(QStringLiteral("No route for %1").arg(ctx.path)));
+        return;
+    }
+    const QByteArray origin = ctx.header("origin");
+    if (!m_browserPolicy.originAllowed(origin)) {
+        // No CORS headers: the browser refuses the real request.
+        respond(exchange, AppError::forbidden(QStringLiteral("This origin may not call the API")));
+        return;
+    }
+    HttpResponse r = HttpResponse::noContent();
+    r.headers = m_browserPolicy.preflightHeaders(origin, methods);
+    respond(exchange, std::move(r));
+}
+
 void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response)
 {
     RequestContext &ctx = exchange->context;
@@ -328,6 +355,11 @@ void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse
             response.withHeader("Retry-After",
                                 QByteArray::number(response.error->retryAfterSeconds));
     }
+
+    if (ctx.routePattern != QLatin1String("(preflight)"))
+        response.headers.append(m_browserPolicy.corsHeaders(ctx.header("origin")));
+    response.headers.append(m_browserPolicy.securityHeaders(ctx.caller.has_value() ||
+                                                            ctx.headers.contains("authorization")));
 
     const QString statusText = QString::number(response.status);
     m_metrics.increment(QStringLiteral("fp_http_requests_total"),

@@ -10,6 +10,7 @@
 // what keeps the server alive when clients disconnect mid-request (see ENGINEERING.md).
 
 #include "common/Result.h"
+#include "server/core/BrowserPolicy.h"
 #include "server/core/Config.h"
 #include "server/core/Http.h"
 #include "server/core/RateLimiter.h"
@@ -17,6 +18,7 @@
 
 #include <QAbstractHttpServer>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <functional>
 #include <memory>
 
@@ -39,8 +41,9 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
-    /// Binds the guarded TCP server; returns the port, or 0 when the address is taken.
-    quint16 start(const QHostAddress &address, quint16 port);
+    /// Binds the guarded TCP server (TLS when `tls` is not null); returns the port, or 0 when
+    /// the address is taken.
+    quint16 start(const QHostAddress &address, quint16 port, const QSslConfiguration &tls = {});
     void setAuthenticator(Authenticator authenticator)
     {
         m_authenticator = std::move(authenticator);
@@ -64,6 +67,8 @@ private:
     HttpResponse runOnWorker(Exchange &exchange, const Route &route);
     HttpResponse runIdempotently(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
+    void answerPreflight(const std::shared_ptr<Exchange> &exchange,
+                         const QList<QByteArray> &methods);
 
     const Config &m_config;
     Router &m_router;
@@ -71,6 +76,7 @@ private:
     Metrics &m_metrics;
     Authenticator m_authenticator;
     RateLimiter m_rateLimiter;
+    BrowserPolicy m_browserPolicy;
     bool m_accepting = true;
     int m_inFlight = 0;
 };

@@ -70,7 +70,7 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QString &subject, boo
     const qint64 window = now / kWindowMs;
     const qint64 elapsed = now % kWindowMs;
     const QByteArray base =
-        "fp:rate:" + QByteArray::number(int(rateClass)) + ':' + subject.toUtf8() + ':';
+        Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + subject.toUtf8() + ':');
 
     const auto reply =
         Redis::command({"EVAL", kSlidingWindowScript, "2", base + QByteArray::number(window),

@@ -46,8 +46,8 @@ void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
     const QJsonObject envelope {{QStringLiteral("origin"), m_instanceId},
                                 {QStringLiteral("user_id"), userId},
                                 {QStringLiteral("frame"), frame}};
-    Redis::command(
-        {"PUBLISH", kUserEventsChannel, QJsonDocument(envelope).toJson(QJsonDocument::Compact)});
+    Redis::command({"PUBLISH", channel(kUserEventsChannel),
+                    QJsonDocument(envelope).toJson(QJsonDocument::Compact)});
 }
 
 void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &sessionIds)
@@ -59,22 +59,22 @@ void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &
         {QStringLiteral("origin"), m_instanceId},
         {QStringLiteral("user_id"), userId},
         {QStringLiteral("session_ids"), QJsonArray::fromStringList(sessionIds)}};
-    Redis::command({"PUBLISH", kSessionsRevokedChannel,
+    Redis::command({"PUBLISH", channel(kSessionsRevokedChannel),
                     QJsonDocument(message).toJson(QJsonDocument::Compact)});
 }
 
-void EventBus::handleMessage(const QByteArray &channel, const QByteArray &payload)
+void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
 {
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
     if (message.value(QStringLiteral("origin")).toString() == m_instanceId)
         return; // delivered locally when it was published
     const QString userId = message.value(QStringLiteral("user_id")).toString();
-    if (channel == kUserEventsChannel) {
+    if (from == channel(kUserEventsChannel)) {
         const QByteArray frame = QJsonDocument(message.value(QStringLiteral("frame")).toObject())
                                      .toJson(QJsonDocument::Compact);
         QMetaObject::invokeMethod(
             this, [this, userId, frame] { Q_EMIT deliver(userId, frame); }, Qt::QueuedConnection);
-    } else if (channel == kSessionsRevokedChannel) {
+    } else if (from == channel(kSessionsRevokedChannel)) {
         QStringList ids;
         for (const QJsonValue &v : message.value(QStringLiteral("session_ids")).toArray())
             ids << v.toString();
@@ -106,7 +106,10 @@ void EventBus::listen()
         const timeval readTimeout {0, 250 * 1000};
         redisSetTimeout(context, readTimeout);
         auto *subscribed = static_cast<redisReply *>(
-            redisCommand(context, "SUBSCRIBE %s %s", kUserEventsChannel, kSessionsRevokedChannel));
+            redisCommand(context, "SUBSCRIBE %b %b", channel(kUserEventsChannel).constData(),
+                         size_t(channel(kUserEventsChannel).size()),
+                         channel(kSessionsRevokedChannel).constData(),
+                         size_t(channel(kSessionsRevokedChannel).size())));
         if (subscribed)
             freeReplyObject(subscribed);
         // The second channel's confirmation follows as a reply of its own.

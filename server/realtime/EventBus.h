@@ -20,8 +20,10 @@ class EventBus : public QObject
 {
     Q_OBJECT
 public:
-    static constexpr const char *kUserEventsChannel = "fp:user-events";
-    static constexpr const char *kSessionsRevokedChannel = "fp:sessions-revoked";
+    // Channel names, under the Redis key prefix. The identity domain publishes revocations
+    // on the second one (TokenVerifier::kRevokedChannel).
+    static constexpr const char *kUserEventsChannel = "user-events";
+    static constexpr const char *kSessionsRevokedChannel = "sessions-revoked";
 
     EventBus(RedisSettings redis, QObject *parent = nullptr);
     ~EventBus() override;
@@ -45,6 +47,7 @@ Q_SIGNALS:
 private:
     void listen();
     void handleMessage(const QByteArray &channel, const QByteArray &payload);
+    QByteArray channel(const char *name) const { return m_redis.keyPrefix + name; }
 
     RedisSettings m_redis;
     QString m_instanceId;

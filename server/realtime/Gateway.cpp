@@ -80,6 +80,15 @@ void Gateway::accept(std::unique_ptr<QWebSocket> owned)
 {
     QWebSocket *socket = owned.release();
     socket->setParent(this);
+    const QString origin = socket->origin();
+    if (!origin.isEmpty() && !m_settings.allowedOrigins.contains(origin)) {
+        // A page from an origin not on the list: refuse before it can say anything.
+        log::warning(QStringLiteral("ws_origin_refused"), {{QStringLiteral("origin"), origin}});
+        connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+        closeSocket(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+                    QStringLiteral("origin not allowed"));
+        return;
+    }
     socket->setMaxAllowedIncomingFrameSize(quint64(m_settings.maxFrameBytes));
     socket->setMaxAllowedIncomingMessageSize(quint64(m_settings.maxFrameBytes));
     auto connection = std::make_shared<Connection>();
@@ -289,7 +298,7 @@ void Gateway::closeSessions(const QStringList &sessionIds)
     for (const auto &c : std::as_const(m_connections)) {
         if (c->caller && c->socket && sessionIds.contains(c->caller->sessionId))
             closeSocket(c->socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
-                           QStringLiteral("session revoked"));
+                        QStringLiteral("session revoked"));
     }
 }
 

@@ -30,6 +30,9 @@ struct GatewaySettings
     int pingIntervalMs = 25000;
     int maxFramesPerSecond = 20;
     qint64 maxFrameBytes = 16 * 1024;
+    /// Browser origins allowed to open a socket (FP_CORS_ORIGINS); clients that send no
+    /// Origin (native apps, tools) are always allowed.
+    QStringList allowedOrigins;
 };
 
 class Gateway : public QObject

@@ -84,6 +84,12 @@ std::optional<RedisReply> Redis::command(const QList<QByteArray> &args)
     return t_connection.connection->command(args);
 }
 
+QByteArray Redis::key(const QByteArray &name)
+{
+    QMutexLocker lock(&g_mutex);
+    return g_settings.keyPrefix + name;
+}
+
 bool Redis::ping()
 {
     const auto reply = command({QByteArrayLiteral("PING")});

@@ -20,6 +20,9 @@ struct RedisSettings
     quint16 port = 6379;
     int connectTimeoutMs = 500;
     int commandTimeoutMs = 1000;
+    /// Prepended to every key and channel, so several deployments (or test runs) can share
+    /// one Redis without seeing each other's counters, queues and events.
+    QByteArray keyPrefix = "fp:";
 };
 
 struct RedisReply
@@ -41,6 +44,8 @@ public:
     static std::optional<RedisReply> command(const QList<QByteArray> &args);
     /// True when Redis answers PING with PONG.
     static bool ping();
+    /// `name` with the configured prefix: Redis::key("rate:...") → "fp:rate:...".
+    static QByteArray key(const QByteArray &name);
 };
 
 /// One connection (exposed for the pub/sub subscriber, which needs a dedicated one).

@@ -9,6 +9,7 @@
 #include <QList>
 #include <QNetworkAccessManager>
 #include <QPair>
+#include <QSslCertificate>
 #include <QString>
 
 namespace fp::test {
@@ -34,6 +35,12 @@ public:
 
     void setBearer(const QString &accessToken) { m_bearer = accessToken; }
     void setPort(quint16 port) { m_port = port; }
+    /// Talk HTTPS, trusting these certificates (a test's self-signed one).
+    void useTls(const QList<QSslCertificate> &trusted)
+    {
+        m_trusted = trusted;
+        m_tls = true;
+    }
 
     HttpResult get(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers = {});
     HttpResult del(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers = {});
@@ -49,6 +56,8 @@ private:
     QNetworkAccessManager m_network;
     quint16 m_port;
     QString m_bearer;
+    bool m_tls = false;
+    QList<QSslCertificate> m_trusted;
 };
 
 } // namespace fp::test

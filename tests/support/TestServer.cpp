@@ -169,6 +169,9 @@ TestServer::TestServer(Options options) : m_options(std::move(options))
         m_ownDatabase = std::make_unique<TestDatabase>(QCoreApplication::applicationName());
     }
     m_jwtSecret = QStringLiteral("test-secret-") + QUuid::createUuid().toString(QUuid::Id128);
+    m_redisPrefix = m_options.redisKeyPrefix.isEmpty()
+        ? QStringLiteral("t%1:").arg(QUuid::createUuid().toString(QUuid::Id128).left(10))
+        : m_options.redisKeyPrefix;
 }
 
 TestServer::~TestServer()
@@ -200,6 +203,9 @@ QProcessEnvironment TestServer::environment() const
     env.insert(QStringLiteral("FP_ADMIN_PASSWORD"), QStringLiteral("admin-password-for-tests"));
     env.insert(QStringLiteral("FP_LOG_FORMAT"), QStringLiteral("json"));
     env.insert(QStringLiteral("FP_ENV"), QStringLiteral("production"));
+    // Test servers share one Redis: a prefix of their own keeps their rate limits, queues and
+    // events apart (servers that must share them get the same prefix through Options).
+    env.insert(QStringLiteral("FP_REDIS_KEY_PREFIX"), m_redisPrefix);
     for (const QString &key : m_options.extraEnvironment.keys())
         env.insert(key, m_options.extraEnvironment.value(key));
     return env;

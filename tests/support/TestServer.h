@@ -65,6 +65,7 @@ public:
     {
         QString databaseName; // empty: a fresh database of its own
         quint16 redisPort = 0; // 0: the shared private Redis
+        QString redisKeyPrefix; // empty: one of its own (set the same for cooperating servers)
         QProcessEnvironment extraEnvironment;
         QStringList arguments;
     };
@@ -86,6 +87,7 @@ public:
     QString databaseName() const;
     TestDatabase *database() { return m_ownDatabase.get(); }
     QString jwtSecret() const { return m_jwtSecret; }
+    QString redisKeyPrefix() const { return m_redisPrefix; }
     qint64 pid() const { return m_process ? m_process->processId() : 0; }
     bool running() const { return m_process && m_process->state() == QProcess::Running; }
 
@@ -98,6 +100,7 @@ private:
     QByteArray m_output;
     quint16 m_port = 0;
     QString m_jwtSecret;
+    QString m_redisPrefix;
 };
 
 /// Skips the current test when scripts/test did not provide the services.

@@ -1,0 +1,254 @@
+#include "server/identity/IdentityRepository.h"
+
+#include "server/identity/Jwt.h"
+#include "server/storage/Database.h"
+
+namespace fp {
+
+namespace {
+
+const QString kUserColumns =
+    QStringLiteral("u.id, u.email, u.password_hash, u.status, u.role, p.nickname, u.created_at, "
+                   "u.restricted_until, u.banned_at, u.deleted_at");
+
+UserRecord readUser(const SqlResult &r, int first = 0)
+{
+    UserRecord u;
+    u.id = r.value(first + 0).toString();
+    u.email = r.value(first + 1).toString();
+    u.passwordHash = r.value(first + 2).toByteArray();
+    u.status = r.value(first + 3).toString();
+    u.role = Jwt::roleFromName(r.value(first + 4).toString()).value_or(Role::User);
+    u.nickname = r.value(first + 5).toString();
+    u.createdAt = Sql::toTime(r.value(first + 6));
+    u.restrictedUntil = Sql::toTime(r.value(first + 7));
+    u.bannedAt = Sql::toTime(r.value(first + 8));
+    u.deletedAt = Sql::toTime(r.value(first + 9));
+    return u;
+}
+
+Result<std::optional<UserRecord>> oneUser(const QString &where, const QVariant &value)
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM users u LEFT JOIN user_profiles p ON "
+                                           "p.user_id = u.id WHERE %2")
+                                .arg(kUserColumns, where),
+                            {value});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<UserRecord>();
+    return std::optional<UserRecord>(readUser(r));
+}
+
+Status done(const SqlResult &r)
+{
+    if (!r.ok())
+        return r.toAppError();
+    return Ok {};
+}
+
+} // namespace
+
+Result<std::optional<UserRecord>> IdentityRepository::findUserByEmail(const QString &email) const
+{
+    return oneUser(QStringLiteral("u.email = ?"), email);
+}
+
+Result<std::optional<UserRecord>> IdentityRepository::findUserById(const QString &userId) const
+{
+    return oneUser(QStringLiteral("u.id = ?"), userId);
+}
+
+Result<bool> IdentityRepository::emailTaken(const QString &email) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT 1 FROM users WHERE email = ?"), {email});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next();
+}
+
+Status IdentityRepository::insertUser(const NewUser &user) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("INSERT INTO users (id, email, password_hash, status, "
+                                           "role) VALUES (?, ?, ?, 'active', 'user')"),
+                            {user.id, user.email, QString::fromLatin1(user.passwordHash)});
+    if (!r.ok())
+        return r.toAppError();
+    return done(
+        Sql::exec(QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES (?, ?)"),
+                  {user.id, user.nickname}));
+}
+
+Status IdentityRepository::updatePasswordHash(const QString &userId, const QByteArray &hash) const
+{
+    return done(Sql::exec(QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
+                          {QString::fromLatin1(hash), userId}));
+}
+
+Status IdentityRepository::touchLastSeen(const QString &userId) const
+{
+    return done(Sql::exec(
+        QStringLiteral("UPDATE users SET last_seen_at = UTC_TIMESTAMP(3) WHERE id = ?"), {userId}));
+}
+
+Status IdentityRepository::insertSession(const NewSession &s) const
+{
+    return done(Sql::exec(
+        QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, device_label, "
+                       "ip_address, user_agent, created_at, last_used_at, expires_at) VALUES (?, "
+                       "?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?)"),
+        {s.id, s.userId, s.refreshTokenHash, Sql::nullableText(s.deviceLabel),
+         Sql::nullableText(s.ipAddress), Sql::nullableText(s.userAgent), Sql::time(s.expiresAt)}));
+}
+
+Result<std::optional<QString>> IdentityRepository::sessionIdByRefreshHash(const QString &hash) const
+{
+    // Two lookups, each on its own unique index.
+    for (const QString &sql :
+         {QStringLiteral("SELECT id FROM user_sessions WHERE refresh_token_hash = ?"),
+          QStringLiteral("SELECT id FROM user_sessions WHERE previous_refresh_token_hash = ?")}) {
+        SqlResult r = Sql::exec(sql, {hash});
+        if (!r.ok())
+            return r.toAppError();
+        if (r.next())
+            return std::optional<QString>(r.value(0).toString());
+    }
+    return std::optional<QString>();
+}
+
+Result<std::optional<LockedSession>> IdentityRepository::lockSession(const QString &sessionId) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT id, user_id, refresh_token_hash, "
+                                           "previous_refresh_token_hash, revoked_at, expires_at "
+                                           "FROM user_sessions WHERE id = ? FOR UPDATE"),
+                            {sessionId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<LockedSession>();
+    LockedSession s;
+    s.sessionId = r.value(0).toString();
+    s.userId = r.value(1).toString();
+    s.refreshTokenHash = r.value(2).toString();
+    s.previousRefreshTokenHash = r.value(3).toString();
+    s.revoked = !r.value(4).isNull();
+    s.expiresAt = Sql::toTime(r.value(5));
+    return std::optional<LockedSession>(s);
+}
+
+Result<bool> IdentityRepository::rotateRefreshToken(const QString &sessionId,
+                                                    const QString &oldHash, const QString &newHash,
+                                                    const QString &ipAddress,
+                                                    const QString &userAgent) const
+{
+    // The old hash is bound, not copied from the column: MariaDB applies SET assignments left
+    // to right, so a later one would already see the new value.
+    SqlResult r = Sql::exec(
+        QStringLiteral("UPDATE user_sessions SET refresh_token_hash = ?, "
+                       "previous_refresh_token_hash = ?, last_used_at = UTC_TIMESTAMP(3), "
+                       "ip_address = ?, user_agent = ? WHERE id = ? AND refresh_token_hash = ? "
+                       "AND revoked_at IS NULL"),
+        {newHash, oldHash, Sql::nullableText(ipAddress), Sql::nullableText(userAgent), sessionId,
+         oldHash});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected() == 1;
+}
+
+Result<bool> IdentityRepository::revokeSession(const QString &sessionId, const QString &userId,
+                                               const QString &reason) const
+{
+    QString sql = QStringLiteral("UPDATE user_sessions SET revoked_at = UTC_TIMESTAMP(3), "
+                                 "revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
+    QVariantList bindings {reason, sessionId};
+    if (!userId.isEmpty()) {
+        sql += QStringLiteral(" AND user_id = ? AND expires_at > UTC_TIMESTAMP(3)");
+        bindings << userId;
+    }
+    SqlResult r = Sql::exec(sql, bindings);
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected() == 1;
+}
+
+Result<QStringList> IdentityRepository::revokeOtherSessions(const QString &userId,
+                                                            const QString &keepSessionId,
+                                                            const QString &reason) const
+{
+    SqlResult ids = Sql::exec(QStringLiteral("SELECT id FROM user_sessions WHERE user_id = ? AND "
+                                             "revoked_at IS NULL AND id <> ? FOR UPDATE"),
+                              {userId, keepSessionId});
+    if (!ids.ok())
+        return ids.toAppError();
+    QStringList revoked;
+    while (ids.next())
+        revoked << ids.value(0).toString();
+    if (revoked.isEmpty())
+        return revoked;
+    SqlResult r = Sql::exec(QStringLiteral("UPDATE user_sessions SET revoked_at = "
+                                           "UTC_TIMESTAMP(3), revoked_reason = ? WHERE user_id = ? "
+                                           "AND revoked_at IS NULL AND id <> ?"),
+                            {reason, userId, keepSessionId});
+    if (!r.ok())
+        return r.toAppError();
+    return revoked;
+}
+
+Result<QList<SessionRecord>> IdentityRepository::listLiveSessions(const QString &userId, int limit,
+                                                                  const SessionCursor &after) const
+{
+    QString sql = QStringLiteral(
+        "SELECT id, user_id, device_label, ip_address, user_agent, created_at, last_used_at, "
+        "expires_at FROM user_sessions WHERE user_id = ? AND revoked_at IS NULL AND "
+        "expires_at > UTC_TIMESTAMP(3)");
+    QVariantList bindings {userId};
+    if (!after.isNull()) {
+        sql += QStringLiteral(" AND (last_used_at < ? OR (last_used_at = ? AND id < ?))");
+        bindings << Sql::time(after.lastUsedAt) << Sql::time(after.lastUsedAt) << after.id;
+    }
+    sql += QStringLiteral(" ORDER BY last_used_at DESC, id DESC LIMIT ?");
+    bindings << limit;
+    SqlResult r = Sql::exec(sql, bindings);
+    if (!r.ok())
+        return r.toAppError();
+    QList<SessionRecord> sessions;
+    while (r.next()) {
+        SessionRecord s;
+        s.id = r.value(0).toString();
+        s.userId = r.value(1).toString();
+        s.deviceLabel = r.value(2).toString();
+        s.ipAddress = r.value(3).toString();
+        s.userAgent = r.value(4).toString();
+        s.createdAt = Sql::toTime(r.value(5));
+        s.lastUsedAt = Sql::toTime(r.value(6));
+        s.expiresAt = Sql::toTime(r.value(7));
+        sessions << s;
+    }
+    return sessions;
+}
+
+Result<std::optional<SessionState>> IdentityRepository::sessionState(const QString &sessionId) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT s.user_id, s.revoked_at, s.expires_at, u.status, u.role, "
+                       "u.restricted_until, u.banned_at, u.deleted_at FROM user_sessions s "
+                       "JOIN users u ON u.id = s.user_id WHERE s.id = ?"),
+        {sessionId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<SessionState>();
+    SessionState state;
+    state.userId = r.value(0).toString();
+    state.revoked = !r.value(1).isNull();
+    state.expiresAt = Sql::toTime(r.value(2));
+    state.user.id = state.userId;
+    state.user.status = r.value(3).toString();
+    state.user.role = Jwt::roleFromName(r.value(4).toString()).value_or(Role::User);
+    state.user.restrictedUntil = Sql::toTime(r.value(5));
+    state.user.bannedAt = Sql::toTime(r.value(6));
+    state.user.deletedAt = Sql::toTime(r.value(7));
+    return std::optional<SessionState>(state);
+}
+
+} // namespace fp

@@ -1,0 +1,248 @@
+#include "server/identity/TokenVerifier.h"
+
+#include "server/core/Log.h"
+#include "server/identity/IdentityRepository.h"
+#include "server/identity/Jwt.h"
+#include "server/storage/Redis.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMutex>
+#include <QMutexLocker>
+#include <QTimeZone>
+
+namespace fp {
+
+namespace {
+QMutex g_listenerMutex;
+std::function<void(const QString &, const QStringList &)> g_localRevocationListener;
+
+std::function<void(const QString &, const QStringList &)> localRevocationListener()
+{
+    QMutexLocker lock(&g_listenerMutex);
+    return g_localRevocationListener;
+}
+} // namespace
+
+namespace {
+
+constexpr qsizetype kMaxCachedSessions = 50000;
+
+struct CacheEntry
+{
+    qint64 checkedAtMs = 0;
+    bool valid = false;
+    QString userId;
+    Role role = Role::User;
+    bool restricted = false;
+    qint64 sessionExpiresAtMs = 0;
+};
+
+// One per process: every request thread shares what the others learned, and a revocation made
+// here is seen by all of them at once.
+struct SessionCache
+{
+    QMutex mutex;
+    QHash<QString, CacheEntry> entries;
+    // Bumped by every revocation or forget: a lookup that started before one does not store
+    // what it read (it may be the state from just before the revocation).
+    quint64 epoch = 0;
+};
+
+SessionCache &cache()
+{
+    static SessionCache instance;
+    return instance;
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+AppError invalidToken()
+{
+    return AppError::unauthorized(QStringLiteral("The access token is invalid or expired"));
+}
+
+QByteArray revokedMarker(const QString &sessionId)
+{
+    return Redis::key("session-revoked:" + sessionId.toLatin1());
+}
+
+std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch)
+{
+    SessionCache &c = cache();
+    QMutexLocker lock(&c.mutex);
+    *epoch = c.epoch;
+    const auto it = c.entries.constFind(sessionId);
+    if (it == c.entries.constEnd())
+        return std::nullopt;
+    const qint64 now = nowMs();
+    if (now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs)
+        return std::nullopt;
+    if (it->valid && now >= it->sessionExpiresAtMs)
+        return std::nullopt;
+    return *it;
+}
+
+void store(const QString &sessionId, const CacheEntry &entry, quint64 epochAtStart)
+{
+    SessionCache &c = cache();
+    QMutexLocker lock(&c.mutex);
+    if (c.epoch != epochAtStart)
+        return;
+    if (c.entries.size() >= kMaxCachedSessions) {
+        const qint64 now = nowMs();
+        for (auto it = c.entries.begin(); it != c.entries.end();) {
+            it = now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs ? c.entries.erase(it)
+                                                                     : std::next(it);
+        }
+        if (c.entries.size() >= kMaxCachedSessions)
+            return; // the database answers the rest
+    }
+    c.entries.insert(sessionId, entry);
+}
+
+Result<Caller> callerFrom(const CacheEntry &entry, const QString &sessionId)
+{
+    if (!entry.valid)
+        return invalidToken();
+    Caller caller;
+    caller.userId = entry.userId;
+    caller.sessionId = sessionId;
+    caller.role = entry.role;
+    caller.restricted = entry.restricted;
+    return caller;
+}
+
+} // namespace
+
+TokenVerifier::TokenVerifier(const Config &config)
+{
+    m_secrets << config.jwtSecret.toUtf8();
+    if (!config.jwtPreviousSecret.isEmpty())
+        m_secrets << config.jwtPreviousSecret.toUtf8();
+}
+
+std::optional<QByteArray> TokenVerifier::bearerToken(const QByteArray &authorization)
+{
+    const QByteArray value = authorization.trimmed();
+    const qsizetype space = value.indexOf(' ');
+    if (space <= 0 || value.left(space).toLower() != "bearer")
+        return std::nullopt;
+    const QByteArray token = value.mid(space + 1).trimmed();
+    if (token.isEmpty())
+        return std::nullopt;
+    return token;
+}
+
+Result<Caller> TokenVerifier::operator()(const RequestContext &context) const
+{
+    const std::optional<QByteArray> token = bearerToken(context.header("authorization"));
+    if (!token)
+        return AppError::unauthorized();
+    return verify(*token);
+}
+
+Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
+{
+    const qint64 now = nowMs();
+    const auto verified = Jwt::verify(accessToken, m_secrets, now / 1000);
+    if (!std::holds_alternative<AccessClaims>(verified))
+        return invalidToken();
+    const AccessClaims &claims = std::get<AccessClaims>(verified);
+
+    quint64 epoch = 0;
+    if (const std::optional<CacheEntry> hit = cached(claims.sessionId, &epoch)) {
+        if (hit->valid && hit->userId != claims.userId)
+            return invalidToken();
+        return callerFrom(*hit, claims.sessionId);
+    }
+
+    // The database is the truth (a revocation commits there before anything else hears of
+    // it), so a cache miss needs nothing but it: no Redis on this path.
+    CacheEntry entry;
+    entry.checkedAtMs = now;
+    const IdentityRepository repository;
+    Result<std::optional<SessionState>> state = repository.sessionState(claims.sessionId);
+    if (!state)
+        return state.error();
+    const QDateTime nowTime = QDateTime::fromMSecsSinceEpoch(now, QTimeZone::utc());
+    if (state->has_value()) {
+        const SessionState &s = **state;
+        entry.userId = s.userId;
+        entry.role = s.user.role;
+        entry.restricted = s.user.restricted(nowTime);
+        entry.sessionExpiresAtMs = s.expiresAt.toMSecsSinceEpoch();
+        entry.valid = !s.revoked && s.expiresAt > nowTime && !s.user.deleted() && !s.user.banned();
+    }
+    store(claims.sessionId, entry, epoch);
+    if (entry.valid && entry.userId != claims.userId)
+        return invalidToken();
+    return callerFrom(entry, claims.sessionId);
+}
+
+void TokenVerifier::forgetSessions(const QString &userId, const QStringList &sessionIds)
+{
+    SessionCache &c = cache();
+    QMutexLocker lock(&c.mutex);
+    ++c.epoch;
+    const qint64 now = nowMs();
+    for (const QString &id : sessionIds)
+        c.entries.insert(id, CacheEntry {now, false, userId, Role::User, false, 0});
+}
+
+void TokenVerifier::announceRevoked(const QString &userId, const QStringList &sessionIds)
+{
+    if (sessionIds.isEmpty())
+        return;
+    forgetSessions(userId, sessionIds);
+    if (const auto listener = localRevocationListener())
+        listener(userId, sessionIds);
+
+    // One round trip for the markers, one for the notice.
+    QList<QByteArray> setMarkers {"EVAL",
+                                  "for _, key in ipairs(KEYS) do "
+                                  "redis.call('SET', key, '1', 'EX', ARGV[1]) end "
+                                  "return #KEYS",
+                                  QByteArray::number(sessionIds.size())};
+    for (const QString &id : sessionIds)
+        setMarkers << revokedMarker(id);
+    setMarkers << QByteArray::number(kRevokedMarkerSeconds);
+    const auto marked = Redis::command(setMarkers);
+    const QByteArray message = QJsonDocument(QJsonObject {{QStringLiteral("user_id"), userId},
+                                                          {QStringLiteral("session_ids"),
+                                                           QJsonArray::fromStringList(sessionIds)}})
+                                   .toJson(QJsonDocument::Compact);
+    const auto published = marked && !marked->isError()
+        ? Redis::command({"PUBLISH", Redis::key(kRevokedChannel), message})
+        : std::nullopt;
+    if (!published || published->isError()) {
+        // This instance already refuses them; the others do once their cache entry expires
+        // (seconds). Only WebSockets held elsewhere stay open until their token expires.
+        log::warning(QStringLiteral("session_revocation_not_published"),
+                     {{QStringLiteral("user_id"), userId},
+                      {QStringLiteral("sessions"), int(sessionIds.size())}});
+    }
+}
+
+void TokenVerifier::setLocalRevocationListener(
+    std::function<void(const QString &, const QStringList &)> listener)
+{
+    QMutexLocker lock(&g_listenerMutex);
+    g_localRevocationListener = std::move(listener);
+}
+
+void TokenVerifier::forgetUser(const QString &userId)
+{
+    SessionCache &c = cache();
+    QMutexLocker lock(&c.mutex);
+    ++c.epoch;
+    for (auto it = c.entries.begin(); it != c.entries.end();)
+        it = it->userId == userId ? c.entries.erase(it) : std::next(it);
+}
+
+} // namespace fp

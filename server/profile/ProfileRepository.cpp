@@ -1,0 +1,335 @@
+#include "server/profile/ProfileRepository.h"
+
+#include "server/storage/Database.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace fp {
+
+namespace {
+
+Status failed(const SqlResult &r)
+{
+    return r.toAppError();
+}
+
+QString textOrEmpty(const QVariant &v)
+{
+    return v.isNull() ? QString() : v.toString();
+}
+
+std::optional<int> intOrNull(const QVariant &v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    return v.toInt();
+}
+
+QString windowsToJson(const QList<ProfileWindow> &windows)
+{
+    QJsonArray list;
+    for (const ProfileWindow &w : windows)
+        list.append(QJsonObject {{QStringLiteral("day"), w.day},
+                                 {QStringLiteral("start"), w.start},
+                                 {QStringLiteral("end"), w.end}});
+    return QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact));
+}
+
+QList<ProfileWindow> windowsFromJson(const QVariant &column)
+{
+    QList<ProfileWindow> windows;
+    if (column.isNull())
+        return windows;
+    const QJsonArray list = QJsonDocument::fromJson(column.toString().toUtf8()).array();
+    for (const QJsonValue &v : list) {
+        const QJsonObject o = v.toObject();
+        windows.append({o.value(QStringLiteral("day")).toString(),
+                        o.value(QStringLiteral("start")).toString(),
+                        o.value(QStringLiteral("end")).toString()});
+    }
+    return windows;
+}
+
+/// `sql` with its "(...)" row placeholder repeated `rows` times, comma separated: one statement
+/// for a whole section, values still bound.
+QString repeatRows(const QString &head, const QString &row, qsizetype rows)
+{
+    QStringList all;
+    all.reserve(rows);
+    for (qsizetype i = 0; i < rows; ++i)
+        all << row;
+    return head + all.join(QStringLiteral(", "));
+}
+
+/// Replaces the (key, score) rows of one user in `table` (a fixed name, never input).
+Status replaceScores(const QString &table, const QString &keyColumn, const QString &userId,
+                     const QMap<QString, int> &scores)
+{
+    SqlResult removed =
+        Sql::exec(QStringLiteral("DELETE FROM %1 WHERE user_id = ?").arg(table), {userId});
+    if (!removed.ok())
+        return failed(removed);
+    if (scores.isEmpty())
+        return Ok {};
+    QVariantList bindings;
+    for (auto it = scores.constBegin(); it != scores.constEnd(); ++it)
+        bindings << userId << it.key() << it.value();
+    SqlResult inserted = Sql::exec(
+        repeatRows(
+            QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES ").arg(table, keyColumn),
+            QStringLiteral("(?, ?, ?)"), scores.size()),
+        bindings);
+    if (!inserted.ok())
+        return failed(inserted);
+    return Ok {};
+}
+
+Result<QMap<QString, int>> loadScores(const QString &table, const QString &keyColumn,
+                                      const QString &userId)
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT %2, score FROM %1 WHERE user_id = ?").arg(table, keyColumn),
+        {userId});
+    if (!r.ok())
+        return r.toAppError();
+    QMap<QString, int> scores;
+    while (r.next())
+        scores.insert(r.value(0).toString(), r.value(1).toInt());
+    return scores;
+}
+
+} // namespace
+
+Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
+                                                       bool lockForUpdate) const
+{
+    SqlResult row = Sql::exec(
+        QStringLiteral("SELECT user_id, nickname, age_range, location_city, location_country, "
+                       "avatar_url, bio, updated_at FROM user_profiles WHERE user_id = ?") +
+            (lockForUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
+        {userId});
+    if (!row.ok())
+        return row.toAppError();
+    if (!row.next())
+        return std::optional<Profile>();
+    Profile p;
+    p.userId = row.value(0).toString();
+    p.nickname = row.value(1).toString();
+    p.ageRange = textOrEmpty(row.value(2));
+    p.locationCity = textOrEmpty(row.value(3));
+    p.locationCountry = textOrEmpty(row.value(4));
+    p.avatarUrl = textOrEmpty(row.value(5));
+    p.bio = textOrEmpty(row.value(6));
+    p.updatedAt = Sql::toTime(row.value(7));
+
+    SqlResult prefs =
+        Sql::exec(QStringLiteral("SELECT conversation_depth, contact_frequency, directness_score, "
+                                 "humor_score, response_pace, group_comfort, friendship_intention, "
+                                 "voice_note_ok, availability_windows, timezone "
+                                 "FROM user_preference_settings WHERE user_id = ?"),
+                  {userId});
+    if (!prefs.ok())
+        return prefs.toAppError();
+    if (prefs.next()) {
+        ProfilePreferences s;
+        s.conversationDepth = textOrEmpty(prefs.value(0));
+        s.contactFrequency = textOrEmpty(prefs.value(1));
+        s.directnessScore = intOrNull(prefs.value(2));
+        s.humorScore = intOrNull(prefs.value(3));
+        s.responsePace = textOrEmpty(prefs.value(4));
+        s.groupComfort = textOrEmpty(prefs.value(5));
+        s.friendshipIntention = textOrEmpty(prefs.value(6));
+        s.voiceNoteOk = prefs.value(7).toInt() != 0;
+        s.availabilityWindows = windowsFromJson(prefs.value(8));
+        s.timezone = prefs.value(9).toString();
+        p.preferences = s;
+    }
+
+    Result<QMap<QString, int>> values =
+        loadScores(QStringLiteral("user_value_scores"), QStringLiteral("value_key"), userId);
+    if (!values)
+        return values.error();
+    p.values = *values;
+    Result<QMap<QString, int>> interests =
+        loadScores(QStringLiteral("user_interest_scores"), QStringLiteral("interest_key"), userId);
+    if (!interests)
+        return interests.error();
+    p.interests = *interests;
+
+    SqlResult topics = Sql::exec(QStringLiteral("SELECT topic_key FROM user_off_limits_topics "
+                                                "WHERE user_id = ? ORDER BY topic_key"),
+                                 {userId});
+    if (!topics.ok())
+        return topics.toAppError();
+    while (topics.next())
+        p.offLimitsTopics << topics.value(0).toString();
+
+    SqlResult nn = Sql::exec(QStringLiteral("SELECT dimension, item_key, priority_rank FROM "
+                                            "user_non_negotiables WHERE user_id = ? "
+                                            "ORDER BY priority_rank"),
+                             {userId});
+    if (!nn.ok())
+        return nn.toAppError();
+    while (nn.next())
+        p.nonNegotiables.append(
+            {nn.value(0).toString(), nn.value(1).toString(), nn.value(2).toInt()});
+    return std::optional<Profile>(std::move(p));
+}
+
+Status ProfileRepository::createProfileRow(const QString &userId, const QString &nickname,
+                                           const QDateTime &now) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("INSERT INTO user_profiles (user_id, nickname, "
+                                           "created_at, updated_at) VALUES (?, ?, ?, ?)"),
+                            {userId, nickname, Sql::time(now), Sql::time(now)});
+    if (!r.ok())
+        return failed(r);
+    return Ok {};
+}
+
+Status ProfileRepository::updateProfileRow(const QString &userId, const ProfileUpdate &u,
+                                           const QDateTime &now) const
+{
+    // Column names come from this fixed list, values are bound.
+    QStringList sets;
+    QVariantList bindings;
+    const auto set = [&](const char *column, const std::optional<QString> &value, bool nullable) {
+        if (!value)
+            return;
+        sets << QStringLiteral("%1 = ?").arg(QLatin1String(column));
+        bindings << (nullable ? Sql::nullableText(*value) : QVariant(*value));
+    };
+    set("nickname", u.nickname, false);
+    set("age_range", u.ageRange, true);
+    set("location_city", u.locationCity, true);
+    set("location_country", u.locationCountry, true);
+    set("avatar_url", u.avatarUrl, true);
+    set("bio", u.bio, true);
+    sets << QStringLiteral("updated_at = ?");
+    bindings << Sql::time(now) << userId;
+    SqlResult r = Sql::exec(QStringLiteral("UPDATE user_profiles SET %1 WHERE user_id = ?")
+                                .arg(sets.join(QStringLiteral(", "))),
+                            bindings);
+    if (!r.ok())
+        return failed(r);
+    return Ok {};
+}
+
+Status ProfileRepository::replacePreferences(const QString &userId, const ProfilePreferences &s,
+                                             const QDateTime &now) const
+{
+    const auto score = [](const std::optional<int> &v) {
+        return v ? QVariant(*v) : QVariant(QMetaType::fromType<int>());
+    };
+    SqlResult r = Sql::exec(
+        QStringLiteral(
+            "INSERT INTO user_preference_settings (user_id, conversation_depth, "
+            "contact_frequency, directness_score, humor_score, response_pace, group_comfort, "
+            "friendship_intention, voice_note_ok, availability_windows, timezone, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+            "conversation_depth = VALUES(conversation_depth), "
+            "contact_frequency = VALUES(contact_frequency), "
+            "directness_score = VALUES(directness_score), humor_score = VALUES(humor_score), "
+            "response_pace = VALUES(response_pace), group_comfort = VALUES(group_comfort), "
+            "friendship_intention = VALUES(friendship_intention), "
+            "voice_note_ok = VALUES(voice_note_ok), "
+            "availability_windows = VALUES(availability_windows), "
+            "timezone = VALUES(timezone), updated_at = VALUES(updated_at)"),
+        {userId, Sql::nullableText(s.conversationDepth), Sql::nullableText(s.contactFrequency),
+         score(s.directnessScore), score(s.humorScore), Sql::nullableText(s.responsePace),
+         Sql::nullableText(s.groupComfort), Sql::nullableText(s.friendshipIntention),
+         s.voiceNoteOk ? 1 : 0, windowsToJson(s.availabilityWindows), s.timezone, Sql::time(now)});
+    if (!r.ok())
+        return failed(r);
+    return Ok {};
+}
+
+Status ProfileRepository::replaceValues(const QString &userId,
+                                        const QMap<QString, int> &scores) const
+{
+    return replaceScores(QStringLiteral("user_value_scores"), QStringLiteral("value_key"), userId,
+                         scores);
+}
+
+Status ProfileRepository::replaceInterests(const QString &userId,
+                                           const QMap<QString, int> &scores) const
+{
+    return replaceScores(QStringLiteral("user_interest_scores"), QStringLiteral("interest_key"),
+                         userId, scores);
+}
+
+Status ProfileRepository::replaceOffLimitsTopics(const QString &userId,
+                                                 const QStringList &topics) const
+{
+    SqlResult removed =
+        Sql::exec(QStringLiteral("DELETE FROM user_off_limits_topics WHERE user_id = ?"), {userId});
+    if (!removed.ok())
+        return failed(removed);
+    if (topics.isEmpty())
+        return Ok {};
+    QVariantList bindings;
+    for (const QString &topic : topics)
+        bindings << userId << topic;
+    SqlResult inserted =
+        Sql::exec(repeatRows(QStringLiteral(
+                                 "INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES "),
+                             QStringLiteral("(?, ?)"), topics.size()),
+                  bindings);
+    if (!inserted.ok())
+        return failed(inserted);
+    return Ok {};
+}
+
+Status ProfileRepository::replaceNonNegotiables(const QString &userId,
+                                                const QList<ProfileNonNegotiable> &items) const
+{
+    SqlResult removed =
+        Sql::exec(QStringLiteral("DELETE FROM user_non_negotiables WHERE user_id = ?"), {userId});
+    if (!removed.ok())
+        return failed(removed);
+    if (items.isEmpty())
+        return Ok {};
+    QVariantList bindings;
+    for (const ProfileNonNegotiable &n : items)
+        bindings << Sql::newId() << userId << n.dimension << n.key << n.priorityRank;
+    SqlResult inserted =
+        Sql::exec(repeatRows(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, "
+                                            "dimension, item_key, priority_rank) VALUES "),
+                             QStringLiteral("(?, ?, ?, ?, ?)"), items.size()),
+                  bindings);
+    if (!inserted.ok())
+        return failed(inserted);
+    return Ok {};
+}
+
+Result<std::optional<PublicProfile>> ProfileRepository::publicProfile(const QString &userId) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT user_id, nickname, avatar_url, bio FROM "
+                                 "user_profiles WHERE user_id = ? AND deleted_at IS NULL"),
+                  {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<PublicProfile>();
+    return std::optional<PublicProfile>(PublicProfile {r.value(0).toString(), r.value(1).toString(),
+                                                       textOrEmpty(r.value(2)),
+                                                       textOrEmpty(r.value(3))});
+}
+
+Result<bool> ProfileRepository::friendsNow(const QString &userA, const QString &userB) const
+{
+    // friendships stores each pair once, ordered (user_low_id < user_high_id, bytewise on the
+    // lowercase UUID strings).
+    const bool aFirst = userA < userB;
+    SqlResult r = Sql::exec(QStringLiteral("SELECT 1 FROM friendships WHERE user_low_id = ? AND "
+                                           "user_high_id = ? AND ended_at IS NULL LIMIT 1"),
+                            {aFirst ? userA : userB, aFirst ? userB : userA});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next();
+}
+
+} // namespace fp

@@ -1,0 +1,706 @@
+// The identity routes against the real server: registration and its validation, login, token
+// refresh, logout, the session list, revoking one session or all others, password changes, and
+// accounts that are deleted, banned or restricted. Forged tokens, refresh-token theft, races and
+// brute force are in tst_identity_attacks.
+
+#include "server/identity/IdentityService.h"
+#include "tests/support/Accounts.h"
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QSet>
+#include <QTcpSocket>
+#include <QTest>
+#include <QThread>
+#include <QUrl>
+#include <QUuid>
+#include <algorithm>
+#include <utility>
+
+using namespace fp::test;
+
+namespace {
+
+QJsonObject body(std::initializer_list<QPair<QString, QJsonValue>> fields)
+{
+    QJsonObject o;
+    for (const auto &[k, v] : fields)
+        o.insert(k, v);
+    return o;
+}
+
+QString uniqueEmail()
+{
+    return QStringLiteral("id-%1@example.test")
+        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
+}
+
+/// Generous pipeline budgets: these tests are about identity, not the rate limiter.
+TestServer::Options quietOptions()
+{
+    TestServer::Options options;
+    options.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"),
+                                    QStringLiteral("100000"));
+    options.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
+                                    QStringLiteral("100000"));
+    options.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"),
+                                    QStringLiteral("100000"));
+    // The shared test Redis counts every run's failed logins from 127.0.0.1.
+    options.extraEnvironment.insert(QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"),
+                                    QStringLiteral("100000"));
+    return options;
+}
+
+/// A bare RESP client, to look at what the server left in Redis and to listen to its notices.
+class RawRedis
+{
+public:
+    explicit RawRedis(quint16 port)
+    {
+        m_socket.connectToHost(QHostAddress::LocalHost, port);
+        m_socket.waitForConnected(3000);
+    }
+    void send(const QList<QByteArray> &args)
+    {
+        QByteArray out = "*" + QByteArray::number(args.size()) + "\r\n";
+        for (const QByteArray &a : args)
+            out += "$" + QByteArray::number(a.size()) + "\r\n" + a + "\r\n";
+        m_socket.write(out);
+        m_socket.flush();
+    }
+    /// Everything received until `needle` arrived (or the time ran out).
+    QByteArray readUntil(const QByteArray &needle, int timeoutMs = 5000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!m_buffer.contains(needle) && !deadline.hasExpired()) {
+            m_socket.waitForReadyRead(50);
+            m_buffer += m_socket.readAll();
+        }
+        return std::exchange(m_buffer, {});
+    }
+
+private:
+    QTcpSocket m_socket;
+    QByteArray m_buffer;
+};
+
+QJsonObject withoutRequestId(QJsonObject error)
+{
+    error.remove(QStringLiteral("request_id"));
+    return error;
+}
+
+} // namespace
+
+class TestIdentity : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+    QStringList m_secrets; // every password and token used: none may reach the log
+
+    quint16 port() const { return m_server->port(); }
+
+    TestAccount newAccount(const QString &nickname = QStringLiteral("tester"))
+    {
+        bool ok = false;
+        TestAccount a = registerAccount(port(), nickname, &ok);
+        if (!ok)
+            qWarning("could not register an account");
+        m_secrets << a.password << a.accessToken << a.refreshToken;
+        return a;
+    }
+
+    TestAccount secondDevice(const TestAccount &a, const QString &label = {})
+    {
+        bool ok = false;
+        TestAccount b = loginAccount(port(), a, label, &ok);
+        if (!ok)
+            qWarning("could not log in again");
+        m_secrets << b.accessToken << b.refreshToken;
+        return b;
+    }
+
+    HttpResult sessions(const QString &accessToken, const QString &query = {})
+    {
+        HttpClient client(port());
+        client.setBearer(accessToken);
+        return client.get(QStringLiteral("/api/auth/sessions") + query);
+    }
+
+    HttpResult refresh(const QString &refreshToken)
+    {
+        HttpClient client(port());
+        return client.post(QStringLiteral("/api/auth/refresh"),
+                           body({{QStringLiteral("refresh_token"), refreshToken}}));
+    }
+
+    HttpResult login(const QString &email, const QString &password)
+    {
+        HttpClient client(port());
+        return client.post(
+            QStringLiteral("/api/auth/login"),
+            body({{QStringLiteral("email"), email}, {QStringLiteral("password"), password}}));
+    }
+
+    QVariant scalar(const QString &sql) { return m_server->database()->scalar(sql); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        m_server = std::make_unique<TestServer>(quietOptions());
+        QVERIFY(m_server->start());
+    }
+
+    void cleanupTestCase()
+    {
+        if (!m_server)
+            return;
+        QCOMPARE(m_server->stop(), 0);
+        const QByteArray logs = m_server->output();
+        for (const QString &secret : std::as_const(m_secrets)) {
+            if (!secret.isEmpty())
+                QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
+        }
+        QVERIFY(!logs.contains("$argon2id$"));
+        QVERIFY(!logs.contains(m_server->jwtSecret().toUtf8()));
+    }
+
+    void registerCreatesAccountAndSession()
+    {
+        const QString email = uniqueEmail();
+        const QString password = QStringLiteral("violet tram 88 umbrella");
+        m_secrets << password;
+        HttpClient client(port());
+        const HttpResult r = client.post(
+            QStringLiteral("/api/auth/register"),
+            body({{QStringLiteral("email"), QStringLiteral("  ") + email.toUpper() + "  "},
+                  {QStringLiteral("password"), password},
+                  {QStringLiteral("nickname"), QStringLiteral("  Zoë K.  ")}}));
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
+        const QJsonObject b = r.json();
+        QCOMPARE(
+            b.keys(),
+            (QStringList {"access_token", "expires_in", "refresh_token", "token_type", "user"}));
+        QCOMPARE(b[QStringLiteral("token_type")].toString(), QStringLiteral("Bearer"));
+        QCOMPARE(b[QStringLiteral("expires_in")].toInt(), 900);
+        const QJsonObject user = b[QStringLiteral("user")].toObject();
+        QCOMPARE(user.keys(), (QStringList {"created_at", "email", "id", "nickname"}));
+        QCOMPARE(user[QStringLiteral("email")].toString(), email); // trimmed, lowercased
+        QCOMPARE(user[QStringLiteral("nickname")].toString(), QStringLiteral("Zoë K."));
+        QVERIFY(user[QStringLiteral("created_at")].toString().endsWith(QLatin1Char('Z')));
+        QVERIFY(!r.body.contains(password.toUtf8()));
+        const QString id = user[QStringLiteral("id")].toString();
+        const QString refreshToken = b[QStringLiteral("refresh_token")].toString();
+        m_secrets << refreshToken << b[QStringLiteral("access_token")].toString();
+
+        // Stored: argon2id hash, the nickname in the profile, the refresh token only as a hash.
+        QVERIFY(scalar(QStringLiteral("SELECT password_hash FROM users WHERE id = '%1'").arg(id))
+                    .toString()
+                    .startsWith(QStringLiteral("$argon2id$")));
+        QCOMPARE(
+            scalar(
+                QStringLiteral("SELECT nickname FROM user_profiles WHERE user_id = '%1'").arg(id))
+                .toString(),
+            QStringLiteral("Zoë K."));
+        QCOMPARE(scalar(QStringLiteral("SELECT refresh_token_hash FROM user_sessions WHERE "
+                                       "user_id = '%1'")
+                            .arg(id))
+                     .toString(),
+                 fp::IdentityRules::hashRefreshToken(refreshToken));
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM user_sessions WHERE "
+                                       "refresh_token_hash = '%1'")
+                            .arg(refreshToken))
+                     .toInt(),
+                 0);
+
+        // The same address in another case is taken.
+        const HttpResult again = client.post(
+            QStringLiteral("/api/auth/register"),
+            body({{QStringLiteral("email"), email.toUpper()},
+                  {QStringLiteral("password"), QStringLiteral("another good passphrase")},
+                  {QStringLiteral("nickname"), QStringLiteral("Someone")}}));
+        QCOMPARE(again.status, 409);
+        QCOMPARE(again.errorCode(), QStringLiteral("conflict"));
+        QVERIFY(again
+                    .json()[QStringLiteral("details")][QStringLiteral("fields")]
+                           [QStringLiteral("email")]
+                    .isString());
+    }
+
+    void registerValidationNamesEveryField()
+    {
+        HttpClient client(port());
+        const HttpResult r =
+            client.post(QStringLiteral("/api/auth/register"),
+                        body({{QStringLiteral("email"), QStringLiteral("not-an-email")},
+                              {QStringLiteral("password"), QStringLiteral("short")},
+                              {QStringLiteral("nickname"), QStringLiteral("<b>")},
+                              {QStringLiteral("admin"), true}}));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
+        const QJsonObject fields =
+            r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject();
+        QCOMPARE(fields.keys(), (QStringList {"admin", "email", "nickname", "password"}));
+
+        const HttpResult missing = client.post(QStringLiteral("/api/auth/register"), {});
+        QCOMPARE(missing.status, 400);
+        QCOMPARE(
+            missing.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys(),
+            (QStringList {"email", "nickname", "password"}));
+
+        const HttpResult types = client.post(QStringLiteral("/api/auth/register"),
+                                             body({{QStringLiteral("email"), 42},
+                                                   {QStringLiteral("password"), QJsonArray {}},
+                                                   {QStringLiteral("nickname"), true}}));
+        QCOMPARE(types.status, 400);
+        QCOMPARE(types
+                     .json()[QStringLiteral("details")][QStringLiteral("fields")]
+                            [QStringLiteral("email")]
+                     .toString(),
+                 QStringLiteral("must be a string"));
+    }
+
+    void passwordLengthCountsCharactersNotBytes_data()
+    {
+        QTest::addColumn<QString>("password");
+        QTest::addColumn<int>("status");
+        const QString emoji = QStringLiteral("\U0001F431"); // 4 bytes in UTF-8, 2 UTF-16 units
+        QTest::newRow("12 emoji") << emoji.repeated(12) << 201;
+        QTest::newRow("11 emoji") << emoji.repeated(11) << 400;
+        QTest::newRow("128 characters") << QStringLiteral("p") + QString(127, QChar(0x00E9)) << 201;
+        QTest::newRow("129 characters") << QString(129, QLatin1Char('q')) << 400;
+        QTest::newRow("11 characters") << QStringLiteral("abcdefghij!") << 400;
+    }
+
+    void passwordLengthCountsCharactersNotBytes()
+    {
+        QFETCH(QString, password);
+        QFETCH(int, status);
+        m_secrets << password;
+        const QString email = uniqueEmail();
+        HttpClient client(port());
+        const HttpResult r =
+            client.post(QStringLiteral("/api/auth/register"),
+                        body({{QStringLiteral("email"), email},
+                              {QStringLiteral("password"), password},
+                              {QStringLiteral("nickname"), QStringLiteral("Cat")}}));
+        QCOMPARE(r.status, status);
+        if (status == 400) {
+            QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")]
+                            [QStringLiteral("password")]
+                                .isString());
+            return;
+        }
+        m_secrets << r.json()[QStringLiteral("refresh_token")].toString()
+                  << r.json()[QStringLiteral("access_token")].toString();
+        // No truncation: the whole password is what logs in, a prefix is not.
+        const HttpResult ok = login(email, password);
+        QCOMPARE(ok.status, 200);
+        m_secrets << ok.json()[QStringLiteral("refresh_token")].toString()
+                  << ok.json()[QStringLiteral("access_token")].toString();
+        QCOMPARE(login(email, password.chopped(2)).status, 401);
+    }
+
+    void commonPasswordsAreRefused()
+    {
+        HttpClient client(port());
+        for (const QString &common :
+             {QStringLiteral("QwertyUiop123"), QStringLiteral("123456789012")}) {
+            const HttpResult r =
+                client.post(QStringLiteral("/api/auth/register"),
+                            body({{QStringLiteral("email"), uniqueEmail()},
+                                  {QStringLiteral("password"), common},
+                                  {QStringLiteral("nickname"), QStringLiteral("Mira")}}));
+            QCOMPARE(r.status, 400);
+            QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")]
+                            [QStringLiteral("password")]
+                                .toString()
+                                .contains(QStringLiteral("common")));
+        }
+    }
+
+    void jsonPipelineChecks()
+    {
+        HttpClient client(port());
+        const QByteArray json = R"({"email":"a@b.test","password":"whatever-password"})";
+        HttpResult r = client.send("POST", QStringLiteral("/api/auth/login"), json,
+                                   {{"Content-Type", "text/plain"}});
+        QCOMPARE(r.status, 415);
+        QCOMPARE(r.errorCode(), QStringLiteral("unsupported_media_type"));
+
+        r = client.send("POST", QStringLiteral("/api/auth/login"), R"({"email":)",
+                        {{"Content-Type", "application/json"}});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("malformed_json"));
+
+        r = client.send("POST", QStringLiteral("/api/auth/login"), R"(["a@b.test","pw"])",
+                        {{"Content-Type", "application/json; charset=utf-8"}});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
+        QVERIFY(
+            r.json()[QStringLiteral("details")][QStringLiteral("fields")][QStringLiteral("body")]
+                .isString());
+    }
+
+    void loginRecordsTheDevice()
+    {
+        const TestAccount a = newAccount();
+        HttpClient client(port());
+        const HttpResult r = client.post(
+            QStringLiteral("/api/auth/login"),
+            body({{QStringLiteral("email"), QStringLiteral(" ") + a.email.toUpper()},
+                  {QStringLiteral("password"), a.password},
+                  {QStringLiteral("device_label"), QStringLiteral("Firefox on Linux")}}),
+            {{"User-Agent", "Mozilla/5.0 " + QByteArray(600, 'x') + "\x01"}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
+        const QString access = r.json()[QStringLiteral("access_token")].toString();
+        m_secrets << access << r.json()[QStringLiteral("refresh_token")].toString();
+        QCOMPARE(r.json()[QStringLiteral("user")][QStringLiteral("id")].toString(), a.userId);
+
+        const HttpResult list = sessions(access);
+        QCOMPARE(list.status, 200);
+        QCOMPARE(list.json().keys(), (QStringList {"items", "next_cursor"}));
+        QVERIFY(list.json()[QStringLiteral("next_cursor")].isNull());
+        const QJsonArray items = list.json()[QStringLiteral("items")].toArray();
+        QCOMPARE(items.size(), 2);
+        int current = 0;
+        for (const QJsonValue &v : items) {
+            const QJsonObject s = v.toObject();
+            QCOMPARE(s.keys(),
+                     (QStringList {"created_at", "current", "device_label", "id", "ip_address",
+                                   "last_used_at", "user_agent"}));
+            QCOMPARE(s[QStringLiteral("ip_address")].toString(), QStringLiteral("127.0.0.1"));
+            if (s[QStringLiteral("current")].toBool()) {
+                ++current;
+                QCOMPARE(s[QStringLiteral("device_label")].toString(),
+                         QStringLiteral("Firefox on Linux"));
+                const QString ua = s[QStringLiteral("user_agent")].toString();
+                QCOMPARE(ua.size(), 512); // truncated, control characters dropped
+                QVERIFY(ua.startsWith(QStringLiteral("Mozilla/5.0 x")));
+            } else {
+                QVERIFY(s[QStringLiteral("device_label")].isNull());
+            }
+        }
+        QCOMPARE(current, 1);
+    }
+
+    void unknownEmailAndWrongPasswordLookTheSame()
+    {
+        const TestAccount a = newAccount();
+        const QString unknown = uniqueEmail();
+        const HttpResult wrong = login(a.email, a.password + QStringLiteral("x"));
+        const HttpResult nobody = login(unknown, a.password);
+        QCOMPARE(wrong.status, 401);
+        QCOMPARE(nobody.status, 401);
+        QCOMPARE(withoutRequestId(wrong.json()), withoutRequestId(nobody.json()));
+        QCOMPARE(wrong.headers.size(), nobody.headers.size());
+
+        // Both pay for a password check (medians, interleaved; a loose bound for a busy machine).
+        QList<qint64> wrongMs, unknownMs;
+        for (int i = 0; i < 5; ++i) {
+            QElapsedTimer t;
+            t.start();
+            login(a.email, QStringLiteral("not the password %1").arg(i));
+            wrongMs << t.elapsed();
+            t.restart();
+            login(unknown, QStringLiteral("not the password %1").arg(i));
+            unknownMs << t.elapsed();
+        }
+        std::sort(wrongMs.begin(), wrongMs.end());
+        std::sort(unknownMs.begin(), unknownMs.end());
+        qInfo("median login: wrong password %lld ms, unknown email %lld ms", wrongMs[2],
+              unknownMs[2]);
+        QVERIFY2(unknownMs[2] * 3 >= wrongMs[2] && wrongMs[2] * 3 >= unknownMs[2],
+                 "unknown emails must cost about what wrong passwords cost");
+    }
+
+    void refreshRotatesThePair()
+    {
+        const TestAccount a = newAccount();
+        QThread::msleep(20);
+        const HttpResult r = refresh(a.refreshToken);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
+        const QJsonObject b = r.json();
+        const QString access = b[QStringLiteral("access_token")].toString();
+        const QString next = b[QStringLiteral("refresh_token")].toString();
+        m_secrets << access << next;
+        QVERIFY(next != a.refreshToken);
+        QVERIFY(access != a.accessToken);
+        QCOMPARE(b[QStringLiteral("user")][QStringLiteral("id")].toString(), a.userId);
+        QCOMPARE(b[QStringLiteral("user")][QStringLiteral("email")].toString(), a.email);
+
+        // One session, used just now; the new pair works.
+        const HttpResult list = sessions(access);
+        QCOMPARE(list.status, 200);
+        const QJsonObject s = list.json()[QStringLiteral("items")][0].toObject();
+        QVERIFY(s[QStringLiteral("last_used_at")].toString() >
+                s[QStringLiteral("created_at")].toString());
+        QCOMPARE(refresh(next).status, 200);
+        QCOMPARE(refresh(QStringLiteral("rt_unknownunknownunknownunknownunknownunknow")).status,
+                 401);
+    }
+
+    void logoutEndsTheSession()
+    {
+        const TestAccount a = newAccount();
+        const TestAccount other = secondDevice(a);
+        HttpClient client(port());
+        HttpResult r = client.post(QStringLiteral("/api/auth/logout"),
+                                   body({{QStringLiteral("refresh_token"), a.refreshToken}}));
+        QCOMPARE(r.status, 204);
+        QVERIFY(r.body.isEmpty());
+        QCOMPARE(refresh(a.refreshToken).status, 401);
+        QCOMPARE(sessions(a.accessToken).status, 401); // its access token died with it
+        QCOMPARE(sessions(other.accessToken).status, 200); // the other device is untouched
+        QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE "
+                                       "refresh_token_hash = '%1'")
+                            .arg(fp::IdentityRules::hashRefreshToken(a.refreshToken)))
+                     .toString(),
+                 QStringLiteral("logout"));
+
+        // Unknown or repeated: still 204, nothing revealed.
+        r = client.post(QStringLiteral("/api/auth/logout"),
+                        body({{QStringLiteral("refresh_token"), a.refreshToken}}));
+        QCOMPARE(r.status, 204);
+        r = client.post(QStringLiteral("/api/auth/logout"),
+                        body({{QStringLiteral("refresh_token"), QStringLiteral("nonsense")}}));
+        QCOMPARE(r.status, 204);
+        r = client.post(QStringLiteral("/api/auth/logout"), body({}));
+        QCOMPARE(r.status, 400);
+    }
+
+    void sessionListPages()
+    {
+        const TestAccount a = newAccount();
+        for (int i = 0; i < 4; ++i)
+            secondDevice(a, QStringLiteral("device %1").arg(i));
+        HttpResult page = sessions(a.accessToken, QStringLiteral("?limit=2"));
+        QCOMPARE(page.status, 200);
+        QStringList seen;
+        int pages = 0;
+        while (true) {
+            ++pages;
+            const QJsonArray items = page.json()[QStringLiteral("items")].toArray();
+            QVERIFY(items.size() <= 2);
+            for (const QJsonValue &v : items)
+                seen << v[QStringLiteral("id")].toString();
+            const QJsonValue next = page.json()[QStringLiteral("next_cursor")];
+            if (next.isNull())
+                break;
+            QVERIFY(pages < 5);
+            page = sessions(a.accessToken,
+                            QStringLiteral("?limit=2&cursor=") +
+                                QString::fromLatin1(QUrl::toPercentEncoding(next.toString())));
+            QCOMPARE(page.status, 200);
+        }
+        QCOMPARE(seen.size(), 5);
+        QCOMPARE(QSet<QString>(seen.begin(), seen.end()).size(), 5);
+
+        HttpResult bad = sessions(a.accessToken, QStringLiteral("?limit=0&cursor=zzz"));
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(bad.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys(),
+                 (QStringList {"query.cursor", "query.limit"}));
+        QCOMPARE(sessions(a.accessToken, QStringLiteral("?limit=201")).status, 400);
+        QCOMPARE(sessions(QString()).status, 401);
+    }
+
+    void revokingOneSession()
+    {
+        const TestAccount a = newAccount();
+        const TestAccount phone = secondDevice(a, QStringLiteral("phone"));
+        const TestAccount stranger = newAccount();
+        const QString phoneSession =
+            scalar(QStringLiteral("SELECT id FROM user_sessions WHERE refresh_token_hash = '%1'")
+                       .arg(fp::IdentityRules::hashRefreshToken(phone.refreshToken)))
+                .toString();
+        QVERIFY(!phoneSession.isEmpty());
+
+        HttpClient mine(port());
+        mine.setBearer(a.accessToken);
+        HttpClient theirs(port());
+        theirs.setBearer(stranger.accessToken);
+
+        // Someone else's session does not exist for you.
+        HttpResult r = theirs.del(QStringLiteral("/api/auth/sessions/") + phoneSession);
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
+        QCOMPARE(mine.del(QStringLiteral("/api/auth/sessions/not-a-uuid")).status, 404);
+        QCOMPARE(sessions(phone.accessToken).status, 200);
+
+        r = mine.del(QStringLiteral("/api/auth/sessions/") + phoneSession);
+        QCOMPARE(r.status, 204);
+        QCOMPARE(sessions(phone.accessToken).status, 401); // at once on this instance
+        QCOMPARE(refresh(phone.refreshToken).status, 401);
+        QCOMPARE(mine.del(QStringLiteral("/api/auth/sessions/") + phoneSession).status, 404);
+        QCOMPARE(sessions(a.accessToken).status, 200);
+        QCOMPARE(sessions(a.accessToken).json()[QStringLiteral("items")].toArray().size(), 1);
+    }
+
+    void logoutAllKeepsOnlyTheCurrentSession()
+    {
+        const TestAccount a = newAccount();
+        const TestAccount b = secondDevice(a);
+        const TestAccount c = secondDevice(a);
+        HttpClient client(port());
+        client.setBearer(b.accessToken);
+        const HttpResult r = client.post(QStringLiteral("/api/auth/logout-all"), {});
+        QCOMPARE(r.status, 204);
+        QCOMPARE(sessions(a.accessToken).status, 401);
+        QCOMPARE(sessions(c.accessToken).status, 401);
+        QCOMPARE(refresh(a.refreshToken).status, 401);
+        QCOMPARE(refresh(c.refreshToken).status, 401);
+        const HttpResult list = sessions(b.accessToken);
+        QCOMPARE(list.status, 200);
+        const QJsonArray items = list.json()[QStringLiteral("items")].toArray();
+        QCOMPARE(items.size(), 1);
+        QVERIFY(items[0][QStringLiteral("current")].toBool());
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM user_sessions WHERE user_id = '%1' "
+                                       "AND revoked_reason = 'logout_all'")
+                            .arg(a.userId))
+                     .toInt(),
+                 2);
+    }
+
+    void revocationsAreAnnouncedThroughRedis()
+    {
+        const TestAccount a = newAccount();
+        const TestAccount b = secondDevice(a);
+        const QString sessionB =
+            scalar(QStringLiteral("SELECT id FROM user_sessions WHERE refresh_token_hash = '%1'")
+                       .arg(fp::IdentityRules::hashRefreshToken(b.refreshToken)))
+                .toString();
+        const quint16 redisPort = TestEnvironment::fromProcess().redisPort;
+        RawRedis listener(redisPort);
+        const QByteArray prefix = m_server->redisKeyPrefix().toLatin1();
+        listener.send({"SUBSCRIBE", prefix + "sessions-revoked"});
+        QVERIFY(listener.readUntil(":1\r\n").contains("subscribe"));
+
+        HttpClient client(port());
+        client.setBearer(a.accessToken);
+        QCOMPARE(client.post(QStringLiteral("/api/auth/logout-all"), {}).status, 204);
+
+        // Every instance hears which sessions are over (the WebSocket gateway closes them).
+        const QByteArray notice = listener.readUntil(sessionB.toLatin1());
+        QVERIFY2(notice.contains(sessionB.toLatin1()), notice.constData());
+        QVERIFY(notice.contains("\"user_id\":\"" + a.userId.toLatin1() + "\""));
+        QVERIFY(notice.contains("\"session_ids\":["));
+        // And a marker outlives every access token of the session (15 minutes).
+        RawRedis kv(redisPort);
+        kv.send({"TTL", prefix + "session-revoked:" + sessionB.toLatin1()});
+        const QByteArray ttl = kv.readUntil("\r\n");
+        QVERIFY2(ttl.startsWith(':'), ttl.constData());
+        const int seconds = ttl.mid(1).trimmed().toInt();
+        QVERIFY2(seconds > 900 && seconds <= 960, ttl.constData());
+    }
+
+    void passwordChangeRevokesOtherSessions()
+    {
+        const TestAccount a = newAccount();
+        const TestAccount other = secondDevice(a);
+        HttpClient client(port());
+        client.setBearer(a.accessToken);
+        const QString next = QStringLiteral("a much longer passphrase 2026");
+        m_secrets << next;
+
+        HttpResult r = client.put(
+            QStringLiteral("/api/auth/password"),
+            body({{QStringLiteral("current_password"), QStringLiteral("not my password at all")},
+                  {QStringLiteral("new_password"), next}}));
+        QCOMPARE(r.status, 403);
+        QCOMPARE(r.errorCode(), QStringLiteral("forbidden"));
+        QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")]
+                        [QStringLiteral("current_password")]
+                            .isString());
+
+        r = client.put(QStringLiteral("/api/auth/password"),
+                       body({{QStringLiteral("current_password"), a.password},
+                             {QStringLiteral("new_password"), a.password}}));
+        QCOMPARE(r.status, 400);
+        r = client.put(QStringLiteral("/api/auth/password"),
+                       body({{QStringLiteral("current_password"), a.password},
+                             {QStringLiteral("new_password"), QStringLiteral("qwertyuiop123")}}));
+        QCOMPARE(r.status, 400);
+        r = client.put(QStringLiteral("/api/auth/password"),
+                       body({{QStringLiteral("current_password"), a.password},
+                             {QStringLiteral("new_password"), a.email}}));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(sessions(other.accessToken).status, 200); // nothing happened yet
+
+        r = client.put(QStringLiteral("/api/auth/password"),
+                       body({{QStringLiteral("current_password"), a.password},
+                             {QStringLiteral("new_password"), next}}));
+        QCOMPARE(r.status, 204);
+        QCOMPARE(sessions(other.accessToken).status, 401);
+        QCOMPARE(refresh(other.refreshToken).status, 401);
+        QCOMPARE(sessions(a.accessToken).status, 200); // the current session stays
+        QCOMPARE(login(a.email, a.password).status, 401);
+        const HttpResult fresh = login(a.email, next);
+        QCOMPARE(fresh.status, 200);
+        m_secrets << fresh.json()[QStringLiteral("access_token")].toString()
+                  << fresh.json()[QStringLiteral("refresh_token")].toString();
+    }
+
+    void deletedAccountIsLockedOutWithinSeconds()
+    {
+        const TestAccount a = newAccount();
+        QCOMPARE(sessions(a.accessToken).status, 200); // now cached as valid
+        QVERIFY(m_server->database()->exec(
+            QStringLiteral("UPDATE users SET status = 'deleted', deleted_at = UTC_TIMESTAMP(3) "
+                           "WHERE id = '%1'")
+                .arg(a.userId)));
+        QElapsedTimer t;
+        t.start();
+        QTRY_COMPARE_WITH_TIMEOUT(sessions(a.accessToken).status, 401, 6000);
+        qInfo("deleted account refused after %lld ms", t.elapsed());
+        QCOMPARE(refresh(a.refreshToken).status, 401);
+
+        // Its login answers exactly what a wrong password answers.
+        const HttpResult deleted = login(a.email, a.password);
+        const HttpResult wrong = login(uniqueEmail(), a.password);
+        QCOMPARE(deleted.status, 401);
+        QCOMPARE(withoutRequestId(deleted.json()), withoutRequestId(wrong.json()));
+    }
+
+    void bannedAccountIsLockedOut()
+    {
+        const TestAccount a = newAccount();
+        QCOMPARE(sessions(a.accessToken).status, 200);
+        QVERIFY(m_server->database()->exec(
+            QStringLiteral("UPDATE users SET status = 'restricted', banned_at = UTC_TIMESTAMP(3) "
+                           "WHERE id = '%1'")
+                .arg(a.userId)));
+        QTRY_COMPARE_WITH_TIMEOUT(sessions(a.accessToken).status, 401, 6000);
+        QCOMPARE(refresh(a.refreshToken).status, 401);
+        const HttpResult right = login(a.email, a.password);
+        QCOMPARE(right.status, 403);
+        QCOMPARE(right.json()[QStringLiteral("details")][QStringLiteral("reason")].toString(),
+                 QStringLiteral("account_banned"));
+        QCOMPARE(login(a.email, a.password + QStringLiteral("!")).status, 401); // no oracle
+    }
+
+    void restrictedAccountMayStillLogInAndRead()
+    {
+        const TestAccount a = newAccount();
+        QVERIFY(m_server->database()->exec(
+            QStringLiteral("UPDATE users SET status = 'restricted' WHERE id = '%1'")
+                .arg(a.userId)));
+        const HttpResult r = login(a.email, a.password);
+        QCOMPARE(r.status, 200);
+        m_secrets << r.json()[QStringLiteral("access_token")].toString()
+                  << r.json()[QStringLiteral("refresh_token")].toString();
+        QCOMPARE(sessions(r.json()[QStringLiteral("access_token")].toString()).status, 200);
+        QCOMPARE(sessions(a.accessToken).status, 200);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIdentity)
+#include "tst_identity.moc"

@@ -1,0 +1,518 @@
+// Attacks on identity against the real server: forged and tampered access tokens, secret
+// rotation, tokens used in the wrong place, stolen refresh tokens (reuse), racing refreshes,
+// password guessing (account lock, address budget) and Redis going away in the middle.
+
+#include "server/identity/IdentityService.h"
+#include "server/identity/Jwt.h"
+#include "tests/support/Accounts.h"
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QDateTime>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QNetworkReply>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+#include <QUuid>
+
+using namespace fp::test;
+
+namespace {
+
+const QString kPreviousSecret = QStringLiteral("previous-secret-still-accepted-0123456789abcdef");
+
+QJsonObject body(std::initializer_list<QPair<QString, QJsonValue>> fields)
+{
+    QJsonObject o;
+    for (const auto &[k, v] : fields)
+        o.insert(k, v);
+    return o;
+}
+
+QString uniqueEmail()
+{
+    return QStringLiteral("atk-%1@example.test")
+        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
+}
+
+TestServer::Options options(std::initializer_list<QPair<QString, QString>> extra)
+{
+    TestServer::Options o;
+    o.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("100000"));
+    o.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
+                              QStringLiteral("100000"));
+    o.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("100000"));
+    for (const auto &[k, v] : extra)
+        o.extraEnvironment.insert(k, v);
+    return o;
+}
+
+QJsonObject decodePart(const QString &token, int index)
+{
+    const auto bytes = fp::Jwt::fromBase64Url(token.toLatin1().split('.').value(index));
+    return QJsonDocument::fromJson(bytes.value_or(QByteArray())).object();
+}
+
+QJsonObject headerFor(const QByteArray &secret)
+{
+    return {{QStringLiteral("alg"), QStringLiteral("HS256")},
+            {QStringLiteral("typ"), QStringLiteral("JWT")},
+            {QStringLiteral("kid"), QString::fromLatin1(fp::Jwt::keyId(secret))}};
+}
+
+QByteArray part(const QJsonObject &object)
+{
+    return fp::Jwt::base64Url(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+/// Fires all requests at once, each on its own connection, and waits for every answer.
+QList<int> concurrentPosts(quint16 port, const QString &path, const QByteArray &json, int count)
+{
+    std::vector<std::unique_ptr<QNetworkAccessManager>> managers;
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < count; ++i) {
+        managers.push_back(std::make_unique<QNetworkAccessManager>());
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        replies << managers.back()->post(request, json);
+    }
+    QEventLoop loop;
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    QObject::connect(&timeout, &QTimer::timeout, &loop, &QEventLoop::quit);
+    timeout.start(60000);
+    for (QNetworkReply *reply : replies) {
+        QObject::connect(reply, &QNetworkReply::finished, &loop, [&] {
+            if (std::all_of(replies.begin(), replies.end(),
+                            [](QNetworkReply *r) { return r->isFinished(); }))
+                loop.quit();
+        });
+    }
+    loop.exec();
+    QList<int> statuses;
+    for (QNetworkReply *reply : replies) {
+        statuses << reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        reply->deleteLater();
+    }
+    return statuses;
+}
+
+} // namespace
+
+class TestIdentityAttacks : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+    QStringList m_secrets;
+
+    quint16 port() const { return m_server->port(); }
+
+    TestAccount newAccount(quint16 onPort = 0)
+    {
+        bool ok = false;
+        TestAccount a = registerAccount(onPort ? onPort : port(), QStringLiteral("target"), &ok);
+        if (!ok)
+            qWarning("could not register an account");
+        m_secrets << a.password << a.accessToken << a.refreshToken;
+        return a;
+    }
+
+    static HttpResult sessionsWith(quint16 port, const QString &accessToken)
+    {
+        HttpClient client(port);
+        client.setBearer(accessToken);
+        return client.get(QStringLiteral("/api/auth/sessions"));
+    }
+
+    static HttpResult refreshWith(quint16 port, const QString &refreshToken)
+    {
+        HttpClient client(port);
+        return client.post(QStringLiteral("/api/auth/refresh"),
+                           body({{QStringLiteral("refresh_token"), refreshToken}}));
+    }
+
+    static HttpResult loginWith(quint16 port, const QString &email, const QString &password)
+    {
+        HttpClient client(port);
+        return client.post(
+            QStringLiteral("/api/auth/login"),
+            body({{QStringLiteral("email"), email}, {QStringLiteral("password"), password}}));
+    }
+
+    QString remember(const HttpResult &r)
+    {
+        m_secrets << r.json()[QStringLiteral("access_token")].toString()
+                  << r.json()[QStringLiteral("refresh_token")].toString();
+        return r.json()[QStringLiteral("refresh_token")].toString();
+    }
+
+    QVariant scalar(const QString &sql) { return m_server->database()->scalar(sql); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        m_server = std::make_unique<TestServer>(options(
+            {{QStringLiteral("FP_JWT_PREVIOUS_SECRET"), kPreviousSecret},
+             {QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
+             {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("2")},
+             {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("4")},
+             {QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("100000")}}));
+        QVERIFY(m_server->start());
+    }
+
+    void cleanupTestCase()
+    {
+        if (!m_server)
+            return;
+        QCOMPARE(m_server->stop(), 0);
+        const QByteArray logs = m_server->output();
+        for (const QString &secret : std::as_const(m_secrets)) {
+            if (!secret.isEmpty())
+                QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
+        }
+        QVERIFY(!logs.contains(kPreviousSecret.toUtf8()));
+        QVERIFY(!logs.contains("\"status\":500"));
+    }
+
+    void forgedAccessTokens_data()
+    {
+        QTest::addColumn<QString>("mutation");
+        QTest::addColumn<int>("status");
+        QTest::newRow("genuine (control)") << "none" << 200;
+        QTest::newRow("re-signed with the known secret (control)") << "resign" << 200;
+        QTest::newRow("signed with the previous secret") << "previous" << 200;
+        QTest::newRow("alg none, no signature") << "alg-none" << 401;
+        QTest::newRow("alg none, old signature") << "alg-none-signed" << 401;
+        QTest::newRow("HS256 with another key") << "other-key" << 401;
+        QTest::newRow("HS256 with another key under our kid") << "other-key-our-kid" << 401;
+        QTest::newRow("payload edited to admin") << "edit-role" << 401;
+        QTest::newRow("payload edited to another user") << "edit-sub" << 401;
+        QTest::newRow("expired") << "expired" << 401;
+        QTest::newRow("issued in the future") << "future" << 401;
+        QTest::newRow("wrong issuer") << "iss" << 401;
+        QTest::newRow("wrong audience") << "aud" << 401;
+        QTest::newRow("typ refresh") << "typ" << 401;
+        QTest::newRow("session that does not exist") << "unknown-sid" << 401;
+        QTest::newRow("someone else's session") << "foreign-sid" << 401;
+        QTest::newRow("the refresh token as bearer") << "refresh-as-access" << 401;
+        QTest::newRow("garbage") << "garbage" << 401;
+    }
+
+    void forgedAccessTokens()
+    {
+        QFETCH(QString, mutation);
+        QFETCH(int, status);
+        const TestAccount a = newAccount();
+        const TestAccount b = newAccount();
+        const QByteArray secret = m_server->jwtSecret().toUtf8();
+        const QByteArray other = "an-attacker-chosen-secret-0123456789abcdef";
+        const QList<QByteArray> parts = a.accessToken.toLatin1().split('.');
+        const QJsonObject header = decodePart(a.accessToken, 0);
+        QJsonObject claims = decodePart(a.accessToken, 1);
+        QCOMPARE(claims[QStringLiteral("iss")].toString(), QStringLiteral("friendship-platform"));
+        QCOMPARE(claims[QStringLiteral("aud")].toString(), QStringLiteral("friendship-api"));
+        QCOMPARE(claims[QStringLiteral("typ")].toString(), QStringLiteral("access"));
+        QCOMPARE(claims[QStringLiteral("sub")].toString(), a.userId);
+        QVERIFY(!claims[QStringLiteral("jti")].toString().isEmpty());
+        QCOMPARE(claims[QStringLiteral("exp")].toInteger() -
+                     claims[QStringLiteral("iat")].toInteger(),
+                 900);
+        QCOMPARE(header[QStringLiteral("kid")].toString(),
+                 QString::fromLatin1(fp::Jwt::keyId(secret)));
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        const auto sign = [&](const QJsonObject &c, const QByteArray &key = QByteArray()) {
+            return QString::fromLatin1(fp::Jwt::encode(headerFor(key.isEmpty() ? secret : key), c,
+                                                       key.isEmpty() ? secret : key));
+        };
+
+        QString token;
+        if (mutation == QLatin1String("none")) {
+            token = a.accessToken;
+        } else if (mutation == QLatin1String("resign")) {
+            token = sign(claims);
+        } else if (mutation == QLatin1String("previous")) {
+            token = sign(claims, kPreviousSecret.toUtf8());
+        } else if (mutation == QLatin1String("alg-none")) {
+            QJsonObject h = header;
+            h[QStringLiteral("alg")] = QStringLiteral("none");
+            token = QString::fromLatin1(part(h) + '.' + parts[1] + '.');
+        } else if (mutation == QLatin1String("alg-none-signed")) {
+            QJsonObject h = header;
+            h[QStringLiteral("alg")] = QStringLiteral("none");
+            token = QString::fromLatin1(part(h) + '.' + parts[1] + '.' + parts[2]);
+        } else if (mutation == QLatin1String("other-key")) {
+            token = sign(claims, other);
+        } else if (mutation == QLatin1String("other-key-our-kid")) {
+            token = QString::fromLatin1(fp::Jwt::encode(headerFor(secret), claims, other));
+        } else if (mutation == QLatin1String("edit-role")) {
+            claims[QStringLiteral("role")] = QStringLiteral("admin");
+            token = QString::fromLatin1(parts[0] + '.' + part(claims) + '.' + parts[2]);
+        } else if (mutation == QLatin1String("edit-sub")) {
+            claims[QStringLiteral("sub")] = b.userId;
+            token = QString::fromLatin1(parts[0] + '.' + part(claims) + '.' + parts[2]);
+        } else if (mutation == QLatin1String("expired")) {
+            claims[QStringLiteral("iat")] = double(now - 1000);
+            claims[QStringLiteral("exp")] = double(now - 100);
+            token = sign(claims);
+        } else if (mutation == QLatin1String("future")) {
+            claims[QStringLiteral("iat")] = double(now + 300);
+            claims[QStringLiteral("exp")] = double(now + 900);
+            token = sign(claims);
+        } else if (mutation == QLatin1String("iss")) {
+            claims[QStringLiteral("iss")] = QStringLiteral("someone-else");
+            token = sign(claims);
+        } else if (mutation == QLatin1String("aud")) {
+            claims[QStringLiteral("aud")] = QStringLiteral("another-api");
+            token = sign(claims);
+        } else if (mutation == QLatin1String("typ")) {
+            claims[QStringLiteral("typ")] = QStringLiteral("refresh");
+            token = sign(claims);
+        } else if (mutation == QLatin1String("unknown-sid")) {
+            claims[QStringLiteral("sid")] = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            token = sign(claims);
+        } else if (mutation == QLatin1String("foreign-sid")) {
+            // A correctly signed token pairing one user with another user's session.
+            claims[QStringLiteral("sid")] = decodePart(b.accessToken, 1)[QStringLiteral("sid")];
+            token = sign(claims);
+        } else if (mutation == QLatin1String("refresh-as-access")) {
+            token = a.refreshToken;
+        } else {
+            token = QStringLiteral("not.a.token");
+        }
+        const HttpResult r = sessionsWith(port(), token);
+        QCOMPARE(r.status, status);
+        if (status == 401) {
+            QCOMPARE(r.errorCode(), QStringLiteral("unauthorized"));
+        } else {
+            QCOMPARE(r.json()[QStringLiteral("items")][0][QStringLiteral("current")].toBool(),
+                     true);
+        }
+    }
+
+    void tokensInTheWrongPlace()
+    {
+        const TestAccount a = newAccount();
+        // An access token is not a refresh token, and refreshing with it changes nothing.
+        QCOMPARE(refreshWith(port(), a.accessToken).status, 401);
+        QCOMPARE(sessionsWith(port(), a.refreshToken).status, 401);
+        HttpClient client(port());
+        client.setBearer(a.accessToken);
+        QCOMPARE(client
+                     .get(QStringLiteral("/api/auth/sessions"),
+                          {{"Authorization", "Basic " + a.accessToken.toLatin1()}})
+                     .status,
+                 401);
+        QCOMPARE(refreshWith(port(), a.refreshToken).status, 200);
+    }
+
+    void refreshReuseRevokesTheSession()
+    {
+        const TestAccount a = newAccount();
+        const HttpResult first = refreshWith(port(), a.refreshToken);
+        QCOMPARE(first.status, 200);
+        const QString rotated = remember(first);
+        const QString freshAccess = first.json()[QStringLiteral("access_token")].toString();
+        QCOMPARE(sessionsWith(port(), freshAccess).status, 200);
+
+        // The thief (or the victim) presents the token that was already used.
+        const HttpResult reuse = refreshWith(port(), a.refreshToken);
+        QCOMPARE(reuse.status, 401);
+        QCOMPARE(reuse.errorCode(), QStringLiteral("unauthorized"));
+        // The whole session is dead: its newest refresh token and its access tokens.
+        QCOMPARE(refreshWith(port(), rotated).status, 401);
+        QCOMPARE(sessionsWith(port(), freshAccess).status, 401);
+        QCOMPARE(sessionsWith(port(), a.accessToken).status, 401);
+        QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE user_id = "
+                                       "'%1'")
+                            .arg(a.userId))
+                     .toString(),
+                 QStringLiteral("token_reuse"));
+        QTRY_VERIFY(m_server->output().contains("refresh_token_reuse"));
+        // Another device of the same account is not affected.
+        const TestAccount b = loginAccount(port(), a);
+        remember(loginWith(port(), a.email, a.password));
+        QCOMPARE(sessionsWith(port(), b.accessToken).status, 200);
+        m_secrets << b.accessToken << b.refreshToken;
+    }
+
+    void concurrentRefreshesHaveOneWinner()
+    {
+        for (int count : {2, 5, 8}) {
+            const TestAccount a = newAccount();
+            const QByteArray json =
+                QJsonDocument(body({{QStringLiteral("refresh_token"), a.refreshToken}}))
+                    .toJson(QJsonDocument::Compact);
+            const QList<int> statuses =
+                concurrentPosts(port(), QStringLiteral("/api/auth/refresh"), json, count);
+            qInfo() << count << "concurrent refreshes answered" << statuses;
+            QCOMPARE(statuses.count(200), 1);
+            QCOMPARE(statuses.count(401), count - 1);
+            // The losers presented a token that had just been used: documented as reuse, so
+            // the session is revoked (clients must refresh one at a time).
+            QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE "
+                                           "user_id = '%1'")
+                                .arg(a.userId))
+                         .toString(),
+                     QStringLiteral("token_reuse"));
+        }
+    }
+
+    void accountLocksAfterRepeatedFailures()
+    {
+        // This server: locked from the 3rd failure, +2 s per failure, at most 4 s.
+        const TestAccount a = newAccount();
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password %1").arg(i)).status,
+                     401);
+        HttpResult locked = loginWith(port(), a.email, a.password); // right password, but locked
+        QCOMPARE(locked.status, 429);
+        QCOMPARE(locked.errorCode(), QStringLiteral("rate_limited"));
+        const int retryAfter = locked.header("Retry-After").toInt();
+        QVERIFY2(retryAfter >= 1 && retryAfter <= 2, locked.header("Retry-After").constData());
+        QCOMPARE(
+            locked.json()[QStringLiteral("details")][QStringLiteral("retry_after_seconds")].toInt(),
+            retryAfter);
+        // A wrong password gets the very same answer: the lock reveals nothing.
+        const HttpResult lockedWrong = loginWith(port(), a.email, QStringLiteral("wrong again!"));
+        QCOMPARE(lockedWrong.status, 429);
+        QCOMPARE(lockedWrong.json()[QStringLiteral("message")],
+                 locked.json()[QStringLiteral("message")]);
+
+        // The lock expires; the next failure locks longer.
+        QThread::msleep(retryAfter * 1000 + 200);
+        QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 4")).status, 401);
+        locked = loginWith(port(), a.email, a.password);
+        QCOMPARE(locked.status, 429);
+        const int longer = locked.header("Retry-After").toInt();
+        QVERIFY2(longer >= 3 && longer <= 4, locked.header("Retry-After").constData());
+
+        // After it, the right password works and forgets the failures.
+        QThread::msleep(longer * 1000 + 200);
+        const HttpResult ok = loginWith(port(), a.email, a.password);
+        QCOMPARE(ok.status, 200);
+        remember(ok);
+        QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 5")).status, 401);
+        QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 6")).status, 401);
+        QCOMPARE(loginWith(port(), a.email, a.password).status, 200);
+
+        // Unknown emails lock the same way: a lock does not tell whether an account exists.
+        const QString nobody = uniqueEmail();
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(loginWith(port(), nobody, QStringLiteral("guess number %1").arg(i)).status,
+                     401);
+        QCOMPARE(loginWith(port(), nobody, QStringLiteral("guess number 4")).status, 429);
+    }
+
+    void passwordChangeGuessingCountsToo()
+    {
+        const TestAccount a = newAccount();
+        HttpClient client(port());
+        client.setBearer(a.accessToken);
+        for (int i = 0; i < 3; ++i) {
+            const HttpResult r = client.put(
+                QStringLiteral("/api/auth/password"),
+                body({{QStringLiteral("current_password"), QStringLiteral("guess %1 guess").arg(i)},
+                      {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
+            QCOMPARE(r.status, 403);
+        }
+        const HttpResult locked = client.put(
+            QStringLiteral("/api/auth/password"),
+            body({{QStringLiteral("current_password"), a.password},
+                  {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
+        QCOMPARE(locked.status, 429);
+        QVERIFY(locked.header("Retry-After").toInt() >= 1);
+    }
+
+    void addressBudgetLimitsGuessingAcrossAccounts()
+    {
+        // A Redis of its own: the shared one counts every test's failures from 127.0.0.1.
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer::Options o =
+            options({{QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("4")}});
+        o.redisPort = redis.port();
+        TestServer server(o);
+        QVERIFY(server.start());
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(
+                loginWith(server.port(), uniqueEmail(), QStringLiteral("spray password 1")).status,
+                401);
+        const HttpResult r = loginWith(server.port(), uniqueEmail(), QStringLiteral("spray 2 2 2"));
+        QCOMPARE(r.status, 429);
+        const int retryAfter = r.header("Retry-After").toInt();
+        QVERIFY(retryAfter > 800 && retryAfter <= 900); // the 15-minute window
+        QCOMPARE(server.stop(), 0);
+    }
+
+    void redisOutageKeepsIdentityWorking()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer::Options o =
+            options({{QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
+                     {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("30")},
+                     {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("60")}});
+        o.redisPort = redis.port();
+        TestServer server(o);
+        QVERIFY(server.start());
+        const TestAccount before = newAccount(server.port());
+        QCOMPARE(sessionsWith(server.port(), before.accessToken).status, 200);
+
+        redis.stop();
+        QList<int> statuses;
+
+        // Everything still works without Redis.
+        const TestAccount a = newAccount(server.port());
+        QVERIFY(!a.accessToken.isEmpty());
+        HttpResult r = loginWith(server.port(), before.email, before.password);
+        statuses << r.status;
+        QCOMPARE(r.status, 200);
+        remember(r);
+        r = refreshWith(server.port(), before.refreshToken);
+        statuses << r.status;
+        QCOMPARE(r.status, 200);
+        const QString rotated = remember(r);
+        QCOMPARE(
+            sessionsWith(server.port(), r.json()[QStringLiteral("access_token")].toString()).status,
+            200);
+
+        // Reuse detection and revocation rely on the database, not on Redis.
+        r = refreshWith(server.port(), before.refreshToken);
+        statuses << r.status;
+        QCOMPARE(r.status, 401);
+        QCOMPARE(refreshWith(server.port(), rotated).status, 401);
+        HttpClient client(server.port());
+        r = client.post(QStringLiteral("/api/auth/logout"),
+                        body({{QStringLiteral("refresh_token"), a.refreshToken}}));
+        statuses << r.status;
+        QCOMPARE(r.status, 204);
+        QCOMPARE(sessionsWith(server.port(), a.accessToken).status, 401);
+
+        // Guessing is still counted, in process.
+        for (int i = 0; i < 3; ++i) {
+            r = loginWith(server.port(), a.email, QStringLiteral("wrong password %1").arg(i));
+            statuses << r.status;
+            QCOMPARE(r.status, 401);
+        }
+        r = loginWith(server.port(), a.email, a.password);
+        QCOMPARE(r.status, 429);
+        QVERIFY(r.header("Retry-After").toInt() >= 1);
+
+        QVERIFY(!statuses.contains(500));
+        QCOMPARE(server.stop(), 0);
+        const QByteArray logs = server.output();
+        QVERIFY(!logs.contains("\"status\":500"));
+        QVERIFY(logs.contains("login_throttle_fallback"));
+        QVERIFY(!logs.contains(a.password.toUtf8()));
+        QVERIFY(!logs.contains(before.refreshToken.toUtf8()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIdentityAttacks)
+#include "tst_identity_attacks.moc"

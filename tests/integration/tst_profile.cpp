@@ -1,0 +1,489 @@
+// GET /api/catalog, GET and PUT /api/profile against the real server: onboarding, section
+// replacement, validation naming every bad field, all-or-nothing updates, and the visibility
+// rule other domains use (ProfileVisibility, called here in-process against the same database).
+
+#include "common/Time.h"
+#include "server/profile/ProfileVisibility.h"
+#include "server/storage/Database.h"
+#include "tests/support/Accounts.h"
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QTest>
+
+using namespace fp::test;
+
+namespace {
+
+QJsonObject json(const char *text)
+{
+    return QJsonDocument::fromJson(QByteArray(text)).object();
+}
+
+QJsonObject completePreferences()
+{
+    return json(R"({"conversation_depth":"deep","contact_frequency":"weekly",
+        "directness_score":70,"humor_score":85,"response_pace":"flexible",
+        "group_comfort":"one_to_one","friendship_intention":"long_term","voice_note_ok":true,
+        "availability_windows":[{"day":"tue","start":"18:30","end":"21:00"},
+                                {"day":"sat","start":"10:00","end":"13:00"}],
+        "timezone":"Europe/Berlin"})");
+}
+
+QJsonObject completeProfile()
+{
+    QJsonObject body = json(R"({"age_range":"25-34","location_city":"Leipzig",
+        "location_country":"DE","bio":"Night walks, board games and long talks.",
+        "values":{"honesty":95,"empathy":80,"curiosity":75},
+        "interests":{"books":90,"hiking":60,"board_games":85},
+        "off_limits_topics":["politics"],
+        "non_negotiables":[{"dimension":"value","key":"honesty","priority_rank":1},
+                           {"dimension":"preference","key":"conversation_depth","priority_rank":2}]})");
+    body.insert(QStringLiteral("avatar_url"), QStringLiteral("https://cdn.example.org/a.png"));
+    body.insert(QStringLiteral("preferences"), completePreferences());
+    return body;
+}
+
+QStringList fieldsOf(const HttpResult &r)
+{
+    QStringList keys =
+        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
+    keys.sort();
+    return keys;
+}
+
+QStringList sorted(QStringList list)
+{
+    list.sort();
+    return list;
+}
+
+} // namespace
+
+class TestProfile : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+
+    quint16 port() const { return m_server->port(); }
+
+    TestAccount signUp(const QString &nickname = QStringLiteral("tester"))
+    {
+        bool ok = false;
+        TestAccount account = registerAccount(port(), nickname, &ok);
+        if (!ok)
+            qWarning("could not register an account");
+        return account;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        TestServer::Options options;
+        // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
+        options.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"),
+                                        QStringLiteral("100000"));
+        options.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
+                                        QStringLiteral("100000"));
+        options.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"),
+                                        QStringLiteral("100000"));
+        m_server = std::make_unique<TestServer>(options);
+        QVERIFY(m_server->start());
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_server)
+            QCOMPARE(m_server->stop(), 0);
+    }
+
+    void catalogIsPublicAndShipsTheResourceKeys()
+    {
+        HttpClient anonymous(port());
+        const HttpResult r = anonymous.get(QStringLiteral("/api/catalog"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("Content-Type").startsWith("application/json"));
+        QVERIFY(r.header("Cache-Control").contains("max-age"));
+        const QJsonObject body = r.json();
+        QCOMPARE(sorted(body.keys()),
+                 QStringList({QStringLiteral("feedback_tags"), QStringLiteral("interests"),
+                              QStringLiteral("report_reasons"), QStringLiteral("topics"),
+                              QStringLiteral("values")}));
+
+        QFile file(TestEnvironment::fromProcess().sourceDir +
+                   QStringLiteral("/resources/catalog/catalog.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject shipped = QJsonDocument::fromJson(file.readAll()).object();
+        for (const char *list : {"values", "interests", "topics", "feedback_tags"})
+            QCOMPARE(body.value(QLatin1String(list)).toArray(),
+                     shipped.value(QLatin1String(list)).toArray());
+        QStringList reasons;
+        for (const QJsonValue &v : shipped.value(QStringLiteral("report_reasons")).toArray())
+            reasons << v.toObject().value(QStringLiteral("key")).toString();
+        QCOMPARE(body.value(QStringLiteral("report_reasons")).toArray(),
+                 QJsonArray::fromStringList(reasons));
+    }
+
+    void profileNeedsAToken()
+    {
+        HttpClient anonymous(port());
+        HttpResult r = anonymous.get(QStringLiteral("/api/profile"));
+        QCOMPARE(r.status, 401);
+        QCOMPARE(r.errorCode(), QStringLiteral("unauthorized"));
+        r = anonymous.put(QStringLiteral("/api/profile"), json(R"({"nickname":"Mira"})"));
+        QCOMPARE(r.status, 401);
+        anonymous.setBearer(QStringLiteral("not-a-token"));
+        QCOMPARE(anonymous.get(QStringLiteral("/api/profile")).status, 401);
+    }
+
+    void newAccountHasAnEmptyProfile()
+    {
+        const TestAccount me = signUp(QStringLiteral("Mira"));
+        const HttpResult r = clientFor(port(), me)->get(QStringLiteral("/api/profile"));
+        QCOMPARE(r.status, 200);
+        const QJsonObject p = r.json();
+        QCOMPARE(p[QStringLiteral("user_id")].toString(), me.userId);
+        QCOMPARE(p[QStringLiteral("nickname")].toString(), QStringLiteral("Mira"));
+        QVERIFY(p[QStringLiteral("preferences")].isNull());
+        QVERIFY(p[QStringLiteral("bio")].isNull());
+        QVERIFY(p[QStringLiteral("age_range")].isNull());
+        QCOMPARE(p[QStringLiteral("values")].toObject(), QJsonObject());
+        QCOMPARE(p[QStringLiteral("non_negotiables")].toArray(), QJsonArray());
+        QCOMPARE(p[QStringLiteral("onboarding_complete")].toBool(), false);
+        QVERIFY(fp::fromWireTime(p[QStringLiteral("updated_at")].toString()).isValid());
+        QCOMPARE(p.keys().size(), 14);
+    }
+
+    void completeOnboarding()
+    {
+        const TestAccount me = signUp(QStringLiteral("Mira"));
+        auto client = clientFor(port(), me);
+
+        // Step by step, as an onboarding wizard would: incomplete until the last section.
+        HttpResult r =
+            client->put(QStringLiteral("/api/profile"),
+                        QJsonObject {{QStringLiteral("preferences"), completePreferences()}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()[QStringLiteral("onboarding_complete")].toBool(), false);
+        r = client->put(QStringLiteral("/api/profile"),
+                        json(R"({"values":{"honesty":95,"empathy":80,"curiosity":75}})"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()[QStringLiteral("onboarding_complete")].toBool(), false);
+        r = client->put(QStringLiteral("/api/profile"),
+                        json(R"({"interests":{"books":90,"hiking":60}})"));
+        QCOMPARE(r.json()[QStringLiteral("onboarding_complete")].toBool(), false);
+        r = client->put(QStringLiteral("/api/profile"),
+                        json(R"({"interests":{"books":90,"hiking":60,"board_games":85}})"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()[QStringLiteral("onboarding_complete")].toBool(), true);
+
+        // The whole profile in one PUT, read back exactly.
+        QJsonObject body = completeProfile();
+        body.insert(QStringLiteral("nickname"), QStringLiteral("  Zoë Mira  "));
+        r = client->put(QStringLiteral("/api/profile"), body);
+        QCOMPARE(r.status, 200);
+        const HttpResult got = client->get(QStringLiteral("/api/profile"));
+        QCOMPARE(got.status, 200);
+        QCOMPARE(got.json(), r.json());
+        const QJsonObject p = got.json();
+        QCOMPARE(p[QStringLiteral("nickname")].toString(), QStringLiteral("Zoë Mira"));
+        QCOMPARE(p[QStringLiteral("age_range")].toString(), QStringLiteral("25-34"));
+        QCOMPARE(p[QStringLiteral("location_country")].toString(), QStringLiteral("DE"));
+        QCOMPARE(p[QStringLiteral("avatar_url")].toString(),
+                 QStringLiteral("https://cdn.example.org/a.png"));
+        QCOMPARE(p[QStringLiteral("preferences")].toObject(), completePreferences());
+        QCOMPARE(p[QStringLiteral("values")].toObject(),
+                 json(R"({"honesty":95,"empathy":80,"curiosity":75})"));
+        QCOMPARE(p[QStringLiteral("off_limits_topics")].toArray(),
+                 QJsonArray {QStringLiteral("politics")});
+        QCOMPARE(p[QStringLiteral("non_negotiables")].toArray(),
+                 body[QStringLiteral("non_negotiables")].toArray());
+        QCOMPARE(p[QStringLiteral("onboarding_complete")].toBool(), true);
+    }
+
+    void sectionsReplaceOnlyThemselves()
+    {
+        const TestAccount me = signUp();
+        auto client = clientFor(port(), me);
+        QCOMPARE(client->put(QStringLiteral("/api/profile"), completeProfile()).status, 200);
+        const QJsonObject before = client->get(QStringLiteral("/api/profile")).json();
+        QTest::qWait(5); // updated_at has millisecond resolution
+
+        HttpResult r = client->put(
+            QStringLiteral("/api/profile"),
+            json(R"({"bio":"  Just moved here.  ","values":{"honesty":10,"kindness":70}})"));
+        QCOMPARE(r.status, 200);
+        QJsonObject after = r.json();
+        QCOMPARE(after[QStringLiteral("bio")].toString(), QStringLiteral("Just moved here."));
+        QCOMPARE(after[QStringLiteral("values")].toObject(),
+                 json(R"({"honesty":10,"kindness":70})"));
+        // Untouched sections stay as they were.
+        for (const char *same : {"interests", "preferences", "off_limits_topics", "non_negotiables",
+                                 "age_range", "avatar_url", "nickname"})
+            QCOMPARE(after[QLatin1String(same)], before[QLatin1String(same)]);
+        QVERIFY(fp::fromWireTime(after[QStringLiteral("updated_at")].toString()) >
+                fp::fromWireTime(before[QStringLiteral("updated_at")].toString()));
+        // Two values now: no longer onboarded.
+        QCOMPARE(after[QStringLiteral("onboarding_complete")].toBool(), false);
+
+        // Clearing: null scalars, empty sections.
+        r = client->put(QStringLiteral("/api/profile"),
+                        json(R"({"bio":null,"avatar_url":null,"age_range":null,
+                                 "off_limits_topics":[],"non_negotiables":[],"interests":{}})"));
+        QCOMPARE(r.status, 200);
+        after = r.json();
+        QVERIFY(after[QStringLiteral("bio")].isNull());
+        QVERIFY(after[QStringLiteral("avatar_url")].isNull());
+        QVERIFY(after[QStringLiteral("age_range")].isNull());
+        QCOMPARE(after[QStringLiteral("off_limits_topics")].toArray(), QJsonArray());
+        QCOMPARE(after[QStringLiteral("non_negotiables")].toArray(), QJsonArray());
+        QCOMPARE(after[QStringLiteral("interests")].toObject(), QJsonObject());
+
+        // A preferences section replaces the stored one whole: optional fields reset.
+        QJsonObject prefs = completePreferences();
+        prefs.remove(QStringLiteral("voice_note_ok"));
+        prefs.remove(QStringLiteral("availability_windows"));
+        prefs.remove(QStringLiteral("timezone"));
+        r = client->put(QStringLiteral("/api/profile"),
+                        QJsonObject {{QStringLiteral("preferences"), prefs}});
+        QCOMPARE(r.status, 200);
+        const QJsonObject stored = r.json()[QStringLiteral("preferences")].toObject();
+        QCOMPARE(stored[QStringLiteral("voice_note_ok")].toBool(), false);
+        QCOMPARE(stored[QStringLiteral("availability_windows")].toArray(), QJsonArray());
+        QCOMPARE(stored[QStringLiteral("timezone")].toString(), QStringLiteral("UTC"));
+    }
+
+    void validationFailures_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QStringList>("fields");
+        const auto row = [](const char *name, const char *body, const QStringList &fields) {
+            QTest::newRow(name) << QByteArray(body) << fields;
+        };
+        row("unknown key", R"({"nickname":"Mira","favourite_colour":"blue"})",
+            {QStringLiteral("favourite_colour")});
+        row("read-only keys", R"({"onboarding_complete":true,"user_id":"x"})",
+            {QStringLiteral("onboarding_complete"), QStringLiteral("user_id")});
+        row("empty body", "{}", {QStringLiteral("body")});
+        row("nickname too short", R"({"nickname":" A "})", {QStringLiteral("nickname")});
+        row("bio too long",
+            "{\"bio\":"
+            "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+            {QStringLiteral("bio")});
+        row("age range", R"({"age_range":"16-17"})", {QStringLiteral("age_range")});
+        row("avatar ftp", "{\"avatar_url\":\"ftp://example.org/me.png\"}",
+            {QStringLiteral("avatar_url")});
+        row("value key misspelt", R"({"values":{"honestyy":50}})",
+            {QStringLiteral("values.honestyy")});
+        row("topic unknown", R"({"off_limits_topics":["weather"]})",
+            {QStringLiteral("off_limits_topics[0]")});
+        row("four non-negotiables and a repeated rank",
+            R"({"values":{"honesty":1,"empathy":2,"curiosity":3,"humor":4},"non_negotiables":[
+                {"dimension":"value","key":"honesty","priority_rank":1},
+                {"dimension":"value","key":"empathy","priority_rank":2},
+                {"dimension":"value","key":"curiosity","priority_rank":3},
+                {"dimension":"value","key":"humor","priority_rank":1}]})",
+            {QStringLiteral("non_negotiables"),
+             QStringLiteral("non_negotiables[3].priority_rank")});
+        row("non-negotiable not among the caller's values",
+            R"({"non_negotiables":[{"dimension":"value","key":"loyalty","priority_rank":1}]})",
+            {QStringLiteral("non_negotiables[0].key")});
+        row("several at once",
+            R"({"nickname":"x","values":{"honestyy":50},"preferences":{"conversation_depth":"deep",
+                "contact_frequency":"weekly","directness_score":70,"humor_score":101,
+                "response_pace":"flexible","group_comfort":"one_to_one",
+                "friendship_intention":"long_term","timezone":"Mars/Base",
+                "availability_windows":[{"day":"mon","start":"09:00","end":"10:00"},
+                                        {"day":"tue","start":"09:00","end":"10:00"},
+                                        {"day":"wed","start":"9am","end":"10:00"},
+                                        {"day":"thu","start":"12:00","end":"11:00"}]}})",
+            {QStringLiteral("nickname"),
+             QStringLiteral("preferences.availability_windows[2].start"),
+             QStringLiteral("preferences.availability_windows[3].end"),
+             QStringLiteral("preferences.humor_score"), QStringLiteral("preferences.timezone"),
+             QStringLiteral("values.honestyy")});
+    }
+
+    void validationFailures()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QStringList, fields);
+        static TestAccount me = signUp();
+        auto client = clientFor(port(), me);
+        const HttpResult r = client->send("PUT", QStringLiteral("/api/profile"), body,
+                                          {{"Content-Type", "application/json"}});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
+        QCOMPARE(r.json()[QStringLiteral("request_id")].toString(),
+                 QString::fromLatin1(r.header("X-Request-Id")));
+        QCOMPARE(fieldsOf(r), sorted(fields));
+    }
+
+    void malformedAndWrongMedia()
+    {
+        const TestAccount me = signUp();
+        auto client = clientFor(port(), me);
+        HttpResult r = client->send("PUT", QStringLiteral("/api/profile"),
+                                    "{\"nickname\":", {{"Content-Type", "application/json"}});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("malformed_json"));
+        r = client->send("PUT", QStringLiteral("/api/profile"), "nickname=Mira",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+        QCOMPARE(r.status, 415);
+        r = client->send("PUT", QStringLiteral("/api/profile"), "[1]",
+                         {{"Content-Type", "application/json"}});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("body")});
+    }
+
+    void aBadSectionChangesNothing()
+    {
+        const TestAccount me = signUp(QStringLiteral("Stable"));
+        auto client = clientFor(port(), me);
+        QCOMPARE(client->put(QStringLiteral("/api/profile"), completeProfile()).status, 200);
+        const QJsonObject before = client->get(QStringLiteral("/api/profile")).json();
+
+        // Good nickname, values, interests and topics; one bad window in preferences.
+        QJsonObject body = json(R"({"nickname":"Changed","bio":"changed",
+            "values":{"kindness":10,"humor":20,"faith":30},"interests":{"art":1},
+            "off_limits_topics":["money"],"non_negotiables":[]})");
+        QJsonObject prefs = completePreferences();
+        prefs.insert(QStringLiteral("availability_windows"),
+                     QJsonArray {QJsonObject {{QStringLiteral("day"), QStringLiteral("mon")},
+                                              {QStringLiteral("start"), QStringLiteral("18:00")},
+                                              {QStringLiteral("end"), QStringLiteral("25:00")}}});
+        body.insert(QStringLiteral("preferences"), prefs);
+        const HttpResult r = client->put(QStringLiteral("/api/profile"), body);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r),
+                 QStringList {QStringLiteral("preferences.availability_windows[0].end")});
+
+        const HttpResult after = client->get(QStringLiteral("/api/profile"));
+        QCOMPARE(after.status, 200);
+        QCOMPARE(after.json(), before); // updated_at included: nothing was written
+
+        // And straight from the tables.
+        fp::test::TestDatabase *db = m_server->database();
+        QCOMPARE(db->scalar(QStringLiteral("SELECT COUNT(*) FROM user_value_scores WHERE "
+                                           "user_id = '%1'")
+                                .arg(me.userId))
+                     .toInt(),
+                 3);
+        QCOMPARE(db->scalar(QStringLiteral("SELECT nickname FROM user_profiles WHERE user_id = "
+                                           "'%1'")
+                                .arg(me.userId))
+                     .toString(),
+                 QStringLiteral("Stable"));
+        QCOMPARE(db->scalar(QStringLiteral("SELECT COUNT(*) FROM user_non_negotiables WHERE "
+                                           "user_id = '%1'")
+                                .arg(me.userId))
+                     .toInt(),
+                 2);
+    }
+
+    void nonNegotiablesFollowTheCallersKeys()
+    {
+        const TestAccount me = signUp();
+        auto client = clientFor(port(), me);
+        QCOMPARE(client->put(QStringLiteral("/api/profile"), completeProfile()).status, 200);
+
+        // Pointing at a stored value, without sending values: fine.
+        HttpResult r = client->put(
+            QStringLiteral("/api/profile"),
+            json(R"({"non_negotiables":[{"dimension":"value","key":"empathy","priority_rank":3},
+                                        {"dimension":"interest","key":"books","priority_rank":1}]})"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()[QStringLiteral("non_negotiables")]
+                     .toArray()
+                     .first()[QStringLiteral("key")]
+                     .toString(),
+                 QStringLiteral("books")); // ordered by rank
+
+        // Dropping a value a stored non-negotiable points at: refused, unless both change.
+        r = client->put(QStringLiteral("/api/profile"),
+                        json(R"({"values":{"honesty":50,"curiosity":50,"humor":50}})"));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("values")});
+        r = client->put(QStringLiteral("/api/profile"),
+                        json(R"({"values":{"honesty":50,"curiosity":50,"humor":50},
+                                 "non_negotiables":[{"dimension":"value","key":"humor","priority_rank":1}]})"));
+        QCOMPARE(r.status, 200);
+    }
+
+    void visibilityRule()
+    {
+        // The rule later routes (reveal, friends) use, called in-process against the server's
+        // database: self yes, a stranger no, a friend yes until the friendship ends.
+        const TestAccount a = signUp(QStringLiteral("Alice"));
+        const TestAccount b = signUp(QStringLiteral("Bob"));
+        const TestAccount c = signUp(QStringLiteral("Carol"));
+        QCOMPARE(clientFor(port(), a)
+                     ->put(QStringLiteral("/api/profile"),
+                           json("{\"bio\":\"hello\",\"avatar_url\":\"http://example.org/a.png\"}"))
+                     .status,
+                 200);
+
+        const TestEnvironment env = TestEnvironment::fromProcess();
+        fp::Database::configure(fp::DbSettings {
+            {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
+
+        QVERIFY(fp::mayViewProfile(a.userId, a.userId));
+        QVERIFY(!fp::mayViewProfile(a.userId, b.userId));
+        QVERIFY(!fp::mayViewProfile(b.userId, a.userId));
+        QVERIFY(!fp::mayViewProfile(QString(), a.userId));
+
+        const QString low = qMin(a.userId, b.userId);
+        const QString high = qMax(a.userId, b.userId);
+        const QString match = QStringLiteral("11111111-2222-4333-8444-555555555555");
+        fp::test::TestDatabase *db = m_server->database();
+        QString error;
+        QVERIFY2(db->exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
+                                         "status, match_score, score_breakdown_json, "
+                                         "match_reasons_json) VALUES ('%1', '%2', '%3', "
+                                         "'friend_revealed', 80, '{}', '[]')")
+                              .arg(match, low, high),
+                          &error),
+                 qPrintable(error));
+        QVERIFY2(db->exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
+                                         "origin_match_session_id) VALUES "
+                                         "('66666666-7777-4888-8999-000000000000', '%1', '%2', "
+                                         "'%3')")
+                              .arg(low, high, match),
+                          &error),
+                 qPrintable(error));
+        QVERIFY(fp::mayViewProfile(a.userId, b.userId));
+        QVERIFY(fp::mayViewProfile(b.userId, a.userId));
+        QVERIFY(!fp::mayViewProfile(c.userId, a.userId));
+
+        const fp::Result<std::optional<fp::PublicProfile>> loaded = fp::loadPublicProfile(a.userId);
+        QVERIFY(loaded.ok() && loaded->has_value());
+        const QJsonObject pub = fp::publicProfileJson(**loaded);
+        QCOMPARE(pub,
+                 (QJsonObject {
+                     {QStringLiteral("user_id"), a.userId},
+                     {QStringLiteral("nickname"), QStringLiteral("Alice")},
+                     {QStringLiteral("avatar_url"), QStringLiteral("http://example.org/a.png")},
+                     {QStringLiteral("bio"), QStringLiteral("hello")}}));
+        const QJsonObject bobs = fp::publicProfileJson(**fp::loadPublicProfile(b.userId));
+        QVERIFY(bobs[QStringLiteral("bio")].isNull());
+
+        QVERIFY(db->exec(QStringLiteral("UPDATE friendships SET ended_at = UTC_TIMESTAMP(3) "
+                                        "WHERE origin_match_session_id = '%1'")
+                             .arg(match)));
+        QVERIFY(!fp::mayViewProfile(a.userId, b.userId));
+        QVERIFY(fp::mayViewProfile(a.userId, a.userId));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProfile)
+#include "tst_profile.moc"
