@@ -1,0 +1,200 @@
+#include "server/trust/TrustRepository.h"
+
+#include "server/core/Log.h"
+#include "server/storage/Database.h"
+
+#include <QJsonDocument>
+#include <algorithm>
+
+namespace fp {
+
+namespace {
+
+QString compact(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QJsonObject objectFrom(const QVariant &column)
+{
+    return QJsonDocument::fromJson(column.toString().toUtf8()).object();
+}
+
+// Columns: components_json, cooldown_applied, updated_at, score.
+std::optional<StoredTrust> storedFrom(const SqlResult &r)
+{
+    const std::optional<TrustState> state = TrustState::fromStored(
+        objectFrom(r.value(0)), r.value(1).toInt() != 0, Sql::toTime(r.value(2)));
+    if (!state)
+        return std::nullopt;
+    return StoredTrust {*state, r.value(3).toInt()};
+}
+
+AppError unreadableRow(const QString &userId)
+{
+    log::error(QStringLiteral("trust_row_unreadable"), {{QStringLiteral("user_id"), userId}});
+    return AppError::internal();
+}
+
+} // namespace
+
+Result<StoredTrust> TrustRepository::lockState(const QString &userId,
+                                               const QDateTime &createdAt) const
+{
+    // INSERT ... ON DUPLICATE KEY UPDATE takes an exclusive lock on the row whether it creates
+    // it or finds it. (SELECT ... FOR UPDATE then INSERT would deadlock two first signals: both
+    // take the gap lock, then each waits for the other's to insert.)
+    SqlResult created =
+        Sql::exec(QStringLiteral("INSERT INTO trust_scores (user_id, score, cooldown_applied, "
+                                 "components_json, updated_at) VALUES (?, ?, 0, ?, ?) "
+                                 "ON DUPLICATE KEY UPDATE user_id = user_id"),
+                  {userId, TrustState::initial().score(),
+                   compact(TrustState::initial().componentsJson()), Sql::time(createdAt)});
+    if (created.failure() == DbFailure::ForeignKey)
+        return AppError::notFound(QStringLiteral("No such user"));
+    if (!created.ok())
+        return created.toAppError();
+    SqlResult r = Sql::exec(QStringLiteral("SELECT components_json, cooldown_applied, "
+                                           "updated_at, score FROM trust_scores "
+                                           "WHERE user_id = ? FOR UPDATE"),
+                            {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return unreadableRow(userId);
+    std::optional<StoredTrust> stored = storedFrom(r);
+    if (!stored)
+        return unreadableRow(userId);
+    return *stored;
+}
+
+Result<std::optional<StoredTrust>> TrustRepository::findState(const QString &userId) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT components_json, cooldown_applied, "
+                                           "updated_at, score FROM trust_scores "
+                                           "WHERE user_id = ?"),
+                            {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<StoredTrust>();
+    std::optional<StoredTrust> stored = storedFrom(r);
+    if (!stored)
+        return unreadableRow(userId);
+    return stored;
+}
+
+Status TrustRepository::storeState(const QString &userId, const TrustState &state) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("UPDATE trust_scores SET score = ?, components_json = ?, "
+                                 "cooldown_applied = ?, updated_at = ? WHERE user_id = ?"),
+                  {state.score(), compact(state.componentsJson()), state.cooldownApplied ? 1 : 0,
+                   Sql::time(state.updatedAt), userId});
+    if (!r.ok())
+        return r.toAppError();
+    return Ok {};
+}
+
+// The reads below run after lockState() and must see every row committed before the lock was
+// granted. Under REPEATABLE READ a plain SELECT reads the transaction's snapshot, which may
+// predate that wait (the caller may have read something earlier), so they are locking reads,
+// which always read the latest committed rows.
+
+Result<bool> TrustRepository::ledgerHas(const QString &source, const QString &sourceRefId) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT 1 FROM trust_score_events WHERE source = ? "
+                                           "AND source_ref_id = ? LIMIT 1 LOCK IN SHARE MODE"),
+                            {source, sourceRefId});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next();
+}
+
+Result<TrustHistory> TrustRepository::reflectionHistory(const QString &targetId,
+                                                        const QString &reflectorId,
+                                                        const QDateTime &now) const
+{
+    TrustHistory history;
+    SqlResult last = Sql::exec(
+        QStringLiteral("SELECT MAX(created_at) FROM trust_score_events WHERE user_id = ? "
+                       "AND source = 'reflection' AND created_at > ? "
+                       "AND JSON_VALUE(metadata_json, '$.reflector_id') = ? "
+                       "AND JSON_EXTRACT(metadata_json, '$.ignored') = 'false' "
+                       "LOCK IN SHARE MODE"),
+        {targetId, Sql::time(now.addDays(-TrustEngine::kReflectionCooldownDays)), reflectorId});
+    if (!last.ok())
+        return last.toAppError();
+    if (last.next())
+        history.lastAppliedReflectionAt = Sql::toTime(last.value(0));
+
+    SqlResult moved =
+        Sql::exec(QStringLiteral("SELECT COALESCE(SUM(ABS(delta)), 0) FROM trust_score_events "
+                                 "WHERE user_id = ? AND source = 'reflection' AND created_at >= ? "
+                                 "LOCK IN SHARE MODE"),
+                  {targetId, Sql::time(TrustEngine::dayStart(now))});
+    if (!moved.ok())
+        return moved.toAppError();
+    if (moved.next())
+        history.reflectionMovementToday = moved.value(0).toInt();
+    return history;
+}
+
+Status TrustRepository::appendLedger(const TrustLedgerRow &row) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("INSERT INTO trust_score_events (id, user_id, delta, source, "
+                                 "source_ref_id, metadata_json, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                  {row.id, row.userId, row.delta, row.source, row.sourceRefId,
+                   compact(row.metadata), Sql::time(row.createdAt)});
+    if (!r.ok())
+        return r.toAppError();
+    return Ok {};
+}
+
+Result<QList<TrustLedgerEntry>> TrustRepository::ledger(const QString &userId) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT delta, metadata_json, created_at FROM "
+                                           "trust_score_events WHERE user_id = ? "
+                                           "ORDER BY created_at, id"),
+                            {userId});
+    if (!r.ok())
+        return r.toAppError();
+    QList<TrustLedgerEntry> entries;
+    while (r.next())
+        entries.append({r.value(0).toInt(), objectFrom(r.value(1)), Sql::toTime(r.value(2))});
+    return entries;
+}
+
+Result<std::optional<TrustSubject>> TrustRepository::findSubject(const QString &userId) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT id, created_at FROM users WHERE id = ? AND status <> 'deleted'"),
+        {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<TrustSubject>();
+    return std::optional<TrustSubject>(
+        TrustSubject {r.value(0).toString(), Sql::toTime(r.value(1))});
+}
+
+Result<bool> TrustRepository::related(const QString &userId, const QString &otherUserId) const
+{
+    // Pairs are stored ordered (user_a_id < user_b_id by convention, user_low_id < user_high_id
+    // enforced), but both orientations are checked: the match convention is not enforced.
+    const QString low = std::min(userId, otherUserId);
+    const QString high = std::max(userId, otherUserId);
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT EXISTS (SELECT 1 FROM match_sessions WHERE (user_a_id = ? AND "
+                       "user_b_id = ?) OR (user_a_id = ? AND user_b_id = ?)) OR EXISTS "
+                       "(SELECT 1 FROM friendships WHERE user_low_id = ? AND user_high_id = ? "
+                       "AND ended_at IS NULL)"),
+        {low, high, high, low, low, high});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() && r.value(0).toInt() != 0;
+}
+
+} // namespace fp

@@ -1,0 +1,322 @@
+// GET /api/trust_score/{user_id} against the real server: the three visibility levels (self and
+// staff see everything, a user sharing a match or a live friendship sees the score, anyone else
+// 404), the initial state, and TrustService::applySignal as other domains will call it (inside
+// their own transaction, once per source row).
+
+#include "common/Time.h"
+#include "server/storage/Database.h"
+#include "server/trust/TrustService.h"
+#include "tests/support/Accounts.h"
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+#include <QUuid>
+
+using namespace fp::test;
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QStringList sortedKeys(const QJsonObject &object)
+{
+    QStringList keys = object.keys();
+    keys.sort();
+    return keys;
+}
+
+const QStringList kFullKeys {QStringLiteral("components"), QStringLiteral("cooldown_applied"),
+                             QStringLiteral("score"), QStringLiteral("updated_at"),
+                             QStringLiteral("user_id")};
+const QStringList kLimitedKeys {QStringLiteral("score"), QStringLiteral("user_id")};
+
+QJsonObject components(double reliability, double respect, double engagement, double safety)
+{
+    return {{QStringLiteral("reliability"), reliability},
+            {QStringLiteral("respect"), respect},
+            {QStringLiteral("engagement"), engagement},
+            {QStringLiteral("safety"), safety}};
+}
+
+TestServer::Options generousOptions()
+{
+    TestServer::Options options;
+    for (const char *name :
+         {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE", "FP_RATE_READS_PER_MINUTE"})
+        options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+    return options;
+}
+
+} // namespace
+
+class TestTrustScore : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+    int m_matchCounter = 0;
+
+    quint16 port() const { return m_server->port(); }
+    TestDatabase *db() { return m_server->database(); }
+
+    TestAccount signUp()
+    {
+        bool ok = false;
+        TestAccount account = registerAccount(port(), QStringLiteral("truster"), &ok);
+        if (!ok)
+            qWarning("could not register an account");
+        return account;
+    }
+
+    void exec(const QString &sql)
+    {
+        QString error;
+        if (!db()->exec(sql, &error))
+            QFAIL(qPrintable(QStringLiteral("%1: %2").arg(sql, error)));
+    }
+
+    int scalarInt(const QString &sql) { return db()->scalar(sql).toInt(); }
+
+    QString seedMatch(const TestAccount &one, const TestAccount &two,
+                      const QString &status = QStringLiteral("pending"))
+    {
+        const QString id = newId();
+        const QString matchedAt = QDateTime::currentDateTimeUtc()
+                                      .addSecs(-60 * ++m_matchCounter)
+                                      .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+        exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, status, "
+                            "matched_at, match_score, score_breakdown_json, match_reasons_json) "
+                            "VALUES ('%1', '%2', '%3', '%4', '%5', 60, '{}', '[]')")
+                 .arg(id, std::min(one.userId, two.userId), std::max(one.userId, two.userId),
+                      status, matchedAt));
+        return id;
+    }
+
+    HttpResult trustScore(const TestAccount &viewer, const QString &userId)
+    {
+        return clientFor(port(), viewer)->get(QStringLiteral("/api/trust_score/%1").arg(userId));
+    }
+
+    void expectNotFound(const TestAccount &viewer, const QString &userId)
+    {
+        const HttpResult r = trustScore(viewer, userId);
+        QCOMPARE(r.status, 404);
+        QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
+    }
+
+    TestAccount loginAs(const QString &email, const QString &password)
+    {
+        TestAccount account;
+        account.email = email;
+        account.password = password;
+        bool ok = false;
+        account = loginAccount(port(), account, {}, &ok);
+        if (!ok)
+            qWarning("could not log in as %s", qPrintable(email));
+        return account;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        m_server = std::make_unique<TestServer>(generousOptions());
+        QVERIFY(m_server->start());
+        const TestEnvironment env = TestEnvironment::fromProcess();
+        // For TrustService in this process, against the server's database.
+        fp::Database::configure(fp::DbSettings {
+            {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_server)
+            QCOMPARE(m_server->stop(), 0);
+    }
+
+    void needsAToken()
+    {
+        HttpClient anonymous(port());
+        const HttpResult r = anonymous.get(QStringLiteral("/api/trust_score/%1").arg(newId()));
+        QCOMPARE(r.status, 401);
+        QCOMPARE(r.errorCode(), QStringLiteral("unauthorized"));
+    }
+
+    void selfSeesTheInitialStateInFull()
+    {
+        const TestAccount me = signUp();
+        const HttpResult r = trustScore(me, me.userId);
+        QCOMPARE(r.status, 200);
+        const QJsonObject trust = r.json();
+        QCOMPARE(sortedKeys(trust), kFullKeys);
+        QCOMPARE(trust[QStringLiteral("user_id")].toString(), me.userId);
+        QCOMPARE(trust[QStringLiteral("score")].toInt(), 50);
+        QCOMPARE(trust[QStringLiteral("cooldown_applied")].toBool(true), false);
+        QCOMPARE(trust[QStringLiteral("components")].toObject(), components(50, 50, 50, 50));
+        // No signal yet: unchanged since the account was created.
+        QCOMPARE(
+            fp::fromWireTime(trust[QStringLiteral("updated_at")].toString()),
+            fp::Sql::toTime(db()->scalar(
+                QStringLiteral("SELECT created_at FROM users WHERE id = '%1'").arg(me.userId))));
+        // Reading wrote nothing.
+        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_scores WHERE user_id = '%1'")
+                               .arg(me.userId)),
+                 0);
+    }
+
+    void aMatchedPeerSeesOnlyTheScore()
+    {
+        const TestAccount me = signUp();
+        const TestAccount peer = signUp();
+        seedMatch(me, peer); // any status counts, even one that never started
+        for (const auto &[viewer, owner] : {std::pair {peer, me}, std::pair {me, peer}}) {
+            const HttpResult r = trustScore(viewer, owner.userId);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(sortedKeys(r.json()), kLimitedKeys);
+            QCOMPARE(r.json()[QStringLiteral("user_id")].toString(), owner.userId);
+            QCOMPARE(r.json()[QStringLiteral("score")].toInt(), 50);
+        }
+    }
+
+    void aFriendSeesOnlyTheScoreUntilTheFriendshipEnds()
+    {
+        const TestAccount one = signUp();
+        const TestAccount two = signUp();
+        const TestAccount third = signUp();
+        // A friendship whose origin match is not theirs (a revived pair, say): the friendship
+        // alone must grant the view.
+        const QString origin = seedMatch(one, third, QStringLiteral("ended"));
+        const QString friendship = newId();
+        exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
+                            "origin_match_session_id) VALUES ('%1', '%2', '%3', '%4')")
+                 .arg(friendship, std::min(one.userId, two.userId),
+                      std::max(one.userId, two.userId), origin));
+        HttpResult r = trustScore(two, one.userId);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(sortedKeys(r.json()), kLimitedKeys);
+
+        exec(QStringLiteral("UPDATE friendships SET ended_at = UTC_TIMESTAMP(3), "
+                            "ended_by_user_id = '%1' WHERE id = '%2'")
+                 .arg(one.userId, friendship));
+        expectNotFound(two, one.userId);
+        expectNotFound(one, two.userId);
+    }
+
+    void anyoneElseGetsNotFound()
+    {
+        const TestAccount me = signUp();
+        const TestAccount stranger = signUp();
+        expectNotFound(stranger, me.userId);
+        expectNotFound(stranger, newId()); // unknown: the same answer
+        expectNotFound(stranger, QStringLiteral("not-a-uuid"));
+        expectNotFound(me, me.userId.toUpper()); // ids are lowercase
+        expectNotFound(me, newId());
+        // Someone else's match does not make strangers related.
+        const TestAccount other = signUp();
+        seedMatch(me, other);
+        expectNotFound(stranger, other.userId);
+    }
+
+    void moderatorSeesEverything()
+    {
+        const TestAccount someone = signUp();
+        TestAccount moderator = signUp();
+        expectNotFound(moderator, someone.userId);
+        exec(QStringLiteral("UPDATE users SET role = 'moderator' WHERE id = '%1'")
+                 .arg(moderator.userId));
+        // The role is read when a session is checked: a new login carries it.
+        moderator = loginAs(moderator.email, moderator.password);
+        const HttpResult r = trustScore(moderator, someone.userId);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(sortedKeys(r.json()), kFullKeys);
+        QCOMPARE(r.json()[QStringLiteral("user_id")].toString(), someone.userId);
+        expectNotFound(moderator, newId());
+    }
+
+    void adminSeesEverything()
+    {
+        const TestAccount someone = signUp();
+        const TestAccount admin =
+            loginAs(QStringLiteral("admin@test.local"), QStringLiteral("admin-password-for-tests"));
+        const HttpResult r = trustScore(admin, someone.userId);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(sortedKeys(r.json()), kFullKeys);
+        expectNotFound(admin, newId());
+        expectNotFound(admin, QStringLiteral("0"));
+        // Deleted accounts are gone for everyone on this route.
+        exec(QStringLiteral("UPDATE users SET status = 'deleted' WHERE id = '%1'")
+                 .arg(someone.userId));
+        expectNotFound(admin, someone.userId);
+    }
+
+    void applySignalForOtherDomains()
+    {
+        // What moderation (confirmed reports) and matching (queue-spam penalties) will call
+        // inside their own transactions: applied once per source row, rolled back with them.
+        const TestAccount me = signUp();
+        const fp::TrustService trust;
+        const QString report = newId();
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        {
+            fp::Transaction tx;
+            QVERIFY(tx.begin());
+            const fp::Result<fp::AppliedSignal> applied = trust.applySignal(
+                me.userId, fp::TrustSignal::reportConfirmed(fp::TrustSignal::Severity::Low, now),
+                report);
+            QVERIFY(applied.ok());
+            QVERIFY(!applied->alreadyApplied);
+            // low: respect -4, safety -8 -> 50 / 46 / 50 / 42, average 47.
+            QCOMPARE(applied->decision.delta, -3);
+            const fp::Result<fp::AppliedSignal> again = trust.applySignal(
+                me.userId, fp::TrustSignal::reportConfirmed(fp::TrustSignal::Severity::Low, now),
+                report);
+            QVERIFY(again.ok());
+            QVERIFY(again->alreadyApplied);
+            QVERIFY(tx.commit());
+        }
+        {
+            fp::Transaction tx;
+            QVERIFY(tx.begin());
+            QVERIFY(
+                trust.applySignal(me.userId, fp::TrustSignal::cooldownPenalty({}), newId()).ok());
+            tx.rollback(); // the caller's failure takes the trust change with it
+        }
+        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
+                                          "= '%1'")
+                               .arg(me.userId)),
+                 1);
+        QCOMPARE(*trust.currentScore(me.userId), 47);
+        const QJsonObject shown = trustScore(me, me.userId).json();
+        QCOMPARE(shown[QStringLiteral("score")].toInt(), 47);
+        QCOMPARE(shown[QStringLiteral("components")].toObject(), components(50, 46, 50, 42));
+        QCOMPARE(shown[QStringLiteral("cooldown_applied")].toBool(true), false);
+
+        // Outside any transaction it runs in its own; an unknown user is 404.
+        const fp::Result<fp::AppliedSignal> penalty =
+            trust.applySignal(me.userId, fp::TrustSignal::cooldownPenalty({}), newId());
+        QVERIFY(penalty.ok());
+        QCOMPARE(penalty->decision.delta, -1); // reliability -4: 46 / 46 / 50 / 42 -> 46
+        QCOMPARE(*trust.currentScore(me.userId), 46);
+        const fp::Result<fp::AppliedSignal> nobody =
+            trust.applySignal(newId(), fp::TrustSignal::cooldownPenalty({}), newId());
+        QVERIFY(!nobody.ok());
+        QCOMPARE(nobody.error().status(), 404);
+
+        const fp::Result<fp::TrustRecomputation> replay = trust.recompute(me.userId);
+        QVERIFY(replay.ok());
+        QVERIFY(replay->consistent());
+        QCOMPARE(replay->replayed.score(), 46);
+        QCOMPARE(*trust.currentScore(newId()), 50); // no row: the initial score
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrustScore)
+#include "tst_trust_score.moc"
