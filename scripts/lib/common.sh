@@ -8,11 +8,10 @@ FP_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
   libqt6sql6-mysql qtkeychain-qt6-dev libxkbcommon-dev libgl-dev
-  libhiredis-dev libsodium-dev
+  libhiredis-dev libsodium-dev liblemon-dev
   mariadb-server mariadb-client redis-server redis-tools
   curl ca-certificates
 )
-FP_TEST_PACKAGES=(nodejs npm xvfb dbus-x11 gnome-keyring)
 
 fp_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 fp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

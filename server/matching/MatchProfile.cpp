@@ -59,61 +59,60 @@ int MatchProfile::nonNegotiableRank(NonNegotiable::Dimension dimension, const QS
 std::optional<ConversationDepth> parseConversationDepth(QStringView text)
 {
     static constexpr std::pair<const char *, ConversationDepth> names[] = {
-            {"light", ConversationDepth::Light},
-            {"moderate", ConversationDepth::Moderate},
-            {"deep", ConversationDepth::Deep}};
+        {"light", ConversationDepth::Light},
+        {"moderate", ConversationDepth::Moderate},
+        {"deep", ConversationDepth::Deep}};
     return parseEnum(text, names);
 }
 
 std::optional<ContactFrequency> parseContactFrequency(QStringView text)
 {
     static constexpr std::pair<const char *, ContactFrequency> names[] = {
-            {"daily", ContactFrequency::Daily},
-            {"weekly", ContactFrequency::Weekly},
-            {"occasional", ContactFrequency::Occasional}};
+        {"daily", ContactFrequency::Daily},
+        {"weekly", ContactFrequency::Weekly},
+        {"occasional", ContactFrequency::Occasional}};
     return parseEnum(text, names);
 }
 
 std::optional<ResponsePace> parseResponsePace(QStringView text)
 {
     static constexpr std::pair<const char *, ResponsePace> names[] = {
-            {"quick", ResponsePace::Quick}, {"flexible", ResponsePace::Flexible}};
+        {"quick", ResponsePace::Quick}, {"flexible", ResponsePace::Flexible}};
     return parseEnum(text, names);
 }
 
 std::optional<GroupComfort> parseGroupComfort(QStringView text)
 {
     static constexpr std::pair<const char *, GroupComfort> names[] = {
-            {"one_to_one", GroupComfort::OneToOne},
-            {"small_groups", GroupComfort::SmallGroups},
-            {"any", GroupComfort::Any}};
+        {"one_to_one", GroupComfort::OneToOne},
+        {"small_groups", GroupComfort::SmallGroups},
+        {"any", GroupComfort::Any}};
     return parseEnum(text, names);
 }
 
 std::optional<FriendshipIntention> parseFriendshipIntention(QStringView text)
 {
     static constexpr std::pair<const char *, FriendshipIntention> names[] = {
-            {"long_term", FriendshipIntention::LongTerm},
-            {"open_ended", FriendshipIntention::OpenEnded},
-            {"activity_buddies", FriendshipIntention::ActivityBuddies}};
+        {"long_term", FriendshipIntention::LongTerm},
+        {"open_ended", FriendshipIntention::OpenEnded},
+        {"activity_buddies", FriendshipIntention::ActivityBuddies}};
     return parseEnum(text, names);
 }
 
 std::optional<NonNegotiable::Dimension> parseNonNegotiableDimension(QStringView text)
 {
     static constexpr std::pair<const char *, NonNegotiable::Dimension> names[] = {
-            {"value", NonNegotiable::Dimension::Value},
-            {"interest", NonNegotiable::Dimension::Interest},
-            {"preference", NonNegotiable::Dimension::Preference}};
+        {"value", NonNegotiable::Dimension::Value},
+        {"interest", NonNegotiable::Dimension::Interest},
+        {"preference", NonNegotiable::Dimension::Preference}};
     return parseEnum(text, names);
 }
 
 std::optional<Qt::DayOfWeek> parseWeekday(QStringView text)
 {
     static constexpr std::pair<const char *, Qt::DayOfWeek> names[] = {
-            {"mon", Qt::Monday}, {"tue", Qt::Tuesday},  {"wed", Qt::Wednesday},
-            {"thu", Qt::Thursday}, {"fri", Qt::Friday}, {"sat", Qt::Saturday},
-            {"sun", Qt::Sunday}};
+        {"mon", Qt::Monday}, {"tue", Qt::Tuesday},  {"wed", Qt::Wednesday}, {"thu", Qt::Thursday},
+        {"fri", Qt::Friday}, {"sat", Qt::Saturday}, {"sun", Qt::Sunday}};
     return parseEnum(text, names);
 }
 
@@ -143,28 +142,28 @@ MatchProfile MatchProfile::fromJson(const QJsonObject &json)
     for (const QJsonValue &v : json.value(QLatin1StringView("non_negotiables")).toArray()) {
         const QJsonObject o = v.toObject();
         const auto dimension =
-                parseNonNegotiableDimension(o.value(QLatin1StringView("dimension")).toString());
+            parseNonNegotiableDimension(o.value(QLatin1StringView("dimension")).toString());
         const int rank = o.value(QLatin1StringView("priority_rank")).toInt();
         if (dimension && rank >= 1 && rank <= 3)
             p.nonNegotiables.append(
-                    NonNegotiable {*dimension, o.value(QLatin1StringView("key")).toString(), rank});
+                NonNegotiable {*dimension, o.value(QLatin1StringView("key")).toString(), rank});
     }
 
     const QJsonObject prefs = json.value(QLatin1StringView("preferences")).toObject();
     MatchPreferences &m = p.preferences;
     m.conversationDepth =
-            parseConversationDepth(prefs.value(QLatin1StringView("conversation_depth")).toString());
+        parseConversationDepth(prefs.value(QLatin1StringView("conversation_depth")).toString());
     m.contactFrequency =
-            parseContactFrequency(prefs.value(QLatin1StringView("contact_frequency")).toString());
+        parseContactFrequency(prefs.value(QLatin1StringView("contact_frequency")).toString());
     m.directnessScore = optionalScore(prefs.value(QLatin1StringView("directness_score")));
     m.humorScore = optionalScore(prefs.value(QLatin1StringView("humor_score")));
     m.responsePace = parseResponsePace(prefs.value(QLatin1StringView("response_pace")).toString());
     m.groupComfort = parseGroupComfort(prefs.value(QLatin1StringView("group_comfort")).toString());
-    m.friendshipIntention = parseFriendshipIntention(
-            prefs.value(QLatin1StringView("friendship_intention")).toString());
+    m.friendshipIntention =
+        parseFriendshipIntention(prefs.value(QLatin1StringView("friendship_intention")).toString());
     m.voiceNoteOk = prefs.value(QLatin1StringView("voice_note_ok")).toBool();
-    m.availabilityWindows = parseAvailabilityWindows(
-            prefs.value(QLatin1StringView("availability_windows")).toArray());
+    m.availabilityWindows =
+        parseAvailabilityWindows(prefs.value(QLatin1StringView("availability_windows")).toArray());
     const QString tz = prefs.value(QLatin1StringView("timezone")).toString();
     if (!tz.isEmpty())
         m.timezone = tz;

@@ -57,6 +57,8 @@ public:
 
     int connectionCount() const { return int(m_connections.size()); }
     int authenticatedCount() const;
+    /// Users with at least one authenticated socket on this instance.
+    QStringList authenticatedUserIds() const { return m_byUser.uniqueKeys(); }
 
     /// An `error` frame: {type:"error", code, message}.
     static QJsonObject errorFrame(const QString &code, const QString &message);
