@@ -20,10 +20,12 @@ QString closeReasonName(CloseReason reason);
 /// Closes one open (anonymous or decision_gate) conversation with `reason`, sets its match to
 /// 'ended', and tells both participants `conversation.closed {conversation_id, reason}`.
 /// Not found or not open: returns false (no error). `actorUserId` may be empty (system).
-Result<bool> closeConversation(const QString &conversationId, CloseReason reason, const QString &actorUserId);
+Result<bool> closeConversation(const QString &conversationId, CloseReason reason,
+                               const QString &actorUserId);
 
 /// Closes every open conversation between the two users (a block, a ban); returns their ids.
-Result<QStringList> closeConversationsBetween(const QString &userA, const QString &userB, CloseReason reason);
+Result<QStringList> closeConversationsBetween(const QString &userA, const QString &userB,
+                                              CloseReason reason);
 
 /// Closes every open conversation of one user (a ban, an account deletion); returns their ids.
 Result<QStringList> closeConversationsOf(const QString &userId, CloseReason reason);

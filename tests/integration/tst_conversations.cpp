@@ -1,0 +1,708 @@
+// Anonymous conversations against real servers: chat both ways in order, resume after a
+// dropped socket, idempotent re-sends, outsiders refused, nothing identifying before reveal,
+// moderation (blocked, flagged, off-limits per receiver), every close path, decision-gate timers
+// (FP_GATE_INTERVAL_SECONDS=2), the reveal (friendship, XP, profiles), and two instances sharing
+// MariaDB and Redis (chatting, revealing, each gate announced exactly once).
+
+#include "tests/support/Accounts.h"
+#include "tests/support/TestServer.h"
+#include "tests/support/WsClient.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QTest>
+#include <QUuid>
+
+using namespace fp::test;
+
+namespace {
+
+QString s(const char *text)
+{
+    return QString::fromUtf8(text);
+}
+
+QJsonObject frame(const char *type, const QJsonObject &fields)
+{
+    QJsonObject f = fields;
+    f.insert(QStringLiteral("type"), s(type));
+    return f;
+}
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+} // namespace
+
+class TestConversations : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_chat; // gates far away (600 s)
+    std::unique_ptr<TestServer> m_gates1; // FP_GATE_INTERVAL_SECONDS=2
+    std::unique_ptr<TestServer> m_gates2; // shares m_gates1's database and Redis prefix
+
+    struct Pair
+    {
+        TestAccount a;
+        TestAccount b;
+        QString conversationId;
+        QString matchId;
+    };
+
+    Pair seedPair(TestServer &server, TestDatabase *db, const char *label)
+    {
+        Pair p;
+        bool ok = false;
+        const QString tag = QString::number(QRandomGenerator::global()->bounded(1000000));
+        p.a = registerAccount(server.port(), s("Alicorn") + s(label) + tag, &ok);
+        if (!ok)
+            return {};
+        p.b = registerAccount(server.port(), s("Bramblewood") + s(label) + tag, &ok);
+        if (!ok)
+            return {};
+        const QString low = qMin(p.a.userId, p.b.userId);
+        const QString high = qMax(p.a.userId, p.b.userId);
+        p.matchId = newId();
+        p.conversationId = newId();
+        QString error;
+        if (!db->exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
+                                     "user_a_alias, user_b_alias, status, match_score, "
+                                     "score_breakdown_json, match_reasons_json) VALUES ('%1', "
+                                     "'%2', '%3', 'Quiet Otter', 'Brave Heron', 'active_chat', "
+                                     "80, '{}', '[]')")
+                          .arg(p.matchId, low, high),
+                      &error) ||
+            !db->exec(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, "
+                                     "state, started_at) VALUES ('%1', '%2', 'anonymous', "
+                                     "UTC_TIMESTAMP(3))")
+                          .arg(p.conversationId, p.matchId),
+                      &error)) {
+            qWarning() << error;
+            return {};
+        }
+        return p;
+    }
+
+    static QJsonObject send(WsClient &ws, const QString &conversationId, const QString &clientId,
+                            const QString &text)
+    {
+        ws.send(frame("chat.send",
+                      {{QStringLiteral("conversation_id"), conversationId},
+                       {QStringLiteral("client_msg_id"), clientId},
+                       {QStringLiteral("text"), text}}));
+        return {};
+    }
+
+    static QJsonObject waitMessage(WsClient &ws, const QString &text, int timeoutMs = 10000)
+    {
+        return ws.waitFor(QStringLiteral("chat.message"), timeoutMs, [&](const QJsonObject &f) {
+            return f.value(QStringLiteral("message")).toObject().value(QStringLiteral("text")) ==
+                text;
+        });
+    }
+
+    static QJsonObject waitGate(WsClient &ws, const char *type, int minute, int timeoutMs = 10000)
+    {
+        return ws.waitFor(s(type), timeoutMs, [&](const QJsonObject &f) {
+            return f.value(QStringLiteral("gate_minute")).toInt() == minute;
+        });
+    }
+
+    /// Nothing in any frame `ws` received names `other` (before reveal).
+    static bool leaksNothingAbout(const WsClient &ws, const TestAccount &other)
+    {
+        for (const QJsonObject &f : ws.received()) {
+            if (f.value(QStringLiteral("type")).toString() == QLatin1String("auth.ok"))
+                continue;
+            const QString text = QString::fromUtf8(QJsonDocument(f).toJson());
+            if (text.contains(other.userId) || text.contains(other.nickname) ||
+                text.contains(other.email, Qt::CaseInsensitive)) {
+                qWarning() << "leak:" << text;
+                return false;
+            }
+        }
+        return true;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        TestServer::Options chat;
+        if (!qEnvironmentVariableIsEmpty("FP_TMP_MIGRATIONS"))
+            chat.extraEnvironment.insert(QStringLiteral("FP_MIGRATIONS_DIR"),
+                                         qEnvironmentVariable("FP_TMP_MIGRATIONS"));
+        m_chat = std::make_unique<TestServer>(chat);
+        QVERIFY(m_chat->start());
+        TestServer::Options gates = chat;
+        gates.extraEnvironment.insert(QStringLiteral("FP_GATE_INTERVAL_SECONDS"),
+                                      QStringLiteral("2"));
+        m_gates1 = std::make_unique<TestServer>(gates);
+        QVERIFY(m_gates1->start());
+        gates.databaseName = m_gates1->databaseName();
+        gates.redisKeyPrefix = m_gates1->redisKeyPrefix();
+        gates.extraEnvironment.insert(QStringLiteral("FP_JWT_SECRET"), m_gates1->jwtSecret());
+        m_gates2 = std::make_unique<TestServer>(gates);
+        QVERIFY(m_gates2->start());
+    }
+
+    void cleanupTestCase()
+    {
+        for (auto *server : {&m_gates2, &m_gates1, &m_chat})
+            if (*server)
+                QCOMPARE((*server)->stop(), 0);
+    }
+
+    void chatBothWaysInOrderWithoutLeakingIdentity()
+    {
+        Pair p = seedPair(*m_chat, m_chat->database(), "chat");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_chat->port()), b(m_chat->port()), a2(m_chat->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(a2.connectAndAuthenticate(loginAccount(m_chat->port(), p.a).accessToken));
+        for (int i = 0; i < 5; ++i) {
+            send(a, p.conversationId, QStringLiteral("a-%1").arg(i),
+                 QStringLiteral("from a %1").arg(i));
+            send(b, p.conversationId, QStringLiteral("b-%1").arg(i),
+                 QStringLiteral("from b %1").arg(i));
+        }
+        for (int i = 0; i < 5; ++i) {
+            const QJsonObject atB = waitMessage(b, QStringLiteral("from a %1").arg(i));
+            QCOMPARE(atB.value(QStringLiteral("message"))
+                         .toObject()
+                         .value(QStringLiteral("sender"))
+                         .toString(),
+                     s("peer"));
+            QVERIFY(!atB.contains(QStringLiteral("client_msg_id")));
+            const QJsonObject echo = waitMessage(a, QStringLiteral("from a %1").arg(i));
+            QCOMPARE(echo.value(QStringLiteral("message"))
+                         .toObject()
+                         .value(QStringLiteral("sender"))
+                         .toString(),
+                     s("me"));
+            QCOMPARE(echo.value(QStringLiteral("client_msg_id")).toString(),
+                     QStringLiteral("a-%1").arg(i));
+            QVERIFY(!waitMessage(a2, QStringLiteral("from a %1").arg(i)).isEmpty()); // other device
+            QVERIFY(!waitMessage(a, QStringLiteral("from b %1").arg(i)).isEmpty());
+        }
+        // Per sender, frames arrive in the order sent.
+        QStringList fromA;
+        for (const QJsonObject &f : b.received())
+            if (f.value(QStringLiteral("type")).toString() == QLatin1String("chat.message")) {
+                const QString text = f.value(QStringLiteral("message"))
+                                         .toObject()
+                                         .value(QStringLiteral("text"))
+                                         .toString();
+                if (text.startsWith(QLatin1String("from a")))
+                    fromA.append(text);
+            }
+        QCOMPARE(fromA,
+                 (QStringList {s("from a 0"), s("from a 1"), s("from a 2"), s("from a 3"),
+                               s("from a 4")}));
+
+        // Typing reaches the peer only.
+        a.send(frame("chat.typing", {{QStringLiteral("conversation_id"), p.conversationId}}));
+        QVERIFY(!b.waitFor(QStringLiteral("chat.typing")).isEmpty());
+
+        auto http = clientFor(m_chat->port(), p.b);
+        HttpResult list = http->get(
+            QStringLiteral("/api/conversations/%1/messages?limit=4").arg(p.conversationId));
+        QCOMPARE(list.status, 200);
+        QCOMPARE(list.json().value(QStringLiteral("items")).toArray().size(), 4);
+        QString cursor = list.json().value(QStringLiteral("next_cursor")).toString();
+        QVERIFY(!cursor.isEmpty());
+        int total = 4;
+        while (!cursor.isEmpty()) {
+            HttpResult page =
+                http->get(QStringLiteral("/api/conversations/%1/messages?limit=4&cursor=%2")
+                              .arg(p.conversationId, cursor));
+            QCOMPARE(page.status, 200);
+            total += int(page.json().value(QStringLiteral("items")).toArray().size());
+            cursor = page.json().value(QStringLiteral("next_cursor")).toString();
+        }
+        QCOMPARE(total, 10);
+
+        HttpResult conv = http->get(QStringLiteral("/api/conversations/%1").arg(p.conversationId));
+        QCOMPARE(conv.status, 200);
+        QCOMPARE(conv.json().value(QStringLiteral("state")).toString(), s("anonymous"));
+        QCOMPARE(conv.json().value(QStringLiteral("gates")).toArray().size(), 3);
+        const QString body = QString::fromUtf8(conv.body + list.body);
+        QVERIFY(!body.contains(p.a.userId) && !body.contains(p.a.nickname));
+
+        QVERIFY(leaksNothingAbout(b, p.a));
+        QVERIFY(leaksNothingAbout(a, p.b));
+    }
+
+    void resumeAfterDroppedSocketLosesAndDuplicatesNothing()
+    {
+        Pair p = seedPair(*m_chat, m_chat->database(), "resume");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_chat->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QString lastSeen;
+        {
+            WsClient b(m_chat->port());
+            QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+            send(a, p.conversationId, s("r-0"), s("before drop"));
+            const QJsonObject got = waitMessage(b, s("before drop"));
+            QVERIFY(!got.isEmpty());
+            lastSeen = got.value(QStringLiteral("message"))
+                           .toObject()
+                           .value(QStringLiteral("id"))
+                           .toString();
+        } // b's socket drops
+        for (int i = 1; i <= 3; ++i) {
+            send(a, p.conversationId, QStringLiteral("r-%1").arg(i),
+                 QStringLiteral("missed %1").arg(i));
+            QVERIFY(!waitMessage(a, QStringLiteral("missed %1").arg(i)).isEmpty());
+        }
+        WsClient b(m_chat->port());
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        b.send(frame("resume",
+                     {{QStringLiteral("conversation_id"), p.conversationId},
+                      {QStringLiteral("after_message_id"), lastSeen}}));
+        for (int i = 1; i <= 3; ++i)
+            QVERIFY(!waitMessage(b, QStringLiteral("missed %1").arg(i)).isEmpty());
+        QTest::qWait(300);
+        int messages = 0;
+        for (const QJsonObject &f : b.received())
+            messages += f.value(QStringLiteral("type")).toString() == QLatin1String("chat.message");
+        QCOMPARE(messages, 3);
+    }
+
+    void resendingAClientMsgIdStoresAndRelaysOnce()
+    {
+        Pair p = seedPair(*m_chat, m_chat->database(), "idem");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_chat->port()), b(m_chat->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        send(a, p.conversationId, s("same-1"), s("only once"));
+        const QJsonObject first = waitMessage(a, s("only once"));
+        QVERIFY(!first.isEmpty());
+        send(a, p.conversationId, s("same-1"), s("only once"));
+        const QJsonObject again = waitMessage(a, s("only once"));
+        QCOMPARE(again.value(QStringLiteral("message")).toObject().value(QStringLiteral("id")),
+                 first.value(QStringLiteral("message")).toObject().value(QStringLiteral("id")));
+        auto http = clientFor(m_chat->port(), p.a);
+        HttpResult viaHttp =
+            http->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                       {{QStringLiteral("text"), s("only once")},
+                        {QStringLiteral("client_msg_id"), s("same-1")}});
+        QCOMPARE(viaHttp.status, 201);
+        QCOMPARE(viaHttp.json().value(QStringLiteral("id")),
+                 first.value(QStringLiteral("message")).toObject().value(QStringLiteral("id")));
+        QVERIFY(!waitMessage(b, s("only once")).isEmpty());
+        QVERIFY(waitMessage(b, s("only once"), 500).isEmpty());
+        QCOMPARE(m_chat->database()
+                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                             "conversation_session_id = '%1'")
+                                  .arg(p.conversationId))
+                     .toInt(),
+                 1);
+
+        HttpResult fresh =
+            http->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                       {{QStringLiteral("text"), s("  over http  ")},
+                        {QStringLiteral("client_msg_id"), s("h-1")}});
+        QCOMPARE(fresh.status, 201);
+        QCOMPARE(fresh.json().value(QStringLiteral("text")).toString(), s("over http"));
+        QVERIFY(!waitMessage(b, s("over http")).isEmpty());
+        HttpResult empty = http->post(
+            QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+            {{QStringLiteral("text"), s("   ")}, {QStringLiteral("client_msg_id"), s("h-2")}});
+        QCOMPARE(empty.status, 400);
+        HttpResult tooLong =
+            http->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                       {{QStringLiteral("text"), QString(2001, u'x')},
+                        {QStringLiteral("client_msg_id"), s("h-3")}});
+        QCOMPARE(tooLong.status, 400);
+        HttpResult lone =
+            http->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                       {{QStringLiteral("text"), QString(QChar(0xD800)) + s("x")},
+                        {QStringLiteral("client_msg_id"), s("h-4")}});
+        QCOMPARE(lone.status, 400);
+    }
+
+    void aThirdUserCannotReadOrSend()
+    {
+        Pair p = seedPair(*m_chat, m_chat->database(), "third");
+        QVERIFY(!p.conversationId.isEmpty());
+        bool ok = false;
+        TestAccount c = registerAccount(m_chat->port(), s("Cuthbert"), &ok);
+        QVERIFY(ok);
+        WsClient a(m_chat->port()), b(m_chat->port()), cws(m_chat->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(cws.connectAndAuthenticate(c.accessToken));
+        auto http = clientFor(m_chat->port(), c);
+        QCOMPARE(http->get(QStringLiteral("/api/conversations/%1").arg(p.conversationId)).status,
+                 404);
+        QCOMPARE(http->get(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId))
+                     .status,
+                 404);
+        QCOMPARE(http->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                            {{QStringLiteral("text"), s("hi")},
+                             {QStringLiteral("client_msg_id"), s("c-1")}})
+                     .status,
+                 404);
+        QCOMPARE(http->post(QStringLiteral("/api/conversations/%1/end").arg(p.conversationId), {})
+                     .status,
+                 404);
+        QCOMPARE(http->get(QStringLiteral("/api/conversations/%1").arg(newId())).status, 404);
+        send(cws, p.conversationId, s("c-2"), s("let me in"));
+        const QJsonObject rejected = cws.waitFor(QStringLiteral("chat.rejected"));
+        QCOMPARE(rejected.value(QStringLiteral("code")).toString(), s("not_found"));
+        QCOMPARE(rejected.value(QStringLiteral("client_msg_id")).toString(), s("c-2"));
+        send(a, p.conversationId, s("a-1"), s("private"));
+        QVERIFY(!waitMessage(b, s("private")).isEmpty());
+        QVERIFY(waitMessage(cws, s("private"), 300).isEmpty());
+        QVERIFY(waitMessage(b, s("let me in"), 100).isEmpty());
+    }
+
+    void moderationBlocksFlagsAndRespectsTheReceiversTopics()
+    {
+        Pair p = seedPair(*m_chat, m_chat->database(), "mod");
+        QVERIFY(!p.conversationId.isEmpty());
+        QVERIFY(m_chat->database()->exec(
+            QStringLiteral(
+                "INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES ('%1', 'politics')")
+                .arg(p.b.userId)));
+        WsClient a(m_chat->port()), b(m_chat->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        send(a, p.conversationId, s("m-1"), s("i will kill you"));
+        const QJsonObject rejected = a.waitFor(QStringLiteral("chat.rejected"));
+        QCOMPARE(rejected.value(QStringLiteral("code")).toString(), s("validation_failed"));
+        QCOMPARE(rejected.value(QStringLiteral("moderation_label")).toString(), s("threat"));
+        QVERIFY(!rejected.contains(QStringLiteral("matched_rule_ids")));
+
+        send(a, p.conversationId, s("m-2"), s("what do you think about the election"));
+        const QJsonObject flagged = waitMessage(b, s("what do you think about the election"));
+        QCOMPARE(flagged.value(QStringLiteral("message"))
+                     .toObject()
+                     .value(QStringLiteral("moderation_label"))
+                     .toString(),
+                 s("off_limits:politics"));
+        const QJsonObject echo = waitMessage(a, s("what do you think about the election"));
+        QVERIFY(echo.value(QStringLiteral("message"))
+                    .toObject()
+                    .value(QStringLiteral("moderation_label"))
+                    .isNull());
+
+        send(b, p.conversationId, s("m-3"), s("the election was wild"));
+        const QJsonObject toA = waitMessage(a, s("the election was wild"));
+        QVERIFY(toA.value(QStringLiteral("message"))
+                    .toObject()
+                    .value(QStringLiteral("moderation_label"))
+                    .isNull());
+
+        send(a, p.conversationId, s("m-4"), s("add me on insta"));
+        const QJsonObject contact = waitMessage(b, s("add me on insta"));
+        QCOMPARE(contact.value(QStringLiteral("message"))
+                     .toObject()
+                     .value(QStringLiteral("moderation_label"))
+                     .toString(),
+                 s("contact_info"));
+        QVERIFY(waitMessage(b, s("i will kill you"), 200).isEmpty());
+        QCOMPARE(
+            m_chat->database()
+                ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                        "conversation_session_id = '%1' AND contains_sensitive = 1")
+                             .arg(p.conversationId))
+                .toInt(),
+            2);
+        QCOMPARE(m_chat->database()
+                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                             "conversation_session_id = '%1'")
+                                  .arg(p.conversationId))
+                     .toInt(),
+                 3);
+    }
+
+    void endingClosesForBoth()
+    {
+        Pair p = seedPair(*m_chat, m_chat->database(), "end");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_chat->port()), b(m_chat->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        auto http = clientFor(m_chat->port(), p.a);
+        HttpResult ended =
+            http->post(QStringLiteral("/api/conversations/%1/end").arg(p.conversationId), {});
+        QCOMPARE(ended.status, 200);
+        QCOMPARE(ended.json().value(QStringLiteral("state")).toString(), s("closed"));
+        QCOMPARE(ended.json().value(QStringLiteral("close_reason")).toString(), s("user_end"));
+        for (WsClient *ws : {&a, &b})
+            QCOMPARE(ws->waitFor(QStringLiteral("conversation.closed"))
+                         .value(QStringLiteral("reason"))
+                         .toString(),
+                     s("user_end"));
+        QCOMPARE(http->post(QStringLiteral("/api/conversations/%1/end").arg(p.conversationId), {})
+                     .status,
+                 409);
+        send(b, p.conversationId, s("late"), s("hello?"));
+        QCOMPARE(
+            b.waitFor(QStringLiteral("chat.rejected")).value(QStringLiteral("code")).toString(),
+            s("conflict"));
+        QCOMPARE(m_chat->database()
+                     ->scalar(QStringLiteral("SELECT status FROM match_sessions WHERE id = '%1'")
+                                  .arg(p.matchId))
+                     .toString(),
+                 s("ended"));
+    }
+
+    void gatesOpenContinueAndMutualEndAcrossInstances()
+    {
+        Pair p = seedPair(*m_gates1, m_gates1->database(), "gates");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_gates1->port()), b(m_gates2->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        // Chatting across instances.
+        send(a, p.conversationId, s("x-1"), s("hello from one"));
+        QVERIFY(!waitMessage(b, s("hello from one")).isEmpty());
+        send(b, p.conversationId, s("x-2"), s("hello from two"));
+        QVERIFY(!waitMessage(a, s("hello from two")).isEmpty());
+
+        QVERIFY(!waitGate(a, "gate.open", 10).isEmpty());
+        QVERIFY(!waitGate(b, "gate.open", 10).isEmpty());
+        auto http = clientFor(m_gates1->port(), p.a);
+        QCOMPARE(http->get(QStringLiteral("/api/conversations/%1").arg(p.conversationId))
+                     .json()
+                     .value(QStringLiteral("state"))
+                     .toString(),
+                 s("decision_gate"));
+        for (WsClient *ws : {&a, &b})
+            ws->send(frame("gate.decide",
+                           {{QStringLiteral("conversation_id"), p.conversationId},
+                            {QStringLiteral("gate_minute"), 10},
+                            {QStringLiteral("decision"), s("not_yet")}}));
+        QCOMPARE(waitGate(a, "gate.result", 10).value(QStringLiteral("outcome")).toString(),
+                 s("continued"));
+        QCOMPARE(waitGate(b, "gate.result", 10).value(QStringLiteral("outcome")).toString(),
+                 s("continued"));
+
+        QVERIFY(!waitGate(a, "gate.open", 20).isEmpty());
+        QVERIFY(!waitGate(b, "gate.open", 20).isEmpty());
+        HttpResult first = http->post(
+            QStringLiteral("/api/conversations/%1/decision-gate").arg(p.conversationId),
+            {{QStringLiteral("gate_minute"), 20}, {QStringLiteral("decision"), s("end_chat")}});
+        QCOMPARE(first.status, 200);
+        QCOMPARE(
+            http->post(QStringLiteral("/api/conversations/%1/decision-gate").arg(p.conversationId),
+                       {{QStringLiteral("gate_minute"), 20},
+                        {QStringLiteral("decision"), s("not_yet")}})
+                .status,
+            409);
+        b.send(frame("gate.decide",
+                     {{QStringLiteral("conversation_id"), p.conversationId},
+                      {QStringLiteral("gate_minute"), 20},
+                      {QStringLiteral("decision"), s("end_chat")}}));
+        QCOMPARE(waitGate(b, "gate.result", 20).value(QStringLiteral("outcome")).toString(),
+                 s("closed"));
+        for (WsClient *ws : {&a, &b})
+            QCOMPARE(ws->waitFor(QStringLiteral("conversation.closed"))
+                         .value(QStringLiteral("reason"))
+                         .toString(),
+                     s("mutual_end"));
+        QVERIFY(leaksNothingAbout(b, p.a));
+        QVERIFY(leaksNothingAbout(a, p.b));
+    }
+
+    void unansweredGatesTimeOutAndEachIsAnnouncedOnce()
+    {
+        Pair p = seedPair(*m_gates1, m_gates1->database(), "timeout");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_gates1->port()), b(m_gates2->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QCOMPARE(a.waitFor(QStringLiteral("conversation.closed"), 15000)
+                     .value(QStringLiteral("reason"))
+                     .toString(),
+                 s("timeout"));
+        QCOMPARE(b.waitFor(QStringLiteral("conversation.closed"), 5000)
+                     .value(QStringLiteral("reason"))
+                     .toString(),
+                 s("timeout"));
+        QTest::qWait(1500); // a duplicate announcement from the other instance would show now
+        for (WsClient *ws : {&a, &b}) {
+            QMap<QString, int> counts;
+            for (const QJsonObject &f : ws->received()) {
+                const QString type = f.value(QStringLiteral("type")).toString();
+                if (type.startsWith(QLatin1String("gate.")) ||
+                    type == QLatin1String("conversation.closed"))
+                    ++counts[type +
+                             QString::number(f.value(QStringLiteral("gate_minute")).toInt())];
+            }
+            QCOMPARE(counts.value(s("gate.open10")), 1);
+            QCOMPARE(counts.value(s("gate.open20")), 1);
+            QCOMPARE(counts.value(s("gate.open30")), 1);
+            QCOMPARE(counts.value(s("gate.result10")), 1);
+            QCOMPARE(counts.value(s("gate.result30")), 1);
+            QCOMPARE(counts.value(s("conversation.closed0")), 1);
+        }
+        auto http = clientFor(m_gates1->port(), p.b);
+        HttpResult conv = http->get(QStringLiteral("/api/conversations/%1").arg(p.conversationId));
+        QCOMPARE(conv.json().value(QStringLiteral("close_reason")).toString(), s("timeout"));
+        QCOMPARE(conv.json()
+                     .value(QStringLiteral("gates"))
+                     .toArray()
+                     .at(2)
+                     .toObject()
+                     .value(QStringLiteral("outcome"))
+                     .toString(),
+                 s("closed"));
+    }
+
+    void revealAtAGateOverRestCreatesTheFriendship()
+    {
+        Pair p = seedPair(*m_gates1, m_gates1->database(), "reveal");
+        QVERIFY(!p.conversationId.isEmpty());
+        TestDatabase *db = m_gates1->database();
+        QVERIFY(
+            db->exec(QStringLiteral(
+                         "UPDATE user_profiles SET bio = 'likes lighthouses' WHERE user_id = '%1'")
+                         .arg(p.b.userId)));
+        WsClient a(m_gates1->port()), b(m_gates2->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        auto httpA = clientFor(m_gates1->port(), p.a);
+        auto httpB = clientFor(m_gates2->port(), p.b);
+        const QString path =
+            QStringLiteral("/api/conversations/%1/decision-gate").arg(p.conversationId);
+        QCOMPARE(httpA
+                     ->post(path,
+                            {{QStringLiteral("gate_minute"), 10},
+                             {QStringLiteral("decision"), s("reveal_yes")}})
+                     .json()
+                     .value(QStringLiteral("details"))
+                     .toObject()
+                     .value(QStringLiteral("reason"))
+                     .toString(),
+                 s("gate_not_open"));
+        QVERIFY(!waitGate(a, "gate.open", 10).isEmpty());
+        HttpResult mine = httpA->post(
+            path,
+            {{QStringLiteral("gate_minute"), 10}, {QStringLiteral("decision"), s("reveal_yes")}});
+        QCOMPARE(mine.status, 200);
+        const QJsonObject gate10 =
+            mine.json().value(QStringLiteral("gates")).toArray().at(0).toObject();
+        QCOMPARE(gate10.value(QStringLiteral("my_decision")).toString(), s("reveal_yes"));
+        QCOMPARE(gate10.value(QStringLiteral("peer_decided")).toBool(), false);
+        HttpResult theirs = httpB->post(
+            path,
+            {{QStringLiteral("gate_minute"), 10}, {QStringLiteral("decision"), s("reveal_yes")}});
+        QCOMPARE(theirs.status, 200);
+        QCOMPARE(theirs.json().value(QStringLiteral("state")).toString(), s("revealed"));
+        const QString friendshipId =
+            theirs.json().value(QStringLiteral("friendship_id")).toString();
+        QVERIFY(!friendshipId.isEmpty());
+
+        const QJsonObject atA = a.waitFor(QStringLiteral("conversation.revealed"));
+        const QJsonObject atB = b.waitFor(QStringLiteral("conversation.revealed"));
+        QCOMPARE(atA.value(QStringLiteral("friendship_id")).toString(), friendshipId);
+        QCOMPARE(atA.value(QStringLiteral("peer"))
+                     .toObject()
+                     .value(QStringLiteral("user_id"))
+                     .toString(),
+                 p.b.userId);
+        QCOMPARE(atA.value(QStringLiteral("peer"))
+                     .toObject()
+                     .value(QStringLiteral("nickname"))
+                     .toString(),
+                 p.b.nickname);
+        QCOMPARE(
+            atA.value(QStringLiteral("peer")).toObject().value(QStringLiteral("bio")).toString(),
+            s("likes lighthouses"));
+        QCOMPARE(atB.value(QStringLiteral("peer"))
+                     .toObject()
+                     .value(QStringLiteral("user_id"))
+                     .toString(),
+                 p.a.userId);
+        QVERIFY(!atB.value(QStringLiteral("peer")).toObject().contains(QStringLiteral("email")));
+        QCOMPARE(waitGate(a, "gate.result", 10).value(QStringLiteral("outcome")).toString(),
+                 s("revealed"));
+
+        QCOMPARE(db->scalar(QStringLiteral("SELECT COUNT(*) FROM friendships WHERE id = '%1' AND "
+                                           "user_low_id = '%2' AND user_high_id = '%3'")
+                                .arg(friendshipId, qMin(p.a.userId, p.b.userId),
+                                     qMax(p.a.userId, p.b.userId)))
+                     .toInt(),
+                 1);
+        QCOMPARE(db->scalar(QStringLiteral("SELECT COUNT(*) FROM friendship_events WHERE "
+                                           "friendship_id = '%1' AND event_type = 'created'")
+                                .arg(friendshipId))
+                     .toInt(),
+                 1);
+        QCOMPARE(
+            db->scalar(
+                  QStringLiteral(
+                      "SELECT COUNT(DISTINCT user_id) FROM xp_ledger WHERE source_ref_id = '%1'")
+                      .arg(friendshipId))
+                .toInt(),
+            2);
+        QCOMPARE(db->scalar(QStringLiteral("SELECT status FROM match_sessions WHERE id = '%1'")
+                                .arg(p.matchId))
+                     .toString(),
+                 s("friend_revealed"));
+
+        // Friends keep talking, contact details are no longer flagged.
+        send(b, p.conversationId, s("after-1"), s("add me on insta"));
+        const QJsonObject after = waitMessage(a, s("add me on insta"));
+        QVERIFY(after.value(QStringLiteral("message"))
+                    .toObject()
+                    .value(QStringLiteral("moderation_label"))
+                    .isNull());
+    }
+
+    void mutualRevealConsentAcrossInstances()
+    {
+        Pair p = seedPair(*m_gates1, m_gates1->database(), "consent");
+        QVERIFY(!p.conversationId.isEmpty());
+        WsClient a(m_gates1->port()), b(m_gates2->port());
+        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        auto httpA = clientFor(m_gates1->port(), p.a);
+        auto httpB = clientFor(m_gates2->port(), p.b);
+        const QString path =
+            QStringLiteral("/api/conversations/%1/reveal-consent").arg(p.conversationId);
+        QCOMPARE(httpA->post(path, {{QStringLiteral("consent"), false}}).status, 400);
+        HttpResult one = httpA->post(path, {{QStringLiteral("consent"), true}});
+        QCOMPARE(one.status, 200);
+        QVERIFY(one.json().value(QStringLiteral("state")).toString() != s("revealed"));
+        QVERIFY(b.waitFor(QStringLiteral("conversation.revealed"), 300).isEmpty());
+        QVERIFY(leaksNothingAbout(b, p.a));
+        HttpResult two = httpB->post(path, {{QStringLiteral("consent"), true}});
+        QCOMPARE(two.status, 200);
+        QCOMPARE(two.json().value(QStringLiteral("state")).toString(), s("revealed"));
+        QCOMPARE(a.waitFor(QStringLiteral("conversation.revealed"))
+                     .value(QStringLiteral("peer"))
+                     .toObject()
+                     .value(QStringLiteral("nickname"))
+                     .toString(),
+                 p.b.nickname);
+        QCOMPARE(b.waitFor(QStringLiteral("conversation.revealed"))
+                     .value(QStringLiteral("peer"))
+                     .toObject()
+                     .value(QStringLiteral("nickname"))
+                     .toString(),
+                 p.a.nickname);
+        send(a, p.conversationId, s("f-1"), s("friends now"));
+        QVERIFY(!waitMessage(b, s("friends now")).isEmpty());
+        // A revealed conversation has no more gates.
+        QTest::qWait(2500);
+        for (const QJsonObject &f : b.received())
+            QVERIFY(f.value(QStringLiteral("type")).toString() !=
+                    QLatin1String("conversation.closed"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConversations)
+#include "tst_conversations.moc"
