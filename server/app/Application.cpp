@@ -1,17 +1,28 @@
 #include "server/app/Application.h"
 
+#include "server/admin/AdminRoutes.h"
+#include "server/conversation/ConversationFrames.h"
+#include "server/conversation/ConversationRoutes.h"
+#include "server/conversation/ConversationService.h"
+#include "server/conversation/GateScheduler.h"
 #include "server/core/HttpServer.h"
 #include "server/core/Log.h"
 #include "server/core/WorkerPool.h"
 #include "server/engagement/EngagementRoutes.h"
 #include "server/engagement/EngagementService.h"
+#include "server/friendship/FriendshipRoutes.h"
 #include "server/health/HealthRoutes.h"
 #include "server/identity/AdminSeeder.h"
 #include "server/identity/IdentityRoutes.h"
 #include "server/identity/TokenVerifier.h"
+#include "server/matching/MatchScheduler.h"
+#include "server/matching/MatchingRoutes.h"
+#include "server/matching/MatchingService.h"
+#include "server/privacy/PrivacyRoutes.h"
 #include "server/profile/ProfileRoutes.h"
 #include "server/realtime/EventBus.h"
 #include "server/realtime/Gateway.h"
+#include "server/safety/SafetyRoutes.h"
 #include "server/storage/Database.h"
 #include "server/storage/Migrator.h"
 #include "server/storage/Redis.h"
@@ -131,6 +142,12 @@ bool Application::start()
         return false;
     }
 
+    // Moderation rules that do not load stop the server instead of letting chat go unchecked.
+    if (const QString error = conversation::initialize(m_config); !error.isEmpty()) {
+        log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
+        return false;
+    }
+
     m_pool = std::make_unique<WorkerPool>(m_config.workerThreads, m_config.workerQueueLimit);
     m_metrics.gauge(QStringLiteral("fp_worker_pool_pending"),
                     QStringLiteral("Requests waiting for or running on a database worker"),
@@ -138,6 +155,9 @@ bool Application::start()
     m_metrics.gauge(
         QStringLiteral("fp_db_errors_total"), QStringLiteral("Failed database statements"),
         [] { return double(Database::failureCount()); }, QStringLiteral("counter"));
+    m_bus = std::make_unique<EventBus>(redisSettingsFor(m_config));
+    m_bus->start();
+    m_matching = std::make_unique<MatchingService>(*m_bus);
     registerRoutes();
 
     m_http = std::make_unique<HttpServer>(m_config, m_router, *m_pool, m_metrics);
@@ -161,6 +181,10 @@ bool Application::start()
         return false;
     }
     acceptWebSockets();
+    m_matchScheduler = std::make_unique<MatchScheduler>(
+        *m_matching, *m_pool, m_metrics, m_config.matchTickMs,
+        [gateway = m_gateway.get()] { return gateway->authenticatedUserIds(); });
+    m_matchScheduler->start();
     log::info(
         QStringLiteral("listening"),
         {{QStringLiteral("address"), m_config.httpAddress}, {QStringLiteral("port"), int(m_port)}});
@@ -172,14 +196,18 @@ void Application::registerRoutes()
     registerHealthRoutes(m_router, m_metrics);
     registerIdentityRoutes(m_router, m_config);
     registerProfileRoutes(m_router);
+    registerPrivacyRoutes(m_router);
     registerEngagementRoutes(m_router);
     registerTrustRoutes(m_router);
+    registerAdminRoutes(m_router, m_config);
+    registerSafetyRoutes(m_router);
+    registerFriendshipRoutes(m_router);
+    registerConversationRoutes(m_router);
+    registerMatchingRoutes(m_router, *m_matching);
 }
 
 void Application::acceptWebSockets()
 {
-    m_bus = std::make_unique<EventBus>(redisSettingsFor(m_config));
-    m_bus->start();
     // Revocations made here reach this instance's sockets even while Redis is down; those of
     // other instances arrive through Redis and also drop the verifier's cached session state.
     TokenVerifier::setLocalRevocationListener(
@@ -204,6 +232,9 @@ void Application::acceptWebSockets()
             ctx.headers.insert("authorization", "Bearer " + token.toUtf8());
             return authenticate(ctx);
         });
+    conversation::setEventBus(m_bus.get());
+    registerConversationFrames(*m_gateway);
+    (new GateScheduler(*m_pool, 500, this))->start(); // owned by this Application
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });
@@ -247,6 +278,8 @@ void Application::shutdown()
 
 void Application::finishShutdown()
 {
+    if (m_matchScheduler)
+        m_matchScheduler->stop();
     if (m_finishing)
         return;
     m_finishing = true;

@@ -16,6 +16,8 @@ namespace fp {
 
 class EventBus;
 class Gateway;
+class MatchingService;
+class MatchScheduler;
 class HttpServer;
 class WorkerPool;
 
@@ -46,6 +48,8 @@ private:
     std::unique_ptr<WorkerPool> m_pool;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<EventBus> m_bus;
+    std::unique_ptr<MatchingService> m_matching;
+    std::unique_ptr<MatchScheduler> m_matchScheduler;
     std::unique_ptr<Gateway> m_gateway;
     quint16 m_port = 0;
     bool m_shuttingDown = false;

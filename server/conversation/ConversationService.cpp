@@ -303,8 +303,13 @@ Result<bool> closeConversation(const QString &conversationId, CloseReason reason
     Result<std::optional<ConversationRow>> row = repo.find(conversationId, true);
     if (!row)
         return row.error();
-    if (!row->has_value() || !(*row)->isOpen())
+    if (!row->has_value() || !(*row)->isOpen()) {
+        // Nothing to do is not a failure: commit (a no-op) so a caller's transaction that this
+        // one joined is not doomed by an implicit rollback.
+        if (!tx.commit())
+            return unavailable();
         return false;
+    }
     Result<bool> closed = closeLocked(repo, **row, reason);
     if (!closed)
         return closed;

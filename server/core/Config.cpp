@@ -51,6 +51,10 @@ const Setting kSettings[] = {
     {"FP_GATE_INTERVAL_SECONDS", "conversation/gate_interval_seconds", "600",
      "decision gates open at 1x, 2x and 3x this after a chat starts"},
     {"FP_MATCH_TICK_MS", "matching/tick_ms", "1000", "how often the matcher pairs the queue"},
+    {"FP_REPORT_ESCALATION_MINUTES", "moderation/report_escalation_minutes", "15",
+     "a critical report nobody has claimed for this long is marked escalated"},
+    {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
+     "how long a moderator's claim on a report locks it for others"},
     {"FP_LOG_FORMAT", "log/format", "json", "json (one object a line) or text"},
     {"FP_WORKER_THREADS", "server/worker_threads", "16",
      "threads doing database work, each with its own connection"},
@@ -225,6 +229,8 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
 
     c.gateIntervalSeconds = int(r.integer("FP_GATE_INTERVAL_SECONDS", 1, 24 * 3600));
     c.matchTickMs = int(r.integer("FP_MATCH_TICK_MS", 10, 600000));
+    c.reportEscalationMinutes = int(r.integer("FP_REPORT_ESCALATION_MINUTES", 1, 7 * 24 * 60));
+    c.reportClaimMinutes = int(r.integer("FP_REPORT_CLAIM_MINUTES", 1, 24 * 60));
     c.logFormat = r.oneOf("FP_LOG_FORMAT", {QStringLiteral("json"), QStringLiteral("text")}) ==
             QLatin1String("text")
         ? LogFormat::Text

@@ -41,6 +41,10 @@ struct Config
     int gateIntervalSeconds = 0;
     int matchTickMs = 0;
 
+    // Moderation (server/admin): escalation of unclaimed critical reports, claim length.
+    int reportEscalationMinutes = 0;
+    int reportClaimMinutes = 0;
+
     LogFormat logFormat = LogFormat::Json;
 
     int workerThreads = 0;

@@ -1,0 +1,33 @@
+#pragma once
+
+// The rules of a report that need no I/O: which severity a reason carries (the catalog's
+// report_reasons table), the floor a panic exit puts under it, and the limits of a report body.
+
+#include "server/profile/Catalog.h"
+
+#include <QString>
+#include <optional>
+
+namespace fp::ReportPolicy {
+
+/// details_text, in characters (UTF-16 code units as the JSON carries them).
+constexpr int kMaxDetailsLength = 2000;
+/// Reports one user may file per hour (POST /api/reports; panic exits are never limited).
+constexpr int kReportsPerHour = 10;
+/// The reason a panic exit files when the user gives none (not a catalog key: only the
+/// server writes it).
+inline const QString kPanicExitReason = QStringLiteral("panic_exit");
+/// A panic exit's report is at least this severe, whatever the reason.
+inline const QString kPanicExitFloor = QStringLiteral("high");
+
+/// low 0, medium 1, high 2, critical 3; -1 for anything else.
+int severityRank(const QString &severity);
+/// The more severe of the two (an unknown one loses).
+QString moreSevere(const QString &a, const QString &b);
+/// The severity of a report with this reason, from the catalog; nullopt for an unknown reason.
+std::optional<QString> severityFor(const QString &reasonCode, const Catalog &catalog);
+/// The severity of a panic exit's report: the reason's (if it is a catalog key), raised to
+/// kPanicExitFloor. An empty reason is kPanicExitReason.
+QString panicExitSeverity(const QString &reasonCode, const Catalog &catalog);
+
+} // namespace fp::ReportPolicy
