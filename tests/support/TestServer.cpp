@@ -161,11 +161,77 @@ void PrivateRedis::stop()
     m_process.reset();
 }
 
+PrivateMariaDb::PrivateMariaDb()
+{
+    m_dir = QDir::temp().filePath(QStringLiteral("fp-mariadb-") + randomSuffix());
+}
+
+PrivateMariaDb::~PrivateMariaDb()
+{
+    stop();
+    QDir(m_dir).removeRecursively();
+}
+
+QString PrivateMariaDb::socketPath() const
+{
+    return m_dir + QStringLiteral("/mysqld.sock");
+}
+
+bool PrivateMariaDb::start()
+{
+    const QString data = m_dir + QStringLiteral("/data");
+    if (!QDir(data + QStringLiteral("/mysql")).exists()) {
+        QDir().mkpath(data);
+        QProcess install;
+        install.setProcessChannelMode(QProcess::MergedChannels);
+        install.start(QStringLiteral("mariadb-install-db"),
+                      {QStringLiteral("--no-defaults"), QStringLiteral("--datadir=") + data,
+                       QStringLiteral("--auth-root-authentication-method=normal"),
+                       QStringLiteral("--skip-test-db"), QStringLiteral("--user=root")});
+        if (!install.waitForFinished(120000) || install.exitCode() != 0) {
+            std::fprintf(stderr, "mariadb-install-db failed: %s\n", install.readAll().constData());
+            return false;
+        }
+    }
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->start(QStringLiteral("mariadbd"),
+                     {QStringLiteral("--no-defaults"), QStringLiteral("--datadir=") + data,
+                      QStringLiteral("--socket=") + socketPath(),
+                      QStringLiteral("--skip-networking"), QStringLiteral("--user=root"),
+                      QStringLiteral("--skip-log-bin"),
+                      QStringLiteral("--innodb-buffer-pool-size=32M")});
+    if (!m_process->waitForStarted(10000))
+        return false;
+    QDeadlineTimer deadline(60000);
+    while (!deadline.hasExpired() && m_process->state() == QProcess::Running) {
+        QProcess ping;
+        ping.start(QStringLiteral("mariadb-admin"),
+                   {QStringLiteral("--socket=") + socketPath(), QStringLiteral("-uroot"),
+                    QStringLiteral("ping")});
+        if (ping.waitForFinished(5000) && ping.exitCode() == 0)
+            return true;
+        QThread::msleep(100);
+    }
+    return false;
+}
+
+void PrivateMariaDb::stop()
+{
+    if (!m_process)
+        return;
+    m_process->terminate(); // SIGTERM: a clean shutdown, like a restart by an operator
+    if (!m_process->waitForFinished(30000))
+        m_process->kill();
+    m_process->waitForFinished(5000);
+    m_process.reset();
+}
+
 TestServer::TestServer() : TestServer(Options {}) { }
 
 TestServer::TestServer(Options options) : m_options(std::move(options))
 {
-    if (m_options.databaseName.isEmpty()) {
+    if (m_options.databaseName.isEmpty() && m_options.dbSocket.isEmpty()) {
         m_ownDatabase = std::make_unique<TestDatabase>(QCoreApplication::applicationName());
     }
     m_jwtSecret = QStringLiteral("test-secret-") + QUuid::createUuid().toString(QUuid::Id128);
@@ -191,7 +257,8 @@ QProcessEnvironment TestServer::environment() const
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("FP_HTTP_ADDRESS"), QStringLiteral("127.0.0.1"));
     env.insert(QStringLiteral("FP_HTTP_PORT"), QStringLiteral("0"));
-    env.insert(QStringLiteral("FP_DB_SOCKET"), te.dbSocket);
+    env.insert(QStringLiteral("FP_DB_SOCKET"),
+               m_options.dbSocket.isEmpty() ? te.dbSocket : m_options.dbSocket);
     env.insert(QStringLiteral("FP_DB_NAME"), databaseName());
     env.insert(QStringLiteral("FP_DB_USER"), QStringLiteral("root"));
     env.insert(QStringLiteral("FP_DB_PASSWORD"), QString());

@@ -58,12 +58,29 @@ private:
     std::unique_ptr<QProcess> m_process;
 };
 
+/// A MariaDB of the test's own (a few seconds to set up), which the test may stop and start
+/// again: for outages. Root, no password, on a unix socket only.
+class PrivateMariaDb
+{
+public:
+    PrivateMariaDb();
+    ~PrivateMariaDb();
+    bool start();
+    void stop();
+    QString socketPath() const;
+
+private:
+    QString m_dir;
+    std::unique_ptr<QProcess> m_process;
+};
+
 class TestServer
 {
 public:
     struct Options
     {
         QString databaseName; // empty: a fresh database of its own
+        QString dbSocket; // empty: the shared private MariaDB of scripts/test
         quint16 redisPort = 0; // 0: the shared private Redis
         QString redisKeyPrefix; // empty: one of its own (set the same for cooperating servers)
         QProcessEnvironment extraEnvironment;
