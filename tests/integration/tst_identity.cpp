@@ -6,6 +6,7 @@
 #include "server/identity/IdentityService.h"
 #include "tests/support/Accounts.h"
 #include "tests/support/HttpClient.h"
+#include "tests/support/RawRedis.h"
 #include "tests/support/TestServer.h"
 
 #include <QDeadlineTimer>
@@ -53,39 +54,6 @@ TestServer::Options quietOptions()
                                     QStringLiteral("100000"));
     return options;
 }
-
-/// A bare RESP client, to look at what the server left in Redis and to listen to its notices.
-class RawRedis
-{
-public:
-    explicit RawRedis(quint16 port)
-    {
-        m_socket.connectToHost(QHostAddress::LocalHost, port);
-        m_socket.waitForConnected(3000);
-    }
-    void send(const QList<QByteArray> &args)
-    {
-        QByteArray out = "*" + QByteArray::number(args.size()) + "\r\n";
-        for (const QByteArray &a : args)
-            out += "$" + QByteArray::number(a.size()) + "\r\n" + a + "\r\n";
-        m_socket.write(out);
-        m_socket.flush();
-    }
-    /// Everything received until `needle` arrived (or the time ran out).
-    QByteArray readUntil(const QByteArray &needle, int timeoutMs = 5000)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!m_buffer.contains(needle) && !deadline.hasExpired()) {
-            m_socket.waitForReadyRead(50);
-            m_buffer += m_socket.readAll();
-        }
-        return std::exchange(m_buffer, {});
-    }
-
-private:
-    QTcpSocket m_socket;
-    QByteArray m_buffer;
-};
 
 QJsonObject withoutRequestId(QJsonObject error)
 {

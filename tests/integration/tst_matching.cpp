@@ -5,6 +5,7 @@
 
 #include "server/identity/Jwt.h"
 #include "tests/support/Accounts.h"
+#include "tests/support/RawRedis.h"
 #include "tests/support/TestServer.h"
 #include "tests/support/WsClient.h"
 
@@ -348,6 +349,52 @@ private Q_SLOTS:
         QCOMPARE(join(risky), 202);
         QVERIFY(!matchedWithin(newcomer, risky, 2500));
         leaveAll({newcomer, risky});
+    }
+
+    void abandonedEntriesExpireAndSaySo()
+    {
+        const TestAccount gone = onboarded(QStringLiteral("Gone"));
+        WsClient ws(m_server->port());
+        QVERIFY(ws.connectAndAuthenticate(gone.accessToken));
+        QCOMPARE(join(gone), 202);
+        // Fifteen silent minutes, compressed: the liveness marker disappears.
+        RawRedis redis(TestEnvironment::fromProcess().redisPort);
+        const QByteArray marker =
+            m_server->redisKeyPrefix().toLatin1() + "queue:alive:" + gone.userId.toLatin1();
+        QJsonObject expired;
+        QDeadlineTimer deadline(15000);
+        while (expired.isEmpty() && !deadline.hasExpired()) {
+            redis.command({"DEL", marker});
+            expired = ws.waitFor(QStringLiteral("queue.status"), 100, [](const QJsonObject &f) {
+                return f.value(QStringLiteral("status")).toString() == QLatin1String("expired");
+            });
+        }
+        QVERIFY(!expired.isEmpty());
+        QCOMPARE(m_server->database()
+                     ->scalar(QStringLiteral(
+                                  "SELECT status FROM matching_queue_entries WHERE user_id = '%1'")
+                                  .arg(gone.userId))
+                     .toString(),
+                 QStringLiteral("expired"));
+        QCOMPARE(clientFor(m_server->port(), gone)
+                     ->get(QStringLiteral("/api/matching/queue/status"))
+                     .json()[QStringLiteral("status")]
+                     .toString(),
+                 QStringLiteral("idle"));
+    }
+
+    void queueSurvivesRedisLosingIt()
+    {
+        const TestAccount early = onboarded(QStringLiteral("Early"));
+        QCOMPARE(join(early), 202);
+        // Redis restarts empty: the live queue is gone, the history in MySQL is not.
+        RawRedis redis(TestEnvironment::fromProcess().redisPort);
+        const QByteArray prefix = m_server->redisKeyPrefix().toLatin1();
+        redis.command(
+            {"DEL", prefix + "queue:waiting", prefix + "queue:alive:" + early.userId.toLatin1()});
+        const TestAccount late = onboarded(QStringLiteral("Late"));
+        QCOMPARE(join(late), 202);
+        QVERIFY(matchedWithin(early, late, 15000));
     }
 
     void concurrentJoinsNeverDoubleMatch()

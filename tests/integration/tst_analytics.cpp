@@ -1,0 +1,224 @@
+// POST /api/events against the real server: batches stored with one insert, duplicates by
+// event_id dropped and not counted, every bad field named at once, batch size and auth limits.
+
+#include "tests/support/Accounts.h"
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+#include <QUuid>
+
+using namespace fp::test;
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QString wire(const QDateTime &t)
+{
+    return t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzzZ"));
+}
+
+QJsonObject makeEvent(const QString &id,
+                      const QString &name = QStringLiteral("onboarding.step_done"))
+{
+    return QJsonObject {
+        {QStringLiteral("event_id"), id},
+        {QStringLiteral("event_name"), name},
+        {QStringLiteral("occurred_at"), wire(QDateTime::currentDateTimeUtc().addSecs(-60))},
+        {QStringLiteral("session_id"), QStringLiteral("s-1")},
+        {QStringLiteral("properties"), QJsonObject {{QStringLiteral("step"), 2}}}};
+}
+
+QJsonObject batch(const QJsonArray &events)
+{
+    return QJsonObject {{QStringLiteral("events"), events}};
+}
+
+QStringList fieldsOf(const HttpResult &r)
+{
+    QStringList keys =
+        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
+    keys.sort();
+    return keys;
+}
+
+} // namespace
+
+class TestAnalytics : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+
+    quint16 port() const { return m_server->port(); }
+    TestDatabase *db() { return m_server->database(); }
+
+    TestAccount signUp()
+    {
+        bool ok = false;
+        TestAccount account = registerAccount(port(), QStringLiteral("analyst"), &ok);
+        if (!ok)
+            qWarning("could not register an account");
+        return account;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        TestServer::Options options;
+        for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
+                                 "FP_RATE_READS_PER_MINUTE"})
+            options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+        m_server = std::make_unique<TestServer>(options);
+        QVERIFY(m_server->start());
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_server)
+            QCOMPARE(m_server->stop(), 0);
+    }
+
+    void needsAToken()
+    {
+        HttpClient anonymous(port());
+        const HttpResult r =
+            anonymous.post(QStringLiteral("/api/events"), batch({makeEvent(newId())}));
+        QCOMPARE(r.status, 401);
+        QCOMPARE(r.errorCode(), QStringLiteral("unauthorized"));
+    }
+
+    void acceptsAndDropsDuplicates()
+    {
+        const TestAccount a = signUp();
+        auto client = clientFor(port(), a);
+        const QString first = newId();
+        const QString second = newId();
+        HttpResult r = client->post(QStringLiteral("/api/events"),
+                                    batch({makeEvent(first), makeEvent(second)}));
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json().value(QStringLiteral("accepted")).toInt(), 2);
+
+        // A retry of the same batch plus one new event: only the new one counts.
+        const QString third = newId();
+        r = client->post(QStringLiteral("/api/events"),
+                         batch({makeEvent(first), makeEvent(second), makeEvent(third)}));
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json().value(QStringLiteral("accepted")).toInt(), 1);
+
+        // The same id twice within one batch is stored once.
+        const QString fourth = newId();
+        r = client->post(QStringLiteral("/api/events"),
+                         batch({makeEvent(fourth), makeEvent(fourth)}));
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json().value(QStringLiteral("accepted")).toInt(), 1);
+
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM analytics_events WHERE "
+                                             "user_id = '%1'")
+                                  .arg(a.userId))
+                     .toInt(),
+                 4);
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT JSON_VALUE(properties_json, '$.step') FROM "
+                                             "analytics_events WHERE event_id = '%1'")
+                                  .arg(first))
+                     .toInt(),
+                 2);
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT session_id FROM analytics_events WHERE "
+                                             "event_id = '%1'")
+                                  .arg(third))
+                     .toString(),
+                 QStringLiteral("s-1"));
+    }
+
+    void sessionIdIsOptional()
+    {
+        const TestAccount a = signUp();
+        auto client = clientFor(port(), a);
+        QJsonObject e = makeEvent(newId());
+        e.remove(QStringLiteral("session_id"));
+        const HttpResult r = client->post(QStringLiteral("/api/events"), batch({e}));
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json().value(QStringLiteral("accepted")).toInt(), 1);
+    }
+
+    void namesEveryBadFieldAtOnce()
+    {
+        const TestAccount a = signUp();
+        auto client = clientFor(port(), a);
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        QJsonObject bad1 = makeEvent(QString(65, QLatin1Char('x')), QStringLiteral("Bad-Name"));
+        bad1.insert(QStringLiteral("occurred_at"), wire(now.addSecs(25 * 3600)));
+        QJsonObject bad2 = makeEvent(QStringLiteral("has space"));
+        bad2.insert(QStringLiteral("occurred_at"), wire(now.addDays(-31)));
+        bad2.insert(QStringLiteral("properties"), QJsonArray {1});
+        bad2.insert(QStringLiteral("session_id"), QString(65, QLatin1Char('s')));
+        QJsonObject bad3 = makeEvent(newId());
+        bad3.insert(QStringLiteral("occurred_at"), QStringLiteral("yesterday"));
+        bad3.insert(QStringLiteral("properties"),
+                    QJsonObject {{QStringLiteral("blob"), QString(5000, QLatin1Char('a'))}});
+        QJsonObject bad4 = makeEvent(newId());
+        bad4.remove(QStringLiteral("event_name"));
+        const QString goodId = newId();
+
+        const HttpResult r = client->post(QStringLiteral("/api/events"),
+                                          batch({makeEvent(goodId), bad1, bad2, bad3, bad4, 7}));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
+        QCOMPARE(
+            fieldsOf(r),
+            (QStringList {
+                QStringLiteral("events[1].event_id"), QStringLiteral("events[1].event_name"),
+                QStringLiteral("events[1].occurred_at"), QStringLiteral("events[2].event_id"),
+                QStringLiteral("events[2].occurred_at"), QStringLiteral("events[2].properties"),
+                QStringLiteral("events[2].session_id"), QStringLiteral("events[3].occurred_at"),
+                QStringLiteral("events[3].properties"), QStringLiteral("events[4].event_name"),
+                QStringLiteral("events[5]")}));
+        // The batch is all or nothing: the good event was not stored either.
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM analytics_events WHERE "
+                                             "event_id = '%1'")
+                                  .arg(goodId))
+                     .toInt(),
+                 0);
+    }
+
+    void refusesEmptyOrOversizedBatches()
+    {
+        const TestAccount a = signUp();
+        auto client = clientFor(port(), a);
+        QJsonArray many;
+        for (int i = 0; i < 101; ++i)
+            many.append(makeEvent(newId()));
+        HttpResult r = client->post(QStringLiteral("/api/events"), batch(many));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("events")});
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM analytics_events WHERE "
+                                             "user_id = '%1'")
+                                  .arg(a.userId))
+                     .toInt(),
+                 0);
+
+        many.removeLast();
+        r = client->post(QStringLiteral("/api/events"), batch(many));
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json().value(QStringLiteral("accepted")).toInt(), 100);
+
+        r = client->post(QStringLiteral("/api/events"), batch({}));
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("events")});
+        r = client->post(QStringLiteral("/api/events"), QJsonObject {});
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("events")});
+    }
+};
+
+QTEST_MAIN(TestAnalytics)
+#include "tst_analytics.moc"

@@ -1,0 +1,473 @@
+// GET /api/me/export and DELETE /api/me against the real server: the export holds the caller's
+// rows and nothing of others (the peer's messages, reports against the caller, reporters,
+// hashes); deletion checks the password, then scrubs, tombstones, revokes, closes and dequeues
+// in one go, keeps the abuse-prevention rows, and frees the email.
+
+#include "tests/support/Accounts.h"
+#include "tests/support/HttpClient.h"
+#include "tests/support/TestServer.h"
+#include "tests/support/WsClient.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+#include <QUuid>
+
+using namespace fp::test;
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QStringList fieldsOf(const HttpResult &r)
+{
+    QStringList keys =
+        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
+    keys.sort();
+    return keys;
+}
+
+} // namespace
+
+class TestPrivacy : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+
+    quint16 port() const { return m_server->port(); }
+    TestDatabase *db() { return m_server->database(); }
+
+    TestAccount signUp()
+    {
+        bool ok = false;
+        TestAccount account = registerAccount(port(), QStringLiteral("private"), &ok);
+        if (!ok)
+            qWarning("could not register an account");
+        return account;
+    }
+
+    void run(const QString &sql)
+    {
+        QString error;
+        if (!db()->exec(sql, &error))
+            qWarning("fixture failed: %s (%s)", qPrintable(error), qPrintable(sql));
+    }
+    int number(const QString &sql) { return db()->scalar(sql).toInt(); }
+    QString text(const QString &sql) { return db()->scalar(sql).toString(); }
+
+    /// A match between x and y with an open conversation (what matching creates); returns the
+    /// conversation id. x is shown to y as "Blue Heron" or "Quiet Fox" by pair order.
+    QString seedConversation(const QString &x, const QString &y, const QString &state,
+                             int secondsAgo = 0)
+    {
+        const QString a = x < y ? x : y;
+        const QString b = x < y ? y : x;
+        const QString matchId = newId();
+        const QString conversationId = newId();
+        const QString at = QDateTime::currentDateTimeUtc()
+                               .addSecs(-secondsAgo)
+                               .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+        run(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, user_a_alias, "
+                           "user_b_alias, status, matched_at, match_score, score_breakdown_json, "
+                           "match_reasons_json) VALUES ('%1', '%2', '%3', 'Blue Heron', 'Quiet "
+                           "Fox', 'active_chat', '%4', 80, '{}', '[]')")
+                .arg(matchId, a, b, at));
+        run(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
+                           "started_at) VALUES ('%1', '%2', '%3', '%4')")
+                .arg(conversationId, matchId, state, at));
+        return conversationId;
+    }
+
+    void seedMessage(const QString &conversationId, const QString &sender, int seq,
+                     const QString &body)
+    {
+        run(QStringLiteral("INSERT INTO conversation_messages (id, conversation_session_id, "
+                           "sender_user_id, seq, message_text) VALUES ('%1', '%2', '%3', %4, "
+                           "'%5')")
+                .arg(newId(), conversationId, sender)
+                .arg(seq)
+                .arg(body));
+    }
+
+    void seedReport(const QString &reporter, const QString &reported, const QString &details)
+    {
+        run(QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
+                           "reason_code, details_text, severity) VALUES ('%1', '%2', '%3', "
+                           "'harassment', '%4', 'medium')")
+                .arg(newId(), reporter, reported, details));
+    }
+
+    void seedFriendship(const QString &x, const QString &y)
+    {
+        const QString conversationId = seedConversation(x, y, QStringLiteral("revealed"), 3600);
+        const QString matchId = text(QStringLiteral("SELECT match_session_id FROM "
+                                                    "conversation_sessions WHERE id = '%1'")
+                                         .arg(conversationId));
+        run(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
+                           "origin_match_session_id) VALUES ('%1', '%2', '%3', '%4')")
+                .arg(newId(), x < y ? x : y, x < y ? y : x, matchId));
+    }
+
+    void seedPersonalRows(const QString &userId)
+    {
+        run(QStringLiteral("INSERT INTO user_value_scores (user_id, value_key, score) VALUES "
+                           "('%1', 'honesty', 90), ('%1', 'empathy', 70)")
+                .arg(userId));
+        run(QStringLiteral("INSERT INTO user_interest_scores (user_id, interest_key, score) "
+                           "VALUES ('%1', 'books', 80)")
+                .arg(userId));
+        run(QStringLiteral("INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES "
+                           "('%1', 'politics')")
+                .arg(userId));
+        run(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, dimension, item_key, "
+                           "priority_rank) VALUES ('%1', '%2', 'value', 'honesty', 1)")
+                .arg(newId(), userId));
+        run(QStringLiteral("INSERT INTO user_preference_settings (user_id, conversation_depth, "
+                           "humor_score) VALUES ('%1', 'deep', 60)")
+                .arg(userId));
+        run(QStringLiteral("UPDATE user_profiles SET bio = 'I like long walks', location_city = "
+                           "'Lyon', avatar_url = 'https://example.org/a.png' WHERE user_id = '%1'")
+                .arg(userId));
+        run(QStringLiteral("INSERT INTO trust_score_events (id, user_id, delta, source, "
+                           "source_ref_id) VALUES ('%1', '%2', -5, 'manual_review', 'secret-ref')")
+                .arg(newId(), userId));
+        run(QStringLiteral("INSERT INTO weekly_intents (id, user_id, week_start_date, intent) "
+                           "VALUES ('%1', '%2', '2026-11-23', 'Say yes more')")
+                .arg(newId(), userId));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        TestServer::Options options;
+        for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
+                                 "FP_RATE_READS_PER_MINUTE"})
+            options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+        m_server = std::make_unique<TestServer>(options);
+        QVERIFY(m_server->start());
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_server)
+            QCOMPARE(m_server->stop(), 0);
+    }
+
+    void needsAToken()
+    {
+        HttpClient anonymous(port());
+        QCOMPARE(anonymous.get(QStringLiteral("/api/me/export")).status, 401);
+        QCOMPARE(anonymous
+                     .send("DELETE", QStringLiteral("/api/me"),
+                           QByteArray("{\"password\":\"whatever-it-is\"}"),
+                           {{"Content-Type", "application/json"}})
+                     .status,
+                 401);
+    }
+
+    void exportHoldsTheCallersRowsOnly()
+    {
+        const TestAccount me = signUp();
+        const TestAccount peer = signUp();
+        const TestAccount other = signUp();
+        seedPersonalRows(me.userId);
+        const QString conversation =
+            seedConversation(me.userId, peer.userId, QStringLiteral("anonymous"));
+        seedMessage(conversation, me.userId, 1, QStringLiteral("MINE-hello there"));
+        seedMessage(conversation, peer.userId, 2, QStringLiteral("PEERS-private reply"));
+        seedReport(peer.userId, me.userId, QStringLiteral("REPORTED-BY-PEER"));
+        seedReport(me.userId, other.userId, QStringLiteral("I-FILED-THIS"));
+        run(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
+                           "('%1', '%2', '%3')")
+                .arg(newId(), me.userId, other.userId));
+        run(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
+                           "('%1', '%2', '%3')")
+                .arg(newId(), peer.userId, me.userId));
+        auto client = clientFor(port(), me);
+        const QString eventId = newId();
+        QCOMPARE(client
+                     ->post(QStringLiteral("/api/events"),
+                            QJsonObject {
+                                {QStringLiteral("events"),
+                                 QJsonArray {QJsonObject {
+                                     {QStringLiteral("event_id"), eventId},
+                                     {QStringLiteral("event_name"), QStringLiteral("app.opened")},
+                                     {QStringLiteral("occurred_at"),
+                                      QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                                     {QStringLiteral("properties"), QJsonObject {}}}}}})
+                     .status,
+                 202);
+
+        const HttpResult r = client->get(QStringLiteral("/api/me/export"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("content-disposition").startsWith("attachment"));
+        const QJsonObject doc = r.json();
+        QCOMPARE(doc.value(QStringLiteral("format_version")).toInt(), 1);
+        QCOMPARE(doc.value(QStringLiteral("user_id")).toString(), me.userId);
+        const QJsonObject tables = doc.value(QStringLiteral("tables")).toObject();
+        for (const char *table : {"users",
+                                  "user_sessions",
+                                  "user_profiles",
+                                  "user_preference_settings",
+                                  "user_value_scores",
+                                  "user_interest_scores",
+                                  "user_off_limits_topics",
+                                  "user_non_negotiables",
+                                  "matching_queue_entries",
+                                  "match_sessions",
+                                  "conversation_sessions",
+                                  "conversation_messages",
+                                  "conversation_decision_gates",
+                                  "conversation_reveal_consents",
+                                  "friendships",
+                                  "meet_reflections",
+                                  "trust_scores",
+                                  "trust_score_events",
+                                  "reports",
+                                  "blocks",
+                                  "daily_prompt_answers",
+                                  "weekly_intents",
+                                  "xp_ledger",
+                                  "analytics_events"})
+            QVERIFY2(tables.value(QLatin1String(table)).isArray(), table);
+
+        const QJsonObject user = tables[QStringLiteral("users")].toArray().at(0).toObject();
+        QCOMPARE(user.value(QStringLiteral("id")).toString(), me.userId);
+        QCOMPARE(user.value(QStringLiteral("email")).toString(), me.email);
+        QVERIFY(!user.contains(QStringLiteral("password_hash")));
+        QCOMPARE(tables[QStringLiteral("user_value_scores")].toArray().size(), 2);
+        QCOMPARE(tables[QStringLiteral("user_profiles")]
+                     .toArray()
+                     .at(0)[QStringLiteral("bio")]
+                     .toString(),
+                 QStringLiteral("I like long walks"));
+        QCOMPARE(tables[QStringLiteral("weekly_intents")]
+                     .toArray()
+                     .at(0)[QStringLiteral("week_start_date")]
+                     .toString(),
+                 QStringLiteral("2026-11-23"));
+
+        const QJsonArray messages = tables[QStringLiteral("conversation_messages")].toArray();
+        QCOMPARE(messages.size(), 1);
+        QCOMPARE(messages.at(0)[QStringLiteral("message_text")].toString(),
+                 QStringLiteral("MINE-hello there"));
+        const QJsonObject match =
+            tables[QStringLiteral("match_sessions")].toArray().at(0).toObject();
+        QVERIFY(!match.value(QStringLiteral("peer_alias")).toString().isEmpty());
+        QVERIFY(match.value(QStringLiteral("peer_user_id")).isNull()); // not friends
+        const QJsonArray reports = tables[QStringLiteral("reports")].toArray();
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports.at(0)[QStringLiteral("details_text")].toString(),
+                 QStringLiteral("I-FILED-THIS"));
+        QCOMPARE(tables[QStringLiteral("blocks")].toArray().size(), 1);
+        QCOMPARE(tables[QStringLiteral("trust_score_events")].toArray().size(), 1);
+        const QJsonArray events = tables[QStringLiteral("analytics_events")].toArray();
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events.at(0)[QStringLiteral("event_id")].toString(), eventId);
+        QVERIFY(!tables[QStringLiteral("user_sessions")].toArray().isEmpty());
+
+        // Nothing of others, nor any secret, anywhere in the document.
+        const QByteArray body = r.body;
+        QVERIFY(!body.contains("PEERS-private reply"));
+        QVERIFY(!body.contains("REPORTED-BY-PEER"));
+        QVERIFY(!body.contains(peer.userId.toLatin1())); // the peer and the reporter
+        QVERIFY(!body.contains("secret-ref"));
+        QVERIFY(!body.contains("password_hash"));
+        QVERIFY(!body.contains("refresh_token"));
+        const QByteArray passwordHash =
+            text(QStringLiteral("SELECT password_hash FROM users WHERE id = '%1'").arg(me.userId))
+                .toLatin1();
+        QVERIFY(!passwordHash.isEmpty());
+        QVERIFY(!body.contains(passwordHash));
+        const QByteArray tokenHash = text(QStringLiteral("SELECT refresh_token_hash FROM "
+                                                         "user_sessions WHERE user_id = '%1' "
+                                                         "LIMIT 1")
+                                              .arg(me.userId))
+                                         .toLatin1();
+        QVERIFY(!tokenHash.isEmpty());
+        QVERIFY(!body.contains(tokenHash));
+        QVERIFY(!body.contains(me.password.toUtf8()));
+    }
+
+    void exportShowsFriendsByIdentity()
+    {
+        const TestAccount me = signUp();
+        const TestAccount friendAccount = signUp();
+        seedFriendship(me.userId, friendAccount.userId);
+        auto client = clientFor(port(), me);
+        const HttpResult r = client->get(QStringLiteral("/api/me/export"));
+        QCOMPARE(r.status, 200);
+        const QJsonObject tables = r.json()[QStringLiteral("tables")].toObject();
+        QCOMPARE(tables[QStringLiteral("match_sessions")]
+                     .toArray()
+                     .at(0)[QStringLiteral("peer_user_id")]
+                     .toString(),
+                 friendAccount.userId);
+        QCOMPARE(tables[QStringLiteral("friendships")]
+                     .toArray()
+                     .at(0)[QStringLiteral("friend_user_id")]
+                     .toString(),
+                 friendAccount.userId);
+    }
+
+    void deletionNeedsThePassword()
+    {
+        const TestAccount me = signUp();
+        auto client = clientFor(port(), me);
+        const QList<QPair<QByteArray, QByteArray>> json {{"Content-Type", "application/json"}};
+        HttpResult r = client->send("DELETE", QStringLiteral("/api/me"), "{}", json);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("password")});
+        r = client->send("DELETE", QStringLiteral("/api/me"), QByteArray(), json);
+        QCOMPARE(r.status, 400);
+        r = client->send("DELETE", QStringLiteral("/api/me"),
+                         "{\"password\":\"not the password at all\"}", json);
+        QCOMPARE(r.status, 403);
+        QCOMPARE(r.errorCode(), QStringLiteral("forbidden"));
+        QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("password")});
+        QCOMPARE(text(QStringLiteral("SELECT status FROM users WHERE id = '%1'").arg(me.userId)),
+                 QStringLiteral("active"));
+        QCOMPARE(client->get(QStringLiteral("/api/profile")).status, 200);
+    }
+
+    void deletionScrubsRevokesAndFreesTheEmail()
+    {
+        const TestAccount me = signUp();
+        const TestAccount peer = signUp();
+        const TestAccount friendAccount = signUp();
+        bool ok = false;
+        const TestAccount secondDevice = loginAccount(port(), me, QStringLiteral("tablet"), &ok);
+        QVERIFY(ok);
+        seedPersonalRows(me.userId);
+        seedFriendship(me.userId, friendAccount.userId);
+        const QString conversation =
+            seedConversation(me.userId, peer.userId, QStringLiteral("anonymous"));
+        seedMessage(conversation, me.userId, 1, QStringLiteral("hello"));
+        seedReport(peer.userId, me.userId, QStringLiteral("rude"));
+        run(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
+                           "('%1', '%2', '%3')")
+                .arg(newId(), me.userId, peer.userId));
+        run(QStringLiteral("INSERT INTO matching_queue_entries (id, user_id, status) VALUES "
+                           "('%1', '%2', 'active')")
+                .arg(newId(), me.userId));
+
+        auto client = clientFor(port(), me);
+        auto tablet = clientFor(port(), secondDevice);
+        QCOMPARE(tablet->get(QStringLiteral("/api/profile")).status, 200);
+        WsClient mySocket(port());
+        QVERIFY(mySocket.connectAndAuthenticate(me.accessToken));
+        WsClient peerSocket(port());
+        QVERIFY(peerSocket.connectAndAuthenticate(peer.accessToken));
+        const QByteArray body =
+            QJsonDocument(QJsonObject {{QStringLiteral("password"), me.password}})
+                .toJson(QJsonDocument::Compact);
+        HttpResult r = client->send("DELETE", QStringLiteral("/api/me"), body,
+                                    {{"Content-Type", "application/json"}});
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json()[QStringLiteral("status")].toString(),
+                 QStringLiteral("deletion_scheduled"));
+        QVERIFY(QDateTime::fromString(r.json()[QStringLiteral("requested_at")].toString(),
+                                      Qt::ISODateWithMs)
+                    .isValid());
+
+        // The peer is told the chat ended; the deleted account's socket is closed.
+        const QJsonObject closedFrame = peerSocket.waitFor(QStringLiteral("conversation.closed"));
+        QCOMPARE(closedFrame[QStringLiteral("conversation_id")].toString(), conversation);
+        QCOMPARE(closedFrame[QStringLiteral("reason")].toString(), QStringLiteral("user_end"));
+        QVERIFY(mySocket.waitForClose(5000) != -1);
+
+        const QString where = QStringLiteral("WHERE id = '%1'").arg(me.userId);
+        const QString mine = QStringLiteral("WHERE user_id = '%1'").arg(me.userId);
+        QCOMPARE(text(QStringLiteral("SELECT status FROM users ") + where),
+                 QStringLiteral("deleted"));
+        QCOMPARE(number(QStringLiteral("SELECT deleted_at IS NOT NULL AND email IS NULL AND "
+                                       "password_hash IS NULL FROM users ") +
+                        where),
+                 1);
+        QCOMPARE(text(QStringLiteral("SELECT nickname FROM user_profiles ") + mine),
+                 QStringLiteral("Deleted user"));
+        QCOMPARE(number(QStringLiteral("SELECT bio IS NULL AND avatar_url IS NULL AND "
+                                       "location_city IS NULL FROM user_profiles ") +
+                        mine),
+                 1);
+        for (const char *table :
+             {"user_preference_settings", "user_value_scores", "user_interest_scores",
+              "user_off_limits_topics", "user_non_negotiables", "weekly_intents"})
+            QVERIFY2(number(QStringLiteral("SELECT COUNT(*) FROM %1 ").arg(QLatin1String(table)) +
+                            mine) == 0,
+                     table);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM user_tombstones ") + mine), 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM user_sessions ") + mine +
+                        QStringLiteral(" AND revoked_at IS NULL")),
+                 0);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM user_sessions ") + mine +
+                        QStringLiteral(" AND revoked_reason = 'account_deleted'")),
+                 2);
+        QCOMPARE(text(QStringLiteral("SELECT CONCAT(state, '/', close_reason) FROM "
+                                     "conversation_sessions WHERE id = '%1'")
+                          .arg(conversation)),
+                 QStringLiteral("closed/user_end"));
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM matching_queue_entries ") + mine +
+                        QStringLiteral(" AND status = 'active'")),
+                 0);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM matching_queue_entries ") + mine +
+                        QStringLiteral(" AND status = 'cancelled'")),
+                 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM friendships WHERE ended_at IS NULL "
+                                       "AND '%1' IN (user_low_id, user_high_id)")
+                            .arg(me.userId)),
+                 0);
+        // Kept for abuse prevention and audit.
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM reports WHERE reported_user_id = "
+                                       "'%1'")
+                            .arg(me.userId)),
+                 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM blocks WHERE blocker_user_id = '%1'")
+                            .arg(me.userId)),
+                 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events ") + mine), 1);
+
+        // Both sessions' access tokens are refused within seconds (here: at once).
+        QElapsedTimer waited;
+        waited.start();
+        int mainStatus = 0;
+        int tabletStatus = 0;
+        while (waited.elapsed() < 5000) {
+            mainStatus = client->get(QStringLiteral("/api/profile")).status;
+            tabletStatus = tablet->get(QStringLiteral("/api/profile")).status;
+            if (mainStatus == 401 && tabletStatus == 401)
+                break;
+            QTest::qWait(200);
+        }
+        QCOMPARE(mainStatus, 401);
+        QCOMPARE(tabletStatus, 401);
+        r = client->send("DELETE", QStringLiteral("/api/me"), body,
+                         {{"Content-Type", "application/json"}});
+        QCOMPARE(r.status, 401);
+
+        HttpClient anonymous(port());
+        r = anonymous.post(QStringLiteral("/api/auth/login"),
+                           QJsonObject {{QStringLiteral("email"), me.email},
+                                        {QStringLiteral("password"), me.password}});
+        QCOMPARE(r.status, 401);
+        r = anonymous.post(QStringLiteral("/api/auth/register"),
+                           QJsonObject {{QStringLiteral("email"), me.email},
+                                        {QStringLiteral("password"), me.password},
+                                        {QStringLiteral("nickname"), QStringLiteral("again")}});
+        QCOMPARE(r.status, 201);
+        const QString newUserId = r.json()[QStringLiteral("user")][QStringLiteral("id")].toString();
+        QVERIFY(!newUserId.isEmpty());
+        QVERIFY(newUserId != me.userId);
+    }
+};
+
+QTEST_MAIN(TestPrivacy)
+#include "tst_privacy.moc"
