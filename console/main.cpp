@@ -1,10 +1,38 @@
-// friendship-console: the moderators' and product staff's desktop console. For now an empty
-// main window; the admin client, sign-in and tabs arrive with the moderation work.
+// friendship-console: the moderators' and product staff's desktop console.
+//   friendship-console [--server URL] [--screenshot DIR --email E]   (password:
+//   FP_CONSOLE_PASSWORD)
+// --screenshot signs in, saves one PNG per tab into DIR and quits (scripts/console-screenshots.sh).
+
+#include "common/AdminClient.h"
+#include "console/CredentialStore.h"
+#include "console/MainWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QLabel>
-#include <QMainWindow>
+#include <QDir>
+#include <QTabWidget>
+#include <QTimer>
+
+namespace {
+
+/// Shows each tab for a moment (so its data arrives), grabs it, then quits.
+void screenshotTabs(fp::console::MainWindow *window, const QString &dir, int index = 0)
+{
+    QTabWidget *tabs = window->tabs();
+    if (index >= tabs->count()) {
+        QApplication::quit();
+        return;
+    }
+    tabs->setCurrentIndex(index);
+    QTimer::singleShot(2500, window, [window, dir, index] {
+        const QString name =
+            window->tabs()->tabText(index).toLower().replace(QLatin1Char(' '), QLatin1Char('-'));
+        window->grab().save(QDir(dir).filePath(name + QStringLiteral(".png")));
+        screenshotTabs(window, dir, index + 1);
+    });
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -15,15 +43,28 @@ int main(int argc, char *argv[])
     const QCommandLineOption serverOption(QStringLiteral("server"),
                                           QStringLiteral("Server URL to preselect."),
                                           QStringLiteral("URL"));
-    parser.addOption(serverOption);
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"), QStringLiteral("Save a PNG per tab into DIR, then quit."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption emailOption(QStringLiteral("email"),
+                                         QStringLiteral("Sign in as EMAIL (with --screenshot)."),
+                                         QStringLiteral("EMAIL"));
+    parser.addOptions({serverOption, screenshotOption, emailOption});
     parser.process(app);
 
-    QMainWindow window;
-    window.setWindowTitle(QStringLiteral("Friendship console"));
-    auto *label = new QLabel(QStringLiteral("Server: %1").arg(parser.value(serverOption)), &window);
-    label->setAlignment(Qt::AlignCenter);
-    window.setCentralWidget(label);
-    window.resize(900, 600);
+    fp::admin::AdminClient client;
+    fp::console::CredentialStore store;
+    fp::console::MainWindow window(&client, &store);
     window.show();
+    if (parser.isSet(screenshotOption)) {
+        const QString dir = parser.value(screenshotOption);
+        QDir().mkpath(dir);
+        QObject::connect(&window, &fp::console::MainWindow::signedIn, &window,
+                         [&window, dir] { screenshotTabs(&window, dir); });
+        window.signIn(parser.value(serverOption), parser.value(emailOption),
+                      qEnvironmentVariable("FP_CONSOLE_PASSWORD"));
+    } else {
+        window.start(QUrl::fromUserInput(parser.value(serverOption)));
+    }
     return app.exec();
 }

@@ -1,0 +1,849 @@
+// WebSocket gateway benchmark: N concurrent authenticated sockets on one friendship-server, the
+// memory each idle socket costs the server, and the latency of chat relay (chat.send by one
+// member of a conversation -> chat.message at the other) at a steady message rate. Each figure
+// is printed next to the same measurement, in the same run, against a plain QWebSocketServer
+// relay (this binary re-run with --relay-server) that does the same frames without the
+// application (no worker pool, no database, no event bus).
+//
+//   ws_bench [--server PATH] [--sockets N] [--rate R] [--seconds D] [--workers W] [--smoke]
+//
+// Needs the private MariaDB (FP_TEST_DB_SOCKET, root without password) and Redis
+// (FP_TEST_REDIS_PORT) that scripts/test starts; the server binary comes from --server or
+// FP_SERVER_BINARY (a Release build when measuring by hand). Users, sessions and conversations are
+// seeded straight into a private database and tokens are minted with the server's secret, as
+// tst_matching's bulk test does. --smoke (N=40, R=50, D=2) exits non-zero only when a socket fails
+// to authenticate or a message is lost, never on timing: numbers here depend on the machine and
+// on whoever else is using it.
+
+#include "common/WsEvents.h"
+#include "server/identity/Jwt.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QTimer>
+#include <QUuid>
+#include <QWebSocket>
+#include <QWebSocketServer>
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <sys/resource.h>
+#include <vector>
+
+namespace {
+
+constexpr int kSkipped = 77; // ctest SKIP_RETURN_CODE: the services are not there
+constexpr int kHandshakeWindow = 100; // connections being opened at once
+
+struct Options
+{
+    int sockets = 5000;
+    int rate = 2000;
+    double seconds = 10;
+    int workers = 16;
+    bool smoke = false;
+    QString serverBinary;
+};
+
+void say(const QString &line)
+{
+    std::fprintf(stdout, "%s\n", qPrintable(line));
+    std::fflush(stdout);
+}
+
+qint64 rssKb(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+void wait(int ms)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+
+template<typename Done> bool waitUntil(int timeoutMs, Done done)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 20);
+    }
+    return true;
+}
+
+QString compact(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+// A message's number as a word no moderation list can contain ("hello benchqbcd"): digits would
+// read as a phone number, plain letters could spell a listed word.
+QString encodeIndex(qsizetype k)
+{
+    static const char alphabet[] = "bcdfghjmqz";
+    QString word = QStringLiteral("benchq");
+    const QString digits = QString::number(k);
+    for (QChar c : digits)
+        word += QLatin1Char(alphabet[c.digitValue()]);
+    return word;
+}
+
+qsizetype decodeIndex(const QString &text)
+{
+    const qsizetype at = text.indexOf(QLatin1String("benchq"));
+    if (at < 0)
+        return -1;
+    static const QString alphabet = QStringLiteral("bcdfghjmqz");
+    qsizetype k = 0;
+    for (qsizetype i = at + 6; i < text.size(); ++i) {
+        const qsizetype d = alphabet.indexOf(text.at(i));
+        if (d < 0)
+            break;
+        k = k * 10 + d;
+    }
+    return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference: a plain relay doing the same frames with no application behind it. User u's
+// token is "u"; u and u^1 are the two members of conversation "c<u/2>".
+
+int runRelayServer()
+{
+    auto *server = new QWebSocketServer(QStringLiteral("relay"), QWebSocketServer::NonSecureMode);
+    if (!server->listen(QHostAddress::LocalHost, 0))
+        return 1;
+    auto *byUser = new QHash<int, QWebSocket *>;
+    QObject::connect(server, &QWebSocketServer::newConnection, server, [server, byUser] {
+        while (QWebSocket *socket = server->nextPendingConnection()) {
+            auto user = std::make_shared<int>(-1);
+            QObject::connect(
+                socket, &QWebSocket::textMessageReceived, socket,
+                [socket, byUser, user](const QString &text) {
+                    const QJsonObject frame = QJsonDocument::fromJson(text.toUtf8()).object();
+                    const QString type = frame.value(QStringLiteral("type")).toString();
+                    if (*user < 0 && type == fp::ws::Auth) {
+                        *user = frame.value(QStringLiteral("access_token")).toString().toInt();
+                        byUser->insert(*user, socket);
+                        socket->sendTextMessage(
+                            compact({{QStringLiteral("type"), QString(fp::ws::AuthOk)},
+                                     {QStringLiteral("user_id"), QString::number(*user)}}));
+                        return;
+                    }
+                    if (*user < 0 || type != fp::ws::ChatSend)
+                        return;
+                    const QJsonValue conversation = frame.value(QStringLiteral("conversation_id"));
+                    const QJsonValue body = frame.value(QStringLiteral("text"));
+                    QJsonObject out {
+                        {QStringLiteral("type"), QString(fp::ws::ChatMessage)},
+                        {QStringLiteral("conversation_id"), conversation},
+                        {QStringLiteral("message"),
+                         QJsonObject {{QStringLiteral("sender"), QStringLiteral("peer")},
+                                      {QStringLiteral("text"), body}}}};
+                    if (QWebSocket *peer = byUser->value(*user ^ 1))
+                        peer->sendTextMessage(compact(out));
+                    out.insert(QStringLiteral("client_msg_id"),
+                               frame.value(QStringLiteral("client_msg_id")));
+                    socket->sendTextMessage(compact(out));
+                });
+            QObject::connect(socket, &QWebSocket::disconnected, socket, [socket, byUser, user] {
+                if (*user >= 0 && byUser->value(*user) == socket)
+                    byUser->remove(*user);
+                socket->deleteLater();
+            });
+        }
+    });
+    std::fprintf(stdout, "{\"event\":\"listening\",\"port\":%d}\n", int(server->serverPort()));
+    std::fflush(stdout);
+    return QCoreApplication::exec();
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server under test: its process, its port, its RSS.
+
+class ServerProcess
+{
+public:
+    bool start(const QString &program, const QStringList &arguments, const QProcessEnvironment &env)
+    {
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.setProcessEnvironment(env);
+        // Keep only the tail of what it prints: 5k sockets make a lot of log lines.
+        QObject::connect(&m_process, &QProcess::readyRead, [this] {
+            m_output += m_process.readAll();
+            if (!m_port) {
+                for (const QByteArray &line : m_output.split('\n')) {
+                    const QJsonObject event = QJsonDocument::fromJson(line).object();
+                    if (event.value(QStringLiteral("event")).toString() ==
+                        QLatin1String("listening"))
+                        m_port = quint16(event.value(QStringLiteral("port")).toInt());
+                }
+            }
+            if (m_output.size() > 256 * 1024)
+                m_output = m_output.right(64 * 1024);
+        });
+        m_process.start(program, arguments);
+        if (!m_process.waitForStarted(10000)) {
+            say(QStringLiteral("cannot start %1").arg(program));
+            return false;
+        }
+        if (!waitUntil(60000,
+                       [this] { return m_port != 0 || m_process.state() != QProcess::Running; }) ||
+            !m_port) {
+            say(QStringLiteral("%1 did not start listening; it printed:\n%2")
+                    .arg(program, QString::fromUtf8(m_output.right(4000))));
+            return false;
+        }
+        return true;
+    }
+    void stop()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.terminate();
+        if (!m_process.waitForFinished(30000)) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+    ~ServerProcess() { stop(); }
+    quint16 port() const { return m_port; }
+    qint64 rss() const { return rssKb(m_process.processId()); }
+    QByteArray tail() const { return m_output.right(4000); }
+
+private:
+    QProcess m_process;
+    QByteArray m_output;
+    quint16 m_port = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// N clients, the sockets they authenticate and the relay they drive.
+
+struct Client
+{
+    QWebSocket *socket = nullptr;
+    QString token;
+    QString conversationId;
+    bool authenticated = false;
+    bool failed = false;
+};
+
+struct RelayResult
+{
+    qsizetype sent = 0;
+    qsizetype received = 0;
+    qsizetype acked = 0;
+    qsizetype rejected = 0;
+    QString firstRejection;
+    double seconds = 0;
+    std::vector<double> latencyMs; // send -> the peer's chat.message
+    std::vector<double> ackMs; // send -> the sender's own chat.message
+};
+
+class Fleet
+{
+public:
+    Fleet(QUrl url, QList<Client> clients)
+        : m_url(std::move(url)), m_clients(std::move(clients)) { }
+    ~Fleet()
+    {
+        for (Client &c : m_clients) {
+            if (c.socket) {
+                c.socket->disconnect();
+                c.socket->abort();
+                delete c.socket;
+            }
+        }
+    }
+
+    // Opens clients [m_opened, upTo) with at most kHandshakeWindow handshakes in flight and
+    // waits for each to be authenticated or to fail.
+    bool openUpTo(int upTo, int timeoutMs)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (m_opened < upTo || inFlight() > 0) {
+            while (m_opened < upTo && inFlight() < kHandshakeWindow)
+                open(m_opened++);
+            if (t.elapsed() > timeoutMs)
+                return false;
+            QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents,
+                                            20);
+        }
+        return true;
+    }
+    int authenticated() const { return m_authenticated; }
+    int failed() const { return m_failed; }
+    QString firstFailure() const { return m_firstFailure; }
+
+    // Message k goes over pair k % pairs, alternating direction, on a fixed schedule.
+    RelayResult relay(int rate, double seconds, int drainMs)
+    {
+        const qsizetype pairs = m_clients.size() / 2;
+        const auto total = qsizetype(rate * seconds);
+        m_result = RelayResult {};
+        m_sentNs.assign(size_t(total), -1);
+        m_receivedNs.assign(size_t(total), -1);
+        m_clock.start();
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        // 5 ms ticks: every wake-up polls all N sockets, in this process as in the servers, so
+        // a 1 ms tick would mostly measure the client's own poll() over 5k descriptors.
+        tick.setInterval(5);
+        qsizetype next = 0;
+        QObject::connect(&tick, &QTimer::timeout, [&] {
+            const auto due =
+                std::min(total, qsizetype(double(m_clock.nsecsElapsed()) * 1e-9 * rate));
+            for (; next < due; ++next) {
+                const qsizetype pair = next % pairs;
+                const qsizetype from = 2 * pair + ((next / pairs) % 2);
+                Client &c = m_clients[from];
+                if (!c.authenticated || !c.socket)
+                    continue;
+                const qint64 now = m_clock.nsecsElapsed();
+                m_sentNs[size_t(next)] = now;
+                c.socket->sendTextMessage(compact(
+                    {{QStringLiteral("type"), QString(fp::ws::ChatSend)},
+                     {QStringLiteral("conversation_id"), c.conversationId},
+                     {QStringLiteral("client_msg_id"), QStringLiteral("b%1-%2").arg(next).arg(now)},
+                     {QStringLiteral("text"), QStringLiteral("hello ") + encodeIndex(next)}}));
+                ++m_result.sent;
+            }
+        });
+        tick.start();
+        waitUntil(int(seconds * 1000) + 60000, [&] { return next >= total; });
+        tick.stop();
+        m_result.seconds = double(m_clock.nsecsElapsed()) * 1e-9;
+        waitUntil(drainMs, [&] {
+            return m_result.received + m_result.rejected >= m_result.sent &&
+                m_result.acked + m_result.rejected >= m_result.sent;
+        });
+        RelayResult out = std::move(m_result);
+        m_result = RelayResult {};
+        return out;
+    }
+
+private:
+    int inFlight() const { return m_opened - m_authenticated - m_failed; }
+
+    void open(int i)
+    {
+        Client &c = m_clients[i];
+        c.socket = new QWebSocket;
+        QWebSocket *socket = c.socket;
+        QObject::connect(socket, &QWebSocket::connected, socket, [socket, i, this] {
+            socket->sendTextMessage(
+                compact({{QStringLiteral("type"), QString(fp::ws::Auth)},
+                         {QStringLiteral("access_token"), m_clients[i].token}}));
+        });
+        QObject::connect(socket, &QWebSocket::textMessageReceived, socket,
+                         [i, this](const QString &text) { onText(i, text); });
+        QObject::connect(socket, &QWebSocket::disconnected, socket, [i, this] {
+            Client &c = m_clients[i];
+            if (!c.authenticated && !c.failed) {
+                c.failed = true;
+                ++m_failed;
+                if (m_firstFailure.isEmpty())
+                    m_firstFailure =
+                        QStringLiteral("closed before auth.ok: %1 %2")
+                            .arg(int(c.socket->closeCode()))
+                            .arg(c.socket->closeReason().isEmpty() ? c.socket->errorString()
+                                                                   : c.socket->closeReason());
+            } else if (c.authenticated) {
+                ++m_droppedAfterAuth;
+            }
+        });
+        socket->open(m_url);
+    }
+
+    void onText(int i, const QString &text)
+    {
+        const qint64 now = m_clock.isValid() ? m_clock.nsecsElapsed() : 0;
+        const QJsonObject frame = QJsonDocument::fromJson(text.toUtf8()).object();
+        const QString type = frame.value(QStringLiteral("type")).toString();
+        Client &c = m_clients[i];
+        if (type == fp::ws::AuthOk) {
+            if (!c.authenticated && !c.failed) {
+                c.authenticated = true;
+                ++m_authenticated;
+            }
+        } else if (type == fp::ws::ChatMessage) {
+            const QString body = frame.value(QStringLiteral("message"))
+                                     .toObject()
+                                     .value(QStringLiteral("text"))
+                                     .toString();
+            const qsizetype k = decodeIndex(body);
+            if (k < 0 || k >= qsizetype(m_sentNs.size()) || m_sentNs[size_t(k)] < 0)
+                return;
+            const double ms = double(now - m_sentNs[size_t(k)]) / 1e6;
+            if (frame.contains(QStringLiteral("client_msg_id"))) {
+                ++m_result.acked;
+                m_result.ackMs.push_back(ms);
+            } else if (m_receivedNs[size_t(k)] < 0) {
+                m_receivedNs[size_t(k)] = now;
+                ++m_result.received;
+                m_result.latencyMs.push_back(ms);
+            }
+        } else if (type == fp::ws::ChatRejected || type == fp::ws::Error) {
+            if (!c.authenticated && !c.failed) {
+                c.failed = true;
+                ++m_failed;
+                if (m_firstFailure.isEmpty())
+                    m_firstFailure = text;
+                return;
+            }
+            ++m_result.rejected;
+            if (m_result.firstRejection.isEmpty())
+                m_result.firstRejection = text;
+        }
+    }
+
+    QUrl m_url;
+    QList<Client> m_clients;
+    int m_opened = 0;
+    int m_authenticated = 0;
+    int m_failed = 0;
+    int m_droppedAfterAuth = 0;
+    QString m_firstFailure;
+    QElapsedTimer m_clock;
+    std::vector<qint64> m_sentNs;
+    std::vector<qint64> m_receivedNs;
+    RelayResult m_result;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const auto at = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size())));
+    return v[at];
+}
+
+struct Measurement
+{
+    QString name;
+    bool ok = false; // the run itself worked (the process started, the seed went in)
+    int authenticated = 0;
+    int authFailed = 0;
+    QString firstAuthFailure;
+    double openSeconds = 0;
+    qint64 rssStartKb = 0;
+    qint64 rssBeforeKb = 0;
+    qint64 rssAfterKb = 0;
+    int measuredSockets = 0;
+    RelayResult relay;
+
+    double kibPerSocket() const
+    {
+        return measuredSockets > 0 ? double(rssAfterKb - rssBeforeKb) / measuredSockets : 0;
+    }
+    qsizetype lost() const { return relay.sent - relay.received; }
+};
+
+Measurement measure(const QString &name, ServerProcess &server, QList<Client> clients,
+                    const Options &o)
+{
+    Measurement m;
+    m.name = name;
+    const int n = int(clients.size());
+    // A few sockets first, so the worker threads, their database connections and the first
+    // allocations are in the "before" figure; the delta then counts sockets only.
+    const int warm = std::min(64, std::max(2, n / 10));
+    Fleet fleet(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.port())),
+                std::move(clients));
+    m.rssStartKb = server.rss();
+    fleet.openUpTo(warm, 60000);
+    wait(1000);
+    m.rssBeforeKb = server.rss();
+    QElapsedTimer t;
+    t.start();
+    fleet.openUpTo(n, 300000);
+    m.openSeconds = double(t.elapsed()) / 1000.0;
+    m.authenticated = fleet.authenticated();
+    m.authFailed = n - fleet.authenticated();
+    m.firstAuthFailure = fleet.firstFailure();
+    wait(2000);
+    m.rssAfterKb = server.rss();
+    m.measuredSockets = n - warm;
+    say(QStringLiteral("  %1: %2/%3 sockets authenticated in %4 s; server RSS %5 MiB at start, "
+                       "%6 MiB with %7 sockets, %8 MiB with %9")
+            .arg(name)
+            .arg(m.authenticated)
+            .arg(n)
+            .arg(m.openSeconds, 0, 'f', 1)
+            .arg(double(m.rssStartKb) / 1024, 0, 'f', 1)
+            .arg(double(m.rssBeforeKb) / 1024, 0, 'f', 1)
+            .arg(warm)
+            .arg(double(m.rssAfterKb) / 1024, 0, 'f', 1)
+            .arg(n));
+    if (m.authFailed > 0)
+        say(QStringLiteral("  %1: first failure: %2").arg(name, m.firstAuthFailure));
+    m.relay = fleet.relay(o.rate, o.seconds, o.smoke ? 30000 : 20000);
+    const RelayResult &r = m.relay;
+    say(QStringLiteral("  %1: sent %2 in %3 s (%4 msg/s), delivered %5, acked %6, rejected %7")
+            .arg(name)
+            .arg(r.sent)
+            .arg(r.seconds, 0, 'f', 2)
+            .arg(double(r.sent) / std::max(r.seconds, 1e-9), 0, 'f', 0)
+            .arg(r.received)
+            .arg(r.acked)
+            .arg(r.rejected));
+    if (!r.firstRejection.isEmpty())
+        say(QStringLiteral("  %1: first rejection: %2").arg(name, r.firstRejection));
+    m.ok = true;
+    return m;
+}
+
+QList<Client> relayClients(int n)
+{
+    QList<Client> clients(n);
+    for (int i = 0; i < n; ++i) {
+        clients[i].token = QString::number(i);
+        clients[i].conversationId = QStringLiteral("c%1").arg(i / 2);
+    }
+    return clients;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application's side: a private database, seeded users and conversations, minted tokens.
+
+class BenchDatabase
+{
+public:
+    explicit BenchDatabase(const QString &socket)
+        : m_name(
+              QStringLiteral("wsbench_%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(12)))
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), m_connection);
+        db.setUserName(QStringLiteral("root"));
+        db.setConnectOptions(QStringLiteral("UNIX_SOCKET=%1").arg(socket));
+        if (!db.open()) {
+            m_error = db.lastError().text();
+            return;
+        }
+        if (!exec(QStringLiteral("CREATE DATABASE `%1` CHARACTER SET utf8mb4 COLLATE "
+                                 "utf8mb4_unicode_ci")
+                      .arg(m_name)))
+            return;
+        m_created = true;
+    }
+    ~BenchDatabase()
+    {
+        if (m_created)
+            exec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(m_name));
+        QSqlDatabase::database(m_connection).close();
+    }
+    bool ready() const { return m_created; }
+    QString name() const { return m_name; }
+    QString error() const { return m_error; }
+    bool exec(const QString &sql)
+    {
+        QSqlQuery q(QSqlDatabase::database(m_connection));
+        if (m_created)
+            q.exec(QStringLiteral("USE `%1`").arg(m_name));
+        if (!q.exec(sql)) {
+            m_error = q.lastError().text();
+            return false;
+        }
+        return true;
+    }
+
+private:
+    QString m_connection = QStringLiteral("ws-bench-root");
+    QString m_name;
+    QString m_error;
+    bool m_created = false;
+};
+
+// Users 2p and 2p+1 share conversation p. Rows go in 500 at a time.
+bool seed(BenchDatabase &db, QList<Client> &clients, const QByteArray &secret)
+{
+    const qsizetype n = clients.size();
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QStringList users, sessions;
+    for (qsizetype i = 0; i < n; ++i) {
+        users << QUuid::createUuid().toString(QUuid::WithoutBraces);
+        sessions << QUuid::createUuid().toString(QUuid::WithoutBraces);
+        fp::AccessClaims claims;
+        claims.userId = users.back();
+        claims.sessionId = sessions.back();
+        claims.issuedAt = now;
+        claims.expiresAt = now + 600;
+        claims.tokenId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        clients[i].token = QString::fromLatin1(fp::Jwt::sign(claims, secret));
+    }
+    auto batched = [&](qsizetype count, const QString &head, auto row) {
+        for (qsizetype from = 0; from < count; from += 500) {
+            QStringList values;
+            for (qsizetype i = from; i < std::min(count, from + 500); ++i)
+                values << row(i);
+            if (!db.exec(head + values.join(QLatin1Char(','))))
+                return false;
+        }
+        return true;
+    };
+    const bool ok =
+        batched(n, QStringLiteral("INSERT INTO users (id, email, status) VALUES "),
+                [&](qsizetype i) {
+                    return QStringLiteral("('%1','%1@wsbench.test','active')").arg(users[i]);
+                }) &&
+        batched(
+            n, QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES "),
+            [&](qsizetype i) { return QStringLiteral("('%1','ws%2')").arg(users[i]).arg(i); }) &&
+        batched(n,
+                QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, "
+                               "created_at, last_used_at, expires_at) VALUES "),
+                [&](qsizetype i) {
+                    return QStringLiteral("('%1','%2',SHA2('%1',256),UTC_TIMESTAMP(3),"
+                                          "UTC_TIMESTAMP(3),UTC_TIMESTAMP(3) + INTERVAL 1 DAY)")
+                        .arg(sessions[i], users[i]);
+                });
+    if (!ok)
+        return false;
+    QStringList matches, conversations;
+    for (qsizetype p = 0; p < n / 2; ++p) {
+        matches << QUuid::createUuid().toString(QUuid::WithoutBraces);
+        conversations << QUuid::createUuid().toString(QUuid::WithoutBraces);
+        clients[2 * p].conversationId = clients[2 * p + 1].conversationId = conversations.back();
+    }
+    return batched(n / 2,
+                   QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
+                                  "user_a_alias, user_b_alias, status, matched_at, match_score, "
+                                  "score_breakdown_json, match_reasons_json) VALUES "),
+                   [&](qsizetype p) {
+                       return QStringLiteral("('%1','%2','%3','Fox','Owl','active_chat',"
+                                             "UTC_TIMESTAMP(3),80,'{}','[]')")
+                           .arg(matches[p], users[2 * p], users[2 * p + 1]);
+                   }) &&
+        batched(n / 2,
+                QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
+                               "started_at) VALUES "),
+                [&](qsizetype p) {
+                    return QStringLiteral("('%1','%2','anonymous',UTC_TIMESTAMP(3))")
+                        .arg(conversations[p], matches[p]);
+                });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void raiseFileLimit(int sockets)
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    limit.rlim_cur = limit.rlim_max; // the servers we start inherit it
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < rlim_t(sockets) + 200)
+        say(QStringLiteral("warning: the open-file limit is %1, below %2 sockets + margin")
+                .arg(qulonglong(limit.rlim_cur))
+                .arg(sockets));
+}
+
+QString ratio(double app, double reference)
+{
+    return reference > 0 ? QString::number(app / reference, 'f', 1) + QLatin1Char('x')
+                         : QStringLiteral("n/a");
+}
+
+void printLatency(const Measurement &m)
+{
+    const std::vector<double> &l = m.relay.latencyMs;
+    say(QStringLiteral("  %1 relay latency ms: p50 %2  p95 %3  p99 %4  max %5   (ack to sender: "
+                       "p50 %6  p99 %7)")
+            .arg(m.name, -8)
+            .arg(percentile(l, 50), 0, 'f', 2)
+            .arg(percentile(l, 95), 0, 'f', 2)
+            .arg(percentile(l, 99), 0, 'f', 2)
+            .arg(l.empty() ? 0.0 : *std::max_element(l.begin(), l.end()), 0, 'f', 2)
+            .arg(percentile(m.relay.ackMs, 50), 0, 'f', 2)
+            .arg(percentile(m.relay.ackMs, 99), 0, 'f', 2));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    Options o;
+    o.serverBinary = qEnvironmentVariable("FP_SERVER_BINARY");
+    const QStringList args = app.arguments();
+    bool explicitSize = false;
+    for (int i = 1; i < args.size(); ++i) {
+        const QString &a = args[i];
+        const bool hasValue = i + 1 < args.size();
+        if (a == QLatin1String("--relay-server")) {
+            return runRelayServer();
+        } else if (a == QLatin1String("--smoke")) {
+            o.smoke = true;
+        } else if (a == QLatin1String("--server") && hasValue) {
+            o.serverBinary = args[++i];
+        } else if (a == QLatin1String("--sockets") && hasValue) {
+            o.sockets = args[++i].toInt();
+            explicitSize = true;
+        } else if (a == QLatin1String("--rate") && hasValue) {
+            o.rate = args[++i].toInt();
+        } else if (a == QLatin1String("--seconds") && hasValue) {
+            o.seconds = args[++i].toDouble();
+        } else if (a == QLatin1String("--workers") && hasValue) {
+            o.workers = args[++i].toInt();
+        } else {
+            std::fprintf(stderr,
+                         "usage: ws_bench [--server PATH] [--sockets N] [--rate R] "
+                         "[--seconds D] [--workers W] [--smoke]\n");
+            return 2;
+        }
+    }
+    if (o.smoke) {
+        if (!explicitSize)
+            o.sockets = 40;
+        o.rate = 50;
+        o.seconds = 2;
+    }
+    o.sockets = std::max(2, o.sockets - o.sockets % 2);
+    o.rate = std::max(1, o.rate);
+
+    const QString dbSocket = qEnvironmentVariable("FP_TEST_DB_SOCKET");
+    const int redisPort = qEnvironmentVariableIntValue("FP_TEST_REDIS_PORT");
+    if (dbSocket.isEmpty() || redisPort == 0 || o.serverBinary.isEmpty()) {
+        say(QStringLiteral("ws_bench needs FP_TEST_DB_SOCKET, FP_TEST_REDIS_PORT (scripts/test "
+                           "starts them) and the server (--server or FP_SERVER_BINARY): skipped"));
+        return kSkipped;
+    }
+    raiseFileLimit(o.sockets);
+    say(QStringLiteral("ws_bench: %1 sockets, %2 chat messages/s for %3 s over %4 conversations; "
+                       "server worker threads %5; this machine: %6 cores")
+            .arg(o.sockets)
+            .arg(o.rate)
+            .arg(o.seconds)
+            .arg(o.sockets / 2)
+            .arg(o.workers)
+            .arg(QThread::idealThreadCount()));
+
+    // 1. The reference relay.
+    Measurement reference;
+    {
+        ServerProcess relay;
+        if (relay.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--relay-server")},
+                        QProcessEnvironment::systemEnvironment()))
+            reference = measure(QStringLiteral("plain"), relay, relayClients(o.sockets), o);
+        relay.stop();
+    }
+
+    // 2. The application.
+    Measurement measured;
+    {
+        BenchDatabase db(dbSocket);
+        if (!db.ready()) {
+            say(QStringLiteral("cannot create the bench database: %1").arg(db.error()));
+            return 1;
+        }
+        const QString secret =
+            QStringLiteral("ws-bench-secret-") + QUuid::createUuid().toString(QUuid::Id128);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        const QList<QPair<QString, QString>> settings = {
+            {QStringLiteral("FP_HTTP_ADDRESS"), QStringLiteral("127.0.0.1")},
+            {QStringLiteral("FP_HTTP_PORT"), QStringLiteral("0")},
+            {QStringLiteral("FP_DB_SOCKET"), dbSocket},
+            {QStringLiteral("FP_DB_NAME"), db.name()},
+            {QStringLiteral("FP_DB_USER"), QStringLiteral("root")},
+            {QStringLiteral("FP_DB_PASSWORD"), QString()},
+            {QStringLiteral("FP_REDIS_HOST"), QStringLiteral("127.0.0.1")},
+            {QStringLiteral("FP_REDIS_PORT"), QString::number(redisPort)},
+            {QStringLiteral("FP_REDIS_KEY_PREFIX"), db.name() + QLatin1Char(':')},
+            {QStringLiteral("FP_JWT_SECRET"), secret},
+            {QStringLiteral("FP_ADMIN_EMAIL"), QStringLiteral("admin@wsbench.local")},
+            {QStringLiteral("FP_ADMIN_PASSWORD"), QStringLiteral("admin-password-for-bench")},
+            {QStringLiteral("FP_LOG_FORMAT"), QStringLiteral("json")},
+            {QStringLiteral("FP_ENV"), QStringLiteral("production")},
+            {QStringLiteral("FP_WORKER_THREADS"), QString::number(o.workers)},
+            {QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000")},
+            {QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10000")},
+            {QStringLiteral("FP_WS_AUTH_TIMEOUT_MS"), QStringLiteral("60000")},
+            {QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("1000000")},
+            {QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"), QStringLiteral("1000000")},
+            {QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("1000000")},
+            // No decision gate may open while the bench is chatting.
+            {QStringLiteral("FP_GATE_INTERVAL_SECONDS"), QStringLiteral("86400")},
+        };
+        for (const auto &[key, value] : settings)
+            env.insert(key, value);
+        ServerProcess server;
+        if (!server.start(o.serverBinary, {}, env))
+            return 1;
+        QList<Client> clients(o.sockets);
+        QElapsedTimer t;
+        t.start();
+        if (!seed(db, clients, secret.toUtf8())) {
+            say(QStringLiteral("seeding failed: %1").arg(db.error()));
+            return 1;
+        }
+        say(QStringLiteral("  seeded %1 users, sessions and tokens, %2 conversations in %3 s")
+                .arg(o.sockets)
+                .arg(o.sockets / 2)
+                .arg(double(t.elapsed()) / 1000, 0, 'f', 1));
+        measured = measure(QStringLiteral("server"), server, clients, o);
+        server.stop();
+        if (measured.authFailed > 0 || measured.lost() > 0)
+            say(QStringLiteral("  server log tail:\n%1").arg(QString::fromUtf8(server.tail())));
+    }
+
+    say(QStringLiteral("results (N=%1, %2 msg/s for %3 s; the plain relay is measured in the same "
+                       "run on the same machine):")
+            .arg(o.sockets)
+            .arg(o.rate)
+            .arg(o.seconds));
+    say(QStringLiteral("  memory per idle authenticated socket: server %1 KiB, plain %2 KiB (%3)")
+            .arg(measured.kibPerSocket(), 0, 'f', 1)
+            .arg(reference.kibPerSocket(), 0, 'f', 1)
+            .arg(ratio(measured.kibPerSocket(), reference.kibPerSocket())));
+    printLatency(reference);
+    printLatency(measured);
+    const std::vector<double> &a = measured.relay.latencyMs, &b = reference.relay.latencyMs;
+    say(QStringLiteral("  server / plain: p50 %1, p99 %2; achieved rate server %3 msg/s, plain %4 "
+                       "msg/s")
+            .arg(ratio(percentile(a, 50), percentile(b, 50)))
+            .arg(ratio(percentile(a, 99), percentile(b, 99)))
+            .arg(double(measured.relay.sent) / std::max(measured.relay.seconds, 1e-9), 0, 'f', 0)
+            .arg(double(reference.relay.sent) / std::max(reference.relay.seconds, 1e-9), 0, 'f',
+                 0));
+
+    const bool failed = !measured.ok || !reference.ok || measured.authFailed > 0 ||
+        reference.authFailed > 0 || measured.lost() > 0 || reference.lost() > 0 ||
+        measured.relay.sent < qsizetype(o.rate * o.seconds);
+    say(QStringLiteral("  not delivered by the end of the drain (lost, or still queued when the "
+                       "server falls behind): server %1, plain %2; sockets that failed to "
+                       "authenticate: server %3, plain %4")
+            .arg(measured.lost())
+            .arg(reference.lost())
+            .arg(measured.authFailed)
+            .arg(reference.authFailed));
+    say(failed ? QStringLiteral("RESULT: FAIL") : QStringLiteral("RESULT: OK"));
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,69 @@
+#include "console/QueueTab.h"
+
+#include "common/AdminClient.h"
+#include "console/TimeChart.h"
+
+#include <QLabel>
+#include <QPointer>
+#include <QVBoxLayout>
+
+namespace fp::console {
+
+namespace {
+constexpr int kRefreshMs = 5000;
+}
+
+QueueTab::QueueTab(admin::AdminClient *client, QWidget *parent)
+    : QWidget(parent), m_client(client), m_numbers(new QLabel(this)),
+      m_chart(new TimeChart(tr("Last hour"), this))
+{
+    m_numbers->setObjectName(QStringLiteral("queueNumbers"));
+    m_numbers->setTextFormat(Qt::RichText);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_numbers);
+    layout->addWidget(m_chart, 1);
+    connect(&m_timer, &QTimer::timeout, this, &QueueTab::refresh);
+    m_timer.start(kRefreshMs);
+}
+
+void QueueTab::refresh()
+{
+    if (!m_client->signedIn())
+        return;
+    m_client->queueMetrics(60, [self = QPointer(this)](const Result<admin::QueueMetrics> &r) {
+        if (!self || !r)
+            return;
+        self->m_numbers->setText(
+            self->tr("<table cellspacing=12><tr><td>In queue<br><b style='font-size:20pt'>%1</b>"
+                     "</td><td>Active conversations<br><b style='font-size:20pt'>%2</b></td>"
+                     "<td>Avg wait<br><b>%3 s</b></td><td>p95 wait<br><b>%4 s</b></td>"
+                     "<td>Matches/min<br><b>%5</b></td><td>Success rate<br><b>%6 %</b></td>"
+                     "</tr></table><small>Updated %7, window %8 min</small>")
+                .arg(r->activeEntries)
+                .arg(r->activeConversations)
+                .arg(r->avgWaitSeconds, 0, 'f', 1)
+                .arg(r->p95WaitSeconds, 0, 'f', 1)
+                .arg(r->matchesPerMinute, 0, 'f', 2)
+                .arg(r->matchSuccessRate * 100, 0, 'f', 0)
+                .arg(r->generatedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")))
+                .arg(r->windowMinutes));
+    });
+    m_client->queueHistory(60, 1, [self = QPointer(this)](const Result<admin::QueueHistory> &r) {
+        if (!self)
+            return;
+        if (r) {
+            QList<admin::TimePoint> inQueue, matches, wait;
+            for (const admin::QueueMetricsPoint &p : r->points) {
+                inQueue.append({p.t, double(p.activeEntries)});
+                matches.append({p.t, double(p.matches)});
+                wait.append({p.t, p.avgWaitSeconds});
+            }
+            self->m_chart->setSeries(self->tr("in queue"), inQueue);
+            self->m_chart->setSeries(self->tr("matches"), matches);
+            self->m_chart->setSeries(self->tr("avg wait (s)"), wait);
+        }
+        Q_EMIT self->refreshed();
+    });
+}
+
+} // namespace fp::console

@@ -1,0 +1,203 @@
+#include "console/UsersTab.h"
+
+#include "common/AdminClient.h"
+#include "console/TimeChart.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+namespace fp::console {
+
+namespace {
+
+QString when(const QDateTime &t)
+{
+    return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))
+                       : QStringLiteral("—");
+}
+
+QTableWidget *table(const QStringList &headers, QWidget *parent)
+{
+    auto *t = new QTableWidget(0, int(headers.size()), parent);
+    t->setHorizontalHeaderLabels(headers);
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->horizontalHeader()->setStretchLastSection(true);
+    t->verticalHeader()->hide();
+    return t;
+}
+
+void setRow(QTableWidget *t, int row, const QStringList &cells)
+{
+    for (int c = 0; c < cells.size(); ++c)
+        t->setItem(row, c, new QTableWidgetItem(cells[c]));
+}
+
+} // namespace
+
+UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
+    : QWidget(parent), m_client(client), m_query(new QLineEdit(this)),
+      m_results(table(
+          {tr("Nickname"), tr("Email"), tr("Status"), tr("Role"), tr("Trust"), tr("Id")}, this)),
+      m_detail(new QTextBrowser(this)), m_trustChart(new TimeChart(tr("Trust score"), this)),
+      m_ledger(table({tr("When"), tr("Δ"), tr("Score after"), tr("Source"), tr("Details")}, this)),
+      m_newStatus(new QComboBox(this)), m_note(new QLineEdit(this)), m_status(new QLabel(this))
+{
+    m_query->setObjectName(QStringLiteral("userQuery"));
+    m_results->setObjectName(QStringLiteral("userResults"));
+    m_query->setPlaceholderText(tr("User id, or the start of an email or nickname"));
+    m_newStatus->addItems(admin::StatusChange::statuses());
+    m_note->setPlaceholderText(tr("Note (required)"));
+    auto *searchButton = new QPushButton(tr("Search"), this);
+    auto *applyStatus = new QPushButton(tr("Change status"), this);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_query, 1);
+    top->addWidget(searchButton);
+    auto *statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_newStatus);
+    statusRow->addWidget(m_note, 1);
+    statusRow->addWidget(applyStatus);
+
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_detail, 1);
+    rightLayout->addLayout(statusRow);
+    rightLayout->addWidget(m_trustChart, 2);
+    rightLayout->addWidget(m_ledger, 2);
+    auto *split = new QSplitter(this);
+    split->addWidget(m_results);
+    split->addWidget(right);
+    split->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
+    layout->addWidget(m_status);
+
+    const auto doSearch = [this] {
+        search(m_query->text());
+    };
+    connect(searchButton, &QPushButton::clicked, this, doSearch);
+    connect(m_query, &QLineEdit::returnPressed, this, doSearch);
+    connect(m_results, &QTableWidget::itemSelectionChanged, this, [this] {
+        const int row = m_results->currentRow();
+        if (row >= 0 && m_results->item(row, 5))
+            showUser(m_results->item(row, 5)->text());
+    });
+    connect(applyStatus, &QPushButton::clicked, this, &UsersTab::changeStatus);
+}
+
+void UsersTab::search(const QString &query)
+{
+    if (query.trimmed().isEmpty())
+        return;
+    m_client->searchUsers(
+        query.trimmed(), [self = QPointer(this)](const Result<admin::Page<admin::User>> &r) {
+            if (!self)
+                return;
+            if (!r) {
+                self->m_status->setText(r.error().message);
+                return;
+            }
+            self->m_results->setRowCount(int(r->items.size()));
+            for (int i = 0; i < r->items.size(); ++i) {
+                const admin::User &u = r->items[i];
+                setRow(
+                    self->m_results, i,
+                    {u.nickname, u.email, u.status, u.role, QString::number(u.trustScore), u.id});
+            }
+            self->m_status->setText(self->tr("%1 users found").arg(r->items.size()));
+        });
+}
+
+void UsersTab::refresh()
+{
+    if (!m_userId.isEmpty())
+        showUser(m_userId);
+}
+
+void UsersTab::showUser(const QString &id)
+{
+    m_userId = id;
+    m_client->user(id, [self = QPointer(this), id](const Result<admin::User> &r) {
+        if (!self || self->m_userId != id)
+            return;
+        if (!r) {
+            self->m_detail->setText(r.error().message);
+            return;
+        }
+        const admin::User &u = *r;
+        self->m_detail->setHtml(
+            self->tr("<h3>%1</h3><p>%2<br>Status <b>%3</b>%4 — role %5<br>Trust score <b>%6</b>"
+                     "<br>Joined %7, last seen %8<br>Open reports against: %9, reports filed: "
+                     "%10, active sessions: %11</p><small>%12</small>")
+                .arg(u.nickname.toHtmlEscaped(), u.email.toHtmlEscaped(), u.status,
+                     u.restrictedUntil.isValid()
+                         ? self->tr(" until %1").arg(when(u.restrictedUntil))
+                         : QString(),
+                     u.role)
+                .arg(u.trustScore)
+                .arg(when(u.createdAt), when(u.lastSeenAt))
+                .arg(u.openReportsAgainst)
+                .arg(u.reportsFiled)
+                .arg(u.activeSessions)
+                .arg(u.id));
+    });
+    m_client->trustHistory(id, {}, {},
+                           [self = QPointer(this), id](const Result<admin::TimeSeries> &r) {
+                               if (self && self->m_userId == id && r)
+                                   self->m_trustChart->setSeries(self->tr("score"), r->points);
+                           });
+    m_client->trustEvents(
+        id, [self = QPointer(this), id](const Result<admin::Page<admin::TrustEvent>> &r) {
+            if (!self || self->m_userId != id || !r)
+                return;
+            self->m_ledger->setRowCount(int(r->items.size()));
+            for (int i = 0; i < r->items.size(); ++i) {
+                const admin::TrustEvent &e = r->items[i];
+                setRow(
+                    self->m_ledger, i,
+                    {when(e.createdAt), QString::asprintf("%+d", e.delta),
+                     QString::number(e.scoreAfter), e.source,
+                     QString::fromUtf8(QJsonDocument(e.metadata).toJson(QJsonDocument::Compact))});
+            }
+        });
+}
+
+void UsersTab::changeStatus()
+{
+    if (m_userId.isEmpty()) {
+        m_status->setText(tr("Select a user first."));
+        return;
+    }
+    admin::StatusChange change;
+    change.status = m_newStatus->currentText();
+    change.note = m_note->text().trimmed();
+    if (!change.problems().isEmpty()) {
+        m_status->setText(tr("A note is required."));
+        return;
+    }
+    m_client->changeStatus(m_userId, change, [self = QPointer(this)](const Result<admin::User> &r) {
+        if (!self)
+            return;
+        self->m_status->setText(r ? self->tr("Status is now %1.").arg(r->status)
+                                  : self->tr("Status change failed: %1").arg(r.error().message));
+        if (r)
+            self->m_note->clear();
+        self->refresh();
+    });
+}
+
+} // namespace fp::console

@@ -1,0 +1,48 @@
+#pragma once
+
+// User search, one user's detail, their trust score over time with the ledger that explains it,
+// and status changes (active / restricted / banned) with a note.
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableWidget;
+class QTextBrowser;
+
+namespace fp::admin {
+class AdminClient;
+}
+
+namespace fp::console {
+
+class TimeChart;
+
+class UsersTab : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit UsersTab(admin::AdminClient *client, QWidget *parent = nullptr);
+
+    void search(const QString &query);
+    void showUser(const QString &id);
+    void refresh();
+
+private:
+    void changeStatus();
+
+    admin::AdminClient *m_client;
+    QLineEdit *m_query;
+    QTableWidget *m_results;
+    QTextBrowser *m_detail;
+    TimeChart *m_trustChart;
+    QTableWidget *m_ledger;
+    QComboBox *m_newStatus;
+    QLineEdit *m_note;
+    QLabel *m_status;
+    QString m_userId;
+};
+
+} // namespace fp::console

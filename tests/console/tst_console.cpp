@@ -1,0 +1,331 @@
+// The admin console offscreen against the real server: sign-in through the UI (staff only, a
+// plain user is refused with a clear message), the keychain fallback when no Secret Service
+// exists, the report queue, claiming and acting on a report through the console's widgets (the
+// database shows the effect), and the unreachable-server banner and its recovery.
+
+#include "common/AdminClient.h"
+#include "console/AuditTab.h"
+#include "console/CredentialStore.h"
+#include "console/MainWindow.h"
+#include "console/ReportsModel.h"
+#include "console/ReportsTab.h"
+#include "console/SignInPage.h"
+#include "tests/support/Accounts.h"
+#include "tests/support/TestServer.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QUuid>
+
+using namespace fp::test;
+using fp::admin::AdminClient;
+using fp::console::CredentialStore;
+using fp::console::MainWindow;
+
+namespace {
+
+constexpr int kWaitMs = 20000;
+
+/// A TCP relay in front of the server: closing it makes the server unreachable for the console,
+/// listening again on the same port makes it reappear, without touching the real server.
+class Relay : public QTcpServer
+{
+public:
+    explicit Relay(quint16 target) : m_target(target) { }
+
+    void closeAll()
+    {
+        close();
+        for (QTcpSocket *s : findChildren<QTcpSocket *>())
+            s->abort();
+    }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *in = new QTcpSocket(this);
+        in->setSocketDescriptor(descriptor);
+        auto *out = new QTcpSocket(this);
+        out->connectToHost(QHostAddress::LocalHost, m_target);
+        connect(in, &QTcpSocket::readyRead, out, [in, out] { out->write(in->readAll()); });
+        connect(out, &QTcpSocket::readyRead, in, [in, out] { in->write(out->readAll()); });
+        connect(in, &QTcpSocket::disconnected, out, &QTcpSocket::disconnectFromHost);
+        connect(out, &QTcpSocket::disconnected, in, &QTcpSocket::disconnectFromHost);
+        connect(in, &QTcpSocket::disconnected, in, &QObject::deleteLater);
+        connect(out, &QTcpSocket::disconnected, out, &QObject::deleteLater);
+    }
+
+private:
+    quint16 m_target;
+};
+
+/// A port nothing listens on.
+quint16 closedPort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    const quint16 port = probe.serverPort();
+    probe.close();
+    return port;
+}
+
+/// A console window with its own client and (keychain-less, see initTestCase) credential store.
+struct Console
+{
+    AdminClient client;
+    CredentialStore store {QStringLiteral("friendship-console-test")};
+    MainWindow window {&client, &store};
+
+    void signInThroughUi(const QString &server, const QString &email, const QString &password)
+    {
+        auto *page = window.signInPage();
+        page->findChild<QLineEdit *>(QStringLiteral("serverEdit"))->setText(server);
+        page->findChild<QLineEdit *>(QStringLiteral("emailEdit"))->setText(email);
+        page->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->setText(password);
+        QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("signInButton")),
+                          Qt::LeftButton);
+    }
+};
+
+const QString kAdminEmail = QStringLiteral("admin@test.local");
+const QString kAdminPassword = QStringLiteral("admin-password-for-tests");
+
+} // namespace
+
+class TestConsole : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TestServer> m_server;
+    TestAccount m_reporter;
+    TestAccount m_reported;
+    std::unique_ptr<Console> m_console;
+    QString m_reportId;
+
+    /// tests/console/keychain.sh runs this binary inside dbus-run-session with a keyring.
+    static bool keychainRun() { return !qEnvironmentVariableIsEmpty("FP_CONSOLE_KEYCHAIN"); }
+
+    QString url(quint16 port) const { return QStringLiteral("http://127.0.0.1:%1").arg(port); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        // No session bus: QtKeychain has no Secret Service, so the console must fall back to
+        // memory and say so (the keychain round trip is a separate test under dbus-run-session).
+        if (!keychainRun())
+            qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        TestServer::Options options;
+        for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
+                                 "FP_RATE_READS_PER_MINUTE"})
+            options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+        m_server = std::make_unique<TestServer>(options);
+        QVERIFY2(m_server->start(), m_server->output().constData());
+        bool ok = false;
+        m_reporter = registerAccount(m_server->port(), QStringLiteral("Reporter"), &ok);
+        QVERIFY(ok);
+        m_reported = registerAccount(m_server->port(), QStringLiteral("Reported"), &ok);
+        QVERIFY(ok);
+    }
+
+    void plainUserIsRefused()
+    {
+        Console console;
+        console.window.start({});
+        console.signInThroughUi(url(m_server->port()), m_reporter.email, m_reporter.password);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            console.window.signInPage()->message().contains(QStringLiteral("not a staff")),
+            kWaitMs);
+        QVERIFY(!console.window.consoleShown());
+        QVERIFY(!console.client.signedIn());
+    }
+
+    void wrongPasswordIsExplained()
+    {
+        Console console;
+        console.window.start({});
+        console.signInThroughUi(url(m_server->port()), kAdminEmail, QStringLiteral("wrong-pw-123"));
+        QTRY_COMPARE_WITH_TIMEOUT(console.window.signInPage()->message(),
+                                  QStringLiteral("Wrong email or password."), kWaitMs);
+    }
+
+    void closedPortIsExplained()
+    {
+        Console console;
+        console.window.start({});
+        console.signInThroughUi(url(closedPort()), kAdminEmail, kAdminPassword);
+        QTRY_VERIFY_WITH_TIMEOUT(console.window.signInPage()->message().contains(
+                                     QStringLiteral("Cannot reach the server")),
+                                 kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!console.window.connectionMessage().isEmpty(), kWaitMs);
+    }
+
+    void adminSignsInWithoutKeychain()
+    {
+        m_console = std::make_unique<Console>();
+        m_console->window.start({});
+        m_console->signInThroughUi(url(m_server->port()), kAdminEmail, kAdminPassword);
+        QTRY_VERIFY_WITH_TIMEOUT(m_console->window.consoleShown(), kWaitMs);
+        QCOMPARE(m_console->client.identity().role, QStringLiteral("admin"));
+        // The token could not go to a keychain: memory only, and the window says so.
+        QTRY_VERIFY_WITH_TIMEOUT(m_console->store.memoryOnly(), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_console->window.keychainMessage().contains(QStringLiteral("No keychain")), kWaitMs);
+        QString stored;
+        m_console->store.load(url(m_server->port()), [&stored](const QString &t) { stored = t; });
+        QTRY_COMPARE_WITH_TIMEOUT(stored, m_console->client.refreshToken(), kWaitMs);
+    }
+
+    void reportQueueShowsSeededReport()
+    {
+        QVERIFY(m_console && m_console->window.consoleShown());
+        m_reportId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        QString error;
+        QVERIFY2(m_server->database()->exec(
+                     QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
+                                    "reason_code, details_text, severity) VALUES ('%1', '%2', "
+                                    "'%3', 'harassment', 'rude', 'high')")
+                         .arg(m_reportId, m_reporter.userId, m_reported.userId),
+                     &error),
+                 qPrintable(error));
+        m_console->window.tabs()->setCurrentWidget(m_console->window.reportsTab());
+        m_console->window.reportsTab()->refresh();
+        fp::console::ReportsModel *model = m_console->window.reportsTab()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(m_reportId) >= 0, kWaitMs);
+        const QModelIndex severity = model->index(model->rowOf(m_reportId), 0);
+        QCOMPARE(severity.data().toString(), QStringLiteral("high"));
+        QVERIFY(severity.data(Qt::BackgroundRole).isValid());
+    }
+
+    void claimAndActThroughTheConsole()
+    {
+        QVERIFY(!m_reportId.isEmpty());
+        fp::console::ReportsTab *tab = m_console->window.reportsTab();
+        tab->selectReport(m_reportId);
+        QCOMPARE(tab->selectedId(), m_reportId);
+        const QString adminId = m_console->client.identity().userId;
+        QVERIFY(!adminId.isEmpty());
+
+        QTest::mouseClick(tab->findChild<QPushButton *>(QStringLiteral("claimButton")),
+                          Qt::LeftButton);
+        const QString claimedBy =
+            QStringLiteral("SELECT claimed_by_user_id FROM reports WHERE id = '%1'")
+                .arg(m_reportId);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->database()->scalar(claimedBy).toString(), adminId,
+                                  kWaitMs);
+
+        tab->findChild<QComboBox *>(QStringLiteral("actionCombo"))
+            ->setCurrentText(QStringLiteral("warn"));
+        tab->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))
+            ->setPlainText(QStringLiteral("Warned from the console test"));
+        QTest::mouseClick(tab->findChild<QPushButton *>(QStringLiteral("applyActionButton")),
+                          Qt::LeftButton);
+        const QString state = QStringLiteral("SELECT CONCAT(status, '/', resolution_action, '/', "
+                                             "resolved_by_user_id) FROM reports WHERE id = '%1'")
+                                  .arg(m_reportId);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            m_server->database()->scalar(state).toString() ==
+                QStringLiteral("actioned/warn/") + adminId,
+            qPrintable(tab->findChild<QLabel *>(QStringLiteral("reportsStatus"))->text()), kWaitMs);
+        // The default filter shows unresolved reports: the actioned one leaves the table.
+        QTRY_VERIFY_WITH_TIMEOUT(tab->model()->rowOf(m_reportId) < 0, kWaitMs);
+
+        fp::console::AuditTab *audit = m_console->window.auditTab();
+        m_console->window.tabs()->setCurrentWidget(audit);
+        QTRY_VERIFY_WITH_TIMEOUT(audit->rowCount() > 0, kWaitMs);
+    }
+
+    void nextStartSignsInSilently()
+    {
+        // A second window sharing the store (as a restart shares the keychain) resumes the
+        // session from the stored refresh token without asking for a password.
+        QVERIFY(m_console && m_console->window.consoleShown());
+        AdminClient client;
+        MainWindow second(&client, &m_console->store);
+        second.start(QUrl(url(m_server->port())));
+        QTRY_VERIFY_WITH_TIMEOUT(second.consoleShown(), kWaitMs);
+        QCOMPARE(client.identity().role, QStringLiteral("admin"));
+        // Refresh tokens rotate: the first window's token is now dead, so carry on with the new.
+        m_console->client.resume(client.refreshToken(), [](const auto &) {});
+        QTRY_VERIFY_WITH_TIMEOUT(m_console->client.refreshToken() != client.refreshToken(),
+                                 kWaitMs);
+    }
+
+    void signOutForgetsTheToken()
+    {
+        m_console->window.signOut();
+        QVERIFY(!m_console->window.consoleShown());
+        QVERIFY(!m_console->client.signedIn());
+        QString stored = QStringLiteral("unset");
+        m_console->store.load(url(m_server->port()), [&stored](const QString &t) { stored = t; });
+        QTRY_VERIFY_WITH_TIMEOUT(stored.isEmpty(), kWaitMs);
+        m_console.reset();
+    }
+
+    void unreachableServerRecovers()
+    {
+        Relay relay(m_server->port());
+        QVERIFY(relay.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = relay.serverPort();
+        Console console;
+        console.window.start({});
+        console.signInThroughUi(url(port), kAdminEmail, kAdminPassword);
+        QTRY_VERIFY_WITH_TIMEOUT(console.window.consoleShown(), kWaitMs);
+        QVERIFY(console.window.connectionMessage().isEmpty());
+
+        relay.closeAll();
+        console.window.reportsTab()->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            console.window.connectionMessage().contains(QStringLiteral("unreachable")), kWaitMs);
+        QVERIFY(console.window.consoleShown()); // still usable, showing what it had
+
+        QVERIFY(relay.listen(QHostAddress::LocalHost, port));
+        QTRY_VERIFY_WITH_TIMEOUT(console.window.connectionMessage().isEmpty(), kWaitMs);
+        QVERIFY(console.client.reachable());
+        QVERIFY(console.window.consoleShown());
+    }
+
+    void keychainRoundTrip()
+    {
+        if (!keychainRun())
+            QSKIP("needs a Secret Service: run tests/console/keychain.sh");
+        CredentialStore store(QStringLiteral("friendship-console-test"));
+        const QString server = QStringLiteral("http://keychain.test:1");
+        QSignalSpy settled(&store, &CredentialStore::settled);
+        store.save(server, QStringLiteral("token-1"));
+        QTRY_COMPARE_WITH_TIMEOUT(settled.size(), 1, kWaitMs);
+        QVERIFY2(!store.memoryOnly(), qPrintable(store.message()));
+        // A fresh store (a new process would see the same) reads it back from the keychain.
+        CredentialStore fresh(QStringLiteral("friendship-console-test"));
+        QString read;
+        fresh.load(server, [&read](const QString &t) { read = t; });
+        QTRY_COMPARE_WITH_TIMEOUT(read, QStringLiteral("token-1"), kWaitMs);
+        QSignalSpy removed(&fresh, &CredentialStore::settled);
+        fresh.remove(server);
+        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 1, kWaitMs);
+        read = QStringLiteral("unset");
+        CredentialStore third(QStringLiteral("friendship-console-test"));
+        third.load(server, [&read](const QString &t) { read = t; });
+        QTRY_VERIFY_WITH_TIMEOUT(read.isEmpty(), kWaitMs);
+        QVERIFY(!third.memoryOnly());
+    }
+
+    void cleanupTestCase()
+    {
+        m_console.reset();
+        if (m_server)
+            m_server->stop();
+    }
+};
+
+QTEST_MAIN(TestConsole)
+#include "tst_console.moc"
