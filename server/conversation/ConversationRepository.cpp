@@ -210,18 +210,6 @@ Result<QStringList> ConversationRepository::offLimitsTopics(const QString &userI
                   {userId}));
 }
 
-Result<bool> ConversationRepository::blockedBetween(const QString &userA,
-                                                    const QString &userB) const
-{
-    SqlResult r = Sql::exec(QStringLiteral("SELECT 1 FROM blocks WHERE (blocker_user_id = ? AND "
-                                           "blocked_user_id = ?) OR (blocker_user_id = ? AND "
-                                           "blocked_user_id = ?) LIMIT 1"),
-                            {userA, userB, userB, userA});
-    if (!r.ok())
-        return r.toAppError();
-    return r.next();
-}
-
 Result<QList<GateDecisionRow>>
 ConversationRepository::decisions(const QString &conversationId) const
 {

@@ -86,8 +86,6 @@ public:
     Result<std::optional<quint64>> seqOf(const QString &conversationId,
                                          const QString &messageId) const;
     Result<QStringList> offLimitsTopics(const QString &userId) const;
-    /// Whether either user blocks the other.
-    Result<bool> blockedBetween(const QString &userA, const QString &userB) const;
 
     // Gates
     Result<QList<GateDecisionRow>> decisions(const QString &conversationId) const;

@@ -9,6 +9,7 @@
 #include "server/engagement/EngagementRepository.h"
 #include "server/profile/ProfileVisibility.h"
 #include "server/realtime/EventBus.h"
+#include "server/safety/SafetyRepository.h"
 #include "server/storage/Database.h"
 
 #include <QJsonArray>
@@ -490,7 +491,7 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
     if (existing->has_value())
         return SentMessage {**existing, true};
     const QString peer = row->peerOf(caller.userId);
-    Result<bool> blocked = m_repo.blockedBetween(caller.userId, peer);
+    Result<bool> blocked = SafetyRepository().blockedEitherWay(caller.userId, peer);
     if (!blocked)
         return blocked.error();
     if (row->state == QLatin1String("closed") || *blocked)
