@@ -4,12 +4,15 @@
 // database shows the effect), and the unreachable-server banner and its recovery.
 
 #include "common/AdminClient.h"
+#include "console/AnalyticsTab.h"
 #include "console/AuditTab.h"
 #include "console/CredentialStore.h"
 #include "console/MainWindow.h"
 #include "console/ReportsModel.h"
 #include "console/ReportsTab.h"
 #include "console/SignInPage.h"
+#include "console/TimeChart.h"
+#include "console/UsersTab.h"
 #include "tests/support/Accounts.h"
 #include "tests/support/TestServer.h"
 
@@ -20,6 +23,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -242,6 +246,45 @@ private Q_SLOTS:
         fp::console::AuditTab *audit = m_console->window.auditTab();
         m_console->window.tabs()->setCurrentWidget(audit);
         QTRY_VERIFY_WITH_TIMEOUT(audit->rowCount() > 0, kWaitMs);
+    }
+
+    void usersTabShowsTheTrustChartAndLedger()
+    {
+        // The warning above confirmed the report: the reported user's trust fell, and the Users
+        // tab shows it as a chart point and the ledger row that explains it.
+        QVERIFY(m_console && m_console->window.consoleShown());
+        fp::console::UsersTab *users = m_console->window.usersTab();
+        m_console->window.tabs()->setCurrentWidget(users);
+        users->search(m_reported.nickname);
+        auto *results = users->findChild<QTableWidget *>(QStringLiteral("userResults"));
+        QVERIFY(results);
+        QTRY_VERIFY_WITH_TIMEOUT(results->rowCount() > 0, kWaitMs);
+        users->showUser(m_reported.userId);
+        auto *chart = users->findChild<fp::console::TimeChart *>();
+        QVERIFY(chart);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->pointCount(users->tr("score")) >= 2, kWaitMs);
+        QTableWidget *ledger = nullptr;
+        for (QTableWidget *table : users->findChildren<QTableWidget *>()) {
+            if (table != results)
+                ledger = table;
+        }
+        QVERIFY(ledger);
+        QTRY_VERIFY_WITH_TIMEOUT(ledger->rowCount() >= 1, kWaitMs);
+    }
+
+    void analyticsTabDrawsEveryMetric()
+    {
+        QVERIFY(m_console && m_console->window.consoleShown());
+        fp::console::AnalyticsTab *analytics = m_console->window.analyticsTab();
+        m_console->window.tabs()->setCurrentWidget(analytics);
+        analytics->refresh();
+        for (const char *metric : {"daily_active_users", "queue_wait_seconds", "match_success_rate",
+                                   "reveal_conversion", "report_rate"}) {
+            auto *chart = analytics->findChild<fp::console::TimeChart *>(QLatin1String(metric));
+            QVERIFY2(chart, metric);
+            QTRY_VERIFY2_WITH_TIMEOUT(chart->pointCount(QLatin1String(metric)) > 0, metric,
+                                      kWaitMs);
+        }
     }
 
     void nextStartSignsInSilently()
