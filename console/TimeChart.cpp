@@ -6,7 +6,9 @@
 
 namespace fp::console {
 
-TimeChart::TimeChart(const QString &title, QWidget *parent) : QChartView(parent)
+namespace {
+
+QChart *makeChart(const QString &title)
 {
     auto *chart = new QChart;
     chart->setTitle(title);
@@ -18,7 +20,15 @@ TimeChart::TimeChart(const QString &title, QWidget *parent) : QChartView(parent)
     y->setLabelFormat(QStringLiteral("%.1f"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
-    setChart(chart);
+    return chart;
+}
+
+} // namespace
+
+// The chart goes to the constructor: QChartView(parent) would make a default chart of its own,
+// and setChart() releases that one without deleting it.
+TimeChart::TimeChart(const QString &title, QWidget *parent) : QChartView(makeChart(title), parent)
+{
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(180);
 }
