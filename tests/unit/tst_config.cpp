@@ -121,10 +121,12 @@ private Q_SLOTS:
 
     void exampleIniLoadsAsDocumented()
     {
-        const QString example = QStringLiteral(FP_SOURCE_DIR_LITERAL "/resources/friendship-server.example.ini");
+        const QString example =
+            QStringLiteral(FP_SOURCE_DIR_LITERAL "/resources/friendship-server.example.ini");
         auto loaded = Config::load(example, env({}));
         QVERIFY2(std::holds_alternative<Config>(loaded),
-                 qPrintable(std::holds_alternative<QString>(loaded) ? std::get<QString>(loaded) : QString()));
+                 qPrintable(std::holds_alternative<QString>(loaded) ? std::get<QString>(loaded)
+                                                                    : QString()));
         const Config c = std::get<Config>(loaded);
         QCOMPARE(c.httpPort, quint16(8080));
         QCOMPARE(c.gateIntervalSeconds, 600);
