@@ -77,6 +77,36 @@ Status SafetyRepository::insertBlock(const BlockRecord &block) const
     return Ok {};
 }
 
+namespace {
+
+/// One page of rows owned by `ownerId`, newest first, continuing after `after`: `select` is the
+/// statement up to its WHERE on the owner ("SELECT ... FROM t WHERE owner = ? ").
+template<typename Record, typename Read>
+Result<KeysetPage<Record>> newestFirst(QString select, const QString &ownerId, int limit,
+                                       const std::optional<KeysetCursor> &after, Read read)
+{
+    QVariantList bindings {ownerId};
+    if (after) {
+        select += QStringLiteral("AND (created_at < ? OR (created_at = ? AND id < ?)) ");
+        bindings << Sql::time(after->time) << Sql::time(after->time) << after->id;
+    }
+    select += QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?");
+    bindings << limit + 1;
+    SqlResult r = Sql::exec(select, bindings);
+    if (!r.ok())
+        return r.toAppError();
+    KeysetPage<Record> page;
+    while (r.next())
+        page.items.append(read(r));
+    if (page.items.size() > limit) {
+        page.items.removeLast();
+        page.next = KeysetCursor {page.items.last().createdAt, page.items.last().id};
+    }
+    return page;
+}
+
+} // namespace
+
 Status SafetyRepository::deleteBlock(const QString &blockId) const
 {
     SqlResult r = Sql::exec(QStringLiteral("DELETE FROM blocks WHERE id = ?"), {blockId});
@@ -89,26 +119,9 @@ Result<KeysetPage<BlockRecord>>
 SafetyRepository::listBlocks(const QString &blockerId, int limit,
                              const std::optional<KeysetCursor> &after) const
 {
-    QString sql =
-        QStringLiteral("SELECT %1 FROM blocks WHERE blocker_user_id = ? ").arg(kBlockColumns);
-    QVariantList bindings {blockerId};
-    if (after) {
-        sql += QStringLiteral("AND (created_at < ? OR (created_at = ? AND id < ?)) ");
-        bindings << Sql::time(after->time) << Sql::time(after->time) << after->id;
-    }
-    sql += QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?");
-    bindings << limit + 1;
-    SqlResult r = Sql::exec(sql, bindings);
-    if (!r.ok())
-        return r.toAppError();
-    KeysetPage<BlockRecord> page;
-    while (r.next())
-        page.items.append(blockFrom(r));
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = KeysetCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
+    return newestFirst<BlockRecord>(
+        QStringLiteral("SELECT %1 FROM blocks WHERE blocker_user_id = ? ").arg(kBlockColumns),
+        blockerId, limit, after, blockFrom);
 }
 
 Result<bool> SafetyRepository::blockedEitherWay(const QString &userA, const QString &userB) const
@@ -186,26 +199,9 @@ Result<KeysetPage<ReportRecord>>
 SafetyRepository::listReportsBy(const QString &reporterId, int limit,
                                 const std::optional<KeysetCursor> &after) const
 {
-    QString sql =
-        QStringLiteral("SELECT %1 FROM reports WHERE reporter_user_id = ? ").arg(kReportColumns);
-    QVariantList bindings {reporterId};
-    if (after) {
-        sql += QStringLiteral("AND (created_at < ? OR (created_at = ? AND id < ?)) ");
-        bindings << Sql::time(after->time) << Sql::time(after->time) << after->id;
-    }
-    sql += QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?");
-    bindings << limit + 1;
-    SqlResult r = Sql::exec(sql, bindings);
-    if (!r.ok())
-        return r.toAppError();
-    KeysetPage<ReportRecord> page;
-    while (r.next())
-        page.items.append(reportFrom(r));
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = KeysetCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
+    return newestFirst<ReportRecord>(
+        QStringLiteral("SELECT %1 FROM reports WHERE reporter_user_id = ? ").arg(kReportColumns),
+        reporterId, limit, after, reportFrom);
 }
 
 Result<std::optional<ConversationSummary>>
