@@ -253,6 +253,21 @@ Result<admin::ReportDetail> AdminService::report(const Caller &staff, const QStr
     return d;
 }
 
+Result<admin::Report> AdminService::lockUnresolvedReport(const QString &id,
+                                                         const QDateTime &now) const
+{
+    Result<std::optional<admin::Report>> found = m_repository.findReport(id, now, true);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return AppError::notFound(QStringLiteral("No such report"));
+    if ((*found)->status == QLatin1String("actioned") ||
+        (*found)->status == QLatin1String("dismissed"))
+        return conflict(QStringLiteral("The report is already resolved"),
+                        QStringLiteral("resolved"));
+    return **found;
+}
+
 Result<admin::Report> AdminService::claim(const Caller &staff, const QString &id) const
 {
     if (!validId(id))
@@ -261,15 +276,10 @@ Result<admin::Report> AdminService::claim(const Caller &staff, const QString &id
     Transaction tx;
     if (!tx.begin())
         return AppError::unavailable(QStringLiteral("Database unavailable"));
-    Result<std::optional<admin::Report>> found = m_repository.findReport(id, now, true);
-    if (!found)
-        return found.error();
-    if (!found->has_value())
-        return AppError::notFound(QStringLiteral("No such report"));
-    const admin::Report &r = **found;
-    if (r.status == QLatin1String("actioned") || r.status == QLatin1String("dismissed"))
-        return conflict(QStringLiteral("The report is already resolved"),
-                        QStringLiteral("resolved"));
+    Result<admin::Report> locked = lockUnresolvedReport(id, now);
+    if (!locked)
+        return locked.error();
+    const admin::Report &r = *locked;
     if (!r.claimedByUserId.isEmpty() && r.claimedByUserId != staff.userId)
         return conflict(QStringLiteral("Another moderator holds this report"),
                         QStringLiteral("claimed"),
@@ -337,15 +347,10 @@ Result<admin::Report> AdminService::act(const Caller &staff, const QString &id,
     Transaction tx;
     if (!tx.begin())
         return AppError::unavailable(QStringLiteral("Database unavailable"));
-    Result<std::optional<admin::Report>> found = m_repository.findReport(id, now, true);
-    if (!found)
-        return found.error();
-    if (!found->has_value())
-        return AppError::notFound(QStringLiteral("No such report"));
-    const admin::Report r = **found;
-    if (r.status == QLatin1String("actioned") || r.status == QLatin1String("dismissed"))
-        return conflict(QStringLiteral("The report is already resolved"),
-                        QStringLiteral("resolved"));
+    Result<admin::Report> locked = lockUnresolvedReport(id, now);
+    if (!locked)
+        return locked.error();
+    const admin::Report r = *locked;
     if (r.claimedByUserId != staff.userId)
         return conflict(QStringLiteral("Claim the report before acting on it"),
                         QStringLiteral("not_claimed"));

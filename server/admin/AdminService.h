@@ -54,6 +54,9 @@ public:
                                                     int offset) const;
 
 private:
+    /// The report, locked for update inside the caller's transaction: not found, or already
+    /// resolved (dismissed/actioned) → the error the caller answers with.
+    Result<admin::Report> lockUnresolvedReport(const QString &id, const QDateTime &now) const;
     /// Applies a status to `target` with every effect (sessions, conversations, caches) and
     /// checks who may do it (`confirmedReport`: a moderator's ban through a report action).
     /// Needs the caller's transaction.
