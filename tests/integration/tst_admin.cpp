@@ -6,6 +6,7 @@
 // Reports, matches and conversations are seeded with SQL where their domains produce them.
 
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -18,11 +19,6 @@
 using namespace fp::test;
 
 namespace {
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
 
 QString sqlTime(const QDateTime &t)
 {

@@ -2,6 +2,7 @@
 // event_id dropped and not counted, every bad field named at once, batch size and auth limits.
 
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -14,11 +15,6 @@
 using namespace fp::test;
 
 namespace {
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
 
 QString wire(const QDateTime &t)
 {
@@ -39,14 +35,6 @@ QJsonObject makeEvent(const QString &id,
 QJsonObject batch(const QJsonArray &events)
 {
     return QJsonObject {{QStringLiteral("events"), events}};
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 // MariaDB and Redis (chatting, revealing, each gate announced exactly once).
 
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/TestServer.h"
 #include "tests/support/WsClient.h"
 
@@ -28,11 +29,6 @@ QJsonObject frame(const char *type, const QJsonObject &fields)
     QJsonObject f = fields;
     f.insert(QStringLiteral("type"), s(type));
     return f;
-}
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
 } // namespace

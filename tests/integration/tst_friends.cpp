@@ -4,6 +4,7 @@
 
 #include "common/Time.h"
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -20,19 +21,6 @@ namespace {
 QJsonObject json(const char *text)
 {
     return QJsonDocument::fromJson(QByteArray(text)).object();
-}
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
 }
 
 QString sqlTime(const QDateTime &t)

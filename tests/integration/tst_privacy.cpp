@@ -4,6 +4,7 @@
 // in one go, keeps the abuse-prevention rows, and frees the email.
 
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 #include "tests/support/WsClient.h"
@@ -16,23 +17,6 @@
 #include <QUuid>
 
 using namespace fp::test;
-
-namespace {
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
-}
-
-} // namespace
 
 class TestPrivacy : public QObject
 {

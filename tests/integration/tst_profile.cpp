@@ -6,6 +6,7 @@
 #include "server/profile/ProfileVisibility.h"
 #include "server/storage/Database.h"
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -46,14 +47,6 @@ QJsonObject completeProfile()
     body.insert(QStringLiteral("avatar_url"), QStringLiteral("https://cdn.example.org/a.png"));
     body.insert(QStringLiteral("preferences"), completePreferences());
     return body;
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
 }
 
 QStringList sorted(QStringList list)

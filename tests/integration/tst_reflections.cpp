@@ -8,6 +8,7 @@
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -22,19 +23,6 @@
 using namespace fp::test;
 
 namespace {
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
-}
 
 QString fieldProblem(const HttpResult &r, const QString &field)
 {

@@ -7,6 +7,7 @@
 #include "server/engagement/EngagementService.h"
 #include "server/storage/Database.h"
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -25,14 +26,6 @@ namespace {
 QJsonObject json(const char *text)
 {
     return QJsonDocument::fromJson(QByteArray(text)).object();
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
 }
 
 QDate todayUtc()

@@ -3,6 +3,7 @@
 // anonymity), and the panic exit's atomic effects, also while Redis is down.
 
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 #include "tests/support/WsClient.h"
@@ -20,19 +21,6 @@ namespace {
 QJsonObject json(const char *text)
 {
     return QJsonDocument::fromJson(QByteArray(text)).object();
-}
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-QStringList fieldsOf(const HttpResult &r)
-{
-    QStringList keys =
-        r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
-    keys.sort();
-    return keys;
 }
 
 QStringList keysOf(const QJsonObject &o)

@@ -7,6 +7,7 @@
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
 #include "tests/support/Accounts.h"
+#include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
 #include "tests/support/TestServer.h"
 
@@ -19,11 +20,6 @@
 using namespace fp::test;
 
 namespace {
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
 
 QStringList sortedKeys(const QJsonObject &object)
 {
