@@ -1,6 +1,7 @@
 #include "server/storage/Database.h"
 
 #include "server/core/Log.h"
+#include "server/storage/SqlText.h"
 
 #include <QMutex>
 #include <QSqlDriver>
@@ -159,16 +160,15 @@ namespace Sql {
 
 SqlResult exec(QSqlDatabase &db, const QString &sql, const QVariantList &bindings)
 {
+    QString bindError;
+    const std::optional<QString> statement = bindValues(sql, bindings, &bindError);
+    if (!statement) {
+        ++g_failures;
+        return {DbFailure::Other, QStringLiteral("%1: %2").arg(bindError, sql)};
+    }
     QSqlQuery query(db);
     query.setForwardOnly(true);
-    if (!query.prepare(sql) && query.lastError().isValid()) {
-        ++g_failures;
-        const QSqlError e = query.lastError();
-        return {classify(e), e.text()};
-    }
-    for (const QVariant &value : bindings)
-        query.addBindValue(value);
-    if (!query.exec()) {
+    if (!query.exec(*statement)) {
         ++g_failures;
         const QSqlError e = query.lastError();
         return {classify(e), e.text()};

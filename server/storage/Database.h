@@ -77,7 +77,7 @@ private:
 };
 
 namespace Sql {
-/// Prepares and runs `sql` with `bindings` bound positionally (`?`), on this thread's
+/// Runs `sql` with `bindings` bound positionally (`?`, see SqlText.h for how), on this thread's
 /// connection. A statement that fails because the server went away is retried once on a new
 /// connection when no transaction is open.
 SqlResult exec(const QString &sql, const QVariantList &bindings = {});

@@ -1,0 +1,145 @@
+// Sql::exec against the real MariaDB: values bound into the statement text (SqlText.h) come back
+// exactly as they went in, whatever characters or bytes they hold, and with the column types the
+// repositories read them as. Hostile strings stay data.
+
+#include "server/storage/Database.h"
+#include "tests/support/TestServer.h"
+
+#include <QDateTime>
+#include <QTest>
+#include <QTimeZone>
+#include <limits>
+
+using namespace fp;
+using namespace fp::test;
+
+class TestSqlRoundtrip : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        FP_REQUIRE_TEST_ENVIRONMENT();
+        m_db = std::make_unique<TestDatabase>(QStringLiteral("sqlroundtrip"));
+        DbSettings settings;
+        settings.socket = TestEnvironment::fromProcess().dbSocket;
+        settings.name = m_db->name();
+        settings.user = QStringLiteral("root");
+        Database::configure(settings);
+        QVERIFY(Sql::exec(QStringLiteral(
+                              "CREATE TABLE samples (id INT PRIMARY KEY, text_value TEXT NULL, "
+                              "bytes_value BLOB NULL, big BIGINT NULL, ubig BIGINT UNSIGNED NULL, "
+                              "flag TINYINT(1) NULL, ratio DOUBLE NULL, at DATETIME(3) NULL)"))
+                    .ok());
+    }
+
+    void cleanupTestCase()
+    {
+        Database::resetConnection();
+        m_db.reset();
+    }
+
+    void textComesBackExactly_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("quotes") << QStringLiteral("it's \"quoted\" `ticked`");
+        QTest::newRow("backslashes") << QStringLiteral("C:\\path\\ \\' \\\\");
+        QTest::newRow("injection") << QStringLiteral("x'); DROP TABLE samples; -- ");
+        QTest::newRow("placeholder") << QStringLiteral("? ?? '?'");
+        QTest::newRow("comment markers") << QStringLiteral("/* # -- */");
+        QTest::newRow("control characters")
+            << QString(QChar(0)) + QStringLiteral("\n\r\t") + QChar(0x1a) + QChar(0x7f);
+        QTest::newRow("unicode") << QStringLiteral("héllo wörld 😀 日本語 \u200b");
+        QTest::newRow("empty") << QString(QLatin1String(""));
+    }
+
+    void textComesBackExactly()
+    {
+        QFETCH(QString, text);
+        const int id = ++m_nextId;
+        SqlResult insert = Sql::exec(
+            QStringLiteral("INSERT INTO samples (id, text_value) VALUES (?, ?)"), {id, text});
+        QVERIFY2(insert.ok(), qPrintable(insert.message()));
+        SqlResult read =
+            Sql::exec(QStringLiteral("SELECT text_value FROM samples WHERE id = ?"), {id});
+        QVERIFY2(read.ok() && read.next(), qPrintable(read.message()));
+        QCOMPARE(read.value(0).toString(), text);
+        QVERIFY(!read.value(0).isNull());
+        SqlResult match = Sql::exec(
+            QStringLiteral("SELECT COUNT(*) FROM samples WHERE id = ? AND text_value = ?"),
+            {id, text});
+        QVERIFY(match.next());
+        QCOMPARE(match.value(0).toInt(), 1); // the bound value compares equal in SQL too
+    }
+
+    void everyByteComesBack()
+    {
+        QByteArray bytes;
+        for (int b = 0; b < 256; ++b)
+            bytes.append(char(b));
+        SqlResult insert = Sql::exec(
+            QStringLiteral("INSERT INTO samples (id, bytes_value) VALUES (?, ?)"), {1000, bytes});
+        QVERIFY2(insert.ok(), qPrintable(insert.message()));
+        SqlResult read =
+            Sql::exec(QStringLiteral("SELECT bytes_value FROM samples WHERE id = ?"), {1000});
+        QVERIFY(read.next());
+        QCOMPARE(read.value(0).toByteArray(), bytes);
+    }
+
+    void numbersTimesAndNulls()
+    {
+        const QDateTime at(QDate(2026, 11, 26), QTime(23, 59, 58, 123), QTimeZone::utc());
+        SqlResult insert = Sql::exec(
+            QStringLiteral("INSERT INTO samples (id, big, ubig, flag, ratio, at, text_value) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            {2000, std::numeric_limits<qint64>::min(), std::numeric_limits<quint64>::max(), true,
+             0.1, Sql::time(at), QVariant(QMetaType::fromType<QString>())});
+        QVERIFY2(insert.ok(), qPrintable(insert.message()));
+        SqlResult read = Sql::exec(
+            QStringLiteral(
+                "SELECT big, ubig, flag, ratio, at, text_value FROM samples WHERE id = ?"),
+            {2000});
+        QVERIFY(read.next());
+        QCOMPARE(read.value(0).toLongLong(), std::numeric_limits<qint64>::min());
+        QCOMPARE(read.value(1).toULongLong(), std::numeric_limits<quint64>::max());
+        QCOMPARE(read.value(2).toBool(), true);
+        QCOMPARE(read.value(3).toDouble(), 0.1);
+        QCOMPARE(Sql::toTime(read.value(4)), at);
+        QVERIFY(read.value(5).isNull());
+    }
+
+    void affectedRowsAreCounted()
+    {
+        for (int id = 3000; id < 3003; ++id)
+            QVERIFY(Sql::exec(QStringLiteral("INSERT INTO samples (id, big) VALUES (?, 7)"), {id})
+                        .ok());
+        SqlResult update =
+            Sql::exec(QStringLiteral("UPDATE samples SET big = big + 1 WHERE id >= ? AND id < ?"),
+                      {3000, 3003});
+        QVERIFY(update.ok());
+        QCOMPARE(update.numRowsAffected(), 3);
+    }
+
+    void aMisboundStatementFailsWithoutRunning()
+    {
+        auto rows = [] {
+            SqlResult count = Sql::exec(QStringLiteral("SELECT COUNT(*) FROM samples"));
+            return count.next() ? count.value(0).toInt() : -1;
+        };
+        const int before = rows();
+        QVERIFY(before > 0);
+        SqlResult wrong =
+            Sql::exec(QStringLiteral("DELETE FROM samples WHERE id > ? OR id < ?"), {0});
+        QVERIFY(!wrong.ok());
+        QCOMPARE(wrong.failure(), DbFailure::Other);
+        QCOMPARE(rows(), before);
+    }
+
+private:
+    std::unique_ptr<TestDatabase> m_db;
+    int m_nextId = 0;
+};
+
+QTEST_GUILESS_MAIN(TestSqlRoundtrip)
+#include "tst_sql_roundtrip.moc"
