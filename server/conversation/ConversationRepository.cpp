@@ -1,5 +1,6 @@
 #include "server/conversation/ConversationRepository.h"
 
+#include "server/safety/SafetyRepository.h"
 #include "server/storage/Database.h"
 
 #include <QJsonDocument>
@@ -11,13 +12,18 @@ namespace {
 
 const QString kOpenStates = QStringLiteral("('anonymous','decision_gate')");
 
+// A conversation with its match's participants: the columns conversationFrom() reads.
+const QString kConversationColumns = QStringLiteral(
+    "c.id, c.match_session_id, c.state, c.started_at, c.closed_at, c.revealed_at, "
+    "c.close_reason, c.gates_announced, c.gates_resolved, c.last_gate_outcome, m.user_a_id, "
+    "m.user_b_id");
+constexpr int kConversationColumnCount = 12;
+const QString kConversationFrom = QStringLiteral(
+    "FROM conversation_sessions c JOIN match_sessions m ON m.id = c.match_session_id ");
+
 QString conversationSelect()
 {
-    return QStringLiteral(
-        "SELECT c.id, c.match_session_id, c.state, c.started_at, c.closed_at, c.revealed_at, "
-        "c.close_reason, c.gates_announced, c.gates_resolved, c.last_gate_outcome, m.user_a_id, "
-        "m.user_b_id FROM conversation_sessions c JOIN match_sessions m "
-        "ON m.id = c.match_session_id ");
+    return QStringLiteral("SELECT ") + kConversationColumns + QLatin1Char(' ') + kConversationFrom;
 }
 
 ConversationRow conversationFrom(const SqlResult &r)
@@ -38,23 +44,40 @@ ConversationRow conversationFrom(const SqlResult &r)
     return row;
 }
 
-const QString kMessageColumns =
-    QStringLiteral("SELECT id, conversation_session_id, sender_user_id, seq, client_msg_id, "
-                   "message_text, contains_sensitive, moderation_label, created_at "
-                   "FROM conversation_messages ");
+// A message's columns, as messageFrom() reads them, each after `prefix` (a table alias).
+QString messageColumns(const QString &prefix = {})
+{
+    static const QStringList names {QStringLiteral("id"),
+                                    QStringLiteral("conversation_session_id"),
+                                    QStringLiteral("sender_user_id"),
+                                    QStringLiteral("seq"),
+                                    QStringLiteral("client_msg_id"),
+                                    QStringLiteral("message_text"),
+                                    QStringLiteral("contains_sensitive"),
+                                    QStringLiteral("moderation_label"),
+                                    QStringLiteral("created_at")};
+    QStringList columns;
+    for (const QString &name : names)
+        columns << prefix + name;
+    return columns.join(QStringLiteral(", "));
+}
 
-MessageRow messageFrom(const SqlResult &r)
+const QString kMessageColumns =
+    QStringLiteral("SELECT ") + messageColumns() + QStringLiteral(" FROM conversation_messages ");
+
+// A message from kMessageColumns' columns, starting at column `first`.
+MessageRow messageFrom(const SqlResult &r, int first = 0)
 {
     MessageRow m;
-    m.id = r.value(0).toString();
-    m.conversationId = r.value(1).toString();
-    m.senderUserId = r.value(2).toString();
-    m.seq = r.value(3).toULongLong();
-    m.clientMsgId = r.value(4).toString();
-    m.text = r.value(5).toString();
-    m.containsSensitive = r.value(6).toInt() != 0;
-    m.moderationLabel = r.value(7).toString();
-    m.createdAt = Sql::toTime(r.value(8));
+    m.id = r.value(first).toString();
+    m.conversationId = r.value(first + 1).toString();
+    m.senderUserId = r.value(first + 2).toString();
+    m.seq = r.value(first + 3).toULongLong();
+    m.clientMsgId = r.value(first + 4).toString();
+    m.text = r.value(first + 5).toString();
+    m.containsSensitive = r.value(first + 6).toInt() != 0;
+    m.moderationLabel = r.value(first + 7).toString();
+    m.createdAt = Sql::toTime(r.value(first + 8));
     return m;
 }
 
@@ -140,11 +163,44 @@ ConversationRepository::findByClientMsgId(const QString &conversationId, const Q
     return std::optional<MessageRow>(messageFrom(r));
 }
 
+Result<std::optional<SendContext>>
+ConversationRepository::sendContext(const QString &conversationId, const QString &senderId,
+                                    const QString &clientMsgId) const
+{
+    // The receiver's topic keys come from the catalog (short words without commas), so a
+    // comma-joined list stays far below group_concat_max_len.
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT %1, %2, (SELECT GROUP_CONCAT(t.topic_key SEPARATOR ',') FROM "
+                       "user_off_limits_topics t WHERE t.user_id = IF(m.user_a_id = ?, "
+                       "m.user_b_id, m.user_a_id)), %3 %4 LEFT JOIN conversation_messages x ON "
+                       "x.conversation_session_id = c.id AND x.sender_user_id = ? AND "
+                       "x.client_msg_id = ? WHERE c.id = ?")
+            .arg(kConversationColumns,
+                 SafetyRepository::blockedEitherWaySql(QStringLiteral("m.user_a_id"),
+                                                       QStringLiteral("m.user_b_id")),
+                 messageColumns(QStringLiteral("x.")), kConversationFrom),
+        {senderId, senderId, clientMsgId, conversationId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<SendContext>();
+    SendContext context;
+    context.conversation = conversationFrom(r);
+    int column = kConversationColumnCount;
+    context.blocked = r.value(column++).toInt() != 0;
+    const QString topics = r.value(column++).toString();
+    context.peerOffLimitsTopics = topics.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (!r.value(column).isNull())
+        context.existing = messageFrom(r, column);
+    return std::optional<SendContext>(std::move(context));
+}
+
 Result<std::optional<quint64>>
 ConversationRepository::reserveSeq(const QString &conversationId) const
 {
-    // LAST_INSERT_ID(expr) hands the new value to this connection only, and the UPDATE's row
-    // lock serialises concurrent senders until commit, so seqs are gap-free and ordered.
+    // LAST_INSERT_ID(expr) hands the new value to this connection only (the statement's own
+    // result carries it, no second query), and the UPDATE's row lock serialises concurrent
+    // senders until commit, so seqs are gap-free and ordered.
     SqlResult r = Sql::exec(QStringLiteral("UPDATE conversation_sessions SET last_message_seq = "
                                            "LAST_INSERT_ID(last_message_seq + 1) WHERE id = ? "
                                            "AND state IN ('anonymous','decision_gate','revealed')"),
@@ -153,12 +209,10 @@ ConversationRepository::reserveSeq(const QString &conversationId) const
         return r.toAppError();
     if (r.numRowsAffected() == 0)
         return std::optional<quint64>();
-    SqlResult id = Sql::exec(QStringLiteral("SELECT LAST_INSERT_ID()"));
-    if (!id.ok())
-        return id.toAppError();
-    if (!id.next())
+    const QVariant seq = r.query().lastInsertId();
+    if (!seq.isValid())
         return AppError::internal();
-    return std::optional<quint64>(id.value(0).toULongLong());
+    return std::optional<quint64>(seq.toULongLong());
 }
 
 Status ConversationRepository::insertMessage(const MessageRow &m) const
@@ -201,13 +255,6 @@ Result<std::optional<quint64>> ConversationRepository::seqOf(const QString &conv
     if (!r.next())
         return std::optional<quint64>();
     return std::optional<quint64>(r.value(0).toULongLong());
-}
-
-Result<QStringList> ConversationRepository::offLimitsTopics(const QString &userId) const
-{
-    return idsFrom(
-        Sql::exec(QStringLiteral("SELECT topic_key FROM user_off_limits_topics WHERE user_id = ?"),
-                  {userId}));
 }
 
 Result<QList<GateDecisionRow>>

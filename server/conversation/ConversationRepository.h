@@ -49,6 +49,16 @@ struct MessageRow
     QDateTime createdAt;
 };
 
+/// Everything the send path decides on, read in one query (see ConversationRepository::
+/// sendContext): a chat message is the busiest write, and each separate read was a round trip.
+struct SendContext
+{
+    ConversationRow conversation;
+    bool blocked = false; // either participant blocked the other
+    QStringList peerOffLimitsTopics; // the receiver's, for moderation
+    std::optional<MessageRow> existing; // the sender's message with this client_msg_id
+};
+
 struct GateDecisionRow
 {
     int gateMinute = 0;
@@ -71,6 +81,11 @@ public:
                        const QDateTime &now) const;
 
     // Messages
+    /// The conversation as `senderId` would send into it with `clientMsgId`; nullopt when there
+    /// is no such conversation (participation is the caller's to check).
+    Result<std::optional<SendContext>> sendContext(const QString &conversationId,
+                                                   const QString &senderId,
+                                                   const QString &clientMsgId) const;
     Result<std::optional<MessageRow>> findByClientMsgId(const QString &conversationId,
                                                         const QString &senderId,
                                                         const QString &clientMsgId) const;
@@ -85,7 +100,6 @@ public:
     /// The seq of a message of this conversation, or nullopt.
     Result<std::optional<quint64>> seqOf(const QString &conversationId,
                                          const QString &messageId) const;
-    Result<QStringList> offLimitsTopics(const QString &userId) const;
 
     // Gates
     Result<QList<GateDecisionRow>> decisions(const QString &conversationId) const;

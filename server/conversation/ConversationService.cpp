@@ -9,7 +9,6 @@
 #include "server/engagement/EngagementRepository.h"
 #include "server/profile/ProfileVisibility.h"
 #include "server/realtime/EventBus.h"
-#include "server/safety/SafetyRepository.h"
 #include "server/storage/Database.h"
 
 #include <QJsonArray>
@@ -478,31 +477,28 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
     if (caller.restricted)
         return AppError::forbidden(QStringLiteral("Restricted accounts cannot chat"));
 
-    Transaction tx;
-    if (!tx.begin())
-        return unavailable();
-    Result<ConversationRow> row = participantRow(m_repo, conversationId, caller.userId, false);
-    if (!row)
-        return row.error();
-    Result<std::optional<MessageRow>> existing =
-        m_repo.findByClientMsgId(row->id, caller.userId, clientMsgId);
-    if (!existing)
-        return existing.error();
-    if (existing->has_value())
-        return SentMessage {**existing, true};
-    const QString peer = row->peerOf(caller.userId);
-    Result<bool> blocked = SafetyRepository().blockedEitherWay(caller.userId, peer);
-    if (!blocked)
-        return blocked.error();
-    if (row->state == QLatin1String("closed") || *blocked)
+    // One read decides everything but the seq; the transaction then only reserves the seq and
+    // stores the message (a state change in between is caught by reserveSeq's condition).
+    if (QUuid::fromString(conversationId).isNull())
+        return conversationNotFound();
+    Result<std::optional<SendContext>> context =
+        m_repo.sendContext(conversationId, caller.userId, clientMsgId);
+    if (!context)
+        return context.error();
+    if (!context->has_value() || !(*context)->conversation.isParticipant(caller.userId))
+        return conversationNotFound();
+    const SendContext &ctx = **context;
+    const ConversationRow &row = ctx.conversation;
+    if (ctx.existing)
+        return SentMessage {*ctx.existing, true};
+    const QString peer = row.peerOf(caller.userId);
+    if (row.state == QLatin1String("closed") || ctx.blocked)
         return conflictBecause(QStringLiteral("The conversation is closed"),
                                QStringLiteral("conversation_closed"));
 
-    Result<QStringList> topics = m_repo.offLimitsTopics(peer);
-    if (!topics)
-        return topics.error();
-    ModerationVerdict verdict = g_rules ? g_rules->check(*text, *topics) : ModerationVerdict {};
-    if (row->state == QLatin1String("revealed") && onlyContactInfo(verdict))
+    ModerationVerdict verdict =
+        g_rules ? g_rules->check(*text, ctx.peerOffLimitsTopics) : ModerationVerdict {};
+    if (row.state == QLatin1String("revealed") && onlyContactInfo(verdict))
         verdict = ModerationVerdict {};
     if (verdict.action == ModerationVerdict::Block) {
         AppError error = AppError::validation(
@@ -513,7 +509,10 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
         return error;
     }
 
-    Result<std::optional<quint64>> seq = m_repo.reserveSeq(row->id);
+    Transaction tx;
+    if (!tx.begin())
+        return unavailable();
+    Result<std::optional<quint64>> seq = m_repo.reserveSeq(row.id);
     if (!seq)
         return seq.error();
     if (!seq->has_value())
@@ -521,7 +520,7 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
                                QStringLiteral("conversation_closed"));
     MessageRow message;
     message.id = Sql::newId();
-    message.conversationId = row->id;
+    message.conversationId = row.id;
     message.senderUserId = caller.userId;
     message.seq = **seq;
     message.clientMsgId = clientMsgId;
@@ -536,7 +535,7 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
         // The same client_msg_id raced in from another socket: answer the stored one.
         tx.rollback();
         Result<std::optional<MessageRow>> stored =
-            m_repo.findByClientMsgId(row->id, caller.userId, clientMsgId);
+            m_repo.findByClientMsgId(row.id, caller.userId, clientMsgId);
         if (!stored)
             return stored.error();
         if (!stored->has_value())

@@ -124,12 +124,20 @@ SafetyRepository::listBlocks(const QString &blockerId, int limit,
         blockerId, limit, after, blockFrom);
 }
 
+QString SafetyRepository::blockedEitherWaySql(const QString &userAColumn,
+                                              const QString &userBColumn)
+{
+    return QStringLiteral(
+               "EXISTS(SELECT 1 FROM blocks WHERE (blocker_user_id = %1 AND "
+               "blocked_user_id = %2) OR (blocker_user_id = %2 AND blocked_user_id = %1))")
+        .arg(userAColumn, userBColumn);
+}
+
 Result<bool> SafetyRepository::blockedEitherWay(const QString &userA, const QString &userB) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT EXISTS(SELECT 1 FROM blocks WHERE (blocker_user_id = ? AND "
-                       "blocked_user_id = ?) OR (blocker_user_id = ? AND blocked_user_id = ?))"),
-        {userA, userB, userB, userA});
+    SqlResult r = Sql::exec(QStringLiteral("SELECT ") +
+                                blockedEitherWaySql(QStringLiteral("?"), QStringLiteral("?")),
+                            {userA, userB, userB, userA});
     if (!r.ok())
         return r.toAppError();
     return r.next() && r.value(0).toInt() != 0;

@@ -59,6 +59,9 @@ public:
     Result<KeysetPage<BlockRecord>> listBlocks(const QString &blockerId, int limit,
                                                const std::optional<KeysetCursor> &after) const;
     Result<bool> blockedEitherWay(const QString &userA, const QString &userB) const;
+    /// The same test as an SQL expression over two user-id column expressions, for queries
+    /// that fold it into a larger read (the chat send path).
+    static QString blockedEitherWaySql(const QString &userAColumn, const QString &userBColumn);
 
     /// Conflict when the reporter already reported that user about that conversation
     /// (sql/0006_safety.sql).
