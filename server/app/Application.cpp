@@ -157,6 +157,10 @@ bool Application::start()
         [] { return double(Database::failureCount()); }, QStringLiteral("counter"));
     m_bus = std::make_unique<EventBus>(redisSettingsFor(m_config));
     m_bus->start();
+    m_metrics.gauge(
+        QStringLiteral("fp_event_bus_dropped_total"),
+        QStringLiteral("Events for other instances dropped while Redis was unreachable"),
+        [bus = m_bus.get()] { return double(bus->droppedCount()); }, QStringLiteral("counter"));
     m_matching = std::make_unique<MatchingService>(*m_bus);
     registerRoutes();
 

@@ -27,14 +27,64 @@ void EventBus::start()
     if (m_running.exchange(true))
         return;
     m_listener = std::thread([this] { listen(); });
+    m_publisher = std::thread([this] { sendOutbox(); });
 }
 
 void EventBus::stop()
 {
-    if (!m_running.exchange(false))
-        return;
+    {
+        std::lock_guard lock(m_outboxMutex);
+        if (!m_running.exchange(false))
+            return;
+    }
+    m_outboxChanged.notify_all();
     if (m_listener.joinable())
         m_listener.join();
+    if (m_publisher.joinable())
+        m_publisher.join();
+}
+
+void EventBus::post(const char *channelName, QByteArray payload)
+{
+    {
+        std::lock_guard lock(m_outboxMutex);
+        if (!m_running)
+            return; // not started, or shutting down: local delivery is all there is
+        if (m_outbox.size() >= size_t(kOutboxLimit)) {
+            m_outbox.pop_front();
+            if (m_dropped.fetch_add(1) % 1000 == 0)
+                log::warning(QStringLiteral("event_bus_outbox_full"),
+                             {{QStringLiteral("dropped"), double(m_dropped.load())}});
+        }
+        m_outbox.push_back(
+            {QByteArrayLiteral("PUBLISH"), channel(channelName), std::move(payload)});
+    }
+    m_outboxChanged.notify_one();
+}
+
+void EventBus::sendOutbox()
+{
+    RedisConnection redis(m_redis);
+    for (;;) {
+        QList<QList<QByteArray>> batch;
+        {
+            std::unique_lock lock(m_outboxMutex);
+            m_outboxChanged.wait(lock, [this] { return !m_outbox.empty() || !m_running; });
+            if (m_outbox.empty())
+                return; // stopped, and everything published was handed to Redis
+            batch.reserve(qsizetype(m_outbox.size()));
+            for (auto &command : m_outbox)
+                batch.append(std::move(command));
+            m_outbox.clear();
+        }
+        if (!redis.pipeline(batch)) {
+            // Redis is away: these copies are lost for other instances (local sockets already
+            // had theirs). Wait a little rather than spin; the connection retries on its own.
+            std::unique_lock lock(m_outboxMutex);
+            m_outboxChanged.wait_for(lock, std::chrono::milliseconds(100),
+                                     [this] { return !m_running; });
+        }
+    }
 }
 
 void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
@@ -46,8 +96,7 @@ void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
     const QJsonObject envelope {{QStringLiteral("origin"), m_instanceId},
                                 {QStringLiteral("user_id"), userId},
                                 {QStringLiteral("frame"), frame}};
-    Redis::command({"PUBLISH", channel(kUserEventsChannel),
-                    QJsonDocument(envelope).toJson(QJsonDocument::Compact)});
+    post(kUserEventsChannel, QJsonDocument(envelope).toJson(QJsonDocument::Compact));
 }
 
 void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &sessionIds)
@@ -59,8 +108,7 @@ void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &
         {QStringLiteral("origin"), m_instanceId},
         {QStringLiteral("user_id"), userId},
         {QStringLiteral("session_ids"), QJsonArray::fromStringList(sessionIds)}};
-    Redis::command({"PUBLISH", channel(kSessionsRevokedChannel),
-                    QJsonDocument(message).toJson(QJsonDocument::Compact)});
+    post(kSessionsRevokedChannel, QJsonDocument(message).toJson(QJsonDocument::Compact));
 }
 
 void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)

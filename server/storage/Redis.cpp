@@ -135,28 +135,70 @@ bool RedisConnection::ensureConnected()
     return true;
 }
 
+namespace {
+
+struct Argv
+{
+    std::vector<const char *> pointers;
+    std::vector<size_t> lengths;
+
+    explicit Argv(const QList<QByteArray> &args)
+    {
+        pointers.reserve(size_t(args.size()));
+        lengths.reserve(size_t(args.size()));
+        for (const QByteArray &a : args) {
+            pointers.push_back(a.constData());
+            lengths.push_back(size_t(a.size()));
+        }
+    }
+    int count() const { return int(pointers.size()); }
+};
+
+} // namespace
+
+void RedisConnection::fail()
+{
+    drop(); // I/O error or timeout: the connection is in an unknown state
+    m_lastAttemptMs = QDateTime::currentMSecsSinceEpoch();
+}
+
 std::optional<RedisReply> RedisConnection::command(const QList<QByteArray> &args)
 {
     if (!ensureConnected())
         return std::nullopt;
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    argv.reserve(size_t(args.size()));
-    lengths.reserve(size_t(args.size()));
-    for (const QByteArray &a : args) {
-        argv.push_back(a.constData());
-        lengths.push_back(size_t(a.size()));
-    }
+    Argv argv(args);
     auto *reply = static_cast<redisReply *>(
-        redisCommandArgv(m_context, int(argv.size()), argv.data(), lengths.data()));
+        redisCommandArgv(m_context, argv.count(), argv.pointers.data(), argv.lengths.data()));
     if (!reply) {
-        drop(); // I/O error or timeout: the connection is in an unknown state
-        m_lastAttemptMs = QDateTime::currentMSecsSinceEpoch();
+        fail();
         return std::nullopt;
     }
     RedisReply result = convert(reply);
     freeReplyObject(reply);
     return result;
+}
+
+bool RedisConnection::pipeline(const QList<QList<QByteArray>> &commands)
+{
+    if (!ensureConnected())
+        return false;
+    for (const QList<QByteArray> &args : commands) {
+        Argv argv(args);
+        if (redisAppendCommandArgv(m_context, argv.count(), argv.pointers.data(),
+                                   argv.lengths.data()) != REDIS_OK) {
+            fail();
+            return false;
+        }
+    }
+    for (qsizetype i = 0; i < commands.size(); ++i) {
+        void *reply = nullptr;
+        if (redisGetReply(m_context, &reply) != REDIS_OK || !reply) {
+            fail();
+            return false;
+        }
+        freeReplyObject(reply);
+    }
+    return true;
 }
 
 } // namespace fp

@@ -58,11 +58,15 @@ public:
     RedisConnection &operator=(const RedisConnection &) = delete;
 
     std::optional<RedisReply> command(const QList<QByteArray> &args);
+    /// Sends every command in one write and then reads their replies: one round trip for the
+    /// lot. False when the connection failed (which of them ran is then unknown).
+    bool pipeline(const QList<QList<QByteArray>> &commands);
     bool connected() const { return m_context != nullptr; }
 
 private:
     bool ensureConnected();
     void drop();
+    void fail();
 
     RedisSettings m_settings;
     redisContext *m_context = nullptr;
