@@ -112,9 +112,7 @@ private Q_SLOTS:
     {
         FP_REQUIRE_TEST_ENVIRONMENT();
         TestServer::Options options;
-        for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
-                                 "FP_RATE_READS_PER_MINUTE"})
-            options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+        options.withoutRateLimits();
         options.extraEnvironment.insert(QStringLiteral("FP_REPORT_ESCALATION_MINUTES"),
                                         QStringLiteral("15"));
         m_server = std::make_unique<TestServer>(options);

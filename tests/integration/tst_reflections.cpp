@@ -50,9 +50,7 @@ TestServer::Options generousOptions()
 {
     TestServer::Options options;
     // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
-    for (const char *name :
-         {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE", "FP_RATE_READS_PER_MINUTE"})
-        options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+    options.withoutRateLimits();
     return options;
 }
 

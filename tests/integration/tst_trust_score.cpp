@@ -44,9 +44,7 @@ QJsonObject components(double reliability, double respect, double engagement, do
 TestServer::Options generousOptions()
 {
     TestServer::Options options;
-    for (const char *name :
-         {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE", "FP_RATE_READS_PER_MINUTE"})
-        options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+    options.withoutRateLimits();
     return options;
 }
 

@@ -85,6 +85,16 @@ public:
         QString redisKeyPrefix; // empty: one of its own (set the same for cooperating servers)
         QProcessEnvironment extraEnvironment;
         QStringList arguments;
+
+        /// Every request of a test comes from 127.0.0.1 and a handful of accounts: lifts the
+        /// per-address and per-account request budgets (tests of the limits leave them on).
+        Options &withoutRateLimits()
+        {
+            for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
+                                     "FP_RATE_READS_PER_MINUTE"})
+                extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+            return *this;
+        }
     };
 
     TestServer();
