@@ -16,15 +16,6 @@ QueueEntry entryFrom(SqlResult &r)
 
 const QString kEntryColumns = QStringLiteral("id, user_id, status, enqueued_at, match_session_id");
 
-/// "?, ?, ?" for an IN list.
-QString placeholders(qsizetype n)
-{
-    QStringList marks;
-    for (qsizetype i = 0; i < n; ++i)
-        marks << QStringLiteral("?");
-    return marks.join(QStringLiteral(", "));
-}
-
 QVariantList variants(const QStringList &ids)
 {
     QVariantList list;
@@ -190,7 +181,7 @@ Status MatchingRepository::loadSafeguardFacts(const QStringList &userIds, const 
 {
     if (userIds.isEmpty())
         return Ok {};
-    const QString in = placeholders(userIds.size());
+    const QString in = Sql::repeated(QStringLiteral("?"), userIds.size());
     const QVariantList ids = variants(userIds);
 
     SqlResult blocks =

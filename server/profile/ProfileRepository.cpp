@@ -52,17 +52,6 @@ QList<ProfileWindow> windowsFromJson(const QVariant &column)
     return windows;
 }
 
-/// `sql` with its "(...)" row placeholder repeated `rows` times, comma separated: one statement
-/// for a whole section, values still bound.
-QString repeatRows(const QString &head, const QString &row, qsizetype rows)
-{
-    QStringList all;
-    all.reserve(rows);
-    for (qsizetype i = 0; i < rows; ++i)
-        all << row;
-    return head + all.join(QStringLiteral(", "));
-}
-
 /// Replaces the (key, score) rows of one user in `table` (a fixed name, never input).
 Status replaceScores(const QString &table, const QString &keyColumn, const QString &userId,
                      const QMap<QString, int> &scores)
@@ -77,9 +66,8 @@ Status replaceScores(const QString &table, const QString &keyColumn, const QStri
     for (auto it = scores.constBegin(); it != scores.constEnd(); ++it)
         bindings << userId << it.key() << it.value();
     SqlResult inserted = Sql::exec(
-        repeatRows(
-            QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES ").arg(table, keyColumn),
-            QStringLiteral("(?, ?, ?)"), scores.size()),
+        QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES ").arg(table, keyColumn) +
+            Sql::repeated(QStringLiteral("(?, ?, ?)"), scores.size()),
         bindings);
     if (!inserted.ok())
         return failed(inserted);
@@ -272,11 +260,10 @@ Status ProfileRepository::replaceOffLimitsTopics(const QString &userId,
     QVariantList bindings;
     for (const QString &topic : topics)
         bindings << userId << topic;
-    SqlResult inserted =
-        Sql::exec(repeatRows(QStringLiteral(
-                                 "INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES "),
-                             QStringLiteral("(?, ?)"), topics.size()),
-                  bindings);
+    SqlResult inserted = Sql::exec(
+        QStringLiteral("INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES ") +
+            Sql::repeated(QStringLiteral("(?, ?)"), topics.size()),
+        bindings);
     if (!inserted.ok())
         return failed(inserted);
     return Ok {};
@@ -295,9 +282,9 @@ Status ProfileRepository::replaceNonNegotiables(const QString &userId,
     for (const ProfileNonNegotiable &n : items)
         bindings << Sql::newId() << userId << n.dimension << n.key << n.priorityRank;
     SqlResult inserted =
-        Sql::exec(repeatRows(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, "
-                                            "dimension, item_key, priority_rank) VALUES "),
-                             QStringLiteral("(?, ?, ?, ?, ?)"), items.size()),
+        Sql::exec(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, "
+                                 "dimension, item_key, priority_rank) VALUES ") +
+                      Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?)"), items.size()),
                   bindings);
     if (!inserted.ok())
         return failed(inserted);

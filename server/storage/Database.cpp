@@ -43,6 +43,8 @@ DbFailure classify(const QSqlError &error)
         return DbFailure::DuplicateKey;
     if (native == QLatin1String("1451") || native == QLatin1String("1452"))
         return DbFailure::ForeignKey;
+    if (native == QLatin1String("1213") || native == QLatin1String("1205"))
+        return DbFailure::LockConflict;
     if (isConnectionLoss(error))
         return DbFailure::Unavailable;
     return DbFailure::Other;
@@ -146,6 +148,9 @@ AppError SqlResult::toAppError(const QString &requestId) const
             QStringLiteral("The database is unavailable, try again shortly"), 2);
     case DbFailure::DuplicateKey:
         return AppError::conflict(QStringLiteral("That already exists"));
+    case DbFailure::LockConflict:
+        return AppError::unavailable(QStringLiteral("Busy with a conflicting change, try again"),
+                                     1);
     case DbFailure::ForeignKey:
     case DbFailure::Other:
         log::error(
@@ -219,6 +224,15 @@ QVariant nullableText(const QString &value)
 QString newId()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QString repeated(const QString &part, qsizetype count, const QString &separator)
+{
+    QStringList parts;
+    parts.reserve(count);
+    for (qsizetype i = 0; i < count; ++i)
+        parts << part;
+    return parts.join(separator);
 }
 
 } // namespace Sql

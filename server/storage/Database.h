@@ -29,7 +29,9 @@ struct DbSettings
 };
 
 /// What went wrong with a statement, typed so repositories can map it to AppError.
-enum class DbFailure { None, DuplicateKey, ForeignKey, Unavailable, Other };
+/// LockConflict: chosen as a deadlock victim or a lock wait timed out; the transaction was
+/// rolled back and trying again is the answer.
+enum class DbFailure { None, DuplicateKey, ForeignKey, LockConflict, Unavailable, Other };
 
 class Database
 {
@@ -89,6 +91,11 @@ QDateTime toTime(const QVariant &column);
 /// A NULL for a string column when `value` is empty.
 QVariant nullableText(const QString &value);
 QString newId(); // UUID v4 string
+/// `part` `count` times, joined by `separator`: the "?, ?, ?" of an IN list, or the
+/// "(?, ?), (?, ?)" rows of a multi-row INSERT, so a statement over many values still binds
+/// every one.
+QString repeated(const QString &part, qsizetype count,
+                 const QString &separator = QStringLiteral(", "));
 } // namespace Sql
 
 /// Rolls back unless committed: `Transaction tx; if (!tx.begin()) ...; ...; tx.commit();`
