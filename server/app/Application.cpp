@@ -237,6 +237,13 @@ void Application::acceptWebSockets()
             return authenticate(ctx);
         });
     conversation::setEventBus(m_bus.get());
+    m_metrics.gauge(
+        QStringLiteral("fp_chat_messages_stored_total"), QStringLiteral("Chat messages stored"),
+        [] { return double(conversation::storedMessageCount()); }, QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_chat_message_batches_total"),
+        QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
+        [] { return double(conversation::messageBatchCount()); }, QStringLiteral("counter"));
     registerConversationFrames(*m_gateway);
     (new GateScheduler(*m_pool, 500, this))->start(); // owned by this Application
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),

@@ -148,84 +148,110 @@ Result<bool> ConversationRepository::close(const ConversationRow &row, const QSt
     return true;
 }
 
-Result<std::optional<MessageRow>>
-ConversationRepository::findByClientMsgId(const QString &conversationId, const QString &senderId,
-                                          const QString &clientMsgId) const
+Result<QHash<QString, SendTarget>>
+ConversationRepository::lockForSending(const QStringList &conversationIds) const
 {
-    SqlResult r = Sql::exec(kMessageColumns +
-                                QStringLiteral("WHERE conversation_session_id = ? AND "
-                                               "sender_user_id = ? AND client_msg_id = ?"),
-                            {conversationId, senderId, clientMsgId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<MessageRow>();
-    return std::optional<MessageRow>(messageFrom(r));
-}
-
-Result<std::optional<SendContext>>
-ConversationRepository::sendContext(const QString &conversationId, const QString &senderId,
-                                    const QString &clientMsgId) const
-{
-    // The receiver's topic keys come from the catalog (short words without commas), so a
-    // comma-joined list stays far below group_concat_max_len.
+    QHash<QString, SendTarget> targets;
+    if (conversationIds.isEmpty())
+        return targets;
+    QVariantList bindings;
+    for (const QString &id : conversationIds)
+        bindings << id;
     SqlResult r = Sql::exec(
-        QStringLiteral("SELECT %1, %2, (SELECT GROUP_CONCAT(t.topic_key SEPARATOR ',') FROM "
-                       "user_off_limits_topics t WHERE t.user_id = IF(m.user_a_id = ?, "
-                       "m.user_b_id, m.user_a_id)), %3 %4 LEFT JOIN conversation_messages x ON "
-                       "x.conversation_session_id = c.id AND x.sender_user_id = ? AND "
-                       "x.client_msg_id = ? WHERE c.id = ?")
+        QStringLiteral("SELECT %1, c.last_message_seq, %2 %3 WHERE c.id IN (%4) ORDER BY c.id "
+                       "FOR UPDATE")
             .arg(kConversationColumns,
                  SafetyRepository::blockedEitherWaySql(QStringLiteral("m.user_a_id"),
                                                        QStringLiteral("m.user_b_id")),
-                 messageColumns(QStringLiteral("x.")), kConversationFrom),
-        {senderId, senderId, clientMsgId, conversationId});
+                 kConversationFrom, Sql::repeated(QStringLiteral("?"), conversationIds.size())),
+        bindings);
     if (!r.ok())
         return r.toAppError();
-    if (!r.next())
-        return std::optional<SendContext>();
-    SendContext context;
-    context.conversation = conversationFrom(r);
-    int column = kConversationColumnCount;
-    context.blocked = r.value(column++).toInt() != 0;
-    const QString topics = r.value(column++).toString();
-    context.peerOffLimitsTopics = topics.split(QLatin1Char(','), Qt::SkipEmptyParts);
-    if (!r.value(column).isNull())
-        context.existing = messageFrom(r, column);
-    return std::optional<SendContext>(std::move(context));
+    while (r.next()) {
+        SendTarget target;
+        target.conversation = conversationFrom(r);
+        target.lastSeq = r.value(kConversationColumnCount).toULongLong();
+        target.blocked = r.value(kConversationColumnCount + 1).toInt() != 0;
+        targets.insert(target.conversation.id, target);
+    }
+    return targets;
 }
 
-Result<std::optional<quint64>>
-ConversationRepository::reserveSeq(const QString &conversationId) const
+Result<QList<MessageRow>>
+ConversationRepository::findByClientKeys(const QList<ClientMessageKey> &keys) const
 {
-    // LAST_INSERT_ID(expr) hands the new value to this connection only (the statement's own
-    // result carries it, no second query), and the UPDATE's row lock serialises concurrent
-    // senders until commit, so seqs are gap-free and ordered.
-    SqlResult r = Sql::exec(QStringLiteral("UPDATE conversation_sessions SET last_message_seq = "
-                                           "LAST_INSERT_ID(last_message_seq + 1) WHERE id = ? "
-                                           "AND state IN ('anonymous','decision_gate','revealed')"),
-                            {conversationId});
-    if (!r.ok())
-        return r.toAppError();
-    if (r.numRowsAffected() == 0)
-        return std::optional<quint64>();
-    const QVariant seq = r.query().lastInsertId();
-    if (!seq.isValid())
-        return AppError::internal();
-    return std::optional<quint64>(seq.toULongLong());
-}
-
-Status ConversationRepository::insertMessage(const MessageRow &m) const
-{
+    if (keys.isEmpty())
+        return QList<MessageRow>();
+    QVariantList bindings;
+    for (const ClientMessageKey &key : keys)
+        bindings << key.conversationId << key.senderId << key.clientMsgId;
     SqlResult r = Sql::exec(
+        kMessageColumns + QStringLiteral("WHERE ") +
+            Sql::repeated(QStringLiteral("(conversation_session_id = ? AND sender_user_id = ? "
+                                         "AND client_msg_id = ?)"),
+                          keys.size(), QStringLiteral(" OR ")),
+        bindings);
+    if (!r.ok())
+        return r.toAppError();
+    QList<MessageRow> rows;
+    while (r.next())
+        rows.append(messageFrom(r));
+    return rows;
+}
+
+Result<QHash<QString, QStringList>>
+ConversationRepository::offLimitsTopicsOf(const QStringList &userIds) const
+{
+    QHash<QString, QStringList> topics;
+    if (userIds.isEmpty())
+        return topics;
+    QVariantList bindings;
+    for (const QString &id : userIds)
+        bindings << id;
+    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, topic_key FROM user_off_limits_topics "
+                                           "WHERE user_id IN (%1)")
+                                .arg(Sql::repeated(QStringLiteral("?"), userIds.size())),
+                            bindings);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        topics[r.value(0).toString()].append(r.value(1).toString());
+    return topics;
+}
+
+Status ConversationRepository::appendMessages(const QList<MessageRow> &messages,
+                                              const QHash<QString, quint64> &lastSeqs) const
+{
+    if (messages.isEmpty())
+        return Ok {};
+    QVariantList rows;
+    for (const MessageRow &m : messages)
+        rows << m.id << m.conversationId << m.senderUserId << m.seq
+             << Sql::nullableText(m.clientMsgId) << m.text << (m.containsSensitive ? 1 : 0)
+             << Sql::nullableText(m.moderationLabel) << Sql::time(m.createdAt);
+    SqlResult inserted = Sql::exec(
         QStringLiteral("INSERT INTO conversation_messages (id, conversation_session_id, "
                        "sender_user_id, seq, client_msg_id, message_text, contains_sensitive, "
-                       "moderation_label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        {m.id, m.conversationId, m.senderUserId, m.seq, Sql::nullableText(m.clientMsgId), m.text,
-         m.containsSensitive ? 1 : 0, Sql::nullableText(m.moderationLabel),
-         Sql::time(m.createdAt)});
-    if (!r.ok())
-        return r.toAppError();
+                       "moderation_label, created_at) VALUES ") +
+            Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?)"), messages.size()),
+        rows);
+    if (!inserted.ok())
+        return inserted.toAppError();
+    QVariantList cases;
+    QVariantList ids;
+    for (auto it = lastSeqs.cbegin(); it != lastSeqs.cend(); ++it) {
+        cases << it.key() << it.value();
+        ids << it.key();
+    }
+    SqlResult updated = Sql::exec(
+        QStringLiteral("UPDATE conversation_sessions SET last_message_seq = CASE id %1 END "
+                       "WHERE id IN (%2)")
+            .arg(Sql::repeated(QStringLiteral("WHEN ? THEN ?"), lastSeqs.size(),
+                               QStringLiteral(" ")),
+                 Sql::repeated(QStringLiteral("?"), lastSeqs.size())),
+        cases + ids);
+    if (!updated.ok())
+        return updated.toAppError();
     return Ok {};
 }
 

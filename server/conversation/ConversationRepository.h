@@ -6,6 +6,7 @@
 #include "common/Result.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -49,14 +50,22 @@ struct MessageRow
     QDateTime createdAt;
 };
 
-/// Everything the send path decides on, read in one query (see ConversationRepository::
-/// sendContext): a chat message is the busiest write, and each separate read was a round trip.
-struct SendContext
+/// A conversation locked for appending messages (ConversationRepository::lockForSending).
+struct SendTarget
 {
     ConversationRow conversation;
+    quint64 lastSeq = 0; // the seq of its newest message
     bool blocked = false; // either participant blocked the other
-    QStringList peerOffLimitsTopics; // the receiver's, for moderation
-    std::optional<MessageRow> existing; // the sender's message with this client_msg_id
+};
+
+/// A message as its sender names it before it is stored: client_msg_id is unique per sender
+/// and conversation.
+struct ClientMessageKey
+{
+    QString conversationId;
+    QString senderId;
+    QString clientMsgId;
+    friend bool operator==(const ClientMessageKey &, const ClientMessageKey &) = default;
 };
 
 struct GateDecisionRow
@@ -80,20 +89,18 @@ public:
     Result<bool> close(const ConversationRow &row, const QString &reason,
                        const QDateTime &now) const;
 
-    // Messages
-    /// The conversation as `senderId` would send into it with `clientMsgId`; nullopt when there
-    /// is no such conversation (participation is the caller's to check).
-    Result<std::optional<SendContext>> sendContext(const QString &conversationId,
-                                                   const QString &senderId,
-                                                   const QString &clientMsgId) const;
-    Result<std::optional<MessageRow>> findByClientMsgId(const QString &conversationId,
-                                                        const QString &senderId,
-                                                        const QString &clientMsgId) const;
-    /// Reserves the next seq of a conversation that still takes messages (anonymous,
-    /// decision_gate, revealed); nullopt when it does not.
-    Result<std::optional<quint64>> reserveSeq(const QString &conversationId) const;
-    /// DuplicateKey (a concurrent re-send of the same client_msg_id) comes back as conflict.
-    Status insertMessage(const MessageRow &message) const;
+    // Messages, written a batch at a time (ConversationService::send groups them)
+    /// Locks the conversations (in id order, so two batches never deadlock) for the rest of the
+    /// transaction, by id; ids that name no conversation are missing from the answer.
+    Result<QHash<QString, SendTarget>> lockForSending(const QStringList &conversationIds) const;
+    /// The stored messages among `keys` (re-sends of a client_msg_id).
+    Result<QList<MessageRow>> findByClientKeys(const QList<ClientMessageKey> &keys) const;
+    /// Each user's off-limits topic keys (users without any are missing).
+    Result<QHash<QString, QStringList>> offLimitsTopicsOf(const QStringList &userIds) const;
+    /// Stores the messages and moves each conversation's last seq to `lastSeqs`. DuplicateKey
+    /// (a client_msg_id stored meanwhile) comes back as conflict.
+    Status appendMessages(const QList<MessageRow> &messages,
+                          const QHash<QString, quint64> &lastSeqs) const;
     /// Messages with seq > afterSeq, oldest first, at most `limit`.
     Result<QList<MessageRow>> messagesAfter(const QString &conversationId, quint64 afterSeq,
                                             int limit) const;

@@ -129,6 +129,30 @@ bool onlyContactInfo(const ModerationVerdict &verdict)
     return true;
 }
 
+/// The one writer of chat messages in this process (it groups concurrent sends).
+MessageWriter &messageWriter()
+{
+    static MessageWriter writer(
+        [](const QString &text, const QStringList &receiverTopics, bool revealed) {
+            ModerationVerdict verdict =
+                g_rules ? g_rules->check(text, receiverTopics) : ModerationVerdict {};
+            // Once revealed, friends may swap phone numbers and handles.
+            if (revealed && onlyContactInfo(verdict))
+                verdict = ModerationVerdict {};
+            return verdict;
+        },
+        [](const MessageRow &message, const QString &receiverId) {
+            if (EventBus *bus = g_bus.load()) {
+                bus->publishToUser(receiverId,
+                                   ConversationService::chatMessageFrame(message, receiverId));
+                bus->publishToUser(
+                    message.senderUserId,
+                    ConversationService::chatMessageFrame(message, message.senderUserId));
+            }
+        });
+    return writer;
+}
+
 QJsonObject closedFrame(const QString &conversationId, const QString &reason)
 {
     return {{QStringLiteral("type"), type(ws::ConversationClosed)},
@@ -276,6 +300,16 @@ void setEventBus(EventBus *bus)
 int gateIntervalSeconds()
 {
     return g_gateInterval.load();
+}
+
+quint64 messageBatchCount()
+{
+    return messageWriter().batchCount();
+}
+
+quint64 storedMessageCount()
+{
+    return messageWriter().storedCount();
 }
 
 QString closeReasonName(CloseReason reason)
@@ -477,76 +511,9 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
     if (caller.restricted)
         return AppError::forbidden(QStringLiteral("Restricted accounts cannot chat"));
 
-    // One read decides everything but the seq; the transaction then only reserves the seq and
-    // stores the message (a state change in between is caught by reserveSeq's condition).
     if (QUuid::fromString(conversationId).isNull())
         return conversationNotFound();
-    Result<std::optional<SendContext>> context =
-        m_repo.sendContext(conversationId, caller.userId, clientMsgId);
-    if (!context)
-        return context.error();
-    if (!context->has_value() || !(*context)->conversation.isParticipant(caller.userId))
-        return conversationNotFound();
-    const SendContext &ctx = **context;
-    const ConversationRow &row = ctx.conversation;
-    if (ctx.existing)
-        return SentMessage {*ctx.existing, true};
-    const QString peer = row.peerOf(caller.userId);
-    if (row.state == QLatin1String("closed") || ctx.blocked)
-        return conflictBecause(QStringLiteral("The conversation is closed"),
-                               QStringLiteral("conversation_closed"));
-
-    ModerationVerdict verdict =
-        g_rules ? g_rules->check(*text, ctx.peerOffLimitsTopics) : ModerationVerdict {};
-    if (row.state == QLatin1String("revealed") && onlyContactInfo(verdict))
-        verdict = ModerationVerdict {};
-    if (verdict.action == ModerationVerdict::Block) {
-        AppError error = AppError::validation(
-            {{QStringLiteral("text"),
-              QStringLiteral("refused by moderation (%1)").arg(verdict.label)}},
-            QStringLiteral("The message was not delivered (%1)").arg(verdict.label));
-        error.details.insert(QStringLiteral("moderation_label"), verdict.label);
-        return error;
-    }
-
-    Transaction tx;
-    if (!tx.begin())
-        return unavailable();
-    Result<std::optional<quint64>> seq = m_repo.reserveSeq(row.id);
-    if (!seq)
-        return seq.error();
-    if (!seq->has_value())
-        return conflictBecause(QStringLiteral("The conversation is closed"),
-                               QStringLiteral("conversation_closed"));
-    MessageRow message;
-    message.id = Sql::newId();
-    message.conversationId = row.id;
-    message.senderUserId = caller.userId;
-    message.seq = **seq;
-    message.clientMsgId = clientMsgId;
-    message.text = *text;
-    message.containsSensitive = verdict.action != ModerationVerdict::Allow;
-    message.moderationLabel =
-        verdict.action == ModerationVerdict::Allow ? QString() : verdict.label;
-    message.createdAt = QDateTime::currentDateTimeUtc();
-    if (Status inserted = m_repo.insertMessage(message); !inserted) {
-        if (inserted.error().code != ErrorCode::Conflict)
-            return inserted.error();
-        // The same client_msg_id raced in from another socket: answer the stored one.
-        tx.rollback();
-        Result<std::optional<MessageRow>> stored =
-            m_repo.findByClientMsgId(row.id, caller.userId, clientMsgId);
-        if (!stored)
-            return stored.error();
-        if (!stored->has_value())
-            return AppError::internal();
-        return SentMessage {**stored, true};
-    }
-    publishAfterCommit(peer, chatMessageFrame(message, peer));
-    publishAfterCommit(caller.userId, chatMessageFrame(message, caller.userId));
-    if (!tx.commit())
-        return unavailable();
-    return SentMessage {message, false};
+    return messageWriter().write({caller.userId, conversationId, clientMsgId, *text});
 }
 
 Result<MessagePage> ConversationService::messages(const QString &viewerId,

@@ -7,6 +7,7 @@
 
 #include "common/Result.h"
 #include "server/conversation/ConversationRepository.h"
+#include "server/conversation/MessageWriter.h"
 #include "server/core/Http.h"
 
 #include <QJsonObject>
@@ -25,13 +26,10 @@ QString initialize(const Config &config);
 /// Where events go (set once the bus exists; without it nothing is published).
 void setEventBus(EventBus *bus);
 int gateIntervalSeconds();
+/// The chat message writer's counters (MessageWriter::batchCount / storedCount).
+quint64 messageBatchCount();
+quint64 storedMessageCount();
 } // namespace conversation
-
-struct SentMessage
-{
-    MessageRow message;
-    bool duplicate = false; // a re-send of a stored client_msg_id
-};
 
 struct MessagePage
 {

@@ -125,11 +125,23 @@ private:
         return true;
     }
 
+    /// A counter's value in the server's /metrics.
+    static double metric(quint16 port, const QByteArray &name)
+    {
+        HttpClient client(port);
+        for (const QByteArray &line : client.get(QStringLiteral("/metrics")).body.split('\n')) {
+            if (line.startsWith(name + ' '))
+                return line.mid(name.size() + 1).toDouble();
+        }
+        return -1;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
         FP_REQUIRE_TEST_ENVIRONMENT();
         TestServer::Options chat;
+        chat.withoutRateLimits();
         if (!qEnvironmentVariableIsEmpty("FP_TMP_MIGRATIONS"))
             chat.extraEnvironment.insert(QStringLiteral("FP_MIGRATIONS_DIR"),
                                          qEnvironmentVariable("FP_TMP_MIGRATIONS"));
@@ -420,6 +432,149 @@ private Q_SLOTS:
                                   .arg(p.conversationId))
                      .toInt(),
                  3);
+    }
+
+    void concurrentSendsShareTransactionsYetEachIsAnsweredAsAlone()
+    {
+        // Eight conversations, both sides sending at once: the server groups messages from
+        // different sockets into shared transactions (MessageWriter). Mixed in: a blocked pair,
+        // a threat, a receiver's off-limits topic, a re-sent client_msg_id and an outsider.
+        constexpr int kPairs = 8;
+        constexpr int kEach = 15;
+        QList<Pair> pairs;
+        for (int i = 0; i < kPairs; ++i) {
+            pairs.append(seedPair(*m_chat, m_chat->database(), "burst"));
+            QVERIFY(!pairs.last().conversationId.isEmpty());
+        }
+        const Pair &blocked = pairs[0];
+        QVERIFY(m_chat->database()->exec(
+            QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
+                           "('%1', '%2', '%3')")
+                .arg(newId(), blocked.b.userId, blocked.a.userId)));
+        QVERIFY(m_chat->database()->exec(
+            QStringLiteral(
+                "INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES ('%1', 'politics')")
+                .arg(pairs[1].b.userId)));
+        bool ok = false;
+        TestAccount outsider = registerAccount(m_chat->port(), s("Outsider"), &ok);
+        QVERIFY(ok);
+
+        std::vector<std::unique_ptr<WsClient>> as, bs;
+        for (const Pair &p : pairs) {
+            as.push_back(std::make_unique<WsClient>(m_chat->port()));
+            bs.push_back(std::make_unique<WsClient>(m_chat->port()));
+            QVERIFY(as.back()->connectAndAuthenticate(p.a.accessToken));
+            QVERIFY(bs.back()->connectAndAuthenticate(p.b.accessToken));
+        }
+        WsClient intruder(m_chat->port());
+        QVERIFY(intruder.connectAndAuthenticate(outsider.accessToken));
+        const double batchesBefore = metric(m_chat->port(), "fp_chat_message_batches_total");
+        const double storedBefore = metric(m_chat->port(), "fp_chat_messages_stored_total");
+
+        auto text = [](int pair, char side, int k) {
+            return QStringLiteral("burst %1%2 %3").arg(pair).arg(QLatin1Char(side)).arg(k);
+        };
+        for (int k = 0; k < kEach; ++k) {
+            for (int i = 0; i < kPairs; ++i) {
+                send(*as[size_t(i)], pairs[i].conversationId, QStringLiteral("a-%1").arg(k),
+                     text(i, 'a', k));
+                send(*bs[size_t(i)], pairs[i].conversationId, QStringLiteral("b-%1").arg(k),
+                     text(i, 'b', k));
+            }
+            if (k == 3) {
+                send(*as[2], pairs[2].conversationId, s("threat-1"), s("i will kill you"));
+                send(*as[1], pairs[1].conversationId, s("topic-1"), s("the election is close"));
+                send(*as[3], pairs[3].conversationId, s("a-3"), text(3, 'a', 3)); // re-sent
+                send(intruder, pairs[4].conversationId, s("x-1"), s("let me in"));
+            }
+        }
+
+        // Every side of every open pair sees the other's messages once each, in order, and its
+        // own echoes; seqs in each conversation run 1..n without a gap.
+        for (int i = 1; i < kPairs; ++i) {
+            for (int k = 0; k < kEach; ++k) {
+                const QJsonObject atB = waitMessage(*bs[size_t(i)], text(i, 'a', k), 20000);
+                QVERIFY2(!atB.isEmpty(), qPrintable(text(i, 'a', k)));
+                const QJsonObject atA = waitMessage(*as[size_t(i)], text(i, 'b', k), 20000);
+                QVERIFY2(!atA.isEmpty(), qPrintable(text(i, 'b', k)));
+            }
+            // Both sockets saw the conversation's messages exactly in stored (seq) order; a
+            // re-send is answered with the stored message again, so count first appearances.
+            const QStringList storedOrder =
+                m_chat->database()
+                    ->scalar(QStringLiteral("SELECT GROUP_CONCAT(id ORDER BY seq) FROM "
+                                            "conversation_messages WHERE "
+                                            "conversation_session_id = '%1'")
+                                 .arg(pairs[i].conversationId))
+                    .toString()
+                    .split(QLatin1Char(','));
+            for (WsClient *ws : {as[size_t(i)].get(), bs[size_t(i)].get()}) {
+                QStringList seenOrder;
+                for (const QJsonObject &f : ws->received()) {
+                    const QString id = f.value(QStringLiteral("message"))
+                                           .toObject()
+                                           .value(QStringLiteral("id"))
+                                           .toString();
+                    if (f.value(QStringLiteral("type")).toString() ==
+                            QLatin1String("chat.message") &&
+                        !seenOrder.contains(id))
+                        seenOrder.append(id);
+                }
+                QCOMPARE(seenOrder, storedOrder);
+            }
+            const QString stats =
+                QStringLiteral("SELECT CONCAT(COUNT(*), ' ', MIN(seq), ' ', MAX(seq), ' ', "
+                               "COUNT(DISTINCT client_msg_id, sender_user_id)) FROM "
+                               "conversation_messages WHERE conversation_session_id = '%1'")
+                    .arg(pairs[i].conversationId);
+            const int expected = 2 * kEach + (i == 1 ? 1 : 0);
+            QCOMPARE(m_chat->database()->scalar(stats).toString(),
+                     QStringLiteral("%1 1 %1 %1").arg(expected));
+        }
+
+        // The blocked pair: every message refused, nothing stored, nothing relayed.
+        for (int k = 0; k < kEach; ++k) {
+            const QJsonObject refused = as[0]->waitFor(QStringLiteral("chat.rejected"));
+            QCOMPARE(refused.value(QStringLiteral("code")).toString(), s("conflict"));
+        }
+        QVERIFY(waitMessage(*bs[0], text(0, 'a', 0), 200).isEmpty());
+        QCOMPARE(m_chat->database()
+                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                             "conversation_session_id = '%1'")
+                                  .arg(blocked.conversationId))
+                     .toInt(),
+                 0);
+        // The threat refused, the topic flagged for its receiver, the re-send answered with the
+        // stored message, the outsider told there is no such conversation.
+        const QJsonObject threat =
+            as[2]->waitFor(QStringLiteral("chat.rejected"), 10000, [](const QJsonObject &f) {
+                return f.value(QStringLiteral("client_msg_id")).toString() ==
+                    QLatin1String("threat-1");
+            });
+        QCOMPARE(threat.value(QStringLiteral("moderation_label")).toString(), s("threat"));
+        const QJsonObject topic = waitMessage(*bs[1], s("the election is close"));
+        QCOMPARE(topic.value(QStringLiteral("message"))
+                     .toObject()
+                     .value(QStringLiteral("moderation_label"))
+                     .toString(),
+                 s("off_limits:politics"));
+        QVERIFY(waitMessage(*bs[3], text(3, 'a', 3), 300).isEmpty()); // relayed once, not twice
+        QCOMPARE(intruder.waitFor(QStringLiteral("chat.rejected"))
+                     .value(QStringLiteral("code"))
+                     .toString(),
+                 s("not_found"));
+        QVERIFY(waitMessage(*bs[4], s("let me in"), 100).isEmpty());
+
+        // Grouped: fewer transactions than stored messages.
+        const double stored =
+            metric(m_chat->port(), "fp_chat_messages_stored_total") - storedBefore;
+        const double batches =
+            metric(m_chat->port(), "fp_chat_message_batches_total") - batchesBefore;
+        QCOMPARE(stored, double(2 * kEach * (kPairs - 1) + 1));
+        QVERIFY2(batches < stored,
+                 qPrintable(QStringLiteral("%1 batches for %2 messages").arg(batches).arg(stored)));
+        qInfo("%s",
+              qPrintable(QStringLiteral("%1 messages in %2 batches").arg(stored).arg(batches)));
     }
 
     void endingClosesForBoth()

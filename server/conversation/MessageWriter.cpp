@@ -1,0 +1,197 @@
+#include "server/conversation/MessageWriter.h"
+
+#include "server/storage/Database.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <optional>
+
+namespace fp {
+
+namespace {
+
+QString keyOf(const OutgoingMessage &m)
+{
+    return m.conversationId + QLatin1Char('/') + m.senderId + QLatin1Char('/') + m.clientMsgId;
+}
+
+QString keyOf(const MessageRow &m)
+{
+    return m.conversationId + QLatin1Char('/') + m.senderUserId + QLatin1Char('/') + m.clientMsgId;
+}
+
+AppError conversationClosed()
+{
+    AppError error = AppError::conflict(QStringLiteral("The conversation is closed"));
+    error.details.insert(QStringLiteral("reason"), QStringLiteral("conversation_closed"));
+    return error;
+}
+
+AppError refusedByModeration(const QString &label)
+{
+    AppError error = AppError::validation(
+        {{QStringLiteral("text"), QStringLiteral("refused by moderation (%1)").arg(label)}},
+        QStringLiteral("The message was not delivered (%1)").arg(label));
+    error.details.insert(QStringLiteral("moderation_label"), label);
+    return error;
+}
+
+AppError databaseUnavailable()
+{
+    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
+                                 2);
+}
+
+QList<Result<SentMessage>> answerAll(qsizetype count, const AppError &error)
+{
+    QList<Result<SentMessage>> answers;
+    answers.reserve(count);
+    for (qsizetype i = 0; i < count; ++i)
+        answers.append(error);
+    return answers;
+}
+
+} // namespace
+
+MessageWriter::MessageWriter(Moderate moderate, Deliver deliver)
+    : m_moderate(std::move(moderate)), m_deliver(std::move(deliver)),
+      m_group([this](const QList<OutgoingMessage> &batch) { return writeBatch(batch); }, kMaxBatch)
+{ }
+
+Result<SentMessage> MessageWriter::write(const OutgoingMessage &message)
+{
+    if (Transaction::openOnThisThread())
+        return writeBatch({message}).constFirst();
+    return m_group.submit(message);
+}
+
+QList<Result<SentMessage>> MessageWriter::writeEachAlone(const QList<OutgoingMessage> &batch) const
+{
+    QList<Result<SentMessage>> answers;
+    answers.reserve(batch.size());
+    for (const OutgoingMessage &message : batch)
+        answers.append(writeBatch({message}).constFirst());
+    return answers;
+}
+
+QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage> &batch) const
+{
+    Transaction tx;
+    if (!tx.begin())
+        return answerAll(batch.size(), databaseUnavailable());
+
+    // Three reads for the whole batch, the conversations locked until commit so nobody else
+    // appends to them in between.
+    QStringList conversationIds;
+    QList<ClientMessageKey> keys;
+    for (const OutgoingMessage &m : batch) {
+        if (!conversationIds.contains(m.conversationId))
+            conversationIds.append(m.conversationId);
+        keys.append({m.conversationId, m.senderId, m.clientMsgId});
+    }
+    auto failed = [&](const AppError &error) {
+        tx.rollback();
+        // A whole batch failing may be one message's doing (a lock conflict, a client_msg_id
+        // stored meanwhile): then each alone gets its own answer.
+        if (batch.size() > 1 && !Transaction::openOnThisThread())
+            return writeEachAlone(batch);
+        return answerAll(batch.size(), error);
+    };
+    Result<QHash<QString, SendTarget>> targets = m_repo.lockForSending(conversationIds);
+    if (!targets)
+        return failed(targets.error());
+    Result<QList<MessageRow>> resent = m_repo.findByClientKeys(keys);
+    if (!resent)
+        return failed(resent.error());
+    QHash<QString, MessageRow> stored;
+    for (const MessageRow &row : *resent)
+        stored.insert(keyOf(row), row);
+    QStringList receivers;
+    for (const OutgoingMessage &m : batch) {
+        const auto target = targets->constFind(m.conversationId);
+        if (target != targets->cend() && target->conversation.isParticipant(m.senderId))
+            receivers.append(target->conversation.peerOf(m.senderId));
+    }
+    receivers.removeDuplicates();
+    Result<QHash<QString, QStringList>> topics = m_repo.offLimitsTopicsOf(receivers);
+    if (!topics)
+        return failed(topics.error());
+
+    // Each message's answer, in order, exactly as if it had been sent alone.
+    QList<std::optional<Result<SentMessage>>> answers(batch.size());
+    QList<MessageRow> rows;
+    QList<QString> rowReceivers;
+    QHash<qsizetype, qsizetype> rowOf; // message index -> its row
+    QHash<qsizetype, qsizetype> sameAs; // message index -> row of an earlier copy in the batch
+    QHash<QString, qsizetype> rowByKey;
+    QHash<QString, quint64> lastSeqs;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const OutgoingMessage &m = batch.at(i);
+        const auto target = targets->constFind(m.conversationId);
+        if (target == targets->cend() || !target->conversation.isParticipant(m.senderId)) {
+            answers[i] = AppError::notFound(QStringLiteral("No such conversation"));
+            continue;
+        }
+        const QString key = keyOf(m);
+        if (const auto found = stored.constFind(key); found != stored.cend()) {
+            answers[i] = SentMessage {*found, true};
+            continue;
+        }
+        if (const auto earlier = rowByKey.constFind(key); earlier != rowByKey.cend()) {
+            sameAs.insert(i, *earlier);
+            continue;
+        }
+        const ConversationRow &conversation = target->conversation;
+        if (conversation.state == QLatin1String("closed") || target->blocked) {
+            answers[i] = conversationClosed();
+            continue;
+        }
+        const QString receiver = conversation.peerOf(m.senderId);
+        const ModerationVerdict verdict = m_moderate(
+            m.text, topics->value(receiver), conversation.state == QLatin1String("revealed"));
+        if (verdict.action == ModerationVerdict::Block) {
+            answers[i] = refusedByModeration(verdict.label);
+            continue;
+        }
+        MessageRow row;
+        row.id = Sql::newId();
+        row.conversationId = conversation.id;
+        row.senderUserId = m.senderId;
+        row.seq = lastSeqs.value(conversation.id, target->lastSeq) + 1;
+        row.clientMsgId = m.clientMsgId;
+        row.text = m.text;
+        row.containsSensitive = verdict.action != ModerationVerdict::Allow;
+        row.moderationLabel = row.containsSensitive ? verdict.label : QString();
+        row.createdAt = now;
+        lastSeqs.insert(conversation.id, row.seq);
+        rowOf.insert(i, rows.size());
+        rowByKey.insert(key, rows.size());
+        rows.append(row);
+        rowReceivers.append(receiver);
+    }
+
+    if (Status appended = m_repo.appendMessages(rows, lastSeqs); !appended)
+        return failed(appended.error());
+    for (qsizetype r = 0; r < rows.size(); ++r) {
+        Transaction::afterCommit(
+            [this, row = rows.at(r), receiver = rowReceivers.at(r)] { m_deliver(row, receiver); });
+    }
+    if (!tx.commit())
+        return answerAll(batch.size(), databaseUnavailable());
+    m_stored += quint64(rows.size());
+
+    QList<Result<SentMessage>> results;
+    results.reserve(batch.size());
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        if (answers.at(i))
+            results.append(*answers.at(i));
+        else if (rowOf.contains(i))
+            results.append(SentMessage {rows.at(rowOf.value(i)), false});
+        else
+            results.append(SentMessage {rows.at(sameAs.value(i)), true});
+    }
+    return results;
+}
+
+} // namespace fp
