@@ -2,6 +2,7 @@
 
 #include "server/app/Application.h"
 #include "server/core/Config.h"
+#include "server/core/EpollEventDispatcher.h"
 #include "server/core/Log.h"
 #include "server/identity/PasswordHasher.h"
 
@@ -41,6 +42,9 @@ void installSignalHandlers()
 int main(int argc, char *argv[])
 {
     qputenv("TZ", "UTC"); // every time the server handles is UTC
+    // Chosen before the application exists, as Qt requires; Config validates the value.
+    if (qEnvironmentVariable("FP_EVENT_LOOP", QStringLiteral("epoll")) != QLatin1String("qt"))
+        QCoreApplication::setEventDispatcher(new fp::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("friendship-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));

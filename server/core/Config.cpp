@@ -56,6 +56,9 @@ const Setting kSettings[] = {
     {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
      "how long a moderator's claim on a report locks it for others"},
     {"FP_LOG_FORMAT", "log/format", "json", "json (one object a line) or text"},
+    {"FP_EVENT_LOOP", "server/event_loop", "epoll",
+     "epoll (waits on thousands of sockets cheaply) or qt (Qt's own poll loop); from the "
+     "environment only, as it is chosen before anything else starts"},
     {"FP_WORKER_THREADS", "server/worker_threads", "16",
      "threads doing database work, each with its own connection"},
     {"FP_WORKER_QUEUE_LIMIT", "server/worker_queue_limit", "256",
@@ -185,6 +188,10 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.developmentMode =
         r.oneOf("FP_ENV", {QStringLiteral("production"), QStringLiteral("development")}) ==
         QLatin1String("development");
+    c.eventLoop = r.oneOf("FP_EVENT_LOOP", {QStringLiteral("epoll"), QStringLiteral("qt")});
+    if (c.eventLoop != environment.value(QStringLiteral("FP_EVENT_LOOP"), QStringLiteral("epoll")))
+        r.fail("FP_EVENT_LOOP",
+               QStringLiteral("is read from the environment only, not an INI file"));
     c.httpAddress = r.text("FP_HTTP_ADDRESS");
     if (QHostAddress(c.httpAddress).isNull())
         r.fail("FP_HTTP_ADDRESS",

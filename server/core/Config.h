@@ -16,6 +16,7 @@ enum class LogFormat { Json, Text };
 struct Config
 {
     bool developmentMode = false;
+    QString eventLoop; // "epoll" or "qt" (installed by main() before the application exists)
 
     QString httpAddress;
     quint16 httpPort = 0;

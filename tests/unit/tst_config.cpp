@@ -53,6 +53,28 @@ private Q_SLOTS:
         QCOMPARE(c.gateIntervalSeconds, 5);
     }
 
+    void theEventLoopComesFromTheEnvironmentOnly()
+    {
+        auto epoll = Config::load({}, env({}));
+        QVERIFY(std::holds_alternative<Config>(epoll));
+        QCOMPARE(std::get<Config>(epoll).eventLoop, QStringLiteral("epoll"));
+        auto qt = Config::load({}, env({{QStringLiteral("FP_EVENT_LOOP"), QStringLiteral("qt")}}));
+        QVERIFY(std::holds_alternative<Config>(qt));
+        QCOMPARE(std::get<Config>(qt).eventLoop, QStringLiteral("qt"));
+        auto unknown =
+            Config::load({}, env({{QStringLiteral("FP_EVENT_LOOP"), QStringLiteral("select")}}));
+        QVERIFY(std::holds_alternative<QString>(unknown));
+        QVERIFY(std::get<QString>(unknown).contains(QLatin1String("FP_EVENT_LOOP")));
+        // main() picks the loop before the INI file is read: the file may not pretend otherwise.
+        QTemporaryFile ini;
+        QVERIFY(ini.open());
+        ini.write("[server]\nevent_loop = qt\n");
+        ini.close();
+        auto fromIni = Config::load(ini.fileName(), env({}));
+        QVERIFY(std::holds_alternative<QString>(fromIni));
+        QVERIFY(std::get<QString>(fromIni).contains(QLatin1String("environment only")));
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QString>("name");
@@ -149,7 +171,7 @@ private Q_SLOTS:
              {"FP_HTTP_ADDRESS", "FP_HTTP_PORT", "FP_DB_HOST", "FP_DB_PORT", "FP_DB_SOCKET",
               "FP_DB_NAME", "FP_DB_USER", "FP_DB_PASSWORD", "FP_REDIS_HOST", "FP_REDIS_PORT",
               "FP_JWT_SECRET", "FP_ADMIN_EMAIL", "FP_ADMIN_PASSWORD", "FP_GATE_INTERVAL_SECONDS",
-              "FP_MATCH_TICK_MS", "FP_LOG_FORMAT"})
+              "FP_MATCH_TICK_MS", "FP_LOG_FORMAT", "FP_EVENT_LOOP"})
             QVERIFY2(help.contains(QLatin1String(name)), name);
     }
 };

@@ -1,0 +1,301 @@
+// The epoll event dispatcher keeps Qt's contract: timers (single-shot, repeating, zero
+// interval, killed in their own handler, never re-fired inside their own nested loop, moved to
+// another thread), posted events from other threads, interrupt from another thread, sockets
+// by the hundred, child-process pipes and descriptors epoll cannot watch. The whole server runs
+// on it too, so every integration test exercises it again.
+
+#include "server/core/EpollEventDispatcher.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QPointer>
+#include <QProcess>
+#include <QSocketNotifier>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryFile>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace fp;
+
+namespace {
+
+class TimerCounter : public QObject
+{
+public:
+    int fired = 0;
+    std::function<void(int)> onFire;
+
+protected:
+    void timerEvent(QTimerEvent *event) override
+    {
+        ++fired;
+        if (onFire)
+            onFire(event->timerId());
+    }
+};
+
+} // namespace
+
+class TestEpollDispatcher : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void theApplicationRunsOnIt()
+    {
+        QVERIFY(qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance()));
+    }
+
+    void singleShotAndRepeatingTimers()
+    {
+        int single = 0;
+        QTimer::singleShot(10, this, [&] { ++single; });
+        int ticks = 0;
+        QTimer repeating;
+        connect(&repeating, &QTimer::timeout, this, [&] { ++ticks; });
+        repeating.start(5);
+        QTRY_VERIFY_WITH_TIMEOUT(ticks >= 5 && single == 1, 5000);
+        repeating.stop();
+        const int stoppedAt = ticks;
+        QTest::qWait(50);
+        QCOMPARE(ticks, stoppedAt);
+        QCOMPARE(single, 1);
+    }
+
+    void zeroIntervalTimersRunEveryPassWithoutStarvingOthers()
+    {
+        int zero = 0;
+        QTimer idle;
+        connect(&idle, &QTimer::timeout, this, [&] { ++zero; });
+        idle.start(0);
+        bool later = false;
+        QTimer::singleShot(20, this, [&] { later = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(later, 5000);
+        idle.stop();
+        QVERIFY(zero > 1);
+    }
+
+    void aTimerKilledInItsOwnHandlerStops()
+    {
+        TimerCounter counter;
+        int other = 0;
+        other = counter.startTimer(1);
+        const int self = counter.startTimer(1);
+        counter.onFire = [&](int id) {
+            if (id == self) {
+                counter.killTimer(self);
+                counter.killTimer(other);
+            }
+        };
+        QTest::qWait(30);
+        const int fired = counter.fired;
+        QVERIFY(fired >= 1 && fired <= 2); // the other may have fired once before
+        QTest::qWait(20);
+        QCOMPARE(counter.fired, fired);
+    }
+
+    void aTimerNeverFiresInsideItsOwnNestedLoop()
+    {
+        TimerCounter counter;
+        int inner = 0;
+        int reentered = 0;
+        bool inHandler = false;
+        const int id = counter.startTimer(2);
+        counter.onFire = [&](int) {
+            if (inHandler)
+                ++reentered;
+            if (counter.fired > 1)
+                return;
+            inHandler = true;
+            QEventLoop nested;
+            QTimer tick;
+            connect(&tick, &QTimer::timeout, &nested, [&] {
+                if (++inner == 10)
+                    nested.quit();
+            });
+            tick.start(2);
+            nested.exec();
+            inHandler = false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(counter.fired >= 3, 5000);
+        counter.killTimer(id);
+        QCOMPARE(inner, 10);
+        QCOMPARE(reentered, 0);
+    }
+
+    void remainingTimeAndRegisteredTimers()
+    {
+        auto *dispatcher = QAbstractEventDispatcher::instance();
+        TimerCounter counter;
+        const int id = counter.startTimer(1000, Qt::PreciseTimer);
+        const int left = dispatcher->remainingTime(id);
+        QVERIFY2(left > 0 && left <= 1000, qPrintable(QString::number(left)));
+        const QList<QAbstractEventDispatcher::TimerInfo> timers =
+            dispatcher->registeredTimers(&counter);
+        QCOMPARE(timers.size(), 1);
+        QCOMPARE(timers.first().timerId, id);
+        QCOMPARE(timers.first().interval, 1000);
+        QCOMPARE(timers.first().timerType, Qt::PreciseTimer);
+        counter.killTimer(id);
+        QCOMPARE(dispatcher->remainingTime(id), -1);
+        QVERIFY(dispatcher->registeredTimers(&counter).isEmpty());
+    }
+
+    void postedEventsFromOtherThreadsArriveInOrder()
+    {
+        static constexpr int kEach = 2000;
+        QList<int> seen;
+        QObject receiver;
+        std::vector<std::thread> senders;
+        for (int t = 0; t < 3; ++t) {
+            senders.emplace_back([&, t] {
+                for (int i = 0; i < kEach; ++i)
+                    QMetaObject::invokeMethod(
+                        &receiver, [&seen, t, i] { seen.append(t * kEach + i); },
+                        Qt::QueuedConnection);
+            });
+        }
+        for (auto &s : senders)
+            s.join();
+        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), 3 * kEach, 10000);
+        for (int t = 0; t < 3; ++t) {
+            int previous = -1;
+            for (int v : seen) {
+                if (v / kEach != t)
+                    continue;
+                QVERIFY(v > previous);
+                previous = v;
+            }
+        }
+    }
+
+    void aThreadOnItQuitsWhenToldFromAnother()
+    {
+        QThread thread;
+        thread.setEventDispatcher(new EpollEventDispatcher);
+        std::atomic<int> ticks {0};
+        QTimer timer;
+        timer.setInterval(1);
+        timer.moveToThread(&thread);
+        connect(&timer, &QTimer::timeout, &timer, [&] { ++ticks; });
+        connect(&thread, &QThread::started, &timer, qOverload<>(&QTimer::start));
+        thread.start();
+        QTRY_VERIFY_WITH_TIMEOUT(ticks.load() > 5, 5000);
+        QMetaObject::invokeMethod(&timer, &QTimer::stop, Qt::BlockingQueuedConnection);
+        thread.quit();
+        QVERIFY(thread.wait(5000));
+    }
+
+    void aRunningTimerMovesToAnotherThread()
+    {
+        QThread thread;
+        thread.setEventDispatcher(new EpollEventDispatcher);
+        thread.start();
+        auto *counter = new TimerCounter;
+        std::atomic<bool> onOtherThread {false};
+        counter->onFire = [&](int) {
+            if (QThread::currentThread() == &thread)
+                onOtherThread = true;
+        };
+        counter->startTimer(2);
+        QTRY_VERIFY_WITH_TIMEOUT(counter->fired > 0, 5000);
+        counter->moveToThread(&thread);
+        QTRY_VERIFY_WITH_TIMEOUT(onOtherThread.load(), 5000);
+        QMetaObject::invokeMethod(
+            counter, [counter] { delete counter; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        QVERIFY(thread.wait(5000));
+    }
+
+    void hundredsOfSocketsEchoAndHangUp()
+    {
+        constexpr int kClients = 300;
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        std::vector<std::unique_ptr<QTcpSocket>> accepted;
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *s = server.nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s] { s->write(s->readAll()); });
+                accepted.emplace_back(s);
+            }
+        });
+        std::vector<std::unique_ptr<QTcpSocket>> clients;
+        std::vector<QByteArray> echoes(kClients);
+        int complete = 0;
+        int disconnected = 0;
+        for (int i = 0; i < kClients; ++i) {
+            auto client = std::make_unique<QTcpSocket>();
+            QTcpSocket *c = client.get();
+            const QByteArray line = "client " + QByteArray::number(i) + '\n';
+            connect(c, &QTcpSocket::connected, c, [c, line] { c->write(line); });
+            connect(c, &QTcpSocket::readyRead, c, [c, i, &echoes, &complete] {
+                echoes[size_t(i)] += c->readAll();
+                if (echoes[size_t(i)].endsWith('\n'))
+                    ++complete;
+            });
+            connect(c, &QTcpSocket::disconnected, c, [&disconnected] { ++disconnected; });
+            c->connectToHost(QHostAddress::LocalHost, server.serverPort());
+            clients.push_back(std::move(client));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(complete, kClients, 20000);
+        for (int i = 0; i < kClients; ++i)
+            QCOMPARE(echoes[size_t(i)], "client " + QByteArray::number(i) + '\n');
+        // The far side hangs up: every client learns it through its read notifier.
+        for (auto &s : accepted)
+            s->disconnectFromHost();
+        QTRY_COMPARE_WITH_TIMEOUT(disconnected, kClients, 20000);
+    }
+
+    void childProcessPipes()
+    {
+        QProcess process;
+        process.start(QStringLiteral("sh"),
+                      {QStringLiteral("-c"), QStringLiteral("cat; echo done")});
+        QVERIFY(process.waitForStarted(5000));
+        process.write("piped through\n");
+        process.closeWriteChannel();
+        QByteArray out;
+        connect(&process, &QProcess::readyReadStandardOutput, this,
+                [&] { out += process.readAllStandardOutput(); });
+        bool finished = false;
+        connect(&process, &QProcess::finished, this, [&] { finished = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(finished, 10000);
+        out += process.readAllStandardOutput();
+        QCOMPARE(out, QByteArray("piped through\ndone\n"));
+    }
+
+    void aDescriptorEpollRefusesIsAlwaysReady()
+    {
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        file.write("x");
+        file.flush();
+        QSocketNotifier notifier(file.handle(), QSocketNotifier::Read);
+        int activations = 0;
+        connect(&notifier, &QSocketNotifier::activated, this, [&] {
+            if (++activations == 3)
+                notifier.setEnabled(false);
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(activations, 3, 5000);
+        QTest::qWait(20);
+        QCOMPARE(activations, 3);
+    }
+};
+
+int main(int argc, char **argv)
+{
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    QCoreApplication app(argc, argv);
+    TestEpollDispatcher test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_epolldispatcher.moc"
