@@ -157,21 +157,32 @@ ConversationRepository::lockForSending(const QStringList &conversationIds) const
     QVariantList bindings;
     for (const QString &id : conversationIds)
         bindings << id;
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT %1, c.last_message_seq, %2 %3 WHERE c.id IN (%4) ORDER BY c.id "
-                       "FOR UPDATE")
-            .arg(kConversationColumns,
-                 SafetyRepository::blockedEitherWaySql(QStringLiteral("m.user_a_id"),
-                                                       QStringLiteral("m.user_b_id")),
-                 kConversationFrom, Sql::repeated(QStringLiteral("?"), conversationIds.size())),
-        bindings);
+    // Topic keys come from the catalog (short words without commas), so a comma-joined list
+    // stays far below group_concat_max_len.
+    const QString topicsOf = QStringLiteral("(SELECT GROUP_CONCAT(t.topic_key SEPARATOR ',') FROM "
+                                            "user_off_limits_topics t WHERE t.user_id = %1)");
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT %1, c.last_message_seq, %2, %3, %4 %5 WHERE c.id IN (%6) "
+                                 "ORDER BY c.id FOR UPDATE")
+                      .arg(kConversationColumns,
+                           SafetyRepository::blockedEitherWaySql(QStringLiteral("m.user_a_id"),
+                                                                 QStringLiteral("m.user_b_id")),
+                           topicsOf.arg(QStringLiteral("m.user_a_id")),
+                           topicsOf.arg(QStringLiteral("m.user_b_id")), kConversationFrom,
+                           Sql::repeated(QStringLiteral("?"), conversationIds.size())),
+                  bindings);
     if (!r.ok())
         return r.toAppError();
     while (r.next()) {
         SendTarget target;
         target.conversation = conversationFrom(r);
-        target.lastSeq = r.value(kConversationColumnCount).toULongLong();
-        target.blocked = r.value(kConversationColumnCount + 1).toInt() != 0;
+        int column = kConversationColumnCount;
+        target.lastSeq = r.value(column++).toULongLong();
+        target.blocked = r.value(column++).toInt() != 0;
+        target.userATopics =
+            r.value(column++).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+        target.userBTopics =
+            r.value(column++).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
         targets.insert(target.conversation.id, target);
     }
     return targets;
@@ -199,44 +210,29 @@ ConversationRepository::findByClientKeys(const QList<ClientMessageKey> &keys) co
     return rows;
 }
 
-Result<QHash<QString, QStringList>>
-ConversationRepository::offLimitsTopicsOf(const QStringList &userIds) const
-{
-    QHash<QString, QStringList> topics;
-    if (userIds.isEmpty())
-        return topics;
-    QVariantList bindings;
-    for (const QString &id : userIds)
-        bindings << id;
-    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, topic_key FROM user_off_limits_topics "
-                                           "WHERE user_id IN (%1)")
-                                .arg(Sql::repeated(QStringLiteral("?"), userIds.size())),
-                            bindings);
-    if (!r.ok())
-        return r.toAppError();
-    while (r.next())
-        topics[r.value(0).toString()].append(r.value(1).toString());
-    return topics;
-}
-
-Status ConversationRepository::appendMessages(const QList<MessageRow> &messages,
-                                              const QHash<QString, quint64> &lastSeqs) const
+Result<bool> ConversationRepository::appendMessages(const QList<MessageRow> &messages,
+                                                    const QHash<QString, quint64> &lastSeqs) const
 {
     if (messages.isEmpty())
-        return Ok {};
+        return true;
     QVariantList rows;
     for (const MessageRow &m : messages)
         rows << m.id << m.conversationId << m.senderUserId << m.seq
              << Sql::nullableText(m.clientMsgId) << m.text << (m.containsSensitive ? 1 : 0)
              << Sql::nullableText(m.moderationLabel) << Sql::time(m.createdAt);
+    // A re-sent client_msg_id is not an error here but a row not inserted (the no-op update
+    // counts 0 affected rows), so a batch needs no read beforehand to find re-sends.
     SqlResult inserted = Sql::exec(
         QStringLiteral("INSERT INTO conversation_messages (id, conversation_session_id, "
                        "sender_user_id, seq, client_msg_id, message_text, contains_sensitive, "
                        "moderation_label, created_at) VALUES ") +
-            Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?)"), messages.size()),
+            Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?)"), messages.size()) +
+            QStringLiteral(" ON DUPLICATE KEY UPDATE id = id"),
         rows);
     if (!inserted.ok())
         return inserted.toAppError();
+    if (inserted.numRowsAffected() != messages.size())
+        return false;
     QVariantList cases;
     QVariantList ids;
     for (auto it = lastSeqs.cbegin(); it != lastSeqs.cend(); ++it) {
@@ -252,7 +248,7 @@ Status ConversationRepository::appendMessages(const QList<MessageRow> &messages,
         cases + ids);
     if (!updated.ok())
         return updated.toAppError();
-    return Ok {};
+    return true;
 }
 
 Result<QList<MessageRow>> ConversationRepository::messagesAfter(const QString &conversationId,

@@ -56,6 +56,13 @@ struct SendTarget
     ConversationRow conversation;
     quint64 lastSeq = 0; // the seq of its newest message
     bool blocked = false; // either participant blocked the other
+    QStringList userATopics; // each participant's off-limits topic keys, for moderation
+    QStringList userBTopics;
+
+    const QStringList &offLimitsTopicsOf(const QString &userId) const
+    {
+        return userId == conversation.userA ? userATopics : userBTopics;
+    }
 };
 
 /// A message as its sender names it before it is stored: client_msg_id is unique per sender
@@ -91,16 +98,16 @@ public:
 
     // Messages, written a batch at a time (ConversationService::send groups them)
     /// Locks the conversations (in id order, so two batches never deadlock) for the rest of the
-    /// transaction, by id; ids that name no conversation are missing from the answer.
+    /// transaction, by id, with what sending into them needs; ids that name no conversation are
+    /// missing from the answer.
     Result<QHash<QString, SendTarget>> lockForSending(const QStringList &conversationIds) const;
     /// The stored messages among `keys` (re-sends of a client_msg_id).
     Result<QList<MessageRow>> findByClientKeys(const QList<ClientMessageKey> &keys) const;
-    /// Each user's off-limits topic keys (users without any are missing).
-    Result<QHash<QString, QStringList>> offLimitsTopicsOf(const QStringList &userIds) const;
-    /// Stores the messages and moves each conversation's last seq to `lastSeqs`. DuplicateKey
-    /// (a client_msg_id stored meanwhile) comes back as conflict.
-    Status appendMessages(const QList<MessageRow> &messages,
-                          const QHash<QString, quint64> &lastSeqs) const;
+    /// Stores the messages and moves each conversation's last seq to `lastSeqs`: true. False,
+    /// with the seqs left alone, when a message's client_msg_id was stored before (a re-send):
+    /// the others may be stored then, so the caller rolls back unless it was the only one.
+    Result<bool> appendMessages(const QList<MessageRow> &messages,
+                                const QHash<QString, quint64> &lastSeqs) const;
     /// Messages with seq > afterSeq, oldest first, at most `limit`.
     Result<QList<MessageRow>> messagesAfter(const QString &conversationId, quint64 afterSeq,
                                             int limit) const;

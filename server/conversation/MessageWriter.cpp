@@ -79,43 +79,25 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
     Transaction tx;
     if (!tx.begin())
         return answerAll(batch.size(), databaseUnavailable());
-
-    // Three reads for the whole batch, the conversations locked until commit so nobody else
-    // appends to them in between.
-    QStringList conversationIds;
-    QList<ClientMessageKey> keys;
-    for (const OutgoingMessage &m : batch) {
-        if (!conversationIds.contains(m.conversationId))
-            conversationIds.append(m.conversationId);
-        keys.append({m.conversationId, m.senderId, m.clientMsgId});
-    }
     auto failed = [&](const AppError &error) {
         tx.rollback();
-        // A whole batch failing may be one message's doing (a lock conflict, a client_msg_id
-        // stored meanwhile): then each alone gets its own answer.
+        // A whole batch failing may be one message's doing (a lock conflict): then each alone
+        // gets its own answer.
         if (batch.size() > 1 && !Transaction::openOnThisThread())
             return writeEachAlone(batch);
         return answerAll(batch.size(), error);
     };
+
+    // One read for the whole batch, its conversations locked until commit so nobody else
+    // appends to them in between.
+    QStringList conversationIds;
+    for (const OutgoingMessage &m : batch) {
+        if (!conversationIds.contains(m.conversationId))
+            conversationIds.append(m.conversationId);
+    }
     Result<QHash<QString, SendTarget>> targets = m_repo.lockForSending(conversationIds);
     if (!targets)
         return failed(targets.error());
-    Result<QList<MessageRow>> resent = m_repo.findByClientKeys(keys);
-    if (!resent)
-        return failed(resent.error());
-    QHash<QString, MessageRow> stored;
-    for (const MessageRow &row : *resent)
-        stored.insert(keyOf(row), row);
-    QStringList receivers;
-    for (const OutgoingMessage &m : batch) {
-        const auto target = targets->constFind(m.conversationId);
-        if (target != targets->cend() && target->conversation.isParticipant(m.senderId))
-            receivers.append(target->conversation.peerOf(m.senderId));
-    }
-    receivers.removeDuplicates();
-    Result<QHash<QString, QStringList>> topics = m_repo.offLimitsTopicsOf(receivers);
-    if (!topics)
-        return failed(topics.error());
 
     // Each message's answer, in order, exactly as if it had been sent alone.
     QList<std::optional<Result<SentMessage>>> answers(batch.size());
@@ -125,6 +107,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
     QHash<qsizetype, qsizetype> sameAs; // message index -> row of an earlier copy in the batch
     QHash<QString, qsizetype> rowByKey;
     QHash<QString, quint64> lastSeqs;
+    QList<qsizetype> refusedAsClosed; // unless it is a re-send of a message stored before
     const QDateTime now = QDateTime::currentDateTimeUtc();
     for (qsizetype i = 0; i < batch.size(); ++i) {
         const OutgoingMessage &m = batch.at(i);
@@ -134,10 +117,6 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
             continue;
         }
         const QString key = keyOf(m);
-        if (const auto found = stored.constFind(key); found != stored.cend()) {
-            answers[i] = SentMessage {*found, true};
-            continue;
-        }
         if (const auto earlier = rowByKey.constFind(key); earlier != rowByKey.cend()) {
             sameAs.insert(i, *earlier);
             continue;
@@ -145,11 +124,13 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         const ConversationRow &conversation = target->conversation;
         if (conversation.state == QLatin1String("closed") || target->blocked) {
             answers[i] = conversationClosed();
+            refusedAsClosed.append(i);
             continue;
         }
         const QString receiver = conversation.peerOf(m.senderId);
-        const ModerationVerdict verdict = m_moderate(
-            m.text, topics->value(receiver), conversation.state == QLatin1String("revealed"));
+        const ModerationVerdict verdict =
+            m_moderate(m.text, target->offLimitsTopicsOf(receiver),
+                       conversation.state == QLatin1String("revealed"));
         if (verdict.action == ModerationVerdict::Block) {
             answers[i] = refusedByModeration(verdict.label);
             continue;
@@ -171,8 +152,48 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         rowReceivers.append(receiver);
     }
 
-    if (Status appended = m_repo.appendMessages(rows, lastSeqs); !appended)
+    // A re-send answers the stored message even once the conversation closed.
+    if (!refusedAsClosed.isEmpty()) {
+        QList<ClientMessageKey> keys;
+        for (qsizetype i : refusedAsClosed)
+            keys.append(
+                {batch.at(i).conversationId, batch.at(i).senderId, batch.at(i).clientMsgId});
+        Result<QList<MessageRow>> stored = m_repo.findByClientKeys(keys);
+        if (!stored)
+            return failed(stored.error());
+        for (const MessageRow &row : *stored) {
+            for (qsizetype i : refusedAsClosed) {
+                if (keyOf(batch.at(i)) == keyOf(row))
+                    answers[i] = SentMessage {row, true};
+            }
+        }
+    }
+
+    Result<bool> appended = m_repo.appendMessages(rows, lastSeqs);
+    if (!appended)
         return failed(appended.error());
+    if (!*appended) {
+        // Some message re-sends one stored before. Alone, nothing was written: answer the
+        // stored one. With others, their rows went in: start over one message at a time.
+        if (rows.size() > 1) {
+            tx.rollback();
+            return writeEachAlone(batch);
+        }
+        const qsizetype i = rowOf.key(0);
+        Result<QList<MessageRow>> stored = m_repo.findByClientKeys(
+            {{batch.at(i).conversationId, batch.at(i).senderId, batch.at(i).clientMsgId}});
+        if (!stored)
+            return failed(stored.error());
+        if (stored->isEmpty())
+            return failed(AppError::internal());
+        answers[i] = SentMessage {stored->constFirst(), true};
+        for (auto same = sameAs.cbegin(); same != sameAs.cend(); ++same)
+            answers[same.key()] = SentMessage {stored->constFirst(), true};
+        rows.clear();
+        rowReceivers.clear();
+        rowOf.clear();
+        sameAs.clear();
+    }
     for (qsizetype r = 0; r < rows.size(); ++r) {
         Transaction::afterCommit(
             [this, row = rows.at(r), receiver = rowReceivers.at(r)] { m_deliver(row, receiver); });

@@ -8,8 +8,9 @@
 // groups chat messages (ConversationService::send).
 //
 // The leader does the batch on its own thread, so a thread-local database connection is the
-// leader's. Each thread writes at most one batch per call, then hands leadership on: nobody
-// serves others for longer than one batch beyond their own.
+// leader's. A leader writes batches until its own request is answered, then hands the lead to
+// the oldest waiting thread; each waiter sleeps on its own condition variable, so a batch wakes
+// exactly the threads it answered plus the next leader.
 
 #include <QList>
 #include <QtGlobal>
@@ -32,18 +33,18 @@ public:
     /// Blocks until `request` was written, in some batch, and returns its response.
     Response submit(Request request)
     {
-        Slot mine {std::move(request), std::nullopt};
+        Slot mine(std::move(request));
         std::unique_lock lock(m_mutex);
         m_queue.push_back(&mine);
-        for (;;) {
+        if (m_writing) {
+            // Sleep until a leader answers this request, or hands this thread the lead.
+            mine.wake.wait(lock, [&] { return mine.response.has_value() || mine.lead; });
             if (mine.response)
                 return std::move(*mine.response);
-            if (m_writing) {
-                m_done.wait(lock);
-                continue;
-            }
+        }
+        m_writing = true;
+        for (;;) {
             // Lead one batch: the oldest requests first, which may or may not include ours.
-            m_writing = true;
             QList<Slot *> batch;
             while (!m_queue.empty() && batch.size() < m_max) {
                 batch.append(m_queue.front());
@@ -66,19 +67,23 @@ public:
                         m_queue.push_front(batch[i]);
                 }
                 std::erase(m_queue, &mine);
-                m_writing = false;
-                m_done.notify_all();
+                handOver();
                 throw;
             }
             if (responses.size() != batch.size())
                 qFatal("GroupCommit: the batch writer answered %lld of %lld requests",
                        qint64(responses.size()), qint64(batch.size()));
             lock.lock();
-            for (qsizetype i = 0; i < batch.size(); ++i)
-                batch[i]->response = std::move(responses[i]);
             ++m_batches;
-            m_writing = false;
-            m_done.notify_all();
+            for (qsizetype i = 0; i < batch.size(); ++i) {
+                batch[i]->response = std::move(responses[i]);
+                if (batch[i] != &mine)
+                    batch[i]->wake.notify_one(); // under the lock: the slot outlives the call
+            }
+            if (mine.response) {
+                handOver();
+                return std::move(*mine.response);
+            }
         }
     }
 
@@ -98,14 +103,28 @@ public:
 private:
     struct Slot
     {
+        explicit Slot(Request r) : request(std::move(r)) { }
         Request request;
         std::optional<Response> response;
+        bool lead = false; // this thread writes the next batch
+        std::condition_variable wake; // only this slot's thread waits on it
     };
+
+    /// The leader is done: the oldest waiting thread leads next, or nobody is writing. Called
+    /// with the lock held. One thread wakes per batch, not every waiter.
+    void handOver()
+    {
+        if (m_queue.empty()) {
+            m_writing = false;
+            return;
+        }
+        m_queue.front()->lead = true;
+        m_queue.front()->wake.notify_one();
+    }
 
     BatchWriter m_writer;
     int m_max;
     mutable std::mutex m_mutex;
-    std::condition_variable m_done;
     std::deque<Slot *> m_queue;
     bool m_writing = false;
     quint64 m_batches = 0;

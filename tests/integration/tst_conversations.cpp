@@ -336,6 +336,19 @@ private Q_SLOTS:
                        {{QStringLiteral("text"), QString(QChar(0xD800)) + s("x")},
                         {QStringLiteral("client_msg_id"), s("h-4")}});
         QCOMPARE(lone.status, 400);
+
+        // Once the conversation is closed a re-send still answers the stored message, while a
+        // new message is refused.
+        QCOMPARE(http->post(QStringLiteral("/api/conversations/%1/end").arg(p.conversationId), {})
+                     .status,
+                 200);
+        send(a, p.conversationId, s("same-1"), s("only once"));
+        const QJsonObject afterClose = waitMessage(a, s("only once"));
+        QCOMPARE(afterClose.value(QStringLiteral("message")).toObject().value(QStringLiteral("id")),
+                 first.value(QStringLiteral("message")).toObject().value(QStringLiteral("id")));
+        send(a, p.conversationId, s("same-9"), s("too late"));
+        const QJsonObject refused = a.waitFor(QStringLiteral("chat.rejected"));
+        QCOMPARE(refused.value(QStringLiteral("code")).toString(), s("conflict"));
     }
 
     void aThirdUserCannotReadOrSend()
