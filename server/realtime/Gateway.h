@@ -84,6 +84,8 @@ private:
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
     QMultiHash<QString, QWebSocket *> m_byUser;
     QTimer m_heartbeat;
+    int m_heartbeatSlice = 0; // the slice of sockets the next tick pings
+    int m_nextSlice = 0; // the slice the next accepted socket joins
 };
 
 } // namespace fp
