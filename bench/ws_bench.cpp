@@ -5,7 +5,17 @@
 // relay (this binary re-run with --relay-server) that does the same frames without the
 // application (no worker pool, no database, no event bus).
 //
-//   ws_bench [--server PATH] [--sockets N] [--rate R] [--seconds D] [--workers W] [--smoke]
+//   ws_bench [--server PATH] [--sockets N] [--rate R] [--seconds D] [--warmup S] [--workers W]
+//            [--client-threads T] [--timeline FILE] [--smoke]
+//
+// --timeline writes "seconds_into_run latency_ms" for every message the server relayed, to
+// find where a tail comes from (a periodic stall shows up as a column of high latencies).
+//
+// The clients run on T threads (4 by default), each with its own event loop and its share of
+// the conversations. Every event loop here (client threads, the plain relay) waits with the
+// server's epoll dispatcher (server/core/EpollEventDispatcher.h): with Qt's poll() loop the
+// cost of a wake-up grows with every socket a thread holds, and at 5k sockets the bench mostly
+// measured its own poll().
 //
 // Needs the private MariaDB (FP_TEST_DB_SOCKET, root without password) and Redis
 // (FP_TEST_REDIS_PORT) that scripts/test starts; the server binary comes from --server or
@@ -16,6 +26,7 @@
 // on whoever else is using it.
 
 #include "common/WsEvents.h"
+#include "server/core/EpollEventDispatcher.h"
 #include "server/identity/Jwt.h"
 
 #include <QCoreApplication>
@@ -35,8 +46,12 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <sys/resource.h>
 #include <vector>
 
@@ -50,7 +65,10 @@ struct Options
     int sockets = 5000;
     int rate = 2000;
     double seconds = 10;
+    double warmupSeconds = 2;
     int workers = 16;
+    int clientThreads = 4;
+    QString timelineFile; // --timeline: every relayed message's (send time, latency) for the server
     bool smoke = false;
     QString serverBinary;
 };
@@ -73,24 +91,27 @@ qint64 rssKb(qint64 pid)
     return -1;
 }
 
-void wait(int ms)
-{
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-}
-
+// Serves this thread's events until done() or the timeout, sleeping in between. (Not
+// processEvents(flags, maxtime): that overload drops WaitForMoreEvents and spins, polling every
+// socket of the thread without pause; an earlier version of this bench measured mostly that.)
+// The timer bounds each sleep, so a condition another thread sets is seen within 5 ms.
 template<typename Done> bool waitUntil(int timeoutMs, Done done)
 {
+    QTimer wake;
+    wake.start(5);
     QElapsedTimer t;
     t.start();
     while (!done()) {
         if (t.elapsed() > timeoutMs)
             return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 20);
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
     }
     return true;
+}
+
+void wait(int ms)
+{
+    waitUntil(ms, [] { return false; });
 }
 
 QString compact(const QJsonObject &o)
@@ -260,6 +281,7 @@ struct RelayResult
     QString firstRejection;
     double seconds = 0;
     std::vector<double> latencyMs; // send -> the peer's chat.message
+    std::vector<std::pair<double, double>> timeline; // (seconds into the run, latency ms)
     std::vector<double> ackMs; // send -> the sender's own chat.message
 };
 
@@ -283,36 +305,32 @@ public:
     // waits for each to be authenticated or to fail.
     bool openUpTo(int upTo, int timeoutMs)
     {
-        QElapsedTimer t;
-        t.start();
-        while (m_opened < upTo || inFlight() > 0) {
+        return waitUntil(timeoutMs, [&] {
             while (m_opened < upTo && inFlight() < kHandshakeWindow)
                 open(m_opened++);
-            if (t.elapsed() > timeoutMs)
-                return false;
-            QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents,
-                                            20);
-        }
-        return true;
+            return m_opened >= upTo && inFlight() == 0;
+        });
     }
     int authenticated() const { return m_authenticated; }
     int failed() const { return m_failed; }
     QString firstFailure() const { return m_firstFailure; }
 
-    // Message k goes over pair k % pairs, alternating direction, on a fixed schedule.
-    RelayResult relay(int rate, double seconds, int drainMs)
+    // Message k goes over pair k % pairs, alternating direction, on a fixed schedule: first
+    // `warmupSeconds` whose latencies are not counted (each conversation's first messages
+    // touch cold rows and connections), then `seconds` measured.
+    RelayResult relay(double rate, double warmupSeconds, double seconds, int drainMs)
     {
         const qsizetype pairs = m_clients.size() / 2;
-        const auto total = qsizetype(rate * seconds);
+        const auto total = qsizetype(rate * (warmupSeconds + seconds));
+        m_measuredFromNs = qint64(warmupSeconds * 1e9);
         m_result = RelayResult {};
         m_sentNs.assign(size_t(total), -1);
         m_receivedNs.assign(size_t(total), -1);
         m_clock.start();
         QTimer tick;
         tick.setTimerType(Qt::PreciseTimer);
-        // 5 ms ticks: every wake-up polls all N sockets, in this process as in the servers, so
-        // a 1 ms tick would mostly measure the client's own poll() over 5k descriptors.
-        tick.setInterval(5);
+        // Every millisecond, the messages due by then: a steady stream rather than bursts.
+        tick.setInterval(1);
         qsizetype next = 0;
         QObject::connect(&tick, &QTimer::timeout, [&] {
             const auto due =
@@ -334,7 +352,7 @@ public:
             }
         });
         tick.start();
-        waitUntil(int(seconds * 1000) + 60000, [&] { return next >= total; });
+        waitUntil(int((warmupSeconds + seconds) * 1000) + 60000, [&] { return next >= total; });
         tick.stop();
         m_result.seconds = double(m_clock.nsecsElapsed()) * 1e-9;
         waitUntil(drainMs, [&] {
@@ -399,13 +417,17 @@ private:
             if (k < 0 || k >= qsizetype(m_sentNs.size()) || m_sentNs[size_t(k)] < 0)
                 return;
             const double ms = double(now - m_sentNs[size_t(k)]) / 1e6;
+            const bool measured = m_sentNs[size_t(k)] >= m_measuredFromNs;
             if (frame.contains(QStringLiteral("client_msg_id"))) {
                 ++m_result.acked;
-                m_result.ackMs.push_back(ms);
+                if (measured)
+                    m_result.ackMs.push_back(ms);
             } else if (m_receivedNs[size_t(k)] < 0) {
                 m_receivedNs[size_t(k)] = now;
                 ++m_result.received;
-                m_result.latencyMs.push_back(ms);
+                if (measured)
+                    m_result.latencyMs.push_back(ms);
+                m_result.timeline.emplace_back(double(m_sentNs[size_t(k)]) / 1e9, ms);
             }
         } else if (type == fp::ws::ChatRejected || type == fp::ws::Error) {
             if (!c.authenticated && !c.failed) {
@@ -430,11 +452,79 @@ private:
     QString m_firstFailure;
     QElapsedTimer m_clock;
     std::vector<qint64> m_sentNs;
+    qint64 m_measuredFromNs = 0;
     std::vector<qint64> m_receivedNs;
     RelayResult m_result;
 };
 
 // ---------------------------------------------------------------------------------------------
+
+// The fleet split over threads: conversation p (clients 2p and 2p+1) belongs to shard
+// p % threads, so both ends of a conversation share a thread and its clock. The main thread
+// runs each phase on every shard at once and keeps serving its own events (the server
+// process's output) while it waits.
+class ShardedFleet
+{
+public:
+    ShardedFleet(const QUrl &url, const QList<Client> &clients, int threads)
+        : m_shards(size_t(threads))
+    {
+        for (qsizetype i = 0; i < clients.size(); ++i)
+            m_shards[size_t((i / 2) % threads)].clients.append(clients[i]);
+        for (size_t s = 0; s < m_shards.size(); ++s) {
+            // A QThread, not a std::thread: sockets and timers need its event dispatcher.
+            m_shards[s].thread.reset(QThread::create([this, s, url] { serve(s, url); }));
+            m_shards[s].thread->setEventDispatcher(new fp::EpollEventDispatcher);
+            m_shards[s].thread->start();
+        }
+    }
+    ~ShardedFleet()
+    {
+        m_stop = true;
+        for (Shard &shard : m_shards)
+            shard.thread->wait();
+    }
+    int shards() const { return int(m_shards.size()); }
+    int clients(int shard) const { return int(m_shards[size_t(shard)].clients.size()); }
+
+    /// Runs `work(fleet, shard)` on every shard's thread at once; returns when all are done.
+    void everyShard(std::function<void(Fleet &, int)> work)
+    {
+        m_work = std::move(work);
+        m_finished = 0;
+        ++m_generation;
+        waitUntil(std::numeric_limits<int>::max(),
+                  [this] { return m_finished.load() == int(m_shards.size()); });
+    }
+
+private:
+    struct Shard
+    {
+        QList<Client> clients;
+        std::unique_ptr<QThread> thread;
+    };
+
+    void serve(size_t s, const QUrl &url)
+    {
+        Fleet fleet(url, m_shards[s].clients);
+        int seen = 0;
+        while (!m_stop) {
+            waitUntil(std::numeric_limits<int>::max(),
+                      [&] { return m_stop || m_generation.load() != seen; });
+            if (m_stop)
+                break;
+            seen = m_generation.load();
+            m_work(fleet, int(s));
+            ++m_finished;
+        }
+    }
+
+    std::vector<Shard> m_shards;
+    std::function<void(Fleet &, int)> m_work;
+    std::atomic<int> m_generation {0};
+    std::atomic<int> m_finished {0};
+    std::atomic<bool> m_stop {false};
+};
 
 double percentile(std::vector<double> v, double p)
 {
@@ -472,22 +562,33 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
     Measurement m;
     m.name = name;
     const int n = int(clients.size());
+    ShardedFleet fleet(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.port())), clients,
+                       o.clientThreads);
     // A few sockets first, so the worker threads, their database connections and the first
     // allocations are in the "before" figure; the delta then counts sockets only.
-    const int warm = std::min(64, std::max(2, n / 10));
-    Fleet fleet(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.port())),
-                std::move(clients));
+    const int warmEach = std::max(2, std::min(64, n / 10) / fleet.shards());
+    std::mutex merge;
+    int warm = 0;
     m.rssStartKb = server.rss();
-    fleet.openUpTo(warm, 60000);
+    fleet.everyShard([&](Fleet &f, int s) {
+        const int opened = std::min(warmEach, fleet.clients(s));
+        f.openUpTo(opened, 60000);
+        std::lock_guard lock(merge);
+        warm += opened;
+    });
     wait(1000);
     m.rssBeforeKb = server.rss();
     QElapsedTimer t;
     t.start();
-    fleet.openUpTo(n, 300000);
+    fleet.everyShard([&](Fleet &f, int s) {
+        f.openUpTo(fleet.clients(s), 300000);
+        std::lock_guard lock(merge);
+        m.authenticated += f.authenticated();
+        if (m.firstAuthFailure.isEmpty())
+            m.firstAuthFailure = f.firstFailure();
+    });
     m.openSeconds = double(t.elapsed()) / 1000.0;
-    m.authenticated = fleet.authenticated();
-    m.authFailed = n - fleet.authenticated();
-    m.firstAuthFailure = fleet.firstFailure();
+    m.authFailed = n - m.authenticated;
     wait(2000);
     m.rssAfterKb = server.rss();
     m.measuredSockets = n - warm;
@@ -504,7 +605,24 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
             .arg(n));
     if (m.authFailed > 0)
         say(QStringLiteral("  %1: first failure: %2").arg(name, m.firstAuthFailure));
-    m.relay = fleet.relay(o.rate, o.seconds, o.smoke ? 30000 : 20000);
+    // Each shard sends its conversations' share of the rate.
+    fleet.everyShard([&](Fleet &f, int s) {
+        const double shareOfRate = double(o.rate) * fleet.clients(s) / n;
+        RelayResult part =
+            f.relay(shareOfRate, o.warmupSeconds, o.seconds, o.smoke ? 30000 : 20000);
+        std::lock_guard lock(merge);
+        m.relay.sent += part.sent;
+        m.relay.received += part.received;
+        m.relay.acked += part.acked;
+        m.relay.rejected += part.rejected;
+        if (m.relay.firstRejection.isEmpty())
+            m.relay.firstRejection = part.firstRejection;
+        m.relay.seconds = std::max(m.relay.seconds, part.seconds);
+        m.relay.latencyMs.insert(m.relay.latencyMs.end(), part.latencyMs.begin(),
+                                 part.latencyMs.end());
+        m.relay.ackMs.insert(m.relay.ackMs.end(), part.ackMs.begin(), part.ackMs.end());
+        m.relay.timeline.insert(m.relay.timeline.end(), part.timeline.begin(), part.timeline.end());
+    });
     const RelayResult &r = m.relay;
     say(QStringLiteral("  %1: sent %2 in %3 s (%4 msg/s), delivered %5, acked %6, rejected %7")
             .arg(name)
@@ -690,6 +808,8 @@ void printLatency(const Measurement &m)
 
 int main(int argc, char **argv)
 {
+    // The plain relay (--relay-server) waits on its sockets the way the server does.
+    QCoreApplication::setEventDispatcher(new fp::EpollEventDispatcher);
     QCoreApplication app(argc, argv);
     Options o;
     o.serverBinary = qEnvironmentVariable("FP_SERVER_BINARY");
@@ -713,10 +833,18 @@ int main(int argc, char **argv)
             o.seconds = args[++i].toDouble();
         } else if (a == QLatin1String("--workers") && hasValue) {
             o.workers = args[++i].toInt();
+        } else if (a == QLatin1String("--warmup") && hasValue) {
+            o.warmupSeconds = std::max(0.0, args[++i].toDouble());
+        } else if (a == QLatin1String("--timeline") && hasValue) {
+            o.timelineFile = args[++i];
+        } else if (a == QLatin1String("--client-threads") && hasValue) {
+            o.clientThreads = std::max(1, args[++i].toInt());
         } else {
-            std::fprintf(stderr,
-                         "usage: ws_bench [--server PATH] [--sockets N] [--rate R] "
-                         "[--seconds D] [--workers W] [--smoke]\n");
+            std::fprintf(
+                stderr,
+                "usage: ws_bench [--server PATH] [--sockets N] [--rate R] "
+                "[--seconds D] [--warmup S] [--workers W] [--client-threads T] [--timeline FILE] "
+                "[--smoke]\n");
             return 2;
         }
     }
@@ -725,6 +853,7 @@ int main(int argc, char **argv)
             o.sockets = 40;
         o.rate = 50;
         o.seconds = 2;
+        o.warmupSeconds = 0;
     }
     o.sockets = std::max(2, o.sockets - o.sockets % 2);
     o.rate = std::max(1, o.rate);
@@ -737,14 +866,18 @@ int main(int argc, char **argv)
         return kSkipped;
     }
     raiseFileLimit(o.sockets);
-    say(QStringLiteral("ws_bench: %1 sockets, %2 chat messages/s for %3 s over %4 conversations; "
-                       "server worker threads %5; this machine: %6 cores")
+    o.clientThreads = std::min(o.clientThreads, o.sockets / 2);
+    say(QStringLiteral("ws_bench: %1 sockets, %2 chat messages/s for %3 s (after %8 s of warm-up "
+                       "at that rate) over %4 conversations; server worker threads %5; client "
+                       "threads %6; this machine: %7 cores")
             .arg(o.sockets)
             .arg(o.rate)
             .arg(o.seconds)
             .arg(o.sockets / 2)
             .arg(o.workers)
-            .arg(QThread::idealThreadCount()));
+            .arg(o.clientThreads)
+            .arg(QThread::idealThreadCount())
+            .arg(o.warmupSeconds));
 
     // 1. The reference relay.
     Measurement reference;
@@ -809,13 +942,22 @@ int main(int argc, char **argv)
                 .arg(o.sockets / 2)
                 .arg(double(t.elapsed()) / 1000, 0, 'f', 1));
         measured = measure(QStringLiteral("server"), server, clients, o);
+        if (!o.timelineFile.isEmpty()) {
+            QFile out(o.timelineFile);
+            if (out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+                std::sort(measured.relay.timeline.begin(), measured.relay.timeline.end());
+                for (const auto &[at, ms] : measured.relay.timeline)
+                    out.write(QByteArray::number(at, 'f', 4) + ' ' +
+                              QByteArray::number(ms, 'f', 2) + '\n');
+            }
+        }
         server.stop();
         if (measured.authFailed > 0 || measured.lost() > 0)
             say(QStringLiteral("  server log tail:\n%1").arg(QString::fromUtf8(server.tail())));
     }
 
-    say(QStringLiteral("results (N=%1, %2 msg/s for %3 s; the plain relay is measured in the same "
-                       "run on the same machine):")
+    say(QStringLiteral("results (N=%1, %2 msg/s measured for %3 s after the warm-up; the plain "
+                       "relay is measured in the same run on the same machine):")
             .arg(o.sockets)
             .arg(o.rate)
             .arg(o.seconds));
@@ -836,7 +978,8 @@ int main(int argc, char **argv)
 
     const bool failed = !measured.ok || !reference.ok || measured.authFailed > 0 ||
         reference.authFailed > 0 || measured.lost() > 0 || reference.lost() > 0 ||
-        measured.relay.sent < qsizetype(o.rate * o.seconds);
+        // (each client thread rounds its share of the messages down)
+        measured.relay.sent + o.clientThreads < qsizetype(o.rate * (o.warmupSeconds + o.seconds));
     say(QStringLiteral("  not delivered by the end of the drain (lost, or still queued when the "
                        "server falls behind): server %1, plain %2; sockets that failed to "
                        "authenticate: server %3, plain %4")
