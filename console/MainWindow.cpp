@@ -11,6 +11,7 @@
 
 #include <QLabel>
 #include <QMenuBar>
+#include <QPointer>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -120,20 +121,26 @@ void MainWindow::start(const QUrl &server)
     m_signIn->setServer(server.toString());
     m_client->setServer(server);
     m_signIn->setBusy(true);
-    m_store->load(serverKey(), [this](const QString &token) {
+    // The client and the store outlive this window (they belong to the caller), so their
+    // callbacks check that the window still exists.
+    m_store->load(serverKey(), [self = QPointer(this)](const QString &token) {
+        if (!self)
+            return;
         if (token.isEmpty()) {
-            m_signIn->setBusy(false);
+            self->m_signIn->setBusy(false);
             return;
         }
-        m_client->resume(token, [this](const Result<admin::Identity> &r) {
-            m_signIn->setBusy(false);
+        self->m_client->resume(token, [self](const Result<admin::Identity> &r) {
+            if (!self)
+                return;
+            self->m_signIn->setBusy(false);
             if (r && r->isStaff()) {
-                showConsole();
+                self->showConsole();
             } else if (!r && admin::AdminClient::isUnreachable(r.error())) {
-                m_signIn->showMessage(r.error().message);
+                self->m_signIn->showMessage(r.error().message);
             } else {
-                m_store->remove(serverKey());
-                m_signIn->showMessage(tr("Please sign in again."));
+                self->m_store->remove(self->serverKey());
+                self->m_signIn->showMessage(tr("Please sign in again."));
             }
         });
     });
@@ -148,25 +155,27 @@ void MainWindow::signIn(const QString &server, const QString &email, const QStri
     }
     m_client->setServer(url);
     m_signIn->setBusy(true);
-    m_client->login(email, password, [this](const Result<admin::Identity> &r) {
-        m_signIn->setBusy(false);
+    m_client->login(email, password, [self = QPointer(this)](const Result<admin::Identity> &r) {
+        if (!self)
+            return;
+        self->m_signIn->setBusy(false);
         if (!r) {
             const AppError &e = r.error();
-            m_signIn->showMessage(admin::AdminClient::isUnreachable(e) ? e.message
-                                      : e.code == ErrorCode::Unauthorized
-                                      ? tr("Wrong email or password.")
-                                      : e.message);
+            self->m_signIn->showMessage(admin::AdminClient::isUnreachable(e) ? e.message
+                                            : e.code == ErrorCode::Unauthorized
+                                            ? tr("Wrong email or password.")
+                                            : e.message);
             return;
         }
         if (!r->isStaff()) {
             // A plain account may not use the console: end the session we just opened.
-            m_client->logout();
-            m_store->remove(serverKey());
-            m_signIn->showMessage(tr("This account is not a staff account: only moderators "
-                                     "and admins can use the console."));
+            self->m_client->logout();
+            self->m_store->remove(self->serverKey());
+            self->m_signIn->showMessage(tr("This account is not a staff account: only "
+                                           "moderators and admins can use the console."));
             return;
         }
-        showConsole();
+        self->showConsole();
     });
 }
 
