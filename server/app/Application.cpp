@@ -4,9 +4,9 @@
 #include "server/conversation/ConversationFrames.h"
 #include "server/conversation/ConversationRoutes.h"
 #include "server/conversation/ConversationService.h"
-#include "server/conversation/GateScheduler.h"
 #include "server/core/HttpServer.h"
 #include "server/core/Log.h"
+#include "server/core/PeriodicTask.h"
 #include "server/core/WorkerPool.h"
 #include "server/engagement/EngagementRoutes.h"
 #include "server/engagement/EngagementService.h"
@@ -19,6 +19,7 @@
 #include "server/matching/MatchingRoutes.h"
 #include "server/matching/MatchingService.h"
 #include "server/privacy/PrivacyRoutes.h"
+#include "server/privacy/PrivacyService.h"
 #include "server/profile/ProfileRoutes.h"
 #include "server/realtime/EventBus.h"
 #include "server/realtime/Gateway.h"
@@ -245,7 +246,22 @@ void Application::acceptWebSockets()
         QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
         [] { return double(conversation::messageBatchCount()); }, QStringLiteral("counter"));
     registerConversationFrames(*m_gateway);
-    (new GateScheduler(*m_pool, 500, this))->start(); // owned by this Application
+    // Gate timers are derived from stored times and each step is claimed in the database, so
+    // every instance runs this pass side by side (ConversationService::runDueGates).
+    (new PeriodicTask(
+         *m_pool, 500, [] { ConversationService().runDueGates(); }, this))
+        ->start();
+    (new PeriodicTask(
+         *m_pool, m_config.retentionSweepSeconds * 1000,
+         [days = m_config.messageRetentionDays] {
+             if (Result<int> r =
+                     PrivacyService().deleteExpiredMessages(QDateTime::currentDateTimeUtc(), days);
+                 !r)
+                 log::warning(QStringLiteral("retention_sweep_failed"),
+                              {{QStringLiteral("error"), r.error().message}});
+         },
+         this))
+        ->start();
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });

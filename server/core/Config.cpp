@@ -51,6 +51,11 @@ const Setting kSettings[] = {
     {"FP_GATE_INTERVAL_SECONDS", "conversation/gate_interval_seconds", "600",
      "decision gates open at 1x, 2x and 3x this after a chat starts"},
     {"FP_MATCH_TICK_MS", "matching/tick_ms", "1000", "how often the matcher pairs the queue"},
+    {"FP_MESSAGE_RETENTION_DAYS", "privacy/message_retention_days", "30",
+     "chat messages older than this are deleted, unless a report about their conversation is "
+     "still open or triaged"},
+    {"FP_RETENTION_SWEEP_SECONDS", "privacy/retention_sweep_seconds", "3600",
+     "how often expired chat messages are looked for"},
     {"FP_REPORT_ESCALATION_MINUTES", "moderation/report_escalation_minutes", "15",
      "a critical report nobody has claimed for this long is marked escalated"},
     {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
@@ -235,6 +240,8 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
         r.fail("FP_ADMIN_PASSWORD", QStringLiteral("must be 12 to 128 characters long"));
 
     c.gateIntervalSeconds = int(r.integer("FP_GATE_INTERVAL_SECONDS", 1, 24 * 3600));
+    c.messageRetentionDays = int(r.integer("FP_MESSAGE_RETENTION_DAYS", 1, 3650));
+    c.retentionSweepSeconds = int(r.integer("FP_RETENTION_SWEEP_SECONDS", 1, 7 * 24 * 3600));
     c.matchTickMs = int(r.integer("FP_MATCH_TICK_MS", 10, 600000));
     c.reportEscalationMinutes = int(r.integer("FP_REPORT_ESCALATION_MINUTES", 1, 7 * 24 * 60));
     c.reportClaimMinutes = int(r.integer("FP_REPORT_CLAIM_MINUTES", 1, 24 * 60));

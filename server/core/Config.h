@@ -40,6 +40,8 @@ struct Config
     QString adminPassword;
 
     int gateIntervalSeconds = 0;
+    int messageRetentionDays = 0;
+    int retentionSweepSeconds = 0;
     int matchTickMs = 0;
 
     // Moderation (server/admin): escalation of unclaimed critical reports, claim length.

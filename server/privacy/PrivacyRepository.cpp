@@ -316,4 +316,17 @@ Status PrivacyRepository::insertTombstone(const QString &userId, const QDateTime
                   {userId, Sql::time(now), reason}));
 }
 
+Result<int> PrivacyRepository::deleteExpiredMessages(const QDateTime &cutoff, int limit) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("DELETE FROM conversation_messages WHERE created_at < ? AND "
+                       "conversation_session_id NOT IN (SELECT r.conversation_session_id FROM "
+                       "reports r WHERE r.status IN ('open','triaged') AND "
+                       "r.conversation_session_id IS NOT NULL) ORDER BY created_at LIMIT ?"),
+        {Sql::time(cutoff), limit});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected();
+}
+
 } // namespace fp

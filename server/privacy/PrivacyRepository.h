@@ -29,6 +29,10 @@ public:
     Result<QStringList> endFriendships(const QString &userId, const QDateTime &now) const;
     Status insertTombstone(const QString &userId, const QDateTime &now,
                            const QString &reason) const;
+
+    /// Deletes up to `limit` chat messages created before `cutoff`, oldest first, except in
+    /// conversations with an open or triaged report (an active safety case); returns how many.
+    Result<int> deleteExpiredMessages(const QDateTime &cutoff, int limit) const;
 };
 
 } // namespace fp

@@ -119,4 +119,24 @@ Result<QDateTime> PrivacyService::deleteAccount(const Caller &caller, const QJso
     return now;
 }
 
+Result<int> PrivacyService::deleteExpiredMessages(const QDateTime &now, int retentionDays) const
+{
+    constexpr int kPerStatement = 1000;
+    const QDateTime cutoff = now.addDays(-retentionDays);
+    int total = 0;
+    for (;;) {
+        Result<int> deleted = m_repository.deleteExpiredMessages(cutoff, kPerStatement);
+        if (!deleted)
+            return deleted.error();
+        total += *deleted;
+        if (*deleted < kPerStatement)
+            break;
+    }
+    if (total > 0)
+        log::info(
+            QStringLiteral("messages_expired"),
+            {{QStringLiteral("count"), total}, {QStringLiteral("older_than"), toWireTime(cutoff)}});
+    return total;
+}
+
 } // namespace fp

@@ -1,7 +1,8 @@
 // GET /api/me/export and DELETE /api/me against the real server: the export holds the caller's
 // rows and nothing of others (the peer's messages, reports against the caller, reporters,
 // hashes); deletion checks the password, then scrubs, tombstones, revokes, closes and dequeues
-// in one go, keeps the abuse-prevention rows, and frees the email.
+// in one go, keeps the abuse-prevention rows, and frees the email. Chat messages expire after the
+// retention period unless a report about their conversation is still open or triaged.
 
 #include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
@@ -70,14 +71,15 @@ private:
     }
 
     void seedMessage(const QString &conversationId, const QString &sender, int seq,
-                     const QString &body)
+                     const QString &body, int daysAgo = 0)
     {
         run(QStringLiteral("INSERT INTO conversation_messages (id, conversation_session_id, "
-                           "sender_user_id, seq, message_text) VALUES ('%1', '%2', '%3', %4, "
-                           "'%5')")
+                           "sender_user_id, seq, message_text, created_at) VALUES ('%1', '%2', "
+                           "'%3', %4, '%5', UTC_TIMESTAMP(3) - INTERVAL %6 DAY)")
                 .arg(newId(), conversationId, sender)
                 .arg(seq)
-                .arg(body));
+                .arg(body)
+                .arg(daysAgo));
     }
 
     void seedReport(const QString &reporter, const QString &reported, const QString &details)
@@ -133,6 +135,9 @@ private Q_SLOTS:
         FP_REQUIRE_TEST_ENVIRONMENT();
         TestServer::Options options;
         options.withoutRateLimits();
+        // Retention as configured by default (30 days), swept every second for the test.
+        options.extraEnvironment.insert(QStringLiteral("FP_RETENTION_SWEEP_SECONDS"),
+                                        QStringLiteral("1"));
         m_server = std::make_unique<TestServer>(options);
         QVERIFY(m_server->start());
     }
@@ -298,6 +303,39 @@ private Q_SLOTS:
                      .at(0)[QStringLiteral("friend_user_id")]
                      .toString(),
                  friendAccount.userId);
+    }
+
+    void oldMessagesExpireUnlessASafetyCaseHoldsThem()
+    {
+        const TestAccount x = signUp();
+        const TestAccount y = signUp();
+        const QString quiet = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
+        const QString underReview =
+            seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
+        const QString settled = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
+        seedMessage(quiet, x.userId, 1, QStringLiteral("forty days old"), 40);
+        seedMessage(quiet, y.userId, 2, QStringLiteral("twenty-nine days old"), 29);
+        seedMessage(quiet, x.userId, 3, QStringLiteral("today"));
+        seedMessage(underReview, y.userId, 1, QStringLiteral("evidence"), 40);
+        seedMessage(settled, y.userId, 1, QStringLiteral("case closed"), 40);
+        for (const auto &[conversation, status] :
+             {std::pair {underReview, QStringLiteral("triaged")},
+              std::pair {settled, QStringLiteral("dismissed")}}) {
+            run(QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
+                               "conversation_session_id, reason_code, severity, status) VALUES "
+                               "('%1', '%2', '%3', '%4', 'harassment', 'medium', '%5')")
+                    .arg(newId(), x.userId, y.userId, conversation, status));
+        }
+        const QString countIn = QStringLiteral(
+            "SELECT COUNT(*) FROM conversation_messages WHERE conversation_session_id = '%1'");
+        QTRY_COMPARE_WITH_TIMEOUT(number(countIn.arg(settled)), 0, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(number(countIn.arg(quiet)), 2, 15000);
+        QCOMPARE(text(QStringLiteral("SELECT GROUP_CONCAT(message_text ORDER BY seq) FROM "
+                                     "conversation_messages WHERE conversation_session_id = '%1'")
+                          .arg(quiet)),
+                 QStringLiteral("twenty-nine days old,today"));
+        QCOMPARE(number(countIn.arg(underReview)), 1); // the open case keeps its evidence
+        QVERIFY(m_server->output().contains("messages_expired"));
     }
 
     void deletionNeedsThePassword()
