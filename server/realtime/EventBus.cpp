@@ -14,7 +14,8 @@ namespace fp {
 
 EventBus::EventBus(RedisSettings redis, QObject *parent)
     : QObject(parent), m_redis(std::move(redis)),
-      m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces))
+      m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces)),
+      m_instanceIdUtf8(m_instanceId.toUtf8())
 { }
 
 EventBus::~EventBus()
@@ -89,14 +90,37 @@ void EventBus::sendOutbox()
 
 void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
 {
-    const QByteArray text = QJsonDocument(frame).toJson(QJsonDocument::Compact);
-    // Local sockets first, without waiting for Redis; the copy through Redis is skipped here.
-    QMetaObject::invokeMethod(
-        this, [this, userId, text] { Q_EMIT deliver(userId, text); }, Qt::QueuedConnection);
-    const QJsonObject envelope {{QStringLiteral("origin"), m_instanceId},
-                                {QStringLiteral("user_id"), userId},
-                                {QStringLiteral("frame"), frame}};
-    post(kUserEventsChannel, QJsonDocument(envelope).toJson(QJsonDocument::Compact));
+    QByteArray text = QJsonDocument(frame).toJson(QJsonDocument::Compact);
+    // Other instances get "<origin>\n<user id>\n<frame>": the origin lets this instance skip
+    // its own copies without parsing them.
+    post(kUserEventsChannel, m_instanceIdUtf8 + '\n' + userId.toUtf8() + '\n' + text);
+    // Local sockets at once, without waiting for Redis.
+    deliverLocally(userId, std::move(text));
+}
+
+void EventBus::deliverLocally(const QString &userId, QByteArray frame)
+{
+    // One wake-up of the owning thread per burst, not per frame: under load a chat message
+    // makes two frames and the thread's event loop is the busiest in the server.
+    bool wake;
+    {
+        std::lock_guard lock(m_localMutex);
+        wake = m_local.empty();
+        m_local.emplace_back(userId, std::move(frame));
+    }
+    if (wake)
+        QMetaObject::invokeMethod(this, &EventBus::drainLocal, Qt::QueuedConnection);
+}
+
+void EventBus::drainLocal()
+{
+    std::deque<std::pair<QString, QByteArray>> frames;
+    {
+        std::lock_guard lock(m_localMutex);
+        frames.swap(m_local);
+    }
+    for (const auto &[userId, frame] : frames)
+        Q_EMIT deliver(userId, frame);
 }
 
 void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &sessionIds)
@@ -113,16 +137,22 @@ void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &
 
 void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
 {
+    if (from == channel(kUserEventsChannel)) {
+        const qsizetype originEnd = payload.indexOf('\n');
+        const qsizetype userEnd = payload.indexOf('\n', originEnd + 1);
+        if (originEnd < 0 || userEnd < 0)
+            return; // not ours to read
+        if (QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8))
+            return; // delivered locally when it was published
+        deliverLocally(QString::fromUtf8(payload.mid(originEnd + 1, userEnd - originEnd - 1)),
+                       payload.mid(userEnd + 1));
+        return;
+    }
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
     if (message.value(QStringLiteral("origin")).toString() == m_instanceId)
         return; // delivered locally when it was published
     const QString userId = message.value(QStringLiteral("user_id")).toString();
-    if (from == channel(kUserEventsChannel)) {
-        const QByteArray frame = QJsonDocument(message.value(QStringLiteral("frame")).toObject())
-                                     .toJson(QJsonDocument::Compact);
-        QMetaObject::invokeMethod(
-            this, [this, userId, frame] { Q_EMIT deliver(userId, frame); }, Qt::QueuedConnection);
-    } else if (from == channel(kSessionsRevokedChannel)) {
+    if (from == channel(kSessionsRevokedChannel)) {
         QStringList ids;
         for (const QJsonValue &v : message.value(QStringLiteral("session_ids")).toArray())
             ids << v.toString();

@@ -63,9 +63,12 @@ private:
     QByteArray channel(const char *name) const { return m_redis.keyPrefix + name; }
     void post(const char *channelName, QByteArray payload);
     void sendOutbox();
+    void deliverLocally(const QString &userId, QByteArray frame);
+    void drainLocal();
 
     RedisSettings m_redis;
     QString m_instanceId;
+    QByteArray m_instanceIdUtf8;
     std::atomic<bool> m_running {false};
     std::thread m_listener;
 
@@ -74,6 +77,9 @@ private:
     std::deque<QList<QByteArray>> m_outbox; // PUBLISH commands, oldest first
     std::atomic<quint64> m_dropped {0};
     std::thread m_publisher;
+
+    std::mutex m_localMutex;
+    std::deque<std::pair<QString, QByteArray>> m_local; // frames for this instance's sockets
 };
 
 } // namespace fp
