@@ -53,6 +53,7 @@
 #include <memory>
 #include <mutex>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -107,6 +108,21 @@ template<typename Done> bool waitUntil(int timeoutMs, Done done)
         QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
     }
     return true;
+}
+
+// CPU time (user + system) a process has used, in milliseconds.
+double cpuMs(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    // Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+    const QByteArray stat = f.readAll();
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    const double ticks = fields[11].toDouble() + fields[12].toDouble();
+    return ticks * 1000.0 / double(sysconf(_SC_CLK_TCK));
 }
 
 void wait(int ms)
@@ -252,6 +268,7 @@ public:
     ~ServerProcess() { stop(); }
     quint16 port() const { return m_port; }
     qint64 rss() const { return rssKb(m_process.processId()); }
+    double cpu() const { return cpuMs(m_process.processId()); }
     QByteArray tail() const { return m_output.right(4000); }
 
 private:
@@ -548,6 +565,7 @@ struct Measurement
     qint64 rssAfterKb = 0;
     int measuredSockets = 0;
     RelayResult relay;
+    double relayCpuMs = 0; // the server process's CPU time during the relay (not the database's)
 
     double kibPerSocket() const
     {
@@ -606,6 +624,7 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
     if (m.authFailed > 0)
         say(QStringLiteral("  %1: first failure: %2").arg(name, m.firstAuthFailure));
     // Each shard sends its conversations' share of the rate.
+    const double cpuBefore = server.cpu();
     fleet.everyShard([&](Fleet &f, int s) {
         const double shareOfRate = double(o.rate) * fleet.clients(s) / n;
         RelayResult part =
@@ -623,6 +642,7 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
         m.relay.ackMs.insert(m.relay.ackMs.end(), part.ackMs.begin(), part.ackMs.end());
         m.relay.timeline.insert(m.relay.timeline.end(), part.timeline.begin(), part.timeline.end());
     });
+    m.relayCpuMs = server.cpu() - cpuBefore;
     const RelayResult &r = m.relay;
     say(QStringLiteral("  %1: sent %2 in %3 s (%4 msg/s), delivered %5, acked %6, rejected %7")
             .arg(name)
@@ -967,6 +987,14 @@ int main(int argc, char **argv)
             .arg(ratio(measured.kibPerSocket(), reference.kibPerSocket())));
     printLatency(reference);
     printLatency(measured);
+    const auto cpuPerMessageUs = [](const Measurement &m) {
+        return m.relay.sent > 0 ? m.relayCpuMs * 1000.0 / double(m.relay.sent) : 0.0;
+    };
+    say(QStringLiteral("  server process CPU per relayed message (its database and Redis not "
+                       "counted): server %1 us, plain %2 us (%3)")
+            .arg(cpuPerMessageUs(measured), 0, 'f', 0)
+            .arg(cpuPerMessageUs(reference), 0, 'f', 0)
+            .arg(ratio(cpuPerMessageUs(measured), cpuPerMessageUs(reference))));
     const std::vector<double> &a = measured.relay.latencyMs, &b = reference.relay.latencyMs;
     say(QStringLiteral("  server / plain: p50 %1, p99 %2; achieved rate server %3 msg/s, plain %4 "
                        "msg/s")
