@@ -69,8 +69,18 @@ QList<Result<SentMessage>> MessageWriter::writeEachAlone(const QList<OutgoingMes
 {
     QList<Result<SentMessage>> answers;
     answers.reserve(batch.size());
-    for (const OutgoingMessage &message : batch)
-        answers.append(writeBatch({message}).constFirst());
+    bool databaseAway = false;
+    for (const OutgoingMessage &message : batch) {
+        // Once the database is unreachable, the rest are answered at once rather than each
+        // waiting out its own connection attempt.
+        if (databaseAway) {
+            answers.append(databaseUnavailable());
+            continue;
+        }
+        Result<SentMessage> answer = writeBatch({message}).constFirst();
+        databaseAway = !answer && answer.error().code == ErrorCode::Unavailable;
+        answers.append(std::move(answer));
+    }
     return answers;
 }
 
