@@ -1,6 +1,6 @@
 #pragma once
 
-// All SQL of the identity domain (users, user_profiles, user_sessions): prepared statements
+// All SQL of the identity domain (users, user_profiles, user_sessions): bound statements
 // through Sql::exec, typed results. Multi-statement operations are wrapped in a Transaction by
 // the caller (IdentityService); the `lock...` queries take row locks and need one.
 
