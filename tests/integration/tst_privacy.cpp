@@ -309,10 +309,15 @@ private Q_SLOTS:
     {
         const TestAccount x = signUp();
         const TestAccount y = signUp();
+        // Three matches of the same pair: each at its own time (a pair matches once a moment).
         const QString quiet = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
         const QString underReview =
-            seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
-        const QString settled = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
+            seedConversation(x.userId, y.userId, QStringLiteral("closed"), 61);
+        const QString settled = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 62);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM conversation_sessions WHERE id IN "
+                                       "('%1', '%2', '%3')")
+                            .arg(quiet, underReview, settled)),
+                 3);
         seedMessage(quiet, x.userId, 1, QStringLiteral("forty days old"), 40);
         seedMessage(quiet, y.userId, 2, QStringLiteral("twenty-nine days old"), 29);
         seedMessage(quiet, x.userId, 3, QStringLiteral("today"));
@@ -326,6 +331,10 @@ private Q_SLOTS:
                                "('%1', '%2', '%3', '%4', 'harassment', 'medium', '%5')")
                     .arg(newId(), x.userId, y.userId, conversation, status));
         }
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM reports WHERE "
+                                       "conversation_session_id IN ('%1', '%2')")
+                            .arg(underReview, settled)),
+                 2);
         const QString countIn = QStringLiteral(
             "SELECT COUNT(*) FROM conversation_messages WHERE conversation_session_id = '%1'");
         QTRY_COMPARE_WITH_TIMEOUT(number(countIn.arg(settled)), 0, 15000);
