@@ -305,8 +305,7 @@ HttpResponse HttpServer::runIdempotently(RequestContext &ctx, const Route &route
         Transaction tx;
         if (!tx.begin()) {
             Idempotency::release(claim.rowId);
-            return AppError::unavailable(
-                QStringLiteral("The database is unavailable, try again shortly"), 2);
+            return databaseUnavailable();
         }
         response = route.handler(ctx);
         const bool success = !response.error && response.status >= 200 && response.status < 300;

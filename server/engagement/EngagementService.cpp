@@ -15,12 +15,6 @@ namespace fp {
 
 namespace {
 
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
-}
-
 qsizetype codePoints(const QString &text)
 {
     qsizetype n = 0;

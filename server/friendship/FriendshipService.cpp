@@ -9,12 +9,6 @@ namespace fp {
 
 namespace {
 
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
-}
-
 AppError noSuchFriendship()
 {
     return AppError::notFound(QStringLiteral("No such friendship"));

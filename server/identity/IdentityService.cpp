@@ -197,7 +197,7 @@ Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
 
     Transaction tx;
     if (!tx.begin())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     if (newUser) {
         if (Status created = m_repository.insertUser(*newUser); !created)
             return created.error();
@@ -205,7 +205,7 @@ Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
     if (Status inserted = m_repository.insertSession(session); !inserted)
         return inserted.error();
     if (!tx.commit())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     (void)m_repository.touchLastSeen(user.id);
 
     IssuedTokens tokens;
@@ -319,7 +319,7 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
     {
         Transaction tx;
         if (!tx.begin())
-            return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+            return databaseUnavailable();
         Result<std::optional<LockedSession>> locked = m_repository.lockSession(**sessionId);
         if (!locked)
             return locked.error();
@@ -336,7 +336,7 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
                 if (!revoked)
                     return revoked.error();
                 if (!tx.commit())
-                    return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+                    return databaseUnavailable();
                 log::warning(QStringLiteral("refresh_token_reuse"),
                              {{QStringLiteral("user_id"), session.userId},
                               {QStringLiteral("session_id"), session.sessionId},
@@ -354,7 +354,7 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
         if (!*rotated)
             return AppError::unauthorized(kRefreshFailed);
         if (!tx.commit())
-            return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+            return databaseUnavailable();
     }
 
     Result<std::optional<UserRecord>> user = m_repository.findUserById(session.userId);
@@ -387,7 +387,7 @@ Status IdentityService::logout(const QString &refreshToken)
         return Ok {};
     Transaction tx;
     if (!tx.begin())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     Result<std::optional<LockedSession>> locked = m_repository.lockSession(**sessionId);
     if (!locked)
         return locked.error();
@@ -400,7 +400,7 @@ Status IdentityService::logout(const QString &refreshToken)
     if (!revoked)
         return revoked.error();
     if (!tx.commit())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     TokenVerifier::announceRevoked((*locked)->userId, {(*locked)->sessionId});
     return Ok {};
 }
@@ -437,13 +437,13 @@ Status IdentityService::logoutOtherSessions(const Caller &caller)
 {
     Transaction tx;
     if (!tx.begin())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     Result<QStringList> revoked = m_repository.revokeOtherSessions(caller.userId, caller.sessionId,
                                                                    QStringLiteral("logout_all"));
     if (!revoked)
         return revoked.error();
     if (!tx.commit())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     TokenVerifier::announceRevoked(caller.userId, *revoked);
     return Ok {};
 }
@@ -483,7 +483,7 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
         return hasherBusy();
     Transaction tx;
     if (!tx.begin())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     if (Status updated = m_repository.updatePasswordHash(user.id, *hash); !updated)
         return updated.error();
     Result<QStringList> revoked = m_repository.revokeOtherSessions(
@@ -491,7 +491,7 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
     if (!revoked)
         return revoked.error();
     if (!tx.commit())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     TokenVerifier::announceRevoked(user.id, *revoked);
     log::info(QStringLiteral("password_changed"),
               {{QStringLiteral("user_id"), user.id},

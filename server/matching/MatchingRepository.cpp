@@ -141,7 +141,7 @@ Result<QString> MatchingRepository::recordMatch(const MatchSessionRecord &match,
 {
     Transaction tx;
     if (!tx.begin())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     SqlResult session = Sql::exec(
         QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, user_a_alias, "
                        "user_b_alias, status, "
@@ -171,7 +171,7 @@ Result<QString> MatchingRepository::recordMatch(const MatchSessionRecord &match,
     if (!conversation.ok())
         return conversation.toAppError();
     if (!tx.commit())
-        return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
+        return databaseUnavailable();
     return conversationId;
 }
 

@@ -12,14 +12,7 @@
 
 namespace fp {
 
-namespace {
-
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable"), 2);
-}
-
-} // namespace
+namespace { } // namespace
 
 Result<QJsonObject> PrivacyService::exportData(const QString &userId) const
 {

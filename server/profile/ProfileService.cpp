@@ -10,12 +10,6 @@ namespace fp {
 
 namespace {
 
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
-}
-
 QJsonValue nullable(const QString &text)
 {
     return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);

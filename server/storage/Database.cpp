@@ -138,14 +138,19 @@ void Database::resetConnection()
     }
 }
 
+AppError databaseUnavailable()
+{
+    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
+                                 2);
+}
+
 AppError SqlResult::toAppError(const QString &requestId) const
 {
     switch (m_failure) {
     case DbFailure::None:
         break;
     case DbFailure::Unavailable:
-        return AppError::unavailable(
-            QStringLiteral("The database is unavailable, try again shortly"), 2);
+        return databaseUnavailable();
     case DbFailure::DuplicateKey:
         return AppError::conflict(QStringLiteral("That already exists"));
     case DbFailure::LockConflict:

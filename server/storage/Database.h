@@ -49,6 +49,9 @@ public:
     static quint64 failureCount();
 };
 
+/// The 503 every domain answers when the database cannot be reached (Retry-After: 2).
+AppError databaseUnavailable();
+
 /// A statement that ran, or the reason it did not.
 class SqlResult
 {

@@ -13,12 +13,6 @@ namespace fp {
 
 namespace {
 
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
-}
-
 /// Collects every problem of a body, first problem per path wins.
 class Problems
 {

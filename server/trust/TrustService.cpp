@@ -10,12 +10,6 @@ namespace fp {
 
 namespace {
 
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
-}
-
 AppError noSuchScore()
 {
     return AppError::notFound(QStringLiteral("No such user"));
