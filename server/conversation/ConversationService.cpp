@@ -46,22 +46,11 @@ void publishAfterCommit(const QString &userId, const QJsonObject &frame)
     });
 }
 
-AppError unavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
-}
-
 AppError conflictBecause(const QString &message, const QString &reason)
 {
     AppError error = AppError::conflict(message);
     error.details.insert(QStringLiteral("reason"), reason);
     return error;
-}
-
-AppError conversationNotFound()
-{
-    return AppError::notFound(QStringLiteral("No such conversation"));
 }
 
 QDateTime gateOpensAt(const ConversationRow &row, int gate)
@@ -267,12 +256,12 @@ Result<ConversationRow> participantRow(const ConversationRepository &repo,
                                        bool forUpdate)
 {
     if (QUuid::fromString(conversationId).isNull())
-        return conversationNotFound();
+        return conversation::notFoundError();
     Result<std::optional<ConversationRow>> row = repo.find(conversationId, forUpdate);
     if (!row)
         return row.error();
     if (!row->has_value() || !(*row)->isParticipant(userId))
-        return conversationNotFound();
+        return conversation::notFoundError();
     return **row;
 }
 
@@ -300,6 +289,17 @@ void setEventBus(EventBus *bus)
 int gateIntervalSeconds()
 {
     return g_gateInterval.load();
+}
+
+AppError notFoundError()
+{
+    return AppError::notFound(QStringLiteral("No such conversation"));
+}
+
+AppError closedError()
+{
+    return conflictBecause(QStringLiteral("The conversation is closed"),
+                           QStringLiteral("conversation_closed"));
 }
 
 quint64 messageBatchCount()
@@ -333,7 +333,7 @@ Result<bool> closeConversation(const QString &conversationId, CloseReason reason
     const ConversationRepository repo;
     Transaction tx;
     if (!tx.begin())
-        return unavailable();
+        return databaseUnavailable();
     Result<std::optional<ConversationRow>> row = repo.find(conversationId, true);
     if (!row)
         return row.error();
@@ -341,14 +341,14 @@ Result<bool> closeConversation(const QString &conversationId, CloseReason reason
         // Nothing to do is not a failure: commit (a no-op) so a caller's transaction that this
         // one joined is not doomed by an implicit rollback.
         if (!tx.commit())
-            return unavailable();
+            return databaseUnavailable();
         return false;
     }
     Result<bool> closed = closeLocked(repo, **row, reason);
     if (!closed)
         return closed;
     if (!tx.commit())
-        return unavailable();
+        return databaseUnavailable();
     if (*closed)
         log::info(QStringLiteral("conversation_closed"),
                   {{QStringLiteral("conversation_id"), conversationId},
@@ -364,7 +364,7 @@ Result<QStringList> closeAll(const Result<QStringList> &ids, CloseReason reason)
         return ids.error();
     Transaction tx;
     if (!tx.begin())
-        return unavailable();
+        return databaseUnavailable();
     QStringList closed;
     for (const QString &id : *ids) {
         Result<bool> r = closeConversation(id, reason, {});
@@ -374,7 +374,7 @@ Result<QStringList> closeAll(const Result<QStringList> &ids, CloseReason reason)
             closed.append(id);
     }
     if (!tx.commit())
-        return unavailable();
+        return databaseUnavailable();
     return closed;
 }
 } // namespace
@@ -482,7 +482,7 @@ Result<QJsonObject> ConversationService::end(const Caller &caller,
     {
         Transaction tx;
         if (!tx.begin())
-            return unavailable();
+            return databaseUnavailable();
         Result<ConversationRow> row = participantRow(m_repo, conversationId, caller.userId, true);
         if (!row)
             return row.error();
@@ -493,7 +493,7 @@ Result<QJsonObject> ConversationService::end(const Caller &caller,
             !closed)
             return closed.error();
         if (!tx.commit())
-            return unavailable();
+            return databaseUnavailable();
     }
     return get(caller.userId, conversationId);
 }
@@ -512,7 +512,7 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
         return AppError::forbidden(QStringLiteral("Restricted accounts cannot chat"));
 
     if (QUuid::fromString(conversationId).isNull())
-        return conversationNotFound();
+        return conversation::notFoundError();
     return messageWriter().write({caller.userId, conversationId, clientMsgId, *text});
 }
 
@@ -552,8 +552,7 @@ Status ConversationService::typing(const Caller &caller, const QString &conversa
     if (!row)
         return row.error();
     if (row->state == QLatin1String("closed"))
-        return conflictBecause(QStringLiteral("The conversation is closed"),
-                               QStringLiteral("conversation_closed"));
+        return conversation::closedError();
     publishAfterCommit(row->peerOf(caller.userId),
                        {{QStringLiteral("type"), type(ws::ChatTyping)},
                         {QStringLiteral("conversation_id"), row->id}});
@@ -600,7 +599,7 @@ Result<QJsonObject> ConversationService::decide(const Caller &caller, const QStr
     {
         Transaction tx;
         if (!tx.begin())
-            return unavailable();
+            return databaseUnavailable();
         Result<ConversationRow> row = participantRow(m_repo, conversationId, caller.userId, true);
         if (!row)
             return row.error();
@@ -631,7 +630,7 @@ Result<QJsonObject> ConversationService::decide(const Caller &caller, const QStr
                 return outcome.error();
         }
         if (!tx.commit())
-            return unavailable();
+            return databaseUnavailable();
     }
     return get(caller.userId, conversationId);
 }
@@ -644,13 +643,12 @@ Result<QJsonObject> ConversationService::consentToReveal(const Caller &caller,
     {
         Transaction tx;
         if (!tx.begin())
-            return unavailable();
+            return databaseUnavailable();
         Result<ConversationRow> row = participantRow(m_repo, conversationId, caller.userId, true);
         if (!row)
             return row.error();
         if (row->state == QLatin1String("closed"))
-            return conflictBecause(QStringLiteral("The conversation is closed"),
-                                   QStringLiteral("conversation_closed"));
+            return conversation::closedError();
         if (row->isOpen()) {
             if (Status s =
                     m_repo.insertConsent(row->id, caller.userId, QDateTime::currentDateTimeUtc());
@@ -664,7 +662,7 @@ Result<QJsonObject> ConversationService::consentToReveal(const Caller &caller,
                     return r.error();
         }
         if (!tx.commit())
-            return unavailable();
+            return databaseUnavailable();
     }
     return get(caller.userId, conversationId);
 }

@@ -26,6 +26,10 @@ QString initialize(const Config &config);
 /// Where events go (set once the bus exists; without it nothing is published).
 void setEventBus(EventBus *bus);
 int gateIntervalSeconds();
+/// The answers every conversation operation shares: 404 for a conversation the caller is not
+/// in (or that does not exist), 409 conversation_closed for one that takes nothing any more.
+AppError notFoundError();
+AppError closedError();
 /// The chat message writer's counters (MessageWriter::batchCount / storedCount).
 quint64 messageBatchCount();
 quint64 storedMessageCount();

@@ -1,5 +1,6 @@
 #include "server/conversation/MessageWriter.h"
 
+#include "server/conversation/ConversationService.h"
 #include "server/storage/Database.h"
 
 #include <QDateTime>
@@ -20,13 +21,6 @@ QString keyOf(const MessageRow &m)
     return m.conversationId + QLatin1Char('/') + m.senderUserId + QLatin1Char('/') + m.clientMsgId;
 }
 
-AppError conversationClosed()
-{
-    AppError error = AppError::conflict(QStringLiteral("The conversation is closed"));
-    error.details.insert(QStringLiteral("reason"), QStringLiteral("conversation_closed"));
-    return error;
-}
-
 AppError refusedByModeration(const QString &label)
 {
     AppError error = AppError::validation(
@@ -34,12 +28,6 @@ AppError refusedByModeration(const QString &label)
         QStringLiteral("The message was not delivered (%1)").arg(label));
     error.details.insert(QStringLiteral("moderation_label"), label);
     return error;
-}
-
-AppError databaseUnavailable()
-{
-    return AppError::unavailable(QStringLiteral("The database is unavailable, try again shortly"),
-                                 2);
 }
 
 QList<Result<SentMessage>> answerAll(qsizetype count, const AppError &error)
@@ -123,7 +111,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         const OutgoingMessage &m = batch.at(i);
         const auto target = targets->constFind(m.conversationId);
         if (target == targets->cend() || !target->conversation.isParticipant(m.senderId)) {
-            answers[i] = AppError::notFound(QStringLiteral("No such conversation"));
+            answers[i] = conversation::notFoundError();
             continue;
         }
         const QString key = keyOf(m);
@@ -133,7 +121,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         }
         const ConversationRow &conversation = target->conversation;
         if (conversation.state == QLatin1String("closed") || target->blocked) {
-            answers[i] = conversationClosed();
+            answers[i] = conversation::closedError();
             refusedAsClosed.append(i);
             continue;
         }

@@ -125,6 +125,14 @@ private:
         return true;
     }
 
+    /// The moderation_label of a chat.message frame's message (null when none).
+    static QJsonValue labelOf(const QJsonObject &frame)
+    {
+        return frame.value(QStringLiteral("message"))
+            .toObject()
+            .value(QStringLiteral("moderation_label"));
+    }
+
     /// A counter's value in the server's /metrics.
     static double metric(quint16 port, const QByteArray &name)
     {
@@ -406,31 +414,17 @@ private Q_SLOTS:
 
         send(a, p.conversationId, s("m-2"), s("what do you think about the election"));
         const QJsonObject flagged = waitMessage(b, s("what do you think about the election"));
-        QCOMPARE(flagged.value(QStringLiteral("message"))
-                     .toObject()
-                     .value(QStringLiteral("moderation_label"))
-                     .toString(),
-                 s("off_limits:politics"));
+        QCOMPARE(labelOf(flagged).toString(), s("off_limits:politics"));
         const QJsonObject echo = waitMessage(a, s("what do you think about the election"));
-        QVERIFY(echo.value(QStringLiteral("message"))
-                    .toObject()
-                    .value(QStringLiteral("moderation_label"))
-                    .isNull());
+        QVERIFY(labelOf(echo).isNull());
 
         send(b, p.conversationId, s("m-3"), s("the election was wild"));
         const QJsonObject toA = waitMessage(a, s("the election was wild"));
-        QVERIFY(toA.value(QStringLiteral("message"))
-                    .toObject()
-                    .value(QStringLiteral("moderation_label"))
-                    .isNull());
+        QVERIFY(labelOf(toA).isNull());
 
         send(a, p.conversationId, s("m-4"), s("add me on insta"));
         const QJsonObject contact = waitMessage(b, s("add me on insta"));
-        QCOMPARE(contact.value(QStringLiteral("message"))
-                     .toObject()
-                     .value(QStringLiteral("moderation_label"))
-                     .toString(),
-                 s("contact_info"));
+        QCOMPARE(labelOf(contact).toString(), s("contact_info"));
         QVERIFY(waitMessage(b, s("i will kill you"), 200).isEmpty());
         QCOMPARE(
             m_chat->database()
@@ -566,11 +560,7 @@ private Q_SLOTS:
             });
         QCOMPARE(threat.value(QStringLiteral("moderation_label")).toString(), s("threat"));
         const QJsonObject topic = waitMessage(*bs[1], s("the election is close"));
-        QCOMPARE(topic.value(QStringLiteral("message"))
-                     .toObject()
-                     .value(QStringLiteral("moderation_label"))
-                     .toString(),
-                 s("off_limits:politics"));
+        QCOMPARE(labelOf(topic).toString(), s("off_limits:politics"));
         QVERIFY(waitMessage(*bs[3], text(3, 'a', 3), 300).isEmpty()); // relayed once, not twice
         QCOMPARE(intruder.waitFor(QStringLiteral("chat.rejected"))
                      .value(QStringLiteral("code"))
@@ -820,10 +810,7 @@ private Q_SLOTS:
         // Friends keep talking, contact details are no longer flagged.
         send(b, p.conversationId, s("after-1"), s("add me on insta"));
         const QJsonObject after = waitMessage(a, s("add me on insta"));
-        QVERIFY(after.value(QStringLiteral("message"))
-                    .toObject()
-                    .value(QStringLiteral("moderation_label"))
-                    .isNull());
+        QVERIFY(labelOf(after).isNull());
     }
 
     void mutualRevealConsentAcrossInstances()
