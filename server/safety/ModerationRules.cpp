@@ -1,4 +1,4 @@
-#include "server/conversation/ModerationRules.h"
+#include "server/safety/ModerationRules.h"
 
 // How a message is read, and why (docs/moderation.md has the policy; this is the mechanism).
 //

@@ -1,9 +1,9 @@
-// The chat moderation rules (server/conversation/ModerationRules, docs/moderation.md) against the
+// The chat moderation rules (server/safety/ModerationRules, docs/moderation.md) against the
 // shipped resources/moderation/rules.json and catalog.json: every rule fires, evasions are
 // caught, ordinary words are not, off-limits topics only for the receiver who chose them, and a
 // broken rules file is refused. Some rows quote slurs and threats: that is what is being tested.
 
-#include "server/conversation/ModerationRules.h"
+#include "server/safety/ModerationRules.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -771,4 +771,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestModerationRules)
-#include "tst_moderationrules.moc"
+#include "tst_safety_moderation_rules.moc"
