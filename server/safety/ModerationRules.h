@@ -3,9 +3,11 @@
 // Rule-based moderation of chat messages (backend-proposal.md §7, docs/moderation.md): word,
 // phrase and pattern rules from resources/moderation/rules.json, plus the receiver's off-limits
 // topics from the catalog. Pure logic: load once at start; check() is const and thread-safe, so
-// every worker shares one instance. How text is normalised, and why, is at the top of the .cpp.
+// every worker shares one instance. How text is normalised, and why, is at the top of
+// ModerationText.cpp; how it meets the rules, at the top of ModerationRules.cpp.
 
 #include "common/Result.h"
+#include "server/safety/ModerationText.h"
 
 #include <QByteArray>
 #include <QString>
@@ -13,13 +15,6 @@
 #include <memory>
 
 namespace fp {
-
-/// The text the word and phrase rules see: accents, case, lookalike letters, leetspeak,
-/// stretched letters and chat spellings folded; punctuation gone; single spaces between words.
-/// "Kíll  Y0U!!!" → "kill you". Exposed for tests and for explaining a verdict.
-QString normalizeForModeration(const QString &text);
-/// normalizeForModeration() without the spaces: "k i l l  y o u" → "killyou".
-QString squashForModeration(const QString &text);
 
 struct ModerationVerdict
 {
