@@ -1,8 +1,7 @@
 #pragma once
 
-// The moderation rule set compiled for matching, and the verdict it gives one message: terms
-// indexed by their first word and, squashed, by their first three letters, so a message costs
-// the same however many terms the rules expand to. How terms match, and why, is in the .cpp.
+// The moderation rule set indexed for matching, and the verdict it gives one message: a message
+// costs the same however many terms the rules expand to (how terms match, and why: the .cpp).
 
 #include "server/safety/ModerationText.h"
 

@@ -1,8 +1,7 @@
 #pragma once
 
-// Reads resources/moderation/rules.json and the catalog's off-limits topics into the rule set
-// the matcher indexes. Anything wrong is an error naming the rule (details.rule_id), so a broken
-// file stops the server at start instead of quietly disabling moderation.
+// Loads resources/moderation/rules.json and the catalog's off-limits topics into the rule set the
+// matcher indexes, refusing a broken file with an error that names the rule (details.rule_id).
 
 #include "common/Result.h"
 #include "server/safety/ModerationMatcher.h"

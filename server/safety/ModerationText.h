@@ -1,8 +1,7 @@
 #pragma once
 
-// How the moderation rules read a chat message: accents, case, lookalike letters, leetspeak,
-// stretched letters and chat spellings folded into words that word and phrase rules can match
-// whole. What is folded, and why, is at the top of the .cpp.
+// How moderation reads a chat message: accents, case, lookalikes, leetspeak, stretched letters
+// and chat spellings folded into whole words for the rules (why each fold: top of the .cpp).
 
 #include <QByteArrayView>
 #include <QList>
