@@ -3,12 +3,12 @@
 #include "common/Time.h"
 #include "common/WsEvents.h"
 #include "server/conversation/ConversationLifecycle.h"
-#include "server/conversation/ModerationRules.h"
 #include "server/core/Config.h"
 #include "server/core/Log.h"
 #include "server/engagement/EngagementRepository.h"
 #include "server/profile/ProfileVisibility.h"
 #include "server/realtime/EventBus.h"
+#include "server/safety/ModerationRules.h"
 #include "server/storage/Database.h"
 
 #include <QJsonArray>

@@ -14,8 +14,8 @@
 
 #include "common/Result.h"
 #include "server/conversation/ConversationRepository.h"
-#include "server/conversation/ModerationRules.h"
 #include "server/core/GroupCommit.h"
+#include "server/safety/ModerationRules.h"
 
 #include <QList>
 #include <QString>

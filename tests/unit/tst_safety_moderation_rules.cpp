@@ -1,13 +1,19 @@
-// The chat moderation rules (server/conversation/ModerationRules, docs/moderation.md) against the
+// The chat moderation rules (server/safety/ModerationRules, docs/moderation.md) against the
 // shipped resources/moderation/rules.json and catalog.json: every rule fires, evasions are
 // caught, ordinary words are not, off-limits topics only for the receiver who chose them, and a
 // broken rules file is refused. Some rows quote slurs and threats: that is what is being tested.
+// How the text is read, how a hand-built rule set matches and every refusal of a broken file
+// are tested with their units (tst_safety_moderation_text, _matcher, _rules_file).
 
-#include "server/conversation/ModerationRules.h"
+#include "server/safety/ModerationRules.h"
 
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
+#include <functional>
 #include <optional>
 
 using namespace fp;
@@ -165,74 +171,6 @@ private Q_SLOTS:
             sourceDir() + QStringLiteral("/no/such.json"), catalogPath());
         QVERIFY(!rules.ok());
         QVERIFY(rules.error().message.contains(QStringLiteral("cannot read")));
-    }
-
-    // --- normalisation ---------------------------------------------------------------------
-
-    void normalize_data()
-    {
-        QTest::addColumn<QString>("input");
-        QTest::addColumn<QString>("expected");
-        auto row = [](const char *name, const QString &input, const char *expected) {
-            QTest::newRow(name) << input << QString::fromUtf8(expected);
-        };
-        row("accents and case", QStringLiteral("Kíll YÓU"), "kill you");
-        row("accents, composed differently", QString::fromUtf8("naïve cafe\xcc\x81"), "naive cafe");
-        row("leet digits", QStringLiteral("k1ll y0u"), "kill you");
-        row("leet digits 2", QStringLiteral("h3ll0 w0rld"), "hello world");
-        row("paired ones are ll", QStringLiteral("ki11"), "kill");
-        row("paired pipes are ll", QStringLiteral("ki||"), "kill");
-        row("leet symbols", QStringLiteral("a$$ @ss sh!t"), "ass ass shit");
-        row("trailing punctuation is not leet", QStringLiteral("sh!t happens!!!"), "shit happens");
-        row("plus only between letters", QStringLiteral("s+ab c++"), "stab c");
-        row("numbers stay numbers", QStringLiteral("$100 for 2 tickets"), "100 for 2 tickets");
-        row("phone digits kept", QStringLiteral("call 555-123-4567"), "call 555 123 4567");
-        row("stretched letters cut to two", QStringLiteral("kiiiiill"), "kiill");
-        row("double letters kept", QStringLiteral("cooool balloon"), "cool balloon");
-        row("punctuation splits", QStringLiteral("k.i.l.l"), "k i l l");
-        row("ellipsis and ?!", QStringLiteral("wait... what?!"), "wait what");
-        row("whitespace collapsed", QStringLiteral("  lots   of\tspace \n"), "lots of space");
-        row("empty", QString(), "");
-        row("only emoji", QString::fromUtf8("\xf0\x9f\x98\x80"), "");
-        row("emoji around", QString::fromUtf8("\xf0\x9f\x98\x80 hi \xf0\x9f\x98\x80"), "hi");
-        row("fullwidth", QString::fromUtf8("ＦＵＬＬ ｗｉｄｔｈ！"), "full width");
-        row("math bold", QString::fromUtf8("𝐛𝐨𝐥𝐝"), "bold");
-        row("eszett", QStringLiteral("Straße"), "strasse");
-        row("zero-width space", QString::fromUtf8("zero\u200Bwidth"), "zerowidth");
-        row("soft hyphen", QString::fromUtf8("soft\u00ADhyphen"), "softhyphen");
-        row("apostrophe joins", QStringLiteral("don't"), "dont");
-        row("curly apostrophe joins", QString::fromUtf8("don’t"), "dont");
-        row("cyrillic lookalikes", QString::fromUtf8("рaypal ѕех"), "paypal sex");
-        row("greek lookalikes", QString::fromUtf8("ΚΙΤΤΟ"), "kitto");
-        row("dotless i", QString::fromUtf8("kıll"), "kill");
-        row("arabic-indic digits", QString::fromUtf8("١٢٣"), "123");
-        row("chat spellings", QStringLiteral("r u ok"), "are you ok");
-        row("chat contractions", QStringLiteral("im gonna"), "i am going to");
-        row("spelled letters are not chat words", QStringLiteral("y o u r"), "y o u r");
-    }
-
-    void normalize()
-    {
-        QFETCH(QString, input);
-        QFETCH(QString, expected);
-        QCOMPARE(normalizeForModeration(input), expected);
-    }
-
-    void squash_data()
-    {
-        QTest::addColumn<QString>("input");
-        QTest::addColumn<QString>("expected");
-        QTest::newRow("spaced") << QStringLiteral("k i l l  y o u") << QStringLiteral("killyou");
-        QTest::newRow("dotted") << QStringLiteral("k.i.l.l") << QStringLiteral("kill");
-        QTest::newRow("dashed") << QStringLiteral("Send N-U-D-E-S") << QStringLiteral("sendnudes");
-        QTest::newRow("words") << QStringLiteral("hi there") << QStringLiteral("hithere");
-    }
-
-    void squash()
-    {
-        QFETCH(QString, input);
-        QFETCH(QString, expected);
-        QCOMPARE(squashForModeration(input), expected);
     }
 
     // --- every rule, plainly -----------------------------------------------------------------
@@ -551,125 +489,22 @@ private Q_SLOTS:
 
     // --- loading -----------------------------------------------------------------------------
 
-    void invalidRules_data()
+    // The loader's errors (every one is in tst_safety_moderation_rules_file) reach the caller.
+    void refusedFilesAreErrors_data()
     {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("message");
         QTest::addColumn<QString>("ruleId");
-        // A valid rule with one field replaced or added.
-        auto rule = [](const QByteArray &fields) {
-            return q("{'version':1,'rules':[{'id':'r1','label':'x','action':'flag',") + fields +
-                "}]}";
-        };
-        const QByteArray kindWord = q("'kind':'word','terms':['a'],'description':'d'");
         QTest::newRow("not json") << QByteArray("{rules:") << "not valid JSON"
                                   << "";
-        QTest::newRow("a list") << QByteArray("[]") << "expected an object"
-                                << "";
-        QTest::newRow("no rules") << q("{'rules':[]}") << "the list is empty"
-                                  << "";
-        QTest::newRow("version") << q("{'version':2,'rules':[]}") << "unsupported version 2"
-                                 << "";
-        QTest::newRow("not an object")
-            << q("{'rules':[42]}") << "moderation rule #1: is not an object"
-            << "";
-        QTest::newRow("no id")
-            << q("{'rules':[{'label':'x','action':'flag','kind':'word','terms':['a'],"
-                 "'description':'d'}]}")
-            << "moderation rule #1: needs an \"id\""
-            << "";
-        QTest::newRow("bad id") << q("{'rules':[{'id':'Rule 1'}]}") << "the id may only hold"
-                                << "Rule 1";
-        QTest::newRow("unknown action")
-            << q("{'rules':[{'id':'r1','label':'x','action':'warn','kind':'word',"
-                 "'terms':['a'],'description':'d'}]}")
-            << "moderation rule 'r1': unknown action \"warn\""
-            << "r1";
-        QTest::newRow("allow is not an action")
-            << q("{'rules':[{'id':'r1','label':'x','action':'allow','kind':'word',"
-                 "'terms':['a'],'description':'d'}]}")
-            << "unknown action \"allow\""
-            << "r1";
-        QTest::newRow("unknown kind") << rule(q("'kind':'regex','pattern':'a','description':'d'"))
-                                      << "moderation rule 'r1': unknown kind \"regex\""
-                                      << "r1";
         QTest::newRow("bad regex")
-            << rule(q("'kind':'pattern','pattern':'(unclosed','description':'d'"))
+            << q("{'rules':[{'id':'r1','label':'x','action':'flag','kind':'pattern',"
+                 "'pattern':'(unclosed','description':'d'}]}")
             << "moderation rule 'r1': pattern \"(unclosed\" does not compile"
             << "r1";
-        QTest::newRow("bad regex in a list")
-            << rule(q("'kind':'pattern','patterns':['ok','[z-a]'],'description':'d'"))
-            << "pattern \"[z-a]\" does not compile"
-            << "r1";
-        QTest::newRow("pattern and patterns")
-            << rule(q("'kind':'pattern','pattern':'a','patterns':['b'],'description':'d'"))
-            << "exactly one of"
-            << "r1";
-        QTest::newRow("unknown form")
-            << rule(q("'kind':'pattern','pattern':'a','form':'raw','description':'d'"))
-            << "unknown form \"raw\""
-            << "r1";
-        QTest::newRow("pattern with terms")
-            << rule(q("'kind':'pattern','pattern':'a','terms':['a'],'description':'d'"))
-            << "a pattern rule takes"
-            << "r1";
-        QTest::newRow("word rule with pattern")
-            << rule(q("'kind':'word','terms':['a'],'pattern':'a','description':'d'"))
-            << "a word rule takes \"terms\", not \"pattern\""
-            << "r1";
-        QTest::newRow("no terms") << rule(q("'kind':'word','terms':[],'description':'d'"))
-                                  << "needs \"terms\""
-                                  << "r1";
-        QTest::newRow("empty term") << rule(q("'kind':'word','terms':['!!!'],'description':'d'"))
-                                    << "term \"!!!\" has no letters or digits"
-                                    << "r1";
-        QTest::newRow("word term with two words")
-            << rule(q("'kind':'word','terms':['kill you'],'description':'d'"))
-            << "word term \"kill you\" has 2 words"
-            << "r1";
-        QTest::newRow("phrase term with one word")
-            << rule(q("'kind':'phrase','terms':['kill'],'description':'d'"))
-            << "phrase term \"kill\" is one word"
-            << "r1";
-        QTest::newRow("except not a list")
-            << rule(q("'kind':'word','terms':['a'],'except':'b','description':'d'"))
-            << "\"except\" must be a list"
-            << "r1";
-        QTest::newRow("no description")
-            << rule(q("'kind':'word','terms':['a']")) << "needs a \"description\""
-            << "r1";
-        QTest::newRow("unknown key (typo)")
-            << rule(q("'kind':'word','term':['a'],'description':'d'")) << "unknown key \"term\""
-            << "r1";
-        QTest::newRow("bad label")
-            << q("{'rules':[{'id':'r1','label':'Hate Speech','action':'block',"
-                 "'kind':'word','terms':['a'],'description':'d'}]}")
-            << "needs a \"label\""
-            << "r1";
-        QTest::newRow("unbalanced braces")
-            << rule(q("'kind':'phrase','terms':['{add|find me on ig'],'description':'d'"))
-            << "term \"{add|find me on ig\" has unbalanced or nested { }"
-            << "r1";
-        QTest::newRow("nested braces")
-            << rule(q("'kind':'phrase','terms':['{a|{b|c}} d'],'description':'d'"))
-            << "unbalanced or nested"
-            << "r1";
-        QByteArray fifty = "{";
-        for (int i = 0; i < 50; ++i)
-            fifty += (i ? "|w" : "w") + QByteArray::number(i);
-        fifty += "}";
-        const QByteArray product =
-            "'kind':'phrase','terms':['" + fifty + " " + fifty + "'],'description':'d'";
-        QTest::newRow("too many expansions")
-            << rule(q(product.constData())) << "expands to more than 2000 terms"
-            << "r1";
-        QTest::newRow("duplicate id") << q("{'rules':[{'id':'r1','label':'x','action':'flag',") +
-                kindWord + q("},{'id':'r1','label':'x','action':'flag',") + kindWord + "}]}"
-                                      << "moderation rule 'r1': the id is used twice"
-                                      << "r1";
     }
 
-    void invalidRules()
+    void refusedFilesAreErrors()
     {
         QFETCH(QByteArray, json);
         QFETCH(QString, message);
@@ -706,33 +541,61 @@ private Q_SLOTS:
                  ModerationVerdict::Allow);
     }
 
-    void invalidCatalog_data()
+    // The shipped catalog broken in each way the loader refuses (tst_safety_moderation_rules_file
+    // has the exact messages): refused early or after the old topics were dropped from the new
+    // set, the catalog loaded before stays in force.
+    void failedTopicLoadChangesNothing_data()
     {
         QTest::addColumn<QByteArray>("json");
-        QTest::addColumn<QString>("message");
-        QTest::newRow("not json") << QByteArray("{") << "catalog: not valid JSON";
-        QTest::newRow("no keywords")
-            << q("{'topics':['a']}") << "expected a \"topics\" list and a \"topic_keywords\"";
-        QTest::newRow("keywords of an unknown topic")
-            << q("{'topics':['a'],'topic_keywords':{'a':['x'],'b':['y']}}")
-            << "\"b\", which is not a topic";
-        QTest::newRow("topic without keywords")
-            << q("{'topics':['a','b'],'topic_keywords':{'a':['x']}}")
-            << "topic \"b\" has no topic_keywords";
-        QTest::newRow("empty keyword") << q("{'topics':['a'],'topic_keywords':{'a':['...']}}")
-                                       << "a keyword of topic \"a\" has no letters";
-        QTest::newRow("repeated topic") << q("{'topics':['a','a'],'topic_keywords':{'a':['x']}}")
-                                        << "topic \"a\" is empty or repeated";
+        QTest::addColumn<QString>("reason");
+        const QByteArray shipped = readFile(catalogPath());
+        const QJsonObject catalog = QJsonDocument::fromJson(shipped).object();
+        const QString topicsKey = QStringLiteral("topics");
+        const QString keywordsKey = QStringLiteral("topic_keywords");
+        auto broken = [&](const char *name, const char *reason,
+                          const std::function<void(QJsonObject &)> &breakIt) {
+            QJsonObject changed = catalog;
+            breakIt(changed);
+            QTest::newRow(name) << QJsonDocument(changed).toJson(QJsonDocument::Compact)
+                                << QString::fromLatin1(reason);
+        };
+        // Changes one value inside the object at `key`.
+        auto inside = [](QJsonObject &o, const QString &key, auto change) {
+            QJsonObject part = o.value(key).toObject();
+            change(part);
+            o.insert(key, part);
+        };
+        QTest::newRow("not json") << shipped.left(shipped.size() / 2)
+                                  << QStringLiteral("not valid JSON");
+        broken("no keywords", "expected a", [&](QJsonObject &o) { o.remove(keywordsKey); });
+        broken("keywords of an unknown topic", "not a topic", [&](QJsonObject &o) {
+            inside(o, keywordsKey, [](QJsonObject &k) {
+                k.insert(QStringLiteral("not_a_topic"), QJsonArray {QStringLiteral("x")});
+            });
+        });
+        broken("topic without keywords", "has no topic_keywords", [&](QJsonObject &o) {
+            inside(o, keywordsKey, [](QJsonObject &k) { k.remove(QStringLiteral("work")); });
+        });
+        broken("keyword without letters", "no letters", [&](QJsonObject &o) {
+            inside(o, keywordsKey, [](QJsonObject &k) {
+                k.insert(QStringLiteral("work"), QJsonArray {QStringLiteral("...")});
+            });
+        });
+        broken("repeated topic", "repeated", [&](QJsonObject &o) {
+            QJsonArray topics = o.value(topicsKey).toArray();
+            topics.append(topics.first());
+            o.insert(topicsKey, topics);
+        });
     }
 
-    void invalidCatalog()
+    void failedTopicLoadChangesNothing()
     {
         QFETCH(QByteArray, json);
-        QFETCH(QString, message);
+        QFETCH(QString, reason);
         ModerationRules rules = *m_rules;
         const Status loaded = rules.loadTopicKeywords(json);
         QVERIFY(!loaded.ok());
-        QVERIFY2(loaded.error().message.contains(message), qPrintable(loaded.error().message));
+        QVERIFY2(loaded.error().message.contains(reason), qPrintable(loaded.error().message));
         // Nothing changed: the catalog loaded before is still in force.
         QCOMPARE(rules.topicKeys(), m_rules->topicKeys());
         QCOMPARE(rules.check(QStringLiteral("my ex"), {QStringLiteral("ex_partners")}).action,
@@ -771,4 +634,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestModerationRules)
-#include "tst_moderationrules.moc"
+#include "tst_safety_moderation_rules.moc"

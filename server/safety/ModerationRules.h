@@ -3,9 +3,12 @@
 // Rule-based moderation of chat messages (backend-proposal.md §7, docs/moderation.md): word,
 // phrase and pattern rules from resources/moderation/rules.json, plus the receiver's off-limits
 // topics from the catalog. Pure logic: load once at start; check() is const and thread-safe, so
-// every worker shares one instance. How text is normalised, and why, is at the top of the .cpp.
+// every worker shares one instance. How text is normalised, and why, is at the top of
+// ModerationText.cpp; how it meets the rules, at the top of ModerationMatcher.cpp.
 
 #include "common/Result.h"
+#include "server/safety/ModerationMatcher.h"
+#include "server/safety/ModerationText.h"
 
 #include <QByteArray>
 #include <QString>
@@ -13,38 +16,6 @@
 #include <memory>
 
 namespace fp {
-
-/// The text the word and phrase rules see: accents, case, lookalike letters, leetspeak,
-/// stretched letters and chat spellings folded; punctuation gone; single spaces between words.
-/// "Kíll  Y0U!!!" → "kill you". Exposed for tests and for explaining a verdict.
-QString normalizeForModeration(const QString &text);
-/// normalizeForModeration() without the spaces: "k i l l  y o u" → "killyou".
-QString squashForModeration(const QString &text);
-
-struct ModerationVerdict
-{
-    /// Ordered by severity: a larger value wins.
-    enum Action { Allow, Flag, Block };
-
-    Action action = Allow;
-    /// The label to store and send as `moderation_label`: the first label of the most severe
-    /// matching rule, else "off_limits:<topic_key>", else empty.
-    QString label;
-    /// Every distinct label that matched, most severe first (e.g. a blocked threat that also
-    /// mentions self-harm: {"threat", "self_harm"}), then the off-limits ones.
-    QStringList labels;
-    /// Ids of the matching rules, block rules first, each group in file order.
-    QStringList matchedRuleIds;
-    /// `contains_sensitive`: true whenever the action is not Allow.
-    bool containsSensitive = false;
-    /// The message touches one of the receiver's off-limits topics.
-    bool offLimitsTopic = false;
-    /// The first such topic, in catalog order.
-    QString offLimitsTopicKey;
-
-    bool delivered() const { return action != Block; }
-    static QString actionName(Action action); // "allow", "flag", "block"
-};
 
 class ModerationRules
 {
