@@ -37,6 +37,7 @@ struct Report
     bool escalated() const { return escalatedAt.isValid(); }
     QJsonObject toJson() const;
     static Report fromJson(const QJsonObject &json);
+    bool operator==(const Report &) const = default;
 };
 
 /// POST /api/admin/reports/{id}/action body.
@@ -48,6 +49,7 @@ struct ReportActionRequest
     static QStringList actions();
     QJsonObject toJson() const;
     static ReportActionRequest fromJson(const QJsonObject &json);
+    bool operator==(const ReportActionRequest &) const = default;
     /// Field problems ({"action": "...", "note": "..."}); empty when valid.
     QJsonObject problems() const;
 };
@@ -63,6 +65,7 @@ struct ReportMessage
 
     QJsonObject toJson() const;
     static ReportMessage fromJson(const QJsonObject &json);
+    bool operator==(const ReportMessage &) const = default;
 };
 
 /// What a moderator needs to know about one side of a report.
@@ -79,6 +82,7 @@ struct UserBrief
 
     QJsonObject toJson() const;
     static UserBrief fromJson(const QJsonObject &json);
+    bool operator==(const UserBrief &) const = default;
 };
 
 /// GET /api/admin/reports/{id}.
@@ -94,6 +98,7 @@ struct ReportDetail
 
     QJsonObject toJson() const;
     static ReportDetail fromJson(const QJsonObject &json);
+    bool operator==(const ReportDetail &) const = default;
 };
 
 /// GET /api/admin/queue/metrics: the queue now, and over the last `windowMinutes`.
@@ -110,6 +115,7 @@ struct QueueMetrics
 
     QJsonObject toJson() const;
     static QueueMetrics fromJson(const QJsonObject &json);
+    bool operator==(const QueueMetrics &) const = default;
 };
 
 /// One step of GET /api/admin/queue/metrics/history.
@@ -124,6 +130,7 @@ struct QueueMetricsPoint
 
     QJsonObject toJson() const;
     static QueueMetricsPoint fromJson(const QJsonObject &json);
+    bool operator==(const QueueMetricsPoint &) const = default;
 };
 
 struct QueueHistory
@@ -135,6 +142,7 @@ struct QueueHistory
 
     QJsonObject toJson() const;
     static QueueHistory fromJson(const QJsonObject &json);
+    bool operator==(const QueueHistory &) const = default;
 };
 
 /// A user as staff see them (GET /api/admin/users/{id}, the search results).
@@ -156,6 +164,7 @@ struct User
 
     QJsonObject toJson() const;
     static User fromJson(const QJsonObject &json);
+    bool operator==(const User &) const = default;
 };
 
 /// PUT /api/admin/users/{id}/status body.
@@ -168,6 +177,7 @@ struct StatusChange
     static QStringList statuses();
     QJsonObject toJson() const;
     static StatusChange fromJson(const QJsonObject &json);
+    bool operator==(const StatusChange &) const = default;
     QJsonObject problems() const;
 };
 
@@ -179,6 +189,7 @@ struct RoleChange
 
     QJsonObject toJson() const;
     static RoleChange fromJson(const QJsonObject &json);
+    bool operator==(const RoleChange &) const = default;
     QJsonObject problems() const;
 };
 
@@ -193,6 +204,7 @@ struct TrustScore
 
     QJsonObject toJson() const;
     static TrustScore fromJson(const QJsonObject &json);
+    bool operator==(const TrustScore &) const = default;
 };
 
 /// One trust_score_events row.
@@ -208,12 +220,15 @@ struct TrustEvent
 
     QJsonObject toJson() const;
     static TrustEvent fromJson(const QJsonObject &json);
+    bool operator==(const TrustEvent &) const = default;
 };
 
 struct TimePoint
 {
     QDateTime t;
     double value = 0;
+
+    bool operator==(const TimePoint &) const = default;
 };
 
 /// GET /api/admin/analytics/timeseries and GET /api/admin/users/{id}/trust-history.
@@ -228,6 +243,7 @@ struct TimeSeries
     static QStringList metrics();
     QJsonObject toJson() const;
     static TimeSeries fromJson(const QJsonObject &json);
+    bool operator==(const TimeSeries &) const = default;
 };
 
 /// One admin_audit_log row.
@@ -245,6 +261,7 @@ struct AuditEntry
 
     QJsonObject toJson() const;
     static AuditEntry fromJson(const QJsonObject &json);
+    bool operator==(const AuditEntry &) const = default;
 };
 
 /// A list page ({"items":[...],"next_cursor":null|"..."}).
@@ -270,6 +287,7 @@ template<typename T> struct Page
         page.nextCursor = json.value(QStringLiteral("next_cursor")).toString();
         return page;
     }
+    bool operator==(const Page &) const = default;
 };
 
 } // namespace fp::admin
