@@ -1,7 +1,10 @@
 #pragma once
 
 // The staff API (/api/admin/...) as C++ types, shared by the server (which renders them) and the
-// console (which reads them), so the two cannot drift: one toJson and one fromJson per type.
+// console (which reads them), so the two cannot drift. Each type lists its fields once, member
+// beside wire name, in fields(); AdminFields.h turns that list into its toJson and fromJson.
+
+#include "common/AdminFields.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -19,9 +22,9 @@ struct Report
     QString id;
     QString reporterUserId;
     QString reportedUserId;
-    QString conversationSessionId; // empty = null
+    QString conversationSessionId;
     QString reasonCode;
-    QString detailsText; // empty = null
+    QString detailsText;
     QString severity; // low, medium, high, critical
     QString status; // open, triaged, actioned, dismissed
     QString claimedByUserId; // empty = unclaimed (or the claim expired)
@@ -35,8 +38,33 @@ struct Report
     QDateTime updatedAt;
 
     bool escalated() const { return escalatedAt.isValid(); }
-    QJsonObject toJson() const;
-    static Report fromJson(const QJsonObject &json);
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("id", &Report::id),
+            field("reporter_user_id", &Report::reporterUserId),
+            field("reported_user_id", &Report::reportedUserId),
+            field("conversation_session_id", &Report::conversationSessionId, WhenEmpty::Null),
+            field("reason_code", &Report::reasonCode),
+            field("details_text", &Report::detailsText, WhenEmpty::Null),
+            field("severity", &Report::severity),
+            field("status", &Report::status),
+            field("claimed_by_user_id", &Report::claimedByUserId, WhenEmpty::Null),
+            field("claimed_until", &Report::claimedUntil),
+            derived("escalated", &Report::escalated),
+            field("escalated_at", &Report::escalatedAt),
+            field("action", &Report::action, WhenEmpty::Null),
+            field("action_note", &Report::actionNote, WhenEmpty::Null),
+            field("actioned_by_user_id", &Report::actionedByUserId, WhenEmpty::Null),
+            field("actioned_at", &Report::actionedAt),
+            field("created_at", &Report::createdAt),
+            field("updated_at", &Report::updatedAt),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static Report fromJson(const QJsonObject &json) { return fieldwise::fromJson<Report>(json); }
+    bool operator==(const Report &) const = default;
 };
 
 /// POST /api/admin/reports/{id}/action body.
@@ -46,8 +74,20 @@ struct ReportActionRequest
     QString note; // 1-2000 characters
 
     static QStringList actions();
-    QJsonObject toJson() const;
-    static ReportActionRequest fromJson(const QJsonObject &json);
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("action", &ReportActionRequest::action),
+            field("note", &ReportActionRequest::note),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static ReportActionRequest fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<ReportActionRequest>(json);
+    }
+    bool operator==(const ReportActionRequest &) const = default;
     /// Field problems ({"action": "...", "note": "..."}); empty when valid.
     QJsonObject problems() const;
 };
@@ -58,11 +98,25 @@ struct ReportMessage
     QString id;
     QString senderUserId;
     QString text;
-    QString moderationLabel; // empty = null
+    QString moderationLabel;
     QDateTime createdAt;
 
-    QJsonObject toJson() const;
-    static ReportMessage fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("id", &ReportMessage::id),
+            field("sender_user_id", &ReportMessage::senderUserId),
+            field("text", &ReportMessage::text),
+            field("moderation_label", &ReportMessage::moderationLabel, WhenEmpty::Null),
+            field("created_at", &ReportMessage::createdAt),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static ReportMessage fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<ReportMessage>(json);
+    }
+    bool operator==(const ReportMessage &) const = default;
 };
 
 /// What a moderator needs to know about one side of a report.
@@ -77,8 +131,25 @@ struct UserBrief
     int reportsAgainst = 0;
     int reportsAgainstConfirmed = 0;
 
-    QJsonObject toJson() const;
-    static UserBrief fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("user_id", &UserBrief::userId),
+            field("nickname", &UserBrief::nickname),
+            field("status", &UserBrief::status),
+            field("role", &UserBrief::role),
+            field("trust_score", &UserBrief::trustScore),
+            field("reports_filed", &UserBrief::reportsFiled),
+            field("reports_against", &UserBrief::reportsAgainst),
+            field("reports_against_confirmed", &UserBrief::reportsAgainstConfirmed),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static UserBrief fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<UserBrief>(json);
+    }
+    bool operator==(const UserBrief &) const = default;
 };
 
 /// GET /api/admin/reports/{id}.
@@ -92,8 +163,23 @@ struct ReportDetail
     QList<Report> reporterHistory; // other reports filed by the reporter, newest first
     QList<Report> reportedHistory; // other reports against the reported user, newest first
 
-    QJsonObject toJson() const;
-    static ReportDetail fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("report", &ReportDetail::report),
+            field("messages", &ReportDetail::messages),
+            field("reporter", &ReportDetail::reporter),
+            field("reported", &ReportDetail::reported),
+            field("reporter_history", &ReportDetail::reporterHistory),
+            field("reported_history", &ReportDetail::reportedHistory),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static ReportDetail fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<ReportDetail>(json);
+    }
+    bool operator==(const ReportDetail &) const = default;
 };
 
 /// GET /api/admin/queue/metrics: the queue now, and over the last `windowMinutes`.
@@ -108,8 +194,25 @@ struct QueueMetrics
     int windowMinutes = 60;
     QDateTime generatedAt;
 
-    QJsonObject toJson() const;
-    static QueueMetrics fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("active_entries", &QueueMetrics::activeEntries),
+            field("avg_wait_seconds", &QueueMetrics::avgWaitSeconds),
+            field("p95_wait_seconds", &QueueMetrics::p95WaitSeconds),
+            field("matches_per_minute", &QueueMetrics::matchesPerMinute),
+            field("match_success_rate", &QueueMetrics::matchSuccessRate),
+            field("active_conversations", &QueueMetrics::activeConversations),
+            field("window_minutes", &QueueMetrics::windowMinutes),
+            field("generated_at", &QueueMetrics::generatedAt),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static QueueMetrics fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<QueueMetrics>(json);
+    }
+    bool operator==(const QueueMetrics &) const = default;
 };
 
 /// One step of GET /api/admin/queue/metrics/history.
@@ -122,8 +225,23 @@ struct QueueMetricsPoint
     int matches = 0;
     double matchSuccessRate = 0;
 
-    QJsonObject toJson() const;
-    static QueueMetricsPoint fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("t", &QueueMetricsPoint::t),
+            field("active_entries", &QueueMetricsPoint::activeEntries),
+            field("avg_wait_seconds", &QueueMetricsPoint::avgWaitSeconds),
+            field("p95_wait_seconds", &QueueMetricsPoint::p95WaitSeconds),
+            field("matches", &QueueMetricsPoint::matches),
+            field("match_success_rate", &QueueMetricsPoint::matchSuccessRate),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static QueueMetricsPoint fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<QueueMetricsPoint>(json);
+    }
+    bool operator==(const QueueMetricsPoint &) const = default;
 };
 
 struct QueueHistory
@@ -133,15 +251,28 @@ struct QueueHistory
     int stepMinutes = 1;
     QList<QueueMetricsPoint> points;
 
-    QJsonObject toJson() const;
-    static QueueHistory fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("from", &QueueHistory::from),
+            field("to", &QueueHistory::to),
+            field("step_minutes", &QueueHistory::stepMinutes),
+            field("points", &QueueHistory::points),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static QueueHistory fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<QueueHistory>(json);
+    }
+    bool operator==(const QueueHistory &) const = default;
 };
 
 /// A user as staff see them (GET /api/admin/users/{id}, the search results).
 struct User
 {
     QString id;
-    QString email; // empty = null
+    QString email;
     QString nickname;
     QString status; // active, restricted, banned, deleted
     QString role; // user, moderator, admin
@@ -154,8 +285,27 @@ struct User
     int reportsFiled = 0;
     int activeSessions = 0;
 
-    QJsonObject toJson() const;
-    static User fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("id", &User::id),
+            field("email", &User::email, WhenEmpty::Null),
+            field("nickname", &User::nickname),
+            field("status", &User::status),
+            field("role", &User::role),
+            field("created_at", &User::createdAt),
+            field("last_seen_at", &User::lastSeenAt),
+            field("restricted_until", &User::restrictedUntil),
+            field("banned_at", &User::bannedAt),
+            field("trust_score", &User::trustScore),
+            field("open_reports_against", &User::openReportsAgainst),
+            field("reports_filed", &User::reportsFiled),
+            field("active_sessions", &User::activeSessions),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static User fromJson(const QJsonObject &json) { return fieldwise::fromJson<User>(json); }
+    bool operator==(const User &) const = default;
 };
 
 /// PUT /api/admin/users/{id}/status body.
@@ -166,8 +316,21 @@ struct StatusChange
     QDateTime restrictedUntil; // optional, only with restricted
 
     static QStringList statuses();
-    QJsonObject toJson() const;
-    static StatusChange fromJson(const QJsonObject &json);
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("status", &StatusChange::status),
+            field("note", &StatusChange::note),
+            field("restricted_until", &StatusChange::restrictedUntil, WhenEmpty::Omit),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static StatusChange fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<StatusChange>(json);
+    }
+    bool operator==(const StatusChange &) const = default;
     QJsonObject problems() const;
 };
 
@@ -177,8 +340,19 @@ struct RoleChange
     QString role; // user, moderator, admin
     QString note;
 
-    QJsonObject toJson() const;
-    static RoleChange fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("role", &RoleChange::role),
+            field("note", &RoleChange::note),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static RoleChange fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<RoleChange>(json);
+    }
+    bool operator==(const RoleChange &) const = default;
     QJsonObject problems() const;
 };
 
@@ -191,8 +365,22 @@ struct TrustScore
     QJsonObject components; // {reliability, respect, engagement, safety} in points
     QDateTime updatedAt;
 
-    QJsonObject toJson() const;
-    static TrustScore fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("user_id", &TrustScore::userId),
+            field("score", &TrustScore::score),
+            field("cooldown_applied", &TrustScore::cooldownApplied),
+            field("components", &TrustScore::components),
+            field("updated_at", &TrustScore::updatedAt),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static TrustScore fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<TrustScore>(json);
+    }
+    bool operator==(const TrustScore &) const = default;
 };
 
 /// One trust_score_events row.
@@ -206,14 +394,39 @@ struct TrustEvent
     QDateTime createdAt;
     int scoreAfter = 50; // the score once this row applied (running sum from 50)
 
-    QJsonObject toJson() const;
-    static TrustEvent fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("id", &TrustEvent::id),
+            field("delta", &TrustEvent::delta),
+            field("source", &TrustEvent::source),
+            field("source_ref_id", &TrustEvent::sourceRefId),
+            field("metadata", &TrustEvent::metadata),
+            field("created_at", &TrustEvent::createdAt),
+            field("score_after", &TrustEvent::scoreAfter),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static TrustEvent fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<TrustEvent>(json);
+    }
+    bool operator==(const TrustEvent &) const = default;
 };
 
 struct TimePoint
 {
     QDateTime t;
     double value = 0;
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("t", &TimePoint::t),
+            field("value", &TimePoint::value),
+        };
+    }
+    bool operator==(const TimePoint &) const = default;
 };
 
 /// GET /api/admin/analytics/timeseries and GET /api/admin/users/{id}/trust-history.
@@ -226,8 +439,21 @@ struct TimeSeries
     QList<TimePoint> points;
 
     static QStringList metrics();
-    QJsonObject toJson() const;
-    static TimeSeries fromJson(const QJsonObject &json);
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("metric", &TimeSeries::metric), field("bucket", &TimeSeries::bucket),
+            field("from", &TimeSeries::from),     field("to", &TimeSeries::to),
+            field("points", &TimeSeries::points),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static TimeSeries fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<TimeSeries>(json);
+    }
+    bool operator==(const TimeSeries &) const = default;
 };
 
 /// One admin_audit_log row.
@@ -239,12 +465,30 @@ struct AuditEntry
     QString action; // e.g. report.view, report.claim, report.action, conversation.read
     QString targetType; // report, user, conversation
     QString targetId;
-    QString note; // empty = null
+    QString note;
     QJsonObject metadata;
     QDateTime createdAt;
 
-    QJsonObject toJson() const;
-    static AuditEntry fromJson(const QJsonObject &json);
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("id", &AuditEntry::id),
+            field("actor_user_id", &AuditEntry::actorUserId, WhenEmpty::Null),
+            field("actor_role", &AuditEntry::actorRole, WhenEmpty::Null),
+            field("action", &AuditEntry::action),
+            field("target_type", &AuditEntry::targetType),
+            field("target_id", &AuditEntry::targetId, WhenEmpty::Null),
+            field("note", &AuditEntry::note, WhenEmpty::Null),
+            field("metadata", &AuditEntry::metadata),
+            field("created_at", &AuditEntry::createdAt),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static AuditEntry fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<AuditEntry>(json);
+    }
+    bool operator==(const AuditEntry &) const = default;
 };
 
 /// A list page ({"items":[...],"next_cursor":null|"..."}).
@@ -253,23 +497,16 @@ template<typename T> struct Page
     QList<T> items;
     QString nextCursor; // empty = last page
 
-    QJsonObject toJson() const
+    static constexpr auto fields()
     {
-        QJsonArray list;
-        for (const T &item : items)
-            list.append(item.toJson());
-        return {{QStringLiteral("items"), list},
-                {QStringLiteral("next_cursor"),
-                 nextCursor.isEmpty() ? QJsonValue() : QJsonValue(nextCursor)}};
+        return std::tuple {
+            field("items", &Page::items),
+            field("next_cursor", &Page::nextCursor, WhenEmpty::Null),
+        };
     }
-    static Page fromJson(const QJsonObject &json)
-    {
-        Page page;
-        for (const QJsonValue &v : json.value(QStringLiteral("items")).toArray())
-            page.items.append(T::fromJson(v.toObject()));
-        page.nextCursor = json.value(QStringLiteral("next_cursor")).toString();
-        return page;
-    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static Page fromJson(const QJsonObject &json) { return fieldwise::fromJson<Page>(json); }
+    bool operator==(const Page &) const = default;
 };
 
 } // namespace fp::admin
