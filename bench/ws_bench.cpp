@@ -13,7 +13,7 @@
 //
 // The clients run on T threads (4 by default), each with its own event loop and its share of
 // the conversations. Every event loop here (client threads, the plain relay) waits with the
-// server's epoll dispatcher (server/core/EpollEventDispatcher.h): with Qt's poll() loop the
+// server's epoll dispatcher (server/base/EpollEventDispatcher.h): with Qt's poll() loop the
 // cost of a wake-up grows with every socket a thread holds, and at 5k sockets the bench mostly
 // measured its own poll().
 //
@@ -26,7 +26,7 @@
 // on whoever else is using it.
 
 #include "common/WsEvents.h"
-#include "server/core/EpollEventDispatcher.h"
+#include "server/base/EpollEventDispatcher.h"
 #include "server/identity/Jwt.h"
 
 #include <QCoreApplication>

@@ -1,9 +1,9 @@
 // friendship-server: the API and WebSocket server. `friendship-server --help` lists settings.
 
 #include "server/app/Application.h"
-#include "server/core/Config.h"
-#include "server/core/EpollEventDispatcher.h"
-#include "server/core/Log.h"
+#include "server/base/Config.h"
+#include "server/base/EpollEventDispatcher.h"
+#include "server/base/Log.h"
 #include "server/identity/PasswordHasher.h"
 
 #include <QCommandLineParser>

@@ -1,13 +1,12 @@
 #pragma once
 
-// The staff API under /api/admin/ (API_SPEC "Admin"): queue metrics, the report queue and its
-// workflow, users, trust, analytics series and the audit log. Roles are declared on each route.
+// The admin domain's route: GET /api/admin/audit-log (moderators and admins).
 
 namespace fp {
 
+class AdminService;
 class Router;
-struct Config;
 
-void registerAdminRoutes(Router &router, const Config &config);
+void registerAdminRoutes(Router &router, const AdminService &admin);
 
 } // namespace fp

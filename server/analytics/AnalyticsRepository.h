@@ -1,25 +1,17 @@
 #pragma once
 
-// All SQL of the analytics domain: the analytics_events stream (backend-proposal §13.G).
+// All SQL of the analytics domain: the analytics_events stream (backend-proposal §13.G), and
+// the staff time series, which today are computed by scanning other domains' tables (the reads
+// named in docs/architecture.md; rollups maintained from the event stream replace them).
 
 #include "common/Result.h"
+#include "server/analytics/AnalyticsTypes.h"
 
-#include <QDateTime>
 #include <QJsonObject>
 #include <QList>
-#include <QString>
+#include <QMap>
 
 namespace fp {
-
-/// One validated client event, ready to store.
-struct AnalyticsEvent
-{
-    QString eventId; // the client's id, globally unique (uq_analytics_event_id)
-    QString eventName;
-    QDateTime occurredAt;
-    QString sessionId; // empty: none
-    QJsonObject properties;
-};
 
 class AnalyticsRepository
 {
@@ -27,6 +19,14 @@ public:
     /// Stores a batch with one multi-row INSERT IGNORE: events whose event_id is already stored
     /// (or repeated within the batch) are dropped. Returns how many rows were newly stored.
     Result<int> insertEvents(const QString &userId, const QList<AnalyticsEvent> &events) const;
+    /// One metric (a name of admin::TimeSeries::metrics()) per bucket start ("hour", "day").
+    Result<QMap<QDateTime, BucketValue>> bucketed(const QString &metric, const QString &bucket,
+                                                  const QDateTime &from, const QDateTime &to) const;
+
+    /// {analytics_events}: the person's events for their data export.
+    Result<QJsonObject> exportFor(const QString &userId) const;
+    /// Unlinks the person from their events (product analytics stay, anonymous).
+    Status anonymise(const QString &userId) const;
 };
 
 } // namespace fp

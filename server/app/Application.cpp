@@ -1,28 +1,24 @@
 #include "server/app/Application.h"
 
 #include "server/admin/AdminRoutes.h"
-#include "server/conversation/ConversationFrames.h"
+#include "server/analytics/AnalyticsRoutes.h"
+#include "server/app/Domains.h"
+#include "server/app/HealthRoutes.h"
+#include "server/base/Log.h"
+#include "server/base/PeriodicTask.h"
+#include "server/base/WorkerPool.h"
 #include "server/conversation/ConversationRoutes.h"
-#include "server/conversation/ConversationService.h"
-#include "server/core/HttpServer.h"
-#include "server/core/Log.h"
-#include "server/core/PeriodicTask.h"
-#include "server/core/WorkerPool.h"
 #include "server/engagement/EngagementRoutes.h"
-#include "server/engagement/EngagementService.h"
 #include "server/friendship/FriendshipRoutes.h"
-#include "server/health/HealthRoutes.h"
-#include "server/identity/AdminSeeder.h"
+#include "server/http/HttpServer.h"
 #include "server/identity/IdentityRoutes.h"
-#include "server/identity/TokenVerifier.h"
 #include "server/matching/MatchScheduler.h"
 #include "server/matching/MatchingRoutes.h"
-#include "server/matching/MatchingService.h"
 #include "server/privacy/PrivacyRoutes.h"
-#include "server/privacy/PrivacyService.h"
 #include "server/profile/ProfileRoutes.h"
 #include "server/realtime/EventBus.h"
 #include "server/realtime/Gateway.h"
+#include "server/reflection/ReflectionRoutes.h"
 #include "server/safety/SafetyRoutes.h"
 #include "server/storage/Database.h"
 #include "server/storage/Migrator.h"
@@ -127,27 +123,40 @@ Application::Application(Config config, QObject *parent)
 
 Application::~Application() = default;
 
+namespace {
+
+/// Loads what the domains are built from and cannot run without: a broken catalog or rules
+/// file stops the server at start instead of letting chat go unchecked.
+QString loadCatalogAndRules(std::optional<Catalog> *catalog, std::optional<ModerationRules> *rules)
+{
+    Result<Catalog> loaded = Catalog::embedded();
+    if (!loaded)
+        return QStringLiteral("catalog: %1").arg(loaded.error().message);
+    Result<ModerationRules> moderation =
+        ModerationRules::fromFiles(QStringLiteral(":/resources/moderation/rules.json"),
+                                   QStringLiteral(":/resources/catalog/catalog.json"));
+    if (!moderation)
+        return QStringLiteral("moderation rules: %1").arg(moderation.error().message);
+    catalog->emplace(std::move(loaded).value());
+    rules->emplace(std::move(moderation).value());
+    return {};
+}
+
+} // namespace
+
 bool Application::start()
 {
     configureStorage(m_config);
-    if (const QString error = migrateWith(m_config); !error.isEmpty()) {
+    const auto fail = [](const QString &error) {
         log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
         return false;
-    }
-    if (const QString error = seedFirstAdmin(m_config); !error.isEmpty()) {
-        log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
-        return false;
-    }
-    if (const QString error = seedPromptCatalog(); !error.isEmpty()) {
-        log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
-        return false;
-    }
-
-    // Moderation rules that do not load stop the server instead of letting chat go unchecked.
-    if (const QString error = conversation::initialize(m_config); !error.isEmpty()) {
-        log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
-        return false;
-    }
+    };
+    if (const QString error = migrateWith(m_config); !error.isEmpty())
+        return fail(error);
+    std::optional<Catalog> catalog;
+    std::optional<ModerationRules> rules;
+    if (const QString error = loadCatalogAndRules(&catalog, &rules); !error.isEmpty())
+        return fail(error);
 
     m_pool = std::make_unique<WorkerPool>(m_config.workerThreads, m_config.workerQueueLimit);
     m_metrics.gauge(QStringLiteral("fp_worker_pool_pending"),
@@ -162,34 +171,36 @@ bool Application::start()
         QStringLiteral("fp_event_bus_dropped_total"),
         QStringLiteral("Events for other instances dropped while Redis was unreachable"),
         [bus = m_bus.get()] { return double(bus->droppedCount()); }, QStringLiteral("counter"));
-    m_matching = std::make_unique<MatchingService>(*m_bus);
-    registerRoutes();
+    m_domains = std::make_unique<Domains>(m_config, *m_bus, std::move(*catalog), std::move(*rules));
+
+    if (const QString error = m_domains->identity.seedFirstAdmin(); !error.isEmpty())
+        return fail(error);
+    if (const QString error = m_domains->engagement.seedPromptCatalog(); !error.isEmpty())
+        return fail(error);
 
     m_http = std::make_unique<HttpServer>(m_config, m_router, *m_pool, m_metrics);
-    m_http->setAuthenticator(TokenVerifier(m_config));
+    m_http->setAuthenticator([tokens = &m_domains->tokens](const RequestContext &ctx) {
+        const std::optional<QByteArray> token =
+            TokenVerifier::bearerToken(ctx.header("authorization"));
+        if (!token)
+            return Result<Caller>(AppError::unauthorized());
+        return tokens->verify(*token);
+    });
+    acceptWebSockets();
+    registerRoutes();
     QSslConfiguration tls;
     if (!m_config.tlsCert.isEmpty()) {
         QString error;
         tls = loadTlsConfiguration(m_config, &error);
-        if (tls.isNull()) {
-            log::error(QStringLiteral("startup_failed"), {{QStringLiteral("error"), error}});
-            return false;
-        }
+        if (tls.isNull())
+            return fail(error);
     }
     m_port = m_http->start(QHostAddress(m_config.httpAddress), m_config.httpPort, tls);
-    if (m_port == 0) {
-        log::error(QStringLiteral("startup_failed"),
-                   {{QStringLiteral("error"),
-                     QStringLiteral("cannot listen on %1:%2 (address in use?)")
-                         .arg(m_config.httpAddress)
-                         .arg(m_config.httpPort)}});
-        return false;
-    }
-    acceptWebSockets();
-    m_matchScheduler = std::make_unique<MatchScheduler>(
-        *m_matching, *m_pool, m_metrics, m_config.matchTickMs,
-        [gateway = m_gateway.get()] { return gateway->authenticatedUserIds(); });
-    m_matchScheduler->start();
+    if (m_port == 0)
+        return fail(QStringLiteral("cannot listen on %1:%2 (address in use?)")
+                        .arg(m_config.httpAddress)
+                        .arg(m_config.httpPort));
+    startBackgroundWork();
     log::info(
         QStringLiteral("listening"),
         {{QStringLiteral("address"), m_config.httpAddress}, {QStringLiteral("port"), int(m_port)}});
@@ -198,70 +209,45 @@ bool Application::start()
 
 void Application::registerRoutes()
 {
+    Domains &d = *m_domains;
     registerHealthRoutes(m_router, m_metrics);
-    registerIdentityRoutes(m_router, m_config);
-    registerProfileRoutes(m_router);
-    registerPrivacyRoutes(m_router);
-    registerEngagementRoutes(m_router);
-    registerTrustRoutes(m_router);
-    registerAdminRoutes(m_router, m_config);
-    registerSafetyRoutes(m_router);
-    registerFriendshipRoutes(m_router);
-    registerConversationRoutes(m_router);
-    registerMatchingRoutes(m_router, *m_matching);
+    registerIdentityRoutes(m_router, d.identity);
+    registerProfileRoutes(m_router, d.profiles);
+    registerEngagementRoutes(m_router, d.engagement);
+    registerTrustRoutes(m_router, d.trust);
+    registerReflectionRoutes(m_router, d.reflections, d.catalog);
+    registerFriendshipRoutes(m_router, d.friendships);
+    registerSafetyRoutes(m_router, d.safety, d.catalog);
+    registerMatchingRoutes(m_router, d.matching);
+    registerConversationRoutes(m_router, *m_gateway, d.conversations, d.catalog);
+    registerAnalyticsRoutes(m_router, d.analytics);
+    registerPrivacyRoutes(m_router, d.privacy);
+    registerAdminRoutes(m_router, d.admin);
 }
 
 void Application::acceptWebSockets()
 {
+    TokenVerifier &tokens = m_domains->tokens;
     // Revocations made here reach this instance's sockets even while Redis is down; those of
     // other instances arrive through Redis and also drop the verifier's cached session state.
-    TokenVerifier::setLocalRevocationListener(
+    tokens.setLocalRevocationListener(
         [bus = m_bus.get()](const QString &userId, const QStringList &ids) {
             QMetaObject::invokeMethod(
                 bus, [bus, userId, ids] { Q_EMIT bus->sessionsRevoked(userId, ids); },
                 Qt::QueuedConnection);
         });
     connect(m_bus.get(), &EventBus::sessionsRevoked, this,
-            [](const QString &userId, const QStringList &ids) {
-                TokenVerifier::forgetSessions(userId, ids);
+            [&tokens](const QString &userId, const QStringList &ids) {
+                tokens.forgetSessions(userId, ids);
             });
     const GatewaySettings settings {m_config.wsAuthTimeoutMs, m_config.wsPingIntervalMs,
                                     m_config.wsMaxFramesPerSecond, 16 * 1024, m_config.corsOrigins};
-    m_gateway = std::make_unique<Gateway>(
-        settings, *m_pool, *m_bus, [this](const QString &token) -> Result<Caller> {
-            // Same verification as a request's bearer token, revocation checks included.
-            const HttpServer::Authenticator &authenticate = m_http->authenticator();
-            if (!authenticate)
-                return AppError::unauthorized();
-            RequestContext ctx;
-            ctx.headers.insert("authorization", "Bearer " + token.toUtf8());
-            return authenticate(ctx);
-        });
-    conversation::setEventBus(m_bus.get());
-    m_metrics.gauge(
-        QStringLiteral("fp_chat_messages_stored_total"), QStringLiteral("Chat messages stored"),
-        [] { return double(conversation::storedMessageCount()); }, QStringLiteral("counter"));
-    m_metrics.gauge(
-        QStringLiteral("fp_chat_message_batches_total"),
-        QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
-        [] { return double(conversation::messageBatchCount()); }, QStringLiteral("counter"));
-    registerConversationFrames(*m_gateway);
-    // Gate timers are derived from stored times and each step is claimed in the database, so
-    // every instance runs this pass side by side (ConversationService::runDueGates).
-    (new PeriodicTask(
-         *m_pool, 500, [] { ConversationService().runDueGates(); }, this))
-        ->start();
-    (new PeriodicTask(
-         *m_pool, m_config.retentionSweepSeconds * 1000,
-         [days = m_config.messageRetentionDays] {
-             if (Result<int> r =
-                     PrivacyService().deleteExpiredMessages(QDateTime::currentDateTimeUtc(), days);
-                 !r)
-                 log::warning(QStringLiteral("retention_sweep_failed"),
-                              {{QStringLiteral("error"), r.error().message}});
-         },
-         this))
-        ->start();
+    m_gateway = std::make_unique<Gateway>(settings, *m_pool, *m_bus,
+                                          [&tokens](const QString &token) -> Result<Caller> {
+                                              // Same verification as a request's bearer token,
+                                              // revocation checks included.
+                                              return tokens.verify(token.toUtf8());
+                                          });
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });
@@ -277,6 +263,38 @@ void Application::acceptWebSockets()
             m_gateway->accept(std::move(socket));
         }
     });
+}
+
+void Application::startBackgroundWork()
+{
+    Domains &d = *m_domains;
+    m_metrics.gauge(
+        QStringLiteral("fp_chat_messages_stored_total"), QStringLiteral("Chat messages stored"),
+        [&d] { return double(d.conversations.storedMessageCount()); }, QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_chat_message_batches_total"),
+        QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
+        [&d] { return double(d.conversations.messageBatchCount()); }, QStringLiteral("counter"));
+    // Gate timers are derived from stored times and each step is claimed in the database, so
+    // every instance runs this pass side by side (ConversationService::runDueGates).
+    (new PeriodicTask(
+         *m_pool, 500, [&d] { d.conversations.runDueGates(); }, this))
+        ->start();
+    (new PeriodicTask(
+         *m_pool, m_config.retentionSweepSeconds * 1000,
+         [&d] {
+             if (Result<int> r =
+                     d.conversations.deleteExpiredMessages(QDateTime::currentDateTimeUtc());
+                 !r)
+                 log::warning(QStringLiteral("retention_sweep_failed"),
+                              {{QStringLiteral("error"), r.error().message}});
+         },
+         this))
+        ->start();
+    m_matchScheduler = std::make_unique<MatchScheduler>(
+        d.matching, *m_pool, m_metrics, m_config.matchTickMs,
+        [gateway = m_gateway.get()] { return gateway->authenticatedUserIds(); });
+    m_matchScheduler->start();
 }
 
 void Application::shutdown()

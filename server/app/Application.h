@@ -3,9 +3,9 @@
 // Owns and wires the server's parts: configuration → storage → routes → HTTP/WebSocket server.
 // main() builds one and runs it; tests run the real binary instead.
 
-#include "server/core/Config.h"
-#include "server/core/Metrics.h"
-#include "server/core/Router.h"
+#include "server/base/Config.h"
+#include "server/base/Metrics.h"
+#include "server/http/Router.h"
 
 #include <QObject>
 #include <QPointer>
@@ -14,9 +14,9 @@
 
 namespace fp {
 
+class Domains;
 class EventBus;
 class Gateway;
-class MatchingService;
 class MatchScheduler;
 class HttpServer;
 class WorkerPool;
@@ -40,6 +40,7 @@ public:
 private:
     void registerRoutes();
     void acceptWebSockets();
+    void startBackgroundWork();
     void finishShutdown();
 
     Config m_config;
@@ -48,7 +49,7 @@ private:
     std::unique_ptr<WorkerPool> m_pool;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<EventBus> m_bus;
-    std::unique_ptr<MatchingService> m_matching;
+    std::unique_ptr<Domains> m_domains;
     std::unique_ptr<MatchScheduler> m_matchScheduler;
     std::unique_ptr<Gateway> m_gateway;
     quint16 m_port = 0;

@@ -1,7 +1,7 @@
 #include "server/conversation/ConversationRepository.h"
 
-#include "server/safety/SafetyRepository.h"
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -81,16 +81,6 @@ MessageRow messageFrom(const SqlResult &r, int first = 0)
     return m;
 }
 
-Result<QStringList> idsFrom(SqlResult r)
-{
-    if (!r.ok())
-        return r.toAppError();
-    QStringList ids;
-    while (r.next())
-        ids.append(r.value(0).toString());
-    return ids;
-}
-
 } // namespace
 
 Result<std::optional<ConversationRow>> ConversationRepository::find(const QString &conversationId,
@@ -109,7 +99,7 @@ Result<std::optional<ConversationRow>> ConversationRepository::find(const QStrin
 Result<QStringList> ConversationRepository::openIdsBetween(const QString &userA,
                                                            const QString &userB) const
 {
-    return idsFrom(
+    return Sql::strings(
         Sql::exec(QStringLiteral("SELECT c.id FROM conversation_sessions c JOIN match_sessions m "
                                  "ON m.id = c.match_session_id WHERE c.state IN ") +
                       kOpenStates +
@@ -120,11 +110,37 @@ Result<QStringList> ConversationRepository::openIdsBetween(const QString &userA,
 
 Result<QStringList> ConversationRepository::openIdsOf(const QString &userId) const
 {
-    return idsFrom(
+    return Sql::strings(
         Sql::exec(QStringLiteral("SELECT c.id FROM conversation_sessions c JOIN match_sessions m "
                                  "ON m.id = c.match_session_id WHERE c.state IN ") +
                       kOpenStates + QStringLiteral(" AND (m.user_a_id = ? OR m.user_b_id = ?)"),
                   {userId, userId}));
+}
+
+Status ConversationRepository::open(const QString &conversationId, const QString &matchSessionId,
+                                    const QDateTime &startedAt) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
+                                 "started_at) VALUES (?, ?, 'anonymous', ?)"),
+                  {conversationId, matchSessionId, Sql::time(startedAt)});
+    if (!r.ok())
+        return r.toAppError();
+    return Ok {};
+}
+
+Result<std::optional<ConversationBrief>>
+ConversationRepository::ofMatch(const QString &matchSessionId) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT id, state FROM conversation_sessions WHERE match_session_id = ?"),
+        {matchSessionId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<ConversationBrief>();
+    return std::optional<ConversationBrief>(
+        ConversationBrief {r.value(0).toString(), r.value(1).toString()});
 }
 
 Result<bool> ConversationRepository::close(const ConversationRow &row, const QString &reason,
@@ -137,15 +153,7 @@ Result<bool> ConversationRepository::close(const ConversationRow &row, const QSt
                             {Sql::time(now), reason, row.id});
     if (!r.ok())
         return r.toAppError();
-    if (r.numRowsAffected() == 0)
-        return false;
-    SqlResult m = Sql::exec(QStringLiteral("UPDATE match_sessions SET status = 'ended', "
-                                           "ended_at = ? WHERE id = ? "
-                                           "AND status IN ('pending','active_chat')"),
-                            {Sql::time(now), row.matchSessionId});
-    if (!m.ok())
-        return m.toAppError();
-    return true;
+    return r.numRowsAffected() > 0;
 }
 
 Result<QHash<QString, SendTarget>>
@@ -165,8 +173,10 @@ ConversationRepository::lockForSending(const QStringList &conversationIds) const
         Sql::exec(QStringLiteral("SELECT %1, c.last_message_seq, %2, %3, %4 %5 WHERE c.id IN (%6) "
                                  "ORDER BY c.id FOR UPDATE")
                       .arg(kConversationColumns,
-                           SafetyRepository::blockedEitherWaySql(QStringLiteral("m.user_a_id"),
-                                                                 QStringLiteral("m.user_b_id")),
+                           QStringLiteral("EXISTS(SELECT 1 FROM blocks b WHERE (b.blocker_user_id "
+                                          "= m.user_a_id AND b.blocked_user_id = m.user_b_id) OR "
+                                          "(b.blocker_user_id = m.user_b_id AND "
+                                          "b.blocked_user_id = m.user_a_id))"),
                            topicsOf.arg(QStringLiteral("m.user_a_id")),
                            topicsOf.arg(QStringLiteral("m.user_b_id")), kConversationFrom,
                            Sql::repeated(QStringLiteral("?"), conversationIds.size())),
@@ -340,7 +350,7 @@ Result<QStringList> ConversationRepository::dueForGates(const QDateTime &now, in
 {
     // The next gate opens at started_at + (announced + 1) x interval; the last one times out
     // one interval after it opened.
-    return idsFrom(Sql::exec(
+    return Sql::strings(Sql::exec(
         QStringLiteral("SELECT id FROM conversation_sessions WHERE state IN ") + kOpenStates +
             QStringLiteral(
                 " AND ((gates_announced < 3 AND "
@@ -381,76 +391,87 @@ Result<bool> ConversationRepository::markRevealed(const ConversationRow &row,
                             {Sql::time(now), row.id});
     if (!r.ok())
         return r.toAppError();
-    if (r.numRowsAffected() == 0)
-        return false;
-    SqlResult m = Sql::exec(
-        QStringLiteral("UPDATE match_sessions SET status = 'friend_revealed' WHERE id = ?"),
-        {row.matchSessionId});
-    if (!m.ok())
-        return m.toAppError();
-    return true;
+    return r.numRowsAffected() > 0;
 }
 
-Result<QString> ConversationRepository::upsertFriendship(const QString &userA, const QString &userB,
-                                                         const QString &matchSessionId,
-                                                         const QDateTime &now) const
+Result<QList<admin::ReportMessage>>
+ConversationRepository::messagesAround(const QString &conversationId, const QDateTime &at,
+                                       int each) const
 {
-    const QString low = qMin(userA, userB);
-    const QString high = qMax(userA, userB);
-    SqlResult existing = Sql::exec(QStringLiteral("SELECT id FROM friendships WHERE "
-                                                  "user_low_id = ? AND user_high_id = ? "
-                                                  "FOR UPDATE"),
-                                   {low, high});
-    if (!existing.ok())
-        return existing.toAppError();
-    if (existing.next()) {
-        const QString id = existing.value(0).toString();
-        SqlResult revive = Sql::exec(
-            QStringLiteral("UPDATE friendships SET ended_at = NULL, ended_by_user_id = NULL, "
-                           "origin_match_session_id = ? WHERE id = ?"),
-            {matchSessionId, id});
-        if (!revive.ok())
-            return revive.toAppError();
-        return id;
+    const QString select = QStringLiteral(
+        "SELECT id, sender_user_id, message_text, moderation_label, created_at, seq "
+        "FROM conversation_messages WHERE conversation_session_id = ? AND deleted_at IS NULL ");
+    SqlResult before = Sql::exec(select +
+                                     QStringLiteral("AND created_at <= ? ORDER BY seq DESC "
+                                                    "LIMIT ?"),
+                                 {conversationId, Sql::time(at), each});
+    if (!before.ok())
+        return before.toAppError();
+    QList<admin::ReportMessage> messages;
+    const auto read = [](const SqlResult &r) {
+        return admin::ReportMessage {r.value(0).toString(), r.value(1).toString(),
+                                     r.value(2).toString(), r.value(3).toString(),
+                                     Sql::toTime(r.value(4))};
+    };
+    while (before.next())
+        messages.prepend(read(before));
+    SqlResult after = Sql::exec(select +
+                                    QStringLiteral("AND created_at > ? ORDER BY seq ASC "
+                                                   "LIMIT ?"),
+                                {conversationId, Sql::time(at), each});
+    if (!after.ok())
+        return after.toAppError();
+    while (after.next())
+        messages.append(read(after));
+    return messages;
+}
+
+Result<int> ConversationRepository::deleteMessagesBefore(const QDateTime &cutoff,
+                                                         const QStringList &keep, int limit) const
+{
+    QString sql = QStringLiteral("DELETE FROM conversation_messages WHERE created_at < ? ");
+    QVariantList bindings {Sql::time(cutoff)};
+    if (!keep.isEmpty()) {
+        sql += QStringLiteral("AND conversation_session_id NOT IN (") +
+            Sql::repeated(QStringLiteral("?"), keep.size()) + QStringLiteral(") ");
+        for (const QString &id : keep)
+            bindings << id;
     }
-    const QString id = Sql::newId();
-    SqlResult r =
-        Sql::exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
-                                 "origin_match_session_id, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?)"),
-                  {id, low, high, matchSessionId, Sql::time(now)});
+    sql += QStringLiteral("ORDER BY created_at LIMIT ?");
+    bindings << limit;
+    SqlResult r = Sql::exec(sql, bindings);
     if (!r.ok())
         return r.toAppError();
-    return id;
+    return r.numRowsAffected();
 }
 
-Status ConversationRepository::insertFriendshipCreatedEvent(const QString &friendshipId,
-                                                            const QString &conversationId,
-                                                            const QString &matchSessionId,
-                                                            const QDateTime &now) const
+Result<QJsonObject> ConversationRepository::exportFor(const QString &userId) const
 {
-    const QJsonObject payload {{QStringLiteral("conversation_id"), conversationId},
-                               {QStringLiteral("match_session_id"), matchSessionId}};
-    SqlResult r = Sql::exec(
-        QStringLiteral("INSERT INTO friendship_events (id, friendship_id, event_type, "
-                       "actor_user_id, payload_json, created_at) VALUES (?, ?, 'created', NULL, "
-                       "?, ?)"),
-        {Sql::newId(), friendshipId,
-         QString::fromUtf8(QJsonDocument(payload).toJson(QJsonDocument::Compact)), Sql::time(now)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
-}
-
-Result<QString> ConversationRepository::friendshipIdOf(const QString &userA,
-                                                       const QString &userB) const
-{
-    SqlResult r = Sql::exec(QStringLiteral("SELECT id FROM friendships WHERE user_low_id = ? AND "
-                                           "user_high_id = ? AND ended_at IS NULL"),
-                            {qMin(userA, userB), qMax(userA, userB)});
-    if (!r.ok())
-        return r.toAppError();
-    return r.next() ? r.value(0).toString() : QString();
+    return exportTables(
+        {
+            {"conversation_sessions",
+             "SELECT c.id, c.match_session_id, c.state, c.started_at, c.revealed_at, c.closed_at, "
+             "c.close_reason FROM conversation_sessions c JOIN match_sessions m ON m.id = "
+             "c.match_session_id WHERE m.user_a_id = ? OR m.user_b_id = ? ORDER BY c.started_at",
+             2},
+            // The person's own messages; the receiver's off-limits labels on them are the
+            // receiver's, not the sender's.
+            {"conversation_messages",
+             "SELECT id, conversation_session_id, seq, client_msg_id, message_text, "
+             "contains_sensitive, IF(LEFT(moderation_label, 10) = 'off_limits', NULL, "
+             "moderation_label) AS moderation_label, created_at, deleted_at FROM "
+             "conversation_messages WHERE sender_user_id = ? ORDER BY created_at, seq",
+             1},
+            {"conversation_decision_gates",
+             "SELECT id, conversation_session_id, gate_minute, decision, decided_at FROM "
+             "conversation_decision_gates WHERE user_id = ? ORDER BY decided_at",
+             1},
+            {"conversation_reveal_consents",
+             "SELECT conversation_session_id, consented_at FROM conversation_reveal_consents WHERE "
+             "user_id = ? ORDER BY consented_at",
+             1},
+        },
+        userId);
 }
 
 } // namespace fp

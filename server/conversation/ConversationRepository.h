@@ -1,9 +1,16 @@
 #pragma once
 
-// All SQL of the conversation domain: conversation_sessions (with its match), messages, decision
-// gates, reveal consents, and the friendship rows a reveal writes. Callers own the transaction.
+// All SQL of the conversation domain: conversation_sessions, messages, decision gates and
+// reveal consents. A conversation's participants are its match's: every read joins
+// match_sessions for them, and the chat send path also reads the receivers' off-limits topics
+// and the pair's blocks in the same statement (the reads docs/architecture.md names). Callers
+// own the transaction.
 
+#include "common/AdminTypes.h"
 #include "common/Result.h"
+#include "server/conversation/ConversationTypes.h"
+
+#include <QJsonObject>
 
 #include <QDateTime>
 #include <QHash>
@@ -13,74 +20,6 @@
 #include <optional>
 
 namespace fp {
-
-struct ConversationRow
-{
-    QString id;
-    QString matchSessionId;
-    QString state; // anonymous, decision_gate, revealed, closed
-    QDateTime startedAt;
-    QDateTime closedAt;
-    QDateTime revealedAt;
-    QString closeReason;
-    int gatesAnnounced = 0;
-    int gatesResolved = 0;
-    QString lastGateOutcome;
-    QString userA;
-    QString userB;
-
-    bool isParticipant(const QString &userId) const { return userId == userA || userId == userB; }
-    QString peerOf(const QString &userId) const { return userId == userA ? userB : userA; }
-    bool isOpen() const
-    {
-        return state == QLatin1String("anonymous") || state == QLatin1String("decision_gate");
-    }
-};
-
-struct MessageRow
-{
-    QString id;
-    QString conversationId;
-    QString senderUserId;
-    quint64 seq = 0;
-    QString clientMsgId;
-    QString text;
-    bool containsSensitive = false;
-    QString moderationLabel;
-    QDateTime createdAt;
-};
-
-/// A conversation locked for appending messages (ConversationRepository::lockForSending).
-struct SendTarget
-{
-    ConversationRow conversation;
-    quint64 lastSeq = 0; // the seq of its newest message
-    bool blocked = false; // either participant blocked the other
-    QStringList userATopics; // each participant's off-limits topic keys, for moderation
-    QStringList userBTopics;
-
-    const QStringList &offLimitsTopicsOf(const QString &userId) const
-    {
-        return userId == conversation.userA ? userATopics : userBTopics;
-    }
-};
-
-/// A message as its sender names it before it is stored: client_msg_id is unique per sender
-/// and conversation.
-struct ClientMessageKey
-{
-    QString conversationId;
-    QString senderId;
-    QString clientMsgId;
-    friend bool operator==(const ClientMessageKey &, const ClientMessageKey &) = default;
-};
-
-struct GateDecisionRow
-{
-    int gateMinute = 0;
-    QString userId;
-    QString decision;
-};
 
 class ConversationRepository
 {
@@ -92,7 +31,12 @@ public:
     Result<QStringList> openIdsBetween(const QString &userA, const QString &userB) const;
     Result<QStringList> openIdsOf(const QString &userId) const;
 
-    /// Closes an open conversation and ends its match; false when it was not open.
+    /// Opens the conversation of a new match (state anonymous).
+    Status open(const QString &conversationId, const QString &matchSessionId,
+                const QDateTime &startedAt) const;
+    /// The conversation of a match, if any.
+    Result<std::optional<ConversationBrief>> ofMatch(const QString &matchSessionId) const;
+    /// Closes an open conversation; false when it was not open.
     Result<bool> close(const ConversationRow &row, const QString &reason,
                        const QDateTime &now) const;
 
@@ -133,15 +77,18 @@ public:
     Status insertConsent(const QString &conversationId, const QString &userId,
                          const QDateTime &now) const;
     Result<int> consentCount(const QString &conversationId) const;
-    /// Conversation revealed, match friend_revealed; false when it was not open.
+    /// Conversation revealed; false when it was not open.
     Result<bool> markRevealed(const ConversationRow &row, const QDateTime &now) const;
-    /// The friendship of the pair: created, or an ended one revived. Returns its id.
-    Result<QString> upsertFriendship(const QString &userA, const QString &userB,
-                                     const QString &matchSessionId, const QDateTime &now) const;
-    Status insertFriendshipCreatedEvent(const QString &friendshipId, const QString &conversationId,
-                                        const QString &matchSessionId, const QDateTime &now) const;
-    /// The current (not ended) friendship of the pair, or empty.
-    Result<QString> friendshipIdOf(const QString &userA, const QString &userB) const;
+
+    /// Up to `each` messages at or before `at` and `each` after it, in conversation order.
+    Result<QList<admin::ReportMessage>> messagesAround(const QString &conversationId,
+                                                       const QDateTime &at, int each) const;
+    /// Deletes up to `limit` messages older than `cutoff`, except those of `keep`
+    /// (conversations under review); returns how many.
+    Result<int> deleteMessagesBefore(const QDateTime &cutoff, const QStringList &keep,
+                                     int limit) const;
+    /// The person's conversations, own messages, decisions and consents for their export.
+    Result<QJsonObject> exportFor(const QString &userId) const;
 };
 
 } // namespace fp

@@ -1,145 +1,206 @@
 #include "server/conversation/ConversationRoutes.h"
 
+#include "common/WsEvents.h"
+#include "server/base/Validation.h"
+#include "server/conversation/ConversationJson.h"
 #include "server/conversation/ConversationService.h"
-#include "server/core/Router.h"
-
-#include <QJsonArray>
+#include "server/conversation/ConversationValidation.h"
+#include "server/http/ListQuery.h"
+#include "server/http/Router.h"
+#include "server/realtime/Gateway.h"
 
 namespace fp {
 
 namespace {
 
-HttpResponse conversationResponse(const Result<QJsonObject> &r)
+HttpResponse conversationResponse(const Result<ConversationView> &view)
 {
-    if (!r)
-        return r.error();
-    return HttpResponse::json(200, *r);
+    if (!view)
+        return view.error();
+    return HttpResponse::json(200, ConversationJson::conversation(*view));
 }
 
-/// Rejects members other than `allowed` (the request schemas allow no extra properties).
-std::optional<AppError> unknownFields(const QJsonObject &body, const QStringList &allowed)
+QString text(const QJsonObject &frame, const char *key)
 {
-    for (auto it = body.begin(); it != body.end(); ++it)
-        if (!allowed.contains(it.key()))
-            return AppError::validation({{it.key(), QStringLiteral("is not a known field")}});
-    return std::nullopt;
+    return frame.value(QLatin1String(key)).toString();
 }
 
-HttpResponse listMessages(RequestContext &ctx)
+QJsonObject errorFrame(const AppError &error)
 {
-    const QString after = ctx.query.queryItemValue(QStringLiteral("after"));
-    const QString cursor = ctx.query.queryItemValue(QStringLiteral("cursor"));
-    if (!after.isEmpty() && !cursor.isEmpty())
-        return AppError::validation(
-            {{QStringLiteral("cursor"), QStringLiteral("cannot be combined with after")}});
-    int limit = 50;
-    if (ctx.query.hasQueryItem(QStringLiteral("limit"))) {
-        bool ok = false;
-        limit = ctx.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
-        if (!ok || limit < 1 || limit > 200)
-            return AppError::validation(
-                {{QStringLiteral("limit"), QStringLiteral("must be an integer 1-200")}});
-    }
-    Result<MessagePage> page =
-        ConversationService().messages(ctx.caller->userId, ctx.param(QStringLiteral("id")),
-                                       after.isEmpty() ? cursor : after, limit);
-    if (!page)
-        return page.error();
-    QJsonArray items;
-    for (const MessageRow &m : page->items)
-        items.append(ConversationService::messageJson(m, ctx.caller->userId));
-    return HttpResponse::json(
-        200,
-        QJsonObject {{QStringLiteral("items"), items},
-                     {QStringLiteral("next_cursor"),
-                      page->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                 : QJsonValue(page->nextCursor)}});
+    return Gateway::errorFrame(errorCodeName(error.code), error.message);
 }
 
-HttpResponse sendMessage(RequestContext &ctx)
+/// chat.rejected: the answer to a chat.send that was not delivered.
+QJsonObject rejected(const QJsonObject &frame, const AppError &error)
 {
-    const QJsonObject body = ctx.jsonObject();
-    if (auto bad = unknownFields(body, {QStringLiteral("text"), QStringLiteral("client_msg_id")}))
-        return *bad;
-    QJsonObject problems;
-    if (!body.value(QStringLiteral("text")).isString())
-        problems.insert(QStringLiteral("text"), QStringLiteral("is required (a string)"));
-    if (!body.value(QStringLiteral("client_msg_id")).isString())
-        problems.insert(QStringLiteral("client_msg_id"), QStringLiteral("is required (a string)"));
-    if (!problems.isEmpty())
-        return AppError::validation(problems);
-    Result<SentMessage> sent =
-        ConversationService().send(*ctx.caller, ctx.param(QStringLiteral("id")),
-                                   body.value(QStringLiteral("client_msg_id")).toString(),
-                                   body.value(QStringLiteral("text")).toString());
-    if (!sent)
-        return sent.error();
-    return HttpResponse::json(201,
-                              ConversationService::messageJson(sent->message, ctx.caller->userId));
+    QJsonObject out {{QStringLiteral("type"), QString(ws::ChatRejected)},
+                     {QStringLiteral("conversation_id"), text(frame, "conversation_id")},
+                     {QStringLiteral("client_msg_id"), text(frame, "client_msg_id")},
+                     {QStringLiteral("code"), errorCodeName(error.code)},
+                     {QStringLiteral("message"), error.message}};
+    const QJsonValue label = error.details.value(QStringLiteral("moderation_label"));
+    if (label.isString())
+        out.insert(QStringLiteral("moderation_label"), label);
+    return out;
 }
 
-HttpResponse decide(RequestContext &ctx)
+void registerFrames(Gateway &gateway, const ConversationService &conversations)
 {
-    const QJsonObject body = ctx.jsonObject();
-    if (auto bad = unknownFields(body, {QStringLiteral("gate_minute"), QStringLiteral("decision")}))
-        return *bad;
-    const QJsonValue minute = body.value(QStringLiteral("gate_minute"));
-    if (!minute.isDouble() || minute.toDouble() != double(minute.toInt()))
-        return AppError::validation(
-            {{QStringLiteral("gate_minute"), QStringLiteral("must be 10, 20 or 30")}});
-    return conversationResponse(
-        ConversationService().decide(*ctx.caller, ctx.param(QStringLiteral("id")), minute.toInt(),
-                                     body.value(QStringLiteral("decision")).toString()));
-}
+    gateway.registerHandler(
+        QString(ws::ChatSend), Access::Participant,
+        [&conversations](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
+            Result<SentMessage> sent =
+                conversations.send(caller, text(frame, "conversation_id"),
+                                   text(frame, "client_msg_id"), text(frame, "text"));
+            if (!sent)
+                return {rejected(frame, sent.error())};
+            // A new message reaches this socket through the notifier like every other device
+            // of the sender; a re-send is answered here only.
+            if (sent->duplicate)
+                return {ConversationJson::chatMessageFrame(sent->message, caller.userId)};
+            return {};
+        },
+        rejected);
 
-HttpResponse consent(RequestContext &ctx)
-{
-    const QJsonObject body = ctx.jsonObject();
-    if (auto bad = unknownFields(body, {QStringLiteral("consent")}))
-        return *bad;
-    if (body.value(QStringLiteral("consent")) != QJsonValue(true))
-        return AppError::validation({{QStringLiteral("consent"), QStringLiteral("must be true")}});
-    return conversationResponse(
-        ConversationService().consentToReveal(*ctx.caller, ctx.param(QStringLiteral("id"))));
+    gateway.registerHandler(
+        QString(ws::ChatTyping), Access::User,
+        [&conversations](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
+            if (Status s = conversations.typing(caller, text(frame, "conversation_id")); !s)
+                return {errorFrame(s.error())};
+            return {};
+        });
+
+    gateway.registerHandler(
+        QString(ws::GateDecide), Access::Participant,
+        [&conversations](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
+            const QJsonValue minute = frame.value(QStringLiteral("gate_minute"));
+            Result<ConversationView> view = conversations.decide(
+                caller, text(frame, "conversation_id"), minute.isDouble() ? minute.toInt() : 0,
+                text(frame, "decision"));
+            if (!view)
+                return {errorFrame(view.error())};
+            return {};
+        });
+
+    gateway.registerHandler(
+        QString(ws::Resume), Access::User,
+        [&conversations](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
+            Result<ResumeView> resume = conversations.resume(
+                caller.userId, text(frame, "conversation_id"), text(frame, "after_message_id"));
+            if (!resume)
+                return {errorFrame(resume.error())};
+            return ConversationJson::resumeFrames(*resume);
+        });
 }
 
 } // namespace
 
-void registerConversationRoutes(Router &router)
+void registerConversationRoutes(Router &router, Gateway &gateway,
+                                const ConversationService &conversations, const Catalog &catalog)
 {
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/conversations/{id}"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          return conversationResponse(ConversationService().get(
+                      .handler = [&conversations](RequestContext &ctx) {
+                          return conversationResponse(conversations.get(
                               ctx.caller->userId, ctx.param(QStringLiteral("id"))));
                       }});
+
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/conversations/{id}/messages"),
                       .access = Access::User,
-                      .handler = listMessages});
+                      .handler = [&conversations](RequestContext &ctx) -> HttpResponse {
+                          // ?after=<message id> or ?cursor=<next_cursor>: the same position.
+                          const QString after = queryText(ctx, "after");
+                          const QString cursor = queryText(ctx, "cursor");
+                          Problems problems;
+                          if (!after.isEmpty() && !cursor.isEmpty())
+                              problems.add(QStringLiteral("query.cursor"),
+                                           QStringLiteral("cannot be combined with after"));
+                          const int limit = queryInteger(ctx, "limit", kDefaultPageSize, 1,
+                                                         kMaxPageSize, problems);
+                          if (!problems.empty())
+                              return problems.error();
+                          Result<MessagePage> page = conversations.messages(
+                              ctx.caller->userId, ctx.param(QStringLiteral("id")),
+                              after.isEmpty() ? cursor : after, limit);
+                          if (!page)
+                              return page.error();
+                          return HttpResponse::json(
+                              200, ConversationJson::messagePage(*page, ctx.caller->userId));
+                      }});
+
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/conversations/{id}/messages"),
-                      .access = Access::User,
+                      .access = Access::Participant,
                       .idempotent = true,
-                      .handler = sendMessage});
+                      .handler = [&conversations](RequestContext &ctx) -> HttpResponse {
+                          Result<SendInput> input = ConversationValidation::parseSend(ctx.json);
+                          if (!input)
+                              return input.error();
+                          Result<SentMessage> sent =
+                              conversations.send(*ctx.caller, ctx.param(QStringLiteral("id")),
+                                                 input->clientMsgId, input->text);
+                          if (!sent)
+                              return sent.error();
+                          return HttpResponse::json(
+                              201, ConversationJson::message(sent->message, ctx.caller->userId));
+                      }});
+
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/conversations/{id}/decision-gate"),
-                      .access = Access::User,
+                      .access = Access::Participant,
                       .idempotent = true,
-                      .handler = decide});
-    router.add(Route {.method = "POST",
-                      .pattern = QStringLiteral("/api/conversations/{id}/reveal-consent"),
-                      .access = Access::User,
-                      .idempotent = true,
-                      .handler = consent});
+                      .handler = [&conversations](RequestContext &ctx) -> HttpResponse {
+                          Result<DecisionInput> input =
+                              ConversationValidation::parseDecision(ctx.json);
+                          if (!input)
+                              return input.error();
+                          return conversationResponse(
+                              conversations.decide(*ctx.caller, ctx.param(QStringLiteral("id")),
+                                                   input->gateMinute, input->decision));
+                      }});
+
+    router.add(
+        Route {.method = "POST",
+               .pattern = QStringLiteral("/api/conversations/{id}/reveal-consent"),
+               .access = Access::Participant,
+               .idempotent = true,
+               .handler = [&conversations](RequestContext &ctx) -> HttpResponse {
+                   if (Status consent = ConversationValidation::parseConsent(ctx.json); !consent)
+                       return consent.error();
+                   return conversationResponse(
+                       conversations.consentToReveal(*ctx.caller, ctx.param(QStringLiteral("id"))));
+               }});
+
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/conversations/{id}/end"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          return conversationResponse(ConversationService().end(
-                              *ctx.caller, ctx.param(QStringLiteral("id"))));
+                      .handler = [&conversations](RequestContext &ctx) {
+                          return conversationResponse(
+                              conversations.end(*ctx.caller, ctx.param(QStringLiteral("id"))));
                       }});
+
+    router.add(Route {.method = "POST",
+                      .pattern = QStringLiteral("/api/conversations/{id}/panic-exit"),
+                      .access = Access::User,
+                      .idempotent = true,
+                      .handler = [&conversations, &catalog](RequestContext &ctx) -> HttpResponse {
+                          const QString id = ctx.param(QStringLiteral("id"));
+                          if (!validation::isUuid(id))
+                              return AppError::notFound(QStringLiteral("No such conversation"));
+                          Result<PanicExitInput> input =
+                              ConversationValidation::parsePanicExit(ctx.json, catalog);
+                          if (!input)
+                              return input.error();
+                          Result<PanicExitResult> result =
+                              conversations.panicExit(*ctx.caller, id, *input);
+                          if (!result)
+                              return result.error();
+                          return HttpResponse::json(200, ConversationJson::panicExit(*result));
+                      }});
+
+    registerFrames(gateway, conversations);
 }
 
 } // namespace fp

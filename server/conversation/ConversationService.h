@@ -1,78 +1,124 @@
 #pragma once
 
-// The conversation domain's rules (API_SPEC.md "Conversations"): who may read and write a chat,
-// message validation and moderation, decision gates, reveal and close. HTTP routes and WebSocket
-// frames are thin adapters over these calls; events to people go out through the EventBus after
-// the transaction that caused them commits. ConversationLifecycle.h is implemented here too.
+// The conversation domain (API_SPEC "Conversations"): who may read and write a chat, messages
+// (validated, moderated with the receiver's off-limits topics, stored a batch at a time by
+// MessageWriter), decision gates, reveal (which befriends the two) and close, the panic exit,
+// and the retention of messages. HTTP routes and WebSocket frames are thin adapters over these
+// calls; frames to people go out through the notifier after the transaction that caused them
+// commits. Restricted accounts are refused by the routes and frames (Access::Participant).
+// No HTTP and no SQL here.
 
+#include "common/AdminTypes.h"
 #include "common/Result.h"
+#include "server/base/Caller.h"
 #include "server/conversation/ConversationRepository.h"
 #include "server/conversation/MessageWriter.h"
-#include "server/core/Http.h"
 
 #include <QJsonObject>
-#include <QList>
-#include <QString>
 
 namespace fp {
 
-class EventBus;
+class EngagementService;
+class FriendshipService;
+class MatchingService;
 class ModerationRules;
-struct Config;
+class ProfileService;
+class SafetyService;
+class UserNotifier;
+struct MatchMade;
 
-namespace conversation {
-/// Loads the moderation rules and the gate interval; a non-empty answer stops the server.
-QString initialize(const Config &config);
-/// Where events go (set once the bus exists; without it nothing is published).
-void setEventBus(EventBus *bus);
-int gateIntervalSeconds();
-/// The answers every conversation operation shares: 404 for a conversation the caller is not
-/// in (or that does not exist), 409 conversation_closed for one that takes nothing any more.
-AppError notFoundError();
-AppError closedError();
-/// The chat message writer's counters (MessageWriter::batchCount / storedCount).
-quint64 messageBatchCount();
-quint64 storedMessageCount();
-} // namespace conversation
-
-struct MessagePage
+struct ConversationSettings
 {
-    QList<MessageRow> items;
-    QString nextCursor;
+    int gateIntervalSeconds = 600; // gates open at 1x, 2x, 3x this after the start
+    int messageRetentionDays = 30;
 };
 
 class ConversationService
 {
 public:
-    /// The conversation as `viewerId` sees it (API Conversation object); NotFound for others.
-    Result<QJsonObject> get(const QString &viewerId, const QString &conversationId) const;
-    /// POST .../end: closes with user_end; 409 when not open.
-    Result<QJsonObject> end(const Caller &caller, const QString &conversationId) const;
+    ConversationService(const ConversationRepository &repository, const MatchingService &matching,
+                        const FriendshipService &friendships, const SafetyService &safety,
+                        const ProfileService &profiles, const EngagementService &engagement,
+                        const ModerationRules &rules, UserNotifier &notifier,
+                        ConversationSettings settings);
+    ~ConversationService();
 
-    /// chat.send and POST .../messages. Text is trimmed and validated here.
+    /// The conversation as `viewerId` sees it; NotFound for anyone else.
+    Result<ConversationView> get(const QString &viewerId, const QString &conversationId) const;
+    /// POST .../end: closes with user_end; 409 when not open.
+    Result<ConversationView> end(const Caller &caller, const QString &conversationId) const;
+    /// chat.send and POST .../messages.
     Result<SentMessage> send(const Caller &caller, const QString &conversationId,
                              const QString &clientMsgId, const QString &text) const;
     Result<MessagePage> messages(const QString &viewerId, const QString &conversationId,
                                  const QString &afterMessageId, int limit) const;
     /// Relays chat.typing to the peer of an open or revealed conversation.
     Status typing(const Caller &caller, const QString &conversationId) const;
-    /// The frames `resume` answers: every message after `afterMessageId`, then the open gate.
-    Result<QList<QJsonObject>> resume(const QString &viewerId, const QString &conversationId,
-                                      const QString &afterMessageId) const;
-
-    Result<QJsonObject> decide(const Caller &caller, const QString &conversationId, int gateMinute,
-                               const QString &decision) const;
-    Result<QJsonObject> consentToReveal(const Caller &caller, const QString &conversationId) const;
+    /// What `resume` answers: every message after `afterMessageId`, then the open gate.
+    Result<ResumeView> resume(const QString &viewerId, const QString &conversationId,
+                              const QString &afterMessageId) const;
+    Result<ConversationView> decide(const Caller &caller, const QString &conversationId,
+                                    int gateMinute, const QString &decision) const;
+    Result<ConversationView> consentToReveal(const Caller &caller,
+                                             const QString &conversationId) const;
+    /// Atomically: the conversation closed (panic_exit), the peer blocked, a report filed
+    /// (severity at least high), the caller taken out of the queue.
+    Result<PanicExitResult> panicExit(const Caller &caller, const QString &conversationId,
+                                      const PanicExitInput &input) const;
 
     /// One scheduler pass: announces due gates and times out unanswered ones. Safe to run on
     /// every instance at once: each step is claimed with a conditional UPDATE.
     void runDueGates() const;
+    /// Deletes messages older than the retention period, except those under review; returns
+    /// how many.
+    Result<int> deleteExpiredMessages(const QDateTime &now) const;
 
-    static QJsonObject messageJson(const MessageRow &message, const QString &viewerId);
-    static QJsonObject chatMessageFrame(const MessageRow &message, const QString &viewerId);
+    // For other domains (wired by the application: events and ports).
+    /// A match was made: its conversation opens (inside the match's transaction).
+    Status open(const MatchMade &match) const;
+    /// Closes every open conversation between two people (a block); returns their ids.
+    Result<QStringList> closeBetween(const QString &userA, const QString &userB,
+                                     CloseReason reason) const;
+    /// Closes every open conversation of one person (a ban, an account deletion).
+    Result<QStringList> closeAllOf(const QString &userId, CloseReason reason) const;
+    /// The other participant of a conversation `userId` takes part in; NotFound otherwise.
+    Result<QString> peerOf(const QString &conversationId, const QString &userId) const;
+    Result<QList<admin::ReportMessage>> messagesAround(const QString &conversationId,
+                                                       const QDateTime &at, int each) const;
+    Result<std::optional<ConversationBrief>>
+    conversationOfMatch(const QString &matchSessionId) const;
+    Result<QJsonObject> exportFor(const QString &userId) const;
+
+    /// The chat message writer's counters (MessageWriter::batchCount / storedCount).
+    quint64 messageBatchCount() const { return m_writer->batchCount(); }
+    quint64 storedMessageCount() const { return m_writer->storedCount(); }
 
 private:
-    ConversationRepository m_repo;
+    void publishAfterCommit(const QString &userId, const QJsonObject &frame) const;
+    Result<ConversationRow> participantRow(const QString &conversationId, const QString &userId,
+                                           bool forUpdate) const;
+    Result<ConversationView> viewOf(const ConversationRow &row, const QString &viewerId) const;
+    GateView gateView(const ConversationRow &row, int gate) const;
+    Result<bool> closeLocked(const ConversationRow &row, CloseReason reason) const;
+    Result<bool> closeConversation(const QString &conversationId, CloseReason reason,
+                                   const QString &actorUserId) const;
+    Result<QStringList> closeAll(const Result<QStringList> &ids, CloseReason reason) const;
+    Result<bool> revealLocked(const ConversationRow &row) const;
+    Result<QString> resolveGateLocked(const ConversationRow &row, int gate, const QString &first,
+                                      const QString &second) const;
+    ModerationVerdict moderate(const QString &text, const QStringList &receiverTopics,
+                               bool revealed) const;
+
+    const ConversationRepository &m_repository;
+    const MatchingService &m_matching;
+    const FriendshipService &m_friendships;
+    const SafetyService &m_safety;
+    const ProfileService &m_profiles;
+    const EngagementService &m_engagement;
+    const ModerationRules &m_rules;
+    UserNotifier &m_notifier;
+    ConversationSettings m_settings;
+    std::unique_ptr<MessageWriter> m_writer;
 };
 
 } // namespace fp

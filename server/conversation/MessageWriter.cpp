@@ -1,6 +1,6 @@
 #include "server/conversation/MessageWriter.h"
 
-#include "server/conversation/ConversationService.h"
+#include "server/conversation/ConversationRules.h"
 #include "server/storage/Database.h"
 
 #include <QDateTime>
@@ -41,8 +41,9 @@ QList<Result<SentMessage>> answerAll(qsizetype count, const AppError &error)
 
 } // namespace
 
-MessageWriter::MessageWriter(Moderate moderate, Deliver deliver)
-    : m_moderate(std::move(moderate)), m_deliver(std::move(deliver)),
+MessageWriter::MessageWriter(const ConversationRepository &repository, Moderate moderate,
+                             Deliver deliver)
+    : m_moderate(std::move(moderate)), m_deliver(std::move(deliver)), m_repo(repository),
       m_group([this](const QList<OutgoingMessage> &batch) { return writeBatch(batch); }, kMaxBatch)
 { }
 
@@ -111,7 +112,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         const OutgoingMessage &m = batch.at(i);
         const auto target = targets->constFind(m.conversationId);
         if (target == targets->cend() || !target->conversation.isParticipant(m.senderId)) {
-            answers[i] = conversation::notFoundError();
+            answers[i] = ConversationRules::notFoundError();
             continue;
         }
         const QString key = keyOf(m);
@@ -121,7 +122,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         }
         const ConversationRow &conversation = target->conversation;
         if (conversation.state == QLatin1String("closed") || target->blocked) {
-            answers[i] = conversation::closedError();
+            answers[i] = ConversationRules::closedError();
             refusedAsClosed.append(i);
             continue;
         }

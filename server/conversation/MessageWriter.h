@@ -13,8 +13,9 @@
 // A batch that fails as a whole (database away) answers 503 to every message in it.
 
 #include "common/Result.h"
+#include "server/base/GroupCommit.h"
 #include "server/conversation/ConversationRepository.h"
-#include "server/core/GroupCommit.h"
+#include "server/conversation/ConversationTypes.h"
 #include "server/safety/ModerationRules.h"
 
 #include <QList>
@@ -24,21 +25,6 @@
 #include <functional>
 
 namespace fp {
-
-struct SentMessage
-{
-    MessageRow message;
-    bool duplicate = false; // a re-send of a stored client_msg_id
-};
-
-/// A validated message on its way to be stored.
-struct OutgoingMessage
-{
-    QString senderId;
-    QString conversationId;
-    QString clientMsgId;
-    QString text; // trimmed and validated
-};
 
 class MessageWriter
 {
@@ -52,7 +38,7 @@ public:
 
     static constexpr int kMaxBatch = 64;
 
-    MessageWriter(Moderate moderate, Deliver deliver);
+    MessageWriter(const ConversationRepository &repository, Moderate moderate, Deliver deliver);
 
     /// Stores one message. Inside an open transaction it joins that transaction as a batch of
     /// one (the idempotency stage keeps its response in the same one); otherwise it is grouped
@@ -70,7 +56,7 @@ private:
 
     Moderate m_moderate;
     Deliver m_deliver;
-    ConversationRepository m_repo;
+    const ConversationRepository &m_repo;
     GroupCommit<OutgoingMessage, Result<SentMessage>> m_group;
     mutable std::atomic<quint64> m_stored {0};
 };

@@ -1,6 +1,7 @@
 #include "server/engagement/EngagementRepository.h"
 
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -192,6 +193,36 @@ Result<XpSummary> EngagementRepository::xpSummary(const QString &userId, int rec
         summary.recent.append(
             {recent.value(0).toInt(), recent.value(1).toString(), Sql::toTime(recent.value(2))});
     return summary;
+}
+
+Result<QJsonObject> EngagementRepository::exportFor(const QString &userId) const
+{
+    return exportTables(
+        {
+            {"daily_prompt_answers",
+             "SELECT a.id, a.prompt_id, p.text AS prompt_text, a.answer_date, a.answer, "
+             "a.created_at, "
+             "a.deleted_at FROM daily_prompt_answers a LEFT JOIN prompt_catalog p ON p.id = "
+             "a.prompt_id WHERE a.user_id = ? ORDER BY a.created_at"},
+            {"weekly_intents",
+             "SELECT id, week_start_date, intent, created_at, updated_at, deleted_at FROM "
+             "weekly_intents WHERE user_id = ? ORDER BY week_start_date"},
+            {"xp_ledger",
+             "SELECT id, xp_delta, source_type, source_ref_id, created_at FROM xp_ledger WHERE "
+             "user_id = ? ORDER BY created_at"},
+        },
+        userId);
+}
+
+Status EngagementRepository::eraseFor(const QString &userId) const
+{
+    for (const char *sql : {"DELETE FROM daily_prompt_answers WHERE user_id = ?",
+                            "DELETE FROM weekly_intents WHERE user_id = ?",
+                            "DELETE FROM xp_ledger WHERE user_id = ?"}) {
+        if (SqlResult r = Sql::exec(QString::fromLatin1(sql), {userId}); !r.ok())
+            return r.toAppError();
+    }
+    return Ok {};
 }
 
 } // namespace fp

@@ -4,62 +4,13 @@
 // the append-only xp_ledger. awardXp is the one way any domain writes XP.
 
 #include "common/Result.h"
+#include "server/engagement/EngagementTypes.h"
 #include "server/engagement/XpRules.h"
 
-#include <QDate>
-#include <QDateTime>
-#include <QList>
-#include <QString>
-#include <QStringList>
+#include <QJsonObject>
 #include <optional>
 
 namespace fp {
-
-/// One entry of resources/catalog/prompts.json.
-struct PromptSeed
-{
-    QString key; // prompt_key, stable across deploys
-    QString type; // icebreaker, daily, room
-    QString text;
-    QStringList topicTags;
-};
-
-struct PromptRecord
-{
-    QString id;
-    QString key;
-    QString type;
-    QString text;
-    QStringList topicTags;
-    bool active = false;
-};
-
-struct DailyAnswerRecord
-{
-    QString id;
-    QString promptId;
-    QDateTime createdAt;
-};
-
-struct WeeklyIntentRecord
-{
-    QDate weekStartDate;
-    QString intent;
-    QDateTime updatedAt;
-};
-
-struct XpEntry
-{
-    int xpDelta = 0;
-    QString sourceType;
-    QDateTime createdAt;
-};
-
-struct XpSummary
-{
-    qint64 total = 0;
-    QList<XpEntry> recent; // newest first
-};
 
 class EngagementRepository
 {
@@ -90,6 +41,11 @@ public:
     Result<int> awardXp(const QString &userId, XpSource source, const QString &sourceRefId) const;
     /// The ledger total and its `recentLimit` newest entries.
     Result<XpSummary> xpSummary(const QString &userId, int recentLimit) const;
+
+    /// {daily_prompt_answers, weekly_intents, xp_ledger}: the person's rows for their export.
+    Result<QJsonObject> exportFor(const QString &userId) const;
+    /// Deletes the rows that belong to the person alone (an account deletion).
+    Status eraseFor(const QString &userId) const;
 };
 
 } // namespace fp

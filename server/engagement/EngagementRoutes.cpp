@@ -1,18 +1,19 @@
 #include "server/engagement/EngagementRoutes.h"
 
-#include "server/core/Router.h"
+#include "server/engagement/EngagementJson.h"
 #include "server/engagement/EngagementService.h"
+#include "server/engagement/EngagementValidation.h"
+#include "server/http/Router.h"
 
 namespace fp {
 
-void registerEngagementRoutes(Router &router)
+void registerEngagementRoutes(Router &router, const EngagementService &engagement)
 {
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/daily_prompts/today"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<TodaysPrompt> today =
-                              EngagementService().todaysPrompt(ctx.caller->userId);
+                      .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
+                          Result<TodaysPrompt> today = engagement.todaysPrompt(ctx.caller->userId);
                           if (!today)
                               return today.error();
                           return HttpResponse::json(200, todaysPromptToJson(*today));
@@ -22,13 +23,13 @@ void registerEngagementRoutes(Router &router)
                       .pattern = QStringLiteral("/api/daily_prompts/answers"),
                       .access = Access::User,
                       .idempotent = true,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
+                      .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
                           Result<DailyAnswerInput> input =
-                              EngagementRules::parseDailyAnswer(ctx.json);
+                              EngagementValidation::parseDailyAnswer(ctx.json);
                           if (!input)
                               return input.error();
                           Result<DailyAnswerCreated> created =
-                              EngagementService().answerDailyPrompt(ctx.caller->userId, *input);
+                              engagement.answerDailyPrompt(ctx.caller->userId, *input);
                           if (!created)
                               return created.error();
                           return HttpResponse::json(201, dailyAnswerToJson(*created));
@@ -37,9 +38,9 @@ void registerEngagementRoutes(Router &router)
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/weekly_intent"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
+                      .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
                           Result<WeeklyIntentRecord> intent =
-                              EngagementService().currentWeeklyIntent(ctx.caller->userId);
+                              engagement.currentWeeklyIntent(ctx.caller->userId);
                           if (!intent)
                               return intent.error();
                           return HttpResponse::json(200, weeklyIntentToJson(*intent));
@@ -49,13 +50,13 @@ void registerEngagementRoutes(Router &router)
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/weekly_intent"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<WeeklyIntentInput> input = EngagementRules::parseWeeklyIntent(
+                      .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
+                          Result<WeeklyIntentInput> input = EngagementValidation::parseWeeklyIntent(
                               ctx.json, QDateTime::currentDateTimeUtc().date());
                           if (!input)
                               return input.error();
                           Result<WeeklyIntentRecord> stored =
-                              EngagementService().setWeeklyIntent(ctx.caller->userId, *input);
+                              engagement.setWeeklyIntent(ctx.caller->userId, *input);
                           if (!stored)
                               return stored.error();
                           return HttpResponse::json(200, weeklyIntentToJson(*stored));
@@ -64,8 +65,8 @@ void registerEngagementRoutes(Router &router)
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/xp"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<XpSummary> xp = EngagementService().xp(ctx.caller->userId);
+                      .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
+                          Result<XpSummary> xp = engagement.xp(ctx.caller->userId);
                           if (!xp)
                               return xp.error();
                           return HttpResponse::json(200, xpSummaryToJson(*xp));

@@ -1,12 +1,13 @@
 #pragma once
 
-// Rituals and XP (API_SPEC "Reflection, trust, rituals"): GET /api/daily_prompts/today,
-// POST /api/daily_prompts/answers, GET and POST /api/weekly_intent, GET /api/xp.
+// GET /api/daily_prompts/today, POST /api/daily_prompts/answers, GET and POST
+// /api/weekly_intent, GET /api/xp.
 
 namespace fp {
 
+class EngagementService;
 class Router;
 
-void registerEngagementRoutes(Router &router);
+void registerEngagementRoutes(Router &router, const EngagementService &engagement);
 
 } // namespace fp

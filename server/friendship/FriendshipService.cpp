@@ -1,9 +1,8 @@
 #include "server/friendship/FriendshipService.h"
 
-#include "common/Time.h"
+#include "server/base/Log.h"
+#include "server/profile/ProfileService.h"
 #include "server/storage/Database.h"
-
-#include <QJsonDocument>
 
 namespace fp {
 
@@ -14,111 +13,35 @@ AppError noSuchFriendship()
     return AppError::notFound(QStringLiteral("No such friendship"));
 }
 
-bool hasControlCharacters(const QString &text)
-{
-    for (const QChar c : text) {
-        if (c.category() == QChar::Other_Control && c != QLatin1Char('\n'))
-            return true;
-    }
-    return false;
-}
-
 } // namespace
 
-namespace FriendshipRules {
-
-Result<FriendshipEventInput> parseEvent(const QJsonValue &body, const QDateTime &now)
+Result<Page<FriendItem>> FriendshipService::listFriends(const QString &userId,
+                                                        const PageRequest<> &page) const
 {
-    QJsonObject problems;
-    auto problem = [&problems](const QString &path, const QString &what) {
-        if (!problems.contains(path))
-            problems.insert(path, what);
-    };
-    if (!body.isObject()) {
-        problem(QStringLiteral("body"), QStringLiteral("must be a JSON object"));
-        return AppError::validation(problems);
+    Result<QList<FriendRow>> rows = m_repository.friendsOf(userId, page.limit + 1, page.after);
+    if (!rows)
+        return rows.error();
+    const Page<FriendRow> friends =
+        paging::keysetPage(std::move(*rows), page.limit, [](const FriendRow &row) {
+            return KeysetCursor {row.since, row.friendshipId};
+        });
+    QStringList ids;
+    for (const FriendRow &row : friends.items)
+        ids << row.friendUserId;
+    Result<QHash<QString, PublicProfile>> profiles = m_profiles.publicProfiles(ids);
+    if (!profiles)
+        return profiles.error();
+    Page<FriendItem> result;
+    result.next = friends.next;
+    for (const FriendRow &row : friends.items) {
+        // A friend whose account is gone has no public profile left: not listed.
+        const auto profile = profiles->constFind(row.friendUserId);
+        if (profile == profiles->constEnd())
+            continue;
+        result.items.append({row.friendshipId, row.friendUserId, profile->nickname,
+                             profile->avatarUrl, row.since, row.lastEventType, row.lastEventAt});
     }
-    const QJsonObject o = body.toObject();
-    for (auto it = o.begin(); it != o.end(); ++it) {
-        if (it.key() != QLatin1String("event_type") && it.key() != QLatin1String("payload"))
-            problem(it.key(), QStringLiteral("is not a known field"));
-    }
-    FriendshipEventInput input;
-    input.eventType = o.value(QStringLiteral("event_type")).toString();
-    if (!o.contains(QStringLiteral("event_type")))
-        problem(QStringLiteral("event_type"), QStringLiteral("is required"));
-    else if (input.eventType != QLatin1String("starter_completed") &&
-             input.eventType != QLatin1String("scheduled_chat"))
-        problem(QStringLiteral("event_type"),
-                QStringLiteral("must be one of starter_completed, scheduled_chat"));
-
-    const QJsonValue payload = o.value(QStringLiteral("payload"));
-    if (payload.isUndefined() || payload.isNull()) {
-        problem(QStringLiteral("payload"), QStringLiteral("is required (an object)"));
-        return AppError::validation(problems);
-    }
-    if (!payload.isObject()) {
-        problem(QStringLiteral("payload"), QStringLiteral("must be an object"));
-        return AppError::validation(problems);
-    }
-    input.payload = payload.toObject();
-    if (QJsonDocument(input.payload).toJson(QJsonDocument::Compact).size() > kMaxPayloadBytes)
-        problem(QStringLiteral("payload"),
-                QStringLiteral("must be at most %1 bytes of JSON").arg(kMaxPayloadBytes));
-
-    const bool scheduled = input.eventType == QLatin1String("scheduled_chat");
-    for (auto it = input.payload.begin(); it != input.payload.end(); ++it) {
-        const QString path = QStringLiteral("payload.") + it.key();
-        const bool known = it.key() == QLatin1String("note") ||
-            (scheduled ? it.key() == QLatin1String("scheduled_for")
-                       : it.key() == QLatin1String("starter_id"));
-        if (!known)
-            problem(path, QStringLiteral("is not a known field"));
-    }
-    const QJsonValue note = input.payload.value(QStringLiteral("note"));
-    if (!note.isUndefined() &&
-        (!note.isString() || note.toString().size() > kMaxNoteLength ||
-         hasControlCharacters(note.toString())))
-        problem(QStringLiteral("payload.note"),
-                QStringLiteral("must be a string of at most %1 characters").arg(kMaxNoteLength));
-    if (scheduled) {
-        const QJsonValue when = input.payload.value(QStringLiteral("scheduled_for"));
-        const QDateTime at = fromWireTime(when.toString());
-        if (when.isUndefined())
-            problem(QStringLiteral("payload.scheduled_for"), QStringLiteral("is required"));
-        else if (!when.isString() || !at.isValid())
-            problem(QStringLiteral("payload.scheduled_for"),
-                    QStringLiteral("must be an RFC 3339 timestamp"));
-        else if (at <= now)
-            problem(QStringLiteral("payload.scheduled_for"),
-                    QStringLiteral("must be in the future"));
-        else if (at > now.addDays(366))
-            problem(QStringLiteral("payload.scheduled_for"),
-                    QStringLiteral("must be within a year"));
-        else
-            input.payload.insert(QStringLiteral("scheduled_for"), toWireTime(at));
-    } else {
-        const QJsonValue starter = input.payload.value(QStringLiteral("starter_id"));
-        if (!starter.isUndefined() &&
-            (!starter.isString() || starter.toString().isEmpty() ||
-             starter.toString().size() > kMaxStarterIdLength ||
-             hasControlCharacters(starter.toString())))
-            problem(
-                QStringLiteral("payload.starter_id"),
-                QStringLiteral("must be a string of 1 to %1 characters").arg(kMaxStarterIdLength));
-    }
-    if (!problems.isEmpty())
-        return AppError::validation(problems);
-    return input;
-}
-
-} // namespace FriendshipRules
-
-Result<KeysetPage<FriendItem>>
-FriendshipService::listFriends(const QString &userId, int limit,
-                               const std::optional<KeysetCursor> &after) const
-{
-    return m_repository.listFriends(userId, limit, after);
+    return result;
 }
 
 Status FriendshipService::removeFriend(const QString &userId, const QString &friendUserId) const
@@ -138,16 +61,22 @@ Status FriendshipService::removeFriend(const QString &userId, const QString &fri
     return Ok {};
 }
 
-Result<KeysetPage<FriendshipEventRecord>>
-FriendshipService::events(const QString &userId, const QString &friendshipId, int limit,
-                          const std::optional<KeysetCursor> &after) const
+Result<Page<FriendshipEventRecord>> FriendshipService::events(const QString &userId,
+                                                              const QString &friendshipId,
+                                                              const PageRequest<> &page) const
 {
     Result<std::optional<FriendshipRecord>> friendship = m_repository.findActive(friendshipId);
     if (!friendship)
         return friendship.error();
     if (!*friendship || !(*friendship)->hasMember(userId))
         return noSuchFriendship();
-    return m_repository.events(friendshipId, limit, after);
+    Result<QList<FriendshipEventRecord>> events =
+        m_repository.events(friendshipId, page.limit + 1, page.after);
+    if (!events)
+        return events.error();
+    return paging::keysetPage(std::move(*events), page.limit, [](const FriendshipEventRecord &e) {
+        return KeysetCursor {e.createdAt, e.id};
+    });
 }
 
 Result<FriendshipEventRecord> FriendshipService::addEvent(const QString &userId,
@@ -167,6 +96,16 @@ Result<FriendshipEventRecord> FriendshipService::addEvent(const QString &userId,
     return event;
 }
 
+Result<QString> FriendshipService::befriend(const QString &userA, const QString &userB,
+                                            const QString &matchSessionId,
+                                            const QString &conversationId) const
+{
+    return m_repository.createOrRevive(userA, userB, matchSessionId,
+                                       {{QStringLiteral("conversation_id"), conversationId},
+                                        {QStringLiteral("match_session_id"), matchSessionId}},
+                                       QDateTime::currentDateTimeUtc());
+}
+
 Result<bool> FriendshipService::endBetween(const QString &userA, const QString &userB,
                                            const QString &actorUserId, const QString &reason) const
 {
@@ -179,31 +118,47 @@ Result<bool> FriendshipService::endBetween(const QString &userA, const QString &
                             QDateTime::currentDateTimeUtc());
 }
 
-QJsonObject friendToJson(const FriendItem &friendItem)
+Result<QStringList> FriendshipService::endAllOf(const QString &userId, const QString &reason) const
 {
-    QJsonObject lastEvent;
-    if (!friendItem.lastEventType.isEmpty())
-        lastEvent = {{QStringLiteral("event_type"), friendItem.lastEventType},
-                     {QStringLiteral("created_at"), toWireTime(friendItem.lastEventAt)}};
-    return QJsonObject {
-        {QStringLiteral("friendship_id"), friendItem.friendshipId},
-        {QStringLiteral("user_id"), friendItem.userId},
-        {QStringLiteral("nickname"), friendItem.nickname},
-        {QStringLiteral("avatar_url"),
-         friendItem.avatarUrl.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                        : QJsonValue(friendItem.avatarUrl)},
-        {QStringLiteral("since"), toWireTime(friendItem.since)},
-        {QStringLiteral("last_event"),
-         lastEvent.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(lastEvent)}};
+    Result<QStringList> ids = m_repository.lockActiveOf(userId);
+    if (!ids)
+        return ids.error();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const QString &id : std::as_const(*ids)) {
+        if (Result<bool> ended = m_repository.end(id, userId, reason, now); !ended)
+            return ended.error();
+    }
+    return *ids;
 }
 
-QJsonObject friendshipEventToJson(const FriendshipEventRecord &event)
+Result<QString> FriendshipService::friendshipIdOf(const QString &userA, const QString &userB) const
 {
-    return QJsonObject {{QStringLiteral("id"), event.id},
-                        {QStringLiteral("friendship_id"), event.friendshipId},
-                        {QStringLiteral("event_type"), event.eventType},
-                        {QStringLiteral("payload"), event.payload},
-                        {QStringLiteral("created_at"), toWireTime(event.createdAt)}};
+    return m_repository.activeIdBetween(userA, userB);
+}
+
+Result<bool> FriendshipService::friendsNow(const QString &userA, const QString &userB) const
+{
+    Result<QString> id = m_repository.activeIdBetween(userA, userB);
+    if (!id)
+        return id.error();
+    return !id->isEmpty();
+}
+
+bool FriendshipService::mayViewProfile(const QString &viewerId, const QString &ownerId) const
+{
+    if (viewerId.isEmpty() || ownerId.isEmpty())
+        return false;
+    if (viewerId == ownerId)
+        return true;
+    const Result<QString> friendship = m_repository.activeIdBetween(viewerId, ownerId);
+    if (!friendship) {
+        log::warning(QStringLiteral("profile_visibility_unknown"),
+                     {{QStringLiteral("viewer_id"), viewerId},
+                      {QStringLiteral("owner_id"), ownerId},
+                      {QStringLiteral("error"), friendship.error().message}});
+        return false;
+    }
+    return !friendship->isEmpty();
 }
 
 } // namespace fp

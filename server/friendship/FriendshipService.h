@@ -1,52 +1,68 @@
 #pragma once
 
-// The friendship domain's rules: who sees a friendship (only its two members: anyone else gets
-// 404), ending one (soft, with an 'ended' event), and the events clients may add.
+// The friendship domain: who sees a friendship (only its two members: anyone else gets 404),
+// friends listed with their public profiles, ending a friendship (soft, with an 'ended' event),
+// the events clients may add, the friendship a mutual reveal creates, and the one rule for
+// seeing someone else's profile: only a friend's, never before reveal. No HTTP and no SQL here.
 
 #include "server/friendship/FriendshipRepository.h"
 
-#include <QJsonObject>
-#include <QJsonValue>
-
 namespace fp {
 
-struct FriendshipEventInput
-{
-    QString eventType; // starter_completed | scheduled_chat
-    QJsonObject payload;
-};
-
-namespace FriendshipRules {
-constexpr int kMaxPayloadBytes = 4096; // the compact JSON of `payload`
-constexpr int kMaxNoteLength = 280;
-constexpr int kMaxStarterIdLength = 64;
-/// Parses and validates a POST /api/friendships/{id}/events body; `now` judges scheduled_for.
-Result<FriendshipEventInput> parseEvent(const QJsonValue &body, const QDateTime &now);
-} // namespace FriendshipRules
+class ProfileService;
 
 class FriendshipService
 {
 public:
-    Result<KeysetPage<FriendItem>> listFriends(const QString &userId, int limit,
-                                               const std::optional<KeysetCursor> &after) const;
+    FriendshipService(const FriendshipRepository &repository, const ProfileService &profiles)
+        : m_repository(repository), m_profiles(profiles)
+    { }
+
+    Result<Page<FriendItem>> listFriends(const QString &userId, const PageRequest<> &page) const;
     /// Ends the caller's friendship with `friendUserId`; NotFound when they are not friends.
     Status removeFriend(const QString &userId, const QString &friendUserId) const;
-    Result<KeysetPage<FriendshipEventRecord>>
-    events(const QString &userId, const QString &friendshipId, int limit,
-           const std::optional<KeysetCursor> &after) const;
+    Result<Page<FriendshipEventRecord>> events(const QString &userId, const QString &friendshipId,
+                                               const PageRequest<> &page) const;
     Result<FriendshipEventRecord> addEvent(const QString &userId, const QString &friendshipId,
                                            const FriendshipEventInput &input) const;
 
-    /// For other domains (a block, a panic exit): ends the active friendship between the two,
-    /// if any, inside the caller's transaction. `reason` goes into the 'ended' event.
+    /// A mutual reveal (inside the conversation's transaction): the pair's friendship, new or
+    /// revived, with its 'created' event. Returns the friendship id.
+    Result<QString> befriend(const QString &userA, const QString &userB,
+                             const QString &matchSessionId, const QString &conversationId) const;
+    /// Ends the pair's active friendship, if any, inside the caller's transaction (a block, a
+    /// panic exit). `reason` goes into the 'ended' event.
     Result<bool> endBetween(const QString &userA, const QString &userB, const QString &actorUserId,
                             const QString &reason) const;
+    /// Ends every active friendship of a person who deletes their account; returns the ids.
+    Result<QStringList> endAllOf(const QString &userId, const QString &reason) const;
+    /// Whether the two are friends now.
+    Result<bool> friendsNow(const QString &userA, const QString &userB) const;
+    /// Whether the two were ever friends (a friendship that ended still counts).
+    Result<bool> everFriends(const QString &userA, const QString &userB) const
+    {
+        return m_repository.anyBetween(userA, userB);
+    }
+    /// The people `userId` is friends with now.
+    Result<QStringList> friendIdsOf(const QString &userId) const
+    {
+        return m_repository.activeFriendIdsOf(userId);
+    }
+    /// The friendship id of the two, or empty when they are not friends now.
+    Result<QString> friendshipIdOf(const QString &userA, const QString &userB) const;
+
+    /// Whether `viewerId` may see `ownerId`'s profile: the same person, or friends now. Fails
+    /// closed: when the database cannot answer, the answer is no (and the cause is logged).
+    bool mayViewProfile(const QString &viewerId, const QString &ownerId) const;
+
+    Result<QJsonObject> exportFor(const QString &userId) const
+    {
+        return m_repository.exportFor(userId);
+    }
 
 private:
-    FriendshipRepository m_repository;
+    const FriendshipRepository &m_repository;
+    const ProfileService &m_profiles;
 };
-
-QJsonObject friendToJson(const FriendItem &friendItem);
-QJsonObject friendshipEventToJson(const FriendshipEventRecord &event);
 
 } // namespace fp

@@ -1,15 +1,15 @@
 #include "server/identity/IdentityRepository.h"
 
-#include "server/identity/Jwt.h"
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 namespace fp {
 
 namespace {
 
 const QString kUserColumns =
-    QStringLiteral("u.id, u.email, u.password_hash, u.status, u.role, p.nickname, u.created_at, "
-                   "u.restricted_until, u.banned_at, u.deleted_at");
+    QStringLiteral("u.id, u.email, u.password_hash, u.status, u.role, u.created_at, "
+                   "u.restricted_until, u.banned_at, u.deleted_at, u.last_seen_at");
 
 UserRecord readUser(const SqlResult &r, int first = 0)
 {
@@ -18,21 +18,19 @@ UserRecord readUser(const SqlResult &r, int first = 0)
     u.email = r.value(first + 1).toString();
     u.passwordHash = r.value(first + 2).toByteArray();
     u.status = r.value(first + 3).toString();
-    u.role = Jwt::roleFromName(r.value(first + 4).toString()).value_or(Role::User);
-    u.nickname = r.value(first + 5).toString();
-    u.createdAt = Sql::toTime(r.value(first + 6));
-    u.restrictedUntil = Sql::toTime(r.value(first + 7));
-    u.bannedAt = Sql::toTime(r.value(first + 8));
-    u.deletedAt = Sql::toTime(r.value(first + 9));
+    u.role = roleFromName(r.value(first + 4).toString()).value_or(Role::User);
+    u.createdAt = Sql::toTime(r.value(first + 5));
+    u.restrictedUntil = Sql::toTime(r.value(first + 6));
+    u.bannedAt = Sql::toTime(r.value(first + 7));
+    u.deletedAt = Sql::toTime(r.value(first + 8));
+    u.lastSeenAt = Sql::toTime(r.value(first + 9));
     return u;
 }
 
 Result<std::optional<UserRecord>> oneUser(const QString &where, const QVariant &value)
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM users u LEFT JOIN user_profiles p ON "
-                                           "p.user_id = u.id WHERE %2")
-                                .arg(kUserColumns, where),
-                            {value});
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT %1 FROM users u WHERE %2").arg(kUserColumns, where), {value});
     if (!r.ok())
         return r.toAppError();
     if (!r.next())
@@ -69,14 +67,19 @@ Result<bool> IdentityRepository::emailTaken(const QString &email) const
 
 Status IdentityRepository::insertUser(const NewUser &user) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("INSERT INTO users (id, email, password_hash, status, "
-                                           "role) VALUES (?, ?, ?, 'active', 'user')"),
-                            {user.id, user.email, QString::fromLatin1(user.passwordHash)});
+    return done(Sql::exec(
+        QStringLiteral("INSERT INTO users (id, email, password_hash, status, "
+                       "role) VALUES (?, ?, ?, 'active', ?)"),
+        {user.id, user.email, QString::fromLatin1(user.passwordHash), roleName(user.role)}));
+}
+
+Result<bool> IdentityRepository::adminExists() const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT 1 FROM users WHERE role = 'admin' AND status <> 'deleted' LIMIT 1"));
     if (!r.ok())
         return r.toAppError();
-    return done(
-        Sql::exec(QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES (?, ?)"),
-                  {user.id, user.nickname}));
+    return r.next();
 }
 
 Status IdentityRepository::updatePasswordHash(const QString &userId, const QByteArray &hash) const
@@ -194,17 +197,18 @@ Result<QStringList> IdentityRepository::revokeOtherSessions(const QString &userI
     return revoked;
 }
 
-Result<QList<SessionRecord>> IdentityRepository::listLiveSessions(const QString &userId, int limit,
-                                                                  const SessionCursor &after) const
+Result<QList<SessionRecord>>
+IdentityRepository::listLiveSessions(const QString &userId, int limit,
+                                     const std::optional<KeysetCursor> &after) const
 {
     QString sql = QStringLiteral(
         "SELECT id, user_id, device_label, ip_address, user_agent, created_at, last_used_at, "
         "expires_at FROM user_sessions WHERE user_id = ? AND revoked_at IS NULL AND "
         "expires_at > UTC_TIMESTAMP(3)");
     QVariantList bindings {userId};
-    if (!after.isNull()) {
+    if (after) {
         sql += QStringLiteral(" AND (last_used_at < ? OR (last_used_at = ? AND id < ?))");
-        bindings << Sql::time(after.lastUsedAt) << Sql::time(after.lastUsedAt) << after.id;
+        bindings << Sql::time(after->time) << Sql::time(after->time) << after->id;
     }
     sql += QStringLiteral(" ORDER BY last_used_at DESC, id DESC LIMIT ?");
     bindings << limit;
@@ -244,11 +248,155 @@ Result<std::optional<SessionState>> IdentityRepository::sessionState(const QStri
     state.expiresAt = Sql::toTime(r.value(2));
     state.user.id = state.userId;
     state.user.status = r.value(3).toString();
-    state.user.role = Jwt::roleFromName(r.value(4).toString()).value_or(Role::User);
+    state.user.role = roleFromName(r.value(4).toString()).value_or(Role::User);
     state.user.restrictedUntil = Sql::toTime(r.value(5));
     state.user.bannedAt = Sql::toTime(r.value(6));
     state.user.deletedAt = Sql::toTime(r.value(7));
     return std::optional<SessionState>(state);
+}
+
+Result<std::optional<UserRecord>> IdentityRepository::findAccount(const QString &userId,
+                                                                  bool lockForUpdate) const
+{
+    return oneUser(
+        lockForUpdate ? QStringLiteral("u.id = ? FOR UPDATE") : QStringLiteral("u.id = ?"), userId);
+}
+
+Result<QList<UserRecord>> IdentityRepository::searchAccounts(const QString &query,
+                                                             const QStringList &alsoIds, int limit,
+                                                             int offset) const
+{
+    // An exact id, a prefix of the email (LIKE wildcards in the input escaped), or one of the
+    // ids the profile domain found by nickname.
+    const QString pattern = Sql::startsWithPattern(query);
+    QString sql =
+        QStringLiteral("SELECT %1 FROM users u WHERE u.id = ? OR u.email LIKE ?").arg(kUserColumns);
+    QVariantList bindings {query, pattern};
+    if (!alsoIds.isEmpty()) {
+        sql += QStringLiteral(" OR u.id IN (") +
+            Sql::repeated(QStringLiteral("?"), alsoIds.size()) + QLatin1Char(')');
+        for (const QString &id : alsoIds)
+            bindings << id;
+    }
+    sql += QStringLiteral(" ORDER BY u.created_at DESC, u.id LIMIT ? OFFSET ?");
+    bindings << limit << offset;
+    SqlResult r = Sql::exec(sql, bindings);
+    if (!r.ok())
+        return r.toAppError();
+    QList<UserRecord> users;
+    while (r.next())
+        users.append(readUser(r));
+    return users;
+}
+
+Result<QList<UserRecord>> IdentityRepository::accounts(const QStringList &userIds) const
+{
+    QList<UserRecord> users;
+    if (userIds.isEmpty())
+        return users;
+    const QVariantList ids = Sql::values(userIds);
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT %1 FROM users u WHERE u.id IN (").arg(kUserColumns) +
+                      Sql::repeated(QStringLiteral("?"), ids.size()) + QLatin1Char(')'),
+                  ids);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        users.append(readUser(r));
+    return users;
+}
+
+Result<QHash<QString, int>> IdentityRepository::liveSessionCounts(const QStringList &userIds) const
+{
+    QHash<QString, int> counts;
+    if (userIds.isEmpty())
+        return counts;
+    QVariantList bindings;
+    for (const QString &id : userIds)
+        bindings << id;
+    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, COUNT(*) FROM user_sessions WHERE "
+                                           "revoked_at IS NULL AND expires_at > "
+                                           "UTC_TIMESTAMP(3) AND user_id IN (") +
+                                Sql::repeated(QStringLiteral("?"), bindings.size()) +
+                                QStringLiteral(") GROUP BY user_id"),
+                            bindings);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        counts.insert(r.value(0).toString(), r.value(1).toInt());
+    return counts;
+}
+
+Status IdentityRepository::setStatus(const QString &userId, const QString &status,
+                                     const QDateTime &restrictedUntil, const QDateTime &now) const
+{
+    if (status == QLatin1String("banned"))
+        // A ban also restricts: whatever checks restriction keeps a banned account out too.
+        return done(Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
+                                             "restricted_until = NULL, banned_at = ? WHERE id = ?"),
+                              {Sql::time(now), userId}));
+    if (status == QLatin1String("restricted"))
+        return done(Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
+                                             "restricted_until = ?, banned_at = NULL WHERE id = ?"),
+                              {Sql::time(restrictedUntil), userId}));
+    return done(Sql::exec(QStringLiteral("UPDATE users SET status = 'active', "
+                                         "restricted_until = NULL, banned_at = NULL WHERE id = ?"),
+                          {userId}));
+}
+
+Status IdentityRepository::setRole(const QString &userId, Role role) const
+{
+    return done(Sql::exec(QStringLiteral("UPDATE users SET role = ? WHERE id = ?"),
+                          {roleName(role), userId}));
+}
+
+Result<QJsonObject> IdentityRepository::exportFor(const QString &userId) const
+{
+    return exportTables(
+        {
+            {"users",
+             "SELECT id, email, status, role, restricted_until, banned_at, created_at, updated_at, "
+             "last_seen_at, deleted_at FROM users WHERE id = ?"},
+            {"user_auth_identities",
+             "SELECT id, provider, provider_subject, created_at FROM user_auth_identities "
+             "WHERE user_id = ? ORDER BY created_at"},
+            {"user_sessions",
+             "SELECT id, device_label, ip_address, user_agent, created_at, last_used_at, "
+             "expires_at, "
+             "revoked_at, revoked_reason FROM user_sessions WHERE user_id = ? ORDER BY created_at"},
+        },
+        userId);
+}
+
+Result<std::optional<QString>> IdentityRepository::lockStatus(const QString &userId) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT status FROM users WHERE id = ? FOR UPDATE"), {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<QString>();
+    return std::optional<QString>(r.value(0).toString());
+}
+
+Status IdentityRepository::scrub(const QString &userId, const QDateTime &now) const
+{
+    // The users row stays (reports, blocks and the trust ledger point at it); the email is
+    // released so the address can register again.
+    if (Status s = done(Sql::exec(
+            QStringLiteral("UPDATE users SET status = 'deleted', deleted_at = ?, email = NULL, "
+                           "password_hash = NULL, last_seen_at = NULL WHERE id = ?"),
+            {Sql::time(now), userId}));
+        !s)
+        return s;
+    if (Status s = done(Sql::exec(
+            QStringLiteral("DELETE FROM user_auth_identities WHERE user_id = ?"), {userId}));
+        !s)
+        return s;
+    // Sessions are revoked separately; what identified the devices goes.
+    return done(Sql::exec(QStringLiteral("UPDATE user_sessions SET device_label = NULL, "
+                                         "ip_address = NULL, user_agent = NULL WHERE user_id = ?"),
+                          {userId}));
 }
 
 } // namespace fp

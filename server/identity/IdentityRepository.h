@@ -1,14 +1,17 @@
 #pragma once
 
-// All SQL of the identity domain (users, user_profiles, user_sessions): bound statements
+// All SQL of the identity domain (users, user_sessions, user_auth_identities): bound statements
 // through Sql::exec, typed results. Multi-statement operations are wrapped in a Transaction by
 // the caller (IdentityService); the `lock...` queries take row locks and need one.
 
 #include "common/Result.h"
-#include "server/core/Http.h"
+#include "server/base/Paging.h"
+#include "server/identity/IdentityTypes.h"
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -16,96 +19,16 @@
 
 namespace fp {
 
-struct UserRecord
-{
-    QString id;
-    QString email;
-    QByteArray passwordHash; // empty for accounts without a password (deleted, social-only)
-    QString status; // active, restricted, deleted
-    Role role = Role::User;
-    QString nickname;
-    QDateTime createdAt;
-    QDateTime restrictedUntil;
-    QDateTime bannedAt;
-    QDateTime deletedAt;
-
-    bool deleted() const { return status == QLatin1String("deleted") || deletedAt.isValid(); }
-    bool banned() const { return bannedAt.isValid(); }
-    /// Restricted accounts may log in and read, but not take part (queue, chat).
-    bool restricted(const QDateTime &now) const
-    {
-        return status == QLatin1String("restricted") &&
-            (!restrictedUntil.isValid() || restrictedUntil > now);
-    }
-};
-
-struct NewUser
-{
-    QString id;
-    QString email;
-    QByteArray passwordHash;
-    QString nickname;
-};
-
-struct SessionRecord
-{
-    QString id;
-    QString userId;
-    QString deviceLabel;
-    QString ipAddress;
-    QString userAgent;
-    QDateTime createdAt;
-    QDateTime lastUsedAt;
-    QDateTime expiresAt;
-};
-
-struct NewSession
-{
-    QString id;
-    QString userId;
-    QString refreshTokenHash;
-    QString deviceLabel;
-    QString ipAddress;
-    QString userAgent;
-    QDateTime expiresAt;
-};
-
-/// A session's refresh-token state, read under its row lock.
-struct LockedSession
-{
-    QString sessionId;
-    QString userId;
-    QString refreshTokenHash;
-    QString previousRefreshTokenHash;
-    bool revoked = false;
-    QDateTime expiresAt;
-};
-
-/// What the token verifier needs to know about a session and its account.
-struct SessionState
-{
-    QString userId;
-    bool revoked = false;
-    QDateTime expiresAt;
-    UserRecord user; // without password hash
-};
-
-/// Keyset position in the session list (most recently used first).
-struct SessionCursor
-{
-    QDateTime lastUsedAt;
-    QString id;
-    bool isNull() const { return id.isEmpty(); }
-};
-
 class IdentityRepository
 {
 public:
     Result<std::optional<UserRecord>> findUserByEmail(const QString &email) const;
     Result<std::optional<UserRecord>> findUserById(const QString &userId) const;
     Result<bool> emailTaken(const QString &email) const;
-    /// users + user_profiles; a taken email is AppError conflict.
+    /// A taken email is AppError conflict.
     Status insertUser(const NewUser &user) const;
+    /// Whether any account that is not deleted has the admin role.
+    Result<bool> adminExists() const;
     Status updatePasswordHash(const QString &userId, const QByteArray &hash) const;
     Status touchLastSeen(const QString &userId) const;
 
@@ -132,8 +55,31 @@ public:
                                             const QString &reason) const;
     /// Live sessions of a user, most recently used first, at most `limit` after `after`.
     Result<QList<SessionRecord>> listLiveSessions(const QString &userId, int limit,
-                                                  const SessionCursor &after) const;
+                                                  const std::optional<KeysetCursor> &after) const;
     Result<std::optional<SessionState>> sessionState(const QString &sessionId) const;
+
+    /// Staff: the account row, locked for the rest of the transaction when asked.
+    Result<std::optional<UserRecord>> findAccount(const QString &userId, bool lockForUpdate) const;
+    /// Staff: accounts whose id is `query`, whose email starts with it, or among `alsoIds`,
+    /// newest first; `offset` skipped, at most `limit`.
+    Result<QList<UserRecord>> searchAccounts(const QString &query, const QStringList &alsoIds,
+                                             int limit, int offset) const;
+    /// Staff: accounts by id.
+    Result<QList<UserRecord>> accounts(const QStringList &userIds) const;
+    /// Live sessions per user, by user id.
+    Result<QHash<QString, int>> liveSessionCounts(const QStringList &userIds) const;
+    /// status: active, restricted (with an optional end) or banned.
+    Status setStatus(const QString &userId, const QString &status, const QDateTime &restrictedUntil,
+                     const QDateTime &now) const;
+    Status setRole(const QString &userId, Role role) const;
+
+    /// {users, user_auth_identities, user_sessions}: the person's rows for their export.
+    Result<QJsonObject> exportFor(const QString &userId) const;
+    /// Locks the account row (an account deletion); nullopt when there is none.
+    Result<std::optional<QString>> lockStatus(const QString &userId) const;
+    /// Scrubs what identifies the person: the users row is kept, marked deleted, with email,
+    /// password and last sign-in gone; linked providers deleted; devices forgotten.
+    Status scrub(const QString &userId, const QDateTime &now) const;
 };
 
 } // namespace fp

@@ -1,13 +1,13 @@
 #pragma once
 
-// The identity routes of API_SPEC.md (register, login, refresh, logout, sessions, logout-all,
-// password): parse and validate each request into the service's inputs, render its results.
+// /api/auth/... (API_SPEC "Identity") and the staff's view of accounts:
+// GET /api/admin/users, GET /api/admin/users/{id}, PUT .../status, PUT .../role.
 
 namespace fp {
 
+class IdentityService;
 class Router;
-struct Config;
 
-void registerIdentityRoutes(Router &router, const Config &config);
+void registerIdentityRoutes(Router &router, IdentityService &identity);
 
 } // namespace fp

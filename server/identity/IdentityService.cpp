@@ -1,17 +1,20 @@
 #include "server/identity/IdentityService.h"
 
-#include "server/core/Log.h"
+#include "common/Time.h"
+#include "server/admin/AdminRules.h"
+#include "server/admin/AdminService.h"
+#include "server/base/Log.h"
+#include "server/base/Validation.h"
+#include "server/identity/IdentityEvents.h"
+#include "server/identity/IdentityRules.h"
 #include "server/identity/Jwt.h"
 #include "server/identity/PasswordHasher.h"
 #include "server/identity/TokenVerifier.h"
+#include "server/profile/ProfileService.h"
 #include "server/storage/Database.h"
 
 #include <QDateTime>
-#include <QFile>
-#include <QRegularExpression>
-#include <QSet>
-#include <QTimeZone>
-#include <sodium.h>
+#include <cstdio>
 
 namespace fp {
 
@@ -21,22 +24,6 @@ namespace {
 const QString kLoginFailed = QStringLiteral("Wrong email or password");
 const QString kRefreshFailed =
     QStringLiteral("The refresh token is invalid, expired or already used");
-
-QSet<QString> loadCommonPasswords()
-{
-    QSet<QString> list;
-    QFile file(QStringLiteral(":/resources/common-passwords.txt"));
-    if (!file.open(QIODevice::ReadOnly)) {
-        log::error(QStringLiteral("common_passwords_missing"));
-        return list;
-    }
-    while (!file.atEnd()) {
-        const QString line = QString::fromUtf8(file.readLine()).trimmed();
-        if (!line.isEmpty() && !line.startsWith(QLatin1Char('#')))
-            list.insert(line.toLower());
-    }
-    return list;
-}
 
 AppError hasherBusy()
 {
@@ -50,116 +37,17 @@ QDateTime utcNow()
 
 } // namespace
 
-namespace IdentityRules {
-
-QString normaliseEmail(const QString &email)
-{
-    return email.trimmed().toLower();
-}
-
-QString emailProblem(const QString &email)
-{
-    static const QRegularExpression shape(
-        QStringLiteral("^[^@\\s]{1,64}@[^@\\s.]+(\\.[^@\\s.]+)+$"));
-    if (email.isEmpty())
-        return QStringLiteral("is required");
-    if (email.size() > kEmailMax)
-        return QStringLiteral("must be at most %1 characters").arg(kEmailMax);
-    for (const QChar c : email) {
-        if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
-            return QStringLiteral("must be an email address");
-    }
-    if (!shape.match(email).hasMatch())
-        return QStringLiteral("must be an email address");
-    return {};
-}
-
-qsizetype codePoints(const QString &text)
-{
-    qsizetype count = 0;
-    for (const QChar c : text) {
-        if (!c.isLowSurrogate())
-            ++count;
-    }
-    return count;
-}
-
-QString truncateCodePoints(const QString &text, qsizetype max)
-{
-    qsizetype count = 0;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        if (text.at(i).isLowSurrogate())
-            continue;
-        if (count == max)
-            return text.left(i);
-        ++count;
-    }
-    return text;
-}
-
-bool isCommonPassword(const QString &password)
-{
-    static const QSet<QString> list = loadCommonPasswords();
-    return list.contains(password.toLower());
-}
-
-QString passwordProblem(const QString &password)
-{
-    if (!password.isValidUtf16())
-        return QStringLiteral("must be valid Unicode text");
-    const qsizetype length = codePoints(password);
-    if (length < kPasswordMin)
-        return QStringLiteral("must be at least %1 characters").arg(kPasswordMin);
-    if (length > kPasswordMax)
-        return QStringLiteral("must be at most %1 characters").arg(kPasswordMax);
-    if (isCommonPassword(password))
-        return QStringLiteral("is too common and easily guessed, choose another one");
-    return {};
-}
-
-QString nicknameProblem(const QString &nickname)
-{
-    static const QRegularExpression allowed(QStringLiteral("^[\\p{L}\\p{M}\\p{N} _.\\-]+$"));
-    static const QRegularExpression letterOrDigit(QStringLiteral("[\\p{L}\\p{N}]"));
-    const qsizetype length = codePoints(nickname);
-    if (length < kNicknameMin || length > kNicknameMax)
-        return QStringLiteral("must be %1 to %2 characters").arg(kNicknameMin).arg(kNicknameMax);
-    if (!nickname.isValidUtf16() || !allowed.match(nickname).hasMatch() ||
-        !letterOrDigit.match(nickname).hasMatch())
-        return QStringLiteral("may contain letters, digits, spaces, _ . and - only");
-    return {};
-}
-
-QString newRefreshToken()
-{
-    unsigned char bytes[32];
-    randombytes_buf(bytes, sizeof bytes);
-    const QString token = QStringLiteral("rt_") +
-        QString::fromLatin1(Jwt::base64Url(QByteArray(reinterpret_cast<const char *>(bytes), 32)));
-    sodium_memzero(bytes, sizeof bytes);
-    return token;
-}
-
-QString hashRefreshToken(const QString &token)
-{
-    const QByteArray utf8 = token.toUtf8();
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char *>(utf8.constData()),
-                       quint64(utf8.size()));
-    return QString::fromLatin1(
-        QByteArray(reinterpret_cast<const char *>(digest), sizeof digest).toHex());
-}
-
-} // namespace IdentityRules
-
-IdentityService::IdentityService(const Config &config)
-    : m_secret(config.jwtSecret.toUtf8()),
-      m_throttle(std::make_unique<LoginThrottle>(ThrottleSettings {
-          config.loginFailureLimit, config.loginLockIncrementSeconds, config.loginLockMaxSeconds,
-          12 * 3600, config.loginAddressFailureLimit, 15 * 60}))
+IdentityService::IdentityService(const IdentityRepository &repository, TokenVerifier &tokens,
+                                 const ProfileService &profiles, const AdminService &admin,
+                                 const DomainEvents &events, IdentitySettings settings)
+    : m_repository(repository), m_tokens(tokens), m_profiles(profiles), m_admin(admin),
+      m_events(events), m_settings(std::move(settings)),
+      m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle))
 {
     (void)IdentityRules::isCommonPassword(QString()); // load the list now, not on first use
 }
+
+IdentityService::~IdentityService() = default;
 
 AppError IdentityService::lockedOut(int retryAfterSeconds)
 {
@@ -178,7 +66,7 @@ QString IdentityService::accessTokenFor(const UserRecord &user, const QString &s
     claims.issuedAt = QDateTime::currentSecsSinceEpoch();
     claims.expiresAt = claims.issuedAt + Jwt::kAccessLifetimeSeconds;
     claims.tokenId = Jwt::randomTokenId();
-    return QString::fromLatin1(Jwt::sign(claims, m_secret));
+    return QString::fromLatin1(Jwt::sign(claims, m_settings.jwtSecret));
 }
 
 Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
@@ -201,6 +89,8 @@ Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
     if (newUser) {
         if (Status created = m_repository.insertUser(*newUser); !created)
             return created.error();
+        if (Status profile = m_profiles.createProfile(newUser->id, newUser->nickname); !profile)
+            return profile.error();
     }
     if (Status inserted = m_repository.insertSession(session); !inserted)
         return inserted.error();
@@ -248,8 +138,10 @@ Result<IssuedTokens> IdentityService::registerAccount(const RegisterInput &input
     if (tokens) {
         // The stored creation time, to the millisecond the database kept.
         if (Result<std::optional<UserRecord>> stored = m_repository.findUserById(user.id);
-            stored && stored->has_value())
+            stored && stored->has_value()) {
             tokens->user = **stored;
+            tokens->user.nickname = input.nickname;
+        }
         log::info(QStringLiteral("account_registered"),
                   {{QStringLiteral("user_id"), tokens->user.id}});
     }
@@ -292,7 +184,9 @@ Result<IssuedTokens> IdentityService::login(const LoginInput &input, const Clien
             QJsonObject {{QStringLiteral("reason"), QStringLiteral("account_banned")}};
         return suspended;
     }
-    Result<IssuedTokens> tokens = openSession(*user, input.deviceLabel, client);
+    UserRecord account = *user;
+    account.nickname = nicknameOf(account.id);
+    Result<IssuedTokens> tokens = openSession(account, input.deviceLabel, client);
     if (tokens)
         log::info(QStringLiteral("login"), {{QStringLiteral("user_id"), user->id}});
     return tokens;
@@ -341,7 +235,7 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
                              {{QStringLiteral("user_id"), session.userId},
                               {QStringLiteral("session_id"), session.sessionId},
                               {QStringLiteral("address"), client.ipAddress}});
-                TokenVerifier::announceRevoked(session.userId, {session.sessionId});
+                m_tokens.announceRevoked(session.userId, {session.sessionId});
             }
             return AppError::unauthorized(kRefreshFailed);
         }
@@ -362,13 +256,14 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
         return user.error();
     if (!user->has_value() || (*user)->deleted() || (*user)->banned()) {
         (void)m_repository.revokeSession(session.sessionId, {}, QStringLiteral("account_disabled"));
-        TokenVerifier::announceRevoked(session.userId, {session.sessionId});
+        m_tokens.announceRevoked(session.userId, {session.sessionId});
         return AppError::unauthorized(kRefreshFailed);
     }
     (void)m_repository.touchLastSeen((*user)->id);
 
     IssuedTokens tokens;
     tokens.user = **user;
+    tokens.user.nickname = nicknameOf(tokens.user.id);
     tokens.accessToken = accessTokenFor(**user, session.sessionId);
     tokens.refreshToken = newToken;
     tokens.expiresIn = Jwt::kAccessLifetimeSeconds;
@@ -401,24 +296,20 @@ Status IdentityService::logout(const QString &refreshToken)
         return revoked.error();
     if (!tx.commit())
         return databaseUnavailable();
-    TokenVerifier::announceRevoked((*locked)->userId, {(*locked)->sessionId});
+    m_tokens.announceRevoked((*locked)->userId, {(*locked)->sessionId});
     return Ok {};
 }
 
-Result<SessionPage> IdentityService::listSessions(const Caller &caller, int limit,
-                                                  const SessionCursor &after)
+Result<Page<SessionRecord>> IdentityService::listSessions(const Caller &caller,
+                                                          const PageRequest<> &page)
 {
     Result<QList<SessionRecord>> rows =
-        m_repository.listLiveSessions(caller.userId, limit + 1, after);
+        m_repository.listLiveSessions(caller.userId, page.limit + 1, page.after);
     if (!rows)
         return rows.error();
-    SessionPage page;
-    page.items = std::move(*rows);
-    if (page.items.size() > limit) {
-        page.items.resize(limit);
-        page.next = SessionCursor {page.items.last().lastUsedAt, page.items.last().id};
-    }
-    return page;
+    return paging::keysetPage(std::move(*rows), page.limit, [](const SessionRecord &s) {
+        return KeysetCursor {s.lastUsedAt, s.id};
+    });
 }
 
 Status IdentityService::revokeSession(const Caller &caller, const QString &sessionId)
@@ -429,7 +320,7 @@ Status IdentityService::revokeSession(const Caller &caller, const QString &sessi
         return revoked.error();
     if (!*revoked)
         return AppError::notFound(QStringLiteral("No such session"));
-    TokenVerifier::announceRevoked(caller.userId, {sessionId});
+    m_tokens.announceRevoked(caller.userId, {sessionId});
     return Ok {};
 }
 
@@ -444,7 +335,7 @@ Status IdentityService::logoutOtherSessions(const Caller &caller)
         return revoked.error();
     if (!tx.commit())
         return databaseUnavailable();
-    TokenVerifier::announceRevoked(caller.userId, *revoked);
+    m_tokens.announceRevoked(caller.userId, *revoked);
     return Ok {};
 }
 
@@ -492,11 +383,356 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
         return revoked.error();
     if (!tx.commit())
         return databaseUnavailable();
-    TokenVerifier::announceRevoked(user.id, *revoked);
+    m_tokens.announceRevoked(user.id, *revoked);
     log::info(QStringLiteral("password_changed"),
               {{QStringLiteral("user_id"), user.id},
                {QStringLiteral("sessions_revoked"), int(revoked->size())}});
     return Ok {};
+}
+
+QString effectiveStatus(const UserRecord &user, const QDateTime &now)
+{
+    if (user.deleted())
+        return QStringLiteral("deleted");
+    if (user.banned())
+        return QStringLiteral("banned");
+    if (user.restricted(now))
+        return QStringLiteral("restricted");
+    return QStringLiteral("active");
+}
+
+QString IdentityService::nicknameOf(const QString &userId) const
+{
+    Result<std::optional<PublicProfile>> profile = m_profiles.publicProfile(userId);
+    return profile && profile->has_value() ? (*profile)->nickname : QString();
+}
+
+Result<std::optional<QDateTime>> IdentityService::accountCreatedAt(const QString &userId,
+                                                                   bool includeDeleted) const
+{
+    Result<std::optional<UserRecord>> found = m_repository.findUserById(userId);
+    if (!found)
+        return found.error();
+    if (!found->has_value() || (!includeDeleted && (*found)->deleted()))
+        return std::optional<QDateTime>();
+    return std::optional<QDateTime>((*found)->createdAt);
+}
+
+Status IdentityService::confirmPassword(const QString &userId, const QString &password) const
+{
+    Result<std::optional<UserRecord>> found = m_repository.findUserById(userId);
+    if (!found)
+        return found.error();
+    if (!found->has_value() || (*found)->deleted())
+        return AppError::unauthorized();
+    const UserRecord &user = **found;
+    // An account without a password (social-only) cannot confirm this way.
+    const std::optional<bool> verified = user.passwordHash.isEmpty()
+        ? std::optional<bool>(false)
+        : PasswordHasher::verify(user.passwordHash, password);
+    if (!verified)
+        return hasherBusy();
+    if (!*verified) {
+        AppError wrong = AppError::forbidden(QStringLiteral("The password is wrong"));
+        wrong.details = QJsonObject {
+            {QStringLiteral("fields"),
+             QJsonObject {{QStringLiteral("password"), QStringLiteral("is not your password")}}}};
+        return wrong;
+    }
+    return Ok {};
+}
+
+Result<QList<admin::User>> IdentityService::staffView(const QList<UserRecord> &users) const
+{
+    QStringList ids;
+    for (const UserRecord &u : users)
+        ids << u.id;
+    Result<QHash<QString, PublicProfile>> profiles = m_profiles.publicProfiles(ids);
+    if (!profiles)
+        return profiles.error();
+    Result<QHash<QString, int>> sessions = m_repository.liveSessionCounts(ids);
+    if (!sessions)
+        return sessions.error();
+    QHash<QString, UserStanding> standings;
+    if (m_ports.standings) {
+        Result<QHash<QString, UserStanding>> found = m_ports.standings(ids);
+        if (!found)
+            return found.error();
+        standings = *found;
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QList<admin::User> view;
+    for (const UserRecord &u : users) {
+        admin::User a;
+        a.id = u.id;
+        a.email = u.email;
+        // A deleted account's profile is scrubbed and no longer public: it keeps its label.
+        a.nickname = u.deleted() ? QStringLiteral("Deleted user") : profiles->value(u.id).nickname;
+        a.status = effectiveStatus(u, now);
+        a.role = roleName(u.role);
+        a.createdAt = u.createdAt;
+        a.lastSeenAt = u.lastSeenAt;
+        a.restrictedUntil = u.restrictedUntil;
+        a.bannedAt = u.bannedAt;
+        const UserStanding standing = standings.value(u.id);
+        a.trustScore = standing.trustScore;
+        a.openReportsAgainst = standing.openReportsAgainst;
+        a.reportsFiled = standing.reportsFiled;
+        a.activeSessions = sessions->value(u.id);
+        view.append(a);
+    }
+    return view;
+}
+
+Result<admin::User> IdentityService::staffViewOf(const QString &userId) const
+{
+    Result<std::optional<UserRecord>> found = m_repository.findAccount(userId, false);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return AppError::notFound(QStringLiteral("No such user"));
+    Result<QList<admin::User>> view = staffView({**found});
+    if (!view)
+        return view.error();
+    return view->first();
+}
+
+Result<Page<admin::User, int>> IdentityService::searchUsers(const Caller &staff,
+                                                            const QString &query,
+                                                            const PageRequest<int> &page) const
+{
+    const int offset = page.after.value_or(0);
+    // Nicknames belong to the profile domain: it names the accounts whose nickname matches.
+    Result<QStringList> byNickname = m_profiles.userIdsWithNicknamePrefix(query);
+    if (!byNickname)
+        return byNickname.error();
+    Result<QList<UserRecord>> users =
+        m_repository.searchAccounts(query, *byNickname, page.limit + 1, offset);
+    if (!users)
+        return users.error();
+    Result<QList<admin::User>> view = staffView(*users);
+    if (!view)
+        return view.error();
+    // Results carry emails: a read of private data.
+    if (Status s = m_admin.record(staff, QStringLiteral("user.search"), QStringLiteral("user"), {},
+                                  {}, {{QStringLiteral("query"), query}});
+        !s)
+        return s.error();
+    return paging::offsetPage(std::move(*view), page.limit, offset);
+}
+
+Result<admin::User> IdentityService::user(const Caller &staff, const QString &id) const
+{
+    if (!validation::isUuid(id))
+        return AppError::notFound(QStringLiteral("No such user"));
+    Result<admin::User> view = staffViewOf(id);
+    if (!view)
+        return view.error();
+    if (Status s = m_admin.record(staff, QStringLiteral("user.view"), QStringLiteral("user"), id);
+        !s)
+        return s.error();
+    return view;
+}
+
+Status IdentityService::applyStatus(const Caller &staff, const UserRecord &target,
+                                    const QString &status, const QDateTime &restrictedUntil,
+                                    bool throughConfirmedReport) const
+{
+    const StaffTarget rulesTarget {target.id, target.role, target.banned(), target.deleted()};
+    if (std::optional<AppError> refused =
+            AdminRules::statusChangeRefusal(staff, rulesTarget, status, throughConfirmedReport))
+        return *refused;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (Status s = m_repository.setStatus(target.id, status, restrictedUntil, now); !s)
+        return s.error();
+    if (status == QLatin1String("banned")) {
+        // Every session: keep none (an empty id would bind as NULL and match nothing).
+        Result<QStringList> revoked = m_repository.revokeOtherSessions(
+            target.id, QStringLiteral("-"), QStringLiteral("admin"));
+        if (!revoked)
+            return revoked.error();
+        // A ban ends what the account takes part in (the conversation domain closes its chats).
+        if (Status s = m_events.publish(AccountBanned {target.id}); !s)
+            return s.error();
+        Transaction::afterCommit(
+            [this, userId = target.id, ids = *revoked] { m_tokens.announceRevoked(userId, ids); });
+    }
+    Transaction::afterCommit([this, userId = target.id] { m_tokens.forgetUser(userId); });
+    return Ok {};
+}
+
+Result<admin::User> IdentityService::changeStatus(const Caller &staff, const QString &id,
+                                                  const admin::StatusChange &change) const
+{
+    if (const QJsonObject problems = change.problems(); !problems.isEmpty())
+        return AppError::validation(problems);
+    if (!validation::isUuid(id))
+        return AppError::notFound(QStringLiteral("No such user"));
+    if (change.restrictedUntil.isValid() &&
+        change.restrictedUntil <= QDateTime::currentDateTimeUtc())
+        return AppError::validation(
+            {{QStringLiteral("restricted_until"), QStringLiteral("must be in the future")}});
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<std::optional<UserRecord>> target = m_repository.findAccount(id, true);
+    if (!target)
+        return target.error();
+    if (!target->has_value())
+        return AppError::notFound(QStringLiteral("No such user"));
+    const QString before = (*target)->banned() ? QStringLiteral("banned") : (*target)->status;
+    if (Status s = applyStatus(staff, **target, change.status, change.restrictedUntil, false); !s)
+        return s.error();
+    QJsonObject metadata {{QStringLiteral("from"), before}, {QStringLiteral("to"), change.status}};
+    if (change.restrictedUntil.isValid())
+        metadata.insert(QStringLiteral("restricted_until"), toWireTime(change.restrictedUntil));
+    if (Status s = m_admin.record(staff, QStringLiteral("user.status"), QStringLiteral("user"), id,
+                                  change.note, metadata);
+        !s)
+        return s.error();
+    Result<admin::User> after = staffViewOf(id);
+    if (!after)
+        return after.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    return after;
+}
+
+Result<admin::User> IdentityService::changeRole(const Caller &staff, const QString &id,
+                                                const admin::RoleChange &change) const
+{
+    if (const QJsonObject problems = change.problems(); !problems.isEmpty())
+        return AppError::validation(problems);
+    if (!validation::isUuid(id))
+        return AppError::notFound(QStringLiteral("No such user"));
+    if (std::optional<AppError> refused =
+            AdminRules::roleChangeRefusal(staff, StaffTarget {id, Role::User, false, false}))
+        return *refused;
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<std::optional<UserRecord>> target = m_repository.findAccount(id, true);
+    if (!target)
+        return target.error();
+    if (!target->has_value() || (*target)->deleted())
+        return AppError::notFound(QStringLiteral("No such user"));
+    const Role role = roleFromName(change.role).value_or(Role::User);
+    if (Status s = m_repository.setRole(id, role); !s)
+        return s.error();
+    if (Status s = m_admin.record(staff, QStringLiteral("user.role"), QStringLiteral("user"), id,
+                                  change.note,
+                                  {{QStringLiteral("from"), roleName((*target)->role)},
+                                   {QStringLiteral("to"), change.role}});
+        !s)
+        return s.error();
+    Transaction::afterCommit([this, id] { m_tokens.forgetUser(id); });
+    Result<admin::User> after = staffViewOf(id);
+    if (!after)
+        return after.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    return after;
+}
+
+Status IdentityService::applyReportAction(const Caller &staff, const QString &userId,
+                                          const QString &status) const
+{
+    Result<std::optional<UserRecord>> target = m_repository.findAccount(userId, true);
+    if (!target)
+        return target.error();
+    if (!target->has_value())
+        return AppError::notFound(QStringLiteral("No such user"));
+    // An account already banned stays banned (a restrict must not lift the ban).
+    if ((*target)->banned())
+        return Ok {};
+    return applyStatus(staff, **target, status, {}, true);
+}
+
+Result<admin::UserBrief> IdentityService::brief(const QString &userId) const
+{
+    admin::UserBrief b;
+    b.userId = userId;
+    Result<std::optional<UserRecord>> found = m_repository.findAccount(userId, false);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return b;
+    const UserRecord &u = **found;
+    b.nickname = u.deleted() ? QStringLiteral("Deleted user") : nicknameOf(userId);
+    b.status = effectiveStatus(u, QDateTime::currentDateTimeUtc());
+    b.role = roleName(u.role);
+    return b;
+}
+
+Result<QJsonObject> IdentityService::exportFor(const QString &userId) const
+{
+    return m_repository.exportFor(userId);
+}
+
+Status IdentityService::eraseFor(const QString &userId, const QDateTime &now) const
+{
+    // The row lock serialises two deletions racing each other (and a ban racing this one).
+    Result<std::optional<QString>> status = m_repository.lockStatus(userId);
+    if (!status)
+        return status.error();
+    if (!status->has_value() || **status == QLatin1String("deleted"))
+        return AppError::unauthorized();
+    if (Status s = m_repository.scrub(userId, now); !s)
+        return s.error();
+    // Every session, the current one included ("-" matches no session id).
+    Result<QStringList> revoked = m_repository.revokeOtherSessions(
+        userId, QStringLiteral("-"), QStringLiteral("account_deleted"));
+    if (!revoked)
+        return revoked.error();
+    Transaction::afterCommit([this, userId, ids = *revoked] {
+        m_tokens.announceRevoked(userId, ids);
+        m_tokens.forgetUser(userId);
+    });
+    return Ok {};
+}
+
+QString IdentityService::seedFirstAdmin() const
+{
+    Result<bool> exists = m_repository.adminExists();
+    if (!exists)
+        return QStringLiteral("cannot look for an admin account: %1").arg(exists.error().message);
+    if (*exists)
+        return {};
+
+    const QString email = IdentityRules::normaliseEmail(m_settings.adminEmail);
+    Result<bool> taken = m_repository.emailTaken(email);
+    if (taken && *taken) {
+        log::warning(QStringLiteral("admin_seed_skipped"),
+                     {{QStringLiteral("reason"),
+                       QStringLiteral("FP_ADMIN_EMAIL belongs to an existing non-admin account")}});
+        return {};
+    }
+
+    const bool generated = m_settings.adminPassword.isEmpty();
+    const QString password =
+        generated ? PasswordHasher::randomPassword(20) : m_settings.adminPassword;
+    const std::optional<QByteArray> hash = PasswordHasher::hash(password);
+    if (!hash)
+        return QStringLiteral("cannot hash the admin password");
+
+    const NewUser admin {Sql::newId(), email, *hash, QStringLiteral("admin"), Role::Admin};
+    Transaction tx;
+    if (!tx.begin())
+        return QStringLiteral("cannot open a transaction to create the admin account");
+    if (Status s = m_repository.insertUser(admin); !s)
+        return QStringLiteral("cannot create the admin account: %1").arg(s.error().message);
+    if (Status s = m_profiles.createProfile(admin.id, admin.nickname); !s)
+        return QStringLiteral("cannot create the admin account: %1").arg(s.error().message);
+    if (!tx.commit())
+        return QStringLiteral("cannot create the admin account: the commit failed");
+
+    log::info(QStringLiteral("admin_seeded"), {{QStringLiteral("user_id"), admin.id}});
+    // Printed once, on stdout rather than the log, so it is not kept with the logs.
+    std::printf("\n  First admin account created.\n    email:    %s\n    password: %s\n\n",
+                qPrintable(email),
+                generated ? qPrintable(password) : "(the one in FP_ADMIN_PASSWORD)");
+    std::fflush(stdout);
+    return {};
 }
 
 } // namespace fp

@@ -1,94 +1,43 @@
 #pragma once
 
-// Accounts, sessions and tokens: the rules of registration, login (with brute-force
-// protection), refresh-token rotation with reuse detection, session revocation and password
-// changes. No HTTP and no SQL here: IdentityRoutes parses requests into the inputs below, the
-// repository stores.
+// The identity domain: accounts, sessions and tokens. Registration, login (with brute-force
+// protection), refresh-token rotation with reuse detection, session revocation, password
+// changes; what other domains ask about accounts; the staff's view of accounts and the status
+// and role changes staff make (with AdminRules deciding who may). No HTTP and no SQL here.
 
+#include "common/AdminTypes.h"
 #include "common/Result.h"
-#include "server/core/Config.h"
-#include "server/core/Http.h"
+#include "server/base/DomainEvents.h"
+#include "server/base/Paging.h"
+#include "server/identity/IdentityPorts.h"
 #include "server/identity/IdentityRepository.h"
 #include "server/identity/LoginThrottle.h"
 
-#include <QString>
 #include <memory>
 #include <optional>
 
 namespace fp {
 
-struct ClientInfo
+class AdminService;
+class ProfileService;
+class TokenVerifier;
+
+struct IdentitySettings
 {
-    QString ipAddress;
-    QString userAgent;
+    QByteArray jwtSecret;
+    ThrottleSettings throttle;
+    QString adminEmail; // the first admin account, created when there is none
+    QString adminPassword; // empty: generated
 };
-
-struct RegisterInput
-{
-    QString email; // normalised
-    QString password;
-    QString nickname; // trimmed
-};
-
-struct LoginInput
-{
-    QString email; // normalised
-    QString password;
-    QString deviceLabel; // may be empty
-};
-
-struct PasswordChangeInput
-{
-    QString currentPassword;
-    QString newPassword;
-};
-
-struct IssuedTokens
-{
-    UserRecord user;
-    QString accessToken;
-    QString refreshToken;
-    qint64 expiresIn = 0;
-};
-
-struct SessionPage
-{
-    QList<SessionRecord> items;
-    std::optional<SessionCursor> next;
-};
-
-/// Pure rules, shared by request validation and the service.
-namespace IdentityRules {
-inline constexpr int kPasswordMin = 12;
-inline constexpr int kPasswordMax = 128;
-inline constexpr int kNicknameMin = 2;
-inline constexpr int kNicknameMax = 32;
-inline constexpr int kEmailMax = 254;
-inline constexpr int kSessionDays = 30;
-
-/// Trimmed and lowercased.
-QString normaliseEmail(const QString &email);
-/// Empty when acceptable, else what is wrong (for details.fields).
-QString emailProblem(const QString &normalisedEmail);
-QString passwordProblem(const QString &password);
-QString nicknameProblem(const QString &trimmedNickname);
-/// Characters as people count them: Unicode code points, not UTF-16 units or bytes.
-qsizetype codePoints(const QString &text);
-/// At most `max` code points, never splitting a surrogate pair.
-QString truncateCodePoints(const QString &text, qsizetype max);
-/// In resources/common-passwords.txt (compared lowercased).
-bool isCommonPassword(const QString &password);
-
-/// A new opaque refresh token: "rt_" + 256 random bits in base64url.
-QString newRefreshToken();
-/// What is stored of it: hex SHA-256.
-QString hashRefreshToken(const QString &token);
-} // namespace IdentityRules
 
 class IdentityService
 {
 public:
-    explicit IdentityService(const Config &config);
+    IdentityService(const IdentityRepository &repository, TokenVerifier &tokens,
+                    const ProfileService &profiles, const AdminService &admin,
+                    const DomainEvents &events, IdentitySettings settings);
+    ~IdentityService();
+    void connect(IdentityPorts ports) { m_ports = std::move(ports); }
 
     Result<IssuedTokens> registerAccount(const RegisterInput &input, const ClientInfo &client);
     Result<IssuedTokens> login(const LoginInput &input, const ClientInfo &client);
@@ -96,11 +45,46 @@ public:
     /// Revokes the session of a refresh token (current or just rotated); silent when none.
     Status logout(const QString &refreshToken);
 
-    Result<SessionPage> listSessions(const Caller &caller, int limit, const SessionCursor &after);
+    Result<Page<SessionRecord>> listSessions(const Caller &caller, const PageRequest<> &page);
     Status revokeSession(const Caller &caller, const QString &sessionId);
     Status logoutOtherSessions(const Caller &caller);
     Status changePassword(const Caller &caller, const PasswordChangeInput &input,
                           const ClientInfo &client);
+
+    /// When the account was created, or nullopt for an unknown one (and a deleted one, unless
+    /// `includeDeleted`).
+    Result<std::optional<QDateTime>> accountCreatedAt(const QString &userId,
+                                                      bool includeDeleted = false) const;
+    /// 403 with details.fields.password when `password` is not the account's (accounts without
+    /// a password never match); 503 when the hasher is busy.
+    Status confirmPassword(const QString &userId, const QString &password) const;
+
+    // Staff (PUT/GET /api/admin/users/...): every read of an account and every change is
+    // audit-logged in the same transaction.
+    Result<Page<admin::User, int>> searchUsers(const Caller &staff, const QString &query,
+                                               const PageRequest<int> &page) const;
+    Result<admin::User> user(const Caller &staff, const QString &id) const;
+    Result<admin::User> changeStatus(const Caller &staff, const QString &id,
+                                     const admin::StatusChange &change) const;
+    Result<admin::User> changeRole(const Caller &staff, const QString &id,
+                                   const admin::RoleChange &change) const;
+    /// The account side of a report's restrict or ban action (inside the report's
+    /// transaction): refused when `staff` may not, a no-op for an account already banned.
+    Status applyReportAction(const Caller &staff, const QString &userId,
+                             const QString &status) const;
+    /// Who an account is, for a moderator's report detail (nickname, status, role).
+    Result<admin::UserBrief> brief(const QString &userId) const;
+
+    /// The rows of the person's data export this domain holds.
+    Result<QJsonObject> exportFor(const QString &userId) const;
+    /// An account deletion, inside its transaction: the row locked (a second deletion or a ban
+    /// racing this one waits), scrubbed, every session revoked. Unauthorized when the account
+    /// is gone already.
+    Status eraseFor(const QString &userId, const QDateTime &now) const;
+
+    /// Creates the first admin account when none exists (at start). Returns an error line, or
+    /// an empty string.
+    QString seedFirstAdmin() const;
 
 private:
     /// A new session and its tokens; with `newUser`, the account is created in the same
@@ -108,11 +92,21 @@ private:
     Result<IssuedTokens> openSession(const UserRecord &user, const QString &deviceLabel,
                                      const ClientInfo &client, const NewUser *newUser = nullptr);
     QString accessTokenFor(const UserRecord &user, const QString &sessionId) const;
+    QString nicknameOf(const QString &userId) const;
+    Result<QList<admin::User>> staffView(const QList<UserRecord> &users) const;
+    Result<admin::User> staffViewOf(const QString &userId) const;
+    Status applyStatus(const Caller &staff, const UserRecord &target, const QString &status,
+                       const QDateTime &restrictedUntil, bool throughConfirmedReport) const;
     static AppError lockedOut(int retryAfterSeconds);
 
-    QByteArray m_secret;
-    IdentityRepository m_repository;
+    const IdentityRepository &m_repository;
+    TokenVerifier &m_tokens;
+    const ProfileService &m_profiles;
+    const AdminService &m_admin;
+    const DomainEvents &m_events;
+    IdentitySettings m_settings;
     std::unique_ptr<LoginThrottle> m_throttle;
+    IdentityPorts m_ports;
 };
 
 } // namespace fp

@@ -98,30 +98,6 @@ QString failureName(Failure failure)
     return QStringLiteral("unknown");
 }
 
-QString roleName(Role role)
-{
-    switch (role) {
-    case Role::User:
-        return QStringLiteral("user");
-    case Role::Moderator:
-        return QStringLiteral("moderator");
-    case Role::Admin:
-        return QStringLiteral("admin");
-    }
-    return QStringLiteral("user");
-}
-
-std::optional<Role> roleFromName(const QString &name)
-{
-    if (name == QLatin1String("user"))
-        return Role::User;
-    if (name == QLatin1String("moderator"))
-        return Role::Moderator;
-    if (name == QLatin1String("admin"))
-        return Role::Admin;
-    return std::nullopt;
-}
-
 QByteArray keyId(const QByteArray &secret)
 {
     unsigned char digest[crypto_hash_sha256_BYTES];

@@ -6,7 +6,7 @@
 // pins the algorithm to HS256, compares signatures in constant time and checks every claim
 // (iss, aud, typ, exp, iat/nbf with a small clock skew, lifetime).
 
-#include "server/core/Http.h"
+#include "server/http/Http.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -55,8 +55,6 @@ enum class Failure {
 QString failureName(Failure failure);
 
 /// "user", "moderator", "admin" and back.
-QString roleName(Role role);
-std::optional<Role> roleFromName(const QString &name);
 
 /// The key id of a secret: the first 8 hex digits of its SHA-256.
 QByteArray keyId(const QByteArray &secret);

@@ -1,6 +1,6 @@
 #include "server/identity/LoginThrottle.h"
 
-#include "server/core/Log.h"
+#include "server/base/Log.h"
 #include "server/storage/Redis.h"
 
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #include "server/identity/TokenVerifier.h"
 
-#include "server/core/Log.h"
+#include "server/base/Log.h"
 #include "server/identity/IdentityRepository.h"
 #include "server/identity/Jwt.h"
 #include "server/storage/Redis.h"
@@ -16,46 +16,8 @@
 namespace fp {
 
 namespace {
-QMutex g_listenerMutex;
-std::function<void(const QString &, const QStringList &)> g_localRevocationListener;
-
-std::function<void(const QString &, const QStringList &)> localRevocationListener()
-{
-    QMutexLocker lock(&g_listenerMutex);
-    return g_localRevocationListener;
-}
-} // namespace
-
-namespace {
 
 constexpr qsizetype kMaxCachedSessions = 50000;
-
-struct CacheEntry
-{
-    qint64 checkedAtMs = 0;
-    bool valid = false;
-    QString userId;
-    Role role = Role::User;
-    bool restricted = false;
-    qint64 sessionExpiresAtMs = 0;
-};
-
-// One per process: every request thread shares what the others learned, and a revocation made
-// here is seen by all of them at once.
-struct SessionCache
-{
-    QMutex mutex;
-    QHash<QString, CacheEntry> entries;
-    // Bumped by every revocation or forget: a lookup that started before one does not store
-    // what it read (it may be the state from just before the revocation).
-    quint64 epoch = 0;
-};
-
-SessionCache &cache()
-{
-    static SessionCache instance;
-    return instance;
-}
 
 qint64 nowMs()
 {
@@ -72,41 +34,7 @@ QByteArray revokedMarker(const QString &sessionId)
     return Redis::key("session-revoked:" + sessionId.toLatin1());
 }
 
-std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch)
-{
-    SessionCache &c = cache();
-    QMutexLocker lock(&c.mutex);
-    *epoch = c.epoch;
-    const auto it = c.entries.constFind(sessionId);
-    if (it == c.entries.constEnd())
-        return std::nullopt;
-    const qint64 now = nowMs();
-    if (now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs)
-        return std::nullopt;
-    if (it->valid && now >= it->sessionExpiresAtMs)
-        return std::nullopt;
-    return *it;
-}
-
-void store(const QString &sessionId, const CacheEntry &entry, quint64 epochAtStart)
-{
-    SessionCache &c = cache();
-    QMutexLocker lock(&c.mutex);
-    if (c.epoch != epochAtStart)
-        return;
-    if (c.entries.size() >= kMaxCachedSessions) {
-        const qint64 now = nowMs();
-        for (auto it = c.entries.begin(); it != c.entries.end();) {
-            it = now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs ? c.entries.erase(it)
-                                                                     : std::next(it);
-        }
-        if (c.entries.size() >= kMaxCachedSessions)
-            return; // the database answers the rest
-    }
-    c.entries.insert(sessionId, entry);
-}
-
-Result<Caller> callerFrom(const CacheEntry &entry, const QString &sessionId)
+template<typename Entry> Result<Caller> callerFrom(const Entry &entry, const QString &sessionId)
 {
     if (!entry.valid)
         return invalidToken();
@@ -120,11 +48,42 @@ Result<Caller> callerFrom(const CacheEntry &entry, const QString &sessionId)
 
 } // namespace
 
-TokenVerifier::TokenVerifier(const Config &config)
+TokenVerifier::TokenVerifier(QList<QByteArray> secrets, const IdentityRepository &repository)
+    : m_secrets(std::move(secrets)), m_repository(repository)
+{ }
+
+std::optional<TokenVerifier::CacheEntry> TokenVerifier::cached(const QString &sessionId,
+                                                               quint64 *epoch) const
 {
-    m_secrets << config.jwtSecret.toUtf8();
-    if (!config.jwtPreviousSecret.isEmpty())
-        m_secrets << config.jwtPreviousSecret.toUtf8();
+    QMutexLocker lock(&m_mutex);
+    *epoch = m_epoch;
+    const auto it = m_entries.constFind(sessionId);
+    if (it == m_entries.constEnd())
+        return std::nullopt;
+    const qint64 now = nowMs();
+    if (now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs)
+        return std::nullopt;
+    if (it->valid && now >= it->sessionExpiresAtMs)
+        return std::nullopt;
+    return *it;
+}
+
+void TokenVerifier::store(const QString &sessionId, const CacheEntry &entry,
+                          quint64 epochAtStart) const
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_epoch != epochAtStart)
+        return;
+    if (m_entries.size() >= kMaxCachedSessions) {
+        const qint64 now = nowMs();
+        for (auto it = m_entries.begin(); it != m_entries.end();) {
+            it = now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs ? m_entries.erase(it)
+                                                                     : std::next(it);
+        }
+        if (m_entries.size() >= kMaxCachedSessions)
+            return; // the database answers the rest
+    }
+    m_entries.insert(sessionId, entry);
 }
 
 std::optional<QByteArray> TokenVerifier::bearerToken(const QByteArray &authorization)
@@ -137,14 +96,6 @@ std::optional<QByteArray> TokenVerifier::bearerToken(const QByteArray &authoriza
     if (token.isEmpty())
         return std::nullopt;
     return token;
-}
-
-Result<Caller> TokenVerifier::operator()(const RequestContext &context) const
-{
-    const std::optional<QByteArray> token = bearerToken(context.header("authorization"));
-    if (!token)
-        return AppError::unauthorized();
-    return verify(*token);
 }
 
 Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
@@ -166,8 +117,7 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
     // it), so a cache miss needs nothing but it: no Redis on this path.
     CacheEntry entry;
     entry.checkedAtMs = now;
-    const IdentityRepository repository;
-    Result<std::optional<SessionState>> state = repository.sessionState(claims.sessionId);
+    Result<std::optional<SessionState>> state = m_repository.sessionState(claims.sessionId);
     if (!state)
         return state.error();
     const QDateTime nowTime = QDateTime::fromMSecsSinceEpoch(now, QTimeZone::utc());
@@ -187,12 +137,11 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
 
 void TokenVerifier::forgetSessions(const QString &userId, const QStringList &sessionIds)
 {
-    SessionCache &c = cache();
-    QMutexLocker lock(&c.mutex);
-    ++c.epoch;
+    QMutexLocker lock(&m_mutex);
+    ++m_epoch;
     const qint64 now = nowMs();
     for (const QString &id : sessionIds)
-        c.entries.insert(id, CacheEntry {now, false, userId, Role::User, false, 0});
+        m_entries.insert(id, CacheEntry {now, false, userId, Role::User, false, 0});
 }
 
 void TokenVerifier::announceRevoked(const QString &userId, const QStringList &sessionIds)
@@ -200,8 +149,8 @@ void TokenVerifier::announceRevoked(const QString &userId, const QStringList &se
     if (sessionIds.isEmpty())
         return;
     forgetSessions(userId, sessionIds);
-    if (const auto listener = localRevocationListener())
-        listener(userId, sessionIds);
+    if (m_localListener)
+        m_localListener(userId, sessionIds);
 
     // One round trip for the markers, one for the notice.
     QList<QByteArray> setMarkers {"EVAL",
@@ -229,20 +178,12 @@ void TokenVerifier::announceRevoked(const QString &userId, const QStringList &se
     }
 }
 
-void TokenVerifier::setLocalRevocationListener(
-    std::function<void(const QString &, const QStringList &)> listener)
-{
-    QMutexLocker lock(&g_listenerMutex);
-    g_localRevocationListener = std::move(listener);
-}
-
 void TokenVerifier::forgetUser(const QString &userId)
 {
-    SessionCache &c = cache();
-    QMutexLocker lock(&c.mutex);
-    ++c.epoch;
-    for (auto it = c.entries.begin(); it != c.entries.end();)
-        it = it->userId == userId ? c.entries.erase(it) : std::next(it);
+    QMutexLocker lock(&m_mutex);
+    ++m_epoch;
+    for (auto it = m_entries.begin(); it != m_entries.end();)
+        it = it->userId == userId ? m_entries.erase(it) : std::next(it);
 }
 
 } // namespace fp

@@ -6,18 +6,23 @@
 // the token expires. That state is cached in process for at most kCacheTtlMs and read from the
 // database otherwise; verification never needs Redis, so a Redis outage neither refuses a valid
 // token nor admits a revoked one. Revocations are announced through Redis for the others.
+// One instance per process, owned by the identity domain: every worker shares what the others
+// learned, and a revocation made here is seen by all of them at once.
 
 #include "common/Result.h"
-#include "server/core/Config.h"
-#include "server/core/Http.h"
+#include "server/base/Caller.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
+#include <QMutex>
 #include <QStringList>
 #include <functional>
 #include <optional>
 
 namespace fp {
+
+class IdentityRepository;
 
 class TokenVerifier
 {
@@ -30,31 +35,54 @@ public:
     /// {"user_id": "...", "session_ids": ["...", ...]}.
     static constexpr const char *kRevokedChannel = "sessions-revoked";
 
-    explicit TokenVerifier(const Config &config);
+    using RevocationListener = std::function<void(const QString &, const QStringList &)>;
 
-    /// The Authenticator: reads `Authorization: Bearer <token>`.
-    Result<Caller> operator()(const RequestContext &context) const;
-    /// Any access token (also the WebSocket auth frame's).
+    /// `secrets`: the current signing secret first, then a previous one still accepted.
+    TokenVerifier(QList<QByteArray> secrets, const IdentityRepository &repository);
+
+    /// An access token (a bearer header's, or the WebSocket auth frame's).
     Result<Caller> verify(const QByteArray &accessToken) const;
 
     /// After revoking sessions (once committed): forget them here at once, mark them in Redis
     /// (fp:session-revoked:<sid>) and tell every instance on kRevokedChannel.
-    static void announceRevoked(const QString &userId, const QStringList &sessionIds);
+    void announceRevoked(const QString &userId, const QStringList &sessionIds);
     /// Refuses these sessions from now on in this process (e.g. on a notice from kRevokedChannel:
     /// without it another instance's revocation takes up to kCacheTtlMs to be seen here).
-    static void forgetSessions(const QString &userId, const QStringList &sessionIds);
+    void forgetSessions(const QString &userId, const QStringList &sessionIds);
     /// Forgets what this process cached about a user's sessions (status, role or ban changed).
-    static void forgetUser(const QString &userId);
+    void forgetUser(const QString &userId);
     /// Told of every revocation made in this process, before Redis is asked to spread it, so
-    /// this instance's sockets close even while Redis is down.
-    static void
-    setLocalRevocationListener(std::function<void(const QString &, const QStringList &)> listener);
+    /// this instance's sockets close even while Redis is down. Set once, at start.
+    void setLocalRevocationListener(RevocationListener listener)
+    {
+        m_localListener = std::move(listener);
+    }
 
     /// The token of an Authorization header value "Bearer <token>", if it has that form.
     static std::optional<QByteArray> bearerToken(const QByteArray &authorization);
 
 private:
+    struct CacheEntry
+    {
+        qint64 checkedAtMs = 0;
+        bool valid = false;
+        QString userId;
+        Role role = Role::User;
+        bool restricted = false;
+        qint64 sessionExpiresAtMs = 0;
+    };
+    std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch) const;
+    void store(const QString &sessionId, const CacheEntry &entry, quint64 epochAtStart) const;
+
     QList<QByteArray> m_secrets; // the current secret first, then the previous one
+    const IdentityRepository &m_repository;
+    RevocationListener m_localListener;
+
+    mutable QMutex m_mutex;
+    mutable QHash<QString, CacheEntry> m_entries;
+    // Bumped by every revocation or forget: a lookup that started before one does not store
+    // what it read (it may be the state from just before the revocation).
+    mutable quint64 m_epoch = 0;
 };
 
 } // namespace fp

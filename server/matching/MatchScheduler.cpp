@@ -1,8 +1,8 @@
 #include "server/matching/MatchScheduler.h"
 
-#include "server/core/Log.h"
-#include "server/core/Metrics.h"
-#include "server/core/WorkerPool.h"
+#include "server/base/Log.h"
+#include "server/base/Metrics.h"
+#include "server/base/WorkerPool.h"
 #include "server/matching/MatchingService.h"
 #include "server/matching/QueueStore.h"
 

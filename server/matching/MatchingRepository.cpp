@@ -1,6 +1,7 @@
 #include "server/matching/MatchingRepository.h"
 
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 #include <QJsonDocument>
 
@@ -15,14 +16,6 @@ QueueEntry entryFrom(SqlResult &r)
 }
 
 const QString kEntryColumns = QStringLiteral("id, user_id, status, enqueued_at, match_session_id");
-
-QVariantList variants(const QStringList &ids)
-{
-    QVariantList list;
-    for (const QString &id : ids)
-        list << id;
-    return list;
-}
 
 } // namespace
 
@@ -54,13 +47,11 @@ Result<QList<QueueEntry>> MatchingRepository::activeEntries() const
     return entries;
 }
 
-Result<bool> MatchingRepository::inOpenConversation(const QString &userId) const
+Result<bool> MatchingRepository::inActiveChat(const QString &userId) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT 1 FROM conversation_sessions c JOIN match_sessions m "
-                       "ON m.id = c.match_session_id WHERE (m.user_a_id = ? OR m.user_b_id = ?) "
-                       "AND c.state IN ('anonymous', 'decision_gate') LIMIT 1"),
-        {userId, userId});
+    SqlResult r = Sql::exec(QStringLiteral("SELECT 1 FROM match_sessions WHERE (user_a_id = ? OR "
+                                           "user_b_id = ?) AND status = 'active_chat' LIMIT 1"),
+                            {userId, userId});
     if (!r.ok())
         return r.toAppError();
     return r.next();
@@ -113,9 +104,8 @@ Result<std::optional<MatchSessionRecord>> MatchingRepository::matchSession(const
     SqlResult r = Sql::exec(
         QStringLiteral(
             "SELECT m.id, m.user_a_id, m.user_b_id, m.user_a_alias, m.user_b_alias, m.status, "
-            "m.matched_at, m.match_score, m.score_breakdown_json, m.match_reasons_json, c.id "
-            "FROM match_sessions m LEFT JOIN conversation_sessions c ON c.match_session_id = m.id "
-            "WHERE m.id = ?"),
+            "m.matched_at, m.match_score, m.score_breakdown_json, m.match_reasons_json, "
+            "m.conversation_id FROM match_sessions m WHERE m.id = ?"),
         {id});
     if (!r.ok())
         return r.toAppError();
@@ -136,21 +126,48 @@ Result<std::optional<MatchSessionRecord>> MatchingRepository::matchSession(const
     return std::optional<MatchSessionRecord>(m);
 }
 
-Result<QString> MatchingRepository::recordMatch(const MatchSessionRecord &match,
-                                                const QString &entryA, const QString &entryB) const
+Result<bool> MatchingRepository::haveMet(const QString &userA, const QString &userB) const
 {
-    Transaction tx;
-    if (!tx.begin())
-        return databaseUnavailable();
+    // Pairs are stored ordered by convention (user_a_id < user_b_id), not enforced: both
+    // orientations are checked.
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT EXISTS(SELECT 1 FROM match_sessions WHERE (user_a_id = ? AND "
+                       "user_b_id = ?) OR (user_a_id = ? AND user_b_id = ?))"),
+        {userA, userB, userB, userA});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() && r.value(0).toInt() != 0;
+}
+
+Status MatchingRepository::setStatus(const QString &matchSessionId, const QString &status,
+                                     const QDateTime &now) const
+{
+    // Only an ended match records when it ended; a revealed one goes on as a friendship.
+    SqlResult r = status == QLatin1String("ended")
+        ? Sql::exec(
+              QStringLiteral("UPDATE match_sessions SET status = ?, ended_at = ? WHERE id = ? "
+                             "AND status IN ('pending', 'active_chat')"),
+              {status, Sql::time(now), matchSessionId})
+        : Sql::exec(QStringLiteral("UPDATE match_sessions SET status = ? WHERE id = ?"),
+                    {status, matchSessionId});
+    if (!r.ok())
+        return r.toAppError();
+    return Ok {};
+}
+
+Status MatchingRepository::recordMatch(const MatchSessionRecord &match, const QString &entryA,
+                                       const QString &entryB) const
+{
     SqlResult session = Sql::exec(
         QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, user_a_alias, "
-                       "user_b_alias, status, "
-                       "matched_at, match_score, score_breakdown_json, match_reasons_json) "
-                       "VALUES (?, ?, ?, ?, ?, 'active_chat', ?, ?, ?, ?)"),
+                       "user_b_alias, status, matched_at, match_score, score_breakdown_json, "
+                       "match_reasons_json, conversation_id) "
+                       "VALUES (?, ?, ?, ?, ?, 'active_chat', ?, ?, ?, ?, ?)"),
         {match.id, match.userA, match.userB, match.aliasA, match.aliasB, Sql::time(match.matchedAt),
          QString::number(match.score, 'f', 2),
          QString::fromUtf8(QJsonDocument(match.breakdown).toJson(QJsonDocument::Compact)),
-         QString::fromUtf8(QJsonDocument(match.reasons).toJson(QJsonDocument::Compact))});
+         QString::fromUtf8(QJsonDocument(match.reasons).toJson(QJsonDocument::Compact)),
+         match.conversationId});
     if (!session.ok())
         return session.toAppError();
     // Both entries must still be active: this is what makes a double match impossible, whatever
@@ -163,37 +180,17 @@ Result<QString> MatchingRepository::recordMatch(const MatchSessionRecord &match,
         return entries.toAppError();
     if (entries.numRowsAffected() != 2)
         return AppError::conflict(QStringLiteral("one of the two left the queue"));
-    const QString conversationId = Sql::newId();
-    SqlResult conversation =
-        Sql::exec(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
-                                 "started_at) VALUES (?, ?, 'anonymous', ?)"),
-                  {conversationId, match.id, Sql::time(match.matchedAt)});
-    if (!conversation.ok())
-        return conversation.toAppError();
-    if (!tx.commit())
-        return databaseUnavailable();
-    return conversationId;
+    return Ok {};
 }
 
-Status MatchingRepository::loadSafeguardFacts(const QStringList &userIds, const QDateTime &since,
-                                              SafeguardContext *context,
-                                              QHash<QString, MatchProfile> *profiles) const
+Result<QList<std::tuple<QString, QString, QDateTime>>>
+MatchingRepository::pastMatches(const QStringList &userIds, const QDateTime &since) const
 {
+    QList<std::tuple<QString, QString, QDateTime>> matches;
     if (userIds.isEmpty())
-        return Ok {};
+        return matches;
     const QString in = Sql::repeated(QStringLiteral("?"), userIds.size());
-    const QVariantList ids = variants(userIds);
-
-    SqlResult blocks =
-        Sql::exec(QStringLiteral("SELECT blocker_user_id, blocked_user_id FROM blocks "
-                                 "WHERE blocker_user_id IN (%1) OR blocked_user_id IN (%1)")
-                      .arg(in),
-                  ids + ids);
-    if (!blocks.ok())
-        return blocks.toAppError();
-    while (blocks.next())
-        context->addBlock(blocks.value(0).toString(), blocks.value(1).toString());
-
+    const QVariantList ids = Sql::values(userIds);
     SqlResult past = Sql::exec(
         QStringLiteral("SELECT user_a_id, user_b_id, matched_at FROM match_sessions "
                        "WHERE matched_at >= ? AND (user_a_id IN (%1) OR user_b_id IN (%1))")
@@ -202,49 +199,150 @@ Status MatchingRepository::loadSafeguardFacts(const QStringList &userIds, const 
     if (!past.ok())
         return past.toAppError();
     while (past.next())
-        context->addPastMatch(past.value(0).toString(), past.value(1).toString(),
-                              Sql::toTime(past.value(2)));
+        matches.append(
+            {past.value(0).toString(), past.value(1).toString(), Sql::toTime(past.value(2))});
+    return matches;
+}
 
-    SqlResult trust = Sql::exec(
-        QStringLiteral("SELECT user_id, score FROM trust_scores WHERE user_id IN (%1)").arg(in),
-        ids);
-    if (!trust.ok())
-        return trust.toAppError();
-    while (trust.next()) {
-        auto it = profiles->find(trust.value(0).toString());
-        if (it != profiles->end())
-            it->trustScore = trust.value(1).toInt();
-    }
-
-    // Finished conversations: those that ran their course (revealed, or closed by the people).
-    SqlResult finished = Sql::exec(
-        QStringLiteral(
-            "SELECT u.id, COUNT(c.id) FROM users u JOIN match_sessions m ON (m.user_a_id = u.id OR "
-            "m.user_b_id = u.id) JOIN conversation_sessions c ON c.match_session_id = m.id "
-            "WHERE u.id IN (%1) AND c.state IN ('revealed', 'closed') GROUP BY u.id")
+Result<QHash<QString, int>>
+MatchingRepository::finishedMatchCounts(const QStringList &userIds) const
+{
+    // A match is 'ended' when its conversation closed and 'friend_revealed' when it revealed:
+    // the conversations that ran their course.
+    QHash<QString, int> counts;
+    if (userIds.isEmpty())
+        return counts;
+    const QString in = Sql::repeated(QStringLiteral("?"), userIds.size());
+    const QVariantList ids = Sql::values(userIds);
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT u, COUNT(*) FROM (SELECT user_a_id AS u FROM match_sessions WHERE "
+                       "user_a_id IN (%1) AND status IN ('ended', 'friend_revealed') UNION ALL "
+                       "SELECT user_b_id FROM match_sessions WHERE user_b_id IN (%1) AND status "
+                       "IN ('ended', 'friend_revealed')) x GROUP BY u")
             .arg(in),
-        ids);
-    if (!finished.ok())
-        return finished.toAppError();
-    while (finished.next()) {
-        auto it = profiles->find(finished.value(0).toString());
-        if (it != profiles->end())
-            it->finishedConversations = finished.value(1).toInt();
-    }
+        ids + ids);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        counts.insert(r.value(0).toString(), r.value(1).toInt());
+    return counts;
+}
 
-    SqlResult reports = Sql::exec(
-        QStringLiteral("SELECT DISTINCT reported_user_id FROM reports WHERE reported_user_id IN "
-                       "(%1) AND status IN ('open', 'triaged')")
-            .arg(in),
-        ids);
-    if (!reports.ok())
-        return reports.toAppError();
-    while (reports.next()) {
-        auto it = profiles->find(reports.value(0).toString());
-        if (it != profiles->end())
-            it->hasOpenReport = true;
+Result<int> MatchingRepository::activeQueueEntries() const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT COUNT(*) FROM matching_queue_entries WHERE status = "
+                                 "'active'"));
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() ? r.value(0).toInt() : 0;
+}
+
+Result<int> MatchingRepository::activeChats() const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT COUNT(*) FROM match_sessions WHERE status = 'active_chat'"));
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() ? r.value(0).toInt() : 0;
+}
+
+Result<QList<double>> MatchingRepository::matchedWaits(const QDateTime &from,
+                                                       const QDateTime &to) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT TIMESTAMPDIFF(MICROSECOND, enqueued_at, dequeued_at) / 1000000 "
+                       "FROM matching_queue_entries WHERE status = 'matched' "
+                       "AND dequeued_at >= ? AND dequeued_at < ?"),
+        {Sql::time(from), Sql::time(to)});
+    if (!r.ok())
+        return r.toAppError();
+    QList<double> waits;
+    while (r.next())
+        waits.append(r.value(0).toDouble());
+    return waits;
+}
+
+Result<QMap<QString, int>> MatchingRepository::queueOutcomes(const QDateTime &from,
+                                                             const QDateTime &to) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT status, COUNT(*) FROM matching_queue_entries "
+                                           "WHERE status <> 'active' AND dequeued_at >= ? "
+                                           "AND dequeued_at < ? GROUP BY status"),
+                            {Sql::time(from), Sql::time(to)});
+    if (!r.ok())
+        return r.toAppError();
+    QMap<QString, int> outcomes;
+    while (r.next())
+        outcomes.insert(r.value(0).toString(), r.value(1).toInt());
+    return outcomes;
+}
+
+Result<QList<QueueSpan>> MatchingRepository::queueSpans(const QDateTime &from,
+                                                        const QDateTime &to) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT enqueued_at, dequeued_at, status FROM matching_queue_entries "
+                       "WHERE enqueued_at < ? AND (dequeued_at IS NULL OR dequeued_at >= ?)"),
+        {Sql::time(to), Sql::time(from)});
+    if (!r.ok())
+        return r.toAppError();
+    QList<QueueSpan> spans;
+    while (r.next())
+        spans.append({Sql::toTime(r.value(0)), Sql::toTime(r.value(1)), r.value(2).toString()});
+    return spans;
+}
+
+Result<QList<QDateTime>> MatchingRepository::matchTimes(const QDateTime &from,
+                                                        const QDateTime &to) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT matched_at FROM match_sessions "
+                                           "WHERE matched_at >= ? AND matched_at < ?"),
+                            {Sql::time(from), Sql::time(to)});
+    if (!r.ok())
+        return r.toAppError();
+    QList<QDateTime> times;
+    while (r.next())
+        times.append(Sql::toTime(r.value(0)));
+    return times;
+}
+
+Result<QJsonObject> MatchingRepository::exportFor(const QString &userId,
+                                                  const QStringList &friendIds) const
+{
+    Result<QJsonArray> entries = exportRows(
+        QStringLiteral("SELECT id, status, enqueued_at, dequeued_at, region_key, queue_reason, "
+                       "match_session_id FROM matching_queue_entries WHERE user_id = ? ORDER BY "
+                       "enqueued_at"),
+        {userId});
+    if (!entries)
+        return entries.error();
+    // The peer is named only while the two are friends; otherwise the alias they met under.
+    QString peerUnlessFriend = QStringLiteral("NULL");
+    QVariantList friendBindings;
+    if (!friendIds.isEmpty()) {
+        peerUnlessFriend =
+            QStringLiteral("IF(IF(m.user_a_id = ?, m.user_b_id, m.user_a_id) IN (%1), "
+                           "IF(m.user_a_id = ?, m.user_b_id, m.user_a_id), NULL)")
+                .arg(Sql::repeated(QStringLiteral("?"), friendIds.size()));
+        friendBindings << userId;
+        for (const QString &id : friendIds)
+            friendBindings << id;
+        friendBindings << userId;
     }
-    return Ok {};
+    Result<QJsonArray> matches = exportRows(
+        QStringLiteral("SELECT m.id, m.status, m.matched_at, m.ended_at, CAST(m.match_score AS "
+                       "DOUBLE) AS match_score, m.score_breakdown_json, m.match_reasons_json, "
+                       "IF(m.user_a_id = ?, m.user_a_alias, m.user_b_alias) AS my_alias, "
+                       "IF(m.user_a_id = ?, m.user_b_alias, m.user_a_alias) AS peer_alias, "
+                       "%1 AS peer_user_id FROM match_sessions m WHERE m.user_a_id = ? OR "
+                       "m.user_b_id = ? ORDER BY m.matched_at")
+            .arg(peerUnlessFriend),
+        QVariantList {userId, userId} + friendBindings + QVariantList {userId, userId});
+    if (!matches)
+        return matches.error();
+    return QJsonObject {{QStringLiteral("matching_queue_entries"), *entries},
+                        {QStringLiteral("match_sessions"), *matches}};
 }
 
 } // namespace fp

@@ -1,50 +1,28 @@
 #pragma once
 
-// All SQL of the matching domain: the queue history (matching_queue_entries), match sessions
-// and the conversations they open, and what the matcher must know about the waiting people.
+// All SQL of the matching domain: the queue history (matching_queue_entries) and match
+// sessions.
 
 #include "common/Result.h"
-#include "server/matching/MatchProfile.h"
-#include "server/matching/Safeguards.h"
-#include "server/matching/Scoring.h"
+#include "server/matching/MatchingTypes.h"
 
 #include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <optional>
 
 namespace fp {
-
-struct QueueEntry
-{
-    QString id;
-    QString userId;
-    QString status;
-    QDateTime enqueuedAt;
-    QString matchSessionId;
-};
-
-struct MatchSessionRecord
-{
-    QString id;
-    QString userA;
-    QString userB;
-    QString aliasA;
-    QString aliasB;
-    QString status;
-    QDateTime matchedAt;
-    double score = 0;
-    QJsonObject breakdown;
-    QJsonArray reasons;
-    QString conversationId;
-};
 
 class MatchingRepository
 {
 public:
     Result<std::optional<QueueEntry>> activeEntry(const QString &userId) const;
     Result<QList<QueueEntry>> activeEntries() const;
-    Result<bool> inOpenConversation(const QString &userId) const;
+    /// Whether the user's match is in its conversation (status active_chat).
+    Result<bool> inActiveChat(const QString &userId) const;
     /// Inserts an active entry; a concurrent second join hits the one-active-entry key: Conflict.
     Result<QueueEntry> enqueue(const QString &userId, const QString &regionKey,
                                const QDateTime &now) const;
@@ -53,18 +31,36 @@ public:
     /// The user's newest entry (for GET /queue/status after a match).
     Result<std::optional<QueueEntry>> latestEntry(const QString &userId) const;
     Result<std::optional<MatchSessionRecord>> matchSession(const QString &id) const;
+    /// Whether the two ever shared a match, in either orientation.
+    Result<bool> haveMet(const QString &userA, const QString &userB) const;
+    /// Sets a match's status (ended, friend_revealed) when its conversation ends or reveals.
+    Status setStatus(const QString &matchSessionId, const QString &status,
+                     const QDateTime &now) const;
 
-    /// In one transaction: both entries active → matched, the match_sessions row and its
-    /// conversation (state anonymous). Returns the conversation id, or Conflict when either
-    /// entry was no longer active (someone left, or another pass took them).
-    Result<QString> recordMatch(const MatchSessionRecord &match, const QString &entryA,
-                                const QString &entryB) const;
+    /// Inside the caller's transaction: both entries active → matched, and the match_sessions
+    /// row (with the conversation id it opens). Conflict when either entry was no longer active
+    /// (someone left, or another pass took them).
+    Status recordMatch(const MatchSessionRecord &match, const QString &entryA,
+                       const QString &entryB) const;
+    /// (userA, userB, matchedAt) of the matches since `since` involving any of `userIds`.
+    Result<QList<std::tuple<QString, QString, QDateTime>>>
+    pastMatches(const QStringList &userIds, const QDateTime &since) const;
+    /// How many finished matches (the conversation ran its course) each user has.
+    Result<QHash<QString, int>> finishedMatchCounts(const QStringList &userIds) const;
 
-    /// What safeguards need to know about the waiting users: blocks among them, their recent
-    /// matches, trust, finished conversations and open reports.
-    Status loadSafeguardFacts(const QStringList &userIds, const QDateTime &since,
-                              SafeguardContext *context,
-                              QHash<QString, MatchProfile> *profiles) const;
+    // The staff's queue metrics.
+    Result<int> activeQueueEntries() const;
+    Result<int> activeChats() const;
+    /// Waits (seconds) of entries that left the queue matched within [from, to).
+    Result<QList<double>> matchedWaits(const QDateTime &from, const QDateTime &to) const;
+    /// Entries that left the queue within [from, to), by final status.
+    Result<QMap<QString, int>> queueOutcomes(const QDateTime &from, const QDateTime &to) const;
+    Result<QList<QueueSpan>> queueSpans(const QDateTime &from, const QDateTime &to) const;
+    Result<QList<QDateTime>> matchTimes(const QDateTime &from, const QDateTime &to) const;
+
+    /// {matching_queue_entries, match_sessions}: the person's rows for their data export; a
+    /// peer's id only for those in `friendIds` (anyone else stays an alias).
+    Result<QJsonObject> exportFor(const QString &userId, const QStringList &friendIds) const;
 };
 
 } // namespace fp

@@ -1,90 +1,98 @@
 #include "server/matching/MatchingRoutes.h"
 
-#include "common/Time.h"
-#include "server/core/Router.h"
+#include "server/http/ListQuery.h"
+#include "server/http/Router.h"
+#include "server/matching/MatchingJson.h"
 #include "server/matching/MatchingService.h"
-
-#include <QRegularExpression>
+#include "server/matching/MatchingValidation.h"
 
 namespace fp {
 
 namespace {
 
-HttpResponse join(MatchingService &service, RequestContext &ctx)
+template<typename T> HttpResponse staffReply(const Result<T> &result)
 {
-    QString region = QStringLiteral("global");
-    if (!ctx.json.isUndefined() && !ctx.json.isNull()) {
-        if (!ctx.json.isObject())
-            return AppError::validation(
-                {{QStringLiteral("body"), QStringLiteral("must be a JSON object")}});
-        const QJsonObject body = ctx.jsonObject();
-        QJsonObject problems;
-        for (auto it = body.begin(); it != body.end(); ++it) {
-            if (it.key() != QLatin1String("region_key"))
-                problems.insert(it.key(), QStringLiteral("is not a field of this request"));
-        }
-        if (body.contains(QStringLiteral("region_key"))) {
-            static const QRegularExpression key(QStringLiteral("^[a-z0-9_-]{1,64}$"));
-            const QJsonValue v = body.value(QStringLiteral("region_key"));
-            if (!v.isString() || !key.match(v.toString()).hasMatch())
-                problems.insert(QStringLiteral("region_key"),
-                                QStringLiteral("must be 1-64 of a-z, 0-9, _ and -"));
-            else
-                region = v.toString();
-        }
-        if (!problems.isEmpty())
-            return AppError::validation(problems);
-    }
-    const Result<QueueEntry> entry = service.join(*ctx.caller, region);
-    if (!entry)
-        return entry.error();
-    return HttpResponse::json(
-        202,
-        QJsonObject {{QStringLiteral("queue_entry_id"), entry->id},
-                     {QStringLiteral("status"), QStringLiteral("active")},
-                     {QStringLiteral("enqueued_at"), toWireTime(entry->enqueuedAt)}});
+    if (!result)
+        return result.error();
+    return HttpResponse::json(200, result->toJson());
 }
 
 } // namespace
 
-void registerMatchingRoutes(Router &router, MatchingService &service)
+void registerMatchingRoutes(Router &router, const MatchingService &matching)
 {
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/matching/queue/join"),
-                      .access = Access::User,
+                      .access = Access::Participant,
                       .idempotent = true,
-                      .handler = [&service](RequestContext &ctx) {
-                          return join(service, ctx);
+                      .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+                          Result<QString> region = MatchingValidation::parseJoin(ctx.json);
+                          if (!region)
+                              return region.error();
+                          const Result<QueueEntry> entry = matching.join(*ctx.caller, *region);
+                          if (!entry)
+                              return entry.error();
+                          return HttpResponse::json(202, queueEntryToJson(*entry));
                       }});
-    router.add(Route {
-        .method = "POST",
-        .pattern = QStringLiteral("/api/matching/queue/leave"),
-        .access = Access::User,
-        .handler = [&service](RequestContext &ctx) {
-            const Result<bool> left = service.leave(ctx.caller->userId);
-            if (!left)
-                return HttpResponse(left.error());
-            if (!*left)
-                return HttpResponse(AppError::notFound(QStringLiteral("You are not in the queue")));
-            return HttpResponse::json(
-                200, QJsonObject {{QStringLiteral("status"), QStringLiteral("cancelled")}});
-        }});
+    router.add(
+        Route {.method = "POST",
+               .pattern = QStringLiteral("/api/matching/queue/leave"),
+               .access = Access::User,
+               .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+                   const Result<bool> left = matching.leave(ctx.caller->userId);
+                   if (!left)
+                       return left.error();
+                   if (!*left)
+                       return AppError::notFound(QStringLiteral("You are not in the queue"));
+                   return HttpResponse::json(
+                       200, QJsonObject {{QStringLiteral("status"), QStringLiteral("cancelled")}});
+               }});
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/matching/queue/status"),
                       .access = Access::User,
-                      .handler = [&service](RequestContext &ctx) {
-                          const Result<QJsonObject> status = service.status(ctx.caller->userId);
-                          return status ? HttpResponse::json(200, *status)
-                                        : HttpResponse(status.error());
+                      .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+                          const Result<QueueStatus> status = matching.status(ctx.caller->userId);
+                          if (!status)
+                              return status.error();
+                          return HttpResponse::json(200, queueStatusToJson(*status));
                       }});
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/matching/session/{id}"),
                       .access = Access::User,
-                      .handler = [&service](RequestContext &ctx) {
-                          const Result<QJsonObject> session =
-                              service.session(*ctx.caller, ctx.param(QStringLiteral("id")));
-                          return session ? HttpResponse::json(200, *session)
-                                         : HttpResponse(session.error());
+                      .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+                          const Result<MatchSessionRecord> session =
+                              matching.session(*ctx.caller, ctx.param(QStringLiteral("id")));
+                          if (!session)
+                              return session.error();
+                          return HttpResponse::json(
+                              200, matchSessionToJson(*session, ctx.caller->userId));
+                      }});
+
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/queue/metrics"),
+                      .access = Access::Moderator,
+                      .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+                          Problems problems;
+                          const int window =
+                              queryInteger(ctx, "window_minutes", 60, 1, 24 * 60, problems);
+                          if (!problems.empty())
+                              return problems.error();
+                          return staffReply(matching.queueMetrics(window));
+                      }});
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/queue/metrics/history"),
+                      .access = Access::Moderator,
+                      .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+                          Problems problems;
+                          const int minutes =
+                              queryInteger(ctx, "minutes", 60, 1, 24 * 60, problems);
+                          const int step = queryInteger(ctx, "step_minutes", 1, 1, 60, problems);
+                          if (problems.empty() && minutes / step > 1440)
+                              problems.add(QStringLiteral("query.step_minutes"),
+                                           QStringLiteral("at most 1440 steps"));
+                          if (!problems.empty())
+                              return problems.error();
+                          return staffReply(matching.queueHistory(minutes, step));
                       }});
 }
 

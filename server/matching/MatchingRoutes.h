@@ -1,11 +1,13 @@
 #pragma once
 
+// /api/matching/... (API_SPEC "Matching") and the staff's queue metrics:
+// GET /api/admin/queue/metrics and GET /api/admin/queue/metrics/history.
+
 namespace fp {
 
-class Router;
 class MatchingService;
+class Router;
 
-/// POST /api/matching/queue/join, /leave; GET /api/matching/queue/status, /session/{id}.
-void registerMatchingRoutes(Router &router, MatchingService &service);
+void registerMatchingRoutes(Router &router, const MatchingService &matching);
 
 } // namespace fp

@@ -2,10 +2,14 @@
 
 #include "common/Time.h"
 #include "common/WsEvents.h"
-#include "server/core/Log.h"
+#include "server/base/Log.h"
+#include "server/base/UserNotifier.h"
+#include "server/friendship/FriendshipService.h"
+#include "server/matching/MatchingEvents.h"
 #include "server/matching/QueueStore.h"
+#include "server/profile/ProfileJson.h"
 #include "server/profile/ProfileService.h"
-#include "server/realtime/EventBus.h"
+#include "server/safety/SafetyService.h"
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
 
@@ -17,14 +21,11 @@ namespace fp {
 
 namespace {
 
-const TopicInterestMap &topicInterests()
+TopicInterestMap embeddedTopicInterests()
 {
-    static const TopicInterestMap map = [] {
-        QFile file(QStringLiteral(":/resources/catalog/catalog.json"));
-        file.open(QIODevice::ReadOnly);
-        return topicInterestsFromCatalog(QJsonDocument::fromJson(file.readAll()).object());
-    }();
-    return map;
+    QFile file(QStringLiteral(":/resources/catalog/catalog.json"));
+    file.open(QIODevice::ReadOnly);
+    return topicInterestsFromCatalog(QJsonDocument::fromJson(file.readAll()).object());
 }
 
 QJsonObject queueStatusFrame(const QString &status, qint64 waitSeconds)
@@ -49,20 +50,24 @@ QString generateAlias()
                                        QLatin1String(animals[random->bounded(16)]));
 }
 
-MatchingService::MatchingService(EventBus &bus, QueuePolicy policy) : m_bus(bus), m_policy(policy)
+MatchingService::MatchingService(const MatchingRepository &repository,
+                                 const ProfileService &profiles, const TrustService &trust,
+                                 const SafetyService &safety, const FriendshipService &friendships,
+                                 const DomainEvents &events, UserNotifier &notifier,
+                                 QueuePolicy policy)
+    : m_repository(repository), m_profiles(profiles), m_trust(trust), m_safety(safety),
+      m_friendships(friendships), m_events(events), m_notifier(notifier), m_policy(policy),
+      m_topicInterests(embeddedTopicInterests())
 { }
 
 void MatchingService::tell(const QString &userId, const QJsonObject &frame) const
 {
-    m_bus.publishToUser(userId, frame);
+    m_notifier.publishToUser(userId, frame);
 }
 
 Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &regionKey) const
 {
-    if (caller.restricted)
-        return AppError::forbidden(
-            QStringLiteral("Your account is restricted and cannot join the queue"));
-    const Result<bool> onboarded = ProfileService().onboardingComplete(caller.userId);
+    const Result<bool> onboarded = m_profiles.onboardingComplete(caller.userId);
     if (!onboarded)
         return onboarded.error();
     if (!*onboarded)
@@ -81,7 +86,7 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
                 // Once per spam window: the window's start identifies the penalty.
                 const qint64 window =
                     QDateTime::currentSecsSinceEpoch() / m_policy.spamWindowSeconds;
-                const Result<AppliedSignal> penalty = TrustService().applySignal(
+                const Result<AppliedSignal> penalty = m_trust.applySignal(
                     caller.userId, TrustSignal::cooldownPenalty(QDateTime::currentDateTimeUtc()),
                     QStringLiteral("queue-spam:%1:%2").arg(caller.userId).arg(window));
                 if (!penalty)
@@ -98,7 +103,7 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
         return existing.error();
     if (existing->has_value())
         return AppError::conflict(QStringLiteral("You are already in the queue"));
-    const Result<bool> chatting = m_repository.inOpenConversation(caller.userId);
+    const Result<bool> chatting = m_repository.inActiveChat(caller.userId);
     if (!chatting)
         return chatting.error();
     if (*chatting)
@@ -120,7 +125,7 @@ Result<bool> MatchingService::leave(const QString &userId) const
     return ended;
 }
 
-Result<QJsonObject> MatchingService::status(const QString &userId) const
+Result<QueueStatus> MatchingService::status(const QString &userId) const
 {
     const Result<std::optional<QueueEntry>> latest = m_repository.latestEntry(userId);
     if (!latest)
@@ -128,21 +133,19 @@ Result<QJsonObject> MatchingService::status(const QString &userId) const
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (latest->has_value() && (*latest)->status == QLatin1String("active")) {
         QueueStore::markAlive(userId); // asking is a sign of life
-        return QJsonObject {{QStringLiteral("status"), QStringLiteral("active")},
-                            {QStringLiteral("enqueued_at"), toWireTime((*latest)->enqueuedAt)},
-                            {QStringLiteral("wait_seconds"), (*latest)->enqueuedAt.secsTo(now)}};
+        return QueueStatus {
+            QStringLiteral("active"), (*latest)->enqueuedAt, (*latest)->enqueuedAt.secsTo(now), {}};
     }
     if (latest->has_value() && (*latest)->status == QLatin1String("matched")) {
-        const Result<bool> chatting = m_repository.inOpenConversation(userId);
+        const Result<bool> chatting = m_repository.inActiveChat(userId);
         if (chatting && *chatting)
-            return QJsonObject {{QStringLiteral("status"), QStringLiteral("matched")},
-                                {QStringLiteral("match_session_id"), (*latest)->matchSessionId}};
+            return QueueStatus {QStringLiteral("matched"), {}, 0, (*latest)->matchSessionId};
     }
-    return QJsonObject {{QStringLiteral("status"), QStringLiteral("idle")}};
+    return QueueStatus {QStringLiteral("idle"), {}, 0, {}};
 }
 
-Result<QJsonObject> MatchingService::session(const Caller &caller,
-                                             const QString &matchSessionId) const
+Result<MatchSessionRecord> MatchingService::session(const Caller &caller,
+                                                    const QString &matchSessionId) const
 {
     const Result<std::optional<MatchSessionRecord>> found =
         m_repository.matchSession(matchSessionId);
@@ -151,16 +154,62 @@ Result<QJsonObject> MatchingService::session(const Caller &caller,
     const auto &m = *found;
     if (!m || (m->userA != caller.userId && m->userB != caller.userId))
         return AppError::notFound(QStringLiteral("No such match session"));
-    const QString peerAlias = m->userA == caller.userId ? m->aliasB : m->aliasA;
-    return QJsonObject {
-        {QStringLiteral("id"), m->id},
-        {QStringLiteral("status"), m->status},
-        {QStringLiteral("matched_at"), toWireTime(m->matchedAt)},
-        {QStringLiteral("match_score"), m->score},
-        {QStringLiteral("score_breakdown"), m->breakdown},
-        {QStringLiteral("match_reasons"), m->reasons},
-        {QStringLiteral("conversation_id"), m->conversationId},
-        {QStringLiteral("peer"), QJsonObject {{QStringLiteral("alias"), peerAlias}}}};
+    return *m;
+}
+
+bool MatchingService::recordMatch(const MatchSessionRecord &match, const QString &entryA,
+                                  const QString &entryB) const
+{
+    Transaction tx;
+    if (!tx.begin())
+        return false;
+    if (Status recorded = m_repository.recordMatch(match, entryA, entryB); !recorded)
+        return false;
+    // The conversation domain opens the conversation in this same transaction.
+    if (Status opened = m_events.publish(
+            MatchMade {match.id, match.conversationId, match.userA, match.userB, match.matchedAt});
+        !opened) {
+        log::warning(QStringLiteral("match_not_recorded"),
+                     {{QStringLiteral("reason"), opened.error().message}});
+        return false;
+    }
+    return tx.commit();
+}
+
+Status MatchingService::loadSafeguardFacts(const QStringList &userIds, const QDateTime &now,
+                                           SafeguardContext *context,
+                                           QHash<QString, MatchProfile> *profiles) const
+{
+    if (userIds.isEmpty())
+        return Ok {};
+    Result<QList<QPair<QString, QString>>> blocks = m_safety.blocksInvolving(userIds);
+    if (!blocks)
+        return blocks.error();
+    for (const auto &[blocker, blocked] : std::as_const(*blocks))
+        context->addBlock(blocker, blocked);
+
+    Result<QList<std::tuple<QString, QString, QDateTime>>> past =
+        m_repository.pastMatches(userIds, now.addDays(-m_policy.recentMatchDays));
+    if (!past)
+        return past.error();
+    for (const auto &[a, b, at] : std::as_const(*past))
+        context->addPastMatch(a, b, at);
+
+    Result<QHash<QString, int>> trust = m_trust.currentScores(userIds);
+    if (!trust)
+        return trust.error();
+    Result<QHash<QString, int>> finished = m_repository.finishedMatchCounts(userIds);
+    if (!finished)
+        return finished.error();
+    Result<QSet<QString>> reported = m_safety.withOpenReports(userIds);
+    if (!reported)
+        return reported.error();
+    for (auto it = profiles->begin(); it != profiles->end(); ++it) {
+        it->trustScore = trust->value(it.key(), it->trustScore);
+        it->finishedConversations = finished->value(it.key());
+        it->hasOpenReport = reported->contains(it.key());
+    }
+    return Ok {};
 }
 
 PassReport MatchingService::runPass(const QDateTime &now) const
@@ -213,7 +262,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
 
     QHash<QString, MatchProfile> profiles;
     for (const QueueEntry &e : std::as_const(byUser)) {
-        const Result<Profile> profile = ProfileService().profile(e.userId);
+        const Result<Profile> profile = m_profiles.profile(e.userId);
         if (!profile)
             continue;
         MatchProfile p = MatchProfile::fromJson(profileToJson(*profile));
@@ -224,9 +273,8 @@ PassReport MatchingService::runPass(const QDateTime &now) const
     SafeguardContext context;
     context.now = now;
     context.thresholds.recentMatchDays = m_policy.recentMatchDays;
-    context.topicInterests = topicInterests();
-    if (const Status facts = m_repository.loadSafeguardFacts(
-            profiles.keys(), now.addDays(-m_policy.recentMatchDays), &context, &profiles);
+    context.topicInterests = m_topicInterests;
+    if (const Status facts = loadSafeguardFacts(profiles.keys(), now, &context, &profiles);
         !facts) {
         log::warning(QStringLiteral("matcher_pass_skipped"),
                      {{QStringLiteral("reason"), facts.error().message}});
@@ -248,9 +296,8 @@ PassReport MatchingService::runPass(const QDateTime &now) const
         match.score = pair.score;
         match.breakdown = pair.breakdown.toJson();
         match.reasons = matchReasonsToJson(pair.reasons);
-        const Result<QString> conversation = m_repository.recordMatch(
-            match, byUser.value(pair.userA).id, byUser.value(pair.userB).id);
-        if (!conversation)
+        match.conversationId = Sql::newId();
+        if (!recordMatch(match, byUser.value(pair.userA).id, byUser.value(pair.userB).id))
             continue; // one of them left meanwhile: they wait for the next pass
         QueueStore::remove({pair.userA, pair.userB});
         ++report.matched;
@@ -258,7 +305,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                 1000.0 << double(byUser.value(pair.userB).enqueuedAt.msecsTo(now)) / 1000.0;
         const QJsonObject frame {{QStringLiteral("type"), QString(ws::MatchFound)},
                                  {QStringLiteral("match_session_id"), match.id},
-                                 {QStringLiteral("conversation_id"), *conversation},
+                                 {QStringLiteral("conversation_id"), match.conversationId},
                                  {QStringLiteral("match_score"), match.score},
                                  {QStringLiteral("match_reasons"), match.reasons}};
         tell(pair.userA, frame);
@@ -281,6 +328,153 @@ void MatchingService::announceWaiting(const QStringList &connectedUserIds,
         QueueStore::markAlive(e.userId); // an open socket is a sign of life
         tell(e.userId, queueStatusFrame(QStringLiteral("active"), e.enqueuedAt.secsTo(now)));
     }
+}
+
+double percentile(QList<double> values, double p)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const qsizetype rank = qsizetype(std::ceil(p / 100.0 * double(values.size())));
+    return values.at(std::clamp<qsizetype>(rank - 1, 0, values.size() - 1));
+}
+
+Result<admin::QueueMetrics> MatchingService::queueMetrics(int windowMinutes) const
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime from = now.addSecs(-60LL * windowMinutes);
+    admin::QueueMetrics m;
+    m.windowMinutes = windowMinutes;
+    m.generatedAt = now;
+    Result<int> active = m_repository.activeQueueEntries();
+    if (!active)
+        return active.error();
+    m.activeEntries = *active;
+    Result<int> conversations = m_repository.activeChats();
+    if (!conversations)
+        return conversations.error();
+    m.activeConversations = *conversations;
+    Result<QList<double>> waits = m_repository.matchedWaits(from, now);
+    if (!waits)
+        return waits.error();
+    if (!waits->isEmpty()) {
+        double sum = 0;
+        for (double w : *waits)
+            sum += w;
+        m.avgWaitSeconds = sum / double(waits->size());
+        m.p95WaitSeconds = percentile(*waits, 95);
+    }
+    Result<QList<QDateTime>> matches = m_repository.matchTimes(from, now);
+    if (!matches)
+        return matches.error();
+    m.matchesPerMinute = double(matches->size()) / double(windowMinutes);
+    Result<QMap<QString, int>> outcomes = m_repository.queueOutcomes(from, now);
+    if (!outcomes)
+        return outcomes.error();
+    int total = 0;
+    for (int n : *outcomes)
+        total += n;
+    m.matchSuccessRate = total ? double(outcomes->value(QStringLiteral("matched"))) / total : 0;
+    return m;
+}
+
+Result<admin::QueueHistory> MatchingService::queueHistory(int minutes, int stepMinutes) const
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    admin::QueueHistory h;
+    h.stepMinutes = stepMinutes;
+    // Steps end at the current minute's end, so the last one is "now".
+    const QDateTime end =
+        QDateTime(now.date(), QTime(now.time().hour(), now.time().minute()), Qt::UTC).addSecs(60);
+    h.to = end;
+    h.from = end.addSecs(-60LL * minutes);
+    Result<QList<QueueSpan>> spans = m_repository.queueSpans(h.from, h.to);
+    if (!spans)
+        return spans.error();
+    Result<QList<QDateTime>> matches = m_repository.matchTimes(h.from, h.to);
+    if (!matches)
+        return matches.error();
+    for (QDateTime t = h.from; t < h.to; t = t.addSecs(60LL * stepMinutes)) {
+        const QDateTime stepEnd = std::min(t.addSecs(60LL * stepMinutes), now);
+        admin::QueueMetricsPoint p;
+        p.t = t;
+        QList<double> waits;
+        int left = 0;
+        int matched = 0;
+        for (const QueueSpan &s : *spans) {
+            if (s.enqueuedAt <= stepEnd && (!s.dequeuedAt.isValid() || s.dequeuedAt > stepEnd))
+                ++p.activeEntries;
+            if (s.dequeuedAt.isValid() && s.dequeuedAt >= t && s.dequeuedAt < stepEnd) {
+                ++left;
+                if (s.status == QLatin1String("matched")) {
+                    ++matched;
+                    waits.append(double(s.enqueuedAt.msecsTo(s.dequeuedAt)) / 1000.0);
+                }
+            }
+        }
+        for (const QDateTime &m : *matches)
+            if (m >= t && m < stepEnd)
+                ++p.matches;
+        if (!waits.isEmpty()) {
+            double sum = 0;
+            for (double w : waits)
+                sum += w;
+            p.avgWaitSeconds = sum / double(waits.size());
+            p.p95WaitSeconds = percentile(waits, 95);
+        }
+        p.matchSuccessRate = left ? double(matched) / left : 0;
+        h.points.append(p);
+    }
+    return h;
+}
+
+Result<bool> MatchingService::haveMet(const QString &userA, const QString &userB) const
+{
+    return m_repository.haveMet(userA, userB);
+}
+
+Result<std::optional<MatchSummary>>
+MatchingService::matchSummary(const QString &matchSessionId) const
+{
+    const Result<std::optional<MatchSessionRecord>> found =
+        m_repository.matchSession(matchSessionId);
+    if (!found)
+        return found.error();
+    if (!*found)
+        return std::optional<MatchSummary>();
+    return std::optional<MatchSummary>(
+        MatchSummary {(*found)->id, (*found)->userA, (*found)->userB, (*found)->status});
+}
+
+Status MatchingService::markEnded(const QString &matchSessionId) const
+{
+    return m_repository.setStatus(matchSessionId, QStringLiteral("ended"),
+                                  QDateTime::currentDateTimeUtc());
+}
+
+Status MatchingService::markRevealed(const QString &matchSessionId) const
+{
+    return m_repository.setStatus(matchSessionId, QStringLiteral("friend_revealed"),
+                                  QDateTime::currentDateTimeUtc());
+}
+
+Status MatchingService::leaveQueueIfQueued(const QString &userId) const
+{
+    Result<bool> ended =
+        m_repository.endEntry(userId, QStringLiteral("cancelled"), QDateTime::currentDateTimeUtc());
+    if (!ended)
+        return ended.error();
+    if (*ended)
+        Transaction::afterCommit([userId] { QueueStore::remove({userId}); });
+    return Ok {};
+}
+
+Result<QJsonObject> MatchingService::exportFor(const QString &userId) const
+{
+    Result<QStringList> friends = m_friendships.friendIdsOf(userId);
+    if (!friends)
+        return friends.error();
+    return m_repository.exportFor(userId, *friends);
 }
 
 } // namespace fp

@@ -1,50 +1,40 @@
 #pragma once
 
-// The matching domain's rules: who may join the queue and when (onboarded, not restricted, not
-// already queued or chatting, not in a spam cooldown), the queue views, and one matcher pass:
-// reconcile the live queue with its history, expire abandoned entries, score the waiting with
-// the safeguards applied, and record each pair with its conversation in one transaction before
-// telling both people over WebSocket.
+// The matching domain: who may join the queue and when (onboarded, not already queued or
+// chatting, not in a spam cooldown; restricted accounts are refused by the route), the queue
+// views, one matcher pass (reconcile the live queue with its history, expire abandoned entries,
+// score the waiting with the safeguards applied, and record each pair in one transaction before
+// telling both people), what other domains ask about matches, and the staff's queue metrics.
+// No HTTP and no SQL here.
 
+#include "common/AdminTypes.h"
 #include "common/Result.h"
-#include "server/core/Http.h"
+#include "server/base/Caller.h"
+#include "server/base/DomainEvents.h"
 #include "server/matching/Matcher.h"
 #include "server/matching/MatchingRepository.h"
-
-#include <QJsonObject>
-#include <QString>
+#include "server/matching/Safeguards.h"
 
 namespace fp {
 
-class EventBus;
-
-struct QueuePolicy
-{
-    int spamWindowSeconds = 10 * 60;
-    int joinsBeforeCooldown = 6; // the 7th join in the window starts a cooldown
-    int firstCooldownSeconds = 60; // doubling with each further join, up to an hour
-    int maxCooldownSeconds = 3600;
-    int joinsBeforePenalty = 12; // sustained abuse: a cooldown_penalty on the trust ledger
-    int recentMatchDays = 30;
-};
-
-struct PassReport
-{
-    MatchPassStats stats;
-    int matched = 0;
-    int expired = 0;
-    QList<double> matchedWaitSeconds;
-};
+class FriendshipService;
+class ProfileService;
+class SafetyService;
+class TrustService;
+class UserNotifier;
 
 class MatchingService
 {
 public:
-    MatchingService(EventBus &bus, QueuePolicy policy = {});
+    MatchingService(const MatchingRepository &repository, const ProfileService &profiles,
+                    const TrustService &trust, const SafetyService &safety,
+                    const FriendshipService &friendships, const DomainEvents &events,
+                    UserNotifier &notifier, QueuePolicy policy = {});
 
     Result<QueueEntry> join(const Caller &caller, const QString &regionKey) const;
     Result<bool> leave(const QString &userId) const;
-    Result<QJsonObject> status(const QString &userId) const;
-    Result<QJsonObject> session(const Caller &caller, const QString &matchSessionId) const;
+    Result<QueueStatus> status(const QString &userId) const;
+    Result<MatchSessionRecord> session(const Caller &caller, const QString &matchSessionId) const;
 
     /// One pass over the whole queue (the caller holds the matcher lease).
     PassReport runPass(const QDateTime &now) const;
@@ -52,17 +42,50 @@ public:
     /// long they have waited (queue.status).
     void announceWaiting(const QStringList &connectedUserIds, const QDateTime &now) const;
 
+    /// Whether the two ever shared a match (every friendship started as one).
+    Result<bool> haveMet(const QString &userA, const QString &userB) const;
+    Result<std::optional<MatchSummary>> matchSummary(const QString &matchSessionId) const;
+    /// The match's conversation closed (inside its transaction).
+    Status markEnded(const QString &matchSessionId) const;
+    /// The match's conversation revealed the two to each other (inside its transaction).
+    Status markRevealed(const QString &matchSessionId) const;
+    /// Takes the user out of the queue, if queued (a panic exit, an account deletion), inside
+    /// the caller's transaction; the live queue forgets them once it commits.
+    Status leaveQueueIfQueued(const QString &userId) const;
+
+    // Staff (GET /api/admin/queue/metrics[/history]).
+    Result<admin::QueueMetrics> queueMetrics(int windowMinutes) const;
+    Result<admin::QueueHistory> queueHistory(int minutes, int stepMinutes) const;
+
+    Result<QJsonObject> exportFor(const QString &userId) const;
+
 private:
     void tell(const QString &userId, const QJsonObject &frame) const;
+    /// Records the pair and opens its conversation in one transaction; false when one of them
+    /// left meanwhile.
+    bool recordMatch(const MatchSessionRecord &match, const QString &entryA,
+                     const QString &entryB) const;
+    Status loadSafeguardFacts(const QStringList &userIds, const QDateTime &now,
+                              SafeguardContext *context,
+                              QHash<QString, MatchProfile> *profiles) const;
 
-    EventBus &m_bus;
+    const MatchingRepository &m_repository;
+    const ProfileService &m_profiles;
+    const TrustService &m_trust;
+    const SafetyService &m_safety;
+    const FriendshipService &m_friendships;
+    const DomainEvents &m_events;
+    UserNotifier &m_notifier;
     QueuePolicy m_policy;
-    MatchingRepository m_repository;
     Matcher m_matcher;
+    TopicInterestMap m_topicInterests;
 };
 
 /// A friendly anonymous name for the peer before reveal ("Quiet Otter"): no part of it comes
 /// from the person.
 QString generateAlias();
+
+/// The p-th percentile (0..100, nearest rank) of `values`; 0 for none.
+double percentile(QList<double> values, double p);
 
 } // namespace fp

@@ -1,24 +1,21 @@
 #include "server/privacy/PrivacyRoutes.h"
 
 #include "common/Time.h"
-#include "server/analytics/AnalyticsRoutes.h"
-#include "server/core/Router.h"
+#include "server/http/Router.h"
 #include "server/privacy/PrivacyService.h"
+#include "server/privacy/PrivacyValidation.h"
 
 namespace fp {
 
-void registerPrivacyRoutes(Router &router)
+void registerPrivacyRoutes(Router &router, const PrivacyService &privacy)
 {
-    // API_SPEC groups "Analytics and privacy": one registration for both.
-    registerAnalyticsRoutes(router);
-
     router.add(Route {
         .method = "GET",
         .pattern = QStringLiteral("/api/me/export"),
         .access = Access::User,
         .rate = RateClass::Read,
-        .handler = [](RequestContext &ctx) -> HttpResponse {
-            Result<QJsonObject> document = PrivacyService().exportData(ctx.caller->userId);
+        .handler = [&privacy](RequestContext &ctx) -> HttpResponse {
+            Result<QJsonObject> document = privacy.exportData(ctx.caller->userId);
             if (!document)
                 return document.error();
             const QString day =
@@ -38,8 +35,11 @@ void registerPrivacyRoutes(Router &router)
         .access = Access::User,
         .rate = RateClass::Mutation,
         .takesJson = true,
-        .handler = [](RequestContext &ctx) -> HttpResponse {
-            Result<QDateTime> requested = PrivacyService().deleteAccount(*ctx.caller, ctx.json);
+        .handler = [&privacy](RequestContext &ctx) -> HttpResponse {
+            Result<QString> password = PrivacyValidation::parseDeletion(ctx.json);
+            if (!password)
+                return password.error();
+            Result<QDateTime> requested = privacy.deleteAccount(*ctx.caller, *password);
             if (!requested)
                 return requested.error();
             return HttpResponse::json(

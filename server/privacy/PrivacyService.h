@@ -1,38 +1,37 @@
 #pragma once
 
-// The privacy rules (backend-proposal §13.H): the data export, account deletion, and the
-// retention of chat messages (kept for FP_MESSAGE_RETENTION_DAYS unless their conversation has
-// an active safety case, i.e. an open or triaged report). No HTTP,
-// no SQL text: the repository holds the SQL, sessions and conversations are ended through the
-// identity and conversation domains.
+// The privacy domain (backend-proposal §13.H): a person's data export, gathered from every
+// domain that holds data about them (PrivacyPorts), and account deletion, which every such
+// domain carries out in one transaction after the password is confirmed. No HTTP and no SQL.
 
 #include "common/Result.h"
-#include "server/core/Http.h"
+#include "server/base/Caller.h"
+#include "server/privacy/PrivacyPorts.h"
 #include "server/privacy/PrivacyRepository.h"
 
-#include <QDateTime>
-#include <QJsonObject>
-#include <QJsonValue>
-
 namespace fp {
+
+class IdentityService;
 
 class PrivacyService
 {
 public:
-    /// {format_version, exported_at, user_id, tables:{<storage table>: [rows]}}.
+    PrivacyService(const PrivacyRepository &repository, const IdentityService &identity)
+        : m_repository(repository), m_identity(identity)
+    { }
+    void connect(PrivacyPorts ports) { m_ports = std::move(ports); }
+
+    /// {format_version, exported_at, user_id, tables:{<storage table>: [rows]}}, every table
+    /// read from the same consistent snapshot.
     Result<QJsonObject> exportData(const QString &userId) const;
-
-    /// Checks `{password}` and deletes the caller's account in one transaction: wrong password
-    /// is 403, a missing one 400. Returns when the deletion was requested.
-    Result<QDateTime> deleteAccount(const Caller &caller, const QJsonValue &body) const;
-
-    /// One retention pass: deletes the messages older than `retentionDays` before `now` that no
-    /// active safety case holds, a thousand per statement so no lock is held for long.
-    /// Returns how many went (logged as messages_expired).
-    Result<int> deleteExpiredMessages(const QDateTime &now, int retentionDays) const;
+    /// Confirms the password and deletes the caller's account in one transaction: a wrong
+    /// password is 403. Returns when the deletion was requested.
+    Result<QDateTime> deleteAccount(const Caller &caller, const QString &password) const;
 
 private:
-    PrivacyRepository m_repository;
+    const PrivacyRepository &m_repository;
+    const IdentityService &m_identity;
+    PrivacyPorts m_ports;
 };
 
 } // namespace fp

@@ -102,22 +102,12 @@ Result<Catalog> Catalog::fromJson(const QByteArray &json)
     return c;
 }
 
-const Catalog &Catalog::shared()
+Result<Catalog> Catalog::embedded()
 {
-    static const Catalog catalog = [] {
-        QFile file(QStringLiteral(":/resources/catalog/catalog.json"));
-        Result<Catalog> loaded = file.open(QIODevice::ReadOnly)
-            ? fromJson(file.readAll())
-            : Result<Catalog>(loadError(QStringLiteral("not embedded in the binary")));
-        if (!loaded) {
-            // Nothing sensible can run without the catalog, and it ships inside the binary, so
-            // this only happens to a broken build: stop loudly instead of refusing every key.
-            std::fprintf(stderr, "fatal: %s\n", qPrintable(loaded.error().message));
-            std::abort();
-        }
-        return std::move(loaded).value();
-    }();
-    return catalog;
+    QFile file(QStringLiteral(":/resources/catalog/catalog.json"));
+    if (!file.open(QIODevice::ReadOnly))
+        return loadError(QStringLiteral("not embedded in the binary"));
+    return fromJson(file.readAll());
 }
 
 std::optional<QString> Catalog::reportSeverity(const QString &reasonKey) const

@@ -1,8 +1,9 @@
 #pragma once
 
 // The keys the API accepts (values, interests, off-limits topics, feedback tags, report reasons),
-// shipped as data in resources/catalog/catalog.json. Immutable once loaded, so every thread and
-// every domain can share the one instance Catalog::shared() returns.
+// shipped as data in resources/catalog/catalog.json. Loaded once at start (a broken catalog stops
+// the server there) and immutable, so every thread and every domain shares the one instance
+// the application passes in.
 
 #include "common/Result.h"
 
@@ -29,10 +30,8 @@ public:
     /// Parses catalog.json. Anything wrong (not JSON, a missing list, an empty, malformed or
     /// repeated key, an unknown severity) is an error naming it.
     static Result<Catalog> fromJson(const QByteArray &json);
-    /// The catalog embedded in the binary (":/resources/catalog/catalog.json"), loaded on first
-    /// use. A broken catalog is a build mistake: the process stops with the reason, which is why
-    /// registerProfileRoutes() touches it at start rather than at the first request.
-    static const Catalog &shared();
+    /// The catalog embedded in the binary (":/resources/catalog/catalog.json").
+    static Result<Catalog> embedded();
 
     const QStringList &valuesKeys() const { return m_values; }
     const QStringList &interestKeys() const { return m_interests; }

@@ -1,6 +1,7 @@
 #include "server/profile/ProfileRepository.h"
 
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -291,32 +292,81 @@ Status ProfileRepository::replaceNonNegotiables(const QString &userId,
     return Ok {};
 }
 
-Result<std::optional<PublicProfile>> ProfileRepository::publicProfile(const QString &userId) const
+Result<QHash<QString, PublicProfile>>
+ProfileRepository::publicProfiles(const QStringList &userIds) const
 {
-    SqlResult r =
-        Sql::exec(QStringLiteral("SELECT user_id, nickname, avatar_url, bio FROM "
-                                 "user_profiles WHERE user_id = ? AND deleted_at IS NULL"),
-                  {userId});
+    QHash<QString, PublicProfile> profiles;
+    if (userIds.isEmpty())
+        return profiles;
+    const QVariantList ids = Sql::values(userIds);
+    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, nickname, avatar_url, bio FROM "
+                                           "user_profiles WHERE deleted_at IS NULL AND user_id "
+                                           "IN (") +
+                                Sql::repeated(QStringLiteral("?"), ids.size()) + QLatin1Char(')'),
+                            ids);
     if (!r.ok())
         return r.toAppError();
-    if (!r.next())
-        return std::optional<PublicProfile>();
-    return std::optional<PublicProfile>(PublicProfile {r.value(0).toString(), r.value(1).toString(),
-                                                       textOrEmpty(r.value(2)),
-                                                       textOrEmpty(r.value(3))});
+    while (r.next())
+        profiles.insert(r.value(0).toString(),
+                        PublicProfile {r.value(0).toString(), r.value(1).toString(),
+                                       textOrEmpty(r.value(2)), textOrEmpty(r.value(3))});
+    return profiles;
 }
 
-Result<bool> ProfileRepository::friendsNow(const QString &userA, const QString &userB) const
+Result<QStringList> ProfileRepository::userIdsWithNicknamePrefix(const QString &prefix,
+                                                                 int limit) const
 {
-    // friendships stores each pair once, ordered (user_low_id < user_high_id, bytewise on the
-    // lowercase UUID strings).
-    const bool aFirst = userA < userB;
-    SqlResult r = Sql::exec(QStringLiteral("SELECT 1 FROM friendships WHERE user_low_id = ? AND "
-                                           "user_high_id = ? AND ended_at IS NULL LIMIT 1"),
-                            {aFirst ? userA : userB, aFirst ? userB : userA});
-    if (!r.ok())
-        return r.toAppError();
-    return r.next();
+    const QString pattern = Sql::startsWithPattern(prefix);
+    return Sql::strings(
+        Sql::exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE nickname LIKE ? LIMIT ?"),
+                  {pattern, limit}));
+}
+
+Result<QJsonObject> ProfileRepository::exportFor(const QString &userId) const
+{
+    return exportTables(
+        {
+            {"user_profiles",
+             "SELECT nickname, age_range, location_city, location_country, avatar_url, bio, "
+             "created_at, updated_at, deleted_at FROM user_profiles WHERE user_id = ?"},
+            {"user_preference_settings",
+             "SELECT conversation_depth, contact_frequency, directness_score, humor_score, "
+             "response_pace, group_comfort, friendship_intention, voice_note_ok, "
+             "availability_windows, timezone, updated_at FROM user_preference_settings WHERE "
+             "user_id = ?"},
+            {"user_value_scores",
+             "SELECT value_key, score FROM user_value_scores WHERE user_id = ? ORDER BY value_key"},
+            {"user_interest_scores",
+             "SELECT interest_key, score FROM user_interest_scores WHERE user_id = ? ORDER BY "
+             "interest_key"},
+            {"user_off_limits_topics",
+             "SELECT topic_key FROM user_off_limits_topics WHERE user_id = ? ORDER BY topic_key"},
+            {"user_non_negotiables",
+             "SELECT dimension, item_key, priority_rank FROM user_non_negotiables WHERE user_id = "
+             "? "
+             "ORDER BY priority_rank"},
+        },
+        userId);
+}
+
+Status ProfileRepository::eraseFor(const QString &userId, const QDateTime &now) const
+{
+    SqlResult scrubbed = Sql::exec(
+        QStringLiteral("UPDATE user_profiles SET nickname = 'Deleted user', age_range = NULL, "
+                       "location_city = NULL, location_country = NULL, avatar_url = NULL, "
+                       "bio = NULL, deleted_at = ? WHERE user_id = ?"),
+        {Sql::time(now), userId});
+    if (!scrubbed.ok())
+        return failed(scrubbed);
+    for (const char *sql : {"DELETE FROM user_preference_settings WHERE user_id = ?",
+                            "DELETE FROM user_value_scores WHERE user_id = ?",
+                            "DELETE FROM user_interest_scores WHERE user_id = ?",
+                            "DELETE FROM user_off_limits_topics WHERE user_id = ?",
+                            "DELETE FROM user_non_negotiables WHERE user_id = ?"}) {
+        if (SqlResult r = Sql::exec(QString::fromLatin1(sql), {userId}); !r.ok())
+            return failed(r);
+    }
+    return Ok {};
 }
 
 } // namespace fp

@@ -1,14 +1,15 @@
 #pragma once
 
 // All SQL of the profile domain (user_profiles, user_preference_settings, user_value_scores,
-// user_interest_scores, user_off_limits_topics, user_non_negotiables, and the friendships
-// lookup behind profile visibility). The replace* writes belong in the caller's Transaction:
-// a PUT is all of them or none.
+// user_interest_scores, user_off_limits_topics, user_non_negotiables). The replace* writes
+// belong in the caller's Transaction: a PUT is all of them or none.
 
 #include "common/Result.h"
-#include "server/profile/ProfileValidation.h"
+#include "server/profile/ProfileTypes.h"
 
 #include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -16,40 +17,6 @@
 #include <optional>
 
 namespace fp {
-
-/// Everything the caller's GET /api/profile shows.
-struct Profile
-{
-    QString userId;
-    QString nickname;
-    QString ageRange; // empty = null
-    QString locationCity; // empty = null
-    QString locationCountry; // empty = null
-    QString avatarUrl; // empty = null
-    QString bio; // empty = null
-    std::optional<ProfilePreferences> preferences; // nullopt until first written
-    QMap<QString, int> values;
-    QMap<QString, int> interests;
-    QStringList offLimitsTopics;
-    QList<ProfileNonNegotiable> nonNegotiables; // by priority_rank
-    QDateTime updatedAt;
-
-    bool onboardingComplete() const
-    {
-        return ProfileRules::onboardingComplete(nickname, preferences, values.size(),
-                                                interests.size());
-    }
-};
-
-/// The part of a profile others see once revealed (API_SPEC: peer {user_id, nickname,
-/// avatar_url, bio}).
-struct PublicProfile
-{
-    QString userId;
-    QString nickname;
-    QString avatarUrl; // empty = null
-    QString bio; // empty = null
-};
 
 class ProfileRepository
 {
@@ -74,9 +41,15 @@ public:
     Status replaceNonNegotiables(const QString &userId,
                                  const QList<ProfileNonNegotiable> &items) const;
 
-    Result<std::optional<PublicProfile>> publicProfile(const QString &userId) const;
-    /// Whether a friendships row links the two users and has not ended.
-    Result<bool> friendsNow(const QString &userA, const QString &userB) const;
+    /// Users whose nickname starts with `prefix` (LIKE wildcards escaped), at most `limit`.
+    Result<QStringList> userIdsWithNicknamePrefix(const QString &prefix, int limit) const;
+    /// The person's profile rows for their data export, by table.
+    Result<QJsonObject> exportFor(const QString &userId) const;
+    /// An account deletion: the profile row kept as "Deleted user" (others' chats and reports
+    /// still name it), every other row of the person deleted.
+    Status eraseFor(const QString &userId, const QDateTime &now) const;
+    /// Public parts of these users' profiles (deleted ones left out), by user id.
+    Result<QHash<QString, PublicProfile>> publicProfiles(const QStringList &userIds) const;
 };
 
 } // namespace fp

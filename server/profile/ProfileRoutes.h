@@ -1,11 +1,12 @@
 #pragma once
 
-// GET /api/catalog, GET and PUT /api/profile (API_SPEC "Profile and onboarding").
+// GET /api/catalog, GET and PUT /api/profile.
 
 namespace fp {
 
+class ProfileService;
 class Router;
 
-void registerProfileRoutes(Router &router);
+void registerProfileRoutes(Router &router, const ProfileService &profiles);
 
 } // namespace fp

@@ -1,13 +1,15 @@
 #pragma once
 
-// The caller's own profile: read it whole, replace sections of it in one transaction (all or
-// nothing), and the derived onboarding state other domains ask about (matching refuses the
-// queue until it is complete). No HTTP and no SQL here.
+// The profile domain: the caller's own profile (read whole; sections replaced in one
+// transaction, all or nothing), the derived onboarding state matching asks about, and the
+// public part of profiles that other domains show once people may see each other (a revealed
+// peer, a friend). No HTTP and no SQL here.
 
 #include "common/Result.h"
+#include "server/profile/Catalog.h"
 #include "server/profile/ProfileRepository.h"
 
-#include <QJsonObject>
+#include <QHash>
 #include <QJsonValue>
 #include <QString>
 
@@ -16,19 +18,46 @@ namespace fp {
 class ProfileService
 {
 public:
+    ProfileService(const ProfileRepository &repository, const Catalog &catalog)
+        : m_repository(repository), m_catalog(catalog)
+    { }
+
+    const Catalog &catalog() const { return m_catalog; }
+
     /// The caller's whole profile; 404 when the account has no profile row.
     Result<Profile> profile(const QString &userId) const;
-    /// Validates a PUT /api/profile body against the catalog and the caller's stored keys and
-    /// writes every section present, or nothing (400 naming every bad field).
+    /// Validates a PUT /api/profile body against the catalog and the caller's stored keys
+    /// (ProfileValidation.h) and writes every section present, or nothing (400 naming every bad
+    /// field).
     Result<Profile> update(const QString &userId, const QJsonValue &body) const;
     /// Nickname, preferences, ≥3 values and ≥3 interests (false when there is no profile).
     Result<bool> onboardingComplete(const QString &userId) const;
 
-private:
-    ProfileRepository m_repository;
-};
+    /// The profile row a new account starts with (registration, inside its transaction).
+    Status createProfile(const QString &userId, const QString &nickname) const;
+    /// The public part of one profile, for code that already established the right to see it
+    /// (the reveal, a friend list); nullopt when there is none.
+    Result<std::optional<PublicProfile>> publicProfile(const QString &userId) const;
+    /// Staff search: the accounts whose nickname starts with `prefix` (at most 1000).
+    Result<QStringList> userIdsWithNicknamePrefix(const QString &prefix) const
+    {
+        return m_repository.userIdsWithNicknamePrefix(prefix, 1000);
+    }
+    /// The same for many people at once, by user id (people without a profile left out).
+    Result<QHash<QString, PublicProfile>> publicProfiles(const QStringList &userIds) const;
 
-/// The GET /api/profile body (API_SPEC "Profile and onboarding"): every field, nulls included.
-QJsonObject profileToJson(const Profile &profile);
+    Result<QJsonObject> exportFor(const QString &userId) const
+    {
+        return m_repository.exportFor(userId);
+    }
+    Status eraseFor(const QString &userId, const QDateTime &now) const
+    {
+        return m_repository.eraseFor(userId, now);
+    }
+
+private:
+    const ProfileRepository &m_repository;
+    const Catalog &m_catalog;
+};
 
 } // namespace fp

@@ -1,5 +1,8 @@
 #include "server/profile/ProfileValidation.h"
 
+#include "server/base/Validation.h"
+#include "server/profile/ProfileRules.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -14,23 +17,6 @@ namespace {
 
 const QString kScoreProblem = QStringLiteral("must be an integer 0-100");
 
-/// Collects problems by path; the first problem found for a path wins.
-class Problems
-{
-public:
-    void add(const QString &path, const QString &what)
-    {
-        if (!m_fields.contains(path))
-            m_fields.insert(path, what);
-    }
-    bool has(const QString &path) const { return m_fields.contains(path); }
-    bool empty() const { return m_fields.isEmpty(); }
-    AppError error() const { return AppError::validation(m_fields); }
-
-private:
-    QJsonObject m_fields;
-};
-
 QString indexed(const QString &path, qsizetype i)
 {
     return QStringLiteral("%1[%2]").arg(path).arg(i);
@@ -39,29 +25,6 @@ QString indexed(const QString &path, qsizetype i)
 QString member(const QString &path, const QString &name)
 {
     return path + QLatin1Char('.') + name;
-}
-
-/// An integer in [lo, hi]: a JSON number without a fractional part (50 and 50.0 both are).
-std::optional<int> integerIn(const QJsonValue &v, int lo, int hi)
-{
-    if (!v.isDouble())
-        return std::nullopt;
-    const double d = v.toDouble();
-    if (!std::isfinite(d) || d != std::floor(d) || d < lo || d > hi)
-        return std::nullopt;
-    return int(d);
-}
-
-bool hasControlCharacters(const QString &text, bool allowNewlines)
-{
-    for (const QChar c : text) {
-        if (allowNewlines &&
-            (c == QLatin1Char('\n') || c == QLatin1Char('\r') || c == QLatin1Char('\t')))
-            continue;
-        if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
-            return true;
-    }
-    return false;
 }
 
 /// Reports unknown members of `object` at `path`.
@@ -448,67 +411,6 @@ QList<ProfileNonNegotiable> checkNonNegotiables(const QJsonValue &v, const Catal
 
 } // namespace
 
-bool ProfilePreferences::complete() const
-{
-    return !conversationDepth.isEmpty() && !contactFrequency.isEmpty() &&
-        directnessScore.has_value() && humorScore.has_value() && !responsePace.isEmpty() &&
-        !groupComfort.isEmpty() && !friendshipIntention.isEmpty();
-}
-
-namespace ProfileRules {
-
-const QStringList &ageRanges()
-{
-    static const QStringList ranges {QStringLiteral("18-24"), QStringLiteral("25-34"),
-                                     QStringLiteral("35-44"), QStringLiteral("45-54"),
-                                     QStringLiteral("55-64"), QStringLiteral("65+")};
-    return ranges;
-}
-
-const QStringList &preferenceFieldNames()
-{
-    static const QStringList names {
-        QStringLiteral("conversation_depth"),   QStringLiteral("contact_frequency"),
-        QStringLiteral("directness_score"),     QStringLiteral("humor_score"),
-        QStringLiteral("response_pace"),        QStringLiteral("group_comfort"),
-        QStringLiteral("friendship_intention"), QStringLiteral("voice_note_ok")};
-    return names;
-}
-
-qsizetype codePoints(const QString &text)
-{
-    qsizetype n = 0;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        if (!(text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()))
-            ++n;
-    }
-    return n;
-}
-
-QString nicknameProblem(const QString &nickname)
-{
-    // Letters of any script (with their combining marks), digits, spaces, _ . and -: readable
-    // names in every language, and nothing that can impersonate layout or markup.
-    static const QRegularExpression allowed(QStringLiteral("^[\\p{L}\\p{M}\\p{N} _.\\-]+$"));
-    static const QRegularExpression letterOrDigit(QStringLiteral("[\\p{L}\\p{N}]"));
-    const qsizetype length = codePoints(nickname);
-    if (length < kNicknameMin || length > kNicknameMax)
-        return QStringLiteral("must be %1 to %2 characters").arg(kNicknameMin).arg(kNicknameMax);
-    if (!nickname.isValidUtf16() || !allowed.match(nickname).hasMatch() ||
-        !letterOrDigit.match(nickname).hasMatch())
-        return QStringLiteral("may contain letters, digits, spaces, _ . and - only");
-    return {};
-}
-
-bool onboardingComplete(const QString &nickname, const std::optional<ProfilePreferences> &prefs,
-                        qsizetype valueCount, qsizetype interestCount)
-{
-    return !nickname.trimmed().isEmpty() && prefs && prefs->complete() &&
-        valueCount >= kMinValuesForOnboarding && interestCount >= kMinInterestsForOnboarding;
-}
-
-} // namespace ProfileRules
-
 Result<ProfileUpdate> validateProfileUpdate(const QJsonValue &body, const Catalog &catalog,
                                             const ProfileKeysOnFile &onFile)
 {
@@ -572,11 +474,12 @@ Result<ProfileUpdate> validateProfileUpdate(const QJsonValue &body, const Catalo
         const QString path = QStringLiteral("location_city");
         if (const TextField t = textField(value("location_city"), path, true, p); t.ok) {
             const QString city = t.text.trimmed();
-            if (ProfileRules::codePoints(city) > ProfileRules::kCityMax)
+            if (validation::codePoints(city) > ProfileRules::kCityMax)
                 p.add(path,
                       QStringLiteral("must be at most %1 characters").arg(ProfileRules::kCityMax));
-            else if (hasControlCharacters(city, false))
-                p.add(path, QStringLiteral("must not contain control characters"));
+            else if (const QString bad = validation::textProblem(city, TextPolicy::SingleLine);
+                     !bad.isEmpty())
+                p.add(path, bad);
             else
                 u.locationCity = city;
         }
@@ -606,7 +509,7 @@ Result<ProfileUpdate> validateProfileUpdate(const QJsonValue &body, const Catalo
             else if (!url.isValid() ||
                      (scheme != QLatin1String("http") && scheme != QLatin1String("https")) ||
                      url.host().isEmpty() || t.text.contains(QLatin1Char(' ')) ||
-                     hasControlCharacters(t.text, false))
+                     !validation::textProblem(t.text, TextPolicy::SingleLine).isEmpty())
                 p.add(path, QStringLiteral("must be an http or https URL, or null"));
             else
                 u.avatarUrl = t.text;
@@ -616,11 +519,12 @@ Result<ProfileUpdate> validateProfileUpdate(const QJsonValue &body, const Catalo
         const QString path = QStringLiteral("bio");
         if (const TextField t = textField(value("bio"), path, true, p); t.ok) {
             const QString bio = t.text.trimmed();
-            if (ProfileRules::codePoints(bio) > ProfileRules::kBioMax)
+            if (validation::codePoints(bio) > ProfileRules::kBioMax)
                 p.add(path,
                       QStringLiteral("must be at most %1 characters").arg(ProfileRules::kBioMax));
-            else if (hasControlCharacters(bio, true))
-                p.add(path, QStringLiteral("must not contain control characters"));
+            else if (const QString bad = validation::textProblem(bio, TextPolicy::MultiLine);
+                     !bad.isEmpty())
+                p.add(path, bad);
             else
                 u.bio = bio;
         }

@@ -1,6 +1,6 @@
 #include "server/realtime/EventBus.h"
 
-#include "server/core/Log.h"
+#include "server/base/Log.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -11,6 +11,7 @@
 // and the cost per event falls. The outbox is bounded: while Redis is away the oldest copies
 // for other instances are dropped (and counted), as a failed PUBLISH dropped them before.
 
+#include "server/base/UserNotifier.h"
 #include "server/storage/Redis.h"
 
 #include <QJsonObject>
@@ -25,7 +26,7 @@
 
 namespace fp {
 
-class EventBus : public QObject
+class EventBus : public QObject, public UserNotifier
 {
     Q_OBJECT
 public:
@@ -42,7 +43,7 @@ public:
     void stop();
 
     /// Thread-safe: callable from worker threads.
-    void publishToUser(const QString &userId, const QJsonObject &frame);
+    void publishToUser(const QString &userId, const QJsonObject &frame) override;
     /// Thread-safe: tells every instance (this one included) that these sessions are over.
     void publishSessionsRevoked(const QString &userId, const QStringList &sessionIds);
 

@@ -1,8 +1,8 @@
 #include "server/realtime/Gateway.h"
 
 #include "common/WsEvents.h"
-#include "server/core/Log.h"
-#include "server/core/WorkerPool.h"
+#include "server/base/Log.h"
+#include "server/base/WorkerPool.h"
 #include "server/realtime/EventBus.h"
 
 #include <QDateTime>
@@ -69,9 +69,14 @@ QJsonObject Gateway::errorFrame(const QString &code, const QString &message)
             {QStringLiteral("message"), message}};
 }
 
-void Gateway::registerHandler(const QString &type, FrameHandler handler)
+void Gateway::registerHandler(const QString &type, Access access, FrameHandler handler,
+                              Refusal refusal)
 {
-    m_handlers.insert(type, std::move(handler));
+    if (!refusal)
+        refusal = [](const QJsonObject &, const AppError &error) {
+            return errorFrame(errorCodeName(error.code), error.message);
+        };
+    m_handlers.insert(type, FrameRoute {access, std::move(handler), std::move(refusal)});
 }
 
 int Gateway::authenticatedCount() const
@@ -252,12 +257,15 @@ void Gateway::runNext(Connection *c)
     QJsonObject frame = std::move(c->queue.front());
     c->queue.pop_front();
     const Caller caller = *c->caller;
-    const FrameHandler handler = m_handlers.value(frame.value(QStringLiteral("type")).toString());
+    const FrameRoute route = m_handlers.value(frame.value(QStringLiteral("type")).toString());
     QPointer<QWebSocket> guard(c->socket);
-    const bool queued = m_pool.trySubmit([this, guard, caller, handler, frame] {
+    const bool queued = m_pool.trySubmit([this, guard, caller, route, frame] {
         QList<QJsonObject> replies;
         try {
-            replies = handler(caller, frame);
+            if (std::optional<AppError> refused = accessRefusal(caller, route.access))
+                replies = {route.refusal(frame, *refused)};
+            else
+                replies = route.handler(caller, frame);
         } catch (const std::exception &e) {
             log::error(QStringLiteral("ws_handler_exception"),
                        {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});

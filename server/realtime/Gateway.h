@@ -7,7 +7,7 @@
 // they answer goes back to that socket, everything else reaches people through the EventBus.
 
 #include "common/Result.h"
-#include "server/core/Http.h"
+#include "server/http/Router.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -45,12 +45,18 @@ public:
     /// frames to send back to that socket (often none: events travel through the EventBus).
     using FrameHandler =
         std::function<QList<QJsonObject>(const Caller &, const QJsonObject &frame)>;
+    /// The frame that answers a frame refused before its handler ran (access, for now);
+    /// without one, an `error` frame.
+    using Refusal = std::function<QJsonObject(const QJsonObject &frame, const AppError &error)>;
 
     Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
             QObject *parent = nullptr);
     ~Gateway() override;
 
-    void registerHandler(const QString &type, FrameHandler handler);
+    /// Declares a client frame type, like a route: who may send it (Access, enforced here as
+    /// the HTTP pipeline enforces it for routes) and what handles it.
+    void registerHandler(const QString &type, Access access, FrameHandler handler,
+                         Refusal refusal = {});
     void accept(std::unique_ptr<QWebSocket> socket);
     /// Closes every socket (graceful shutdown).
     void closeAll(QWebSocketProtocol::CloseCode code, const QString &reason);
@@ -80,7 +86,13 @@ private:
     WorkerPool &m_pool;
     EventBus &m_bus;
     TokenCheck m_tokenCheck;
-    QHash<QString, FrameHandler> m_handlers;
+    struct FrameRoute
+    {
+        Access access = Access::User;
+        FrameHandler handler;
+        Refusal refusal;
+    };
+    QHash<QString, FrameRoute> m_handlers;
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
     QMultiHash<QString, QWebSocket *> m_byUser;
     QTimer m_heartbeat;

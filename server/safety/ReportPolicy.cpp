@@ -28,4 +28,30 @@ QString panicExitSeverity(const QString &reasonCode, const Catalog &catalog)
     return moreSevere(own.value_or(kPanicExitFloor), kPanicExitFloor);
 }
 
+std::optional<QString> readReason(ObjectReader &fields, const Catalog &catalog, Presence presence)
+{
+    const QJsonValue v = fields.value("reason_code");
+    if (v.isUndefined() || v.isNull()) {
+        if (presence == Presence::Required)
+            fields.problem("reason_code", QStringLiteral("is required"));
+        return std::nullopt;
+    }
+    if (!v.isString() || !catalog.containsReportReason(v.toString())) {
+        fields.problem("reason_code",
+                       QStringLiteral("must be a report reason of GET /api/catalog"));
+        return std::nullopt;
+    }
+    return v.toString();
+}
+
+std::optional<QString> readDetails(ObjectReader &fields)
+{
+    return fields.text("details_text",
+                       {.presence = Presence::Optional,
+                        .policy = TextPolicy::MultiLine,
+                        .minLength = 0,
+                        .maxLength = kMaxDetailsLength,
+                        .nullable = true});
+}
+
 } // namespace fp::ReportPolicy

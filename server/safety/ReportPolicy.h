@@ -1,8 +1,10 @@
 #pragma once
 
 // The rules of a report that need no I/O: which severity a reason carries (the catalog's
-// report_reasons table), the floor a panic exit puts under it, and the limits of a report body.
+// report_reasons table), the floor a panic exit puts under it, and how a report's reason and
+// details are read from a body (POST /api/reports, and the conversation domain's panic exit).
 
+#include "server/base/Validation.h"
 #include "server/profile/Catalog.h"
 
 #include <QString>
@@ -29,5 +31,10 @@ std::optional<QString> severityFor(const QString &reasonCode, const Catalog &cat
 /// The severity of a panic exit's report: the reason's (if it is a catalog key), raised to
 /// kPanicExitFloor. An empty reason is kPanicExitReason.
 QString panicExitSeverity(const QString &reasonCode, const Catalog &catalog);
+
+/// reason_code: a report reason of the catalog.
+std::optional<QString> readReason(ObjectReader &fields, const Catalog &catalog, Presence presence);
+/// details_text: optional free text of at most kMaxDetailsLength characters.
+std::optional<QString> readDetails(ObjectReader &fields);
 
 } // namespace fp::ReportPolicy

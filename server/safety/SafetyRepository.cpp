@@ -1,7 +1,7 @@
 #include "server/safety/SafetyRepository.h"
 
-#include "server/core/Log.h"
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 namespace fp {
 
@@ -27,24 +27,62 @@ ReportRecord reportFrom(const SqlResult &r)
                          Sql::toTime(r.value(9))};
 }
 
-} // namespace
+const QString kStaffReportColumns = QStringLiteral(
+    "r.id, r.reporter_user_id, r.reported_user_id, r.conversation_session_id, r.reason_code, "
+    "r.details_text, r.severity, r.status, r.claimed_by_user_id, r.claimed_until, "
+    "r.escalated_at, r.resolution_action, r.resolution_note, r.resolved_by_user_id, "
+    "r.resolved_at, r.created_at, r.updated_at");
 
-Result<bool> SafetyRepository::sharesMatchOrFriendship(const QString &userA,
-                                                       const QString &userB) const
+admin::Report staffReportFrom(const SqlResult &r, const QDateTime &now)
 {
-    const bool aLow = userA < userB;
-    const QString low = aLow ? userA : userB;
-    const QString high = aLow ? userB : userA;
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT EXISTS(SELECT 1 FROM match_sessions WHERE (user_a_id = ? AND "
-                       "user_b_id = ?) OR (user_a_id = ? AND user_b_id = ?)) OR "
-                       "EXISTS(SELECT 1 FROM friendships WHERE user_low_id = ? AND "
-                       "user_high_id = ?)"),
-        {userA, userB, userB, userA, low, high});
+    admin::Report p;
+    p.id = r.value(0).toString();
+    p.reporterUserId = r.value(1).toString();
+    p.reportedUserId = r.value(2).toString();
+    p.conversationSessionId = r.value(3).toString();
+    p.reasonCode = r.value(4).toString();
+    p.detailsText = r.value(5).toString();
+    p.severity = r.value(6).toString();
+    p.status = r.value(7).toString();
+    const QDateTime claimedUntil = Sql::toTime(r.value(9));
+    // An expired claim is no claim: the report is free for anyone.
+    if (claimedUntil.isValid() && claimedUntil > now) {
+        p.claimedByUserId = r.value(8).toString();
+        p.claimedUntil = claimedUntil;
+    }
+    p.escalatedAt = Sql::toTime(r.value(10));
+    p.action = r.value(11).toString();
+    p.actionNote = r.value(12).toString();
+    p.actionedByUserId = r.value(13).toString();
+    p.actionedAt = Sql::toTime(r.value(14));
+    p.createdAt = Sql::toTime(r.value(15));
+    p.updatedAt = Sql::toTime(r.value(16));
+    return p;
+}
+
+/// Rows owned by `ownerId`, newest first, continuing after `after`: `select` is the statement
+/// up to its WHERE on the owner ("SELECT ... FROM t WHERE owner = ? ").
+template<typename Record, typename Read>
+Result<QList<Record>> newestFirst(QString select, const QString &ownerId, int limit,
+                                  const std::optional<KeysetCursor> &after, Read read)
+{
+    QVariantList bindings {ownerId};
+    if (after) {
+        select += QStringLiteral("AND (created_at < ? OR (created_at = ? AND id < ?)) ");
+        bindings << Sql::time(after->time) << Sql::time(after->time) << after->id;
+    }
+    select += QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?");
+    bindings << limit;
+    SqlResult r = Sql::exec(select, bindings);
     if (!r.ok())
         return r.toAppError();
-    return r.next() && r.value(0).toInt() != 0;
+    QList<Record> rows;
+    while (r.next())
+        rows.append(read(r));
+    return rows;
 }
+
+} // namespace
 
 Result<std::optional<BlockRecord>> SafetyRepository::findBlock(const QString &blockerId,
                                                                const QString &blockedId) const
@@ -77,36 +115,6 @@ Status SafetyRepository::insertBlock(const BlockRecord &block) const
     return Ok {};
 }
 
-namespace {
-
-/// One page of rows owned by `ownerId`, newest first, continuing after `after`: `select` is the
-/// statement up to its WHERE on the owner ("SELECT ... FROM t WHERE owner = ? ").
-template<typename Record, typename Read>
-Result<KeysetPage<Record>> newestFirst(QString select, const QString &ownerId, int limit,
-                                       const std::optional<KeysetCursor> &after, Read read)
-{
-    QVariantList bindings {ownerId};
-    if (after) {
-        select += QStringLiteral("AND (created_at < ? OR (created_at = ? AND id < ?)) ");
-        bindings << Sql::time(after->time) << Sql::time(after->time) << after->id;
-    }
-    select += QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?");
-    bindings << limit + 1;
-    SqlResult r = Sql::exec(select, bindings);
-    if (!r.ok())
-        return r.toAppError();
-    KeysetPage<Record> page;
-    while (r.next())
-        page.items.append(read(r));
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = KeysetCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
-}
-
-} // namespace
-
 Status SafetyRepository::deleteBlock(const QString &blockId) const
 {
     SqlResult r = Sql::exec(QStringLiteral("DELETE FROM blocks WHERE id = ?"), {blockId});
@@ -115,32 +123,44 @@ Status SafetyRepository::deleteBlock(const QString &blockId) const
     return Ok {};
 }
 
-Result<KeysetPage<BlockRecord>>
-SafetyRepository::listBlocks(const QString &blockerId, int limit,
-                             const std::optional<KeysetCursor> &after) const
+Result<QList<BlockRecord>>
+SafetyRepository::blocksBy(const QString &blockerId, int limit,
+                           const std::optional<KeysetCursor> &after) const
 {
     return newestFirst<BlockRecord>(
         QStringLiteral("SELECT %1 FROM blocks WHERE blocker_user_id = ? ").arg(kBlockColumns),
         blockerId, limit, after, blockFrom);
 }
 
-QString SafetyRepository::blockedEitherWaySql(const QString &userAColumn,
-                                              const QString &userBColumn)
-{
-    return QStringLiteral(
-               "EXISTS(SELECT 1 FROM blocks WHERE (blocker_user_id = %1 AND "
-               "blocked_user_id = %2) OR (blocker_user_id = %2 AND blocked_user_id = %1))")
-        .arg(userAColumn, userBColumn);
-}
-
 Result<bool> SafetyRepository::blockedEitherWay(const QString &userA, const QString &userB) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT ") +
-                                blockedEitherWaySql(QStringLiteral("?"), QStringLiteral("?")),
-                            {userA, userB, userB, userA});
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT EXISTS(SELECT 1 FROM blocks WHERE (blocker_user_id = ? AND "
+                       "blocked_user_id = ?) OR (blocker_user_id = ? AND blocked_user_id = ?))"),
+        {userA, userB, userB, userA});
     if (!r.ok())
         return r.toAppError();
     return r.next() && r.value(0).toInt() != 0;
+}
+
+Result<QList<QPair<QString, QString>>>
+SafetyRepository::blocksInvolving(const QStringList &userIds) const
+{
+    QList<QPair<QString, QString>> pairs;
+    if (userIds.isEmpty())
+        return pairs;
+    const QString in = Sql::repeated(QStringLiteral("?"), userIds.size());
+    const QVariantList ids = Sql::values(userIds);
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT blocker_user_id, blocked_user_id FROM blocks "
+                                 "WHERE blocker_user_id IN (%1) OR blocked_user_id IN (%1)")
+                      .arg(in),
+                  ids + ids);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        pairs.append({r.value(0).toString(), r.value(1).toString()});
+    return pairs;
 }
 
 Status SafetyRepository::insertReport(const ReportRecord &report) const
@@ -203,53 +223,198 @@ Status SafetyRepository::raiseSeverity(const QString &reportId, const QString &s
     return Ok {};
 }
 
-Result<KeysetPage<ReportRecord>>
-SafetyRepository::listReportsBy(const QString &reporterId, int limit,
-                                const std::optional<KeysetCursor> &after) const
+Result<QList<ReportRecord>>
+SafetyRepository::reportsBy(const QString &reporterId, int limit,
+                            const std::optional<KeysetCursor> &after) const
 {
     return newestFirst<ReportRecord>(
         QStringLiteral("SELECT %1 FROM reports WHERE reporter_user_id = ? ").arg(kReportColumns),
         reporterId, limit, after, reportFrom);
 }
 
-Result<std::optional<ConversationSummary>>
-SafetyRepository::conversationSummary(const QString &conversationId, bool forUpdate) const
+Result<QSet<QString>> SafetyRepository::withOpenReports(const QStringList &userIds) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT id, state, close_reason, closed_at FROM "
-                                           "conversation_sessions WHERE id = ?%1")
-                                .arg(forUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
-                            {conversationId});
+    QSet<QString> reported;
+    if (userIds.isEmpty())
+        return reported;
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT DISTINCT reported_user_id FROM reports WHERE reported_user_id IN "
+                       "(%1) AND status IN ('open', 'triaged')")
+            .arg(Sql::repeated(QStringLiteral("?"), userIds.size())),
+        Sql::values(userIds));
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        reported.insert(r.value(0).toString());
+    return reported;
+}
+
+Result<QHash<QString, ReportCounts>> SafetyRepository::counts(const QStringList &userIds) const
+{
+    QHash<QString, ReportCounts> counts;
+    if (userIds.isEmpty())
+        return counts;
+    const QString in = Sql::repeated(QStringLiteral("?"), userIds.size());
+    const QVariantList ids = Sql::values(userIds);
+    SqlResult against = Sql::exec(
+        QStringLiteral("SELECT reported_user_id, COUNT(*), SUM(status IN ('open','triaged')), "
+                       "SUM(status = 'actioned') FROM reports WHERE reported_user_id IN (%1) "
+                       "GROUP BY reported_user_id")
+            .arg(in),
+        ids);
+    if (!against.ok())
+        return against.toAppError();
+    while (against.next()) {
+        ReportCounts &c = counts[against.value(0).toString()];
+        c.against = against.value(1).toInt();
+        c.openAgainst = against.value(2).toInt();
+        c.actionedAgainst = against.value(3).toInt();
+    }
+    SqlResult filed = Sql::exec(QStringLiteral("SELECT reporter_user_id, COUNT(*) FROM reports "
+                                               "WHERE reporter_user_id IN (%1) GROUP BY "
+                                               "reporter_user_id")
+                                    .arg(in),
+                                ids);
+    if (!filed.ok())
+        return filed.toAppError();
+    while (filed.next())
+        counts[filed.value(0).toString()].filed = filed.value(1).toInt();
+    return counts;
+}
+
+Result<QStringList> SafetyRepository::conversationsUnderReview() const
+{
+    return Sql::strings(
+        Sql::exec(QStringLiteral("SELECT DISTINCT conversation_session_id FROM reports "
+                                 "WHERE status IN ('open','triaged') AND "
+                                 "conversation_session_id IS NOT NULL")));
+}
+
+Result<int> SafetyRepository::escalateOverdue(const QDateTime &overdueBefore,
+                                              const QDateTime &now) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("UPDATE reports SET escalated_at = ? WHERE severity = 'critical' "
+                       "AND status IN ('open','triaged') AND escalated_at IS NULL "
+                       "AND created_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"),
+        {Sql::time(now), Sql::time(overdueBefore), Sql::time(now)});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected();
+}
+
+Result<QList<admin::Report>> SafetyRepository::listReports(const ReportFilter &filter,
+                                                           const QDateTime &now, int limit,
+                                                           int offset) const
+{
+    QStringList where;
+    QVariantList bindings;
+    if (filter.status.isEmpty())
+        where << QStringLiteral("r.status IN ('open','triaged')");
+    else if (filter.status != QLatin1String("all")) {
+        where << QStringLiteral("r.status = ?");
+        bindings << filter.status;
+    }
+    if (!filter.severity.isEmpty()) {
+        where << QStringLiteral("r.severity = ?");
+        bindings << filter.severity;
+    }
+    if (filter.minAgeMinutes > 0) {
+        where << QStringLiteral("r.created_at <= ?");
+        bindings << Sql::time(now.addSecs(-60LL * filter.minAgeMinutes));
+    }
+    if (filter.escalatedOnly)
+        where << QStringLiteral("r.escalated_at IS NOT NULL");
+    bindings << limit << offset;
+    // The severity ENUM is declared low..critical: DESC puts critical first.
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT %1 FROM reports r %2 "
+                       "ORDER BY r.severity DESC, r.created_at ASC, r.id ASC LIMIT ? OFFSET ?")
+            .arg(kStaffReportColumns,
+                 where.isEmpty() ? QString()
+                                 : QStringLiteral("WHERE ") + where.join(QStringLiteral(" AND "))),
+        bindings);
+    if (!r.ok())
+        return r.toAppError();
+    QList<admin::Report> reports;
+    while (r.next())
+        reports.append(staffReportFrom(r, now));
+    return reports;
+}
+
+Result<std::optional<admin::Report>>
+SafetyRepository::findReport(const QString &id, const QDateTime &now, bool lockForUpdate) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT %1 FROM reports r WHERE r.id = ?%2")
+            .arg(kStaffReportColumns, lockForUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
+        {id});
     if (!r.ok())
         return r.toAppError();
     if (!r.next())
-        return std::optional<ConversationSummary>();
-    ConversationSummary summary {
-        r.value(0).toString(), r.value(1).toString(), r.value(2).toString(), {}};
-    if (!r.value(3).isNull())
-        summary.closedAt = Sql::toTime(r.value(3));
-    return std::optional<ConversationSummary>(summary);
+        return std::optional<admin::Report>();
+    return std::optional<admin::Report>(staffReportFrom(r, now));
 }
 
-bool isBlockedEitherWay(const QString &userA, const QString &userB)
+Result<QList<admin::Report>> SafetyRepository::reportsInvolving(bool byReporter,
+                                                                const QString &userId,
+                                                                const QString &exceptReportId,
+                                                                const QDateTime &now,
+                                                                int limit) const
 {
-    Result<bool> blocked = SafetyRepository().blockedEitherWay(userA, userB);
-    if (!blocked) {
-        log::warning(QStringLiteral("block_check_failed"),
-                     {{QStringLiteral("error"), blocked.error().message}});
-        return true;
-    }
-    return *blocked;
+    const QString col =
+        byReporter ? QStringLiteral("reporter_user_id") : QStringLiteral("reported_user_id");
+    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM reports r WHERE r.%2 = ? AND r.id <> ? "
+                                           "ORDER BY r.created_at DESC LIMIT ?")
+                                .arg(kStaffReportColumns, col),
+                            {userId, exceptReportId, limit});
+    if (!r.ok())
+        return r.toAppError();
+    QList<admin::Report> reports;
+    while (r.next())
+        reports.append(staffReportFrom(r, now));
+    return reports;
 }
 
-Status leaveQueueIfQueued(const QString &userId)
+Status SafetyRepository::claimReport(const QString &id, const QString &userId,
+                                     const QDateTime &until) const
 {
     SqlResult r =
-        Sql::exec(QStringLiteral("UPDATE matching_queue_entries SET status = 'cancelled', "
-                                 "dequeued_at = ? WHERE user_id = ? AND status = 'active'"),
-                  {Sql::time(QDateTime::currentDateTimeUtc()), userId});
+        Sql::exec(QStringLiteral("UPDATE reports SET claimed_by_user_id = ?, claimed_until = ?, "
+                                 "status = IF(status = 'open', 'triaged', status) WHERE id = ?"),
+                  {userId, Sql::time(until), id});
     if (!r.ok())
         return r.toAppError();
     return Ok {};
+}
+
+Status SafetyRepository::resolveReport(const QString &id, const QString &action,
+                                       const QString &note, const QString &byUserId,
+                                       const QDateTime &at) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("UPDATE reports SET status = ?, resolution_action = ?, resolution_note = ?, "
+                       "resolved_by_user_id = ?, resolved_at = ?, claimed_until = NULL "
+                       "WHERE id = ?"),
+        {action == QLatin1String("dismiss") ? QStringLiteral("dismissed")
+                                            : QStringLiteral("actioned"),
+         action, note, byUserId, Sql::time(at), id});
+    if (!r.ok())
+        return r.toAppError();
+    return Ok {};
+}
+
+Result<QJsonObject> SafetyRepository::exportFor(const QString &userId) const
+{
+    return exportTables(
+        {{"reports",
+          "SELECT id, conversation_session_id, reason_code, details_text, severity, "
+          "status, created_at, updated_at FROM reports WHERE reporter_user_id = ? "
+          "ORDER BY created_at"},
+         {"blocks",
+          "SELECT id, blocked_user_id, source, created_at FROM blocks WHERE "
+          "blocker_user_id = ? ORDER BY created_at"}},
+        userId);
 }
 
 } // namespace fp

@@ -1,34 +1,35 @@
 #include "server/safety/SafetyRoutes.h"
 
-#include "server/core/Router.h"
-#include "server/friendship/FriendshipRoutes.h"
+#include "server/http/ListQuery.h"
+#include "server/http/Router.h"
+#include "server/safety/SafetyJson.h"
 #include "server/safety/SafetyService.h"
-
-#include <QUuid>
+#include "server/safety/SafetyValidation.h"
 
 namespace fp {
 
 namespace {
 
-bool isUuid(const QString &text)
+template<typename T> HttpResponse staffReply(const Result<T> &result)
 {
-    return text.size() == 36 && !QUuid::fromString(text).isNull() && text == text.toLower();
+    if (!result)
+        return result.error();
+    return HttpResponse::json(200, result->toJson());
 }
 
 } // namespace
 
-void registerSafetyRoutes(Router &router)
+void registerSafetyRoutes(Router &router, const SafetyService &safety, const Catalog &catalog)
 {
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/blocks"),
                       .access = Access::User,
                       .idempotent = true,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<QString> blocked = SafetyRules::parseBlockedUserId(ctx.json);
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          Result<QString> blocked = SafetyValidation::parseBlockedUserId(ctx.json);
                           if (!blocked)
                               return blocked.error();
-                          Result<BlockRecord> block =
-                              SafetyService().block(ctx.caller->userId, *blocked);
+                          Result<BlockRecord> block = safety.block(ctx.caller->userId, *blocked);
                           if (!block)
                               return block.error();
                           return HttpResponse::json(201, blockToJson(*block));
@@ -37,27 +38,27 @@ void registerSafetyRoutes(Router &router)
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/blocks"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<PageQuery> query = pageQuery(ctx);
-                          if (!query)
-                              return query.error();
-                          Result<KeysetPage<BlockRecord>> page = SafetyService().blocks(
-                              ctx.caller->userId, query->limit, query->after);
-                          if (!page)
-                              return page.error();
-                          return pageResponse(*page, blockToJson);
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          Problems problems;
+                          const PageRequest<> page = keysetPageRequest(ctx, problems);
+                          if (!problems.empty())
+                              return problems.error();
+                          Result<Page<BlockRecord>> blocks =
+                              safety.blocks(ctx.caller->userId, page);
+                          if (!blocks)
+                              return blocks.error();
+                          return HttpResponse::json(200, pageJson(*blocks, blockToJson));
                       }});
 
     router.add(Route {.method = "DELETE",
                       .pattern = QStringLiteral("/api/blocks/{blocked_user_id}"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
                           const QString blocked = ctx.param(QStringLiteral("blocked_user_id"));
-                          if (!isUuid(blocked))
+                          if (!validation::isUuid(blocked))
                               return AppError::notFound(
                                   QStringLiteral("You have not blocked this user"));
-                          Status lifted = SafetyService().unblock(ctx.caller->userId, blocked);
-                          if (!lifted)
+                          if (Status lifted = safety.unblock(ctx.caller->userId, blocked); !lifted)
                               return lifted.error();
                           return HttpResponse::noContent();
                       }});
@@ -66,12 +67,12 @@ void registerSafetyRoutes(Router &router)
                       .pattern = QStringLiteral("/api/reports"),
                       .access = Access::User,
                       .idempotent = true,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<ReportInput> input = SafetyRules::parseReport(ctx.json);
+                      .handler = [&safety, &catalog](RequestContext &ctx) -> HttpResponse {
+                          Result<ReportInput> input =
+                              SafetyValidation::parseReport(ctx.json, catalog);
                           if (!input)
                               return input.error();
-                          Result<ReportRecord> report =
-                              SafetyService().report(ctx.caller->userId, *input);
+                          Result<ReportRecord> report = safety.report(ctx.caller->userId, *input);
                           if (!report)
                               return report.error();
                           return HttpResponse::json(201, reportCreatedToJson(*report));
@@ -80,33 +81,63 @@ void registerSafetyRoutes(Router &router)
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/reports/mine"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<PageQuery> query = pageQuery(ctx);
-                          if (!query)
-                              return query.error();
-                          Result<KeysetPage<ReportRecord>> page = SafetyService().myReports(
-                              ctx.caller->userId, query->limit, query->after);
-                          if (!page)
-                              return page.error();
-                          return pageResponse(*page, myReportToJson);
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          Problems problems;
+                          const PageRequest<> page = keysetPageRequest(ctx, problems);
+                          if (!problems.empty())
+                              return problems.error();
+                          Result<Page<ReportRecord>> reports =
+                              safety.myReports(ctx.caller->userId, page);
+                          if (!reports)
+                              return reports.error();
+                          return HttpResponse::json(200, pageJson(*reports, myReportToJson));
+                      }});
+
+    router.add(
+        Route {.method = "GET",
+               .pattern = QStringLiteral("/api/admin/reports"),
+               .access = Access::Moderator,
+               .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                   Problems problems;
+                   const PageRequest<int> page = offsetPageRequest(ctx, problems);
+                   if (!problems.empty())
+                       return problems.error();
+                   Result<ReportFilter> filter = SafetyValidation::parseReportFilter(
+                       queryText(ctx, "status"), queryText(ctx, "severity"),
+                       queryText(ctx, "min_age_minutes"), queryText(ctx, "escalated"));
+                   if (!filter)
+                       return filter.error();
+                   Result<Page<admin::Report, int>> reports = safety.reports(*filter, page);
+                   if (!reports)
+                       return reports.error();
+                   return HttpResponse::json(
+                       200, pageJson(*reports, [](const admin::Report &r) { return r.toJson(); }));
+               }});
+
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/reports/{id}"),
+                      .access = Access::Moderator,
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          return staffReply(
+                              safety.reportDetail(*ctx.caller, ctx.param(QStringLiteral("id"))));
                       }});
 
     router.add(Route {.method = "POST",
-                      .pattern = QStringLiteral("/api/conversations/{id}/panic-exit"),
-                      .access = Access::User,
+                      .pattern = QStringLiteral("/api/admin/reports/{id}/claim"),
+                      .access = Access::Moderator,
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          return staffReply(
+                              safety.claim(*ctx.caller, ctx.param(QStringLiteral("id"))));
+                      }});
+
+    router.add(Route {.method = "POST",
+                      .pattern = QStringLiteral("/api/admin/reports/{id}/action"),
+                      .access = Access::Moderator,
                       .idempotent = true,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          const QString id = ctx.param(QStringLiteral("id"));
-                          if (!isUuid(id))
-                              return AppError::notFound(QStringLiteral("No such conversation"));
-                          Result<PanicExitInput> input = SafetyRules::parsePanicExit(ctx.json);
-                          if (!input)
-                              return input.error();
-                          Result<PanicExitResult> result =
-                              SafetyService().panicExit(ctx.caller->userId, id, *input);
-                          if (!result)
-                              return result.error();
-                          return HttpResponse::json(200, panicExitToJson(*result));
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          return staffReply(
+                              safety.act(*ctx.caller, ctx.param(QStringLiteral("id")),
+                                         admin::ReportActionRequest::fromJson(ctx.jsonObject())));
                       }});
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 
+// /api/blocks, /api/reports (API_SPEC "Safety") and the staff report queue:
+// GET /api/admin/reports, GET /api/admin/reports/{id}, POST .../claim, POST .../action.
+
 namespace fp {
 
+class Catalog;
 class Router;
+class SafetyService;
 
-/// POST/GET /api/blocks, DELETE /api/blocks/{blocked_user_id}, POST /api/reports,
-/// GET /api/reports/mine, POST /api/conversations/{id}/panic-exit.
-void registerSafetyRoutes(Router &router);
+void registerSafetyRoutes(Router &router, const SafetyService &safety, const Catalog &catalog);
 
 } // namespace fp

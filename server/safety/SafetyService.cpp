@@ -1,119 +1,53 @@
 #include "server/safety/SafetyService.h"
 
 #include "common/Time.h"
-#include "server/conversation/ConversationLifecycle.h"
-#include "server/core/Log.h"
-#include "server/friendship/FriendshipService.h"
+#include "server/admin/AdminService.h"
+#include "server/base/Log.h"
+#include "server/base/Validation.h"
+#include "server/identity/IdentityService.h"
 #include "server/profile/Catalog.h"
 #include "server/safety/ReportPolicy.h"
+#include "server/safety/SafetyEvents.h"
 #include "server/storage/Database.h"
 #include "server/storage/Redis.h"
+#include "server/trust/TrustService.h"
 
 #include <QHash>
 #include <QMutex>
-#include <QUuid>
 
 namespace fp {
 
 namespace {
+
+constexpr int kContextMessagesEachSide = 5;
+constexpr int kHistoryReports = 20;
 
 AppError noSuchUser()
 {
     return AppError::notFound(QStringLiteral("No such user"));
 }
 
-bool isUuid(const QString &text)
+AppError noSuchReport()
 {
-    return text.size() == 36 && !QUuid::fromString(text).isNull() && text == text.toLower();
+    return AppError::notFound(QStringLiteral("No such report"));
 }
 
-class Problems
+AppError conflict(const QString &message, const QString &reason, QJsonObject details = {})
 {
-public:
-    void add(const QString &path, const QString &what)
-    {
-        if (!m_fields.contains(path))
-            m_fields.insert(path, what);
-    }
-    bool empty() const { return m_fields.isEmpty(); }
-    AppError error() const { return AppError::validation(m_fields); }
-
-    /// Flags members not in `known`.
-    void onlyKnown(const QJsonObject &o, const QStringList &known)
-    {
-        for (auto it = o.begin(); it != o.end(); ++it) {
-            if (!known.contains(it.key()))
-                add(it.key(), QStringLiteral("is not a known field"));
-        }
-    }
-
-private:
-    QJsonObject m_fields;
-};
-
-QString uuidMember(const QJsonObject &o, const QString &name, bool required, Problems &p)
-{
-    const QJsonValue v = o.value(name);
-    if (v.isUndefined() || v.isNull()) {
-        if (required)
-            p.add(name, QStringLiteral("is required"));
-        return {};
-    }
-    if (!v.isString() || !isUuid(v.toString())) {
-        p.add(name, QStringLiteral("must be a lowercase UUID"));
-        return {};
-    }
-    return v.toString();
+    AppError e = AppError::conflict(message);
+    details.insert(QStringLiteral("reason"), reason);
+    e.details = details;
+    return e;
 }
 
-/// A catalog report reason, or empty (and a problem) when present but not one.
-QString reasonMember(const QJsonObject &o, bool required, Problems &p)
-{
-    const QString name = QStringLiteral("reason_code");
-    const QJsonValue v = o.value(name);
-    if (v.isUndefined() || v.isNull()) {
-        if (required)
-            p.add(name, QStringLiteral("is required"));
-        return {};
-    }
-    if (!v.isString() || !Catalog::shared().containsReportReason(v.toString())) {
-        p.add(name, QStringLiteral("must be a report reason of GET /api/catalog"));
-        return {};
-    }
-    return v.toString();
-}
-
-QString detailsMember(const QJsonObject &o, Problems &p)
-{
-    const QString name = QStringLiteral("details_text");
-    const QJsonValue v = o.value(name);
-    if (v.isUndefined() || v.isNull())
-        return {};
-    if (!v.isString()) {
-        p.add(name, QStringLiteral("must be a string"));
-        return {};
-    }
-    const QString text = v.toString().trimmed();
-    if (text.size() > ReportPolicy::kMaxDetailsLength || !text.isValidUtf16()) {
-        p.add(name,
-              QStringLiteral("must be at most %1 characters").arg(ReportPolicy::kMaxDetailsLength));
-        return {};
-    }
-    return text;
-}
+} // namespace
 
 /// At most ReportPolicy::kReportsPerHour reports per user per clock hour, counted in Redis so
 /// every instance shares the budget; while Redis is down, counted in this process instead
 /// (per instance: a little more lenient across instances, never unlimited).
-class ReportFloodGuard
+class SafetyService::FloodGuard
 {
 public:
-    static ReportFloodGuard &instance()
-    {
-        static ReportFloodGuard guard;
-        return guard;
-    }
-
     /// 0 when allowed (and spent), else the seconds until the budget refills.
     int spend(const QString &userId)
     {
@@ -148,14 +82,23 @@ private:
     QHash<QString, Counter> m_local;
 };
 
-/// Blocks `blockedId` for `blockerId` inside the caller's transaction, ending their friendship
-/// and open conversations. With `keepExisting`, an existing block is returned as is (a panic
-/// exit after a manual block); otherwise it is a conflict.
-Result<BlockRecord> blockInTransaction(const SafetyRepository &repository, const QString &blockerId,
-                                       const QString &blockedId, const QString &source,
-                                       bool keepExisting)
+SafetyService::SafetyService(const SafetyRepository &repository, const Catalog &catalog,
+                             const IdentityService &identity, const TrustService &trust,
+                             const AdminService &admin, const DomainEvents &events,
+                             SafetySettings settings)
+    : m_repository(repository), m_catalog(catalog), m_identity(identity), m_trust(trust),
+      m_admin(admin), m_events(events), m_settings(settings),
+      m_floodGuard(std::make_unique<FloodGuard>())
+{ }
+
+SafetyService::~SafetyService() = default;
+
+Result<BlockRecord> SafetyService::blockInTransaction(const QString &blockerId,
+                                                      const QString &blockedId,
+                                                      const QString &source,
+                                                      bool keepExisting) const
 {
-    Result<std::optional<BlockRecord>> existing = repository.findBlock(blockerId, blockedId);
+    Result<std::optional<BlockRecord>> existing = m_repository.findBlock(blockerId, blockedId);
     if (!existing)
         return existing.error();
     BlockRecord block;
@@ -164,89 +107,13 @@ Result<BlockRecord> blockInTransaction(const SafetyRepository &repository, const
     } else {
         block = BlockRecord {Sql::newId(), blockerId, blockedId, source,
                              QDateTime::currentDateTimeUtc()};
-        if (Status inserted = repository.insertBlock(block); !inserted)
+        if (Status inserted = m_repository.insertBlock(block); !inserted)
             return inserted.error();
     }
-    Result<bool> ended = FriendshipService().endBetween(
-        blockerId, blockedId, blockerId,
-        source == QLatin1String("panic_exit") ? source : QStringLiteral("blocked"));
-    if (!ended)
-        return ended.error();
-    Result<QStringList> closed = conversation::closeConversationsBetween(
-        blockerId, blockedId, conversation::CloseReason::UserEnd);
-    if (!closed)
-        return closed.error();
+    if (Status s = m_events.publish(BlockCreated {blockerId, blockedId, source}); !s)
+        return s.error();
     return block;
 }
-
-} // namespace
-
-namespace SafetyRules {
-
-Result<QString> parseBlockedUserId(const QJsonValue &body)
-{
-    Problems p;
-    if (!body.isObject()) {
-        p.add(QStringLiteral("body"), QStringLiteral("must be a JSON object"));
-        return p.error();
-    }
-    const QJsonObject o = body.toObject();
-    p.onlyKnown(o, {QStringLiteral("blocked_user_id")});
-    const QString id = uuidMember(o, QStringLiteral("blocked_user_id"), true, p);
-    if (!p.empty())
-        return p.error();
-    return id;
-}
-
-Result<ReportInput> parseReport(const QJsonValue &body)
-{
-    Problems p;
-    if (!body.isObject()) {
-        p.add(QStringLiteral("body"), QStringLiteral("must be a JSON object"));
-        return p.error();
-    }
-    const QJsonObject o = body.toObject();
-    p.onlyKnown(o,
-                {QStringLiteral("reported_user_id"), QStringLiteral("conversation_session_id"),
-                 QStringLiteral("reason_code"), QStringLiteral("details_text")});
-    ReportInput input;
-    input.reportedUserId = uuidMember(o, QStringLiteral("reported_user_id"), false, p);
-    input.conversationSessionId =
-        uuidMember(o, QStringLiteral("conversation_session_id"), false, p);
-    const auto given = [&o](const char *name) {
-        const QJsonValue v = o.value(QLatin1String(name));
-        return !v.isUndefined() && !v.isNull();
-    };
-    if (!given("reported_user_id") && !given("conversation_session_id"))
-        p.add(QStringLiteral("reported_user_id"),
-              QStringLiteral("is required unless conversation_session_id is given"));
-    input.reasonCode = reasonMember(o, true, p);
-    input.detailsText = detailsMember(o, p);
-    if (!p.empty())
-        return p.error();
-    return input;
-}
-
-Result<PanicExitInput> parsePanicExit(const QJsonValue &body)
-{
-    Problems p;
-    if (body.isUndefined() || body.isNull())
-        return PanicExitInput {};
-    if (!body.isObject()) {
-        p.add(QStringLiteral("body"), QStringLiteral("must be a JSON object"));
-        return p.error();
-    }
-    const QJsonObject o = body.toObject();
-    p.onlyKnown(o, {QStringLiteral("reason_code"), QStringLiteral("details_text")});
-    PanicExitInput input;
-    input.reasonCode = reasonMember(o, false, p);
-    input.detailsText = detailsMember(o, p);
-    if (!p.empty())
-        return p.error();
-    return input;
-}
-
-} // namespace SafetyRules
 
 Result<BlockRecord> SafetyService::block(const QString &userId, const QString &blockedUserId) const
 {
@@ -256,13 +123,14 @@ Result<BlockRecord> SafetyService::block(const QString &userId, const QString &b
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
-    Result<bool> known = m_repository.sharesMatchOrFriendship(userId, blockedUserId);
+    Result<bool> known =
+        m_ports.haveMet ? m_ports.haveMet(userId, blockedUserId) : Result<bool>(false);
     if (!known)
         return known.error();
     if (!*known)
         return noSuchUser();
     Result<BlockRecord> block =
-        blockInTransaction(m_repository, userId, blockedUserId, QStringLiteral("manual"), false);
+        blockInTransaction(userId, blockedUserId, QStringLiteral("manual"), false);
     if (!block)
         return block.error();
     if (!tx.commit())
@@ -290,17 +158,20 @@ Status SafetyService::unblock(const QString &userId, const QString &blockedUserI
     return Ok {};
 }
 
-Result<KeysetPage<BlockRecord>>
-SafetyService::blocks(const QString &userId, int limit,
-                      const std::optional<KeysetCursor> &after) const
+Result<Page<BlockRecord>> SafetyService::blocks(const QString &userId,
+                                                const PageRequest<> &page) const
 {
-    return m_repository.listBlocks(userId, limit, after);
+    Result<QList<BlockRecord>> rows = m_repository.blocksBy(userId, page.limit + 1, page.after);
+    if (!rows)
+        return rows.error();
+    return paging::keysetPage(std::move(*rows), page.limit, [](const BlockRecord &b) {
+        return KeysetCursor {b.createdAt, b.id};
+    });
 }
 
 Result<ReportRecord> SafetyService::report(const QString &userId, const ReportInput &input) const
 {
-    const std::optional<QString> severity =
-        ReportPolicy::severityFor(input.reasonCode, Catalog::shared());
+    const std::optional<QString> severity = ReportPolicy::severityFor(input.reasonCode, m_catalog);
     if (!severity) // parseReport checked it: a catalog without severities is a build mistake
         return AppError::internal();
     Transaction tx;
@@ -308,7 +179,9 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
         return databaseUnavailable();
     QString reported = input.reportedUserId;
     if (!input.conversationSessionId.isEmpty()) {
-        Result<QString> peer = conversation::peerOf(input.conversationSessionId, userId);
+        if (!m_ports.peerInConversation)
+            return AppError::notFound(QStringLiteral("No such conversation"));
+        Result<QString> peer = m_ports.peerInConversation(input.conversationSessionId, userId);
         if (!peer)
             return peer.error();
         if (!reported.isEmpty() && reported != *peer)
@@ -320,7 +193,8 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
         if (reported == userId)
             return AppError::validation(
                 {{QStringLiteral("reported_user_id"), QStringLiteral("must not be yourself")}});
-        Result<bool> known = m_repository.sharesMatchOrFriendship(userId, reported);
+        Result<bool> known =
+            m_ports.haveMet ? m_ports.haveMet(userId, reported) : Result<bool>(false);
         if (!known)
             return known.error();
         if (!*known)
@@ -328,14 +202,11 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
         Result<bool> pending = m_repository.hasOpenReportWithoutConversation(userId, reported);
         if (!pending)
             return pending.error();
-        if (*pending) {
-            AppError conflict = AppError::conflict(
-                QStringLiteral("You already have an open report about this user"));
-            conflict.details = {{QStringLiteral("reason"), QStringLiteral("already_reported")}};
-            return conflict;
-        }
+        if (*pending)
+            return conflict(QStringLiteral("You already have an open report about this user"),
+                            QStringLiteral("already_reported"));
     }
-    if (const int retryAfter = ReportFloodGuard::instance().spend(userId); retryAfter > 0) {
+    if (const int retryAfter = m_floodGuard->spend(userId); retryAfter > 0) {
         AppError limited = AppError::rateLimited(retryAfter);
         limited.message = QStringLiteral("Too many reports in the last hour, try again later");
         return limited;
@@ -358,130 +229,289 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
     return report;
 }
 
-Result<KeysetPage<ReportRecord>>
-SafetyService::myReports(const QString &userId, int limit,
-                         const std::optional<KeysetCursor> &after) const
+Result<Page<ReportRecord>> SafetyService::myReports(const QString &userId,
+                                                    const PageRequest<> &page) const
 {
-    return m_repository.listReportsBy(userId, limit, after);
+    Result<QList<ReportRecord>> rows = m_repository.reportsBy(userId, page.limit + 1, page.after);
+    if (!rows)
+        return rows.error();
+    return paging::keysetPage(std::move(*rows), page.limit, [](const ReportRecord &r) {
+        return KeysetCursor {r.createdAt, r.id};
+    });
 }
 
-Result<PanicExitResult> SafetyService::panicExit(const QString &userId,
-                                                 const QString &conversationId,
-                                                 const PanicExitInput &input) const
+Result<BlockRecord> SafetyService::blockFromPanicExit(const QString &userId,
+                                                      const QString &peerId) const
 {
-    // Nothing here touches Redis: the database part must succeed during a Redis outage. The
-    // peer's conversation.closed frame is sent by the conversation domain after the commit.
-    const QString reason =
-        input.reasonCode.isEmpty() ? ReportPolicy::kPanicExitReason : input.reasonCode;
-    const QString severity = ReportPolicy::panicExitSeverity(input.reasonCode, Catalog::shared());
-    Transaction tx;
-    if (!tx.begin())
-        return databaseUnavailable();
-    Result<QString> peer = conversation::peerOf(conversationId, userId);
-    if (!peer)
-        return peer.error();
+    return blockInTransaction(userId, peerId, QStringLiteral("panic_exit"), true);
+}
 
-    // Closed first (with its own reason), so the block's sweep finds nothing left to close.
-    // Only an open one is handed over: closeConversation on a closed or revealed conversation
-    // leaves its joined transaction uncommitted, which would doom ours.
-    Result<std::optional<ConversationSummary>> before =
-        m_repository.conversationSummary(conversationId, true);
-    if (!before)
-        return before.error();
-    if (*before &&
-        ((*before)->state == QLatin1String("anonymous") ||
-         (*before)->state == QLatin1String("decision_gate"))) {
-        Result<bool> closed = conversation::closeConversation(
-            conversationId, conversation::CloseReason::PanicExit, userId);
-        if (!closed)
-            return closed.error();
-    }
-    Result<BlockRecord> block =
-        blockInTransaction(m_repository, userId, *peer, QStringLiteral("panic_exit"), true);
-    if (!block)
-        return block.error();
-
-    PanicExitResult result;
+Result<ReportRecord> SafetyService::reportFromPanicExit(const QString &userId,
+                                                        const QString &peerId,
+                                                        const QString &conversationId,
+                                                        const QString &reasonCode,
+                                                        const QString &detailsText) const
+{
+    const QString reason = reasonCode.isEmpty() ? ReportPolicy::kPanicExitReason : reasonCode;
+    const QString severity = ReportPolicy::panicExitSeverity(reasonCode, m_catalog);
     Result<std::optional<ReportRecord>> existing =
-        m_repository.findConversationReport(userId, *peer, conversationId);
+        m_repository.findConversationReport(userId, peerId, conversationId);
     if (!existing)
         return existing.error();
     if (*existing) {
         // Already reported about this conversation: the one report stands, at least as severe.
-        result.report = **existing;
-        const QString raised = ReportPolicy::moreSevere(result.report.severity, severity);
-        if (raised != result.report.severity) {
-            if (Status updated = m_repository.raiseSeverity(result.report.id, raised); !updated)
+        ReportRecord report = **existing;
+        const QString raised = ReportPolicy::moreSevere(report.severity, severity);
+        if (raised != report.severity) {
+            if (Status updated = m_repository.raiseSeverity(report.id, raised); !updated)
                 return updated.error();
-            result.report.severity = raised;
+            report.severity = raised;
         }
-    } else {
-        const QDateTime now = QDateTime::currentDateTimeUtc();
-        result.report = ReportRecord {Sql::newId(), userId,
-                                      *peer,        conversationId,
-                                      reason,       input.detailsText,
-                                      severity,     QStringLiteral("open"),
-                                      now,          now};
-        if (Status inserted = m_repository.insertReport(result.report); !inserted)
-            return inserted.error();
+        return report;
     }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const ReportRecord report {Sql::newId(), userId,      peerId,   conversationId,
+                               reason,       detailsText, severity, QStringLiteral("open"),
+                               now,          now};
+    if (Status inserted = m_repository.insertReport(report); !inserted)
+        return inserted.error();
+    return report;
+}
 
-    if (Status left = leaveQueueIfQueued(userId); !left)
-        return left.error();
-    Result<std::optional<ConversationSummary>> summary =
-        m_repository.conversationSummary(conversationId);
-    if (!summary)
-        return summary.error();
-    if (!*summary)
-        return AppError::notFound(QStringLiteral("No such conversation"));
-    result.conversation = **summary;
+bool SafetyService::blockedEitherWay(const QString &userA, const QString &userB) const
+{
+    Result<bool> blocked = m_repository.blockedEitherWay(userA, userB);
+    if (!blocked) {
+        log::warning(QStringLiteral("block_check_failed"),
+                     {{QStringLiteral("error"), blocked.error().message}});
+        return true;
+    }
+    return *blocked;
+}
+
+Result<QList<QPair<QString, QString>>>
+SafetyService::blocksInvolving(const QStringList &userIds) const
+{
+    return m_repository.blocksInvolving(userIds);
+}
+
+Result<QSet<QString>> SafetyService::withOpenReports(const QStringList &userIds) const
+{
+    return m_repository.withOpenReports(userIds);
+}
+
+Result<QHash<QString, ReportCounts>> SafetyService::reportCounts(const QStringList &userIds) const
+{
+    return m_repository.counts(userIds);
+}
+
+Result<QStringList> SafetyService::conversationsUnderReview() const
+{
+    return m_repository.conversationsUnderReview();
+}
+
+Status SafetyService::escalateOverdue(const QDateTime &now) const
+{
+    Result<int> escalated =
+        m_repository.escalateOverdue(now.addSecs(-60LL * m_settings.escalationMinutes), now);
+    if (!escalated)
+        return escalated.error();
+    return Ok {};
+}
+
+Result<Page<admin::Report, int>> SafetyService::reports(const ReportFilter &filter,
+                                                        const PageRequest<int> &page) const
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (Status s = escalateOverdue(now); !s)
+        return s.error();
+    const int offset = page.after.value_or(0);
+    Result<QList<admin::Report>> list =
+        m_repository.listReports(filter, now, page.limit + 1, offset);
+    if (!list)
+        return list.error();
+    return paging::offsetPage(std::move(*list), page.limit, offset);
+}
+
+Result<admin::UserBrief> SafetyService::briefOf(const QString &userId) const
+{
+    Result<admin::UserBrief> brief = m_identity.brief(userId);
+    if (!brief)
+        return brief.error();
+    Result<int> trust = m_trust.currentScore(userId);
+    if (!trust)
+        return trust.error();
+    brief->trustScore = *trust;
+    Result<QHash<QString, ReportCounts>> counts = m_repository.counts({userId});
+    if (!counts)
+        return counts.error();
+    const ReportCounts c = counts->value(userId);
+    brief->reportsFiled = c.filed;
+    brief->reportsAgainst = c.against;
+    brief->reportsAgainstConfirmed = c.actionedAgainst;
+    return brief;
+}
+
+Result<admin::ReportDetail> SafetyService::reportDetail(const Caller &staff,
+                                                        const QString &id) const
+{
+    if (!validation::isUuid(id))
+        return noSuchReport();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (Status s = escalateOverdue(now); !s)
+        return s.error();
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<std::optional<admin::Report>> found = m_repository.findReport(id, now);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return noSuchReport();
+    admin::ReportDetail d;
+    d.report = **found;
+    if (!d.report.conversationSessionId.isEmpty() && m_ports.messagesAround) {
+        Result<QList<admin::ReportMessage>> messages = m_ports.messagesAround(
+            d.report.conversationSessionId, d.report.createdAt, kContextMessagesEachSide);
+        if (!messages)
+            return messages.error();
+        d.messages = *messages;
+    }
+    Result<admin::UserBrief> reporter = briefOf(d.report.reporterUserId);
+    if (!reporter)
+        return reporter.error();
+    d.reporter = *reporter;
+    Result<admin::UserBrief> reported = briefOf(d.report.reportedUserId);
+    if (!reported)
+        return reported.error();
+    d.reported = *reported;
+    Result<QList<admin::Report>> byReporter =
+        m_repository.reportsInvolving(true, d.report.reporterUserId, id, now, kHistoryReports);
+    if (!byReporter)
+        return byReporter.error();
+    d.reporterHistory = *byReporter;
+    Result<QList<admin::Report>> against =
+        m_repository.reportsInvolving(false, d.report.reportedUserId, id, now, kHistoryReports);
+    if (!against)
+        return against.error();
+    d.reportedHistory = *against;
+
+    if (Status s =
+            m_admin.record(staff, QStringLiteral("report.view"), QStringLiteral("report"), id);
+        !s)
+        return s.error();
+    if (!d.messages.isEmpty()) {
+        if (Status s =
+                m_admin.record(staff, QStringLiteral("conversation.read"),
+                               QStringLiteral("conversation"), d.report.conversationSessionId, {},
+                               {{QStringLiteral("report_id"), id},
+                                {QStringLiteral("message_count"), int(d.messages.size())}});
+            !s)
+            return s.error();
+    }
     if (!tx.commit())
         return databaseUnavailable();
-    log::info(QStringLiteral("panic_exit"),
-              {{QStringLiteral("conversation_id"), conversationId},
-               {QStringLiteral("report_id"), result.report.id},
-               {QStringLiteral("severity"), result.report.severity}});
-    return result;
+    return d;
 }
 
-QJsonObject blockToJson(const BlockRecord &block)
+Result<admin::Report> SafetyService::lockUnresolvedReport(const QString &id,
+                                                          const QDateTime &now) const
 {
-    return QJsonObject {{QStringLiteral("id"), block.id},
-                        {QStringLiteral("blocked_user_id"), block.blockedUserId},
-                        {QStringLiteral("source"), block.source},
-                        {QStringLiteral("created_at"), toWireTime(block.createdAt)}};
+    Result<std::optional<admin::Report>> found = m_repository.findReport(id, now, true);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return noSuchReport();
+    if ((*found)->status == QLatin1String("actioned") ||
+        (*found)->status == QLatin1String("dismissed"))
+        return conflict(QStringLiteral("The report is already resolved"),
+                        QStringLiteral("resolved"));
+    return **found;
 }
 
-QJsonObject reportCreatedToJson(const ReportRecord &report)
+Result<admin::Report> SafetyService::claim(const Caller &staff, const QString &id) const
 {
-    return QJsonObject {{QStringLiteral("id"), report.id},
-                        {QStringLiteral("severity"), report.severity},
-                        {QStringLiteral("status"), report.status}};
+    if (!validation::isUuid(id))
+        return noSuchReport();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<admin::Report> locked = lockUnresolvedReport(id, now);
+    if (!locked)
+        return locked.error();
+    const admin::Report &r = *locked;
+    if (!r.claimedByUserId.isEmpty() && r.claimedByUserId != staff.userId)
+        return conflict(QStringLiteral("Another moderator holds this report"),
+                        QStringLiteral("claimed"),
+                        {{QStringLiteral("claimed_by_user_id"), r.claimedByUserId},
+                         {QStringLiteral("claimed_until"), toWireTime(r.claimedUntil)}});
+    const QDateTime until = now.addSecs(60LL * m_settings.claimMinutes);
+    if (Status s = m_repository.claimReport(id, staff.userId, until); !s)
+        return s.error();
+    if (Status s = m_admin.record(staff, QStringLiteral("report.claim"), QStringLiteral("report"),
+                                  id, {}, {{QStringLiteral("claimed_until"), toWireTime(until)}});
+        !s)
+        return s.error();
+    Result<std::optional<admin::Report>> after = m_repository.findReport(id, now);
+    if (!after)
+        return after.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    return **after;
 }
 
-QJsonObject myReportToJson(const ReportRecord &report)
+Result<admin::Report> SafetyService::act(const Caller &staff, const QString &id,
+                                         const admin::ReportActionRequest &request) const
 {
-    return QJsonObject {{QStringLiteral("id"), report.id},
-                        {QStringLiteral("reason_code"), report.reasonCode},
-                        {QStringLiteral("severity"), report.severity},
-                        {QStringLiteral("status"), report.status},
-                        {QStringLiteral("created_at"), toWireTime(report.createdAt)},
-                        {QStringLiteral("updated_at"), toWireTime(report.updatedAt)}};
-}
+    if (const QJsonObject problems = request.problems(); !problems.isEmpty())
+        return AppError::validation(problems);
+    if (!validation::isUuid(id))
+        return noSuchReport();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<admin::Report> locked = lockUnresolvedReport(id, now);
+    if (!locked)
+        return locked.error();
+    const admin::Report r = *locked;
+    if (r.claimedByUserId != staff.userId)
+        return conflict(QStringLiteral("Claim the report before acting on it"),
+                        QStringLiteral("not_claimed"));
 
-QJsonObject panicExitToJson(const PanicExitResult &result)
-{
-    const ConversationSummary &c = result.conversation;
-    return QJsonObject {{QStringLiteral("conversation"),
-                         QJsonObject {{QStringLiteral("id"), c.id},
-                                      {QStringLiteral("state"), c.state},
-                                      {QStringLiteral("close_reason"),
-                                       c.closeReason.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                               : QJsonValue(c.closeReason)},
-                                      {QStringLiteral("closed_at"),
-                                       c.closedAt.isValid() ? QJsonValue(toWireTime(c.closedAt))
-                                                            : QJsonValue(QJsonValue::Null)}}},
-                        {QStringLiteral("report"), reportCreatedToJson(result.report)}};
+    if (request.action == QLatin1String("restrict") || request.action == QLatin1String("ban")) {
+        const QString status = request.action == QLatin1String("ban")
+            ? QStringLiteral("banned")
+            : QStringLiteral("restricted");
+        if (Status s = m_identity.applyReportAction(staff, r.reportedUserId, status); !s)
+            return s.error();
+    }
+    if (request.action != QLatin1String("dismiss")) {
+        const std::optional<TrustSignal::Severity> severity =
+            TrustSignal::severityFromName(r.severity);
+        if (!severity)
+            return AppError::internal();
+        Result<AppliedSignal> applied =
+            m_trust.applySignal(r.reportedUserId, TrustSignal::reportConfirmed(*severity, now), id);
+        if (!applied)
+            return applied.error();
+    }
+    if (Status s = m_repository.resolveReport(id, request.action, request.note, staff.userId, now);
+        !s)
+        return s.error();
+    if (Status s = m_admin.record(staff, QStringLiteral("report.action"), QStringLiteral("report"),
+                                  id, request.note,
+                                  {{QStringLiteral("action"), request.action},
+                                   {QStringLiteral("reported_user_id"), r.reportedUserId}});
+        !s)
+        return s.error();
+    Result<std::optional<admin::Report>> after = m_repository.findReport(id, now);
+    if (!after)
+        return after.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    return **after;
 }
 
 } // namespace fp

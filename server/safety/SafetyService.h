@@ -1,67 +1,103 @@
 #pragma once
 
-// The safety domain's rules: blocks (which end the pair's open conversations and friendship),
-// reports (severity from the catalog, duplicates refused, floods limited, reporters never
-// disclosed to the reported), and the panic exit that does all of it at once.
+// The safety domain: blocks (which end what the pair shares: a BlockCreated event tells the
+// friendship and conversation domains), reports (severity from the catalog, duplicates refused,
+// floods limited, reporters never disclosed to the reported), what moderation needs to know
+// for matching and chat, and the staff's report queue (escalation, claims, the four actions
+// with their real effects, every read and action audit-logged). No HTTP and no SQL here.
 
+#include "common/AdminTypes.h"
+#include "server/base/Caller.h"
+#include "server/base/DomainEvents.h"
+#include "server/safety/SafetyPorts.h"
 #include "server/safety/SafetyRepository.h"
 
-#include <QJsonObject>
-#include <QJsonValue>
+#include <memory>
 
 namespace fp {
 
-struct ReportInput
-{
-    QString reportedUserId; // empty: the caller's peer in conversationSessionId
-    QString conversationSessionId; // empty = none
-    QString reasonCode;
-    QString detailsText;
-};
+class AdminService;
+class Catalog;
+class IdentityService;
+class TrustService;
 
-struct PanicExitInput
+struct SafetySettings
 {
-    QString reasonCode; // empty: ReportPolicy::kPanicExitReason
-    QString detailsText;
+    int escalationMinutes = 15; // unclaimed critical reports escalate after this long
+    int claimMinutes = 30; // how long a moderator's claim lasts
 };
-
-struct PanicExitResult
-{
-    ConversationSummary conversation;
-    ReportRecord report;
-};
-
-namespace SafetyRules {
-Result<QString> parseBlockedUserId(const QJsonValue &body);
-Result<ReportInput> parseReport(const QJsonValue &body);
-/// An absent body (or null) is {}.
-Result<PanicExitInput> parsePanicExit(const QJsonValue &body);
-} // namespace SafetyRules
 
 class SafetyService
 {
 public:
+    SafetyService(const SafetyRepository &repository, const Catalog &catalog,
+                  const IdentityService &identity, const TrustService &trust,
+                  const AdminService &admin, const DomainEvents &events, SafetySettings settings);
+    ~SafetyService();
+    void connect(SafetyPorts ports) { m_ports = std::move(ports); }
+
     Result<BlockRecord> block(const QString &userId, const QString &blockedUserId) const;
     Status unblock(const QString &userId, const QString &blockedUserId) const;
-    Result<KeysetPage<BlockRecord>> blocks(const QString &userId, int limit,
-                                           const std::optional<KeysetCursor> &after) const;
-
+    Result<Page<BlockRecord>> blocks(const QString &userId, const PageRequest<> &page) const;
     Result<ReportRecord> report(const QString &userId, const ReportInput &input) const;
-    Result<KeysetPage<ReportRecord>> myReports(const QString &userId, int limit,
-                                               const std::optional<KeysetCursor> &after) const;
+    Result<Page<ReportRecord>> myReports(const QString &userId, const PageRequest<> &page) const;
 
-    Result<PanicExitResult> panicExit(const QString &userId, const QString &conversationId,
-                                      const PanicExitInput &input) const;
+    /// A block made inside the caller's transaction (a panic exit): an existing block stays as
+    /// it is. Announces BlockCreated either way, so what the pair shares ends.
+    Result<BlockRecord> blockFromPanicExit(const QString &userId, const QString &peerId) const;
+    /// A panic exit's report about a conversation, inside the caller's transaction: the
+    /// reporter's existing report about it raised to at least `severity`, or a new one.
+    Result<ReportRecord> reportFromPanicExit(const QString &userId, const QString &peerId,
+                                             const QString &conversationId,
+                                             const QString &reasonCode,
+                                             const QString &detailsText) const;
+
+    /// May these two message or be matched? True when either blocked the other. Fails closed:
+    /// when the database cannot answer it says true (and logs why), so an outage never lets a
+    /// blocked person through.
+    bool blockedEitherWay(const QString &userA, const QString &userB) const;
+    /// Every block among (either side in) `userIds`, as (blocker, blocked).
+    Result<QList<QPair<QString, QString>>> blocksInvolving(const QStringList &userIds) const;
+    /// Which of `userIds` have an open report against them.
+    Result<QSet<QString>> withOpenReports(const QStringList &userIds) const;
+    /// Reports about and by each of `userIds`.
+    Result<QHash<QString, ReportCounts>> reportCounts(const QStringList &userIds) const;
+    /// Conversations whose messages are evidence in an open or triaged report.
+    Result<QStringList> conversationsUnderReview() const;
+
+    /// The staff queue. Escalation is computed when the queue is read: overdue critical
+    /// reports are marked first.
+    Result<Page<admin::Report, int>> reports(const ReportFilter &filter,
+                                             const PageRequest<int> &page) const;
+    Result<admin::ReportDetail> reportDetail(const Caller &staff, const QString &id) const;
+    Result<admin::Report> claim(const Caller &staff, const QString &id) const;
+    Result<admin::Report> act(const Caller &staff, const QString &id,
+                              const admin::ReportActionRequest &request) const;
+
+    Result<QJsonObject> exportFor(const QString &userId) const
+    {
+        return m_repository.exportFor(userId);
+    }
 
 private:
-    SafetyRepository m_repository;
-};
+    class FloodGuard;
+    /// Blocks inside the caller's transaction and announces it. With `keepExisting`, an
+    /// existing block is returned as is; otherwise it is a conflict.
+    Result<BlockRecord> blockInTransaction(const QString &blockerId, const QString &blockedId,
+                                           const QString &source, bool keepExisting) const;
+    Result<admin::Report> lockUnresolvedReport(const QString &id, const QDateTime &now) const;
+    Result<admin::UserBrief> briefOf(const QString &userId) const;
+    Status escalateOverdue(const QDateTime &now) const;
 
-QJsonObject blockToJson(const BlockRecord &block);
-/// {id, severity, status}: what the reporter is told when filing.
-QJsonObject reportCreatedToJson(const ReportRecord &report);
-/// {id, reason_code, severity, status, created_at, updated_at}: never the reported user.
-QJsonObject myReportToJson(const ReportRecord &report);
-QJsonObject panicExitToJson(const PanicExitResult &result);
+    const SafetyRepository &m_repository;
+    const Catalog &m_catalog;
+    const IdentityService &m_identity;
+    const TrustService &m_trust;
+    const AdminService &m_admin;
+    const DomainEvents &m_events;
+    SafetySettings m_settings;
+    SafetyPorts m_ports;
+    std::unique_ptr<FloodGuard> m_floodGuard;
+};
 
 } // namespace fp

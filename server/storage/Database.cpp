@@ -1,6 +1,6 @@
 #include "server/storage/Database.h"
 
-#include "server/core/Log.h"
+#include "server/base/Log.h"
 #include "server/storage/SqlText.h"
 
 #include <QMutex>
@@ -229,6 +229,34 @@ QVariant nullableText(const QString &value)
 QString newId()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+Result<QStringList> strings(SqlResult result)
+{
+    if (!result.ok())
+        return result.toAppError();
+    QStringList texts;
+    while (result.next())
+        texts << result.value(0).toString();
+    return texts;
+}
+
+QString startsWithPattern(const QString &text)
+{
+    QString pattern = text;
+    pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+        .replace(QLatin1Char('%'), QStringLiteral("\\%"))
+        .replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    return pattern + QLatin1Char('%');
+}
+
+QVariantList values(const QStringList &ids)
+{
+    QVariantList list;
+    list.reserve(ids.size());
+    for (const QString &id : ids)
+        list << id;
+    return list;
 }
 
 QString repeated(const QString &part, qsizetype count, const QString &separator)

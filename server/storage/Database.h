@@ -94,6 +94,13 @@ QDateTime toTime(const QVariant &column);
 /// A NULL for a string column when `value` is empty.
 QVariant nullableText(const QString &value);
 QString newId(); // UUID v4 string
+/// The first column of every row of a statement that ran, as text (ids, keys); its failure
+/// otherwise.
+Result<QStringList> strings(SqlResult result);
+/// A LIKE pattern for what starts with `text` (LIKE's wildcards in it escaped).
+QString startsWithPattern(const QString &text);
+/// The ids as bindings (for an IN list made with repeated()).
+QVariantList values(const QStringList &ids);
 /// `part` `count` times, joined by `separator`: the "?, ?, ?" of an IN list, or the
 /// "(?, ?), (?, ?)" rows of a multi-row INSERT, so a statement over many values still binds
 /// every one.

@@ -1,6 +1,6 @@
 #include "server/storage/Migrator.h"
 
-#include "server/core/Log.h"
+#include "server/base/Log.h"
 #include "server/storage/Database.h"
 
 #include <QCryptographicHash>

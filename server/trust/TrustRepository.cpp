@@ -1,7 +1,8 @@
 #include "server/trust/TrustRepository.h"
 
-#include "server/core/Log.h"
+#include "server/base/Log.h"
 #include "server/storage/Database.h"
+#include "server/storage/RowExport.h"
 
 #include <QJsonDocument>
 #include <algorithm>
@@ -34,6 +35,19 @@ AppError unreadableRow(const QString &userId)
 {
     log::error(QStringLiteral("trust_row_unreadable"), {{QStringLiteral("user_id"), userId}});
     return AppError::internal();
+}
+
+admin::TrustEvent trustEventFrom(const SqlResult &r)
+{
+    admin::TrustEvent e;
+    e.id = r.value(0).toString();
+    e.delta = r.value(1).toInt();
+    e.source = r.value(2).toString();
+    e.sourceRefId = r.value(3).toString();
+    e.metadata = QJsonDocument::fromJson(r.value(4).toByteArray()).object();
+    e.createdAt = Sql::toTime(r.value(5));
+    e.scoreAfter = 50 + r.value(6).toInt();
+    return e;
 }
 
 } // namespace
@@ -82,6 +96,23 @@ Result<std::optional<StoredTrust>> TrustRepository::findState(const QString &use
     if (!stored)
         return unreadableRow(userId);
     return stored;
+}
+
+Result<QHash<QString, int>> TrustRepository::scores(const QStringList &userIds) const
+{
+    QHash<QString, int> scores;
+    if (userIds.isEmpty())
+        return scores;
+    const QVariantList ids = Sql::values(userIds);
+    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, score FROM trust_scores WHERE "
+                                           "user_id IN (") +
+                                Sql::repeated(QStringLiteral("?"), ids.size()) + QLatin1Char(')'),
+                            ids);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        scores.insert(r.value(0).toString(), r.value(1).toInt());
+    return scores;
 }
 
 Status TrustRepository::storeState(const QString &userId, const TrustState &state) const
@@ -167,34 +198,62 @@ Result<QList<TrustLedgerEntry>> TrustRepository::ledger(const QString &userId) c
     return entries;
 }
 
-Result<std::optional<TrustSubject>> TrustRepository::findSubject(const QString &userId) const
+Result<QList<admin::TrustEvent>> TrustRepository::events(const QString &userId, int limit,
+                                                         int offset) const
 {
     SqlResult r = Sql::exec(
-        QStringLiteral("SELECT id, created_at FROM users WHERE id = ? AND status <> 'deleted'"),
-        {userId});
+        QStringLiteral("SELECT id, delta, source, source_ref_id, metadata_json, created_at, "
+                       "SUM(delta) OVER (ORDER BY created_at, id) FROM trust_score_events "
+                       "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
+        {userId, limit, offset});
     if (!r.ok())
         return r.toAppError();
-    if (!r.next())
-        return std::optional<TrustSubject>();
-    return std::optional<TrustSubject>(
-        TrustSubject {r.value(0).toString(), Sql::toTime(r.value(1))});
+    QList<admin::TrustEvent> events;
+    while (r.next())
+        events.append(trustEventFrom(r));
+    return events;
 }
 
-Result<bool> TrustRepository::related(const QString &userId, const QString &otherUserId) const
+Result<QList<admin::TrustEvent>> TrustRepository::eventsBetween(const QString &userId,
+                                                                const QDateTime &from,
+                                                                const QDateTime &to) const
 {
-    // Pairs are stored ordered (user_a_id < user_b_id by convention, user_low_id < user_high_id
-    // enforced), but both orientations are checked: the match convention is not enforced.
-    const QString low = std::min(userId, otherUserId);
-    const QString high = std::max(userId, otherUserId);
     SqlResult r = Sql::exec(
-        QStringLiteral("SELECT EXISTS (SELECT 1 FROM match_sessions WHERE (user_a_id = ? AND "
-                       "user_b_id = ?) OR (user_a_id = ? AND user_b_id = ?)) OR EXISTS "
-                       "(SELECT 1 FROM friendships WHERE user_low_id = ? AND user_high_id = ? "
-                       "AND ended_at IS NULL)"),
-        {low, high, high, low, low, high});
+        QStringLiteral("SELECT * FROM (SELECT id, delta, source, source_ref_id, metadata_json, "
+                       "created_at, SUM(delta) OVER (ORDER BY created_at, id) AS running "
+                       "FROM trust_score_events WHERE user_id = ? AND created_at < ?) x "
+                       "WHERE created_at >= ? ORDER BY created_at, id"),
+        {userId, Sql::time(to), Sql::time(from)});
     if (!r.ok())
         return r.toAppError();
-    return r.next() && r.value(0).toInt() != 0;
+    QList<admin::TrustEvent> events;
+    while (r.next())
+        events.append(trustEventFrom(r));
+    return events;
+}
+
+Result<int> TrustRepository::scoreBefore(const QString &userId, const QDateTime &at) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT COALESCE(SUM(delta), 0) FROM "
+                                 "trust_score_events WHERE user_id = ? AND created_at < ?"),
+                  {userId, Sql::time(at)});
+    if (!r.ok())
+        return r.toAppError();
+    return 50 + (r.next() ? r.value(0).toInt() : 0);
+}
+
+Result<QJsonObject> TrustRepository::exportFor(const QString &userId) const
+{
+    return exportTables(
+        {{"trust_scores",
+          "SELECT score, cooldown_applied, components_json, updated_at FROM "
+          "trust_scores WHERE user_id = ?"},
+         // source_ref_id is left out: it names other people's reflections and reports.
+         {"trust_score_events",
+          "SELECT id, delta, source, metadata_json, created_at FROM "
+          "trust_score_events WHERE user_id = ? ORDER BY created_at"}},
+        userId);
 }
 
 } // namespace fp

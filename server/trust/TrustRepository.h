@@ -1,44 +1,20 @@
 #pragma once
 
-// All SQL of trust: the trust_scores snapshot, the append-only trust_score_events ledger, and
-// the few facts about users the trust routes need (existence, shared matches and friendships).
+// All SQL of the trust domain: the trust_scores snapshot and the append-only
+// trust_score_events ledger.
 
+#include "common/AdminTypes.h"
 #include "common/Result.h"
-#include "server/trust/TrustEngine.h"
+#include "server/trust/TrustTypes.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <optional>
 
 namespace fp {
-
-/// A trust_scores row as stored.
-struct StoredTrust
-{
-    TrustState state;
-    int score = 50; // the score column (equals state.score() for a consistent row)
-};
-
-/// One trust_score_events row to append.
-struct TrustLedgerRow
-{
-    QString id;
-    QString userId;
-    int delta = 0;
-    QString source; // trust_score_events.source
-    QString sourceRefId;
-    QJsonObject metadata;
-    QDateTime createdAt;
-};
-
-/// The users row facts the trust score route needs.
-struct TrustSubject
-{
-    QString userId;
-    QDateTime createdAt;
-};
 
 class TrustRepository
 {
@@ -49,6 +25,8 @@ public:
     Result<StoredTrust> lockState(const QString &userId, const QDateTime &createdAt) const;
     /// The stored row, read without locking; nullopt when the user has none yet.
     Result<std::optional<StoredTrust>> findState(const QString &userId) const;
+    /// The score column of each of these people who has a row, by user id.
+    Result<QHash<QString, int>> scores(const QStringList &userIds) const;
     /// Writes `state` (score, components_json, cooldown_applied, updated_at) to the locked row.
     Status storeState(const QString &userId, const TrustState &state) const;
 
@@ -61,10 +39,16 @@ public:
     /// Every ledger row of the user, oldest first: the input of TrustEngine::replay.
     Result<QList<TrustLedgerEntry>> ledger(const QString &userId) const;
 
-    /// The user, unless unknown or deleted.
-    Result<std::optional<TrustSubject>> findSubject(const QString &userId) const;
-    /// Whether the two users share a match (any status) or a friendship that has not ended.
-    Result<bool> related(const QString &userId, const QString &otherUserId) const;
+    /// Newest first, each with the running score (50 + the sum of deltas up to it); `offset`
+    /// rows skipped, at most `limit` read.
+    Result<QList<admin::TrustEvent>> events(const QString &userId, int limit, int offset) const;
+    /// Oldest first, within [from, to).
+    Result<QList<admin::TrustEvent>> eventsBetween(const QString &userId, const QDateTime &from,
+                                                   const QDateTime &to) const;
+    /// The running score before `at` (50 without earlier rows).
+    Result<int> scoreBefore(const QString &userId, const QDateTime &at) const;
+    /// {trust_scores, trust_score_events}: the person's rows for their data export.
+    Result<QJsonObject> exportFor(const QString &userId) const;
 };
 
 } // namespace fp

@@ -1,39 +1,74 @@
 #include "server/trust/TrustRoutes.h"
 
-#include "server/core/Router.h"
-#include "server/profile/Catalog.h"
-#include "server/trust/ReflectionService.h"
+#include "server/http/ListQuery.h"
+#include "server/http/Router.h"
+#include "server/trust/TrustJson.h"
 #include "server/trust/TrustService.h"
 
 namespace fp {
 
-void registerTrustRoutes(Router &router)
+void registerTrustRoutes(Router &router, const TrustService &trust)
 {
-    router.add(Route {.method = "POST",
-                      .pattern = QStringLiteral("/api/meet_reflections"),
-                      .access = Access::User,
-                      .idempotent = true,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<ReflectionInput> input =
-                              ReflectionRules::parseReflection(ctx.json, Catalog::shared());
-                          if (!input)
-                              return input.error();
-                          Result<ReflectionCreated> created =
-                              ReflectionService().reflect(ctx.caller->userId, *input);
-                          if (!created)
-                              return created.error();
-                          return HttpResponse::json(201, reflectionCreatedToJson(*created));
-                      }});
-
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/trust_score/{user_id}"),
                       .access = Access::User,
-                      .handler = [](RequestContext &ctx) -> HttpResponse {
-                          Result<TrustScoreView> view = TrustService().scoreFor(
-                              *ctx.caller, ctx.param(QStringLiteral("user_id")));
+                      .handler = [&trust](RequestContext &ctx) -> HttpResponse {
+                          Result<TrustScoreView> view =
+                              trust.scoreFor(*ctx.caller, ctx.param(QStringLiteral("user_id")));
                           if (!view)
                               return view.error();
                           return HttpResponse::json(200, trustScoreToJson(*view));
+                      }});
+
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/users/{id}/trust-score"),
+                      .access = Access::Moderator,
+                      .handler = [&trust](RequestContext &ctx) -> HttpResponse {
+                          Result<TrustScoreView> view =
+                              trust.scoreFor(*ctx.caller, ctx.param(QStringLiteral("id")));
+                          if (!view)
+                              return view.error();
+                          return HttpResponse::json(200, staffTrustScore(*view).toJson());
+                      }});
+
+    router.add(Route {
+        .method = "GET",
+        .pattern = QStringLiteral("/api/admin/users/{id}/trust-events"),
+        .access = Access::Moderator,
+        .handler = [&trust](RequestContext &ctx) -> HttpResponse {
+            Problems problems;
+            const PageRequest<int> page = offsetPageRequest(ctx, problems);
+            if (!problems.empty())
+                return problems.error();
+            Result<Page<admin::TrustEvent, int>> events =
+                trust.ledgerPage(ctx.param(QStringLiteral("id")), page);
+            if (!events)
+                return events.error();
+            return HttpResponse::json(
+                200, pageJson(*events, [](const admin::TrustEvent &e) { return e.toJson(); }));
+        }});
+
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/users/{id}/trust-history"),
+                      .access = Access::Moderator,
+                      .handler = [&trust](RequestContext &ctx) -> HttpResponse {
+                          Problems problems;
+                          QDateTime from = queryTime(ctx, "from", problems);
+                          QDateTime to = queryTime(ctx, "to", problems);
+                          if (!to.isValid())
+                              to = QDateTime::currentDateTimeUtc();
+                          if (!from.isValid())
+                              from = to.addDays(-90);
+                          if (problems.empty() && from >= to)
+                              problems.add(QStringLiteral("query.to"),
+                                           QStringLiteral("must be after from"));
+                          if (!problems.empty())
+                              return problems.error();
+                          Result<admin::TimeSeries> series =
+                              trust.history(ctx.param(QStringLiteral("id")), from, to);
+                          if (!series)
+                              return series.error();
+                          return HttpResponse::json(200, series->toJson());
                       }});
 }
 

@@ -1,10 +1,9 @@
 #include "server/trust/TrustService.h"
 
-#include "common/Time.h"
-#include "server/core/Log.h"
+#include "server/base/Log.h"
+#include "server/base/Validation.h"
+#include "server/identity/IdentityService.h"
 #include "server/storage/Database.h"
-
-#include <QUuid>
 
 namespace fp {
 
@@ -13,12 +12,6 @@ namespace {
 AppError noSuchScore()
 {
     return AppError::notFound(QStringLiteral("No such user"));
-}
-
-/// A lowercase canonical UUID, as every id of this API.
-bool isUuid(const QString &text)
-{
-    return text.size() == 36 && !QUuid::fromString(text).isNull() && text == text.toLower();
 }
 
 } // namespace
@@ -135,19 +128,20 @@ Result<TrustRecomputation> TrustService::recompute(const QString &userId) const
     return result;
 }
 
-Result<TrustVisibility> trustScoreVisibility(const Caller &viewer, const QString &userId)
+Result<TrustVisibility> TrustService::visibility(const Caller &viewer, const QString &userId) const
 {
-    if (!isUuid(userId))
+    if (!validation::isUuid(userId))
         return TrustVisibility::Hidden;
-    const TrustRepository repository;
-    Result<std::optional<TrustSubject>> subject = repository.findSubject(userId);
-    if (!subject)
-        return subject.error();
-    if (!*subject)
+    Result<std::optional<QDateTime>> since = m_identity.accountCreatedAt(userId);
+    if (!since)
+        return since.error();
+    if (!*since)
         return TrustVisibility::Hidden;
-    if (viewer.userId == userId || viewer.role == Role::Moderator || viewer.role == Role::Admin)
+    if (viewer.userId == userId || viewer.isStaff())
         return TrustVisibility::Full;
-    Result<bool> related = repository.related(viewer.userId, userId);
+    if (!m_ports.related)
+        return TrustVisibility::Hidden;
+    Result<bool> related = m_ports.related(viewer.userId, userId);
     if (!related)
         return related.error();
     return *related ? TrustVisibility::Limited : TrustVisibility::Hidden;
@@ -155,44 +149,85 @@ Result<TrustVisibility> trustScoreVisibility(const Caller &viewer, const QString
 
 Result<TrustScoreView> TrustService::scoreFor(const Caller &viewer, const QString &userId) const
 {
-    Result<TrustVisibility> visibility = trustScoreVisibility(viewer, userId);
-    if (!visibility)
-        return visibility.error();
-    if (*visibility == TrustVisibility::Hidden)
+    Result<TrustVisibility> allowed = visibility(viewer, userId);
+    if (!allowed)
+        return allowed.error();
+    if (*allowed == TrustVisibility::Hidden)
         return noSuchScore();
     Result<std::optional<StoredTrust>> stored = m_repository.findState(userId);
     if (!stored)
         return stored.error();
     TrustScoreView view;
     view.userId = userId;
-    view.visibility = *visibility;
+    view.visibility = *allowed;
     if (*stored) {
         view.state = (*stored)->state;
         view.updatedAt = view.state.updatedAt;
     } else {
         // No signal yet: the initial state, unchanged since the account was created.
-        Result<std::optional<TrustSubject>> subject = m_repository.findSubject(userId);
-        if (!subject)
-            return subject.error();
-        if (!*subject)
+        Result<std::optional<QDateTime>> since = m_identity.accountCreatedAt(userId);
+        if (!since)
+            return since.error();
+        if (!*since)
             return noSuchScore();
-        view.updatedAt = (*subject)->createdAt;
+        view.updatedAt = **since;
     }
     view.score = view.state.score();
     view.cooldownActive = view.state.cooldownActiveAt(QDateTime::currentDateTimeUtc());
     return view;
 }
 
-QJsonObject trustScoreToJson(const TrustScoreView &view)
+Result<QHash<QString, int>> TrustService::currentScores(const QStringList &userIds) const
 {
-    QJsonObject json {{QStringLiteral("user_id"), view.userId},
-                      {QStringLiteral("score"), view.score}};
-    if (view.visibility == TrustVisibility::Full) {
-        json.insert(QStringLiteral("cooldown_applied"), view.cooldownActive);
-        json.insert(QStringLiteral("components"), view.state.componentsJson());
-        json.insert(QStringLiteral("updated_at"), toWireTime(view.updatedAt));
-    }
-    return json;
+    Result<QHash<QString, int>> stored = m_repository.scores(userIds);
+    if (!stored)
+        return stored.error();
+    QHash<QString, int> scores;
+    for (const QString &id : userIds)
+        scores.insert(id, stored->value(id, TrustState::initial().score()));
+    return scores;
+}
+
+Status TrustService::requireAccount(const QString &userId) const
+{
+    if (!validation::isUuid(userId))
+        return noSuchScore();
+    Result<std::optional<QDateTime>> since = m_identity.accountCreatedAt(userId, true);
+    if (!since)
+        return since.error();
+    if (!*since)
+        return noSuchScore();
+    return Ok {};
+}
+
+Result<Page<admin::TrustEvent, int>> TrustService::ledgerPage(const QString &userId,
+                                                              const PageRequest<int> &page) const
+{
+    if (Status s = requireAccount(userId); !s)
+        return s.error();
+    const int offset = page.after.value_or(0);
+    Result<QList<admin::TrustEvent>> events = m_repository.events(userId, page.limit + 1, offset);
+    if (!events)
+        return events.error();
+    return paging::offsetPage(std::move(*events), page.limit, offset);
+}
+
+Result<admin::TimeSeries> TrustService::history(const QString &userId, const QDateTime &from,
+                                                const QDateTime &to) const
+{
+    if (Status s = requireAccount(userId); !s)
+        return s.error();
+    Result<int> start = m_repository.scoreBefore(userId, from);
+    if (!start)
+        return start.error();
+    Result<QList<admin::TrustEvent>> events = m_repository.eventsBetween(userId, from, to);
+    if (!events)
+        return events.error();
+    admin::TimeSeries series {QStringLiteral("trust_score"), QStringLiteral("event"), from, to, {}};
+    series.points.append({from, double(*start)});
+    for (const admin::TrustEvent &e : *events)
+        series.points.append({e.createdAt, double(e.scoreAfter)});
+    return series;
 }
 
 } // namespace fp

@@ -3,6 +3,7 @@
 // accounts that are deleted, banned or restricted. Forged tokens, refresh-token theft, races and
 // brute force are in tst_identity_attacks.
 
+#include "server/identity/IdentityRules.h"
 #include "server/identity/IdentityService.h"
 #include "tests/support/Accounts.h"
 #include "tests/support/HttpClient.h"

@@ -1,13 +1,15 @@
 // GET /api/catalog, GET and PUT /api/profile against the real server: onboarding, section
 // replacement, validation naming every bad field, all-or-nothing updates, and the visibility
-// rule other domains use (ProfileVisibility, called here in-process against the same database).
+// rule other domains use (FriendshipService::mayViewProfile, called here in-process against the
+// same database).
 
 #include "common/Time.h"
-#include "server/profile/ProfileVisibility.h"
+#include "server/profile/ProfileJson.h"
 #include "server/storage/Database.h"
 #include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
+#include "tests/support/InProcessDomains.h"
 #include "tests/support/TestServer.h"
 
 #include <QFile>
@@ -429,11 +431,18 @@ private Q_SLOTS:
         const TestEnvironment env = TestEnvironment::fromProcess();
         fp::Database::configure(fp::DbSettings {
             {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
+        fp::test::InProcessDomains domains;
+        const auto mayViewProfile = [&domains](const QString &viewer, const QString &owner) {
+            return domains->friendships.mayViewProfile(viewer, owner);
+        };
+        const auto loadPublicProfile = [&domains](const QString &userId) {
+            return domains->profiles.publicProfile(userId);
+        };
 
-        QVERIFY(fp::mayViewProfile(a.userId, a.userId));
-        QVERIFY(!fp::mayViewProfile(a.userId, b.userId));
-        QVERIFY(!fp::mayViewProfile(b.userId, a.userId));
-        QVERIFY(!fp::mayViewProfile(QString(), a.userId));
+        QVERIFY(mayViewProfile(a.userId, a.userId));
+        QVERIFY(!mayViewProfile(a.userId, b.userId));
+        QVERIFY(!mayViewProfile(b.userId, a.userId));
+        QVERIFY(!mayViewProfile(QString(), a.userId));
 
         const QString low = qMin(a.userId, b.userId);
         const QString high = qMax(a.userId, b.userId);
@@ -454,11 +463,11 @@ private Q_SLOTS:
                               .arg(low, high, match),
                           &error),
                  qPrintable(error));
-        QVERIFY(fp::mayViewProfile(a.userId, b.userId));
-        QVERIFY(fp::mayViewProfile(b.userId, a.userId));
-        QVERIFY(!fp::mayViewProfile(c.userId, a.userId));
+        QVERIFY(mayViewProfile(a.userId, b.userId));
+        QVERIFY(mayViewProfile(b.userId, a.userId));
+        QVERIFY(!mayViewProfile(c.userId, a.userId));
 
-        const fp::Result<std::optional<fp::PublicProfile>> loaded = fp::loadPublicProfile(a.userId);
+        const fp::Result<std::optional<fp::PublicProfile>> loaded = loadPublicProfile(a.userId);
         QVERIFY(loaded.ok() && loaded->has_value());
         const QJsonObject pub = fp::publicProfileJson(**loaded);
         QCOMPARE(pub,
@@ -467,14 +476,14 @@ private Q_SLOTS:
                      {QStringLiteral("nickname"), QStringLiteral("Alice")},
                      {QStringLiteral("avatar_url"), QStringLiteral("http://example.org/a.png")},
                      {QStringLiteral("bio"), QStringLiteral("hello")}}));
-        const QJsonObject bobs = fp::publicProfileJson(**fp::loadPublicProfile(b.userId));
+        const QJsonObject bobs = fp::publicProfileJson(**loadPublicProfile(b.userId));
         QVERIFY(bobs[QStringLiteral("bio")].isNull());
 
         QVERIFY(db->exec(QStringLiteral("UPDATE friendships SET ended_at = UTC_TIMESTAMP(3) "
                                         "WHERE origin_match_session_id = '%1'")
                              .arg(match)));
-        QVERIFY(!fp::mayViewProfile(a.userId, b.userId));
-        QVERIFY(fp::mayViewProfile(a.userId, a.userId));
+        QVERIFY(!mayViewProfile(a.userId, b.userId));
+        QVERIFY(mayViewProfile(a.userId, a.userId));
     }
 };
 

@@ -10,6 +10,7 @@
 #include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
+#include "tests/support/InProcessDomains.h"
 #include "tests/support/TestServer.h"
 
 #include <QDateTime>
@@ -643,7 +644,7 @@ private Q_SLOTS:
         // The ledger replays to exactly the stored row (score, components, cooldown flag), and
         // the deltas telescope: 50 + SUM(delta) = score.
         const fp::Result<fp::TrustRecomputation> replay =
-            fp::TrustService().recompute(target.userId);
+            fp::test::InProcessDomains()->trust.recompute(target.userId);
         QVERIFY(replay.ok());
         QVERIFY2(replay->problems.isEmpty(), qPrintable(replay->problems.join(QLatin1Char(';'))));
         QVERIFY(replay->stored.has_value());
@@ -660,7 +661,7 @@ private Q_SLOTS:
 
         // A user without any signal (and no trust row) replays to the initial state.
         const fp::Result<fp::TrustRecomputation> none =
-            fp::TrustService().recompute(signUp().userId);
+            fp::test::InProcessDomains()->trust.recompute(signUp().userId);
         QVERIFY(none.ok());
         QVERIFY(!none->stored.has_value());
         QVERIFY(none->consistent());
@@ -668,7 +669,7 @@ private Q_SLOTS:
 
         // A stored row the ledger does not explain is reported (a reflector seeded at 90).
         const fp::Result<fp::TrustRecomputation> seeded =
-            fp::TrustService().recompute(reflectors[0].userId);
+            fp::test::InProcessDomains()->trust.recompute(reflectors[0].userId);
         QVERIFY(seeded.ok());
         QVERIFY(!seeded->consistent());
     }
@@ -715,7 +716,7 @@ private Q_SLOTS:
                  10);
         QCOMPARE(trustOf(target)[QStringLiteral("score")].toInt(), 60);
         const fp::Result<fp::TrustRecomputation> replay =
-            fp::TrustService().recompute(target.userId);
+            fp::test::InProcessDomains()->trust.recompute(target.userId);
         QVERIFY(replay.ok());
         QVERIFY(replay->consistent());
     }

@@ -4,6 +4,7 @@
 
 #include "common/Time.h"
 #include "server/engagement/EngagementRepository.h"
+#include "server/engagement/EngagementRules.h"
 #include "server/engagement/EngagementService.h"
 #include "server/storage/Database.h"
 #include "tests/support/Accounts.h"

@@ -9,6 +9,7 @@
 #include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/HttpClient.h"
+#include "tests/support/InProcessDomains.h"
 #include "tests/support/TestServer.h"
 
 #include <QDateTime>
@@ -256,7 +257,8 @@ private Q_SLOTS:
         // What moderation (confirmed reports) and matching (queue-spam penalties) will call
         // inside their own transactions: applied once per source row, rolled back with them.
         const TestAccount me = signUp();
-        const fp::TrustService trust;
+        fp::test::InProcessDomains domains;
+        const fp::TrustService &trust = domains->trust;
         const QString report = newId();
         const QDateTime now = QDateTime::currentDateTimeUtc();
         {

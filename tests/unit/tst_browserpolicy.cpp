@@ -1,6 +1,7 @@
 // CORS allow-list, security headers and the client address behind trusted proxies.
 
-#include "server/core/BrowserPolicy.h"
+#include "server/base/Config.h"
+#include "server/http/BrowserPolicy.h"
 
 #include <QTest>
 
@@ -43,7 +44,7 @@ private Q_SLOTS:
         QFETCH(bool, ok);
         QFETCH(int, count);
         QStringList origins;
-        const QString error = BrowserPolicy::parseOrigins(value, &origins);
+        const QString error = fp::settings::parseOrigins(value, &origins);
         QCOMPARE(error.isEmpty(), ok);
         if (ok)
             QCOMPARE(origins.size(), count);
@@ -52,10 +53,11 @@ private Q_SLOTS:
     void parsesProxies()
     {
         QStringList proxies;
-        QVERIFY(BrowserPolicy::parseProxies(QStringLiteral("10.0.0.0/8, 127.0.0.1, ::1"), &proxies)
-                    .isEmpty());
+        QVERIFY(
+            fp::settings::parseAddressRanges(QStringLiteral("10.0.0.0/8, 127.0.0.1, ::1"), &proxies)
+                .isEmpty());
         QCOMPARE(proxies.size(), 3);
-        QVERIFY(!BrowserPolicy::parseProxies(QStringLiteral("not-an-ip"), &proxies).isEmpty());
+        QVERIFY(!fp::settings::parseAddressRanges(QStringLiteral("not-an-ip"), &proxies).isEmpty());
     }
 
     void corsOnlyForListedOrigins()

@@ -1,6 +1,6 @@
 // Configuration: defaults < INI < environment, and one clear line for each bad value.
 
-#include "server/core/Config.h"
+#include "server/base/Config.h"
 
 #include <QTemporaryFile>
 #include <QTest>
@@ -171,8 +171,8 @@ private Q_SLOTS:
              {"FP_HTTP_ADDRESS", "FP_HTTP_PORT", "FP_DB_HOST", "FP_DB_PORT", "FP_DB_SOCKET",
               "FP_DB_NAME", "FP_DB_USER", "FP_DB_PASSWORD", "FP_REDIS_HOST", "FP_REDIS_PORT",
               "FP_JWT_SECRET", "FP_ADMIN_EMAIL", "FP_ADMIN_PASSWORD", "FP_GATE_INTERVAL_SECONDS",
-              "FP_MATCH_TICK_MS", "FP_LOG_FORMAT", "FP_EVENT_LOOP",
-              "FP_MESSAGE_RETENTION_DAYS", "FP_RETENTION_SWEEP_SECONDS"})
+              "FP_MATCH_TICK_MS", "FP_LOG_FORMAT", "FP_EVENT_LOOP", "FP_MESSAGE_RETENTION_DAYS",
+              "FP_RETENTION_SWEEP_SECONDS"})
             QVERIFY2(help.contains(QLatin1String(name)), name);
     }
 };

@@ -4,7 +4,7 @@
 // by the hundred, child-process pipes and descriptors epoll cannot watch. The whole server runs
 // on it too, so every integration test exercises it again.
 
-#include "server/core/EpollEventDispatcher.h"
+#include "server/base/EpollEventDispatcher.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

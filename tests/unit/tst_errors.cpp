@@ -1,7 +1,7 @@
 // The error vocabulary: every code maps to its documented status and renders in one shape.
 
 #include "common/ApiError.h"
-#include "server/core/Http.h"
+#include "server/http/Http.h"
 
 #include <QJsonDocument>
 #include <QTest>

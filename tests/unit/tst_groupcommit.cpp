@@ -1,7 +1,7 @@
 // GroupCommit: every request gets its own response, batches form while a batch is being
 // written, never exceed the limit, and a writer that throws neither loses nor strands anybody.
 
-#include "server/core/GroupCommit.h"
+#include "server/base/GroupCommit.h"
 
 #include <QTest>
 #include <atomic>

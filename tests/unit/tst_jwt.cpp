@@ -2,10 +2,11 @@
 // expired or foreign token is refused for the right reason. Also the other pure parts of the
 // identity domain: password, email and nickname rules, and the login lock schedule.
 
-#include "server/identity/IdentityService.h"
+#include "server/identity/IdentityRules.h"
 #include "server/identity/Jwt.h"
 #include "server/identity/LoginThrottle.h"
 #include "server/identity/TokenVerifier.h"
+#include "server/profile/ProfileRules.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -402,7 +403,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, nickname);
         QFETCH(bool, accepted);
-        QCOMPARE(IdentityRules::nicknameProblem(nickname).isEmpty(), accepted);
+        QCOMPARE(ProfileRules::nicknameProblem(nickname).isEmpty(), accepted);
 
         QCOMPARE(IdentityRules::normaliseEmail(QStringLiteral("  Mira@Example.ORG ")),
                  QStringLiteral("mira@example.org"));
@@ -411,17 +412,6 @@ private Q_SLOTS:
         QVERIFY(!IdentityRules::emailProblem(QStringLiteral("mira example.org")).isEmpty());
         QVERIFY(!IdentityRules::emailProblem(QStringLiteral("a@b@example.org")).isEmpty());
         QVERIFY(!IdentityRules::emailProblem(QString(250, QLatin1Char('a')) + "@x.io").isEmpty());
-    }
-
-    void truncation()
-    {
-        const QString emoji = QStringLiteral("\U0001F600");
-        QCOMPARE(IdentityRules::truncateCodePoints(QStringLiteral("abcdef"), 3),
-                 QStringLiteral("abc"));
-        // Never half a surrogate pair.
-        QCOMPARE(IdentityRules::truncateCodePoints(QStringLiteral("a") + emoji + emoji, 2),
-                 QStringLiteral("a") + emoji);
-        QCOMPARE(IdentityRules::codePoints(emoji.repeated(3)), 3);
     }
 
     void refreshTokens()

@@ -1,9 +1,9 @@
 // The pipeline's pure parts: routing (404 vs 405, captures), request ids, content types and
 // the request-size tracker that guards the socket before Qt buffers a body.
 
-#include "server/core/BodyLimitGuard.h"
-#include "server/core/HttpServer.h"
-#include "server/core/Router.h"
+#include "server/http/BodyLimitGuard.h"
+#include "server/http/HttpServer.h"
+#include "server/http/Router.h"
 
 #include <QTest>
 

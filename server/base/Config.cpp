@@ -1,0 +1,344 @@
+#include "server/base/Config.h"
+
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QSettings>
+#include <QUrl>
+#include <functional>
+
+namespace fp {
+
+namespace {
+
+struct Setting
+{
+    const char *env; // FP_HTTP_PORT
+    const char *iniKey; // http/port, i.e. [http] port = ... in the INI file
+    const char *defaultValue;
+    const char *help;
+    bool secret = false;
+};
+
+// Every setting the server reads. Keep in step with resources/friendship-server.example.ini.
+const Setting kSettings[] = {
+    {"FP_ENV", "server/env", "production",
+     "production or development (development allows a missing FP_JWT_SECRET)"},
+    {"FP_HTTP_ADDRESS", "http/address", "127.0.0.1", "address the API and WebSocket listen on"},
+    {"FP_HTTP_PORT", "http/port", "8080",
+     "port of the API and the WebSocket /ws (0 picks a free one)"},
+    {"FP_MAX_BODY_BYTES", "http/max_body_bytes", "1048576",
+     "largest accepted request body; larger gets 413"},
+    {"FP_DB_HOST", "db/host", "127.0.0.1", "MariaDB/MySQL host"},
+    {"FP_DB_PORT", "db/port", "3306", "MariaDB/MySQL port"},
+    {"FP_DB_SOCKET", "db/socket", "",
+     "MariaDB/MySQL unix socket (used instead of host/port when set)"},
+    {"FP_DB_NAME", "db/name", "friendship", "database name"},
+    {"FP_DB_USER", "db/user", "friendship", "database user"},
+    {"FP_DB_PASSWORD", "db/password", "", "database password", true},
+    {"FP_REDIS_HOST", "redis/host", "127.0.0.1", "Redis host"},
+    {"FP_REDIS_PORT", "redis/port", "6379", "Redis port"},
+    {"FP_REDIS_KEY_PREFIX", "redis/key_prefix", "fp:",
+     "prefix of every Redis key and channel (deployments sharing a Redis use different ones)"},
+    {"FP_JWT_SECRET", "jwt/secret", "",
+     "secret signing access tokens, at least 32 bytes (required outside development)", true},
+    {"FP_JWT_PREVIOUS_SECRET", "jwt/previous_secret", "",
+     "the previous secret, still accepted while tokens signed with it live", true},
+    {"FP_ADMIN_EMAIL", "admin/email", "admin@friendship.local",
+     "email of the first admin account, created when none exists"},
+    {"FP_ADMIN_PASSWORD", "admin/password", "",
+     "its password (generated and printed once when empty)", true},
+    {"FP_GATE_INTERVAL_SECONDS", "conversation/gate_interval_seconds", "600",
+     "decision gates open at 1x, 2x and 3x this after a chat starts"},
+    {"FP_MATCH_TICK_MS", "matching/tick_ms", "1000", "how often the matcher pairs the queue"},
+    {"FP_MESSAGE_RETENTION_DAYS", "privacy/message_retention_days", "30",
+     "chat messages older than this are deleted, unless a report about their conversation is "
+     "still open or triaged"},
+    {"FP_RETENTION_SWEEP_SECONDS", "privacy/retention_sweep_seconds", "3600",
+     "how often expired chat messages are looked for"},
+    {"FP_REPORT_ESCALATION_MINUTES", "moderation/report_escalation_minutes", "15",
+     "a critical report nobody has claimed for this long is marked escalated"},
+    {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
+     "how long a moderator's claim on a report locks it for others"},
+    {"FP_LOG_FORMAT", "log/format", "json", "json (one object a line) or text"},
+    {"FP_EVENT_LOOP", "server/event_loop", "epoll",
+     "epoll (waits on thousands of sockets cheaply) or qt (Qt's own poll loop); from the "
+     "environment only, as it is chosen before anything else starts"},
+    {"FP_WORKER_THREADS", "server/worker_threads", "16",
+     "threads doing database work, each with its own connection"},
+    {"FP_WORKER_QUEUE_LIMIT", "server/worker_queue_limit", "256",
+     "requests waiting for a worker before new ones get 503"},
+    {"FP_SHUTDOWN_GRACE_MS", "server/shutdown_grace_ms", "10000",
+     "how long shutdown waits for in-flight requests"},
+    {"FP_RATE_AUTH_PER_MINUTE", "rate/auth_per_minute", "20",
+     "login/register/refresh requests a minute per client address"},
+    {"FP_RATE_MUTATIONS_PER_MINUTE", "rate/mutations_per_minute", "120",
+     "writes a minute per account (4x per client address)"},
+    {"FP_RATE_READS_PER_MINUTE", "rate/reads_per_minute", "600",
+     "reads a minute per account (4x per client address)"},
+    {"FP_WS_AUTH_TIMEOUT_MS", "websocket/auth_timeout_ms", "5000",
+     "a socket must send its auth frame within this"},
+    {"FP_WS_PING_INTERVAL_MS", "websocket/ping_interval_ms", "25000",
+     "the server pings every socket this often; 2.5x silence closes it"},
+    {"FP_WS_MAX_FRAMES_PER_SECOND", "websocket/max_frames_per_second", "20",
+     "frames a socket may send a second before it is throttled, then closed (1008)"},
+    {"FP_LOGIN_FAILURE_LIMIT", "login/failure_limit", "30",
+     "failed logins of one account before it is locked (failures are forgotten after 12 h)"},
+    {"FP_LOGIN_LOCK_INCREMENT_SECONDS", "login/lock_increment_seconds", "60",
+     "each failure from the limit on locks the account this much longer than the last"},
+    {"FP_LOGIN_LOCK_MAX_SECONDS", "login/lock_max_seconds", "900", "longest account lock"},
+    {"FP_LOGIN_ADDRESS_FAILURE_LIMIT", "login/address_failure_limit", "100",
+     "failed logins from one client address (IPv6: its /64) per 15 minutes"},
+    {"FP_CORS_ORIGINS", "http/cors_origins", "",
+     "comma-separated exact origins allowed to call the API and open /ws from a browser (empty: "
+     "same-origin only)"},
+    {"FP_TRUSTED_PROXIES", "http/trusted_proxies", "",
+     "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is believed"},
+    {"FP_TLS_CERT", "http/tls_cert", "",
+     "PEM certificate (chain) to serve HTTPS and wss:// directly"},
+    {"FP_TLS_KEY", "http/tls_key", "", "PEM private key for FP_TLS_CERT", true},
+    {"FP_MIGRATIONS_DIR", "db/migrations_dir", "",
+     "directory of *.sql migrations (default: the ones built in)"},
+};
+
+const Setting &settingFor(const char *env)
+{
+    for (const auto &s : kSettings) {
+        if (qstrcmp(s.env, env) == 0)
+            return s;
+    }
+    qFatal("unknown setting %s", env); // a programming error, caught by the unit tests
+}
+
+QString iniKeyFor(const char *env)
+{
+    return QString::fromLatin1(settingFor(env).iniKey);
+}
+
+class Reader
+{
+public:
+    Reader(const QSettings *ini, const QProcessEnvironment &env) : m_ini(ini), m_env(env) { }
+
+    QString raw(const char *name) const
+    {
+        const QString envName = QString::fromLatin1(name);
+        if (m_env.contains(envName))
+            return m_env.value(envName);
+        if (m_ini) {
+            const QString key = iniKeyFor(name);
+            if (m_ini->contains(key))
+                return m_ini->value(key).toString();
+        }
+        return QString::fromLatin1(settingFor(name).defaultValue);
+    }
+
+    bool failed() const { return !m_error.isEmpty(); }
+    QString error() const { return m_error; }
+
+    QString text(const char *name) { return raw(name).trimmed(); }
+
+    qint64 integer(const char *name, qint64 min, qint64 max)
+    {
+        const QString value = raw(name).trimmed();
+        bool ok = false;
+        const qint64 parsed = value.toLongLong(&ok);
+        if (!ok || parsed < min || parsed > max)
+            fail(name,
+                 QStringLiteral("must be an integer from %1 to %2 (got '%3')")
+                     .arg(min)
+                     .arg(max)
+                     .arg(value));
+        return parsed;
+    }
+
+    QString oneOf(const char *name, const QStringList &allowed)
+    {
+        const QString value = raw(name).trimmed().toLower();
+        if (!allowed.contains(value))
+            fail(name,
+                 QStringLiteral("must be one of %1 (got '%2')")
+                     .arg(allowed.join(QStringLiteral(", ")), value));
+        return value;
+    }
+
+    void fail(const char *name, const QString &problem)
+    {
+        if (m_error.isEmpty()) // the first problem is the one to fix first
+            m_error = QStringLiteral("%1 %2").arg(QString::fromLatin1(name), problem);
+    }
+
+private:
+    const QSettings *m_ini;
+    const QProcessEnvironment &m_env;
+    QString m_error;
+};
+
+} // namespace
+
+std::variant<Config, QString> Config::load(const QString &iniPath,
+                                           const QProcessEnvironment &environment)
+{
+    std::unique_ptr<QSettings> ini;
+    if (!iniPath.isEmpty()) {
+        if (!QFileInfo(iniPath).isReadable())
+            return QStringLiteral("--config %1: file not found or not readable").arg(iniPath);
+        ini = std::make_unique<QSettings>(iniPath, QSettings::IniFormat);
+        if (ini->status() != QSettings::NoError)
+            return QStringLiteral("--config %1: not a valid INI file").arg(iniPath);
+    }
+    Reader r(ini.get(), environment);
+    Config c;
+
+    c.developmentMode =
+        r.oneOf("FP_ENV", {QStringLiteral("production"), QStringLiteral("development")}) ==
+        QLatin1String("development");
+    c.eventLoop = r.oneOf("FP_EVENT_LOOP", {QStringLiteral("epoll"), QStringLiteral("qt")});
+    if (c.eventLoop != environment.value(QStringLiteral("FP_EVENT_LOOP"), QStringLiteral("epoll")))
+        r.fail("FP_EVENT_LOOP",
+               QStringLiteral("is read from the environment only, not an INI file"));
+    c.httpAddress = r.text("FP_HTTP_ADDRESS");
+    if (QHostAddress(c.httpAddress).isNull())
+        r.fail("FP_HTTP_ADDRESS",
+               QStringLiteral("must be an IP address (got '%1')").arg(c.httpAddress));
+    c.httpPort = quint16(r.integer("FP_HTTP_PORT", 0, 65535));
+    c.maxBodyBytes = r.integer("FP_MAX_BODY_BYTES", 1024, 64LL * 1024 * 1024);
+
+    c.dbHost = r.text("FP_DB_HOST");
+    c.dbPort = quint16(r.integer("FP_DB_PORT", 1, 65535));
+    c.dbSocket = r.text("FP_DB_SOCKET");
+    c.dbName = r.text("FP_DB_NAME");
+    if (c.dbName.isEmpty())
+        r.fail("FP_DB_NAME", QStringLiteral("must not be empty"));
+    c.dbUser = r.text("FP_DB_USER");
+    if (c.dbUser.isEmpty())
+        r.fail("FP_DB_USER", QStringLiteral("must not be empty"));
+    c.dbPassword = r.raw("FP_DB_PASSWORD");
+
+    c.redisHost = r.text("FP_REDIS_HOST");
+    if (c.redisHost.isEmpty())
+        r.fail("FP_REDIS_HOST", QStringLiteral("must not be empty"));
+    c.redisPort = quint16(r.integer("FP_REDIS_PORT", 1, 65535));
+    c.redisKeyPrefix = r.text("FP_REDIS_KEY_PREFIX");
+
+    c.jwtSecret = r.raw("FP_JWT_SECRET");
+    c.jwtPreviousSecret = r.raw("FP_JWT_PREVIOUS_SECRET");
+    if (c.jwtSecret.isEmpty() && !c.developmentMode)
+        r.fail("FP_JWT_SECRET",
+               QStringLiteral("is required outside development mode (FP_ENV=development)"));
+    else if (!c.jwtSecret.isEmpty() && c.jwtSecret.toUtf8().size() < 32)
+        r.fail("FP_JWT_SECRET", QStringLiteral("must be at least 32 bytes long"));
+    if (!c.jwtPreviousSecret.isEmpty() && c.jwtPreviousSecret.toUtf8().size() < 32)
+        r.fail("FP_JWT_PREVIOUS_SECRET", QStringLiteral("must be at least 32 bytes long"));
+
+    c.adminEmail = r.text("FP_ADMIN_EMAIL");
+    if (!c.adminEmail.contains(QLatin1Char('@')))
+        r.fail("FP_ADMIN_EMAIL",
+               QStringLiteral("must be an email address (got '%1')").arg(c.adminEmail));
+    c.adminPassword = r.raw("FP_ADMIN_PASSWORD");
+    if (!c.adminPassword.isEmpty() && (c.adminPassword.size() < 12 || c.adminPassword.size() > 128))
+        r.fail("FP_ADMIN_PASSWORD", QStringLiteral("must be 12 to 128 characters long"));
+
+    c.gateIntervalSeconds = int(r.integer("FP_GATE_INTERVAL_SECONDS", 1, 24 * 3600));
+    c.messageRetentionDays = int(r.integer("FP_MESSAGE_RETENTION_DAYS", 1, 3650));
+    c.retentionSweepSeconds = int(r.integer("FP_RETENTION_SWEEP_SECONDS", 1, 7 * 24 * 3600));
+    c.matchTickMs = int(r.integer("FP_MATCH_TICK_MS", 10, 600000));
+    c.reportEscalationMinutes = int(r.integer("FP_REPORT_ESCALATION_MINUTES", 1, 7 * 24 * 60));
+    c.reportClaimMinutes = int(r.integer("FP_REPORT_CLAIM_MINUTES", 1, 24 * 60));
+    c.logFormat = r.oneOf("FP_LOG_FORMAT", {QStringLiteral("json"), QStringLiteral("text")}) ==
+            QLatin1String("text")
+        ? LogFormat::Text
+        : LogFormat::Json;
+    c.workerThreads = int(r.integer("FP_WORKER_THREADS", 1, 256));
+    c.workerQueueLimit = int(r.integer("FP_WORKER_QUEUE_LIMIT", 1, 100000));
+    c.shutdownGraceMs = int(r.integer("FP_SHUTDOWN_GRACE_MS", 0, 600000));
+    c.rateAuthPerMinute = int(r.integer("FP_RATE_AUTH_PER_MINUTE", 1, 1000000));
+    c.rateMutationsPerMinute = int(r.integer("FP_RATE_MUTATIONS_PER_MINUTE", 1, 1000000));
+    c.rateReadsPerMinute = int(r.integer("FP_RATE_READS_PER_MINUTE", 1, 1000000));
+    c.wsAuthTimeoutMs = int(r.integer("FP_WS_AUTH_TIMEOUT_MS", 100, 600000));
+    c.wsPingIntervalMs = int(r.integer("FP_WS_PING_INTERVAL_MS", 100, 3600000));
+    c.wsMaxFramesPerSecond = int(r.integer("FP_WS_MAX_FRAMES_PER_SECOND", 1, 10000));
+    c.loginFailureLimit = int(r.integer("FP_LOGIN_FAILURE_LIMIT", 1, 100000));
+    c.loginLockIncrementSeconds = int(r.integer("FP_LOGIN_LOCK_INCREMENT_SECONDS", 1, 86400));
+    c.loginLockMaxSeconds = int(r.integer("FP_LOGIN_LOCK_MAX_SECONDS", 1, 7 * 86400));
+    c.loginAddressFailureLimit = int(r.integer("FP_LOGIN_ADDRESS_FAILURE_LIMIT", 1, 10000000));
+    if (const QString problem = settings::parseOrigins(r.raw("FP_CORS_ORIGINS"), &c.corsOrigins);
+        !problem.isEmpty())
+        r.fail("FP_CORS_ORIGINS", problem);
+    if (const QString problem =
+            settings::parseAddressRanges(r.raw("FP_TRUSTED_PROXIES"), &c.trustedProxies);
+        !problem.isEmpty())
+        r.fail("FP_TRUSTED_PROXIES", problem);
+    c.tlsCert = r.text("FP_TLS_CERT");
+    c.tlsKey = r.text("FP_TLS_KEY");
+    if (c.tlsCert.isEmpty() != c.tlsKey.isEmpty())
+        r.fail(c.tlsCert.isEmpty() ? "FP_TLS_CERT" : "FP_TLS_KEY",
+               QStringLiteral("must be set together with %1")
+                   .arg(c.tlsCert.isEmpty() ? QStringLiteral("FP_TLS_KEY")
+                                            : QStringLiteral("FP_TLS_CERT")));
+    else if (!c.tlsCert.isEmpty() && !QFileInfo(c.tlsCert).isReadable())
+        r.fail("FP_TLS_CERT", QStringLiteral("file %1 is not readable").arg(c.tlsCert));
+    else if (!c.tlsKey.isEmpty() && !QFileInfo(c.tlsKey).isReadable())
+        r.fail("FP_TLS_KEY", QStringLiteral("file %1 is not readable").arg(c.tlsKey));
+    c.migrationsDir = r.text("FP_MIGRATIONS_DIR");
+
+    if (r.failed())
+        return r.error();
+    if (c.jwtSecret.isEmpty()) // development only: a per-process secret, tokens die with it
+        c.jwtSecret = QStringLiteral("development-only-secret-not-for-production-use");
+    return c;
+}
+
+QString Config::describeSettings()
+{
+    QString out = QStringLiteral("Settings (environment variable, or KEY in the --config INI file; "
+                                 "the environment wins):\n");
+    for (const auto &s : kSettings) {
+        const QString def = s.secret && qstrlen(s.defaultValue) == 0
+            ? QStringLiteral("(unset)")
+            : QStringLiteral("'%1'").arg(QString::fromLatin1(s.defaultValue));
+        out += QStringLiteral("  %1  [INI %2]  default %3\n      %4\n")
+                   .arg(QString::fromLatin1(s.env), QString::fromLatin1(s.iniKey), def,
+                        QString::fromLatin1(s.help));
+    }
+    return out;
+}
+
+namespace settings {
+
+QString parseOrigins(const QString &value, QStringList *origins)
+{
+    for (const QString &raw : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString origin = raw.trimmed();
+        if (origin.isEmpty())
+            continue;
+        const QUrl url(origin, QUrl::StrictMode);
+        const bool schemeOk =
+            url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https");
+        // An origin is scheme://host[:port] and nothing else; "*" is never accepted.
+        if (!url.isValid() || !schemeOk || url.host().isEmpty() || !url.path().isEmpty() ||
+            url.hasQuery() || url.hasFragment() || !url.userInfo().isEmpty())
+            return QStringLiteral("'%1' is not an origin like https://app.example.com").arg(origin);
+        origins->append(origin);
+    }
+    return {};
+}
+
+QString parseAddressRanges(const QString &value, QStringList *ranges)
+{
+    for (const QString &raw : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString proxy = raw.trimmed();
+        if (proxy.isEmpty())
+            continue;
+        const bool ok = proxy.contains(QLatin1Char('/'))
+            ? QHostAddress::parseSubnet(proxy).second >= 0
+            : !QHostAddress(proxy).isNull();
+        if (!ok)
+            return QStringLiteral("'%1' is not an IP address or CIDR range").arg(proxy);
+        ranges->append(proxy);
+    }
+    return {};
+}
+
+} // namespace settings
+
+} // namespace fp

@@ -1,0 +1,94 @@
+#pragma once
+
+// The server's settings, read in one place: built-in defaults < INI file (--config) < FP_*
+// environment variables. Every setting is listed in kSettings (Config.cpp), which also
+// produces `friendship-server --help`.
+
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+#include <variant>
+
+namespace fp {
+
+enum class LogFormat { Json, Text };
+
+struct Config
+{
+    bool developmentMode = false;
+    QString eventLoop; // "epoll" or "qt" (installed by main() before the application exists)
+
+    QString httpAddress;
+    quint16 httpPort = 0;
+    qint64 maxBodyBytes = 0;
+
+    QString dbHost;
+    quint16 dbPort = 0;
+    QString dbSocket;
+    QString dbName;
+    QString dbUser;
+    QString dbPassword;
+
+    QString redisHost;
+    quint16 redisPort = 0;
+    QString redisKeyPrefix;
+
+    QString jwtSecret;
+    QString jwtPreviousSecret;
+
+    QString adminEmail;
+    QString adminPassword;
+
+    int gateIntervalSeconds = 0;
+    int messageRetentionDays = 0;
+    int retentionSweepSeconds = 0;
+    int matchTickMs = 0;
+
+    // Moderation (server/admin): escalation of unclaimed critical reports, claim length.
+    int reportEscalationMinutes = 0;
+    int reportClaimMinutes = 0;
+
+    LogFormat logFormat = LogFormat::Json;
+
+    int workerThreads = 0;
+    int workerQueueLimit = 0;
+    int shutdownGraceMs = 0;
+
+    // Login brute-force protection (server/identity/LoginThrottle.h).
+    int loginFailureLimit = 0;
+    int loginLockIncrementSeconds = 0;
+    int loginLockMaxSeconds = 0;
+    int loginAddressFailureLimit = 0;
+
+    int rateAuthPerMinute = 0;
+    int rateMutationsPerMinute = 0;
+    int rateReadsPerMinute = 0;
+
+    int wsAuthTimeoutMs = 0;
+    int wsPingIntervalMs = 0;
+    int wsMaxFramesPerSecond = 0;
+
+    QStringList corsOrigins; // exact origins; empty: same-origin only
+    QStringList trustedProxies; // addresses or CIDR ranges
+    QString tlsCert; // both empty: plain HTTP (behind a TLS-terminating proxy)
+    QString tlsKey;
+    /// Empty: the migrations compiled into the binary. Set only by tests and operators
+    /// who need to run a different set.
+    QString migrationsDir;
+
+    /// Loads and validates. On failure returns one line naming the bad setting.
+    static std::variant<Config, QString> load(const QString &iniPath,
+                                              const QProcessEnvironment &environment);
+    /// A human-readable list of every setting with its default, for --help.
+    static QString describeSettings();
+};
+
+namespace settings {
+/// Parses a comma-separated list of browser origins (FP_CORS_ORIGINS): scheme://host[:port]
+/// each, never "*". Returns an empty string, or one line naming the bad entry.
+QString parseOrigins(const QString &value, QStringList *origins);
+/// Parses a comma-separated list of IP addresses and CIDR ranges (FP_TRUSTED_PROXIES).
+QString parseAddressRanges(const QString &value, QStringList *ranges);
+} // namespace settings
+
+} // namespace fp

@@ -1,0 +1,34 @@
+#pragma once
+
+// Structured logging: one JSON object a line (or readable text), always with a time and a
+// level, and the request id when there is one. Callers pass fields explicitly; nothing here
+// ever receives a password, a token or a request body.
+
+#include "server/base/Config.h"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace fp::log {
+
+enum class Level { Debug, Info, Warning, Error };
+
+void setFormat(LogFormat format);
+/// Routes qDebug/qWarning/... (including Qt's own) through this logger.
+void installQtMessageHandler();
+
+void write(Level level, const QString &event, const QJsonObject &fields = {});
+inline void info(const QString &event, const QJsonObject &fields = {})
+{
+    write(Level::Info, event, fields);
+}
+inline void warning(const QString &event, const QJsonObject &fields = {})
+{
+    write(Level::Warning, event, fields);
+}
+inline void error(const QString &event, const QJsonObject &fields = {})
+{
+    write(Level::Error, event, fields);
+}
+
+} // namespace fp::log

@@ -1,0 +1,400 @@
+#include "server/http/HttpServer.h"
+
+#include "server/base/Log.h"
+#include "server/base/Metrics.h"
+#include "server/base/WorkerPool.h"
+#include "server/http/BodyLimitGuard.h"
+#include "server/http/Idempotency.h"
+#include "server/storage/Database.h"
+
+#include <QElapsedTimer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QMetaObject>
+#include <QRegularExpression>
+#include <QTcpSocket>
+#include <QUuid>
+#include <exception>
+
+namespace fp {
+
+struct HttpServer::Exchange
+{
+    RequestContext context;
+    std::unique_ptr<QHttpServerResponder> responder;
+    QPointer<QTcpSocket> socket;
+    QElapsedTimer timer;
+};
+
+namespace {
+
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+} // namespace
+
+QString chooseRequestId(const QByteArray &clientValue)
+{
+    static const QRegularExpression sane(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
+    const QString candidate = QString::fromLatin1(clientValue);
+    if (!candidate.isEmpty() && sane.match(candidate).hasMatch())
+        return candidate;
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+bool isJsonContentType(const QByteArray &contentType)
+{
+    const QByteArray mediaType = contentType.split(';').first().trimmed().toLower();
+    return mediaType == "application/json";
+}
+
+HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, Metrics &metrics,
+                       QObject *parent)
+    : QAbstractHttpServer(parent), m_config(config), m_router(router), m_pool(pool),
+      m_metrics(metrics),
+      m_rateLimiter(RateBudgets {config.rateAuthPerMinute, config.rateMutationsPerMinute,
+                                 config.rateReadsPerMinute}),
+      m_browserPolicy(config.corsOrigins, config.trustedProxies, !config.tlsCert.isEmpty())
+{
+    m_metrics.describe(QStringLiteral("fp_http_requests_total"), QStringLiteral("counter"),
+                       QStringLiteral("HTTP requests answered, by route, method and status"));
+    m_metrics.describe(QStringLiteral("fp_http_request_duration_seconds"),
+                       QStringLiteral("histogram"),
+                       QStringLiteral("Time from request received to response written, by route"));
+    m_metrics.describe(QStringLiteral("fp_http_clients_gone_total"), QStringLiteral("counter"),
+                       QStringLiteral("Responses dropped because the client disconnected first"));
+}
+
+HttpServer::~HttpServer() = default;
+
+quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslConfiguration &tls)
+{
+    auto *tcp = new BodyLimitTcpServer(
+        m_config.maxBodyBytes, tls,
+        [this](const QString &reason) {
+            m_metrics.increment(QStringLiteral("fp_http_requests_total"),
+                                {{QStringLiteral("route"), QStringLiteral("(body limit)")},
+                                 {QStringLiteral("method"), QStringLiteral("-")},
+                                 {QStringLiteral("status"), QStringLiteral("413")}});
+            log::warning(QStringLiteral("request_rejected"),
+                         {{QStringLiteral("status"), 413}, {QStringLiteral("reason"), reason}});
+        },
+        this);
+    if (!tcp->listen(address, port)) {
+        delete tcp;
+        return 0;
+    }
+    bind(tcp);
+    return tcp->serverPort();
+}
+
+void HttpServer::stopAccepting()
+{
+    m_accepting = false;
+    for (QTcpServer *server : servers())
+        server->close();
+}
+
+bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const QString path = request.url().path();
+    if (path == QLatin1String("/ws") &&
+        request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
+        // Returning true without writing lets Qt complete the WebSocket handshake
+        // (newWebSocketConnection); the gateway takes it from there.
+        return true;
+    }
+
+    auto exchange = std::make_shared<Exchange>();
+    exchange->timer.start();
+    exchange->socket = socket;
+    exchange->responder = std::make_unique<QHttpServerResponder>(makeResponder(request, socket));
+    RequestContext &ctx = exchange->context;
+    ctx.method = methodName(request.method());
+    ctx.path = path;
+    ctx.query = request.query();
+    for (const auto &[name, value] : request.headers())
+        ctx.headers.insert(name.toLower(), value);
+    ctx.requestId = chooseRequestId(ctx.header("x-request-id"));
+    ctx.clientAddress =
+        m_browserPolicy.clientAddress(request.remoteAddress(), ctx.header("x-forwarded-for"));
+    ctx.body = request.body();
+    ++m_inFlight;
+
+    if (!m_accepting) {
+        respond(exchange, AppError::unavailable(QStringLiteral("The server is shutting down"), 1));
+        return true;
+    }
+
+    QList<QByteArray> allowed;
+    if (ctx.method == "OPTIONS") {
+        m_router.find(ctx.method, path, &allowed);
+        answerPreflight(exchange, allowed);
+        return true;
+    }
+    const auto match = m_router.find(ctx.method, path, &allowed);
+    if (!match) {
+        if (allowed.isEmpty()) {
+            ctx.routePattern = QStringLiteral("(unknown)");
+            respond(exchange, AppError::notFound(QStringLiteral("No route for %1").arg(path)));
+        } else {
+            ctx.routePattern = QStringLiteral("(method not allowed)");
+            HttpResponse r(AppError {
+                ErrorCode::MethodNotAllowed,
+                QStringLiteral("%1 is not allowed here").arg(QString::fromLatin1(ctx.method)),
+                QJsonObject {{QStringLiteral("allowed"), QJsonArray::fromStringList([&] {
+                                  QStringList names;
+                                  for (const auto &m : allowed)
+                                      names << QString::fromLatin1(m);
+                                  return names;
+                              }())}}});
+            r.withHeader("Allow", allowed.join(", "));
+            respond(exchange, std::move(r));
+        }
+        return true;
+    }
+    const Route &route = *match->route;
+    ctx.routePattern = route.pattern;
+    ctx.pathParams = match->params;
+
+    if (route.takesJson) {
+        if (!ctx.body.isEmpty() && !isJsonContentType(ctx.header("content-type"))) {
+            respond(exchange,
+                    AppError {ErrorCode::UnsupportedMediaType,
+                              QStringLiteral("Send the body as application/json"),
+                              {}});
+            return true;
+        }
+        if (!ctx.body.trimmed().isEmpty()) {
+            QJsonParseError parseError {};
+            const QJsonDocument document = QJsonDocument::fromJson(ctx.body, &parseError);
+            if (parseError.error != QJsonParseError::NoError) {
+                respond(exchange,
+                        AppError {ErrorCode::MalformedJson,
+                                  QStringLiteral("The body is not valid JSON: %1 at offset %2")
+                                      .arg(parseError.errorString())
+                                      .arg(parseError.offset),
+                                  {}});
+                return true;
+            }
+            ctx.json =
+                document.isObject() ? QJsonValue(document.object()) : QJsonValue(document.array());
+        }
+    }
+    dispatch(exchange, route);
+    return true;
+}
+
+void HttpServer::dispatch(const std::shared_ptr<Exchange> &exchange, const Route &route)
+{
+    if (route.execution == Execution::Inline && route.access == Access::Public) {
+        respond(exchange, runOnWorker(*exchange, route));
+        return;
+    }
+    const bool queued = m_pool.trySubmit([this, exchange, &route]() mutable {
+        HttpResponse response = runOnWorker(*exchange, route);
+        // Back to the I/O thread, which alone may touch the socket. The exchange is moved so
+        // that its last reference (and the responder) dies on that thread.
+        QMetaObject::invokeMethod(
+            this,
+            [this, exchange = std::move(exchange), response = std::move(response)]() mutable {
+                respond(exchange, std::move(response));
+            },
+            Qt::QueuedConnection);
+    });
+    if (!queued) {
+        respond(exchange,
+                AppError::unavailable(QStringLiteral("The server is busy, try again shortly"), 1));
+    }
+}
+
+HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
+{
+    RequestContext &ctx = exchange.context;
+    try {
+        const RateClass rateClass = RateLimiter::effectiveClass(route);
+        const QString address = ctx.clientAddress.toString();
+        if (const RateDecision d =
+                m_rateLimiter.spend(rateClass, QStringLiteral("ip:") + address, false);
+            !d.allowed)
+            return AppError::rateLimited(d.retryAfterSeconds);
+        if (route.access != Access::Public) {
+            if (!m_authenticator)
+                return AppError::unauthorized();
+            Result<Caller> caller = m_authenticator(ctx);
+            if (!caller)
+                return caller.error();
+            if (std::optional<AppError> refused = accessRefusal(*caller, route.access))
+                return *refused;
+            ctx.caller = std::move(caller.value());
+            if (const RateDecision d = m_rateLimiter.spend(
+                    rateClass, QStringLiteral("user:") + ctx.caller->userId, true);
+                !d.allowed)
+                return AppError::rateLimited(d.retryAfterSeconds);
+        }
+        if (route.idempotent && ctx.caller && ctx.headers.contains("idempotency-key"))
+            return runIdempotently(ctx, route);
+        return route.handler(ctx);
+    } catch (const std::exception &e) {
+        log::error(QStringLiteral("handler_exception"),
+                   {{QStringLiteral("request_id"), ctx.requestId},
+                    {QStringLiteral("route"), ctx.routePattern},
+                    {QStringLiteral("cause"), QString::fromUtf8(e.what())}});
+    } catch (...) {
+        log::error(QStringLiteral("handler_exception"),
+                   {{QStringLiteral("request_id"), ctx.requestId},
+                    {QStringLiteral("route"), ctx.routePattern}});
+    }
+    return AppError::internal();
+}
+
+HttpResponse HttpServer::runIdempotently(RequestContext &ctx, const Route &route)
+{
+    const QByteArray key = ctx.header("idempotency-key");
+    if (const QString problem = Idempotency::validateKey(key); !problem.isEmpty())
+        return AppError::validation({{QStringLiteral("Idempotency-Key"), problem}});
+    const QString scope = QString::fromLatin1(ctx.method) + QLatin1Char(' ') + route.pattern;
+    Idempotency::Claim claim = Idempotency::claim(ctx.caller->userId, key, scope,
+                                                  Idempotency::requestHash(ctx), ctx.requestId);
+    if (!claim.proceed)
+        return claim.response;
+
+    HttpResponse response;
+    {
+        // The handler's own transactions join this one, so its effect and the stored answer
+        // commit together or not at all.
+        Transaction tx;
+        if (!tx.begin()) {
+            Idempotency::release(claim.rowId);
+            return databaseUnavailable();
+        }
+        response = route.handler(ctx);
+        const bool success = !response.error && response.status >= 200 && response.status < 300;
+        if (success && Idempotency::complete(claim.rowId, response) && tx.commit())
+            return response;
+        tx.rollback();
+        if (success) // the effect was lost with the rollback: say so rather than claim success
+            response =
+                AppError::unavailable(QStringLiteral("Could not save the result, try again"), 1);
+    }
+    Idempotency::release(claim.rowId);
+    return response;
+}
+
+void HttpServer::answerPreflight(const std::shared_ptr<Exchange> &exchange,
+                                 const QList<QByteArray> &methods)
+{
+    RequestContext &ctx = exchange->context;
+    ctx.routePattern = QStringLiteral("(preflight)");
+    if (methods.isEmpty()) {
+        respond(exchange, AppError::notFound(QStringLiteral("No route for %1").arg(ctx.path)));
+        return;
+    }
+    const QByteArray origin = ctx.header("origin");
+    if (!m_browserPolicy.originAllowed(origin)) {
+        // No CORS headers: the browser refuses the real request.
+        respond(exchange, AppError::forbidden(QStringLiteral("This origin may not call the API")));
+        return;
+    }
+    HttpResponse r = HttpResponse::noContent();
+    r.headers = m_browserPolicy.preflightHeaders(origin, methods);
+    respond(exchange, std::move(r));
+}
+
+void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response)
+{
+    RequestContext &ctx = exchange->context;
+    const double seconds = double(exchange->timer.nsecsElapsed()) / 1e9;
+    --m_inFlight;
+
+    if (response.error) {
+        response.status = response.error->status();
+        response.contentType = "application/json; charset=utf-8";
+        response.body = renderErrorBody(*response.error, ctx.requestId);
+        if (response.error->retryAfterSeconds > 0)
+            response.withHeader("Retry-After",
+                                QByteArray::number(response.error->retryAfterSeconds));
+    }
+
+    if (ctx.routePattern != QLatin1String("(preflight)"))
+        response.headers.append(m_browserPolicy.corsHeaders(ctx.header("origin")));
+    response.headers.append(m_browserPolicy.securityHeaders(ctx.caller.has_value() ||
+                                                            ctx.headers.contains("authorization")));
+
+    const QString statusText = QString::number(response.status);
+    m_metrics.increment(QStringLiteral("fp_http_requests_total"),
+                        {{QStringLiteral("route"), ctx.routePattern},
+                         {QStringLiteral("method"), QString::fromLatin1(ctx.method)},
+                         {QStringLiteral("status"), statusText}});
+    m_metrics.observe(QStringLiteral("fp_http_request_duration_seconds"),
+                      {{QStringLiteral("route"), ctx.routePattern}}, seconds);
+
+    QJsonObject line {{QStringLiteral("request_id"), ctx.requestId},
+                      {QStringLiteral("method"), QString::fromLatin1(ctx.method)},
+                      {QStringLiteral("route"), ctx.routePattern},
+                      {QStringLiteral("status"), response.status},
+                      {QStringLiteral("duration_ms"), qRound(seconds * 100000.0) / 100.0}};
+    if (ctx.caller)
+        line.insert(QStringLiteral("user_id"), ctx.caller->userId);
+
+    QTcpSocket *socket = exchange->socket.data();
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
+        m_metrics.increment(QStringLiteral("fp_http_clients_gone_total"));
+        line.insert(QStringLiteral("client_gone"), true);
+        log::info(QStringLiteral("request"), line);
+    } else {
+        log::write(response.status >= 500 ? log::Level::Error : log::Level::Info,
+                   QStringLiteral("request"), line);
+        QHttpServerResponder &responder = *exchange->responder;
+        responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
+        responder.writeHeader("X-Request-Id", ctx.requestId.toLatin1());
+        for (const auto &[name, value] : std::as_const(response.headers))
+            responder.writeHeader(name, value);
+        if (response.status != 204) {
+            if (!response.contentType.isEmpty())
+                responder.writeHeader("Content-Type", response.contentType);
+            responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
+        }
+        responder.writeBody(response.body);
+    }
+    exchange->responder.reset();
+    if (m_inFlight == 0)
+        Q_EMIT idle();
+}
+
+void HttpServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    // Only reached if handleRequest declined a request, which it never does; answer in our
+    // error shape all the same.
+    QHttpServerResponder responder = makeResponder(request, socket);
+    const AppError error = AppError::notFound();
+    responder.write(renderErrorBody(error, QUuid::createUuid().toString(QUuid::WithoutBraces)),
+                    "application/json; charset=utf-8", QHttpServerResponder::StatusCode::NotFound);
+}
+
+} // namespace fp

@@ -1,0 +1,89 @@
+#pragma once
+
+// The request pipeline. On the I/O thread: request id → route lookup (404/405) → content type
+// and JSON checks (415/400). Then on the worker pool (unless the route is inline): rate limit
+// per address (429) → authentication and role (401/403) → rate limit per account (429) →
+// idempotency (replay/409/422) → the handler. Back on the I/O thread, one function writes
+// every response, logs it and counts it.
+// QAbstractHttpServer is subclassed (not QHttpServer) for full control of 404/405 and of how
+// responses are written: a response goes out only if its client is still connected, which is
+// what keeps the server alive when clients disconnect mid-request (see ENGINEERING.md).
+
+#include "common/Result.h"
+#include "server/base/Config.h"
+#include "server/http/BrowserPolicy.h"
+#include "server/http/Http.h"
+#include "server/http/RateLimiter.h"
+#include "server/http/Router.h"
+
+#include <QAbstractHttpServer>
+#include <QPointer>
+#include <QSslConfiguration>
+#include <functional>
+#include <memory>
+
+class QTcpSocket;
+class QHttpServerResponder;
+
+namespace fp {
+
+class Metrics;
+class WorkerPool;
+
+class HttpServer : public QAbstractHttpServer
+{
+    Q_OBJECT
+public:
+    /// Verifies the bearer token of a request; runs on a worker thread (it may ask Redis).
+    using Authenticator = std::function<Result<Caller>(const RequestContext &)>;
+
+    HttpServer(const Config &config, Router &router, WorkerPool &pool, Metrics &metrics,
+               QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    /// Binds the guarded TCP server (TLS when `tls` is not null); returns the port, or 0 when
+    /// the address is taken.
+    quint16 start(const QHostAddress &address, quint16 port, const QSslConfiguration &tls = {});
+    void setAuthenticator(Authenticator authenticator)
+    {
+        m_authenticator = std::move(authenticator);
+    }
+    const Authenticator &authenticator() const { return m_authenticator; }
+
+    /// Stops accepting connections; requests already received are still answered.
+    void stopAccepting();
+    int inFlight() const { return m_inFlight; }
+
+Q_SIGNALS:
+    void idle(); // no request in flight any more (shutdown waits for it)
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    struct Exchange;
+    void dispatch(const std::shared_ptr<Exchange> &exchange, const Route &route);
+    HttpResponse runOnWorker(Exchange &exchange, const Route &route);
+    HttpResponse runIdempotently(RequestContext &ctx, const Route &route);
+    void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
+    void answerPreflight(const std::shared_ptr<Exchange> &exchange,
+                         const QList<QByteArray> &methods);
+
+    const Config &m_config;
+    Router &m_router;
+    WorkerPool &m_pool;
+    Metrics &m_metrics;
+    Authenticator m_authenticator;
+    RateLimiter m_rateLimiter;
+    BrowserPolicy m_browserPolicy;
+    bool m_accepting = true;
+    int m_inFlight = 0;
+};
+
+/// A client-supplied X-Request-Id is kept when it is sane (1-128 of [A-Za-z0-9._:-]).
+QString chooseRequestId(const QByteArray &clientValue);
+/// application/json, with or without parameters such as charset.
+bool isJsonContentType(const QByteArray &contentType);
+
+} // namespace fp

@@ -1,0 +1,56 @@
+#pragma once
+
+// Request budgets per client address and per account, counted in Redis so every instance
+// shares them (a sliding window over two fixed one-minute windows, one round trip through a
+// Lua script). When Redis is unreachable the same windows are counted in this process instead,
+// with the authentication budget halved: limits degrade to stricter, never to "unlimited".
+
+#include "server/http/Router.h"
+
+#include <QHash>
+#include <QMutex>
+#include <QString>
+
+namespace fp {
+
+struct RateBudgets
+{
+    int authPerMinute = 20; // per address: login, register, refresh
+    int mutationsPerMinute = 120; // per account; per address 4x (shared NATs)
+    int readsPerMinute = 600; // per account; per address 4x
+};
+
+struct RateDecision
+{
+    bool allowed = true;
+    int retryAfterSeconds = 0;
+};
+
+class RateLimiter
+{
+public:
+    explicit RateLimiter(RateBudgets budgets);
+
+    /// Spends one unit of `rateClass` for `subject` ("ip:1.2.3.4" or "user:<id>").
+    RateDecision spend(RateClass rateClass, const QString &subject, bool perAccount);
+
+    /// The effective class of a route for a method (Auto → Read or Mutation).
+    static RateClass effectiveClass(const Route &route);
+
+private:
+    int limitFor(RateClass rateClass, bool perAccount) const;
+    RateDecision spendLocally(const QString &key, int limit, qint64 nowMs);
+
+    RateBudgets m_budgets;
+    QMutex m_mutex;
+    struct Windows
+    {
+        qint64 windowStart = 0; // ms, start of the current minute window
+        int current = 0;
+        int previous = 0;
+    };
+    QHash<QString, Windows> m_local;
+    qint64 m_lastSweepMs = 0;
+};
+
+} // namespace fp

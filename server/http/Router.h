@@ -1,0 +1,93 @@
+#pragma once
+
+// The route table. Each domain registers its routes in one function, declaring on the route
+// who may call it and how it runs; the pipeline enforces both, handlers never re-check.
+
+#include "server/http/Http.h"
+
+#include <QList>
+#include <QStringList>
+#include <functional>
+#include <optional>
+
+namespace fp {
+
+enum class Access {
+    Public, // no token needed
+    User, // any signed-in account
+    Participant, // a signed-in account that may take part: not restricted (queue, chat)
+    Moderator, // moderator or admin
+    Admin, // admin only
+};
+
+enum class Execution {
+    Worker, // blocking work (database, Redis, hashing) on the worker pool
+    Inline, // cheap and non-blocking: runs on the I/O thread
+};
+
+/// Which rate-limit budget a route spends (see server/http/RateLimiter.h).
+enum class RateClass {
+    Auto, // reads for GET, mutations for everything else
+    Auth, // login, register, refresh: tight, per IP and per account
+    Mutation, // writes
+    Read, // reads
+    None, // health, metrics, the contract: never limited
+};
+
+/// Why `caller` may not use something declared with `access` (403), or nothing. The one
+/// place access is decided, for HTTP routes and WebSocket frames alike.
+std::optional<AppError> accessRefusal(const Caller &caller, Access access);
+
+using Handler = std::function<HttpResponse(RequestContext &)>;
+
+/// One route, declared where its domain registers it, e.g.
+///   router.add(Route{.method = "POST", .pattern = "/api/reports", .access = Access::User,
+///                    .idempotent = true, .handler = ...});
+struct Route
+{
+    QByteArray method;
+    QString pattern;
+    Access access = Access::User;
+    Execution execution = Execution::Worker;
+    RateClass rate = RateClass::Auto;
+    /// Honours Idempotency-Key (API_SPEC "(I)" routes): replays, 422 on a different body,
+    /// 409 while the first is running. Needs an authenticated caller.
+    bool idempotent = false;
+    bool takesJson = false; // set for POST/PUT/PATCH by Router::add
+    Handler handler;
+};
+
+class Router
+{
+public:
+    struct Match
+    {
+        const Route *route = nullptr;
+        QHash<QString, QString> params;
+    };
+
+    void add(Route route);
+    /// Convenience for the common case.
+    void add(const char *method, const char *pattern, Access access, Handler handler,
+             Execution execution = Execution::Worker);
+
+    /// The route for method + path, or nothing; `allowedMethods` is filled when the path
+    /// exists under other methods (the pipeline answers 405 then).
+    std::optional<Match> find(const QByteArray &method, const QString &path,
+                              QList<QByteArray> *allowedMethods) const;
+
+    const QList<Route> &routes() const { return m_routes; }
+
+private:
+    struct Compiled
+    {
+        QStringList segments; // "{name}" segments capture
+    };
+    static bool matches(const Compiled &c, const QStringList &pathSegments,
+                        QHash<QString, QString> *params);
+
+    QList<Route> m_routes;
+    QList<Compiled> m_compiled;
+};
+
+} // namespace fp

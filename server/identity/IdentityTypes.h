@@ -1,0 +1,136 @@
+#pragma once
+
+// The identity domain's data: accounts, sessions and tokens, the typed inputs of its routes,
+// and an account as staff see it.
+
+#include "server/base/Caller.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QString>
+#include <QStringList>
+
+namespace fp {
+
+struct UserRecord
+{
+    QString id;
+    QString email;
+    QByteArray passwordHash; // empty for accounts without a password (deleted, social-only)
+    QString status; // active, restricted, deleted
+    Role role = Role::User;
+    QString nickname; // from the profile, where a response shows it
+    QDateTime createdAt;
+    QDateTime lastSeenAt;
+    QDateTime restrictedUntil;
+    QDateTime bannedAt;
+    QDateTime deletedAt;
+
+    bool deleted() const { return status == QLatin1String("deleted") || deletedAt.isValid(); }
+    bool banned() const { return bannedAt.isValid(); }
+    /// Restricted accounts may log in and read, but not take part (queue, chat).
+    bool restricted(const QDateTime &now) const
+    {
+        return status == QLatin1String("restricted") &&
+            (!restrictedUntil.isValid() || restrictedUntil > now);
+    }
+};
+
+struct NewUser
+{
+    QString id;
+    QString email;
+    QByteArray passwordHash;
+    QString nickname; // becomes the profile's
+    Role role = Role::User;
+};
+
+struct SessionRecord
+{
+    QString id;
+    QString userId;
+    QString deviceLabel;
+    QString ipAddress;
+    QString userAgent;
+    QDateTime createdAt;
+    QDateTime lastUsedAt;
+    QDateTime expiresAt;
+};
+
+struct NewSession
+{
+    QString id;
+    QString userId;
+    QString refreshTokenHash;
+    QString deviceLabel;
+    QString ipAddress;
+    QString userAgent;
+    QDateTime expiresAt;
+};
+
+/// A session's refresh-token state, read under its row lock.
+struct LockedSession
+{
+    QString sessionId;
+    QString userId;
+    QString refreshTokenHash;
+    QString previousRefreshTokenHash;
+    bool revoked = false;
+    QDateTime expiresAt;
+};
+
+/// What the token verifier needs to know about a session and its account.
+struct SessionState
+{
+    QString userId;
+    bool revoked = false;
+    QDateTime expiresAt;
+    UserRecord user; // without password hash
+};
+
+struct ClientInfo
+{
+    QString ipAddress;
+    QString userAgent;
+};
+
+struct RegisterInput
+{
+    QString email; // normalised
+    QString password;
+    QString nickname; // trimmed
+};
+
+struct LoginInput
+{
+    QString email; // normalised
+    QString password;
+    QString deviceLabel; // may be empty
+};
+
+struct PasswordChangeInput
+{
+    QString currentPassword;
+    QString newPassword;
+};
+
+struct IssuedTokens
+{
+    UserRecord user;
+    QString accessToken;
+    QString refreshToken;
+    qint64 expiresIn = 0;
+};
+
+/// The statuses staff set (PUT /api/admin/users/{id}/status): active, restricted, banned.
+struct StatusChangeInput
+{
+    QString status;
+    QString note;
+    QDateTime restrictedUntil; // invalid: indefinite (only with restricted)
+};
+
+/// The statuses an account shows staff: deleted, banned, restricted (while it lasts), active.
+QString effectiveStatus(const UserRecord &user, const QDateTime &now);
+
+} // namespace fp

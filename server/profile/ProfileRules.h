@@ -1,0 +1,37 @@
+#pragma once
+
+// The profile domain's rules that others share: the limits of each field, what makes a
+// nickname acceptable (registration checks it too), and when onboarding is complete. Pure.
+
+#include "server/profile/ProfileTypes.h"
+
+namespace fp {
+
+namespace ProfileRules {
+inline constexpr int kNicknameMin = 2;
+inline constexpr int kNicknameMax = 32;
+inline constexpr int kBioMax = 280; // user_profiles.bio is VARCHAR(280)
+inline constexpr int kCityMax = 100;
+inline constexpr int kAvatarUrlMax = 2048;
+// Three per day on average: enough for morning/lunch/evening every day, small enough that
+// matching's overlap computation stays cheap.
+inline constexpr int kMaxWindows = 21;
+inline constexpr int kMaxNonNegotiables = 3;
+// What counts as "enough" of the profile to be matched (API_SPEC: ≥3 values, ≥3 interests).
+inline constexpr int kMinValuesForOnboarding = 3;
+inline constexpr int kMinInterestsForOnboarding = 3;
+
+/// age_range values, as openapi.yaml lists them.
+const QStringList &ageRanges();
+/// Preference fields a non-negotiable of dimension "preference" may name (the ones matching
+/// weighs; availability and time zone are not preferences one compares).
+const QStringList &preferenceFieldNames();
+
+/// Empty when acceptable, else what is wrong with this (trimmed) nickname.
+QString nicknameProblem(const QString &trimmedNickname);
+/// Derived, never written: nickname set, preferences answered, ≥3 values, ≥3 interests.
+bool onboardingComplete(const QString &nickname, const std::optional<ProfilePreferences> &prefs,
+                        qsizetype valueCount, qsizetype interestCount);
+} // namespace ProfileRules
+
+} // namespace fp
