@@ -145,4 +145,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestDatabaseOutage)
-#include "tst_database_outage.moc"
+#include "tst_storage_outage.moc"

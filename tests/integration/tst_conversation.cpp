@@ -856,4 +856,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestConversations)
-#include "tst_conversations.moc"
+#include "tst_conversation.moc"

@@ -199,4 +199,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestWebSocket)
-#include "tst_websocket.moc"
+#include "tst_realtime_gateway.moc"

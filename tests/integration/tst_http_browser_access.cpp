@@ -203,4 +203,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestBrowserAccess)
-#include "tst_browser_access.moc"
+#include "tst_http_browser_access.moc"

@@ -336,4 +336,4 @@ private Q_SLOTS:
 };
 
 QTEST_MAIN(TestFriends)
-#include "tst_friends.moc"
+#include "tst_friendship.moc"

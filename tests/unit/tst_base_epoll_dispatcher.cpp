@@ -298,4 +298,4 @@ int main(int argc, char **argv)
     return QTest::qExec(&test, argc, argv);
 }
 
-#include "tst_epolldispatcher.moc"
+#include "tst_base_epoll_dispatcher.moc"

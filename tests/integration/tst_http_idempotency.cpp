@@ -211,4 +211,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestIdempotency)
-#include "tst_idempotency.moc"
+#include "tst_http_idempotency.moc"

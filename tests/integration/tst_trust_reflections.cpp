@@ -722,4 +722,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestReflections)
-#include "tst_reflections.moc"
+#include "tst_trust_reflections.moc"

@@ -268,4 +268,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestPipeline)
-#include "tst_pipeline.moc"
+#include "tst_http_pipeline.moc"

@@ -142,4 +142,4 @@ private:
 };
 
 QTEST_GUILESS_MAIN(TestSqlRoundtrip)
-#include "tst_sql_roundtrip.moc"
+#include "tst_storage_sql_roundtrip.moc"

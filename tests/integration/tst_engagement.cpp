@@ -568,4 +568,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestRituals)
-#include "tst_rituals.moc"
+#include "tst_engagement.moc"

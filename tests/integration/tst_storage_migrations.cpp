@@ -141,4 +141,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestMigrations)
-#include "tst_migrations.moc"
+#include "tst_storage_migrations.moc"
