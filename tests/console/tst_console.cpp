@@ -1,7 +1,8 @@
 // The admin console offscreen against the real server: sign-in through the UI (staff only, a
 // plain user is refused with a clear message), the keychain fallback when no Secret Service
 // exists, the report queue, claiming and acting on a report through the console's widgets (the
-// database shows the effect), and the unreachable-server banner and its recovery.
+// database shows the effect), and the unreachable-server banner and its recovery. The round
+// trip through a real keychain is tst_console_keychain.
 
 #include "common/AdminClient.h"
 #include "console/AnalyticsTab.h"
@@ -21,7 +22,6 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTcpServer>
@@ -119,9 +119,6 @@ private:
     std::unique_ptr<Console> m_console;
     QString m_reportId;
 
-    /// tests/console/keychain.sh runs this binary inside dbus-run-session with a keyring.
-    static bool keychainRun() { return !qEnvironmentVariableIsEmpty("FP_CONSOLE_KEYCHAIN"); }
-
     QString url(quint16 port) const { return QStringLiteral("http://127.0.0.1:%1").arg(port); }
 
 private Q_SLOTS:
@@ -129,9 +126,8 @@ private Q_SLOTS:
     {
         FP_REQUIRE_TEST_ENVIRONMENT();
         // No session bus: QtKeychain has no Secret Service, so the console must fall back to
-        // memory and say so (the keychain round trip is a separate test under dbus-run-session).
-        if (!keychainRun())
-            qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        // memory and say so (tst_console_keychain has one).
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
         TestServer::Options options;
         for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
                                  "FP_RATE_READS_PER_MINUTE"})
@@ -339,31 +335,6 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(console.window.connectionMessage().isEmpty(), kWaitMs);
         QVERIFY(console.client.reachable());
         QVERIFY(console.window.consoleShown());
-    }
-
-    void keychainRoundTrip()
-    {
-        if (!keychainRun())
-            QSKIP("needs a Secret Service: run tests/console/keychain.sh");
-        CredentialStore store(QStringLiteral("friendship-console-test"));
-        const QString server = QStringLiteral("http://keychain.test:1");
-        QSignalSpy settled(&store, &CredentialStore::settled);
-        store.save(server, QStringLiteral("token-1"));
-        QTRY_COMPARE_WITH_TIMEOUT(settled.size(), 1, kWaitMs);
-        QVERIFY2(!store.memoryOnly(), qPrintable(store.message()));
-        // A fresh store (a new process would see the same) reads it back from the keychain.
-        CredentialStore fresh(QStringLiteral("friendship-console-test"));
-        QString read;
-        fresh.load(server, [&read](const QString &t) { read = t; });
-        QTRY_COMPARE_WITH_TIMEOUT(read, QStringLiteral("token-1"), kWaitMs);
-        QSignalSpy removed(&fresh, &CredentialStore::settled);
-        fresh.remove(server);
-        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 1, kWaitMs);
-        read = QStringLiteral("unset");
-        CredentialStore third(QStringLiteral("friendship-console-test"));
-        third.load(server, [&read](const QString &t) { read = t; });
-        QTRY_VERIFY_WITH_TIMEOUT(read.isEmpty(), kWaitMs);
-        QVERIFY(!third.memoryOnly());
     }
 
     void cleanupTestCase()

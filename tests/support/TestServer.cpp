@@ -59,17 +59,27 @@ TestEnvironment TestEnvironment::fromProcess()
     return e;
 }
 
-bool TestEnvironment::complete(QString *missing) const
+QStringList TestEnvironment::missing() const
 {
+    QStringList names;
     if (dbSocket.isEmpty())
-        *missing = QStringLiteral("FP_TEST_DB_SOCKET");
-    else if (redisPort == 0)
-        *missing = QStringLiteral("FP_TEST_REDIS_PORT");
-    else if (serverBinary.isEmpty())
-        *missing = QStringLiteral("FP_SERVER_BINARY");
-    else
-        return true;
-    return false;
+        names << QStringLiteral("FP_TEST_DB_SOCKET");
+    if (redisPort == 0)
+        names << QStringLiteral("FP_TEST_REDIS_PORT");
+    if (serverBinary.isEmpty())
+        names << QStringLiteral("FP_SERVER_BINARY");
+    return names;
+}
+
+QString TestEnvironment::problem() const
+{
+    const QStringList names = missing();
+    if (names.isEmpty())
+        return {};
+    return QStringLiteral("%1 not set: this test needs the private MariaDB and Redis that "
+                          "./scripts/test starts, and the server ctest names. Run it through "
+                          "./scripts/test, e.g. ./scripts/test -R %2")
+        .arg(names.join(QStringLiteral(", ")), QCoreApplication::applicationName());
 }
 
 TestDatabase::TestDatabase(const QString &prefix)

@@ -9,11 +9,12 @@
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
+#include <QStringList>
 #include <memory>
 
 namespace fp::test {
 
-/// The environment scripts/test provides; skips the test with a clear message when absent.
+/// The environment scripts/test provides: its private services, and from ctest the server.
 struct TestEnvironment
 {
     QString dbSocket; // root access, no password
@@ -22,7 +23,10 @@ struct TestEnvironment
     QString sourceDir;
 
     static TestEnvironment fromProcess();
-    bool complete(QString *missing) const;
+    /// The variables that are not set here.
+    QStringList missing() const;
+    /// Why a test that needs the services cannot run here (empty when it can).
+    QString problem() const;
 };
 
 /// Creates (and drops) a database on the private MariaDB.
@@ -130,13 +134,13 @@ private:
     QString m_redisPrefix;
 };
 
-/// Skips the current test when scripts/test did not provide the services.
+/// Fails the current test when scripts/test did not provide the services: a test that cannot
+/// check anything must not count as passed.
 #define FP_REQUIRE_TEST_ENVIRONMENT()                                                              \
     do {                                                                                           \
-        QString fpMissing;                                                                         \
-        if (!fp::test::TestEnvironment::fromProcess().complete(&fpMissing))                        \
-            QSKIP(qPrintable(                                                                      \
-                QStringLiteral("run through ./scripts/test (%1 not set)").arg(fpMissing)));        \
+        const QString fpProblem = fp::test::TestEnvironment::fromProcess().problem();              \
+        if (!fpProblem.isEmpty())                                                                  \
+            QFAIL(qPrintable(fpProblem));                                                          \
     } while (false)
 
 } // namespace fp::test
