@@ -21,12 +21,14 @@ struct SeededMatch
     QDateTime at; // when they were matched, and the conversation started
 };
 
+// Every member has an initializer, so a designated initializer may name only what matters.
+
 /// A match to seed (Seed::Match).
 struct MatchSeed
 {
     QString status = QStringLiteral("active_chat");
     /// Invalid: a moment ago, never twice the same (a pair matches once a moment).
-    QDateTime at;
+    QDateTime at {};
     double score = 80;
     /// The conversation's state (anonymous, decision_gate, revealed, closed); empty: a match
     /// that never got a conversation.
@@ -42,17 +44,17 @@ struct ReportSeed
     QString reason = QStringLiteral("harassment");
     QString details = QStringLiteral("rude");
     QString status = QStringLiteral("open");
-    QString conversationId; // empty: about the person only
-    QDateTime at; // invalid: now
+    QString conversationId {}; // empty: about the person only
+    QDateTime at {}; // invalid: now
 };
 
 /// A friendship to seed (Seed::Friendship).
 struct FriendshipSeed
 {
     /// Invalid: a moment ago, as for a match.
-    QDateTime at;
+    QDateTime at {};
     /// Empty: the revealed match (and conversation) of their own it came from, at `at`.
-    QString originMatchId;
+    QString originMatchId {};
 };
 
 class Seed
