@@ -4,10 +4,8 @@
 // brute force are in tst_identity_attacks.
 
 #include "server/identity/IdentityService.h"
-#include "tests/support/Accounts.h"
-#include "tests/support/HttpClient.h"
+#include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
-#include "tests/support/TestServer.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
@@ -15,7 +13,6 @@
 #include <QSet>
 #include <QTcpSocket>
 #include <QTest>
-#include <QThread>
 #include <QUrl>
 #include <QUuid>
 #include <algorithm>
@@ -43,15 +40,9 @@ QString uniqueEmail()
 TestServer::Options quietOptions()
 {
     TestServer::Options options;
-    options.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"),
-                                    QStringLiteral("100000"));
-    options.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
-                                    QStringLiteral("100000"));
-    options.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"),
-                                    QStringLiteral("100000"));
+    options.withoutRateLimits();
     // The shared test Redis counts every run's failed logins from 127.0.0.1.
-    options.extraEnvironment.insert(QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"),
-                                    QStringLiteral("100000"));
+    options.with(QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("100000"));
     return options;
 }
 
@@ -63,32 +54,26 @@ QJsonObject withoutRequestId(QJsonObject error)
 
 } // namespace
 
-class TestIdentity : public QObject
+class TestIdentity : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestIdentity() : IntegrationTest(quietOptions()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
     QStringList m_secrets; // every password and token used: none may reach the log
 
-    quint16 port() const { return m_server->port(); }
-
-    TestAccount newAccount(const QString &nickname = QStringLiteral("tester"))
+    TestAccount newAccount()
     {
-        bool ok = false;
-        TestAccount a = registerAccount(port(), nickname, &ok);
-        if (!ok)
-            qWarning("could not register an account");
+        const TestAccount a = signUp();
         m_secrets << a.password << a.accessToken << a.refreshToken;
         return a;
     }
 
     TestAccount secondDevice(const TestAccount &a, const QString &label = {})
     {
-        bool ok = false;
-        TestAccount b = loginAccount(port(), a, label, &ok);
-        if (!ok)
-            qWarning("could not log in again");
+        const TestAccount b = logIn(a, label);
         m_secrets << b.accessToken << b.refreshToken;
         return b;
     }
@@ -115,30 +100,20 @@ private:
             body({{QStringLiteral("email"), email}, {QStringLiteral("password"), password}}));
     }
 
-    QVariant scalar(const QString &sql) { return m_server->database()->scalar(sql); }
+    QVariant scalar(const QString &sql) { return db()->scalar(sql); }
 
-private Q_SLOTS:
-    void initTestCase()
+    void verifyLogs() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(quietOptions());
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (!m_server)
-            return;
-        QCOMPARE(m_server->stop(), 0);
-        const QByteArray logs = m_server->output();
+        const QByteArray logs = server().output();
         for (const QString &secret : std::as_const(m_secrets)) {
             if (!secret.isEmpty())
                 QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
         }
         QVERIFY(!logs.contains("$argon2id$"));
-        QVERIFY(!logs.contains(m_server->jwtSecret().toUtf8()));
+        QVERIFY(!logs.contains(server().jwtSecret().toUtf8()));
     }
 
+private Q_SLOTS:
     void registerCreatesAccountAndSession()
     {
         const QString email = uniqueEmail();
@@ -393,7 +368,12 @@ private Q_SLOTS:
     void refreshRotatesThePair()
     {
         const TestAccount a = newAccount();
-        QThread::msleep(20);
+        // Times are stored to the millisecond: once the clock is past the session's creation,
+        // the refresh marks it as used later.
+        QTRY_COMPARE(number(QStringLiteral("SELECT UTC_TIMESTAMP(3) > created_at FROM "
+                                           "user_sessions WHERE user_id = '%1'")
+                                .arg(a.userId)),
+                     1);
         const HttpResult r = refresh(a.refreshToken);
         QCOMPARE(r.status, 200);
         QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
@@ -548,7 +528,7 @@ private Q_SLOTS:
                 .toString();
         const quint16 redisPort = TestEnvironment::fromProcess().redisPort;
         RawRedis listener(redisPort);
-        const QByteArray prefix = m_server->redisKeyPrefix().toLatin1();
+        const QByteArray prefix = server().redisKeyPrefix().toLatin1();
         listener.send({"SUBSCRIBE", prefix + "sessions-revoked"});
         QVERIFY(listener.readUntil(":1\r\n").contains("subscribe"));
 
@@ -621,7 +601,7 @@ private Q_SLOTS:
     {
         const TestAccount a = newAccount();
         QCOMPARE(sessions(a.accessToken).status, 200); // now cached as valid
-        QVERIFY(m_server->database()->exec(
+        QVERIFY(db()->exec(
             QStringLiteral("UPDATE users SET status = 'deleted', deleted_at = UTC_TIMESTAMP(3) "
                            "WHERE id = '%1'")
                 .arg(a.userId)));
@@ -642,7 +622,7 @@ private Q_SLOTS:
     {
         const TestAccount a = newAccount();
         QCOMPARE(sessions(a.accessToken).status, 200);
-        QVERIFY(m_server->database()->exec(
+        QVERIFY(db()->exec(
             QStringLiteral("UPDATE users SET status = 'restricted', banned_at = UTC_TIMESTAMP(3) "
                            "WHERE id = '%1'")
                 .arg(a.userId)));
@@ -658,9 +638,8 @@ private Q_SLOTS:
     void restrictedAccountMayStillLogInAndRead()
     {
         const TestAccount a = newAccount();
-        QVERIFY(m_server->database()->exec(
-            QStringLiteral("UPDATE users SET status = 'restricted' WHERE id = '%1'")
-                .arg(a.userId)));
+        QVERIFY(db()->exec(QStringLiteral("UPDATE users SET status = 'restricted' WHERE id = '%1'")
+                               .arg(a.userId)));
         const HttpResult r = login(a.email, a.password);
         QCOMPARE(r.status, 200);
         m_secrets << r.json()[QStringLiteral("access_token")].toString()

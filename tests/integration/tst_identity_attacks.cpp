@@ -4,16 +4,14 @@
 
 #include "server/identity/IdentityService.h"
 #include "server/identity/Jwt.h"
-#include "tests/support/Accounts.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/Fixtures.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QNetworkReply>
 #include <QTest>
-#include <QThread>
 #include <QTimer>
 #include <QUuid>
 
@@ -40,12 +38,9 @@ QString uniqueEmail()
 TestServer::Options options(std::initializer_list<QPair<QString, QString>> extra)
 {
     TestServer::Options o;
-    o.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("100000"));
-    o.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
-                              QStringLiteral("100000"));
-    o.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("100000"));
+    o.withoutRateLimits();
     for (const auto &[k, v] : extra)
-        o.extraEnvironment.insert(k, v);
+        o.with(k, v);
     return o;
 }
 
@@ -102,22 +97,26 @@ QList<int> concurrentPosts(quint16 port, const QString &path, const QByteArray &
 
 } // namespace
 
-class TestIdentityAttacks : public QObject
+class TestIdentityAttacks : public IntegrationTest
 {
     Q_OBJECT
 
-private:
-    std::unique_ptr<TestServer> m_server;
-    QStringList m_secrets;
+public:
+    TestIdentityAttacks()
+        : IntegrationTest(options(
+              {{QStringLiteral("FP_JWT_PREVIOUS_SECRET"), kPreviousSecret},
+               {QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
+               {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("2")},
+               {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("4")},
+               {QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("100000")}}))
+    { }
 
-    quint16 port() const { return m_server->port(); }
+private:
+    QStringList m_secrets;
 
     TestAccount newAccount(quint16 onPort = 0)
     {
-        bool ok = false;
-        TestAccount a = registerAccount(onPort ? onPort : port(), QStringLiteral("target"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
+        const TestAccount a = fp::test::signUp(onPort ? onPort : port(), QStringLiteral("target"));
         m_secrets << a.password << a.accessToken << a.refreshToken;
         return a;
     }
@@ -151,27 +150,11 @@ private:
         return r.json()[QStringLiteral("refresh_token")].toString();
     }
 
-    QVariant scalar(const QString &sql) { return m_server->database()->scalar(sql); }
+    QVariant scalar(const QString &sql) { return db()->scalar(sql); }
 
-private Q_SLOTS:
-    void initTestCase()
+    void verifyLogs() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(options(
-            {{QStringLiteral("FP_JWT_PREVIOUS_SECRET"), kPreviousSecret},
-             {QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
-             {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("2")},
-             {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("4")},
-             {QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("100000")}}));
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (!m_server)
-            return;
-        QCOMPARE(m_server->stop(), 0);
-        const QByteArray logs = m_server->output();
+        const QByteArray logs = server().output();
         for (const QString &secret : std::as_const(m_secrets)) {
             if (!secret.isEmpty())
                 QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
@@ -180,6 +163,7 @@ private Q_SLOTS:
         QVERIFY(!logs.contains("\"status\":500"));
     }
 
+private Q_SLOTS:
     void forgedAccessTokens_data()
     {
         QTest::addColumn<QString>("mutation");
@@ -210,7 +194,7 @@ private Q_SLOTS:
         QFETCH(int, status);
         const TestAccount a = newAccount();
         const TestAccount b = newAccount();
-        const QByteArray secret = m_server->jwtSecret().toUtf8();
+        const QByteArray secret = server().jwtSecret().toUtf8();
         const QByteArray other = "an-attacker-chosen-secret-0123456789abcdef";
         const QList<QByteArray> parts = a.accessToken.toLatin1().split('.');
         const QJsonObject header = decodePart(a.accessToken, 0);
@@ -333,9 +317,9 @@ private Q_SLOTS:
                             .arg(a.userId))
                      .toString(),
                  QStringLiteral("token_reuse"));
-        QTRY_VERIFY(m_server->output().contains("refresh_token_reuse"));
+        QTRY_VERIFY(server().output().contains("refresh_token_reuse"));
         // Another device of the same account is not affected.
-        const TestAccount b = loginAccount(port(), a);
+        const TestAccount b = logIn(a);
         remember(loginWith(port(), a.email, a.password));
         QCOMPARE(sessionsWith(port(), b.accessToken).status, 200);
         m_secrets << b.accessToken << b.refreshToken;
@@ -384,17 +368,29 @@ private Q_SLOTS:
         QCOMPARE(lockedWrong.json()[QStringLiteral("message")],
                  locked.json()[QStringLiteral("message")]);
 
-        // The lock expires; the next failure locks longer.
-        QThread::msleep(retryAfter * 1000 + 200);
-        QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 4")).status, 401);
+        // The lock expires (a locked account is refused before the password is looked at, so
+        // the attempts while it lasts count for nothing); the next failure locks longer.
+        HttpResult attempt;
+        QVERIFY(pollUntil(
+            [&] {
+                attempt = loginWith(port(), a.email, QStringLiteral("wrong password 4"));
+                return attempt.status != 429;
+            },
+            retryAfter * 1000 + 1000, 100));
+        QCOMPARE(attempt.status, 401);
         locked = loginWith(port(), a.email, a.password);
         QCOMPARE(locked.status, 429);
         const int longer = locked.header("Retry-After").toInt();
         QVERIFY2(longer >= 3 && longer <= 4, locked.header("Retry-After").constData());
 
         // After it, the right password works and forgets the failures.
-        QThread::msleep(longer * 1000 + 200);
-        const HttpResult ok = loginWith(port(), a.email, a.password);
+        HttpResult ok;
+        QVERIFY(pollUntil(
+            [&] {
+                ok = loginWith(port(), a.email, a.password);
+                return ok.status != 429;
+            },
+            longer * 1000 + 1000, 100));
         QCOMPARE(ok.status, 200);
         remember(ok);
         QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 5")).status, 401);

@@ -43,13 +43,13 @@ void Seed::exec(const QString &sql, const std::source_location &where)
                      where.file_name(), int(where.line()));
 }
 
-QDateTime Seed::aMomentAgo()
+QDateTime Seed::now()
 {
-    // Earlier than the last one when the clock has not moved on: a pair's matches are unique by
-    // time, and a test seeds several within a millisecond.
+    // A millisecond after the last one when the clock has not moved on: a pair's matches are
+    // unique by time, and a test seeds several within a millisecond.
     QDateTime now = QDateTime::currentDateTimeUtc();
-    if (m_lastMoment.isValid() && now >= m_lastMoment)
-        now = m_lastMoment.addMSecs(-1);
+    if (m_lastMoment.isValid() && now <= m_lastMoment)
+        now = m_lastMoment.addMSecs(1);
     m_lastMoment = now;
     return now;
 }
@@ -57,7 +57,7 @@ QDateTime Seed::aMomentAgo()
 SeededMatch Seed::match(const TestAccount &one, const TestAccount &two, const Match &options,
                         std::source_location where)
 {
-    SeededMatch seeded {newId(), {}, options.at.isValid() ? options.at : aMomentAgo()};
+    SeededMatch seeded {newId(), {}, options.at.isValid() ? options.at : now()};
     const QString at = sqlTime(seeded.at);
     exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, user_a_alias, "
                         "user_b_alias, status, matched_at, match_score, score_breakdown_json, "
@@ -145,7 +145,7 @@ QString Seed::friendship(const TestAccount &one, const TestAccount &two, const F
         origin = revealed.matchId;
         at = revealed.at;
     } else if (!at.isValid()) {
-        at = aMomentAgo();
+        at = now();
     }
     const QString id = newId();
     exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "

@@ -27,7 +27,7 @@ struct SeededMatch
 struct MatchSeed
 {
     QString status = QStringLiteral("active_chat");
-    /// Invalid: a moment ago, never twice the same (a pair matches once a moment).
+    /// Invalid: now, never twice the same (a pair matches once a moment).
     QDateTime at {};
     double score = 80;
     /// The conversation's state (anonymous, decision_gate, revealed, closed); empty: a match
@@ -51,7 +51,7 @@ struct ReportSeed
 /// A friendship to seed (Seed::Friendship).
 struct FriendshipSeed
 {
-    /// Invalid: a moment ago, as for a match.
+    /// Invalid: now, as for a match.
     QDateTime at {};
     /// Empty: the revealed match (and conversation) of their own it came from, at `at`.
     QString originMatchId {};
@@ -111,7 +111,7 @@ public:
 
 private:
     void exec(const QString &sql, const std::source_location &where);
-    QDateTime aMomentAgo();
+    QDateTime now();
 
     TestDatabase *m_database;
     QDateTime m_lastMoment;
