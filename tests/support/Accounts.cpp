@@ -72,23 +72,6 @@ TestAccount logIn(quint16 port, const QString &email, const QString &password,
     return logIn(port, account, {}, where);
 }
 
-TestAccount registerAccount(quint16 port, const QString &nickname, bool *ok)
-{
-    const TestAccount account = signUp(port, nickname);
-    if (ok)
-        *ok = !account.accessToken.isEmpty();
-    return account;
-}
-
-TestAccount loginAccount(quint16 port, const TestAccount &account, const QString &deviceLabel,
-                         bool *ok)
-{
-    const TestAccount again = logIn(port, account, deviceLabel);
-    if (ok)
-        *ok = !again.accessToken.isEmpty();
-    return again;
-}
-
 std::unique_ptr<HttpClient> clientFor(quint16 port, const TestAccount &account)
 {
     auto client = std::make_unique<HttpClient>(port);

@@ -31,11 +31,6 @@ TestAccount logIn(quint16 port, const TestAccount &account, const QString &devic
 /// An account known only by its credentials (the first admin), signed in.
 TestAccount logIn(quint16 port, const QString &email, const QString &password,
                   std::source_location where = std::source_location::current());
-/// Until every test signs up through signUp(): `ok` says whether it worked.
-TestAccount registerAccount(quint16 port, const QString &nickname = QStringLiteral("tester"),
-                            bool *ok = nullptr);
-TestAccount loginAccount(quint16 port, const TestAccount &account, const QString &deviceLabel = {},
-                         bool *ok = nullptr);
 /// An HttpClient already carrying the account's access token.
 std::unique_ptr<HttpClient> clientFor(quint16 port, const TestAccount &account);
 
