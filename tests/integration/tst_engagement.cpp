@@ -7,6 +7,7 @@
 #include "server/engagement/EngagementService.h"
 #include "server/storage/Database.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QDate>
@@ -424,9 +425,7 @@ private Q_SLOTS:
     {
         // What reflections and friendships call inside their own transactions: once per source.
         const TestAccount me = signUp();
-        const TestEnvironment env = TestEnvironment::fromProcess();
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, server().databaseName(), QStringLiteral("root"), {}});
+        useDatabaseInProcess(server().databaseName());
         const fp::EngagementRepository repository;
         const QString reflection = QUuid::createUuid().toString(QUuid::WithoutBraces);
         {

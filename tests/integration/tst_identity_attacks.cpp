@@ -21,20 +21,6 @@ namespace {
 
 const QString kPreviousSecret = QStringLiteral("previous-secret-still-accepted-0123456789abcdef");
 
-QJsonObject body(std::initializer_list<QPair<QString, QJsonValue>> fields)
-{
-    QJsonObject o;
-    for (const auto &[k, v] : fields)
-        o.insert(k, v);
-    return o;
-}
-
-QString uniqueEmail()
-{
-    return QStringLiteral("atk-%1@example.test")
-        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
-}
-
 TestServer::Options options(std::initializer_list<QPair<QString, QString>> extra)
 {
     TestServer::Options o;
@@ -132,15 +118,15 @@ private:
     {
         HttpClient client(port);
         return client.post(QStringLiteral("/api/auth/refresh"),
-                           body({{QStringLiteral("refresh_token"), refreshToken}}));
+                           QJsonObject({{QStringLiteral("refresh_token"), refreshToken}}));
     }
 
     static HttpResult loginWith(quint16 port, const QString &email, const QString &password)
     {
         HttpClient client(port);
-        return client.post(
-            QStringLiteral("/api/auth/login"),
-            body({{QStringLiteral("email"), email}, {QStringLiteral("password"), password}}));
+        return client.post(QStringLiteral("/api/auth/login"),
+                           QJsonObject({{QStringLiteral("email"), email},
+                                        {QStringLiteral("password"), password}}));
     }
 
     QString remember(const HttpResult &r)
@@ -330,7 +316,7 @@ private Q_SLOTS:
         for (int count : {2, 5, 8}) {
             const TestAccount a = newAccount();
             const QByteArray json =
-                QJsonDocument(body({{QStringLiteral("refresh_token"), a.refreshToken}}))
+                QJsonDocument(QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}))
                     .toJson(QJsonDocument::Compact);
             const QList<int> statuses =
                 concurrentPosts(port(), QStringLiteral("/api/auth/refresh"), json, count);
@@ -413,14 +399,16 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i) {
             const HttpResult r = client.put(
                 QStringLiteral("/api/auth/password"),
-                body({{QStringLiteral("current_password"), QStringLiteral("guess %1 guess").arg(i)},
-                      {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
+                QJsonObject(
+                    {{QStringLiteral("current_password"), QStringLiteral("guess %1 guess").arg(i)},
+                     {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
             QCOMPARE(r.status, 403);
         }
-        const HttpResult locked = client.put(
-            QStringLiteral("/api/auth/password"),
-            body({{QStringLiteral("current_password"), a.password},
-                  {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
+        const HttpResult locked =
+            client.put(QStringLiteral("/api/auth/password"),
+                       QJsonObject({{QStringLiteral("current_password"), a.password},
+                                    {QStringLiteral("new_password"),
+                                     QStringLiteral("new passphrase 2026 ok")}}));
         QCOMPARE(locked.status, 429);
         QVERIFY(locked.header("Retry-After").toInt() >= 1);
     }
@@ -485,7 +473,7 @@ private Q_SLOTS:
         QCOMPARE(refreshWith(server.port(), rotated).status, 401);
         HttpClient client(server.port());
         r = client.post(QStringLiteral("/api/auth/logout"),
-                        body({{QStringLiteral("refresh_token"), a.refreshToken}}));
+                        QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}));
         statuses << r.status;
         QCOMPARE(r.status, 204);
         QCOMPARE(sessionsWith(server.port(), a.accessToken).status, 401);

@@ -6,6 +6,7 @@
 #include "server/profile/ProfileVisibility.h"
 #include "server/storage/Database.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QFile>
@@ -395,9 +396,7 @@ private Q_SLOTS:
                      .status,
                  200);
 
-        const TestEnvironment env = TestEnvironment::fromProcess();
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, server().databaseName(), QStringLiteral("root"), {}});
+        useDatabaseInProcess(server().databaseName());
 
         QVERIFY(fp::mayViewProfile(a.userId, a.userId));
         QVERIFY(!fp::mayViewProfile(a.userId, b.userId));

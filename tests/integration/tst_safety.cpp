@@ -28,13 +28,6 @@ QStringList keysOf(const QJsonObject &o)
     return keys;
 }
 
-TestServer::Options generousOptions()
-{
-    TestServer::Options options;
-    options.withoutRateLimits();
-    return options;
-}
-
 } // namespace
 
 class TestSafety : public IntegrationTest
@@ -42,7 +35,7 @@ class TestSafety : public IntegrationTest
     Q_OBJECT
 
 public:
-    TestSafety() : IntegrationTest(generousOptions()) { }
+    TestSafety() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
 
 private:
     /// What matching creates: a match between the two and their open, anonymous conversation.
@@ -587,7 +580,8 @@ private Q_SLOTS:
     {
         PrivateRedis redis;
         QVERIFY(redis.start());
-        TestServer::Options options = generousOptions();
+        TestServer::Options options;
+        options.withoutRateLimits();
         options.redisPort = redis.port();
         TestServer server(options);
         QVERIFY(server.start());

@@ -3,6 +3,7 @@
 // repositories read them as. Hostile strings stay data.
 
 #include "server/storage/Database.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
@@ -27,11 +28,7 @@ private:
     void prepare() override
     {
         m_db = std::make_unique<TestDatabase>(QStringLiteral("sqlroundtrip"));
-        DbSettings settings;
-        settings.socket = TestEnvironment::fromProcess().dbSocket;
-        settings.name = m_db->name();
-        settings.user = QStringLiteral("root");
-        Database::configure(settings);
+        useDatabaseInProcess(m_db->name());
         QVERIFY(Sql::exec(QStringLiteral(
                               "CREATE TABLE samples (id INT PRIMARY KEY, text_value TEXT NULL, "
                               "bytes_value BLOB NULL, big BIGINT NULL, ubig BIGINT UNSIGNED NULL, "

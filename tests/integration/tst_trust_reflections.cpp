@@ -8,6 +8,7 @@
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
@@ -114,9 +115,7 @@ private:
     void prepare() override
     {
         // For the in-process replay (TrustService::recompute) against the server's database.
-        const TestEnvironment env = TestEnvironment::fromProcess();
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, server().databaseName(), QStringLiteral("root"), {}});
+        useDatabaseInProcess(server().databaseName());
     }
 
 private Q_SLOTS:

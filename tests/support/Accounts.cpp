@@ -28,11 +28,16 @@ void failAt(const char *what, const HttpResult &r, const std::source_location &w
 
 } // namespace
 
+QString uniqueEmail()
+{
+    return QStringLiteral("user-%1@example.test")
+        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
+}
+
 TestAccount signUp(quint16 port, const QString &nickname, std::source_location where)
 {
     TestAccount account;
-    account.email = QStringLiteral("user-%1@example.test")
-                        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
+    account.email = uniqueEmail();
     account.password = QStringLiteral("correct horse battery staple ") +
         QUuid::createUuid().toString(QUuid::Id128).left(6);
     account.nickname = nickname;

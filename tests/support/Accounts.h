@@ -21,6 +21,8 @@ struct TestAccount
     QString refreshToken;
 };
 
+/// An address nobody has used yet.
+QString uniqueEmail();
 /// A new account with a unique email (POST /api/auth/register), signed in on one device.
 TestAccount signUp(quint16 port, const QString &nickname = QStringLiteral("tester"),
                    std::source_location where = std::source_location::current());
