@@ -123,6 +123,14 @@ private:
         });
     }
 
+    /// How many messages of the conversation are stored.
+    int storedMessages(const QString &conversationId)
+    {
+        return number(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                     "conversation_session_id = '%1'")
+                          .arg(conversationId));
+    }
+
     /// How many chat.message frames with this text `ws` received.
     static qsizetype messagesWith(const WsClient &ws, const QString &text)
     {
@@ -307,11 +315,7 @@ private Q_SLOTS:
         QCOMPARE(viaHttp.json().value(QStringLiteral("id")),
                  first.value(QStringLiteral("message")).toObject().value(QStringLiteral("id")));
         QVERIFY(!waitMessage(b, s("only once")).isEmpty());
-        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
-                                             "conversation_session_id = '%1'")
-                                  .arg(p.conversationId))
-                     .toInt(),
-                 1);
+        QCOMPARE(storedMessages(p.conversationId), 1);
 
         HttpResult fresh =
             http->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
@@ -424,11 +428,7 @@ private Q_SLOTS:
                              .arg(p.conversationId))
                 .toInt(),
             2);
-        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
-                                             "conversation_session_id = '%1'")
-                                  .arg(p.conversationId))
-                     .toInt(),
-                 3);
+        QCOMPARE(storedMessages(p.conversationId), 3);
     }
 
     void concurrentSendsShareTransactionsYetEachIsAnsweredAsAlone()
@@ -530,11 +530,7 @@ private Q_SLOTS:
         QVERIFY(bs[0]->barrier());
         QCOMPARE(as[0]->count(QStringLiteral("chat.message")), 0);
         QCOMPARE(bs[0]->count(QStringLiteral("chat.message")), 0);
-        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
-                                             "conversation_session_id = '%1'")
-                                  .arg(blocked.conversationId))
-                     .toInt(),
-                 0);
+        QCOMPARE(storedMessages(blocked.conversationId), 0);
         // The threat refused, the topic flagged for its receiver, the re-send answered with the
         // stored message, the outsider told there is no such conversation.
         const QJsonObject threat =

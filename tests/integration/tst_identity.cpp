@@ -48,8 +48,6 @@ public:
     TestIdentity() : IntegrationTest(quietOptions()) { }
 
 private:
-    QStringList m_secrets; // every password and token used: none may reach the log
-
     TestAccount newAccount()
     {
         const TestAccount a = signUp();
@@ -91,10 +89,6 @@ private:
     void verifyLogs() override
     {
         const QByteArray logs = server().output();
-        for (const QString &secret : std::as_const(m_secrets)) {
-            if (!secret.isEmpty())
-                QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
-        }
         QVERIFY(!logs.contains("$argon2id$"));
         QVERIFY(!logs.contains(server().jwtSecret().toUtf8()));
     }

@@ -105,6 +105,13 @@ private:
                               .arg(reflectionId));
     }
 
+    /// How many rows the account has in the trust ledger.
+    int ledgerRows(const TestAccount &account)
+    {
+        return number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id = '%1'")
+                          .arg(account.userId));
+    }
+
     int ledgerDelta(const QString &reflectionId)
     {
         return number(
@@ -176,10 +183,7 @@ private Q_SLOTS:
         //   + late_replies (-200, 0, 0, 0) + great_questions (0, 0, 200, 0) = (-100, 300, 500, 50)
         //   x weight 0.6 (the reflector's trust 50: (50 - 20) x 20 = 600 permille)
         //   = (-60, 180, 300, 30) -> 49.4 / 51.8 / 53 / 50.3, average 51.125 -> score 51, delta +1.
-        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                       "= '%1'")
-                            .arg(peer.userId)),
-                 1);
+        QCOMPARE(ledgerRows(peer), 1);
         QCOMPARE(db()->scalar(QStringLiteral("SELECT CONCAT_WS('|', user_id, delta, source, "
                                              "source_ref_id) FROM trust_score_events WHERE "
                                              "source_ref_id = '%1'")
@@ -229,10 +233,7 @@ private Q_SLOTS:
         QCOMPARE(fp::fromWireTime(peerTrust[QStringLiteral("updated_at")].toString()), createdAt);
 
         // The reflector's own trust did not move; the reflector got the XP.
-        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                       "= '%1'")
-                            .arg(me.userId)),
-                 0);
+        QCOMPARE(ledgerRows(me), 0);
         QCOMPARE(trustOf(me)[QStringLiteral("score")].toInt(), 50);
         const QJsonObject xp = clientFor(port(), me)->get(QStringLiteral("/api/xp")).json();
         QCOMPARE(xp[QStringLiteral("total")].toInt(), 15);
@@ -375,10 +376,7 @@ private Q_SLOTS:
         QCOMPARE(again.errorCode(), QStringLiteral("conflict"));
         QCOMPARE(again.json()[QStringLiteral("details")][QStringLiteral("reason")].toString(),
                  QStringLiteral("already_reflected"));
-        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                       "= '%1'")
-                            .arg(peer.userId)),
-                 1);
+        QCOMPARE(ledgerRows(peer), 1);
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
                             .arg(me.userId)),
                  1);
@@ -435,10 +433,7 @@ private Q_SLOTS:
                                        "'%1'")
                             .arg(me.userId)),
                  1);
-        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                       "= '%1'")
-                            .arg(peer.userId)),
-                 1);
+        QCOMPARE(ledgerRows(peer), 1);
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
                             .arg(me.userId)),
                  1);

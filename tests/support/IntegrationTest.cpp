@@ -49,8 +49,16 @@ void IntegrationTest::cleanupTestCase()
         if ((*it)->started())
             QCOMPARE((*it)->stop(), 0);
     }
-    if (m_prepared)
-        verifyLogs();
+    if (!m_prepared)
+        return;
+    for (const auto &server : m_servers) {
+        const QByteArray logs = server->output();
+        for (const QString &secret : std::as_const(m_secrets)) {
+            if (!secret.isEmpty())
+                QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
+        }
+    }
+    verifyLogs();
 }
 
 } // namespace fp::test

@@ -23,6 +23,7 @@
 #include "tests/support/TestServer.h"
 
 #include <QObject>
+#include <QStringList>
 #include <memory>
 #include <optional>
 #include <source_location>
@@ -87,6 +88,10 @@ protected:
     QString text(const QString &sql) { return db()->scalar(sql).toString(); }
     /// SQL on the shared server's database; a failure fails the calling test.
     void exec(const QString &sql, std::source_location where = std::source_location::current());
+
+    /// Passwords and tokens the test used: none may appear in what its servers printed (checked
+    /// once they have stopped, before verifyLogs()).
+    QStringList m_secrets;
 
 private Q_SLOTS:
     void initTestCase();
