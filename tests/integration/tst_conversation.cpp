@@ -98,6 +98,13 @@ private:
         return p;
     }
 
+    /// a's socket and b's, connected and authenticated (each on the instance it was made for).
+    static bool connectBoth(WsClient &a, WsClient &b, const Pair &p)
+    {
+        return a.connectAndAuthenticate(p.a.accessToken) &&
+            b.connectAndAuthenticate(p.b.accessToken);
+    }
+
     static QJsonObject send(WsClient &ws, const QString &conversationId, const QString &clientId,
                             const QString &text)
     {
@@ -179,10 +186,8 @@ private Q_SLOTS:
     void chatBothWaysInOrderWithoutLeakingIdentity()
     {
         Pair p = seedPair(server(), "chat");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(port()), b(port()), a2(port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         QVERIFY(a2.connectAndAuthenticate(logIn(p.a).accessToken));
         for (int i = 0; i < 5; ++i) {
             send(a, p.conversationId, QStringLiteral("a-%1").arg(i),
@@ -260,7 +265,6 @@ private Q_SLOTS:
     void resumeAfterDroppedSocketLosesAndDuplicatesNothing()
     {
         Pair p = seedPair(server(), "resume");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(port());
         QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
         QString lastSeen;
@@ -295,10 +299,8 @@ private Q_SLOTS:
     void resendingAClientMsgIdStoresAndRelaysOnce()
     {
         Pair p = seedPair(server(), "idem");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(port()), b(port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         send(a, p.conversationId, s("same-1"), s("only once"));
         const QJsonObject first = waitMessage(a, s("only once"));
         QVERIFY(!first.isEmpty());
@@ -358,11 +360,9 @@ private Q_SLOTS:
     void aThirdUserCannotReadOrSend()
     {
         Pair p = seedPair(server(), "third");
-        QVERIFY(!p.conversationId.isEmpty());
         const TestAccount c = signUp(s("Cuthbert"));
         WsClient a(port()), b(port()), cws(port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         QVERIFY(cws.connectAndAuthenticate(c.accessToken));
         auto http = clientFor(port(), c);
         QCOMPARE(http->get(QStringLiteral("/api/conversations/%1").arg(p.conversationId)).status,
@@ -396,11 +396,9 @@ private Q_SLOTS:
     void moderationBlocksFlagsAndRespectsTheReceiversTopics()
     {
         Pair p = seedPair(server(), "mod");
-        QVERIFY(!p.conversationId.isEmpty());
         seed().offLimitsTopic(p.b, QStringLiteral("politics"));
         WsClient a(port()), b(port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         send(a, p.conversationId, s("m-1"), s("i will kill you"));
         const QJsonObject rejected = a.waitFor(QStringLiteral("chat.rejected"));
         QCOMPARE(rejected.value(QStringLiteral("code")).toString(), s("validation_failed"));
@@ -439,10 +437,8 @@ private Q_SLOTS:
         constexpr int kPairs = 8;
         constexpr int kEach = 15;
         QList<Pair> pairs;
-        for (int i = 0; i < kPairs; ++i) {
+        for (int i = 0; i < kPairs; ++i)
             pairs.append(seedPair(server(), "burst"));
-            QVERIFY(!pairs.last().conversationId.isEmpty());
-        }
         const Pair &blocked = pairs[0];
         seed().block(blocked.b, blocked.a);
         seed().offLimitsTopic(pairs[1].b, QStringLiteral("politics"));
@@ -563,10 +559,8 @@ private Q_SLOTS:
     void endingClosesForBoth()
     {
         Pair p = seedPair(server(), "end");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(port()), b(port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         auto http = clientFor(port(), p.a);
         HttpResult ended =
             http->post(QStringLiteral("/api/conversations/%1/end").arg(p.conversationId), {});
@@ -594,10 +588,8 @@ private Q_SLOTS:
     void gatesOpenContinueAndMutualEndAcrossInstances()
     {
         Pair p = seedPair(*m_gates1, "gates");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(m_gates1->port()), b(m_gates2->port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         // Chatting across instances.
         send(a, p.conversationId, s("x-1"), s("hello from one"));
         QVERIFY(!waitMessage(b, s("hello from one")).isEmpty());
@@ -652,10 +644,8 @@ private Q_SLOTS:
     void unansweredGatesTimeOutAndEachIsAnnouncedOnce()
     {
         Pair p = seedPair(*m_gates1, "timeout");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(m_gates1->port()), b(m_gates2->port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         QCOMPARE(a.waitFor(QStringLiteral("conversation.closed"), 15000)
                      .value(QStringLiteral("reason"))
                      .toString(),
@@ -703,15 +693,13 @@ private Q_SLOTS:
     void revealAtAGateOverRestCreatesTheFriendship()
     {
         Pair p = seedPair(*m_gates1, "reveal");
-        QVERIFY(!p.conversationId.isEmpty());
         TestDatabase *db = m_gates1->database();
         QVERIFY(
             db->exec(QStringLiteral(
                          "UPDATE user_profiles SET bio = 'likes lighthouses' WHERE user_id = '%1'")
                          .arg(p.b.userId)));
         WsClient a(m_gates1->port()), b(m_gates2->port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         auto httpA = clientFor(m_gates1->port(), p.a);
         auto httpB = clientFor(m_gates2->port(), p.b);
         const QString path =
@@ -801,10 +789,8 @@ private Q_SLOTS:
     void mutualRevealConsentAcrossInstances()
     {
         Pair p = seedPair(*m_gates1, "consent");
-        QVERIFY(!p.conversationId.isEmpty());
         WsClient a(m_gates1->port()), b(m_gates2->port());
-        QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
-        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(connectBoth(a, b, p));
         auto httpA = clientFor(m_gates1->port(), p.a);
         auto httpB = clientFor(m_gates2->port(), p.b);
         const QString path =
