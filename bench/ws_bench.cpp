@@ -19,15 +19,17 @@
 //
 // Needs the private MariaDB (FP_TEST_DB_SOCKET, root without password) and Redis
 // (FP_TEST_REDIS_PORT) that scripts/test starts; the server binary comes from --server or
-// FP_SERVER_BINARY (a Release build when measuring by hand). Users, sessions and conversations are
-// seeded straight into a private database and tokens are minted with the server's secret, as
-// tst_matching's bulk test does. --smoke (N=40, R=50, D=2) exits non-zero only when a socket fails
-// to authenticate or a message is lost, never on timing: numbers here depend on the machine and
-// on whoever else is using it.
+// FP_SERVER_BINARY (a Release build when measuring by hand). The server runs as the integration
+// tests run it (tests/support/TestServer.h), on a database of its own; users, sessions and
+// conversations are seeded straight into it and tokens are minted with the server's secret, as
+// tst_matching's bulk test does. --smoke (N=40, R=50, D=2) exits non-zero when a socket fails to
+// authenticate or a message is lost (or the services are missing), never on timing: numbers here
+// depend on the machine and on whoever else is using it.
 
 #include "common/WsEvents.h"
 #include "server/base/EpollEventDispatcher.h"
 #include "server/identity/Jwt.h"
+#include "tests/support/TestServer.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -36,10 +38,6 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QThread>
 #include <QTimer>
 #include <QUuid>
@@ -58,7 +56,6 @@
 
 namespace {
 
-constexpr int kSkipped = 77; // ctest SKIP_RETURN_CODE: the services are not there
 constexpr int kHandshakeWindow = 100; // connections being opened at once
 
 struct Options
@@ -216,66 +213,6 @@ int runRelayServer()
     std::fflush(stdout);
     return QCoreApplication::exec();
 }
-
-// ---------------------------------------------------------------------------------------------
-// A server under test: its process, its port, its RSS.
-
-class ServerProcess
-{
-public:
-    bool start(const QString &program, const QStringList &arguments, const QProcessEnvironment &env)
-    {
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.setProcessEnvironment(env);
-        // Keep only the tail of what it prints: 5k sockets make a lot of log lines.
-        QObject::connect(&m_process, &QProcess::readyRead, [this] {
-            m_output += m_process.readAll();
-            if (!m_port) {
-                for (const QByteArray &line : m_output.split('\n')) {
-                    const QJsonObject event = QJsonDocument::fromJson(line).object();
-                    if (event.value(QStringLiteral("event")).toString() ==
-                        QLatin1String("listening"))
-                        m_port = quint16(event.value(QStringLiteral("port")).toInt());
-                }
-            }
-            if (m_output.size() > 256 * 1024)
-                m_output = m_output.right(64 * 1024);
-        });
-        m_process.start(program, arguments);
-        if (!m_process.waitForStarted(10000)) {
-            say(QStringLiteral("cannot start %1").arg(program));
-            return false;
-        }
-        if (!waitUntil(60000,
-                       [this] { return m_port != 0 || m_process.state() != QProcess::Running; }) ||
-            !m_port) {
-            say(QStringLiteral("%1 did not start listening; it printed:\n%2")
-                    .arg(program, QString::fromUtf8(m_output.right(4000))));
-            return false;
-        }
-        return true;
-    }
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        m_process.terminate();
-        if (!m_process.waitForFinished(30000)) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
-    ~ServerProcess() { stop(); }
-    quint16 port() const { return m_port; }
-    qint64 rss() const { return rssKb(m_process.processId()); }
-    double cpu() const { return cpuMs(m_process.processId()); }
-    QByteArray tail() const { return m_output.right(4000); }
-
-private:
-    QProcess m_process;
-    QByteArray m_output;
-    quint16 m_port = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // N clients, the sockets they authenticate and the relay they drive.
@@ -574,20 +511,21 @@ struct Measurement
     qsizetype lost() const { return relay.sent - relay.received; }
 };
 
-Measurement measure(const QString &name, ServerProcess &server, QList<Client> clients,
+// The server's process is measured by its pid: memory (RSS) and CPU time.
+Measurement measure(const QString &name, quint16 port, qint64 pid, QList<Client> clients,
                     const Options &o)
 {
     Measurement m;
     m.name = name;
     const int n = int(clients.size());
-    ShardedFleet fleet(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.port())), clients,
+    ShardedFleet fleet(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)), clients,
                        o.clientThreads);
     // A few sockets first, so the worker threads, their database connections and the first
     // allocations are in the "before" figure; the delta then counts sockets only.
     const int warmEach = std::max(2, std::min(64, n / 10) / fleet.shards());
     std::mutex merge;
     int warm = 0;
-    m.rssStartKb = server.rss();
+    m.rssStartKb = rssKb(pid);
     fleet.everyShard([&](Fleet &f, int s) {
         const int opened = std::min(warmEach, fleet.clients(s));
         f.openUpTo(opened, 60000);
@@ -595,7 +533,7 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
         warm += opened;
     });
     wait(1000);
-    m.rssBeforeKb = server.rss();
+    m.rssBeforeKb = rssKb(pid);
     QElapsedTimer t;
     t.start();
     fleet.everyShard([&](Fleet &f, int s) {
@@ -608,7 +546,7 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
     m.openSeconds = double(t.elapsed()) / 1000.0;
     m.authFailed = n - m.authenticated;
     wait(2000);
-    m.rssAfterKb = server.rss();
+    m.rssAfterKb = rssKb(pid);
     m.measuredSockets = n - warm;
     say(QStringLiteral("  %1: %2/%3 sockets authenticated in %4 s; server RSS %5 MiB at start, "
                        "%6 MiB with %7 sockets, %8 MiB with %9")
@@ -624,7 +562,7 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
     if (m.authFailed > 0)
         say(QStringLiteral("  %1: first failure: %2").arg(name, m.firstAuthFailure));
     // Each shard sends its conversations' share of the rate.
-    const double cpuBefore = server.cpu();
+    const double cpuBefore = cpuMs(pid);
     fleet.everyShard([&](Fleet &f, int s) {
         const double shareOfRate = double(o.rate) * fleet.clients(s) / n;
         RelayResult part =
@@ -642,7 +580,7 @@ Measurement measure(const QString &name, ServerProcess &server, QList<Client> cl
         m.relay.ackMs.insert(m.relay.ackMs.end(), part.ackMs.begin(), part.ackMs.end());
         m.relay.timeline.insert(m.relay.timeline.end(), part.timeline.begin(), part.timeline.end());
     });
-    m.relayCpuMs = server.cpu() - cpuBefore;
+    m.relayCpuMs = cpuMs(pid) - cpuBefore;
     const RelayResult &r = m.relay;
     say(QStringLiteral("  %1: sent %2 in %3 s (%4 msg/s), delivered %5, acked %6, rejected %7")
             .arg(name)
@@ -669,58 +607,11 @@ QList<Client> relayClients(int n)
 }
 
 // ---------------------------------------------------------------------------------------------
-// The application's side: a private database, seeded users and conversations, minted tokens.
-
-class BenchDatabase
-{
-public:
-    explicit BenchDatabase(const QString &socket)
-        : m_name(
-              QStringLiteral("wsbench_%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(12)))
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), m_connection);
-        db.setUserName(QStringLiteral("root"));
-        db.setConnectOptions(QStringLiteral("UNIX_SOCKET=%1").arg(socket));
-        if (!db.open()) {
-            m_error = db.lastError().text();
-            return;
-        }
-        if (!exec(QStringLiteral("CREATE DATABASE `%1` CHARACTER SET utf8mb4 COLLATE "
-                                 "utf8mb4_unicode_ci")
-                      .arg(m_name)))
-            return;
-        m_created = true;
-    }
-    ~BenchDatabase()
-    {
-        if (m_created)
-            exec(QStringLiteral("DROP DATABASE IF EXISTS `%1`").arg(m_name));
-        QSqlDatabase::database(m_connection).close();
-    }
-    bool ready() const { return m_created; }
-    QString name() const { return m_name; }
-    QString error() const { return m_error; }
-    bool exec(const QString &sql)
-    {
-        QSqlQuery q(QSqlDatabase::database(m_connection));
-        if (m_created)
-            q.exec(QStringLiteral("USE `%1`").arg(m_name));
-        if (!q.exec(sql)) {
-            m_error = q.lastError().text();
-            return false;
-        }
-        return true;
-    }
-
-private:
-    QString m_connection = QStringLiteral("ws-bench-root");
-    QString m_name;
-    QString m_error;
-    bool m_created = false;
-};
+// The application's side: seeded users and conversations, minted tokens.
 
 // Users 2p and 2p+1 share conversation p. Rows go in 500 at a time.
-bool seed(BenchDatabase &db, QList<Client> &clients, const QByteArray &secret)
+bool seed(fp::test::TestDatabase &db, QList<Client> &clients, const QByteArray &secret,
+          QString *error)
 {
     const qsizetype n = clients.size();
     const qint64 now = QDateTime::currentSecsSinceEpoch();
@@ -741,7 +632,7 @@ bool seed(BenchDatabase &db, QList<Client> &clients, const QByteArray &secret)
             QStringList values;
             for (qsizetype i = from; i < std::min(count, from + 500); ++i)
                 values << row(i);
-            if (!db.exec(head + values.join(QLatin1Char(','))))
+            if (!db.exec(head + values.join(QLatin1Char(',')), error))
                 return false;
         }
         return true;
@@ -878,12 +769,13 @@ int main(int argc, char **argv)
     o.sockets = std::max(2, o.sockets - o.sockets % 2);
     o.rate = std::max(1, o.rate);
 
-    const QString dbSocket = qEnvironmentVariable("FP_TEST_DB_SOCKET");
-    const int redisPort = qEnvironmentVariableIntValue("FP_TEST_REDIS_PORT");
-    if (dbSocket.isEmpty() || redisPort == 0 || o.serverBinary.isEmpty()) {
-        say(QStringLiteral("ws_bench needs FP_TEST_DB_SOCKET, FP_TEST_REDIS_PORT (scripts/test "
-                           "starts them) and the server (--server or FP_SERVER_BINARY): skipped"));
-        return kSkipped;
+    // The server the integration tests start: --server picks another build of it.
+    if (!o.serverBinary.isEmpty())
+        qputenv("FP_SERVER_BINARY", o.serverBinary.toLocal8Bit());
+    if (const QString problem = fp::test::TestEnvironment::fromProcess().problem();
+        !problem.isEmpty()) {
+        say(QStringLiteral("ws_bench: ") + problem);
+        return 1;
     }
     raiseFileLimit(o.sockets);
     o.clientThreads = std::min(o.clientThreads, o.sockets / 2);
@@ -902,66 +794,48 @@ int main(int argc, char **argv)
     // 1. The reference relay.
     Measurement reference;
     {
-        ServerProcess relay;
+        fp::test::ListeningProcess relay;
         if (relay.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--relay-server")},
                         QProcessEnvironment::systemEnvironment()))
-            reference = measure(QStringLiteral("plain"), relay, relayClients(o.sockets), o);
+            reference = measure(QStringLiteral("plain"), relay.port(), relay.pid(),
+                                relayClients(o.sockets), o);
         relay.stop();
     }
 
     // 2. The application.
     Measurement measured;
     {
-        BenchDatabase db(dbSocket);
-        if (!db.ready()) {
-            say(QStringLiteral("cannot create the bench database: %1").arg(db.error()));
-            return 1;
-        }
-        const QString secret =
-            QStringLiteral("ws-bench-secret-") + QUuid::createUuid().toString(QUuid::Id128);
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        const QList<QPair<QString, QString>> settings = {
-            {QStringLiteral("FP_HTTP_ADDRESS"), QStringLiteral("127.0.0.1")},
-            {QStringLiteral("FP_HTTP_PORT"), QStringLiteral("0")},
-            {QStringLiteral("FP_DB_SOCKET"), dbSocket},
-            {QStringLiteral("FP_DB_NAME"), db.name()},
-            {QStringLiteral("FP_DB_USER"), QStringLiteral("root")},
-            {QStringLiteral("FP_DB_PASSWORD"), QString()},
-            {QStringLiteral("FP_REDIS_HOST"), QStringLiteral("127.0.0.1")},
-            {QStringLiteral("FP_REDIS_PORT"), QString::number(redisPort)},
-            {QStringLiteral("FP_REDIS_KEY_PREFIX"), db.name() + QLatin1Char(':')},
-            {QStringLiteral("FP_JWT_SECRET"), secret},
-            {QStringLiteral("FP_ADMIN_EMAIL"), QStringLiteral("admin@wsbench.local")},
-            {QStringLiteral("FP_ADMIN_PASSWORD"), QStringLiteral("admin-password-for-bench")},
-            {QStringLiteral("FP_LOG_FORMAT"), QStringLiteral("json")},
-            {QStringLiteral("FP_ENV"), QStringLiteral("production")},
-            {QStringLiteral("FP_WORKER_THREADS"), QString::number(o.workers)},
-            {QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000")},
-            {QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10000")},
-            {QStringLiteral("FP_WS_AUTH_TIMEOUT_MS"), QStringLiteral("60000")},
-            {QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("1000000")},
-            {QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"), QStringLiteral("1000000")},
-            {QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("1000000")},
-            // No decision gate may open while the bench is chatting.
-            {QStringLiteral("FP_GATE_INTERVAL_SECONDS"), QStringLiteral("86400")},
-        };
-        for (const auto &[key, value] : settings)
-            env.insert(key, value);
-        ServerProcess server;
-        if (!server.start(o.serverBinary, {}, env))
+        fp::test::TestServer::Options options;
+        // 5k sockets print a lot: keep the tail, for when something goes wrong.
+        options.keepOutputTail = 64 * 1024;
+        for (const auto &[key, value] : QList<QPair<QString, QString>> {
+                 {QStringLiteral("FP_WORKER_THREADS"), QString::number(o.workers)},
+                 {QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000")},
+                 {QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10000")},
+                 {QStringLiteral("FP_WS_AUTH_TIMEOUT_MS"), QStringLiteral("60000")},
+                 {QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("1000000")},
+                 {QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"), QStringLiteral("1000000")},
+                 {QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("1000000")},
+                 // No decision gate may open while the bench is chatting.
+                 {QStringLiteral("FP_GATE_INTERVAL_SECONDS"), QStringLiteral("86400")},
+             })
+            options.with(key, value);
+        fp::test::TestServer server(options);
+        if (!server.start())
             return 1;
         QList<Client> clients(o.sockets);
         QElapsedTimer t;
         t.start();
-        if (!seed(db, clients, secret.toUtf8())) {
-            say(QStringLiteral("seeding failed: %1").arg(db.error()));
+        QString error;
+        if (!seed(*server.database(), clients, server.jwtSecret().toUtf8(), &error)) {
+            say(QStringLiteral("seeding failed: %1").arg(error));
             return 1;
         }
         say(QStringLiteral("  seeded %1 users, sessions and tokens, %2 conversations in %3 s")
                 .arg(o.sockets)
                 .arg(o.sockets / 2)
                 .arg(double(t.elapsed()) / 1000, 0, 'f', 1));
-        measured = measure(QStringLiteral("server"), server, clients, o);
+        measured = measure(QStringLiteral("server"), server.port(), server.pid(), clients, o);
         if (!o.timelineFile.isEmpty()) {
             QFile out(o.timelineFile);
             if (out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
@@ -973,7 +847,8 @@ int main(int argc, char **argv)
         }
         server.stop();
         if (measured.authFailed > 0 || measured.lost() > 0)
-            say(QStringLiteral("  server log tail:\n%1").arg(QString::fromUtf8(server.tail())));
+            say(QStringLiteral("  server log tail:\n%1")
+                    .arg(QString::fromUtf8(server.output().right(4000))));
     }
 
     say(QStringLiteral("results (N=%1, %2 msg/s measured for %3 s after the warm-up; the plain "

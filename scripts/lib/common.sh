@@ -1,5 +1,5 @@
-# Shared by scripts/run and scripts/test: Debian packages, the build, and the private MariaDB
-# and Redis that live under var/. Source it; every function is prefixed fp_.
+# Shared by the scripts: Debian packages, the build folders, and the private MariaDB and Redis
+# that live under var/. Source it; every function is prefixed fp_.
 
 FP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -30,16 +30,45 @@ fp_install_packages() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# fp_build DIR [cmake options...]: configures once, then builds incrementally.
+# fp_build DIR [cmake options...]: configures DIR when it is new or when the options differ from
+# its last configure (they are remembered in DIR/fp-configure-options; one given before and not
+# now goes back to its default), then builds incrementally. Progress goes to stderr.
 fp_build() {
   local dir="$1"; shift
-  if [ ! -f "$dir/build.ninja" ]; then
+  local remembered="$dir/fp-configure-options" wanted previous name
+  wanted="$(printf '%s\n' "$@")"
+  previous="$(cat "$remembered" 2>/dev/null || true)"
+  if [ ! -f "$dir/build.ninja" ] || [ "$wanted" != "$previous" ]; then
+    local unset=()
+    for name in $(printf '%s\n' "$previous" | sed -n 's/^-D\([^:=]*\).*/\1/p'); do
+      printf '%s\n' "$wanted" | grep -q "^-D$name[:=]" || unset+=(-U "$name")
+    done
     fp_log "configuring $dir"
-    cmake -S "$FP_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+    cmake -S "$FP_ROOT" -B "$dir" -G Ninja "${unset[@]}" "$@" >/dev/null
+    printf '%s\n' "$wanted" >"$remembered"
   fi
   fp_log "building $dir"
-  cmake --build "$dir" --parallel "$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+  cmake --build "$dir" --parallel "$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' >&2 || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || fp_die "build failed"
+}
+
+# fp_build_folder PURPOSE: the one place that knows the build folders. Builds the folder for
+# PURPOSE (incrementally; configured on first use) and prints its path:
+#   run      build/release: the server and the console, optimised, without the tests
+#   test     build/test: everything, with AddressSanitizer and UndefinedBehaviorSanitizer
+#   console  the console of the run folder (console-screenshots.sh)
+fp_build_folder() {
+  local dir
+  case "$1" in
+    run|console)
+      dir="$FP_ROOT/build/release"
+      fp_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFP_BUILD_TESTS=OFF ;;
+    test)
+      dir="$FP_ROOT/build/test"
+      fp_build "$dir" -DCMAKE_BUILD_TYPE=Debug -DFP_SANITIZE=ON -DFP_BUILD_TESTS=ON ;;
+    *) fp_die "fp_build_folder: no build folder for '$1' (run, test or console)" ;;
+  esac
+  printf '%s\n' "$dir"
 }
 
 # A free TCP port on loopback.

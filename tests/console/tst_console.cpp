@@ -1,7 +1,8 @@
 // The admin console offscreen against the real server: sign-in through the UI (staff only, a
 // plain user is refused with a clear message), the keychain fallback when no Secret Service
 // exists, the report queue, claiming and acting on a report through the console's widgets (the
-// database shows the effect), and the unreachable-server banner and its recovery.
+// database shows the effect), and the unreachable-server banner and its recovery. The round
+// trip through a real keychain is tst_console_keychain.
 
 #include "common/AdminClient.h"
 #include "console/AnalyticsTab.h"
@@ -13,21 +14,19 @@
 #include "console/SignInPage.h"
 #include "console/TimeChart.h"
 #include "console/UsersTab.h"
-#include "tests/support/Accounts.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QNetworkReply>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
-#include <QUuid>
 
 using namespace fp::test;
 using fp::admin::AdminClient;
@@ -90,7 +89,17 @@ struct Console
 
     // A test ends while keychain jobs and requests it started may still be under way: let them
     // finish while everything they report to is alive, as it would be in the running console.
-    ~Console() { QTest::qWait(300); }
+    // (The store's only children are its keychain jobs, which delete themselves when done.)
+    ~Console()
+    {
+        if (!QTest::qWaitFor(
+                [this] {
+                    return client.findChildren<QNetworkReply *>().isEmpty() &&
+                        store.children().isEmpty();
+                },
+                kWaitMs))
+            qWarning("the console still had requests or keychain jobs under way");
+    }
 
     void signInThroughUi(const QString &server, const QString &email, const QString &password)
     {
@@ -103,53 +112,41 @@ struct Console
     }
 };
 
-const QString kAdminEmail = QStringLiteral("admin@test.local");
-const QString kAdminPassword = QStringLiteral("admin-password-for-tests");
+const QString kAdminEmail = TestServer::adminEmail();
+const QString kAdminPassword = TestServer::adminPassword();
 
 } // namespace
 
-class TestConsole : public QObject
+class TestConsole : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestConsole() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
     TestAccount m_reporter;
     TestAccount m_reported;
     std::unique_ptr<Console> m_console;
     QString m_reportId;
 
-    /// tests/console/keychain.sh runs this binary inside dbus-run-session with a keyring.
-    static bool keychainRun() { return !qEnvironmentVariableIsEmpty("FP_CONSOLE_KEYCHAIN"); }
-
     QString url(quint16 port) const { return QStringLiteral("http://127.0.0.1:%1").arg(port); }
 
-private Q_SLOTS:
-    void initTestCase()
+    void prepare() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
         // No session bus: QtKeychain has no Secret Service, so the console must fall back to
-        // memory and say so (the keychain round trip is a separate test under dbus-run-session).
-        if (!keychainRun())
-            qunsetenv("DBUS_SESSION_BUS_ADDRESS");
-        TestServer::Options options;
-        for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
-                                 "FP_RATE_READS_PER_MINUTE"})
-            options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
-        m_server = std::make_unique<TestServer>(options);
-        QVERIFY2(m_server->start(), m_server->output().constData());
-        bool ok = false;
-        m_reporter = registerAccount(m_server->port(), QStringLiteral("Reporter"), &ok);
-        QVERIFY(ok);
-        m_reported = registerAccount(m_server->port(), QStringLiteral("Reported"), &ok);
-        QVERIFY(ok);
+        // memory and say so (tst_console_keychain has one).
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        m_reporter = signUp(QStringLiteral("Reporter"));
+        m_reported = signUp(QStringLiteral("Reported"));
     }
 
+private Q_SLOTS:
     void plainUserIsRefused()
     {
         Console console;
         console.window.start({});
-        console.signInThroughUi(url(m_server->port()), m_reporter.email, m_reporter.password);
+        console.signInThroughUi(url(port()), m_reporter.email, m_reporter.password);
         QTRY_VERIFY_WITH_TIMEOUT(
             console.window.signInPage()->message().contains(QStringLiteral("not a staff")),
             kWaitMs);
@@ -161,7 +158,7 @@ private Q_SLOTS:
     {
         Console console;
         console.window.start({});
-        console.signInThroughUi(url(m_server->port()), kAdminEmail, QStringLiteral("wrong-pw-123"));
+        console.signInThroughUi(url(port()), kAdminEmail, QStringLiteral("wrong-pw-123"));
         QTRY_COMPARE_WITH_TIMEOUT(console.window.signInPage()->message(),
                                   QStringLiteral("Wrong email or password."), kWaitMs);
     }
@@ -181,7 +178,7 @@ private Q_SLOTS:
     {
         m_console = std::make_unique<Console>();
         m_console->window.start({});
-        m_console->signInThroughUi(url(m_server->port()), kAdminEmail, kAdminPassword);
+        m_console->signInThroughUi(url(port()), kAdminEmail, kAdminPassword);
         QTRY_VERIFY_WITH_TIMEOUT(m_console->window.consoleShown(), kWaitMs);
         QCOMPARE(m_console->client.identity().role, QStringLiteral("admin"));
         // The token could not go to a keychain: memory only, and the window says so.
@@ -189,22 +186,15 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             m_console->window.keychainMessage().contains(QStringLiteral("No keychain")), kWaitMs);
         QString stored;
-        m_console->store.load(url(m_server->port()), [&stored](const QString &t) { stored = t; });
+        m_console->store.load(url(port()), [&stored](const QString &t) { stored = t; });
         QTRY_COMPARE_WITH_TIMEOUT(stored, m_console->client.refreshToken(), kWaitMs);
     }
 
     void reportQueueShowsSeededReport()
     {
         QVERIFY(m_console && m_console->window.consoleShown());
-        m_reportId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        QString error;
-        QVERIFY2(m_server->database()->exec(
-                     QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
-                                    "reason_code, details_text, severity) VALUES ('%1', '%2', "
-                                    "'%3', 'harassment', 'rude', 'high')")
-                         .arg(m_reportId, m_reporter.userId, m_reported.userId),
-                     &error),
-                 qPrintable(error));
+        m_reportId = seed().report(m_reporter, m_reported,
+                                   Seed::Report {.severity = QStringLiteral("high")});
         m_console->window.tabs()->setCurrentWidget(m_console->window.reportsTab());
         m_console->window.reportsTab()->refresh();
         fp::console::ReportsModel *model = m_console->window.reportsTab()->model();
@@ -228,8 +218,7 @@ private Q_SLOTS:
         const QString claimedBy =
             QStringLiteral("SELECT claimed_by_user_id FROM reports WHERE id = '%1'")
                 .arg(m_reportId);
-        QTRY_COMPARE_WITH_TIMEOUT(m_server->database()->scalar(claimedBy).toString(), adminId,
-                                  kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(db()->scalar(claimedBy).toString(), adminId, kWaitMs);
 
         tab->findChild<QComboBox *>(QStringLiteral("actionCombo"))
             ->setCurrentText(QStringLiteral("warn"));
@@ -241,8 +230,7 @@ private Q_SLOTS:
                                              "resolved_by_user_id) FROM reports WHERE id = '%1'")
                                   .arg(m_reportId);
         QTRY_VERIFY2_WITH_TIMEOUT(
-            m_server->database()->scalar(state).toString() ==
-                QStringLiteral("actioned/warn/") + adminId,
+            db()->scalar(state).toString() == QStringLiteral("actioned/warn/") + adminId,
             qPrintable(tab->findChild<QLabel *>(QStringLiteral("reportsStatus"))->text()), kWaitMs);
         // The default filter shows unresolved reports: the actioned one leaves the table.
         QTRY_VERIFY_WITH_TIMEOUT(tab->model()->rowOf(m_reportId) < 0, kWaitMs);
@@ -298,7 +286,7 @@ private Q_SLOTS:
         QVERIFY(m_console && m_console->window.consoleShown());
         AdminClient client;
         MainWindow second(&client, &m_console->store);
-        second.start(QUrl(url(m_server->port())));
+        second.start(QUrl(url(port())));
         QTRY_VERIFY_WITH_TIMEOUT(second.consoleShown(), kWaitMs);
         QCOMPARE(client.identity().role, QStringLiteral("admin"));
         // Refresh tokens rotate: the first window's token is now dead, so carry on with the new.
@@ -313,14 +301,14 @@ private Q_SLOTS:
         QVERIFY(!m_console->window.consoleShown());
         QVERIFY(!m_console->client.signedIn());
         QString stored = QStringLiteral("unset");
-        m_console->store.load(url(m_server->port()), [&stored](const QString &t) { stored = t; });
+        m_console->store.load(url(port()), [&stored](const QString &t) { stored = t; });
         QTRY_VERIFY_WITH_TIMEOUT(stored.isEmpty(), kWaitMs);
         m_console.reset();
     }
 
     void unreachableServerRecovers()
     {
-        Relay relay(m_server->port());
+        Relay relay(port());
         QVERIFY(relay.listen(QHostAddress::LocalHost, 0));
         const quint16 port = relay.serverPort();
         Console console;
@@ -339,38 +327,6 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(console.window.connectionMessage().isEmpty(), kWaitMs);
         QVERIFY(console.client.reachable());
         QVERIFY(console.window.consoleShown());
-    }
-
-    void keychainRoundTrip()
-    {
-        if (!keychainRun())
-            QSKIP("needs a Secret Service: run tests/console/keychain.sh");
-        CredentialStore store(QStringLiteral("friendship-console-test"));
-        const QString server = QStringLiteral("http://keychain.test:1");
-        QSignalSpy settled(&store, &CredentialStore::settled);
-        store.save(server, QStringLiteral("token-1"));
-        QTRY_COMPARE_WITH_TIMEOUT(settled.size(), 1, kWaitMs);
-        QVERIFY2(!store.memoryOnly(), qPrintable(store.message()));
-        // A fresh store (a new process would see the same) reads it back from the keychain.
-        CredentialStore fresh(QStringLiteral("friendship-console-test"));
-        QString read;
-        fresh.load(server, [&read](const QString &t) { read = t; });
-        QTRY_COMPARE_WITH_TIMEOUT(read, QStringLiteral("token-1"), kWaitMs);
-        QSignalSpy removed(&fresh, &CredentialStore::settled);
-        fresh.remove(server);
-        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 1, kWaitMs);
-        read = QStringLiteral("unset");
-        CredentialStore third(QStringLiteral("friendship-console-test"));
-        third.load(server, [&read](const QString &t) { read = t; });
-        QTRY_VERIFY_WITH_TIMEOUT(read.isEmpty(), kWaitMs);
-        QVERIFY(!third.memoryOnly());
-    }
-
-    void cleanupTestCase()
-    {
-        m_console.reset();
-        if (m_server)
-            m_server->stop();
     }
 };
 

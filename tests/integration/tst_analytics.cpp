@@ -1,15 +1,17 @@
-// POST /api/events against the real server: batches stored with one insert, duplicates by
-// event_id dropped and not counted, every bad field named at once, batch size and auth limits.
+// Analytics against the real server. POST /api/events: batches stored with one insert,
+// duplicates by event_id dropped and not counted, every bad field named at once, batch size and
+// auth limits. The staff's time series (/api/admin/analytics/timeseries): every metric by day
+// and by hour over what other domains stored (seeded matches, a reveal, a report).
 
-#include "tests/support/Accounts.h"
+#include "common/Time.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/StaffApiTest.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
+#include <QUrlQuery>
 #include <QUuid>
 
 using namespace fp::test;
@@ -18,7 +20,7 @@ namespace {
 
 QString wire(const QDateTime &t)
 {
-    return t.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzzZ"));
+    return fp::toWireTime(t);
 }
 
 QJsonObject makeEvent(const QString &id,
@@ -39,41 +41,14 @@ QJsonObject batch(const QJsonArray &events)
 
 } // namespace
 
-class TestAnalytics : public QObject
+class TestAnalytics : public StaffApiTest
 {
     Q_OBJECT
 
-private:
-    std::unique_ptr<TestServer> m_server;
-
-    quint16 port() const { return m_server->port(); }
-    TestDatabase *db() { return m_server->database(); }
-
-    TestAccount signUp()
-    {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), QStringLiteral("analyst"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
-    }
+public:
+    TestAnalytics() : StaffApiTest(TestServer::Options().withoutRateLimits()) { }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        TestServer::Options options;
-        options.withoutRateLimits();
-        m_server = std::make_unique<TestServer>(options);
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void needsAToken()
     {
         HttpClient anonymous(port());
@@ -203,6 +178,64 @@ private Q_SLOTS:
         r = client->post(QStringLiteral("/api/events"), QJsonObject {});
         QCOMPARE(r.status, 400);
         QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("events")});
+    }
+
+    void timeseriesNeedsStaff_data()
+    {
+        staffRoutes({{"analytics", "GET",
+                      QStringLiteral("/api/admin/analytics/timeseries?metric=report_rate")}});
+    }
+
+    void timeseriesNeedsStaff() { verifyStaffOnly(); }
+
+    void staffTimeseries()
+    {
+        const TestAccount a = signUp(QStringLiteral("Analyst"));
+        const TestAccount b = signUp(QStringLiteral("Analysed"));
+        const QString revealed =
+            seed()
+                .match(a, b,
+                       Seed::Match {.conversation = QStringLiteral("revealed"), .messages = 1})
+                .conversationId;
+        seed().match(b, a);
+        seed().report(a, b, Seed::Report {.conversationId = revealed});
+
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const auto series = [&](const QString &metric, const QString &bucket) {
+            QUrlQuery q;
+            q.addQueryItem(QStringLiteral("metric"), metric);
+            q.addQueryItem(QStringLiteral("bucket"), bucket);
+            q.addQueryItem(QStringLiteral("from"), wire(now.addDays(-2)));
+            q.addQueryItem(QStringLiteral("to"), wire(now.addSecs(3600)));
+            return as(m_moderator)
+                ->get(QStringLiteral("/api/admin/analytics/timeseries?") +
+                      q.toString(QUrl::FullyEncoded));
+        };
+        for (const char *metric : {"daily_active_users", "queue_wait_seconds", "match_success_rate",
+                                   "reveal_conversion", "report_rate"}) {
+            const HttpResult r = series(QLatin1String(metric), QStringLiteral("day"));
+            QVERIFY2(r.status == 200, r.body.constData());
+            // One point per UTC day the range touches (3, or 4 when now + 1 h is tomorrow).
+            const int days = int(now.addDays(-2).date().daysTo(now.addSecs(3600).date())) + 1;
+            QCOMPARE(r.json().value(QStringLiteral("points")).toArray().size(), days);
+        }
+        HttpResult r = series(QStringLiteral("reveal_conversion"), QStringLiteral("hour"));
+        QCOMPARE(r.status, 200);
+        double reveal = 0;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("points")).toArray())
+            reveal = std::max(reveal, v.toObject().value(QStringLiteral("value")).toDouble());
+        QVERIFY(reveal > 0 && reveal <= 1);
+        // Today's bucket is the last, unless the range reaches into tomorrow: take the largest.
+        const auto largest = [](const HttpResult &result) {
+            double best = 0;
+            for (const QJsonValue &v : result.json().value(QStringLiteral("points")).toArray())
+                best = std::max(best, v.toObject().value(QStringLiteral("value")).toDouble());
+            return best;
+        };
+        QVERIFY(largest(series(QStringLiteral("daily_active_users"), QStringLiteral("day"))) >= 2);
+        QVERIFY(largest(series(QStringLiteral("report_rate"), QStringLiteral("day"))) > 0);
+        QCOMPARE(series(QStringLiteral("nonsense"), QStringLiteral("day")).status, 400);
+        QCOMPARE(series(QStringLiteral("report_rate"), QStringLiteral("week")).status, 400);
     }
 };
 

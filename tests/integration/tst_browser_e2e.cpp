@@ -1,7 +1,7 @@
 // Runs the real-browser test (tests/e2e/browser.test.mjs: Debian's Chromium driven by
 // playwright-core) against a real server whose FP_CORS_ORIGINS lists the test page's origin.
 
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QProcess>
 #include <QTcpServer>
@@ -20,13 +20,14 @@ quint16 freePort()
 
 } // namespace
 
-class TestBrowserEndToEnd : public QObject
+class TestBrowserEndToEnd : public IntegrationTest
 {
     Q_OBJECT
 
-private Q_SLOTS:
-    void initTestCase() { FP_REQUIRE_TEST_ENVIRONMENT(); }
+public:
+    TestBrowserEndToEnd() : IntegrationTest(OwnServers {}) { }
 
+private Q_SLOTS:
     void twoBrowsersMeetAndChat()
     {
         const QString source = TestEnvironment::fromProcess().sourceDir;

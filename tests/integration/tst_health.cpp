@@ -1,36 +1,20 @@
 // Health, readiness (following Redis going down and coming back), metrics, the served
 // contract, and first-admin seeding, against the real server.
 
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
-#include <QDeadlineTimer>
 #include <QTest>
-#include <QThread>
 
 using namespace fp::test;
 
-class TestHealth : public QObject
+class TestHealth : public IntegrationTest
 {
     Q_OBJECT
 
-private:
-    static HttpResult waitForReadiness(HttpClient &client, int wantStatus, int timeoutMs = 15000)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        HttpResult r;
-        while (!deadline.hasExpired()) {
-            r = client.get(QStringLiteral("/readyz"));
-            if (r.status == wantStatus)
-                return r;
-            QThread::msleep(200);
-        }
-        return r;
-    }
+public:
+    TestHealth() : IntegrationTest(OwnServers {}) { }
 
 private Q_SLOTS:
-    void initTestCase() { FP_REQUIRE_TEST_ENVIRONMENT(); }
-
     void livenessAndReadiness()
     {
         TestServer server;
@@ -58,10 +42,11 @@ private Q_SLOTS:
         TestServer server(options);
         QVERIFY(server.start());
         HttpClient client(server.port());
-        QCOMPARE(waitForReadiness(client, 200).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(client.get(QStringLiteral("/readyz")).status, 200, 15000);
 
         redis.stop();
-        const HttpResult down = waitForReadiness(client, 503);
+        QTRY_COMPARE_WITH_TIMEOUT(client.get(QStringLiteral("/readyz")).status, 503, 15000);
+        const HttpResult down = client.get(QStringLiteral("/readyz"));
         QCOMPARE(down.status, 503);
         QCOMPARE(down.errorCode(), QStringLiteral("unavailable"));
         QVERIFY(
@@ -78,7 +63,7 @@ private Q_SLOTS:
         QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200); // alive, only not ready
 
         QVERIFY(redis.start()); // same port
-        QCOMPARE(waitForReadiness(client, 200).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(client.get(QStringLiteral("/readyz")).status, 200, 15000);
         QVERIFY(server.running());
     }
 

@@ -4,16 +4,14 @@
 
 #include "server/identity/IdentityService.h"
 #include "server/identity/Jwt.h"
-#include "tests/support/Accounts.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/Fixtures.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QNetworkReply>
 #include <QTest>
-#include <QThread>
 #include <QTimer>
 #include <QUuid>
 
@@ -23,29 +21,12 @@ namespace {
 
 const QString kPreviousSecret = QStringLiteral("previous-secret-still-accepted-0123456789abcdef");
 
-QJsonObject body(std::initializer_list<QPair<QString, QJsonValue>> fields)
-{
-    QJsonObject o;
-    for (const auto &[k, v] : fields)
-        o.insert(k, v);
-    return o;
-}
-
-QString uniqueEmail()
-{
-    return QStringLiteral("atk-%1@example.test")
-        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
-}
-
 TestServer::Options options(std::initializer_list<QPair<QString, QString>> extra)
 {
     TestServer::Options o;
-    o.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("100000"));
-    o.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
-                              QStringLiteral("100000"));
-    o.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("100000"));
+    o.withoutRateLimits();
     for (const auto &[k, v] : extra)
-        o.extraEnvironment.insert(k, v);
+        o.with(k, v);
     return o;
 }
 
@@ -102,22 +83,24 @@ QList<int> concurrentPosts(quint16 port, const QString &path, const QByteArray &
 
 } // namespace
 
-class TestIdentityAttacks : public QObject
+class TestIdentityAttacks : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestIdentityAttacks()
+        : IntegrationTest(options(
+              {{QStringLiteral("FP_JWT_PREVIOUS_SECRET"), kPreviousSecret},
+               {QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
+               {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("2")},
+               {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("4")},
+               {QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("100000")}}))
+    { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-    QStringList m_secrets;
-
-    quint16 port() const { return m_server->port(); }
-
     TestAccount newAccount(quint16 onPort = 0)
     {
-        bool ok = false;
-        TestAccount a = registerAccount(onPort ? onPort : port(), QStringLiteral("target"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
+        const TestAccount a = fp::test::signUp(onPort ? onPort : port(), QStringLiteral("target"));
         m_secrets << a.password << a.accessToken << a.refreshToken;
         return a;
     }
@@ -133,15 +116,15 @@ private:
     {
         HttpClient client(port);
         return client.post(QStringLiteral("/api/auth/refresh"),
-                           body({{QStringLiteral("refresh_token"), refreshToken}}));
+                           QJsonObject({{QStringLiteral("refresh_token"), refreshToken}}));
     }
 
     static HttpResult loginWith(quint16 port, const QString &email, const QString &password)
     {
         HttpClient client(port);
-        return client.post(
-            QStringLiteral("/api/auth/login"),
-            body({{QStringLiteral("email"), email}, {QStringLiteral("password"), password}}));
+        return client.post(QStringLiteral("/api/auth/login"),
+                           QJsonObject({{QStringLiteral("email"), email},
+                                        {QStringLiteral("password"), password}}));
     }
 
     QString remember(const HttpResult &r)
@@ -151,35 +134,16 @@ private:
         return r.json()[QStringLiteral("refresh_token")].toString();
     }
 
-    QVariant scalar(const QString &sql) { return m_server->database()->scalar(sql); }
+    QVariant scalar(const QString &sql) { return db()->scalar(sql); }
 
-private Q_SLOTS:
-    void initTestCase()
+    void verifyLogs() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(options(
-            {{QStringLiteral("FP_JWT_PREVIOUS_SECRET"), kPreviousSecret},
-             {QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
-             {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("2")},
-             {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("4")},
-             {QStringLiteral("FP_LOGIN_ADDRESS_FAILURE_LIMIT"), QStringLiteral("100000")}}));
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (!m_server)
-            return;
-        QCOMPARE(m_server->stop(), 0);
-        const QByteArray logs = m_server->output();
-        for (const QString &secret : std::as_const(m_secrets)) {
-            if (!secret.isEmpty())
-                QVERIFY2(!logs.contains(secret.toUtf8()), "a password or token reached the log");
-        }
+        const QByteArray logs = server().output();
         QVERIFY(!logs.contains(kPreviousSecret.toUtf8()));
         QVERIFY(!logs.contains("\"status\":500"));
     }
 
+private Q_SLOTS:
     void forgedAccessTokens_data()
     {
         QTest::addColumn<QString>("mutation");
@@ -210,7 +174,7 @@ private Q_SLOTS:
         QFETCH(int, status);
         const TestAccount a = newAccount();
         const TestAccount b = newAccount();
-        const QByteArray secret = m_server->jwtSecret().toUtf8();
+        const QByteArray secret = server().jwtSecret().toUtf8();
         const QByteArray other = "an-attacker-chosen-secret-0123456789abcdef";
         const QList<QByteArray> parts = a.accessToken.toLatin1().split('.');
         const QJsonObject header = decodePart(a.accessToken, 0);
@@ -333,9 +297,9 @@ private Q_SLOTS:
                             .arg(a.userId))
                      .toString(),
                  QStringLiteral("token_reuse"));
-        QTRY_VERIFY(m_server->output().contains("refresh_token_reuse"));
+        QTRY_VERIFY(server().output().contains("refresh_token_reuse"));
         // Another device of the same account is not affected.
-        const TestAccount b = loginAccount(port(), a);
+        const TestAccount b = logIn(a);
         remember(loginWith(port(), a.email, a.password));
         QCOMPARE(sessionsWith(port(), b.accessToken).status, 200);
         m_secrets << b.accessToken << b.refreshToken;
@@ -346,7 +310,7 @@ private Q_SLOTS:
         for (int count : {2, 5, 8}) {
             const TestAccount a = newAccount();
             const QByteArray json =
-                QJsonDocument(body({{QStringLiteral("refresh_token"), a.refreshToken}}))
+                QJsonDocument(QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}))
                     .toJson(QJsonDocument::Compact);
             const QList<int> statuses =
                 concurrentPosts(port(), QStringLiteral("/api/auth/refresh"), json, count);
@@ -384,17 +348,29 @@ private Q_SLOTS:
         QCOMPARE(lockedWrong.json()[QStringLiteral("message")],
                  locked.json()[QStringLiteral("message")]);
 
-        // The lock expires; the next failure locks longer.
-        QThread::msleep(retryAfter * 1000 + 200);
-        QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 4")).status, 401);
+        // The lock expires (a locked account is refused before the password is looked at, so
+        // the attempts while it lasts count for nothing); the next failure locks longer.
+        HttpResult attempt;
+        QVERIFY(pollUntil(
+            [&] {
+                attempt = loginWith(port(), a.email, QStringLiteral("wrong password 4"));
+                return attempt.status != 429;
+            },
+            retryAfter * 1000 + 1000, 100));
+        QCOMPARE(attempt.status, 401);
         locked = loginWith(port(), a.email, a.password);
         QCOMPARE(locked.status, 429);
         const int longer = locked.header("Retry-After").toInt();
         QVERIFY2(longer >= 3 && longer <= 4, locked.header("Retry-After").constData());
 
         // After it, the right password works and forgets the failures.
-        QThread::msleep(longer * 1000 + 200);
-        const HttpResult ok = loginWith(port(), a.email, a.password);
+        HttpResult ok;
+        QVERIFY(pollUntil(
+            [&] {
+                ok = loginWith(port(), a.email, a.password);
+                return ok.status != 429;
+            },
+            longer * 1000 + 1000, 100));
         QCOMPARE(ok.status, 200);
         remember(ok);
         QCOMPARE(loginWith(port(), a.email, QStringLiteral("wrong password 5")).status, 401);
@@ -417,14 +393,16 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i) {
             const HttpResult r = client.put(
                 QStringLiteral("/api/auth/password"),
-                body({{QStringLiteral("current_password"), QStringLiteral("guess %1 guess").arg(i)},
-                      {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
+                QJsonObject(
+                    {{QStringLiteral("current_password"), QStringLiteral("guess %1 guess").arg(i)},
+                     {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
             QCOMPARE(r.status, 403);
         }
-        const HttpResult locked = client.put(
-            QStringLiteral("/api/auth/password"),
-            body({{QStringLiteral("current_password"), a.password},
-                  {QStringLiteral("new_password"), QStringLiteral("new passphrase 2026 ok")}}));
+        const HttpResult locked =
+            client.put(QStringLiteral("/api/auth/password"),
+                       QJsonObject({{QStringLiteral("current_password"), a.password},
+                                    {QStringLiteral("new_password"),
+                                     QStringLiteral("new passphrase 2026 ok")}}));
         QCOMPARE(locked.status, 429);
         QVERIFY(locked.header("Retry-After").toInt() >= 1);
     }
@@ -489,7 +467,7 @@ private Q_SLOTS:
         QCOMPARE(refreshWith(server.port(), rotated).status, 401);
         HttpClient client(server.port());
         r = client.post(QStringLiteral("/api/auth/logout"),
-                        body({{QStringLiteral("refresh_token"), a.refreshToken}}));
+                        QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}));
         statuses << r.status;
         QCOMPARE(r.status, 204);
         QCOMPARE(sessionsWith(server.port(), a.accessToken).status, 401);

@@ -4,14 +4,11 @@
 // in one go, keeps the abuse-prevention rows, and frees the email. Chat messages expire after the
 // retention period unless a report about their conversation is still open or triaged.
 
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -19,135 +16,64 @@
 
 using namespace fp::test;
 
-class TestPrivacy : public QObject
+class TestPrivacy : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestPrivacy()
+        // Retention as configured by default (30 days), swept every second for the test.
+        : IntegrationTest(TestServer::Options().withoutRateLimits().with(
+              QStringLiteral("FP_RETENTION_SWEEP_SECONDS"), QStringLiteral("1")))
+    { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-
-    quint16 port() const { return m_server->port(); }
-    TestDatabase *db() { return m_server->database(); }
-
-    TestAccount signUp()
+    /// A match between x and y with a conversation (what matching creates); returns the
+    /// conversation id. Each is shown to the other by an alias.
+    QString seedConversation(const TestAccount &x, const TestAccount &y, const QString &state)
     {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), QStringLiteral("private"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
+        return seed().match(x, y, Seed::Match {.conversation = state}).conversationId;
     }
 
-    void run(const QString &sql)
-    {
-        QString error;
-        if (!db()->exec(sql, &error))
-            qWarning("fixture failed: %s (%s)", qPrintable(error), qPrintable(sql));
-    }
-    int number(const QString &sql) { return db()->scalar(sql).toInt(); }
-    QString text(const QString &sql) { return db()->scalar(sql).toString(); }
-
-    /// A match between x and y with an open conversation (what matching creates); returns the
-    /// conversation id. x is shown to y as "Blue Heron" or "Quiet Fox" by pair order.
-    QString seedConversation(const QString &x, const QString &y, const QString &state,
-                             int secondsAgo = 0)
-    {
-        const QString a = x < y ? x : y;
-        const QString b = x < y ? y : x;
-        const QString matchId = newId();
-        const QString conversationId = newId();
-        const QString at = QDateTime::currentDateTimeUtc()
-                               .addSecs(-secondsAgo)
-                               .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
-        run(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, user_a_alias, "
-                           "user_b_alias, status, matched_at, match_score, score_breakdown_json, "
-                           "match_reasons_json) VALUES ('%1', '%2', '%3', 'Blue Heron', 'Quiet "
-                           "Fox', 'active_chat', '%4', 80, '{}', '[]')")
-                .arg(matchId, a, b, at));
-        run(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
-                           "started_at) VALUES ('%1', '%2', '%3', '%4')")
-                .arg(conversationId, matchId, state, at));
-        return conversationId;
-    }
-
-    void seedMessage(const QString &conversationId, const QString &sender, int seq,
+    void seedMessage(const QString &conversationId, const TestAccount &sender, int seq,
                      const QString &body, int daysAgo = 0)
     {
-        run(QStringLiteral("INSERT INTO conversation_messages (id, conversation_session_id, "
-                           "sender_user_id, seq, message_text, created_at) VALUES ('%1', '%2', "
-                           "'%3', %4, '%5', UTC_TIMESTAMP(3) - INTERVAL %6 DAY)")
-                .arg(newId(), conversationId, sender)
-                .arg(seq)
-                .arg(body)
-                .arg(daysAgo));
+        seed().message(conversationId, sender, seq, body,
+                       QDateTime::currentDateTimeUtc().addDays(-daysAgo));
     }
 
-    void seedReport(const QString &reporter, const QString &reported, const QString &details)
+    void seedReport(const TestAccount &reporter, const TestAccount &reported,
+                    const QString &details)
     {
-        run(QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
-                           "reason_code, details_text, severity) VALUES ('%1', '%2', '%3', "
-                           "'harassment', '%4', 'medium')")
-                .arg(newId(), reporter, reported, details));
+        seed().report(reporter, reported, Seed::Report {.details = details});
     }
 
-    void seedFriendship(const QString &x, const QString &y)
+    void seedPersonalRows(const TestAccount &account)
     {
-        const QString conversationId = seedConversation(x, y, QStringLiteral("revealed"), 3600);
-        const QString matchId = text(QStringLiteral("SELECT match_session_id FROM "
-                                                    "conversation_sessions WHERE id = '%1'")
-                                         .arg(conversationId));
-        run(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
-                           "origin_match_session_id) VALUES ('%1', '%2', '%3', '%4')")
-                .arg(newId(), x < y ? x : y, x < y ? y : x, matchId));
-    }
-
-    void seedPersonalRows(const QString &userId)
-    {
-        run(QStringLiteral("INSERT INTO user_value_scores (user_id, value_key, score) VALUES "
-                           "('%1', 'honesty', 90), ('%1', 'empathy', 70)")
-                .arg(userId));
-        run(QStringLiteral("INSERT INTO user_interest_scores (user_id, interest_key, score) "
-                           "VALUES ('%1', 'books', 80)")
-                .arg(userId));
-        run(QStringLiteral("INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES "
-                           "('%1', 'politics')")
-                .arg(userId));
-        run(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, dimension, item_key, "
-                           "priority_rank) VALUES ('%1', '%2', 'value', 'honesty', 1)")
-                .arg(newId(), userId));
-        run(QStringLiteral("INSERT INTO user_preference_settings (user_id, conversation_depth, "
-                           "humor_score) VALUES ('%1', 'deep', 60)")
-                .arg(userId));
-        run(QStringLiteral("UPDATE user_profiles SET bio = 'I like long walks', location_city = "
-                           "'Lyon', avatar_url = 'https://example.org/a.png' WHERE user_id = '%1'")
-                .arg(userId));
-        run(QStringLiteral("INSERT INTO trust_score_events (id, user_id, delta, source, "
-                           "source_ref_id) VALUES ('%1', '%2', -5, 'manual_review', 'secret-ref')")
-                .arg(newId(), userId));
-        run(QStringLiteral("INSERT INTO weekly_intents (id, user_id, week_start_date, intent) "
-                           "VALUES ('%1', '%2', '2026-11-23', 'Say yes more')")
-                .arg(newId(), userId));
+        const QString userId = account.userId;
+        exec(QStringLiteral("INSERT INTO user_value_scores (user_id, value_key, score) VALUES "
+                            "('%1', 'honesty', 90), ('%1', 'empathy', 70)")
+                 .arg(userId));
+        exec(QStringLiteral("INSERT INTO user_interest_scores (user_id, interest_key, score) "
+                            "VALUES ('%1', 'books', 80)")
+                 .arg(userId));
+        seed().offLimitsTopic(account, QStringLiteral("politics"));
+        exec(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, dimension, item_key, "
+                            "priority_rank) VALUES ('%1', '%2', 'value', 'honesty', 1)")
+                 .arg(newId(), userId));
+        exec(QStringLiteral("INSERT INTO user_preference_settings (user_id, conversation_depth, "
+                            "humor_score) VALUES ('%1', 'deep', 60)")
+                 .arg(userId));
+        exec(QStringLiteral("UPDATE user_profiles SET bio = 'I like long walks', location_city = "
+                            "'Lyon', avatar_url = 'https://example.org/a.png' WHERE user_id = '%1'")
+                 .arg(userId));
+        seed().trustEvent(account, -5, QStringLiteral("secret-ref"));
+        exec(QStringLiteral("INSERT INTO weekly_intents (id, user_id, week_start_date, intent) "
+                            "VALUES ('%1', '%2', '2026-11-23', 'Say yes more')")
+                 .arg(newId(), userId));
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        TestServer::Options options;
-        options.withoutRateLimits();
-        // Retention as configured by default (30 days), swept every second for the test.
-        options.extraEnvironment.insert(QStringLiteral("FP_RETENTION_SWEEP_SECONDS"),
-                                        QStringLiteral("1"));
-        m_server = std::make_unique<TestServer>(options);
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void needsAToken()
     {
         HttpClient anonymous(port());
@@ -165,19 +91,14 @@ private Q_SLOTS:
         const TestAccount me = signUp();
         const TestAccount peer = signUp();
         const TestAccount other = signUp();
-        seedPersonalRows(me.userId);
-        const QString conversation =
-            seedConversation(me.userId, peer.userId, QStringLiteral("anonymous"));
-        seedMessage(conversation, me.userId, 1, QStringLiteral("MINE-hello there"));
-        seedMessage(conversation, peer.userId, 2, QStringLiteral("PEERS-private reply"));
-        seedReport(peer.userId, me.userId, QStringLiteral("REPORTED-BY-PEER"));
-        seedReport(me.userId, other.userId, QStringLiteral("I-FILED-THIS"));
-        run(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
-                           "('%1', '%2', '%3')")
-                .arg(newId(), me.userId, other.userId));
-        run(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
-                           "('%1', '%2', '%3')")
-                .arg(newId(), peer.userId, me.userId));
+        seedPersonalRows(me);
+        const QString conversation = seedConversation(me, peer, QStringLiteral("anonymous"));
+        seedMessage(conversation, me, 1, QStringLiteral("MINE-hello there"));
+        seedMessage(conversation, peer, 2, QStringLiteral("PEERS-private reply"));
+        seedReport(peer, me, QStringLiteral("REPORTED-BY-PEER"));
+        seedReport(me, other, QStringLiteral("I-FILED-THIS"));
+        seed().block(me, other);
+        seed().block(peer, me);
         auto client = clientFor(port(), me);
         const QString eventId = newId();
         QCOMPARE(client
@@ -288,7 +209,7 @@ private Q_SLOTS:
     {
         const TestAccount me = signUp();
         const TestAccount friendAccount = signUp();
-        seedFriendship(me.userId, friendAccount.userId);
+        seed().friendship(me, friendAccount);
         auto client = clientFor(port(), me);
         const HttpResult r = client->get(QStringLiteral("/api/me/export"));
         QCOMPARE(r.status, 200);
@@ -309,28 +230,23 @@ private Q_SLOTS:
     {
         const TestAccount x = signUp();
         const TestAccount y = signUp();
-        // Three matches of the same pair: each at its own time (a pair matches once a moment).
-        const QString quiet = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 60);
-        const QString underReview =
-            seedConversation(x.userId, y.userId, QStringLiteral("closed"), 61);
-        const QString settled = seedConversation(x.userId, y.userId, QStringLiteral("closed"), 62);
+        // Three matches of the same pair (each at its own time: a pair matches once a moment).
+        const QString quiet = seedConversation(x, y, QStringLiteral("closed"));
+        const QString underReview = seedConversation(x, y, QStringLiteral("closed"));
+        const QString settled = seedConversation(x, y, QStringLiteral("closed"));
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM conversation_sessions WHERE id IN "
                                        "('%1', '%2', '%3')")
                             .arg(quiet, underReview, settled)),
                  3);
-        seedMessage(quiet, x.userId, 1, QStringLiteral("forty days old"), 40);
-        seedMessage(quiet, y.userId, 2, QStringLiteral("twenty-nine days old"), 29);
-        seedMessage(quiet, x.userId, 3, QStringLiteral("today"));
-        seedMessage(underReview, y.userId, 1, QStringLiteral("evidence"), 40);
-        seedMessage(settled, y.userId, 1, QStringLiteral("case closed"), 40);
+        seedMessage(quiet, x, 1, QStringLiteral("forty days old"), 40);
+        seedMessage(quiet, y, 2, QStringLiteral("twenty-nine days old"), 29);
+        seedMessage(quiet, x, 3, QStringLiteral("today"));
+        seedMessage(underReview, y, 1, QStringLiteral("evidence"), 40);
+        seedMessage(settled, y, 1, QStringLiteral("case closed"), 40);
         for (const auto &[conversation, status] :
              {std::pair {underReview, QStringLiteral("triaged")},
-              std::pair {settled, QStringLiteral("dismissed")}}) {
-            run(QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
-                               "conversation_session_id, reason_code, severity, status) VALUES "
-                               "('%1', '%2', '%3', '%4', 'harassment', 'medium', '%5')")
-                    .arg(newId(), x.userId, y.userId, conversation, status));
-        }
+              std::pair {settled, QStringLiteral("dismissed")}})
+            seed().report(x, y, Seed::Report {.status = status, .conversationId = conversation});
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM reports WHERE "
                                        "conversation_session_id IN ('%1', '%2')")
                             .arg(underReview, settled)),
@@ -345,7 +261,7 @@ private Q_SLOTS:
                  QStringLiteral("twenty-nine days old,today"));
         QCOMPARE(number(countIn.arg(underReview)), 1); // the open case keeps its evidence
         // Logged after the deletes: the line may reach us a moment after the rows went.
-        QTRY_VERIFY_WITH_TIMEOUT(m_server->output().contains("messages_expired"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(server().output().contains("messages_expired"), 10000);
     }
 
     void deletionNeedsThePassword()
@@ -373,21 +289,14 @@ private Q_SLOTS:
         const TestAccount me = signUp();
         const TestAccount peer = signUp();
         const TestAccount friendAccount = signUp();
-        bool ok = false;
-        const TestAccount secondDevice = loginAccount(port(), me, QStringLiteral("tablet"), &ok);
-        QVERIFY(ok);
-        seedPersonalRows(me.userId);
-        seedFriendship(me.userId, friendAccount.userId);
-        const QString conversation =
-            seedConversation(me.userId, peer.userId, QStringLiteral("anonymous"));
-        seedMessage(conversation, me.userId, 1, QStringLiteral("hello"));
-        seedReport(peer.userId, me.userId, QStringLiteral("rude"));
-        run(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) VALUES "
-                           "('%1', '%2', '%3')")
-                .arg(newId(), me.userId, peer.userId));
-        run(QStringLiteral("INSERT INTO matching_queue_entries (id, user_id, status) VALUES "
-                           "('%1', '%2', 'active')")
-                .arg(newId(), me.userId));
+        const TestAccount secondDevice = logIn(me, QStringLiteral("tablet"));
+        seedPersonalRows(me);
+        seed().friendship(me, friendAccount);
+        const QString conversation = seedConversation(me, peer, QStringLiteral("anonymous"));
+        seedMessage(conversation, me, 1, QStringLiteral("hello"));
+        seedReport(peer, me, QStringLiteral("rude"));
+        seed().block(me, peer);
+        seed().queueEntry(me);
 
         auto client = clientFor(port(), me);
         auto tablet = clientFor(port(), secondDevice);
@@ -466,19 +375,8 @@ private Q_SLOTS:
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events ") + mine), 1);
 
         // Both sessions' access tokens are refused within seconds (here: at once).
-        QElapsedTimer waited;
-        waited.start();
-        int mainStatus = 0;
-        int tabletStatus = 0;
-        while (waited.elapsed() < 5000) {
-            mainStatus = client->get(QStringLiteral("/api/profile")).status;
-            tabletStatus = tablet->get(QStringLiteral("/api/profile")).status;
-            if (mainStatus == 401 && tabletStatus == 401)
-                break;
-            QTest::qWait(200);
-        }
-        QCOMPARE(mainStatus, 401);
-        QCOMPARE(tabletStatus, 401);
+        QTRY_COMPARE_WITH_TIMEOUT(client->get(QStringLiteral("/api/profile")).status, 401, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(tablet->get(QStringLiteral("/api/profile")).status, 401, 5000);
         r = client->send("DELETE", QStringLiteral("/api/me"), body,
                          {{"Content-Type", "application/json"}});
         QCOMPARE(r.status, 401);

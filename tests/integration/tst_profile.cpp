@@ -6,11 +6,10 @@
 #include "common/Time.h"
 #include "server/profile/ProfileJson.h"
 #include "server/storage/Database.h"
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/InProcessDomains.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -59,46 +58,15 @@ QStringList sorted(QStringList list)
 
 } // namespace
 
-class TestProfile : public QObject
+class TestProfile : public IntegrationTest
 {
     Q_OBJECT
 
-private:
-    std::unique_ptr<TestServer> m_server;
-
-    quint16 port() const { return m_server->port(); }
-
-    TestAccount signUp(const QString &nickname = QStringLiteral("tester"))
-    {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), nickname, &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
-    }
+public:
+    // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
+    TestProfile() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        TestServer::Options options;
-        // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
-        options.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"),
-                                        QStringLiteral("100000"));
-        options.extraEnvironment.insert(QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"),
-                                        QStringLiteral("100000"));
-        options.extraEnvironment.insert(QStringLiteral("FP_RATE_READS_PER_MINUTE"),
-                                        QStringLiteral("100000"));
-        m_server = std::make_unique<TestServer>(options);
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void catalogIsPublicAndShipsTheResourceKeys()
     {
         HttpClient anonymous(port());
@@ -209,7 +177,9 @@ private Q_SLOTS:
         auto client = clientFor(port(), me);
         QCOMPARE(client->put(QStringLiteral("/api/profile"), completeProfile()).status, 200);
         const QJsonObject before = client->get(QStringLiteral("/api/profile")).json();
-        QTest::qWait(5); // updated_at has millisecond resolution
+        // updated_at has millisecond resolution: once the clock is past it, a change is later.
+        QTRY_VERIFY(QDateTime::currentDateTimeUtc() >
+                    fp::fromWireTime(before[QStringLiteral("updated_at")].toString()));
 
         HttpResult r = client->put(
             QStringLiteral("/api/profile"),
@@ -368,7 +338,7 @@ private Q_SLOTS:
         QCOMPARE(after.json(), before); // updated_at included: nothing was written
 
         // And straight from the tables.
-        fp::test::TestDatabase *db = m_server->database();
+        fp::test::TestDatabase *db = server().database();
         QCOMPARE(db->scalar(QStringLiteral("SELECT COUNT(*) FROM user_value_scores WHERE "
                                            "user_id = '%1'")
                                 .arg(me.userId))
@@ -428,9 +398,8 @@ private Q_SLOTS:
                      .status,
                  200);
 
-        const TestEnvironment env = TestEnvironment::fromProcess();
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
+        useDatabaseInProcess(server().databaseName());
+
         fp::test::InProcessDomains domains;
         const auto mayViewProfile = [&domains](const QString &viewer, const QString &owner) {
             return domains->friendships.mayViewProfile(viewer, owner);
@@ -438,31 +407,12 @@ private Q_SLOTS:
         const auto loadPublicProfile = [&domains](const QString &userId) {
             return domains->profiles.publicProfile(userId);
         };
-
         QVERIFY(mayViewProfile(a.userId, a.userId));
         QVERIFY(!mayViewProfile(a.userId, b.userId));
         QVERIFY(!mayViewProfile(b.userId, a.userId));
         QVERIFY(!mayViewProfile(QString(), a.userId));
 
-        const QString low = qMin(a.userId, b.userId);
-        const QString high = qMax(a.userId, b.userId);
-        const QString match = QStringLiteral("11111111-2222-4333-8444-555555555555");
-        fp::test::TestDatabase *db = m_server->database();
-        QString error;
-        QVERIFY2(db->exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
-                                         "status, match_score, score_breakdown_json, "
-                                         "match_reasons_json) VALUES ('%1', '%2', '%3', "
-                                         "'friend_revealed', 80, '{}', '[]')")
-                              .arg(match, low, high),
-                          &error),
-                 qPrintable(error));
-        QVERIFY2(db->exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
-                                         "origin_match_session_id) VALUES "
-                                         "('66666666-7777-4888-8999-000000000000', '%1', '%2', "
-                                         "'%3')")
-                              .arg(low, high, match),
-                          &error),
-                 qPrintable(error));
+        const QString friendship = seed().friendship(a, b);
         QVERIFY(mayViewProfile(a.userId, b.userId));
         QVERIFY(mayViewProfile(b.userId, a.userId));
         QVERIFY(!mayViewProfile(c.userId, a.userId));
@@ -479,9 +429,7 @@ private Q_SLOTS:
         const QJsonObject bobs = fp::publicProfileJson(**loadPublicProfile(b.userId));
         QVERIFY(bobs[QStringLiteral("bio")].isNull());
 
-        QVERIFY(db->exec(QStringLiteral("UPDATE friendships SET ended_at = UTC_TIMESTAMP(3) "
-                                        "WHERE origin_match_session_id = '%1'")
-                             .arg(match)));
+        seed().endFriendship(friendship, a);
         QVERIFY(!mayViewProfile(a.userId, b.userId));
         QVERIFY(mayViewProfile(a.userId, a.userId));
     }

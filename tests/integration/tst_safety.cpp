@@ -2,10 +2,8 @@
 // telling the peer's sockets), reports (severity from the catalog, duplicates, floods, reporter
 // anonymity), and the panic exit's atomic effects, also while Redis is down.
 
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
 #include <QDateTime>
@@ -30,101 +28,23 @@ QStringList keysOf(const QJsonObject &o)
     return keys;
 }
 
-TestServer::Options generousOptions()
-{
-    TestServer::Options options;
-    options.withoutRateLimits();
-    return options;
-}
-
-/// Seeds a match between the two (and an open, anonymous conversation): what matching will
-/// create. Returns the conversation id. `secondsAgo` keeps repeated matches of a pair apart.
-QString seedConversation(TestDatabase *db, const QString &x, const QString &y, int secondsAgo = 0,
-                         const QString &state = QStringLiteral("anonymous"))
-{
-    const QString a = x < y ? x : y;
-    const QString b = x < y ? y : x;
-    const QString matchId = newId();
-    const QString conversationId = newId();
-    const QString at = QDateTime::currentDateTimeUtc()
-                           .addSecs(-secondsAgo)
-                           .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
-    QString error;
-    if (!db->exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
-                                 "user_a_alias, user_b_alias, status, matched_at, match_score, "
-                                 "score_breakdown_json, match_reasons_json) VALUES ('%1', '%2', "
-                                 "'%3', 'Blue Heron', 'Quiet Fox', 'active_chat', '%4', 80, "
-                                 "'{}', '[]')")
-                      .arg(matchId, a, b, at),
-                  &error))
-        qWarning("seeding a match failed: %s", qPrintable(error));
-    if (!db->exec(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
-                                 "started_at) VALUES ('%1', '%2', '%3', '%4')")
-                      .arg(conversationId, matchId, state, at),
-                  &error))
-        qWarning("seeding a conversation failed: %s", qPrintable(error));
-    return conversationId;
-}
-
-QString seedFriendship(TestDatabase *db, const QString &x, const QString &y)
-{
-    const QString low = x < y ? x : y;
-    const QString high = x < y ? y : x;
-    const QString conversationId = seedConversation(db, x, y, 3600, QStringLiteral("revealed"));
-    const QString matchId =
-        db->scalar(QStringLiteral("SELECT match_session_id FROM conversation_sessions WHERE id = "
-                                  "'%1'")
-                       .arg(conversationId))
-            .toString();
-    const QString id = newId();
-    QString error;
-    if (!db->exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
-                                 "origin_match_session_id) VALUES ('%1', '%2', '%3', '%4')")
-                      .arg(id, low, high, matchId),
-                  &error))
-        qWarning("seeding a friendship failed: %s", qPrintable(error));
-    return id;
-}
-
 } // namespace
 
-class TestSafety : public QObject
+class TestSafety : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestSafety() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-
-    quint16 port() const { return m_server->port(); }
-    TestDatabase *db() { return m_server->database(); }
-
-    TestAccount signUp(quint16 onPort = 0)
+    /// What matching creates: a match between the two and their open, anonymous conversation.
+    QString seedConversation(const TestAccount &x, const TestAccount &y)
     {
-        bool ok = false;
-        TestAccount account =
-            registerAccount(onPort ? onPort : port(), QStringLiteral("safety"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
+        return seed().match(x, y).conversationId;
     }
-
-    QString text(const QString &sql) { return db()->scalar(sql).toString(); }
-    int number(const QString &sql) { return db()->scalar(sql).toInt(); }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(generousOptions());
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void everyRouteNeedsAToken()
     {
         HttpClient anonymous(port());
@@ -173,8 +93,8 @@ private Q_SLOTS:
     {
         const TestAccount a = signUp();
         const TestAccount b = signUp();
-        const QString conversationId = seedConversation(db(), a.userId, b.userId);
-        const QString friendshipId = seedFriendship(db(), a.userId, b.userId);
+        const QString conversationId = seedConversation(a, b);
+        const QString friendshipId = seed().friendship(a, b);
         WsClient peer(port());
         QVERIFY(peer.connectAndAuthenticate(b.accessToken));
 
@@ -237,7 +157,7 @@ private Q_SLOTS:
     {
         const TestAccount a = signUp();
         const TestAccount b = signUp();
-        seedConversation(db(), a.userId, b.userId);
+        seedConversation(a, b);
         auto client = clientFor(port(), a);
         const QList<QPair<QByteArray, QByteArray>> key {{"Idempotency-Key", "block-once-1"}};
         const QJsonObject body {{QStringLiteral("blocked_user_id"), b.userId}};
@@ -254,7 +174,7 @@ private Q_SLOTS:
         const TestAccount a = signUp();
         const TestAccount b = signUp();
         const TestAccount c = signUp();
-        seedConversation(db(), a.userId, b.userId);
+        seedConversation(a, b);
         auto client = clientFor(port(), a);
         QCOMPARE(client
                      ->post(QStringLiteral("/api/blocks"),
@@ -272,10 +192,7 @@ private Q_SLOTS:
         QCOMPARE(client->del(QStringLiteral("/api/blocks/") + newId()).status, 404);
 
         // A block moderation made stays until moderation lifts it.
-        QVERIFY(db()->exec(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, "
-                                          "blocked_user_id, source) VALUES ('%1', '%2', '%3', "
-                                          "'moderation_action')")
-                               .arg(newId(), a.userId, c.userId)));
+        seed().block(a, c, QStringLiteral("moderation_action"));
         r = client->del(QStringLiteral("/api/blocks/") + c.userId);
         QCOMPARE(r.status, 403);
         QCOMPARE(r.errorCode(), QStringLiteral("forbidden"));
@@ -291,7 +208,7 @@ private Q_SLOTS:
         QStringList blocked;
         for (int i = 0; i < 3; ++i) {
             const TestAccount other = signUp();
-            seedConversation(db(), a.userId, other.userId);
+            seedConversation(a, other);
             QCOMPARE(client
                          ->post(QStringLiteral("/api/blocks"),
                                 QJsonObject {{QStringLiteral("blocked_user_id"), other.userId}})
@@ -357,7 +274,7 @@ private Q_SLOTS:
         QFETCH(QString, severity);
         const TestAccount reporter = signUp();
         const TestAccount reported = signUp();
-        const QString conversationId = seedConversation(db(), reporter.userId, reported.userId);
+        const QString conversationId = seedConversation(reporter, reported);
         const HttpResult r =
             clientFor(port(), reporter)
                 ->post(QStringLiteral("/api/reports"),
@@ -381,8 +298,8 @@ private Q_SLOTS:
         const TestAccount a = signUp();
         const TestAccount b = signUp();
         const TestAccount stranger = signUp();
-        const QString conversationId = seedConversation(db(), a.userId, b.userId);
-        const QString theirs = seedConversation(db(), b.userId, stranger.userId);
+        const QString conversationId = seedConversation(a, b);
+        const QString theirs = seedConversation(b, stranger);
         auto client = clientFor(port(), a);
         const QString path = QStringLiteral("/api/reports");
         auto post = [&](const QJsonObject &body) {
@@ -445,7 +362,7 @@ private Q_SLOTS:
     {
         const TestAccount a = signUp();
         const TestAccount b = signUp();
-        const QString conversationId = seedConversation(db(), a.userId, b.userId);
+        const QString conversationId = seedConversation(a, b);
         auto reporter = clientFor(port(), a);
         const QJsonObject body {{QStringLiteral("conversation_session_id"), conversationId},
                                 {QStringLiteral("reason_code"), QStringLiteral("harassment")},
@@ -506,14 +423,14 @@ private Q_SLOTS:
         const TestAccount b = signUp();
         auto client = clientFor(port(), a);
         for (int i = 0; i < 10; ++i) {
-            const QString conversationId = seedConversation(db(), a.userId, b.userId, 10 * (i + 1));
+            const QString conversationId = seedConversation(a, b);
             const HttpResult r = client->post(
                 QStringLiteral("/api/reports"),
                 QJsonObject {{QStringLiteral("conversation_session_id"), conversationId},
                              {QStringLiteral("reason_code"), QStringLiteral("spam")}});
             QCOMPARE(r.status, 201);
         }
-        const QString eleventh = seedConversation(db(), a.userId, b.userId, 500);
+        const QString eleventh = seedConversation(a, b);
         const HttpResult r =
             client->post(QStringLiteral("/api/reports"),
                          QJsonObject {{QStringLiteral("conversation_session_id"), eleventh},
@@ -530,9 +447,9 @@ private Q_SLOTS:
         const TestAccount c = signUp();
         QCOMPARE(clientFor(port(), c)
                      ->post(QStringLiteral("/api/reports"),
-                            QJsonObject {{QStringLiteral("conversation_session_id"),
-                                          seedConversation(db(), c.userId, b.userId)},
-                                         {QStringLiteral("reason_code"), QStringLiteral("spam")}})
+                            QJsonObject {
+                                {QStringLiteral("conversation_session_id"), seedConversation(c, b)},
+                                {QStringLiteral("reason_code"), QStringLiteral("spam")}})
                      .status,
                  201);
     }
@@ -559,12 +476,8 @@ private Q_SLOTS:
         QFETCH(QString, severity);
         const TestAccount a = signUp();
         const TestAccount b = signUp();
-        const QString conversationId = seedConversation(db(), a.userId, b.userId);
-        const QString queueEntry = newId();
-        QVERIFY(
-            db()->exec(QStringLiteral("INSERT INTO matching_queue_entries (id, user_id, status) "
-                                      "VALUES ('%1', '%2', 'active')")
-                           .arg(queueEntry, a.userId)));
+        const QString conversationId = seedConversation(a, b);
+        const QString queueEntry = seed().queueEntry(a);
         WsClient peer(port());
         QVERIFY(peer.connectAndAuthenticate(b.accessToken));
 
@@ -608,7 +521,7 @@ private Q_SLOTS:
     {
         const TestAccount a = signUp();
         const TestAccount b = signUp();
-        const QString conversationId = seedConversation(db(), a.userId, b.userId);
+        const QString conversationId = seedConversation(a, b);
         auto client = clientFor(port(), a);
         const HttpResult reported =
             client->post(QStringLiteral("/api/reports"),
@@ -640,7 +553,7 @@ private Q_SLOTS:
         const TestAccount a = signUp();
         const TestAccount b = signUp();
         const TestAccount stranger = signUp();
-        const QString conversationId = seedConversation(db(), a.userId, b.userId);
+        const QString conversationId = seedConversation(a, b);
         const QString path = QStringLiteral("/api/conversations/%1/panic-exit").arg(conversationId);
         HttpResult r = clientFor(port(), stranger)->post(path, {});
         QCOMPARE(r.status, 404);
@@ -667,16 +580,15 @@ private Q_SLOTS:
     {
         PrivateRedis redis;
         QVERIFY(redis.start());
-        TestServer::Options options = generousOptions();
+        TestServer::Options options;
+        options.withoutRateLimits();
         options.redisPort = redis.port();
         TestServer server(options);
         QVERIFY(server.start());
-        bool ok = false;
-        const TestAccount a = registerAccount(server.port(), QStringLiteral("panicky"), &ok);
-        QVERIFY(ok);
-        const TestAccount b = registerAccount(server.port(), QStringLiteral("peer"), &ok);
-        QVERIFY(ok);
-        const QString conversationId = seedConversation(server.database(), a.userId, b.userId);
+        const TestAccount a = fp::test::signUp(server.port(), QStringLiteral("panicky"));
+        const TestAccount b = fp::test::signUp(server.port(), QStringLiteral("peer"));
+        Seed seedThere(server.database());
+        const QString conversationId = seedThere.match(a, b).conversationId;
         WsClient peer(server.port());
         QVERIFY(peer.connectAndAuthenticate(b.accessToken));
 
@@ -709,7 +621,7 @@ private Q_SLOTS:
                      .toString(),
                  QStringLiteral("panic_exit"));
         // Reports still work, counted in the process while Redis is away.
-        const QString other = seedConversation(server.database(), a.userId, b.userId, 60);
+        const QString other = seedThere.match(a, b).conversationId;
         QCOMPARE(clientFor(server.port(), a)
                      ->post(QStringLiteral("/api/reports"),
                             QJsonObject {{QStringLiteral("conversation_session_id"), other},

@@ -6,11 +6,10 @@
 #include "common/Time.h"
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/InProcessDomains.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -42,57 +41,23 @@ QJsonObject components(double reliability, double respect, double engagement, do
             {QStringLiteral("safety"), safety}};
 }
 
-TestServer::Options generousOptions()
-{
-    TestServer::Options options;
-    options.withoutRateLimits();
-    return options;
-}
-
 } // namespace
 
-class TestTrustScore : public QObject
+class TestTrustScore : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestTrustScore() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-    int m_matchCounter = 0;
-
-    quint16 port() const { return m_server->port(); }
-    TestDatabase *db() { return m_server->database(); }
-
-    TestAccount signUp()
-    {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), QStringLiteral("truster"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
-    }
-
-    void exec(const QString &sql)
-    {
-        QString error;
-        if (!db()->exec(sql, &error))
-            QFAIL(qPrintable(QStringLiteral("%1: %2").arg(sql, error)));
-    }
-
-    int scalarInt(const QString &sql) { return db()->scalar(sql).toInt(); }
-
+    /// A match that never got a conversation.
     QString seedMatch(const TestAccount &one, const TestAccount &two,
                       const QString &status = QStringLiteral("pending"))
     {
-        const QString id = newId();
-        const QString matchedAt = QDateTime::currentDateTimeUtc()
-                                      .addSecs(-60 * ++m_matchCounter)
-                                      .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
-        exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, status, "
-                            "matched_at, match_score, score_breakdown_json, match_reasons_json) "
-                            "VALUES ('%1', '%2', '%3', '%4', '%5', 60, '{}', '[]')")
-                 .arg(id, std::min(one.userId, two.userId), std::max(one.userId, two.userId),
-                      status, matchedAt));
-        return id;
+        return seed()
+            .match(one, two, Seed::Match {.status = status, .score = 60, .conversation = {}})
+            .matchId;
     }
 
     HttpResult trustScore(const TestAccount &viewer, const QString &userId)
@@ -107,36 +72,13 @@ private:
         QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
     }
 
-    TestAccount loginAs(const QString &email, const QString &password)
+    void prepare() override
     {
-        TestAccount account;
-        account.email = email;
-        account.password = password;
-        bool ok = false;
-        account = loginAccount(port(), account, {}, &ok);
-        if (!ok)
-            qWarning("could not log in as %s", qPrintable(email));
-        return account;
+        // For TrustService in this process, against the server's database.
+        useDatabaseInProcess(server().databaseName());
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(generousOptions());
-        QVERIFY(m_server->start());
-        const TestEnvironment env = TestEnvironment::fromProcess();
-        // For TrustService in this process, against the server's database.
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void needsAToken()
     {
         HttpClient anonymous(port());
@@ -162,8 +104,8 @@ private Q_SLOTS:
             fp::Sql::toTime(db()->scalar(
                 QStringLiteral("SELECT created_at FROM users WHERE id = '%1'").arg(me.userId))));
         // Reading wrote nothing.
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_scores WHERE user_id = '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_scores WHERE user_id = '%1'")
+                            .arg(me.userId)),
                  0);
     }
 
@@ -189,18 +131,13 @@ private Q_SLOTS:
         // A friendship whose origin match is not theirs (a revived pair, say): the friendship
         // alone must grant the view.
         const QString origin = seedMatch(one, third, QStringLiteral("ended"));
-        const QString friendship = newId();
-        exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
-                            "origin_match_session_id) VALUES ('%1', '%2', '%3', '%4')")
-                 .arg(friendship, std::min(one.userId, two.userId),
-                      std::max(one.userId, two.userId), origin));
+        const QString friendship =
+            seed().friendship(one, two, Seed::Friendship {.originMatchId = origin});
         HttpResult r = trustScore(two, one.userId);
         QCOMPARE(r.status, 200);
         QCOMPARE(sortedKeys(r.json()), kLimitedKeys);
 
-        exec(QStringLiteral("UPDATE friendships SET ended_at = UTC_TIMESTAMP(3), "
-                            "ended_by_user_id = '%1' WHERE id = '%2'")
-                 .arg(one.userId, friendship));
+        seed().endFriendship(friendship, one);
         expectNotFound(two, one.userId);
         expectNotFound(one, two.userId);
     }
@@ -225,10 +162,9 @@ private Q_SLOTS:
         const TestAccount someone = signUp();
         TestAccount moderator = signUp();
         expectNotFound(moderator, someone.userId);
-        exec(QStringLiteral("UPDATE users SET role = 'moderator' WHERE id = '%1'")
-                 .arg(moderator.userId));
+        seed().role(moderator, QStringLiteral("moderator"));
         // The role is read when a session is checked: a new login carries it.
-        moderator = loginAs(moderator.email, moderator.password);
+        moderator = logIn(moderator);
         const HttpResult r = trustScore(moderator, someone.userId);
         QCOMPARE(r.status, 200);
         QCOMPARE(sortedKeys(r.json()), kFullKeys);
@@ -239,8 +175,7 @@ private Q_SLOTS:
     void adminSeesEverything()
     {
         const TestAccount someone = signUp();
-        const TestAccount admin =
-            loginAs(QStringLiteral("admin@test.local"), QStringLiteral("admin-password-for-tests"));
+        const TestAccount admin = logInAsAdmin();
         const HttpResult r = trustScore(admin, someone.userId);
         QCOMPARE(r.status, 200);
         QCOMPARE(sortedKeys(r.json()), kFullKeys);
@@ -285,9 +220,9 @@ private Q_SLOTS:
                 trust.applySignal(me.userId, fp::TrustSignal::cooldownPenalty({}), newId()).ok());
             tx.rollback(); // the caller's failure takes the trust change with it
         }
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                          "= '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
+                                       "= '%1'")
+                            .arg(me.userId)),
                  1);
         QCOMPARE(*trust.currentScore(me.userId), 47);
         const QJsonObject shown = trustScore(me, me.userId).json();

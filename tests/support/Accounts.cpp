@@ -1,5 +1,6 @@
 #include "tests/support/Accounts.h"
 
+#include <QTest>
 #include <QUuid>
 
 namespace fp::test {
@@ -16,13 +17,27 @@ void readTokens(const HttpResult &r, TestAccount &account)
         account.userId = user.value(QStringLiteral("id")).toString();
 }
 
+void failAt(const char *what, const HttpResult &r, const std::source_location &where)
+{
+    QTest::qFail(qPrintable(QStringLiteral("%1 failed: %2 %3")
+                                .arg(QLatin1String(what))
+                                .arg(r.status)
+                                .arg(QString::fromUtf8(r.body))),
+                 where.file_name(), int(where.line()));
+}
+
 } // namespace
 
-TestAccount registerAccount(quint16 port, const QString &nickname, bool *ok)
+QString uniqueEmail()
+{
+    return QStringLiteral("user-%1@example.test")
+        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
+}
+
+TestAccount signUp(quint16 port, const QString &nickname, std::source_location where)
 {
     TestAccount account;
-    account.email = QStringLiteral("user-%1@example.test")
-                        .arg(QUuid::createUuid().toString(QUuid::Id128).left(16));
+    account.email = uniqueEmail();
     account.password = QStringLiteral("correct horse battery staple ") +
         QUuid::createUuid().toString(QUuid::Id128).left(6);
     account.nickname = nickname;
@@ -32,17 +47,13 @@ TestAccount registerAccount(quint16 port, const QString &nickname, bool *ok)
                                       {QStringLiteral("password"), account.password},
                                       {QStringLiteral("nickname"), nickname}});
     readTokens(r, account);
-    const bool success =
-        r.status == 201 && !account.accessToken.isEmpty() && !account.userId.isEmpty();
-    if (!success)
-        qWarning("registration failed: %d %s", r.status, r.body.constData());
-    if (ok)
-        *ok = success;
+    if (r.status != 201 || account.accessToken.isEmpty() || account.userId.isEmpty())
+        failAt("signing up", r, where);
     return account;
 }
 
-TestAccount loginAccount(quint16 port, const TestAccount &account, const QString &deviceLabel,
-                         bool *ok)
+TestAccount logIn(quint16 port, const TestAccount &account, const QString &deviceLabel,
+                  std::source_location where)
 {
     TestAccount again = account;
     HttpClient client(port);
@@ -52,12 +63,18 @@ TestAccount loginAccount(quint16 port, const TestAccount &account, const QString
         body.insert(QStringLiteral("device_label"), deviceLabel);
     const HttpResult r = client.post(QStringLiteral("/api/auth/login"), body);
     readTokens(r, again);
-    const bool success = r.status == 200 && !again.accessToken.isEmpty();
-    if (!success)
-        qWarning("login failed: %d %s", r.status, r.body.constData());
-    if (ok)
-        *ok = success;
+    if (r.status != 200 || again.accessToken.isEmpty())
+        failAt("logging in", r, where);
     return again;
+}
+
+TestAccount logIn(quint16 port, const QString &email, const QString &password,
+                  std::source_location where)
+{
+    TestAccount account;
+    account.email = email;
+    account.password = password;
+    return logIn(port, account, {}, where);
 }
 
 std::unique_ptr<HttpClient> clientFor(quint16 port, const TestAccount &account)

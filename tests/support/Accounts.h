@@ -1,10 +1,13 @@
 #pragma once
 
-// Signing people up and in through the real API, for tests of everything behind a login.
+// Signing people up and in through the real API, for tests of everything behind a login. A
+// sign-up or log-in that does not succeed fails the calling test, at the caller's line.
 
 #include "tests/support/HttpClient.h"
 
 #include <QString>
+#include <memory>
+#include <source_location>
 
 namespace fp::test {
 
@@ -18,13 +21,18 @@ struct TestAccount
     QString refreshToken;
 };
 
-/// Registers a new account with a unique email (POST /api/auth/register); QVERIFY-style
-/// failures are reported through `ok`.
-TestAccount registerAccount(quint16 port, const QString &nickname = QStringLiteral("tester"),
-                            bool *ok = nullptr);
-/// Logs an existing account in again (a second device), returning fresh tokens.
-TestAccount loginAccount(quint16 port, const TestAccount &account, const QString &deviceLabel = {},
-                         bool *ok = nullptr);
+/// An address nobody has used yet.
+QString uniqueEmail();
+/// A new account with a unique email (POST /api/auth/register), signed in on one device.
+TestAccount signUp(quint16 port, const QString &nickname = QStringLiteral("tester"),
+                   std::source_location where = std::source_location::current());
+/// The account signed in again (POST /api/auth/login): another device, or a session that sees a
+/// changed role; fresh tokens.
+TestAccount logIn(quint16 port, const TestAccount &account, const QString &deviceLabel = {},
+                  std::source_location where = std::source_location::current());
+/// An account known only by its credentials (the first admin), signed in.
+TestAccount logIn(quint16 port, const QString &email, const QString &password,
+                  std::source_location where = std::source_location::current());
 /// An HttpClient already carrying the account's access token.
 std::unique_ptr<HttpClient> clientFor(quint16 port, const TestAccount &account);
 

@@ -4,8 +4,11 @@
 
 #include "tests/support/HttpClient.h"
 
+#include <QDateTime>
+#include <QDeadlineTimer>
 #include <QJsonObject>
 #include <QStringList>
+#include <QTest>
 #include <QUuid>
 
 namespace fp::test {
@@ -23,6 +26,24 @@ inline QStringList fieldsOf(const HttpResult &r)
         r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys();
     keys.sort();
     return keys;
+}
+
+inline QDateTime minutesAgo(int minutes)
+{
+    return QDateTime::currentDateTimeUtc().addSecs(-60LL * minutes);
+}
+
+/// Checks `condition` every `intervalMs` (serving events meanwhile) until it holds, for at most
+/// `timeoutMs`. For conditions that cost a request or a query each time they are asked.
+template<typename Condition> bool pollUntil(Condition condition, int timeoutMs, int intervalMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!condition()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(intervalMs);
+    }
+    return true;
 }
 
 } // namespace fp::test

@@ -32,14 +32,14 @@ QString randomSuffix()
     return QUuid::createUuid().toString(QUuid::Id128).left(12);
 }
 
-QString rootConnection()
+/// A root connection to the MariaDB on `socket`, one per socket.
+QString rootConnection(const QString &socket)
 {
-    const QString name = QStringLiteral("fp-test-root");
+    const QString name = QStringLiteral("fp-test-root-") + socket;
     if (!QSqlDatabase::contains(name)) {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
         db.setUserName(QStringLiteral("root"));
-        db.setConnectOptions(
-            QStringLiteral("UNIX_SOCKET=%1").arg(TestEnvironment::fromProcess().dbSocket));
+        db.setConnectOptions(QStringLiteral("UNIX_SOCKET=%1").arg(socket));
         if (!db.open())
             qWarning("cannot connect to the test MariaDB as root: %s",
                      qPrintable(db.lastError().text()));
@@ -59,22 +59,33 @@ TestEnvironment TestEnvironment::fromProcess()
     return e;
 }
 
-bool TestEnvironment::complete(QString *missing) const
+QStringList TestEnvironment::missing() const
 {
+    QStringList names;
     if (dbSocket.isEmpty())
-        *missing = QStringLiteral("FP_TEST_DB_SOCKET");
-    else if (redisPort == 0)
-        *missing = QStringLiteral("FP_TEST_REDIS_PORT");
-    else if (serverBinary.isEmpty())
-        *missing = QStringLiteral("FP_SERVER_BINARY");
-    else
-        return true;
-    return false;
+        names << QStringLiteral("FP_TEST_DB_SOCKET");
+    if (redisPort == 0)
+        names << QStringLiteral("FP_TEST_REDIS_PORT");
+    if (serverBinary.isEmpty())
+        names << QStringLiteral("FP_SERVER_BINARY");
+    return names;
 }
 
-TestDatabase::TestDatabase(const QString &prefix)
+QString TestEnvironment::problem() const
+{
+    const QStringList names = missing();
+    if (names.isEmpty())
+        return {};
+    return QStringLiteral("%1 not set: this test needs the private MariaDB and Redis that "
+                          "./scripts/test starts, and the server ctest names. Run it through "
+                          "./scripts/test, e.g. ./scripts/test -R %2")
+        .arg(names.join(QStringLiteral(", ")), QCoreApplication::applicationName());
+}
+
+TestDatabase::TestDatabase(const QString &prefix, const QString &socket)
     : m_name(QStringLiteral("t_%1_%2").arg(prefix.left(20), randomSuffix()).toLower()),
-      m_connection(rootConnection())
+      m_connection(
+          rootConnection(socket.isEmpty() ? TestEnvironment::fromProcess().dbSocket : socket))
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     if (!q.exec(
@@ -231,20 +242,17 @@ TestServer::TestServer() : TestServer(Options {}) { }
 
 TestServer::TestServer(Options options) : m_options(std::move(options))
 {
-    if (m_options.databaseName.isEmpty() && m_options.dbSocket.isEmpty()) {
-        m_ownDatabase = std::make_unique<TestDatabase>(QCoreApplication::applicationName());
-    }
+    if (m_options.databaseName.isEmpty())
+        m_ownDatabase =
+            std::make_unique<TestDatabase>(QCoreApplication::applicationName(), m_options.dbSocket);
+    m_process.keepOutputTail(m_options.keepOutputTail);
     m_jwtSecret = QStringLiteral("test-secret-") + QUuid::createUuid().toString(QUuid::Id128);
     m_redisPrefix = m_options.redisKeyPrefix.isEmpty()
         ? QStringLiteral("t%1:").arg(QUuid::createUuid().toString(QUuid::Id128).left(10))
         : m_options.redisKeyPrefix;
 }
 
-TestServer::~TestServer()
-{
-    if (running())
-        stop(10000);
-}
+TestServer::~TestServer() = default;
 
 QString TestServer::databaseName() const
 {
@@ -266,8 +274,8 @@ QProcessEnvironment TestServer::environment() const
     env.insert(QStringLiteral("FP_REDIS_PORT"),
                QString::number(m_options.redisPort ? m_options.redisPort : te.redisPort));
     env.insert(QStringLiteral("FP_JWT_SECRET"), m_jwtSecret);
-    env.insert(QStringLiteral("FP_ADMIN_EMAIL"), QStringLiteral("admin@test.local"));
-    env.insert(QStringLiteral("FP_ADMIN_PASSWORD"), QStringLiteral("admin-password-for-tests"));
+    env.insert(QStringLiteral("FP_ADMIN_EMAIL"), adminEmail());
+    env.insert(QStringLiteral("FP_ADMIN_PASSWORD"), adminPassword());
     env.insert(QStringLiteral("FP_LOG_FORMAT"), QStringLiteral("json"));
     env.insert(QStringLiteral("FP_ENV"), QStringLiteral("production"));
     // Test servers share one Redis: a prefix of their own keeps their rate limits, queues and
@@ -280,48 +288,8 @@ QProcessEnvironment TestServer::environment() const
 
 bool TestServer::start(int timeoutMs)
 {
-    const TestEnvironment te = TestEnvironment::fromProcess();
-    m_process = std::make_unique<QProcess>();
-    m_process->setProcessChannelMode(QProcess::MergedChannels);
-    m_process->setProcessEnvironment(environment());
-    QObject::connect(m_process.get(), &QProcess::readyRead,
-                     [this] { m_output += m_process->readAll(); });
-    m_process->start(te.serverBinary, m_options.arguments);
-    if (!m_process->waitForStarted(10000)) {
-        std::fprintf(stderr, "cannot start %s\n", qPrintable(te.serverBinary));
-        return false;
-    }
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired() && m_process->state() == QProcess::Running) {
-        m_process->waitForReadyRead(100);
-        m_output += m_process->readAll();
-        for (const QByteArray &line : m_output.split('\n')) {
-            const QJsonObject event = QJsonDocument::fromJson(line).object();
-            if (event.value(QStringLiteral("event")).toString() == QLatin1String("listening")) {
-                m_port = quint16(event.value(QStringLiteral("port")).toInt());
-                return true;
-            }
-        }
-    }
-    std::fprintf(stderr, "server did not start listening; it printed:\n%s\n", m_output.constData());
-    return false;
-}
-
-int TestServer::stop(int timeoutMs)
-{
-    if (!m_process)
-        return -1;
-    if (m_process->state() == QProcess::Running) {
-        m_process->terminate();
-        if (!m_process->waitForFinished(timeoutMs)) {
-            m_process->kill();
-            m_process->waitForFinished(5000);
-            m_output += m_process->readAll();
-            return -1;
-        }
-    }
-    m_output += m_process->readAll();
-    return m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode() : -1;
+    return m_process.start(TestEnvironment::fromProcess().serverBinary, m_options.arguments,
+                           environment(), timeoutMs);
 }
 
 int TestServer::runToCompletion(const QStringList &arguments, QByteArray *output, int timeoutMs)
@@ -340,10 +308,69 @@ int TestServer::runToCompletion(const QStringList &arguments, QByteArray *output
     return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
 
-QByteArray TestServer::output() const
+ListeningProcess::~ListeningProcess()
+{
+    if (running())
+        stop(10000);
+}
+
+void ListeningProcess::collect()
+{
+    m_output += m_process->readAll();
+    if (m_keepTail > 0 && m_output.size() > 4 * m_keepTail)
+        m_output = m_output.right(m_keepTail);
+}
+
+bool ListeningProcess::start(const QString &program, const QStringList &arguments,
+                             const QProcessEnvironment &environment, int timeoutMs)
+{
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->setProcessEnvironment(environment);
+    QObject::connect(m_process.get(), &QProcess::readyRead, [this] { collect(); });
+    m_process->start(program, arguments);
+    if (!m_process->waitForStarted(10000)) {
+        std::fprintf(stderr, "cannot start %s\n", qPrintable(program));
+        return false;
+    }
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired() && m_process->state() == QProcess::Running) {
+        m_process->waitForReadyRead(100);
+        collect();
+        for (const QByteArray &line : m_output.split('\n')) {
+            const QJsonObject event = QJsonDocument::fromJson(line).object();
+            if (event.value(QStringLiteral("event")).toString() == QLatin1String("listening")) {
+                m_port = quint16(event.value(QStringLiteral("port")).toInt());
+                return true;
+            }
+        }
+    }
+    std::fprintf(stderr, "%s did not start listening; it printed:\n%s\n", qPrintable(program),
+                 m_output.right(8000).constData());
+    return false;
+}
+
+int ListeningProcess::stop(int timeoutMs)
+{
+    if (!m_process)
+        return -1;
+    if (m_process->state() == QProcess::Running) {
+        m_process->terminate();
+        if (!m_process->waitForFinished(timeoutMs)) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+            collect();
+            return -1;
+        }
+    }
+    collect();
+    return m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode() : -1;
+}
+
+QByteArray ListeningProcess::output() const
 {
     if (m_process)
-        const_cast<TestServer *>(this)->m_output += m_process->readAll();
+        const_cast<ListeningProcess *>(this)->collect();
     return m_output;
 }
 

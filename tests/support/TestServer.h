@@ -3,17 +3,18 @@
 // Runs the real friendship-server binary for integration tests, on a free port, against the
 // private MariaDB and Redis that scripts/test started (FP_TEST_DB_SOCKET, FP_TEST_REDIS_PORT).
 // Each TestServer gets its own fresh database unless told to share one, so tests never see
-// each other's rows.
+// each other's rows. Also what ws_bench starts its servers with.
 
 #include <QByteArray>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
+#include <QStringList>
 #include <memory>
 
 namespace fp::test {
 
-/// The environment scripts/test provides; skips the test with a clear message when absent.
+/// The environment scripts/test provides: its private services, and from ctest the server.
 struct TestEnvironment
 {
     QString dbSocket; // root access, no password
@@ -22,14 +23,26 @@ struct TestEnvironment
     QString sourceDir;
 
     static TestEnvironment fromProcess();
-    bool complete(QString *missing) const;
+    /// The variables that are not set here.
+    QStringList missing() const;
+    /// Why a test that needs the services cannot run here (empty when it can).
+    QString problem() const;
 };
 
-/// Creates (and drops) a database on the private MariaDB.
+/// Fails the current test when scripts/test did not provide the services: a test that cannot
+/// check anything must not count as passed.
+#define FP_REQUIRE_TEST_ENVIRONMENT()                                                              \
+    do {                                                                                           \
+        const QString fpProblem = fp::test::TestEnvironment::fromProcess().problem();              \
+        if (!fpProblem.isEmpty())                                                                  \
+            QFAIL(qPrintable(fpProblem));                                                          \
+    } while (false)
+
+/// Creates (and drops) a database on the private MariaDB, or on another one's socket.
 class TestDatabase
 {
 public:
-    explicit TestDatabase(const QString &prefix);
+    explicit TestDatabase(const QString &prefix, const QString &socket = {});
     ~TestDatabase();
     QString name() const { return m_name; }
     /// Runs SQL as root on this database (fixtures, assertions on stored state).
@@ -74,6 +87,35 @@ private:
     std::unique_ptr<QProcess> m_process;
 };
 
+/// A child process that says it listens with the line {"event":"listening","port":N}, as
+/// friendship-server does (and ws_bench's plain relay): started, waited for, its output kept.
+class ListeningProcess
+{
+public:
+    ~ListeningProcess();
+    /// Starts it and waits until it listens. False (with the output kept) on failure.
+    bool start(const QString &program, const QStringList &arguments,
+               const QProcessEnvironment &environment, int timeoutMs = 60000);
+    /// SIGTERM, then waits for the process; returns its exit code (-1 if it had to be killed).
+    int stop(int timeoutMs = 30000);
+    /// Keep only the last `bytes` of what it prints (0: all of it).
+    void keepOutputTail(qsizetype bytes) { m_keepTail = bytes; }
+
+    bool started() const { return m_process != nullptr; }
+    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+    QByteArray output() const; // everything it printed so far (stdout + stderr)
+
+private:
+    void collect();
+
+    std::unique_ptr<QProcess> m_process;
+    QByteArray m_output;
+    qsizetype m_keepTail = 0;
+    quint16 m_port = 0;
+};
+
 class TestServer
 {
 public:
@@ -85,14 +127,21 @@ public:
         QString redisKeyPrefix; // empty: one of its own (set the same for cooperating servers)
         QProcessEnvironment extraEnvironment;
         QStringList arguments;
+        qsizetype keepOutputTail = 0; // 0: keep all it prints (tests read their server's log)
 
+        /// One setting (an FP_* variable) for this server.
+        Options &with(const QString &name, const QString &value)
+        {
+            extraEnvironment.insert(name, value);
+            return *this;
+        }
         /// Every request of a test comes from 127.0.0.1 and a handful of accounts: lifts the
         /// per-address and per-account request budgets (tests of the limits leave them on).
         Options &withoutRateLimits()
         {
             for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
                                      "FP_RATE_READS_PER_MINUTE"})
-                extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+                with(QLatin1String(name), QStringLiteral("100000"));
             return *this;
         }
     };
@@ -101,42 +150,36 @@ public:
     explicit TestServer(Options options);
     ~TestServer();
 
+    /// The first admin every test server creates.
+    static QString adminEmail() { return QStringLiteral("admin@test.local"); }
+    static QString adminPassword() { return QStringLiteral("admin-password-for-tests"); }
+
     /// Starts the server and waits until it listens. False (with the log kept) on failure.
     bool start(int timeoutMs = 60000);
     /// SIGTERM, then waits for the process; returns its exit code (-1 if it had to be killed).
-    int stop(int timeoutMs = 30000);
+    int stop(int timeoutMs = 30000) { return m_process.stop(timeoutMs); }
     /// Runs the binary to completion with these arguments (e.g. "migrate"); returns exit code.
     int runToCompletion(const QStringList &arguments, QByteArray *output = nullptr,
                         int timeoutMs = 60000);
 
-    quint16 port() const { return m_port; }
-    QByteArray output() const; // everything it printed so far (stdout + stderr)
+    quint16 port() const { return m_process.port(); }
+    QByteArray output() const { return m_process.output(); }
     QString databaseName() const;
     TestDatabase *database() { return m_ownDatabase.get(); }
     QString jwtSecret() const { return m_jwtSecret; }
     QString redisKeyPrefix() const { return m_redisPrefix; }
-    qint64 pid() const { return m_process ? m_process->processId() : 0; }
-    bool running() const { return m_process && m_process->state() == QProcess::Running; }
+    qint64 pid() const { return m_process.pid(); }
+    bool started() const { return m_process.started(); }
+    bool running() const { return m_process.running(); }
 
 private:
     QProcessEnvironment environment() const;
 
     Options m_options;
     std::unique_ptr<TestDatabase> m_ownDatabase;
-    std::unique_ptr<QProcess> m_process;
-    QByteArray m_output;
-    quint16 m_port = 0;
+    ListeningProcess m_process;
     QString m_jwtSecret;
     QString m_redisPrefix;
 };
-
-/// Skips the current test when scripts/test did not provide the services.
-#define FP_REQUIRE_TEST_ENVIRONMENT()                                                              \
-    do {                                                                                           \
-        QString fpMissing;                                                                         \
-        if (!fp::test::TestEnvironment::fromProcess().complete(&fpMissing))                        \
-            QSKIP(qPrintable(                                                                      \
-                QStringLiteral("run through ./scripts/test (%1 not set)").arg(fpMissing)));        \
-    } while (false)
 
 } // namespace fp::test

@@ -3,6 +3,8 @@
 #include <QDeadlineTimer>
 #include <QJsonDocument>
 #include <QTest>
+#include <QUuid>
+#include <algorithm>
 
 namespace fp::test {
 
@@ -22,10 +24,8 @@ WsClient::~WsClient()
 bool WsClient::connect(int timeoutMs)
 {
     m_socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_port)));
-    QDeadlineTimer deadline(timeoutMs);
-    while (m_socket.state() != QAbstractSocket::ConnectedState && !deadline.hasExpired())
-        QTest::qWait(10);
-    return m_socket.state() == QAbstractSocket::ConnectedState;
+    return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::ConnectedState; },
+                           timeoutMs);
 }
 
 bool WsClient::connectAndAuthenticate(const QString &accessToken, int timeoutMs)
@@ -68,12 +68,57 @@ QJsonObject WsClient::waitFor(const QString &type, int timeoutMs,
 
 int WsClient::waitForClose(int timeoutMs)
 {
-    QDeadlineTimer deadline(timeoutMs);
-    while (m_socket.state() != QAbstractSocket::UnconnectedState && !deadline.hasExpired())
-        QTest::qWait(10);
-    if (m_socket.state() != QAbstractSocket::UnconnectedState)
+    if (!QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+                         timeoutMs))
         return -1;
     return int(m_socket.closeCode());
+}
+
+qsizetype WsClient::count(const QString &type,
+                          const std::function<bool(const QJsonObject &)> &predicate) const
+{
+    return std::count_if(m_received.begin(), m_received.end(), [&](const QJsonObject &frame) {
+        return frame.value(QStringLiteral("type")).toString() == type &&
+            (!predicate || predicate(frame));
+    });
+}
+
+bool WsClient::roundTrip(int timeoutMs)
+{
+    send({{QStringLiteral("type"), QStringLiteral("ping")}});
+    return !waitFor(QStringLiteral("pong"), timeoutMs).isEmpty();
+}
+
+bool WsClient::barrier(int timeoutMs)
+{
+    const QString marker = QStringLiteral("barrier-%1").arg(++m_barriers);
+    send({{QStringLiteral("type"), QStringLiteral("chat.send")},
+          {QStringLiteral("conversation_id"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
+          {QStringLiteral("client_msg_id"), marker},
+          {QStringLiteral("text"), marker}});
+    return !waitFor(QStringLiteral("chat.rejected"), timeoutMs, [&](const QJsonObject &f) {
+                return f.value(QStringLiteral("client_msg_id")).toString() == marker;
+            }).isEmpty();
+}
+
+bool noFrameArrives(std::initializer_list<WsClient *> sockets, int ms,
+                    const std::function<bool(const QJsonObject &)> &predicate)
+{
+    QList<qsizetype> seen;
+    for (const WsClient *ws : sockets)
+        seen << ws->received().size();
+    const bool arrived = QTest::qWaitFor(
+        [&] {
+            qsizetype i = 0;
+            for (const WsClient *ws : sockets) {
+                const QList<QJsonObject> &frames = ws->received();
+                if (std::any_of(frames.begin() + seen[i++], frames.end(), predicate))
+                    return true;
+            }
+            return false;
+        },
+        ms);
+    return !arrived;
 }
 
 } // namespace fp::test

@@ -802,4 +802,4 @@ void TstTrustEngine::replayEqualsStoredStateAfterLongRandomSequence()
 }
 
 QTEST_APPLESS_MAIN(TstTrustEngine)
-#include "tst_trustengine.moc"
+#include "tst_trust_engine.moc"

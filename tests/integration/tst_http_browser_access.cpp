@@ -2,8 +2,7 @@
 // origins only, the same rule for WebSocket handshakes, security headers, X-Forwarded-For only
 // from trusted proxies, and TLS served directly (HTTPS and wss://) with a generated certificate.
 
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
 #include <QNetworkRequest>
@@ -21,39 +20,24 @@ const QByteArray kAllowed = "http://localhost:5173";
 
 TestServer::Options withOrigins()
 {
-    TestServer::Options options;
-    options.extraEnvironment.insert(
+    return TestServer::Options().with(
         QStringLiteral("FP_CORS_ORIGINS"),
         QStringLiteral("https://app.example.com,http://localhost:5173"));
-    return options;
 }
 
 } // namespace
 
-class TestBrowserAccess : public QObject
+class TestHttpBrowserAccess : public IntegrationTest
 {
     Q_OBJECT
 
-private:
-    std::unique_ptr<TestServer> m_server;
+public:
+    TestHttpBrowserAccess() : IntegrationTest(withOrigins()) { }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(withOrigins());
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void preflightForAListedOrigin()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         const HttpResult r =
             client.send("OPTIONS", QStringLiteral("/api/auth/login"), {},
                         {{"Origin", kAllowed},
@@ -70,7 +54,7 @@ private Q_SLOTS:
 
     void preflightForAnotherOriginIsRefused()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         const HttpResult r = client.send(
             "OPTIONS", QStringLiteral("/api/auth/login"), {},
             {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
@@ -83,7 +67,7 @@ private Q_SLOTS:
 
     void responsesCarryCorsAndSecurityHeaders()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         HttpResult r = client.get(QStringLiteral("/healthz"), {{"Origin", kAllowed}});
         QCOMPARE(r.status, 200);
         QCOMPARE(r.header("Access-Control-Allow-Origin"), kAllowed);
@@ -107,18 +91,18 @@ private Q_SLOTS:
     void webSocketOriginPolicy()
     {
         QWebSocket refused(QString::fromLatin1("https://evil.example"));
-        refused.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_server->port())));
+        refused.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port())));
         QTRY_COMPARE_WITH_TIMEOUT(refused.state(), QAbstractSocket::UnconnectedState, 10000);
         QCOMPARE(int(refused.closeCode()), 1008);
 
         QWebSocket allowed(QString::fromLatin1(kAllowed));
-        allowed.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_server->port())));
+        allowed.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port())));
         QTRY_COMPARE_WITH_TIMEOUT(allowed.state(), QAbstractSocket::ConnectedState, 10000);
         allowed.sendTextMessage(QStringLiteral("{\"type\":\"auth\",\"access_token\":\"bad\"}"));
         QTRY_COMPARE_WITH_TIMEOUT(allowed.state(), QAbstractSocket::UnconnectedState, 10000);
         QCOMPARE(int(allowed.closeCode()), 4401); // got as far as authentication
 
-        WsClient noOrigin(m_server->port()); // a native client sends no Origin
+        WsClient noOrigin(port()); // a native client sends no Origin
         QVERIFY(noOrigin.connect());
         noOrigin.sendText(QStringLiteral("{\"type\":\"auth\",\"access_token\":\"bad\"}"));
         QCOMPARE(noOrigin.waitForClose(), 4401);
@@ -133,8 +117,7 @@ private Q_SLOTS:
                 .status;
         };
         TestServer::Options untrusted;
-        untrusted.extraEnvironment.insert(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"),
-                                          QStringLiteral("2"));
+        untrusted.with(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("2"));
         TestServer direct(untrusted);
         QVERIFY(direct.start());
         HttpClient a(direct.port());
@@ -143,8 +126,7 @@ private Q_SLOTS:
         QCOMPARE(loginAs(a, "198.51.100.3"), 429); // the header changed nothing: same peer
 
         TestServer::Options trusted = untrusted;
-        trusted.extraEnvironment.insert(QStringLiteral("FP_TRUSTED_PROXIES"),
-                                        QStringLiteral("127.0.0.1"));
+        trusted.with(QStringLiteral("FP_TRUSTED_PROXIES"), QStringLiteral("127.0.0.1"));
         TestServer proxied(trusted);
         QVERIFY(proxied.start());
         HttpClient b(proxied.port());
@@ -202,5 +184,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestBrowserAccess)
-#include "tst_browser_access.moc"
+QTEST_GUILESS_MAIN(TestHttpBrowserAccess)
+#include "tst_http_browser_access.moc"

@@ -1,17 +1,16 @@
 // Meet reflections against the real server: the reflection moves the peer's trust by exactly the
 // rules of docs/trust.md (ledger row and metadata), validation of every field at once, who may
 // reflect on which match, once per match, idempotent replays, the 30-day rule, the daily cap, and
-// a replay of the ledger equal to the stored score. Matching is not built yet, so matches and
-// conversations are seeded directly in the database.
+// a replay of the ledger equal to the stored score. Matches and conversations are seeded, as
+// matching and the conversation domain would have stored them.
 
 #include "common/Time.h"
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/InProcessDomains.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
 #include <QFuture>
@@ -47,94 +46,30 @@ const QStringList kPositiveTags {QStringLiteral("kind"),
                                  QStringLiteral("great_questions"),
                                  QStringLiteral("open")};
 
-TestServer::Options generousOptions()
-{
-    TestServer::Options options;
-    // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
-    options.withoutRateLimits();
-    return options;
-}
-
-struct SeededMatch
-{
-    QString matchId;
-    QString conversationId; // empty when seeded without one
-};
-
 } // namespace
 
-class TestReflections : public QObject
+class TestTrustReflections : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
+    TestTrustReflections() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-    int m_matchCounter = 0;
-
-    quint16 port() const { return m_server->port(); }
-    TestDatabase *db() { return m_server->database(); }
-
-    TestAccount signUp()
-    {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), QStringLiteral("reflector"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
-    }
-
-    void exec(const QString &sql)
-    {
-        QString error;
-        if (!db()->exec(sql, &error))
-            QFAIL(qPrintable(QStringLiteral("%1: %2").arg(sql, error)));
-    }
-
-    int scalarInt(const QString &sql) { return db()->scalar(sql).toInt(); }
-
     QJsonObject scalarJson(const QString &sql)
     {
-        return QJsonDocument::fromJson(db()->scalar(sql).toString().toUtf8()).object();
+        return QJsonDocument::fromJson(text(sql).toUtf8()).object();
     }
 
-    /// A match between two users (user_a_id < user_b_id, as matching will store it) and, unless
-    /// `conversationState` is empty, its conversation in that state.
+    /// A match that is over (ended, its conversation closed) unless told otherwise.
     SeededMatch seedMatch(const TestAccount &one, const TestAccount &two,
                           const QString &conversationState = QStringLiteral("closed"),
                           const QString &matchStatus = QStringLiteral("ended"))
     {
-        SeededMatch seeded {newId(), {}};
-        const QString a = std::min(one.userId, two.userId);
-        const QString b = std::max(one.userId, two.userId);
-        // Distinct matched_at per pair: (user_a_id, user_b_id, matched_at) is unique.
-        const QString matchedAt = QDateTime::currentDateTimeUtc()
-                                      .addSecs(-3600 - 60 * ++m_matchCounter)
-                                      .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
-        exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, status, "
-                            "matched_at, match_score, score_breakdown_json, match_reasons_json) "
-                            "VALUES ('%1', '%2', '%3', '%4', '%5', 72.5, '{}', '[]')")
-                 .arg(seeded.matchId, a, b, matchStatus, matchedAt));
-        if (!conversationState.isEmpty()) {
-            seeded.conversationId = newId();
-            const bool closed = conversationState == QLatin1String("closed");
-            exec(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
-                                "started_at, closed_at, close_reason) VALUES ('%1', '%2', '%3', "
-                                "'%4', %5, %6)")
-                     .arg(seeded.conversationId, seeded.matchId, conversationState, matchedAt,
-                          closed ? QStringLiteral("UTC_TIMESTAMP(3)") : QStringLiteral("NULL"),
-                          closed ? QStringLiteral("'user_end'") : QStringLiteral("NULL")));
-        }
-        return seeded;
-    }
-
-    /// Gives a user a stored trust of `points` in every component (score `points`).
-    void seedTrust(const TestAccount &account, int points)
-    {
-        exec(QStringLiteral("INSERT INTO trust_scores (user_id, score, cooldown_applied, "
-                            "components_json) VALUES ('%1', %2, 0, '{\"reliability\":%2,"
-                            "\"respect\":%2,\"engagement\":%2,\"safety\":%2}')")
-                 .arg(account.userId)
-                 .arg(points));
+        return seed().match(
+            one, two,
+            Seed::Match {.status = matchStatus, .score = 72.5, .conversation = conversationState});
     }
 
     HttpResult reflect(const TestAccount &who, const QString &matchId, int vibe,
@@ -161,9 +96,9 @@ private:
     /// The ledger row a reflection wrote (its metadata), checking there is exactly one.
     QJsonObject ledgerMetadata(const QString &reflectionId)
     {
-        const int rows = scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events "
-                                                  "WHERE source_ref_id = '%1'")
-                                       .arg(reflectionId));
+        const int rows = number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events "
+                                               "WHERE source_ref_id = '%1'")
+                                    .arg(reflectionId));
         if (rows != 1)
             qWarning("reflection %s has %d ledger rows", qPrintable(reflectionId), rows);
         return scalarJson(QStringLiteral("SELECT metadata_json FROM trust_score_events WHERE "
@@ -171,31 +106,27 @@ private:
                               .arg(reflectionId));
     }
 
+    /// How many rows the account has in the trust ledger.
+    int ledgerRows(const TestAccount &account)
+    {
+        return number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id = '%1'")
+                          .arg(account.userId));
+    }
+
     int ledgerDelta(const QString &reflectionId)
     {
-        return scalarInt(
+        return number(
             QStringLiteral("SELECT delta FROM trust_score_events WHERE source_ref_id = '%1'")
                 .arg(reflectionId));
     }
 
-private Q_SLOTS:
-    void initTestCase()
+    void prepare() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(generousOptions());
-        QVERIFY(m_server->start());
-        const TestEnvironment env = TestEnvironment::fromProcess();
         // For the in-process replay (TrustService::recompute) against the server's database.
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
+        useDatabaseInProcess(server().databaseName());
     }
 
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
+private Q_SLOTS:
     void needsAToken()
     {
         HttpClient anonymous(port());
@@ -253,10 +184,7 @@ private Q_SLOTS:
         //   + late_replies (-200, 0, 0, 0) + great_questions (0, 0, 200, 0) = (-100, 300, 500, 50)
         //   x weight 0.6 (the reflector's trust 50: (50 - 20) x 20 = 600 permille)
         //   = (-60, 180, 300, 30) -> 49.4 / 51.8 / 53 / 50.3, average 51.125 -> score 51, delta +1.
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                          "= '%1'")
-                               .arg(peer.userId)),
-                 1);
+        QCOMPARE(ledgerRows(peer), 1);
         QCOMPARE(db()->scalar(QStringLiteral("SELECT CONCAT_WS('|', user_id, delta, source, "
                                              "source_ref_id) FROM trust_score_events WHERE "
                                              "source_ref_id = '%1'")
@@ -295,8 +223,8 @@ private Q_SLOTS:
         QCOMPARE(metadata[QStringLiteral("score_after")].toInt(), 51);
 
         // The peer's stored and visible trust.
-        QCOMPARE(scalarInt(QStringLiteral("SELECT score FROM trust_scores WHERE user_id = '%1'")
-                               .arg(peer.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT score FROM trust_scores WHERE user_id = '%1'")
+                            .arg(peer.userId)),
                  51);
         const QJsonObject peerTrust = trustOf(peer);
         QCOMPARE(peerTrust[QStringLiteral("score")].toInt(), 51);
@@ -306,18 +234,15 @@ private Q_SLOTS:
         QCOMPARE(fp::fromWireTime(peerTrust[QStringLiteral("updated_at")].toString()), createdAt);
 
         // The reflector's own trust did not move; the reflector got the XP.
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                          "= '%1'")
-                               .arg(me.userId)),
-                 0);
+        QCOMPARE(ledgerRows(me), 0);
         QCOMPARE(trustOf(me)[QStringLiteral("score")].toInt(), 50);
         const QJsonObject xp = clientFor(port(), me)->get(QStringLiteral("/api/xp")).json();
         QCOMPARE(xp[QStringLiteral("total")].toInt(), 15);
         QCOMPARE(xp[QStringLiteral("recent")][0][QStringLiteral("source_type")].toString(),
                  QStringLiteral("reflection"));
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE source_ref_id = "
-                                          "'%1' AND user_id = '%2'")
-                               .arg(id, me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE source_ref_id = "
+                                       "'%1' AND user_id = '%2'")
+                            .arg(id, me.userId)),
                  1);
 
         // The peer reflects back without naming the conversation: stored with the match's one,
@@ -402,9 +327,9 @@ private Q_SLOTS:
         QCOMPARE(fieldsOf(r), QStringList({QStringLiteral("vibe_score")}));
 
         // Nothing was stored by any of them; a valid body then succeeds (uppercase id accepted).
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM meet_reflections WHERE user_id = "
-                                          "'%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM meet_reflections WHERE user_id = "
+                                       "'%1'")
+                            .arg(me.userId)),
                  0);
         r = reflect(me, match.matchId.toUpper(), 1, QStringLiteral("pass"), {});
         QCOMPARE(r.status, 201);
@@ -430,13 +355,13 @@ private Q_SLOTS:
         QCOMPARE(r.status, 404);
         r = reflect(a, match.matchId, 5, QStringLiteral("again"), {}, newId());
         QCOMPARE(r.status, 404);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM meet_reflections WHERE "
-                                          "match_session_id IN ('%1', '%2')")
-                               .arg(match.matchId, other.matchId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM meet_reflections WHERE "
+                                       "match_session_id IN ('%1', '%2')")
+                            .arg(match.matchId, other.matchId)),
                  0);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                          "IN ('%1', '%2', '%3')")
-                               .arg(a.userId, b.userId, stranger.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
+                                       "IN ('%1', '%2', '%3')")
+                            .arg(a.userId, b.userId, stranger.userId)),
                  0);
     }
 
@@ -452,12 +377,9 @@ private Q_SLOTS:
         QCOMPARE(again.errorCode(), QStringLiteral("conflict"));
         QCOMPARE(again.json()[QStringLiteral("details")][QStringLiteral("reason")].toString(),
                  QStringLiteral("already_reflected"));
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                          "= '%1'")
-                               .arg(peer.userId)),
-                 1);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(ledgerRows(peer), 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
+                            .arg(me.userId)),
                  1);
         // The peer may still reflect on the same match.
         QCOMPARE(reflect(peer, match.matchId, 4, QStringLiteral("again"), {}).status, 201);
@@ -508,16 +430,13 @@ private Q_SLOTS:
         QCOMPARE(replay.json(), first.json());
 
         const QString id = first.json()[QStringLiteral("id")].toString();
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM meet_reflections WHERE user_id = "
-                                          "'%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM meet_reflections WHERE user_id = "
+                                       "'%1'")
+                            .arg(me.userId)),
                  1);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id "
-                                          "= '%1'")
-                               .arg(peer.userId)),
-                 1);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(ledgerRows(peer), 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
+                            .arg(me.userId)),
                  1);
         QCOMPARE(clientFor(port(), me)
                      ->get(QStringLiteral("/api/xp"))
@@ -592,7 +511,7 @@ private Q_SLOTS:
         QList<TestAccount> reflectors;
         for (int i = 0; i < 4; ++i) {
             reflectors << signUp();
-            seedTrust(reflectors.last(), 90); // weight 1.0: trust >= 70 counts fully
+            seed().trust(reflectors.last(), 90); // weight 1.0: trust >= 70 counts fully
         }
         QList<QString> ids;
         for (const TestAccount &reflector : std::as_const(reflectors)) {
@@ -632,9 +551,9 @@ private Q_SLOTS:
             QCOMPARE(m[QStringLiteral("daily_budget_left")].toInt(), 0);
             QCOMPARE(m[QStringLiteral("score_after")].toInt(), 60);
         }
-        QCOMPARE(scalarInt(QStringLiteral("SELECT SUM(ABS(delta)) FROM trust_score_events WHERE "
-                                          "user_id = '%1'")
-                               .arg(target.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT SUM(ABS(delta)) FROM trust_score_events WHERE "
+                                       "user_id = '%1'")
+                            .arg(target.userId)),
                  10);
 
         const QJsonObject trust = trustOf(target);
@@ -654,9 +573,9 @@ private Q_SLOTS:
         QCOMPARE(replay->replayed.cooldownApplied, true);
         QCOMPARE(*replay->storedScore, 60);
         QCOMPARE(50 +
-                     scalarInt(QStringLiteral("SELECT SUM(delta) FROM trust_score_events WHERE "
-                                              "user_id = '%1'")
-                                   .arg(target.userId)),
+                     number(QStringLiteral("SELECT SUM(delta) FROM trust_score_events WHERE "
+                                           "user_id = '%1'")
+                                .arg(target.userId)),
                  60);
 
         // A user without any signal (and no trust row) replays to the initial state.
@@ -683,7 +602,7 @@ private Q_SLOTS:
         QList<SeededMatch> matches;
         for (int i = 0; i < 6; ++i) {
             reflectors << signUp();
-            seedTrust(reflectors.last(), 90);
+            seed().trust(reflectors.last(), 90);
             matches << seedMatch(reflectors.last(), target);
         }
         QList<QFuture<int>> running;
@@ -706,13 +625,13 @@ private Q_SLOTS:
         }
         for (QFuture<int> &future : running)
             QCOMPARE(future.result(), 201);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE "
-                                          "user_id = '%1'")
-                               .arg(target.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE "
+                                       "user_id = '%1'")
+                            .arg(target.userId)),
                  6);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT SUM(ABS(delta)) FROM trust_score_events WHERE "
-                                          "user_id = '%1'")
-                               .arg(target.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT SUM(ABS(delta)) FROM trust_score_events WHERE "
+                                       "user_id = '%1'")
+                            .arg(target.userId)),
                  10);
         QCOMPARE(trustOf(target)[QStringLiteral("score")].toInt(), 60);
         const fp::Result<fp::TrustRecomputation> replay =
@@ -722,5 +641,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestReflections)
-#include "tst_reflections.moc"
+QTEST_GUILESS_MAIN(TestTrustReflections)
+#include "tst_trust_reflections.moc"

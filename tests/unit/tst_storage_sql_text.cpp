@@ -1,6 +1,6 @@
 // Values bound into SQL text: every placeholder outside quotes and comments takes one literal,
 // strings are escaped as mysql_real_escape_string does, and a count mismatch is refused.
-// tst_sql_roundtrip sends the same literals to a real MariaDB.
+// tst_storage_sql_roundtrip sends the same literals to a real MariaDB.
 
 #include "server/storage/SqlText.h"
 
@@ -129,4 +129,4 @@ private Q_SLOTS:
 };
 
 QTEST_APPLESS_MAIN(TestSqlText)
-#include "tst_sqltext.moc"
+#include "tst_storage_sql_text.moc"

@@ -144,4 +144,4 @@ private Q_SLOTS:
 };
 
 QTEST_APPLESS_MAIN(TestGroupCommit)
-#include "tst_groupcommit.moc"
+#include "tst_base_group_commit.moc"

@@ -124,4 +124,4 @@ private Q_SLOTS:
 };
 
 QTEST_APPLESS_MAIN(TestBrowserPolicy)
-#include "tst_browserpolicy.moc"
+#include "tst_http_browser_policy.moc"

@@ -178,4 +178,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestConfig)
-#include "tst_config.moc"
+#include "tst_base_config.moc"

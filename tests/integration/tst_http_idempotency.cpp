@@ -3,20 +3,18 @@
 // progress → 409, a refused request is not stored, keys are per user, expired keys are free,
 // and a malformed key is a 400.
 
-#include "tests/support/Accounts.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QTest>
 #include <QUuid>
 
 using namespace fp::test;
 
-class TestIdempotency : public QObject
+class TestHttpIdempotency : public IntegrationTest
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<TestServer> m_server;
     QString m_promptId;
 
     QJsonObject answer(const QString &text) const
@@ -29,42 +27,27 @@ private:
         return {{"Idempotency-Key", value}};
     }
 
-    int xpRows(const TestAccount &account) const
+    int xpRows(const TestAccount &account)
     {
-        return m_server->database()
-            ->scalar(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
-                         .arg(account.userId))
-            .toInt();
+        return number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
+                          .arg(account.userId));
     }
 
-private Q_SLOTS:
-    void initTestCase()
+    void prepare() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>();
-        QVERIFY(m_server->start());
-        bool ok = false;
-        const TestAccount someone = registerAccount(m_server->port(), QStringLiteral("probe"), &ok);
-        QVERIFY(ok);
-        m_promptId = clientFor(m_server->port(), someone)
+        const TestAccount someone = signUp(QStringLiteral("probe"));
+        m_promptId = as(someone)
                          ->get(QStringLiteral("/api/daily_prompts/today"))
                          .json()[QStringLiteral("prompt")][QStringLiteral("id")]
                          .toString();
         QVERIFY(!m_promptId.isEmpty());
     }
 
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
+private Q_SLOTS:
     void replayGivesTheFirstAnswerAndDoesNothingTwice()
     {
-        bool ok = false;
-        const TestAccount a = registerAccount(m_server->port(), QStringLiteral("replay"), &ok);
-        QVERIFY(ok);
-        auto client = clientFor(m_server->port(), a);
+        const TestAccount a = signUp(QStringLiteral("replay"));
+        auto client = as(a);
         const HttpResult first =
             client->post(QStringLiteral("/api/daily_prompts/answers"), answer("first"), key("k-1"));
         QCOMPARE(first.status, 201);
@@ -87,28 +70,23 @@ private Q_SLOTS:
 
     void keysBelongToOneUser()
     {
-        bool ok = false;
-        const TestAccount a = registerAccount(m_server->port(), QStringLiteral("owner"), &ok);
-        const TestAccount b = registerAccount(m_server->port(), QStringLiteral("other"), &ok);
-        QVERIFY(ok);
-        QCOMPARE(clientFor(m_server->port(), a)
+        const TestAccount a = signUp(QStringLiteral("owner"));
+        const TestAccount b = signUp(QStringLiteral("other"));
+        QCOMPARE(as(a)
                      ->post(QStringLiteral("/api/daily_prompts/answers"), answer("mine"),
                             key("shared-key"))
                      .status,
                  201);
-        const HttpResult theirs = clientFor(m_server->port(), b)
-                                      ->post(QStringLiteral("/api/daily_prompts/answers"),
-                                             answer("mine"), key("shared-key"));
+        const HttpResult theirs = as(b)->post(QStringLiteral("/api/daily_prompts/answers"),
+                                              answer("mine"), key("shared-key"));
         QCOMPARE(theirs.status, 201);
         QVERIFY(theirs.header("Idempotent-Replayed").isEmpty());
     }
 
     void refusedRequestsAreNotStored()
     {
-        bool ok = false;
-        const TestAccount a = registerAccount(m_server->port(), QStringLiteral("refused"), &ok);
-        QVERIFY(ok);
-        auto client = clientFor(m_server->port(), a);
+        const TestAccount a = signUp(QStringLiteral("refused"));
+        auto client = as(a);
         QCOMPARE(
             client
                 ->post(QStringLiteral("/api/daily_prompts/answers"), answer(QString()), key("k-2"))
@@ -123,23 +101,20 @@ private Q_SLOTS:
 
     void aKeyStillInProgressIsAConflict()
     {
-        bool ok = false;
-        const TestAccount a = registerAccount(m_server->port(), QStringLiteral("inflight"), &ok);
-        QVERIFY(ok);
-        auto client = clientFor(m_server->port(), a);
+        const TestAccount a = signUp(QStringLiteral("inflight"));
+        auto client = as(a);
         // Learn the request's hash from a completed twin under another key...
         QCOMPARE(
             client->post(QStringLiteral("/api/daily_prompts/answers"), answer("x"), key("k-twin"))
                 .status,
             201);
         const QString hash =
-            m_server->database()
-                ->scalar(QStringLiteral(
-                    "SELECT request_hash FROM idempotency_keys WHERE idem_key = 'k-twin'"))
+            db()->scalar(QStringLiteral(
+                             "SELECT request_hash FROM idempotency_keys WHERE idem_key = 'k-twin'"))
                 .toString();
         QCOMPARE(hash.size(), 64);
         // ...then make the same request look as if it were still running under k-3.
-        QVERIFY(m_server->database()->exec(
+        QVERIFY(db()->exec(
             QStringLiteral(
                 "INSERT INTO idempotency_keys (id, user_id, idem_key, scope, request_hash, state, "
                 "created_at, "
@@ -151,31 +126,28 @@ private Q_SLOTS:
         QCOMPARE(running.status, 409);
         QCOMPARE(running.errorCode(), QStringLiteral("conflict"));
         // A claim left behind by a server that died is taken over after a while.
-        QVERIFY(m_server->database()->exec(
+        QVERIFY(db()->exec(
             QStringLiteral("UPDATE idempotency_keys SET created_at = UTC_TIMESTAMP(3) - INTERVAL 1 "
                            "HOUR WHERE idem_key = 'k-3'")));
         QCOMPARE(client->post(QStringLiteral("/api/daily_prompts/answers"), answer("x"), key("k-3"))
                      .status,
                  409);
-        QCOMPARE(m_server->database()
-                     ->scalar(QStringLiteral(
-                         "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'k-3'"))
+        QCOMPARE(db()->scalar(QStringLiteral(
+                                  "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'k-3'"))
                      .toInt(),
                  0); // the route refused a second answer, so the claim was released
     }
 
     void expiredKeysAreFree()
     {
-        bool ok = false;
-        const TestAccount a = registerAccount(m_server->port(), QStringLiteral("expiry"), &ok);
-        QVERIFY(ok);
-        auto client = clientFor(m_server->port(), a);
+        const TestAccount a = signUp(QStringLiteral("expiry"));
+        auto client = as(a);
         QCOMPARE(
             client
                 ->post(QStringLiteral("/api/daily_prompts/answers"), answer("day one"), key("k-4"))
                 .status,
             201);
-        QVERIFY(m_server->database()->exec(
+        QVERIFY(db()->exec(
             QStringLiteral("UPDATE idempotency_keys SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 "
                            "SECOND WHERE idem_key = 'k-4'")));
         // After 24 h the key means nothing: the request runs again (and the route refuses a
@@ -197,12 +169,9 @@ private Q_SLOTS:
     void malformedKeysAreRefused()
     {
         QFETCH(QByteArray, value);
-        bool ok = false;
-        const TestAccount a = registerAccount(m_server->port(), QStringLiteral("badkey"), &ok);
-        QVERIFY(ok);
+        const TestAccount a = signUp(QStringLiteral("badkey"));
         const HttpResult r =
-            clientFor(m_server->port(), a)
-                ->post(QStringLiteral("/api/daily_prompts/answers"), answer("x"), key(value));
+            as(a)->post(QStringLiteral("/api/daily_prompts/answers"), answer("x"), key(value));
         QCOMPARE(r.status, 400);
         QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
         QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
@@ -210,5 +179,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestIdempotency)
-#include "tst_idempotency.moc"
+QTEST_GUILESS_MAIN(TestHttpIdempotency)
+#include "tst_http_idempotency.moc"

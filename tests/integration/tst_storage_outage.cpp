@@ -3,45 +3,22 @@
 // readiness names MySQL; the server recovers by itself once the database is back, on the same
 // connections' threads, chat included.
 
-#include "tests/support/Accounts.h"
-#include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
-#include <QDeadlineTimer>
-#include <QProcess>
 #include <QTest>
 
 using namespace fp::test;
 
-class TestDatabaseOutage : public QObject
+class TestStorageOutage : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    // A MariaDB of the test's own, to stop and start.
+    TestStorageOutage() : IntegrationTest(OwnServers {}) { }
+
 private:
-    static int waitForStatus(HttpClient &client, const QString &path, int status, int ms = 30000)
-    {
-        QDeadlineTimer deadline(ms);
-        int last = 0;
-        while (!deadline.hasExpired()) {
-            last = client.get(path).status;
-            if (last == status)
-                return last;
-            QTest::qWait(200);
-        }
-        return last;
-    }
-
-    static bool runSql(const PrivateMariaDb &db, const QString &sql)
-    {
-        QProcess mariadb;
-        mariadb.start(QStringLiteral("mariadb"),
-                      {QStringLiteral("--socket=") + db.socketPath(), QStringLiteral("-uroot"),
-                       QStringLiteral("outage"), QStringLiteral("-e"), sql});
-        return mariadb.waitForFinished(30000) && mariadb.exitCode() == 0;
-    }
-
     static QJsonObject chat(const QString &conversationId, const QString &clientMsgId)
     {
         return {{QStringLiteral("type"), QStringLiteral("chat.send")},
@@ -51,46 +28,19 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase() { FP_REQUIRE_TEST_ENVIRONMENT(); }
-
     void survivesARestartOfTheDatabase()
     {
         PrivateMariaDb db;
         QVERIFY(db.start());
-        QProcess create;
-        create.start(QStringLiteral("mariadb"),
-                     {QStringLiteral("--socket=") + db.socketPath(), QStringLiteral("-uroot"),
-                      QStringLiteral("-e"), QStringLiteral("CREATE DATABASE outage")});
-        QVERIFY(create.waitForFinished(30000));
-        QCOMPARE(create.exitCode(), 0);
-
         TestServer::Options options;
         options.dbSocket = db.socketPath();
-        options.databaseName = QStringLiteral("outage");
         TestServer server(options);
         QVERIFY(server.start());
-        bool ok = false;
-        const TestAccount account = registerAccount(server.port(), QStringLiteral("steady"), &ok);
-        QVERIFY(ok);
+        const TestAccount account = fp::test::signUp(server.port(), QStringLiteral("steady"));
         auto client = clientFor(server.port(), account);
         QCOMPARE(client->get(QStringLiteral("/api/profile")).status, 200);
-        const TestAccount peer = registerAccount(server.port(), QStringLiteral("patient"), &ok);
-        QVERIFY(ok);
-        const QString matchId = newId();
-        const QString conversationId = newId();
-        QVERIFY(runSql(db,
-                       QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
-                                      "user_a_alias, user_b_alias, status, match_score, "
-                                      "score_breakdown_json, match_reasons_json) VALUES "
-                                      "('%1', '%2', '%3', 'Calm Owl', 'Swift Hare', "
-                                      "'active_chat', 80, '{}', '[]')")
-                           .arg(matchId, qMin(account.userId, peer.userId),
-                                qMax(account.userId, peer.userId))));
-        QVERIFY(runSql(db,
-                       QStringLiteral("INSERT INTO conversation_sessions (id, "
-                                      "match_session_id, state, started_at) VALUES ('%1', "
-                                      "'%2', 'anonymous', UTC_TIMESTAMP(3))")
-                           .arg(conversationId, matchId)));
+        const TestAccount peer = fp::test::signUp(server.port(), QStringLiteral("patient"));
+        const QString conversationId = Seed(server.database()).match(account, peer).conversationId;
         WsClient a(server.port()), b(server.port());
         QVERIFY(a.connectAndAuthenticate(account.accessToken));
         QVERIFY(b.connectAndAuthenticate(peer.accessToken));
@@ -126,8 +76,8 @@ private Q_SLOTS:
         QVERIFY(server.running());
 
         QVERIFY(db.start());
-        QCOMPARE(waitForStatus(probe, QStringLiteral("/readyz"), 200), 200);
-        QCOMPARE(waitForStatus(*client, QStringLiteral("/api/profile"), 200), 200);
+        QTRY_COMPARE_WITH_TIMEOUT(probe.get(QStringLiteral("/readyz")).status, 200, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(client->get(QStringLiteral("/api/profile")).status, 200, 30000);
         // The same messages again: stored and relayed now.
         a.send(chat(conversationId, QStringLiteral("a-0")));
         const QJsonObject relayed = b.waitFor(QStringLiteral("chat.message"), 30000);
@@ -144,5 +94,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestDatabaseOutage)
-#include "tst_database_outage.moc"
+QTEST_GUILESS_MAIN(TestStorageOutage)
+#include "tst_storage_outage.moc"

@@ -610,4 +610,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestMatchScoring)
-#include "tst_matchscoring.moc"
+#include "tst_matching_scoring.moc"

@@ -42,6 +42,17 @@ protected:
     }
 };
 
+/// Serves events until a timer of `intervalMs` has fired `times` times: a timer of that
+/// interval that was still running would have fired in that time too.
+bool letTimersFire(int intervalMs, int times)
+{
+    int fired = 0;
+    QTimer probe;
+    QObject::connect(&probe, &QTimer::timeout, [&] { ++fired; });
+    probe.start(intervalMs);
+    return QTest::qWaitFor([&] { return fired >= times; }, 5000);
+}
+
 } // namespace
 
 class TestEpollDispatcher : public QObject
@@ -65,7 +76,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(ticks >= 5 && single == 1, 5000);
         repeating.stop();
         const int stoppedAt = ticks;
-        QTest::qWait(50);
+        QVERIFY(letTimersFire(5, 10));
         QCOMPARE(ticks, stoppedAt);
         QCOMPARE(single, 1);
     }
@@ -89,16 +100,18 @@ private Q_SLOTS:
         int other = 0;
         other = counter.startTimer(1);
         const int self = counter.startTimer(1);
+        bool killed = false;
         counter.onFire = [&](int id) {
             if (id == self) {
                 counter.killTimer(self);
                 counter.killTimer(other);
+                killed = true;
             }
         };
-        QTest::qWait(30);
+        QTRY_VERIFY(killed);
         const int fired = counter.fired;
         QVERIFY(fired >= 1 && fired <= 2); // the other may have fired once before
-        QTest::qWait(20);
+        QVERIFY(letTimersFire(1, 20));
         QCOMPARE(counter.fired, fired);
     }
 
@@ -285,7 +298,14 @@ private Q_SLOTS:
                 notifier.setEnabled(false);
         });
         QTRY_COMPARE_WITH_TIMEOUT(activations, 3, 5000);
-        QTest::qWait(20);
+        // Another always-ready file is activated on every pass: a hundred passes later, the
+        // disabled notifier has stayed quiet.
+        QTemporaryFile other;
+        QVERIFY(other.open());
+        QSocketNotifier control(other.handle(), QSocketNotifier::Read);
+        int passes = 0;
+        connect(&control, &QSocketNotifier::activated, this, [&] { ++passes; });
+        QTRY_VERIFY_WITH_TIMEOUT(passes >= 100, 5000);
         QCOMPARE(activations, 3);
     }
 };
@@ -298,4 +318,4 @@ int main(int argc, char **argv)
     return QTest::qExec(&test, argc, argv);
 }
 
-#include "tst_epolldispatcher.moc"
+#include "tst_base_epoll_dispatcher.moc"

@@ -2,15 +2,14 @@
 // request ids, the body limit, a full worker queue, clients that vanish mid-request, and a
 // graceful shutdown that finishes what it accepted.
 
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/Fixtures.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
-#include <QThread>
 #include <QWebSocket>
 #include <csignal>
 
@@ -19,15 +18,26 @@ using namespace fp::test;
 namespace {
 
 /// A "Redis" that accepts connections and never answers: every command waits for its timeout,
-/// which makes /readyz a slow request on demand.
+/// which makes /readyz a slow request on demand. It counts the PINGs it gets: /readyz sends
+/// one, so a PING here means the server is in the middle of answering it.
 class SilentRedis
 {
 public:
-    SilentRedis() { m_server.listen(QHostAddress::LocalHost, 0); }
+    SilentRedis()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&m_server, &QTcpServer::newConnection, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection())
+                QObject::connect(socket, &QTcpSocket::readyRead,
+                                 [this, socket] { m_received += socket->readAll(); });
+        });
+    }
     quint16 port() const { return m_server.serverPort(); }
+    qsizetype pings() const { return m_received.count("PING"); }
 
 private:
     QTcpServer m_server;
+    QByteArray m_received;
 };
 
 QByteArray rawRequest(const QByteArray &path)
@@ -49,37 +59,21 @@ void verifyErrorShape(const HttpResult &r, int status, const QString &code)
 
 } // namespace
 
-class TestPipeline : public QObject
+class TestHttpPipeline : public IntegrationTest
 {
     Q_OBJECT
 
-private:
-    std::unique_ptr<TestServer> m_server;
-
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>();
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void unknownRouteIs404()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         verifyErrorShape(client.get(QStringLiteral("/api/does-not-exist")), 404,
                          QStringLiteral("not_found"));
     }
 
     void wrongMethodIs405WithAllow()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         const HttpResult r = client.post(QStringLiteral("/healthz"), {});
         verifyErrorShape(r, 405, QStringLiteral("method_not_allowed"));
         QCOMPARE(r.header("Allow"), QByteArray("GET"));
@@ -92,7 +86,7 @@ private Q_SLOTS:
 
     void requestIdIsEchoedOrMinted()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         HttpResult r = client.get(QStringLiteral("/nope"), {{"X-Request-Id", "client-chosen-42"}});
         QCOMPARE(r.header("X-Request-Id"), QByteArray("client-chosen-42"));
         QCOMPARE(r.json()[QStringLiteral("request_id")].toString(),
@@ -108,7 +102,7 @@ private Q_SLOTS:
         QVERIFY(a.header("X-Request-Id") != b.header("X-Request-Id"));
 
         // Every log line of a request carries its id.
-        QTRY_VERIFY(m_server->output().contains("\"request_id\":\"client-chosen-42\""));
+        QTRY_VERIFY(server().output().contains("\"request_id\":\"client-chosen-42\""));
     }
 
     void oversizedBodyIs413BeforeBuffering()
@@ -116,7 +110,7 @@ private Q_SLOTS:
         // A raw client, as a browser's upload would be: the answer comes after the headers,
         // while the body is still on its way, and the connection is closed.
         QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_server->port());
+        socket.connectToHost(QHostAddress::LocalHost, port());
         QVERIFY(socket.waitForConnected(5000));
         socket.write(
             "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -133,20 +127,22 @@ private Q_SLOTS:
         QVERIFY(response.contains("Connection: close"));
         QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 5000);
 
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
     }
 
     void logsNeverCarrySecrets()
     {
-        HttpClient client(m_server->port());
+        HttpClient client(port());
         client.setBearer(QStringLiteral("secret-bearer-token-value"));
-        client.get(QStringLiteral("/healthz?password=hunter2-hunter2"));
-        QThread::msleep(200);
-        const QByteArray logs = m_server->output();
+        client.get(QStringLiteral("/healthz?password=hunter2-hunter2"),
+                   {{"X-Request-Id", "secrets-in-the-request"}});
+        // Its log line is there: whatever the request wrote, it wrote by now.
+        QTRY_VERIFY(server().output().contains("\"request_id\":\"secrets-in-the-request\""));
+        const QByteArray logs = server().output();
         QVERIFY(!logs.contains("secret-bearer-token-value"));
         QVERIFY(!logs.contains("hunter2"));
-        QVERIFY(!logs.contains(m_server->jwtSecret().toUtf8()));
+        QVERIFY(!logs.contains(server().jwtSecret().toUtf8()));
     }
 
     void fullWorkerQueueIs503()
@@ -208,17 +204,21 @@ private Q_SLOTS:
             socket->flush();
             sockets.push_back(std::move(socket));
         }
-        QThread::msleep(50);
+        // Leave while the server is answering: its first /readyz has reached the silent Redis.
+        QTRY_VERIFY(silent.pings() > 0);
         for (auto &socket : sockets)
             socket->abort();
         sockets.clear();
 
         HttpClient client(server.port());
-        QDeadlineTimer settle(20000);
         // Wait until the abandoned requests have all been answered into the void.
-        while (!settle.hasExpired() &&
-               !client.get(QStringLiteral("/metrics")).body.contains("fp_worker_pool_pending 0"))
-            QThread::msleep(200);
+        if (!pollUntil(
+                [&] {
+                    return client.get(QStringLiteral("/metrics"))
+                        .body.contains("fp_worker_pool_pending 0");
+                },
+                20000, 200))
+            qInfo("the worker pool still had work after 20 s");
         QVERIFY(server.running());
         QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
         QVERIFY(client.get(QStringLiteral("/metrics")).body.contains("fp_http_clients_gone_total"));
@@ -242,7 +242,7 @@ private Q_SLOTS:
         QVERIFY(slow.waitForConnected(5000));
         slow.write(rawRequest("/readyz")); // in flight for about a second
         slow.flush();
-        QThread::msleep(150);
+        QTRY_VERIFY(silent.pings() > 0); // the server is answering it
 
         ::kill(pid_t(server.pid()), SIGTERM);
 
@@ -267,5 +267,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestPipeline)
-#include "tst_pipeline.moc"
+QTEST_GUILESS_MAIN(TestHttpPipeline)
+#include "tst_http_pipeline.moc"

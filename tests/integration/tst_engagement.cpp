@@ -7,10 +7,9 @@
 #include "server/engagement/EngagementRules.h"
 #include "server/engagement/EngagementService.h"
 #include "server/storage/Database.h"
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/InProcessDatabase.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDate>
 #include <QDateTime>
@@ -45,32 +44,20 @@ TestServer::Options generousOptions(const QString &databaseName = {})
     TestServer::Options options;
     options.databaseName = databaseName;
     // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
-    for (const char *name :
-         {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE", "FP_RATE_READS_PER_MINUTE"})
-        options.extraEnvironment.insert(QLatin1String(name), QStringLiteral("100000"));
+    options.withoutRateLimits();
     return options;
 }
 
 } // namespace
 
-class TestRituals : public QObject
+class TestEngagement : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestEngagement() : IntegrationTest(generousOptions()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-
-    quint16 port() const { return m_server->port(); }
-
-    TestAccount signUp()
-    {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), QStringLiteral("ritualist"), &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
-    }
-
     QString todaysPromptId(const TestAccount &account)
     {
         return clientFor(port(), account)
@@ -79,22 +66,7 @@ private:
             .toString();
     }
 
-    int scalarInt(const QString &sql) { return m_server->database()->scalar(sql).toInt(); }
-
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(generousOptions());
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void everyRouteNeedsAToken()
     {
         HttpClient anonymous(port());
@@ -119,10 +91,9 @@ private Q_SLOTS:
                    QStringLiteral("/resources/catalog/prompts.json"));
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QJsonArray shipped = QJsonDocument::fromJson(file.readAll()).array();
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM prompt_catalog WHERE active = 1")),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM prompt_catalog WHERE active = 1")),
                  int(shipped.size()));
-        QCOMPARE(m_server->database()
-                     ->scalar(QStringLiteral("SELECT text FROM prompt_catalog WHERE prompt_key = "
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT text FROM prompt_catalog WHERE prompt_key = "
                                              "'small_joy_today'"))
                      .toString(),
                  QStringLiteral("What small thing made you smile today?"));
@@ -147,13 +118,12 @@ private Q_SLOTS:
 
         // Index = days since 1970-01-01 modulo the number of active daily prompts, by key.
         {
-            const int count = scalarInt(QStringLiteral(
+            const int count = number(QStringLiteral(
                 "SELECT COUNT(*) FROM prompt_catalog WHERE prompt_type = 'daily' AND active = 1"));
             QVERIFY(count > 1);
             const qint64 index = QDate(1970, 1, 1).daysTo(todayUtc()) % count;
             const QString expected =
-                m_server->database()
-                    ->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_type = "
+                db()->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_type = "
                                             "'daily' AND active = 1 ORDER BY prompt_key "
                                             "LIMIT 1 OFFSET %1")
                                  .arg(index))
@@ -189,8 +159,7 @@ private Q_SLOTS:
         QCOMPARE(created[QStringLiteral("id")].toString(),
                  created[QStringLiteral("id")].toString().toLower());
         QVERIFY(fp::fromWireTime(created[QStringLiteral("created_at")].toString()).isValid());
-        QCOMPARE(m_server->database()
-                     ->scalar(QStringLiteral("SELECT answer FROM daily_prompt_answers WHERE id = "
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT answer FROM daily_prompt_answers WHERE id = "
                                              "'%1'")
                                   .arg(created[QStringLiteral("id")].toString()))
                      .toString(),
@@ -233,8 +202,7 @@ private Q_SLOTS:
         QCOMPARE(r.errorCode(), QStringLiteral("not_found"));
 
         // An icebreaker is not a daily prompt.
-        const QString icebreaker = m_server->database()
-                                       ->scalar(QStringLiteral("SELECT id FROM prompt_catalog "
+        const QString icebreaker = db()->scalar(QStringLiteral("SELECT id FROM prompt_catalog "
                                                                "WHERE prompt_type = 'icebreaker' "
                                                                "LIMIT 1"))
                                        .toString();
@@ -242,8 +210,7 @@ private Q_SLOTS:
 
         // Another active daily prompt: not today's.
         const QString other =
-            m_server->database()
-                ->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_type = "
+            db()->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_type = "
                                         "'daily' AND active = 1 AND id <> '%1' LIMIT 1")
                              .arg(today))
                 .toString();
@@ -252,9 +219,9 @@ private Q_SLOTS:
         QCOMPARE(fieldsOf(r), QStringList {QStringLiteral("prompt_id")});
 
         // Nothing was stored, no XP.
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM daily_prompt_answers WHERE "
-                                          "user_id = '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM daily_prompt_answers WHERE "
+                                       "user_id = '%1'")
+                            .arg(me.userId)),
                  0);
         QCOMPARE(client->get(QStringLiteral("/api/xp")).json()[QStringLiteral("total")].toInt(), 0);
     }
@@ -333,12 +300,12 @@ private Q_SLOTS:
         QCOMPARE(reused.errorCode(), QStringLiteral("idempotency_key_reused"));
 
         // Happened once: one answer, one ledger row, 10 XP.
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM daily_prompt_answers WHERE "
-                                          "user_id = '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM daily_prompt_answers WHERE "
+                                       "user_id = '%1'")
+                            .arg(me.userId)),
                  1);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM xp_ledger WHERE user_id = '%1'")
+                            .arg(me.userId)),
                  1);
         QCOMPARE(client->get(QStringLiteral("/api/xp")).json()[QStringLiteral("total")].toInt(),
                  10);
@@ -376,17 +343,18 @@ private Q_SLOTS:
             fp::fromWireTime(r.json()[QStringLiteral("updated_at")].toString());
         QVERIFY(firstUpdate.isValid());
 
-        // Same week again, given explicitly: replaced, still one row.
-        QTest::qWait(5);
+        // Same week again, given explicitly: replaced, still one row, a later time (stored to
+        // the millisecond: once the clock is past the first, the second is later).
+        QTRY_VERIFY(QDateTime::currentDateTimeUtc() > firstUpdate);
         r = client->post(
             QStringLiteral("/api/weekly_intent"),
             QJsonObject {{QStringLiteral("intent"), QStringLiteral("Call Sam.")},
                          {QStringLiteral("week_start_date"), thisMonday().toString(Qt::ISODate)}});
         QCOMPARE(r.status, 200);
         QVERIFY(fp::fromWireTime(r.json()[QStringLiteral("updated_at")].toString()) > firstUpdate);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM weekly_intents WHERE user_id = "
-                                          "'%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM weekly_intents WHERE user_id = "
+                                       "'%1'")
+                            .arg(me.userId)),
                  1);
         r = client->get(QStringLiteral("/api/weekly_intent"));
         QCOMPARE(r.status, 200);
@@ -402,9 +370,9 @@ private Q_SLOTS:
                      .json()[QStringLiteral("intent")]
                      .toString(),
                  QStringLiteral("Call Sam."));
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM weekly_intents WHERE user_id = "
-                                          "'%1'")
-                               .arg(me.userId)),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM weekly_intents WHERE user_id = "
+                                       "'%1'")
+                            .arg(me.userId)),
                  2);
     }
 
@@ -458,9 +426,7 @@ private Q_SLOTS:
     {
         // What reflections and friendships call inside their own transactions: once per source.
         const TestAccount me = signUp();
-        const TestEnvironment env = TestEnvironment::fromProcess();
-        fp::Database::configure(fp::DbSettings {
-            {}, 0, env.dbSocket, m_server->databaseName(), QStringLiteral("root"), {}});
+        useDatabaseInProcess(server().databaseName());
         const fp::EngagementRepository repository;
         const QString reflection = QUuid::createUuid().toString(QUuid::WithoutBraces);
         {
@@ -505,7 +471,7 @@ private Q_SLOTS:
     {
         const TestAccount me = signUp();
         for (int i = 0; i < 25; ++i)
-            QVERIFY(m_server->database()->exec(
+            QVERIFY(db()->exec(
                 QStringLiteral("INSERT INTO xp_ledger (id, user_id, xp_delta, source_type, "
                                "source_ref_id, created_at) VALUES (UUID(), '%1', %2, "
                                "'reflection', 'r%2', UTC_TIMESTAMP(3) - INTERVAL %3 MINUTE)")
@@ -523,50 +489,46 @@ private Q_SLOTS:
     void seedingIsIdempotentAndDeactivatesRemovedPrompts()
     {
         // A prompt that is no longer in prompts.json, and a shipped one edited by hand.
-        fp::test::TestDatabase *db = m_server->database();
-        QVERIFY(db->exec(QStringLiteral(
+        QVERIFY(db()->exec(QStringLiteral(
             "INSERT INTO prompt_catalog (id, prompt_key, prompt_type, text) VALUES "
             "('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', 'zz_retired_prompt', 'daily', 'Old?')")));
-        QVERIFY(db->exec(QStringLiteral("UPDATE prompt_catalog SET text = 'edited', active = 0 "
-                                        "WHERE prompt_key = 'small_joy_today'")));
+        QVERIFY(db()->exec(QStringLiteral("UPDATE prompt_catalog SET text = 'edited', active = 0 "
+                                          "WHERE prompt_key = 'small_joy_today'")));
         const QString idBefore =
-            db->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_key = "
-                                      "'small_joy_today'"))
+            db()->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_key = "
+                                        "'small_joy_today'"))
                 .toString();
-        const int rowsBefore = scalarInt(QStringLiteral("SELECT COUNT(*) FROM prompt_catalog"));
+        const int rowsBefore = number(QStringLiteral("SELECT COUNT(*) FROM prompt_catalog"));
 
         // Restart on the same database: the start-up seeding runs again.
-        QCOMPARE(m_server->stop(), 0);
-        TestServer again(generousOptions(m_server->databaseName()));
+        QCOMPARE(server().stop(), 0);
+        TestServer again(generousOptions(server().databaseName()));
         QVERIFY(again.start());
 
-        QCOMPARE(scalarInt(QStringLiteral("SELECT COUNT(*) FROM prompt_catalog")), rowsBefore);
-        QCOMPARE(scalarInt(QStringLiteral("SELECT active FROM prompt_catalog WHERE prompt_key = "
-                                          "'zz_retired_prompt'")),
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM prompt_catalog")), rowsBefore);
+        QCOMPARE(number(QStringLiteral("SELECT active FROM prompt_catalog WHERE prompt_key = "
+                                       "'zz_retired_prompt'")),
                  0);
-        QCOMPARE(db->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_key = "
-                                           "'small_joy_today'"))
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT id FROM prompt_catalog WHERE prompt_key = "
+                                             "'small_joy_today'"))
                      .toString(),
                  idBefore); // ids are stable
-        QCOMPARE(db->scalar(QStringLiteral("SELECT CONCAT(active, text) FROM prompt_catalog "
-                                           "WHERE prompt_key = 'small_joy_today'"))
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT CONCAT(active, text) FROM prompt_catalog "
+                                             "WHERE prompt_key = 'small_joy_today'"))
                      .toString(),
                  QStringLiteral("1What small thing made you smile today?"));
 
         // The retired prompt is gone from the rotation and cannot be answered.
         HttpClient client(again.port());
-        bool ok = false;
-        const TestAccount me = registerAccount(again.port(), QStringLiteral("late"), &ok);
-        QVERIFY(ok);
+        const TestAccount me = fp::test::signUp(again.port(), QStringLiteral("late"));
         client.setBearer(me.accessToken);
         const HttpResult r = client.post(
             QStringLiteral("/api/daily_prompts/answers"),
             json(R"({"prompt_id":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee","answer":"hi"})"));
         QCOMPARE(r.status, 404);
         QCOMPARE(again.stop(), 0);
-        m_server.reset();
     }
 };
 
-QTEST_GUILESS_MAIN(TestRituals)
-#include "tst_rituals.moc"
+QTEST_GUILESS_MAIN(TestEngagement)
+#include "tst_engagement.moc"

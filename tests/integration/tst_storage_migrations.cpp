@@ -1,7 +1,7 @@
 // Migrations: idempotent, checksummed, complete (every table of the data model), and an edited
 // migration is refused with a clear error.
 
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDir>
 #include <QFile>
@@ -10,13 +10,14 @@
 
 using namespace fp::test;
 
-class TestMigrations : public QObject
+class TestStorageMigrations : public IntegrationTest
 {
     Q_OBJECT
 
-private Q_SLOTS:
-    void initTestCase() { FP_REQUIRE_TEST_ENVIRONMENT(); }
+public:
+    TestStorageMigrations() : IntegrationTest(OwnServers {}) { }
 
+private Q_SLOTS:
     void applyingTwiceChangesNothing()
     {
         TestServer server;
@@ -140,5 +141,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestMigrations)
-#include "tst_migrations.moc"
+QTEST_GUILESS_MAIN(TestStorageMigrations)
+#include "tst_storage_migrations.moc"

@@ -593,4 +593,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestMatcher)
-#include "tst_matcher.moc"
+#include "tst_matching_matcher.moc"

@@ -3,7 +3,8 @@
 // repositories read them as. Hostile strings stay data.
 
 #include "server/storage/Database.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/InProcessDatabase.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
 #include <QTest>
@@ -13,20 +14,21 @@
 using namespace fp;
 using namespace fp::test;
 
-class TestSqlRoundtrip : public QObject
+class TestStorageSqlRoundtrip : public IntegrationTest
 {
     Q_OBJECT
 
-private Q_SLOTS:
-    void initTestCase()
+public:
+    // No server: Sql::exec in this process against a database of the test's own.
+    TestStorageSqlRoundtrip() : IntegrationTest(OwnServers {}) { }
+
+    ~TestStorageSqlRoundtrip() override { Database::resetConnection(); }
+
+private:
+    void prepare() override
     {
-        FP_REQUIRE_TEST_ENVIRONMENT();
         m_db = std::make_unique<TestDatabase>(QStringLiteral("sqlroundtrip"));
-        DbSettings settings;
-        settings.socket = TestEnvironment::fromProcess().dbSocket;
-        settings.name = m_db->name();
-        settings.user = QStringLiteral("root");
-        Database::configure(settings);
+        useDatabaseInProcess(m_db->name());
         QVERIFY(Sql::exec(QStringLiteral(
                               "CREATE TABLE samples (id INT PRIMARY KEY, text_value TEXT NULL, "
                               "bytes_value BLOB NULL, big BIGINT NULL, ubig BIGINT UNSIGNED NULL, "
@@ -34,12 +36,7 @@ private Q_SLOTS:
                     .ok());
     }
 
-    void cleanupTestCase()
-    {
-        Database::resetConnection();
-        m_db.reset();
-    }
-
+private Q_SLOTS:
     void textComesBackExactly_data()
     {
         QTest::addColumn<QString>("text");
@@ -141,5 +138,5 @@ private:
     int m_nextId = 0;
 };
 
-QTEST_GUILESS_MAIN(TestSqlRoundtrip)
-#include "tst_sql_roundtrip.moc"
+QTEST_GUILESS_MAIN(TestStorageSqlRoundtrip)
+#include "tst_storage_sql_roundtrip.moc"

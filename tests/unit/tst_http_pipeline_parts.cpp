@@ -133,4 +133,4 @@ private Q_SLOTS:
 };
 
 QTEST_APPLESS_MAIN(TestPipelineParts)
-#include "tst_pipeline_parts.moc"
+#include "tst_http_pipeline_parts.moc"

@@ -3,10 +3,8 @@
 // friends see.
 
 #include "common/Time.h"
-#include "tests/support/Accounts.h"
 #include "tests/support/Fixtures.h"
-#include "tests/support/HttpClient.h"
-#include "tests/support/TestServer.h"
+#include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -23,82 +21,25 @@ QJsonObject json(const char *text)
     return QJsonDocument::fromJson(QByteArray(text)).object();
 }
 
-QString sqlTime(const QDateTime &t)
-{
-    return t.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
-}
-
-TestServer::Options generousOptions()
-{
-    TestServer::Options options;
-    options.withoutRateLimits();
-    return options;
-}
-
 } // namespace
 
-class TestFriends : public QObject
+class TestFriendship : public IntegrationTest
 {
     Q_OBJECT
 
+public:
+    TestFriendship() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+
 private:
-    std::unique_ptr<TestServer> m_server;
-
-    quint16 port() const { return m_server->port(); }
-    TestDatabase *db() { return m_server->database(); }
-
-    TestAccount signUp(const QString &nickname = QStringLiteral("friendly"))
+    /// What the reveal creates, `hoursAgo`: the match, the friendship and its 'created' event.
+    QString befriend(const TestAccount &x, const TestAccount &y, int hoursAgo)
     {
-        bool ok = false;
-        TestAccount account = registerAccount(port(), nickname, &ok);
-        if (!ok)
-            qWarning("could not register an account");
-        return account;
-    }
-
-    /// What the reveal creates: a match, the friendship and its 'created' event, `hoursAgo`.
-    QString befriend(const QString &x, const QString &y, int hoursAgo)
-    {
-        const QString low = x < y ? x : y;
-        const QString high = x < y ? y : x;
-        const QString matchId = newId();
-        const QString friendshipId = newId();
-        const QString at = sqlTime(QDateTime::currentDateTimeUtc().addSecs(-3600 * hoursAgo));
-        QString error;
-        if (!db()->exec(QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
-                                       "status, matched_at, match_score, score_breakdown_json, "
-                                       "match_reasons_json) VALUES ('%1', '%2', '%3', "
-                                       "'friend_revealed', '%4', 70, '{}', '[]')")
-                            .arg(matchId, low, high, at),
-                        &error) ||
-            !db()->exec(QStringLiteral("INSERT INTO friendships (id, user_low_id, user_high_id, "
-                                       "origin_match_session_id, created_at) VALUES ('%1', "
-                                       "'%2', '%3', '%4', '%5')")
-                            .arg(friendshipId, low, high, matchId, at),
-                        &error) ||
-            !db()->exec(QStringLiteral("INSERT INTO friendship_events (id, friendship_id, "
-                                       "event_type, payload_json, created_at) VALUES ('%1', "
-                                       "'%2', 'created', '{\"match_session_id\":\"%3\"}', '%4')")
-                            .arg(newId(), friendshipId, matchId, at),
-                        &error))
-            qWarning("seeding a friendship failed: %s", qPrintable(error));
-        return friendshipId;
+        return seed().friendship(
+            x, y,
+            Seed::Friendship {.at = QDateTime::currentDateTimeUtc().addSecs(-3600 * hoursAgo)});
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        FP_REQUIRE_TEST_ENVIRONMENT();
-        m_server = std::make_unique<TestServer>(generousOptions());
-        QVERIFY(m_server->start());
-    }
-
-    void cleanupTestCase()
-    {
-        if (m_server)
-            QCOMPARE(m_server->stop(), 0);
-    }
-
     void everyRouteNeedsAToken()
     {
         HttpClient anonymous(port());
@@ -117,12 +58,10 @@ private Q_SLOTS:
         const TestAccount sam = signUp(QStringLiteral("Sam"));
         const TestAccount kim = signUp(QStringLiteral("Kim"));
         const TestAccount former = signUp(QStringLiteral("Former"));
-        const QString withSam = befriend(me.userId, sam.userId, 48);
-        const QString withKim = befriend(me.userId, kim.userId, 2);
-        const QString withFormer = befriend(me.userId, former.userId, 1);
-        QVERIFY(
-            db()->exec(QStringLiteral("UPDATE friendships SET ended_at = NOW(3) WHERE id = '%1'")
-                           .arg(withFormer)));
+        const QString withSam = befriend(me, sam, 48);
+        const QString withKim = befriend(me, kim, 2);
+        const QString withFormer = befriend(me, former, 1);
+        seed().endFriendship(withFormer, former);
 
         auto client = clientFor(port(), me);
         const HttpResult r = client->get(QStringLiteral("/api/friends"));
@@ -178,7 +117,7 @@ private Q_SLOTS:
         const TestAccount me = signUp();
         const TestAccount pal = signUp();
         const TestAccount stranger = signUp();
-        const QString friendshipId = befriend(me.userId, pal.userId, 5);
+        const QString friendshipId = befriend(me, pal, 5);
         auto client = clientFor(port(), me);
 
         QCOMPARE(client->del(QStringLiteral("/api/friends/") + stranger.userId).status, 404);
@@ -225,7 +164,7 @@ private Q_SLOTS:
     {
         const TestAccount me = signUp();
         const TestAccount pal = signUp();
-        const QString friendshipId = befriend(me.userId, pal.userId, 3);
+        const QString friendshipId = befriend(me, pal, 3);
         const QString path = QStringLiteral("/api/friendships/%1/events").arg(friendshipId);
         auto client = clientFor(port(), me);
 
@@ -280,7 +219,7 @@ private Q_SLOTS:
         const TestAccount me = signUp();
         const TestAccount pal = signUp();
         const TestAccount stranger = signUp();
-        const QString friendshipId = befriend(me.userId, pal.userId, 3);
+        const QString friendshipId = befriend(me, pal, 3);
         const QString path = QStringLiteral("/api/friendships/%1/events").arg(friendshipId);
         auto client = clientFor(port(), me);
 
@@ -335,5 +274,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestFriends)
-#include "tst_friends.moc"
+QTEST_MAIN(TestFriendship)
+#include "tst_friendship.moc"

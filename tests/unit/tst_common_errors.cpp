@@ -78,4 +78,4 @@ private Q_SLOTS:
 };
 
 QTEST_APPLESS_MAIN(TestErrors)
-#include "tst_errors.moc"
+#include "tst_common_errors.moc"

@@ -569,4 +569,4 @@ private Q_SLOTS:
 };
 
 QTEST_APPLESS_MAIN(TestProfileValidation)
-#include "tst_profilevalidation.moc"
+#include "tst_profile_validation.moc"

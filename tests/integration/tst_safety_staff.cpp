@@ -1,0 +1,302 @@
+// The staff side of safety against the real server (/api/admin/reports...): the queue of
+// reports (ordering, filters, escalation of old critical ones), a report's detail with the
+// conversation excerpt, claims and their 409, the four actions and their effects on the account,
+// sessions, conversations, trust ledger and the reporter's view. Reports, matches and
+// conversations are seeded as the safety, matching and conversation domains store them.
+
+#include "tests/support/Fixtures.h"
+#include "tests/support/StaffApiTest.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QTest>
+
+using namespace fp::test;
+
+class TestSafetyStaff : public StaffApiTest
+{
+    Q_OBJECT
+
+public:
+    TestSafetyStaff()
+        : StaffApiTest(TestServer::Options().withoutRateLimits().with(
+              QStringLiteral("FP_REPORT_ESCALATION_MINUTES"), QStringLiteral("15")))
+    { }
+
+private Q_SLOTS:
+    void everyRouteNeedsStaff_data()
+    {
+        const QString id = newId();
+        staffRoutes({{"reports", "GET", QStringLiteral("/api/admin/reports")},
+                     {"report", "GET", QStringLiteral("/api/admin/reports/") + id},
+                     {"claim", "POST", QStringLiteral("/api/admin/reports/%1/claim").arg(id)},
+                     {"action", "POST", QStringLiteral("/api/admin/reports/%1/action").arg(id)}});
+    }
+
+    void everyRouteNeedsStaff() { verifyStaffOnly(); }
+
+    void reportWorkflow()
+    {
+        const TestAccount reporter = signUp(QStringLiteral("Reporter"));
+        const TestAccount reported = signUp(QStringLiteral("Reported"));
+        const QString conversation =
+            seed()
+                .match(reporter, reported, Seed::Match {.at = minutesAgo(5), .messages = 12})
+                .conversationId;
+        const QString low =
+            seed().report(reporter, reported,
+                          Seed::Report {.severity = QStringLiteral("low"), .at = minutesAgo(50)});
+        const QString high = seed().report(reporter, reported,
+                                           Seed::Report {.severity = QStringLiteral("high"),
+                                                         .conversationId = conversation,
+                                                         .at = minutesAgo(1)});
+        const QString critical = seed().report(
+            reported, reporter,
+            Seed::Report {.severity = QStringLiteral("critical"), .at = minutesAgo(2)});
+
+        // Severity first, then age.
+        HttpResult r = as(m_moderator)->get(QStringLiteral("/api/admin/reports"));
+        QCOMPARE(r.status, 200);
+        QStringList order;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray())
+            order << v.toObject().value(QStringLiteral("id")).toString();
+        QVERIFY(order.indexOf(critical) < order.indexOf(high));
+        QVERIFY(order.indexOf(high) < order.indexOf(low));
+        r = as(m_moderator)
+                ->get(QStringLiteral("/api/admin/reports?severity=low&min_age_minutes=30"));
+        QCOMPARE(r.status, 200);
+        QStringList lows;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray())
+            lows << v.toObject().value(QStringLiteral("id")).toString();
+        QVERIFY(lows.contains(low));
+        QVERIFY(!lows.contains(high));
+        QCOMPARE(as(m_moderator)->get(QStringLiteral("/api/admin/reports?severity=huge")).status,
+                 400);
+
+        // Detail: the conversation excerpt around the report, both sides' history and trust.
+        r = as(m_moderator)->get(QStringLiteral("/api/admin/reports/") + high);
+        QCOMPARE(r.status, 200);
+        const QJsonObject detail = r.json();
+        const QJsonArray messages = detail.value(QStringLiteral("messages")).toArray();
+        QVERIFY(!messages.isEmpty());
+        QVERIFY(messages.size() <= 10);
+        QCOMPARE(detail.value(QStringLiteral("reported"))
+                     .toObject()
+                     .value(QStringLiteral("trust_score"))
+                     .toInt(),
+                 50);
+        QVERIFY(!detail.value(QStringLiteral("reported_history")).toArray().isEmpty());
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
+                                             "'conversation.read' AND target_id = '%1' AND "
+                                             "actor_user_id = '%2'")
+                                  .arg(conversation, m_moderator.userId))
+                     .toInt(),
+                 1);
+        QCOMPARE(as(m_moderator)->get(QStringLiteral("/api/admin/reports/") + newId()).status, 404);
+
+        // Acting needs the claim; the claim locks others out.
+        const QJsonObject restrict {{QStringLiteral("action"), QStringLiteral("restrict")},
+                                    {QStringLiteral("note"), QStringLiteral("insults")}};
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(high), restrict);
+        QCOMPARE(r.status, 409);
+        QCOMPARE(r.json()[QStringLiteral("details")][QStringLiteral("reason")].toString(),
+                 QStringLiteral("not_claimed"));
+        r = as(m_moderator)->post(QStringLiteral("/api/admin/reports/%1/claim").arg(high), {});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("triaged"));
+        QCOMPARE(r.json().value(QStringLiteral("claimed_by_user_id")).toString(),
+                 m_moderator.userId);
+        r = as(m_admin)->post(QStringLiteral("/api/admin/reports/%1/claim").arg(high), {});
+        QCOMPARE(r.status, 409);
+        QCOMPARE(r.json()[QStringLiteral("details")][QStringLiteral("reason")].toString(),
+                 QStringLiteral("claimed"));
+        r = as(m_admin)->get(QStringLiteral("/api/admin/reports/") + high);
+        QCOMPARE(r.json()
+                     .value(QStringLiteral("report"))
+                     .toObject()
+                     .value(QStringLiteral("claimed_by_user_id"))
+                     .toString(),
+                 m_moderator.userId);
+
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(high),
+                       {{QStringLiteral("action"), QStringLiteral("restrict")}});
+        QCOMPARE(r.status, 400);
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(high), restrict);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("actioned"));
+        QCOMPARE(r.json().value(QStringLiteral("action")).toString(), QStringLiteral("restrict"));
+        QCOMPARE(r.json().value(QStringLiteral("action_note")).toString(),
+                 QStringLiteral("insults"));
+        QCOMPARE(
+            db()->scalar(
+                    QStringLiteral("SELECT status FROM users WHERE id = '%1'").arg(reported.userId))
+                .toString(),
+            QStringLiteral("restricted"));
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE "
+                                             "user_id = '%1' AND source = 'report_confirmed' AND "
+                                             "source_ref_id = '%2'")
+                                  .arg(reported.userId, high))
+                     .toInt(),
+                 1);
+        r = as(m_moderator)
+                ->get(QStringLiteral("/api/admin/users/%1/trust-score").arg(reported.userId));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json().value(QStringLiteral("score")).toInt() < 50);
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(high), restrict);
+        QCOMPARE(r.status, 409);
+
+        // The reporter sees the outcome.
+        r = as(reporter)->get(QStringLiteral("/api/reports/mine"));
+        QCOMPARE(r.status, 200);
+        bool seen = false;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray())
+            if (v.toObject().value(QStringLiteral("id")).toString() == high) {
+                QCOMPARE(v.toObject().value(QStringLiteral("status")).toString(),
+                         QStringLiteral("actioned"));
+                seen = true;
+            }
+        QVERIFY(seen);
+
+        // Dismiss: no trust penalty.
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(low), {})
+                     .status,
+                 200);
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(low),
+                       {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                        {QStringLiteral("note"), QStringLiteral("not a violation")}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("dismissed"));
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE "
+                                             "source_ref_id = '%1'")
+                                  .arg(low))
+                     .toInt(),
+                 0);
+
+        // Warn: confirmed (trust penalty), the account stays as it is.
+        QCOMPARE(as(m_admin)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(critical), {})
+                     .status,
+                 200);
+        r = as(m_admin)->post(QStringLiteral("/api/admin/reports/%1/action").arg(critical),
+                              {{QStringLiteral("action"), QStringLiteral("warn")},
+                               {QStringLiteral("note"), QStringLiteral("first warning")}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(
+            db()->scalar(
+                    QStringLiteral("SELECT status FROM users WHERE id = '%1'").arg(reporter.userId))
+                .toString(),
+            QStringLiteral("active"));
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE "
+                                             "source_ref_id = '%1'")
+                                  .arg(critical))
+                     .toInt(),
+                 1);
+
+        r = as(m_admin)->get(QStringLiteral("/api/admin/audit-log?target_id=") + high);
+        QCOMPARE(r.status, 200);
+        QStringList actions;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray())
+            actions << v.toObject().value(QStringLiteral("action")).toString();
+        QVERIFY(actions.contains(QStringLiteral("report.action")));
+        QVERIFY(actions.contains(QStringLiteral("report.claim")));
+        QVERIFY(actions.contains(QStringLiteral("report.view")));
+    }
+
+    void banThroughReport()
+    {
+        const TestAccount reporter = signUp(QStringLiteral("Victim"));
+        TestAccount offender = signUp(QStringLiteral("Offender"));
+        const QString conversation =
+            seed()
+                .match(reporter, offender, Seed::Match {.at = minutesAgo(3), .messages = 2})
+                .conversationId;
+        const QString report = seed().report(reporter, offender,
+                                             Seed::Report {.severity = QStringLiteral("critical"),
+                                                           .conversationId = conversation,
+                                                           .at = minutesAgo(1)});
+        QCOMPARE(as(offender)->get(QStringLiteral("/api/profile")).status, 200);
+
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {})
+                     .status,
+                 200);
+        HttpResult r = as(m_moderator)
+                           ->post(QStringLiteral("/api/admin/reports/%1/action").arg(report),
+                                  {{QStringLiteral("action"), QStringLiteral("ban")},
+                                   {QStringLiteral("note"), QStringLiteral("threats")}});
+        QCOMPARE(r.status, 200);
+        QVERIFY(
+            db()->scalar(QStringLiteral("SELECT banned_at IS NOT NULL FROM users WHERE id = '%1'")
+                             .arg(offender.userId))
+                .toBool());
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM user_sessions WHERE user_id = "
+                                             "'%1' AND revoked_at IS NULL")
+                                  .arg(offender.userId))
+                     .toInt(),
+                 0);
+        QCOMPARE(
+            db()->scalar(QStringLiteral("SELECT state FROM conversation_sessions WHERE id = '%1'")
+                             .arg(conversation))
+                .toString(),
+            QStringLiteral("closed"));
+        QTRY_COMPARE_WITH_TIMEOUT(as(offender)->get(QStringLiteral("/api/profile")).status, 401,
+                                  5000);
+        const QJsonObject credentials {{QStringLiteral("email"), offender.email},
+                                       {QStringLiteral("password"), offender.password}};
+        const HttpResult refused =
+            HttpClient(port()).post(QStringLiteral("/api/auth/login"), credentials);
+        QCOMPARE(refused.status, 403);
+        QCOMPARE(refused.json()[QStringLiteral("details")][QStringLiteral("reason")].toString(),
+                 QStringLiteral("account_banned"));
+
+        r = as(m_moderator)->get(QStringLiteral("/api/admin/users/") + offender.userId);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("banned"));
+        // Unbanning is an admin's.
+        const QJsonObject unban {{QStringLiteral("status"), QStringLiteral("active")},
+                                 {QStringLiteral("note"), QStringLiteral("appeal accepted")}};
+        QCOMPARE(as(m_moderator)
+                     ->put(QStringLiteral("/api/admin/users/%1/status").arg(offender.userId), unban)
+                     .status,
+                 403);
+        r = as(m_admin)->put(QStringLiteral("/api/admin/users/%1/status").arg(offender.userId),
+                             unban);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+        logIn(offender);
+    }
+
+    void escalation()
+    {
+        const TestAccount a = signUp(QStringLiteral("Escalator"));
+        const TestAccount b = signUp(QStringLiteral("Escalated"));
+        const QString old = seed().report(
+            a, b, Seed::Report {.severity = QStringLiteral("critical"), .at = minutesAgo(20)});
+        const QString fresh = seed().report(
+            b, a, Seed::Report {.severity = QStringLiteral("critical"), .at = minutesAgo(1)});
+        HttpResult r =
+            as(m_moderator)
+                ->get(QStringLiteral("/api/admin/reports?escalated=true&severity=critical"));
+        QCOMPARE(r.status, 200);
+        QStringList ids;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray()) {
+            ids << v.toObject().value(QStringLiteral("id")).toString();
+            QVERIFY(v.toObject().value(QStringLiteral("escalated")).toBool());
+        }
+        QVERIFY(ids.contains(old));
+        QVERIFY(!ids.contains(fresh));
+        QVERIFY(
+            !db()->scalar(
+                     QStringLiteral("SELECT escalated_at FROM reports WHERE id = '%1'").arg(old))
+                 .isNull());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSafetyStaff)
+#include "tst_safety_staff.moc"
