@@ -1,7 +1,8 @@
 #pragma once
 
 // The error vocabulary of the API (API_SPEC.md, "Conventions"): one code, one HTTP status.
-// Services return AppError values; one place (server/core/Response) turns them into HTTP.
+// Services return AppError values; one place (HttpServer::respond, server/http) turns them into
+// HTTP.
 
 #include <QJsonObject>
 #include <QString>

@@ -30,7 +30,7 @@ struct TagEffect
     TrustComponents effect;
 };
 
-// The one tag table (keys of catalog.json feedback_tags; tst_trustengine checks they agree).
+// The one tag table (keys of catalog.json feedback_tags; tst_trust_engine checks they agree).
 // Negative tags weigh twice a positive one: misconduct is rarer and says more than a compliment,
 // and a ring of friends praising each other gains less than one honest warning costs.
 constexpr TagEffect kTagEffects[] = {
