@@ -11,16 +11,14 @@ Status AdminRepository::insertEntry(const Caller &actor, const QString &action,
                                     const QString &note, const QJsonObject &metadata,
                                     const QDateTime &at) const
 {
-    SqlResult r = Sql::exec(
+    return Sql::status(Sql::exec(
         QStringLiteral("INSERT INTO admin_audit_log (id, actor_user_id, actor_role, action, "
                        "target_type, target_id, note, metadata_json, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         {Sql::newId(), actor.userId, roleName(actor.role), action, targetType,
          Sql::nullableText(targetId), Sql::nullableText(note),
-         QString::fromUtf8(QJsonDocument(metadata).toJson(QJsonDocument::Compact)), Sql::time(at)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+         QString::fromUtf8(QJsonDocument(metadata).toJson(QJsonDocument::Compact)),
+         Sql::time(at)}));
 }
 
 Result<QList<admin::AuditEntry>> AdminRepository::entries(const AuditFilter &filter, int limit,

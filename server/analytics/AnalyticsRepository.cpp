@@ -139,11 +139,8 @@ Result<QJsonObject> AnalyticsRepository::exportFor(const QString &userId) const
 
 Status AnalyticsRepository::anonymise(const QString &userId) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("UPDATE analytics_events SET user_id = NULL WHERE user_id = ?"), {userId});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::status(Sql::exec(
+        QStringLiteral("UPDATE analytics_events SET user_id = NULL WHERE user_id = ?"), {userId}));
 }
 
 } // namespace fp

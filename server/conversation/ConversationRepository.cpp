@@ -65,19 +65,19 @@ QString messageColumns(const QString &prefix = {})
 const QString kMessageColumns =
     QStringLiteral("SELECT ") + messageColumns() + QStringLiteral(" FROM conversation_messages ");
 
-// A message from kMessageColumns' columns, starting at column `first`.
-MessageRow messageFrom(const SqlResult &r, int first = 0)
+// A message from kMessageColumns' columns.
+MessageRow messageFrom(const SqlResult &r)
 {
     MessageRow m;
-    m.id = r.value(first).toString();
-    m.conversationId = r.value(first + 1).toString();
-    m.senderUserId = r.value(first + 2).toString();
-    m.seq = r.value(first + 3).toULongLong();
-    m.clientMsgId = r.value(first + 4).toString();
-    m.text = r.value(first + 5).toString();
-    m.containsSensitive = r.value(first + 6).toInt() != 0;
-    m.moderationLabel = r.value(first + 7).toString();
-    m.createdAt = Sql::toTime(r.value(first + 8));
+    m.id = r.value(0).toString();
+    m.conversationId = r.value(1).toString();
+    m.senderUserId = r.value(2).toString();
+    m.seq = r.value(3).toULongLong();
+    m.clientMsgId = r.value(4).toString();
+    m.text = r.value(5).toString();
+    m.containsSensitive = r.value(6).toInt() != 0;
+    m.moderationLabel = r.value(7).toString();
+    m.createdAt = Sql::toTime(r.value(8));
     return m;
 }
 
@@ -86,14 +86,11 @@ MessageRow messageFrom(const SqlResult &r, int first = 0)
 Result<std::optional<ConversationRow>> ConversationRepository::find(const QString &conversationId,
                                                                     bool forUpdate) const
 {
-    SqlResult r = Sql::exec(conversationSelect() + QStringLiteral("WHERE c.id = ?") +
-                                (forUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
-                            {conversationId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<ConversationRow>();
-    return std::optional<ConversationRow>(conversationFrom(r));
+    return Sql::optionalRow<ConversationRow>(
+        Sql::exec(conversationSelect() + QStringLiteral("WHERE c.id = ?") +
+                      (forUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
+                  {conversationId}),
+        conversationFrom);
 }
 
 Result<QStringList> ConversationRepository::openIdsBetween(const QString &userA,
@@ -120,13 +117,10 @@ Result<QStringList> ConversationRepository::openIdsOf(const QString &userId) con
 Status ConversationRepository::open(const QString &conversationId, const QString &matchSessionId,
                                     const QDateTime &startedAt) const
 {
-    SqlResult r =
+    return Sql::status(
         Sql::exec(QStringLiteral("INSERT INTO conversation_sessions (id, match_session_id, state, "
                                  "started_at) VALUES (?, ?, 'anonymous', ?)"),
-                  {conversationId, matchSessionId, Sql::time(startedAt)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+                  {conversationId, matchSessionId, Sql::time(startedAt)}));
 }
 
 Result<std::optional<ConversationBrief>>
@@ -206,18 +200,14 @@ ConversationRepository::findByClientKeys(const QList<ClientMessageKey> &keys) co
     QVariantList bindings;
     for (const ClientMessageKey &key : keys)
         bindings << key.conversationId << key.senderId << key.clientMsgId;
-    SqlResult r = Sql::exec(
-        kMessageColumns + QStringLiteral("WHERE ") +
-            Sql::repeated(QStringLiteral("(conversation_session_id = ? AND sender_user_id = ? "
-                                         "AND client_msg_id = ?)"),
-                          keys.size(), QStringLiteral(" OR ")),
-        bindings);
-    if (!r.ok())
-        return r.toAppError();
-    QList<MessageRow> rows;
-    while (r.next())
-        rows.append(messageFrom(r));
-    return rows;
+    return Sql::rows<MessageRow>(
+        Sql::exec(
+            kMessageColumns + QStringLiteral("WHERE ") +
+                Sql::repeated(QStringLiteral("(conversation_session_id = ? AND sender_user_id = ? "
+                                             "AND client_msg_id = ?)"),
+                              keys.size(), QStringLiteral(" OR ")),
+            bindings),
+        messageFrom);
 }
 
 Result<bool> ConversationRepository::appendMessages(const QList<MessageRow> &messages,
@@ -264,16 +254,12 @@ Result<bool> ConversationRepository::appendMessages(const QList<MessageRow> &mes
 Result<QList<MessageRow>> ConversationRepository::messagesAfter(const QString &conversationId,
                                                                 quint64 afterSeq, int limit) const
 {
-    SqlResult r = Sql::exec(kMessageColumns +
-                                QStringLiteral("WHERE conversation_session_id = ? AND seq > ? "
-                                               "AND deleted_at IS NULL ORDER BY seq LIMIT ?"),
-                            {conversationId, afterSeq, limit});
-    if (!r.ok())
-        return r.toAppError();
-    QList<MessageRow> rows;
-    while (r.next())
-        rows.append(messageFrom(r));
-    return rows;
+    return Sql::rows<MessageRow>(
+        Sql::exec(kMessageColumns +
+                      QStringLiteral("WHERE conversation_session_id = ? AND seq > ? "
+                                     "AND deleted_at IS NULL ORDER BY seq LIMIT ?"),
+                  {conversationId, afterSeq, limit}),
+        messageFrom);
 }
 
 Result<std::optional<quint64>> ConversationRepository::seqOf(const QString &conversationId,
@@ -308,13 +294,10 @@ Status ConversationRepository::insertDecision(const QString &conversationId, int
                                               const QString &userId, const QString &decision,
                                               const QDateTime &now) const
 {
-    SqlResult r = Sql::exec(
+    return Sql::status(Sql::exec(
         QStringLiteral("INSERT INTO conversation_decision_gates (id, conversation_session_id, "
                        "gate_minute, user_id, decision, decided_at) VALUES (?, ?, ?, ?, ?, ?)"),
-        {Sql::newId(), conversationId, gateMinute, userId, decision, Sql::time(now)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+        {Sql::newId(), conversationId, gateMinute, userId, decision, Sql::time(now)}));
 }
 
 Result<bool> ConversationRepository::claimAnnouncement(const QString &conversationId,
@@ -363,13 +346,10 @@ Result<QStringList> ConversationRepository::dueForGates(const QDateTime &now, in
 Status ConversationRepository::insertConsent(const QString &conversationId, const QString &userId,
                                              const QDateTime &now) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("INSERT IGNORE INTO conversation_reveal_consents "
-                                           "(conversation_session_id, user_id, consented_at) "
-                                           "VALUES (?, ?, ?)"),
-                            {conversationId, userId, Sql::time(now)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::status(Sql::exec(QStringLiteral("INSERT IGNORE INTO conversation_reveal_consents "
+                                                "(conversation_session_id, user_id, consented_at) "
+                                                "VALUES (?, ?, ?)"),
+                                 {conversationId, userId, Sql::time(now)}));
 }
 
 Result<int> ConversationRepository::consentCount(const QString &conversationId) const

@@ -15,9 +15,7 @@ namespace {
 
 HttpResponse conversationResponse(const Result<ConversationView> &view)
 {
-    if (!view)
-        return view.error();
-    return HttpResponse::json(200, ConversationJson::conversation(*view));
+    return reply(view, ConversationJson::conversation);
 }
 
 QString text(const QJsonObject &frame, const char *key)
@@ -193,11 +191,8 @@ void registerConversationRoutes(Router &router, Gateway &gateway,
                               ConversationValidation::parsePanicExit(ctx.json, catalog);
                           if (!input)
                               return input.error();
-                          Result<PanicExitResult> result =
-                              conversations.panicExit(*ctx.caller, id, *input);
-                          if (!result)
-                              return result.error();
-                          return HttpResponse::json(200, ConversationJson::panicExit(*result));
+                          return reply(conversations.panicExit(*ctx.caller, id, *input),
+                                       ConversationJson::panicExit);
                       }});
 
     registerFrames(gateway, conversations);

@@ -72,27 +72,19 @@ Status EngagementRepository::seedPrompts(const QList<PromptSeed> &prompts) const
 
 Result<QList<PromptRecord>> EngagementRepository::activeDailyPrompts() const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM prompt_catalog WHERE prompt_type = "
-                                           "'daily' AND active = 1 ORDER BY prompt_key")
-                                .arg(kPromptColumns));
-    if (!r.ok())
-        return r.toAppError();
-    QList<PromptRecord> prompts;
-    while (r.next())
-        prompts.append(promptFrom(r));
-    return prompts;
+    return Sql::rows<PromptRecord>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM prompt_catalog WHERE prompt_type = "
+                                 "'daily' AND active = 1 ORDER BY prompt_key")
+                      .arg(kPromptColumns)),
+        promptFrom);
 }
 
 Result<std::optional<PromptRecord>> EngagementRepository::findPrompt(const QString &promptId) const
 {
-    SqlResult r =
+    return Sql::optionalRow<PromptRecord>(
         Sql::exec(QStringLiteral("SELECT %1 FROM prompt_catalog WHERE id = ?").arg(kPromptColumns),
-                  {promptId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<PromptRecord>();
-    return std::optional<PromptRecord>(promptFrom(r));
+                  {promptId}),
+        promptFrom);
 }
 
 Result<bool> EngagementRepository::answered(const QString &userId, const QString &promptId,

@@ -13,10 +13,8 @@ void registerEngagementRoutes(Router &router, const EngagementService &engagemen
                       .pattern = QStringLiteral("/api/daily_prompts/today"),
                       .access = Access::User,
                       .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
-                          Result<TodaysPrompt> today = engagement.todaysPrompt(ctx.caller->userId);
-                          if (!today)
-                              return today.error();
-                          return HttpResponse::json(200, todaysPromptToJson(*today));
+                          return reply(engagement.todaysPrompt(ctx.caller->userId),
+                                       todaysPromptToJson);
                       }});
 
     router.add(Route {.method = "POST",
@@ -28,22 +26,16 @@ void registerEngagementRoutes(Router &router, const EngagementService &engagemen
                               EngagementValidation::parseDailyAnswer(ctx.json);
                           if (!input)
                               return input.error();
-                          Result<DailyAnswerCreated> created =
-                              engagement.answerDailyPrompt(ctx.caller->userId, *input);
-                          if (!created)
-                              return created.error();
-                          return HttpResponse::json(201, dailyAnswerToJson(*created));
+                          return reply(engagement.answerDailyPrompt(ctx.caller->userId, *input),
+                                       dailyAnswerToJson, 201);
                       }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/weekly_intent"),
                       .access = Access::User,
                       .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
-                          Result<WeeklyIntentRecord> intent =
-                              engagement.currentWeeklyIntent(ctx.caller->userId);
-                          if (!intent)
-                              return intent.error();
-                          return HttpResponse::json(200, weeklyIntentToJson(*intent));
+                          return reply(engagement.currentWeeklyIntent(ctx.caller->userId),
+                                       weeklyIntentToJson);
                       }});
 
     // An upsert of one row per week: repeating it is harmless, so no Idempotency-Key needed.
@@ -55,21 +47,15 @@ void registerEngagementRoutes(Router &router, const EngagementService &engagemen
                               ctx.json, QDateTime::currentDateTimeUtc().date());
                           if (!input)
                               return input.error();
-                          Result<WeeklyIntentRecord> stored =
-                              engagement.setWeeklyIntent(ctx.caller->userId, *input);
-                          if (!stored)
-                              return stored.error();
-                          return HttpResponse::json(200, weeklyIntentToJson(*stored));
+                          return reply(engagement.setWeeklyIntent(ctx.caller->userId, *input),
+                                       weeklyIntentToJson);
                       }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/xp"),
                       .access = Access::User,
                       .handler = [&engagement](RequestContext &ctx) -> HttpResponse {
-                          Result<XpSummary> xp = engagement.xp(ctx.caller->userId);
-                          if (!xp)
-                              return xp.error();
-                          return HttpResponse::json(200, xpSummaryToJson(*xp));
+                          return reply(engagement.xp(ctx.caller->userId), xpSummaryToJson);
                       }});
 }
 

@@ -35,29 +35,22 @@ QVariantList orderedPair(const QString &userA, const QString &userB)
 Result<std::optional<FriendshipRecord>>
 FriendshipRepository::findActive(const QString &friendshipId) const
 {
-    SqlResult r =
+    return Sql::optionalRow<FriendshipRecord>(
         Sql::exec(QStringLiteral("SELECT %1 FROM friendships WHERE id = ? AND ended_at IS NULL")
                       .arg(kFriendshipColumns),
-                  {friendshipId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<FriendshipRecord>();
-    return std::optional<FriendshipRecord>(friendshipFrom(r));
+                  {friendshipId}),
+        friendshipFrom);
 }
 
 Result<std::optional<FriendshipRecord>>
 FriendshipRepository::activeBetween(const QString &userA, const QString &userB) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM friendships WHERE user_low_id = ? AND "
-                                           "user_high_id = ? AND ended_at IS NULL FOR UPDATE")
-                                .arg(kFriendshipColumns),
-                            orderedPair(userA, userB));
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<FriendshipRecord>();
-    return std::optional<FriendshipRecord>(friendshipFrom(r));
+    return Sql::optionalRow<FriendshipRecord>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM friendships WHERE user_low_id = ? AND "
+                                 "user_high_id = ? AND ended_at IS NULL FOR UPDATE")
+                      .arg(kFriendshipColumns),
+                  orderedPair(userA, userB)),
+        friendshipFrom);
 }
 
 Result<bool> FriendshipRepository::anyBetween(const QString &userA, const QString &userB) const
@@ -225,15 +218,12 @@ FriendshipRepository::events(const QString &friendshipId, int limit,
 
 Status FriendshipRepository::insertEvent(const FriendshipEventRecord &event) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("INSERT INTO friendship_events (id, friendship_id, "
-                                           "event_type, actor_user_id, payload_json, created_at) "
-                                           "VALUES (?, ?, ?, ?, ?, ?)"),
-                            {event.id, event.friendshipId, event.eventType,
-                             Sql::nullableText(event.actorUserId), compactJson(event.payload),
-                             Sql::time(event.createdAt)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::status(Sql::exec(
+        QStringLiteral("INSERT INTO friendship_events (id, friendship_id, "
+                       "event_type, actor_user_id, payload_json, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)"),
+        {event.id, event.friendshipId, event.eventType, Sql::nullableText(event.actorUserId),
+         compactJson(event.payload), Sql::time(event.createdAt)}));
 }
 
 Result<QJsonObject> FriendshipRepository::exportFor(const QString &userId) const

@@ -23,15 +23,12 @@ void registerFriendshipRoutes(Router &router, const FriendshipService &friendshi
                       .pattern = QStringLiteral("/api/friends"),
                       .access = Access::User,
                       .handler = [&friendships](RequestContext &ctx) -> HttpResponse {
-                          Problems problems;
-                          const PageRequest<> page = keysetPageRequest(ctx, problems);
-                          if (!problems.empty())
-                              return problems.error();
-                          Result<Page<FriendItem>> friends =
-                              friendships.listFriends(ctx.caller->userId, page);
-                          if (!friends)
-                              return friends.error();
-                          return HttpResponse::json(200, pageJson(*friends, friendToJson));
+                          return keysetList(
+                              ctx,
+                              [&](const PageRequest<> &page) {
+                                  return friendships.listFriends(ctx.caller->userId, page);
+                              },
+                              friendToJson);
                       }});
 
     router.add(Route {
@@ -54,15 +51,12 @@ void registerFriendshipRoutes(Router &router, const FriendshipService &friendshi
                           const QString id = ctx.param(QStringLiteral("id"));
                           if (!validation::isUuid(id))
                               return noSuchFriendship();
-                          Problems problems;
-                          const PageRequest<> page = keysetPageRequest(ctx, problems);
-                          if (!problems.empty())
-                              return problems.error();
-                          Result<Page<FriendshipEventRecord>> events =
-                              friendships.events(ctx.caller->userId, id, page);
-                          if (!events)
-                              return events.error();
-                          return HttpResponse::json(200, pageJson(*events, friendshipEventToJson));
+                          return keysetList(
+                              ctx,
+                              [&](const PageRequest<> &page) {
+                                  return friendships.events(ctx.caller->userId, id, page);
+                              },
+                              friendshipEventToJson);
                       }});
 
     router.add(Route {.method = "POST",
@@ -76,11 +70,8 @@ void registerFriendshipRoutes(Router &router, const FriendshipService &friendshi
                               ctx.json, QDateTime::currentDateTimeUtc());
                           if (!input)
                               return input.error();
-                          Result<FriendshipEventRecord> event =
-                              friendships.addEvent(ctx.caller->userId, id, *input);
-                          if (!event)
-                              return event.error();
-                          return HttpResponse::json(201, friendshipEventToJson(*event));
+                          return reply(friendships.addEvent(ctx.caller->userId, id, *input),
+                                       friendshipEventToJson, 201);
                       }});
 }
 

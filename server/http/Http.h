@@ -4,6 +4,7 @@
 // touch sockets: the pipeline in HttpServer owns them.
 
 #include "common/ApiError.h"
+#include "common/Result.h"
 #include "server/base/Caller.h"
 
 #include <QByteArray>
@@ -66,6 +67,29 @@ struct HttpResponse
         return *this;
     }
 };
+
+/// A service's answer as a response: `toJson(value)` with `status`, or the error.
+template<typename T, typename ToJson>
+HttpResponse reply(const Result<T> &result, ToJson toJson, int status = 200)
+{
+    if (!result)
+        return result.error();
+    return HttpResponse::json(status, toJson(*result));
+}
+
+/// The same for the staff API's types, which render themselves (common/AdminTypes).
+template<typename T> HttpResponse reply(const Result<T> &result)
+{
+    return reply(result, [](const T &value) { return value.toJson(); });
+}
+
+/// 204 for success, or the error.
+inline HttpResponse noContentOr(const Status &status)
+{
+    if (!status)
+        return status.error();
+    return HttpResponse::noContent();
+}
 
 /// The error shape of API_SPEC.md: {code, message, details, request_id}.
 QByteArray renderErrorBody(const AppError &error, const QString &requestId);

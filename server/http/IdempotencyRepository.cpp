@@ -70,11 +70,8 @@ void IdempotencyRepository::release(const QString &rowId) const
 
 Status IdempotencyRepository::forgetUser(const QString &userId) const
 {
-    SqlResult r =
-        Sql::exec(QStringLiteral("DELETE FROM idempotency_keys WHERE user_id = ?"), {userId});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::status(
+        Sql::exec(QStringLiteral("DELETE FROM idempotency_keys WHERE user_id = ?"), {userId}));
 }
 
 int IdempotencyRepository::deleteExpired(const QDateTime &now, int limit) const

@@ -35,4 +35,33 @@ QJsonObject pageJson(const Page<T, Position> &page, ToJson toJson)
              page.next ? QJsonValue(paging::encode(*page.next)) : QJsonValue(QJsonValue::Null)}};
 }
 
+/// A keyset-paged list route: reads ?limit and ?cursor, asks `fetch(PageRequest<>)` for the
+/// page, answers {items, next_cursor}.
+template<typename Fetch, typename ToJson>
+HttpResponse keysetList(const RequestContext &ctx, Fetch fetch, ToJson toJson)
+{
+    Problems problems;
+    const PageRequest<> page = keysetPageRequest(ctx, problems);
+    if (!problems.empty())
+        return problems.error();
+    const auto result = fetch(page);
+    if (!result)
+        return result.error();
+    return HttpResponse::json(200, pageJson(*result, toJson));
+}
+
+/// The same for a list paged by offset whose items render themselves (the staff API).
+template<typename Fetch> HttpResponse offsetList(const RequestContext &ctx, Fetch fetch)
+{
+    Problems problems;
+    const PageRequest<int> page = offsetPageRequest(ctx, problems);
+    if (!problems.empty())
+        return problems.error();
+    const auto result = fetch(page);
+    if (!result)
+        return result.error();
+    return HttpResponse::json(200,
+                              pageJson(*result, [](const auto &item) { return item.toJson(); }));
+}
+
 } // namespace fp

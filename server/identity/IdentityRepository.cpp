@@ -11,38 +11,28 @@ const QString kUserColumns =
     QStringLiteral("u.id, u.email, u.password_hash, u.status, u.role, u.created_at, "
                    "u.restricted_until, u.banned_at, u.deleted_at, u.last_seen_at");
 
-UserRecord readUser(const SqlResult &r, int first = 0)
+UserRecord readUser(const SqlResult &r)
 {
     UserRecord u;
-    u.id = r.value(first + 0).toString();
-    u.email = r.value(first + 1).toString();
-    u.passwordHash = r.value(first + 2).toByteArray();
-    u.status = r.value(first + 3).toString();
-    u.role = roleFromName(r.value(first + 4).toString()).value_or(Role::User);
-    u.createdAt = Sql::toTime(r.value(first + 5));
-    u.restrictedUntil = Sql::toTime(r.value(first + 6));
-    u.bannedAt = Sql::toTime(r.value(first + 7));
-    u.deletedAt = Sql::toTime(r.value(first + 8));
-    u.lastSeenAt = Sql::toTime(r.value(first + 9));
+    u.id = r.value(0).toString();
+    u.email = r.value(1).toString();
+    u.passwordHash = r.value(2).toByteArray();
+    u.status = r.value(3).toString();
+    u.role = roleFromName(r.value(4).toString()).value_or(Role::User);
+    u.createdAt = Sql::toTime(r.value(5));
+    u.restrictedUntil = Sql::toTime(r.value(6));
+    u.bannedAt = Sql::toTime(r.value(7));
+    u.deletedAt = Sql::toTime(r.value(8));
+    u.lastSeenAt = Sql::toTime(r.value(9));
     return u;
 }
 
 Result<std::optional<UserRecord>> oneUser(const QString &where, const QVariant &value)
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT %1 FROM users u WHERE %2").arg(kUserColumns, where), {value});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<UserRecord>();
-    return std::optional<UserRecord>(readUser(r));
-}
-
-Status done(const SqlResult &r)
-{
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::optionalRow<UserRecord>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM users u WHERE %2").arg(kUserColumns, where),
+                  {value}),
+        readUser);
 }
 
 } // namespace
@@ -67,7 +57,7 @@ Result<bool> IdentityRepository::emailTaken(const QString &email) const
 
 Status IdentityRepository::insertUser(const NewUser &user) const
 {
-    return done(Sql::exec(
+    return Sql::status(Sql::exec(
         QStringLiteral("INSERT INTO users (id, email, password_hash, status, "
                        "role) VALUES (?, ?, ?, 'active', ?)"),
         {user.id, user.email, QString::fromLatin1(user.passwordHash), roleName(user.role)}));
@@ -84,19 +74,19 @@ Result<bool> IdentityRepository::adminExists() const
 
 Status IdentityRepository::updatePasswordHash(const QString &userId, const QByteArray &hash) const
 {
-    return done(Sql::exec(QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
-                          {QString::fromLatin1(hash), userId}));
+    return Sql::status(Sql::exec(QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
+                                 {QString::fromLatin1(hash), userId}));
 }
 
 Status IdentityRepository::touchLastSeen(const QString &userId) const
 {
-    return done(Sql::exec(
+    return Sql::status(Sql::exec(
         QStringLiteral("UPDATE users SET last_seen_at = UTC_TIMESTAMP(3) WHERE id = ?"), {userId}));
 }
 
 Status IdentityRepository::insertSession(const NewSession &s) const
 {
-    return done(Sql::exec(
+    return Sql::status(Sql::exec(
         QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, device_label, "
                        "ip_address, user_agent, created_at, last_used_at, expires_at) VALUES (?, "
                        "?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?)"),
@@ -280,13 +270,7 @@ Result<QList<UserRecord>> IdentityRepository::searchAccounts(const QString &quer
     }
     sql += QStringLiteral(" ORDER BY u.created_at DESC, u.id LIMIT ? OFFSET ?");
     bindings << limit << offset;
-    SqlResult r = Sql::exec(sql, bindings);
-    if (!r.ok())
-        return r.toAppError();
-    QList<UserRecord> users;
-    while (r.next())
-        users.append(readUser(r));
-    return users;
+    return Sql::rows<UserRecord>(Sql::exec(sql, bindings), readUser);
 }
 
 Result<QList<UserRecord>> IdentityRepository::accounts(const QStringList &userIds) const
@@ -332,22 +316,25 @@ Status IdentityRepository::setStatus(const QString &userId, const QString &statu
 {
     if (status == QLatin1String("banned"))
         // A ban also restricts: whatever checks restriction keeps a banned account out too.
-        return done(Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
-                                             "restricted_until = NULL, banned_at = ? WHERE id = ?"),
-                              {Sql::time(now), userId}));
+        return Sql::status(
+            Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
+                                     "restricted_until = NULL, banned_at = ? WHERE id = ?"),
+                      {Sql::time(now), userId}));
     if (status == QLatin1String("restricted"))
-        return done(Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
-                                             "restricted_until = ?, banned_at = NULL WHERE id = ?"),
-                              {Sql::time(restrictedUntil), userId}));
-    return done(Sql::exec(QStringLiteral("UPDATE users SET status = 'active', "
-                                         "restricted_until = NULL, banned_at = NULL WHERE id = ?"),
-                          {userId}));
+        return Sql::status(
+            Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
+                                     "restricted_until = ?, banned_at = NULL WHERE id = ?"),
+                      {Sql::time(restrictedUntil), userId}));
+    return Sql::status(
+        Sql::exec(QStringLiteral("UPDATE users SET status = 'active', "
+                                 "restricted_until = NULL, banned_at = NULL WHERE id = ?"),
+                  {userId}));
 }
 
 Status IdentityRepository::setRole(const QString &userId, Role role) const
 {
-    return done(Sql::exec(QStringLiteral("UPDATE users SET role = ? WHERE id = ?"),
-                          {roleName(role), userId}));
+    return Sql::status(Sql::exec(QStringLiteral("UPDATE users SET role = ? WHERE id = ?"),
+                                 {roleName(role), userId}));
 }
 
 Result<QJsonObject> IdentityRepository::exportFor(const QString &userId) const
@@ -383,20 +370,21 @@ Status IdentityRepository::scrub(const QString &userId, const QDateTime &now) co
 {
     // The users row stays (reports, blocks and the trust ledger point at it); the email is
     // released so the address can register again.
-    if (Status s = done(Sql::exec(
+    if (Status s = Sql::status(Sql::exec(
             QStringLiteral("UPDATE users SET status = 'deleted', deleted_at = ?, email = NULL, "
                            "password_hash = NULL, last_seen_at = NULL WHERE id = ?"),
             {Sql::time(now), userId}));
         !s)
         return s;
-    if (Status s = done(Sql::exec(
+    if (Status s = Sql::status(Sql::exec(
             QStringLiteral("DELETE FROM user_auth_identities WHERE user_id = ?"), {userId}));
         !s)
         return s;
     // Sessions are revoked separately; what identified the devices goes.
-    return done(Sql::exec(QStringLiteral("UPDATE user_sessions SET device_label = NULL, "
-                                         "ip_address = NULL, user_agent = NULL WHERE user_id = ?"),
-                          {userId}));
+    return Sql::status(
+        Sql::exec(QStringLiteral("UPDATE user_sessions SET device_label = NULL, "
+                                 "ip_address = NULL, user_agent = NULL WHERE user_id = ?"),
+                  {userId}));
 }
 
 } // namespace fp

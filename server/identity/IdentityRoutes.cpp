@@ -35,20 +35,6 @@ HttpResponse tokenResponse(int status, const Result<IssuedTokens> &tokens)
         .withHeader("Cache-Control", "no-store");
 }
 
-HttpResponse noContent(const Status &status)
-{
-    if (!status)
-        return status.error();
-    return HttpResponse::noContent();
-}
-
-HttpResponse staffUser(const Result<admin::User> &user)
-{
-    if (!user)
-        return user.error();
-    return HttpResponse::json(200, user->toJson());
-}
-
 } // namespace
 
 void registerIdentityRoutes(Router &router, IdentityService &identity)
@@ -91,25 +77,21 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                           Result<QString> token = IdentityValidation::parseRefreshToken(ctx.json);
                           if (!token)
                               return token.error();
-                          return noContent(identity.logout(*token));
+                          return noContentOr(identity.logout(*token));
                       }});
-    router.add(Route {
-        .method = "GET",
-        .pattern = QStringLiteral("/api/auth/sessions"),
-        .access = Access::User,
-        .handler = [&identity](RequestContext &ctx) -> HttpResponse {
-            Problems problems;
-            const PageRequest<> page = keysetPageRequest(ctx, problems);
-            if (!problems.empty())
-                return problems.error();
-            Result<Page<SessionRecord>> sessions = identity.listSessions(*ctx.caller, page);
-            if (!sessions)
-                return sessions.error();
-            const QString current = ctx.caller->sessionId;
-            return HttpResponse::json(200, pageJson(*sessions, [&current](const SessionRecord &s) {
-                                          return sessionToJson(s, current);
-                                      }));
-        }});
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/auth/sessions"),
+                      .access = Access::User,
+                      .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                          return keysetList(
+                              ctx,
+                              [&](const PageRequest<> &page) {
+                                  return identity.listSessions(*ctx.caller, page);
+                              },
+                              [&ctx](const SessionRecord &session) {
+                                  return sessionToJson(session, ctx.caller->sessionId);
+                              });
+                      }});
     router.add(Route {.method = "DELETE",
                       .pattern = QStringLiteral("/api/auth/sessions/{id}"),
                       .access = Access::User,
@@ -117,13 +99,13 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                           const QString id = ctx.param(QStringLiteral("id"));
                           if (!validation::isUuid(id))
                               return AppError::notFound(QStringLiteral("No such session"));
-                          return noContent(identity.revokeSession(*ctx.caller, id));
+                          return noContentOr(identity.revokeSession(*ctx.caller, id));
                       }});
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/auth/logout-all"),
                       .access = Access::User,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
-                          return noContent(identity.logoutOtherSessions(*ctx.caller));
+                          return noContentOr(identity.logoutOtherSessions(*ctx.caller));
                       }});
     router.add(Route {
         .method = "PUT",
@@ -133,7 +115,7 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
             Result<PasswordChangeInput> input = IdentityValidation::parsePasswordChange(ctx.json);
             if (!input)
                 return input.error();
-            return noContent(identity.changePassword(*ctx.caller, *input, clientOf(ctx)));
+            return noContentOr(identity.changePassword(*ctx.caller, *input, clientOf(ctx)));
         }});
 
     router.add(Route {.method = "GET",
@@ -161,14 +143,13 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                       .pattern = QStringLiteral("/api/admin/users/{id}"),
                       .access = Access::Moderator,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
-                          return staffUser(
-                              identity.user(*ctx.caller, ctx.param(QStringLiteral("id"))));
+                          return reply(identity.user(*ctx.caller, ctx.param(QStringLiteral("id"))));
                       }});
     router.add(Route {.method = "PUT",
                       .pattern = QStringLiteral("/api/admin/users/{id}/status"),
                       .access = Access::Moderator,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
-                          return staffUser(identity.changeStatus(
+                          return reply(identity.changeStatus(
                               *ctx.caller, ctx.param(QStringLiteral("id")),
                               admin::StatusChange::fromJson(ctx.jsonObject())));
                       }});
@@ -176,7 +157,7 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                       .pattern = QStringLiteral("/api/admin/users/{id}/role"),
                       .access = Access::Admin,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
-                          return staffUser(
+                          return reply(
                               identity.changeRole(*ctx.caller, ctx.param(QStringLiteral("id")),
                                                   admin::RoleChange::fromJson(ctx.jsonObject())));
                       }});

@@ -21,30 +21,22 @@ const QString kEntryColumns = QStringLiteral("id, user_id, status, enqueued_at, 
 
 Result<std::optional<QueueEntry>> MatchingRepository::activeEntry(const QString &userId) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral(
-            "SELECT %1 FROM matching_queue_entries WHERE user_id = ? AND status = 'active'")
-            .arg(kEntryColumns),
-        {userId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<QueueEntry>();
-    return std::optional<QueueEntry>(entryFrom(r));
+    return Sql::optionalRow<QueueEntry>(
+        Sql::exec(
+            QStringLiteral(
+                "SELECT %1 FROM matching_queue_entries WHERE user_id = ? AND status = 'active'")
+                .arg(kEntryColumns),
+            {userId}),
+        entryFrom);
 }
 
 Result<QList<QueueEntry>> MatchingRepository::activeEntries() const
 {
-    SqlResult r =
+    return Sql::rows<QueueEntry>(
         Sql::exec(QStringLiteral("SELECT %1 FROM matching_queue_entries WHERE status = 'active' "
                                  "ORDER BY enqueued_at")
-                      .arg(kEntryColumns));
-    if (!r.ok())
-        return r.toAppError();
-    QList<QueueEntry> entries;
-    while (r.next())
-        entries.append(entryFrom(r));
-    return entries;
+                      .arg(kEntryColumns)),
+        entryFrom);
 }
 
 Result<bool> MatchingRepository::inActiveChat(const QString &userId) const
@@ -87,16 +79,12 @@ Result<bool> MatchingRepository::endEntry(const QString &userId, const QString &
 
 Result<std::optional<QueueEntry>> MatchingRepository::latestEntry(const QString &userId) const
 {
-    SqlResult r =
+    return Sql::optionalRow<QueueEntry>(
         Sql::exec(QStringLiteral("SELECT %1 FROM matching_queue_entries WHERE user_id = ? "
                                  "ORDER BY enqueued_at DESC LIMIT 1")
                       .arg(kEntryColumns),
-                  {userId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<QueueEntry>();
-    return std::optional<QueueEntry>(entryFrom(r));
+                  {userId}),
+        entryFrom);
 }
 
 Result<std::optional<MatchSessionRecord>> MatchingRepository::matchSession(const QString &id) const

@@ -8,17 +8,6 @@
 
 namespace fp {
 
-namespace {
-
-template<typename T> HttpResponse staffReply(const Result<T> &result)
-{
-    if (!result)
-        return result.error();
-    return HttpResponse::json(200, result->toJson());
-}
-
-} // namespace
-
 void registerMatchingRoutes(Router &router, const MatchingService &matching)
 {
     router.add(Route {.method = "POST",
@@ -29,10 +18,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
                           Result<QString> region = MatchingValidation::parseJoin(ctx.json);
                           if (!region)
                               return region.error();
-                          const Result<QueueEntry> entry = matching.join(*ctx.caller, *region);
-                          if (!entry)
-                              return entry.error();
-                          return HttpResponse::json(202, queueEntryToJson(*entry));
+                          return reply(matching.join(*ctx.caller, *region), queueEntryToJson, 202);
                       }});
     router.add(
         Route {.method = "POST",
@@ -51,10 +37,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
                       .pattern = QStringLiteral("/api/matching/queue/status"),
                       .access = Access::User,
                       .handler = [&matching](RequestContext &ctx) -> HttpResponse {
-                          const Result<QueueStatus> status = matching.status(ctx.caller->userId);
-                          if (!status)
-                              return status.error();
-                          return HttpResponse::json(200, queueStatusToJson(*status));
+                          return reply(matching.status(ctx.caller->userId), queueStatusToJson);
                       }});
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/matching/session/{id}"),
@@ -77,7 +60,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
                               queryInteger(ctx, "window_minutes", 60, 1, 24 * 60, problems);
                           if (!problems.empty())
                               return problems.error();
-                          return staffReply(matching.queueMetrics(window));
+                          return reply(matching.queueMetrics(window));
                       }});
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/queue/metrics/history"),
@@ -92,7 +75,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
                                            QStringLiteral("at most 1440 steps"));
                           if (!problems.empty())
                               return problems.error();
-                          return staffReply(matching.queueHistory(minutes, step));
+                          return reply(matching.queueHistory(minutes, step));
                       }});
 }
 

@@ -6,17 +6,6 @@
 
 namespace fp {
 
-namespace {
-
-HttpResponse profileResponse(const Result<Profile> &profile)
-{
-    if (!profile)
-        return profile.error();
-    return HttpResponse::json(200, profileToJson(*profile));
-}
-
-} // namespace
-
 void registerProfileRoutes(Router &router, const ProfileService &profiles)
 {
     router.add(Route {.method = "GET",
@@ -33,14 +22,15 @@ void registerProfileRoutes(Router &router, const ProfileService &profiles)
                       .pattern = QStringLiteral("/api/profile"),
                       .access = Access::User,
                       .handler = [&profiles](RequestContext &ctx) {
-                          return profileResponse(profiles.profile(ctx.caller->userId));
+                          return reply(profiles.profile(ctx.caller->userId), profileToJson);
                       }});
 
     router.add(Route {.method = "PUT",
                       .pattern = QStringLiteral("/api/profile"),
                       .access = Access::User,
                       .handler = [&profiles](RequestContext &ctx) {
-                          return profileResponse(profiles.update(ctx.caller->userId, ctx.json));
+                          return reply(profiles.update(ctx.caller->userId, ctx.json),
+                                       profileToJson);
                       }});
 }
 

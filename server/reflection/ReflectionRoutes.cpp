@@ -19,11 +19,8 @@ void registerReflectionRoutes(Router &router, const ReflectionService &reflectio
                               ReflectionValidation::parseReflection(ctx.json, catalog);
                           if (!input)
                               return input.error();
-                          Result<ReflectionCreated> created =
-                              reflections.reflect(ctx.caller->userId, *input);
-                          if (!created)
-                              return created.error();
-                          return HttpResponse::json(201, reflectionCreatedToJson(*created));
+                          return reply(reflections.reflect(ctx.caller->userId, *input),
+                                       reflectionCreatedToJson, 201);
                       }});
 }
 

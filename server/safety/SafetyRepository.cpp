@@ -73,13 +73,7 @@ Result<QList<Record>> newestFirst(QString select, const QString &ownerId, int li
     }
     select += QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?");
     bindings << limit;
-    SqlResult r = Sql::exec(select, bindings);
-    if (!r.ok())
-        return r.toAppError();
-    QList<Record> rows;
-    while (r.next())
-        rows.append(read(r));
-    return rows;
+    return Sql::rows<Record>(Sql::exec(select, bindings), read);
 }
 
 } // namespace
@@ -87,15 +81,12 @@ Result<QList<Record>> newestFirst(QString select, const QString &ownerId, int li
 Result<std::optional<BlockRecord>> SafetyRepository::findBlock(const QString &blockerId,
                                                                const QString &blockedId) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM blocks WHERE blocker_user_id = ? AND "
-                                           "blocked_user_id = ? FOR UPDATE")
-                                .arg(kBlockColumns),
-                            {blockerId, blockedId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<BlockRecord>();
-    return std::optional<BlockRecord>(blockFrom(r));
+    return Sql::optionalRow<BlockRecord>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM blocks WHERE blocker_user_id = ? AND "
+                                 "blocked_user_id = ? FOR UPDATE")
+                      .arg(kBlockColumns),
+                  {blockerId, blockedId}),
+        blockFrom);
 }
 
 Status SafetyRepository::insertBlock(const BlockRecord &block) const
@@ -117,10 +108,7 @@ Status SafetyRepository::insertBlock(const BlockRecord &block) const
 
 Status SafetyRepository::deleteBlock(const QString &blockId) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("DELETE FROM blocks WHERE id = ?"), {blockId});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::status(Sql::exec(QStringLiteral("DELETE FROM blocks WHERE id = ?"), {blockId}));
 }
 
 Result<QList<BlockRecord>>
@@ -202,25 +190,19 @@ Result<std::optional<ReportRecord>>
 SafetyRepository::findConversationReport(const QString &reporterId, const QString &reportedId,
                                          const QString &conversationId) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM reports WHERE reporter_user_id = ? AND "
-                                           "reported_user_id = ? AND conversation_session_id = ? "
-                                           "FOR UPDATE")
-                                .arg(kReportColumns),
-                            {reporterId, reportedId, conversationId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<ReportRecord>();
-    return std::optional<ReportRecord>(reportFrom(r));
+    return Sql::optionalRow<ReportRecord>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM reports WHERE reporter_user_id = ? AND "
+                                 "reported_user_id = ? AND conversation_session_id = ? "
+                                 "FOR UPDATE")
+                      .arg(kReportColumns),
+                  {reporterId, reportedId, conversationId}),
+        reportFrom);
 }
 
 Status SafetyRepository::raiseSeverity(const QString &reportId, const QString &severity) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("UPDATE reports SET severity = ? WHERE id = ?"),
-                            {severity, reportId});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+    return Sql::status(Sql::exec(QStringLiteral("UPDATE reports SET severity = ? WHERE id = ?"),
+                                 {severity, reportId}));
 }
 
 Result<QList<ReportRecord>>
@@ -327,19 +309,16 @@ Result<QList<admin::Report>> SafetyRepository::listReports(const ReportFilter &f
         where << QStringLiteral("r.escalated_at IS NOT NULL");
     bindings << limit << offset;
     // The severity ENUM is declared low..critical: DESC puts critical first.
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT %1 FROM reports r %2 "
-                       "ORDER BY r.severity DESC, r.created_at ASC, r.id ASC LIMIT ? OFFSET ?")
-            .arg(kStaffReportColumns,
-                 where.isEmpty() ? QString()
-                                 : QStringLiteral("WHERE ") + where.join(QStringLiteral(" AND "))),
-        bindings);
-    if (!r.ok())
-        return r.toAppError();
-    QList<admin::Report> reports;
-    while (r.next())
-        reports.append(staffReportFrom(r, now));
-    return reports;
+    return Sql::rows<admin::Report>(
+        Sql::exec(
+            QStringLiteral("SELECT %1 FROM reports r %2 "
+                           "ORDER BY r.severity DESC, r.created_at ASC, r.id ASC LIMIT ? OFFSET ?")
+                .arg(kStaffReportColumns,
+                     where.isEmpty()
+                         ? QString()
+                         : QStringLiteral("WHERE ") + where.join(QStringLiteral(" AND "))),
+            bindings),
+        [&now](const SqlResult &row) { return staffReportFrom(row, now); });
 }
 
 Result<std::optional<admin::Report>>
@@ -364,44 +343,34 @@ Result<QList<admin::Report>> SafetyRepository::reportsInvolving(bool byReporter,
 {
     const QString col =
         byReporter ? QStringLiteral("reporter_user_id") : QStringLiteral("reported_user_id");
-    SqlResult r = Sql::exec(QStringLiteral("SELECT %1 FROM reports r WHERE r.%2 = ? AND r.id <> ? "
-                                           "ORDER BY r.created_at DESC LIMIT ?")
-                                .arg(kStaffReportColumns, col),
-                            {userId, exceptReportId, limit});
-    if (!r.ok())
-        return r.toAppError();
-    QList<admin::Report> reports;
-    while (r.next())
-        reports.append(staffReportFrom(r, now));
-    return reports;
+    return Sql::rows<admin::Report>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM reports r WHERE r.%2 = ? AND r.id <> ? "
+                                 "ORDER BY r.created_at DESC LIMIT ?")
+                      .arg(kStaffReportColumns, col),
+                  {userId, exceptReportId, limit}),
+        [&now](const SqlResult &row) { return staffReportFrom(row, now); });
 }
 
 Status SafetyRepository::claimReport(const QString &id, const QString &userId,
                                      const QDateTime &until) const
 {
-    SqlResult r =
+    return Sql::status(
         Sql::exec(QStringLiteral("UPDATE reports SET claimed_by_user_id = ?, claimed_until = ?, "
                                  "status = IF(status = 'open', 'triaged', status) WHERE id = ?"),
-                  {userId, Sql::time(until), id});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+                  {userId, Sql::time(until), id}));
 }
 
 Status SafetyRepository::resolveReport(const QString &id, const QString &action,
                                        const QString &note, const QString &byUserId,
                                        const QDateTime &at) const
 {
-    SqlResult r = Sql::exec(
+    return Sql::status(Sql::exec(
         QStringLiteral("UPDATE reports SET status = ?, resolution_action = ?, resolution_note = ?, "
                        "resolved_by_user_id = ?, resolved_at = ?, claimed_until = NULL "
                        "WHERE id = ?"),
         {action == QLatin1String("dismiss") ? QStringLiteral("dismissed")
                                             : QStringLiteral("actioned"),
-         action, note, byUserId, Sql::time(at), id});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+         action, note, byUserId, Sql::time(at), id}));
 }
 
 Result<QJsonObject> SafetyRepository::exportFor(const QString &userId) const

@@ -8,17 +8,6 @@
 
 namespace fp {
 
-namespace {
-
-template<typename T> HttpResponse staffReply(const Result<T> &result)
-{
-    if (!result)
-        return result.error();
-    return HttpResponse::json(200, result->toJson());
-}
-
-} // namespace
-
 void registerSafetyRoutes(Router &router, const SafetyService &safety, const Catalog &catalog)
 {
     router.add(Route {.method = "POST",
@@ -29,25 +18,20 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                           Result<QString> blocked = SafetyValidation::parseBlockedUserId(ctx.json);
                           if (!blocked)
                               return blocked.error();
-                          Result<BlockRecord> block = safety.block(ctx.caller->userId, *blocked);
-                          if (!block)
-                              return block.error();
-                          return HttpResponse::json(201, blockToJson(*block));
+                          return reply(safety.block(ctx.caller->userId, *blocked), blockToJson,
+                                       201);
                       }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/blocks"),
                       .access = Access::User,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                          Problems problems;
-                          const PageRequest<> page = keysetPageRequest(ctx, problems);
-                          if (!problems.empty())
-                              return problems.error();
-                          Result<Page<BlockRecord>> blocks =
-                              safety.blocks(ctx.caller->userId, page);
-                          if (!blocks)
-                              return blocks.error();
-                          return HttpResponse::json(200, pageJson(*blocks, blockToJson));
+                          return keysetList(
+                              ctx,
+                              [&](const PageRequest<> &page) {
+                                  return safety.blocks(ctx.caller->userId, page);
+                              },
+                              blockToJson);
                       }});
 
     router.add(Route {.method = "DELETE",
@@ -72,25 +56,20 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                               SafetyValidation::parseReport(ctx.json, catalog);
                           if (!input)
                               return input.error();
-                          Result<ReportRecord> report = safety.report(ctx.caller->userId, *input);
-                          if (!report)
-                              return report.error();
-                          return HttpResponse::json(201, reportCreatedToJson(*report));
+                          return reply(safety.report(ctx.caller->userId, *input),
+                                       reportCreatedToJson, 201);
                       }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/reports/mine"),
                       .access = Access::User,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                          Problems problems;
-                          const PageRequest<> page = keysetPageRequest(ctx, problems);
-                          if (!problems.empty())
-                              return problems.error();
-                          Result<Page<ReportRecord>> reports =
-                              safety.myReports(ctx.caller->userId, page);
-                          if (!reports)
-                              return reports.error();
-                          return HttpResponse::json(200, pageJson(*reports, myReportToJson));
+                          return keysetList(
+                              ctx,
+                              [&](const PageRequest<> &page) {
+                                  return safety.myReports(ctx.caller->userId, page);
+                              },
+                              myReportToJson);
                       }});
 
     router.add(
@@ -98,27 +77,22 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                .pattern = QStringLiteral("/api/admin/reports"),
                .access = Access::Moderator,
                .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                   Problems problems;
-                   const PageRequest<int> page = offsetPageRequest(ctx, problems);
-                   if (!problems.empty())
-                       return problems.error();
-                   Result<ReportFilter> filter = SafetyValidation::parseReportFilter(
-                       queryText(ctx, "status"), queryText(ctx, "severity"),
-                       queryText(ctx, "min_age_minutes"), queryText(ctx, "escalated"));
-                   if (!filter)
-                       return filter.error();
-                   Result<Page<admin::Report, int>> reports = safety.reports(*filter, page);
-                   if (!reports)
-                       return reports.error();
-                   return HttpResponse::json(
-                       200, pageJson(*reports, [](const admin::Report &r) { return r.toJson(); }));
+                   return offsetList(
+                       ctx, [&](const PageRequest<int> &page) -> Result<Page<admin::Report, int>> {
+                           Result<ReportFilter> filter = SafetyValidation::parseReportFilter(
+                               queryText(ctx, "status"), queryText(ctx, "severity"),
+                               queryText(ctx, "min_age_minutes"), queryText(ctx, "escalated"));
+                           if (!filter)
+                               return filter.error();
+                           return safety.reports(*filter, page);
+                       });
                }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/reports/{id}"),
                       .access = Access::Moderator,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                          return staffReply(
+                          return reply(
                               safety.reportDetail(*ctx.caller, ctx.param(QStringLiteral("id"))));
                       }});
 
@@ -126,8 +100,7 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                       .pattern = QStringLiteral("/api/admin/reports/{id}/claim"),
                       .access = Access::Moderator,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                          return staffReply(
-                              safety.claim(*ctx.caller, ctx.param(QStringLiteral("id"))));
+                          return reply(safety.claim(*ctx.caller, ctx.param(QStringLiteral("id"))));
                       }});
 
     router.add(Route {.method = "POST",
@@ -135,7 +108,7 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                       .access = Access::Moderator,
                       .idempotent = true,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                          return staffReply(
+                          return reply(
                               safety.act(*ctx.caller, ctx.param(QStringLiteral("id")),
                                          admin::ReportActionRequest::fromJson(ctx.jsonObject())));
                       }});

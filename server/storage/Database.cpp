@@ -231,6 +231,13 @@ QString newId()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
+Status status(const SqlResult &result)
+{
+    if (!result.ok())
+        return result.toAppError();
+    return Ok {};
+}
+
 Result<QStringList> strings(SqlResult result)
 {
     if (!result.ok())

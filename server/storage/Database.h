@@ -94,6 +94,28 @@ QDateTime toTime(const QVariant &column);
 /// A NULL for a string column when `value` is empty.
 QVariant nullableText(const QString &value);
 QString newId(); // UUID v4 string
+/// Success, or the statement's failure: for statements that return nothing.
+Status status(const SqlResult &result);
+/// The first row read by `read`, nullopt without rows; the statement's failure otherwise.
+template<typename T, typename Read>
+Result<std::optional<T>> optionalRow(SqlResult result, Read read)
+{
+    if (!result.ok())
+        return result.toAppError();
+    if (!result.next())
+        return std::optional<T>();
+    return std::optional<T>(read(result));
+}
+/// Every row read by `read`; the statement's failure otherwise.
+template<typename T, typename Read> Result<QList<T>> rows(SqlResult result, Read read)
+{
+    if (!result.ok())
+        return result.toAppError();
+    QList<T> list;
+    while (result.next())
+        list.append(read(result));
+    return list;
+}
 /// The first column of every row of a statement that ran, as text (ids, keys); its failure
 /// otherwise.
 Result<QStringList> strings(SqlResult result);

@@ -117,14 +117,11 @@ Result<QHash<QString, int>> TrustRepository::scores(const QStringList &userIds) 
 
 Status TrustRepository::storeState(const QString &userId, const TrustState &state) const
 {
-    SqlResult r =
+    return Sql::status(
         Sql::exec(QStringLiteral("UPDATE trust_scores SET score = ?, components_json = ?, "
                                  "cooldown_applied = ?, updated_at = ? WHERE user_id = ?"),
                   {state.score(), compact(state.componentsJson()), state.cooldownApplied ? 1 : 0,
-                   Sql::time(state.updatedAt), userId});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+                   Sql::time(state.updatedAt), userId}));
 }
 
 // The reads below run after lockState() and must see every row committed before the lock was
@@ -173,15 +170,12 @@ Result<TrustHistory> TrustRepository::reflectionHistory(const QString &targetId,
 
 Status TrustRepository::appendLedger(const TrustLedgerRow &row) const
 {
-    SqlResult r =
+    return Sql::status(
         Sql::exec(QStringLiteral("INSERT INTO trust_score_events (id, user_id, delta, source, "
                                  "source_ref_id, metadata_json, created_at) "
                                  "VALUES (?, ?, ?, ?, ?, ?, ?)"),
                   {row.id, row.userId, row.delta, row.source, row.sourceRefId,
-                   compact(row.metadata), Sql::time(row.createdAt)});
-    if (!r.ok())
-        return r.toAppError();
-    return Ok {};
+                   compact(row.metadata), Sql::time(row.createdAt)}));
 }
 
 Result<QList<TrustLedgerEntry>> TrustRepository::ledger(const QString &userId) const
@@ -201,35 +195,27 @@ Result<QList<TrustLedgerEntry>> TrustRepository::ledger(const QString &userId) c
 Result<QList<admin::TrustEvent>> TrustRepository::events(const QString &userId, int limit,
                                                          int offset) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT id, delta, source, source_ref_id, metadata_json, created_at, "
-                       "SUM(delta) OVER (ORDER BY created_at, id) FROM trust_score_events "
-                       "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
-        {userId, limit, offset});
-    if (!r.ok())
-        return r.toAppError();
-    QList<admin::TrustEvent> events;
-    while (r.next())
-        events.append(trustEventFrom(r));
-    return events;
+    return Sql::rows<admin::TrustEvent>(
+        Sql::exec(
+            QStringLiteral("SELECT id, delta, source, source_ref_id, metadata_json, created_at, "
+                           "SUM(delta) OVER (ORDER BY created_at, id) FROM trust_score_events "
+                           "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
+            {userId, limit, offset}),
+        trustEventFrom);
 }
 
 Result<QList<admin::TrustEvent>> TrustRepository::eventsBetween(const QString &userId,
                                                                 const QDateTime &from,
                                                                 const QDateTime &to) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT * FROM (SELECT id, delta, source, source_ref_id, metadata_json, "
-                       "created_at, SUM(delta) OVER (ORDER BY created_at, id) AS running "
-                       "FROM trust_score_events WHERE user_id = ? AND created_at < ?) x "
-                       "WHERE created_at >= ? ORDER BY created_at, id"),
-        {userId, Sql::time(to), Sql::time(from)});
-    if (!r.ok())
-        return r.toAppError();
-    QList<admin::TrustEvent> events;
-    while (r.next())
-        events.append(trustEventFrom(r));
-    return events;
+    return Sql::rows<admin::TrustEvent>(
+        Sql::exec(
+            QStringLiteral("SELECT * FROM (SELECT id, delta, source, source_ref_id, metadata_json, "
+                           "created_at, SUM(delta) OVER (ORDER BY created_at, id) AS running "
+                           "FROM trust_score_events WHERE user_id = ? AND created_at < ?) x "
+                           "WHERE created_at >= ? ORDER BY created_at, id"),
+            {userId, Sql::time(to), Sql::time(from)}),
+        trustEventFrom);
 }
 
 Result<int> TrustRepository::scoreBefore(const QString &userId, const QDateTime &at) const

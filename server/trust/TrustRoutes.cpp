@@ -13,11 +13,9 @@ void registerTrustRoutes(Router &router, const TrustService &trust)
                       .pattern = QStringLiteral("/api/trust_score/{user_id}"),
                       .access = Access::User,
                       .handler = [&trust](RequestContext &ctx) -> HttpResponse {
-                          Result<TrustScoreView> view =
-                              trust.scoreFor(*ctx.caller, ctx.param(QStringLiteral("user_id")));
-                          if (!view)
-                              return view.error();
-                          return HttpResponse::json(200, trustScoreToJson(*view));
+                          return reply(
+                              trust.scoreFor(*ctx.caller, ctx.param(QStringLiteral("user_id"))),
+                              trustScoreToJson);
                       }});
 
     router.add(Route {.method = "GET",
@@ -31,22 +29,14 @@ void registerTrustRoutes(Router &router, const TrustService &trust)
                           return HttpResponse::json(200, staffTrustScore(*view).toJson());
                       }});
 
-    router.add(Route {
-        .method = "GET",
-        .pattern = QStringLiteral("/api/admin/users/{id}/trust-events"),
-        .access = Access::Moderator,
-        .handler = [&trust](RequestContext &ctx) -> HttpResponse {
-            Problems problems;
-            const PageRequest<int> page = offsetPageRequest(ctx, problems);
-            if (!problems.empty())
-                return problems.error();
-            Result<Page<admin::TrustEvent, int>> events =
-                trust.ledgerPage(ctx.param(QStringLiteral("id")), page);
-            if (!events)
-                return events.error();
-            return HttpResponse::json(
-                200, pageJson(*events, [](const admin::TrustEvent &e) { return e.toJson(); }));
-        }});
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/users/{id}/trust-events"),
+                      .access = Access::Moderator,
+                      .handler = [&trust](RequestContext &ctx) -> HttpResponse {
+                          return offsetList(ctx, [&](const PageRequest<int> &page) {
+                              return trust.ledgerPage(ctx.param(QStringLiteral("id")), page);
+                          });
+                      }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/users/{id}/trust-history"),
