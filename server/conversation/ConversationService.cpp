@@ -260,8 +260,7 @@ Result<ConversationView> ConversationService::end(const Caller &caller,
         if (!row)
             return row.error();
         if (!row->isOpen())
-            return conflictBecause(QStringLiteral("The conversation is not open"),
-                                   QStringLiteral("conversation_closed"));
+            return closedError();
         if (Result<bool> closed = closeLocked(*row, CloseReason::UserEnd); !closed)
             return closed.error();
         if (!tx.commit())
@@ -371,8 +370,7 @@ Result<ConversationView> ConversationService::decide(const Caller &caller,
         if (!row)
             return row.error();
         if (!row->isOpen())
-            return conflictBecause(QStringLiteral("The conversation is not open"),
-                                   QStringLiteral("conversation_closed"));
+            return closedError();
         if (gate != row->gatesAnnounced || row->gatesResolved >= gate)
             return conflictBecause(QStringLiteral("That decision gate is not open"),
                                    QStringLiteral("gate_not_open"));
