@@ -114,8 +114,9 @@ void Gateway::accept(std::unique_ptr<QWebSocket> owned)
             onText(c.get(), text);
     });
     connect(socket, &QWebSocket::binaryMessageReceived, this, [this, socket](const QByteArray &) {
-        send(socket,
-             errorFrame(QStringLiteral("malformed_json"), QStringLiteral("Frames are JSON text")));
+        // The contract: every frame is JSON text; a binary frame is a policy violation.
+        closeSocket(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+                    QStringLiteral("frames are JSON text"));
     });
     connect(socket, &QWebSocket::pong, this, [this, socket](quint64, const QByteArray &) {
         if (auto c = m_connections.value(socket))
@@ -194,8 +195,9 @@ void Gateway::onText(Connection *c, const QString &text)
         return;
     }
     if (!m_handlers.contains(type)) {
+        // An error code the contract lists: the frame's "type" is the invalid field.
         send(socket,
-             errorFrame(QStringLiteral("unknown_type"),
+             errorFrame(errorCodeName(ErrorCode::ValidationFailed),
                         QStringLiteral("No such frame type: %1").arg(type)));
         return;
     }

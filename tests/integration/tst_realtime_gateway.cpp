@@ -83,7 +83,7 @@ private Q_SLOTS:
                  QStringLiteral("malformed_json"));
         ws.send({{QStringLiteral("type"), QStringLiteral("no.such.type")}});
         QCOMPARE(ws.waitFor(QStringLiteral("error")).value(QStringLiteral("code")).toString(),
-                 QStringLiteral("unknown_type"));
+                 QStringLiteral("validation_failed"));
         ws.send({{QStringLiteral("type"), QStringLiteral("ping")}});
         QVERIFY(!ws.waitFor(QStringLiteral("pong")).isEmpty()); // still open
     }
@@ -95,6 +95,16 @@ private Q_SLOTS:
         QVERIFY(ws.connectAndAuthenticate(account.accessToken));
         ws.sendText(QString(17 * 1024, QLatin1Char('a')));
         QCOMPARE(ws.waitForClose(), 1009);
+    }
+
+    void binaryFrameIsClosedWith1008()
+    {
+        const TestAccount account = signUp(QStringLiteral("wsbinary"));
+        WsClient ws(port());
+        QVERIFY(ws.connectAndAuthenticate(account.accessToken));
+        ws.socket().sendBinaryMessage(QByteArray("{\"type\":\"ping\"}"));
+        QCOMPARE(ws.waitForClose(), 1008);
+        QCOMPARE(ws.count(QStringLiteral("pong")), 0);
     }
 
     void floodIsThrottledThenClosedWith1008()
