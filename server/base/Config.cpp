@@ -1,9 +1,12 @@
 #include "server/base/Config.h"
 
+#include <QByteArray>
 #include <QFileInfo>
 #include <QHostAddress>
+#include <QRandomGenerator>
 #include <QSettings>
 #include <QUrl>
+#include <array>
 #include <functional>
 
 namespace fp {
@@ -283,8 +286,14 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
 
     if (r.failed())
         return r.error();
-    if (c.jwtSecret.isEmpty()) // development only: a per-process secret, tokens die with it
-        c.jwtSecret = QStringLiteral("development-only-secret-not-for-production-use");
+    if (c.jwtSecret.isEmpty()) {
+        // Development only. A random secret per process: a fixed one would be public (it is in
+        // this file), so anyone could sign tokens for any account; these die with the process.
+        std::array<quint32, 8> words {};
+        QRandomGenerator::system()->fillRange(words.data(), words.size());
+        c.jwtSecret = QString::fromLatin1(
+            QByteArray(reinterpret_cast<const char *>(words.data()), sizeof words).toBase64());
+    }
     return c;
 }
 

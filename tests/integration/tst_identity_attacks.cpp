@@ -259,6 +259,31 @@ private Q_SLOTS:
         }
     }
 
+    void developmentModeSignsWithASecretOfItsOwn()
+    {
+        // Without FP_JWT_SECRET, development mode used to sign with a secret written in the
+        // source: anyone could mint a token for any account.
+        TestServer::Options o;
+        o.withoutRateLimits()
+            .with(QStringLiteral("FP_ENV"), QStringLiteral("development"))
+            .with(QStringLiteral("FP_JWT_SECRET"), QString());
+        TestServer development(o);
+        QVERIFY(development.start());
+        const TestAccount a = newAccount(development.port());
+        QCOMPARE(sessionsWith(development.port(), a.accessToken).status, 200);
+        const QByteArray published = "development-only-secret-not-for-production-use";
+        const QString minted = QString::fromLatin1(
+            fp::Jwt::encode(headerFor(published), decodePart(a.accessToken, 1), published));
+        QCOMPARE(sessionsWith(development.port(), minted).status, 401);
+
+        // A second process on the same database does not accept the first one's tokens.
+        TestServer::Options same = o;
+        same.databaseName = development.databaseName();
+        TestServer another(same);
+        QVERIFY(another.start());
+        QCOMPARE(sessionsWith(another.port(), a.accessToken).status, 401);
+    }
+
     void tokensInTheWrongPlace()
     {
         const TestAccount a = newAccount();
