@@ -19,6 +19,7 @@ IdentitySettings identitySettings(const Config &c)
                           12 * 3600,           c.loginAddressFailureLimit,  15 * 60};
     s.adminEmail = c.adminEmail;
     s.adminPassword = c.adminPassword;
+    s.adminPasswordFile = c.adminPasswordFile;
     return s;
 }
 

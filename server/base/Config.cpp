@@ -49,7 +49,9 @@ const Setting kSettings[] = {
     {"FP_ADMIN_EMAIL", "admin/email", "admin@friendship.local",
      "email of the first admin account, created when none exists"},
     {"FP_ADMIN_PASSWORD", "admin/password", "",
-     "its password (generated and printed once when empty)", true},
+     "its password (generated when empty, and written to FP_ADMIN_PASSWORD_FILE)", true},
+    {"FP_ADMIN_PASSWORD_FILE", "admin/password_file", "var/admin-password",
+     "where a generated first-admin password is written, readable by its owner only"},
     {"FP_GATE_INTERVAL_SECONDS", "conversation/gate_interval_seconds", "600",
      "decision gates open at 1x, 2x and 3x this after a chat starts"},
     {"FP_MATCH_TICK_MS", "matching/tick_ms", "1000", "how often the matcher pairs the queue"},
@@ -238,6 +240,7 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
         r.fail("FP_ADMIN_EMAIL",
                QStringLiteral("must be an email address (got '%1')").arg(c.adminEmail));
     c.adminPassword = r.raw("FP_ADMIN_PASSWORD");
+    c.adminPasswordFile = r.text("FP_ADMIN_PASSWORD_FILE");
     if (!c.adminPassword.isEmpty() && (c.adminPassword.size() < 12 || c.adminPassword.size() > 128))
         r.fail("FP_ADMIN_PASSWORD", QStringLiteral("must be 12 to 128 characters long"));
 

@@ -38,6 +38,7 @@ struct Config
 
     QString adminEmail;
     QString adminPassword;
+    QString adminPasswordFile; // where a generated adminPassword is written (mode 0600)
 
     int gateIntervalSeconds = 0;
     int messageRetentionDays = 0;

@@ -14,7 +14,15 @@
 #include "server/storage/Database.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fp {
 
@@ -33,6 +41,26 @@ AppError hasherBusy()
 QDateTime utcNow()
 {
     return QDateTime::currentDateTimeUtc();
+}
+
+// `text` as the whole content of `path`, which only its owner may read (0600, also when it
+// existed with wider rights; a symbolic link there is refused). Empty, or what went wrong.
+QString writeOwnerOnlyFile(const QString &path, const QString &text)
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return QStringLiteral("cannot create the folder");
+    const QByteArray native = QFile::encodeName(info.absoluteFilePath());
+    const int fd =
+        ::open(native.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return QString::fromLocal8Bit(std::strerror(errno));
+    const QByteArray bytes = text.toUtf8() + '\n';
+    const bool written = ::fchmod(fd, 0600) == 0 &&
+        ::write(fd, bytes.constData(), size_t(bytes.size())) == bytes.size();
+    const QString error = written ? QString() : QString::fromLocal8Bit(std::strerror(errno));
+    ::close(fd);
+    return error;
 }
 
 } // namespace
@@ -711,6 +739,14 @@ QString IdentityService::seedFirstAdmin() const
     const bool generated = m_settings.adminPassword.isEmpty();
     const QString password =
         generated ? PasswordHasher::randomPassword(20) : m_settings.adminPassword;
+    // Written before the account exists: an account whose password nobody could read is worse
+    // than a file that names an unused one.
+    if (generated) {
+        if (const QString error = writeOwnerOnlyFile(m_settings.adminPasswordFile, password);
+            !error.isEmpty())
+            return QStringLiteral("cannot write the admin password to %1: %2")
+                .arg(m_settings.adminPasswordFile, error);
+    }
     const std::optional<QByteArray> hash = PasswordHasher::hash(password);
     if (!hash)
         return QStringLiteral("cannot hash the admin password");
@@ -727,10 +763,13 @@ QString IdentityService::seedFirstAdmin() const
         return QStringLiteral("cannot create the admin account: the commit failed");
 
     log::info(QStringLiteral("admin_seeded"), {{QStringLiteral("user_id"), admin.id}});
-    // Printed once, on stdout rather than the log, so it is not kept with the logs.
+    // Where the password is, never the password: stdout is usually collected with the logs.
+    const QString where = generated
+        ? QStringLiteral("in %1 (readable by its owner only)")
+              .arg(QFileInfo(m_settings.adminPasswordFile).absoluteFilePath())
+        : QStringLiteral("the one in FP_ADMIN_PASSWORD");
     std::printf("\n  First admin account created.\n    email:    %s\n    password: %s\n\n",
-                qPrintable(email),
-                generated ? qPrintable(password) : "(the one in FP_ADMIN_PASSWORD)");
+                qPrintable(email), qPrintable(where));
     std::fflush(stdout);
     return {};
 }

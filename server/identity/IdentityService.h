@@ -28,6 +28,7 @@ struct IdentitySettings
     ThrottleSettings throttle;
     QString adminEmail; // the first admin account, created when there is none
     QString adminPassword; // empty: generated
+    QString adminPasswordFile; // where a generated one is written, readable by its owner only
 };
 
 class IdentityService

@@ -3,6 +3,9 @@
 
 #include "tests/support/IntegrationTest.h"
 
+#include <QFile>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace fp::test;
@@ -99,6 +102,36 @@ private Q_SLOTS:
         QVERIFY(spec.header("Content-Type").startsWith("application/yaml"));
         QVERIFY(spec.body.contains("\nopenapi: 3."));
         QVERIFY(spec.body.contains("/api/meet_reflections"));
+    }
+
+    void aGeneratedAdminPasswordGoesToAFileOnlyItsOwnerReads()
+    {
+        QTemporaryDir folder;
+        QVERIFY(folder.isValid());
+        const QString file = folder.filePath(QStringLiteral("state/admin-password"));
+        TestServer::Options o;
+        o.with(QStringLiteral("FP_ADMIN_PASSWORD"), QString())
+            .with(QStringLiteral("FP_ADMIN_PASSWORD_FILE"), file);
+        TestServer server(o);
+        QVERIFY(server.start());
+        QVERIFY(server.output().contains("First admin account created"));
+        QVERIFY(server.output().contains(file.toUtf8()));
+
+        QFile written(file);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QString password = QString::fromUtf8(written.readAll()).trimmed();
+        QVERIFY(password.size() >= 12);
+        QCOMPARE(written.permissions() &
+                     (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther),
+                 QFile::Permissions());
+        QVERIFY(!server.output().contains(password.toUtf8())); // the path, never the password
+
+        HttpClient client(server.port());
+        const HttpResult login =
+            client.post(QStringLiteral("/api/auth/login"),
+                        QJsonObject({{QStringLiteral("email"), server.adminEmail()},
+                                     {QStringLiteral("password"), password}}));
+        QCOMPARE(login.status, 200);
     }
 
     void firstAdminIsSeededOnce()
