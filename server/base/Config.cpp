@@ -80,6 +80,8 @@ const Setting kSettings[] = {
      "writes a minute per account (4x per client address)"},
     {"FP_RATE_READS_PER_MINUTE", "rate/reads_per_minute", "600",
      "reads a minute per account (4x per client address)"},
+    {"FP_RATE_EXPORTS_PER_MINUTE", "rate/exports_per_minute", "2",
+     "data exports (GET /api/me/export) a minute per account (4x per client address)"},
     {"FP_WS_AUTH_TIMEOUT_MS", "websocket/auth_timeout_ms", "5000",
      "a socket must send its auth frame within this"},
     {"FP_WS_PING_INTERVAL_MS", "websocket/ping_interval_ms", "25000",
@@ -260,6 +262,7 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.rateAuthPerMinute = int(r.integer("FP_RATE_AUTH_PER_MINUTE", 1, 1000000));
     c.rateMutationsPerMinute = int(r.integer("FP_RATE_MUTATIONS_PER_MINUTE", 1, 1000000));
     c.rateReadsPerMinute = int(r.integer("FP_RATE_READS_PER_MINUTE", 1, 1000000));
+    c.rateExportsPerMinute = int(r.integer("FP_RATE_EXPORTS_PER_MINUTE", 1, 1000000));
     c.wsAuthTimeoutMs = int(r.integer("FP_WS_AUTH_TIMEOUT_MS", 100, 600000));
     c.wsPingIntervalMs = int(r.integer("FP_WS_PING_INTERVAL_MS", 100, 3600000));
     c.wsMaxFramesPerSecond = int(r.integer("FP_WS_MAX_FRAMES_PER_SECOND", 1, 10000));

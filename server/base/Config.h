@@ -64,6 +64,7 @@ struct Config
     int rateAuthPerMinute = 0;
     int rateMutationsPerMinute = 0;
     int rateReadsPerMinute = 0;
+    int rateExportsPerMinute = 0;
 
     int wsAuthTimeoutMs = 0;
     int wsPingIntervalMs = 0;

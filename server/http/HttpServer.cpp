@@ -78,7 +78,7 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
     : QAbstractHttpServer(parent), m_config(config), m_router(router), m_pool(pool),
       m_metrics(metrics),
       m_rateLimiter(RateBudgets {config.rateAuthPerMinute, config.rateMutationsPerMinute,
-                                 config.rateReadsPerMinute}),
+                                 config.rateReadsPerMinute, config.rateExportsPerMinute}),
       m_browserPolicy(config.corsOrigins, config.trustedProxies, !config.tlsCert.isEmpty())
 {
     m_metrics.describe(QStringLiteral("fp_http_requests_total"), QStringLiteral("counter"),

@@ -54,6 +54,8 @@ int RateLimiter::limitFor(RateClass rateClass, bool perAccount) const
         return perAccount ? m_budgets.mutationsPerMinute : m_budgets.mutationsPerMinute * 4;
     case RateClass::Read:
         return perAccount ? m_budgets.readsPerMinute : m_budgets.readsPerMinute * 4;
+    case RateClass::Export:
+        return perAccount ? m_budgets.exportsPerMinute : m_budgets.exportsPerMinute * 4;
     case RateClass::Auto:
     case RateClass::None:
         break;

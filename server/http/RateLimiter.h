@@ -18,6 +18,7 @@ struct RateBudgets
     int authPerMinute = 20; // per address: login, register, refresh
     int mutationsPerMinute = 120; // per account; per address 4x (shared NATs)
     int readsPerMinute = 600; // per account; per address 4x
+    int exportsPerMinute = 2; // per account; per address 4x: each one reads every table
 };
 
 struct RateDecision

@@ -31,6 +31,7 @@ enum class RateClass {
     Auth, // login, register, refresh: tight, per IP and per account
     Mutation, // writes
     Read, // reads
+    Export, // a person's whole data: heavy, so a small budget of its own
     None, // health, metrics, the contract: never limited
 };
 

@@ -13,7 +13,7 @@ void registerPrivacyRoutes(Router &router, const PrivacyService &privacy)
         .method = "GET",
         .pattern = QStringLiteral("/api/me/export"),
         .access = Access::User,
-        .rate = RateClass::Read,
+        .rate = RateClass::Export,
         .handler = [&privacy](RequestContext &ctx) -> HttpResponse {
             Result<QJsonObject> document = privacy.exportData(ctx.caller->userId);
             if (!document)

@@ -86,6 +86,25 @@ private Q_SLOTS:
                  401);
     }
 
+    void exportsHaveASmallBudgetOfTheirOwn()
+    {
+        // Each export reads every table about a person: it must not share the 600-a-minute
+        // budget of ordinary reads. A server with the shipped limits.
+        TestServer limited;
+        QVERIFY(limited.start());
+        const TestAccount me = fp::test::signUp(limited.port(), QStringLiteral("exporter"));
+        HttpClient client(limited.port());
+        client.setBearer(me.accessToken);
+        QCOMPARE(client.get(QStringLiteral("/api/me/export")).status, 200);
+        QCOMPARE(client.get(QStringLiteral("/api/me/export")).status, 200);
+        const HttpResult refused = client.get(QStringLiteral("/api/me/export"));
+        QCOMPARE(refused.status, 429);
+        QCOMPARE(refused.errorCode(), QStringLiteral("rate_limited"));
+        QVERIFY(refused.header("retry-after").toInt() >= 1);
+        // Ordinary reads keep their own budget.
+        QCOMPARE(client.get(QStringLiteral("/api/profile")).status, 200);
+    }
+
     void exportHoldsTheCallersRowsOnly()
     {
         const TestAccount me = signUp();

@@ -140,7 +140,7 @@ public:
         Options &withoutRateLimits()
         {
             for (const char *name : {"FP_RATE_AUTH_PER_MINUTE", "FP_RATE_MUTATIONS_PER_MINUTE",
-                                     "FP_RATE_READS_PER_MINUTE"})
+                                     "FP_RATE_READS_PER_MINUTE", "FP_RATE_EXPORTS_PER_MINUTE"})
                 with(QLatin1String(name), QStringLiteral("100000"));
             return *this;
         }
