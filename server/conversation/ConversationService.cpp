@@ -72,6 +72,15 @@ Result<ConversationRow> ConversationService::participantRow(const QString &conve
     return **row;
 }
 
+Result<ConversationRow> ConversationService::openRowForUpdate(const QString &conversationId,
+                                                              const QString &userId) const
+{
+    Result<ConversationRow> row = participantRow(conversationId, userId, true);
+    if (row && !row->isOpen())
+        return closedError();
+    return row;
+}
+
 GateView ConversationService::gateView(const ConversationRow &row, int gate) const
 {
     GateView view;
@@ -256,11 +265,9 @@ Result<ConversationView> ConversationService::end(const Caller &caller,
         Transaction tx;
         if (!tx.begin())
             return databaseUnavailable();
-        Result<ConversationRow> row = participantRow(conversationId, caller.userId, true);
+        Result<ConversationRow> row = openRowForUpdate(conversationId, caller.userId);
         if (!row)
             return row.error();
-        if (!row->isOpen())
-            return closedError();
         if (Result<bool> closed = closeLocked(*row, CloseReason::UserEnd); !closed)
             return closed.error();
         if (!tx.commit())
@@ -366,11 +373,9 @@ Result<ConversationView> ConversationService::decide(const Caller &caller,
         Transaction tx;
         if (!tx.begin())
             return databaseUnavailable();
-        Result<ConversationRow> row = participantRow(conversationId, caller.userId, true);
+        Result<ConversationRow> row = openRowForUpdate(conversationId, caller.userId);
         if (!row)
             return row.error();
-        if (!row->isOpen())
-            return closedError();
         if (gate != row->gatesAnnounced || row->gatesResolved >= gate)
             return conflictBecause(QStringLiteral("That decision gate is not open"),
                                    QStringLiteral("gate_not_open"));

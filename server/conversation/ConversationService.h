@@ -97,6 +97,9 @@ private:
     void publishAfterCommit(const QString &userId, const QJsonObject &frame) const;
     Result<ConversationRow> participantRow(const QString &conversationId, const QString &userId,
                                            bool forUpdate) const;
+    /// The caller's conversation, locked for the transaction, while it is still open.
+    Result<ConversationRow> openRowForUpdate(const QString &conversationId,
+                                             const QString &userId) const;
     Result<ConversationView> viewOf(const ConversationRow &row, const QString &viewerId) const;
     GateView gateView(const ConversationRow &row, int gate) const;
     Result<bool> closeLocked(const ConversationRow &row, CloseReason reason) const;
