@@ -260,7 +260,7 @@ Result<QList<UserRecord>> IdentityRepository::searchAccounts(const QString &quer
     // ids the profile domain found by nickname.
     const QString pattern = Sql::startsWithPattern(query);
     QString sql =
-        QStringLiteral("SELECT %1 FROM users u WHERE u.id = ? OR u.email LIKE ?").arg(kUserColumns);
+        QStringLiteral("SELECT %1 FROM users u WHERE u.id = ? OR u.email LIKE ? ESCAPE '!'").arg(kUserColumns);
     QVariantList bindings {query, pattern};
     if (!alsoIds.isEmpty()) {
         sql += QStringLiteral(" OR u.id IN (") +

@@ -318,7 +318,7 @@ Result<QStringList> ProfileRepository::userIdsWithNicknamePrefix(const QString &
 {
     const QString pattern = Sql::startsWithPattern(prefix);
     return Sql::strings(
-        Sql::exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE nickname LIKE ? LIMIT ?"),
+        Sql::exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE nickname LIKE ? ESCAPE '!' LIMIT ?"),
                   {pattern, limit}));
 }
 

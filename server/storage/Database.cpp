@@ -9,7 +9,9 @@
 #include <QThread>
 #include <QTimeZone>
 #include <QUuid>
+#include <algorithm>
 #include <atomic>
+#include <mysql.h>
 #include <vector>
 
 namespace fp {
@@ -74,13 +76,70 @@ void Database::configure(const DbSettings &settings)
     g_settings = settings;
 }
 
-void Database::applySessionSettings(QSqlDatabase &db)
+namespace {
+
+const QString kSessionSqlMode =
+    QStringLiteral("STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+                   "NO_ENGINE_SUBSTITUTION");
+
+// Qt's MySQL driver always connects with CLIENT_MULTI_STATEMENTS (for stored procedures), which
+// would let one injected `;` run a second statement. Nothing here sends two at once.
+bool turnOffMultipleStatements(QSqlDatabase &db)
 {
+    const QVariant handle = db.driver()->handle();
+    if (qstrcmp(handle.typeName(), "MYSQL*") != 0 && qstrcmp(handle.typeName(), "st_mysql*") != 0)
+        return false;
+    MYSQL *mysql = *static_cast<MYSQL *const *>(handle.constData());
+    return mysql && mysql_set_server_option(mysql, MYSQL_OPTION_MULTI_STATEMENTS_OFF) == 0;
+}
+
+} // namespace
+
+bool Database::applySessionSettings(QSqlDatabase &db, QString *error)
+{
+    auto fail = [&db, error](const QString &why) {
+        if (error)
+            *error = why;
+        db.close(); // never used with settings other than these
+        return false;
+    };
+    if (!turnOffMultipleStatements(db))
+        return fail(QStringLiteral("could not turn off multiple statements per call (%1)")
+                        .arg(QString::fromLatin1(db.driver()->handle().typeName())));
     QSqlQuery q(db);
     // Every DATETIME is UTC; strict mode turns silent truncation into errors.
-    q.exec(QStringLiteral("SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, "
-                          "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-                          "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"));
+    if (!q.exec(QStringLiteral("SET time_zone = '+00:00', NAMES utf8mb4 COLLATE "
+                               "utf8mb4_unicode_ci, sql_mode = '%1'")
+                    .arg(kSessionSqlMode)))
+        return fail(QStringLiteral("session settings refused: %1").arg(q.lastError().text()));
+    if (!q.exec(QStringLiteral(
+            "SELECT @@session.sql_mode, @@session.time_zone, @@session.character_set_client, "
+            "@@session.character_set_connection, @@session.character_set_results")) ||
+        !q.next())
+        return fail(QStringLiteral("session settings unreadable: %1").arg(q.lastError().text()));
+    const QString problem = sessionSettingsProblem(
+        q.value(0).toString(), q.value(1).toString(),
+        {q.value(2).toString(), q.value(3).toString(), q.value(4).toString()});
+    if (!problem.isEmpty())
+        return fail(problem);
+    return true;
+}
+
+QString Database::sessionSettingsProblem(const QString &sqlMode, const QString &timeZone,
+                                         const QStringList &characterSets)
+{
+    QStringList mode = sqlMode.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    QStringList wanted = kSessionSqlMode.split(QLatin1Char(','));
+    mode.sort();
+    wanted.sort();
+    const bool allUtf8mb4 = !characterSets.isEmpty() &&
+        std::all_of(characterSets.begin(), characterSets.end(),
+                    [](const QString &set) { return set == QLatin1String("utf8mb4"); });
+    if (mode == wanted && timeZone == QLatin1String("+00:00") && allUtf8mb4)
+        return {};
+    return QStringLiteral("session settings did not take effect (sql_mode %1, time zone %2, "
+                          "character sets %3)")
+        .arg(sqlMode, timeZone, characterSets.join(QLatin1Char('/')));
 }
 
 bool Database::openStandalone(QSqlDatabase &db, const QString &connectionName, QString *error)
@@ -97,8 +156,7 @@ bool Database::openStandalone(QSqlDatabase &db, const QString &connectionName, Q
             *error = db.lastError().text();
         return false;
     }
-    applySessionSettings(db);
-    return true;
+    return applySessionSettings(db, error);
 }
 
 std::optional<QSqlDatabase> Database::connection()
@@ -108,12 +166,11 @@ std::optional<QSqlDatabase> Database::connection()
         QSqlDatabase db = QSqlDatabase::database(name, false);
         if (db.isOpen())
             return db;
-        if (db.open()) {
-            applySessionSettings(db);
+        QString error;
+        if (db.open() && applySessionSettings(db, &error))
             return db;
-        }
         log::warning(QStringLiteral("db_connect_failed"),
-                     {{QStringLiteral("error"), db.lastError().text()}});
+                     {{QStringLiteral("error"), error.isEmpty() ? db.lastError().text() : error}});
         return std::nullopt;
     }
     QSqlDatabase db;
@@ -250,10 +307,14 @@ Result<QStringList> strings(SqlResult result)
 
 QString startsWithPattern(const QString &text)
 {
-    QString pattern = text;
-    pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
-        .replace(QLatin1Char('%'), QStringLiteral("\\%"))
-        .replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    // '!' rather than LIKE's default '\\', which NO_BACKSLASH_ESCAPES turns off.
+    QString pattern;
+    pattern.reserve(text.size() + 4);
+    for (QChar c : text) {
+        if (c == QLatin1Char('!') || c == QLatin1Char('%') || c == QLatin1Char('_'))
+            pattern += QLatin1Char('!');
+        pattern += c;
+    }
     return pattern + QLatin1Char('%');
 }
 

@@ -44,7 +44,13 @@ public:
     static void resetConnection();
     /// Opens a connection outside the per-thread scheme (migrations, admin tools).
     static bool openStandalone(QSqlDatabase &db, const QString &connectionName, QString *error);
-    static void applySessionSettings(QSqlDatabase &db);
+    /// Sets what every statement relies on (UTC, utf8mb4, strict sql_mode), turns off several
+    /// statements per call, then reads the settings back. False (with `error`) unless all took
+    /// effect: such a connection must not be used.
+    static bool applySessionSettings(QSqlDatabase &db, QString *error = nullptr);
+    /// What is wrong with a session's settings as read back (empty when all are as set).
+    static QString sessionSettingsProblem(const QString &sqlMode, const QString &timeZone,
+                                          const QStringList &characterSets);
     /// Statements that failed since start (exported as fp_db_errors_total).
     static quint64 failureCount();
 };
@@ -119,7 +125,8 @@ template<typename T, typename Read> Result<QList<T>> rows(SqlResult result, Read
 /// The first column of every row of a statement that ran, as text (ids, keys); its failure
 /// otherwise.
 Result<QStringList> strings(SqlResult result);
-/// A LIKE pattern for what starts with `text` (LIKE's wildcards in it escaped).
+/// A LIKE pattern for what starts with `text` (LIKE's wildcards in it escaped with '!'): use it
+/// as `column LIKE ? ESCAPE '!'`.
 QString startsWithPattern(const QString &text);
 /// The ids as bindings (for an IN list made with repeated()).
 QVariantList values(const QStringList &ids);

@@ -32,35 +32,37 @@ bool isNullValue(const QVariant &value)
     }
 }
 
-// The escapes mysql_real_escape_string writes, for a '...' literal.
+// A '...' literal that means the same in every sql_mode: a quote is doubled (which both modes
+// read as one quote) and text holding a backslash or a control character, the characters whose
+// meaning depends on NO_BACKSLASH_ESCAPES, goes as a hexadecimal utf8mb4 literal instead. So a
+// session whose mode is not what Database::applySessionSettings asked for still reads data as
+// data.
 QString quoted(const QString &text)
 {
+    bool needsHex = false;
+    qsizetype quotes = 0;
+    for (QChar c : text) {
+        const bool control = (c.unicode() < 0x20 && c != QLatin1Char('\n') &&
+                              c != QLatin1Char('\r') && c != QLatin1Char('\t')) ||
+            c.unicode() == 0x7f;
+        if (c == QLatin1Char('\\') || control) {
+            needsHex = true;
+            break;
+        }
+        if (c == QLatin1Char('\''))
+            ++quotes;
+    }
+    if (needsHex) {
+        return QStringLiteral("_utf8mb4 X'") + QString::fromLatin1(text.toUtf8().toHex()) +
+            QLatin1Char('\'');
+    }
     QString out;
-    out.reserve(text.size() + 2);
+    out.reserve(text.size() + quotes + 2);
     out += QLatin1Char('\'');
     for (QChar c : text) {
-        switch (c.unicode()) {
-        case 0:
-            out += QLatin1String("\\0");
-            break;
-        case '\n':
-            out += QLatin1String("\\n");
-            break;
-        case '\r':
-            out += QLatin1String("\\r");
-            break;
-        case 0x1a:
-            out += QLatin1String("\\Z");
-            break;
-        case '\\':
-        case '\'':
-        case '"':
-            out += QLatin1Char('\\');
+        out += c;
+        if (c == QLatin1Char('\''))
             out += c;
-            break;
-        default:
-            out += c;
-        }
     }
     out += QLatin1Char('\'');
     return out;

@@ -8,8 +8,9 @@
 // only this function turns a value into SQL, the way MySQL Connector/J and PHP's PDO do by
 // default.
 //
-// Literals assume what Database::applySessionSettings sets on every connection: utf8mb4 and an
-// sql_mode without NO_BACKSLASH_ESCAPES, where `\` escapes inside '...'.
+// Literals mean the same whatever the session's sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES): a
+// quote is doubled, and text with a backslash or a control character travels as a hexadecimal
+// utf8mb4 literal. The statement templates themselves quote strings with '...' only.
 
 #include <QString>
 #include <QVariant>
@@ -23,7 +24,8 @@ namespace fp::Sql {
 std::optional<QString> bindValues(const QString &sql, const QVariantList &values,
                                   QString *error = nullptr);
 
-/// One value as a MySQL literal: NULL, a number, X'..' for bytes, or an escaped '...' string.
+/// One value as a MySQL literal: NULL, a number, X'..' for bytes, '...' with doubled quotes or
+/// _utf8mb4 X'..' for text.
 std::optional<QString> literal(const QVariant &value);
 
 } // namespace fp::Sql

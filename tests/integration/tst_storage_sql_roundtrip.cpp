@@ -3,10 +3,13 @@
 // repositories read them as. Hostile strings stay data.
 
 #include "server/storage/Database.h"
+#include "server/storage/SqlText.h"
 #include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QDateTime>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTest>
 #include <QTimeZone>
 #include <limits>
@@ -68,6 +71,84 @@ private Q_SLOTS:
             {id, text});
         QVERIFY(match.next());
         QCOMPARE(match.value(0).toInt(), 1); // the bound value compares equal in SQL too
+    }
+
+    // A connection whose session missed Database's settings still reads every literal as the
+    // same data: none depends on NO_BACKSLASH_ESCAPES or ANSI_QUOTES.
+    void literalsMeanTheSameInEverySqlMode_data() { textComesBackExactly_data(); }
+
+    void literalsMeanTheSameInEverySqlMode()
+    {
+        QFETCH(QString, text);
+        const int id = ++m_nextId;
+        QVERIFY(Sql::exec(QStringLiteral("INSERT INTO samples (id, text_value) VALUES (?, ?)"),
+                          {id, text})
+                    .ok());
+        for (const QString &mode :
+             {QStringLiteral("NO_BACKSLASH_ESCAPES,ANSI_QUOTES"), QStringLiteral("ANSI"),
+              QStringLiteral("TRADITIONAL"), QString(QLatin1String(""))}) {
+            QSqlDatabase raw = rawConnection();
+            QSqlQuery q(raw);
+            QVERIFY2(q.exec(QStringLiteral("SET NAMES utf8mb4, sql_mode = '%1'").arg(mode)),
+                     qPrintable(q.lastError().text()));
+            const std::optional<QString> sql = Sql::bindValues(
+                QStringLiteral("SELECT ?, (SELECT COUNT(*) FROM samples WHERE id = ? AND "
+                               "text_value = ?)"),
+                {text, id, text});
+            QVERIFY(sql.has_value());
+            QVERIFY2(q.exec(*sql) && q.next(),
+                     qPrintable(mode + QLatin1String(": ") + q.lastError().text() +
+                                QLatin1String(" in ") + *sql));
+            QCOMPARE(q.value(0).toString(), text);
+            QCOMPARE(q.value(1).toInt(), 1);
+        }
+    }
+
+    void oneCallRunsOneStatement()
+    {
+        SqlResult two = Sql::exec(
+            QStringLiteral("INSERT INTO samples (id) VALUES (9001); INSERT INTO samples (id) "
+                           "VALUES (9002)"));
+        QVERIFY(!two.ok());
+        SqlResult count =
+            Sql::exec(QStringLiteral("SELECT COUNT(*) FROM samples WHERE id IN (9001, 9002)"));
+        QVERIFY(count.next());
+        QCOMPARE(count.value(0).toInt(), 0);
+    }
+
+    void aSessionIsUsedOnlyWithItsSettingsInEffect()
+    {
+        QSqlDatabase raw = rawConnection();
+        QSqlQuery q(raw);
+        QVERIFY(q.exec(QStringLiteral("SET sql_mode = 'NO_BACKSLASH_ESCAPES,ANSI_QUOTES', "
+                                      "time_zone = '+05:00'")));
+        QString problem;
+        QVERIFY2(Database::applySessionSettings(raw, &problem), qPrintable(problem));
+        QVERIFY(q.exec(QStringLiteral("SELECT @@session.sql_mode, @@session.time_zone")) &&
+                q.next());
+        QVERIFY(!q.value(0).toString().contains(QLatin1String("NO_BACKSLASH_ESCAPES")));
+        QVERIFY(q.value(0).toString().contains(QLatin1String("STRICT_ALL_TABLES")));
+        QCOMPARE(q.value(1).toString(), QStringLiteral("+00:00"));
+
+        // What is read back is compared whole: any difference refuses the connection.
+        const QStringList utf8mb4(3, QStringLiteral("utf8mb4"));
+        const QString wanted = QStringLiteral("STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+                                              "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION");
+        QVERIFY(
+            Database::sessionSettingsProblem(wanted, QStringLiteral("+00:00"), utf8mb4).isEmpty());
+        QVERIFY(!Database::sessionSettingsProblem(wanted + QLatin1String(",NO_BACKSLASH_ESCAPES"),
+                                                  QStringLiteral("+00:00"), utf8mb4)
+                     .isEmpty());
+        QVERIFY(!Database::sessionSettingsProblem(QStringLiteral("ANSI_QUOTES"),
+                                                  QStringLiteral("+00:00"), utf8mb4)
+                     .isEmpty());
+        QVERIFY(
+            !Database::sessionSettingsProblem(wanted, QStringLiteral("SYSTEM"), utf8mb4).isEmpty());
+        QVERIFY(
+            !Database::sessionSettingsProblem(
+                 wanted, QStringLiteral("+00:00"),
+                 {QStringLiteral("utf8mb4"), QStringLiteral("latin1"), QStringLiteral("utf8mb4")})
+                 .isEmpty());
     }
 
     void everyByteComesBack()
@@ -134,6 +215,22 @@ private Q_SLOTS:
     }
 
 private:
+    // A connection of the test's own to the same database, with the server's defaults only.
+    QSqlDatabase rawConnection()
+    {
+        const QString name = QStringLiteral("raw");
+        if (QSqlDatabase::contains(name))
+            QSqlDatabase::removeDatabase(name);
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
+        db.setDatabaseName(m_db->name());
+        db.setUserName(QStringLiteral("root"));
+        db.setConnectOptions(
+            QStringLiteral("UNIX_SOCKET=%1").arg(TestEnvironment::fromProcess().dbSocket));
+        if (!db.open())
+            qWarning("raw connection: %s", qPrintable(db.lastError().text()));
+        return db;
+    }
+
     std::unique_ptr<TestDatabase> m_db;
     int m_nextId = 0;
 };

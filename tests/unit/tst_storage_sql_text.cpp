@@ -21,14 +21,20 @@ private Q_SLOTS:
         QTest::addColumn<QVariant>("value");
         QTest::addColumn<QString>("literal");
         QTest::newRow("plain") << QVariant(QStringLiteral("hello")) << "'hello'";
-        QTest::newRow("quote") << QVariant(QStringLiteral("it's")) << "'it\\'s'";
-        QTest::newRow("double quote") << QVariant(QStringLiteral("a\"b")) << "'a\\\"b'";
-        QTest::newRow("backslash") << QVariant(QStringLiteral("a\\b")) << "'a\\\\b'";
-        QTest::newRow("backslash before quote")
-            << QVariant(QStringLiteral("\\' OR 1=1 -- ")) << "'\\\\\\' OR 1=1 -- '";
-        QTest::newRow("nul") << QVariant(QString(QChar(0))) << "'\\0'";
-        QTest::newRow("newlines") << QVariant(QStringLiteral("a\nb\rc")) << "'a\\nb\\rc'";
-        QTest::newRow("ctrl-z") << QVariant(QString(QChar(0x1a))) << "'\\Z'";
+        QTest::newRow("quote") << QVariant(QStringLiteral("it's")) << "'it''s'";
+        QTest::newRow("double quote") << QVariant(QStringLiteral("a\"b")) << "'a\"b'";
+        QTest::newRow("backslash") << QVariant(QStringLiteral("a\\b")) << "_utf8mb4 X'615c62'";
+        QTest::newRow("backslash before quote") << QVariant(QStringLiteral("\\' OR 1=1 -- "))
+                                                << "_utf8mb4 X'5c27204f5220313d31202d2d20'";
+        QTest::newRow("quote then comment")
+            << QVariant(QStringLiteral("x'); -- ")) << "'x''); -- '";
+        QTest::newRow("nul") << QVariant(QString(QChar(0))) << "_utf8mb4 X'00'";
+        QTest::newRow("newlines and tab")
+            << QVariant(QStringLiteral("a\nb\rc\td")) << "'a\nb\rc\td'";
+        QTest::newRow("ctrl-z") << QVariant(QString(QChar(0x1a))) << "_utf8mb4 X'1a'";
+        QTest::newRow("delete") << QVariant(QString(QChar(0x7f))) << "_utf8mb4 X'7f'";
+        QTest::newRow("unicode with backslash")
+            << QVariant(QStringLiteral("é\\")) << "_utf8mb4 X'c3a95c'";
         QTest::newRow("unicode") << QVariant(QStringLiteral("héllo 😀")) << "'héllo 😀'";
         QTest::newRow("question mark") << QVariant(QStringLiteral("?")) << "'?'";
         QTest::newRow("empty string") << QVariant(QStringLiteral("")) << "''";
@@ -99,7 +105,7 @@ private Q_SLOTS:
             << "SELECT ?, ?" << QVariantList {QStringLiteral("?"), 2} << "SELECT '?', 2";
         QTest::newRow("a value that ends a literal")
             << "SELECT ?" << QVariantList {QStringLiteral("'; DROP TABLE users; --")}
-            << "SELECT '\\'; DROP TABLE users; --'";
+            << "SELECT '''; DROP TABLE users; --'";
     }
 
     void placeholders()
