@@ -242,12 +242,13 @@ void Application::acceptWebSockets()
             });
     const GatewaySettings settings {m_config.wsAuthTimeoutMs, m_config.wsPingIntervalMs,
                                     m_config.wsMaxFramesPerSecond, 16 * 1024, m_config.corsOrigins};
-    m_gateway = std::make_unique<Gateway>(settings, *m_pool, *m_bus,
-                                          [&tokens](const QString &token) -> Result<Caller> {
-                                              // Same verification as a request's bearer token,
-                                              // revocation checks included.
-                                              return tokens.verify(token.toUtf8());
-                                          });
+    m_gateway = std::make_unique<Gateway>(
+        settings, *m_pool, *m_bus,
+        [&tokens](const QString &token) -> Result<Caller> {
+            // Same verification as a request's bearer token, revocation checks included.
+            return tokens.verify(token.toUtf8());
+        },
+        [&tokens](const Caller &caller) { return tokens.recheck(caller); });
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });

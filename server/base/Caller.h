@@ -16,6 +16,9 @@ struct Caller
     QString sessionId;
     Role role = Role::User;
     bool restricted = false; // may log in and read, may not take part (queue, chat)
+    /// When the credential that named this caller stops counting (ms since the epoch; 0: not
+    /// limited). A WebSocket is closed then unless it was given a fresh token.
+    qint64 expiresAtMs = 0;
 
     bool isStaff() const { return role == Role::Moderator || role == Role::Admin; }
 };

@@ -106,18 +106,38 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
         return invalidToken();
     const AccessClaims &claims = std::get<AccessClaims>(verified);
 
+    Result<Caller> caller = sessionCaller(claims.sessionId, claims.userId, now);
+    if (caller)
+        caller->expiresAtMs = claims.expiresAt * 1000;
+    return caller;
+}
+
+Result<Caller> TokenVerifier::recheck(const Caller &caller) const
+{
+    const qint64 now = nowMs();
+    if (caller.expiresAtMs > 0 && now >= caller.expiresAtMs)
+        return invalidToken();
+    Result<Caller> current = sessionCaller(caller.sessionId, caller.userId, now);
+    if (current)
+        current->expiresAtMs = caller.expiresAtMs;
+    return current;
+}
+
+Result<Caller> TokenVerifier::sessionCaller(const QString &sessionId, const QString &userId,
+                                            qint64 now) const
+{
     quint64 epoch = 0;
-    if (const std::optional<CacheEntry> hit = cached(claims.sessionId, &epoch)) {
-        if (hit->valid && hit->userId != claims.userId)
+    if (const std::optional<CacheEntry> hit = cached(sessionId, &epoch)) {
+        if (hit->valid && hit->userId != userId)
             return invalidToken();
-        return callerFrom(*hit, claims.sessionId);
+        return callerFrom(*hit, sessionId);
     }
 
     // The database is the truth (a revocation commits there before anything else hears of
     // it), so a cache miss needs nothing but it: no Redis on this path.
     CacheEntry entry;
     entry.checkedAtMs = now;
-    Result<std::optional<SessionState>> state = m_repository.sessionState(claims.sessionId);
+    Result<std::optional<SessionState>> state = m_repository.sessionState(sessionId);
     if (!state)
         return state.error();
     const QDateTime nowTime = QDateTime::fromMSecsSinceEpoch(now, QTimeZone::utc());
@@ -129,10 +149,10 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
         entry.sessionExpiresAtMs = s.expiresAt.toMSecsSinceEpoch();
         entry.valid = !s.revoked && s.expiresAt > nowTime && !s.user.deleted() && !s.user.banned();
     }
-    store(claims.sessionId, entry, epoch);
-    if (entry.valid && entry.userId != claims.userId)
+    store(sessionId, entry, epoch);
+    if (entry.valid && entry.userId != userId)
         return invalidToken();
-    return callerFrom(entry, claims.sessionId);
+    return callerFrom(entry, sessionId);
 }
 
 void TokenVerifier::forgetSessions(const QString &userId, const QStringList &sessionIds)

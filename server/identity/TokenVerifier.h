@@ -42,6 +42,11 @@ public:
 
     /// An access token (a bearer header's, or the WebSocket auth frame's).
     Result<Caller> verify(const QByteArray &accessToken) const;
+    /// The same caller as the session and account stand now (role, restriction), or 401 when
+    /// the session was revoked or the account banned or deleted since its token was verified:
+    /// what an open WebSocket is checked against before each frame it sends. Cached like
+    /// verify(), for at most kCacheTtlMs.
+    Result<Caller> recheck(const Caller &caller) const;
 
     /// After revoking sessions (once committed): forget them here at once, mark them in Redis
     /// (fp:session-revoked:<sid>) and tell every instance on kRevokedChannel.
@@ -72,6 +77,8 @@ private:
         qint64 sessionExpiresAtMs = 0;
     };
     std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch) const;
+    Result<Caller> sessionCaller(const QString &sessionId, const QString &userId,
+                                 qint64 nowMs) const;
     void store(const QString &sessionId, const CacheEntry &entry, quint64 epochAtStart) const;
 
     QList<QByteArray> m_secrets; // the current secret first, then the previous one

@@ -37,18 +37,34 @@ qint64 nowMs()
 // the chat relay for about 300 ms in ws_bench.
 constexpr int kHeartbeatSlices = 25;
 
+// How often sockets whose access token expired are looked for: a socket outlives its token by
+// at most this much (frames it sends in between are refused by the session check).
+constexpr int kExpirySweepMs = 1000;
+
+QJsonObject authOk(const Caller &caller)
+{
+    QJsonObject frame {{QStringLiteral("type"), QString(ws::AuthOk)},
+                       {QStringLiteral("user_id"), caller.userId}};
+    if (caller.expiresAtMs > 0)
+        frame.insert(QStringLiteral("expires_in"),
+                     std::max<qint64>(0, (caller.expiresAtMs - nowMs()) / 1000));
+    return frame;
+}
+
 } // namespace
 
 Gateway::Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
-                 QObject *parent)
+                 SessionCheck sessionCheck, QObject *parent)
     : QObject(parent), m_settings(settings), m_pool(pool), m_bus(bus),
-      m_tokenCheck(std::move(tokenCheck))
+      m_tokenCheck(std::move(tokenCheck)), m_sessionCheck(std::move(sessionCheck))
 {
     connect(&m_bus, &EventBus::deliver, this, &Gateway::deliver);
     connect(&m_bus, &EventBus::sessionsRevoked, this,
             [this](const QString &, const QStringList &ids) { closeSessions(ids); });
     connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::heartbeat);
     m_heartbeat.start(std::max(1, m_settings.pingIntervalMs / kHeartbeatSlices));
+    connect(&m_expiry, &QTimer::timeout, this, &Gateway::closeExpired);
+    m_expiry.start(kExpirySweepMs);
 }
 
 Gateway::~Gateway()
@@ -190,8 +206,9 @@ void Gateway::onText(Connection *c, const QString &text)
         return;
     }
     if (type == ws::Auth) {
-        send(socket,
-             errorFrame(QStringLiteral("conflict"), QStringLiteral("Already authenticated")));
+        // A fresh token for the same account, before the current one expires.
+        if (!c->authenticating)
+            authenticate(c, frame);
         return;
     }
     if (!m_handlers.contains(type)) {
@@ -226,11 +243,16 @@ void Gateway::authenticate(Connection *c, const QJsonObject &frame)
                                 QStringLiteral("invalid access token"));
                     return;
                 }
+                if (c->caller && c->caller->userId != caller->userId) {
+                    // A socket belongs to one account for its whole life.
+                    closeSocket(guard.data(), QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                                QStringLiteral("a token of another account"));
+                    return;
+                }
+                if (!c->caller)
+                    m_byUser.insert(caller->userId, guard.data());
                 c->caller = caller.value();
-                m_byUser.insert(c->caller->userId, guard.data());
-                send(guard.data(),
-                     {{QStringLiteral("type"), QString(ws::AuthOk)},
-                      {QStringLiteral("user_id"), c->caller->userId}});
+                send(guard.data(), authOk(*c->caller));
             },
             Qt::QueuedConnection);
     });
@@ -263,25 +285,46 @@ void Gateway::runNext(Connection *c)
     QPointer<QWebSocket> guard(c->socket);
     const bool queued = m_pool.trySubmit([this, guard, caller, route, frame] {
         QList<QJsonObject> replies;
+        // The socket was authorised when it sent `auth`; the session may have been revoked or
+        // the account restricted or banned since (on any instance, Redis up or not).
+        Result<Caller> current = m_sessionCheck ? m_sessionCheck(caller) : Result<Caller>(caller);
+        const bool unauthorised = !current && current.error().code == ErrorCode::Unauthorized;
         try {
-            if (std::optional<AppError> refused = accessRefusal(caller, route.access))
+            if (unauthorised)
+                replies.clear();
+            else if (!current)
+                replies = {route.refusal(frame, current.error())};
+            else if (std::optional<AppError> refused = accessRefusal(*current, route.access))
                 replies = {route.refusal(frame, *refused)};
             else
-                replies = route.handler(caller, frame);
+                replies = route.handler(*current, frame);
         } catch (const std::exception &e) {
             log::error(QStringLiteral("ws_handler_exception"),
                        {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
             replies = {errorFrame(QStringLiteral("internal"),
                                   QStringLiteral("Something went wrong on our side"))};
         }
+        std::optional<Caller> refreshed;
+        if (current)
+            refreshed = current.value();
         QMetaObject::invokeMethod(
             this,
-            [this, guard, replies] {
+            [this, guard, replies, unauthorised, refreshed] {
                 if (!guard)
                     return;
+                if (unauthorised) {
+                    closeSocket(guard.data(), QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                                QStringLiteral("session ended"));
+                    return;
+                }
+                auto c = m_connections.value(guard.data());
+                // Role and restriction as they stand now, unless a fresh `auth` replaced the
+                // caller meanwhile (its own check is newer).
+                if (c && c->caller && refreshed && c->caller->expiresAtMs == refreshed->expiresAtMs)
+                    c->caller = refreshed;
                 for (const QJsonObject &reply : replies)
                     send(guard.data(), reply);
-                if (auto c = m_connections.value(guard.data()))
+                if (c)
                     runNext(c.get());
             },
             Qt::QueuedConnection);
@@ -333,6 +376,17 @@ void Gateway::heartbeat()
             c->socket->abort(); // it answers nothing, so it would not answer a close either
         else
             c->socket->ping();
+    }
+}
+
+void Gateway::closeExpired()
+{
+    const qint64 now = nowMs();
+    for (const auto &c : std::as_const(m_connections)) {
+        if (c->socket && c->caller && c->caller->expiresAtMs > 0 && now >= c->caller->expiresAtMs &&
+            c->socket->state() == QAbstractSocket::ConnectedState)
+            closeSocket(c->socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                        QStringLiteral("access token expired"));
     }
 }
 

@@ -2,8 +2,11 @@
 
 // The WebSocket endpoint /ws (API_SPEC.md, "WebSocket"): authenticates each socket with its
 // first frame, keeps it alive with pings, refuses oversized and too-frequent frames, and hands
-// every other frame to the handler its domain registered for that type. Handlers run on the
-// worker pool, one frame at a time per socket so a sender's messages keep their order; what
+// every other frame to the handler its domain registered for that type. A socket's
+// authorisation lasts as long as its access token: a later `auth` frame with a fresh token of
+// the same account renews it, and without one the socket is closed (4401) when the token
+// expires; before each frame is handled, the session and account are checked again. Handlers run on
+// the worker pool, one frame at a time per socket so a sender's messages keep their order; what
 // they answer goes back to that socket, everything else reaches people through the EventBus.
 
 #include "common/Result.h"
@@ -41,6 +44,9 @@ class Gateway : public QObject
 public:
     /// Verifies an access token (runs on a worker thread).
     using TokenCheck = std::function<Result<Caller>(const QString &accessToken)>;
+    /// The caller as its session and account stand now, or an error (401: the session was
+    /// revoked, the account banned); runs on a worker thread before every frame handled.
+    using SessionCheck = std::function<Result<Caller>(const Caller &)>;
     /// Handles one client frame for an authenticated caller (on a worker thread); returns the
     /// frames to send back to that socket (often none: events travel through the EventBus).
     using FrameHandler =
@@ -50,7 +56,7 @@ public:
     using Refusal = std::function<QJsonObject(const QJsonObject &frame, const AppError &error)>;
 
     Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
-            QObject *parent = nullptr);
+            SessionCheck sessionCheck, QObject *parent = nullptr);
     ~Gateway() override;
 
     /// Declares a client frame type, like a route: who may send it (Access, enforced here as
@@ -79,6 +85,7 @@ private:
     void deliver(const QString &userId, const QByteArray &frame);
     void closeSessions(const QStringList &sessionIds);
     void heartbeat();
+    void closeExpired();
     void closeSocket(QWebSocket *socket, QWebSocketProtocol::CloseCode code, const QString &reason);
     void drop(QWebSocket *socket);
 
@@ -86,6 +93,7 @@ private:
     WorkerPool &m_pool;
     EventBus &m_bus;
     TokenCheck m_tokenCheck;
+    SessionCheck m_sessionCheck;
     struct FrameRoute
     {
         Access access = Access::User;
@@ -96,6 +104,7 @@ private:
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
     QMultiHash<QString, QWebSocket *> m_byUser;
     QTimer m_heartbeat;
+    QTimer m_expiry;
     int m_heartbeatSlice = 0; // the slice of sockets the next tick pings
     int m_nextSlice = 0; // the slice the next accepted socket joins
 };

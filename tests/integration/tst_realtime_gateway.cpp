@@ -1,14 +1,21 @@
 // The /ws gateway against the real server: first-frame authentication (4401 otherwise),
 // ping/pong, malformed frames answered with an error frame, oversized frames (1009),
-// floods (throttled, then 1008), silent clients dropped by the heartbeat, and sockets of a
-// revoked session closed at once.
+// floods (throttled, then 1008), silent clients dropped by the heartbeat, sockets of a
+// revoked session closed at once, and a socket's authorisation lasting only as long as its
+// token and its account's standing: closed (4401) when the token expires unless renewed with a
+// fresh `auth`, and checked again before every frame (restriction, ban, on any instance, with
+// Redis away).
 
+#include "common/Time.h"
+#include "server/identity/Jwt.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
 #include <QDeadlineTimer>
+#include <QJsonDocument>
 #include <QTcpSocket>
 #include <QTest>
+#include <QUuid>
 
 using namespace fp::test;
 
@@ -25,7 +32,159 @@ public:
                   .with(QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10")))
     { }
 
+private:
+    // An access token for the same session as `account`'s, signed with `server`'s secret, that
+    // expires in `seconds`.
+    static QString tokenExpiringIn(const TestServer &server, const TestAccount &account,
+                                   int seconds)
+    {
+        const QByteArray payload =
+            fp::Jwt::fromBase64Url(account.accessToken.toLatin1().split('.').value(1))
+                .value_or(QByteArray());
+        const QJsonObject claims = QJsonDocument::fromJson(payload).object();
+        fp::AccessClaims forged;
+        forged.userId = claims[QStringLiteral("sub")].toString();
+        forged.sessionId = claims[QStringLiteral("sid")].toString();
+        forged.role =
+            fp::roleFromName(claims[QStringLiteral("role")].toString()).value_or(fp::Role::User);
+        forged.issuedAt = QDateTime::currentSecsSinceEpoch();
+        forged.expiresAt = forged.issuedAt + seconds;
+        forged.tokenId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        return QString::fromLatin1(fp::Jwt::sign(forged, server.jwtSecret().toUtf8()));
+    }
+
+    static QJsonObject authFrame(const QString &token)
+    {
+        return {{QStringLiteral("type"), QStringLiteral("auth")},
+                {QStringLiteral("access_token"), token}};
+    }
+
+    static QJsonObject chatFrame(const QString &conversationId, const QString &clientMsgId)
+    {
+        return {{QStringLiteral("type"), QStringLiteral("chat.send")},
+                {QStringLiteral("conversation_id"), conversationId},
+                {QStringLiteral("client_msg_id"), clientMsgId},
+                {QStringLiteral("text"), QStringLiteral("still here? ") + clientMsgId}};
+    }
+
 private Q_SLOTS:
+    void aSocketClosesWhenItsTokenExpires()
+    {
+        const TestAccount account = signUp(QStringLiteral("wsexpiry"));
+        WsClient ws(port());
+        QVERIFY(ws.connect());
+        ws.send(authFrame(tokenExpiringIn(server(), account, 2)));
+        const QJsonObject ok = ws.waitFor(QStringLiteral("auth.ok"));
+        QVERIFY(!ok.isEmpty());
+        QVERIFY(ok[QStringLiteral("expires_in")].toInt() <= 2);
+        QCOMPARE(ws.waitForClose(8000), 4401);
+    }
+
+    void aFreshAuthFrameRenewsTheSocket()
+    {
+        const TestAccount account = signUp(QStringLiteral("wsrenew"));
+        WsClient ws(port());
+        QVERIFY(ws.connect());
+        ws.send(authFrame(tokenExpiringIn(server(), account, 2)));
+        QVERIFY(!ws.waitFor(QStringLiteral("auth.ok")).isEmpty());
+        ws.send(authFrame(account.accessToken));
+        const QJsonObject renewed = ws.waitFor(QStringLiteral("auth.ok"));
+        QCOMPARE(renewed[QStringLiteral("user_id")].toString(), account.userId);
+        QVERIFY(renewed[QStringLiteral("expires_in")].toInt() > 800);
+        QTest::qWait(3500); // past the first token's expiry
+        ws.send({{QStringLiteral("type"), QStringLiteral("ping")}});
+        QVERIFY(!ws.waitFor(QStringLiteral("pong")).isEmpty());
+    }
+
+    void aSocketKeepsItsAccount()
+    {
+        const TestAccount one = signUp(QStringLiteral("wsowner"));
+        const TestAccount other = signUp(QStringLiteral("wsintruder"));
+        WsClient ws(port());
+        QVERIFY(ws.connectAndAuthenticate(one.accessToken));
+        ws.send(authFrame(other.accessToken));
+        QCOMPARE(ws.waitForClose(), 4401);
+
+        WsClient forged(port());
+        QVERIFY(forged.connectAndAuthenticate(one.accessToken));
+        forged.send(authFrame(QStringLiteral("not-a-token")));
+        QCOMPARE(forged.waitForClose(), 4401);
+    }
+
+    void aRestrictionStopsChatOnTheNextFrame()
+    {
+        const TestAccount person = signUp(QStringLiteral("wsrestricted"));
+        const TestAccount peer = signUp(QStringLiteral("wspeer"));
+        const QString conversationId = seed().match(person, peer).conversationId;
+        WsClient ws(port());
+        QVERIFY(ws.connectAndAuthenticate(person.accessToken));
+        ws.send(chatFrame(conversationId, QStringLiteral("before")));
+        QVERIFY(!ws.waitFor(QStringLiteral("chat.message")).isEmpty());
+
+        const TestAccount admin = logInAsAdmin();
+        QCOMPARE(as(admin)
+                     ->put(QStringLiteral("/api/admin/users/%1/status").arg(person.userId),
+                           {{QStringLiteral("status"), QStringLiteral("restricted")},
+                            {QStringLiteral("note"), QStringLiteral("cool down")},
+                            {QStringLiteral("restricted_until"),
+                             fp::toWireTime(QDateTime::currentDateTimeUtc().addDays(1))}})
+                     .status,
+                 200);
+        ws.send(chatFrame(conversationId, QStringLiteral("after")));
+        const QJsonObject rejected = ws.waitFor(QStringLiteral("chat.rejected"));
+        QCOMPARE(rejected[QStringLiteral("code")].toString(), QStringLiteral("forbidden"));
+        QCOMPARE(rejected[QStringLiteral("client_msg_id")].toString(), QStringLiteral("after"));
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                       "client_msg_id = 'after'")),
+                 0);
+    }
+
+    // Banned on another instance while Redis (which would carry the news) is away: the socket
+    // is closed at its next frame, once the instance's few-second cache of the session is stale.
+    void aBanOnAnotherInstanceClosesTheSocketWithoutRedis()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer::Options options;
+        options.redisPort = redis.port();
+        options.withoutRateLimits();
+        TestServer &first = addServer(options);
+        QVERIFY(first.start());
+        options.databaseName = first.databaseName();
+        options.redisKeyPrefix = first.redisKeyPrefix();
+        TestServer &second = addServer(options);
+        QVERIFY(second.start());
+
+        const TestAccount person = fp::test::signUp(first.port(), QStringLiteral("wsbanned"));
+        const TestAccount peer = fp::test::signUp(first.port(), QStringLiteral("wsbystander"));
+        const QString conversationId = Seed(first.database()).match(person, peer).conversationId;
+        WsClient ws(first.port());
+        QVERIFY(ws.connectAndAuthenticate(person.accessToken));
+        ws.send(chatFrame(conversationId, QStringLiteral("hello")));
+        QVERIFY(!ws.waitFor(QStringLiteral("chat.message")).isEmpty());
+
+        redis.stop();
+        const TestAccount admin =
+            fp::test::logIn(second.port(), TestServer::adminEmail(), TestServer::adminPassword());
+        QCOMPARE(clientFor(second.port(), admin)
+                     ->put(QStringLiteral("/api/admin/users/%1/status").arg(person.userId),
+                           {{QStringLiteral("status"), QStringLiteral("banned")},
+                            {QStringLiteral("note"), QStringLiteral("abuse")}})
+                     .status,
+                 200);
+        int closeCode = -1;
+        for (int attempt = 0; attempt < 10 && closeCode == -1; ++attempt) {
+            ws.send(chatFrame(conversationId, QStringLiteral("after-ban-%1").arg(attempt)));
+            closeCode = ws.waitForClose(1000);
+        }
+        QCOMPARE(closeCode, 4401);
+        QCOMPARE(first.database()
+                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                             "client_msg_id LIKE 'after-ban-%'"))
+                     .toInt(),
+                 0);
+    }
+
     void silenceAfterConnectingIsClosedWith4401()
     {
         WsClient ws(port());
