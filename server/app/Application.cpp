@@ -210,7 +210,7 @@ bool Application::start()
 void Application::registerRoutes()
 {
     Domains &d = *m_domains;
-    registerHealthRoutes(m_router, m_metrics);
+    registerHealthRoutes(m_router, m_metrics, m_config.metricsToken);
     registerIdentityRoutes(m_router, d.identity);
     registerProfileRoutes(m_router, d.profiles);
     registerEngagementRoutes(m_router, d.engagement);

@@ -5,7 +5,9 @@
 #include "server/storage/Database.h"
 #include "server/storage/Redis.h"
 
+#include <QElapsedTimer>
 #include <QFile>
+#include <QMutex>
 
 namespace fp {
 
@@ -17,6 +19,43 @@ bool databaseAnswers()
     return result.ok() && result.next() && result.value(0).toInt() == 1;
 }
 
+struct Readiness
+{
+    bool mysql = false;
+    bool redis = false;
+};
+
+// Both stores are asked at most once a second whatever the number of probes: a flood of
+// /readyz must not become a flood of connections to MariaDB and Redis.
+Readiness currentReadiness()
+{
+    static QMutex mutex;
+    static Readiness last;
+    static QElapsedTimer age;
+    QMutexLocker lock(&mutex);
+    if (!age.isValid() || age.elapsed() >= 1000) {
+        last = Readiness {databaseAnswers(), Redis::ping()};
+        age.start();
+    }
+    return last;
+}
+
+// The scraper's bearer token, compared in constant time; without a configured token only a
+// client on loopback (after trusted-proxy resolution) may read the metrics.
+bool mayReadMetrics(const RequestContext &ctx, const QByteArray &token)
+{
+    if (token.isEmpty())
+        return ctx.clientAddress.isLoopback();
+    const QByteArray expected = "Bearer " + token;
+    const QByteArray given = ctx.header("authorization");
+    if (given.size() != expected.size())
+        return false;
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < given.size(); ++i)
+        difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    return difference == 0;
+}
+
 QByteArray loadContract()
 {
     QFile file(QStringLiteral(":/resources/openapi.yaml"));
@@ -25,9 +64,9 @@ QByteArray loadContract()
 
 } // namespace
 
-void registerHealthRoutes(Router &router, Metrics &metrics)
+void registerHealthRoutes(Router &router, Metrics &metrics, const QString &metricsToken)
 {
-    // Probes and scrapers call these often and from few addresses: never rate limited.
+    // The liveness probe costs nothing and touches nothing: never rate limited.
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/healthz"),
                       .access = Access::Public,
@@ -42,10 +81,9 @@ void registerHealthRoutes(Router &router, Metrics &metrics)
         .method = "GET",
         .pattern = QStringLiteral("/readyz"),
         .access = Access::Public,
-        .rate = RateClass::None,
+        .rate = RateClass::Read, // per address, like any read
         .handler = [](RequestContext &) {
-            const bool mysql = databaseAnswers();
-            const bool redis = Redis::ping();
+            const auto [mysql, redis] = currentReadiness();
             const auto state = [](bool up) {
                 return up ? QStringLiteral("ok") : QStringLiteral("down");
             };
@@ -70,9 +108,11 @@ void registerHealthRoutes(Router &router, Metrics &metrics)
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/metrics"),
                       .access = Access::Public,
-                      .execution = Execution::Inline,
-                      .rate = RateClass::None,
-                      .handler = [&metrics](RequestContext &) {
+                      .rate = RateClass::Read,
+                      .handler = [&metrics, token = metricsToken.toUtf8()](RequestContext &ctx) {
+                          if (!mayReadMetrics(ctx, token))
+                              return HttpResponse(AppError::forbidden(QStringLiteral(
+                                  "The metrics need the scraper's token (FP_METRICS_TOKEN)")));
                           return HttpResponse::raw(200, "text/plain; version=0.0.4; charset=utf-8",
                                                    metrics.render());
                       }});

@@ -103,6 +103,9 @@ const Setting kSettings[] = {
     {"FP_TLS_CERT", "http/tls_cert", "",
      "PEM certificate (chain) to serve HTTPS and wss:// directly"},
     {"FP_TLS_KEY", "http/tls_key", "", "PEM private key for FP_TLS_CERT", true},
+    {"FP_METRICS_TOKEN", "metrics/token", "",
+     "bearer token a scraper sends for GET /metrics (empty: only clients on loopback may read it)",
+     true},
     {"FP_MIGRATIONS_DIR", "db/migrations_dir", "",
      "directory of *.sql migrations (default: the ones built in)"},
 };
@@ -278,6 +281,9 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
         !problem.isEmpty())
         r.fail("FP_TRUSTED_PROXIES", problem);
     c.tlsCert = r.text("FP_TLS_CERT");
+    c.metricsToken = r.text("FP_METRICS_TOKEN");
+    if (!c.metricsToken.isEmpty() && c.metricsToken.size() < 16)
+        r.fail("FP_METRICS_TOKEN", QStringLiteral("must be at least 16 characters"));
     c.tlsKey = r.text("FP_TLS_KEY");
     if (c.tlsCert.isEmpty() != c.tlsKey.isEmpty())
         r.fail(c.tlsCert.isEmpty() ? "FP_TLS_CERT" : "FP_TLS_KEY",

@@ -74,6 +74,7 @@ struct Config
     QStringList trustedProxies; // addresses or CIDR ranges
     QString tlsCert; // both empty: plain HTTP (behind a TLS-terminating proxy)
     QString tlsKey;
+    QString metricsToken; // empty: /metrics answers loopback clients only
     /// Empty: the migrations compiled into the binary. Set only by tests and operators
     /// who need to run a different set.
     QString migrationsDir;

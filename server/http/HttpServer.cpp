@@ -212,7 +212,10 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 
 void HttpServer::dispatch(const std::shared_ptr<Exchange> &exchange, const Route &route)
 {
-    if (route.execution == Execution::Inline && route.access == Access::Public) {
+    // Inline means on this I/O thread, which must never wait on Redis or MariaDB: only a public
+    // route without a rate budget (spending one asks Redis) may run here.
+    if (route.execution == Execution::Inline && route.access == Access::Public &&
+        RateLimiter::effectiveClass(route) == RateClass::None) {
         respond(exchange, runOnWorker(*exchange, route));
         return;
     }

@@ -12,6 +12,8 @@ void registerProfileRoutes(Router &router, const ProfileService &profiles)
                       .pattern = QStringLiteral("/api/catalog"),
                       .access = Access::Public,
                       .execution = Execution::Inline,
+                      // A constant held in memory: as cheap to serve as /healthz.
+                      .rate = RateClass::None,
                       .handler = [body = profiles.catalog().toJson()](RequestContext &) {
                           // Changes only with a deploy: let clients and proxies keep it a while.
                           return HttpResponse::json(200, body).withHeader("Cache-Control",

@@ -2,6 +2,7 @@
 // contract, and first-admin seeding, against the real server.
 
 #include "tests/support/IntegrationTest.h"
+#include "tests/support/RawRedis.h"
 
 #include <QFile>
 #include <QJsonObject>
@@ -90,6 +91,78 @@ private Q_SLOTS:
             "fp_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
         QVERIFY(text.contains("fp_worker_pool_pending "));
         QVERIFY(text.contains("fp_db_errors_total "));
+    }
+
+    void metricsNeedTheScrapersToken()
+    {
+        const QString token = QStringLiteral("scraper-token-0123456789");
+        m_secrets << token;
+        TestServer server(TestServer::Options().with(QStringLiteral("FP_METRICS_TOKEN"), token));
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        const HttpResult bare = client.get(QStringLiteral("/metrics"));
+        QCOMPARE(bare.status, 403);
+        QCOMPARE(bare.errorCode(), QStringLiteral("forbidden"));
+        QCOMPARE(client
+                     .get(QStringLiteral("/metrics"),
+                          {{"Authorization", "Bearer scraper-token-9876543210"}})
+                     .status,
+                 403);
+        const HttpResult scraped =
+            client.get(QStringLiteral("/metrics"), {{"Authorization", "Bearer " + token.toUtf8()}});
+        QCOMPARE(scraped.status, 200);
+        QVERIFY(scraped.body.contains("fp_http_requests_total"));
+        QVERIFY(!scraped.body.contains(token.toUtf8()));
+    }
+
+    void withoutATokenOnlyLoopbackReadsMetrics()
+    {
+        TestServer server(TestServer::Options().with(QStringLiteral("FP_TRUSTED_PROXIES"),
+                                                     QStringLiteral("127.0.0.1")));
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        // The trusted proxy in front says the client is elsewhere.
+        QCOMPARE(
+            client.get(QStringLiteral("/metrics"), {{"X-Forwarded-For", "203.0.113.7"}}).status,
+            403);
+        QCOMPARE(client.get(QStringLiteral("/metrics")).status, 200);
+    }
+
+    void probesAndScrapesHaveAnAddressBudget()
+    {
+        // 2 reads a minute per account is 8 per address.
+        TestServer server(TestServer::Options().with(QStringLiteral("FP_RATE_READS_PER_MINUTE"),
+                                                     QStringLiteral("2")));
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(
+                client.get(i % 2 ? QStringLiteral("/readyz") : QStringLiteral("/metrics")).status,
+                200);
+        const HttpResult refused = client.get(QStringLiteral("/readyz"));
+        QCOMPARE(refused.status, 429);
+        QVERIFY(!refused.header("Retry-After").isEmpty());
+        QCOMPARE(client.get(QStringLiteral("/metrics")).status, 429);
+        QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200); // liveness stays free
+    }
+
+    // The catalog is served on the I/O thread, which may not wait on Redis: it spends no rate
+    // budget (that would ask Redis) and sends Redis nothing.
+    void theCatalogNeverAsksRedis()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer::Options options;
+        options.redisPort = redis.port();
+        TestServer server(options);
+        QVERIFY(server.start());
+        HttpClient client(server.port());
+        for (int i = 0; i < 50; ++i)
+            QCOMPARE(client.get(QStringLiteral("/api/catalog")).status, 200);
+        RawRedis raw(redis.port());
+        const QByteArray keys = raw.command({"KEYS", server.redisKeyPrefix().toUtf8() + "rate:*"});
+        QCOMPARE(keys, QByteArray("*0\r\n"));
+        QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
     }
 
     void contractIsServed()

@@ -33,7 +33,8 @@ public:
         });
     }
     quint16 port() const { return m_server.serverPort(); }
-    qsizetype pings() const { return m_received.count("PING"); }
+    // Bytes of commands received (a rate-limit script, then PING, for /readyz).
+    qsizetype received() const { return m_received.size(); }
 
 private:
     QTcpServer m_server;
@@ -205,7 +206,7 @@ private Q_SLOTS:
             sockets.push_back(std::move(socket));
         }
         // Leave while the server is answering: its first /readyz has reached the silent Redis.
-        QTRY_VERIFY(silent.pings() > 0);
+        QTRY_VERIFY(silent.received() > 0);
         for (auto &socket : sockets)
             socket->abort();
         sockets.clear();
@@ -242,7 +243,7 @@ private Q_SLOTS:
         QVERIFY(slow.waitForConnected(5000));
         slow.write(rawRequest("/readyz")); // in flight for about a second
         slow.flush();
-        QTRY_VERIFY(silent.pings() > 0); // the server is answering it
+        QTRY_VERIFY(silent.received() > 0); // the server is answering it
 
         ::kill(pid_t(server.pid()), SIGTERM);
 
