@@ -41,9 +41,7 @@ private Q_SLOTS:
     {
         PrivateRedis redis;
         QVERIFY(redis.start());
-        TestServer::Options options;
-        options.redisPort = redis.port();
-        TestServer server(options);
+        TestServer server(TestServer::Options().onRedis(redis.port()));
         QVERIFY(server.start());
         HttpClient client(server.port());
         QTRY_COMPARE_WITH_TIMEOUT(client.get(QStringLiteral("/readyz")).status, 200, 15000);
@@ -152,9 +150,7 @@ private Q_SLOTS:
     {
         PrivateRedis redis;
         QVERIFY(redis.start());
-        TestServer::Options options;
-        options.redisPort = redis.port();
-        TestServer server(options);
+        TestServer server(TestServer::Options().onRedis(redis.port()));
         QVERIFY(server.start());
         HttpClient client(server.port());
         for (int i = 0; i < 50; ++i)

@@ -135,6 +135,12 @@ public:
             extraEnvironment.insert(name, value);
             return *this;
         }
+        /// A Redis of the test's own (a PrivateRedis it may stop and start).
+        Options &onRedis(quint16 port)
+        {
+            redisPort = port;
+            return *this;
+        }
         /// Every request of a test comes from 127.0.0.1 and a handful of accounts: lifts the
         /// per-address and per-account request budgets (tests of the limits leave them on).
         Options &withoutRateLimits()
