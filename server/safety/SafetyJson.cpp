@@ -7,7 +7,7 @@ namespace fp {
 QJsonObject blockToJson(const BlockRecord &block)
 {
     return QJsonObject {{QStringLiteral("id"), block.id},
-                        {QStringLiteral("blocked_user_id"), block.blockedUserId},
+                        {QStringLiteral("blocked_user_id"), block.shownId()},
                         {QStringLiteral("source"), block.source},
                         {QStringLiteral("created_at"), toWireTime(block.createdAt)}};
 }

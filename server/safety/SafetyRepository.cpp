@@ -8,15 +8,15 @@ namespace fp {
 namespace {
 
 const QString kBlockColumns =
-    QStringLiteral("id, blocker_user_id, blocked_user_id, source, created_at");
+    QStringLiteral("id, blocker_user_id, blocked_user_id, source, created_at, blocked_alias");
 const QString kReportColumns =
     QStringLiteral("id, reporter_user_id, reported_user_id, conversation_session_id, reason_code, "
                    "details_text, severity, status, created_at, updated_at");
 
 BlockRecord blockFrom(const SqlResult &r)
 {
-    return BlockRecord {r.value(0).toString(), r.value(1).toString(), r.value(2).toString(),
-                        r.value(3).toString(), Sql::toTime(r.value(4))};
+    return BlockRecord {r.value(0).toString(), r.value(1).toString(),   r.value(2).toString(),
+                        r.value(3).toString(), Sql::toTime(r.value(4)), r.value(5).toString()};
 }
 
 ReportRecord reportFrom(const SqlResult &r)
@@ -89,13 +89,28 @@ Result<std::optional<BlockRecord>> SafetyRepository::findBlock(const QString &bl
         blockFrom);
 }
 
+Result<std::optional<BlockRecord>> SafetyRepository::findBlockShownAs(const QString &blockerId,
+                                                                      const QString &shownId) const
+{
+    // An aliased block answers to its alias only: its real id must not confirm who it was.
+    return Sql::optionalRow<BlockRecord>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM blocks WHERE blocker_user_id = ? AND "
+                                 "(blocked_alias = ? OR (blocked_alias IS NULL AND "
+                                 "blocked_user_id = ?)) FOR UPDATE")
+                      .arg(kBlockColumns),
+                  {blockerId, shownId, shownId}),
+        blockFrom);
+}
+
 Status SafetyRepository::insertBlock(const BlockRecord &block) const
 {
     SqlResult r = Sql::exec(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, "
-                                           "blocked_user_id, source, created_at) "
-                                           "VALUES (?, ?, ?, ?, ?)"),
+                                           "blocked_user_id, source, created_at, blocked_alias) "
+                                           "VALUES (?, ?, ?, ?, ?, ?)"),
                             {block.id, block.blockerUserId, block.blockedUserId, block.source,
-                             Sql::time(block.createdAt)});
+                             Sql::time(block.createdAt),
+                             block.blockedAlias.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                                          : QVariant(block.blockedAlias)});
     if (r.failure() == DbFailure::DuplicateKey) {
         AppError conflict = AppError::conflict(QStringLiteral("You already blocked this user"));
         conflict.details = {{QStringLiteral("reason"), QStringLiteral("already_blocked")}};
@@ -381,7 +396,8 @@ Result<QJsonObject> SafetyRepository::exportFor(const QString &userId) const
           "status, created_at, updated_at FROM reports WHERE reporter_user_id = ? "
           "ORDER BY created_at"},
          {"blocks",
-          "SELECT id, blocked_user_id, source, created_at FROM blocks WHERE "
+          "SELECT id, COALESCE(blocked_alias, blocked_user_id) AS blocked_user_id, source, "
+          "created_at FROM blocks WHERE "
           "blocker_user_id = ? ORDER BY created_at"}},
         userId);
 }

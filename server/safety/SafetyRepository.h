@@ -23,6 +23,10 @@ public:
     /// The block, locked for the rest of the transaction.
     Result<std::optional<BlockRecord>> findBlock(const QString &blockerId,
                                                  const QString &blockedId) const;
+    /// The caller's block shown to them as `shownId` (its alias, or the blocked id when it has
+    /// none), locked for update.
+    Result<std::optional<BlockRecord>> findBlockShownAs(const QString &blockerId,
+                                                        const QString &shownId) const;
     /// Conflict (details.reason "already_blocked") when the pair is already blocked.
     Status insertBlock(const BlockRecord &block) const;
     Status deleteBlock(const QString &blockId) const;

@@ -105,8 +105,13 @@ Result<BlockRecord> SafetyService::blockInTransaction(const QString &blockerId,
     if (*existing && keepExisting) {
         block = **existing;
     } else {
-        block = BlockRecord {Sql::newId(), blockerId, blockedId, source,
-                             QDateTime::currentDateTimeUtc()};
+        // Only a manual block names the person: the blocker gave their id themselves.
+        block = BlockRecord {Sql::newId(),
+                             blockerId,
+                             blockedId,
+                             source,
+                             QDateTime::currentDateTimeUtc(),
+                             source == QLatin1String("manual") ? QString() : Sql::newId()};
         if (Status inserted = m_repository.insertBlock(block); !inserted)
             return inserted.error();
     }
@@ -138,12 +143,12 @@ Result<BlockRecord> SafetyService::block(const QString &userId, const QString &b
     return block;
 }
 
-Status SafetyService::unblock(const QString &userId, const QString &blockedUserId) const
+Status SafetyService::unblock(const QString &userId, const QString &shownId) const
 {
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
-    Result<std::optional<BlockRecord>> block = m_repository.findBlock(userId, blockedUserId);
+    Result<std::optional<BlockRecord>> block = m_repository.findBlockShownAs(userId, shownId);
     if (!block)
         return block.error();
     if (!*block)
@@ -429,6 +434,28 @@ Result<admin::Report> SafetyService::lockUnresolvedReport(const QString &id,
     return **found;
 }
 
+std::optional<AppError> SafetyService::refuseOwnInterest(const Caller &staff,
+                                                         const admin::Report &report,
+                                                         const QString &attempted,
+                                                         Transaction &tx) const
+{
+    const bool filedIt = report.reporterUserId == staff.userId;
+    if (!filedIt && report.reportedUserId != staff.userId)
+        return std::nullopt;
+    // The refusal itself is recorded, outside the transaction that is undone.
+    tx.rollback();
+    const Status audited = m_admin.record(
+        staff, QStringLiteral("report.refused"), QStringLiteral("report"), report.id, {},
+        {{QStringLiteral("attempted"), attempted},
+         {QStringLiteral("reason"),
+          filedIt ? QStringLiteral("own_report") : QStringLiteral("report_about_self")}});
+    if (!audited)
+        return audited.error();
+    return AppError::forbidden(
+        filedIt ? QStringLiteral("Another moderator must handle a report you filed")
+                : QStringLiteral("Another moderator must handle a report about you"));
+}
+
 Result<admin::Report> SafetyService::claim(const Caller &staff, const QString &id) const
 {
     if (!validation::isUuid(id))
@@ -441,6 +468,8 @@ Result<admin::Report> SafetyService::claim(const Caller &staff, const QString &i
     if (!locked)
         return locked.error();
     const admin::Report &r = *locked;
+    if (std::optional<AppError> refused = refuseOwnInterest(staff, r, QStringLiteral("claim"), tx))
+        return *refused;
     if (!r.claimedByUserId.isEmpty() && r.claimedByUserId != staff.userId)
         return conflict(QStringLiteral("Another moderator holds this report"),
                         QStringLiteral("claimed"),
@@ -476,6 +505,8 @@ Result<admin::Report> SafetyService::act(const Caller &staff, const QString &id,
     if (!locked)
         return locked.error();
     const admin::Report r = *locked;
+    if (std::optional<AppError> refused = refuseOwnInterest(staff, r, request.action, tx))
+        return *refused;
     if (r.claimedByUserId != staff.userId)
         return conflict(QStringLiteral("Claim the report before acting on it"),
                         QStringLiteral("not_claimed"));

@@ -11,6 +11,7 @@
 #include "server/base/DomainEvents.h"
 #include "server/safety/SafetyPorts.h"
 #include "server/safety/SafetyRepository.h"
+#include "server/storage/Database.h"
 
 #include <memory>
 
@@ -37,7 +38,8 @@ public:
     void connect(SafetyPorts ports) { m_ports = std::move(ports); }
 
     Result<BlockRecord> block(const QString &userId, const QString &blockedUserId) const;
-    Status unblock(const QString &userId, const QString &blockedUserId) const;
+    /// Lifts the block the caller sees as `shownId` (GET /api/blocks' blocked_user_id).
+    Status unblock(const QString &userId, const QString &shownId) const;
     Result<Page<BlockRecord>> blocks(const QString &userId, const PageRequest<> &page) const;
     Result<ReportRecord> report(const QString &userId, const ReportInput &input) const;
     Result<Page<ReportRecord>> myReports(const QString &userId, const PageRequest<> &page) const;
@@ -83,6 +85,10 @@ private:
     class FloodGuard;
     /// Blocks inside the caller's transaction and announces it. With `keepExisting`, an
     /// existing block is returned as is; otherwise it is a conflict.
+    /// Staff may not claim or act on a report they filed or one about themselves: rolls `tx`
+    /// back, records the attempt in the audit log and says why.
+    std::optional<AppError> refuseOwnInterest(const Caller &staff, const admin::Report &report,
+                                              const QString &attempted, Transaction &tx) const;
     Result<BlockRecord> blockInTransaction(const QString &blockerId, const QString &blockedId,
                                            const QString &source, bool keepExisting) const;
     Result<admin::Report> lockUnresolvedReport(const QString &id, const QDateTime &now) const;

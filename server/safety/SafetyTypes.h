@@ -14,6 +14,12 @@ struct BlockRecord
     QString blockedUserId;
     QString source; // manual | panic_exit | moderation_action
     QDateTime createdAt;
+    /// Set when the blocker did not name the blocked person's id (a panic exit from an
+    /// anonymous conversation, a moderator's action): who they blocked stays unknown to them.
+    QString blockedAlias;
+
+    /// The id the blocker sees and unblocks by: the alias when there is one.
+    QString shownId() const { return blockedAlias.isEmpty() ? blockedUserId : blockedAlias; }
 };
 
 struct ReportRecord

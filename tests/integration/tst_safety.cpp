@@ -2,6 +2,7 @@
 // telling the peer's sockets), reports (severity from the catalog, duplicates, floods, reporter
 // anonymity), and the panic exit's atomic effects, also while Redis is down.
 
+#include "server/base/Validation.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
@@ -515,6 +516,49 @@ private Q_SLOTS:
         const QJsonObject closed = peer.waitFor(QStringLiteral("conversation.closed"));
         QCOMPARE(closed[QStringLiteral("conversation_id")].toString(), conversationId);
         QCOMPARE(closed[QStringLiteral("reason")].toString(), QStringLiteral("panic_exit"));
+    }
+
+    // Who an anonymous peer was stays unknown after a panic exit: the block shows them by an
+    // alias, the export names no one, the real id neither lifts the block nor opens a trust score.
+    void afterAPanicExitThePeerStaysAnonymous()
+    {
+        const TestAccount a = signUp();
+        const TestAccount b = signUp();
+        const QString conversationId = seedConversation(a, b);
+        const QString scoreOfB = QStringLiteral("/api/trust_score/%1").arg(b.userId);
+        QCOMPARE(clientFor(port(), a)->get(scoreOfB).status, 200); // they met
+        QCOMPARE(
+            clientFor(port(), a)
+                ->post(QStringLiteral("/api/conversations/%1/panic-exit").arg(conversationId), {})
+                .status,
+            200);
+
+        const HttpResult blocks = clientFor(port(), a)->get(QStringLiteral("/api/blocks"));
+        QCOMPARE(blocks.status, 200);
+        const QJsonArray items = blocks.json()[QStringLiteral("items")].toArray();
+        QCOMPARE(items.size(), 1);
+        const QString alias = items[0][QStringLiteral("blocked_user_id")].toString();
+        QVERIFY(fp::validation::isUuid(alias));
+        QVERIFY(alias != b.userId);
+        QCOMPARE(items[0][QStringLiteral("source")].toString(), QStringLiteral("panic_exit"));
+
+        const HttpResult exported = clientFor(port(), a)->get(QStringLiteral("/api/me/export"));
+        QCOMPARE(exported.status, 200);
+        QVERIFY2(!exported.body.contains(b.userId.toLatin1()), exported.body.constData());
+        QVERIFY(exported.body.contains(alias.toLatin1()));
+
+        QCOMPARE(clientFor(port(), a)->get(scoreOfB).status, 404);
+        QCOMPARE(
+            clientFor(port(), b)->get(QStringLiteral("/api/trust_score/%1").arg(a.userId)).status,
+            404);
+        QCOMPARE(clientFor(port(), a)->get(QStringLiteral("/api/trust_score/%1").arg(alias)).status,
+                 404);
+
+        QCOMPARE(clientFor(port(), a)->del(QStringLiteral("/api/blocks/") + b.userId).status, 404);
+        QCOMPARE(clientFor(port(), a)->del(QStringLiteral("/api/blocks/") + alias).status, 204);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM blocks WHERE blocker_user_id = '%1'")
+                            .arg(a.userId)),
+                 0);
     }
 
     void panicExitRaisesAnEarlierReportAndKeepsAnEarlierBlock()

@@ -208,6 +208,46 @@ private Q_SLOTS:
         QVERIFY(actions.contains(QStringLiteral("report.view")));
     }
 
+    // No one judges their own case: a report a moderator filed, or one about them, is refused
+    // to them (403) for claim and action alike, and each attempt is in the audit log.
+    void staffMayNotHandleTheirOwnCase()
+    {
+        const TestAccount other = signUp(QStringLiteral("Bystander"));
+        const QString filed = seed().report(m_moderator, other);
+        const QString aboutThem = seed().report(other, m_moderator);
+        const auto claim = [this](const QString &report) {
+            return as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {});
+        };
+        HttpResult r = claim(filed);
+        QCOMPARE(r.status, 403);
+        QCOMPARE(r.errorCode(), QStringLiteral("forbidden"));
+        QCOMPARE(claim(aboutThem).status, 403);
+        QCOMPARE(as(m_admin)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(aboutThem), {})
+                     .status,
+                 200);
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(aboutThem),
+                       {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                        {QStringLiteral("note"), QStringLiteral("nothing to see")}});
+        QCOMPARE(r.status, 403);
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT CONCAT(status, '/', claimed_by_user_id) "
+                                             "FROM reports WHERE id = '%1'")
+                                  .arg(aboutThem))
+                     .toString(),
+                 QStringLiteral("triaged/") + m_admin.userId); // claimed, not resolved
+        QCOMPARE(
+            db()->scalar(QStringLiteral("SELECT status FROM reports WHERE id = '%1'").arg(filed))
+                .toString(),
+            QStringLiteral("open"));
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
+                                             "'report.refused' AND actor_user_id = '%1'")
+                                  .arg(m_moderator.userId))
+                     .toInt(),
+                 3);
+    }
+
     void banThroughReport()
     {
         const TestAccount reporter = signUp(QStringLiteral("Victim"));
