@@ -53,26 +53,51 @@ QList<ProfileWindow> windowsFromJson(const QVariant &column)
     return windows;
 }
 
-/// Replaces the (key, score) rows of one user in `table` (a fixed name, never input).
-Status replaceScores(const QString &table, const QString &keyColumn, const QString &userId,
-                     const QMap<QString, int> &scores)
+/// Deletes the rows of `userId` in `table` whose `keyColumn` is one of `keys` (existing rows,
+/// found by primary key: record locks only).
+Status deleteKeys(const QString &table, const QString &keyColumn, const QString &userId,
+                  const QStringList &keys)
 {
-    SqlResult removed =
-        Sql::exec(QStringLiteral("DELETE FROM %1 WHERE user_id = ?").arg(table), {userId});
-    if (!removed.ok())
-        return failed(removed);
-    if (scores.isEmpty())
+    if (keys.isEmpty())
         return Ok {};
+    QVariantList bindings {userId};
+    for (const QString &key : keys)
+        bindings << key;
+    SqlResult removed =
+        Sql::exec(QStringLiteral("DELETE FROM %1 WHERE user_id = ? AND %2 IN (%3)")
+                      .arg(table, keyColumn, Sql::repeated(QStringLiteral("?"), keys.size())),
+                  bindings);
+    return removed.ok() ? Status(Ok {}) : failed(removed);
+}
+
+/// Brings the (key, score) rows of one user in `table` (a fixed name, never input) from
+/// `before` to `after`: removed keys deleted, new or changed scores upserted, the rest untouched.
+Status writeScores(const QString &table, const QString &keyColumn, const QString &userId,
+                   const QMap<QString, int> &before, const QMap<QString, int> &after)
+{
+    QStringList removed;
+    for (auto it = before.constBegin(); it != before.constEnd(); ++it) {
+        if (!after.contains(it.key()))
+            removed << it.key();
+    }
+    if (Status s = deleteKeys(table, keyColumn, userId, removed); !s)
+        return s;
     QVariantList bindings;
-    for (auto it = scores.constBegin(); it != scores.constEnd(); ++it)
+    qsizetype rows = 0;
+    for (auto it = after.constBegin(); it != after.constEnd(); ++it) {
+        if (before.contains(it.key()) && before.value(it.key()) == it.value())
+            continue;
         bindings << userId << it.key() << it.value();
-    SqlResult inserted = Sql::exec(
-        QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES ").arg(table, keyColumn) +
-            Sql::repeated(QStringLiteral("(?, ?, ?)"), scores.size()),
-        bindings);
-    if (!inserted.ok())
-        return failed(inserted);
-    return Ok {};
+        ++rows;
+    }
+    if (rows == 0)
+        return Ok {};
+    SqlResult written =
+        Sql::exec(QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES %3 ON DUPLICATE KEY "
+                                 "UPDATE score = VALUES(score)")
+                      .arg(table, keyColumn, Sql::repeated(QStringLiteral("(?, ?, ?)"), rows)),
+                  bindings);
+    return written.ok() ? Status(Ok {}) : failed(written);
 }
 
 Result<QMap<QString, int>> loadScores(const QString &table, const QString &keyColumn,
@@ -235,61 +260,75 @@ Status ProfileRepository::replacePreferences(const QString &userId, const Profil
     return Ok {};
 }
 
-Status ProfileRepository::replaceValues(const QString &userId,
-                                        const QMap<QString, int> &scores) const
+Status ProfileRepository::writeValues(const QString &userId, const QMap<QString, int> &before,
+                                      const QMap<QString, int> &after) const
 {
-    return replaceScores(QStringLiteral("user_value_scores"), QStringLiteral("value_key"), userId,
-                         scores);
+    return writeScores(QStringLiteral("user_value_scores"), QStringLiteral("value_key"), userId,
+                       before, after);
 }
 
-Status ProfileRepository::replaceInterests(const QString &userId,
-                                           const QMap<QString, int> &scores) const
+Status ProfileRepository::writeInterests(const QString &userId, const QMap<QString, int> &before,
+                                         const QMap<QString, int> &after) const
 {
-    return replaceScores(QStringLiteral("user_interest_scores"), QStringLiteral("interest_key"),
-                         userId, scores);
+    return writeScores(QStringLiteral("user_interest_scores"), QStringLiteral("interest_key"),
+                       userId, before, after);
 }
 
-Status ProfileRepository::replaceOffLimitsTopics(const QString &userId,
-                                                 const QStringList &topics) const
+Status ProfileRepository::writeOffLimitsTopics(const QString &userId, const QStringList &before,
+                                               const QStringList &after) const
 {
-    SqlResult removed =
-        Sql::exec(QStringLiteral("DELETE FROM user_off_limits_topics WHERE user_id = ?"), {userId});
-    if (!removed.ok())
-        return failed(removed);
-    if (topics.isEmpty())
-        return Ok {};
+    QStringList removed;
+    for (const QString &topic : before) {
+        if (!after.contains(topic))
+            removed << topic;
+    }
+    if (Status s = deleteKeys(QStringLiteral("user_off_limits_topics"), QStringLiteral("topic_key"),
+                              userId, removed);
+        !s)
+        return s;
     QVariantList bindings;
-    for (const QString &topic : topics)
+    qsizetype rows = 0;
+    for (const QString &topic : after) {
+        if (before.contains(topic))
+            continue;
         bindings << userId << topic;
+        ++rows;
+    }
+    if (rows == 0)
+        return Ok {};
     SqlResult inserted = Sql::exec(
         QStringLiteral("INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES ") +
-            Sql::repeated(QStringLiteral("(?, ?)"), topics.size()),
+            Sql::repeated(QStringLiteral("(?, ?)"), rows),
         bindings);
-    if (!inserted.ok())
-        return failed(inserted);
-    return Ok {};
+    return inserted.ok() ? Status(Ok {}) : failed(inserted);
 }
 
-Status ProfileRepository::replaceNonNegotiables(const QString &userId,
-                                                const QList<ProfileNonNegotiable> &items) const
+Status ProfileRepository::writeNonNegotiables(const QString &userId,
+                                              const QList<ProfileNonNegotiable> &before,
+                                              const QList<ProfileNonNegotiable> &after) const
 {
-    SqlResult removed =
-        Sql::exec(QStringLiteral("DELETE FROM user_non_negotiables WHERE user_id = ?"), {userId});
-    if (!removed.ok())
-        return failed(removed);
-    if (items.isEmpty())
+    if (before == after)
+        return Ok {};
+    // Two unique keys (rank, item) make a row-by-row change order-dependent: the few rows go
+    // and come back whole, deleted by their rank (existing rows: record locks only).
+    QStringList ranks;
+    for (const ProfileNonNegotiable &n : before)
+        ranks << QString::number(n.priorityRank);
+    if (Status s = deleteKeys(QStringLiteral("user_non_negotiables"),
+                              QStringLiteral("priority_rank"), userId, ranks);
+        !s)
+        return s;
+    if (after.isEmpty())
         return Ok {};
     QVariantList bindings;
-    for (const ProfileNonNegotiable &n : items)
+    for (const ProfileNonNegotiable &n : after)
         bindings << Sql::newId() << userId << n.dimension << n.key << n.priorityRank;
     SqlResult inserted =
         Sql::exec(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, "
                                  "dimension, item_key, priority_rank) VALUES ") +
-                      Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?)"), items.size()),
+                      Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?)"), after.size()),
                   bindings);
-    if (!inserted.ok())
-        return failed(inserted);
-    return Ok {};
+    return inserted.ok() ? Status(Ok {}) : failed(inserted);
 }
 
 Result<QHash<QString, PublicProfile>>
@@ -318,7 +357,8 @@ Result<QStringList> ProfileRepository::userIdsWithNicknamePrefix(const QString &
 {
     const QString pattern = Sql::startsWithPattern(prefix);
     return Sql::strings(
-        Sql::exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE nickname LIKE ? ESCAPE '!' LIMIT ?"),
+        Sql::exec(QStringLiteral(
+                      "SELECT user_id FROM user_profiles WHERE nickname LIKE ? ESCAPE '!' LIMIT ?"),
                   {pattern, limit}));
 }
 

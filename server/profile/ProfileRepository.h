@@ -1,8 +1,11 @@
 #pragma once
 
 // All SQL of the profile domain (user_profiles, user_preference_settings, user_value_scores,
-// user_interest_scores, user_off_limits_topics, user_non_negotiables). The replace* writes
-// belong in the caller's Transaction: a PUT is all of them or none.
+// user_interest_scores, user_off_limits_topics, user_non_negotiables). The write* functions
+// belong in the caller's Transaction (a PUT is all of them or none) and write only what differs
+// from what the caller read under the profile row's lock: rows are deleted by their own keys and
+// upserted by primary key, never "DELETE ... WHERE user_id = ?", whose gap locks on a person
+// with no rows yet collided with other people's inserts (503s when several onboarded at once).
 
 #include "common/Result.h"
 #include "server/profile/ProfileTypes.h"
@@ -35,11 +38,14 @@ public:
                             const QDateTime &now) const;
     Status replacePreferences(const QString &userId, const ProfilePreferences &prefs,
                               const QDateTime &now) const;
-    Status replaceValues(const QString &userId, const QMap<QString, int> &scores) const;
-    Status replaceInterests(const QString &userId, const QMap<QString, int> &scores) const;
-    Status replaceOffLimitsTopics(const QString &userId, const QStringList &topics) const;
-    Status replaceNonNegotiables(const QString &userId,
-                                 const QList<ProfileNonNegotiable> &items) const;
+    Status writeValues(const QString &userId, const QMap<QString, int> &before,
+                       const QMap<QString, int> &after) const;
+    Status writeInterests(const QString &userId, const QMap<QString, int> &before,
+                          const QMap<QString, int> &after) const;
+    Status writeOffLimitsTopics(const QString &userId, const QStringList &before,
+                                const QStringList &after) const;
+    Status writeNonNegotiables(const QString &userId, const QList<ProfileNonNegotiable> &before,
+                               const QList<ProfileNonNegotiable> &after) const;
 
     /// Users whose nickname starts with `prefix` (LIKE wildcards escaped), at most `limit`.
     Result<QStringList> userIdsWithNicknamePrefix(const QString &prefix, int limit) const;

@@ -37,13 +37,37 @@ Result<Profile> ProfileService::profile(const QString &userId) const
     return std::move(**loaded);
 }
 
+namespace {
+
+// Whether a PUT changes any field of the user_profiles row itself.
+bool changesProfileRow(const ProfileUpdate &u, const Profile &stored)
+{
+    const auto differs = [](const std::optional<QString> &given, const QString &current) {
+        return given && *given != current;
+    };
+    return differs(u.nickname, stored.nickname) || differs(u.ageRange, stored.ageRange) ||
+        differs(u.locationCity, stored.locationCity) ||
+        differs(u.locationCountry, stored.locationCountry) ||
+        differs(u.avatarUrl, stored.avatarUrl) || differs(u.bio, stored.bio);
+}
+
+} // namespace
+
 Result<Profile> ProfileService::update(const QString &userId, const QJsonValue &body) const
+{
+    // Different people never wait on each other's rows, but InnoDB may still pick a victim
+    // (e.g. two inserts next to each other in a unique index): try it again before answering.
+    return retryingLockConflicts([&] { return updateOnce(userId, body); });
+}
+
+Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonValue &body) const
 {
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
     // Locking the profile row first makes concurrent PUTs of one user take turns, so each is
-    // validated against what the other committed.
+    // validated against what the other committed, and the sections below are written as
+    // differences from what is read here.
     Result<std::optional<Profile>> stored = m_repository.load(userId, true);
     if (!stored)
         return stored.error();
@@ -61,27 +85,43 @@ Result<Profile> ProfileService::update(const QString &userId, const QJsonValue &
         if (Status s = m_repository.createProfileRow(userId, *u.nickname, now); !s)
             return s.error();
     }
+    const Profile before = stored->value_or(Profile {});
+    const bool preferencesChange = u.preferences && u.preferences != before.preferences;
+    const bool valuesChange = u.values && *u.values != before.values;
+    const bool interestsChange = u.interests && *u.interests != before.interests;
+    const bool topicsChange = u.offLimitsTopics && *u.offLimitsTopics != before.offLimitsTopics;
+    const bool nonNegotiablesChange =
+        u.nonNegotiables && *u.nonNegotiables != before.nonNegotiables;
+    const bool anyChange = !*stored || changesProfileRow(u, before) || preferencesChange ||
+        valuesChange || interestsChange || topicsChange || nonNegotiablesChange;
+    if (!anyChange) // the same PUT again: nothing to write, updated_at stays
+        return std::move(**stored);
+
     // Any failure returns before commit: the Transaction rolls every section back.
     if (Status s = m_repository.updateProfileRow(userId, u, now); !s)
         return s.error();
-    if (u.preferences) {
+    if (preferencesChange) {
         if (Status s = m_repository.replacePreferences(userId, *u.preferences, now); !s)
             return s.error();
     }
-    if (u.values) {
-        if (Status s = m_repository.replaceValues(userId, *u.values); !s)
+    if (valuesChange) {
+        if (Status s = m_repository.writeValues(userId, before.values, *u.values); !s)
             return s.error();
     }
-    if (u.interests) {
-        if (Status s = m_repository.replaceInterests(userId, *u.interests); !s)
+    if (interestsChange) {
+        if (Status s = m_repository.writeInterests(userId, before.interests, *u.interests); !s)
             return s.error();
     }
-    if (u.offLimitsTopics) {
-        if (Status s = m_repository.replaceOffLimitsTopics(userId, *u.offLimitsTopics); !s)
+    if (topicsChange) {
+        if (Status s = m_repository.writeOffLimitsTopics(userId, before.offLimitsTopics,
+                                                         *u.offLimitsTopics);
+            !s)
             return s.error();
     }
-    if (u.nonNegotiables) {
-        if (Status s = m_repository.replaceNonNegotiables(userId, *u.nonNegotiables); !s)
+    if (nonNegotiablesChange) {
+        if (Status s =
+                m_repository.writeNonNegotiables(userId, before.nonNegotiables, *u.nonNegotiables);
+            !s)
             return s.error();
     }
 

@@ -56,6 +56,8 @@ public:
     }
 
 private:
+    Result<Profile> updateOnce(const QString &userId, const QJsonValue &body) const;
+
     const ProfileRepository &m_repository;
     const Catalog &m_catalog;
 };

@@ -4,6 +4,7 @@
 #include "server/storage/SqlText.h"
 
 #include <QMutex>
+#include <QRandomGenerator>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QThread>
@@ -21,6 +22,7 @@ namespace {
 QMutex g_settingsMutex;
 DbSettings g_settings;
 thread_local int t_openTransactions = 0;
+thread_local quint64 t_lockConflicts = 0;
 std::atomic<quint64> g_failures {0};
 
 QString threadConnectionName()
@@ -182,6 +184,24 @@ std::optional<QSqlDatabase> Database::connection()
     return db;
 }
 
+quint64 Database::lockConflictsOnThisThread()
+{
+    return t_lockConflicts;
+}
+
+bool Database::inTransaction()
+{
+    return t_openTransactions > 0;
+}
+
+void Database::pauseBeforeRetry(int attempt)
+{
+    // A few milliseconds, growing and jittered, so the two victims of one deadlock do not meet
+    // again at once.
+    const int ceilingMs = 4 * attempt;
+    QThread::msleep(1 + QRandomGenerator::global()->bounded(ceilingMs));
+}
+
 quint64 Database::failureCount()
 {
     return g_failures.load();
@@ -238,7 +258,10 @@ SqlResult exec(QSqlDatabase &db, const QString &sql, const QVariantList &binding
     if (!query.exec(*statement)) {
         ++g_failures;
         const QSqlError e = query.lastError();
-        return {classify(e), e.text()};
+        const DbFailure failure = classify(e);
+        if (failure == DbFailure::LockConflict)
+            ++t_lockConflicts;
+        return {failure, e.text()};
     }
     return SqlResult(std::move(query));
 }

@@ -51,6 +51,12 @@ public:
     /// What is wrong with a session's settings as read back (empty when all are as set).
     static QString sessionSettingsProblem(const QString &sqlMode, const QString &timeZone,
                                           const QStringList &characterSets);
+    /// Statements on this thread that InnoDB refused for a lock: a deadlock (it rolled the
+    /// transaction back) or a lock wait timeout. Read before and after an attempt.
+    static quint64 lockConflictsOnThisThread();
+    /// Whether a Transaction is open on this thread (a retry belongs to the outermost one).
+    static bool inTransaction();
+    static void pauseBeforeRetry(int attempt);
     /// Statements that failed since start (exported as fp_db_errors_total).
     static quint64 failureCount();
 };
@@ -165,5 +171,21 @@ private:
     bool m_active = false;
     bool m_outermost = false;
 };
+
+/// Runs `attempt`, which opens and commits a Transaction of its own, again when InnoDB refused
+/// it for a lock (chose it as a deadlock victim, whose whole transaction it rolled back, or a
+/// lock wait timed out): at most `attempts` times in all, before the 503 reaches anyone. Inside
+/// an outer transaction it runs once: the outer one was rolled back with it and decides.
+template<typename Attempt> auto retryingLockConflicts(Attempt attempt, int attempts = 4)
+{
+    for (int n = 1;; ++n) {
+        const quint64 before = Database::lockConflictsOnThisThread();
+        auto result = attempt();
+        if (result || n >= attempts || Database::inTransaction() ||
+            Database::lockConflictsOnThisThread() == before)
+            return result;
+        Database::pauseBeforeRetry(n);
+    }
+}
 
 } // namespace fp

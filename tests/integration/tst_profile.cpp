@@ -16,6 +16,8 @@
 #include <QJsonDocument>
 #include <QSqlDatabase>
 #include <QTest>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
 
 using namespace fp::test;
 
@@ -169,6 +171,74 @@ private Q_SLOTS:
         QCOMPARE(p[QStringLiteral("non_negotiables")].toArray(),
                  body[QStringLiteral("non_negotiables")].toArray());
         QCOMPARE(p[QStringLiteral("onboarding_complete")].toBool(), true);
+    }
+
+    // Different people never make each other wait or fail: fifty complete their whole profile at
+    // the same moment, twice (first write, then a change of every section), and every answer is
+    // 200 (lock conflicts once answered 503 "Busy with a conflicting change").
+    void fiftyPeopleOnboardAtOnce()
+    {
+        constexpr int kPeople = 50;
+        QList<TestAccount> people;
+        for (int i = 0; i < kPeople; ++i)
+            people << signUp(QStringLiteral("Crowd %1").arg(i));
+        QThreadPool pool;
+        pool.setMaxThreadCount(kPeople);
+        const quint16 serverPort = port();
+        const auto everyoneAtOnce = [&](const QJsonObject &body) {
+            QList<QFuture<int>> running;
+            for (const TestAccount &person : std::as_const(people)) {
+                running << QtConcurrent::run(&pool, [person, serverPort, body] {
+                    return clientFor(serverPort, person)
+                        ->put(QStringLiteral("/api/profile"), body)
+                        .status;
+                });
+            }
+            QList<int> statuses;
+            for (QFuture<int> &f : running)
+                statuses << f.result();
+            return statuses;
+        };
+        QCOMPARE(everyoneAtOnce(completeProfile()), QList<int>(kPeople, 200));
+        QJsonObject changed = completeProfile();
+        changed.insert(QStringLiteral("values"),
+                       json(R"({"honesty":90,"kindness":70,"curiosity":75,"humor":60})"));
+        changed.insert(QStringLiteral("interests"),
+                       json(R"({"books":50,"cooking":40,"music":30})"));
+        changed.insert(QStringLiteral("off_limits_topics"),
+                       QJsonArray {QStringLiteral("religion")});
+        changed.insert(
+            QStringLiteral("non_negotiables"),
+            QJsonArray {QJsonObject {{QStringLiteral("dimension"), QStringLiteral("value")},
+                                     {QStringLiteral("key"), QStringLiteral("kindness")},
+                                     {QStringLiteral("priority_rank"), 1}}});
+        QCOMPARE(everyoneAtOnce(changed), QList<int>(kPeople, 200));
+        for (const TestAccount &person : std::as_const(people)) {
+            const QJsonObject p =
+                clientFor(port(), person)->get(QStringLiteral("/api/profile")).json();
+            QCOMPARE(p[QStringLiteral("values")].toObject(),
+                     changed[QStringLiteral("values")].toObject());
+            QCOMPARE(p[QStringLiteral("interests")].toObject(),
+                     changed[QStringLiteral("interests")].toObject());
+            QCOMPARE(p[QStringLiteral("off_limits_topics")].toArray(),
+                     changed[QStringLiteral("off_limits_topics")].toArray());
+            QCOMPARE(p[QStringLiteral("non_negotiables")].toArray(),
+                     changed[QStringLiteral("non_negotiables")].toArray());
+            QCOMPARE(p[QStringLiteral("onboarding_complete")].toBool(), true);
+        }
+    }
+
+    void theSamePutAgainChangesNothing()
+    {
+        const TestAccount me = signUp(QStringLiteral("Repeat"));
+        auto client = clientFor(port(), me);
+        const HttpResult first = client->put(QStringLiteral("/api/profile"), completeProfile());
+        QCOMPARE(first.status, 200);
+        QTest::qWait(20); // so a rewrite would show in updated_at's milliseconds
+        const HttpResult again = client->put(QStringLiteral("/api/profile"), completeProfile());
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.json(), first.json());
+        QCOMPARE(client->get(QStringLiteral("/api/profile")).json(), first.json());
     }
 
     void sectionsReplaceOnlyThemselves()
