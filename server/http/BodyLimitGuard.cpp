@@ -65,8 +65,7 @@ public:
         });
         // The first request's head is due this long after the connection opened.
         m_headTimer.start(m_limits.headerTimeoutMs);
-        connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::beforeReaders);
-        connect(socket, &QIODevice::channelReadyRead, this, &ConnectionGuard::afterReaders);
+        attach();
         connect(socket, &QIODevice::bytesWritten, this, [this] {
             if (m_idleTimer.isActive())
                 m_idleTimer.start(m_limits.idleTimeoutMs);
@@ -127,14 +126,17 @@ private:
         const RequestStreamReader::Phase now = m_reader.phase();
         if (now == RequestStreamReader::Phase::WebSocket) {
             if (before != RequestStreamReader::Phase::WebSocket) {
-                // Qt now hands the socket to its WebSocket server, disconnecting every
-                // readyRead slot, ours too: afterReaders() connects ours again.
                 m_headTimer.stop();
                 m_idleTimer.stop(); // the gateway's auth and ping timeouts apply from here
                 m_handshakeBytes = m_reader.lastHeadBytes();
-                m_reattach = true;
                 if (m_server)
                     m_server->m_awaitingHandover.insert(this);
+                // Qt now hands the socket to its WebSocket server, disconnecting every slot of
+                // the socket, ours too. That server reads the handshake in a queued call that
+                // Qt posts after this one, so ours connect again before QWebSocket connects
+                // its own: the guard still reads first.
+                QMetaObject::invokeMethod(
+                    this, [this] { attach(); }, Qt::QueuedConnection);
             }
             return;
         }
@@ -147,14 +149,14 @@ private:
         m_idleTimer.start(m_limits.idleTimeoutMs); // between requests, or a body arriving
     }
 
-    void afterReaders()
+    void afterReaders() { m_seenInBuffer = m_socket->bytesAvailable(); }
+
+    void attach()
     {
-        m_seenInBuffer = m_socket->bytesAvailable();
-        if (m_reattach) {
-            m_reattach = false;
-            connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::beforeReaders,
-                    Qt::UniqueConnection);
-        }
+        connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::beforeReaders,
+                Qt::UniqueConnection);
+        connect(m_socket, &QIODevice::channelReadyRead, this, &ConnectionGuard::afterReaders,
+                Qt::UniqueConnection);
     }
 
     void refuse(RequestStreamReader::Verdict verdict)
@@ -284,7 +286,6 @@ private:
     RequestStreamReader m_reader;
     qint64 m_seenInBuffer = 0; // bytes at the front of the socket buffer already read
     qsizetype m_handshakeBytes = 0;
-    bool m_reattach = false;
     bool m_lingering = false;
     bool m_writeShut = false;
     qint64 m_lingered = 0;
