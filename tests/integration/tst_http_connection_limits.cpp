@@ -369,6 +369,26 @@ private Q_SLOTS:
         open.front()->disconnectFromHost();
         open.erase(open.begin());
         QVERIFY(pollUntil([&] { return servedConnection(capped.port()) != nullptr; }, 5000, 100));
+
+        // WebSocket connections count while open and give their place back when closed.
+        open.clear();
+        for (int i = 0; i < 8; ++i) {
+            WsClient ws(capped.port());
+            QVERIFY(ws.connect());
+            ws.socket().close();
+            QTRY_COMPARE(ws.socket().state(), QAbstractSocket::UnconnectedState);
+        }
+        QVERIFY(pollUntil(
+            [&] {
+                open.clear();
+                for (int i = 0; i < 4; ++i) {
+                    open.push_back(servedConnection(capped.port()));
+                    if (!open.back())
+                        return false;
+                }
+                return true;
+            },
+            10000, 200));
     }
 
     void trustedProxiesAreNotCapped()

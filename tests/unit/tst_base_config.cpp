@@ -107,6 +107,12 @@ private Q_SLOTS:
                                  << "0";
         QTest::newRow("empty db name") << "FP_DB_NAME"
                                        << "";
+        QTest::newRow("header timeout") << "FP_HTTP_HEADER_TIMEOUT_MS"
+                                        << "0";
+        QTest::newRow("idle timeout") << "FP_HTTP_IDLE_TIMEOUT_MS"
+                                      << "soon";
+        QTest::newRow("connections per address") << "FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"
+                                                 << "0";
     }
 
     void badValues()
