@@ -126,6 +126,7 @@ RequestStreamReader::Verdict RequestStreamReader::refuse(Verdict verdict, const 
 
 RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
 {
+    m_completedInThisFeed = false;
     qsizetype at = 0;
     while (at < bytes.size()) {
         Verdict verdict = Verdict::Continue;
@@ -135,7 +136,7 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
             m_bodyRemaining -= take;
             at += take;
             if (m_bodyRemaining == 0)
-                m_state = State::Head;
+                completeRequest();
             continue;
         }
         case State::ChunkData: {
@@ -158,6 +159,14 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
             continue;
         }
         case State::Head:
+            if (m_completedInThisFeed && bytes[at] != '\r' && bytes[at] != '\n') {
+                // Qt 6.4 parses whatever arrived at once in one go and hands over only the
+                // last request: a request that arrives with the end of the one before would
+                // be read differently by the two.
+                return refuse(Verdict::Malformed, QStringLiteral("request_line"),
+                              QStringLiteral("Pipelined requests are not supported: send the next "
+                                             "request after the answer to this one"));
+            }
             verdict = readHeadByte(bytes[at]);
             break;
         case State::ChunkSize: {
@@ -368,8 +377,16 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
     } else if (length > 0) {
         m_state = State::Body;
         m_bodyRemaining = length;
+    } else {
+        completeRequest();
     }
     return Verdict::Continue;
+}
+
+void RequestStreamReader::completeRequest()
+{
+    m_state = State::Head;
+    m_completedInThisFeed = true;
 }
 
 RequestStreamReader::Verdict RequestStreamReader::readChunkSizeLine(const QByteArray &line)
@@ -416,7 +433,7 @@ RequestStreamReader::Verdict RequestStreamReader::readTrailerByte(char c)
     if (line.isEmpty()) { // the end of the chunked body, and of the request
         m_head.clear();
         m_lineStart = 0;
-        m_state = State::Head;
+        completeRequest();
         return Verdict::Continue;
     }
     QString problem;

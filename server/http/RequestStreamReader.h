@@ -11,8 +11,10 @@ namespace fp {
 /// within the limits: request heads (strictly: CRLF line ends, one Content-Length or one
 /// `Transfer-Encoding: chunked`, never both, Upgrade only for `GET /ws`), bodies by
 /// Content-Length or decoded chunk by chunk, requests one after another on a keep-alive
-/// connection, and after a WebSocket upgrade the length of every frame and message. It keeps
-/// nothing but the head being read. Pure, so it is unit-tested on its own.
+/// connection (but not pipelined: a request arriving together with the end of the one before
+/// is refused, as Qt 6.4 would handle only the last of them), and after a WebSocket upgrade the
+/// length of every frame and message. It keeps nothing but the head being read. Pure, so it is
+/// unit-tested on its own.
 class RequestStreamReader
 {
 public:
@@ -34,8 +36,9 @@ public:
         : m_maxBodyBytes(maxBodyBytes), m_maxMessageBytes(maxWebSocketMessageBytes)
     { }
 
-    /// Reads the next bytes of the stream. Once it answers anything but Continue, the
-    /// connection is done with and the reader must not be fed again.
+    /// Reads the next bytes of the stream, as they arrived together (Qt's parser reads them in
+    /// one go too). Once it answers anything but Continue, the connection is done with and the
+    /// reader must not be fed again.
     Verdict feed(QByteArrayView bytes);
 
     Phase phase() const;
@@ -70,6 +73,7 @@ private:
     Verdict readHeadByte(char c);
     Verdict startRequest(const QByteArray &head);
     Verdict readChunkSizeLine(const QByteArray &line);
+    void completeRequest();
     Verdict readTrailerByte(char c);
     Verdict readFrameHeaderByte(char c);
 
@@ -88,6 +92,7 @@ private:
     bool m_messageOpen = false;
     qint64 m_messageBytes = 0;
 
+    bool m_completedInThisFeed = false;
     int m_requestsRead = 0;
     qsizetype m_lastHeadBytes = 0;
     QString m_problem;

@@ -208,7 +208,7 @@ private Q_SLOTS:
                                              << raw << QByteArray("413");
         QTest::newRow("pipelined")
             << login + "Content-Length: 2\r\n\r\n{}" + login + "Content-Length: 419430400\r\n\r\n"
-            << raw << QByteArray("413");
+            << raw << QByteArray("400");
         QTest::newRow("chunk terminator inside the data")
             << login + "Transfer-Encoding: chunked\r\n\r\n"
             << QByteArray::number(raw.size(), 16) + "\r\n0\r\n\r\n" + raw.mid(5) + "\r\n"
@@ -288,6 +288,7 @@ private Q_SLOTS:
             << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                           "Connection: Upgrade\r\n\r\n")
             << QStringLiteral("header.Upgrade");
+        QTest::newRow("pipelined") << kHealthz + kHealthz << QStringLiteral("request_line");
         QTest::newRow("bare line feeds")
             << QByteArray("GET /healthz HTTP/1.1\nHost: x\n\n") << QStringLiteral("header");
     }

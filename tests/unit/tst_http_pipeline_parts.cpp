@@ -218,26 +218,49 @@ private Q_SLOTS:
         QCOMPARE(reader.phase(), RequestStreamReader::Phase::BetweenRequests);
     }
 
-    void pipelinedRequestsAreEachCounted()
+    void keepAliveRequestsAreEachCounted()
     {
         RequestStreamReader reader(100, 16);
-        QCOMPARE(reader.feed(
-                     "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-                     "GET /b HTTP/1.1\r\n\r\n"
-                     "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
-                 RequestStreamReader::Verdict::Continue);
-        QCOMPARE(reader.requestsRead(), 3);
+        for (const QByteArray &request :
+             {QByteArray("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc\r\n"),
+              QByteArray("GET /b HTTP/1.1\r\n\r\n"),
+              QByteArray("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+                         "0\r\n\r\n"),
+              QByteArray("POST /d HTTP/1.1\r\nContent-Length: 100\r\n\r\n")}) {
+            QCOMPARE(reader.feed(request), RequestStreamReader::Verdict::Continue);
+        }
+        QCOMPARE(reader.requestsRead(), 4);
+        QCOMPARE(reader.phase(), RequestStreamReader::Phase::Body);
+        QCOMPARE(reader.feed(QByteArray(100, 'x')), RequestStreamReader::Verdict::Continue);
         QCOMPARE(reader.phase(), RequestStreamReader::Phase::BetweenRequests);
-        // Each request has the whole limit, never more: the fourth one is over it.
-        QCOMPARE(reader.feed("POST /d HTTP/1.1\r\nContent-Length: 900\r\n\r\n"),
+        // Each request has the whole limit, never more.
+        QCOMPARE(reader.feed("POST /e HTTP/1.1\r\nContent-Length: 900\r\n\r\n"),
                  RequestStreamReader::Verdict::BodyTooLarge);
-        // A body is counted whatever else the head says.
-        RequestStreamReader keepAlive(100, 16);
-        QCOMPARE(keepAlive.feed("POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\n"),
-                 RequestStreamReader::Verdict::Continue);
-        QCOMPARE(keepAlive.phase(), RequestStreamReader::Phase::Body);
-        QCOMPARE(keepAlive.feed(QByteArray(100, 'x')), RequestStreamReader::Verdict::Continue);
-        QCOMPARE(keepAlive.phase(), RequestStreamReader::Phase::BetweenRequests);
+    }
+
+    void pipelinedRequestsAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("first");
+        QTest::addColumn<QByteArray>("together");
+        QTest::newRow("two heads")
+            << QByteArray() << QByteArray("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+        QTest::newRow("after a body")
+            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\n")
+            << QByteArray("abcPOST /b HTTP/1.1\r\nContent-Length: 900\r\n\r\n");
+        QTest::newRow("after a chunked body")
+            << QByteArray("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+            << QByteArray("0\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+    }
+
+    void pipelinedRequestsAreRefused()
+    {
+        // Qt 6.4 parses what arrived together in one go and hands over only the last request.
+        QFETCH(QByteArray, first);
+        QFETCH(QByteArray, together);
+        RequestStreamReader reader(100, 16);
+        QCOMPARE(reader.feed(first), RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.feed(together), RequestStreamReader::Verdict::Malformed);
+        QCOMPARE(reader.field(), QStringLiteral("request_line"));
     }
 
     void webSocketFrameLengths_data()
