@@ -3,7 +3,7 @@
 #include "server/base/Log.h"
 #include "server/base/Metrics.h"
 #include "server/base/WorkerPool.h"
-#include "server/http/BodyLimitGuard.h"
+#include "server/http/ConnectionGuard.h"
 #include "server/http/Idempotency.h"
 #include "server/storage/Database.h"
 
@@ -96,7 +96,7 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
     // QWebSocket took over before the gateway sees it.
     connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
         for (QTcpServer *server : servers()) {
-            if (auto *guarded = qobject_cast<BodyLimitTcpServer *>(server))
+            if (auto *guarded = qobject_cast<GuardedTcpServer *>(server))
                 guarded->webSocketsHandedOver();
         }
     });
@@ -112,16 +112,18 @@ quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslC
     limits.headerTimeoutMs = m_config.httpHeaderTimeoutMs;
     limits.idleTimeoutMs = m_config.httpIdleTimeoutMs;
     limits.maxConnectionsPerAddress = m_config.httpMaxConnectionsPerAddress;
-    auto *tcp = new BodyLimitTcpServer(
+    auto *tcp = new GuardedTcpServer(
         limits, tls,
         [this](const QHostAddress &peer) { return m_browserPolicy.isTrustedProxy(peer); },
         [this](Refusal refusal, const QHostAddress &peer) {
             const QString reason = refusalName(refusal);
             m_metrics.increment(QStringLiteral("fp_http_connections_refused_total"),
                                 {{QStringLiteral("reason"), reason}});
-            log::warning(
-                QStringLiteral("connection_refused"),
-                {{QStringLiteral("reason"), reason}, {QStringLiteral("peer"), peer.toString()}});
+            // Closing an idle kept-alive connection is routine: counted, not logged.
+            if (refusal != Refusal::IdleTimeout)
+                log::warning(QStringLiteral("connection_refused"),
+                             {{QStringLiteral("reason"), reason},
+                              {QStringLiteral("peer"), peer.toString()}});
         },
         this);
     if (!tcp->listen(address, port)) {

@@ -1,6 +1,7 @@
 // The pipeline's pure parts: routing (404 vs 405, captures), request ids, content types and
 // the stream reader that guards every connection before Qt's parser sees a byte.
 
+#include "server/http/ConnectionGuard.h"
 #include "server/http/HttpServer.h"
 #include "server/http/RequestStreamReader.h"
 #include "server/http/Router.h"
@@ -261,6 +262,18 @@ private Q_SLOTS:
         QCOMPARE(reader.feed(first), RequestStreamReader::Verdict::Continue);
         QCOMPARE(reader.feed(together), RequestStreamReader::Verdict::Malformed);
         QCOMPARE(reader.field(), QStringLiteral("request_line"));
+    }
+
+    void connectionsAreCountedPerAddress()
+    {
+        const auto key = [](const char *address) {
+            return GuardedTcpServer::addressKey(QHostAddress(QString::fromLatin1(address)));
+        };
+        QCOMPARE(key("::ffff:192.0.2.7"), key("192.0.2.7"));
+        QVERIFY(key("192.0.2.7") != key("192.0.2.8"));
+        // One IPv6 host picks its addresses from a whole /64.
+        QCOMPARE(key("2001:db8:1:2:3:4:5:6"), key("2001:db8:1:2:ffff::1"));
+        QVERIFY(key("2001:db8:1:2::1") != key("2001:db8:1:3::1"));
     }
 
     void webSocketFrameLengths_data()

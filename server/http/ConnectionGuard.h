@@ -56,17 +56,17 @@ enum class Refusal {
 };
 QString refusalName(Refusal refusal);
 
-class BodyLimitTcpServer : public QTcpServer
+class GuardedTcpServer : public QTcpServer
 {
     Q_OBJECT
 public:
     /// `onRefused` is told each refusal and the peer it concerns (for logs and metrics);
     /// `isTrustedProxy` exempts an address from the per-address cap. A non-null `tls`
     /// configuration makes every connection TLS (HTTPS and wss://).
-    BodyLimitTcpServer(ConnectionLimits limits, QSslConfiguration tls,
-                       std::function<bool(const QHostAddress &)> isTrustedProxy,
-                       std::function<void(Refusal, const QHostAddress &)> onRefused,
-                       QObject *parent = nullptr);
+    GuardedTcpServer(ConnectionLimits limits, QSslConfiguration tls,
+                     std::function<bool(const QHostAddress &)> isTrustedProxy,
+                     std::function<void(Refusal, const QHostAddress &)> onRefused,
+                     QObject *parent = nullptr);
 
     /// The key the per-address cap counts by: the address, or an IPv6 address's /64.
     static QString addressKey(const QHostAddress &address);

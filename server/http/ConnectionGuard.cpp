@@ -1,4 +1,4 @@
-#include "server/http/BodyLimitGuard.h"
+#include "server/http/ConnectionGuard.h"
 
 #include "common/ApiError.h"
 #include "server/http/Http.h"
@@ -43,7 +43,7 @@ QString refusalName(Refusal refusal)
 class ConnectionGuard : public QObject
 {
 public:
-    ConnectionGuard(QTcpSocket *socket, BodyLimitTcpServer *server, QString addressKey)
+    ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, QString addressKey)
         : QObject(socket), m_socket(socket), m_server(server), m_addressKey(std::move(addressKey)),
           m_limits(server->m_limits),
           m_reader(m_limits.maxBodyBytes, m_limits.maxWebSocketMessageBytes)
@@ -280,7 +280,7 @@ private:
     }
 
     QTcpSocket *m_socket;
-    QPointer<BodyLimitTcpServer> m_server;
+    QPointer<GuardedTcpServer> m_server;
     QString m_addressKey;
     ConnectionLimits m_limits;
     RequestStreamReader m_reader;
@@ -293,15 +293,15 @@ private:
     QTimer m_idleTimer;
 };
 
-BodyLimitTcpServer::BodyLimitTcpServer(ConnectionLimits limits, QSslConfiguration tls,
-                                       std::function<bool(const QHostAddress &)> isTrustedProxy,
-                                       std::function<void(Refusal, const QHostAddress &)> onRefused,
-                                       QObject *parent)
+GuardedTcpServer::GuardedTcpServer(ConnectionLimits limits, QSslConfiguration tls,
+                                   std::function<bool(const QHostAddress &)> isTrustedProxy,
+                                   std::function<void(Refusal, const QHostAddress &)> onRefused,
+                                   QObject *parent)
     : QTcpServer(parent), m_limits(limits), m_tls(std::move(tls)),
       m_isTrustedProxy(std::move(isTrustedProxy)), m_onRefused(std::move(onRefused))
 { }
 
-QString BodyLimitTcpServer::addressKey(const QHostAddress &address)
+QString GuardedTcpServer::addressKey(const QHostAddress &address)
 {
     bool isV4 = false;
     const quint32 v4 = address.toIPv4Address(&isV4);
@@ -314,7 +314,7 @@ QString BodyLimitTcpServer::addressKey(const QHostAddress &address)
     return QHostAddress(bytes).toString() + QStringLiteral("/64");
 }
 
-void BodyLimitTcpServer::connectionClosed(const QString &key)
+void GuardedTcpServer::connectionClosed(const QString &key)
 {
     auto it = m_openByAddress.find(key);
     if (it == m_openByAddress.end())
@@ -323,14 +323,14 @@ void BodyLimitTcpServer::connectionClosed(const QString &key)
         m_openByAddress.erase(it);
 }
 
-void BodyLimitTcpServer::webSocketsHandedOver()
+void GuardedTcpServer::webSocketsHandedOver()
 {
     const auto guards = m_awaitingHandover;
     for (ConnectionGuard *guard : guards)
         guard->handoverCompleted();
 }
 
-void BodyLimitTcpServer::incomingConnection(qintptr handle)
+void GuardedTcpServer::incomingConnection(qintptr handle)
 {
     QTcpSocket *socket = nullptr;
     if (!m_tls.isNull()) {
