@@ -35,13 +35,26 @@ bool isToken(const QByteArray &text)
     return true;
 }
 
-// Field values: visible characters, spaces, tabs and obs-text; never a control character
-// (a bare CR or LF among them is how one message is read as two).
+// The request line and chunk extensions: visible characters, spaces, tabs and obs-text;
+// never a control character.
 bool isFieldText(const QByteArray &text)
 {
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
         if ((u < 0x20 && c != '\t') || u == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+// A request target as RFC 3986 writes it (anything else percent-encoded), so that Qt's URL
+// parser and ours never disagree about where it ends.
+bool isTargetText(const QByteArray &target)
+{
+    static const QByteArray allowed("-._~:/?[]@!$&'()*+,;=%");
+    for (const char c : target) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              allowed.contains(c)))
             return false;
     }
     return true;
@@ -93,9 +106,12 @@ std::optional<Field> parseField(const QByteArray &line, QString *problem)
         return std::nullopt;
     }
     const QByteArray value = line.mid(colon + 1);
-    if (!isFieldText(value)) {
+    // A bare CR (or a NUL, where C parsers stop reading) in a value is how one message is read
+    // as two; other control characters are left to the handlers, as Qt's parser leaves them
+    // (a User-Agent with one still logs in, its device label cleaned).
+    if (value.contains('\r') || value.contains('\0')) {
         *problem =
-            QStringLiteral("Header %1 holds a control character").arg(QString::fromLatin1(name));
+            QStringLiteral("Header %1 holds a CR or NUL character").arg(QString::fromLatin1(name));
         return std::nullopt;
     }
     return Field {name.toLower(), value.trimmed()};
@@ -284,7 +300,8 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
         return refuse(Verdict::Malformed, QStringLiteral("request_line"),
                       QStringLiteral("Only HTTP/1.1 and HTTP/1.0 are spoken here"));
-    if (!(target.startsWith('/') || (target == "*" && method == "OPTIONS")) || target.contains('#'))
+    if (!(target.startsWith('/') || (target == "*" && method == "OPTIONS")) ||
+        !isTargetText(target))
         return refuse(Verdict::Malformed, QStringLiteral("request_line"),
                       QStringLiteral("The request target must be a path such as /api/..."));
     const qsizetype query = target.indexOf('?');

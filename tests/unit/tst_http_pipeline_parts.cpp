@@ -134,6 +134,10 @@ private Q_SLOTS:
         row("bare LF line end", "GET /x HTTP/1.1\nHost: x\n\n", V::Malformed, "header");
         row("bare CR inside a header", "GET /x HTTP/1.1\r\nX-A: a\rContent-Length: 5\r\n\r\n",
             V::Malformed, "header");
+        row("NUL inside a header", QByteArray("GET /x HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 29),
+            V::Malformed, "header");
+        row("other control character in a value", "GET /x HTTP/1.1\r\nUser-Agent: a\x01\r\n\r\n",
+            V::Continue);
         row("folded header", "GET /x HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n", V::Malformed, "header");
         row("space before colon", "GET /x HTTP/1.1\r\nContent-Length : 5\r\n\r\n", V::Malformed,
             "header");
@@ -143,6 +147,10 @@ private Q_SLOTS:
         row("connect", "CONNECT x:443 HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
         row("http/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", V::Malformed, "request_line");
         row("absolute target", "GET http://x/ws HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
+        row("target with a fragment", "GET /x#y HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
+        row("target with a raw quote", "GET /x?q=\"a\" HTTP/1.1\r\n\r\n", V::Malformed,
+            "request_line");
+        row("percent-encoded target", "GET /api/x?q=%22a%22&n=1 HTTP/1.1\r\n\r\n", V::Continue);
         row("websocket handshake",
             "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\r\n",
             V::Continue);
