@@ -241,7 +241,8 @@ void Application::acceptWebSockets()
                 tokens.forgetSessions(userId, ids);
             });
     const GatewaySettings settings {m_config.wsAuthTimeoutMs, m_config.wsPingIntervalMs,
-                                    m_config.wsMaxFramesPerSecond, 16 * 1024, m_config.corsOrigins};
+                                    m_config.wsMaxFramesPerSecond, m_config.wsMaxMessageBytes,
+                                    m_config.corsOrigins};
     m_gateway = std::make_unique<Gateway>(
         settings, *m_pool, *m_bus,
         [&tokens](const QString &token) -> Result<Caller> {

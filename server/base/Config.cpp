@@ -31,6 +31,15 @@ const Setting kSettings[] = {
      "port of the API and the WebSocket /ws (0 picks a free one)"},
     {"FP_MAX_BODY_BYTES", "http/max_body_bytes", "1048576",
      "largest accepted request body; larger gets 413"},
+    {"FP_HTTP_HEADER_TIMEOUT_MS", "http/header_timeout_ms", "10000",
+     "a request head must be complete this long after the connection opened (or after its "
+     "first byte, on a keep-alive connection); slower ones are closed"},
+    {"FP_HTTP_IDLE_TIMEOUT_MS", "http/idle_timeout_ms", "60000",
+     "a connection with no request in progress (or whose body stops arriving) is closed after "
+     "this long; WebSocket connections have their own ping timeout"},
+    {"FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "http/max_connections_per_address", "256",
+     "open connections one client address (IPv6: its /64) may hold; more get 503 and are "
+     "closed (FP_TRUSTED_PROXIES are exempt)"},
     {"FP_DB_HOST", "db/host", "127.0.0.1", "MariaDB/MySQL host"},
     {"FP_DB_PORT", "db/port", "3306", "MariaDB/MySQL port"},
     {"FP_DB_SOCKET", "db/socket", "",
@@ -212,6 +221,10 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
                QStringLiteral("must be an IP address (got '%1')").arg(c.httpAddress));
     c.httpPort = quint16(r.integer("FP_HTTP_PORT", 0, 65535));
     c.maxBodyBytes = r.integer("FP_MAX_BODY_BYTES", 1024, 64LL * 1024 * 1024);
+    c.httpHeaderTimeoutMs = int(r.integer("FP_HTTP_HEADER_TIMEOUT_MS", 100, 600000));
+    c.httpIdleTimeoutMs = int(r.integer("FP_HTTP_IDLE_TIMEOUT_MS", 100, 3600000));
+    c.httpMaxConnectionsPerAddress =
+        int(r.integer("FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS", 1, 1000000));
 
     c.dbHost = r.text("FP_DB_HOST");
     c.dbPort = quint16(r.integer("FP_DB_PORT", 1, 65535));

@@ -21,6 +21,9 @@ struct Config
     QString httpAddress;
     quint16 httpPort = 0;
     qint64 maxBodyBytes = 0;
+    int httpHeaderTimeoutMs = 0;
+    int httpIdleTimeoutMs = 0;
+    int httpMaxConnectionsPerAddress = 0;
 
     QString dbHost;
     quint16 dbPort = 0;
@@ -69,6 +72,9 @@ struct Config
     int wsAuthTimeoutMs = 0;
     int wsPingIntervalMs = 0;
     int wsMaxFramesPerSecond = 0;
+    /// Largest WebSocket frame or message a client may send (close 1009 above it); fixed, not
+    /// a setting: the frames of the contract are small.
+    qint64 wsMaxMessageBytes = 16 * 1024;
 
     QStringList corsOrigins; // exact origins; empty: same-origin only
     QStringList trustedProxies; // addresses or CIDR ranges

@@ -58,7 +58,7 @@ BrowserPolicy::Headers BrowserPolicy::securityHeaders(bool authenticated) const
     return headers;
 }
 
-bool BrowserPolicy::trusted(const QHostAddress &address) const
+bool BrowserPolicy::isTrustedProxy(const QHostAddress &address) const
 {
     QHostAddress plain = address;
     bool isV4 = false;
@@ -75,14 +75,14 @@ bool BrowserPolicy::trusted(const QHostAddress &address) const
 QHostAddress BrowserPolicy::clientAddress(const QHostAddress &peer,
                                           const QByteArray &forwardedFor) const
 {
-    if (forwardedFor.isEmpty() || !trusted(peer))
+    if (forwardedFor.isEmpty() || !isTrustedProxy(peer))
         return peer; // anyone can write the header: only a trusted proxy's word counts
     const QList<QByteArray> hops = forwardedFor.split(',');
     for (qsizetype i = hops.size() - 1; i >= 0; --i) {
         const QHostAddress hop(QString::fromLatin1(hops[i].trimmed()));
         if (hop.isNull())
             return peer; // a garbled chain: fall back to what we know
-        if (!trusted(hop))
+        if (!isTrustedProxy(hop))
             return hop;
     }
     return peer;

@@ -34,11 +34,12 @@ public:
     /// X-Forwarded-For entry that is not itself a trusted proxy.
     QHostAddress clientAddress(const QHostAddress &peer, const QByteArray &forwardedFor) const;
 
+    /// Whether `address` is one of the trusted proxies (IPv4-mapped IPv6 counts as IPv4).
+    bool isTrustedProxy(const QHostAddress &address) const;
+
     static constexpr int kPreflightMaxAgeSeconds = 600;
 
 private:
-    bool trusted(const QHostAddress &address) const;
-
     QStringList m_origins;
     QList<QPair<QHostAddress, int>> m_proxies;
     bool m_tls;

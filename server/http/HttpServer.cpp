@@ -3,7 +3,7 @@
 #include "server/base/Log.h"
 #include "server/base/Metrics.h"
 #include "server/base/WorkerPool.h"
-#include "server/http/BodyLimitGuard.h"
+#include "server/http/ConnectionGuard.h"
 #include "server/http/Idempotency.h"
 #include "server/storage/Database.h"
 
@@ -88,21 +88,42 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
                        QStringLiteral("Time from request received to response written, by route"));
     m_metrics.describe(QStringLiteral("fp_http_clients_gone_total"), QStringLiteral("counter"),
                        QStringLiteral("Responses dropped because the client disconnected first"));
+    m_metrics.describe(
+        QStringLiteral("fp_http_connections_refused_total"), QStringLiteral("counter"),
+        QStringLiteral("Requests and connections the connection guard refused or closed, by "
+                       "reason"));
+    // Connected before anyone else's slot: the guards of upgraded connections learn that
+    // QWebSocket took over before the gateway sees it.
+    connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
+        for (QTcpServer *server : servers()) {
+            if (auto *guarded = qobject_cast<GuardedTcpServer *>(server))
+                guarded->webSocketsHandedOver();
+        }
+    });
 }
 
 HttpServer::~HttpServer() = default;
 
 quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslConfiguration &tls)
 {
-    auto *tcp = new BodyLimitTcpServer(
-        m_config.maxBodyBytes, tls,
-        [this](const QString &reason) {
-            m_metrics.increment(QStringLiteral("fp_http_requests_total"),
-                                {{QStringLiteral("route"), QStringLiteral("(body limit)")},
-                                 {QStringLiteral("method"), QStringLiteral("-")},
-                                 {QStringLiteral("status"), QStringLiteral("413")}});
-            log::warning(QStringLiteral("request_rejected"),
-                         {{QStringLiteral("status"), 413}, {QStringLiteral("reason"), reason}});
+    ConnectionLimits limits;
+    limits.maxBodyBytes = m_config.maxBodyBytes;
+    limits.maxWebSocketMessageBytes = m_config.wsMaxMessageBytes;
+    limits.headerTimeoutMs = m_config.httpHeaderTimeoutMs;
+    limits.idleTimeoutMs = m_config.httpIdleTimeoutMs;
+    limits.maxConnectionsPerAddress = m_config.httpMaxConnectionsPerAddress;
+    auto *tcp = new GuardedTcpServer(
+        limits, tls,
+        [this](const QHostAddress &peer) { return m_browserPolicy.isTrustedProxy(peer); },
+        [this](Refusal refusal, const QHostAddress &peer) {
+            const QString reason = refusalName(refusal);
+            m_metrics.increment(QStringLiteral("fp_http_connections_refused_total"),
+                                {{QStringLiteral("reason"), reason}});
+            // Closing an idle kept-alive connection is routine: counted, not logged.
+            if (refusal != Refusal::IdleTimeout)
+                log::warning(QStringLiteral("connection_refused"),
+                             {{QStringLiteral("reason"), reason},
+                              {QStringLiteral("peer"), peer.toString()}});
         },
         this);
     if (!tcp->listen(address, port)) {

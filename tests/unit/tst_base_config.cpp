@@ -107,6 +107,12 @@ private Q_SLOTS:
                                  << "0";
         QTest::newRow("empty db name") << "FP_DB_NAME"
                                        << "";
+        QTest::newRow("header timeout") << "FP_HTTP_HEADER_TIMEOUT_MS"
+                                        << "0";
+        QTest::newRow("idle timeout") << "FP_HTTP_IDLE_TIMEOUT_MS"
+                                      << "soon";
+        QTest::newRow("connections per address") << "FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"
+                                                 << "0";
     }
 
     void badValues()
@@ -154,6 +160,9 @@ private Q_SLOTS:
         QCOMPARE(c.gateIntervalSeconds, 600);
         QCOMPARE(c.wsAuthTimeoutMs, 5000);
         QCOMPARE(c.rateAuthPerMinute, 20);
+        QCOMPARE(c.httpHeaderTimeoutMs, 10000);
+        QCOMPARE(c.httpIdleTimeoutMs, 60000);
+        QCOMPARE(c.httpMaxConnectionsPerAddress, 256);
         QCOMPARE(c.adminEmail, QStringLiteral("admin@friendship.local"));
     }
 
@@ -167,12 +176,28 @@ private Q_SLOTS:
     void helpListsEverySetting()
     {
         const QString help = Config::describeSettings();
-        for (const char *name :
-             {"FP_HTTP_ADDRESS", "FP_HTTP_PORT", "FP_DB_HOST", "FP_DB_PORT", "FP_DB_SOCKET",
-              "FP_DB_NAME", "FP_DB_USER", "FP_DB_PASSWORD", "FP_REDIS_HOST", "FP_REDIS_PORT",
-              "FP_JWT_SECRET", "FP_ADMIN_EMAIL", "FP_ADMIN_PASSWORD", "FP_GATE_INTERVAL_SECONDS",
-              "FP_MATCH_TICK_MS", "FP_LOG_FORMAT", "FP_EVENT_LOOP", "FP_MESSAGE_RETENTION_DAYS",
-              "FP_RETENTION_SWEEP_SECONDS"})
+        for (const char *name : {"FP_HTTP_ADDRESS",
+                                 "FP_HTTP_PORT",
+                                 "FP_DB_HOST",
+                                 "FP_DB_PORT",
+                                 "FP_DB_SOCKET",
+                                 "FP_DB_NAME",
+                                 "FP_DB_USER",
+                                 "FP_DB_PASSWORD",
+                                 "FP_REDIS_HOST",
+                                 "FP_REDIS_PORT",
+                                 "FP_JWT_SECRET",
+                                 "FP_ADMIN_EMAIL",
+                                 "FP_ADMIN_PASSWORD",
+                                 "FP_GATE_INTERVAL_SECONDS",
+                                 "FP_MATCH_TICK_MS",
+                                 "FP_LOG_FORMAT",
+                                 "FP_EVENT_LOOP",
+                                 "FP_MESSAGE_RETENTION_DAYS",
+                                 "FP_RETENTION_SWEEP_SECONDS",
+                                 "FP_HTTP_HEADER_TIMEOUT_MS",
+                                 "FP_HTTP_IDLE_TIMEOUT_MS",
+                                 "FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"})
             QVERIFY2(help.contains(QLatin1String(name)), name);
     }
 };

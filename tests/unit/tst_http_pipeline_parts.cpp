@@ -1,8 +1,9 @@
 // The pipeline's pure parts: routing (404 vs 405, captures), request ids, content types and
-// the request-size tracker that guards the socket before Qt buffers a body.
+// the stream reader that guards every connection before Qt's parser sees a byte.
 
-#include "server/http/BodyLimitGuard.h"
+#include "server/http/ConnectionGuard.h"
 #include "server/http/HttpServer.h"
+#include "server/http/RequestStreamReader.h"
 #include "server/http/Router.h"
 
 #include <QTest>
@@ -96,39 +97,247 @@ private Q_SLOTS:
         QCOMPARE(isJsonContentType(value), json);
     }
 
-    void sizeTracker()
+    // The reader that guards every connection before Qt's parser sees a byte.
+
+    void headsAndBodies_data()
     {
-        RequestSizeTracker t(100);
-        QCOMPARE(t.feed("POST /x HTTP/1.1\r\nContent-Length: 50\r\n\r\n"),
-                 RequestSizeTracker::Verdict::Continue);
-        QCOMPARE(t.feed(QByteArray(50, 'a')), RequestSizeTracker::Verdict::Continue);
-        // keep-alive: the next request on the same connection is judged on its own
-        QCOMPARE(t.feed("POST /x HTTP/1.1\r\nContent-Length: 101\r\n\r\n"),
-                 RequestSizeTracker::Verdict::TooLarge);
+        using V = RequestStreamReader::Verdict;
+        QTest::addColumn<QByteArray>("stream");
+        QTest::addColumn<int>("verdict");
+        QTest::addColumn<QString>("field");
+        const auto row = [](const char *name, const QByteArray &stream, V verdict,
+                            const QString &field = {}) {
+            QTest::newRow(name) << stream << int(verdict) << field;
+        };
+        row("get", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", V::Continue);
+        row("body within the limit", "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+            V::Continue);
+        row("announced body over the limit", "POST /x HTTP/1.1\r\nContent-Length: 101\r\n\r\n",
+            V::BodyTooLarge, "body");
+        row("duplicate content-length",
+            "POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", V::Malformed,
+            "header.Content-Length");
+        row("content-length list", "POST /x HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\nhello",
+            V::Malformed, "header.Content-Length");
+        row("signed content-length", "POST /x HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello",
+            V::Malformed, "header.Content-Length");
+        row("duplicate transfer-encoding",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n",
+            V::Malformed, "header.Transfer-Encoding");
+        row("content-length and transfer-encoding",
+            "POST /x HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            V::Malformed, "header.Transfer-Encoding");
+        row("transfer-encoding other than chunked",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", V::Malformed,
+            "header.Transfer-Encoding");
+        row("bare LF line end", "GET /x HTTP/1.1\nHost: x\n\n", V::Malformed, "header");
+        row("bare CR inside a header", "GET /x HTTP/1.1\r\nX-A: a\rContent-Length: 5\r\n\r\n",
+            V::Malformed, "header");
+        row("NUL inside a header", QByteArray("GET /x HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 29),
+            V::Malformed, "header");
+        row("other control character in a value", "GET /x HTTP/1.1\r\nUser-Agent: a\x01\r\n\r\n",
+            V::Continue);
+        row("folded header", "GET /x HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n", V::Malformed, "header");
+        row("space before colon", "GET /x HTTP/1.1\r\nContent-Length : 5\r\n\r\n", V::Malformed,
+            "header");
+        row("duplicate host", "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", V::Malformed,
+            "header.Host");
+        row("unknown method", "BREW /x HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
+        row("connect", "CONNECT x:443 HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
+        row("http/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", V::Malformed, "request_line");
+        row("absolute target", "GET http://x/ws HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
+        row("target with a fragment", "GET /x#y HTTP/1.1\r\n\r\n", V::Malformed, "request_line");
+        row("target with a raw quote", "GET /x?q=\"a\" HTTP/1.1\r\n\r\n", V::Malformed,
+            "request_line");
+        row("percent-encoded target", "GET /api/x?q=%22a%22&n=1 HTTP/1.1\r\n\r\n", V::Continue);
+        row("websocket handshake",
+            "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\r\n",
+            V::Continue);
+        row("upgrade on login",
+            "POST /api/auth/login HTTP/1.1\r\nUpgrade: websocket\r\nContent-Length: "
+            "50\r\n\r\n",
+            V::Malformed, "header.Upgrade");
+        row("upgrade with connection upgrade on login",
+            "POST /api/auth/login HTTP/1.1\r\nUpgrade: websocket\r\nConnection: "
+            "Upgrade\r\nContent-Length: 50\r\n\r\n",
+            V::Malformed, "header.Upgrade");
+        row("upgrade without connection upgrade", "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
+            V::Malformed, "header.Upgrade");
+        row("upgrade to another protocol",
+            "GET /ws HTTP/1.1\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", V::Malformed,
+            "header.Upgrade");
+        row("upgrade with a body",
+            "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: "
+            "5\r\n\r\n",
+            V::Malformed, "header.Upgrade");
+        row("head over 64 KiB",
+            "GET /x HTTP/1.1\r\nX: " + QByteArray(RequestStreamReader::kMaxHeadBytes, 'a'),
+            V::HeadTooLarge, "header");
+        row("chunked within the limit",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n"
+            "0\r\nX-Checksum: 1\r\n\r\n",
+            V::Continue);
+        row("chunked over the limit",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + QByteArray(64, 'a') +
+                "\r\n40\r\n",
+            V::BodyTooLarge, "body");
+        row("chunk size not hex", "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            V::Malformed, "body");
+        row("chunk data without CRLF",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", V::Malformed,
+            "body");
+        row("chunk-size line ending in bare LF",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n", V::Malformed,
+            "body");
+        row("framing header as trailer",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Length: "
+            "5\r\n\r\n",
+            V::Malformed, "body");
+    }
 
-        RequestSizeTracker split(100);
-        QCOMPARE(split.feed("POST /x HTTP/1.1\r\nConte"), RequestSizeTracker::Verdict::Continue);
-        QCOMPARE(split.feed("nt-Length: 5000\r\n\r\n"), RequestSizeTracker::Verdict::TooLarge);
+    void headsAndBodies()
+    {
+        QFETCH(QByteArray, stream);
+        QFETCH(int, verdict);
+        QFETCH(QString, field);
+        // Whole, and one byte at a time: where the bytes are split must not matter.
+        RequestStreamReader whole(100, 16);
+        QCOMPARE(int(whole.feed(stream)), verdict);
+        QCOMPARE(whole.field(), field);
+        RequestStreamReader bytewise(100, 16);
+        RequestStreamReader::Verdict last = RequestStreamReader::Verdict::Continue;
+        for (qsizetype i = 0; i < stream.size() && last == RequestStreamReader::Verdict::Continue;
+             ++i)
+            last = bytewise.feed(stream.mid(i, 1));
+        QCOMPARE(int(last), verdict);
+    }
 
-        RequestSizeTracker chunked(100);
-        QCOMPARE(chunked.feed("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-                 RequestSizeTracker::Verdict::Continue);
-        QCOMPARE(chunked.feed(QByteArray(80, 'a')), RequestSizeTracker::Verdict::Continue);
-        QCOMPARE(chunked.feed(QByteArray(80, 'a')), RequestSizeTracker::Verdict::TooLarge);
+    void chunkTerminatorInsideDataIsData()
+    {
+        // "0\r\n\r\n" inside a chunk is data; a reader that looked for it would end the body
+        // there and read the rest as a second request.
+        RequestStreamReader reader(100, 16);
+        QCOMPARE(reader.feed("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "a\r\n\r\n0\r\n\r\nabc\r\n"),
+                 RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.phase(), RequestStreamReader::Phase::Body);
+        QCOMPARE(reader.requestsRead(), 1);
+        QCOMPARE(reader.feed("0\r\n\r\n"), RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.phase(), RequestStreamReader::Phase::BetweenRequests);
+    }
 
-        RequestSizeTracker headers(100);
-        QCOMPARE(headers.feed("GET /x HTTP/1.1\r\nX: " +
-                              QByteArray(RequestSizeTracker::kMaxHeaderBytes + 1, 'a')),
-                 RequestSizeTracker::Verdict::HeadersTooLarge);
+    void keepAliveRequestsAreEachCounted()
+    {
+        RequestStreamReader reader(100, 16);
+        for (const QByteArray &request :
+             {QByteArray("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc\r\n"),
+              QByteArray("GET /b HTTP/1.1\r\n\r\n"),
+              QByteArray("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+                         "0\r\n\r\n"),
+              QByteArray("POST /d HTTP/1.1\r\nContent-Length: 100\r\n\r\n")}) {
+            QCOMPARE(reader.feed(request), RequestStreamReader::Verdict::Continue);
+        }
+        QCOMPARE(reader.requestsRead(), 4);
+        QCOMPARE(reader.phase(), RequestStreamReader::Phase::Body);
+        QCOMPARE(reader.feed(QByteArray(100, 'x')), RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.phase(), RequestStreamReader::Phase::BetweenRequests);
+        // Each request has the whole limit, never more.
+        QCOMPARE(reader.feed("POST /e HTTP/1.1\r\nContent-Length: 900\r\n\r\n"),
+                 RequestStreamReader::Verdict::BodyTooLarge);
+    }
 
-        RequestSizeTracker ws(100);
-        QCOMPARE(ws.feed("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
-                 RequestSizeTracker::Verdict::Upgraded);
+    void pipelinedRequestsAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("first");
+        QTest::addColumn<QByteArray>("together");
+        QTest::newRow("two heads")
+            << QByteArray() << QByteArray("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+        QTest::newRow("after a body")
+            << QByteArray("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\n")
+            << QByteArray("abcPOST /b HTTP/1.1\r\nContent-Length: 900\r\n\r\n");
+        QTest::newRow("after a chunked body")
+            << QByteArray("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+            << QByteArray("0\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+    }
 
-        RequestSizeTracker pipelined(100);
-        QCOMPARE(pipelined.feed("POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST /b "
-                                "HTTP/1.1\r\nContent-Length: 900\r\n\r\n"),
-                 RequestSizeTracker::Verdict::TooLarge);
+    void pipelinedRequestsAreRefused()
+    {
+        // Qt 6.4 parses what arrived together in one go and hands over only the last request.
+        QFETCH(QByteArray, first);
+        QFETCH(QByteArray, together);
+        RequestStreamReader reader(100, 16);
+        QCOMPARE(reader.feed(first), RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.feed(together), RequestStreamReader::Verdict::Malformed);
+        QCOMPARE(reader.field(), QStringLiteral("request_line"));
+    }
+
+    void connectionsAreCountedPerAddress()
+    {
+        const auto key = [](const char *address) {
+            return GuardedTcpServer::addressKey(QHostAddress(QString::fromLatin1(address)));
+        };
+        QCOMPARE(key("::ffff:192.0.2.7"), key("192.0.2.7"));
+        QVERIFY(key("192.0.2.7") != key("192.0.2.8"));
+        // One IPv6 host picks its addresses from a whole /64.
+        QCOMPARE(key("2001:db8:1:2:3:4:5:6"), key("2001:db8:1:2:ffff::1"));
+        QVERIFY(key("2001:db8:1:2::1") != key("2001:db8:1:3::1"));
+    }
+
+    void webSocketFrameLengths_data()
+    {
+        QTest::addColumn<QByteArray>("frames");
+        QTest::addColumn<bool>("tooLarge");
+        const auto frame = [](int firstByte, quint64 length, bool withPayload = true) {
+            QByteArray f;
+            f.append(char(firstByte));
+            if (length < 126) {
+                f.append(char(0x80 | length));
+            } else if (length <= 0xffff) {
+                f.append(char(0x80 | 126));
+                f.append(char(length >> 8));
+                f.append(char(length & 0xff));
+            } else {
+                f.append(char(0x80 | 127));
+                for (int shift = 56; shift >= 0; shift -= 8)
+                    f.append(char((length >> shift) & 0xff));
+            }
+            f.append(QByteArray(4, '\x01')); // the mask
+            if (withPayload)
+                f.append(QByteArray(qsizetype(length), 'p'));
+            return f;
+        };
+        QTest::newRow("7-bit within") << frame(0x81, 100) << false;
+        QTest::newRow("16-bit within") << frame(0x81, 1000) << false;
+        QTest::newRow("16-bit over") << frame(0x81, 1025, false) << true;
+        QTest::newRow("64-bit over") << frame(0x81, 2'000'000, false) << true;
+        QTest::newRow("64-bit huge") << frame(0x81, quint64(1) << 62, false) << true;
+        QTest::newRow("fragments within")
+            << frame(0x01, 500) + frame(0x00, 500) + frame(0x80, 24) << false;
+        QTest::newRow("fragments over")
+            << frame(0x01, 500) + frame(0x00, 500) + frame(0x80, 25) << true;
+        QTest::newRow("ping between fragments")
+            << frame(0x01, 1000) + frame(0x89, 4) + frame(0x80, 24) << false;
+        QTest::newRow("messages one after another")
+            << frame(0x81, 1000) + frame(0x81, 1000) + frame(0x81, 1000) << false;
+    }
+
+    void webSocketFrameLengths()
+    {
+        QFETCH(QByteArray, frames);
+        QFETCH(bool, tooLarge);
+        RequestStreamReader reader(100, 1024);
+        QCOMPARE(
+            reader.feed("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+            RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.phase(), RequestStreamReader::Phase::WebSocket);
+        RequestStreamReader::Verdict verdict = RequestStreamReader::Verdict::Continue;
+        for (qsizetype i = 0;
+             i < frames.size() && verdict == RequestStreamReader::Verdict::Continue; i += 7)
+            verdict = reader.feed(frames.mid(i, 7));
+        QCOMPARE(verdict,
+                 tooLarge ? RequestStreamReader::Verdict::WebSocketMessageTooLarge
+                          : RequestStreamReader::Verdict::Continue);
     }
 };
 

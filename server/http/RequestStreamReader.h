@@ -1,0 +1,102 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QString>
+#include <optional>
+
+namespace fp {
+
+/// Reads the bytes a client sends on one connection, in order, and says whether they stay
+/// within the limits: request heads (strictly: CRLF line ends, one Content-Length or one
+/// `Transfer-Encoding: chunked`, never both, Upgrade only for `GET /ws`), bodies by
+/// Content-Length or decoded chunk by chunk, requests one after another on a keep-alive
+/// connection (but not pipelined: a request arriving together with the end of the one before
+/// is refused, as Qt 6.4 would handle only the last of them), and after a WebSocket upgrade the
+/// length of every frame and message. It keeps nothing but the head being read. Pure, so it is
+/// unit-tested on its own.
+class RequestStreamReader
+{
+public:
+    enum class Verdict {
+        Continue, // within limits so far
+        Malformed, // 400: a head or chunk framing read two ways is refused
+        BodyTooLarge, // 413
+        HeadTooLarge, // 413
+        WebSocketMessageTooLarge, // close 1009
+    };
+    enum class Phase {
+        BetweenRequests, // nothing of the next request has arrived
+        Head,
+        Body,
+        WebSocket, // upgraded: frames from here on
+    };
+
+    RequestStreamReader(qint64 maxBodyBytes, qint64 maxWebSocketMessageBytes)
+        : m_maxBodyBytes(maxBodyBytes), m_maxMessageBytes(maxWebSocketMessageBytes)
+    { }
+
+    /// Reads the next bytes of the stream, as they arrived together (Qt's parser reads them in
+    /// one go too). Once it answers anything but Continue, the connection is done with and the
+    /// reader must not be fed again.
+    Verdict feed(QByteArrayView bytes);
+
+    Phase phase() const;
+    /// What was wrong, for the error body, and the field it concerns (`header.Content-Length`,
+    /// `request_line`, `body`), when the verdict was not Continue.
+    QString problem() const { return m_problem; }
+    QString field() const { return m_field; }
+    /// Requests whose head has been read completely.
+    int requestsRead() const { return m_requestsRead; }
+    /// The size of the last complete head (for a WebSocket handshake: what Qt's WebSocket
+    /// server reads of the stream before the frames).
+    qsizetype lastHeadBytes() const { return m_lastHeadBytes; }
+
+    static constexpr qsizetype kMaxHeadBytes = 64 * 1024;
+    static constexpr qsizetype kMaxChunkLineBytes = 4 * 1024;
+
+private:
+    enum class State {
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd, // the CRLF after a chunk's data
+        Trailers,
+        FrameHeader,
+        FramePayload,
+    };
+    Verdict refuse(Verdict verdict, const QString &field, const QString &problem);
+    /// Adds a byte of a CRLF-terminated line to m_head; sets `line` once the line is complete.
+    Verdict takeLineByte(char c, qsizetype maxBytes, const QString &field, const QString &what,
+                         std::optional<QByteArray> *line);
+    Verdict readHeadByte(char c);
+    Verdict startRequest(const QByteArray &head);
+    Verdict readChunkSizeLine(const QByteArray &line);
+    void completeRequest();
+    Verdict readTrailerByte(char c);
+    Verdict readFrameHeaderByte(char c);
+
+    qint64 m_maxBodyBytes;
+    qint64 m_maxMessageBytes;
+    State m_state = State::Head;
+    QByteArray m_head; // the head (or chunk-size line, or trailers) being read
+    qsizetype m_lineStart = 0; // where the line being read starts in m_head
+    bool m_headHasRequestLine = false; // blank lines before a request line are skipped
+    qint64 m_bodyRemaining = 0; // of a Content-Length body, or of the current chunk's data
+    qint64 m_bodyDecoded = 0; // chunked: data bytes so far
+    qint64 m_bodyRaw = 0; // chunked: framing included
+    int m_chunkDataEndSeen = 0;
+    // WebSocket frames
+    QByteArray m_frameHeader;
+    bool m_messageOpen = false;
+    qint64 m_messageBytes = 0;
+
+    bool m_completedInThisFeed = false;
+    int m_requestsRead = 0;
+    qsizetype m_lastHeadBytes = 0;
+    QString m_problem;
+    QString m_field;
+};
+
+} // namespace fp
