@@ -60,6 +60,8 @@ struct Config
     int loginLockIncrementSeconds = 0;
     int loginLockMaxSeconds = 0;
     int loginAddressFailureLimit = 0;
+    /// Empty: the list built into the binary.
+    QString commonPasswordsFile;
 
     int rateAuthPerMinute = 0;
     int rateMutationsPerMinute = 0;

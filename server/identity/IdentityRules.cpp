@@ -1,35 +1,62 @@
 #include "server/identity/IdentityRules.h"
 
-#include "server/base/Log.h"
 #include "server/base/Validation.h"
 #include "server/identity/Jwt.h"
 
 #include <QFile>
 #include <QRegularExpression>
-#include <QSet>
 #include <sodium.h>
 
 namespace fp {
 
 namespace {
 
-QSet<QString> loadCommonPasswords()
+CommonPasswords g_commonPasswords; // set once at start (useCommonPasswords), then only read
+
+// The password without what people most often append to a common word to pass a rule:
+// digits, punctuation, symbols, spaces.
+QString withoutTrailingDigitsAndSymbols(const QString &password)
 {
-    QSet<QString> list;
-    QFile file(QStringLiteral(":/resources/common-passwords.txt"));
-    if (!file.open(QIODevice::ReadOnly)) {
-        log::error(QStringLiteral("common_passwords_missing"));
-        return list;
-    }
-    while (!file.atEnd()) {
-        const QString line = QString::fromUtf8(file.readLine()).trimmed();
-        if (!line.isEmpty() && !line.startsWith(QLatin1Char('#')))
-            list.insert(line.toLower());
-    }
-    return list;
+    qsizetype end = password.size();
+    while (end > 0 && !password.at(end - 1).isLetter())
+        --end;
+    return password.left(end);
+}
+
+AppError listError(const QString &what)
+{
+    AppError error = AppError::internal();
+    error.message = what;
+    return error;
 }
 
 } // namespace
+
+Result<CommonPasswords> CommonPasswords::fromFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return listError(QStringLiteral("cannot read the common-password list %1: %2")
+                             .arg(path, file.errorString()));
+    QSet<QString> entries;
+    while (!file.atEnd()) {
+        const QString line = QString::fromUtf8(file.readLine()).trimmed();
+        if (!line.isEmpty() && !line.startsWith(QLatin1Char('#')))
+            entries.insert(line.toLower());
+    }
+    if (entries.isEmpty())
+        return listError(QStringLiteral("the common-password list %1 has no entries").arg(path));
+    return CommonPasswords(std::move(entries));
+}
+
+bool CommonPasswords::contains(const QString &password) const
+{
+    const QString lower = password.toLower();
+    if (m_entries.contains(lower))
+        return true;
+    const QString stripped = withoutTrailingDigitsAndSymbols(lower);
+    return !stripped.isEmpty() && stripped.size() < lower.size() && m_entries.contains(stripped);
+}
 
 namespace IdentityRules {
 
@@ -57,8 +84,12 @@ QString emailProblem(const QString &email)
 
 bool isCommonPassword(const QString &password)
 {
-    static const QSet<QString> list = loadCommonPasswords();
-    return list.contains(password.toLower());
+    return g_commonPasswords.contains(password);
+}
+
+void useCommonPasswords(CommonPasswords list)
+{
+    g_commonPasswords = std::move(list);
 }
 
 QString passwordProblem(const QString &password)

@@ -1,11 +1,36 @@
 #pragma once
 
 // The identity domain's rules: what an email and a password must be, how refresh tokens look
-// and are stored. Pure (the common-password list is data shipped in the binary).
+// and are stored. Pure, but for the common-password list, which is read once at start.
 
+#include "common/Result.h"
+
+#include <QSet>
 #include <QString>
 
 namespace fp {
+
+/// Passwords too common to accept (resources/common-passwords.txt, from
+/// scripts/update-common-passwords). A password matches case-insensitively, as written or
+/// without its trailing digits and symbols: "Password123456!" is "password".
+class CommonPasswords
+{
+public:
+    /// The list built into the binary.
+    static QString builtInPath() { return QStringLiteral(":/resources/common-passwords.txt"); }
+    /// One entry a line; lines starting with # are comments. An unreadable or empty list is an
+    /// error: refusing nothing must not pass for a check.
+    static Result<CommonPasswords> fromFile(const QString &path);
+
+    explicit CommonPasswords(QSet<QString> lowercaseEntries = {})
+        : m_entries(std::move(lowercaseEntries))
+    { }
+    bool contains(const QString &password) const;
+    qsizetype size() const { return m_entries.size(); }
+
+private:
+    QSet<QString> m_entries;
+};
 
 namespace IdentityRules {
 inline constexpr int kPasswordMin = 12;
@@ -18,8 +43,10 @@ QString normaliseEmail(const QString &email);
 /// Empty when acceptable, else what is wrong (for details.fields).
 QString emailProblem(const QString &normalisedEmail);
 QString passwordProblem(const QString &password);
-/// In resources/common-passwords.txt (compared lowercased).
+/// Whether the list in use (useCommonPasswords) has the password.
 bool isCommonPassword(const QString &password);
+/// Sets the list passwordProblem() refuses from: once, at start, before any request is served.
+void useCommonPasswords(CommonPasswords list);
 
 /// A new opaque refresh token: "rt_" + 256 random bits in base64url.
 QString newRefreshToken();

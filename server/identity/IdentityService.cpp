@@ -72,7 +72,6 @@ IdentityService::IdentityService(const IdentityRepository &repository, TokenVeri
       m_events(events), m_settings(std::move(settings)),
       m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle))
 {
-    (void)IdentityRules::isCommonPassword(QString()); // load the list now, not on first use
 }
 
 IdentityService::~IdentityService() = default;
