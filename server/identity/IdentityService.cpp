@@ -177,34 +177,34 @@ Result<IssuedTokens> IdentityService::registerAccount(const RegisterInput &input
 
 Result<IssuedTokens> IdentityService::login(const LoginInput &input, const ClientInfo &client)
 {
-    // A locked account is refused before the password is looked at: the answer says nothing
-    // about whether the password (or the account) is right.
-    if (const int wait = m_throttle->retryAfterSeconds(input.email, client.ipAddress); wait > 0)
-        return lockedOut(wait);
-
     Result<std::optional<UserRecord>> found = m_repository.findUserByEmail(input.email);
     if (!found)
         return found.error();
     const std::optional<UserRecord> &user = *found;
+    const bool checkable = user && !user->deleted() && !user->passwordHash.isEmpty();
 
-    bool passwordMatches = false;
-    if (!user || user->deleted() || user->passwordHash.isEmpty()) {
-        PasswordHasher::verifyDummy(input.password); // same time as a real check
-    } else {
-        const std::optional<bool> verified =
-            PasswordHasher::verify(user->passwordHash, input.password);
-        if (!verified)
-            return hasherBusy();
-        passwordMatches = *verified;
+    // The check is reserved before the password is looked at (a locked account is refused
+    // without looking, so the answer says nothing about the password or the account). From here
+    // on a known and an unknown email take the same steps, the same time (one hash each) and
+    // get the same answers, busy included.
+    const ThrottleAttempt attempt = m_throttle->reserve(input.email, client.ipAddress);
+    if (!attempt.allowed())
+        return lockedOut(attempt.retryAfterSeconds);
+    const std::optional<bool> verified = checkable
+        ? PasswordHasher::verify(user->passwordHash, input.password)
+        : PasswordHasher::verifyUnknown(input.password);
+    if (!verified) {
+        m_throttle->released(input.email, client.ipAddress, attempt);
+        return hasherBusy();
     }
-    if (!passwordMatches) {
-        if (const int lock = m_throttle->recordFailure(input.email, client.ipAddress); lock > 0)
+    if (!*verified) {
+        if (attempt.lockSeconds > 0)
             log::warning(QStringLiteral("login_locked"),
-                         {{QStringLiteral("lock_seconds"), lock},
+                         {{QStringLiteral("lock_seconds"), attempt.lockSeconds},
                           {QStringLiteral("address"), client.ipAddress}});
         return AppError::unauthorized(kLoginFailed);
     }
-    m_throttle->recordSuccess(input.email);
+    m_throttle->succeeded(input.email, client.ipAddress);
     if (user->banned()) {
         AppError suspended = AppError::forbidden(QStringLiteral("This account is suspended"));
         suspended.details =
@@ -379,14 +379,9 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
     if (!user.email.isEmpty() && input.newPassword.toLower() == user.email)
         return AppError::validation(
             {{QStringLiteral("new_password"), QStringLiteral("must not be your email address")}});
-    if (const int wait = m_throttle->retryAfterSeconds(user.email, client.ipAddress); wait > 0)
-        return lockedOut(wait);
-    const std::optional<bool> verified =
-        PasswordHasher::verify(user.passwordHash, input.currentPassword);
-    if (!verified)
-        return hasherBusy();
-    if (!*verified) {
-        m_throttle->recordFailure(user.email, client.ipAddress);
+    if (Status checked = checkPassword(user, input.currentPassword, client.ipAddress); !checked) {
+        if (checked.error().code != ErrorCode::Forbidden)
+            return checked.error();
         AppError wrong = AppError::forbidden(QStringLiteral("The current password is wrong"));
         wrong.details =
             QJsonObject {{QStringLiteral("fields"),
@@ -394,7 +389,6 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
                                         QStringLiteral("is not your current password")}}}};
         return wrong;
     }
-    m_throttle->recordSuccess(user.email);
 
     const std::optional<QByteArray> hash = PasswordHasher::hash(input.newPassword);
     if (!hash)
@@ -445,21 +439,44 @@ Result<std::optional<QDateTime>> IdentityService::accountCreatedAt(const QString
     return std::optional<QDateTime>((*found)->createdAt);
 }
 
-Status IdentityService::confirmPassword(const QString &userId, const QString &password) const
+Status IdentityService::checkPassword(const UserRecord &user, const QString &password,
+                                      const QString &address) const
+{
+    // Accounts without a password (social-only) cannot confirm this way; they are still
+    // counted and take a hash's time, like a wrong password.
+    const ThrottleAttempt attempt = m_throttle->reserve(user.email, address);
+    if (!attempt.allowed())
+        return lockedOut(attempt.retryAfterSeconds);
+    const std::optional<bool> verified = user.passwordHash.isEmpty()
+        ? PasswordHasher::verifyUnknown(password)
+        : PasswordHasher::verify(user.passwordHash, password);
+    if (!verified) {
+        m_throttle->released(user.email, address, attempt);
+        return hasherBusy();
+    }
+    if (!*verified) {
+        if (attempt.lockSeconds > 0)
+            log::warning(QStringLiteral("password_check_locked"),
+                         {{QStringLiteral("user_id"), user.id},
+                          {QStringLiteral("lock_seconds"), attempt.lockSeconds},
+                          {QStringLiteral("address"), address}});
+        return AppError::forbidden(QStringLiteral("The password is wrong"));
+    }
+    m_throttle->succeeded(user.email, address);
+    return Ok {};
+}
+
+Status IdentityService::confirmPassword(const QString &userId, const QString &password,
+                                        const QString &address) const
 {
     Result<std::optional<UserRecord>> found = m_repository.findUserById(userId);
     if (!found)
         return found.error();
     if (!found->has_value() || (*found)->deleted())
         return AppError::unauthorized();
-    const UserRecord &user = **found;
-    // An account without a password (social-only) cannot confirm this way.
-    const std::optional<bool> verified = user.passwordHash.isEmpty()
-        ? std::optional<bool>(false)
-        : PasswordHasher::verify(user.passwordHash, password);
-    if (!verified)
-        return hasherBusy();
-    if (!*verified) {
+    if (Status checked = checkPassword(**found, password, address); !checked) {
+        if (checked.error().code != ErrorCode::Forbidden)
+            return checked.error();
         AppError wrong = AppError::forbidden(QStringLiteral("The password is wrong"));
         wrong.details = QJsonObject {
             {QStringLiteral("fields"),

@@ -57,8 +57,10 @@ public:
     Result<std::optional<QDateTime>> accountCreatedAt(const QString &userId,
                                                       bool includeDeleted = false) const;
     /// 403 with details.fields.password when `password` is not the account's (accounts without
-    /// a password never match); 503 when the hasher is busy.
-    Status confirmPassword(const QString &userId, const QString &password) const;
+    /// a password never match); 429 while the account is locked for wrong passwords (the same
+    /// throttle as login, counting this check); 503 when the hasher is busy.
+    Status confirmPassword(const QString &userId, const QString &password,
+                           const QString &clientAddress) const;
 
     // Staff (PUT/GET /api/admin/users/...): every read of an account and every change is
     // audit-logged in the same transaction.
@@ -99,6 +101,10 @@ private:
     Status applyStatus(const Caller &staff, const UserRecord &target, const QString &status,
                        const QDateTime &restrictedUntil, bool throughConfirmedReport) const;
     static AppError lockedOut(int retryAfterSeconds);
+    /// The account's password check, through the login throttle: 429 when locked, 503 when the
+    /// hasher is busy, 403 (no details) when wrong.
+    Status checkPassword(const UserRecord &user, const QString &password,
+                         const QString &address) const;
 
     const IdentityRepository &m_repository;
     TokenVerifier &m_tokens;

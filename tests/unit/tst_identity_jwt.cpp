@@ -504,18 +504,6 @@ private Q_SLOTS:
         QFETCH(int, lockSeconds);
         QCOMPARE(LoginThrottle::lockSecondsFor(failures, ThrottleSettings {}), lockSeconds);
     }
-
-    void throttleAddressKeys()
-    {
-        QCOMPARE(LoginThrottle::addressKey(QStringLiteral("203.0.113.7")),
-                 QStringLiteral("203.0.113.7"));
-        QCOMPARE(LoginThrottle::addressKey(QStringLiteral("::ffff:203.0.113.7")),
-                 QStringLiteral("203.0.113.7"));
-        QCOMPARE(LoginThrottle::addressKey(QStringLiteral("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
-                 QStringLiteral("2001:db8:1:2::/64"));
-        QCOMPARE(LoginThrottle::addressKey(QStringLiteral("2001:db8:1:2::1")),
-                 LoginThrottle::addressKey(QStringLiteral("2001:db8:1:2::ffff")));
-    }
 };
 
 QTEST_GUILESS_MAIN(TestJwt)
