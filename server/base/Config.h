@@ -60,6 +60,7 @@ struct Config
     int loginLockIncrementSeconds = 0;
     int loginLockMaxSeconds = 0;
     int loginAddressFailureLimit = 0;
+    int refreshReuseGraceSeconds = 0;
     /// Empty: the list built into the binary.
     QString commonPasswordsFile;
 

@@ -126,6 +126,35 @@ QString hashRefreshToken(const QString &token)
         QByteArray(reinterpret_cast<const char *>(digest), sizeof digest).toHex());
 }
 
+QByteArray refreshRotationKey(const QByteArray &signingSecret)
+{
+    const QByteArray input = QByteArrayLiteral("refresh-token-rotation:") + signingSecret;
+    unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+    crypto_hash_sha256(key, reinterpret_cast<const unsigned char *>(input.constData()),
+                       quint64(input.size()));
+    const QByteArray out(reinterpret_cast<const char *>(key), sizeof key);
+    sodium_memzero(key, sizeof key);
+    return out;
+}
+
+QString nextRefreshToken(const QByteArray &rotationKey, const QString &token)
+{
+    const QByteArray utf8 = token.toUtf8();
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state,
+                                reinterpret_cast<const unsigned char *>(rotationKey.constData()),
+                                size_t(rotationKey.size()));
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(utf8.constData()),
+                                  quint64(utf8.size()));
+    crypto_auth_hmacsha256_final(&state, mac);
+    const QString next = QStringLiteral("rt_") +
+        QString::fromLatin1(Jwt::base64Url(
+            QByteArray(reinterpret_cast<const char *>(mac), sizeof mac)));
+    sodium_memzero(mac, sizeof mac);
+    return next;
+}
+
 } // namespace IdentityRules
 
 } // namespace fp

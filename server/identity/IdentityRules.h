@@ -52,6 +52,14 @@ void useCommonPasswords(CommonPasswords list);
 QString newRefreshToken();
 /// What is stored of it: hex SHA-256.
 QString hashRefreshToken(const QString &token);
+/// The key refresh tokens are rotated with, derived from a signing secret (the instances of
+/// one deployment share it, and no other use of the secret can produce these tokens).
+QByteArray refreshRotationKey(const QByteArray &signingSecret);
+/// The token that follows `token` in its session: "rt_" + base64url HMAC-SHA256 of it under
+/// `rotationKey`. Unguessable without the key, and re-derivable: a repeated refresh inside the
+/// grace window is answered with the very token the first one got, though only hashes are
+/// stored.
+QString nextRefreshToken(const QByteArray &rotationKey, const QString &token);
 } // namespace IdentityRules
 
 } // namespace fp

@@ -72,6 +72,9 @@ IdentityService::IdentityService(const IdentityRepository &repository, TokenVeri
       m_events(events), m_settings(std::move(settings)),
       m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle))
 {
+    m_rotationKeys << IdentityRules::refreshRotationKey(m_settings.jwtSecret);
+    if (!m_settings.jwtPreviousSecret.isEmpty())
+        m_rotationKeys << IdentityRules::refreshRotationKey(m_settings.jwtPreviousSecret);
 }
 
 IdentityService::~IdentityService() = default;
@@ -219,39 +222,69 @@ Result<IssuedTokens> IdentityService::login(const LoginInput &input, const Clien
     return tokens;
 }
 
+QString IdentityService::graceAnswer(const QString &presented, const LockedSession &session,
+                                     int presentedGeneration) const
+{
+    const qint64 graceMs = qint64(m_settings.refreshReuseGraceSeconds) * 1000;
+    if (graceMs <= 0 || presentedGeneration != session.refreshGeneration - 1 ||
+        !session.rotatedAgoMs || *session.rotatedAgoMs > graceMs)
+        return {};
+    // The first refresh was answered with the token derived from this one: the same again (the
+    // secret may have been rotated in between, so each accepted one is tried).
+    for (const QByteArray &key : m_rotationKeys) {
+        const QString next = IdentityRules::nextRefreshToken(key, presented);
+        if (IdentityRules::hashRefreshToken(next) == session.refreshTokenHash)
+            return next;
+    }
+    return {};
+}
+
 Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const ClientInfo &client)
 {
     // An access token (or anything else) is not a refresh token: no lookup needed.
     if (!refreshToken.startsWith(QLatin1String("rt_")))
         return AppError::unauthorized(kRefreshFailed);
     const QString oldHash = IdentityRules::hashRefreshToken(refreshToken);
-    const QString newToken = IdentityRules::newRefreshToken();
-    const QString newHash = IdentityRules::hashRefreshToken(newToken);
 
-    Result<std::optional<QString>> sessionId = m_repository.sessionIdByRefreshHash(oldHash);
-    if (!sessionId)
-        return sessionId.error();
-    if (!sessionId->has_value())
-        return AppError::unauthorized(kRefreshFailed); // unknown, or rotated more than once since
+    Result<std::optional<IssuedRefreshToken>> issued = m_repository.issuedRefreshToken(oldHash);
+    if (!issued)
+        return issued.error();
+    if (!issued->has_value())
+        return AppError::unauthorized(kRefreshFailed); // never issued here
+    const IssuedRefreshToken presented = **issued;
 
     // Concurrent refreshes of one session queue on its row lock; each then sees what the one
-    // before it committed, so exactly one finds the token current and rotates it.
+    // before it committed, so exactly one finds the token current and rotates it, and the others
+    // are within the grace window of that rotation.
     LockedSession session;
+    QString newToken;
     {
         Transaction tx;
         if (!tx.begin())
             return databaseUnavailable();
-        Result<std::optional<LockedSession>> locked = m_repository.lockSession(**sessionId);
+        Result<std::optional<LockedSession>> locked = m_repository.lockSession(presented.sessionId);
         if (!locked)
             return locked.error();
         if (!locked->has_value() || (*locked)->revoked)
             return AppError::unauthorized(kRefreshFailed);
         session = **locked;
+        if (session.expiresAt <= utcNow())
+            return AppError::unauthorized(kRefreshFailed);
 
-        if (session.refreshTokenHash != oldHash) {
-            if (session.previousRefreshTokenHash == oldHash) {
-                // The token was already used: someone else holds a copy of it (or raced the
-                // rightful owner). Both parties lose the session.
+        if (session.refreshTokenHash == oldHash) {
+            newToken = IdentityRules::nextRefreshToken(m_rotationKeys.first(), refreshToken);
+            Result<bool> rotated = m_repository.rotateRefreshToken(
+                session.sessionId, oldHash, session.refreshGeneration,
+                IdentityRules::hashRefreshToken(newToken), client.ipAddress, client.userAgent);
+            if (!rotated)
+                return rotated.error();
+            if (!*rotated)
+                return AppError::unauthorized(kRefreshFailed);
+        } else {
+            newToken = graceAnswer(refreshToken, session, presented.generation);
+            if (newToken.isEmpty()) {
+                // A token the session has moved past: someone else holds a copy of it (or of
+                // one after it). However many rotations back, both parties lose the session.
                 Result<bool> revoked = m_repository.revokeSession(session.sessionId, {},
                                                                   QStringLiteral("token_reuse"));
                 if (!revoked)
@@ -261,19 +294,15 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
                 log::warning(QStringLiteral("refresh_token_reuse"),
                              {{QStringLiteral("user_id"), session.userId},
                               {QStringLiteral("session_id"), session.sessionId},
+                              {QStringLiteral("generations_back"),
+                               session.refreshGeneration - presented.generation},
                               {QStringLiteral("address"), client.ipAddress}});
                 m_tokens.announceRevoked(session.userId, {session.sessionId});
+                return AppError::unauthorized(kRefreshFailed);
             }
-            return AppError::unauthorized(kRefreshFailed);
+            log::info(QStringLiteral("refresh_repeated"),
+                      {{QStringLiteral("session_id"), session.sessionId}});
         }
-        if (session.expiresAt <= utcNow())
-            return AppError::unauthorized(kRefreshFailed);
-        Result<bool> rotated = m_repository.rotateRefreshToken(session.sessionId, oldHash, newHash,
-                                                               client.ipAddress, client.userAgent);
-        if (!rotated)
-            return rotated.error();
-        if (!*rotated)
-            return AppError::unauthorized(kRefreshFailed);
         if (!tx.commit())
             return databaseUnavailable();
     }
@@ -302,20 +331,19 @@ Status IdentityService::logout(const QString &refreshToken)
     if (!refreshToken.startsWith(QLatin1String("rt_")))
         return Ok {};
     const QString hash = IdentityRules::hashRefreshToken(refreshToken);
-    Result<std::optional<QString>> sessionId = m_repository.sessionIdByRefreshHash(hash);
-    if (!sessionId)
-        return sessionId.error();
-    if (!sessionId->has_value())
+    Result<std::optional<IssuedRefreshToken>> issued = m_repository.issuedRefreshToken(hash);
+    if (!issued)
+        return issued.error();
+    if (!issued->has_value())
         return Ok {};
+    // Any token of the session: its holder wants it over (or is a thief, whom ending it stops).
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
-    Result<std::optional<LockedSession>> locked = m_repository.lockSession(**sessionId);
+    Result<std::optional<LockedSession>> locked = m_repository.lockSession((*issued)->sessionId);
     if (!locked)
         return locked.error();
-    // The current token or the one just rotated away: either way its holder wants it over.
-    if (!locked->has_value() || (*locked)->revoked ||
-        ((*locked)->refreshTokenHash != hash && (*locked)->previousRefreshTokenHash != hash))
+    if (!locked->has_value() || (*locked)->revoked)
         return Ok {};
     Result<bool> revoked =
         m_repository.revokeSession((*locked)->sessionId, {}, QStringLiteral("logout"));

@@ -1,6 +1,6 @@
 // Attacks on identity against the real server: forged and tampered access tokens, secret
-// rotation, tokens used in the wrong place, stolen refresh tokens (reuse), racing refreshes,
-// password guessing (account lock, in
+// rotation, tokens used in the wrong place, stolen refresh tokens (reuse however many rotations
+// back, on two instances), racing and repeated refreshes, password guessing (account lock, in
 // parallel too, through login, password change and account deletion; address budgets, IPv6 by
 // /64), a registration flood next to logins, and Redis going away in the middle.
 
@@ -174,6 +174,41 @@ private:
 
     QVariant scalar(const QString &sql) { return db()->scalar(sql); }
 
+    QString revokedReason(const QString &userId)
+    {
+        return scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE user_id = "
+                                     "'%1'")
+                          .arg(userId))
+            .toString();
+    }
+
+    /// Moves the session's last rotation an hour into the past: what the grace window sees
+    /// once it has passed, without the test waiting for it.
+    void ageLastRotation(const QString &userId)
+    {
+        exec(QStringLiteral("UPDATE user_sessions SET refresh_rotated_at = refresh_rotated_at - "
+                            "INTERVAL 1 HOUR WHERE user_id = '%1'")
+                 .arg(userId));
+    }
+
+    /// A second instance on the same database and Redis, with the same signing secret (as in a
+    /// deployment of several), started on first use.
+    TestServer &secondInstance()
+    {
+        if (!m_second) {
+            TestServer::Options o = options({});
+            o.databaseName = server().databaseName();
+            o.redisKeyPrefix = server().redisKeyPrefix();
+            o.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+            m_second = &addServer(o);
+            if (!m_second->start())
+                qFatal("the second instance did not start: %s", m_second->output().constData());
+        }
+        return *m_second;
+    }
+
+    TestServer *m_second = nullptr;
+
     void verifyLogs() override
     {
         const QByteArray logs = server().output();
@@ -346,6 +381,7 @@ private Q_SLOTS:
         const QString rotated = remember(first);
         const QString freshAccess = first.json()[QStringLiteral("access_token")].toString();
         QCOMPARE(sessionsWith(port(), freshAccess).status, 200);
+        ageLastRotation(a.userId); // past the grace window for a repeated refresh
 
         // The thief (or the victim) presents the token that was already used.
         const HttpResult reuse = refreshWith(port(), a.refreshToken);
@@ -355,11 +391,7 @@ private Q_SLOTS:
         QCOMPARE(refreshWith(port(), rotated).status, 401);
         QCOMPARE(sessionsWith(port(), freshAccess).status, 401);
         QCOMPARE(sessionsWith(port(), a.accessToken).status, 401);
-        QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE user_id = "
-                                       "'%1'")
-                            .arg(a.userId))
-                     .toString(),
-                 QStringLiteral("token_reuse"));
+        QCOMPARE(revokedReason(a.userId), QStringLiteral("token_reuse"));
         QTRY_VERIFY(server().output().contains("refresh_token_reuse"));
         // Another device of the same account is not affected.
         const TestAccount b = logIn(a);
@@ -368,26 +400,134 @@ private Q_SLOTS:
         m_secrets << b.accessToken << b.refreshToken;
     }
 
-    void concurrentRefreshesHaveOneWinner()
+    void reuseOfAnyEarlierTokenRevokesTheSession_data()
+    {
+        QTest::addColumn<int>("rotations");
+        QTest::newRow("two rotations back") << 2;
+        QTest::newRow("five rotations back") << 5;
+    }
+
+    void reuseOfAnyEarlierTokenRevokesTheSession()
+    {
+        // A thief who rotates a stolen token twice (or five times) used to keep the session:
+        // only the token just before the current one was remembered, so the victim's stale one
+        // got a plain 401 and the thief's tokens went on working.
+        QFETCH(int, rotations);
+        const TestAccount victim = newAccount();
+        TestServer &other = secondInstance();
+        QString current = victim.refreshToken;
+        QString thiefAccess;
+        for (int i = 0; i < rotations; ++i) {
+            const HttpResult r = refreshWith(port(), current);
+            QCOMPARE(r.status, 200);
+            current = remember(r);
+            thiefAccess = r.json()[QStringLiteral("access_token")].toString();
+        }
+        // Both instances accept the thief's access token (and remember that they did).
+        QCOMPARE(sessionsWith(port(), thiefAccess).status, 200);
+        QCOMPARE(sessionsWith(other.port(), thiefAccess).status, 200);
+
+        // The victim's token, superseded long ago, comes back.
+        const HttpResult stale = refreshWith(port(), victim.refreshToken);
+        QCOMPARE(stale.status, 401);
+        QCOMPARE(revokedReason(victim.userId), QStringLiteral("token_reuse"));
+        // Everything of the session stops: its newest refresh token, and its access tokens
+        // here at once and on the other instance within seconds.
+        QCOMPARE(refreshWith(port(), current).status, 401);
+        QCOMPARE(sessionsWith(port(), thiefAccess).status, 401);
+        QTRY_COMPARE_WITH_TIMEOUT(sessionsWith(other.port(), thiefAccess).status, 401, 5000);
+        QCOMPARE(sessionsWith(other.port(), victim.accessToken).status, 401);
+        QCOMPARE(number(QStringLiteral("SELECT refresh_generation FROM user_sessions WHERE "
+                                       "user_id = '%1'")
+                            .arg(victim.userId)),
+                 rotations);
+    }
+
+    void repeatedRefreshWithinTheGraceWindowGetsTheSamePair()
+    {
+        // A lost response or a second tab: the same token again, just after it was rotated.
+        const TestAccount a = newAccount();
+        const HttpResult first = refreshWith(port(), a.refreshToken);
+        QCOMPARE(first.status, 200);
+        const QString next = remember(first);
+        const HttpResult again = refreshWith(port(), a.refreshToken);
+        QCOMPARE(again.status, 200);
+        QCOMPARE(remember(again), next);
+        QCOMPARE(again.json()[QStringLiteral("user")], first.json()[QStringLiteral("user")]);
+        const QString againAccess = again.json()[QStringLiteral("access_token")].toString();
+        QCOMPARE(sessionsWith(port(), againAccess).status, 200);
+        QCOMPARE(revokedReason(a.userId), QString());
+        QCOMPARE(number(QStringLiteral("SELECT refresh_generation FROM user_sessions WHERE "
+                                       "user_id = '%1'")
+                            .arg(a.userId)),
+                 1);
+
+        // The pair goes on as usual...
+        const HttpResult second = refreshWith(port(), next);
+        QCOMPARE(second.status, 200);
+        const QString afterNext = remember(second);
+        // ...and the first token, now two rotations back, is reuse even within seconds.
+        QCOMPARE(refreshWith(port(), a.refreshToken).status, 401);
+        QCOMPARE(revokedReason(a.userId), QStringLiteral("token_reuse"));
+        QCOMPARE(refreshWith(port(), afterNext).status, 401);
+        QCOMPARE(sessionsWith(port(), againAccess).status, 401);
+    }
+
+    void graceWindowEndsAndCanBeTurnedOff()
+    {
+        // Past the window the repeated token is reuse.
+        const TestAccount a = newAccount();
+        const HttpResult first = refreshWith(port(), a.refreshToken);
+        QCOMPARE(first.status, 200);
+        remember(first);
+        ageLastRotation(a.userId);
+        QCOMPARE(refreshWith(port(), a.refreshToken).status, 401);
+        QCOMPARE(revokedReason(a.userId), QStringLiteral("token_reuse"));
+
+        // FP_REFRESH_REUSE_GRACE_SECONDS=0: there is no window at all.
+        TestServer::Options o = options({});
+        o.with(QStringLiteral("FP_REFRESH_REUSE_GRACE_SECONDS"), QStringLiteral("0"));
+        TestServer strict(o);
+        QVERIFY(strict.start());
+        const TestAccount b = newAccount(strict.port());
+        const HttpResult r = refreshWith(strict.port(), b.refreshToken);
+        QCOMPARE(r.status, 200);
+        const QString rotated = remember(r);
+        QCOMPARE(refreshWith(strict.port(), b.refreshToken).status, 401);
+        QCOMPARE(refreshWith(strict.port(), rotated).status, 401);
+        QCOMPARE(strict.stop(), 0);
+    }
+
+    void concurrentRefreshesGetOnePair()
     {
         for (int count : {2, 5, 8}) {
             const TestAccount a = newAccount();
             QList<ConcurrentRequest> requests;
             for (int i = 0; i < count; ++i)
                 requests << ConcurrentRequest {
-                    "POST", QStringLiteral("/api/auth/refresh"),
-                    QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}), {}};
-            const QList<int> statuses = statusesOf(concurrently(port(), requests));
-            qInfo() << count << "concurrent refreshes answered" << statuses;
-            QCOMPARE(statuses.count(200), 1);
-            QCOMPARE(statuses.count(401), count - 1);
-            // The losers presented a token that had just been used: documented as reuse, so
-            // the session is revoked (clients must refresh one at a time).
-            QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE "
+                    "POST",
+                    QStringLiteral("/api/auth/refresh"),
+                    QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}),
+                    {}};
+            const QList<ConcurrentAnswer> answers = concurrently(port(), requests);
+            qInfo() << count << "concurrent refreshes answered" << statusesOf(answers);
+            // One of them rotated the token; the others came within the grace window of that
+            // rotation and got the very same new token: nobody is logged out.
+            QCOMPARE(statusesOf(answers).count(200), count);
+            const QString next = answers.first().json[QStringLiteral("refresh_token")].toString();
+            m_secrets << next;
+            for (const ConcurrentAnswer &answer : answers) {
+                QCOMPARE(answer.json[QStringLiteral("refresh_token")].toString(), next);
+                m_secrets << answer.json[QStringLiteral("access_token")].toString();
+            }
+            QCOMPARE(number(QStringLiteral("SELECT refresh_generation FROM user_sessions WHERE "
                                            "user_id = '%1'")
-                                .arg(a.userId))
-                         .toString(),
-                     QStringLiteral("token_reuse"));
+                                .arg(a.userId)),
+                     1);
+            QCOMPARE(revokedReason(a.userId), QString());
+            const HttpResult after = refreshWith(port(), next);
+            QCOMPARE(after.status, 200);
+            remember(after);
         }
     }
 
@@ -636,7 +776,8 @@ private Q_SLOTS:
         TestServer::Options o =
             options({{QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
                      {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("30")},
-                     {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("60")}});
+                     {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("60")},
+                     {QStringLiteral("FP_REFRESH_REUSE_GRACE_SECONDS"), QStringLiteral("0")}});
         o.redisPort = redis.port();
         TestServer server(o);
         QVERIFY(server.start());

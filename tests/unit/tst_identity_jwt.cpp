@@ -483,6 +483,18 @@ private Q_SLOTS:
         QCOMPARE(IdentityRules::hashRefreshToken(a), IdentityRules::hashRefreshToken(a));
         QVERIFY(IdentityRules::hashRefreshToken(a) != IdentityRules::hashRefreshToken(b));
 
+        // Rotation derives the next token: the same again for the same token and key (a
+        // repeated refresh gets what the first got), unrelated under another key.
+        const QByteArray key = IdentityRules::refreshRotationKey("a signing secret of 32 bytes..");
+        const QByteArray otherKey =
+            IdentityRules::refreshRotationKey("another secret of 32 bytes....");
+        const QString next = IdentityRules::nextRefreshToken(key, a);
+        QVERIFY(next.startsWith(QStringLiteral("rt_")));
+        QCOMPARE(next.size(), 3 + 43);
+        QCOMPARE(IdentityRules::nextRefreshToken(key, a), next);
+        QVERIFY(IdentityRules::nextRefreshToken(key, b) != next);
+        QVERIFY(IdentityRules::nextRefreshToken(otherKey, a) != next);
+        QVERIFY(IdentityRules::nextRefreshToken(key, next) != next);
     }
 
     void lockSchedule_data()
