@@ -12,6 +12,7 @@
 #include "server/friendship/FriendshipRoutes.h"
 #include "server/http/HttpServer.h"
 #include "server/identity/IdentityRoutes.h"
+#include "server/identity/IdentityRules.h"
 #include "server/matching/MatchScheduler.h"
 #include "server/matching/MatchingRoutes.h"
 #include "server/privacy/PrivacyRoutes.h"
@@ -142,6 +143,20 @@ QString loadCatalogAndRules(std::optional<Catalog> *catalog, std::optional<Moder
     return {};
 }
 
+/// The list of passwords too common to accept: without it sign-up would take any of them.
+QString loadCommonPasswords(const Config &config)
+{
+    const QString path = config.commonPasswordsFile.isEmpty() ? CommonPasswords::builtInPath()
+                                                              : config.commonPasswordsFile;
+    Result<CommonPasswords> list = CommonPasswords::fromFile(path);
+    if (!list)
+        return list.error().message;
+    log::info(QStringLiteral("common_passwords_loaded"),
+              {{QStringLiteral("entries"), int(list->size())}});
+    IdentityRules::useCommonPasswords(std::move(list).value());
+    return {};
+}
+
 } // namespace
 
 bool Application::start()
@@ -156,6 +171,8 @@ bool Application::start()
     std::optional<Catalog> catalog;
     std::optional<ModerationRules> rules;
     if (const QString error = loadCatalogAndRules(&catalog, &rules); !error.isEmpty())
+        return fail(error);
+    if (const QString error = loadCommonPasswords(m_config); !error.isEmpty())
         return fail(error);
 
     m_pool = std::make_unique<WorkerPool>(m_config.workerThreads, m_config.workerQueueLimit);

@@ -14,6 +14,8 @@ IdentitySettings identitySettings(const Config &c)
 {
     IdentitySettings s;
     s.jwtSecret = c.jwtSecret.toUtf8();
+    s.jwtPreviousSecret = c.jwtPreviousSecret.toUtf8();
+    s.refreshReuseGraceSeconds = c.refreshReuseGraceSeconds;
     s.throttle =
         ThrottleSettings {c.loginFailureLimit, c.loginLockIncrementSeconds, c.loginLockMaxSeconds,
                           12 * 3600,           c.loginAddressFailureLimit,  15 * 60};

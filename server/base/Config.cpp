@@ -104,6 +104,12 @@ const Setting kSettings[] = {
     {"FP_LOGIN_LOCK_MAX_SECONDS", "login/lock_max_seconds", "900", "longest account lock"},
     {"FP_LOGIN_ADDRESS_FAILURE_LIMIT", "login/address_failure_limit", "100",
      "failed logins from one client address (IPv6: its /64) per 15 minutes"},
+    {"FP_REFRESH_REUSE_GRACE_SECONDS", "login/refresh_reuse_grace_seconds", "10",
+     "a refresh token presented again this soon after its rotation gets the same new token "
+     "(a lost response, two tabs) instead of revoking the session as reuse; 0: never"},
+    {"FP_COMMON_PASSWORDS_FILE", "login/common_passwords_file", "",
+     "list of common passwords refused at sign-up and password change, one a line (default: the "
+     "one built in, resources/common-passwords.txt); the server does not start without it"},
     {"FP_CORS_ORIGINS", "http/cors_origins", "",
      "comma-separated exact origins allowed to call the API and open /ws from a browser (empty: "
      "same-origin only)"},
@@ -286,6 +292,8 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.loginLockIncrementSeconds = int(r.integer("FP_LOGIN_LOCK_INCREMENT_SECONDS", 1, 86400));
     c.loginLockMaxSeconds = int(r.integer("FP_LOGIN_LOCK_MAX_SECONDS", 1, 7 * 86400));
     c.loginAddressFailureLimit = int(r.integer("FP_LOGIN_ADDRESS_FAILURE_LIMIT", 1, 10000000));
+    c.refreshReuseGraceSeconds = int(r.integer("FP_REFRESH_REUSE_GRACE_SECONDS", 0, 60));
+    c.commonPasswordsFile = r.text("FP_COMMON_PASSWORDS_FILE");
     if (const QString problem = settings::parseOrigins(r.raw("FP_CORS_ORIGINS"), &c.corsOrigins);
         !problem.isEmpty())
         r.fail("FP_CORS_ORIGINS", problem);

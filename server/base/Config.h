@@ -63,6 +63,9 @@ struct Config
     int loginLockIncrementSeconds = 0;
     int loginLockMaxSeconds = 0;
     int loginAddressFailureLimit = 0;
+    int refreshReuseGraceSeconds = 0;
+    /// Empty: the list built into the binary.
+    QString commonPasswordsFile;
 
     int rateAuthPerMinute = 0;
     int rateMutationsPerMinute = 0;

@@ -262,9 +262,9 @@ HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
     RequestContext &ctx = exchange.context;
     try {
         const RateClass rateClass = RateLimiter::effectiveClass(route);
-        const QString address = ctx.clientAddress.toString();
-        if (const RateDecision d =
-                m_rateLimiter.spend(rateClass, QStringLiteral("ip:") + address, false);
+        if (const RateDecision d = m_rateLimiter.spend(
+                rateClass, QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress),
+                false);
             !d.allowed)
             return AppError::rateLimited(d.retryAfterSeconds);
         if (route.access != Access::Public) {

@@ -45,6 +45,26 @@ RateClass RateLimiter::effectiveClass(const Route &route)
     return route.method == "GET" ? RateClass::Read : RateClass::Mutation;
 }
 
+QString RateLimiter::addressKey(const QHostAddress &address)
+{
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    if (isV4)
+        return QHostAddress(v4).toString();
+    if (address.protocol() != QAbstractSocket::IPv6Protocol)
+        return address.toString();
+    Q_IPV6ADDR bytes = address.toIPv6Address();
+    for (int i = 8; i < 16; ++i)
+        bytes[i] = 0;
+    return QHostAddress(bytes).toString() + QStringLiteral("/64");
+}
+
+QString RateLimiter::addressKey(const QString &address)
+{
+    const QHostAddress parsed(address);
+    return parsed.isNull() ? address.left(64) : addressKey(parsed);
+}
+
 int RateLimiter::limitFor(RateClass rateClass, bool perAccount) const
 {
     switch (rateClass) {

@@ -8,6 +8,7 @@
 #include "server/http/Router.h"
 
 #include <QHash>
+#include <QHostAddress>
 #include <QMutex>
 #include <QString>
 
@@ -32,11 +33,19 @@ class RateLimiter
 public:
     explicit RateLimiter(RateBudgets budgets);
 
-    /// Spends one unit of `rateClass` for `subject` ("ip:1.2.3.4" or "user:<id>").
+    /// Spends one unit of `rateClass` for `subject` ("ip:" + addressKey(...) or "user:<id>").
     RateDecision spend(RateClass rateClass, const QString &subject, bool perAccount);
 
     /// The effective class of a route for a method (Auto → Read or Mutation).
     static RateClass effectiveClass(const Route &route);
+
+    /// The key every per-address budget counts a client under (request budgets here, password
+    /// guessing in LoginThrottle): the IPv4 address, also when written IPv4-mapped, or the /64
+    /// prefix of an IPv6 address. One IPv6 host usually holds a whole /64 and can take a fresh
+    /// address from it for every request, so counting whole addresses would count nothing.
+    static QString addressKey(const QHostAddress &address);
+    /// The same for an address in text; text that is no address is kept (truncated).
+    static QString addressKey(const QString &address);
 
 private:
     int limitFor(RateClass rateClass, bool perAccount) const;

@@ -86,35 +86,43 @@ Status IdentityRepository::touchLastSeen(const QString &userId) const
 
 Status IdentityRepository::insertSession(const NewSession &s) const
 {
-    return Sql::status(Sql::exec(
-        QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, device_label, "
-                       "ip_address, user_agent, created_at, last_used_at, expires_at) VALUES (?, "
-                       "?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?)"),
-        {s.id, s.userId, s.refreshTokenHash, Sql::nullableText(s.deviceLabel),
-         Sql::nullableText(s.ipAddress), Sql::nullableText(s.userAgent), Sql::time(s.expiresAt)}));
+    if (Status inserted = Sql::status(Sql::exec(
+            QStringLiteral(
+                "INSERT INTO user_sessions (id, user_id, refresh_token_hash, device_label, "
+                "ip_address, user_agent, created_at, last_used_at, expires_at) VALUES (?, "
+                "?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?)"),
+            {s.id, s.userId, s.refreshTokenHash, Sql::nullableText(s.deviceLabel),
+             Sql::nullableText(s.ipAddress), Sql::nullableText(s.userAgent),
+             Sql::time(s.expiresAt)}));
+        !inserted)
+        return inserted;
+    return Sql::status(
+        Sql::exec(QStringLiteral("INSERT INTO user_session_refresh_tokens (token_hash, "
+                                 "session_id, generation, issued_at) VALUES (?, ?, 0, "
+                                 "UTC_TIMESTAMP(3))"),
+                  {s.refreshTokenHash, s.id}));
 }
 
-Result<std::optional<QString>> IdentityRepository::sessionIdByRefreshHash(const QString &hash) const
+Result<std::optional<IssuedRefreshToken>>
+IdentityRepository::issuedRefreshToken(const QString &hash) const
 {
-    // Two lookups, each on its own unique index.
-    for (const QString &sql :
-         {QStringLiteral("SELECT id FROM user_sessions WHERE refresh_token_hash = ?"),
-          QStringLiteral("SELECT id FROM user_sessions WHERE previous_refresh_token_hash = ?")}) {
-        SqlResult r = Sql::exec(sql, {hash});
-        if (!r.ok())
-            return r.toAppError();
-        if (r.next())
-            return std::optional<QString>(r.value(0).toString());
-    }
-    return std::optional<QString>();
+    return Sql::optionalRow<IssuedRefreshToken>(
+        Sql::exec(QStringLiteral("SELECT session_id, generation FROM user_session_refresh_tokens "
+                                 "WHERE token_hash = ?"),
+                  {hash}),
+        [](const SqlResult &r) {
+            return IssuedRefreshToken {r.value(0).toString(), r.value(1).toInt()};
+        });
 }
 
 Result<std::optional<LockedSession>> IdentityRepository::lockSession(const QString &sessionId) const
 {
-    SqlResult r = Sql::exec(QStringLiteral("SELECT id, user_id, refresh_token_hash, "
-                                           "previous_refresh_token_hash, revoked_at, expires_at "
-                                           "FROM user_sessions WHERE id = ? FOR UPDATE"),
-                            {sessionId});
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT id, user_id, refresh_token_hash, revoked_at, expires_at, "
+                       "refresh_generation, "
+                       "TIMESTAMPDIFF(MICROSECOND, refresh_rotated_at, UTC_TIMESTAMP(3)) DIV 1000 "
+                       "FROM user_sessions WHERE id = ? FOR UPDATE"),
+        {sessionId});
     if (!r.ok())
         return r.toAppError();
     if (!r.next())
@@ -123,14 +131,17 @@ Result<std::optional<LockedSession>> IdentityRepository::lockSession(const QStri
     s.sessionId = r.value(0).toString();
     s.userId = r.value(1).toString();
     s.refreshTokenHash = r.value(2).toString();
-    s.previousRefreshTokenHash = r.value(3).toString();
-    s.revoked = !r.value(4).isNull();
-    s.expiresAt = Sql::toTime(r.value(5));
+    s.revoked = !r.value(3).isNull();
+    s.expiresAt = Sql::toTime(r.value(4));
+    s.refreshGeneration = r.value(5).toInt();
+    if (!r.value(6).isNull())
+        s.rotatedAgoMs = r.value(6).toLongLong();
     return std::optional<LockedSession>(s);
 }
 
 Result<bool> IdentityRepository::rotateRefreshToken(const QString &sessionId,
-                                                    const QString &oldHash, const QString &newHash,
+                                                    const QString &oldHash, int oldGeneration,
+                                                    const QString &newHash,
                                                     const QString &ipAddress,
                                                     const QString &userAgent) const
 {
@@ -138,14 +149,23 @@ Result<bool> IdentityRepository::rotateRefreshToken(const QString &sessionId,
     // to right, so a later one would already see the new value.
     SqlResult r = Sql::exec(
         QStringLiteral("UPDATE user_sessions SET refresh_token_hash = ?, "
-                       "previous_refresh_token_hash = ?, last_used_at = UTC_TIMESTAMP(3), "
+                       "previous_refresh_token_hash = ?, refresh_generation = ?, "
+                       "refresh_rotated_at = UTC_TIMESTAMP(3), last_used_at = UTC_TIMESTAMP(3), "
                        "ip_address = ?, user_agent = ? WHERE id = ? AND refresh_token_hash = ? "
-                       "AND revoked_at IS NULL"),
-        {newHash, oldHash, Sql::nullableText(ipAddress), Sql::nullableText(userAgent), sessionId,
-         oldHash});
+                       "AND refresh_generation = ? AND revoked_at IS NULL"),
+        {newHash, oldHash, oldGeneration + 1, Sql::nullableText(ipAddress),
+         Sql::nullableText(userAgent), sessionId, oldHash, oldGeneration});
     if (!r.ok())
         return r.toAppError();
-    return r.numRowsAffected() == 1;
+    if (r.numRowsAffected() != 1)
+        return false;
+    if (Status remembered = Sql::status(Sql::exec(
+            QStringLiteral("INSERT INTO user_session_refresh_tokens (token_hash, session_id, "
+                           "generation, issued_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))"),
+            {newHash, sessionId, oldGeneration + 1}));
+        !remembered)
+        return remembered.error();
+    return true;
 }
 
 Result<bool> IdentityRepository::revokeSession(const QString &sessionId, const QString &userId,

@@ -32,20 +32,22 @@ public:
     Status updatePasswordHash(const QString &userId, const QByteArray &hash) const;
     Status touchLastSeen(const QString &userId) const;
 
+    /// The session and its first refresh token (generation 0); needs a transaction.
     Status insertSession(const NewSession &session) const;
-    /// The session whose current or previous refresh token hashes to `hash`, read without
-    /// locks (lock it with lockSession before deciding anything).
-    Result<std::optional<QString>> sessionIdByRefreshHash(const QString &hash) const;
+    /// Any refresh token a session ever issued (current or superseded), read without locks
+    /// (lock the session with lockSession before deciding anything).
+    Result<std::optional<IssuedRefreshToken>> issuedRefreshToken(const QString &hash) const;
     /// The session row, locked until the transaction ends (needs one). Locking the primary key
     /// only, never a range of the token indexes, keeps concurrent refreshes free of deadlocks:
     /// they queue on this row and each then sees what the one before it committed.
     Result<std::optional<LockedSession>> lockSession(const QString &sessionId) const;
-    /// Rotates the session's refresh token from `oldHash` to `newHash` (the old one becomes
-    /// previous_refresh_token_hash) and records this use; false when the session no longer
-    /// holds `oldHash` unrevoked.
+    /// Rotates the session's refresh token from `oldHash` (generation `oldGeneration`) to
+    /// `newHash`, remembers the new one in the family and records this use; needs a
+    /// transaction. False when the session no longer holds `oldHash` unrevoked: the single
+    /// conditional UPDATE is what makes two rotations of one token impossible.
     Result<bool> rotateRefreshToken(const QString &sessionId, const QString &oldHash,
-                                    const QString &newHash, const QString &ipAddress,
-                                    const QString &userAgent) const;
+                                    int oldGeneration, const QString &newHash,
+                                    const QString &ipAddress, const QString &userAgent) const;
     /// Revokes one unrevoked, unexpired session (of `userId` when given). False when none.
     Result<bool> revokeSession(const QString &sessionId, const QString &userId,
                                const QString &reason) const;

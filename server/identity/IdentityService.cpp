@@ -72,7 +72,9 @@ IdentityService::IdentityService(const IdentityRepository &repository, TokenVeri
       m_events(events), m_settings(std::move(settings)),
       m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle))
 {
-    (void)IdentityRules::isCommonPassword(QString()); // load the list now, not on first use
+    m_rotationKeys << IdentityRules::refreshRotationKey(m_settings.jwtSecret);
+    if (!m_settings.jwtPreviousSecret.isEmpty())
+        m_rotationKeys << IdentityRules::refreshRotationKey(m_settings.jwtPreviousSecret);
 }
 
 IdentityService::~IdentityService() = default;
@@ -178,34 +180,34 @@ Result<IssuedTokens> IdentityService::registerAccount(const RegisterInput &input
 
 Result<IssuedTokens> IdentityService::login(const LoginInput &input, const ClientInfo &client)
 {
-    // A locked account is refused before the password is looked at: the answer says nothing
-    // about whether the password (or the account) is right.
-    if (const int wait = m_throttle->retryAfterSeconds(input.email, client.ipAddress); wait > 0)
-        return lockedOut(wait);
-
     Result<std::optional<UserRecord>> found = m_repository.findUserByEmail(input.email);
     if (!found)
         return found.error();
     const std::optional<UserRecord> &user = *found;
+    const bool checkable = user && !user->deleted() && !user->passwordHash.isEmpty();
 
-    bool passwordMatches = false;
-    if (!user || user->deleted() || user->passwordHash.isEmpty()) {
-        PasswordHasher::verifyDummy(input.password); // same time as a real check
-    } else {
-        const std::optional<bool> verified =
-            PasswordHasher::verify(user->passwordHash, input.password);
-        if (!verified)
-            return hasherBusy();
-        passwordMatches = *verified;
+    // The check is reserved before the password is looked at (a locked account is refused
+    // without looking, so the answer says nothing about the password or the account). From here
+    // on a known and an unknown email take the same steps, the same time (one hash each) and
+    // get the same answers, busy included.
+    const ThrottleAttempt attempt = m_throttle->reserve(input.email, client.ipAddress);
+    if (!attempt.allowed())
+        return lockedOut(attempt.retryAfterSeconds);
+    const std::optional<bool> verified = checkable
+        ? PasswordHasher::verify(user->passwordHash, input.password)
+        : PasswordHasher::verifyUnknown(input.password);
+    if (!verified) {
+        m_throttle->released(input.email, client.ipAddress, attempt);
+        return hasherBusy();
     }
-    if (!passwordMatches) {
-        if (const int lock = m_throttle->recordFailure(input.email, client.ipAddress); lock > 0)
+    if (!*verified) {
+        if (attempt.lockSeconds > 0)
             log::warning(QStringLiteral("login_locked"),
-                         {{QStringLiteral("lock_seconds"), lock},
+                         {{QStringLiteral("lock_seconds"), attempt.lockSeconds},
                           {QStringLiteral("address"), client.ipAddress}});
         return AppError::unauthorized(kLoginFailed);
     }
-    m_throttle->recordSuccess(input.email);
+    m_throttle->succeeded(input.email, client.ipAddress);
     if (user->banned()) {
         AppError suspended = AppError::forbidden(QStringLiteral("This account is suspended"));
         suspended.details =
@@ -220,39 +222,69 @@ Result<IssuedTokens> IdentityService::login(const LoginInput &input, const Clien
     return tokens;
 }
 
+QString IdentityService::graceAnswer(const QString &presented, const LockedSession &session,
+                                     int presentedGeneration) const
+{
+    const qint64 graceMs = qint64(m_settings.refreshReuseGraceSeconds) * 1000;
+    if (graceMs <= 0 || presentedGeneration != session.refreshGeneration - 1 ||
+        !session.rotatedAgoMs || *session.rotatedAgoMs > graceMs)
+        return {};
+    // The first refresh was answered with the token derived from this one: the same again (the
+    // secret may have been rotated in between, so each accepted one is tried).
+    for (const QByteArray &key : m_rotationKeys) {
+        const QString next = IdentityRules::nextRefreshToken(key, presented);
+        if (IdentityRules::hashRefreshToken(next) == session.refreshTokenHash)
+            return next;
+    }
+    return {};
+}
+
 Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const ClientInfo &client)
 {
     // An access token (or anything else) is not a refresh token: no lookup needed.
     if (!refreshToken.startsWith(QLatin1String("rt_")))
         return AppError::unauthorized(kRefreshFailed);
     const QString oldHash = IdentityRules::hashRefreshToken(refreshToken);
-    const QString newToken = IdentityRules::newRefreshToken();
-    const QString newHash = IdentityRules::hashRefreshToken(newToken);
 
-    Result<std::optional<QString>> sessionId = m_repository.sessionIdByRefreshHash(oldHash);
-    if (!sessionId)
-        return sessionId.error();
-    if (!sessionId->has_value())
-        return AppError::unauthorized(kRefreshFailed); // unknown, or rotated more than once since
+    Result<std::optional<IssuedRefreshToken>> issued = m_repository.issuedRefreshToken(oldHash);
+    if (!issued)
+        return issued.error();
+    if (!issued->has_value())
+        return AppError::unauthorized(kRefreshFailed); // never issued here
+    const IssuedRefreshToken presented = **issued;
 
     // Concurrent refreshes of one session queue on its row lock; each then sees what the one
-    // before it committed, so exactly one finds the token current and rotates it.
+    // before it committed, so exactly one finds the token current and rotates it, and the others
+    // are within the grace window of that rotation.
     LockedSession session;
+    QString newToken;
     {
         Transaction tx;
         if (!tx.begin())
             return databaseUnavailable();
-        Result<std::optional<LockedSession>> locked = m_repository.lockSession(**sessionId);
+        Result<std::optional<LockedSession>> locked = m_repository.lockSession(presented.sessionId);
         if (!locked)
             return locked.error();
         if (!locked->has_value() || (*locked)->revoked)
             return AppError::unauthorized(kRefreshFailed);
         session = **locked;
+        if (session.expiresAt <= utcNow())
+            return AppError::unauthorized(kRefreshFailed);
 
-        if (session.refreshTokenHash != oldHash) {
-            if (session.previousRefreshTokenHash == oldHash) {
-                // The token was already used: someone else holds a copy of it (or raced the
-                // rightful owner). Both parties lose the session.
+        if (session.refreshTokenHash == oldHash) {
+            newToken = IdentityRules::nextRefreshToken(m_rotationKeys.first(), refreshToken);
+            Result<bool> rotated = m_repository.rotateRefreshToken(
+                session.sessionId, oldHash, session.refreshGeneration,
+                IdentityRules::hashRefreshToken(newToken), client.ipAddress, client.userAgent);
+            if (!rotated)
+                return rotated.error();
+            if (!*rotated)
+                return AppError::unauthorized(kRefreshFailed);
+        } else {
+            newToken = graceAnswer(refreshToken, session, presented.generation);
+            if (newToken.isEmpty()) {
+                // A token the session has moved past: someone else holds a copy of it (or of
+                // one after it). However many rotations back, both parties lose the session.
                 Result<bool> revoked = m_repository.revokeSession(session.sessionId, {},
                                                                   QStringLiteral("token_reuse"));
                 if (!revoked)
@@ -262,19 +294,15 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
                 log::warning(QStringLiteral("refresh_token_reuse"),
                              {{QStringLiteral("user_id"), session.userId},
                               {QStringLiteral("session_id"), session.sessionId},
+                              {QStringLiteral("generations_back"),
+                               session.refreshGeneration - presented.generation},
                               {QStringLiteral("address"), client.ipAddress}});
                 m_tokens.announceRevoked(session.userId, {session.sessionId});
+                return AppError::unauthorized(kRefreshFailed);
             }
-            return AppError::unauthorized(kRefreshFailed);
+            log::info(QStringLiteral("refresh_repeated"),
+                      {{QStringLiteral("session_id"), session.sessionId}});
         }
-        if (session.expiresAt <= utcNow())
-            return AppError::unauthorized(kRefreshFailed);
-        Result<bool> rotated = m_repository.rotateRefreshToken(session.sessionId, oldHash, newHash,
-                                                               client.ipAddress, client.userAgent);
-        if (!rotated)
-            return rotated.error();
-        if (!*rotated)
-            return AppError::unauthorized(kRefreshFailed);
         if (!tx.commit())
             return databaseUnavailable();
     }
@@ -303,20 +331,19 @@ Status IdentityService::logout(const QString &refreshToken)
     if (!refreshToken.startsWith(QLatin1String("rt_")))
         return Ok {};
     const QString hash = IdentityRules::hashRefreshToken(refreshToken);
-    Result<std::optional<QString>> sessionId = m_repository.sessionIdByRefreshHash(hash);
-    if (!sessionId)
-        return sessionId.error();
-    if (!sessionId->has_value())
+    Result<std::optional<IssuedRefreshToken>> issued = m_repository.issuedRefreshToken(hash);
+    if (!issued)
+        return issued.error();
+    if (!issued->has_value())
         return Ok {};
+    // Any token of the session: its holder wants it over (or is a thief, whom ending it stops).
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
-    Result<std::optional<LockedSession>> locked = m_repository.lockSession(**sessionId);
+    Result<std::optional<LockedSession>> locked = m_repository.lockSession((*issued)->sessionId);
     if (!locked)
         return locked.error();
-    // The current token or the one just rotated away: either way its holder wants it over.
-    if (!locked->has_value() || (*locked)->revoked ||
-        ((*locked)->refreshTokenHash != hash && (*locked)->previousRefreshTokenHash != hash))
+    if (!locked->has_value() || (*locked)->revoked)
         return Ok {};
     Result<bool> revoked =
         m_repository.revokeSession((*locked)->sessionId, {}, QStringLiteral("logout"));
@@ -380,14 +407,9 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
     if (!user.email.isEmpty() && input.newPassword.toLower() == user.email)
         return AppError::validation(
             {{QStringLiteral("new_password"), QStringLiteral("must not be your email address")}});
-    if (const int wait = m_throttle->retryAfterSeconds(user.email, client.ipAddress); wait > 0)
-        return lockedOut(wait);
-    const std::optional<bool> verified =
-        PasswordHasher::verify(user.passwordHash, input.currentPassword);
-    if (!verified)
-        return hasherBusy();
-    if (!*verified) {
-        m_throttle->recordFailure(user.email, client.ipAddress);
+    if (Status checked = checkPassword(user, input.currentPassword, client.ipAddress); !checked) {
+        if (checked.error().code != ErrorCode::Forbidden)
+            return checked.error();
         AppError wrong = AppError::forbidden(QStringLiteral("The current password is wrong"));
         wrong.details =
             QJsonObject {{QStringLiteral("fields"),
@@ -395,7 +417,6 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
                                         QStringLiteral("is not your current password")}}}};
         return wrong;
     }
-    m_throttle->recordSuccess(user.email);
 
     const std::optional<QByteArray> hash = PasswordHasher::hash(input.newPassword);
     if (!hash)
@@ -446,21 +467,44 @@ Result<std::optional<QDateTime>> IdentityService::accountCreatedAt(const QString
     return std::optional<QDateTime>((*found)->createdAt);
 }
 
-Status IdentityService::confirmPassword(const QString &userId, const QString &password) const
+Status IdentityService::checkPassword(const UserRecord &user, const QString &password,
+                                      const QString &address) const
+{
+    // Accounts without a password (social-only) cannot confirm this way; they are still
+    // counted and take a hash's time, like a wrong password.
+    const ThrottleAttempt attempt = m_throttle->reserve(user.email, address);
+    if (!attempt.allowed())
+        return lockedOut(attempt.retryAfterSeconds);
+    const std::optional<bool> verified = user.passwordHash.isEmpty()
+        ? PasswordHasher::verifyUnknown(password)
+        : PasswordHasher::verify(user.passwordHash, password);
+    if (!verified) {
+        m_throttle->released(user.email, address, attempt);
+        return hasherBusy();
+    }
+    if (!*verified) {
+        if (attempt.lockSeconds > 0)
+            log::warning(QStringLiteral("password_check_locked"),
+                         {{QStringLiteral("user_id"), user.id},
+                          {QStringLiteral("lock_seconds"), attempt.lockSeconds},
+                          {QStringLiteral("address"), address}});
+        return AppError::forbidden(QStringLiteral("The password is wrong"));
+    }
+    m_throttle->succeeded(user.email, address);
+    return Ok {};
+}
+
+Status IdentityService::confirmPassword(const QString &userId, const QString &password,
+                                        const QString &address) const
 {
     Result<std::optional<UserRecord>> found = m_repository.findUserById(userId);
     if (!found)
         return found.error();
     if (!found->has_value() || (*found)->deleted())
         return AppError::unauthorized();
-    const UserRecord &user = **found;
-    // An account without a password (social-only) cannot confirm this way.
-    const std::optional<bool> verified = user.passwordHash.isEmpty()
-        ? std::optional<bool>(false)
-        : PasswordHasher::verify(user.passwordHash, password);
-    if (!verified)
-        return hasherBusy();
-    if (!*verified) {
+    if (Status checked = checkPassword(**found, password, address); !checked) {
+        if (checked.error().code != ErrorCode::Forbidden)
+            return checked.error();
         AppError wrong = AppError::forbidden(QStringLiteral("The password is wrong"));
         wrong.details = QJsonObject {
             {QStringLiteral("fields"),

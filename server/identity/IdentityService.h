@@ -25,6 +25,10 @@ class TokenVerifier;
 struct IdentitySettings
 {
     QByteArray jwtSecret;
+    QByteArray jwtPreviousSecret; // still accepted: a repeated refresh may come from before
+    /// How long after a rotation the superseded refresh token is answered with the same new
+    /// token instead of revoking the session (a lost response, two tabs); 0: never.
+    int refreshReuseGraceSeconds = 10;
     ThrottleSettings throttle;
     QString adminEmail; // the first admin account, created when there is none
     QString adminPassword; // empty: generated
@@ -42,8 +46,11 @@ public:
 
     Result<IssuedTokens> registerAccount(const RegisterInput &input, const ClientInfo &client);
     Result<IssuedTokens> login(const LoginInput &input, const ClientInfo &client);
+    /// A new token pair for the session's current refresh token. Any superseded token of the
+    /// session revokes it (reuse: someone else has a copy), except the one just superseded
+    /// within the grace window, which gets the same new refresh token again.
     Result<IssuedTokens> refresh(const QString &refreshToken, const ClientInfo &client);
-    /// Revokes the session of a refresh token (current or just rotated); silent when none.
+    /// Revokes the session of any refresh token it issued; silent when none.
     Status logout(const QString &refreshToken);
 
     Result<Page<SessionRecord>> listSessions(const Caller &caller, const PageRequest<> &page);
@@ -57,8 +64,10 @@ public:
     Result<std::optional<QDateTime>> accountCreatedAt(const QString &userId,
                                                       bool includeDeleted = false) const;
     /// 403 with details.fields.password when `password` is not the account's (accounts without
-    /// a password never match); 503 when the hasher is busy.
-    Status confirmPassword(const QString &userId, const QString &password) const;
+    /// a password never match); 429 while the account is locked for wrong passwords (the same
+    /// throttle as login, counting this check); 503 when the hasher is busy.
+    Status confirmPassword(const QString &userId, const QString &password,
+                           const QString &clientAddress) const;
 
     // Staff (PUT/GET /api/admin/users/...): every read of an account and every change is
     // audit-logged in the same transaction.
@@ -99,6 +108,14 @@ private:
     Status applyStatus(const Caller &staff, const UserRecord &target, const QString &status,
                        const QDateTime &restrictedUntil, bool throughConfirmedReport) const;
     static AppError lockedOut(int retryAfterSeconds);
+    /// Whether `presented`, the token just superseded, is answered with `currentHash`'s token
+    /// (the grace window); that token, or empty.
+    QString graceAnswer(const QString &presented, const LockedSession &session,
+                        int presentedGeneration) const;
+    /// The account's password check, through the login throttle: 429 when locked, 503 when the
+    /// hasher is busy, 403 (no details) when wrong.
+    Status checkPassword(const UserRecord &user, const QString &password,
+                         const QString &address) const;
 
     const IdentityRepository &m_repository;
     TokenVerifier &m_tokens;
@@ -106,6 +123,7 @@ private:
     const AdminService &m_admin;
     const DomainEvents &m_events;
     IdentitySettings m_settings;
+    QList<QByteArray> m_rotationKeys; // the current secret's first
     std::unique_ptr<LoginThrottle> m_throttle;
     IdentityPorts m_ports;
 };

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QString>
 #include <QStringList>
+#include <optional>
 
 namespace fp {
 
@@ -74,9 +75,20 @@ struct LockedSession
     QString sessionId;
     QString userId;
     QString refreshTokenHash;
-    QString previousRefreshTokenHash;
     bool revoked = false;
     QDateTime expiresAt;
+    /// The current refresh token's generation (0: the one the session opened with).
+    int refreshGeneration = 0;
+    /// Milliseconds since the current refresh token was issued by a rotation, by the
+    /// database's clock (every instance shares it); nullopt before the first rotation.
+    std::optional<qint64> rotatedAgoMs;
+};
+
+/// A refresh token the session issued at some point, found by its hash.
+struct IssuedRefreshToken
+{
+    QString sessionId;
+    int generation = 0;
 };
 
 /// What the token verifier needs to know about a session and its account.

@@ -1,10 +1,10 @@
 #include "server/identity/LoginThrottle.h"
 
 #include "server/base/Log.h"
+#include "server/http/RateLimiter.h"
 #include "server/storage/Redis.h"
 
 #include <QDateTime>
-#include <QHostAddress>
 #include <QMutexLocker>
 #include <algorithm>
 #include <atomic>
@@ -16,21 +16,43 @@ namespace {
 
 constexpr qsizetype kMaxLocalEntries = 100000;
 
-// PTTL of the account lock, then the address failure count and its PTTL: one round trip.
-const QByteArray kCheckScript =
-    QByteArrayLiteral("local lock = redis.call('PTTL', KEYS[1]) "
-                      "local n = tonumber(redis.call('GET', KEYS[2]) or '0') "
-                      "local ttl = redis.call('PTTL', KEYS[2]) "
-                      "return {lock, n, ttl}");
+// KEYS: the account lock, the account failures, the address failures. ARGV: failure limit,
+// lock increment, lock maximum, account reset seconds, address limit, address window seconds.
+// Refused while the account is locked or the address budget is spent ({wait ms, 0}); otherwise
+// counts the attempt as a failure for both, sets the lock this failure would start, and
+// returns {0, lock seconds}. Account failures expire `reset` seconds after the last one; the
+// address window is fixed from its first failure.
+const QByteArray kReserveScript = QByteArrayLiteral(R"lua(
+local lock = redis.call('PTTL', KEYS[1])
+if lock > 0 then return {lock, 0} end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[5]) then
+  return {math.max(1000, redis.call('PTTL', KEYS[3])), 0}
+end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('INCR', KEYS[3])
+if redis.call('TTL', KEYS[3]) < 0 then redis.call('EXPIRE', KEYS[3], ARGV[6]) end
+local limit = tonumber(ARGV[1])
+local seconds = 0
+if n >= limit then
+  seconds = math.min(tonumber(ARGV[3]), (n - limit + 1) * tonumber(ARGV[2]))
+  redis.call('SET', KEYS[1], '1', 'EX', seconds)
+end
+return {0, seconds}
+)lua");
 
-// Account failures expire `reset` seconds after the last one; the address window is fixed
-// from its first failure.
-const QByteArray kFailureScript = QByteArrayLiteral(
-    "local n = redis.call('INCR', KEYS[1]) "
-    "redis.call('EXPIRE', KEYS[1], ARGV[1]) "
-    "local a = redis.call('INCR', KEYS[2]) "
-    "if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end "
-    "return {n, a}");
+// KEYS as above. ARGV[1] "1": forget the account's failures and lock (a success); "0": take
+// back one reserved failure and, when ARGV[2] is "1", the lock it started (not checked).
+const QByteArray kGiveBackScript = QByteArrayLiteral(R"lua(
+if ARGV[1] == '1' then
+  redis.call('DEL', KEYS[1], KEYS[2])
+else
+  if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+  if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end
+end
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+return 1
+)lua");
 
 qint64 nowMs()
 {
@@ -52,9 +74,9 @@ QByteArray lockKey(const QString &account)
     return Redis::key("login:lock:acct:" + account.toLatin1());
 }
 
-QByteArray addressFailKey(const QString &address)
+QByteArray addressFailKey(const QString &addressKey)
 {
-    return Redis::key("login:fail:addr:" + address.toUtf8());
+    return Redis::key("login:fail:addr:" + addressKey.toUtf8());
 }
 
 bool isIntegerArray(const std::optional<RedisReply> &reply, int size)
@@ -89,22 +111,6 @@ int LoginThrottle::lockSecondsFor(qint64 failures, const ThrottleSettings &s)
     return int(std::min<qint64>(qint64(s.lockMaxSeconds), steps * s.lockIncrementSeconds));
 }
 
-QString LoginThrottle::addressKey(const QString &address)
-{
-    QHostAddress parsed(address);
-    if (parsed.isNull())
-        return address.left(64);
-    bool isV4 = false;
-    const quint32 v4 = parsed.toIPv4Address(&isV4);
-    if (isV4)
-        return QHostAddress(v4).toString();
-    // One IPv6 host usually holds a whole /64: count the prefix, not the address.
-    Q_IPV6ADDR bytes = parsed.toIPv6Address();
-    for (int i = 8; i < 16; ++i)
-        bytes[i] = 0;
-    return QHostAddress(bytes).toString() + QStringLiteral("/64");
-}
-
 QString LoginThrottle::accountKey(const QString &email)
 {
     // Hashed: Redis never holds the addresses of people being guessed at.
@@ -115,70 +121,70 @@ QString LoginThrottle::accountKey(const QString &email)
     return QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(digest), 16).toHex());
 }
 
-int LoginThrottle::retryAfterSeconds(const QString &email, const QString &address)
+ThrottleAttempt LoginThrottle::reserve(const QString &email, const QString &address)
 {
     const QString account = accountKey(email);
-    const QString addr = addressKey(address);
-    const auto reply =
-        Redis::command({"EVAL", kCheckScript, "2", lockKey(account), addressFailKey(addr)});
-    if (isIntegerArray(reply, 3)) {
-        const qint64 lockMs = reply->elements[0].integer;
-        const qint64 failures = reply->elements[1].integer;
-        const qint64 windowMs = reply->elements[2].integer;
-        int wait = lockMs > 0 ? ceilSeconds(lockMs) : 0;
-        if (failures >= m_settings.addressFailureLimit)
-            wait = std::max(wait, windowMs > 0 ? ceilSeconds(windowMs) : 1);
-        return wait;
-    }
+    const QByteArray lock = lockKey(account);
+    const QByteArray failures = failKey(account);
+    const QByteArray addressFailures = addressFailKey(RateLimiter::addressKey(address));
+    const auto reply = Redis::command({"EVAL", kReserveScript, "3", lock, failures, addressFailures,
+                                       QByteArray::number(m_settings.failureLimit),
+                                       QByteArray::number(m_settings.lockIncrementSeconds),
+                                       QByteArray::number(m_settings.lockMaxSeconds),
+                                       QByteArray::number(m_settings.failureResetSeconds),
+                                       QByteArray::number(m_settings.addressFailureLimit),
+                                       QByteArray::number(m_settings.addressWindowSeconds)});
+    if (isIntegerArray(reply, 2))
+        return ThrottleAttempt {ceilSeconds(reply->elements[0].integer),
+                                int(reply->elements[1].integer)};
     warnFallback();
-    QMutexLocker lock(&m_mutex);
-    int wait = ceilSeconds(localRemainingMs(QString::fromLatin1(lockKey(account))));
-    qint64 failures = 0;
-    const qint64 windowMs = localRemainingMs(QString::fromLatin1(addressFailKey(addr)), &failures);
-    if (failures >= m_settings.addressFailureLimit)
-        wait = std::max(wait, std::max(1, ceilSeconds(windowMs)));
-    return wait;
+    QMutexLocker locker(&m_mutex);
+    return reserveLocally(lock, failures, addressFailures);
 }
 
-int LoginThrottle::recordFailure(const QString &email, const QString &address)
+ThrottleAttempt LoginThrottle::reserveLocally(const QByteArray &lock, const QByteArray &failures,
+                                              const QByteArray &addressFailures)
 {
-    const QString account = accountKey(email);
-    const QString addr = addressKey(address);
-    const auto reply =
-        Redis::command({"EVAL", kFailureScript, "2", failKey(account), addressFailKey(addr),
-                        QByteArray::number(m_settings.failureResetSeconds),
-                        QByteArray::number(m_settings.addressWindowSeconds)});
-    if (isIntegerArray(reply, 2)) {
-        const int lockSeconds = lockSecondsFor(reply->elements[0].integer, m_settings);
-        if (lockSeconds > 0) {
-            const auto set = Redis::command(
-                {"SET", lockKey(account), "1", "EX", QByteArray::number(lockSeconds)});
-            if (!set || set->isError()) {
-                QMutexLocker lock(&m_mutex);
-                localSet(QString::fromLatin1(lockKey(account)), 1, qint64(lockSeconds) * 1000);
-            }
-        }
-        return lockSeconds;
-    }
-    warnFallback();
-    QMutexLocker lock(&m_mutex);
-    const qint64 failures =
-        localIncrement(QString::fromLatin1(failKey(account)), m_settings.failureResetSeconds, true);
-    localIncrement(QString::fromLatin1(addressFailKey(addr)), m_settings.addressWindowSeconds,
-                   false);
-    const int lockSeconds = lockSecondsFor(failures, m_settings);
+    if (const qint64 lockedMs = localRemainingMs(QString::fromLatin1(lock)); lockedMs > 0)
+        return ThrottleAttempt {ceilSeconds(lockedMs), 0};
+    qint64 addressCount = 0;
+    const qint64 windowMs = localRemainingMs(QString::fromUtf8(addressFailures), &addressCount);
+    if (addressCount >= m_settings.addressFailureLimit)
+        return ThrottleAttempt {std::max(1, ceilSeconds(windowMs)), 0};
+    const qint64 count =
+        localIncrement(QString::fromLatin1(failures), m_settings.failureResetSeconds, true);
+    localIncrement(QString::fromUtf8(addressFailures), m_settings.addressWindowSeconds, false);
+    const int lockSeconds = lockSecondsFor(count, m_settings);
     if (lockSeconds > 0)
-        localSet(QString::fromLatin1(lockKey(account)), 1, qint64(lockSeconds) * 1000);
-    return lockSeconds;
+        localSet(QString::fromLatin1(lock), 1, qint64(lockSeconds) * 1000);
+    return ThrottleAttempt {0, lockSeconds};
 }
 
-void LoginThrottle::recordSuccess(const QString &email)
+void LoginThrottle::succeeded(const QString &email, const QString &address)
 {
     const QString account = accountKey(email);
-    Redis::command({"DEL", failKey(account), lockKey(account)});
-    QMutexLocker lock(&m_mutex);
+    const QByteArray addressFailures = addressFailKey(RateLimiter::addressKey(address));
+    Redis::command({"EVAL", kGiveBackScript, "3", lockKey(account), failKey(account),
+                    addressFailures, "1", "0"});
+    QMutexLocker locker(&m_mutex);
     localRemove(QString::fromLatin1(failKey(account)));
     localRemove(QString::fromLatin1(lockKey(account)));
+    localDecrement(QString::fromUtf8(addressFailures));
+}
+
+void LoginThrottle::released(const QString &email, const QString &address,
+                             const ThrottleAttempt &attempt)
+{
+    const QString account = accountKey(email);
+    const QByteArray addressFailures = addressFailKey(RateLimiter::addressKey(address));
+    const QByteArray liftLock = attempt.lockSeconds > 0 ? "1" : "0";
+    Redis::command({"EVAL", kGiveBackScript, "3", lockKey(account), failKey(account),
+                    addressFailures, "0", liftLock});
+    QMutexLocker locker(&m_mutex);
+    localDecrement(QString::fromLatin1(failKey(account)));
+    if (attempt.lockSeconds > 0)
+        localRemove(QString::fromLatin1(lockKey(account)));
+    localDecrement(QString::fromUtf8(addressFailures));
 }
 
 qint64 LoginThrottle::localIncrement(const QString &key, int ttlSeconds, bool slidingExpiry)
@@ -210,6 +216,13 @@ qint64 LoginThrottle::localRemainingMs(const QString &key, qint64 *value)
     if (value)
         *value = it->value;
     return it->expiresAtMs - now;
+}
+
+void LoginThrottle::localDecrement(const QString &key)
+{
+    const auto it = m_local.find(key);
+    if (it != m_local.end() && it->expiresAtMs > nowMs() && it->value > 0)
+        --it->value;
 }
 
 void LoginThrottle::localSet(const QString &key, qint64 value, qint64 ttlMs)

@@ -39,7 +39,8 @@ void registerPrivacyRoutes(Router &router, const PrivacyService &privacy)
             Result<QString> password = PrivacyValidation::parseDeletion(ctx.json);
             if (!password)
                 return password.error();
-            Result<QDateTime> requested = privacy.deleteAccount(*ctx.caller, *password);
+            Result<QDateTime> requested =
+                privacy.deleteAccount(*ctx.caller, *password, ctx.clientAddress.toString());
             if (!requested)
                 return requested.error();
             return HttpResponse::json(

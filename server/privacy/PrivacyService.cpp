@@ -31,9 +31,13 @@ Result<QJsonObject> PrivacyService::exportData(const QString &userId) const
                         {QStringLiteral("tables"), tables}};
 }
 
-Result<QDateTime> PrivacyService::deleteAccount(const Caller &caller, const QString &password) const
+Result<QDateTime> PrivacyService::deleteAccount(const Caller &caller, const QString &password,
+                                                const QString &clientAddress) const
 {
-    if (Status confirmed = m_identity.confirmPassword(caller.userId, password); !confirmed)
+    // The same throttle as login: a stolen access token must not become a way to guess the
+    // password without the account locking.
+    if (Status confirmed = m_identity.confirmPassword(caller.userId, password, clientAddress);
+        !confirmed)
         return confirmed.error();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     Transaction tx;

@@ -26,7 +26,8 @@ public:
     Result<QJsonObject> exportData(const QString &userId) const;
     /// Confirms the password and deletes the caller's account in one transaction: a wrong
     /// password is 403. Returns when the deletion was requested.
-    Result<QDateTime> deleteAccount(const Caller &caller, const QString &password) const;
+    Result<QDateTime> deleteAccount(const Caller &caller, const QString &password,
+                                    const QString &clientAddress) const;
 
 private:
     const PrivacyRepository &m_repository;

@@ -10,9 +10,11 @@
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QSet>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
 #include <QUuid>
@@ -236,19 +238,66 @@ private Q_SLOTS:
     void commonPasswordsAreRefused()
     {
         HttpClient client(port());
+        // Listed as written, listed once trailing digits and symbols are gone, and from deep in
+        // the 30,000-entry list.
         for (const QString &common :
-             {QStringLiteral("QwertyUiop123"), QStringLiteral("123456789012")}) {
+             {QStringLiteral("QwertyUiop123"), QStringLiteral("123456789012"),
+              QStringLiteral("password123456"), QStringLiteral("Sunshine2024!!"),
+              QStringLiteral("GeekBoy1987!!")}) {
             const HttpResult r =
                 client.post(QStringLiteral("/api/auth/register"),
                             QJsonObject({{QStringLiteral("email"), uniqueEmail()},
                                          {QStringLiteral("password"), common},
                                          {QStringLiteral("nickname"), QStringLiteral("Mira")}}));
             QCOMPARE(r.status, 400);
-            QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")]
-                            [QStringLiteral("password")]
-                                .toString()
-                                .contains(QStringLiteral("common")));
+            QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
+            QCOMPARE(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject(),
+                     QJsonObject({{QStringLiteral("password"),
+                                   QStringLiteral("is too common and easily guessed, choose "
+                                                  "another one")}}));
         }
+        // A password change follows the same list.
+        const TestAccount a = newAccount();
+        client.setBearer(a.accessToken);
+        const HttpResult change = client.put(
+            QStringLiteral("/api/auth/password"),
+            QJsonObject({{QStringLiteral("current_password"), a.password},
+                         {QStringLiteral("new_password"), QStringLiteral("Password123456!")}}));
+        QCOMPARE(change.status, 400);
+        QVERIFY(change
+                    .json()[QStringLiteral("details")][QStringLiteral("fields")]
+                           [QStringLiteral("new_password")]
+                    .toString()
+                    .contains(QStringLiteral("common")));
+    }
+
+    void noServerWithoutTheCommonPasswordList_data()
+    {
+        QTest::addColumn<QString>("list");
+        QTest::newRow("missing") << QStringLiteral("missing");
+        QTest::newRow("empty") << QStringLiteral("empty");
+    }
+
+    void noServerWithoutTheCommonPasswordList()
+    {
+        // A server that cannot load the list would take any common password: it must not start.
+        QFETCH(QString, list);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("common-passwords.txt"));
+        if (list == QLatin1String("empty")) {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("# comments only\n\n");
+        }
+        TestServer::Options o = quietOptions();
+        o.with(QStringLiteral("FP_COMMON_PASSWORDS_FILE"), path);
+        TestServer refused(o);
+        QVERIFY(!refused.start());
+        QVERIFY(!refused.running());
+        QVERIFY2(refused.output().contains("startup_failed") &&
+                     refused.output().contains("common-password list"),
+                 refused.output().constData());
     }
 
     void jsonPipelineChecks()

@@ -1,6 +1,8 @@
 // Attacks on identity against the real server: forged and tampered access tokens, secret
-// rotation, tokens used in the wrong place, stolen refresh tokens (reuse), racing refreshes,
-// password guessing (account lock, address budget) and Redis going away in the middle.
+// rotation, tokens used in the wrong place, stolen refresh tokens (reuse however many rotations
+// back, on two instances), racing and repeated refreshes, password guessing (account lock, in
+// parallel too, through login, password change and account deletion; address budgets, IPv6 by
+// /64), a registration flood next to logins, and Redis going away in the middle.
 
 #include "server/identity/IdentityService.h"
 #include "server/identity/Jwt.h"
@@ -48,17 +50,35 @@ QByteArray part(const QJsonObject &object)
     return fp::Jwt::base64Url(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+struct ConcurrentRequest
+{
+    QByteArray method = "POST";
+    QString path;
+    QJsonObject body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+};
+
+struct ConcurrentAnswer
+{
+    int status = 0;
+    QJsonObject json;
+};
+
 /// Fires all requests at once, each on its own connection, and waits for every answer.
-QList<int> concurrentPosts(quint16 port, const QString &path, const QByteArray &json, int count)
+QList<ConcurrentAnswer> concurrently(quint16 port, const QList<ConcurrentRequest> &requests)
 {
     std::vector<std::unique_ptr<QNetworkAccessManager>> managers;
     QList<QNetworkReply *> replies;
-    for (int i = 0; i < count; ++i) {
+    for (const ConcurrentRequest &r : requests) {
         managers.push_back(std::make_unique<QNetworkAccessManager>());
-        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+        QNetworkRequest request(
+            QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(r.path)));
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
         request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-        replies << managers.back()->post(request, json);
+        for (const auto &[name, value] : r.headers)
+            request.setRawHeader(name, value);
+        replies << managers.back()->sendCustomRequest(
+            request, r.method, QJsonDocument(r.body).toJson(QJsonDocument::Compact));
     }
     QEventLoop loop;
     QTimer timeout;
@@ -72,13 +92,31 @@ QList<int> concurrentPosts(quint16 port, const QString &path, const QByteArray &
                 loop.quit();
         });
     }
-    loop.exec();
-    QList<int> statuses;
+    if (!std::all_of(replies.begin(), replies.end(),
+                     [](QNetworkReply *r) { return r->isFinished(); }))
+        loop.exec();
+    QList<ConcurrentAnswer> answers;
     for (QNetworkReply *reply : replies) {
-        statuses << reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        answers << ConcurrentAnswer {
+            reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+            QJsonDocument::fromJson(reply->readAll()).object()};
         reply->deleteLater();
     }
+    return answers;
+}
+
+QList<int> statusesOf(const QList<ConcurrentAnswer> &answers)
+{
+    QList<int> statuses;
+    for (const ConcurrentAnswer &a : answers)
+        statuses << a.status;
     return statuses;
+}
+
+QJsonObject withoutRequestId(QJsonObject json)
+{
+    json.remove(QStringLiteral("request_id"));
+    return json;
 }
 
 } // namespace
@@ -135,6 +173,41 @@ private:
     }
 
     QVariant scalar(const QString &sql) { return db()->scalar(sql); }
+
+    QString revokedReason(const QString &userId)
+    {
+        return scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE user_id = "
+                                     "'%1'")
+                          .arg(userId))
+            .toString();
+    }
+
+    /// Moves the session's last rotation an hour into the past: what the grace window sees
+    /// once it has passed, without the test waiting for it.
+    void ageLastRotation(const QString &userId)
+    {
+        exec(QStringLiteral("UPDATE user_sessions SET refresh_rotated_at = refresh_rotated_at - "
+                            "INTERVAL 1 HOUR WHERE user_id = '%1'")
+                 .arg(userId));
+    }
+
+    /// A second instance on the same database and Redis, with the same signing secret (as in a
+    /// deployment of several), started on first use.
+    TestServer &secondInstance()
+    {
+        if (!m_second) {
+            TestServer::Options o = options({});
+            o.databaseName = server().databaseName();
+            o.redisKeyPrefix = server().redisKeyPrefix();
+            o.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+            m_second = &addServer(o);
+            if (!m_second->start())
+                qFatal("the second instance did not start: %s", m_second->output().constData());
+        }
+        return *m_second;
+    }
+
+    TestServer *m_second = nullptr;
 
     void verifyLogs() override
     {
@@ -308,6 +381,7 @@ private Q_SLOTS:
         const QString rotated = remember(first);
         const QString freshAccess = first.json()[QStringLiteral("access_token")].toString();
         QCOMPARE(sessionsWith(port(), freshAccess).status, 200);
+        ageLastRotation(a.userId); // past the grace window for a repeated refresh
 
         // The thief (or the victim) presents the token that was already used.
         const HttpResult reuse = refreshWith(port(), a.refreshToken);
@@ -317,11 +391,7 @@ private Q_SLOTS:
         QCOMPARE(refreshWith(port(), rotated).status, 401);
         QCOMPARE(sessionsWith(port(), freshAccess).status, 401);
         QCOMPARE(sessionsWith(port(), a.accessToken).status, 401);
-        QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE user_id = "
-                                       "'%1'")
-                            .arg(a.userId))
-                     .toString(),
-                 QStringLiteral("token_reuse"));
+        QCOMPARE(revokedReason(a.userId), QStringLiteral("token_reuse"));
         QTRY_VERIFY(server().output().contains("refresh_token_reuse"));
         // Another device of the same account is not affected.
         const TestAccount b = logIn(a);
@@ -330,25 +400,134 @@ private Q_SLOTS:
         m_secrets << b.accessToken << b.refreshToken;
     }
 
-    void concurrentRefreshesHaveOneWinner()
+    void reuseOfAnyEarlierTokenRevokesTheSession_data()
+    {
+        QTest::addColumn<int>("rotations");
+        QTest::newRow("two rotations back") << 2;
+        QTest::newRow("five rotations back") << 5;
+    }
+
+    void reuseOfAnyEarlierTokenRevokesTheSession()
+    {
+        // A thief who rotates a stolen token twice (or five times) used to keep the session:
+        // only the token just before the current one was remembered, so the victim's stale one
+        // got a plain 401 and the thief's tokens went on working.
+        QFETCH(int, rotations);
+        const TestAccount victim = newAccount();
+        TestServer &other = secondInstance();
+        QString current = victim.refreshToken;
+        QString thiefAccess;
+        for (int i = 0; i < rotations; ++i) {
+            const HttpResult r = refreshWith(port(), current);
+            QCOMPARE(r.status, 200);
+            current = remember(r);
+            thiefAccess = r.json()[QStringLiteral("access_token")].toString();
+        }
+        // Both instances accept the thief's access token (and remember that they did).
+        QCOMPARE(sessionsWith(port(), thiefAccess).status, 200);
+        QCOMPARE(sessionsWith(other.port(), thiefAccess).status, 200);
+
+        // The victim's token, superseded long ago, comes back.
+        const HttpResult stale = refreshWith(port(), victim.refreshToken);
+        QCOMPARE(stale.status, 401);
+        QCOMPARE(revokedReason(victim.userId), QStringLiteral("token_reuse"));
+        // Everything of the session stops: its newest refresh token, and its access tokens
+        // here at once and on the other instance within seconds.
+        QCOMPARE(refreshWith(port(), current).status, 401);
+        QCOMPARE(sessionsWith(port(), thiefAccess).status, 401);
+        QTRY_COMPARE_WITH_TIMEOUT(sessionsWith(other.port(), thiefAccess).status, 401, 5000);
+        QCOMPARE(sessionsWith(other.port(), victim.accessToken).status, 401);
+        QCOMPARE(number(QStringLiteral("SELECT refresh_generation FROM user_sessions WHERE "
+                                       "user_id = '%1'")
+                            .arg(victim.userId)),
+                 rotations);
+    }
+
+    void repeatedRefreshWithinTheGraceWindowGetsTheSamePair()
+    {
+        // A lost response or a second tab: the same token again, just after it was rotated.
+        const TestAccount a = newAccount();
+        const HttpResult first = refreshWith(port(), a.refreshToken);
+        QCOMPARE(first.status, 200);
+        const QString next = remember(first);
+        const HttpResult again = refreshWith(port(), a.refreshToken);
+        QCOMPARE(again.status, 200);
+        QCOMPARE(remember(again), next);
+        QCOMPARE(again.json()[QStringLiteral("user")], first.json()[QStringLiteral("user")]);
+        const QString againAccess = again.json()[QStringLiteral("access_token")].toString();
+        QCOMPARE(sessionsWith(port(), againAccess).status, 200);
+        QCOMPARE(revokedReason(a.userId), QString());
+        QCOMPARE(number(QStringLiteral("SELECT refresh_generation FROM user_sessions WHERE "
+                                       "user_id = '%1'")
+                            .arg(a.userId)),
+                 1);
+
+        // The pair goes on as usual...
+        const HttpResult second = refreshWith(port(), next);
+        QCOMPARE(second.status, 200);
+        const QString afterNext = remember(second);
+        // ...and the first token, now two rotations back, is reuse even within seconds.
+        QCOMPARE(refreshWith(port(), a.refreshToken).status, 401);
+        QCOMPARE(revokedReason(a.userId), QStringLiteral("token_reuse"));
+        QCOMPARE(refreshWith(port(), afterNext).status, 401);
+        QCOMPARE(sessionsWith(port(), againAccess).status, 401);
+    }
+
+    void graceWindowEndsAndCanBeTurnedOff()
+    {
+        // Past the window the repeated token is reuse.
+        const TestAccount a = newAccount();
+        const HttpResult first = refreshWith(port(), a.refreshToken);
+        QCOMPARE(first.status, 200);
+        remember(first);
+        ageLastRotation(a.userId);
+        QCOMPARE(refreshWith(port(), a.refreshToken).status, 401);
+        QCOMPARE(revokedReason(a.userId), QStringLiteral("token_reuse"));
+
+        // FP_REFRESH_REUSE_GRACE_SECONDS=0: there is no window at all.
+        TestServer::Options o = options({});
+        o.with(QStringLiteral("FP_REFRESH_REUSE_GRACE_SECONDS"), QStringLiteral("0"));
+        TestServer strict(o);
+        QVERIFY(strict.start());
+        const TestAccount b = newAccount(strict.port());
+        const HttpResult r = refreshWith(strict.port(), b.refreshToken);
+        QCOMPARE(r.status, 200);
+        const QString rotated = remember(r);
+        QCOMPARE(refreshWith(strict.port(), b.refreshToken).status, 401);
+        QCOMPARE(refreshWith(strict.port(), rotated).status, 401);
+        QCOMPARE(strict.stop(), 0);
+    }
+
+    void concurrentRefreshesGetOnePair()
     {
         for (int count : {2, 5, 8}) {
             const TestAccount a = newAccount();
-            const QByteArray json =
-                QJsonDocument(QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}))
-                    .toJson(QJsonDocument::Compact);
-            const QList<int> statuses =
-                concurrentPosts(port(), QStringLiteral("/api/auth/refresh"), json, count);
-            qInfo() << count << "concurrent refreshes answered" << statuses;
-            QCOMPARE(statuses.count(200), 1);
-            QCOMPARE(statuses.count(401), count - 1);
-            // The losers presented a token that had just been used: documented as reuse, so
-            // the session is revoked (clients must refresh one at a time).
-            QCOMPARE(scalar(QStringLiteral("SELECT revoked_reason FROM user_sessions WHERE "
+            QList<ConcurrentRequest> requests;
+            for (int i = 0; i < count; ++i)
+                requests << ConcurrentRequest {
+                    "POST",
+                    QStringLiteral("/api/auth/refresh"),
+                    QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}),
+                    {}};
+            const QList<ConcurrentAnswer> answers = concurrently(port(), requests);
+            qInfo() << count << "concurrent refreshes answered" << statusesOf(answers);
+            // One of them rotated the token; the others came within the grace window of that
+            // rotation and got the very same new token: nobody is logged out.
+            QCOMPARE(statusesOf(answers).count(200), count);
+            const QString next = answers.first().json[QStringLiteral("refresh_token")].toString();
+            m_secrets << next;
+            for (const ConcurrentAnswer &answer : answers) {
+                QCOMPARE(answer.json[QStringLiteral("refresh_token")].toString(), next);
+                m_secrets << answer.json[QStringLiteral("access_token")].toString();
+            }
+            QCOMPARE(number(QStringLiteral("SELECT refresh_generation FROM user_sessions WHERE "
                                            "user_id = '%1'")
-                                .arg(a.userId))
-                         .toString(),
-                     QStringLiteral("token_reuse"));
+                                .arg(a.userId)),
+                     1);
+            QCOMPARE(revokedReason(a.userId), QString());
+            const HttpResult after = refreshWith(port(), next);
+            QCOMPARE(after.status, 200);
+            remember(after);
         }
     }
 
@@ -432,6 +611,143 @@ private Q_SLOTS:
         QVERIFY(locked.header("Retry-After").toInt() >= 1);
     }
 
+    void parallelGuessesCannotOutrunTheLock()
+    {
+        // This server locks an account from its 3rd failure. Guesses fired all at once used to
+        // pass the lock check together, before any of them had been counted as a failure.
+        const TestAccount a = newAccount();
+        QList<ConcurrentRequest> requests;
+        for (int i = 0; i < 12; ++i)
+            requests << ConcurrentRequest {
+                "POST",
+                QStringLiteral("/api/auth/login"),
+                QJsonObject(
+                    {{QStringLiteral("email"), a.email},
+                     {QStringLiteral("password"), QStringLiteral("parallel guess %1").arg(i)}}),
+                {}};
+        const QList<int> statuses = statusesOf(concurrently(port(), requests));
+        qInfo() << "12 parallel guesses answered" << statuses;
+        QVERIFY2(statuses.count(401) >= 1 && statuses.count(401) <= 3,
+                 "at most the failure limit may reach the password");
+        QCOMPARE(statuses.count(401) + statuses.count(429), 12);
+        // The account is locked: even the right password waits.
+        QCOMPARE(loginWith(port(), a.email, a.password).status, 429);
+    }
+
+    void accountDeletionGuessingCountsToo()
+    {
+        // DELETE /api/me checks the password: with a stolen access token it must not be a way to
+        // guess the password without the account locking as a login would.
+        const TestAccount a = newAccount();
+        HttpClient client(port());
+        client.setBearer(a.accessToken);
+        const auto deleteWith = [&](const QString &password) {
+            return client.send(
+                "DELETE", QStringLiteral("/api/me"),
+                QJsonDocument(QJsonObject({{QStringLiteral("password"), password}})).toJson(),
+                {{"Content-Type", "application/json"}});
+        };
+        for (int i = 0; i < 3; ++i) {
+            const HttpResult r = deleteWith(QStringLiteral("guess %1 guess").arg(i));
+            QCOMPARE(r.status, 403);
+            QCOMPARE(r.json()[QStringLiteral("details")][QStringLiteral("fields")]
+                             [QStringLiteral("password")]
+                                 .toString(),
+                     QStringLiteral("is not your password"));
+        }
+        const HttpResult locked = deleteWith(a.password);
+        QCOMPARE(locked.status, 429);
+        QCOMPARE(locked.errorCode(), QStringLiteral("rate_limited"));
+        QVERIFY(locked.header("Retry-After").toInt() >= 1);
+        QCOMPARE(sessionsWith(port(), a.accessToken).status, 200); // not deleted
+        // One budget for every check of this account's password: a login waits as well.
+        QCOMPARE(loginWith(port(), a.email, a.password).status, 429);
+    }
+
+    void registrationFloodLeavesLoginsAlone()
+    {
+        // Registrations from many addresses at once (no request budgets on this server, and
+        // more worker threads than the hasher has slots) next to people logging in. Logins
+        // used to wait behind the flood for a hashing slot and answer 503; and an unknown email
+        // answered 401 where a known one answered 503.
+        TestServer::Options o =
+            options({{QStringLiteral("FP_WORKER_THREADS"), QStringLiteral("96")},
+                     {QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("1000")}});
+        TestServer flooded(o);
+        QVERIFY(flooded.start());
+        const TestAccount known = newAccount(flooded.port());
+        constexpr int kRegistrations = 120;
+        constexpr int kLoginRounds = 6;
+        QList<ConcurrentRequest> requests;
+        for (int i = 0; i < kRegistrations; ++i)
+            requests << ConcurrentRequest {
+                "POST",
+                QStringLiteral("/api/auth/register"),
+                QJsonObject({{QStringLiteral("email"), uniqueEmail()},
+                             {QStringLiteral("password"),
+                              QStringLiteral("flooding passphrase %1 zq").arg(i)},
+                             {QStringLiteral("nickname"), QStringLiteral("Flood")}}),
+                {}};
+        const auto login = [](const QString &email, const QString &password) {
+            return ConcurrentRequest {"POST",
+                                      QStringLiteral("/api/auth/login"),
+                                      QJsonObject({{QStringLiteral("email"), email},
+                                                   {QStringLiteral("password"), password}}),
+                                      {}};
+        };
+        for (int i = 0; i < kLoginRounds; ++i) {
+            requests << login(known.email, known.password)
+                     << login(known.email, QStringLiteral("not the password %1").arg(i))
+                     << login(uniqueEmail(), QStringLiteral("not the password %1").arg(i));
+        }
+        const QList<ConcurrentAnswer> answers = concurrently(flooded.port(), requests);
+        const QList<int> registrations = statusesOf(answers.mid(0, kRegistrations));
+        qInfo() << "registrations:" << registrations.count(201) << "created,"
+                << registrations.count(503) << "told to retry";
+        QCOMPARE(registrations.count(201) + registrations.count(503), kRegistrations);
+        QVERIFY(registrations.count(201) >= 1);
+        for (int i = 0; i < kLoginRounds; ++i) {
+            const ConcurrentAnswer &right = answers[kRegistrations + 3 * i];
+            const ConcurrentAnswer &wrong = answers[kRegistrations + 3 * i + 1];
+            const ConcurrentAnswer &unknown = answers[kRegistrations + 3 * i + 2];
+            QCOMPARE(right.status, 200);
+            m_secrets << right.json[QStringLiteral("access_token")].toString()
+                      << right.json[QStringLiteral("refresh_token")].toString();
+            QCOMPARE(wrong.status, 401);
+            QCOMPARE(unknown.status, 401);
+            QCOMPARE(withoutRequestId(unknown.json), withoutRequestId(wrong.json));
+        }
+        QCOMPARE(flooded.stop(), 0);
+    }
+
+    void addressBudgetsCountAnIpv6ClientByItsPrefix()
+    {
+        // One IPv6 client usually holds a whole /64 and can take a fresh address for every
+        // request. Behind a trusted proxy (loopback here) the client is X-Forwarded-For's.
+        TestServer::Options o;
+        o.with(QStringLiteral("FP_TRUSTED_PROXIES"), QStringLiteral("127.0.0.1"))
+            .with(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("3"));
+        TestServer proxied(o);
+        QVERIFY(proxied.start());
+        const auto refreshFrom = [&](const QString &address) {
+            HttpClient client(proxied.port());
+            return client
+                .post(QStringLiteral("/api/auth/refresh"),
+                      QJsonObject({{QStringLiteral("refresh_token"), QStringLiteral("rt_none")}}),
+                      {{"X-Forwarded-For", address.toLatin1()}})
+                .status;
+        };
+        QList<int> statuses;
+        for (int i = 1; i <= 4; ++i)
+            statuses << refreshFrom(QStringLiteral("2001:db8:aa:bb::%1").arg(i * 4099, 0, 16));
+        QCOMPARE(statuses, (QList<int> {401, 401, 401, 429}));
+        // Another /64 has a budget of its own; IPv4 clients are still counted one by one.
+        QCOMPARE(refreshFrom(QStringLiteral("2001:db8:aa:bc::1")), 401);
+        QCOMPARE(refreshFrom(QStringLiteral("203.0.113.9")), 401);
+        QCOMPARE(refreshFrom(QStringLiteral("203.0.113.10")), 401);
+        QCOMPARE(proxied.stop(), 0);
+    }
+
     void addressBudgetLimitsGuessingAcrossAccounts()
     {
         // A Redis of its own: the shared one counts every test's failures from 127.0.0.1.
@@ -460,7 +776,8 @@ private Q_SLOTS:
         TestServer::Options o =
             options({{QStringLiteral("FP_LOGIN_FAILURE_LIMIT"), QStringLiteral("3")},
                      {QStringLiteral("FP_LOGIN_LOCK_INCREMENT_SECONDS"), QStringLiteral("30")},
-                     {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("60")}});
+                     {QStringLiteral("FP_LOGIN_LOCK_MAX_SECONDS"), QStringLiteral("60")},
+                     {QStringLiteral("FP_REFRESH_REUSE_GRACE_SECONDS"), QStringLiteral("0")}});
         o.redisPort = redis.port();
         TestServer server(o);
         QVERIFY(server.start());

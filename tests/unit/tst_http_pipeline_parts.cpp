@@ -3,6 +3,7 @@
 
 #include "server/http/ConnectionGuard.h"
 #include "server/http/HttpServer.h"
+#include "server/http/RateLimiter.h"
 #include "server/http/RequestStreamReader.h"
 #include "server/http/Router.h"
 
@@ -95,6 +96,38 @@ private Q_SLOTS:
         QFETCH(QByteArray, value);
         QFETCH(bool, json);
         QCOMPARE(isJsonContentType(value), json);
+    }
+
+    void addressKeys_data()
+    {
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("IPv4") << "203.0.113.7"
+                              << "203.0.113.7";
+        QTest::newRow("IPv4-mapped IPv6") << "::ffff:203.0.113.7"
+                                          << "203.0.113.7";
+        QTest::newRow("IPv6: its /64") << "2001:db8:1:2:aaaa:bbbb:cccc:dddd"
+                                       << "2001:db8:1:2::/64";
+        QTest::newRow("IPv6, short form") << "2001:db8:1:2::1"
+                                          << "2001:db8:1:2::/64";
+        QTest::newRow("IPv6, upper case") << "2001:DB8:1:2::FFFF"
+                                          << "2001:db8:1:2::/64";
+        QTest::newRow("IPv6, another /64") << "2001:db8:1:3::1"
+                                           << "2001:db8:1:3::/64";
+        QTest::newRow("loopback IPv6") << "::1"
+                                       << "::/64";
+        QTest::newRow("not an address") << "unknown"
+                                        << "unknown";
+    }
+
+    void addressKeys()
+    {
+        // Every per-address budget (requests, password guesses) counts an IPv6 client by /64.
+        QFETCH(QString, address);
+        QFETCH(QString, key);
+        QCOMPARE(RateLimiter::addressKey(address), key);
+        QCOMPARE(RateLimiter::addressKey(QHostAddress(address)),
+                 QHostAddress(address).isNull() ? QHostAddress().toString() : key);
     }
 
     // The reader that guards every connection before Qt's parser sees a byte.
