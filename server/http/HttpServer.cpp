@@ -262,24 +262,30 @@ HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
     RequestContext &ctx = exchange.context;
     try {
         const RateClass rateClass = RateLimiter::effectiveClass(route);
-        if (const RateDecision d = m_rateLimiter.spend(
-                rateClass, QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress),
-                false);
-            !d.allowed)
-            return AppError::rateLimited(d.retryAfterSeconds);
-        if (route.access != Access::Public) {
-            if (!m_authenticator)
-                return AppError::unauthorized();
-            Result<Caller> caller = m_authenticator(ctx);
-            if (!caller)
+        const RateSubject address {
+            QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress), false};
+        if (route.access == Access::Public) {
+            if (const RateDecision d = m_rateLimiter.spend(rateClass, {address}); !d.allowed)
+                return AppError::rateLimited(d.retryAfterSeconds);
+        } else {
+            // The token first (a signature check, its session state cached), so the address's
+            // and the account's budgets are spent together in one Redis round trip. A refused
+            // token still spends the address's budget.
+            Result<Caller> caller =
+                m_authenticator ? m_authenticator(ctx) : Result<Caller>(AppError::unauthorized());
+            if (!caller) {
+                if (const RateDecision d = m_rateLimiter.spend(rateClass, {address}); !d.allowed)
+                    return AppError::rateLimited(d.retryAfterSeconds);
                 return caller.error();
+            }
+            if (const RateDecision d = m_rateLimiter.spend(
+                    rateClass,
+                    {address, RateSubject {QStringLiteral("user:") + caller->userId, true}});
+                !d.allowed)
+                return AppError::rateLimited(d.retryAfterSeconds);
             if (std::optional<AppError> refused = accessRefusal(*caller, route.access))
                 return *refused;
             ctx.caller = std::move(caller.value());
-            if (const RateDecision d = m_rateLimiter.spend(
-                    rateClass, QStringLiteral("user:") + ctx.caller->userId, true);
-                !d.allowed)
-                return AppError::rateLimited(d.retryAfterSeconds);
         }
         if (route.idempotent && ctx.caller && ctx.headers.contains("idempotency-key"))
             return runIdempotently(ctx, route);

@@ -11,21 +11,29 @@ namespace {
 
 constexpr qint64 kWindowMs = 60'000;
 
-// KEYS[1] current window counter, KEYS[2] previous window counter; ARGV: limit, elapsed ms in
-// the current window. Counts the request only when it is allowed, so a client hammering a
-// closed door does not keep itself locked out for ever. Returns {allowed, estimate}.
+// KEYS: for each subject its current and then its previous window counter; ARGV[1]: elapsed ms
+// in the current window, ARGV[1 + i]: subject i's limit. Every subject is checked before any is
+// counted, and a request is counted only when all allow it, so a client hammering a closed door
+// does not keep itself locked out for ever. One MGET, one INCR per subject (PEXPIRE only when a
+// window starts). Returns {1, 0} when allowed, {0, i} when subject i refused.
 const QByteArray kSlidingWindowScript = QByteArrayLiteral(R"lua(
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-local limit = tonumber(ARGV[1])
-local elapsed = tonumber(ARGV[2])
-local estimate = previous * (60000 - elapsed) / 60000 + current
-if estimate + 1 > limit then
-  return {0, math.floor(estimate)}
+local counts = redis.call('MGET', unpack(KEYS))
+local elapsed = tonumber(ARGV[1])
+local subjects = #KEYS / 2
+for i = 1, subjects do
+  local current = tonumber(counts[2 * i - 1] or '0')
+  local previous = tonumber(counts[2 * i] or '0')
+  local estimate = previous * (60000 - elapsed) / 60000 + current
+  if estimate + 1 > tonumber(ARGV[1 + i]) then
+    return {0, i}
+  end
 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], 120000)
-return {1, math.floor(estimate + 1)}
+for i = 1, subjects do
+  if redis.call('INCR', KEYS[2 * i - 1]) == 1 then
+    redis.call('PEXPIRE', KEYS[2 * i - 1], 120000)
+  end
+end
+return {1, 0}
 )lua");
 
 int retryAfter(qint64 elapsedMs)
@@ -85,27 +93,44 @@ int RateLimiter::limitFor(RateClass rateClass, bool perAccount) const
 
 RateDecision RateLimiter::spend(RateClass rateClass, const QString &subject, bool perAccount)
 {
-    if (rateClass == RateClass::None || rateClass == RateClass::Auto)
+    return spend(rateClass, {RateSubject {subject, perAccount}});
+}
+
+RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &subjects)
+{
+    if (rateClass == RateClass::None || rateClass == RateClass::Auto || subjects.isEmpty())
         return {};
-    const int limit = limitFor(rateClass, perAccount);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const qint64 window = now / kWindowMs;
     const qint64 elapsed = now % kWindowMs;
-    const QByteArray base =
-        Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + subject.toUtf8() + ':');
+    QList<QByteArray> bases;
+    QList<QByteArray> command {"EVAL", kSlidingWindowScript,
+                               QByteArray::number(2 * subjects.size())};
+    QList<QByteArray> limits;
+    for (const RateSubject &s : subjects) {
+        const QByteArray base =
+            Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + s.key.toUtf8() + ':');
+        bases << base;
+        command << base + QByteArray::number(window) << base + QByteArray::number(window - 1);
+        limits << QByteArray::number(limitFor(rateClass, s.perAccount));
+    }
+    command << QByteArray::number(elapsed) << limits;
 
-    const auto reply =
-        Redis::command({"EVAL", kSlidingWindowScript, "2", base + QByteArray::number(window),
-                        base + QByteArray::number(window - 1), QByteArray::number(limit),
-                        QByteArray::number(elapsed)});
+    const auto reply = Redis::command(command);
     if (reply && reply->type == RedisReply::Type::Array && reply->elements.size() == 2) {
         if (reply->elements[0].integer == 1)
             return {};
         return {false, retryAfter(elapsed)};
     }
     // Redis is unreachable (or answered nonsense): count here, stricter for authentication.
-    const int localLimit = rateClass == RateClass::Auth ? std::max(1, limit / 2) : limit;
-    return spendLocally(QString::fromUtf8(base), localLimit, now);
+    for (qsizetype i = 0; i < subjects.size(); ++i) {
+        const int limit = limitFor(rateClass, subjects[i].perAccount);
+        const int localLimit = rateClass == RateClass::Auth ? std::max(1, limit / 2) : limit;
+        if (const RateDecision d = spendLocally(QString::fromUtf8(bases[i]), localLimit, now);
+            !d.allowed)
+            return d;
+    }
+    return {};
 }
 
 RateDecision RateLimiter::spendLocally(const QString &key, int limit, qint64 nowMs)

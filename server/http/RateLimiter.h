@@ -2,8 +2,9 @@
 
 // Request budgets per client address and per account, counted in Redis so every instance
 // shares them (a sliding window over two fixed one-minute windows, one round trip through a
-// Lua script). When Redis is unreachable the same windows are counted in this process instead,
-// with the authentication budget halved: limits degrade to stricter, never to "unlimited".
+// Lua script for the address and the account together). When Redis is unreachable the same windows
+// are counted in this process instead, with the authentication budget halved: limits degrade to
+// stricter, never to "unlimited".
 
 #include "server/http/Router.h"
 
@@ -22,6 +23,13 @@ struct RateBudgets
     int exportsPerMinute = 2; // per account; per address 4x: each one reads every table
 };
 
+/// Whose budget a request spends: "ip:" + addressKey(...) (per address) or "user:<id>".
+struct RateSubject
+{
+    QString key;
+    bool perAccount = false;
+};
+
 struct RateDecision
 {
     bool allowed = true;
@@ -35,6 +43,9 @@ public:
 
     /// Spends one unit of `rateClass` for `subject` ("ip:" + addressKey(...) or "user:<id>").
     RateDecision spend(RateClass rateClass, const QString &subject, bool perAccount);
+    /// Spends one unit for every subject at once, in one round trip: allowed only when every
+    /// budget allows it, and then counted in each.
+    RateDecision spend(RateClass rateClass, const QList<RateSubject> &subjects);
 
     /// The effective class of a route for a method (Auto → Read or Mutation).
     static RateClass effectiveClass(const Route &route);

@@ -4,6 +4,7 @@
 
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
+#include "tests/support/RawRedis.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
@@ -144,6 +145,47 @@ private Q_SLOTS:
         QVERIFY(!logs.contains("secret-bearer-token-value"));
         QVERIFY(!logs.contains("hunter2"));
         QVERIFY(!logs.contains(server().jwtSecret().toUtf8()));
+    }
+
+    // A request spends its address's and its account's budget together, in one Redis round
+    // trip; each budget still holds on its own: 3 reads a minute per account, 12 per address.
+    void addressAndAccountBudgetsInOneRoundTrip()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer server(
+            TestServer::Options()
+                .onRedis(redis.port())
+                .with(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("3")));
+        QVERIFY(server.start());
+        QList<TestAccount> people;
+        for (int i = 0; i < 5; ++i)
+            people << fp::test::signUp(server.port(), QStringLiteral("Reader %1").arg(i));
+
+        RawRedis monitor(redis.port());
+        monitor.send({"MONITOR"});
+        QVERIFY(monitor.readUntil("OK").contains("OK"));
+        auto first = clientFor(server.port(), people[0]);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(first->get(QStringLiteral("/api/profile")).status, 200);
+        QCOMPARE(first->get(QStringLiteral("/api/profile")).status, 429); // the account's budget
+        RawRedis(redis.port()).command({"PING", "end-of-requests"});
+        const QByteArray seen = monitor.readUntil("end-of-requests");
+        qsizetype rateScripts = 0;
+        for (const QByteArray &line : seen.split('\n'))
+            rateScripts += line.contains("\"EVAL\"") && line.contains(":rate:") ? 1 : 0;
+        QCOMPARE(rateScripts, 4); // one round trip per request, address and account together
+
+        // The refused read counted nowhere: the address has spent 3 of its 12.
+        for (int person = 1; person <= 3; ++person) {
+            auto client = clientFor(server.port(), people[person]);
+            for (int i = 0; i < 3; ++i)
+                QCOMPARE(client->get(QStringLiteral("/api/profile")).status, 200);
+        }
+        const HttpResult refused =
+            clientFor(server.port(), people[4])->get(QStringLiteral("/api/profile"));
+        QCOMPARE(refused.status, 429); // the address's budget, though this account has spent none
+        QVERIFY(refused.header("Retry-After").toInt() >= 1);
     }
 
     void fullWorkerQueueIs503()
