@@ -132,6 +132,10 @@ Result<TrustVisibility> TrustService::visibility(const Caller &viewer, const QSt
 {
     if (!validation::isUuid(userId))
         return TrustVisibility::Hidden;
+    // The caller's own account was just vouched for by their token's session check (deleted and
+    // banned accounts hold no valid token): no statement needed to know it exists.
+    if (viewer.userId == userId)
+        return TrustVisibility::Full;
     Result<std::optional<QDateTime>> since = m_identity.accountCreatedAt(userId);
     if (!since)
         return since.error();
