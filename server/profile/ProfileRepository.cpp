@@ -100,29 +100,31 @@ Status writeScores(const QString &table, const QString &keyColumn, const QString
     return written.ok() ? Status(Ok {}) : failed(written);
 }
 
-Result<QMap<QString, int>> loadScores(const QString &table, const QString &keyColumn,
-                                      const QString &userId)
-{
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT %2, score FROM %1 WHERE user_id = ?").arg(table, keyColumn),
-        {userId});
-    if (!r.ok())
-        return r.toAppError();
-    QMap<QString, int> scores;
-    while (r.next())
-        scores.insert(r.value(0).toString(), r.value(1).toInt());
-    return scores;
-}
-
 } // namespace
 
 Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
                                                        bool lockForUpdate) const
 {
+    // Two statements whatever the profile holds: the row with its preferences, then every keyed
+    // section in one UNION. Locking is a statement of its own, on the profile row only: a
+    // locking read joined to a missing preferences row would take a gap lock there.
+    if (lockForUpdate) {
+        SqlResult locked = Sql::exec(
+            QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id = ? FOR UPDATE"),
+            {userId});
+        if (!locked.ok())
+            return locked.toAppError();
+        if (!locked.next())
+            return std::optional<Profile>();
+    }
     SqlResult row = Sql::exec(
-        QStringLiteral("SELECT user_id, nickname, age_range, location_city, location_country, "
-                       "avatar_url, bio, updated_at FROM user_profiles WHERE user_id = ?") +
-            (lockForUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
+        QStringLiteral("SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
+                       "p.location_country, p.avatar_url, p.bio, p.updated_at, "
+                       "s.user_id IS NOT NULL, s.conversation_depth, s.contact_frequency, "
+                       "s.directness_score, s.humor_score, s.response_pace, s.group_comfort, "
+                       "s.friendship_intention, s.voice_note_ok, s.availability_windows, "
+                       "s.timezone FROM user_profiles p LEFT JOIN user_preference_settings s "
+                       "ON s.user_id = p.user_id WHERE p.user_id = ?"),
         {userId});
     if (!row.ok())
         return row.toAppError();
@@ -137,58 +139,56 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
     p.avatarUrl = textOrEmpty(row.value(5));
     p.bio = textOrEmpty(row.value(6));
     p.updatedAt = Sql::toTime(row.value(7));
-
-    SqlResult prefs =
-        Sql::exec(QStringLiteral("SELECT conversation_depth, contact_frequency, directness_score, "
-                                 "humor_score, response_pace, group_comfort, friendship_intention, "
-                                 "voice_note_ok, availability_windows, timezone "
-                                 "FROM user_preference_settings WHERE user_id = ?"),
-                  {userId});
-    if (!prefs.ok())
-        return prefs.toAppError();
-    if (prefs.next()) {
+    if (row.value(8).toInt() != 0) {
         ProfilePreferences s;
-        s.conversationDepth = textOrEmpty(prefs.value(0));
-        s.contactFrequency = textOrEmpty(prefs.value(1));
-        s.directnessScore = intOrNull(prefs.value(2));
-        s.humorScore = intOrNull(prefs.value(3));
-        s.responsePace = textOrEmpty(prefs.value(4));
-        s.groupComfort = textOrEmpty(prefs.value(5));
-        s.friendshipIntention = textOrEmpty(prefs.value(6));
-        s.voiceNoteOk = prefs.value(7).toInt() != 0;
-        s.availabilityWindows = windowsFromJson(prefs.value(8));
-        s.timezone = prefs.value(9).toString();
+        s.conversationDepth = textOrEmpty(row.value(9));
+        s.contactFrequency = textOrEmpty(row.value(10));
+        s.directnessScore = intOrNull(row.value(11));
+        s.humorScore = intOrNull(row.value(12));
+        s.responsePace = textOrEmpty(row.value(13));
+        s.groupComfort = textOrEmpty(row.value(14));
+        s.friendshipIntention = textOrEmpty(row.value(15));
+        s.voiceNoteOk = row.value(16).toInt() != 0;
+        s.availabilityWindows = windowsFromJson(row.value(17));
+        s.timezone = row.value(18).toString();
         p.preferences = s;
     }
 
-    Result<QMap<QString, int>> values =
-        loadScores(QStringLiteral("user_value_scores"), QStringLiteral("value_key"), userId);
-    if (!values)
-        return values.error();
-    p.values = *values;
-    Result<QMap<QString, int>> interests =
-        loadScores(QStringLiteral("user_interest_scores"), QStringLiteral("interest_key"), userId);
-    if (!interests)
-        return interests.error();
-    p.interests = *interests;
-
-    SqlResult topics = Sql::exec(QStringLiteral("SELECT topic_key FROM user_off_limits_topics "
-                                                "WHERE user_id = ? ORDER BY topic_key"),
-                                 {userId});
-    if (!topics.ok())
-        return topics.toAppError();
-    while (topics.next())
-        p.offLimitsTopics << topics.value(0).toString();
-
-    SqlResult nn = Sql::exec(QStringLiteral("SELECT dimension, item_key, priority_rank FROM "
-                                            "user_non_negotiables WHERE user_id = ? "
-                                            "ORDER BY priority_rank"),
-                             {userId});
-    if (!nn.ok())
-        return nn.toAppError();
-    while (nn.next())
-        p.nonNegotiables.append(
-            {nn.value(0).toString(), nn.value(1).toString(), nn.value(2).toInt()});
+    enum Section { Value = 1, Interest = 2, Topic = 3, NonNegotiable = 4 };
+    SqlResult sections = Sql::exec(
+        QStringLiteral(
+            "SELECT 1 AS section, value_key AS item, score AS number, NULL AS dimension "
+            "FROM user_value_scores WHERE user_id = ? "
+            "UNION ALL SELECT 2, interest_key, score, NULL FROM user_interest_scores "
+            "WHERE user_id = ? "
+            "UNION ALL SELECT 3, topic_key, NULL, NULL FROM user_off_limits_topics "
+            "WHERE user_id = ? "
+            "UNION ALL SELECT 4, item_key, priority_rank, dimension FROM user_non_negotiables "
+            "WHERE user_id = ? "
+            "ORDER BY section, CASE WHEN section = 4 THEN number ELSE 0 END, item"),
+        {userId, userId, userId, userId});
+    if (!sections.ok())
+        return sections.toAppError();
+    while (sections.next()) {
+        const QString item = sections.value(1).toString();
+        switch (sections.value(0).toInt()) {
+        case Value:
+            p.values.insert(item, sections.value(2).toInt());
+            break;
+        case Interest:
+            p.interests.insert(item, sections.value(2).toInt());
+            break;
+        case Topic:
+            p.offLimitsTopics << item;
+            break;
+        case NonNegotiable:
+            p.nonNegotiables.append(
+                {sections.value(3).toString(), item, sections.value(2).toInt()});
+            break;
+        default:
+            break;
+        }
+    }
     return std::optional<Profile>(std::move(p));
 }
 
