@@ -1079,7 +1079,8 @@ int main(int argc, char **argv)
 
     say(QStringLiteral("results (%1 connections, %2 s per route; references measured in the same "
                        "run on the same machine; SQL statements and Redis commands per request "
-                       "net of the idle server: %3 statements/s, %4 Redis commands/s):")
+                       "net of the idle server (%3 statements/s, %4 Redis commands/s); Redis "
+                       "commands as INFO counts them, a script's own calls included):")
             .arg(n)
             .arg(o.seconds)
             .arg(idle.statementsPerSecond, 0, 'f', 1)
