@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMutex>
+#include <sodium.h>
 
 namespace fp {
 
@@ -48,12 +49,8 @@ bool mayReadMetrics(const RequestContext &ctx, const QByteArray &token)
         return ctx.clientAddress.isLoopback();
     const QByteArray expected = "Bearer " + token;
     const QByteArray given = ctx.header("authorization");
-    if (given.size() != expected.size())
-        return false;
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < given.size(); ++i)
-        difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
-    return difference == 0;
+    return given.size() == expected.size() &&
+        sodium_memcmp(given.constData(), expected.constData(), size_t(given.size())) == 0;
 }
 
 QByteArray loadContract()
