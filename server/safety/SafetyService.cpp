@@ -442,15 +442,20 @@ std::optional<AppError> SafetyService::refuseOwnInterest(const Caller &staff,
     const bool filedIt = report.reporterUserId == staff.userId;
     if (!filedIt && report.reportedUserId != staff.userId)
         return std::nullopt;
-    // The refusal itself is recorded, outside the transaction that is undone.
+    // The refusal itself is kept although the transaction is undone (with an outer one too,
+    // e.g. an Idempotency-Key's): recorded once everything was rolled back.
     tx.rollback();
-    const Status audited = m_admin.record(
-        staff, QStringLiteral("report.refused"), QStringLiteral("report"), report.id, {},
-        {{QStringLiteral("attempted"), attempted},
-         {QStringLiteral("reason"),
-          filedIt ? QStringLiteral("own_report") : QStringLiteral("report_about_self")}});
-    if (!audited)
-        return audited.error();
+    Transaction::afterRollback([this, staff, id = report.id, attempted, filedIt] {
+        const Status audited = m_admin.record(
+            staff, QStringLiteral("report.refused"), QStringLiteral("report"), id, {},
+            {{QStringLiteral("attempted"), attempted},
+             {QStringLiteral("reason"),
+              filedIt ? QStringLiteral("own_report") : QStringLiteral("report_about_self")}});
+        if (!audited)
+            log::error(QStringLiteral("audit_not_recorded"),
+                       {{QStringLiteral("action"), QStringLiteral("report.refused")},
+                        {QStringLiteral("report_id"), id}});
+    });
     return AppError::forbidden(
         filedIt ? QStringLiteral("Another moderator must handle a report you filed")
                 : QStringLiteral("Another moderator must handle a report about you"));

@@ -83,12 +83,12 @@ public:
 
 private:
     class FloodGuard;
-    /// Blocks inside the caller's transaction and announces it. With `keepExisting`, an
-    /// existing block is returned as is; otherwise it is a conflict.
     /// Staff may not claim or act on a report they filed or one about themselves: rolls `tx`
-    /// back, records the attempt in the audit log and says why.
+    /// back, records the attempt in the audit log once the rollback is done, and says why.
     std::optional<AppError> refuseOwnInterest(const Caller &staff, const admin::Report &report,
                                               const QString &attempted, Transaction &tx) const;
+    /// Blocks inside the caller's transaction and announces it. With `keepExisting`, an
+    /// existing block is returned as is; otherwise it is a conflict.
     Result<BlockRecord> blockInTransaction(const QString &blockerId, const QString &blockedId,
                                            const QString &source, bool keepExisting) const;
     Result<admin::Report> lockUnresolvedReport(const QString &id, const QDateTime &now) const;

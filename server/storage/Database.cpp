@@ -189,11 +189,6 @@ quint64 Database::lockConflictsOnThisThread()
     return t_lockConflicts;
 }
 
-bool Database::inTransaction()
-{
-    return t_openTransactions > 0;
-}
-
 void Database::pauseBeforeRetry(int attempt)
 {
     // A few milliseconds, growing and jittered, so the two victims of one deadlock do not meet
@@ -367,6 +362,7 @@ struct ThreadTransactionState
 {
     bool rollbackOnly = false;
     std::vector<std::function<void()>> afterCommit;
+    std::vector<std::function<void()>> afterRollback;
 };
 thread_local ThreadTransactionState t_transaction;
 
@@ -415,12 +411,12 @@ bool Transaction::commit()
         return !t_transaction.rollbackOnly;
     if (t_transaction.rollbackOnly) {
         m_db->rollback();
-        t_transaction = {};
+        runAfterRollback();
         return false;
     }
     if (!m_db->commit()) {
         m_db->rollback();
-        t_transaction = {};
+        runAfterRollback();
         return false;
     }
     std::vector<std::function<void()>> actions = std::move(t_transaction.afterCommit);
@@ -440,14 +436,31 @@ void Transaction::rollback()
         t_transaction.rollbackOnly = true;
         return;
     }
-    t_transaction = {};
     if (!m_db->rollback())
         Database::resetConnection(); // a failed rollback leaves the connection in doubt
+    runAfterRollback();
+}
+
+void Transaction::runAfterRollback()
+{
+    std::vector<std::function<void()>> actions = std::move(t_transaction.afterRollback);
+    t_transaction = {};
+    for (auto &action : actions)
+        action();
 }
 
 bool Transaction::openOnThisThread()
 {
     return t_openTransactions > 0;
+}
+
+void Transaction::afterRollback(std::function<void()> action)
+{
+    if (t_openTransactions == 0) {
+        action(); // already undone
+        return;
+    }
+    t_transaction.afterRollback.push_back(std::move(action));
 }
 
 void Transaction::afterCommit(std::function<void()> action)

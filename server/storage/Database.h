@@ -54,8 +54,6 @@ public:
     /// Statements on this thread that InnoDB refused for a lock: a deadlock (it rolled the
     /// transaction back) or a lock wait timeout. Read before and after an attempt.
     static quint64 lockConflictsOnThisThread();
-    /// Whether a Transaction is open on this thread (a retry belongs to the outermost one).
-    static bool inTransaction();
     static void pauseBeforeRetry(int attempt);
     /// Statements that failed since start (exported as fp_db_errors_total).
     static quint64 failureCount();
@@ -165,8 +163,13 @@ public:
     /// Runs `action` after the outermost transaction commits (never if it rolls back): for
     /// side effects others may observe, such as events to WebSocket clients.
     static void afterCommit(std::function<void()> action);
+    /// Runs `action` once the outermost transaction was rolled back, on its own (at once when
+    /// none is open): for what must be kept although the change was undone, such as the audit
+    /// of a refused staff action.
+    static void afterRollback(std::function<void()> action);
 
 private:
+    static void runAfterRollback();
     std::optional<QSqlDatabase> m_db;
     bool m_active = false;
     bool m_outermost = false;
@@ -181,7 +184,7 @@ template<typename Attempt> auto retryingLockConflicts(Attempt attempt, int attem
     for (int n = 1;; ++n) {
         const quint64 before = Database::lockConflictsOnThisThread();
         auto result = attempt();
-        if (result || n >= attempts || Database::inTransaction() ||
+        if (result || n >= attempts || Transaction::openOnThisThread() ||
             Database::lockConflictsOnThisThread() == before)
             return result;
         Database::pauseBeforeRetry(n);

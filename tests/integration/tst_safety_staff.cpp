@@ -232,6 +232,14 @@ private Q_SLOTS:
                        {{QStringLiteral("action"), QStringLiteral("dismiss")},
                         {QStringLiteral("note"), QStringLiteral("nothing to see")}});
         QCOMPARE(r.status, 403);
+        // The same through an Idempotency-Key, whose transaction wraps the action's: still
+        // refused, still audited.
+        r = as(m_moderator)
+                ->post(QStringLiteral("/api/admin/reports/%1/action").arg(aboutThem),
+                       {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                        {QStringLiteral("note"), QStringLiteral("nothing to see")}},
+                       {{"Idempotency-Key", "self-judgement-1"}});
+        QCOMPARE(r.status, 403);
         QCOMPARE(db()->scalar(QStringLiteral("SELECT CONCAT(status, '/', claimed_by_user_id) "
                                              "FROM reports WHERE id = '%1'")
                                   .arg(aboutThem))
@@ -245,7 +253,7 @@ private Q_SLOTS:
                                              "'report.refused' AND actor_user_id = '%1'")
                                   .arg(m_moderator.userId))
                      .toInt(),
-                 3);
+                 4);
     }
 
     void banThroughReport()
