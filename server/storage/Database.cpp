@@ -361,6 +361,7 @@ namespace {
 struct ThreadTransactionState
 {
     bool rollbackOnly = false;
+    std::vector<std::function<bool()>> beforeCommit;
     std::vector<std::function<void()>> afterCommit;
     std::vector<std::function<void()>> afterRollback;
 };
@@ -414,6 +415,15 @@ bool Transaction::commit()
         runAfterRollback();
         return false;
     }
+    // Actions may add more (a flush that records further work): run until none is left.
+    for (std::size_t i = 0; i < t_transaction.beforeCommit.size(); ++i) {
+        std::function<bool()> action = std::move(t_transaction.beforeCommit[i]);
+        if (!action()) {
+            m_db->rollback();
+            runAfterRollback();
+            return false;
+        }
+    }
     if (!m_db->commit()) {
         m_db->rollback();
         runAfterRollback();
@@ -461,6 +471,15 @@ void Transaction::afterRollback(std::function<void()> action)
         return;
     }
     t_transaction.afterRollback.push_back(std::move(action));
+}
+
+void Transaction::beforeCommit(std::function<bool()> action)
+{
+    if (t_openTransactions == 0) {
+        action(); // the statements before it have committed already
+        return;
+    }
+    t_transaction.beforeCommit.push_back(std::move(action));
 }
 
 void Transaction::afterCommit(std::function<void()> action)

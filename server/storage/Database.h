@@ -163,6 +163,10 @@ public:
     /// Runs `action` after the outermost transaction commits (never if it rolls back): for
     /// side effects others may observe, such as events to WebSocket clients.
     static void afterCommit(std::function<void()> action);
+    /// Runs `action` inside the outermost transaction just before it commits; if it fails the
+    /// whole is rolled back and commit() answers false. For writes gathered during the
+    /// transaction and sent as one statement at its end, such as the event outbox's rows.
+    static void beforeCommit(std::function<bool()> action);
     /// Runs `action` once the outermost transaction was rolled back, on its own (at once when
     /// none is open): for what must be kept although the change was undone, such as the audit
     /// of a refused staff action.

@@ -1,0 +1,89 @@
+#include "server/events/Outbox.h"
+
+#include "server/storage/Database.h"
+
+#include <QJsonDocument>
+#include <QList>
+#include <mutex>
+
+namespace fp {
+
+namespace {
+
+// Events recorded in the transaction open on this thread, written just before it commits.
+thread_local QList<OutboxEvent> t_pending;
+thread_local bool t_flushScheduled = false;
+
+std::function<void()> g_committedListener; // set once at start, before any request
+
+bool insertRows(const QList<OutboxEvent> &events)
+{
+    QVariantList bindings;
+    bindings.reserve(events.size() * 9);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const OutboxEvent &e : events) {
+        bindings << Sql::newId() << QString(e.type.name) << e.type.version
+                 << Sql::time(e.occurredAt.isValid() ? e.occurredAt : now)
+                 << Sql::nullableText(e.actorUserId) << QString(e.subjectType) << e.subjectId
+                 << QString::fromUtf8(QJsonDocument(e.payload).toJson(QJsonDocument::Compact));
+    }
+    // Nine columns, eight bound: recorded_at takes its default.
+    const SqlResult r = Sql::exec(
+        QStringLiteral("INSERT INTO event_outbox (event_id, event_type, event_version, "
+                       "occurred_at, actor_user_id, subject_type, subject_id, payload_json) "
+                       "VALUES ") +
+            Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?)"), events.size()),
+        bindings);
+    return r.ok();
+}
+
+void notifyCommitted()
+{
+    if (g_committedListener)
+        g_committedListener();
+}
+
+} // namespace
+
+namespace Outbox {
+
+Status record(OutboxEvent event)
+{
+    if (!Transaction::openOnThisThread()) {
+        if (!insertRows({event}))
+            return databaseUnavailable();
+        notifyCommitted();
+        return Ok {};
+    }
+    t_pending.append(std::move(event));
+    if (!t_flushScheduled) {
+        t_flushScheduled = true;
+        Transaction::beforeCommit([] {
+            const QList<OutboxEvent> events = std::exchange(t_pending, {});
+            t_flushScheduled = false;
+            return events.isEmpty() || insertRows(events);
+        });
+        Transaction::afterCommit(notifyCommitted);
+        Transaction::afterRollback([] {
+            t_pending.clear();
+            t_flushScheduled = false;
+        });
+    }
+    return Ok {};
+}
+
+void onCommitted(std::function<void()> listener)
+{
+    g_committedListener = std::move(listener);
+}
+
+Status anonymise(const QString &userId)
+{
+    return Sql::status(Sql::exec(
+        QStringLiteral("UPDATE event_outbox SET actor_user_id = NULL WHERE actor_user_id = ?"),
+        {userId}));
+}
+
+} // namespace Outbox
+
+} // namespace fp

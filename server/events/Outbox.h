@@ -1,0 +1,44 @@
+#pragma once
+
+// The transactional outbox (docs/events.md): a domain records what happened in the same
+// MariaDB transaction as the change itself, so an event exists exactly when its change
+// committed. The rows recorded during a transaction are written by one multi-row INSERT just
+// before it commits; OutboxRelay later moves committed rows to the Redis stream.
+//
+// A payload is small and never holds a secret or anything a person wrote in chat.
+
+#include "server/events/EventTypes.h"
+
+#include "common/Result.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+#include <functional>
+
+namespace fp {
+
+struct OutboxEvent
+{
+    EventType type;
+    /// What the event is about: "user", "conversation", "report"...; and its id.
+    QLatin1StringView subjectType;
+    QString subjectId;
+    /// Who did it; empty for the system (a timer, a job).
+    QString actorUserId;
+    QJsonObject payload;
+    /// When it happened; the recording time when not set.
+    QDateTime occurredAt;
+};
+
+namespace Outbox {
+/// Records `event` in the transaction open on this thread (written at its commit; gone with
+/// its rollback), or at once when none is open. Fails only in the latter case.
+Status record(OutboxEvent event);
+/// Called after every commit that recorded events, on the committing thread: the relay wakes.
+void onCommitted(std::function<void()> listener);
+/// Forgets who a deleted account was in the events still kept (account deletion).
+Status anonymise(const QString &userId);
+} // namespace Outbox
+
+} // namespace fp

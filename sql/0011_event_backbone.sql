@@ -1,0 +1,63 @@
+-- The event backbone (docs/events.md).
+--
+-- event_outbox: every domain event, written in the transaction of the change it describes.
+-- seq orders the rows as they were recorded; the relay moves unrelayed rows to the Redis stream
+-- in seq order and stamps them. stream_id is the entry's id in the stream, so a Redis that lost
+-- entries (restarted without them) is noticed and the lost tail relayed again. Relayed rows are
+-- purged after the retention period (FP_EVENT_OUTBOX_RETENTION_HOURS).
+CREATE TABLE event_outbox (
+    seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    event_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    event_type VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    event_version SMALLINT UNSIGNED NOT NULL,
+    occurred_at DATETIME(3) NOT NULL,
+    actor_user_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    subject_type VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    subject_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    payload_json JSON NOT NULL,
+    recorded_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    relayed_at DATETIME(3) NULL,
+    stream_id VARCHAR(41) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    PRIMARY KEY (seq),
+    UNIQUE KEY uq_event_outbox_event (event_id),
+    KEY ix_event_outbox_pending (relayed_at, seq),
+    KEY ix_event_outbox_actor (actor_user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- event_relay: one row per stream. Its row lock (SELECT ... FOR UPDATE SKIP LOCKED) is held by
+-- the one relay pass running across all instances; last_stream_id is the newest entry it added.
+CREATE TABLE event_relay (
+    stream VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    last_stream_id VARCHAR(41) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    last_relayed_at DATETIME(3) NULL,
+    PRIMARY KEY (stream)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT INTO event_relay (stream) VALUES ('events');
+
+-- event_consumer_marks: which events each consumer group has applied, written in the same
+-- transaction as the consumer's effect, so an event delivered twice changes nothing twice.
+-- Kept a little longer than the outbox (the relay may relay again what it kept).
+CREATE TABLE event_consumer_marks (
+    consumer_group VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    event_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (consumer_group, event_id),
+    KEY ix_event_consumer_marks_applied (applied_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- background_jobs: one row per periodic job. An instance runs a due job only while it holds
+-- the lease (lease_holder until lease_until); lease_token grows with every grant and fences a
+-- holder whose lease expired (its completion no longer matches and is ignored).
+CREATE TABLE background_jobs (
+    name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    lease_holder VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    lease_token BIGINT UNSIGNED NOT NULL DEFAULT 0,
+    lease_until DATETIME(3) NULL,
+    next_run_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    last_started_at DATETIME(3) NULL,
+    last_success_at DATETIME(3) NULL,
+    last_error VARCHAR(512) NULL,
+    runs BIGINT UNSIGNED NOT NULL DEFAULT 0,
+    PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
