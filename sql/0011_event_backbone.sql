@@ -2,8 +2,8 @@
 --
 -- event_outbox: every domain event, written in the transaction of the change it describes.
 -- seq orders the rows as they were recorded; the relay moves unrelayed rows to the Redis stream
--- in seq order and stamps them. stream_id is the entry's id in the stream, so a Redis that lost
--- entries (restarted without them) is noticed and the lost tail relayed again. Relayed rows are
+-- in seq order and stamps them with the entry's id in the stream (stream_ms-stream_seq), so a
+-- Redis that lost entries (restarted without them) is noticed and the lost tail relayed again. Relayed rows are
 -- purged after the retention period (FP_EVENT_OUTBOX_RETENTION_HOURS).
 CREATE TABLE event_outbox (
     seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -17,7 +17,8 @@ CREATE TABLE event_outbox (
     payload_json JSON NOT NULL,
     recorded_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     relayed_at DATETIME(3) NULL,
-    stream_id VARCHAR(41) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    stream_ms BIGINT UNSIGNED NULL,
+    stream_seq BIGINT UNSIGNED NULL,
     PRIMARY KEY (seq),
     UNIQUE KEY uq_event_outbox_event (event_id),
     KEY ix_event_outbox_pending (relayed_at, seq),
@@ -25,10 +26,12 @@ CREATE TABLE event_outbox (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- event_relay: one row per stream. Its row lock (SELECT ... FOR UPDATE SKIP LOCKED) is held by
--- the one relay pass running across all instances; last_stream_id is the newest entry it added.
+-- the one relay pass running across all instances; last_stream_ms-last_stream_seq is the newest
+-- entry it added.
 CREATE TABLE event_relay (
     stream VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    last_stream_id VARCHAR(41) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    last_stream_ms BIGINT UNSIGNED NULL,
+    last_stream_seq BIGINT UNSIGNED NULL,
     last_relayed_at DATETIME(3) NULL,
     PRIMARY KEY (stream)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -60,4 +63,20 @@ CREATE TABLE background_jobs (
     last_error VARCHAR(512) NULL,
     runs BIGINT UNSIGNED NOT NULL DEFAULT 0,
     PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- background_job_runs: the recent runs of every job (who ran it, with which lease, from when to
+-- when, and how it ended), for operators and for the proof that a job never runs twice at once.
+-- Kept for FP_EVENT_OUTBOX_RETENTION_HOURS like the outbox.
+CREATE TABLE background_job_runs (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    holder VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    lease_token BIGINT UNSIGNED NOT NULL,
+    started_at DATETIME(3) NOT NULL,
+    finished_at DATETIME(3) NULL,
+    outcome ENUM('running', 'succeeded', 'failed', 'fenced') NOT NULL DEFAULT 'running',
+    error VARCHAR(512) NULL,
+    PRIMARY KEY (id),
+    KEY ix_background_job_runs_name (name, started_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

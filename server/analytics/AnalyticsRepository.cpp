@@ -137,6 +137,23 @@ Result<QJsonObject> AnalyticsRepository::exportFor(const QString &userId) const
                         userId);
 }
 
+Status
+AnalyticsRepository::addEventCounts(const QMap<QPair<QString, QDateTime>, qint64> &counts) const
+{
+    if (counts.isEmpty())
+        return Ok {};
+    QVariantList bindings;
+    bindings.reserve(counts.size() * 3);
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) // QMap: in key order
+        bindings << it.key().first << Sql::time(it.key().second) << it.value();
+    return Sql::status(Sql::exec(
+        QStringLiteral("INSERT INTO analytics_event_counts (event_type, bucket_start, events) "
+                       "VALUES ") +
+            Sql::repeated(QStringLiteral("(?, ?, ?)"), counts.size()) +
+            QStringLiteral(" ON DUPLICATE KEY UPDATE events = events + VALUES(events)"),
+        bindings));
+}
+
 Status AnalyticsRepository::anonymise(const QString &userId) const
 {
     return Sql::status(Sql::exec(

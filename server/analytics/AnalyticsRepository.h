@@ -23,6 +23,10 @@ public:
     Result<QMap<QDateTime, BucketValue>> bucketed(const QString &metric, const QString &bucket,
                                                   const QDateTime &from, const QDateTime &to) const;
 
+    /// Adds `counts` (events per type and hour) to analytics_event_counts, in key order so two
+    /// consumers adding to the same rows at once cannot deadlock.
+    Status addEventCounts(const QMap<QPair<QString, QDateTime>, qint64> &counts) const;
+
     /// {analytics_events}: the person's events for their data export.
     Result<QJsonObject> exportFor(const QString &userId) const;
     /// Unlinks the person from their events (product analytics stay, anonymous).

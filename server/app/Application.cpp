@@ -1,16 +1,23 @@
 #include "server/app/Application.h"
 
 #include "server/admin/AdminRoutes.h"
+#include "server/analytics/AnalyticsConsumer.h"
 #include "server/analytics/AnalyticsRoutes.h"
 #include "server/app/Domains.h"
+#include "server/app/EventRoutes.h"
 #include "server/app/HealthRoutes.h"
 #include "server/base/Log.h"
-#include "server/base/PeriodicTask.h"
 #include "server/base/WorkerPool.h"
 #include "server/conversation/ConversationRoutes.h"
 #include "server/engagement/EngagementRoutes.h"
+#include "server/events/BackboneStatus.h"
+#include "server/events/EventConsumers.h"
+#include "server/events/JobScheduler.h"
+#include "server/events/Outbox.h"
+#include "server/events/OutboxRelay.h"
 #include "server/friendship/FriendshipRoutes.h"
 #include "server/http/HttpServer.h"
+#include "server/http/Idempotency.h"
 #include "server/identity/IdentityRoutes.h"
 #include "server/identity/IdentityRules.h"
 #include "server/matching/MatchScheduler.h"
@@ -240,6 +247,7 @@ void Application::registerRoutes()
     registerAnalyticsRoutes(m_router, d.analytics);
     registerPrivacyRoutes(m_router, d.privacy);
     registerAdminRoutes(m_router, d.admin);
+    registerEventRoutes(m_router, d.admin, m_config.redisKeyPrefix.toUtf8());
 }
 
 void Application::acceptWebSockets()
@@ -294,26 +302,144 @@ void Application::startBackgroundWork()
         QStringLiteral("fp_chat_message_batches_total"),
         QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
         [&d] { return double(d.conversations.messageBatchCount()); }, QStringLiteral("counter"));
-    // Gate timers are derived from stored times and each step is claimed in the database, so
-    // every instance runs this pass side by side (ConversationService::runDueGates).
-    (new PeriodicTask(
-         *m_pool, 500, [&d] { d.conversations.runDueGates(); }, this))
-        ->start();
-    (new PeriodicTask(
-         *m_pool, m_config.retentionSweepSeconds * 1000,
-         [&d] {
-             if (Result<int> r =
-                     d.conversations.deleteExpiredMessages(QDateTime::currentDateTimeUtc());
-                 !r)
-                 log::warning(QStringLiteral("retention_sweep_failed"),
-                              {{QStringLiteral("error"), r.error().message}});
-         },
-         this))
-        ->start();
+    startEventBackbone();
+    scheduleJobs();
     m_matchScheduler = std::make_unique<MatchScheduler>(
         d.matching, *m_pool, m_metrics, m_config.matchTickMs,
         [gateway = m_gateway.get()] { return gateway->authenticatedUserIds(); });
     m_matchScheduler->start();
+}
+
+void Application::startEventBackbone()
+{
+    const RedisSettings redis = redisSettingsFor(m_config);
+    m_relay = std::make_unique<OutboxRelay>(
+        RelaySettings {redis, m_config.eventStreamMaxLength, 500, 1000});
+    if (m_config.eventRelayEnabled) {
+        Outbox::onCommitted([relay = m_relay.get()] { relay->wake(); });
+        m_relay->start();
+    }
+    m_consumers = std::make_unique<EventConsumers>(
+        ConsumerSettings {redis, m_bus->instanceId().toLatin1(), m_config.eventClaimIdleMs,
+                          m_config.eventMaxDeliveries, 200, 1000, 100000});
+    // Each consumer of the event stream: one line (docs/events.md, "Adding a consumer").
+    m_consumers->add(std::make_unique<AnalyticsConsumer>(m_domains->analyticsRepository));
+    m_consumers->start();
+
+    m_metrics.gauge(
+        QStringLiteral("fp_event_relayed_total"),
+        QStringLiteral("Outbox rows this instance added to the event stream"),
+        [relay = m_relay.get()] { return double(relay->relayedCount()); },
+        QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_event_relayed_again_total"),
+        QStringLiteral("Outbox rows relayed again because Redis had lost them"),
+        [relay = m_relay.get()] { return double(relay->rewoundCount()); },
+        QStringLiteral("counter"));
+    m_metrics.describe(QStringLiteral("fp_event_consumer_applied_total"), QStringLiteral("counter"),
+                       QStringLiteral("Events a consumer group applied on this instance"));
+    m_metrics.describe(QStringLiteral("fp_event_consumer_failures_total"),
+                       QStringLiteral("counter"),
+                       QStringLiteral("Deliveries a consumer group failed on this instance"));
+    m_metrics.describe(QStringLiteral("fp_event_outbox_backlog"), QStringLiteral("gauge"),
+                       QStringLiteral("Committed events not yet on the stream"));
+    m_metrics.describe(QStringLiteral("fp_event_relay_lag_seconds"), QStringLiteral("gauge"),
+                       QStringLiteral("Age of the oldest event not yet on the stream"));
+    m_metrics.describe(QStringLiteral("fp_event_consumer_lag"), QStringLiteral("gauge"),
+                       QStringLiteral("Stream entries a consumer group has not read yet"));
+    m_metrics.describe(QStringLiteral("fp_event_consumer_pending"), QStringLiteral("gauge"),
+                       QStringLiteral("Entries a consumer group read but has not applied"));
+    m_metrics.describe(QStringLiteral("fp_event_dead_letters"), QStringLiteral("gauge"),
+                       QStringLiteral("Events parked in the dead-letter stream"));
+    m_metrics.describe(QStringLiteral("fp_event_stream_reachable"), QStringLiteral("gauge"),
+                       QStringLiteral("1 while Redis answers; 0: events wait in the outbox "
+                                      "(degraded, nothing is lost)"));
+    m_metrics.describe(QStringLiteral("fp_job_last_success_timestamp_seconds"),
+                       QStringLiteral("gauge"),
+                       QStringLiteral("When each background job last succeeded, on any "
+                                      "instance (Unix time)"));
+    m_metrics.describe(QStringLiteral("fp_job_failing"), QStringLiteral("gauge"),
+                       QStringLiteral("1 when a background job's last run failed"));
+    refreshBackboneMetrics();
+    auto *refresh = new QTimer(this);
+    connect(refresh, &QTimer::timeout, this, &Application::refreshBackboneMetrics);
+    refresh->start(5000);
+}
+
+void Application::refreshBackboneMetrics()
+{
+    // Counted on a worker, not at scrape time: a scrape must not wait on MariaDB or Redis.
+    const QByteArray prefix = m_config.redisKeyPrefix.toUtf8();
+    const QList<EventConsumers::GroupCounts> counts = m_consumers->counts();
+    m_pool->trySubmit([metrics = &m_metrics, prefix, counts] {
+        for (const EventConsumers::GroupCounts &c : counts) {
+            const MetricLabels group {{QStringLiteral("group"), QString::fromLatin1(c.group)}};
+            metrics->set(QStringLiteral("fp_event_consumer_applied_total"), group,
+                         double(c.applied));
+            metrics->set(QStringLiteral("fp_event_consumer_failures_total"), group,
+                         double(c.failed));
+        }
+        const BackboneStatus status = BackboneStatus::read(prefix);
+        if (status.databaseReachable) {
+            metrics->set(QStringLiteral("fp_event_outbox_backlog"), {},
+                         double(status.outboxBacklog));
+            metrics->set(QStringLiteral("fp_event_relay_lag_seconds"), {}, status.relayLagSeconds);
+        }
+        for (const BackboneStatus::JobState &job : status.jobs) {
+            const MetricLabels name {{QStringLiteral("job"), job.name}};
+            metrics->set(QStringLiteral("fp_job_last_success_timestamp_seconds"), name,
+                         job.lastSuccessAt.isValid()
+                             ? double(job.lastSuccessAt.toMSecsSinceEpoch()) / 1000.0
+                             : 0.0);
+            metrics->set(QStringLiteral("fp_job_failing"), name, job.lastError.isEmpty() ? 0 : 1);
+        }
+        metrics->set(QStringLiteral("fp_event_stream_reachable"), {},
+                     status.streamReachable ? 1 : 0);
+        for (const BackboneStatus::Group &g : status.groups) {
+            const MetricLabels group {{QStringLiteral("group"), g.name}};
+            metrics->set(QStringLiteral("fp_event_consumer_pending"), group, double(g.pending));
+            metrics->set(QStringLiteral("fp_event_consumer_lag"), group, double(g.lag));
+        }
+        if (status.streamReachable)
+            metrics->set(QStringLiteral("fp_event_dead_letters"), {}, double(status.deadLetters));
+    });
+}
+
+void Application::scheduleJobs()
+{
+    Domains &d = *m_domains;
+    const auto done = [](auto result) -> Status {
+        if (!result)
+            return result.error();
+        return Ok {};
+    };
+    m_jobs = std::make_unique<JobScheduler>(*m_pool, m_bus->instanceId().toLatin1());
+    // Gate steps are claimed in the database, so a run cut short is finished by the next.
+    m_jobs->add(Job {"gate_sweep", 500, 10000, [&d] {
+                         d.conversations.runDueGates();
+                         return Status(Ok {});
+                     }});
+    m_jobs->add(Job {
+        "message_retention", m_config.retentionSweepSeconds * 1000, 600000, [&d, done] {
+            return done(d.conversations.deleteExpiredMessages(QDateTime::currentDateTimeUtc()));
+        }});
+    m_jobs->add(Job {"report_escalation", 30000, 60000, [&d] {
+                         return d.safety.escalateOverdue(QDateTime::currentDateTimeUtc());
+                     }});
+    m_jobs->add(Job {"idempotency_key_expiry", 60000, 120000, [] {
+                         Idempotency::sweepExpired();
+                         return Status(Ok {});
+                     }});
+    m_jobs->add(Job {"session_purge", 3600000, 600000, [&d] {
+                         return d.identity.purgeEndedSessions(QDateTime::currentDateTimeUtc());
+                     }});
+    m_jobs->add(Job {"outbox_purge", 60000, 300000,
+                     [hours = m_config.eventOutboxRetentionHours, done]() -> Status {
+                         if (Status s = done(Outbox::purge(hours)); !s)
+                             return s;
+                         return done(JobScheduler::purgeRuns(hours));
+                     }});
+    m_jobs->start();
 }
 
 void Application::shutdown()
@@ -344,6 +470,8 @@ void Application::finishShutdown()
 {
     if (m_matchScheduler)
         m_matchScheduler->stop();
+    if (m_jobs)
+        m_jobs->stop();
     if (m_finishing)
         return;
     m_finishing = true;
@@ -353,6 +481,12 @@ void Application::finishShutdown()
     // Let the close frames leave before the process ends.
     QTimer::singleShot(200, this, [this] {
         m_pool->waitForDone(m_config.shutdownGraceMs);
+        // The relay's last pass and the consumers' batches finish; anything left is picked up
+        // from the outbox and the pending entries by the next instance to start.
+        if (m_consumers)
+            m_consumers->stop();
+        if (m_relay)
+            m_relay->stop();
         if (m_bus)
             m_bus->stop();
         log::info(QStringLiteral("shutdown_complete"));

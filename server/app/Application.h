@@ -16,6 +16,9 @@ namespace fp {
 
 class Domains;
 class EventBus;
+class EventConsumers;
+class JobScheduler;
+class OutboxRelay;
 class Gateway;
 class MatchScheduler;
 class HttpServer;
@@ -41,6 +44,9 @@ private:
     void registerRoutes();
     void acceptWebSockets();
     void startBackgroundWork();
+    void startEventBackbone();
+    void scheduleJobs();
+    void refreshBackboneMetrics();
     void finishShutdown();
 
     Config m_config;
@@ -52,6 +58,9 @@ private:
     std::unique_ptr<Domains> m_domains;
     std::unique_ptr<MatchScheduler> m_matchScheduler;
     std::unique_ptr<Gateway> m_gateway;
+    std::unique_ptr<OutboxRelay> m_relay;
+    std::unique_ptr<EventConsumers> m_consumers;
+    std::unique_ptr<JobScheduler> m_jobs;
     quint16 m_port = 0;
     bool m_shuttingDown = false;
     bool m_finishing = false;

@@ -73,6 +73,17 @@ const Setting kSettings[] = {
      "a critical report nobody has claimed for this long is marked escalated"},
     {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
      "how long a moderator's claim on a report locks it for others"},
+    {"FP_EVENT_RELAY", "events/relay", "on",
+     "on: this instance takes part in moving the outbox to the Redis stream (one pass at a time "
+     "across instances); off: it only records events"},
+    {"FP_EVENT_STREAM_MAX_LENGTH", "events/stream_max_length", "1000000",
+     "entries kept in the Redis event stream (approximately: XADD MAXLEN ~)"},
+    {"FP_EVENT_OUTBOX_RETENTION_HOURS", "events/outbox_retention_hours", "72",
+     "relayed outbox rows and job run records are kept this long, then purged"},
+    {"FP_EVENT_CLAIM_IDLE_MS", "events/claim_idle_ms", "30000",
+     "an event pending this long (doubling per delivery) is delivered again, on any instance"},
+    {"FP_EVENT_MAX_DELIVERIES", "events/max_deliveries", "5",
+     "deliveries after which a failing event is parked in the dead-letter stream"},
     {"FP_LOG_FORMAT", "log/format", "json", "json (one object a line) or text"},
     {"FP_EVENT_LOOP", "server/event_loop", "epoll",
      "epoll (waits on thousands of sockets cheaply) or qt (Qt's own poll loop); from the "
@@ -274,6 +285,13 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.matchTickMs = int(r.integer("FP_MATCH_TICK_MS", 10, 600000));
     c.reportEscalationMinutes = int(r.integer("FP_REPORT_ESCALATION_MINUTES", 1, 7 * 24 * 60));
     c.reportClaimMinutes = int(r.integer("FP_REPORT_CLAIM_MINUTES", 1, 24 * 60));
+    c.eventRelayEnabled =
+        r.oneOf("FP_EVENT_RELAY", {QStringLiteral("on"), QStringLiteral("off")}) ==
+        QLatin1String("on");
+    c.eventStreamMaxLength = int(r.integer("FP_EVENT_STREAM_MAX_LENGTH", 1000, 100000000));
+    c.eventOutboxRetentionHours = int(r.integer("FP_EVENT_OUTBOX_RETENTION_HOURS", 1, 24 * 365));
+    c.eventClaimIdleMs = int(r.integer("FP_EVENT_CLAIM_IDLE_MS", 100, 3600000));
+    c.eventMaxDeliveries = int(r.integer("FP_EVENT_MAX_DELIVERIES", 1, 1000));
     c.logFormat = r.oneOf("FP_LOG_FORMAT", {QStringLiteral("json"), QStringLiteral("text")}) ==
             QLatin1String("text")
         ? LogFormat::Text

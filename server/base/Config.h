@@ -52,6 +52,13 @@ struct Config
     int reportEscalationMinutes = 0;
     int reportClaimMinutes = 0;
 
+    // The event backbone (server/events, docs/events.md).
+    bool eventRelayEnabled = true;
+    int eventStreamMaxLength = 0;
+    int eventOutboxRetentionHours = 0;
+    int eventClaimIdleMs = 0;
+    int eventMaxDeliveries = 0;
+
     LogFormat logFormat = LogFormat::Json;
 
     int workerThreads = 0;

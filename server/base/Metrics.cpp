@@ -56,6 +56,16 @@ void Metrics::increment(const QString &name, const MetricLabels &labels, double 
     f.values[key] += by;
 }
 
+void Metrics::set(const QString &name, const MetricLabels &labels, double value)
+{
+    const QString key = renderLabels(labels);
+    QMutexLocker lock(&m_mutex);
+    Family &f = m_families[name];
+    if (f.type.isEmpty())
+        f.type = QStringLiteral("gauge");
+    f.values[key] = value;
+}
+
 void Metrics::observe(const QString &name, const MetricLabels &labels, double value)
 {
     const QString key = renderLabels(labels);

@@ -24,6 +24,8 @@ public:
     void describe(const QString &name, const QString &type, const QString &help);
     void increment(const QString &name, const MetricLabels &labels = {}, double by = 1.0);
     void observe(const QString &name, const MetricLabels &labels, double value);
+    /// Sets a labelled gauge (or a counter kept elsewhere) to what was last measured.
+    void set(const QString &name, const MetricLabels &labels, double value);
     /// A value computed when /metrics is scraped (queue depth, queue length...). `type` is
     /// "gauge", or "counter" for totals kept elsewhere.
     void gauge(const QString &name, const QString &help, std::function<double()> read,

@@ -84,6 +84,23 @@ Status anonymise(const QString &userId)
         {userId}));
 }
 
+Result<int> purge(int retentionHours, int limit)
+{
+    const SqlResult rows = Sql::exec(
+        QStringLiteral("DELETE FROM event_outbox WHERE relayed_at IS NOT NULL AND relayed_at < "
+                       "NOW(3) - INTERVAL ? HOUR ORDER BY seq LIMIT ?"),
+        {retentionHours, limit});
+    if (!rows.ok())
+        return rows.toAppError();
+    const SqlResult marks = Sql::exec(
+        QStringLiteral("DELETE FROM event_consumer_marks WHERE applied_at < NOW(3) - INTERVAL ? "
+                       "HOUR LIMIT ?"),
+        {retentionHours + 24, limit});
+    if (!marks.ok())
+        return marks.toAppError();
+    return rows.numRowsAffected() + marks.numRowsAffected();
+}
+
 } // namespace Outbox
 
 } // namespace fp

@@ -39,6 +39,10 @@ Status record(OutboxEvent event);
 void onCommitted(std::function<void()> listener);
 /// Forgets who a deleted account was in the events still kept (account deletion).
 Status anonymise(const QString &userId);
+/// Deletes relayed rows older than `retentionHours`, and consumers' marks a day older than that
+/// (a mark must outlive every copy of its event the relay could still send); at most `limit`
+/// rows of each per call. Returns how many were deleted.
+Result<int> purge(int retentionHours, int limit = 5000);
 } // namespace Outbox
 
 } // namespace fp

@@ -280,7 +280,8 @@ Result<QList<UserRecord>> IdentityRepository::searchAccounts(const QString &quer
     // ids the profile domain found by nickname.
     const QString pattern = Sql::startsWithPattern(query);
     QString sql =
-        QStringLiteral("SELECT %1 FROM users u WHERE u.id = ? OR u.email LIKE ? ESCAPE '!'").arg(kUserColumns);
+        QStringLiteral("SELECT %1 FROM users u WHERE u.id = ? OR u.email LIKE ? ESCAPE '!'")
+            .arg(kUserColumns);
     QVariantList bindings {query, pattern};
     if (!alsoIds.isEmpty()) {
         sql += QStringLiteral(" OR u.id IN (") +
@@ -405,6 +406,24 @@ Status IdentityRepository::scrub(const QString &userId, const QDateTime &now) co
         Sql::exec(QStringLiteral("UPDATE user_sessions SET device_label = NULL, "
                                  "ip_address = NULL, user_agent = NULL WHERE user_id = ?"),
                   {userId}));
+}
+
+Result<int> IdentityRepository::purgeEndedSessions(const QDateTime &tokensBefore,
+                                                   const QDateTime &sessionsBefore, int limit) const
+{
+    const SqlResult tokens = Sql::exec(
+        QStringLiteral("DELETE t FROM user_session_refresh_tokens t JOIN (SELECT id FROM "
+                       "user_sessions WHERE expires_at < ? OR revoked_at < ? LIMIT ?) s ON "
+                       "s.id = t.session_id"),
+        {Sql::time(tokensBefore), Sql::time(tokensBefore), limit});
+    if (!tokens.ok())
+        return tokens.toAppError();
+    const SqlResult sessions = Sql::exec(
+        QStringLiteral("DELETE FROM user_sessions WHERE expires_at < ? OR revoked_at < ? LIMIT ?"),
+        {Sql::time(sessionsBefore), Sql::time(sessionsBefore), limit});
+    if (!sessions.ok())
+        return sessions.toAppError();
+    return tokens.numRowsAffected() + sessions.numRowsAffected();
 }
 
 } // namespace fp

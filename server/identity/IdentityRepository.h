@@ -82,6 +82,11 @@ public:
     /// Scrubs what identifies the person: the users row is kept, marked deleted, with email,
     /// password and last sign-in gone; linked providers deleted; devices forgotten.
     Status scrub(const QString &userId, const QDateTime &now) const;
+    /// Deletes what ended sessions no longer need: the refresh-token hashes of sessions that
+    /// ended (expired or revoked) before `tokensBefore`, and sessions that ended before
+    /// `sessionsBefore`; at most `limit` rows of each. Returns how many rows went.
+    Result<int> purgeEndedSessions(const QDateTime &tokensBefore, const QDateTime &sessionsBefore,
+                                   int limit) const;
 };
 
 } // namespace fp

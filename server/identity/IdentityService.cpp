@@ -818,4 +818,13 @@ QString IdentityService::seedFirstAdmin() const
     return {};
 }
 
+Status IdentityService::purgeEndedSessions(const QDateTime &now) const
+{
+    const Result<int> purged =
+        m_repository.purgeEndedSessions(now.addDays(-1), now.addDays(-90), 5000);
+    if (!purged)
+        return purged.error();
+    return Ok {};
+}
+
 } // namespace fp

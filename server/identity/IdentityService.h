@@ -41,6 +41,11 @@ public:
     IdentityService(const IdentityRepository &repository, TokenVerifier &tokens,
                     const ProfileService &profiles, const AdminService &admin,
                     const DomainEvents &events, IdentitySettings settings);
+
+    /// The session-purge job: refresh-token hashes go a day after their session ended (only a
+    /// live session's are ever checked), sessions themselves after 90 days (the active-user
+    /// charts still count them until rollups replace those reads).
+    Status purgeEndedSessions(const QDateTime &now) const;
     ~IdentityService();
     void connect(IdentityPorts ports) { m_ports = std::move(ports); }
 

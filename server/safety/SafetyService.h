@@ -81,6 +81,10 @@ public:
         return m_repository.exportFor(userId);
     }
 
+    /// Marks unclaimed critical reports older than the escalation time as escalated (the
+    /// report-escalation job; listing reports does it too).
+    Status escalateOverdue(const QDateTime &now) const;
+
 private:
     class FloodGuard;
     /// Staff may not claim or act on a report they filed or one about themselves: rolls `tx`
@@ -93,7 +97,6 @@ private:
                                            const QString &source, bool keepExisting) const;
     Result<admin::Report> lockUnresolvedReport(const QString &id, const QDateTime &now) const;
     Result<admin::UserBrief> briefOf(const QString &userId) const;
-    Status escalateOverdue(const QDateTime &now) const;
 
     const SafetyRepository &m_repository;
     const Catalog &m_catalog;

@@ -180,6 +180,22 @@ std::optional<RedisReply> RedisConnection::command(const QList<QByteArray> &args
 
 bool RedisConnection::pipeline(const QList<QList<QByteArray>> &commands)
 {
+    return sendPipeline(commands, nullptr);
+}
+
+std::optional<QList<RedisReply>>
+RedisConnection::pipelineReplies(const QList<QList<QByteArray>> &commands)
+{
+    QList<RedisReply> replies;
+    replies.reserve(commands.size());
+    if (!sendPipeline(commands, &replies))
+        return std::nullopt;
+    return replies;
+}
+
+bool RedisConnection::sendPipeline(const QList<QList<QByteArray>> &commands,
+                                   QList<RedisReply> *replies)
+{
     if (!ensureConnected())
         return false;
     for (const QList<QByteArray> &args : commands) {
@@ -196,9 +212,20 @@ bool RedisConnection::pipeline(const QList<QList<QByteArray>> &commands)
             fail();
             return false;
         }
+        if (replies)
+            replies->append(convert(static_cast<redisReply *>(reply)));
         freeReplyObject(reply);
     }
     return true;
+}
+
+void RedisConnection::setCommandTimeout(int ms)
+{
+    m_settings.commandTimeoutMs = ms;
+    if (m_context) {
+        const timeval timeout = toTimeval(ms);
+        redisSetTimeout(m_context, timeout);
+    }
 }
 
 } // namespace fp

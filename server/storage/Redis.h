@@ -61,12 +61,18 @@ public:
     /// Sends every command in one write and then reads their replies: one round trip for the
     /// lot. False when the connection failed (which of them ran is then unknown).
     bool pipeline(const QList<QList<QByteArray>> &commands);
+    /// The same, keeping every reply (in command order); nullopt when the connection failed.
+    std::optional<QList<RedisReply>> pipelineReplies(const QList<QList<QByteArray>> &commands);
+    /// Changes how long a command may wait for its reply (a blocking XREADGROUP needs longer
+    /// than the default).
+    void setCommandTimeout(int ms);
     bool connected() const { return m_context != nullptr; }
 
 private:
     bool ensureConnected();
     void drop();
     void fail();
+    bool sendPipeline(const QList<QList<QByteArray>> &commands, QList<RedisReply> *replies);
 
     RedisSettings m_settings;
     redisContext *m_context = nullptr;

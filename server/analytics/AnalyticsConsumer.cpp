@@ -1,0 +1,43 @@
+#include "server/analytics/AnalyticsConsumer.h"
+
+#include "server/events/EventTypes.h"
+
+#include <QTime>
+
+namespace fp {
+
+namespace {
+
+/// The newest version of `type` this consumer understands; 0 for types it has not heard of
+/// (counted by name all the same: a count needs nothing from the payload).
+int knownVersion(const QString &type)
+{
+    for (const EventType &known : event::kAll) {
+        if (known.name == type)
+            return known.version;
+    }
+    return 0;
+}
+
+} // namespace
+
+Status AnalyticsConsumer::apply(const QList<StreamEvent> &events)
+{
+    QMap<QPair<QString, QDateTime>, qint64> counts;
+    for (const StreamEvent &e : events) {
+        const int known = knownVersion(e.type);
+        if (known > 0 && e.version > known)
+            return AppError::validation(
+                {},
+                QStringLiteral("%1 version %2 is newer than this server understands (%3)")
+                    .arg(e.type)
+                    .arg(e.version)
+                    .arg(known));
+        const QDateTime at = e.occurredAt.toUTC();
+        const QDateTime hour(at.date(), QTime(at.time().hour(), 0), Qt::UTC);
+        ++counts[{e.type, hour}];
+    }
+    return m_repository.addEventCounts(counts);
+}
+
+} // namespace fp
