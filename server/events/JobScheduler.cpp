@@ -5,6 +5,7 @@
 #include "server/storage/Database.h"
 
 #include <QDateTime>
+#include <algorithm>
 
 namespace fp {
 
@@ -65,12 +66,14 @@ void JobScheduler::tick()
         slot->busy = true;
         const bool submitted = m_pool.trySubmit([slot, holder = m_holder, this] {
             bool ran = false;
-            attempt(*slot, holder, &ran);
+            const qint64 untilDueMs = attempt(*slot, holder, &ran);
             if (ran)
                 ++m_runsHere;
-            // Ask again after an interval whether it ran here or elsewhere; if its holder died,
-            // the lease ends and this instance's next ask gets it.
-            slot->notBeforeMs = QDateTime::currentMSecsSinceEpoch() + slot->job.intervalMs;
+            // Ask again when the job is due (or its holder's lease ends: a holder that died
+            // is replaced then), and at least every few seconds, whoever changed the row.
+            const qint64 waitMs =
+                std::clamp<qint64>(ran ? slot->job.intervalMs : untilDueMs, 50, kLongestWaitMs);
+            slot->notBeforeMs = QDateTime::currentMSecsSinceEpoch() + waitMs;
             slot->busy = false;
         });
         if (!submitted)
@@ -88,7 +91,7 @@ Result<int> JobScheduler::purgeRuns(int retentionHours, int limit)
     return r.numRowsAffected();
 }
 
-void JobScheduler::attempt(const Slot &slot, const QByteArray &holder, bool *ran)
+qint64 JobScheduler::attempt(const Slot &slot, const QByteArray &holder, bool *ran)
 {
     const Job &job = slot.job;
     const QString name = QString::fromLatin1(job.name);
@@ -99,11 +102,20 @@ void JobScheduler::attempt(const Slot &slot, const QByteArray &holder, bool *ran
                        "WHERE name = ? AND next_run_at <= NOW(3) AND "
                        "(lease_until IS NULL OR lease_until < NOW(3))"),
         {QString::fromLatin1(holder), qint64(job.leaseMs) * 1000, name});
-    if (!granted.ok() || granted.numRowsAffected() != 1)
-        return; // not due, or another instance holds it
+    if (!granted.ok())
+        return kLongestWaitMs;
+    if (granted.numRowsAffected() != 1) {
+        // Not due, or another instance holds it: how long until either changes.
+        SqlResult due = Sql::exec(
+            QStringLiteral("SELECT GREATEST(TIMESTAMPDIFF(MICROSECOND, NOW(3), next_run_at), "
+                           "COALESCE(TIMESTAMPDIFF(MICROSECOND, NOW(3), lease_until), 0)) FROM "
+                           "background_jobs WHERE name = ?"),
+            {name});
+        return due.ok() && due.next() ? due.value(0).toLongLong() / 1000 : kLongestWaitMs;
+    }
     SqlResult tokenRow = Sql::exec(QStringLiteral("SELECT LAST_INSERT_ID()"));
     if (!tokenRow.ok() || !tokenRow.next())
-        return; // the lease ends by itself
+        return kLongestWaitMs; // the lease ends by itself
     const qint64 token = tokenRow.value(0).toLongLong();
     SqlResult started = Sql::exec(
         QStringLiteral("INSERT INTO background_job_runs (name, holder, lease_token, started_at) "
@@ -134,6 +146,7 @@ void JobScheduler::attempt(const Slot &slot, const QByteArray &holder, bool *ran
                        : outcome ? QStringLiteral("succeeded")
                                  : QStringLiteral("failed"),
                    Sql::nullableText(error), runId});
+    return job.intervalMs;
 }
 
 } // namespace fp

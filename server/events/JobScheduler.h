@@ -55,7 +55,11 @@ public:
 private:
     struct Slot;
     void tick();
-    static void attempt(const Slot &slot, const QByteArray &holder, bool *ran);
+    /// Runs the job if its lease is granted here; returns how long until it is worth asking
+    /// again (ms).
+    static qint64 attempt(const Slot &slot, const QByteArray &holder, bool *ran);
+    /// The longest an instance goes without asking for a job it does not run.
+    static constexpr qint64 kLongestWaitMs = 5000;
 
     WorkerPool &m_pool;
     QByteArray m_holder;

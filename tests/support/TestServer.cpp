@@ -172,6 +172,15 @@ void PrivateRedis::stop()
     m_process.reset();
 }
 
+void PrivateRedis::kill()
+{
+    if (!m_process)
+        return;
+    m_process->kill();
+    m_process->waitForFinished(5000);
+    m_process.reset();
+}
+
 PrivateMariaDb::PrivateMariaDb()
 {
     m_dir = QDir::temp().filePath(QStringLiteral("fp-mariadb-") + randomSuffix());
@@ -365,6 +374,15 @@ int ListeningProcess::stop(int timeoutMs)
     }
     collect();
     return m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode() : -1;
+}
+
+void ListeningProcess::kill()
+{
+    if (!m_process)
+        return;
+    m_process->kill();
+    m_process->waitForFinished(5000);
+    collect();
 }
 
 QByteArray ListeningProcess::output() const

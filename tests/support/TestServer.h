@@ -63,6 +63,8 @@ public:
     ~PrivateRedis();
     bool start();
     void stop();
+    /// SIGKILL; start() again brings up an empty Redis on the same port (no persistence).
+    void kill();
     quint16 port() const { return m_port; }
 
 private:
@@ -98,6 +100,8 @@ public:
                const QProcessEnvironment &environment, int timeoutMs = 60000);
     /// SIGTERM, then waits for the process; returns its exit code (-1 if it had to be killed).
     int stop(int timeoutMs = 30000);
+    /// SIGKILL: a crash, nothing gets to finish.
+    void kill();
     /// Keep only the last `bytes` of what it prints (0: all of it).
     void keepOutputTail(qsizetype bytes) { m_keepTail = bytes; }
 
@@ -164,6 +168,8 @@ public:
     bool start(int timeoutMs = 60000);
     /// SIGTERM, then waits for the process; returns its exit code (-1 if it had to be killed).
     int stop(int timeoutMs = 30000) { return m_process.stop(timeoutMs); }
+    /// SIGKILL: the server crashes where it is.
+    void kill() { m_process.kill(); }
     /// Runs the binary to completion with these arguments (e.g. "migrate"); returns exit code.
     int runToCompletion(const QStringList &arguments, QByteArray *output = nullptr,
                         int timeoutMs = 60000);

@@ -1,0 +1,376 @@
+// The event backbone end to end (docs/events.md), with real MariaDB and Redis: every committed
+// event reaches the analytics consumer exactly once in effect, through a Redis that is killed and
+// comes back empty, a server killed between commit and relay, and a consumer killed with events
+// in hand whose work another instance finishes; a poison event is parked after its deliveries
+// without holding up the others, and an admin re-drives it; background jobs never run twice at
+// once across instances, and a lease left by a dead instance is taken over when it ends.
+
+#include "tests/support/IntegrationTest.h"
+#include "tests/support/RawRedis.h"
+
+#include <QJsonArray>
+#include <QTest>
+#include <QThreadPool>
+#include <QUuid>
+#include <QtConcurrent/QtConcurrentRun>
+
+using namespace fp::test;
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+/// A batch for POST /api/events: each accepted client event is one state change with its event.
+QJsonObject clientEvents(int count)
+{
+    QJsonArray events;
+    for (int i = 0; i < count; ++i)
+        events.append(QJsonObject {
+            {QStringLiteral("event_id"), newId()},
+            {QStringLiteral("event_name"), QStringLiteral("onboarding.step_done")},
+            {QStringLiteral("occurred_at"),
+             QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+            {QStringLiteral("properties"), QJsonObject {{QStringLiteral("step"), i % 5}}}});
+    return {{QStringLiteral("events"), events}};
+}
+
+/// Settings that make a test's waits short: a pending event is delivered again after 300 ms.
+TestServer::Options quickBackbone(TestServer::Options options = {})
+{
+    return options.withoutRateLimits()
+        .with(QStringLiteral("FP_EVENT_CLAIM_IDLE_MS"), QStringLiteral("300"))
+        .with(QStringLiteral("FP_EVENT_MAX_DELIVERIES"), QStringLiteral("3"));
+}
+
+} // namespace
+
+class TestEventsBackbone : public IntegrationTest
+{
+    Q_OBJECT
+
+public:
+    TestEventsBackbone() : IntegrationTest(OwnServers {}) { }
+
+private:
+    /// Sends `batches` batches of `perBatch` client events from `people` at once; every answer
+    /// must be 202 (the outbox is in MariaDB: Redis being away changes nothing for them).
+    static void sendConcurrently(quint16 port, const QList<TestAccount> &people, int batches,
+                                 int perBatch)
+    {
+        QThreadPool pool;
+        pool.setMaxThreadCount(int(people.size()));
+        QList<QFuture<QList<int>>> running;
+        for (const TestAccount &person : people) {
+            running << QtConcurrent::run(&pool, [=] {
+                QList<int> statuses;
+                auto client = clientFor(port, person);
+                for (int b = 0; b < batches; ++b)
+                    statuses << client->post(QStringLiteral("/api/events"), clientEvents(perBatch))
+                                    .status;
+                return statuses;
+            });
+        }
+        for (QFuture<QList<int>> &f : running)
+            QCOMPARE(f.result(), QList<int>(batches, 202));
+    }
+
+    /// Every event in the outbox was counted by the analytics consumer exactly once: as many
+    /// marks as events, and the counts add up to them type by type.
+    static void verifyAppliedExactlyOnce(TestDatabase &db, int atLeast, int timeoutMs = 60000)
+    {
+        const auto outbox = [&db] {
+            return db.scalar(QStringLiteral("SELECT COUNT(*) FROM event_outbox")).toInt();
+        };
+        const auto marks = [&db] {
+            return db
+                .scalar(QStringLiteral("SELECT COUNT(*) FROM event_consumer_marks WHERE "
+                                       "consumer_group = 'analytics'"))
+                .toInt();
+        };
+        const auto counted = [&db] {
+            return db
+                .scalar(
+                    QStringLiteral("SELECT COALESCE(SUM(events), 0) FROM analytics_event_counts"))
+                .toInt();
+        };
+        QVERIFY2(outbox() >= atLeast, qPrintable(QString::number(outbox())));
+        QTRY_COMPARE_WITH_TIMEOUT(marks(), outbox(), timeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(counted(), outbox(), 5000);
+        QCOMPARE(db.scalar(QStringLiteral(
+                               "SELECT COUNT(*) FROM (SELECT o.event_type, COUNT(*) n FROM "
+                               "event_outbox o GROUP BY o.event_type) x LEFT JOIN (SELECT "
+                               "event_type, SUM(events) n FROM analytics_event_counts GROUP BY "
+                               "event_type) c ON c.event_type = x.event_type WHERE c.n IS NULL OR "
+                               "c.n <> x.n"))
+                     .toInt(),
+                 0);
+        QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE relayed_at IS "
+                                          "NULL"))
+                     .toInt(),
+                 0);
+    }
+
+    /// Outbox rows as a domain would have committed them (for tests of the pipe itself).
+    static void recordDirectly(TestDatabase &db, int count, const QString &type, int version)
+    {
+        QStringList rows;
+        for (int i = 0; i < count; ++i)
+            rows << QStringLiteral("('%1', '%2', %3, NOW(3), 'user', 'someone', '{}')")
+                        .arg(newId(), type)
+                        .arg(version);
+        QString error;
+        QVERIFY2(db.exec(QStringLiteral("INSERT INTO event_outbox (event_id, event_type, "
+                                        "event_version, occurred_at, subject_type, subject_id, "
+                                        "payload_json) VALUES ") +
+                             rows.join(QLatin1Char(',')),
+                         &error),
+                 qPrintable(error));
+    }
+
+private Q_SLOTS:
+    void everyEventArrivesOnceThoughRedisIsKilledMidBurst()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer server(quickBackbone().onRedis(redis.port()));
+        QVERIFY(server.start());
+        QList<TestAccount> people;
+        for (int i = 0; i < 4; ++i)
+            people << fp::test::signUp(server.port(), QStringLiteral("Burst %1").arg(i));
+
+        // 1,000 changes: a quarter before, half while Redis is gone, a quarter after.
+        sendConcurrently(server.port(), people, 1, 50);
+        sendConcurrently(server.port(), people, 1, 10);
+        redis.kill();
+        sendConcurrently(server.port(), people, 5, 25);
+        QVERIFY(server.database()
+                    ->scalar(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE "
+                                            "relayed_at IS NULL"))
+                    .toInt() >= 500);
+        QVERIFY(redis.start()); // empty: whatever the stream held before is gone
+        sendConcurrently(server.port(), people, 1, 60);
+        verifyAppliedExactlyOnce(*server.database(), 1000);
+        // The server saw that Redis had lost entries and relayed them again.
+        QVERIFY(server.output().contains("event_stream_lost_entries"));
+        QCOMPARE(server.stop(), 0);
+    }
+
+    void eventsCommittedBeforeACrashAreRelayedAfterTheRestart()
+    {
+        // An instance that records but does not relay, killed with its events unrelayed.
+        TestServer recorder(
+            quickBackbone().with(QStringLiteral("FP_EVENT_RELAY"), QStringLiteral("off")));
+        QVERIFY(recorder.start());
+        const TestAccount person = fp::test::signUp(recorder.port(), QStringLiteral("Crash"));
+        sendConcurrently(recorder.port(), {person}, 4, 50);
+        QTest::qWait(1500);
+        TestDatabase &db = *recorder.database();
+        QVERIFY(db.scalar(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE relayed_at IS "
+                                         "NULL"))
+                    .toInt() >= 200);
+        recorder.kill();
+
+        // Then one that relays, killed in the middle of a burst, and started again.
+        TestServer::Options options = quickBackbone();
+        options.databaseName = db.name();
+        options.redisKeyPrefix = recorder.redisKeyPrefix();
+        {
+            TestServer crashing(options);
+            QVERIFY(crashing.start());
+            QThreadPool pool;
+            QFuture<void> burst = QtConcurrent::run(&pool, [port = crashing.port(), person] {
+                auto client = clientFor(port, person);
+                for (int b = 0; b < 40; ++b)
+                    client->post(QStringLiteral("/api/events"), clientEvents(20));
+            });
+            QTest::qWait(700);
+            crashing.kill();
+            burst.waitForFinished();
+        }
+        TestServer restarted(options);
+        QVERIFY(restarted.start());
+        verifyAppliedExactlyOnce(db, 200);
+        QCOMPARE(restarted.stop(), 0);
+    }
+
+    void anotherInstanceFinishesWhatAKilledConsumerHeld()
+    {
+        TestServer first(quickBackbone());
+        QVERIFY(first.start());
+        TestDatabase &db = *first.database();
+        const TestAccount person = fp::test::signUp(first.port(), QStringLiteral("Held"));
+        verifyAppliedExactlyOnce(db, 1); // the sign-up's own events are through
+
+        // Hold the counter rows the consumer must write, so it reads events and cannot finish.
+        QString error;
+        QVERIFY2(db.exec(QStringLiteral("START TRANSACTION"), &error), qPrintable(error));
+        QVERIFY2(db.exec(QStringLiteral("SELECT COUNT(*) FROM analytics_event_counts FOR UPDATE"),
+                         &error),
+                 qPrintable(error));
+        sendConcurrently(first.port(), {person}, 3, 40);
+        RawRedis raw(TestEnvironment::fromProcess().redisPort);
+        const QByteArray stream = first.redisKeyPrefix().toLatin1() + "events";
+        const auto pending = [&] { // XPENDING's summary: *4, then :<count>
+            raw.send({"XPENDING", stream, "analytics"});
+            QTest::qWait(100);
+            const QList<QByteArray> lines = raw.readUntil("\r\n").split('\n');
+            return lines.size() > 1 ? lines.at(1).trimmed().mid(1).toInt() : -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(pending() >= 100, 15000);
+        first.kill();
+        QVERIFY2(db.exec(QStringLiteral("ROLLBACK"), &error), qPrintable(error));
+
+        TestServer::Options options = quickBackbone();
+        options.databaseName = db.name();
+        options.redisKeyPrefix = first.redisKeyPrefix();
+        TestServer second(options);
+        QVERIFY(second.start());
+        verifyAppliedExactlyOnce(db, 120);
+        QCOMPARE(second.stop(), 0);
+    }
+
+    void aPoisonEventIsParkedAndTheOthersGoOn()
+    {
+        TestServer server(quickBackbone());
+        QVERIFY(server.start());
+        TestDatabase &db = *server.database();
+        recordDirectly(db, 5, QStringLiteral("client.event"), 1);
+        recordDirectly(db, 1, QStringLiteral("profile.updated"), 99); // newer than understood
+        recordDirectly(db, 5, QStringLiteral("client.event"), 1);
+
+        const TestAccount admin =
+            fp::test::logIn(server.port(), TestServer::adminEmail(), TestServer::adminPassword());
+        auto staff = clientFor(server.port(), admin);
+        const auto parked = [&] {
+            return staff->get(QStringLiteral("/api/admin/events/dead-letters"))
+                .json()[QStringLiteral("items")]
+                .toArray();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(parked().size(), 1, 30000);
+        const QJsonObject item = parked().first().toObject();
+        QCOMPARE(item[QStringLiteral("consumer_group")].toString(), QStringLiteral("analytics"));
+        QCOMPARE(item[QStringLiteral("deliveries")].toInt(), 3);
+        QVERIFY(item[QStringLiteral("error")].toString().contains(QStringLiteral("version 99")));
+        QCOMPARE(item[QStringLiteral("event")][QStringLiteral("type")].toString(),
+                 QStringLiteral("profile.updated"));
+        // The ten others were counted meanwhile, and nothing else is pending.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            db.scalar(QStringLiteral("SELECT COALESCE(SUM(events), 0) FROM analytics_event_counts "
+                                     "WHERE event_type = 'client.event'"))
+                .toInt(),
+            10, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            staff->get(QStringLiteral("/metrics")).body.contains("fp_event_dead_letters 1"), 15000);
+        const QJsonObject status = staff->get(QStringLiteral("/api/admin/events/status")).json();
+        QCOMPARE(status[QStringLiteral("dead_letters")].toInt(), 1);
+        QCOMPARE(status[QStringLiteral("outbox_backlog")].toInt(), 0);
+
+        // Staff other than admins, and people, may not see or re-drive it; nor anything unknown.
+        const TestAccount person = fp::test::signUp(server.port(), QStringLiteral("Curious"));
+        auto someone = clientFor(server.port(), person);
+        QCOMPARE(someone->get(QStringLiteral("/api/admin/events/dead-letters")).status, 403);
+        const QString id = item[QStringLiteral("id")].toString();
+        QCOMPARE(
+            someone->post(QStringLiteral("/api/admin/events/dead-letters/%1/redrive").arg(id), {})
+                .status,
+            403);
+        QCOMPARE(
+            staff->post(QStringLiteral("/api/admin/events/dead-letters/1-1/redrive"), {}).status,
+            404);
+        QCOMPARE(staff->post(QStringLiteral("/api/admin/events/dead-letters/nonsense/redrive"), {})
+                     .status,
+                 404);
+        QCOMPARE(staff->get(QStringLiteral("/api/admin/events/dead-letters?cursor=%%%")).status,
+                 400);
+
+        // Re-driven, it is tried again (and, still poison, parked again as a new entry).
+        const HttpResult redriven =
+            staff->post(QStringLiteral("/api/admin/events/dead-letters/%1/redrive").arg(id), {});
+        QCOMPARE(redriven.status, 200);
+        QTRY_VERIFY_WITH_TIMEOUT(parked().size() == 1 &&
+                                     parked().first().toObject()[QStringLiteral("id")].toString() !=
+                                         id,
+                                 30000);
+        QCOMPARE(number(db,
+                        QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
+                                       "'event.redriven'")),
+                 1);
+        QCOMPARE(server.stop(), 0);
+    }
+
+    void jobsRunOnceAcrossInstancesAndOutliveADeadHolder()
+    {
+        TestServer first(quickBackbone());
+        QVERIFY(first.start());
+        TestDatabase &db = *first.database();
+        TestServer::Options options = quickBackbone();
+        options.databaseName = db.name();
+        options.redisKeyPrefix = first.redisKeyPrefix();
+        TestServer second(options);
+        QVERIFY(second.start());
+
+        // The gate sweep runs every half second; both instances ask for it every time.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            number(db,
+                   QStringLiteral("SELECT COUNT(*) FROM background_job_runs WHERE name = "
+                                  "'gate_sweep' AND outcome = 'succeeded'")) >= 12,
+            30000);
+        // No run of a job started before the one before it had finished.
+        QCOMPARE(
+            number(db,
+                   QStringLiteral("SELECT COUNT(*) FROM background_job_runs a JOIN "
+                                  "background_job_runs b ON a.name = b.name AND a.id < b.id AND "
+                                  "b.started_at < COALESCE(a.finished_at, NOW(3))")),
+            0);
+        QCOMPARE(number(db, QStringLiteral("SELECT COUNT(DISTINCT name) FROM background_jobs")), 6);
+
+        // An instance that died holding a lease: nobody runs that job until the lease ends, then
+        // one of the living does.
+        QString error;
+        QVERIFY2(db.exec(QStringLiteral("UPDATE background_jobs SET lease_holder = 'departed', "
+                                        "lease_token = lease_token + 1, lease_until = NOW(3) + "
+                                        "INTERVAL 3 SECOND, next_run_at = NOW(3) WHERE name = "
+                                        "'outbox_purge'"),
+                         &error),
+                 qPrintable(error));
+        const int before = number(db,
+                                  QStringLiteral("SELECT COUNT(*) FROM background_job_runs "
+                                                 "WHERE name = 'outbox_purge'"));
+        QTest::qWait(2000);
+        QCOMPARE(number(db,
+                        QStringLiteral("SELECT COUNT(*) FROM background_job_runs WHERE name = "
+                                       "'outbox_purge'")),
+                 before);
+        QTRY_COMPARE_WITH_TIMEOUT(number(db,
+                                         QStringLiteral("SELECT COUNT(*) FROM "
+                                                        "background_job_runs WHERE name = "
+                                                        "'outbox_purge'")),
+                                  before + 1, 10000);
+        QCOMPARE(text(db,
+                      QStringLiteral("SELECT outcome FROM background_job_runs WHERE name = "
+                                     "'outbox_purge' ORDER BY id DESC LIMIT 1")),
+                 QStringLiteral("succeeded"));
+
+        // Killing one instance loses nothing: the other keeps sweeping.
+        first.kill();
+        const int runs = number(db,
+                                QStringLiteral("SELECT COUNT(*) FROM background_job_runs WHERE "
+                                               "name = 'gate_sweep'"));
+        QTRY_VERIFY_WITH_TIMEOUT(number(db,
+                                        QStringLiteral("SELECT COUNT(*) FROM "
+                                                       "background_job_runs WHERE name = "
+                                                       "'gate_sweep'")) >= runs + 4,
+                                 20000);
+        QCOMPARE(second.stop(), 0);
+    }
+
+private:
+    static int number(TestDatabase &db, const QString &sql) { return db.scalar(sql).toInt(); }
+    static QString text(TestDatabase &db, const QString &sql) { return db.scalar(sql).toString(); }
+};
+
+QTEST_GUILESS_MAIN(TestEventsBackbone)
+#include "tst_events_backbone.moc"
