@@ -3,7 +3,9 @@
 #include "server/storage/Database.h"
 #include "server/storage/RowExport.h"
 
+#include <QHash>
 #include <QJsonDocument>
+#include <algorithm>
 
 namespace fp {
 
@@ -33,29 +35,49 @@ Result<QMap<QDateTime, BucketValue>> collect(const QString &sql, const QVariantL
 
 } // namespace
 
-Result<int> AnalyticsRepository::insertEvents(const QString &userId,
-                                              const QList<AnalyticsEvent> &events) const
+Result<QList<AnalyticsEvent>>
+AnalyticsRepository::insertEvents(const QString &userId, const QList<AnalyticsEvent> &events) const
 {
     if (events.isEmpty())
-        return 0;
+        return QList<AnalyticsEvent>();
     QString sql = QStringLiteral("INSERT IGNORE INTO analytics_events (id, event_id, event_name, "
                                  "user_id, session_id, properties_json, occurred_at) VALUES ");
     QVariantList bindings;
     bindings.reserve(events.size() * 7);
+    QHash<QString, qsizetype> eventOfRow; // our new row id -> its event in `events`
     for (qsizetype i = 0; i < events.size(); ++i) {
         const AnalyticsEvent &e = events.at(i);
         if (i > 0)
             sql += QLatin1Char(',');
         sql += QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
-        bindings << Sql::newId() << e.eventId << e.eventName << userId
-                 << Sql::nullableText(e.sessionId)
+        const QString rowId = Sql::newId();
+        eventOfRow.insert(rowId, i);
+        bindings << rowId << e.eventId << e.eventName << userId << Sql::nullableText(e.sessionId)
                  << QString::fromUtf8(QJsonDocument(e.properties).toJson(QJsonDocument::Compact))
                  << Sql::time(e.occurredAt);
     }
     SqlResult r = Sql::exec(sql, bindings);
     if (!r.ok())
         return r.toAppError();
-    return r.numRowsAffected();
+    if (r.numRowsAffected() == 0)
+        return QList<AnalyticsEvent>();
+    // The rows that carry an id made here are the ones this statement stored: the others were
+    // ignored as repeats. Read in the caller's transaction, which sees its own rows.
+    const QStringList rowIds = eventOfRow.keys();
+    Result<QStringList> stored = Sql::strings(
+        Sql::exec(QStringLiteral("SELECT id FROM analytics_events WHERE id IN (") +
+                      Sql::repeated(QStringLiteral("?"), rowIds.size()) + QLatin1Char(')'),
+                  Sql::values(rowIds)));
+    if (!stored)
+        return stored.error();
+    QList<qsizetype> indexes;
+    for (const QString &id : std::as_const(*stored))
+        indexes << eventOfRow.value(id);
+    std::sort(indexes.begin(), indexes.end());
+    QList<AnalyticsEvent> accepted;
+    for (qsizetype i : std::as_const(indexes))
+        accepted << events.at(i);
+    return accepted;
 }
 
 Result<QMap<QDateTime, BucketValue>> AnalyticsRepository::bucketed(const QString &metric,

@@ -17,8 +17,10 @@ class AnalyticsRepository
 {
 public:
     /// Stores a batch with one multi-row INSERT IGNORE: events whose event_id is already stored
-    /// (or repeated within the batch) are dropped. Returns how many rows were newly stored.
-    Result<int> insertEvents(const QString &userId, const QList<AnalyticsEvent> &events) const;
+    /// (or repeated within the batch) are dropped. Returns the events newly stored, in batch
+    /// order. Run it in a transaction: it reads back what it stored.
+    Result<QList<AnalyticsEvent>> insertEvents(const QString &userId,
+                                               const QList<AnalyticsEvent> &events) const;
     /// One metric (a name of admin::TimeSeries::metrics()) per bucket start ("hour", "day").
     Result<QMap<QDateTime, BucketValue>> bucketed(const QString &metric, const QString &bucket,
                                                   const QDateTime &from, const QDateTime &to) const;

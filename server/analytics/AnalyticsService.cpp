@@ -1,11 +1,35 @@
 #include "server/analytics/AnalyticsService.h"
 
+#include "server/events/Outbox.h"
+#include "server/storage/Database.h"
+
 namespace fp {
 
 Result<int> AnalyticsService::record(const QString &userId,
                                      const QList<AnalyticsEvent> &events) const
 {
-    return m_repository.insertEvents(userId, events);
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<QList<AnalyticsEvent>> accepted = m_repository.insertEvents(userId, events);
+    if (!accepted)
+        return accepted.error();
+    // One client.event per event stored now; a repeated event_id was announced the first time.
+    for (const AnalyticsEvent &e : std::as_const(*accepted)) {
+        if (Status recorded =
+                Outbox::record({.type = event::ClientEvent,
+                                .subjectType = QLatin1StringView("user"),
+                                .subjectId = userId,
+                                .actorUserId = userId,
+                                .payload = {{QStringLiteral("name"), e.eventName},
+                                            {QStringLiteral("properties"), e.properties}},
+                                .occurredAt = e.occurredAt});
+            !recorded)
+            return recorded.error();
+    }
+    if (!tx.commit())
+        return databaseUnavailable();
+    return int(accepted->size());
 }
 
 Result<admin::TimeSeries> AnalyticsService::timeSeries(const TimeSeriesQuery &query) const

@@ -134,7 +134,8 @@ void Domains::connectPorts()
          }},
         {QStringLiteral("conversation"), exportOf(conversations),
          [this](const QString &userId, const QDateTime &) -> Status {
-             Result<QStringList> closed = conversations.closeAllOf(userId, CloseReason::UserEnd);
+             Result<QStringList> closed =
+                 conversations.closeAllOf(userId, CloseReason::UserEnd, userId);
              if (!closed)
                  return closed.error();
              return Ok {};
@@ -170,13 +171,14 @@ void Domains::subscribeToEvents()
         if (!ended)
             return ended.error();
         Result<QStringList> closed = conversations.closeBetween(
-            block.blockerUserId, block.blockedUserId, CloseReason::UserEnd);
+            block.blockerUserId, block.blockedUserId, CloseReason::UserEnd, block.blockerUserId);
         if (!closed)
             return closed.error();
         return Ok {};
     });
     events.subscribe<AccountBanned>([this](const AccountBanned &banned) -> Status {
-        Result<QStringList> closed = conversations.closeAllOf(banned.userId, CloseReason::UserEnd);
+        Result<QStringList> closed =
+            conversations.closeAllOf(banned.userId, CloseReason::UserEnd, banned.bannedByUserId);
         if (!closed)
             return closed.error();
         return Ok {};

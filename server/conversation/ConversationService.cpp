@@ -7,6 +7,7 @@
 #include "server/conversation/ConversationJson.h"
 #include "server/conversation/ConversationRules.h"
 #include "server/engagement/EngagementService.h"
+#include "server/events/Outbox.h"
 #include "server/friendship/FriendshipService.h"
 #include "server/matching/MatchingEvents.h"
 #include "server/matching/MatchingService.h"
@@ -17,6 +18,22 @@
 namespace fp {
 
 using namespace ConversationRules;
+
+namespace {
+
+Status recordAboutConversation(EventType type, const ConversationRow &row,
+                               const QString &actorUserId, QJsonObject payload)
+{
+    payload.insert(QStringLiteral("match_id"), row.matchSessionId);
+    return Outbox::record({.type = type,
+                           .subjectType = QLatin1StringView("conversation"),
+                           .subjectId = row.id,
+                           .actorUserId = actorUserId,
+                           .payload = std::move(payload),
+                           .occurredAt = {}});
+}
+
+} // namespace
 
 ConversationService::ConversationService(
     const ConversationRepository &repository, const MatchingService &matching,
@@ -123,7 +140,8 @@ Result<ConversationView> ConversationService::viewOf(const ConversationRow &row,
     return view;
 }
 
-Result<bool> ConversationService::closeLocked(const ConversationRow &row, CloseReason reason) const
+Result<bool> ConversationService::closeLocked(const ConversationRow &row, CloseReason reason,
+                                              const QString &actorUserId) const
 {
     const QString reasonName = closeReasonName(reason);
     Result<bool> closed = m_repository.close(row, reasonName, QDateTime::currentDateTimeUtc());
@@ -131,6 +149,13 @@ Result<bool> ConversationService::closeLocked(const ConversationRow &row, CloseR
         return closed;
     if (Status ended = m_matching.markEnded(row.matchSessionId); !ended)
         return ended.error();
+    if (Status recorded =
+            recordAboutConversation(event::ConversationClosed, row, actorUserId,
+                                    {{QStringLiteral("reason"), reasonName},
+                                     {QStringLiteral("state_before"), row.state},
+                                     {QStringLiteral("gates_resolved"), row.gatesResolved}});
+        !recorded)
+        return recorded.error();
     publishAfterCommit(row.userA, ConversationJson::closedFrame(row.id, reasonName));
     publishAfterCommit(row.userB, ConversationJson::closedFrame(row.id, reasonName));
     return true;
@@ -153,7 +178,7 @@ Result<bool> ConversationService::closeConversation(const QString &conversationI
             return databaseUnavailable();
         return false;
     }
-    Result<bool> closed = closeLocked(**row, reason);
+    Result<bool> closed = closeLocked(**row, reason, actorUserId);
     if (!closed)
         return closed;
     if (!tx.commit())
@@ -167,7 +192,8 @@ Result<bool> ConversationService::closeConversation(const QString &conversationI
 }
 
 Result<QStringList> ConversationService::closeAll(const Result<QStringList> &ids,
-                                                  CloseReason reason) const
+                                                  CloseReason reason,
+                                                  const QString &actorUserId) const
 {
     if (!ids)
         return ids.error();
@@ -176,7 +202,7 @@ Result<QStringList> ConversationService::closeAll(const Result<QStringList> &ids
         return databaseUnavailable();
     QStringList closed;
     for (const QString &id : *ids) {
-        Result<bool> r = closeConversation(id, reason, {});
+        Result<bool> r = closeConversation(id, reason, actorUserId);
         if (!r)
             return r.error();
         if (*r)
@@ -188,17 +214,20 @@ Result<QStringList> ConversationService::closeAll(const Result<QStringList> &ids
 }
 
 Result<QStringList> ConversationService::closeBetween(const QString &userA, const QString &userB,
-                                                      CloseReason reason) const
+                                                      CloseReason reason,
+                                                      const QString &actorUserId) const
 {
-    return closeAll(m_repository.openIdsBetween(userA, userB), reason);
+    return closeAll(m_repository.openIdsBetween(userA, userB), reason, actorUserId);
 }
 
-Result<QStringList> ConversationService::closeAllOf(const QString &userId, CloseReason reason) const
+Result<QStringList> ConversationService::closeAllOf(const QString &userId, CloseReason reason,
+                                                    const QString &actorUserId) const
 {
-    return closeAll(m_repository.openIdsOf(userId), reason);
+    return closeAll(m_repository.openIdsOf(userId), reason, actorUserId);
 }
 
-Result<bool> ConversationService::revealLocked(const ConversationRow &row) const
+Result<bool> ConversationService::revealLocked(const ConversationRow &row,
+                                               const QString &actorUserId) const
 {
     // Conversation revealed, match friend_revealed, the friendship (new or revived) with its
     // created event, XP for both, then the events.
@@ -208,9 +237,15 @@ Result<bool> ConversationService::revealLocked(const ConversationRow &row) const
     if (Status marked = m_matching.markRevealed(row.matchSessionId); !marked)
         return marked.error();
     Result<QString> friendshipId =
-        m_friendships.befriend(row.userA, row.userB, row.matchSessionId, row.id);
+        m_friendships.befriend(row.userA, row.userB, row.matchSessionId, row.id, actorUserId);
     if (!friendshipId)
         return friendshipId.error();
+    if (Status recorded =
+            recordAboutConversation(event::Revealed, row, actorUserId,
+                                    {{QStringLiteral("friendship_id"), *friendshipId},
+                                     {QStringLiteral("gates_resolved"), row.gatesResolved}});
+        !recorded)
+        return recorded.error();
     for (const QString &user : {row.userA, row.userB})
         if (Result<int> xp = m_engagement.awardXp(user, XpSource::Friendship, *friendshipId); !xp)
             return xp.error();
@@ -228,8 +263,8 @@ Result<bool> ConversationService::revealLocked(const ConversationRow &row) const
 }
 
 Result<QString> ConversationService::resolveGateLocked(const ConversationRow &row, int gate,
-                                                       const QString &first,
-                                                       const QString &second) const
+                                                       const QString &first, const QString &second,
+                                                       const QString &actorUserId) const
 {
     const QString outcome = gateOutcome(gate, first, second);
     Result<bool> claimed = m_repository.claimResolution(row.id, gate, outcome);
@@ -240,10 +275,10 @@ Result<QString> ConversationService::resolveGateLocked(const ConversationRow &ro
     for (const QString &user : {row.userA, row.userB})
         publishAfterCommit(user, ConversationJson::gateResultFrame(row.id, gate * 10, outcome));
     if (outcome == QLatin1String("revealed")) {
-        if (Result<bool> r = revealLocked(row); !r)
+        if (Result<bool> r = revealLocked(row, actorUserId); !r)
             return r.error();
     } else if (outcome == QLatin1String("closed")) {
-        if (Result<bool> r = closeLocked(row, gateCloseReason(first, second)); !r)
+        if (Result<bool> r = closeLocked(row, gateCloseReason(first, second), actorUserId); !r)
             return r.error();
     }
     return outcome;
@@ -268,7 +303,7 @@ Result<ConversationView> ConversationService::end(const Caller &caller,
         Result<ConversationRow> row = openRowForUpdate(conversationId, caller.userId);
         if (!row)
             return row.error();
-        if (Result<bool> closed = closeLocked(*row, CloseReason::UserEnd); !closed)
+        if (Result<bool> closed = closeLocked(*row, CloseReason::UserEnd, caller.userId); !closed)
             return closed.error();
         if (!tx.commit())
             return databaseUnavailable();
@@ -395,8 +430,21 @@ Result<ConversationView> ConversationService::decide(const Caller &caller,
         for (const GateDecisionRow &d : *decisions)
             if (d.gateMinute == gateMinute && d.userId != caller.userId)
                 peerDecision = d.decision;
+        // Recorded before the resolution's events (the reveal, the close) it may cause. The
+        // second decision resolves the gate (the row is locked: nobody else can): its outcome
+        // goes with it, for a funnel by gate.
+        QJsonObject decided {{QStringLiteral("gate"), gate},
+                             {QStringLiteral("gate_minute"), gateMinute},
+                             {QStringLiteral("decision"), decision}};
+        if (!peerDecision.isEmpty())
+            decided.insert(QStringLiteral("outcome"), gateOutcome(gate, decision, peerDecision));
+        if (Status recorded =
+                recordAboutConversation(event::GateDecided, *row, caller.userId, decided);
+            !recorded)
+            return recorded.error();
         if (!peerDecision.isEmpty()) {
-            Result<QString> outcome = resolveGateLocked(*row, gate, decision, peerDecision);
+            Result<QString> outcome =
+                resolveGateLocked(*row, gate, decision, peerDecision, caller.userId);
             if (!outcome)
                 return outcome.error();
         }
@@ -427,7 +475,7 @@ Result<ConversationView> ConversationService::consentToReveal(const Caller &call
             if (!consents)
                 return consents.error();
             if (*consents >= 2)
-                if (Result<bool> r = revealLocked(*row); !r)
+                if (Result<bool> r = revealLocked(*row, caller.userId); !r)
                     return r.error();
         }
         if (!tx.commit())
@@ -467,6 +515,14 @@ Result<PanicExitResult> ConversationService::panicExit(const Caller &caller,
     result.report = *report;
     if (Status left = m_matching.leaveQueueIfQueued(caller.userId); !left)
         return left.error();
+    // The reason code and severity only: the details are the person's own words.
+    if (Status recorded =
+            recordAboutConversation(event::PanicExit, *row, caller.userId,
+                                    {{QStringLiteral("report_id"), result.report.id},
+                                     {QStringLiteral("reason_code"), result.report.reasonCode},
+                                     {QStringLiteral("severity"), result.report.severity}});
+        !recorded)
+        return recorded.error();
     Result<std::optional<ConversationRow>> after = m_repository.find(conversationId);
     if (!after)
         return after.error();
@@ -509,15 +565,30 @@ void ConversationService::runDueGates() const
                 Result<QList<GateDecisionRow>> decisions = m_repository.decisions(row.id);
                 if (!decisions)
                     break;
+                int undecided = 2;
                 for (const GateDecisionRow &d : *decisions) {
                     if (d.gateMinute != announced * 10)
                         continue;
                     (d.userId == row.userA ? a : b) = d.decision;
+                    --undecided;
                 }
-                Result<QString> outcome = resolveGateLocked(row, announced, a, b);
+                // Recorded before the reveal or close the resolution may cause; undone below
+                // when another instance resolved the gate first.
+                if (!recordAboutConversation(
+                        event::GateTimedOut, row, {},
+                        {{QStringLiteral("gate"), announced},
+                         {QStringLiteral("gate_minute"), announced * 10},
+                         {QStringLiteral("outcome"), gateOutcome(announced, a, b)},
+                         {QStringLiteral("undecided"), undecided}}))
+                    break;
+                Result<QString> outcome = resolveGateLocked(row, announced, a, b, {});
                 if (!outcome)
                     break;
-                progressed = !outcome->isEmpty();
+                if (outcome->isEmpty()) {
+                    tx.rollback(); // resolved elsewhere: nothing was written but the event
+                    break;
+                }
+                progressed = true;
                 if (*outcome != QLatin1String("continued")) {
                     tx.commit();
                     break;
@@ -570,7 +641,16 @@ Result<int> ConversationService::deleteExpiredMessages(const QDateTime &now) con
 
 Status ConversationService::open(const MatchMade &match) const
 {
-    return m_repository.open(match.conversationId, match.matchSessionId, match.matchedAt);
+    if (Status opened =
+            m_repository.open(match.conversationId, match.matchSessionId, match.matchedAt);
+        !opened)
+        return opened;
+    return Outbox::record({.type = event::ConversationStarted,
+                           .subjectType = QLatin1StringView("conversation"),
+                           .subjectId = match.conversationId,
+                           .actorUserId = {},
+                           .payload = {{QStringLiteral("match_id"), match.matchSessionId}},
+                           .occurredAt = match.matchedAt});
 }
 
 Result<QString> ConversationService::peerOf(const QString &conversationId,

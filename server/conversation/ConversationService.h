@@ -77,10 +77,13 @@ public:
     /// A match was made: its conversation opens (inside the match's transaction).
     Status open(const MatchMade &match) const;
     /// Closes every open conversation between two people (a block); returns their ids.
-    Result<QStringList> closeBetween(const QString &userA, const QString &userB,
-                                     CloseReason reason) const;
-    /// Closes every open conversation of one person (a ban, an account deletion).
-    Result<QStringList> closeAllOf(const QString &userId, CloseReason reason) const;
+    /// `actorUserId`: who caused it (the blocker), empty for the system.
+    Result<QStringList> closeBetween(const QString &userA, const QString &userB, CloseReason reason,
+                                     const QString &actorUserId) const;
+    /// Closes every open conversation of one person (a ban, an account deletion); `actorUserId`
+    /// as for closeBetween (the moderator, the person deleting their account).
+    Result<QStringList> closeAllOf(const QString &userId, CloseReason reason,
+                                   const QString &actorUserId) const;
     /// The other participant of a conversation `userId` takes part in; NotFound otherwise.
     Result<QString> peerOf(const QString &conversationId, const QString &userId) const;
     Result<QList<admin::ReportMessage>> messagesAround(const QString &conversationId,
@@ -102,13 +105,19 @@ private:
                                              const QString &userId) const;
     Result<ConversationView> viewOf(const ConversationRow &row, const QString &viewerId) const;
     GateView gateView(const ConversationRow &row, int gate) const;
-    Result<bool> closeLocked(const ConversationRow &row, CloseReason reason) const;
+    /// Every close goes through here, and records conversation.closed; `actorUserId` is who
+    /// closed it (empty: the system, e.g. a gate timing out).
+    Result<bool> closeLocked(const ConversationRow &row, CloseReason reason,
+                             const QString &actorUserId) const;
     Result<bool> closeConversation(const QString &conversationId, CloseReason reason,
                                    const QString &actorUserId) const;
-    Result<QStringList> closeAll(const Result<QStringList> &ids, CloseReason reason) const;
-    Result<bool> revealLocked(const ConversationRow &row) const;
+    Result<QStringList> closeAll(const Result<QStringList> &ids, CloseReason reason,
+                                 const QString &actorUserId) const;
+    /// Every reveal goes through here, and records conversation.revealed; `actorUserId` is the
+    /// person whose decision or consent completed it (empty: the system).
+    Result<bool> revealLocked(const ConversationRow &row, const QString &actorUserId) const;
     Result<QString> resolveGateLocked(const ConversationRow &row, int gate, const QString &first,
-                                      const QString &second) const;
+                                      const QString &second, const QString &actorUserId) const;
     ModerationVerdict moderate(const QString &text, const QStringList &receiverTopics,
                                bool revealed) const;
 

@@ -1,10 +1,12 @@
 #include "server/conversation/MessageWriter.h"
 
 #include "server/conversation/ConversationRules.h"
+#include "server/events/Outbox.h"
 #include "server/storage/Database.h"
 
 #include <QDateTime>
 #include <QHash>
+#include <QJsonArray>
 #include <optional>
 
 namespace fp {
@@ -28,6 +30,25 @@ AppError refusedByModeration(const QString &label)
         QStringLiteral("The message was not delivered (%1)").arg(label));
     error.details.insert(QStringLiteral("moderation_label"), label);
     return error;
+}
+
+// message.flagged or message.blocked: which rules matched, never the text.
+Status recordModeration(EventType type, const QString &conversationId, const QString &senderId,
+                        const ModerationVerdict &verdict, const QString &messageId = {})
+{
+    QJsonObject payload {
+        {QStringLiteral("conversation_id"), conversationId},
+        {QStringLiteral("label"), verdict.label},
+        {QStringLiteral("labels"), QJsonArray::fromStringList(verdict.labels)},
+        {QStringLiteral("rule_ids"), QJsonArray::fromStringList(verdict.matchedRuleIds)}};
+    if (!messageId.isEmpty())
+        payload.insert(QStringLiteral("message_id"), messageId);
+    return Outbox::record({.type = type,
+                           .subjectType = QLatin1StringView("conversation"),
+                           .subjectId = conversationId,
+                           .actorUserId = senderId,
+                           .payload = payload,
+                           .occurredAt = {}});
 }
 
 QList<Result<SentMessage>> answerAll(qsizetype count, const AppError &error)
@@ -102,6 +123,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
     QList<std::optional<Result<SentMessage>>> answers(batch.size());
     QList<MessageRow> rows;
     QList<QString> rowReceivers;
+    QList<ModerationVerdict> rowVerdicts;
     QHash<qsizetype, qsizetype> rowOf; // message index -> its row
     QHash<qsizetype, qsizetype> sameAs; // message index -> row of an earlier copy in the batch
     QHash<QString, qsizetype> rowByKey;
@@ -131,6 +153,11 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
             m_moderate(m.text, target->offLimitsTopicsOf(receiver),
                        conversation.state == QLatin1String("revealed"));
         if (verdict.action == ModerationVerdict::Block) {
+            // Recorded with the batch: a batch undone and written again records it once.
+            if (Status recorded =
+                    recordModeration(event::MessageBlocked, conversation.id, m.senderId, verdict);
+                !recorded)
+                return failed(recorded.error());
             answers[i] = refusedByModeration(verdict.label);
             continue;
         }
@@ -149,6 +176,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         rowByKey.insert(key, rows.size());
         rows.append(row);
         rowReceivers.append(receiver);
+        rowVerdicts.append(verdict);
     }
 
     // A re-send answers the stored message even once the conversation closed.
@@ -190,8 +218,19 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
             answers[same.key()] = SentMessage {stored->constFirst(), true};
         rows.clear();
         rowReceivers.clear();
+        rowVerdicts.clear();
         rowOf.clear();
         sameAs.clear();
+    }
+    // Only for messages stored now: a re-send was flagged when it was first stored.
+    for (qsizetype r = 0; r < rows.size(); ++r) {
+        if (!rows.at(r).containsSensitive)
+            continue;
+        if (Status recorded =
+                recordModeration(event::MessageFlagged, rows.at(r).conversationId,
+                                 rows.at(r).senderUserId, rowVerdicts.at(r), rows.at(r).id);
+            !recorded)
+            return failed(recorded.error());
     }
     for (qsizetype r = 0; r < rows.size(); ++r) {
         Transaction::afterCommit(

@@ -1,6 +1,8 @@
 #include "server/engagement/EngagementService.h"
 
 #include "server/engagement/EngagementRules.h"
+#include "server/engagement/XpRules.h"
+#include "server/events/Outbox.h"
 #include "server/storage/Database.h"
 
 #include <QFile>
@@ -12,6 +14,16 @@ namespace {
 PromptRecord pickToday(const QList<PromptRecord> &prompts, const QDate &day)
 {
     return prompts.at(EngagementRules::dailyPromptIndex(day, prompts.size()));
+}
+
+Status recordAboutUser(EventType type, const QString &userId, const QJsonObject &payload)
+{
+    return Outbox::record({.type = type,
+                           .subjectType = QLatin1StringView("user"),
+                           .subjectId = userId,
+                           .actorUserId = userId,
+                           .payload = payload,
+                           .occurredAt = {}});
 }
 
 } // namespace
@@ -58,7 +70,13 @@ Result<DailyAnswerCreated> EngagementService::answerDailyPrompt(const QString &u
         m_repository.insertDailyAnswer(userId, input.promptId, today, input.answer, now);
     if (!answer)
         return answer.error();
-    Result<int> xp = m_repository.awardXp(userId, XpSource::DailyAnswer, answer->id);
+    // Which prompt, never the answer: it is the person's own words.
+    if (Status recorded = recordAboutUser(event::DailyAnswered, userId,
+                                          {{QStringLiteral("prompt_id"), input.promptId},
+                                           {QStringLiteral("answer_id"), answer->id}});
+        !recorded)
+        return recorded.error();
+    Result<int> xp = awardXp(userId, XpSource::DailyAnswer, answer->id);
     if (!xp)
         return xp.error();
     if (!tx.commit())
@@ -69,8 +87,22 @@ Result<DailyAnswerCreated> EngagementService::answerDailyPrompt(const QString &u
 Result<WeeklyIntentRecord> EngagementService::setWeeklyIntent(const QString &userId,
                                                               const WeeklyIntentInput &input) const
 {
-    return m_repository.upsertWeeklyIntent(userId, input.weekStartDate, input.intent,
-                                           QDateTime::currentDateTimeUtc());
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<WeeklyIntentRecord> intent = m_repository.upsertWeeklyIntent(
+        userId, input.weekStartDate, input.intent, QDateTime::currentDateTimeUtc());
+    if (!intent)
+        return intent;
+    // The week only: the intent is the person's own words.
+    if (Status recorded = recordAboutUser(
+            event::WeeklyIntentSet, userId,
+            {{QStringLiteral("week_start_date"), input.weekStartDate.toString(Qt::ISODate)}});
+        !recorded)
+        return recorded.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    return intent;
 }
 
 Result<WeeklyIntentRecord> EngagementService::currentWeeklyIntent(const QString &userId) const
@@ -87,7 +119,25 @@ Result<WeeklyIntentRecord> EngagementService::currentWeeklyIntent(const QString 
 Result<int> EngagementService::awardXp(const QString &userId, XpSource source,
                                        const QString &sourceRefId) const
 {
-    return m_repository.awardXp(userId, source, sourceRefId);
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<int> xp = m_repository.awardXp(userId, source, sourceRefId);
+    if (!xp)
+        return xp;
+    // 0: this source was already rewarded, nothing was granted.
+    if (*xp > 0) {
+        if (Status recorded =
+                recordAboutUser(event::XpGranted, userId,
+                                {{QStringLiteral("amount"), *xp},
+                                 {QStringLiteral("reason"), XpRules::sourceType(source)},
+                                 {QStringLiteral("source_ref_id"), sourceRefId}});
+            !recorded)
+            return recorded.error();
+    }
+    if (!tx.commit())
+        return databaseUnavailable();
+    return xp;
 }
 
 Result<XpSummary> EngagementService::xp(const QString &userId) const

@@ -1,6 +1,7 @@
 #include "server/friendship/FriendshipService.h"
 
 #include "server/base/Log.h"
+#include "server/events/Outbox.h"
 #include "server/profile/ProfileService.h"
 #include "server/storage/Database.h"
 
@@ -91,19 +92,57 @@ Result<FriendshipEventRecord> FriendshipService::addEvent(const QString &userId,
     const FriendshipEventRecord event {Sql::newId(),    friendshipId,
                                        input.eventType, userId,
                                        input.payload,   QDateTime::currentDateTimeUtc()};
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
     if (Status inserted = m_repository.insertEvent(event); !inserted)
         return inserted.error();
+    // The type only: the payload holds the person's note.
+    if (Status recorded = recordFriendshipEvent(friendshipId, userId, input.eventType); !recorded)
+        return recorded.error();
+    if (!tx.commit())
+        return databaseUnavailable();
     return event;
 }
 
 Result<QString> FriendshipService::befriend(const QString &userA, const QString &userB,
                                             const QString &matchSessionId,
-                                            const QString &conversationId) const
+                                            const QString &conversationId,
+                                            const QString &actorUserId) const
 {
-    return m_repository.createOrRevive(userA, userB, matchSessionId,
-                                       {{QStringLiteral("conversation_id"), conversationId},
-                                        {QStringLiteral("match_session_id"), matchSessionId}},
-                                       QDateTime::currentDateTimeUtc());
+    Result<QString> id =
+        m_repository.createOrRevive(userA, userB, matchSessionId,
+                                    {{QStringLiteral("conversation_id"), conversationId},
+                                     {QStringLiteral("match_session_id"), matchSessionId}},
+                                    QDateTime::currentDateTimeUtc());
+    if (!id)
+        return id;
+    if (Status recorded =
+            Outbox::record({.type = event::FriendshipCreated,
+                            .subjectType = QLatin1StringView("friendship"),
+                            .subjectId = *id,
+                            .actorUserId = actorUserId,
+                            .payload = {{QStringLiteral("match_id"), matchSessionId},
+                                        {QStringLiteral("conversation_id"), conversationId}},
+                            .occurredAt = {}});
+        !recorded)
+        return recorded.error();
+    return id;
+}
+
+Status FriendshipService::recordFriendshipEvent(const QString &friendshipId,
+                                                const QString &actorUserId,
+                                                const QString &eventType, const QString &reason)
+{
+    QJsonObject payload {{QStringLiteral("event_type"), eventType}};
+    if (!reason.isEmpty())
+        payload.insert(QStringLiteral("reason"), reason);
+    return Outbox::record({.type = event::FriendshipEventRecorded,
+                           .subjectType = QLatin1StringView("friendship"),
+                           .subjectId = friendshipId,
+                           .actorUserId = actorUserId,
+                           .payload = payload,
+                           .occurredAt = {}});
 }
 
 Result<bool> FriendshipService::endBetween(const QString &userA, const QString &userB,
@@ -114,8 +153,15 @@ Result<bool> FriendshipService::endBetween(const QString &userA, const QString &
         return friendship.error();
     if (!*friendship)
         return false;
-    return m_repository.end((*friendship)->id, actorUserId, reason,
-                            QDateTime::currentDateTimeUtc());
+    Result<bool> ended =
+        m_repository.end((*friendship)->id, actorUserId, reason, QDateTime::currentDateTimeUtc());
+    if (!ended || !*ended)
+        return ended;
+    if (Status recorded =
+            recordFriendshipEvent((*friendship)->id, actorUserId, QStringLiteral("ended"), reason);
+        !recorded)
+        return recorded.error();
+    return true;
 }
 
 Result<QStringList> FriendshipService::endAllOf(const QString &userId, const QString &reason) const
@@ -125,8 +171,14 @@ Result<QStringList> FriendshipService::endAllOf(const QString &userId, const QSt
         return ids.error();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     for (const QString &id : std::as_const(*ids)) {
-        if (Result<bool> ended = m_repository.end(id, userId, reason, now); !ended)
+        Result<bool> ended = m_repository.end(id, userId, reason, now);
+        if (!ended)
             return ended.error();
+        if (!*ended)
+            continue;
+        if (Status recorded = recordFriendshipEvent(id, userId, QStringLiteral("ended"), reason);
+            !recorded)
+            return recorded.error();
     }
     return *ids;
 }

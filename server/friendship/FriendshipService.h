@@ -27,9 +27,11 @@ public:
                                            const FriendshipEventInput &input) const;
 
     /// A mutual reveal (inside the conversation's transaction): the pair's friendship, new or
-    /// revived, with its 'created' event. Returns the friendship id.
+    /// revived, with its 'created' event. Returns the friendship id. `actorUserId`: whose
+    /// decision completed the reveal (empty: the system).
     Result<QString> befriend(const QString &userA, const QString &userB,
-                             const QString &matchSessionId, const QString &conversationId) const;
+                             const QString &matchSessionId, const QString &conversationId,
+                             const QString &actorUserId) const;
     /// Ends the pair's active friendship, if any, inside the caller's transaction (a block, a
     /// panic exit). `reason` goes into the 'ended' event.
     Result<bool> endBetween(const QString &userA, const QString &userB, const QString &actorUserId,
@@ -61,6 +63,10 @@ public:
     }
 
 private:
+    /// friendship.event_recorded for a row of friendship_events other than 'created' (which
+    /// friendship.created announces): its type and, for an end, the reason code.
+    static Status recordFriendshipEvent(const QString &friendshipId, const QString &actorUserId,
+                                        const QString &eventType, const QString &reason = {});
     const FriendshipRepository &m_repository;
     const ProfileService &m_profiles;
 };

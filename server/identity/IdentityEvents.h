@@ -10,6 +10,7 @@ namespace fp {
 struct AccountBanned
 {
     QString userId;
+    QString bannedByUserId; // the moderator
 };
 
 } // namespace fp

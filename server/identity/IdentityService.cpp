@@ -5,6 +5,7 @@
 #include "server/admin/AdminService.h"
 #include "server/base/Log.h"
 #include "server/base/Validation.h"
+#include "server/events/Outbox.h"
 #include "server/identity/IdentityEvents.h"
 #include "server/identity/IdentityRules.h"
 #include "server/identity/Jwt.h"
@@ -41,6 +42,18 @@ AppError hasherBusy()
 QDateTime utcNow()
 {
     return QDateTime::currentDateTimeUtc();
+}
+
+// account.created, in the transaction that inserts the account. `actorUserId` is the person
+// who signed up; empty for the account the server seeds itself.
+Status recordAccountCreated(const NewUser &user, const QString &actorUserId)
+{
+    return Outbox::record({.type = event::AccountCreated,
+                           .subjectType = QLatin1StringView("user"),
+                           .subjectId = user.id,
+                           .actorUserId = actorUserId,
+                           .payload = {{QStringLiteral("role"), roleName(user.role)}},
+                           .occurredAt = {}});
 }
 
 // `text` as the whole content of `path`, which only its owner may read (0600, also when it
@@ -121,6 +134,8 @@ Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
             return created.error();
         if (Status profile = m_profiles.createProfile(newUser->id, newUser->nickname); !profile)
             return profile.error();
+        if (Status recorded = recordAccountCreated(*newUser, newUser->id); !recorded)
+            return recorded.error();
     }
     if (Status inserted = m_repository.insertSession(session); !inserted)
         return inserted.error();
@@ -624,7 +639,7 @@ Status IdentityService::applyStatus(const Caller &staff, const UserRecord &targe
         if (!revoked)
             return revoked.error();
         // A ban ends what the account takes part in (the conversation domain closes its chats).
-        if (Status s = m_events.publish(AccountBanned {target.id}); !s)
+        if (Status s = m_events.publish(AccountBanned {target.id, staff.userId}); !s)
             return s.error();
         Transaction::afterCommit(
             [this, userId = target.id, ids = *revoked] { m_tokens.announceRevoked(userId, ids); });
@@ -802,6 +817,8 @@ QString IdentityService::seedFirstAdmin() const
     if (Status s = m_repository.insertUser(admin); !s)
         return QStringLiteral("cannot create the admin account: %1").arg(s.error().message);
     if (Status s = m_profiles.createProfile(admin.id, admin.nickname); !s)
+        return QStringLiteral("cannot create the admin account: %1").arg(s.error().message);
+    if (Status s = recordAccountCreated(admin, {}); !s)
         return QStringLiteral("cannot create the admin account: %1").arg(s.error().message);
     if (!tx.commit())
         return QStringLiteral("cannot create the admin account: the commit failed");

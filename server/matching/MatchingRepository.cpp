@@ -65,16 +65,30 @@ Result<QueueEntry> MatchingRepository::enqueue(const QString &userId, const QStr
     return entry;
 }
 
-Result<bool> MatchingRepository::endEntry(const QString &userId, const QString &status,
-                                          const QDateTime &now) const
+Result<std::optional<QueueEntry>> MatchingRepository::endEntry(const QString &userId,
+                                                               const QString &status,
+                                                               const QDateTime &now) const
 {
+    // Read first (locked inside the caller's transaction) to answer which entry ended; the
+    // update still requires it active, so a concurrent end makes this one a no-op.
+    Result<std::optional<QueueEntry>> active = Sql::optionalRow<QueueEntry>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM matching_queue_entries WHERE user_id = ? AND "
+                                 "status = 'active' FOR UPDATE")
+                      .arg(kEntryColumns),
+                  {userId}),
+        entryFrom);
+    if (!active || !*active)
+        return active;
     SqlResult r =
         Sql::exec(QStringLiteral("UPDATE matching_queue_entries SET status = ?, dequeued_at = ? "
-                                 "WHERE user_id = ? AND status = 'active'"),
-                  {status, Sql::time(now), userId});
+                                 "WHERE id = ? AND status = 'active'"),
+                  {status, Sql::time(now), (*active)->id});
     if (!r.ok())
         return r.toAppError();
-    return r.numRowsAffected() > 0;
+    if (r.numRowsAffected() == 0)
+        return std::optional<QueueEntry>();
+    (*active)->status = status;
+    return active;
 }
 
 Result<std::optional<QueueEntry>> MatchingRepository::latestEntry(const QString &userId) const

@@ -26,8 +26,10 @@ public:
     /// Inserts an active entry; a concurrent second join hits the one-active-entry key: Conflict.
     Result<QueueEntry> enqueue(const QString &userId, const QString &regionKey,
                                const QDateTime &now) const;
-    /// Ends the user's active entry with `status` (cancelled/expired); false when there was none.
-    Result<bool> endEntry(const QString &userId, const QString &status, const QDateTime &now) const;
+    /// Ends the user's active entry with `status` (cancelled/expired): the entry ended, or
+    /// nullopt when there was none.
+    Result<std::optional<QueueEntry>> endEntry(const QString &userId, const QString &status,
+                                               const QDateTime &now) const;
     /// The user's newest entry (for GET /queue/status after a match).
     Result<std::optional<QueueEntry>> latestEntry(const QString &userId) const;
     Result<std::optional<MatchSessionRecord>> matchSession(const QString &id) const;

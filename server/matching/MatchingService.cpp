@@ -4,6 +4,7 @@
 #include "common/WsEvents.h"
 #include "server/base/Log.h"
 #include "server/base/UserNotifier.h"
+#include "server/events/Outbox.h"
 #include "server/friendship/FriendshipService.h"
 #include "server/matching/MatchingEvents.h"
 #include "server/matching/QueueStore.h"
@@ -110,16 +111,58 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
         return AppError::conflict(QStringLiteral("Finish your current conversation first"));
 
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
     Result<QueueEntry> entry = m_repository.enqueue(caller.userId, regionKey, now);
-    if (entry)
-        QueueStore::add(caller.userId, now.toMSecsSinceEpoch());
+    if (!entry)
+        return entry;
+    if (Status recorded = Outbox::record({.type = event::QueueJoined,
+                                          .subjectType = QLatin1StringView("queue_entry"),
+                                          .subjectId = entry->id,
+                                          .actorUserId = caller.userId,
+                                          .payload = {},
+                                          .occurredAt = now});
+        !recorded)
+        return recorded.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    QueueStore::add(caller.userId, now.toMSecsSinceEpoch());
     return entry;
+}
+
+Result<bool> MatchingService::endQueueEntry(const QString &userId, const QString &status,
+                                            const QString &actorUserId, const QDateTime &now) const
+{
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<std::optional<QueueEntry>> ended = m_repository.endEntry(userId, status, now);
+    if (!ended)
+        return ended.error();
+    if (*ended) {
+        const bool expired = status == QLatin1String("expired");
+        if (Status recorded = Outbox::record(
+                {.type = expired ? event::QueueExpired : event::QueueLeft,
+                 .subjectType = QLatin1StringView("queue_entry"),
+                 .subjectId = (*ended)->id,
+                 .actorUserId = actorUserId,
+                 .payload = {{QStringLiteral("status"), status},
+                             {QStringLiteral("wait_seconds"), (*ended)->enqueuedAt.secsTo(now)}},
+                 .occurredAt = now});
+            !recorded)
+            return recorded.error();
+    }
+    // Also when nothing ended: a caller's transaction this one joined must not be doomed.
+    if (!tx.commit())
+        return databaseUnavailable();
+    return ended->has_value();
 }
 
 Result<bool> MatchingService::leave(const QString &userId) const
 {
     const Result<bool> ended =
-        m_repository.endEntry(userId, QStringLiteral("cancelled"), QDateTime::currentDateTimeUtc());
+        endQueueEntry(userId, QStringLiteral("cancelled"), userId, QDateTime::currentDateTimeUtc());
     if (ended && *ended)
         QueueStore::remove({userId});
     return ended;
@@ -164,6 +207,21 @@ bool MatchingService::recordMatch(const MatchSessionRecord &match, const QString
     if (!tx.begin())
         return false;
     if (Status recorded = m_repository.recordMatch(match, entryA, entryB); !recorded)
+        return false;
+    // Recorded before what it causes (the conversation opening). The two people and the score
+    // only: the reasons and the breakdown tell what they share.
+    if (Status recorded =
+            Outbox::record({.type = event::Matched,
+                            .subjectType = QLatin1StringView("match"),
+                            .subjectId = match.id,
+                            .actorUserId = {},
+                            .payload = {{QStringLiteral("match_id"), match.id},
+                                        {QStringLiteral("conversation_id"), match.conversationId},
+                                        {QStringLiteral("user_a_id"), match.userA},
+                                        {QStringLiteral("user_b_id"), match.userB},
+                                        {QStringLiteral("score"), match.score}},
+                            .occurredAt = match.matchedAt});
+        !recorded)
         return false;
     // The conversation domain opens the conversation in this same transaction.
     if (Status opened = m_events.publish(
@@ -246,7 +304,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
         for (const QString &id : activeIds) {
             if (alive->contains(id))
                 continue;
-            const Result<bool> expired = m_repository.endEntry(id, QStringLiteral("expired"), now);
+            const Result<bool> expired = endQueueEntry(id, QStringLiteral("expired"), {}, now);
             if (expired && *expired) {
                 ++report.expired;
                 QueueStore::remove({id});
@@ -461,7 +519,7 @@ Status MatchingService::markRevealed(const QString &matchSessionId) const
 Status MatchingService::leaveQueueIfQueued(const QString &userId) const
 {
     Result<bool> ended =
-        m_repository.endEntry(userId, QStringLiteral("cancelled"), QDateTime::currentDateTimeUtc());
+        endQueueEntry(userId, QStringLiteral("cancelled"), userId, QDateTime::currentDateTimeUtc());
     if (!ended)
         return ended.error();
     if (*ended)

@@ -61,6 +61,11 @@ public:
 
 private:
     void tell(const QString &userId, const QJsonObject &frame) const;
+    /// Ends the user's active queue entry with `status` (cancelled, expired) and records
+    /// queue.left or queue.expired, in one transaction (the caller's when one is open); false
+    /// when the user was not queued. `actorUserId` is empty when the system expired it.
+    Result<bool> endQueueEntry(const QString &userId, const QString &status,
+                               const QString &actorUserId, const QDateTime &now) const;
     /// Records the pair and opens its conversation in one transaction; false when one of them
     /// left meanwhile.
     bool recordMatch(const MatchSessionRecord &match, const QString &entryA,

@@ -2,6 +2,7 @@
 
 #include "common/Time.h"
 #include "server/base/Log.h"
+#include "server/events/Outbox.h"
 #include "server/identity/IdentityService.h"
 #include "server/storage/Database.h"
 
@@ -61,6 +62,21 @@ Result<QDateTime> PrivacyService::deleteAccount(const Caller &caller, const QStr
             return erased.error();
         }
     }
+    // The deleted person is the subject; no actor, as every other event of theirs is about to
+    // lose its actor too.
+    if (Status recorded =
+            Outbox::record({.type = event::AccountDeleted,
+                            .subjectType = QLatin1StringView("user"),
+                            .subjectId = caller.userId,
+                            .actorUserId = {},
+                            .payload = {{QStringLiteral("reason"), QStringLiteral("user_request")}},
+                            .occurredAt = {}});
+        !recorded)
+        return recorded.error();
+    // Kept events forget who acted. Run just before the commit, after the outbox has written the
+    // events this deletion recorded itself (the erasures above, registered first), so those
+    // forget it too.
+    Transaction::beforeCommit([userId = caller.userId] { return Outbox::anonymise(userId).ok(); });
     if (!tx.commit())
         return databaseUnavailable();
     log::info(QStringLiteral("account_deleted"), {{QStringLiteral("user_id"), caller.userId}});

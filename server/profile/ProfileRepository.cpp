@@ -120,7 +120,8 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
     SqlResult row = Sql::exec(
         QStringLiteral("SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
                        "p.location_country, p.avatar_url, p.bio, p.updated_at, "
-                       "s.user_id IS NOT NULL, s.conversation_depth, s.contact_frequency, "
+                       "p.onboarding_completed_at, s.user_id IS NOT NULL, s.conversation_depth, "
+                       "s.contact_frequency, "
                        "s.directness_score, s.humor_score, s.response_pace, s.group_comfort, "
                        "s.friendship_intention, s.voice_note_ok, s.availability_windows, "
                        "s.timezone FROM user_profiles p LEFT JOIN user_preference_settings s "
@@ -139,18 +140,19 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
     p.avatarUrl = textOrEmpty(row.value(5));
     p.bio = textOrEmpty(row.value(6));
     p.updatedAt = Sql::toTime(row.value(7));
-    if (row.value(8).toInt() != 0) {
+    p.onboardingCompletedAt = Sql::toTime(row.value(8));
+    if (row.value(9).toInt() != 0) {
         ProfilePreferences s;
-        s.conversationDepth = textOrEmpty(row.value(9));
-        s.contactFrequency = textOrEmpty(row.value(10));
-        s.directnessScore = intOrNull(row.value(11));
-        s.humorScore = intOrNull(row.value(12));
-        s.responsePace = textOrEmpty(row.value(13));
-        s.groupComfort = textOrEmpty(row.value(14));
-        s.friendshipIntention = textOrEmpty(row.value(15));
-        s.voiceNoteOk = row.value(16).toInt() != 0;
-        s.availabilityWindows = windowsFromJson(row.value(17));
-        s.timezone = row.value(18).toString();
+        s.conversationDepth = textOrEmpty(row.value(10));
+        s.contactFrequency = textOrEmpty(row.value(11));
+        s.directnessScore = intOrNull(row.value(12));
+        s.humorScore = intOrNull(row.value(13));
+        s.responsePace = textOrEmpty(row.value(14));
+        s.groupComfort = textOrEmpty(row.value(15));
+        s.friendshipIntention = textOrEmpty(row.value(16));
+        s.voiceNoteOk = row.value(17).toInt() != 0;
+        s.availabilityWindows = windowsFromJson(row.value(18));
+        s.timezone = row.value(19).toString();
         p.preferences = s;
     }
 
@@ -201,6 +203,19 @@ Status ProfileRepository::createProfileRow(const QString &userId, const QString 
     if (!r.ok())
         return failed(r);
     return Ok {};
+}
+
+Result<bool> ProfileRepository::markOnboardingCompleted(const QString &userId,
+                                                        const QDateTime &now) const
+{
+    // updated_at stays: the PUT that completed the profile already set it.
+    SqlResult r = Sql::exec(QStringLiteral("UPDATE user_profiles SET onboarding_completed_at = ?, "
+                                           "updated_at = updated_at WHERE user_id = ? "
+                                           "AND onboarding_completed_at IS NULL"),
+                            {Sql::time(now), userId});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected() > 0;
 }
 
 Status ProfileRepository::updateProfileRow(const QString &userId, const ProfileUpdate &u,
@@ -368,7 +383,8 @@ Result<QJsonObject> ProfileRepository::exportFor(const QString &userId) const
         {
             {"user_profiles",
              "SELECT nickname, age_range, location_city, location_country, avatar_url, bio, "
-             "created_at, updated_at, deleted_at FROM user_profiles WHERE user_id = ?"},
+             "onboarding_completed_at, created_at, updated_at, deleted_at FROM user_profiles "
+             "WHERE user_id = ?"},
             {"user_preference_settings",
              "SELECT conversation_depth, contact_frequency, directness_score, humor_score, "
              "response_pace, group_comfort, friendship_intention, voice_note_ok, "

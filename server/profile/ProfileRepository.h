@@ -32,6 +32,8 @@ public:
     /// predate that).
     Status createProfileRow(const QString &userId, const QString &nickname,
                             const QDateTime &now) const;
+    /// Stamps the profile's first completion; false when it was stamped before.
+    Result<bool> markOnboardingCompleted(const QString &userId, const QDateTime &now) const;
     /// Writes the scalar fields present in `update` and sets updated_at = `now` (always: the
     /// profile's updated_at covers every section).
     Status updateProfileRow(const QString &userId, const ProfileUpdate &update,

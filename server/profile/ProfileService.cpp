@@ -1,7 +1,10 @@
 #include "server/profile/ProfileService.h"
 
+#include "server/events/Outbox.h"
 #include "server/profile/ProfileValidation.h"
 #include "server/storage/Database.h"
+
+#include <QJsonArray>
 
 namespace fp {
 
@@ -39,16 +42,61 @@ Result<Profile> ProfileService::profile(const QString &userId) const
 
 namespace {
 
-// Whether a PUT changes any field of the user_profiles row itself.
-bool changesProfileRow(const ProfileUpdate &u, const Profile &stored)
+// The fields of the user_profiles row itself that a PUT changes, by their wire names.
+QStringList changedProfileFields(const ProfileUpdate &u, const Profile &stored)
 {
     const auto differs = [](const std::optional<QString> &given, const QString &current) {
         return given && *given != current;
     };
-    return differs(u.nickname, stored.nickname) || differs(u.ageRange, stored.ageRange) ||
-        differs(u.locationCity, stored.locationCity) ||
-        differs(u.locationCountry, stored.locationCountry) ||
-        differs(u.avatarUrl, stored.avatarUrl) || differs(u.bio, stored.bio);
+    QStringList fields;
+    if (differs(u.nickname, stored.nickname))
+        fields << QStringLiteral("nickname");
+    if (differs(u.ageRange, stored.ageRange))
+        fields << QStringLiteral("age_range");
+    if (differs(u.locationCity, stored.locationCity))
+        fields << QStringLiteral("location_city");
+    if (differs(u.locationCountry, stored.locationCountry))
+        fields << QStringLiteral("location_country");
+    if (differs(u.avatarUrl, stored.avatarUrl))
+        fields << QStringLiteral("avatar_url");
+    if (differs(u.bio, stored.bio))
+        fields << QStringLiteral("bio");
+    return fields;
+}
+
+// profile.updated names what changed, never a value: a bio or a city is the person's own words.
+Status recordProfileUpdated(const QString &userId, const QStringList &changedSections, bool created)
+{
+    return Outbox::record(
+        {.type = event::ProfileUpdated,
+         .subjectType = QLatin1StringView("user"),
+         .subjectId = userId,
+         .actorUserId = userId,
+         .payload = {{QStringLiteral("sections"), QJsonArray::fromStringList(changedSections)},
+                     {QStringLiteral("created"), created}},
+         .occurredAt = {}});
+}
+
+// profile.onboarding_completed, once per person: only the write that stamps the profile's
+// first completion records it.
+Status recordOnboardingIfFirst(const ProfileRepository &repository, const Profile &before,
+                               bool existedBefore, const Profile &after, const QDateTime &now)
+{
+    if (after.onboardingCompletedAt.isValid() || !after.onboardingComplete())
+        return Ok {};
+    Result<bool> stamped = repository.markOnboardingCompleted(after.userId, now);
+    if (!stamped)
+        return stamped.error();
+    // A profile already complete before this write completed before the stamp existed: it is
+    // stamped now, without an event.
+    if (!*stamped || (existedBefore && before.onboardingComplete()))
+        return Ok {};
+    return Outbox::record({.type = event::OnboardingCompleted,
+                           .subjectType = QLatin1StringView("user"),
+                           .subjectId = after.userId,
+                           .actorUserId = after.userId,
+                           .payload = {},
+                           .occurredAt = {}});
 }
 
 } // namespace
@@ -92,9 +140,18 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
     const bool topicsChange = u.offLimitsTopics && *u.offLimitsTopics != before.offLimitsTopics;
     const bool nonNegotiablesChange =
         u.nonNegotiables && *u.nonNegotiables != before.nonNegotiables;
-    const bool anyChange = !*stored || changesProfileRow(u, before) || preferencesChange ||
-        valuesChange || interestsChange || topicsChange || nonNegotiablesChange;
-    if (!anyChange) // the same PUT again: nothing to write, updated_at stays
+    QStringList changedSections = changedProfileFields(u, before);
+    if (preferencesChange)
+        changedSections << QStringLiteral("preferences");
+    if (valuesChange)
+        changedSections << QStringLiteral("values");
+    if (interestsChange)
+        changedSections << QStringLiteral("interests");
+    if (topicsChange)
+        changedSections << QStringLiteral("off_limits_topics");
+    if (nonNegotiablesChange)
+        changedSections << QStringLiteral("non_negotiables");
+    if (*stored && changedSections.isEmpty()) // the same PUT again: nothing to write
         return std::move(**stored);
 
     // Any failure returns before commit: the Transaction rolls every section back.
@@ -128,7 +185,14 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
     Result<std::optional<Profile>> after = m_repository.load(userId);
     if (!after)
         return after.error();
-    if (!*after || !tx.commit())
+    if (!*after)
+        return databaseUnavailable();
+    if (Status s = recordProfileUpdated(userId, changedSections, !*stored); !s)
+        return s.error();
+    if (Status s = recordOnboardingIfFirst(m_repository, before, stored->has_value(), **after, now);
+        !s)
+        return s.error();
+    if (!tx.commit())
         return databaseUnavailable();
     return std::move(**after);
 }

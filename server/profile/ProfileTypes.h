@@ -96,6 +96,9 @@ struct Profile
     QStringList offLimitsTopics;
     QList<ProfileNonNegotiable> nonNegotiables; // by priority_rank
     QDateTime updatedAt;
+    /// When the profile first became complete; invalid until then (and for profiles completed
+    /// before this was kept, until their next write).
+    QDateTime onboardingCompletedAt;
 
     /// Derived, never written: nickname set, preferences answered, ≥3 values, ≥3 interests.
     bool onboardingComplete() const;

@@ -2,10 +2,13 @@
 
 #include "server/conversation/ConversationService.h"
 #include "server/engagement/EngagementService.h"
+#include "server/events/Outbox.h"
 #include "server/matching/MatchingService.h"
 #include "server/reflection/ReflectionRules.h"
 #include "server/storage/Database.h"
 #include "server/trust/TrustService.h"
+
+#include <QJsonArray>
 
 namespace fp {
 
@@ -64,6 +67,20 @@ Result<ReflectionCreated> ReflectionService::reflect(const QString &userId,
     r.createdAt = now;
     if (Status inserted = m_repository.insert(r); !inserted)
         return inserted.error();
+    if (Status recorded = Outbox::record(
+            {.type = event::ReflectionSubmitted,
+             .subjectType = QLatin1StringView("reflection"),
+             .subjectId = r.id,
+             .actorUserId = userId,
+             .payload = {{QStringLiteral("match_id"), r.matchSessionId},
+                         {QStringLiteral("conversation_id"), r.conversationSessionId},
+                         {QStringLiteral("vibe_score"), r.vibeScore},
+                         {QStringLiteral("outcome"), r.meetOutcome},
+                         {QStringLiteral("feedback_tags"),
+                          QJsonArray::fromStringList(r.feedbackTags)}},
+             .occurredAt = now});
+        !recorded)
+        return recorded.error();
 
     // The reflector's own trust weighs their word (docs/trust.md, "Reflector weight").
     Result<int> reflectorTrust = m_trust.currentScore(userId);
@@ -73,7 +90,7 @@ Result<ReflectionCreated> ReflectionService::reflect(const QString &userId,
         m_trust.applySignal(m.peerOf(userId),
                             TrustSignal::reflection(userId, *reflectorTrust, input.vibeScore,
                                                     input.outcome, input.feedbackTags, now),
-                            r.id);
+                            r.id, userId);
     if (!trust)
         return trust.error();
     created.trust = *trust;

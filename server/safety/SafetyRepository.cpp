@@ -287,17 +287,31 @@ Result<QStringList> SafetyRepository::conversationsUnderReview() const
                                  "conversation_session_id IS NOT NULL")));
 }
 
-Result<int> SafetyRepository::escalateOverdue(const QDateTime &overdueBefore,
-                                              const QDateTime &now) const
+Result<QStringList> SafetyRepository::escalateOverdue(const QDateTime &overdueBefore,
+                                                      const QDateTime &now) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("UPDATE reports SET escalated_at = ? WHERE severity = 'critical' "
-                       "AND status IN ('open','triaged') AND escalated_at IS NULL "
-                       "AND created_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"),
-        {Sql::time(now), Sql::time(overdueBefore), Sql::time(now)});
-    if (!r.ok())
-        return r.toAppError();
-    return r.numRowsAffected();
+    static const QString overdue =
+        QStringLiteral("severity = 'critical' AND status IN ('open','triaged') AND "
+                       "escalated_at IS NULL AND created_at <= ? AND "
+                       "(claimed_until IS NULL OR claimed_until <= ?)");
+    // Usually none: a plain read first, then each one marked only while still overdue, so two
+    // staff reads at once mark (and announce) each report once.
+    Result<QStringList> candidates =
+        Sql::strings(Sql::exec(QStringLiteral("SELECT id FROM reports WHERE ") + overdue,
+                               {Sql::time(overdueBefore), Sql::time(now)}));
+    if (!candidates)
+        return candidates.error();
+    QStringList escalated;
+    for (const QString &id : std::as_const(*candidates)) {
+        SqlResult r = Sql::exec(
+            QStringLiteral("UPDATE reports SET escalated_at = ? WHERE id = ? AND ") + overdue,
+            {Sql::time(now), id, Sql::time(overdueBefore), Sql::time(now)});
+        if (!r.ok())
+            return r.toAppError();
+        if (r.numRowsAffected() > 0)
+            escalated << id;
+    }
+    return escalated;
 }
 
 Result<QList<admin::Report>> SafetyRepository::listReports(const ReportFilter &filter,

@@ -60,9 +60,9 @@ public:
     Result<QStringList> conversationsUnderReview() const;
 
     // The staff queue. Reports come as staff see them: an expired claim is no claim.
-    /// Marks open/triaged `severity` reports created before `overdueBefore` and not claimed now
-    /// as escalated (escalated_at = `now`); returns how many were marked.
-    Result<int> escalateOverdue(const QDateTime &overdueBefore, const QDateTime &now) const;
+    /// Marks open/triaged critical reports created before `overdueBefore` and not claimed now
+    /// as escalated (escalated_at = `now`); returns the ids it marked.
+    Result<QStringList> escalateOverdue(const QDateTime &overdueBefore, const QDateTime &now) const;
     Result<QList<admin::Report>> listReports(const ReportFilter &filter, const QDateTime &now,
                                              int limit, int offset) const;
     /// With `lockForUpdate` the row stays locked until the caller's transaction ends.

@@ -4,6 +4,7 @@
 #include "server/admin/AdminService.h"
 #include "server/base/Log.h"
 #include "server/base/Validation.h"
+#include "server/events/Outbox.h"
 #include "server/identity/IdentityService.h"
 #include "server/profile/Catalog.h"
 #include "server/safety/ReportPolicy.h"
@@ -30,6 +31,28 @@ AppError noSuchUser()
 AppError noSuchReport()
 {
     return AppError::notFound(QStringLiteral("No such report"));
+}
+
+Status recordAboutReport(EventType type, const QString &reportId, const QString &actorUserId,
+                         const QJsonObject &payload)
+{
+    return Outbox::record({.type = type,
+                           .subjectType = QLatin1StringView("report"),
+                           .subjectId = reportId,
+                           .actorUserId = actorUserId,
+                           .payload = payload,
+                           .occurredAt = {}});
+}
+
+// report.filed: the codes only; the details are the reporter's own words.
+Status recordReportFiled(const ReportRecord &report, const QString &origin)
+{
+    return recordAboutReport(
+        event::ReportFiled, report.id, report.reporterUserId,
+        {{QStringLiteral("severity"), report.severity},
+         {QStringLiteral("reason_code"), report.reasonCode},
+         {QStringLiteral("origin"), origin},
+         {QStringLiteral("about_conversation"), !report.conversationSessionId.isEmpty()}});
 }
 
 AppError conflict(const QString &message, const QString &reason, QJsonObject details = {})
@@ -114,6 +137,15 @@ Result<BlockRecord> SafetyService::blockInTransaction(const QString &blockerId,
                              source == QLatin1String("manual") ? QString() : Sql::newId()};
         if (Status inserted = m_repository.insertBlock(block); !inserted)
             return inserted.error();
+        // Not whom: a block that is not manual hides the person behind an alias.
+        if (Status recorded = Outbox::record({.type = event::BlockCreated,
+                                              .subjectType = QLatin1StringView("block"),
+                                              .subjectId = block.id,
+                                              .actorUserId = blockerId,
+                                              .payload = {{QStringLiteral("source"), source}},
+                                              .occurredAt = {}});
+            !recorded)
+            return recorded.error();
     }
     if (Status s = m_events.publish(BlockCreated {blockerId, blockedId, source}); !s)
         return s.error();
@@ -229,6 +261,8 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
                                now};
     if (Status inserted = m_repository.insertReport(report); !inserted)
         return inserted.error();
+    if (Status recorded = recordReportFiled(report, QStringLiteral("report")); !recorded)
+        return recorded.error();
     if (!tx.commit())
         return databaseUnavailable();
     return report;
@@ -280,6 +314,8 @@ Result<ReportRecord> SafetyService::reportFromPanicExit(const QString &userId,
                                now,          now};
     if (Status inserted = m_repository.insertReport(report); !inserted)
         return inserted.error();
+    if (Status recorded = recordReportFiled(report, QStringLiteral("panic_exit")); !recorded)
+        return recorded.error();
     return report;
 }
 
@@ -317,10 +353,24 @@ Result<QStringList> SafetyService::conversationsUnderReview() const
 
 Status SafetyService::escalateOverdue(const QDateTime &now) const
 {
-    Result<int> escalated =
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<QStringList> escalated =
         m_repository.escalateOverdue(now.addSecs(-60LL * m_settings.escalationMinutes), now);
     if (!escalated)
         return escalated.error();
+    // Nobody acted: the report waited too long.
+    for (const QString &id : std::as_const(*escalated)) {
+        if (Status recorded = recordAboutReport(
+                event::ReportEscalated, id, {},
+                {{QStringLiteral("severity"), QStringLiteral("critical")},
+                 {QStringLiteral("overdue_minutes"), m_settings.escalationMinutes}});
+            !recorded)
+            return recorded.error();
+    }
+    if (!tx.commit())
+        return databaseUnavailable();
     return Ok {};
 }
 
@@ -487,6 +537,11 @@ Result<admin::Report> SafetyService::claim(const Caller &staff, const QString &i
                                   id, {}, {{QStringLiteral("claimed_until"), toWireTime(until)}});
         !s)
         return s.error();
+    if (Status s = recordAboutReport(event::ReportClaimed, id, staff.userId,
+                                     {{QStringLiteral("severity"), r.severity},
+                                      {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
+        !s)
+        return s.error();
     Result<std::optional<admin::Report>> after = m_repository.findReport(id, now);
     if (!after)
         return after.error();
@@ -528,12 +583,19 @@ Result<admin::Report> SafetyService::act(const Caller &staff, const QString &id,
             TrustSignal::severityFromName(r.severity);
         if (!severity)
             return AppError::internal();
-        Result<AppliedSignal> applied =
-            m_trust.applySignal(r.reportedUserId, TrustSignal::reportConfirmed(*severity, now), id);
+        Result<AppliedSignal> applied = m_trust.applySignal(
+            r.reportedUserId, TrustSignal::reportConfirmed(*severity, now), id, staff.userId);
         if (!applied)
             return applied.error();
     }
     if (Status s = m_repository.resolveReport(id, request.action, request.note, staff.userId, now);
+        !s)
+        return s.error();
+    // The action, never the moderator's note.
+    if (Status s = recordAboutReport(event::ReportActioned, id, staff.userId,
+                                     {{QStringLiteral("action"), request.action},
+                                      {QStringLiteral("severity"), r.severity},
+                                      {QStringLiteral("reason_code"), r.reasonCode}});
         !s)
         return s.error();
     if (Status s = m_admin.record(staff, QStringLiteral("report.action"), QStringLiteral("report"),

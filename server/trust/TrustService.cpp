@@ -2,6 +2,7 @@
 
 #include "server/base/Log.h"
 #include "server/base/Validation.h"
+#include "server/events/Outbox.h"
 #include "server/identity/IdentityService.h"
 #include "server/storage/Database.h"
 
@@ -28,7 +29,8 @@ bool TrustRecomputation::consistent() const
 }
 
 Result<AppliedSignal> TrustService::applySignal(const QString &targetUserId, TrustSignal signal,
-                                                const QString &sourceRefId) const
+                                                const QString &sourceRefId,
+                                                const QString &actorUserId) const
 {
     const QString source = TrustSignal::sourceName(signal.source);
     if (sourceRefId.isEmpty() || source.isEmpty()) {
@@ -92,6 +94,23 @@ Result<AppliedSignal> TrustService::applySignal(const QString &targetUserId, Tru
     if (!applied.decision.ignored) {
         if (Status written = m_repository.storeState(targetUserId, applied.decision.next); !written)
             return written.error();
+    }
+    // Only a real movement: a signal the daily cap reduced to nothing is in the ledger, but
+    // nobody's trust changed.
+    if (!applied.decision.ignored && !applied.decision.componentDeltas.isZero()) {
+        if (Status recorded =
+                Outbox::record({.type = event::TrustChanged,
+                                .subjectType = QLatin1StringView("user"),
+                                .subjectId = targetUserId,
+                                .actorUserId = actorUserId,
+                                .payload = {{QStringLiteral("old"), stored->state.score()},
+                                            {QStringLiteral("new"), applied.decision.next.score()},
+                                            {QStringLiteral("delta"), applied.decision.delta},
+                                            {QStringLiteral("reason"), source},
+                                            {QStringLiteral("ledger_event_id"), applied.eventId}},
+                                .occurredAt = signal.occurredAt});
+            !recorded)
+            return recorded.error();
     }
     if (!tx.commit())
         return databaseUnavailable();

@@ -28,9 +28,12 @@ public:
     /// (created_at = signal.occurredAt, set to now when left invalid) and stores the next state.
     /// Joins the caller's transaction when one is open (so the caller's row, the ledger and the
     /// score commit together), else runs in its own. 404 for an unknown target; 500 (logged) for
-    /// a signal the engine finds invalid, which is a caller's bug.
+    /// a signal the engine finds invalid, which is a caller's bug. Every change of a score goes
+    /// through here and records trust.changed; `actorUserId` is who caused it (the reflector,
+    /// the moderator), empty for the system (a queue-spam penalty).
     Result<AppliedSignal> applySignal(const QString &targetUserId, TrustSignal signal,
-                                      const QString &sourceRefId) const;
+                                      const QString &sourceRefId,
+                                      const QString &actorUserId = {}) const;
     /// The stored score, or the initial 50 when the user has no trust row yet.
     Result<int> currentScore(const QString &userId) const;
     /// Scores of many people at once (50 for those without a row), by user id.

@@ -20,30 +20,6 @@ using namespace fp::test;
 
 namespace {
 
-QJsonObject fullProfile(const QString &nickname, const QJsonObject &interests = {})
-{
-    QJsonArray windows;
-    for (const char *day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
-        windows.append(
-            QJsonObject {{"day", QLatin1String(day)}, {"start", "00:00"}, {"end", "24:00"}});
-    return {{"nickname", nickname},
-            {"preferences",
-             QJsonObject {{"conversation_depth", "deep"},
-                          {"contact_frequency", "weekly"},
-                          {"directness_score", 60},
-                          {"humor_score", 70},
-                          {"response_pace", "flexible"},
-                          {"group_comfort", "one_to_one"},
-                          {"friendship_intention", "long_term"},
-                          {"voice_note_ok", true},
-                          {"timezone", "UTC"},
-                          {"availability_windows", windows}}},
-            {"values", QJsonObject {{"honesty", 90}, {"empathy", 85}, {"curiosity", 80}}},
-            {"interests",
-             interests.isEmpty() ? QJsonObject {{"books", 80}, {"hiking", 70}, {"music", 60}}
-                                 : interests}};
-}
-
 QString uuid()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -73,7 +49,7 @@ private:
     {
         const TestAccount account = signUp(nickname, where);
         const HttpResult r =
-            as(account)->put(QStringLiteral("/api/profile"), fullProfile(nickname, interests));
+            as(account)->put(QStringLiteral("/api/profile"), completeProfile(nickname, interests));
         if (r.status != 200 || !r.json().value(QStringLiteral("onboarding_complete")).toBool())
             QTest::qFail(qPrintable(QStringLiteral("onboarding failed: %1 %2")
                                         .arg(r.status)
