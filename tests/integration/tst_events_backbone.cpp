@@ -144,6 +144,12 @@ private Q_SLOTS:
         // 1,000 changes: a quarter before, half while Redis is gone, a quarter after.
         sendConcurrently(server.port(), people, 1, 50);
         sendConcurrently(server.port(), people, 1, 10);
+        // What was relayed so far is in the stream only: Redis takes it along when it dies.
+        QTRY_COMPARE_WITH_TIMEOUT(server.database()
+                                      ->scalar(QStringLiteral("SELECT COUNT(*) FROM event_outbox "
+                                                              "WHERE relayed_at IS NULL"))
+                                      .toInt(),
+                                  0, 10000);
         redis.kill();
         sendConcurrently(server.port(), people, 5, 25);
         QVERIFY(server.database()
@@ -151,7 +157,7 @@ private Q_SLOTS:
                                             "relayed_at IS NULL"))
                     .toInt() >= 500);
         QVERIFY(redis.start()); // empty: whatever the stream held before is gone
-        sendConcurrently(server.port(), people, 1, 60);
+        sendConcurrently(server.port(), people, 1, 65);
         verifyAppliedExactlyOnce(*server.database(), 1000);
         // The server saw that Redis had lost entries and relayed them again.
         QVERIFY(server.output().contains("event_stream_lost_entries"));
@@ -219,7 +225,7 @@ private Q_SLOTS:
             const QList<QByteArray> lines = raw.readUntil("\r\n").split('\n');
             return lines.size() > 1 ? lines.at(1).trimmed().mid(1).toInt() : -1;
         };
-        QTRY_VERIFY_WITH_TIMEOUT(pending() >= 100, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(pending() > 0, 15000);
         first.kill();
         QVERIFY2(db.exec(QStringLiteral("ROLLBACK"), &error), qPrintable(error));
 
