@@ -13,6 +13,7 @@ inline constexpr QLatin1StringView ChatTyping {"chat.typing"};
 inline constexpr QLatin1StringView GateDecide {"gate.decide"};
 inline constexpr QLatin1StringView Resume {"resume"};
 inline constexpr QLatin1StringView Ping {"ping"};
+inline constexpr QLatin1StringView NoticesResume {"notices.resume"};
 
 // Server → client
 inline constexpr QLatin1StringView AuthOk {"auth.ok"};
@@ -26,6 +27,7 @@ inline constexpr QLatin1StringView ConversationRevealed {"conversation.revealed"
 inline constexpr QLatin1StringView ConversationClosed {"conversation.closed"};
 inline constexpr QLatin1StringView Error {"error"};
 inline constexpr QLatin1StringView Pong {"pong"};
+inline constexpr QLatin1StringView NoticesResumed {"notices.resumed"};
 
 // Close codes
 inline constexpr int CloseUnauthorized = 4401;

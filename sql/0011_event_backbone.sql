@@ -80,3 +80,18 @@ CREATE TABLE background_job_runs (
     PRIMARY KEY (id),
     KEY ix_background_job_runs_name (name, started_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- user_notices: the socket frames a person must not miss (match found, gate opened and decided,
+-- reveal, chat closed; moderation notices), kept with the change that caused them and sent
+-- after it commits with their seq (`notice_seq`). A client that was away (a reconnect, Redis
+-- down between instances) asks for what came after the last seq it saw (`notices.resume`).
+-- Kept for 7 days.
+CREATE TABLE user_notices (
+    seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    user_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    frame_json JSON NOT NULL,
+    created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (seq),
+    KEY ix_user_notices_user (user_id, seq),
+    KEY ix_user_notices_created (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -15,6 +15,7 @@
 #include "server/events/JobScheduler.h"
 #include "server/events/Outbox.h"
 #include "server/events/OutboxRelay.h"
+#include "server/events/UserNotices.h"
 #include "server/friendship/FriendshipRoutes.h"
 #include "server/http/HttpServer.h"
 #include "server/http/Idempotency.h"
@@ -275,6 +276,7 @@ void Application::acceptWebSockets()
             return tokens.verify(token.toUtf8());
         },
         [&tokens](const Caller &caller) { return tokens.recheck(caller); });
+    registerNoticeFrames(*m_gateway);
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });
@@ -436,6 +438,8 @@ void Application::scheduleJobs()
     m_jobs->add(Job {"outbox_purge", 60000, 300000,
                      [hours = m_config.eventOutboxRetentionHours, done]() -> Status {
                          if (Status s = done(Outbox::purge(hours)); !s)
+                             return s;
+                         if (Status s = done(UserNotices::purge()); !s)
                              return s;
                          return done(JobScheduler::purgeRuns(hours));
                      }});

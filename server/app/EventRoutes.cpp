@@ -4,7 +4,11 @@
 #include "server/events/BackboneStatus.h"
 #include "server/events/EventConsumers.h"
 #include "server/events/StreamEvent.h"
+#include "server/events/UserNotices.h"
 #include "server/http/ListQuery.h"
+#include "server/realtime/Gateway.h"
+
+#include "common/WsEvents.h"
 #include "server/http/Router.h"
 
 namespace fp {
@@ -80,6 +84,34 @@ void registerEventRoutes(Router &router, const AdminService &admin, const QByteA
             return HttpResponse::json(
                 200, QJsonObject {{QStringLiteral("id"), id}, {QStringLiteral("redriven"), true}});
         }});
+}
+
+void registerNoticeFrames(Gateway &gateway)
+{
+    gateway.registerHandler(
+        QString(ws::NoticesResume), Access::User,
+        [](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
+            // null: where do I stand (a client's first connection); n: what came after n.
+            const QJsonValue after = frame.value(QStringLiteral("after_seq"));
+            const bool valid = after.isNull() ||
+                (after.isDouble() && after.toDouble() >= 0 &&
+                 after.toDouble() == double(qint64(after.toDouble())));
+            if (!valid)
+                return {Gateway::errorFrame(
+                    QStringLiteral("validation_failed"),
+                    QStringLiteral("after_seq: required, null or a notice_seq (an integer >= 0)"))};
+            Result<UserNotices::Replay> replay =
+                UserNotices::after(caller.userId, after.isNull() ? -1 : qint64(after.toDouble()));
+            if (!replay)
+                return {Gateway::errorFrame(QStringLiteral("unavailable"),
+                                            QStringLiteral("Try again in a moment"))};
+            QList<QJsonObject> frames = replay->frames;
+            frames.append(QJsonObject {{QStringLiteral("type"), QString(ws::NoticesResumed)},
+                                       {QStringLiteral("last_seq"), replay->lastSeq},
+                                       {QStringLiteral("replayed"), int(replay->frames.size())},
+                                       {QStringLiteral("more"), replay->more}});
+            return frames;
+        });
 }
 
 } // namespace fp

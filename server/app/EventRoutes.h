@@ -8,8 +8,12 @@
 namespace fp {
 
 class AdminService;
+class Gateway;
 class Router;
 
 void registerEventRoutes(Router &router, const AdminService &admin, const QByteArray &keyPrefix);
+
+/// The `notices.resume` frame: the frames a person must not miss, after the last one they saw.
+void registerNoticeFrames(Gateway &gateway);
 
 } // namespace fp

@@ -3,7 +3,8 @@
 // How a domain's service reaches a person's open sockets without knowing how they are held:
 // realtime/EventBus implements it (this instance's sockets at once, the other instances'
 // through Redis). Services hand it frames once their transaction has committed
-// (Transaction::afterCommit), so nobody hears of a change that was rolled back.
+// (Transaction::afterCommit), so nobody hears of a change that was rolled back; frames that
+// must not be lost go through publishDurable inside the transaction.
 
 #include <QJsonObject>
 #include <QString>
@@ -14,8 +15,14 @@ class UserNotifier
 {
 public:
     virtual ~UserNotifier() = default;
-    /// Thread-safe: callable from any worker.
+    /// Thread-safe: callable from any worker. Best-effort: a socket on another instance misses
+    /// it while Redis is away. For frames that are merely helpful (typing, queue status, chat
+    /// messages, which `resume` recovers on its own).
     virtual void publishToUser(const QString &userId, const QJsonObject &frame) = 0;
+    /// For a frame the person must not miss: call it inside the transaction of the change. The
+    /// frame is kept with the change and sent after the commit with its `notice_seq`; a client
+    /// that missed it gets it again with `notices.resume` (events/UserNotices.h).
+    virtual void publishDurable(const QString &userId, const QJsonObject &frame) = 0;
 };
 
 } // namespace fp

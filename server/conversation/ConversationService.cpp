@@ -75,6 +75,11 @@ void ConversationService::publishAfterCommit(const QString &userId, const QJsonO
     Transaction::afterCommit([this, userId, frame] { m_notifier.publishToUser(userId, frame); });
 }
 
+void ConversationService::publishDurably(const QString &userId, const QJsonObject &frame) const
+{
+    m_notifier.publishDurable(userId, frame);
+}
+
 Result<ConversationRow> ConversationService::participantRow(const QString &conversationId,
                                                             const QString &userId,
                                                             bool forUpdate) const
@@ -156,8 +161,8 @@ Result<bool> ConversationService::closeLocked(const ConversationRow &row, CloseR
                                      {QStringLiteral("gates_resolved"), row.gatesResolved}});
         !recorded)
         return recorded.error();
-    publishAfterCommit(row.userA, ConversationJson::closedFrame(row.id, reasonName));
-    publishAfterCommit(row.userB, ConversationJson::closedFrame(row.id, reasonName));
+    publishDurably(row.userA, ConversationJson::closedFrame(row.id, reasonName));
+    publishDurably(row.userB, ConversationJson::closedFrame(row.id, reasonName));
     return true;
 }
 
@@ -256,8 +261,8 @@ Result<bool> ConversationService::revealLocked(const ConversationRow &row,
         std::optional<PublicProfile> peerProfile;
         if (profiles && profiles->contains(peer))
             peerProfile = profiles->value(peer);
-        publishAfterCommit(
-            user, ConversationJson::revealedFrame(row.id, *friendshipId, peer, peerProfile));
+        publishDurably(user,
+                       ConversationJson::revealedFrame(row.id, *friendshipId, peer, peerProfile));
     }
     return true;
 }
@@ -273,7 +278,7 @@ Result<QString> ConversationService::resolveGateLocked(const ConversationRow &ro
     if (!*claimed)
         return QString(); // resolved elsewhere
     for (const QString &user : {row.userA, row.userB})
-        publishAfterCommit(user, ConversationJson::gateResultFrame(row.id, gate * 10, outcome));
+        publishDurably(user, ConversationJson::gateResultFrame(row.id, gate * 10, outcome));
     if (outcome == QLatin1String("revealed")) {
         if (Result<bool> r = revealLocked(row, actorUserId); !r)
             return r.error();
@@ -603,7 +608,7 @@ void ConversationService::runDueGates() const
                 if (*claimed) {
                     progressed = true;
                     for (const QString &user : {row.userA, row.userB})
-                        publishAfterCommit(
+                        publishDurably(
                             user,
                             ConversationJson::gateOpenFrame(row.id, gateView(row, announced + 1)));
                 }

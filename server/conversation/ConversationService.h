@@ -98,6 +98,8 @@ public:
 
 private:
     void publishAfterCommit(const QString &userId, const QJsonObject &frame) const;
+    /// A frame the person must not miss (UserNotifier::publishDurable), inside the transaction.
+    void publishDurably(const QString &userId, const QJsonObject &frame) const;
     Result<ConversationRow> participantRow(const QString &conversationId, const QString &userId,
                                            bool forUpdate) const;
     /// The caller's conversation, locked for the transaction, while it is still open.

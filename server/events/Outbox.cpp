@@ -79,9 +79,13 @@ void onCommitted(std::function<void()> listener)
 
 Status anonymise(const QString &userId)
 {
+    const QString pseudonym = Sql::newId();
     return Sql::status(Sql::exec(
-        QStringLiteral("UPDATE event_outbox SET actor_user_id = NULL WHERE actor_user_id = ?"),
-        {userId}));
+        QStringLiteral("UPDATE event_outbox SET actor_user_id = NULL, subject_id = REPLACE("
+                       "subject_id, ?, ?), payload_json = REPLACE(payload_json, ?, ?) WHERE "
+                       "actor_user_id = ? OR subject_id = ? OR payload_json LIKE ?"),
+        {userId, pseudonym, userId, pseudonym, userId, userId,
+         QStringLiteral("%") + userId + QStringLiteral("%")}));
 }
 
 Result<int> purge(int retentionHours, int limit)

@@ -366,8 +366,9 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                                  {QStringLiteral("conversation_id"), match.conversationId},
                                  {QStringLiteral("match_score"), match.score},
                                  {QStringLiteral("match_reasons"), match.reasons}};
-        tell(pair.userA, frame);
-        tell(pair.userB, frame);
+        // Kept for each of them: someone whose socket was away hears of the match on return.
+        m_notifier.publishDurable(pair.userA, frame);
+        m_notifier.publishDurable(pair.userB, frame);
     }
     return report;
 }

@@ -3,6 +3,7 @@
 #include "common/Time.h"
 #include "server/base/Log.h"
 #include "server/events/Outbox.h"
+#include "server/events/UserNotices.h"
 #include "server/identity/IdentityService.h"
 #include "server/storage/Database.h"
 
@@ -76,7 +77,9 @@ Result<QDateTime> PrivacyService::deleteAccount(const Caller &caller, const QStr
     // Kept events forget who acted. Run just before the commit, after the outbox has written the
     // events this deletion recorded itself (the erasures above, registered first), so those
     // forget it too.
-    Transaction::beforeCommit([userId = caller.userId] { return Outbox::anonymise(userId).ok(); });
+    Transaction::beforeCommit([userId = caller.userId] {
+        return Outbox::anonymise(userId).ok() && UserNotices::forget(userId).ok();
+    });
     if (!tx.commit())
         return databaseUnavailable();
     log::info(QStringLiteral("account_deleted"), {{QStringLiteral("user_id"), caller.userId}});

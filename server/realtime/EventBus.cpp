@@ -1,5 +1,7 @@
 #include "server/realtime/EventBus.h"
 
+#include "server/events/UserNotices.h"
+
 #include "server/base/Log.h"
 
 #include <QJsonArray>
@@ -85,6 +87,20 @@ void EventBus::sendOutbox()
             m_outboxChanged.wait_for(lock, std::chrono::milliseconds(100),
                                      [this] { return !m_running; });
         }
+    }
+}
+
+void EventBus::publishDurable(const QString &userId, const QJsonObject &frame)
+{
+    const Status kept = UserNotices::record(
+        userId, frame, [this](const QString &user, const QJsonObject &numbered) {
+            publishToUser(user, numbered);
+        });
+    if (!kept) {
+        // Outside a transaction and the database failed: the person still hears of it live.
+        log::warning(QStringLiteral("notice_not_kept"),
+                     {{QStringLiteral("frame"), frame.value(QStringLiteral("type")).toString()}});
+        publishToUser(userId, frame);
     }
 }
 

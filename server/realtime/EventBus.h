@@ -44,6 +44,7 @@ public:
 
     /// Thread-safe: callable from worker threads.
     void publishToUser(const QString &userId, const QJsonObject &frame) override;
+    void publishDurable(const QString &userId, const QJsonObject &frame) override;
     /// Thread-safe: tells every instance (this one included) that these sessions are over.
     void publishSessionsRevoked(const QString &userId, const QStringList &sessionIds);
 

@@ -7,6 +7,8 @@
 
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
+#include "tests/support/Seed.h"
+#include "tests/support/WsClient.h"
 
 #include <QJsonArray>
 #include <QTest>
@@ -371,6 +373,77 @@ private Q_SLOTS:
                                                        "'gate_sweep'")) >= runs + 4,
                                  20000);
         QCOMPARE(second.stop(), 0);
+    }
+
+    void aFrameMissedWhileRedisWasAwayIsResumedFromTheDatabase()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer first(quickBackbone().onRedis(redis.port()));
+        QVERIFY(first.start());
+        TestDatabase &db = *first.database();
+        TestServer::Options options = quickBackbone()
+                                          .onRedis(redis.port())
+                                          .with(QStringLiteral("FP_JWT_SECRET"), first.jwtSecret());
+        options.databaseName = db.name();
+        options.redisKeyPrefix = first.redisKeyPrefix();
+        TestServer second(options);
+        QVERIFY(second.start());
+
+        const TestAccount a = fp::test::signUp(first.port(), QStringLiteral("Away"));
+        const TestAccount b = fp::test::signUp(first.port(), QStringLiteral("Leaver"));
+        const QString conversation = Seed(&db).match(a, b).conversationId;
+        WsClient socket(first.port());
+        QVERIFY(socket.connectAndAuthenticate(a.accessToken));
+        const auto resume = [&socket](const QJsonValue &after) {
+            socket.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                         {QStringLiteral("after_seq"), after}});
+            return socket.waitFor(QStringLiteral("notices.resumed"));
+        };
+        // A first connection learns where it stands; nothing is replayed.
+        const QJsonObject baseline = resume(QJsonValue::Null);
+        QCOMPARE(baseline[QStringLiteral("replayed")].toInt(), 0);
+        const qint64 seen = baseline[QStringLiteral("last_seq")].toInteger();
+
+        // The peer ends the chat on the other instance while Redis, which carries frames
+        // between instances, is down: nothing arrives live.
+        redis.kill();
+        QCOMPARE(clientFor(second.port(), b)
+                     ->post(QStringLiteral("/api/conversations/%1/end").arg(conversation), {})
+                     .status,
+                 200);
+        QVERIFY(noFrameArrives({&socket}, 1500, [](const QJsonObject &f) {
+            return f[QStringLiteral("type")] == QStringLiteral("conversation.closed");
+        }));
+        // Asked, the server replays it from MariaDB, numbered, then says it is done.
+        socket.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                     {QStringLiteral("after_seq"), seen}});
+        const QJsonObject closed = socket.waitFor(QStringLiteral("conversation.closed"));
+        QCOMPARE(closed[QStringLiteral("conversation_id")].toString(), conversation);
+        QVERIFY(closed[QStringLiteral("notice_seq")].toInteger() > seen);
+        const QJsonObject done = socket.waitFor(QStringLiteral("notices.resumed"));
+        QCOMPARE(done[QStringLiteral("replayed")].toInt(), 1);
+        QCOMPARE(done[QStringLiteral("last_seq")].toInteger(),
+                 closed[QStringLiteral("notice_seq")].toInteger());
+        QCOMPARE(done[QStringLiteral("more")].toBool(), false);
+        // Nothing after the last one; a bad position is refused and the socket stays open.
+        QCOMPARE(resume(done[QStringLiteral("last_seq")])[QStringLiteral("replayed")].toInt(), 0);
+        socket.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                     {QStringLiteral("after_seq"), QStringLiteral("yesterday")}});
+        QCOMPARE(socket.waitFor(QStringLiteral("error"))[QStringLiteral("code")].toString(),
+                 QStringLiteral("validation_failed"));
+        // Another person's notices are not theirs to read.
+        WsClient other(first.port());
+        const TestAccount c = fp::test::signUp(first.port(), QStringLiteral("Nosy"));
+        QVERIFY(other.connectAndAuthenticate(c.accessToken));
+        other.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                    {QStringLiteral("after_seq"), 0}});
+        QCOMPARE(
+            other.waitFor(QStringLiteral("notices.resumed"))[QStringLiteral("replayed")].toInt(),
+            0);
+        QVERIFY(redis.start());
+        QCOMPARE(second.stop(), 0);
+        QCOMPARE(first.stop(), 0);
     }
 
 private:

@@ -35,6 +35,7 @@ private:
     {
     public:
         void publishToUser(const QString &, const QJsonObject &) override { }
+        void publishDurable(const QString &, const QJsonObject &) override { }
     };
 
     Config m_config;
