@@ -869,7 +869,14 @@ private Q_SLOTS:
                 .toJson(QJsonDocument::Compact),
             {{"Content-Type", "application/json"}});
         QCOMPARE(r.status, 202);
-        verifyEvents(recordedAbout(mark, {leaving.userId, chat.conversationId, friendship}),
+        // What the deletion recorded; the account itself now stands under a pseudonym.
+        const QString pseudonym =
+            text(QStringLiteral("SELECT subject_id FROM event_outbox WHERE seq > %1 AND "
+                                "event_type = 'account.deleted'")
+                     .arg(mark));
+        QVERIFY(!pseudonym.isEmpty());
+        QVERIFY(pseudonym != leaving.userId);
+        verifyEvents(recordedAbout(mark, {pseudonym, chat.conversationId, friendship}),
                      {closed({}, chat.conversationId, chat.matchId, "user_end"),
                       {fp::event::FriendshipEventRecorded,
                        {},
@@ -879,17 +886,19 @@ private Q_SLOTS:
                       {fp::event::AccountDeleted,
                        {},
                        s("user"),
-                       leaving.userId,
+                       pseudonym,
                        {{s("reason"), s("user_request")}}}});
-        // Every event kept forgets who acted, those recorded before the deletion too.
+        // Every event kept forgets who the person was, those recorded before the deletion too:
+        // not an actor, a subject or a payload field any more; the pseudonym keeps their events
+        // together (sign-up to deletion) without saying whose they were.
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE actor_user_id = "
-                                       "'%1'")
+                                       "'%1' OR subject_id = '%1' OR payload_json LIKE '%%%1%%'")
                             .arg(leaving.userId)),
                  0);
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE event_type = "
                                        "'account.created' AND subject_id = '%1' AND "
                                        "actor_user_id IS NULL")
-                            .arg(leaving.userId)),
+                            .arg(pseudonym)),
                  1);
     }
 
