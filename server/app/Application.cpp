@@ -425,7 +425,7 @@ void Application::scheduleJobs()
         "message_retention", m_config.retentionSweepSeconds * 1000, 600000, [&d, done] {
             return done(d.conversations.deleteExpiredMessages(QDateTime::currentDateTimeUtc()));
         }});
-    m_jobs->add(Job {"report_escalation", 30000, 60000, [&d] {
+    m_jobs->add(Job {"report_escalation", 5000, 60000, [&d] {
                          return d.safety.escalateOverdue(QDateTime::currentDateTimeUtc());
                      }});
     m_jobs->add(Job {"idempotency_key_expiry", 60000, 120000, [] {

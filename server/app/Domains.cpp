@@ -43,7 +43,8 @@ Domains::Domains(const Config &config, UserNotifier &notifier, Catalog catalogDa
       identity(identityRepository, tokens, profiles, admin, events, identitySettings(config)),
       friendships(friendshipRepository, profiles), trust(trustRepository, identity),
       safety(safetyRepository, catalog, identity, trust, admin, events,
-             SafetySettings {config.reportEscalationMinutes, config.reportClaimMinutes}),
+             SafetySettings {config.reportEscalationMinutes, config.reportHighEscalationMinutes,
+                             config.reportClaimMinutes}),
       matching(matchingRepository, profiles, trust, safety, friendships, events, notifier),
       conversations(
           conversationRepository, matching, friendships, safety, profiles, engagement,

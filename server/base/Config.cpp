@@ -71,6 +71,8 @@ const Setting kSettings[] = {
      "how often expired chat messages are looked for"},
     {"FP_REPORT_ESCALATION_MINUTES", "moderation/report_escalation_minutes", "15",
      "a critical report nobody has claimed for this long is marked escalated"},
+    {"FP_REPORT_HIGH_ESCALATION_MINUTES", "moderation/report_high_escalation_minutes", "60",
+     "a high-severity report nobody has claimed for this long is marked escalated"},
     {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
      "how long a moderator's claim on a report locks it for others"},
     {"FP_EVENT_RELAY", "events/relay", "on",
@@ -284,6 +286,8 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.retentionSweepSeconds = int(r.integer("FP_RETENTION_SWEEP_SECONDS", 1, 7 * 24 * 3600));
     c.matchTickMs = int(r.integer("FP_MATCH_TICK_MS", 10, 600000));
     c.reportEscalationMinutes = int(r.integer("FP_REPORT_ESCALATION_MINUTES", 1, 7 * 24 * 60));
+    c.reportHighEscalationMinutes =
+        int(r.integer("FP_REPORT_HIGH_ESCALATION_MINUTES", 1, 30 * 24 * 60));
     c.reportClaimMinutes = int(r.integer("FP_REPORT_CLAIM_MINUTES", 1, 24 * 60));
     c.eventRelayEnabled =
         r.oneOf("FP_EVENT_RELAY", {QStringLiteral("on"), QStringLiteral("off")}) ==

@@ -50,6 +50,7 @@ struct Config
 
     // Moderation (server/admin): escalation of unclaimed critical reports, claim length.
     int reportEscalationMinutes = 0;
+    int reportHighEscalationMinutes = 0;
     int reportClaimMinutes = 0;
 
     // The event backbone (server/events, docs/events.md).

@@ -47,6 +47,7 @@ inline constexpr EventType ReportFiled {"report.filed"_L1, 1};
 inline constexpr EventType ReportClaimed {"report.claimed"_L1, 1};
 inline constexpr EventType ReportActioned {"report.actioned"_L1, 1};
 inline constexpr EventType ReportEscalated {"report.escalated"_L1, 1};
+inline constexpr EventType ReportClaimExpired {"report.claim_expired"_L1, 1};
 inline constexpr EventType BlockCreated {"block.created"_L1, 1};
 inline constexpr EventType PanicExit {"safety.panic_exit"_L1, 1};
 // engagement
@@ -80,6 +81,7 @@ inline constexpr std::array kAll {
     ReportClaimed,
     ReportActioned,
     ReportEscalated,
+    ReportClaimExpired,
     BlockCreated,
     PanicExit,
     DailyAnswered,

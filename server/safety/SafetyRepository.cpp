@@ -287,31 +287,64 @@ Result<QStringList> SafetyRepository::conversationsUnderReview() const
                                  "conversation_session_id IS NOT NULL")));
 }
 
-Result<QStringList> SafetyRepository::escalateOverdue(const QDateTime &overdueBefore,
-                                                      const QDateTime &now) const
+Result<QList<QPair<QString, QString>>>
+SafetyRepository::escalateOverdue(const QDateTime &criticalBefore, const QDateTime &highBefore,
+                                  const QDateTime &now) const
 {
-    static const QString overdue =
-        QStringLiteral("severity = 'critical' AND status IN ('open','triaged') AND "
-                       "escalated_at IS NULL AND created_at <= ? AND "
-                       "(claimed_until IS NULL OR claimed_until <= ?)");
+    static const QString overdue = QStringLiteral(
+        "status IN ('open','triaged') AND escalated_at IS NULL AND "
+        "((severity = 'critical' AND created_at <= ?) OR (severity = 'high' AND created_at <= ?)) "
+        "AND (claimed_until IS NULL OR claimed_until <= ?)");
+    const QVariantList times {Sql::time(criticalBefore), Sql::time(highBefore), Sql::time(now)};
     // Usually none: a plain read first, then each one marked only while still overdue, so two
-    // staff reads at once mark (and announce) each report once.
-    Result<QStringList> candidates =
-        Sql::strings(Sql::exec(QStringLiteral("SELECT id FROM reports WHERE ") + overdue,
-                               {Sql::time(overdueBefore), Sql::time(now)}));
-    if (!candidates)
-        return candidates.error();
-    QStringList escalated;
-    for (const QString &id : std::as_const(*candidates)) {
+    // passes at once mark (and announce) each report once.
+    SqlResult candidates =
+        Sql::exec(QStringLiteral("SELECT id, severity FROM reports WHERE ") + overdue, times);
+    if (!candidates.ok())
+        return candidates.toAppError();
+    QList<QPair<QString, QString>> found;
+    while (candidates.next())
+        found.append({candidates.value(0).toString(), candidates.value(1).toString()});
+    QList<QPair<QString, QString>> escalated;
+    for (const auto &[id, severity] : std::as_const(found)) {
         SqlResult r = Sql::exec(
             QStringLiteral("UPDATE reports SET escalated_at = ? WHERE id = ? AND ") + overdue,
-            {Sql::time(now), id, Sql::time(overdueBefore), Sql::time(now)});
+            QVariantList {Sql::time(now), id} + times);
         if (!r.ok())
             return r.toAppError();
         if (r.numRowsAffected() > 0)
-            escalated << id;
+            escalated.append({id, severity});
     }
     return escalated;
+}
+
+Result<QList<QPair<QString, QString>>>
+SafetyRepository::releaseExpiredClaims(const QDateTime &now) const
+{
+    static const QString expired =
+        QStringLiteral("status IN ('open','triaged') AND claimed_by_user_id IS NOT NULL AND "
+                       "claimed_until <= ?");
+    SqlResult candidates =
+        Sql::exec(QStringLiteral("SELECT id, claimed_by_user_id FROM reports WHERE ") + expired,
+                  {Sql::time(now)});
+    if (!candidates.ok())
+        return candidates.toAppError();
+    QList<QPair<QString, QString>> found;
+    while (candidates.next())
+        found.append({candidates.value(0).toString(), candidates.value(1).toString()});
+    QList<QPair<QString, QString>> released;
+    for (const auto &[id, holder] : std::as_const(found)) {
+        SqlResult r = Sql::exec(QStringLiteral("UPDATE reports SET claimed_by_user_id = NULL, "
+                                               "claimed_until = NULL WHERE id = ? AND "
+                                               "claimed_by_user_id = ? AND ") +
+                                    expired,
+                                {id, holder, Sql::time(now)});
+        if (!r.ok())
+            return r.toAppError();
+        if (r.numRowsAffected() > 0)
+            released.append({id, holder});
+    }
+    return released;
 }
 
 Result<QList<admin::Report>> SafetyRepository::listReports(const ReportFilter &filter,

@@ -60,9 +60,15 @@ public:
     Result<QStringList> conversationsUnderReview() const;
 
     // The staff queue. Reports come as staff see them: an expired claim is no claim.
-    /// Marks open/triaged critical reports created before `overdueBefore` and not claimed now
-    /// as escalated (escalated_at = `now`); returns the ids it marked.
-    Result<QStringList> escalateOverdue(const QDateTime &overdueBefore, const QDateTime &now) const;
+    /// Marks open/triaged reports not claimed now as escalated (escalated_at = `now`): critical
+    /// ones created before `criticalBefore`, high ones before `highBefore`; returns the ids it
+    /// marked with their severity.
+    Result<QList<QPair<QString, QString>>> escalateOverdue(const QDateTime &criticalBefore,
+                                                           const QDateTime &highBefore,
+                                                           const QDateTime &now) const;
+    /// Gives up the claims on unresolved reports that ran out before `now`; returns the reports
+    /// with who had claimed them.
+    Result<QList<QPair<QString, QString>>> releaseExpiredClaims(const QDateTime &now) const;
     Result<QList<admin::Report>> listReports(const ReportFilter &filter, const QDateTime &now,
                                              int limit, int offset) const;
     /// With `lockForUpdate` the row stays locked until the caller's transaction ends.

@@ -356,21 +356,41 @@ Status SafetyService::escalateOverdue(const QDateTime &now) const
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
-    Result<QStringList> escalated =
-        m_repository.escalateOverdue(now.addSecs(-60LL * m_settings.escalationMinutes), now);
+    const auto minutesFor = [this](const QString &severity) {
+        return severity == QLatin1String("critical") ? m_settings.escalationMinutes
+                                                     : m_settings.highEscalationMinutes;
+    };
+    Result<QList<QPair<QString, QString>>> escalated =
+        m_repository.escalateOverdue(now.addSecs(-60LL * m_settings.escalationMinutes),
+                                     now.addSecs(-60LL * m_settings.highEscalationMinutes), now);
     if (!escalated)
         return escalated.error();
     // Nobody acted: the report waited too long.
-    for (const QString &id : std::as_const(*escalated)) {
-        if (Status recorded = recordAboutReport(
-                event::ReportEscalated, id, {},
-                {{QStringLiteral("severity"), QStringLiteral("critical")},
-                 {QStringLiteral("overdue_minutes"), m_settings.escalationMinutes}});
+    for (const auto &[id, severity] : std::as_const(*escalated)) {
+        if (Status recorded =
+                recordAboutReport(event::ReportEscalated, id, {},
+                                  {{QStringLiteral("severity"), severity},
+                                   {QStringLiteral("overdue_minutes"), minutesFor(severity)}});
+            !recorded)
+            return recorded.error();
+    }
+    // A claim that ran out puts the report back in everyone's queue, and says whose it was.
+    Result<QList<QPair<QString, QString>>> released = m_repository.releaseExpiredClaims(now);
+    if (!released)
+        return released.error();
+    for (const auto &[id, holder] : std::as_const(*released)) {
+        if (Status recorded =
+                recordAboutReport(event::ReportClaimExpired, id, {},
+                                  {{QStringLiteral("claimed_by_user_id"), holder},
+                                   {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
             !recorded)
             return recorded.error();
     }
     if (!tx.commit())
         return databaseUnavailable();
+    for (const auto &[id, holder] : std::as_const(*released))
+        log::info(QStringLiteral("report_claim_expired"),
+                  {{QStringLiteral("report_id"), id}, {QStringLiteral("claimed_by"), holder}});
     return Ok {};
 }
 

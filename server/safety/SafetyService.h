@@ -25,6 +25,7 @@ class TrustService;
 struct SafetySettings
 {
     int escalationMinutes = 15; // unclaimed critical reports escalate after this long
+    int highEscalationMinutes = 60; // unclaimed high reports escalate after this long
     int claimMinutes = 30; // how long a moderator's claim lasts
 };
 
@@ -81,8 +82,10 @@ public:
         return m_repository.exportFor(userId);
     }
 
-    /// Marks unclaimed critical reports older than the escalation time as escalated (the
-    /// report-escalation job; listing reports does it too).
+    /// The moderation timers (the report_escalation job; listing reports runs them too):
+    /// unclaimed critical and high reports older than their escalation time are marked
+    /// escalated, and claims that ran out are given up, so the report is back in the queue
+    /// for everyone. Each is recorded (report.escalated, report.claim_expired).
     Status escalateOverdue(const QDateTime &now) const;
 
 private:

@@ -344,6 +344,69 @@ private Q_SLOTS:
                      QStringLiteral("SELECT escalated_at FROM reports WHERE id = '%1'").arg(old))
                  .isNull());
     }
+
+    // The report_escalation job does it with nobody looking: critical after 15 minutes, high
+    // after 60, never medium; and a claim that ran out is given up and says so in an event.
+    void escalationAndExpiredClaimsNeedNobodyLooking()
+    {
+        const TestAccount a = signUp(QStringLiteral("Unwatched"));
+        const TestAccount b = signUp(QStringLiteral("Overdue"));
+        const auto reportAt = [&](const char *severity, int minutes) {
+            return seed().report(a, b,
+                                 Seed::Report {.severity = QLatin1String(severity),
+                                               .reason = QStringLiteral("harassment"),
+                                               .details = QStringLiteral("left alone"),
+                                               .status = QStringLiteral("open"),
+                                               .conversationId = {},
+                                               .at = minutesAgo(minutes)});
+        };
+        const QString critical = reportAt("critical", 16);
+        const QString highOld = reportAt("high", 61);
+        const QString highRecent = reportAt("high", 30);
+        const QString medium = reportAt("medium", 600);
+        const auto escalated = [this](const QString &id) {
+            return !db()->scalar(QStringLiteral("SELECT escalated_at FROM reports WHERE id = '%1'")
+                                     .arg(id))
+                        .isNull();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(escalated(critical) && escalated(highOld), 20000);
+        QVERIFY(!escalated(highRecent));
+        QVERIFY(!escalated(medium));
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE event_type = "
+                                       "'report.escalated' AND subject_id IN ('%1', '%2') AND "
+                                       "actor_user_id IS NULL")
+                            .arg(critical, highOld)),
+                 2);
+        QCOMPARE(text(QStringLiteral("SELECT JSON_VALUE(payload_json, '$.severity') FROM "
+                                     "event_outbox WHERE event_type = 'report.escalated' AND "
+                                     "subject_id = '%1'")
+                          .arg(highOld)),
+                 QStringLiteral("high"));
+
+        // A moderator claims one and walks away: when the claim runs out it is free again.
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(highRecent), {})
+                     .status,
+                 200);
+        exec(QStringLiteral("UPDATE reports SET claimed_until = NOW(3) - INTERVAL 1 SECOND WHERE "
+                            "id = '%1'")
+                 .arg(highRecent));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            db()->scalar(QStringLiteral("SELECT claimed_by_user_id FROM reports WHERE id = '%1'")
+                             .arg(highRecent))
+                .isNull(),
+            20000);
+        QCOMPARE(text(QStringLiteral("SELECT JSON_VALUE(payload_json, '$.claimed_by_user_id') "
+                                     "FROM event_outbox WHERE event_type = "
+                                     "'report.claim_expired' AND subject_id = '%1'")
+                          .arg(highRecent)),
+                 m_moderator.userId);
+        // Anyone may claim it now, the admin included.
+        QCOMPARE(as(m_admin)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(highRecent), {})
+                     .status,
+                 200);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSafetyStaff)
