@@ -1,7 +1,8 @@
 // The event backbone end to end (docs/events.md), with real MariaDB and Redis: every committed
 // event reaches the analytics consumer exactly once in effect, through a Redis that is killed and
 // comes back empty, a server killed between commit and relay, and a consumer killed with events
-// in hand whose work another instance finishes; a poison event is parked after its deliveries
+// in hand whose work another instance finishes; two relays never add an event twice; a poison
+// event is parked after its deliveries
 // without holding up the others, and an admin re-drives it; background jobs never run twice at
 // once across instances, and a lease left by a dead instance is taken over when it ends.
 
@@ -10,7 +11,9 @@
 #include "tests/support/Seed.h"
 #include "tests/support/WsClient.h"
 
+#include <QDeadlineTimer>
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
 #include <QThreadPool>
 #include <QUuid>
@@ -221,23 +224,77 @@ private Q_SLOTS:
         sendConcurrently(first.port(), {person}, 3, 40);
         RawRedis raw(TestEnvironment::fromProcess().redisPort);
         const QByteArray stream = first.redisKeyPrefix().toLatin1() + "events";
-        const auto pending = [&] { // XPENDING's summary: *4, then :<count>
+        const auto consumersWithPending = [&] {
             raw.send({"XPENDING", stream, "analytics"});
             QTest::qWait(100);
-            const QList<QByteArray> lines = raw.readUntil("\r\n").split('\n');
-            return lines.size() > 1 ? lines.at(1).trimmed().mid(1).toInt() : -1;
+            return raw.readUntil("\r\n");
         };
-        QTRY_VERIFY_WITH_TIMEOUT(pending() > 0, 15000);
-        first.kill();
-        QVERIFY2(db.exec(QStringLiteral("ROLLBACK"), &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(!consumersWithPending().contains("*4\r\n:0\r\n"), 15000);
 
+        // A second instance is up beside it; then the first dies holding its share.
         TestServer::Options options = quickBackbone();
         options.databaseName = db.name();
         options.redisKeyPrefix = first.redisKeyPrefix();
         TestServer second(options);
         QVERIFY(second.start());
+        first.kill();
+        QVERIFY2(db.exec(QStringLiteral("ROLLBACK"), &error), qPrintable(error));
         verifyAppliedExactlyOnce(db, 120);
+        // Whatever the dead instance held was claimed: no consumer has anything pending.
+        QTRY_VERIFY_WITH_TIMEOUT(consumersWithPending().contains("*4\r\n:0\r\n"), 15000);
         QCOMPARE(second.stop(), 0);
+    }
+
+    void twoRelaysNeverAddAnEventTwice()
+    {
+        TestServer first(quickBackbone());
+        QVERIFY(first.start());
+        TestDatabase &db = *first.database();
+        TestServer::Options options =
+            quickBackbone().with(QStringLiteral("FP_JWT_SECRET"), first.jwtSecret());
+        options.databaseName = db.name();
+        options.redisKeyPrefix = first.redisKeyPrefix();
+        TestServer second(options);
+        QVERIFY(second.start());
+        QList<TestAccount> people;
+        for (int i = 0; i < 4; ++i)
+            people << fp::test::signUp(first.port(), QStringLiteral("Twin %1").arg(i));
+        // Both instances commit at once, and both relays are woken by their own commits.
+        QThreadPool pool;
+        QFuture<void> one = QtConcurrent::run(
+            &pool, [&] { sendConcurrently(first.port(), people.mid(0, 2), 5, 40); });
+        QFuture<void> two = QtConcurrent::run(
+            &pool, [&] { sendConcurrently(second.port(), people.mid(2, 2), 5, 40); });
+        one.waitForFinished();
+        two.waitForFinished();
+        verifyAppliedExactlyOnce(db, 800);
+        // The stream holds each event once: no two passes ever relayed the same rows.
+        RawRedis raw(TestEnvironment::fromProcess().redisPort);
+        const QByteArray stream = first.redisKeyPrefix().toLatin1() + "events";
+        raw.send({"XRANGE", stream, "-", "+"});
+        QByteArray reply;
+        QDeadlineTimer deadline(10000);
+        const int outbox = db.scalar(QStringLiteral("SELECT COUNT(*) FROM event_outbox")).toInt();
+        QSet<QByteArray> ids;
+        int entries = 0;
+        while (!deadline.hasExpired()) {
+            reply += raw.readUntil("\r\n", 200);
+            const QList<QByteArray> lines = reply.split('\n');
+            ids.clear();
+            entries = 0;
+            for (qsizetype i = 0; i + 2 < lines.size(); ++i) {
+                if (lines.at(i).trimmed() == "id" && lines.at(i + 1).trimmed() == "$36") {
+                    ids.insert(lines.at(i + 2).trimmed());
+                    ++entries;
+                }
+            }
+            if (entries >= outbox)
+                break;
+        }
+        QCOMPARE(entries, outbox);
+        QCOMPARE(int(ids.size()), outbox);
+        QCOMPARE(second.stop(), 0);
+        QCOMPARE(first.stop(), 0);
     }
 
     void aPoisonEventIsParkedAndTheOthersGoOn()
