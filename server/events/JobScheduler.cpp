@@ -34,6 +34,11 @@ void JobScheduler::add(Job job)
 
 void JobScheduler::start()
 {
+    // Every job has its row before any instance asks for a lease on it (at start, like the
+    // migrations: a job without its row would never be granted).
+    for (const auto &slot : m_slots)
+        Sql::exec(QStringLiteral("INSERT IGNORE INTO background_jobs (name) VALUES (?)"),
+                  {QString::fromLatin1(slot->job.name)});
     m_timer.start();
 }
 
@@ -45,21 +50,6 @@ void JobScheduler::stop()
 void JobScheduler::tick()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (!m_registered) {
-        // Every job has its row before any instance asks for a lease on it.
-        m_registered = true;
-        std::vector<QByteArray> names;
-        for (const auto &slot : m_slots)
-            names.push_back(slot->job.name);
-        if (!m_pool.trySubmit([names] {
-                for (const QByteArray &name : names)
-                    Sql::exec(
-                        QStringLiteral("INSERT IGNORE INTO background_jobs (name) VALUES (?)"),
-                        {QString::fromLatin1(name)});
-            }))
-            m_registered = false;
-        return;
-    }
     for (const auto &slot : m_slots) {
         if (slot->busy.load() || now < slot->notBeforeMs.load())
             continue;

@@ -65,7 +65,6 @@ private:
     QByteArray m_holder;
     QTimer m_timer;
     std::vector<std::shared_ptr<Slot>> m_slots;
-    bool m_registered = false;
     std::atomic<quint64> m_runsHere {0};
 };
 
