@@ -304,6 +304,14 @@ PassReport MatchingService::runPass(const QDateTime &now) const
         for (const QString &id : activeIds) {
             if (alive->contains(id))
                 continue;
+            // Redis may have lost the queue after it was read above (a restart mid-pass): an
+            // entry gone from the live queue comes back, alive, instead of expiring for what
+            // Redis forgot; one that cannot be checked waits for the next pass.
+            if (const std::optional<bool> waiting = QueueStore::isWaiting(id); waiting != true) {
+                if (waiting == false)
+                    QueueStore::add(id, byUser.value(id).enqueuedAt.toMSecsSinceEpoch());
+                continue;
+            }
             const Result<bool> expired = endQueueEntry(id, QStringLiteral("expired"), {}, now);
             if (expired && *expired) {
                 ++report.expired;

@@ -26,6 +26,14 @@ bool QueueStore::add(const QString &userId, qint64 enqueuedAtMs)
     return reply && !reply->isError();
 }
 
+std::optional<bool> QueueStore::isWaiting(const QString &userId)
+{
+    const auto reply = Redis::command({"ZSCORE", waitingKey(), userId.toLatin1()});
+    if (!reply || reply->isError())
+        return std::nullopt;
+    return reply->type != RedisReply::Type::Nil;
+}
+
 void QueueStore::remove(const QStringList &userIds)
 {
     if (userIds.isEmpty())

@@ -23,6 +23,8 @@ public:
     /// Waiting user ids, longest waiting first; nullopt when Redis is unreachable.
     static std::optional<QStringList> waiting();
     static std::optional<qint64> length();
+    /// Whether the user is in the live queue; nullopt when Redis is unreachable.
+    static std::optional<bool> isWaiting(const QString &userId);
 
     static void markAlive(const QString &userId);
     /// Which of these are still alive; nullopt when Redis cannot tell.
