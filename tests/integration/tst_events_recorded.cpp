@@ -735,17 +735,33 @@ private Q_SLOTS:
                                    {s("severity"), s("high")},
                                    {s("reason_code"), s("harassment")}})});
 
-        // An old critical report nobody claimed escalates when staff next look at the queue.
+        // An old critical report nobody claimed escalates, once: by the report_escalation job or
+        // when staff next look at the queue, whichever comes first.
         const TestAccount x = account(QStringLiteral("Xavier"));
         const TestAccount y = account(QStringLiteral("Yara"));
+        mark = lastSeq();
         const QString critical =
             seed().report(x, y, Seed::Report {.severity = s("critical"), .at = minutesAgo(60)});
-        mark = lastSeq();
         QCOMPARE(as(moderator)->get(QStringLiteral("/api/admin/reports")).status, 200);
         QCOMPARE(as(moderator)->get(QStringLiteral("/api/admin/reports")).status, 200);
         verifyEvents(recordedAbout(mark, {critical}),
                      {aboutReport(fp::event::ReportEscalated, {}, critical,
                                   {{s("severity"), s("critical")}, {s("overdue_minutes"), 15}})});
+
+        // A claim that runs out gives the report back to the queue, and says whose it was.
+        QCOMPARE(as(moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(critical), {})
+                     .status,
+                 200);
+        mark = lastSeq();
+        exec(QStringLiteral("UPDATE reports SET claimed_until = NOW(3) - INTERVAL 1 SECOND WHERE "
+                            "id = '%1'")
+                 .arg(critical));
+        QTRY_COMPARE_WITH_TIMEOUT(recordedAbout(mark, {critical}).size(), 1, 20000);
+        verifyEvents(
+            recordedAbout(mark, {critical}),
+            {aboutReport(fp::event::ReportClaimExpired, {}, critical,
+                         {{s("claimed_by_user_id"), moderator.userId}, {s("claim_minutes"), 30}})});
     }
 
     void reflectionMovesTrust()
