@@ -779,6 +779,8 @@ int main(int argc, char **argv)
                  {QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000")},
                  {QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10000")},
                  {QStringLiteral("FP_WS_AUTH_TIMEOUT_MS"), QStringLiteral("60000")},
+                 // Every socket comes from 127.0.0.1.
+                 {QStringLiteral("FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"), QStringLiteral("100000")},
                  {QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("1000000")},
                  {QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"), QStringLiteral("1000000")},
                  {QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("1000000")},
