@@ -30,16 +30,11 @@
 // 0.5 s per route) exits non-zero on a transport error or any answer that is not 2xx, never on
 // speed: numbers depend on the machine and on whoever else is using it.
 
-#include "server/identity/Jwt.h"
-#include "tests/support/RawRedis.h"
+#include "bench/BenchSupport.h"
 #include "tests/support/TestServer.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
@@ -48,21 +43,15 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
-#include <QTimer>
-#include <QUuid>
 #include <algorithm>
-#include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <functional>
 #include <map>
 #include <memory>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -71,6 +60,8 @@
 #include <vector>
 
 namespace {
+
+using namespace fp::bench;
 
 struct Options
 {
@@ -82,43 +73,6 @@ struct Options
     bool smoke = false;
     QString serverBinary;
 };
-
-void say(const QString &line)
-{
-    std::fprintf(stdout, "%s\n", qPrintable(line));
-    std::fflush(stdout);
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    const auto at = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size())));
-    return v[at];
-}
-
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-/// Serves this (main) thread's events until `done()`: the server's output comes to us through
-/// QProcess, and a server whose pipe is full blocks on its next log line.
-void serveEventsUntil(const std::function<bool()> &done)
-{
-    QTimer wake;
-    wake.start(5);
-    while (!done())
-        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
-}
-
-void serveEventsFor(double seconds)
-{
-    QElapsedTimer t;
-    t.start();
-    serveEventsUntil([&] { return double(t.nsecsElapsed()) * 1e-9 >= seconds; });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The load generator.
@@ -164,47 +118,6 @@ struct Connection
     std::string in;
     std::chrono::steady_clock::time_point sentAt;
 };
-
-int connectTo(quint16 port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    return fd;
-}
-
-/// How much of `in` one complete answer takes (0: not complete yet, -1: not an answer we can
-/// read), and its status.
-qsizetype completeAnswer(const std::string &in, int *status)
-{
-    const size_t headerEnd = in.find("\r\n\r\n");
-    if (headerEnd == std::string::npos)
-        return 0;
-    if (in.compare(0, 9, "HTTP/1.1 ") != 0 || in.size() < 12)
-        return -1;
-    *status = std::atoi(in.c_str() + 9);
-    std::string head = in.substr(0, headerEnd);
-    std::transform(head.begin(), head.end(), head.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    if (head.find("\r\ntransfer-encoding: chunked") != std::string::npos)
-        return -1; // none of the routes measured answers in chunks
-    size_t length = 0;
-    if (const size_t at = head.find("\r\ncontent-length:"); at != std::string::npos)
-        length = size_t(std::strtoull(head.c_str() + at + 17, nullptr, 10));
-    const size_t total = headerEnd + 4 + length;
-    return in.size() >= total ? qsizetype(total) : 0;
-}
 
 /// Runs `connections` (their requests already set) against the port for `seconds` on one
 /// thread, closed-loop; latencies are kept only when `record`.
@@ -417,73 +330,8 @@ private:
     std::vector<Connection> m_connections;
 };
 
-std::string request(const char *method, const QString &path, const QString &token = {},
-                    const QByteArray &body = {})
-{
-    QByteArray r = QByteArray(method) + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    if (!token.isEmpty())
-        r += "Authorization: Bearer " + token.toLatin1() + "\r\n";
-    if (!body.isEmpty() || qstrcmp(method, "PUT") == 0)
-        r +=
-            "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
-            "\r\n";
-    r += "\r\n" + body;
-    return r.toStdString();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Counting the work behind the requests.
-
-/// MariaDB's statement count and Redis's command count, read together.
-struct WorkCounters
-{
-    qint64 statements = 0;
-    qint64 redisCommands = 0;
-};
-
-class WorkProbe
-{
-public:
-    WorkProbe(const QString &socket, quint16 redisPort) : m_redis(redisPort)
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), kConnection);
-        db.setUserName(QStringLiteral("root"));
-        db.setConnectOptions(QStringLiteral("UNIX_SOCKET=%1").arg(socket));
-        m_ok = db.open();
-    }
-    bool ok() const { return m_ok; }
-
-    WorkCounters read()
-    {
-        WorkCounters c;
-        QSqlQuery q(QSqlDatabase::database(kConnection));
-        if (q.exec(QStringLiteral("SHOW GLOBAL STATUS LIKE 'Questions'")) && q.next())
-            c.statements = q.value(1).toLongLong();
-        const QByteArray info = m_redis.command({"INFO", "stats"});
-        QByteArray rest = info;
-        if (!rest.contains("instantaneous_ops_per_sec"))
-            rest += m_redis.readUntil("instantaneous_ops_per_sec");
-        static const QRegularExpression total(QStringLiteral("total_commands_processed:(\\d+)"));
-        const QRegularExpressionMatch m = total.match(QString::fromLatin1(rest));
-        if (m.hasMatch())
-            c.redisCommands = m.captured(1).toLongLong();
-        m_redis.readUntil("\r\n", 50); // the rest of the reply
-        return c;
-    }
-
-    /// What two readings in a row count themselves (statements, commands).
-    WorkCounters ownCost()
-    {
-        const WorkCounters a = read();
-        const WorkCounters b = read();
-        return {b.statements - a.statements, b.redisCommands - a.redisCommands};
-    }
-
-private:
-    static constexpr const char *kConnection = "http-bench-probe";
-    fp::test::RawRedis m_redis;
-    bool m_ok = false;
-};
 
 /// Statements and Redis commands per second the server does on its own (its ticks).
 struct Baseline
@@ -536,18 +384,12 @@ bool seed(fp::test::TestDatabase &db, std::vector<Person> &people, const QByteAr
           QString *error)
 {
     const qsizetype n = qsizetype(people.size());
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
-    QStringList sessions;
-    for (Person &p : people) {
-        p.userId = newId();
-        sessions << newId();
-        fp::AccessClaims claims;
-        claims.userId = p.userId;
-        claims.sessionId = sessions.back();
-        claims.issuedAt = now;
-        claims.expiresAt = now + 600; // the longest an access token may live
-        claims.tokenId = newId();
-        p.token = QString::fromLatin1(fp::Jwt::sign(claims, secret));
+    std::vector<Account> accounts;
+    if (!seedAccounts(db, n, secret, QStringLiteral("httpbench.test"), &accounts, error))
+        return false;
+    for (qsizetype i = 0; i < n; ++i) {
+        people[size_t(i)].userId = accounts[size_t(i)].userId;
+        people[size_t(i)].token = accounts[size_t(i)].token;
     }
     for (qsizetype i = 0; i + 1 < n; i += 2) {
         people[size_t(i)].partnerId = people[size_t(i + 1)].userId;
@@ -555,51 +397,36 @@ bool seed(fp::test::TestDatabase &db, std::vector<Person> &people, const QByteAr
     }
     if (n % 2)
         people.back().partnerId = people.back().userId;
-    auto batched = [&](qsizetype count, const QString &head, auto row) {
-        for (qsizetype from = 0; from < count; from += 500) {
-            QStringList values;
-            for (qsizetype i = from; i < std::min(count, from + 500); ++i)
-                values << row(i);
-            if (!db.exec(head + values.join(QLatin1Char(',')), error))
-                return false;
-        }
-        return true;
-    };
     const auto id = [&](qsizetype i) {
         return people[size_t(i)].userId;
     };
-    return batched(n, QStringLiteral("INSERT INTO users (id, email, status) VALUES "),
-                   [&](qsizetype i) {
-                       return QStringLiteral("('%1','%1@httpbench.test','active')").arg(id(i));
-                   }) &&
-        batched(n, QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES "),
-                [&](qsizetype i) { return QStringLiteral("('%1','hb%2')").arg(id(i)).arg(i); }) &&
-        batched(n,
-                QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, "
-                               "created_at, last_used_at, expires_at) VALUES "),
-                [&](qsizetype i) {
-                    return QStringLiteral("('%1','%2',SHA2('%1',256),UTC_TIMESTAMP(3),"
-                                          "UTC_TIMESTAMP(3),UTC_TIMESTAMP(3) + INTERVAL 1 DAY)")
-                        .arg(sessions[i], id(i));
-                }) &&
-        batched(n,
-                QStringLiteral("INSERT INTO trust_scores (user_id, score, cooldown_applied, "
-                               "components_json) VALUES "),
-                [&](qsizetype i) {
-                    return QStringLiteral("('%1',70,0,JSON_OBJECT('reliability',70,'respect',70,"
-                                          "'engagement',70,'safety',70))")
-                        .arg(id(i));
-                }) &&
-        batched(n / 2,
-                QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
-                               "user_a_alias, user_b_alias, status, matched_at, match_score, "
-                               "score_breakdown_json, match_reasons_json) VALUES "),
-                [&](qsizetype p) {
-                    return QStringLiteral("('%1','%2','%3','Fox','Owl','active_chat',"
-                                          "UTC_TIMESTAMP(3),80,'{}','[]')")
-                        .arg(newId(), std::min(id(2 * p), id(2 * p + 1)),
-                             std::max(id(2 * p), id(2 * p + 1)));
-                });
+    return insertBatched(
+               db, n, QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES "),
+               [&](qsizetype i) { return QStringLiteral("('%1','hb%2')").arg(id(i)).arg(i); },
+               error) &&
+        insertBatched(
+               db, n,
+               QStringLiteral("INSERT INTO trust_scores (user_id, score, cooldown_applied, "
+                              "components_json) VALUES "),
+               [&](qsizetype i) {
+                   return QStringLiteral("('%1',70,0,JSON_OBJECT('reliability',70,'respect',70,"
+                                         "'engagement',70,'safety',70))")
+                       .arg(id(i));
+               },
+               error) &&
+        insertBatched(
+               db, n / 2,
+               QStringLiteral("INSERT INTO match_sessions (id, user_a_id, user_b_id, "
+                              "user_a_alias, user_b_alias, status, matched_at, "
+                              "match_score, score_breakdown_json, match_reasons_json) "
+                              "VALUES "),
+               [&](qsizetype p) {
+                   return QStringLiteral("('%1','%2','%3','Fox','Owl','active_chat',"
+                                         "UTC_TIMESTAMP(3),80,'{}','[]')")
+                       .arg(newId(), std::min(id(2 * p), id(2 * p + 1)),
+                            std::max(id(2 * p), id(2 * p + 1)));
+               },
+               error);
 }
 
 QJsonObject json(const char *text)
@@ -666,7 +493,7 @@ PutScript capture(fp::test::TestDatabase &db, const QString &userId,
     PutScript script;
     script.userId = userId;
     // One connection for the general log's times: event_time is in the session's time zone.
-    QSqlQuery q(QSqlDatabase::database(QStringLiteral("http-bench-probe")));
+    QSqlQuery q(QSqlDatabase::database(WorkProbe::connectionName()));
     const auto scalar = [&q](const QString &sql) {
         return q.exec(sql) && q.next() ? q.value(0).toString() : QString();
     };
@@ -818,12 +645,6 @@ ReferenceResult replay(const QString &socket, const QString &database,
 
 // ---------------------------------------------------------------------------------------------
 
-QString ratioText(double value, double reference)
-{
-    return reference > 0 ? QString::number(value / reference, 'f', 2) + QLatin1Char('x')
-                         : QStringLiteral("n/a");
-}
-
 QString statusText(const LoadResult &r)
 {
     QStringList parts;
@@ -848,22 +669,6 @@ void printRoute(const RouteMeasurement &m, const QString &ratio, const QString &
             .arg(statusText(m.load), goal));
 }
 
-QString buildType(const QString &serverBinary)
-{
-    // The server's build folder says how it was built (a binary run from elsewhere: unknown).
-    QDir dir = QFileInfo(serverBinary).absoluteDir();
-    for (int up = 0; up < 4; ++up, dir.cdUp()) {
-        QFile cache(dir.filePath(QStringLiteral("CMakeCache.txt")));
-        if (!cache.open(QIODevice::ReadOnly))
-            continue;
-        for (const QByteArray &line : cache.readAll().split('\n')) {
-            if (line.startsWith("CMAKE_BUILD_TYPE:"))
-                return QString::fromUtf8(line.mid(line.indexOf('=') + 1));
-        }
-    }
-    return QStringLiteral("unknown");
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -871,30 +676,20 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     Options o;
     o.serverBinary = qEnvironmentVariable("FP_SERVER_BINARY");
-    const QStringList args = app.arguments();
-    for (int i = 1; i < args.size(); ++i) {
-        const QString &a = args[i];
-        const bool hasValue = i + 1 < args.size();
-        if (a == QLatin1String("--smoke")) {
-            o.smoke = true;
-        } else if (a == QLatin1String("--server") && hasValue) {
-            o.serverBinary = args[++i];
-        } else if (a == QLatin1String("--connections") && hasValue) {
-            o.connections = std::max(1, args[++i].toInt());
-        } else if (a == QLatin1String("--seconds") && hasValue) {
-            o.seconds = std::max(0.1, args[++i].toDouble());
-        } else if (a == QLatin1String("--warmup") && hasValue) {
-            o.warmupSeconds = std::max(0.0, args[++i].toDouble());
-        } else if (a == QLatin1String("--users") && hasValue) {
-            o.users = std::max(2, args[++i].toInt());
-        } else if (a == QLatin1String("--client-threads") && hasValue) {
-            o.clientThreads = std::max(1, args[++i].toInt());
-        } else {
-            std::fprintf(stderr,
-                         "usage: http_bench [--server PATH] [--connections N] [--seconds D] "
-                         "[--warmup S] [--users U] [--client-threads T] [--smoke]\n");
-            return 2;
-        }
+    const bool understood = Arguments()
+                                .flag("--smoke", &o.smoke)
+                                .text("--server", &o.serverBinary)
+                                .integer("--connections", &o.connections, 1)
+                                .number("--seconds", &o.seconds, 0.1)
+                                .number("--warmup", &o.warmupSeconds, 0)
+                                .integer("--users", &o.users, 2)
+                                .integer("--client-threads", &o.clientThreads, 1)
+                                .parse(app.arguments());
+    if (!understood) {
+        std::fprintf(stderr,
+                     "usage: http_bench [--server PATH] [--connections N] [--seconds D] "
+                     "[--warmup S] [--users U] [--client-threads T] [--smoke]\n");
+        return 2;
     }
     if (o.smoke) {
         o.connections = 4;
@@ -905,13 +700,9 @@ int main(int argc, char **argv)
     // Writers and the MariaDB-alone reference each need a user per connection of their own.
     o.users = std::max(o.users, 2 * o.connections + 2);
 
-    if (!o.serverBinary.isEmpty())
-        qputenv("FP_SERVER_BINARY", o.serverBinary.toLocal8Bit());
-    const fp::test::TestEnvironment environment = fp::test::TestEnvironment::fromProcess();
-    if (const QString problem = environment.problem(); !problem.isEmpty()) {
-        say(QStringLiteral("http_bench: ") + problem);
+    fp::test::TestEnvironment environment;
+    if (!findEnvironment(QStringLiteral("http_bench"), o.serverBinary, &environment))
         return 1;
-    }
     say(QStringLiteral("http_bench: %1 connections, %2 s per route after %3 s of warm-up, %4 "
                        "users; client threads %5; server build type %6; this machine: %7 cores")
             .arg(o.connections)
@@ -922,17 +713,9 @@ int main(int argc, char **argv)
             .arg(buildType(environment.serverBinary))
             .arg(QThread::idealThreadCount()));
 
-    fp::test::TestServer::Options options;
-    options.withoutRateLimits();
-    options.keepOutputTail = 64 * 1024;
-    options.with(QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000"));
-    options.with(QStringLiteral("FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"), QStringLiteral("100000"));
-    fp::test::TestServer server(options);
-    if (!server.start()) {
-        say(QStringLiteral("the server did not start:\n%1")
-                .arg(QString::fromUtf8(server.output().right(4000))));
+    fp::test::TestServer server(loadServerOptions());
+    if (!startServer(server))
         return 1;
-    }
     std::vector<Person> people(size_t(o.users));
     QString error;
     if (!seed(*server.database(), people, server.jwtSecret().toUtf8(), &error)) {

@@ -26,6 +26,7 @@
 // authenticate or a message is lost (or the services are missing), never on timing: numbers here
 // depend on the machine and on whoever else is using it.
 
+#include "bench/BenchSupport.h"
 #include "common/WsEvents.h"
 #include "server/base/EpollEventDispatcher.h"
 #include "server/identity/Jwt.h"
@@ -71,11 +72,7 @@ struct Options
     QString serverBinary;
 };
 
-void say(const QString &line)
-{
-    std::fprintf(stdout, "%s\n", qPrintable(line));
-    std::fflush(stdout);
-}
+using fp::bench::say;
 
 qint64 rssKb(qint64 pid)
 {
@@ -480,14 +477,7 @@ private:
     std::atomic<bool> m_stop {false};
 };
 
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    const auto at = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size())));
-    return v[at];
-}
+using fp::bench::percentile;
 
 struct Measurement
 {
@@ -614,45 +604,21 @@ bool seed(fp::test::TestDatabase &db, QList<Client> &clients, const QByteArray &
           QString *error)
 {
     const qsizetype n = clients.size();
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
-    QStringList users, sessions;
+    std::vector<fp::bench::Account> accounts;
+    if (!fp::bench::seedAccounts(db, n, secret, QStringLiteral("wsbench.test"), &accounts, error))
+        return false;
+    QStringList users;
     for (qsizetype i = 0; i < n; ++i) {
-        users << QUuid::createUuid().toString(QUuid::WithoutBraces);
-        sessions << QUuid::createUuid().toString(QUuid::WithoutBraces);
-        fp::AccessClaims claims;
-        claims.userId = users.back();
-        claims.sessionId = sessions.back();
-        claims.issuedAt = now;
-        claims.expiresAt = now + 600;
-        claims.tokenId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        clients[i].token = QString::fromLatin1(fp::Jwt::sign(claims, secret));
+        users << accounts[size_t(i)].userId;
+        clients[i].token = accounts[size_t(i)].token;
     }
-    auto batched = [&](qsizetype count, const QString &head, auto row) {
-        for (qsizetype from = 0; from < count; from += 500) {
-            QStringList values;
-            for (qsizetype i = from; i < std::min(count, from + 500); ++i)
-                values << row(i);
-            if (!db.exec(head + values.join(QLatin1Char(',')), error))
-                return false;
-        }
-        return true;
+    const auto batched = [&](qsizetype count, const QString &head,
+                             const std::function<QString(qsizetype)> &row) {
+        return fp::bench::insertBatched(db, count, head, row, error);
     };
     const bool ok =
-        batched(n, QStringLiteral("INSERT INTO users (id, email, status) VALUES "),
-                [&](qsizetype i) {
-                    return QStringLiteral("('%1','%1@wsbench.test','active')").arg(users[i]);
-                }) &&
-        batched(
-            n, QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES "),
-            [&](qsizetype i) { return QStringLiteral("('%1','ws%2')").arg(users[i]).arg(i); }) &&
-        batched(n,
-                QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, "
-                               "created_at, last_used_at, expires_at) VALUES "),
-                [&](qsizetype i) {
-                    return QStringLiteral("('%1','%2',SHA2('%1',256),UTC_TIMESTAMP(3),"
-                                          "UTC_TIMESTAMP(3),UTC_TIMESTAMP(3) + INTERVAL 1 DAY)")
-                        .arg(sessions[i], users[i]);
-                });
+        batched(n, QStringLiteral("INSERT INTO user_profiles (user_id, nickname) VALUES "),
+                [&](qsizetype i) { return QStringLiteral("('%1','ws%2')").arg(users[i]).arg(i); });
     if (!ok)
         return false;
     QStringList matches, conversations;
@@ -813,6 +779,8 @@ int main(int argc, char **argv)
                  {QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000")},
                  {QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10000")},
                  {QStringLiteral("FP_WS_AUTH_TIMEOUT_MS"), QStringLiteral("60000")},
+                 // Every socket comes from 127.0.0.1.
+                 {QStringLiteral("FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"), QStringLiteral("100000")},
                  {QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("1000000")},
                  {QStringLiteral("FP_RATE_MUTATIONS_PER_MINUTE"), QStringLiteral("1000000")},
                  {QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("1000000")},
