@@ -2,8 +2,9 @@
 --
 -- event_outbox: every domain event, written in the transaction of the change it describes.
 -- seq orders the rows as they were recorded; the relay moves unrelayed rows to the Redis stream
--- in seq order and stamps them with the entry's id in the stream (stream_ms-stream_seq), so a
--- Redis that lost entries (restarted without them) is noticed and the lost tail relayed again. Relayed rows are
+-- in seq order and stamps them with the id of the last entry their pass added (stream_ms-
+-- stream_seq), so a Redis that lost entries (restarted without them) is noticed and every pass
+-- it lost part of is relayed again. Relayed rows are
 -- purged after the retention period (FP_EVENT_OUTBOX_RETENTION_HOURS).
 CREATE TABLE event_outbox (
     seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,

@@ -148,9 +148,12 @@ int OutboxRelay::relayOnce(RedisConnection &redis)
         return -1; // Redis is away: the rows stay unrelayed (rolled back with the lock)
     }
 
-    // Stamp what Redis took; a row it refused stays unrelayed for the next pass.
-    QString msCases, seqCases;
-    QVariantList msBindings, seqBindings, seqs;
+    // Stamp what Redis took; a row it refused stays unrelayed for the next pass. Every row of
+    // the pass gets the pass's last entry id: if Redis ever comes back without that entry, the
+    // whole pass is relayed again (consumers skip what they applied). One value for all keeps
+    // the stamp a plain UPDATE by primary key (a CASE per row cost n² comparisons: 500 rows
+    // took 70 ms of a loaded pass's 118).
+    QVariantList seqs;
     StreamId last;
     for (qsizetype i = 0; i < events.size(); ++i) {
         const RedisReply &reply = replies->at(i);
@@ -161,10 +164,6 @@ int OutboxRelay::relayOnce(RedisConnection &redis)
                          {{QStringLiteral("error"), QString::fromUtf8(reply.string)}});
             break; // keep the order: the rest waits for the next pass too
         }
-        msCases += QStringLiteral(" WHEN ? THEN ?");
-        seqCases += QStringLiteral(" WHEN ? THEN ?");
-        msBindings << events.at(i).outboxSeq << id->ms;
-        seqBindings << events.at(i).outboxSeq << id->seq;
         seqs << events.at(i).outboxSeq;
         last = *id;
     }
@@ -172,15 +171,11 @@ int OutboxRelay::relayOnce(RedisConnection &redis)
         ++m_failedPasses;
         return -1;
     }
-    // CASE compares seq with every WHEN in turn (n² comparisons a batch): as a signed integer,
-    // like the literals, not as the DECIMAL that BIGINT UNSIGNED against a signed literal falls
-    // back to (500 rows: 14 ms instead of 24; seq stays far below 2^63).
     const SqlResult stamped = Sql::exec(
-        QStringLiteral("UPDATE event_outbox SET relayed_at = NOW(3), stream_ms = CASE CAST(seq AS "
-                       "SIGNED)%1 END, stream_seq = CASE CAST(seq AS SIGNED)%2 END WHERE seq IN "
-                       "(%3)")
-            .arg(msCases, seqCases, Sql::repeated(QStringLiteral("?"), seqs.size())),
-        msBindings + seqBindings + seqs);
+        QStringLiteral("UPDATE event_outbox SET relayed_at = NOW(3), stream_ms = ?, stream_seq = ? "
+                       "WHERE seq IN (%1)")
+            .arg(Sql::repeated(QStringLiteral("?"), seqs.size())),
+        QVariantList {last.ms, last.seq} + seqs);
     const SqlResult recorded =
         Sql::exec(QStringLiteral("UPDATE event_relay SET last_stream_ms = ?, last_stream_seq = ?, "
                                  "last_relayed_at = NOW(3) WHERE stream = ?"),

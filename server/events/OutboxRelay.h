@@ -5,13 +5,13 @@
 // event_relay (SELECT ... FOR UPDATE SKIP LOCKED), so exactly one pass runs at a time across
 // instances and the stream gets the rows in outbox order. A pass reads up to a batch of
 // unrelayed rows, adds them with one pipelined round trip of XADDs (MAXLEN ~ capped), and
-// stamps them with their entry ids in the same transaction that holds the lock.
+// stamps them with the pass's last entry id in the same transaction that holds the lock.
 //
 // Nothing acknowledged is lost: while Redis is away rows stay unrelayed and the backlog drains
 // when it returns. If the process dies between XADD and the stamp, the rows are added again by
 // the next pass; consumers apply an event once whatever its copies (EventConsumers). If Redis
 // comes back without entries it had (restarted without persistence), the pass notices (the
-// stream's last id is behind the one recorded) and relays again every kept row it lost.
+// stream's last id is behind the one recorded) and relays again every pass it lost part of.
 
 #include "server/storage/Redis.h"
 
