@@ -392,9 +392,42 @@ private Q_SLOTS:
             0);
         QCOMPARE(number(db, QStringLiteral("SELECT COUNT(DISTINCT name) FROM background_jobs")), 6);
 
+        // What the purge is for: relayed events, marks, job runs and notices past retention
+        // (72 hours; notices 7 days) go, the recent ones stay.
+        QString error;
+        QVERIFY2(db.exec(QStringLiteral(
+                             "INSERT INTO event_outbox (event_id, event_type, event_version, "
+                             "occurred_at, subject_type, subject_id, payload_json, recorded_at, "
+                             "relayed_at) VALUES (UUID(), 'client.event', 1, NOW(3), 'user', "
+                             "'old', '{}', NOW(3) - INTERVAL 80 HOUR, NOW(3) - INTERVAL 80 HOUR), "
+                             "(UUID(), 'client.event', 1, NOW(3), 'user', 'recent', '{}', "
+                             "NOW(3) - INTERVAL 1 HOUR, NOW(3) - INTERVAL 1 HOUR)"),
+                         &error),
+                 qPrintable(error));
+        QVERIFY2(db.exec(QStringLiteral("INSERT INTO event_consumer_marks (consumer_group, "
+                                        "event_id, applied_at) VALUES ('analytics', UUID(), "
+                                        "NOW(3) - INTERVAL 100 HOUR), ('analytics', 'recent', "
+                                        "NOW(3) - INTERVAL 1 HOUR)"),
+                         &error),
+                 qPrintable(error));
+        QVERIFY2(db.exec(QStringLiteral("INSERT INTO user_notices (user_id, frame_json, "
+                                        "created_at) VALUES ('old', '{}', NOW(3) - INTERVAL 8 "
+                                        "DAY), ('recent', '{}', NOW(3) - INTERVAL 6 DAY)"),
+                         &error),
+                 qPrintable(error));
+        const auto left = [&db] {
+            return db
+                .scalar(QStringLiteral(
+                    "SELECT CONCAT((SELECT COUNT(*) FROM event_outbox WHERE subject_id IN "
+                    "('old', 'recent')), '/', (SELECT COUNT(*) FROM event_consumer_marks WHERE "
+                    "applied_at < NOW(3) - INTERVAL 2 HOUR OR event_id = 'recent'), '/', "
+                    "(SELECT COUNT(*) FROM user_notices WHERE user_id IN ('old', 'recent')))"))
+                .toString();
+        };
+        QCOMPARE(left(), QStringLiteral("2/2/2"));
+
         // An instance that died holding a lease: nobody runs that job until the lease ends, then
         // one of the living does.
-        QString error;
         QVERIFY2(db.exec(QStringLiteral("UPDATE background_jobs SET lease_holder = 'departed', "
                                         "lease_token = lease_token + 1, lease_until = NOW(3) + "
                                         "INTERVAL 3 SECOND, next_run_at = NOW(3) WHERE name = "
@@ -418,6 +451,7 @@ private Q_SLOTS:
                       QStringLiteral("SELECT outcome FROM background_job_runs WHERE name = "
                                      "'outbox_purge' ORDER BY id DESC LIMIT 1")),
                  QStringLiteral("succeeded"));
+        QCOMPARE(left(), QStringLiteral("1/1/1"));
 
         // Killing one instance loses nothing: the other keeps sweeping.
         first.kill();
