@@ -95,7 +95,8 @@ const Setting kSettings[] = {
     {"FP_SHUTDOWN_GRACE_MS", "server/shutdown_grace_ms", "10000",
      "how long shutdown waits for in-flight requests"},
     {"FP_RATE_AUTH_PER_MINUTE", "rate/auth_per_minute", "20",
-     "login/register/refresh requests a minute per client address"},
+     "login/register/refresh (and Google/Apple sign-in and linking) requests a minute per client "
+     "address"},
     {"FP_RATE_MUTATIONS_PER_MINUTE", "rate/mutations_per_minute", "120",
      "writes a minute per account (4x per client address)"},
     {"FP_RATE_READS_PER_MINUTE", "rate/reads_per_minute", "600",
