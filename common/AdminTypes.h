@@ -284,6 +284,8 @@ struct User
     int openReportsAgainst = 0;
     int reportsFiled = 0;
     int activeSessions = 0;
+    /// How the account signs in: "password", then linked providers ("google", "apple").
+    QStringList signInMethods;
 
     static constexpr auto fields()
     {
@@ -301,6 +303,7 @@ struct User
             field("open_reports_against", &User::openReportsAgainst),
             field("reports_filed", &User::reportsFiled),
             field("active_sessions", &User::activeSessions),
+            field("sign_in_methods", &User::signInMethods),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }

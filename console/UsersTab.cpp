@@ -142,7 +142,7 @@ void UsersTab::showUser(const QString &id)
         self->m_detail->setHtml(
             self->tr("<h3>%1</h3><p>%2<br>Status <b>%3</b>%4 — role %5<br>Trust score <b>%6</b>"
                      "<br>Joined %7, last seen %8<br>Open reports against: %9, reports filed: "
-                     "%10, active sessions: %11</p><small>%12</small>")
+                     "%10, active sessions: %11<br>Signs in with: %12</p><small>%13</small>")
                 .arg(u.nickname.toHtmlEscaped(), u.email.toHtmlEscaped(), u.status,
                      u.restrictedUntil.isValid()
                          ? self->tr(" until %1").arg(when(u.restrictedUntil))
@@ -153,7 +153,9 @@ void UsersTab::showUser(const QString &id)
                 .arg(u.openReportsAgainst)
                 .arg(u.reportsFiled)
                 .arg(u.activeSessions)
-                .arg(u.id));
+                .arg(u.signInMethods.isEmpty() ? self->tr("nothing (deleted)")
+                                               : u.signInMethods.join(QStringLiteral(", ")),
+                     u.id));
     });
     m_client->trustHistory(id, {}, {},
                            [self = QPointer(this), id](const Result<admin::TimeSeries> &r) {

@@ -8,7 +8,7 @@ FP_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
   libqt6sql6-mysql qtkeychain-qt6-dev libxkbcommon-dev libgl-dev
-  libhiredis-dev libsodium-dev liblemon-dev libmariadb-dev
+  libhiredis-dev libsodium-dev liblemon-dev libmariadb-dev libssl-dev
   mariadb-server mariadb-client redis-server redis-tools
   curl ca-certificates
 )

@@ -22,6 +22,12 @@ IdentitySettings identitySettings(const Config &c)
     s.adminEmail = c.adminEmail;
     s.adminPassword = c.adminPassword;
     s.adminPasswordFile = c.adminPasswordFile;
+    s.oidcProviders = {
+        {QStringLiteral("google"), c.oidcGoogle.clientIds, c.oidcGoogle.issuers,
+         c.oidcGoogle.jwksUrl},
+        {QStringLiteral("apple"), c.oidcApple.clientIds, c.oidcApple.issuers, c.oidcApple.jwksUrl},
+    };
+    s.oidcJwksMinRefreshSeconds = c.oidcJwksMinRefreshSeconds;
     return s;
 }
 

@@ -97,7 +97,8 @@ const Setting kSettings[] = {
     {"FP_SHUTDOWN_GRACE_MS", "server/shutdown_grace_ms", "10000",
      "how long shutdown waits for in-flight requests"},
     {"FP_RATE_AUTH_PER_MINUTE", "rate/auth_per_minute", "20",
-     "login/register/refresh requests a minute per client address"},
+     "login/register/refresh (and Google/Apple sign-in and linking) requests a minute per client "
+     "address"},
     {"FP_RATE_MUTATIONS_PER_MINUTE", "rate/mutations_per_minute", "120",
      "writes a minute per account (4x per client address)"},
     {"FP_RATE_READS_PER_MINUTE", "rate/reads_per_minute", "600",
@@ -128,6 +129,25 @@ const Setting kSettings[] = {
      "same-origin only)"},
     {"FP_TRUSTED_PROXIES", "http/trusted_proxies", "",
      "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is believed"},
+    {"FP_OIDC_GOOGLE_CLIENT_IDS", "oidc/google_client_ids", "",
+     "comma-separated OAuth client ids of the frontends signing in with Google (empty: Sign in "
+     "with Google is off)"},
+    {"FP_OIDC_GOOGLE_ISSUER", "oidc/google_issuer",
+     "https://accounts.google.com,accounts.google.com",
+     "comma-separated issuers a Google ID token may name"},
+    {"FP_OIDC_GOOGLE_JWKS_URL", "oidc/google_jwks_url",
+     "https://www.googleapis.com/oauth2/v3/certs",
+     "Google's signing keys (https, or http on a loopback host)"},
+    {"FP_OIDC_APPLE_CLIENT_IDS", "oidc/apple_client_ids", "",
+     "comma-separated Services IDs (web) or bundle ids signing in with Apple (empty: Sign in with "
+     "Apple is off)"},
+    {"FP_OIDC_APPLE_ISSUER", "oidc/apple_issuer", "https://appleid.apple.com",
+     "comma-separated issuers an Apple ID token may name"},
+    {"FP_OIDC_APPLE_JWKS_URL", "oidc/apple_jwks_url", "https://appleid.apple.com/auth/keys",
+     "Apple's signing keys (https, or http on a loopback host)"},
+    {"FP_OIDC_JWKS_MIN_REFRESH_SECONDS", "oidc/jwks_min_refresh_seconds", "60",
+     "a token naming an unknown key makes the server fetch the provider's keys again, but never "
+     "sooner than this after the last fetch"},
     {"FP_TLS_CERT", "http/tls_cert", "",
      "PEM certificate (chain) to serve HTTPS and wss:// directly"},
     {"FP_TLS_KEY", "http/tls_key", "", "PEM private key for FP_TLS_CERT", true},
@@ -164,8 +184,13 @@ public:
             return m_env.value(envName);
         if (m_ini) {
             const QString key = iniKeyFor(name);
-            if (m_ini->contains(key))
-                return m_ini->value(key).toString();
+            if (m_ini->contains(key)) {
+                // An unquoted a,b in an INI file reads as a list: the setting is its text.
+                const QVariant value = m_ini->value(key);
+                if (value.typeId() == QMetaType::QStringList)
+                    return value.toStringList().join(QLatin1Char(','));
+                return value.toString();
+            }
         }
         return QString::fromLatin1(settingFor(name).defaultValue);
     }
@@ -323,6 +348,36 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
             settings::parseAddressRanges(r.raw("FP_TRUSTED_PROXIES"), &c.trustedProxies);
         !problem.isEmpty())
         r.fail("FP_TRUSTED_PROXIES", problem);
+    auto oidcProvider = [&r](const char *clientIds, const char *issuers, const char *jwksUrl) {
+        auto list = [](const QString &value) {
+            QStringList out;
+            for (const QString &item : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                if (!item.trimmed().isEmpty())
+                    out << item.trimmed();
+            }
+            return out;
+        };
+        Config::OidcProvider p;
+        p.clientIds = list(r.raw(clientIds));
+        p.issuers = list(r.raw(issuers));
+        p.jwksUrl = r.text(jwksUrl);
+        const QUrl url(p.jwksUrl, QUrl::StrictMode);
+        const QHostAddress host(url.host());
+        const bool loopback =
+            url.host() == QLatin1String("localhost") || (!host.isNull() && host.isLoopback());
+        if (!url.isValid() || url.host().isEmpty() ||
+            !(url.scheme() == QLatin1String("https") ||
+              (url.scheme() == QLatin1String("http") && loopback)))
+            r.fail(jwksUrl, QStringLiteral("must be an https URL (http only on a loopback host)"));
+        if (!p.clientIds.isEmpty() && p.issuers.isEmpty())
+            r.fail(issuers, QStringLiteral("must name at least one issuer"));
+        return p;
+    };
+    c.oidcGoogle = oidcProvider("FP_OIDC_GOOGLE_CLIENT_IDS", "FP_OIDC_GOOGLE_ISSUER",
+                                "FP_OIDC_GOOGLE_JWKS_URL");
+    c.oidcApple =
+        oidcProvider("FP_OIDC_APPLE_CLIENT_IDS", "FP_OIDC_APPLE_ISSUER", "FP_OIDC_APPLE_JWKS_URL");
+    c.oidcJwksMinRefreshSeconds = int(r.integer("FP_OIDC_JWKS_MIN_REFRESH_SECONDS", 1, 86400));
     c.tlsCert = r.text("FP_TLS_CERT");
     c.metricsToken = r.text("FP_METRICS_TOKEN");
     if (!c.metricsToken.isEmpty() && c.metricsToken.size() < 16)

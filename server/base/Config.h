@@ -89,6 +89,18 @@ struct Config
 
     QStringList corsOrigins; // exact origins; empty: same-origin only
     QStringList trustedProxies; // addresses or CIDR ranges
+    /// Sign-in with an OpenID Connect provider (server/identity/OidcSignIn.h). No client id:
+    /// the provider is off (its routes answer 404).
+    struct OidcProvider
+    {
+        QStringList clientIds;
+        QStringList issuers;
+        QString jwksUrl; // https, or http on a loopback host
+    };
+    OidcProvider oidcGoogle;
+    OidcProvider oidcApple;
+    int oidcJwksMinRefreshSeconds = 0;
+
     QString tlsCert; // both empty: plain HTTP (behind a TLS-terminating proxy)
     QString tlsKey;
     QString metricsToken; // empty: /metrics answers loopback clients only

@@ -20,6 +20,8 @@ using namespace Qt::StringLiterals;
 // identity
 inline constexpr EventType AccountCreated {"account.created"_L1, 1};
 inline constexpr EventType AccountDeleted {"account.deleted"_L1, 1};
+inline constexpr EventType AccountIdentityLinked {"account.identity_linked"_L1, 1};
+inline constexpr EventType AccountIdentityUnlinked {"account.identity_unlinked"_L1, 1};
 // profile
 inline constexpr EventType OnboardingCompleted {"profile.onboarding_completed"_L1, 1};
 inline constexpr EventType ProfileUpdated {"profile.updated"_L1, 1};
@@ -60,6 +62,8 @@ inline constexpr EventType ClientEvent {"client.event"_L1, 1};
 inline constexpr std::array kAll {
     AccountCreated,
     AccountDeleted,
+    AccountIdentityLinked,
+    AccountIdentityUnlinked,
     OnboardingCompleted,
     ProfileUpdated,
     QueueJoined,

@@ -26,6 +26,12 @@ QJsonObject issuedTokensToJson(const IssuedTokens &tokens)
             {QStringLiteral("expires_in"), tokens.expiresIn}};
 }
 
+QJsonObject authIdentityToJson(const AuthIdentity &identity)
+{
+    return {{QStringLiteral("provider"), identity.provider},
+            {QStringLiteral("created_at"), toWireTime(identity.createdAt)}};
+}
+
 QJsonObject sessionToJson(const SessionRecord &session, const QString &currentSessionId)
 {
     return {{QStringLiteral("id"), session.id},

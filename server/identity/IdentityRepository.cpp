@@ -358,6 +358,100 @@ Status IdentityRepository::setRole(const QString &userId, Role role) const
                                  {roleName(role), userId}));
 }
 
+Result<std::optional<QDateTime>> IdentityRepository::sessionOpenedAt(const QString &sessionId) const
+{
+    SqlResult r =
+        Sql::exec(QStringLiteral("SELECT created_at FROM user_sessions WHERE id = ?"), {sessionId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<QDateTime>();
+    return std::optional<QDateTime>(Sql::toTime(r.value(0)));
+}
+
+Result<std::optional<QString>> IdentityRepository::userIdForIdentity(const QString &provider,
+                                                                     const QString &subject) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id FROM user_auth_identities WHERE "
+                                           "provider = ? AND provider_subject = ?"),
+                            {provider, subject});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<QString>();
+    return std::optional<QString>(r.value(0).toString());
+}
+
+Status IdentityRepository::insertIdentity(const NewIdentity &identity) const
+{
+    return Sql::status(
+        Sql::exec(QStringLiteral("INSERT INTO user_auth_identities (id, user_id, provider, "
+                                 "provider_subject) VALUES (?, ?, ?, ?)"),
+                  {identity.id, identity.userId, identity.provider, identity.subject}));
+}
+
+Result<QList<AuthIdentity>> IdentityRepository::identitiesOf(const QString &userId) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT provider, created_at FROM user_auth_identities "
+                                           "WHERE user_id = ? ORDER BY created_at, provider"),
+                            {userId});
+    if (!r.ok())
+        return r.toAppError();
+    QList<AuthIdentity> out;
+    while (r.next())
+        out.append({r.value(0).toString(), Sql::toTime(r.value(1))});
+    return out;
+}
+
+Result<QHash<QString, QStringList>>
+IdentityRepository::providersOf(const QStringList &userIds) const
+{
+    QHash<QString, QStringList> out;
+    if (userIds.isEmpty())
+        return out;
+    QVariantList params;
+    for (const QString &id : userIds)
+        params << id;
+    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, provider FROM user_auth_identities "
+                                           "WHERE user_id IN (") +
+                                Sql::repeated(QStringLiteral("?"), params.size()) +
+                                QStringLiteral(") ORDER BY created_at"),
+                            params);
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        out[r.value(0).toString()].append(r.value(1).toString());
+    return out;
+}
+
+Result<bool> IdentityRepository::deleteIdentity(const QString &userId,
+                                                const QString &provider) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("DELETE FROM user_auth_identities WHERE user_id = ? AND provider = ?"),
+        {userId, provider});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected() > 0;
+}
+
+Result<bool> IdentityRepository::useNonce(const QString &nonceHash, const QDateTime &expiresAt,
+                                          const QDateTime &now) const
+{
+    if (Status s = Sql::status(
+            Sql::exec(QStringLiteral("DELETE FROM oidc_used_nonces WHERE expires_at < ? LIMIT 100"),
+                      {Sql::time(now)}));
+        !s)
+        return s.error();
+    SqlResult r =
+        Sql::exec(QStringLiteral(
+                      "INSERT IGNORE INTO oidc_used_nonces (nonce_hash, expires_at) VALUES (?, ?)"),
+                  {nonceHash, Sql::time(expiresAt)});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected() == 1;
+}
+
 Result<QJsonObject> IdentityRepository::exportFor(const QString &userId) const
 {
     return exportTables(

@@ -59,6 +59,8 @@ public:
     Result<QList<SessionRecord>> listLiveSessions(const QString &userId, int limit,
                                                   const std::optional<KeysetCursor> &after) const;
     Result<std::optional<SessionState>> sessionState(const QString &sessionId) const;
+    /// When a session was opened (its sign-in); nullopt for an unknown one.
+    Result<std::optional<QDateTime>> sessionOpenedAt(const QString &sessionId) const;
 
     /// Staff: the account row, locked for the rest of the transaction when asked.
     Result<std::optional<UserRecord>> findAccount(const QString &userId, bool lockForUpdate) const;
@@ -74,6 +76,22 @@ public:
     Status setStatus(const QString &userId, const QString &status, const QDateTime &restrictedUntil,
                      const QDateTime &now) const;
     Status setRole(const QString &userId, Role role) const;
+
+    /// The account a provider's subject is linked to.
+    Result<std::optional<QString>> userIdForIdentity(const QString &provider,
+                                                     const QString &subject) const;
+    /// A linked subject already linked (to anyone) is AppError conflict.
+    Status insertIdentity(const NewIdentity &identity) const;
+    /// The providers linked to an account, oldest first.
+    Result<QList<AuthIdentity>> identitiesOf(const QString &userId) const;
+    /// Providers linked to each account, by user id (the staff view).
+    Result<QHash<QString, QStringList>> providersOf(const QStringList &userIds) const;
+    /// False when the account had no such provider linked.
+    Result<bool> deleteIdentity(const QString &userId, const QString &provider) const;
+    /// Records an ID token's nonce as used until `expiresAt`: false when it was used already.
+    /// Forgets a few expired ones on the way.
+    Result<bool> useNonce(const QString &nonceHash, const QDateTime &expiresAt,
+                          const QDateTime &now) const;
 
     /// {users, user_auth_identities, user_sessions}: the person's rows for their export.
     Result<QJsonObject> exportFor(const QString &userId) const;

@@ -6,6 +6,8 @@
 #include "server/identity/IdentityService.h"
 #include "server/identity/IdentityValidation.h"
 
+#include <QJsonArray>
+
 namespace fp {
 
 namespace {
@@ -35,6 +37,17 @@ HttpResponse tokenResponse(int status, const Result<IssuedTokens> &tokens)
         .withHeader("Cache-Control", "no-store");
 }
 
+// The body of a provider's route; 404 for a provider that is not configured (it does not
+// exist here).
+Result<OidcInput> oidcInput(const RequestContext &ctx, const IdentityService &identity,
+                            bool forLinking)
+{
+    const QString provider = ctx.param(QStringLiteral("provider"));
+    if (!identity.oidcEnabled(provider))
+        return AppError::notFound(QStringLiteral("No such sign-in provider"));
+    return IdentityValidation::parseOidc(provider, ctx.json, forLinking);
+}
+
 } // namespace
 
 void registerIdentityRoutes(Router &router, IdentityService &identity)
@@ -59,6 +72,19 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                           if (!input)
                               return input.error();
                           return tokenResponse(200, identity.login(*input, clientOf(ctx)));
+                      }});
+    // Sign in with Google or Apple. A provider that is not configured does not exist.
+    router.add(Route {.method = "POST",
+                      .pattern = QStringLiteral("/api/auth/oidc/{provider}"),
+                      .access = Access::Public,
+                      .rate = RateClass::Auth,
+                      .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                          Result<OidcInput> input = oidcInput(ctx, identity, false);
+                          if (!input)
+                              return input.error();
+                          Result<IssuedTokens> tokens =
+                              identity.signInWithProvider(*input, clientOf(ctx));
+                          return tokenResponse(tokens && tokens->created ? 201 : 200, tokens);
                       }});
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/auth/refresh"),
@@ -117,6 +143,43 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                 return input.error();
             return noContentOr(identity.changePassword(*ctx.caller, *input, clientOf(ctx)));
         }});
+
+    router.add(
+        Route {.method = "GET",
+               .pattern = QStringLiteral("/api/auth/identities"),
+               .access = Access::User,
+               .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                   Result<QList<AuthIdentity>> all = identity.identities(*ctx.caller);
+                   if (!all)
+                       return all.error();
+                   QJsonArray items;
+                   for (const AuthIdentity &a : *all)
+                       items.append(authIdentityToJson(a));
+                   return HttpResponse::json(200, QJsonObject {{QStringLiteral("items"), items}});
+               }});
+    router.add(Route {.method = "POST",
+                      .pattern = QStringLiteral("/api/auth/identities/{provider}"),
+                      .access = Access::User,
+                      .rate = RateClass::Auth,
+                      .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                          Result<OidcInput> input = oidcInput(ctx, identity, true);
+                          if (!input)
+                              return input.error();
+                          Result<AuthIdentity> linked = identity.linkIdentity(*ctx.caller, *input);
+                          if (!linked)
+                              return linked.error();
+                          return HttpResponse::json(201, authIdentityToJson(*linked));
+                      }});
+    router.add(Route {.method = "DELETE",
+                      .pattern = QStringLiteral("/api/auth/identities/{provider}"),
+                      .access = Access::User,
+                      .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                          const QString provider = ctx.param(QStringLiteral("provider"));
+                          // A provider switched off can still be unlinked; a password cannot.
+                          if (!OidcSignIn::knownProviders().contains(provider))
+                              return AppError::notFound(QStringLiteral("No such sign-in provider"));
+                          return noContentOr(identity.unlinkIdentity(*ctx.caller, provider));
+                      }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/users"),

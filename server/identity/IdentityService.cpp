@@ -11,13 +11,16 @@
 #include "server/identity/Jwt.h"
 #include "server/identity/PasswordHasher.h"
 #include "server/identity/TokenVerifier.h"
+#include "server/profile/ProfileRules.h"
 #include "server/profile/ProfileService.h"
 #include "server/storage/Database.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -56,6 +59,50 @@ Status recordAccountCreated(const NewUser &user, const QString &actorUserId)
                            .occurredAt = {}});
 }
 
+// The account about to be inserted, as the session it opens with sees it.
+UserRecord recordOf(const NewUser &user)
+{
+    UserRecord record;
+    record.id = user.id;
+    record.email = user.email;
+    record.status = QStringLiteral("active");
+    record.nickname = user.nickname;
+    record.createdAt = utcNow();
+    return record;
+}
+
+// account.identity_linked / account.identity_unlinked, in the transaction of the change.
+Status recordIdentityChange(const EventType &type, const QString &userId, const QString &provider,
+                            bool atSignUp)
+{
+    QJsonObject payload {{QStringLiteral("provider"), provider}};
+    if (type.name == event::AccountIdentityLinked.name)
+        payload.insert(QStringLiteral("at_sign_up"), atSignUp);
+    return Outbox::record({.type = type,
+                           .subjectType = QLatin1StringView("user"),
+                           .subjectId = userId,
+                           .actorUserId = userId,
+                           .payload = payload,
+                           .occurredAt = {}});
+}
+
+AppError reasoned(AppError error, const QString &reason)
+{
+    error.details.insert(QStringLiteral("reason"), reason);
+    return error;
+}
+
+// A nickname for an account made through a provider: the one the person chose, else the name
+// the provider shared, else a default; always one the profile rules accept.
+QString signUpNickname(const QString &chosen, const QString &fromProvider)
+{
+    for (const QString &candidate : {chosen, fromProvider.trimmed().left(32).trimmed()}) {
+        if (!candidate.isEmpty() && ProfileRules::nicknameProblem(candidate).isEmpty())
+            return candidate;
+    }
+    return QStringLiteral("Friend");
+}
+
 // `text` as the whole content of `path`, which only its owner may read (0600, also when it
 // existed with wider rights; a symbolic link there is refused). Empty, or what went wrong.
 QString writeOwnerOnlyFile(const QString &path, const QString &text)
@@ -83,7 +130,9 @@ IdentityService::IdentityService(const IdentityRepository &repository, TokenVeri
                                  const DomainEvents &events, IdentitySettings settings)
     : m_repository(repository), m_tokens(tokens), m_profiles(profiles), m_admin(admin),
       m_events(events), m_settings(std::move(settings)),
-      m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle))
+      m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle)),
+      m_oidc(std::make_unique<OidcSignIn>(m_settings.oidcProviders,
+                                          m_settings.oidcJwksMinRefreshSeconds))
 {
     m_rotationKeys << IdentityRules::refreshRotationKey(m_settings.jwtSecret);
     if (!m_settings.jwtPreviousSecret.isEmpty())
@@ -114,7 +163,8 @@ QString IdentityService::accessTokenFor(const UserRecord &user, const QString &s
 
 Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
                                                   const QString &deviceLabel,
-                                                  const ClientInfo &client, const NewUser *newUser)
+                                                  const ClientInfo &client, const NewUser *newUser,
+                                                  const NewIdentity *newIdentity)
 {
     NewSession session;
     session.id = Sql::newId();
@@ -135,6 +185,14 @@ Result<IssuedTokens> IdentityService::openSession(const UserRecord &user,
         if (Status profile = m_profiles.createProfile(newUser->id, newUser->nickname); !profile)
             return profile.error();
         if (Status recorded = recordAccountCreated(*newUser, newUser->id); !recorded)
+            return recorded.error();
+    }
+    if (newIdentity) {
+        if (Status linked = m_repository.insertIdentity(*newIdentity); !linked)
+            return linked.error();
+        if (Status recorded = recordIdentityChange(event::AccountIdentityLinked, user.id,
+                                                   newIdentity->provider, newUser != nullptr);
+            !recorded)
             return recorded.error();
     }
     if (Status inserted = m_repository.insertSession(session); !inserted)
@@ -171,13 +229,7 @@ Result<IssuedTokens> IdentityService::registerAccount(const RegisterInput &input
         return hasherBusy();
 
     NewUser user {Sql::newId(), input.email, *hash, input.nickname};
-    UserRecord record;
-    record.id = user.id;
-    record.email = user.email;
-    record.status = QStringLiteral("active");
-    record.nickname = user.nickname;
-    record.createdAt = utcNow();
-    Result<IssuedTokens> tokens = openSession(record, {}, client, &user);
+    Result<IssuedTokens> tokens = openSession(recordOf(user), {}, client, &user);
     if (!tokens && tokens.error().code == ErrorCode::Conflict)
         return takenWithField; // registered by someone else a moment ago
     if (tokens) {
@@ -341,6 +393,226 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
     return tokens;
 }
 
+bool IdentityService::oidcEnabled(const QString &provider) const
+{
+    return m_oidc->enabled(provider);
+}
+
+Result<oidc::Claims> IdentityService::acceptIdToken(const OidcInput &input)
+{
+    Result<oidc::Claims> claims = m_oidc->verify(input.provider, input.idToken, input.nonce);
+    if (!claims)
+        return claims.error();
+    // One use per token: its nonce (as the token carries it, raw or hashed) is spent until the
+    // token expires.
+    const QByteArray key = QCryptographicHash::hash(
+        (claims->issuer + QLatin1Char('\n') + claims->nonce).toUtf8(), QCryptographicHash::Sha256);
+    const QDateTime now = utcNow();
+    const QDateTime until =
+        QDateTime::fromSecsSinceEpoch(claims->expiresAt + oidc::kClockSkewSeconds, Qt::UTC);
+    Result<bool> fresh =
+        m_repository.useNonce(QString::fromLatin1(key.toHex()), std::max(until, now), now);
+    if (!fresh)
+        return fresh.error();
+    if (!*fresh) {
+        log::warning(QStringLiteral("oidc_token_replayed"),
+                     {{QStringLiteral("provider"), input.provider}});
+        return reasoned(AppError::unauthorized(QStringLiteral("This ID token was used already")),
+                        QStringLiteral("invalid_id_token"));
+    }
+    return claims;
+}
+
+Result<IssuedTokens> IdentityService::signInWithProvider(const OidcInput &input,
+                                                         const ClientInfo &client)
+{
+    Result<oidc::Claims> claims = acceptIdToken(input);
+    if (!claims)
+        return claims.error();
+
+    Result<std::optional<QString>> linked =
+        m_repository.userIdForIdentity(input.provider, claims->subject);
+    if (!linked)
+        return linked.error();
+    if (linked->has_value()) {
+        Result<std::optional<UserRecord>> user = m_repository.findUserById(**linked);
+        if (!user)
+            return user.error();
+        if (!user->has_value() || (*user)->deleted())
+            return AppError::unauthorized(QStringLiteral("This account no longer exists"));
+        if ((*user)->banned())
+            return reasoned(AppError::forbidden(QStringLiteral("This account is suspended")),
+                            QStringLiteral("account_banned"));
+        UserRecord account = **user;
+        account.nickname = nicknameOf(account.id);
+        Result<IssuedTokens> tokens = openSession(account, input.deviceLabel, client);
+        if (tokens)
+            log::info(QStringLiteral("login"),
+                      {{QStringLiteral("user_id"), account.id},
+                       {QStringLiteral("provider"), input.provider}});
+        return tokens;
+    }
+
+    // Not linked yet: a new account, unless its email belongs to one already. Taking that one
+    // over because the provider vouches for the address would hand the account to whoever holds
+    // the address now (recycled, or never the owner's): its owner signs in and links instead.
+    if (claims->email.isEmpty())
+        return reasoned(AppError::forbidden(QStringLiteral(
+                            "The provider shared no email address; an account needs one")),
+                        QStringLiteral("email_required"));
+    const QString email = IdentityRules::normaliseEmail(claims->email);
+    const AppError linkRequired = reasoned(
+        AppError::conflict(QStringLiteral(
+            "An account with this email exists: sign in to it (with its password) and link this "
+            "provider from there")),
+        QStringLiteral("link_required"));
+    Result<bool> taken = m_repository.emailTaken(email);
+    if (!taken)
+        return taken.error();
+    if (*taken)
+        return linkRequired;
+
+    NewUser user {Sql::newId(), email, {}, signUpNickname(input.nickname, claims->name)};
+    const NewIdentity identity {Sql::newId(), user.id, input.provider, claims->subject};
+    Result<IssuedTokens> tokens =
+        openSession(recordOf(user), input.deviceLabel, client, &user, &identity);
+    if (!tokens) {
+        // The same email or the same subject, a moment ago (a double submit).
+        if (tokens.error().code == ErrorCode::Conflict)
+            return linkRequired;
+        return tokens;
+    }
+    if (Result<std::optional<UserRecord>> stored = m_repository.findUserById(user.id);
+        stored && stored->has_value()) {
+        tokens->user = **stored;
+        tokens->user.nickname = user.nickname;
+    }
+    tokens->created = true;
+    log::info(QStringLiteral("account_registered"),
+              {{QStringLiteral("user_id"), user.id}, {QStringLiteral("provider"), input.provider}});
+    return tokens;
+}
+
+Result<QList<AuthIdentity>> IdentityService::identities(const Caller &caller) const
+{
+    Result<std::optional<UserRecord>> user = m_repository.findUserById(caller.userId);
+    if (!user)
+        return user.error();
+    if (!user->has_value() || (*user)->deleted())
+        return AppError::unauthorized();
+    Result<QList<AuthIdentity>> linked = m_repository.identitiesOf(caller.userId);
+    if (!linked)
+        return linked.error();
+    QList<AuthIdentity> all;
+    if (!(*user)->passwordHash.isEmpty())
+        all.append({QStringLiteral("password"), (*user)->createdAt});
+    all.append(*linked);
+    return all;
+}
+
+Result<AuthIdentity> IdentityService::linkIdentity(const Caller &caller, const OidcInput &input)
+{
+    Result<oidc::Claims> claims = acceptIdToken(input);
+    if (!claims)
+        return claims.error();
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    if (Result<UserRecord> user = lockedLiveAccount(caller.userId); !user)
+        return user.error();
+    Result<std::optional<QString>> owner =
+        m_repository.userIdForIdentity(input.provider, claims->subject);
+    if (!owner)
+        return owner.error();
+    if (owner->has_value() && **owner != caller.userId)
+        return reasoned(
+            AppError::conflict(QStringLiteral("This sign-in is already linked to another account")),
+            QStringLiteral("identity_in_use"));
+    Result<QList<AuthIdentity>> linked = m_repository.identitiesOf(caller.userId);
+    if (!linked)
+        return linked.error();
+    for (const AuthIdentity &identity : *linked) {
+        if (identity.provider != input.provider)
+            continue;
+        if (owner->has_value())
+            return identity; // this very link exists: nothing to do
+        return reasoned(AppError::conflict(QStringLiteral(
+                            "Another account of this provider is linked; unlink it first")),
+                        QStringLiteral("provider_already_linked"));
+    }
+    const NewIdentity identity {Sql::newId(), caller.userId, input.provider, claims->subject};
+    if (Status s = m_repository.insertIdentity(identity); !s) {
+        if (s.error().code == ErrorCode::Conflict)
+            return reasoned(AppError::conflict(QStringLiteral(
+                                "This sign-in is already linked to another account")),
+                            QStringLiteral("identity_in_use"));
+        return s.error();
+    }
+    if (Status s = recordIdentityChange(event::AccountIdentityLinked, caller.userId, input.provider,
+                                        false);
+        !s)
+        return s.error();
+    if (!tx.commit())
+        return databaseUnavailable();
+    log::info(
+        QStringLiteral("identity_linked"),
+        {{QStringLiteral("user_id"), caller.userId}, {QStringLiteral("provider"), input.provider}});
+    Result<QList<AuthIdentity>> after = m_repository.identitiesOf(caller.userId);
+    if (after) {
+        for (const AuthIdentity &a : *after) {
+            if (a.provider == input.provider)
+                return a;
+        }
+    }
+    return AuthIdentity {input.provider, utcNow()};
+}
+
+Result<UserRecord> IdentityService::lockedLiveAccount(const QString &userId) const
+{
+    // The account row locked: links and unlinks of one account take turns.
+    Result<std::optional<UserRecord>> user = m_repository.findAccount(userId, true);
+    if (!user)
+        return user.error();
+    if (!user->has_value() || (*user)->deleted())
+        return AppError::unauthorized();
+    return **user;
+}
+
+Status IdentityService::unlinkIdentity(const Caller &caller, const QString &provider)
+{
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<UserRecord> user = lockedLiveAccount(caller.userId);
+    if (!user)
+        return user.error();
+    Result<QList<AuthIdentity>> linked = m_repository.identitiesOf(caller.userId);
+    if (!linked)
+        return linked.error();
+    const bool isLinked = std::any_of(linked->begin(), linked->end(), [&](const AuthIdentity &a) {
+        return a.provider == provider;
+    });
+    if (!isLinked)
+        return AppError::notFound(QStringLiteral("This provider is not linked"));
+    const qsizetype left = linked->size() - 1 + (user->passwordHash.isEmpty() ? 0 : 1);
+    if (left < 1)
+        return reasoned(AppError::conflict(QStringLiteral(
+                            "This is the account's only way to sign in: link another one first")),
+                        QStringLiteral("last_sign_in_method"));
+    Result<bool> deleted = m_repository.deleteIdentity(caller.userId, provider);
+    if (!deleted)
+        return deleted.error();
+    if (Status s =
+            recordIdentityChange(event::AccountIdentityUnlinked, caller.userId, provider, false);
+        !s)
+        return s;
+    if (!tx.commit())
+        return databaseUnavailable();
+    log::info(QStringLiteral("identity_unlinked"),
+              {{QStringLiteral("user_id"), caller.userId}, {QStringLiteral("provider"), provider}});
+    return Ok {};
+}
+
 Status IdentityService::logout(const QString &refreshToken)
 {
     if (!refreshToken.startsWith(QLatin1String("rt_")))
@@ -415,8 +687,13 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
     Result<std::optional<UserRecord>> found = m_repository.findUserById(caller.userId);
     if (!found)
         return found.error();
-    if (!found->has_value() || (*found)->passwordHash.isEmpty())
+    if (!found->has_value() || (*found)->deleted())
         return AppError::unauthorized();
+    // An account made with Google or Apple has no password to change (setting a first one is
+    // not offered yet).
+    if ((*found)->passwordHash.isEmpty())
+        return reasoned(AppError::conflict(QStringLiteral("This account has no password")),
+                        QStringLiteral("no_password"));
     const UserRecord &user = **found;
 
     if (!user.email.isEmpty() && input.newPassword.toLower() == user.email)
@@ -529,6 +806,31 @@ Status IdentityService::confirmPassword(const QString &userId, const QString &pa
     return Ok {};
 }
 
+Status IdentityService::confirmOwner(const Caller &caller, const QString &password,
+                                     const QString &clientAddress) const
+{
+    Result<std::optional<UserRecord>> found = m_repository.findUserById(caller.userId);
+    if (!found)
+        return found.error();
+    if (!found->has_value() || (*found)->deleted())
+        return AppError::unauthorized();
+    if ((*found)->passwordHash.isEmpty()) {
+        // No password to ask for: a sign-in with the provider just now stands for it.
+        Result<std::optional<QDateTime>> opened = m_repository.sessionOpenedAt(caller.sessionId);
+        if (!opened)
+            return opened.error();
+        if (opened->has_value() && (*opened)->secsTo(utcNow()) <= kRecentSignInSeconds)
+            return Ok {};
+        return reasoned(AppError::forbidden(QStringLiteral(
+                            "Sign in again with your provider, then confirm within 10 minutes")),
+                        QStringLiteral("recent_sign_in_required"));
+    }
+    if (password.isEmpty())
+        return AppError::validation(
+            {{QStringLiteral("password"), QStringLiteral("required: your current password")}});
+    return confirmPassword(caller.userId, password, clientAddress);
+}
+
 Result<QList<admin::User>> IdentityService::staffView(const QList<UserRecord> &users) const
 {
     QStringList ids;
@@ -540,6 +842,9 @@ Result<QList<admin::User>> IdentityService::staffView(const QList<UserRecord> &u
     Result<QHash<QString, int>> sessions = m_repository.liveSessionCounts(ids);
     if (!sessions)
         return sessions.error();
+    Result<QHash<QString, QStringList>> providers = m_repository.providersOf(ids);
+    if (!providers)
+        return providers.error();
     QHash<QString, UserStanding> standings;
     if (m_ports.standings) {
         Result<QHash<QString, UserStanding>> found = m_ports.standings(ids);
@@ -566,6 +871,9 @@ Result<QList<admin::User>> IdentityService::staffView(const QList<UserRecord> &u
         a.openReportsAgainst = standing.openReportsAgainst;
         a.reportsFiled = standing.reportsFiled;
         a.activeSessions = sessions->value(u.id);
+        if (!u.passwordHash.isEmpty())
+            a.signInMethods << QStringLiteral("password");
+        a.signInMethods << providers->value(u.id);
         view.append(a);
     }
     return view;

@@ -12,6 +12,7 @@
 #include "server/identity/IdentityPorts.h"
 #include "server/identity/IdentityRepository.h"
 #include "server/identity/LoginThrottle.h"
+#include "server/identity/OidcSignIn.h"
 
 #include <memory>
 #include <optional>
@@ -33,6 +34,9 @@ struct IdentitySettings
     QString adminEmail; // the first admin account, created when there is none
     QString adminPassword; // empty: generated
     QString adminPasswordFile; // where a generated one is written, readable by its owner only
+    /// Sign in with Google and Apple; a provider without client ids is off.
+    QList<OidcProviderSettings> oidcProviders;
+    int oidcJwksMinRefreshSeconds = 60;
 };
 
 class IdentityService
@@ -55,6 +59,24 @@ public:
     /// session revokes it (reuse: someone else has a copy), except the one just superseded
     /// within the grace window, which gets the same new refresh token again.
     Result<IssuedTokens> refresh(const QString &refreshToken, const ClientInfo &client);
+    /// Whether sign-in with this provider is configured (its routes answer 404 otherwise).
+    bool oidcEnabled(const QString &provider) const;
+    /// Sign-in with a provider's ID token: the account it is linked to, or a new account
+    /// without a password (`created`) when neither the subject nor its verified email is
+    /// known. An email that belongs to an account already is 409 (reason link_required): the
+    /// person signs in another way and links the provider; it never takes the account over.
+    Result<IssuedTokens> signInWithProvider(const OidcInput &input, const ClientInfo &client);
+    /// Every way the caller can sign in: `password` when the account has one, then the linked
+    /// providers.
+    Result<QList<AuthIdentity>> identities(const Caller &caller) const;
+    /// Links the provider of a valid ID token to the caller's account. 409 when that person at
+    /// the provider is linked to another account (identity_in_use) or the account has another
+    /// person of this provider linked (provider_already_linked).
+    Result<AuthIdentity> linkIdentity(const Caller &caller, const OidcInput &input);
+    /// Unlinks a provider; 404 when not linked, 409 (last_sign_in_method) when it is the
+    /// account's only way left to sign in.
+    Status unlinkIdentity(const Caller &caller, const QString &provider);
+
     /// Revokes the session of any refresh token it issued; silent when none.
     Status logout(const QString &refreshToken);
 
@@ -73,6 +95,14 @@ public:
     /// throttle as login, counting this check); 503 when the hasher is busy.
     Status confirmPassword(const QString &userId, const QString &password,
                            const QString &clientAddress) const;
+
+    /// That the caller is the account's owner, before an account deletion: its password
+    /// (as confirmPassword; an empty one is 400 with details.fields.password) for an account
+    /// that has one; for one without (signed up with a provider), a session opened at most
+    /// kRecentSignInSeconds ago, else 403 (reason recent_sign_in_required).
+    Status confirmOwner(const Caller &caller, const QString &password,
+                        const QString &clientAddress) const;
+    static constexpr int kRecentSignInSeconds = 600;
 
     // Staff (PUT/GET /api/admin/users/...): every read of an account and every change is
     // audit-logged in the same transaction.
@@ -105,7 +135,12 @@ private:
     /// A new session and its tokens; with `newUser`, the account is created in the same
     /// transaction.
     Result<IssuedTokens> openSession(const UserRecord &user, const QString &deviceLabel,
-                                     const ClientInfo &client, const NewUser *newUser = nullptr);
+                                     const ClientInfo &client, const NewUser *newUser = nullptr,
+                                     const NewIdentity *newIdentity = nullptr);
+    /// The caller's account row, locked for the transaction; 401 when it is gone.
+    Result<UserRecord> lockedLiveAccount(const QString &userId) const;
+    /// A provider's ID token, verified and its nonce spent (a second use is 401).
+    Result<oidc::Claims> acceptIdToken(const OidcInput &input);
     QString accessTokenFor(const UserRecord &user, const QString &sessionId) const;
     QString nicknameOf(const QString &userId) const;
     Result<QList<admin::User>> staffView(const QList<UserRecord> &users) const;
@@ -130,6 +165,7 @@ private:
     IdentitySettings m_settings;
     QList<QByteArray> m_rotationKeys; // the current secret's first
     std::unique_ptr<LoginThrottle> m_throttle;
+    std::unique_ptr<OidcSignIn> m_oidc;
     IdentityPorts m_ports;
 };
 

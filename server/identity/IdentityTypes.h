@@ -126,9 +126,36 @@ struct PasswordChangeInput
     QString newPassword;
 };
 
+/// POST /api/auth/oidc/{provider} and POST /api/auth/identities/{provider}.
+struct OidcInput
+{
+    QString provider; // google or apple
+    QByteArray idToken;
+    QString nonce; // the raw nonce the frontend gave the provider (or whose SHA-256 it gave)
+    QString nickname; // trimmed; may be empty (then the token's name, or a default)
+    QString deviceLabel; // may be empty
+};
+
+/// A way to sign in to an account: `password`, or a linked provider.
+struct AuthIdentity
+{
+    QString provider;
+    QDateTime createdAt;
+};
+
+/// A provider linked to an account (a user_auth_identities row to insert).
+struct NewIdentity
+{
+    QString id;
+    QString userId;
+    QString provider;
+    QString subject;
+};
+
 struct IssuedTokens
 {
     UserRecord user;
+    bool created = false; // a new account (sign-up through a provider)
     QString accessToken;
     QString refreshToken;
     qint64 expiresIn = 0;

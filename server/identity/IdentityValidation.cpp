@@ -110,6 +110,48 @@ Result<LoginInput> parseLogin(const QJsonValue &body)
     return input;
 }
 
+Result<OidcInput> parseOidc(const QString &provider, const QJsonValue &body, bool forLinking)
+{
+    Problems problems;
+    ObjectReader fields(
+        body,
+        forLinking ? QStringList {QStringLiteral("id_token"), QStringLiteral("nonce")}
+                   : QStringList {QStringLiteral("id_token"), QStringLiteral("nonce"),
+                                  QStringLiteral("nickname"), QStringLiteral("device_label")},
+        problems);
+    OidcInput input;
+    input.provider = provider;
+    // The token is checked whole by the verifier; only its size here.
+    if (const auto token = fields.text(
+            "id_token", {.policy = TextPolicy::SingleLine, .maxLength = 8192, .trim = false}))
+        input.idToken = token->toLatin1();
+    if (const auto nonce =
+            fields.text("nonce", {.minLength = kNonceMin, .maxLength = kNonceMax, .trim = false}))
+        input.nonce = *nonce;
+    if (!forLinking) {
+        if (const auto nickname = fields.text("nickname",
+                                              {.presence = Presence::Optional,
+                                               .minLength = 0,
+                                               .maxLength = kUncheckedLength,
+                                               .nullable = true})) {
+            input.nickname = *nickname;
+            if (!input.nickname.isEmpty())
+                if (const QString problem = ProfileRules::nicknameProblem(input.nickname);
+                    !problem.isEmpty())
+                    fields.problem("nickname", problem);
+        }
+        if (const auto label = fields.text("device_label",
+                                           {.presence = Presence::Optional,
+                                            .minLength = 0,
+                                            .maxLength = kDeviceLabelMax,
+                                            .nullable = true}))
+            input.deviceLabel = *label;
+    }
+    if (!problems.empty())
+        return problems.error();
+    return input;
+}
+
 Result<QString> parseRefreshToken(const QJsonValue &body)
 {
     Problems problems;

@@ -22,6 +22,11 @@ Result<LoginInput> parseLogin(const QJsonValue &body);
 Result<QString> parseRefreshToken(const QJsonValue &body);
 /// {current_password, new_password}
 Result<PasswordChangeInput> parsePasswordChange(const QJsonValue &body);
+inline constexpr int kNonceMin = 16;
+inline constexpr int kNonceMax = 256;
+/// {id_token, nonce, nickname?, device_label?} for `provider` (sign-in); with `forLinking`,
+/// {id_token, nonce} only.
+Result<OidcInput> parseOidc(const QString &provider, const QJsonValue &body, bool forLinking);
 /// A client's User-Agent as stored with its session: invalid UTF-8 replaced, control and
 /// invisible characters dropped, bounded.
 QString storedUserAgent(const QByteArray &header);

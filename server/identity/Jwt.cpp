@@ -24,29 +24,6 @@ QByteArray hmacSha256(const QByteArray &key, const QByteArray &message)
     return out;
 }
 
-std::optional<QJsonObject> decodeObject(const QByteArray &part)
-{
-    const std::optional<QByteArray> bytes = fromBase64Url(part);
-    if (!bytes)
-        return std::nullopt;
-    QJsonParseError error {};
-    const QJsonDocument document = QJsonDocument::fromJson(*bytes, &error);
-    if (error.error != QJsonParseError::NoError || !document.isObject())
-        return std::nullopt;
-    return document.object();
-}
-
-/// An integral JSON number within a sane range of epoch seconds.
-std::optional<qint64> seconds(const QJsonValue &value)
-{
-    if (!value.isDouble())
-        return std::nullopt;
-    const double d = value.toDouble();
-    if (!std::isfinite(d) || d < 0 || d > 1e11 || std::floor(d) != d)
-        return std::nullopt;
-    return qint64(d);
-}
-
 bool audienceMatches(const QJsonValue &aud)
 {
     const QString expected = QString::fromLatin1(kAudience);
@@ -68,6 +45,28 @@ bool sane(const QString &id)
 }
 
 } // namespace
+
+std::optional<QJsonObject> decodePart(const QByteArray &part)
+{
+    const std::optional<QByteArray> bytes = fromBase64Url(part);
+    if (!bytes)
+        return std::nullopt;
+    QJsonParseError error {};
+    const QJsonDocument document = QJsonDocument::fromJson(*bytes, &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        return std::nullopt;
+    return document.object();
+}
+
+std::optional<qint64> epochSeconds(const QJsonValue &value)
+{
+    if (!value.isDouble())
+        return std::nullopt;
+    const double d = value.toDouble();
+    if (!std::isfinite(d) || d < 0 || d > 1e11 || std::floor(d) != d)
+        return std::nullopt;
+    return qint64(d);
+}
 
 QString failureName(Failure failure)
 {
@@ -167,7 +166,7 @@ std::variant<AccessClaims, Failure> verify(const QByteArray &token,
     if (parts.size() != 3 || parts[0].isEmpty() || parts[1].isEmpty() || parts[2].isEmpty())
         return Failure::Malformed;
 
-    const std::optional<QJsonObject> header = decodeObject(parts[0]);
+    const std::optional<QJsonObject> header = decodePart(parts[0]);
     if (!header)
         return Failure::Malformed;
     // The algorithm is pinned: never chosen by the token (no "none", no RS/HS confusion).
@@ -207,7 +206,7 @@ std::variant<AccessClaims, Failure> verify(const QByteArray &token,
     if (!signatureValid)
         return Failure::Signature;
 
-    const std::optional<QJsonObject> payload = decodeObject(parts[1]);
+    const std::optional<QJsonObject> payload = decodePart(parts[1]);
     if (!payload)
         return Failure::Malformed;
     const QJsonObject &p = *payload;
@@ -218,8 +217,8 @@ std::variant<AccessClaims, Failure> verify(const QByteArray &token,
     if (p.value(QStringLiteral("typ")) != QJsonValue(QString::fromLatin1(kAccessType)))
         return Failure::Type;
 
-    const std::optional<qint64> exp = seconds(p.value(QStringLiteral("exp")));
-    const std::optional<qint64> iat = seconds(p.value(QStringLiteral("iat")));
+    const std::optional<qint64> exp = epochSeconds(p.value(QStringLiteral("exp")));
+    const std::optional<qint64> iat = epochSeconds(p.value(QStringLiteral("iat")));
     if (!exp || !iat)
         return Failure::Claims;
     if (nowSeconds >= *exp)
@@ -227,7 +226,7 @@ std::variant<AccessClaims, Failure> verify(const QByteArray &token,
     if (*iat > nowSeconds + kClockSkewSeconds)
         return Failure::NotYetValid;
     if (p.contains(QStringLiteral("nbf"))) {
-        const std::optional<qint64> nbf = seconds(p.value(QStringLiteral("nbf")));
+        const std::optional<qint64> nbf = epochSeconds(p.value(QStringLiteral("nbf")));
         if (!nbf)
             return Failure::Claims;
         if (*nbf > nowSeconds + kClockSkewSeconds)

@@ -64,6 +64,11 @@ QByteArray base64Url(const QByteArray &bytes);
 /// Strict decoding: nullopt for padding, characters outside the alphabet, or a non-canonical form.
 std::optional<QByteArray> fromBase64Url(const QByteArray &text);
 
+/// One base64url part of a JWS decoded as a JSON object; nullopt for anything else.
+std::optional<QJsonObject> decodePart(const QByteArray &part);
+/// An integral JSON number within a sane range of epoch seconds (exp, iat, nbf).
+std::optional<qint64> epochSeconds(const QJsonValue &value);
+
 /// Signs any header and payload with HS256. For tests that forge tokens; the server uses sign().
 QByteArray encode(const QJsonObject &header, const QJsonObject &payload, const QByteArray &secret);
 /// An access token for these claims, signed with `secret` and naming its kid.

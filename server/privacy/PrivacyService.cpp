@@ -38,8 +38,7 @@ Result<QDateTime> PrivacyService::deleteAccount(const Caller &caller, const QStr
 {
     // The same throttle as login: a stolen access token must not become a way to guess the
     // password without the account locking.
-    if (Status confirmed = m_identity.confirmPassword(caller.userId, password, clientAddress);
-        !confirmed)
+    if (Status confirmed = m_identity.confirmOwner(caller, password, clientAddress); !confirmed)
         return confirmed.error();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     Transaction tx;

@@ -27,6 +27,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTextBrowser>
 
 using namespace fp::test;
 using fp::admin::AdminClient;
@@ -255,6 +256,11 @@ private Q_SLOTS:
         auto *chart = users->findChild<fp::console::TimeChart *>();
         QVERIFY(chart);
         QTRY_VERIFY_WITH_TIMEOUT(chart->pointCount(users->tr("score")) >= 2, kWaitMs);
+        // The detail names how the account signs in (a password account here).
+        auto *detail = users->findChild<QTextBrowser *>();
+        QVERIFY(detail);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            detail->toPlainText().contains(QStringLiteral("Signs in with: password")), kWaitMs);
         QTableWidget *ledger = nullptr;
         for (QTableWidget *table : users->findChildren<QTableWidget *>()) {
             if (table != results)

@@ -9,6 +9,7 @@
 #include "server/events/EventTypes.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
+#include "tests/support/OidcTestProvider.h"
 #include "tests/support/RawRedis.h"
 #include "tests/support/WsClient.h"
 
@@ -16,6 +17,7 @@
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QSet>
 #include <QTest>
 
@@ -121,6 +123,9 @@ private:
     TestServer *m_gates = nullptr; // FP_GATE_INTERVAL_SECONDS=2, a database of its own
     std::unique_ptr<Seed> m_gatesSeed;
     QList<TestAccount> m_accounts; // every account made: their emails and passwords
+    // Sign in with Google on the gates server: a stand-in provider and its key.
+    OidcTestProvider m_oidc;
+    OidcTestKey m_oidcKey = OidcTestKey::ec(QStringLiteral("events-ec"));
 
     static TestServer::Options options()
     {
@@ -135,8 +140,12 @@ private:
     void prepare() override
     {
         TestServer::Options gates;
-        gates.withoutRateLimits().with(QStringLiteral("FP_GATE_INTERVAL_SECONDS"),
-                                       QString::number(kGateIntervalSeconds));
+        m_oidc.publish({m_oidcKey});
+        gates.withoutRateLimits()
+            .with(QStringLiteral("FP_GATE_INTERVAL_SECONDS"), QString::number(kGateIntervalSeconds))
+            .with(QStringLiteral("FP_OIDC_GOOGLE_CLIENT_IDS"), QStringLiteral("events-client"))
+            .with(QStringLiteral("FP_OIDC_GOOGLE_ISSUER"), QStringLiteral("https://issuer.test"))
+            .with(QStringLiteral("FP_OIDC_GOOGLE_JWKS_URL"), m_oidc.jwksUrl());
         m_gates = &addServer(gates);
         QVERIFY(m_gates->start());
         m_gatesSeed = std::make_unique<Seed>(m_gates->database());
@@ -916,6 +925,58 @@ private Q_SLOTS:
                                        "actor_user_id IS NULL")
                             .arg(pseudonym)),
                  1);
+    }
+
+    void providersLinkedAndUnlinked()
+    {
+        auto token = [this](const QString &subject, const QString &email, QString *nonce) {
+            *nonce = QStringLiteral("nonce-%1").arg(QRandomGenerator::system()->generate64());
+            return QString::fromLatin1(
+                m_oidcKey.token(idClaims(QStringLiteral("https://issuer.test"),
+                                         QStringLiteral("events-client"), subject, email, *nonce)));
+        };
+        TestDatabase *gatesDb = m_gates->database();
+        const qint64 mark = lastSeq(gatesDb);
+        // Sign-up through the provider: the account and its first way in.
+        QString nonce;
+        const QString email = uniqueEmail();
+        const HttpResult made =
+            HttpClient(m_gates->port())
+                .post(QStringLiteral("/api/auth/oidc/google"),
+                      {{s("id_token"), token(s("sub-1"), email, &nonce)}, {s("nonce"), nonce}});
+        QCOMPARE(made.status, 201);
+        const QString social = made.json()[s("user")][s("id")].toString();
+        verifyEvents(
+            recordedAbout(gatesDb, mark, {social}),
+            {{fp::event::AccountCreated, social, s("user"), social, {{s("role"), s("user")}}},
+             {fp::event::AccountIdentityLinked,
+              social,
+              s("user"),
+              social,
+              {{s("provider"), s("google")}, {s("at_sign_up"), true}}}});
+
+        // A password account links the provider, then unlinks it.
+        const TestAccount kim = account(QStringLiteral("Kim"), m_gates);
+        const qint64 before = lastSeq(gatesDb);
+        auto http = clientFor(m_gates->port(), kim);
+        QCOMPARE(http->post(QStringLiteral("/api/auth/identities/google"),
+                            {{s("id_token"), token(s("sub-2"), {}, &nonce)}, {s("nonce"), nonce}})
+                     .status,
+                 201);
+        QCOMPARE(http->del(QStringLiteral("/api/auth/identities/google")).status, 204);
+        // Refused: nothing recorded.
+        QCOMPARE(http->del(QStringLiteral("/api/auth/identities/google")).status, 404);
+        verifyEvents(recordedAbout(gatesDb, before, {kim.userId}),
+                     {{fp::event::AccountIdentityLinked,
+                       kim.userId,
+                       s("user"),
+                       kim.userId,
+                       {{s("provider"), s("google")}, {s("at_sign_up"), false}}},
+                      {fp::event::AccountIdentityUnlinked,
+                       kim.userId,
+                       s("user"),
+                       kim.userId,
+                       {{s("provider"), s("google")}}}});
     }
 
     // Last: over everything the flows above recorded, on both servers.

@@ -164,6 +164,28 @@ private Q_SLOTS:
         QCOMPARE(c.httpIdleTimeoutMs, 60000);
         QCOMPARE(c.httpMaxConnectionsPerAddress, 256);
         QCOMPARE(c.adminEmail, QStringLiteral("admin@friendship.local"));
+        QVERIFY(c.oidcGoogle.clientIds.isEmpty());
+        QCOMPARE(c.oidcGoogle.issuers,
+                 QStringList({QStringLiteral("https://accounts.google.com"),
+                              QStringLiteral("accounts.google.com")}));
+        QCOMPARE(c.oidcApple.jwksUrl, QStringLiteral("https://appleid.apple.com/auth/keys"));
+        QCOMPARE(c.oidcJwksMinRefreshSeconds, 60);
+    }
+
+    void oidcJwksUrlsAreHttpsOrLoopback()
+    {
+        auto load = [](const QString &url) {
+            return Config::load({}, env({{QStringLiteral("FP_OIDC_APPLE_JWKS_URL"), url}}));
+        };
+        QVERIFY(std::holds_alternative<Config>(load(QStringLiteral("https://keys.example/k"))));
+        QVERIFY(std::holds_alternative<Config>(load(QStringLiteral("http://127.0.0.1:9/k"))));
+        const auto plain = load(QStringLiteral("http://keys.example/k"));
+        QVERIFY(std::holds_alternative<QString>(plain));
+        QVERIFY(std::get<QString>(plain).startsWith(QStringLiteral("FP_OIDC_APPLE_JWKS_URL")));
+        auto ids = Config::load(
+            {}, env({{QStringLiteral("FP_OIDC_GOOGLE_CLIENT_IDS"), QStringLiteral(" a , b,")}}));
+        QCOMPARE(std::get<Config>(ids).oidcGoogle.clientIds,
+                 QStringList({QStringLiteral("a"), QStringLiteral("b")}));
     }
 
     void missingIniFile()

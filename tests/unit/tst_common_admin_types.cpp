@@ -162,7 +162,8 @@ User fullUser()
             .trustScore = 42,
             .openReportsAgainst = 3,
             .reportsFiled = 1,
-            .activeSessions = 2};
+            .activeSessions = 2,
+            .signInMethods = {QStringLiteral("password"), QStringLiteral("google")}};
 }
 
 StatusChange fullStatusChange()
@@ -356,11 +357,11 @@ private Q_SLOTS:
             R"("last_seen_at":"2026-11-25T21:07:01.123Z","nickname":"Fox",)"
             R"("open_reports_against":3,"reports_filed":1,)"
             R"("restricted_until":"2026-12-01T00:00:00.000Z","role":"moderator",)"
-            R"("status":"restricted","trust_score":42})");
+            R"("sign_in_methods":["password","google"],"status":"restricted","trust_score":42})");
         addRendering("User empty", User(),
             R"({"active_sessions":0,"banned_at":null,"created_at":null,"email":null,"id":"",)"
             R"("last_seen_at":null,"nickname":"","open_reports_against":0,"reports_filed":0,)"
-            R"("restricted_until":null,"role":"","status":"","trust_score":50})");
+            R"("restricted_until":null,"role":"","sign_in_methods":[],"status":"","trust_score":50})");
         addRendering("StatusChange", fullStatusChange(),
             R"({"note":"Cooling off","restricted_until":"2026-12-01T00:00:00.000Z",)"
             R"("status":"restricted"})");
@@ -402,10 +403,11 @@ private Q_SLOTS:
             R"("last_seen_at":"2026-11-25T21:07:01.123Z","nickname":"Fox",)"
             R"("open_reports_against":3,"reports_filed":1,)"
             R"("restricted_until":"2026-12-01T00:00:00.000Z","role":"moderator",)"
+            R"("sign_in_methods":["password","google"],)"
             R"("status":"restricted","trust_score":42},{"active_sessions":0,"banned_at":null,)"
             R"("created_at":null,"email":null,"id":"","last_seen_at":null,"nickname":"",)"
             R"("open_reports_against":0,"reports_filed":0,"restricted_until":null,"role":"",)"
-            R"("status":"","trust_score":50}],"next_cursor":"50"})");
+            R"("sign_in_methods":[],"status":"","trust_score":50}],"next_cursor":"50"})");
         addRendering("Page empty", Page<User>(),
             R"({"items":[],"next_cursor":null})");
         addRendering("Tagged (QStringList)", fullTagged(),
