@@ -62,6 +62,16 @@ std::optional<QString> email(ObjectReader &fields, bool check)
     return normalised;
 }
 
+/// The optional label a person gives the device a session is opened on (login, OIDC sign-in).
+std::optional<QString> deviceLabel(ObjectReader &fields)
+{
+    return fields.text("device_label",
+                       {.presence = Presence::Optional,
+                        .minLength = 0,
+                        .maxLength = kDeviceLabelMax,
+                        .nullable = true});
+}
+
 } // namespace
 
 Result<RegisterInput> parseRegister(const QJsonValue &body)
@@ -99,11 +109,7 @@ Result<LoginInput> parseLogin(const QJsonValue &body)
         input.email = *e;
     if (const auto p = tooLongPassword(fields, "password"))
         input.password = *p;
-    if (const auto label = fields.text("device_label",
-                                       {.presence = Presence::Optional,
-                                        .minLength = 0,
-                                        .maxLength = kDeviceLabelMax,
-                                        .nullable = true}))
+    if (const auto label = deviceLabel(fields))
         input.deviceLabel = *label;
     if (!problems.empty())
         return problems.error();
@@ -140,11 +146,7 @@ Result<OidcInput> parseOidc(const QString &provider, const QJsonValue &body, boo
                     !problem.isEmpty())
                     fields.problem("nickname", problem);
         }
-        if (const auto label = fields.text("device_label",
-                                           {.presence = Presence::Optional,
-                                            .minLength = 0,
-                                            .maxLength = kDeviceLabelMax,
-                                            .nullable = true}))
+        if (const auto label = deviceLabel(fields))
             input.deviceLabel = *label;
     }
     if (!problems.empty())
