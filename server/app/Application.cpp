@@ -334,6 +334,11 @@ void Application::startEventBackbone()
         [relay = m_relay.get()] { return double(relay->relayedCount()); },
         QStringLiteral("counter"));
     m_metrics.gauge(
+        QStringLiteral("fp_event_relay_failed_passes_total"),
+        QStringLiteral("Relay passes on this instance that failed (Redis or the database away)"),
+        [relay = m_relay.get()] { return double(relay->failedPasses()); },
+        QStringLiteral("counter"));
+    m_metrics.gauge(
         QStringLiteral("fp_event_relayed_again_total"),
         QStringLiteral("Outbox rows relayed again because Redis had lost them"),
         [relay = m_relay.get()] { return double(relay->rewoundCount()); },

@@ -17,6 +17,8 @@ const QByteArray kParkedGroup = QByteArrayLiteral("dead_group");
 const QByteArray kParkedDeliveries = QByteArrayLiteral("dead_deliveries");
 const QByteArray kParkedError = QByteArrayLiteral("dead_error");
 const QByteArray kParkedFrom = QByteArrayLiteral("dead_entry");
+// Last errors a group remembers for the entries it may yet park.
+constexpr qsizetype kRememberedErrors = 10000;
 
 struct Entry
 {
@@ -105,14 +107,6 @@ QList<EventConsumers::GroupCounts> EventConsumers::counts() const
     return list;
 }
 
-QList<QByteArray> EventConsumers::groups() const
-{
-    QList<QByteArray> names;
-    for (const auto &g : m_groups)
-        names.append(g->name);
-    return names;
-}
-
 namespace {
 
 /// Applies `events` for `group` in one transaction with their marks; events already marked are
@@ -183,6 +177,13 @@ void EventConsumers::run(Group &group)
         for (const QByteArray &id : ids)
             group.lastErrors.remove(id);
     };
+    // The last error of an entry, for its dead letter. Entries another instance finished are
+    // never acknowledged here, so the memory is bounded rather than left to grow.
+    const auto remember = [&group](const QByteArray &id, const QString &error) {
+        if (group.lastErrors.size() >= kRememberedErrors)
+            group.lastErrors.clear();
+        group.lastErrors.insert(id, error);
+    };
     const auto process = [&](const QList<Entry> &entries) {
         QList<QByteArray> done;
         QList<StreamEvent> wanted;
@@ -193,7 +194,7 @@ void EventConsumers::run(Group &group)
             }
             std::optional<StreamEvent> event = StreamEvent::fromFields(entry.id, entry.fields);
             if (!event) {
-                group.lastErrors.insert(entry.id, QStringLiteral("the entry is not an event"));
+                remember(entry.id, QStringLiteral("the entry is not an event"));
                 ++group.failed;
                 continue; // stays pending, and is parked after its deliveries
             }
@@ -217,7 +218,7 @@ void EventConsumers::run(Group &group)
                         continue;
                     }
                     ++group.failed;
-                    group.lastErrors.insert(e.streamId, s.error().message);
+                    remember(e.streamId, s.error().message);
                     log::warning(QStringLiteral("event_consumer_failed"),
                                  {{QStringLiteral("group"), QString::fromLatin1(group.name)},
                                   {QStringLiteral("event_type"), e.type},

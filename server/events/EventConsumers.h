@@ -59,7 +59,6 @@ public:
         quint64 deadLettered = 0;
     };
     QList<GroupCounts> counts() const;
-    QList<QByteArray> groups() const;
 
     static QByteArray deadLetterKey(const QByteArray &keyPrefix);
     /// The parked entries (through the process's Redis connection), newest first: at most

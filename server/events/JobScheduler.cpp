@@ -54,11 +54,9 @@ void JobScheduler::tick()
         if (slot->busy.load() || now < slot->notBeforeMs.load())
             continue;
         slot->busy = true;
-        const bool submitted = m_pool.trySubmit([slot, holder = m_holder, this] {
+        const bool submitted = m_pool.trySubmit([slot, holder = m_holder] {
             bool ran = false;
             const qint64 untilDueMs = attempt(*slot, holder, &ran);
-            if (ran)
-                ++m_runsHere;
             // Ask again when the job is due (or its holder's lease ends: a holder that died
             // is replaced then), and at least every few seconds, whoever changed the row.
             const qint64 waitMs =

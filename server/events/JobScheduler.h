@@ -47,8 +47,6 @@ public:
     void start();
     void stop();
 
-    /// Runs this instance started and finished since start.
-    quint64 runsHere() const { return m_runsHere.load(); }
     /// Deletes the records of runs that started more than `retentionHours` ago.
     static Result<int> purgeRuns(int retentionHours, int limit = 5000);
 
@@ -65,7 +63,6 @@ private:
     QByteArray m_holder;
     QTimer m_timer;
     std::vector<std::shared_ptr<Slot>> m_slots;
-    std::atomic<quint64> m_runsHere {0};
 };
 
 } // namespace fp
