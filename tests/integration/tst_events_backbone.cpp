@@ -366,6 +366,88 @@ private Q_SLOTS:
         QCOMPARE(server.stop(), 0);
     }
 
+    void deadLettersComeInPagesAndARedriveHappensOnce()
+    {
+        TestServer server(quickBackbone());
+        QVERIFY(server.start());
+        TestDatabase &db = *server.database();
+        recordDirectly(db, 1, QStringLiteral("profile.updated"), 98);
+        recordDirectly(db, 1, QStringLiteral("profile.updated"), 99);
+        auto staff = clientFor(
+            server.port(),
+            fp::test::logIn(server.port(), TestServer::adminEmail(), TestServer::adminPassword()));
+        const auto page = [&](const QString &query) {
+            return staff->get(QStringLiteral("/api/admin/events/dead-letters") + query).json();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(page({})[QStringLiteral("items")].toArray().size(), 2, 30000);
+        // One at a time, newest first, then the next page from the cursor, then the end.
+        const QJsonObject first = page(QStringLiteral("?limit=1"));
+        QCOMPARE(first[QStringLiteral("items")].toArray().size(), 1);
+        const QString cursor = first[QStringLiteral("next_cursor")].toString();
+        QVERIFY(!cursor.isEmpty());
+        const QJsonObject second = page(QStringLiteral("?limit=1&cursor=") + cursor);
+        QCOMPARE(second[QStringLiteral("items")].toArray().size(), 1);
+        QVERIFY(second[QStringLiteral("next_cursor")].isNull());
+        const auto idOf = [](const QJsonObject &p) {
+            return p[QStringLiteral("items")].toArray().first()[QStringLiteral("id")].toString();
+        };
+        QVERIFY(idOf(first) != idOf(second));
+        QCOMPARE(first[QStringLiteral("items")]
+                     .toArray()
+                     .first()[QStringLiteral("event")][QStringLiteral("version")]
+                     .toInt(),
+                 99);
+        QCOMPARE(page(QStringLiteral("?limit=0")).value(QStringLiteral("code")).toString(),
+                 QStringLiteral("validation_failed"));
+
+        // A parked event is re-driven once: the same id again is no longer parked.
+        const QString id = idOf(second);
+        const QString path = QStringLiteral("/api/admin/events/dead-letters/%1/redrive").arg(id);
+        QCOMPARE(staff->post(path, {}).status, 200);
+        QCOMPARE(staff->post(path, {}).status, 404);
+        QCOMPARE(server.stop(), 0);
+    }
+
+    void missedNoticesComeInPages()
+    {
+        TestServer server(quickBackbone());
+        QVERIFY(server.start());
+        const TestAccount person = fp::test::signUp(server.port(), QStringLiteral("Away long"));
+        QStringList rows;
+        for (int i = 1; i <= 205; ++i)
+            rows << QStringLiteral("('%1', '{\"type\": \"gate.open\", \"n\": %2}')")
+                        .arg(person.userId)
+                        .arg(i);
+        QString error;
+        QVERIFY2(server.database()->exec(
+                     QStringLiteral("INSERT INTO user_notices (user_id, frame_json) VALUES ") +
+                         rows.join(QLatin1Char(',')),
+                     &error),
+                 qPrintable(error));
+        WsClient socket(server.port());
+        QVERIFY(socket.connectAndAuthenticate(person.accessToken));
+        socket.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                     {QStringLiteral("after_seq"), 0}});
+        const QJsonObject firstPage = socket.waitFor(QStringLiteral("notices.resumed"));
+        QCOMPARE(firstPage[QStringLiteral("replayed")].toInt(), 200);
+        QCOMPARE(firstPage[QStringLiteral("more")].toBool(), true);
+        QCOMPARE(socket.count(QStringLiteral("gate.open")), 200);
+        // Oldest first: the last one replayed is where the next page starts.
+        const QJsonObject lastReplayed = socket.received().at(socket.received().size() - 2);
+        QCOMPARE(lastReplayed[QStringLiteral("n")].toInt(), 200);
+        socket.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                     {QStringLiteral("after_seq"), lastReplayed[QStringLiteral("notice_seq")]}});
+        const QJsonObject secondPage = socket.waitFor(QStringLiteral("notices.resumed"));
+        QCOMPARE(secondPage[QStringLiteral("replayed")].toInt(), 5);
+        QCOMPARE(secondPage[QStringLiteral("more")].toBool(), false);
+        QCOMPARE(socket.count(QStringLiteral("gate.open")), 205);
+        QCOMPARE(secondPage[QStringLiteral("last_seq")].toInteger(),
+                 socket.received()
+                     .at(socket.received().size() - 2)[QStringLiteral("notice_seq")]
+                     .toInteger());
+        QCOMPARE(server.stop(), 0);
+    }
+
     void jobsRunOnceAcrossInstancesAndOutliveADeadHolder()
     {
         TestServer first(quickBackbone());
