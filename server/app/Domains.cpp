@@ -77,15 +77,10 @@ void Domains::connectPorts()
     };
     // Friends see each other's trust summary; people who only met anonymously see it until
     // either blocked the other (after a panic exit the score must not lead back to who it was).
-    trust.connect(TrustPorts {[this](const QString &a, const QString &b) -> Result<bool> {
-        Result<bool> friends = friendships.friendsNow(a, b);
-        if (!friends || *friends)
-            return friends;
-        Result<bool> matched = matching.haveMet(a, b);
-        if (!matched || !*matched)
-            return matched;
-        return !safety.blockedEitherWay(a, b);
-    }});
+    trust.connect(TrustPorts {PairCondition::anyOf(
+        FriendshipService::friendsNowCondition(),
+        PairCondition::allOf(MatchingService::haveMetCondition(),
+                             SafetyService::blockedEitherWayCondition().negated()))});
     safety.connect(
         SafetyPorts {metAnd([this](const QString &a, const QString &b) {
                          return friendships.everFriends(a, b);

@@ -63,6 +63,15 @@ Result<bool> FriendshipRepository::anyBetween(const QString &userA, const QStrin
     return r.next();
 }
 
+PairCondition FriendshipRepository::friendsNowCondition()
+{
+    return {QStringLiteral("EXISTS(SELECT 1 FROM friendships WHERE user_low_id = ? AND "
+                           "user_high_id = ? AND ended_at IS NULL)"),
+            [](const QString &userA, const QString &userB) {
+                return orderedPair(userA, userB);
+            }};
+}
+
 Result<QString> FriendshipRepository::activeIdBetween(const QString &userA,
                                                       const QString &userB) const
 {

@@ -5,6 +5,7 @@
 
 #include "common/Result.h"
 #include "server/friendship/FriendshipTypes.h"
+#include "server/storage/PairCondition.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -33,6 +34,9 @@ public:
     Result<bool> anyBetween(const QString &userA, const QString &userB) const;
     /// The id of the pair's active friendship, or empty (no lock).
     Result<QString> activeIdBetween(const QString &userA, const QString &userB) const;
+    /// Whether the two are friends now, as a condition another domain can ask inside its own
+    /// statement.
+    static PairCondition friendsNowCondition();
     /// Ends the friendship (ended_at, ended_by) and appends an 'ended' event; false when it had
     /// already ended (a concurrent removal).
     Result<bool> end(const QString &friendshipId, const QString &byUserId, const QString &reason,

@@ -188,6 +188,11 @@ Result<QString> FriendshipService::friendshipIdOf(const QString &userA, const QS
     return m_repository.activeIdBetween(userA, userB);
 }
 
+PairCondition FriendshipService::friendsNowCondition()
+{
+    return FriendshipRepository::friendsNowCondition();
+}
+
 Result<bool> FriendshipService::friendsNow(const QString &userA, const QString &userB) const
 {
     Result<QString> id = m_repository.activeIdBetween(userA, userB);

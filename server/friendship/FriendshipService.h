@@ -40,6 +40,8 @@ public:
     Result<QStringList> endAllOf(const QString &userId, const QString &reason) const;
     /// Whether the two are friends now.
     Result<bool> friendsNow(const QString &userA, const QString &userB) const;
+    /// friendsNow() as a condition another domain can ask inside its own statement.
+    static PairCondition friendsNowCondition();
     /// Whether the two were ever friends (a friendship that ended still counts).
     Result<bool> everFriends(const QString &userA, const QString &userB) const
     {

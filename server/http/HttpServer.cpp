@@ -6,6 +6,7 @@
 #include "server/http/ConnectionGuard.h"
 #include "server/http/Idempotency.h"
 #include "server/storage/Database.h"
+#include "server/storage/WorkCounters.h"
 
 #include <QElapsedTimer>
 #include <QHttpServerRequest>
@@ -26,6 +27,7 @@ struct HttpServer::Exchange
     std::unique_ptr<QHttpServerResponder> responder;
     QPointer<QTcpSocket> socket;
     QElapsedTimer timer;
+    WorkCount work; // what answering asked of MariaDB and Redis (logged with the request)
 };
 
 namespace {
@@ -259,6 +261,14 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange> &exchange, const Route
 
 HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
 {
+    const WorkCount before = workOnThisThread();
+    HttpResponse response = runRoute(exchange, route);
+    exchange.work = workOnThisThread().since(before);
+    return response;
+}
+
+HttpResponse HttpServer::runRoute(Exchange &exchange, const Route &route)
+{
     RequestContext &ctx = exchange.context;
     try {
         const RateClass rateClass = RateLimiter::effectiveClass(route);
@@ -388,7 +398,10 @@ void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse
                       {QStringLiteral("method"), QString::fromLatin1(ctx.method)},
                       {QStringLiteral("route"), ctx.routePattern},
                       {QStringLiteral("status"), response.status},
-                      {QStringLiteral("duration_ms"), qRound(seconds * 100000.0) / 100.0}};
+                      {QStringLiteral("duration_ms"), qRound(seconds * 100000.0) / 100.0},
+                      {QStringLiteral("sql_statements"), qint64(exchange->work.sqlStatements)},
+                      {QStringLiteral("redis_round_trips"), qint64(exchange->work.redisRoundTrips)},
+                      {QStringLiteral("redis_commands"), qint64(exchange->work.redisCommands)}};
     if (ctx.caller)
         line.insert(QStringLiteral("user_id"), ctx.caller->userId);
 

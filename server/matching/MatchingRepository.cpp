@@ -128,14 +128,21 @@ Result<std::optional<MatchSessionRecord>> MatchingRepository::matchSession(const
     return std::optional<MatchSessionRecord>(m);
 }
 
-Result<bool> MatchingRepository::haveMet(const QString &userA, const QString &userB) const
+PairCondition MatchingRepository::haveMetCondition()
 {
     // Pairs are stored ordered by convention (user_a_id < user_b_id), not enforced: both
     // orientations are checked.
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT EXISTS(SELECT 1 FROM match_sessions WHERE (user_a_id = ? AND "
-                       "user_b_id = ?) OR (user_a_id = ? AND user_b_id = ?))"),
-        {userA, userB, userB, userA});
+    return {QStringLiteral("EXISTS(SELECT 1 FROM match_sessions WHERE (user_a_id = ? AND "
+                           "user_b_id = ?) OR (user_a_id = ? AND user_b_id = ?))"),
+            [](const QString &userA, const QString &userB) {
+                return QVariantList {userA, userB, userB, userA};
+            }};
+}
+
+Result<bool> MatchingRepository::haveMet(const QString &userA, const QString &userB) const
+{
+    const PairCondition met = haveMetCondition();
+    SqlResult r = Sql::exec(QStringLiteral("SELECT ") + met.sql, met.values(userA, userB));
     if (!r.ok())
         return r.toAppError();
     return r.next() && r.value(0).toInt() != 0;

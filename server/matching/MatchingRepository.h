@@ -5,6 +5,7 @@
 
 #include "common/Result.h"
 #include "server/matching/MatchingTypes.h"
+#include "server/storage/PairCondition.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -35,6 +36,8 @@ public:
     Result<std::optional<MatchSessionRecord>> matchSession(const QString &id) const;
     /// Whether the two ever shared a match, in either orientation.
     Result<bool> haveMet(const QString &userA, const QString &userB) const;
+    /// haveMet() as a condition another domain can ask inside its own statement.
+    static PairCondition haveMetCondition();
     /// Sets a match's status (ended, friend_revealed) when its conversation ends or reveals.
     Status setStatus(const QString &matchSessionId, const QString &status,
                      const QDateTime &now) const;

@@ -495,6 +495,11 @@ Result<admin::QueueHistory> MatchingService::queueHistory(int minutes, int stepM
     return h;
 }
 
+PairCondition MatchingService::haveMetCondition()
+{
+    return MatchingRepository::haveMetCondition();
+}
+
 Result<bool> MatchingService::haveMet(const QString &userA, const QString &userB) const
 {
     return m_repository.haveMet(userA, userB);

@@ -14,6 +14,7 @@
 #include "server/matching/Matcher.h"
 #include "server/matching/MatchingRepository.h"
 #include "server/matching/Safeguards.h"
+#include "server/storage/PairCondition.h"
 
 namespace fp {
 
@@ -44,6 +45,8 @@ public:
 
     /// Whether the two ever shared a match (every friendship started as one).
     Result<bool> haveMet(const QString &userA, const QString &userB) const;
+    /// haveMet() as a condition another domain can ask inside its own statement.
+    static PairCondition haveMetCondition();
     Result<std::optional<MatchSummary>> matchSummary(const QString &matchSessionId) const;
     /// The match's conversation closed (inside its transaction).
     Status markEnded(const QString &matchSessionId) const;

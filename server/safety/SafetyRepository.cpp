@@ -135,12 +135,20 @@ SafetyRepository::blocksBy(const QString &blockerId, int limit,
         blockerId, limit, after, blockFrom);
 }
 
+PairCondition SafetyRepository::blockedEitherWayCondition()
+{
+    return {
+        QStringLiteral("EXISTS(SELECT 1 FROM blocks WHERE (blocker_user_id = ? AND "
+                       "blocked_user_id = ?) OR (blocker_user_id = ? AND blocked_user_id = ?))"),
+        [](const QString &userA, const QString &userB) {
+            return QVariantList {userA, userB, userB, userA};
+        }};
+}
+
 Result<bool> SafetyRepository::blockedEitherWay(const QString &userA, const QString &userB) const
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT EXISTS(SELECT 1 FROM blocks WHERE (blocker_user_id = ? AND "
-                       "blocked_user_id = ?) OR (blocker_user_id = ? AND blocked_user_id = ?))"),
-        {userA, userB, userB, userA});
+    const PairCondition blocked = blockedEitherWayCondition();
+    SqlResult r = Sql::exec(QStringLiteral("SELECT ") + blocked.sql, blocked.values(userA, userB));
     if (!r.ok())
         return r.toAppError();
     return r.next() && r.value(0).toInt() != 0;

@@ -6,6 +6,7 @@
 #include "common/Result.h"
 #include "server/base/Paging.h"
 #include "server/safety/SafetyTypes.h"
+#include "server/storage/PairCondition.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -34,6 +35,8 @@ public:
     Result<QList<BlockRecord>> blocksBy(const QString &blockerId, int limit,
                                         const std::optional<KeysetCursor> &after) const;
     Result<bool> blockedEitherWay(const QString &userA, const QString &userB) const;
+    /// blockedEitherWay() as a condition another domain can ask inside its own statement.
+    static PairCondition blockedEitherWayCondition();
     /// Every block with either side among `userIds`, as (blocker, blocked).
     Result<QList<QPair<QString, QString>>> blocksInvolving(const QStringList &userIds) const;
 

@@ -319,6 +319,11 @@ Result<ReportRecord> SafetyService::reportFromPanicExit(const QString &userId,
     return report;
 }
 
+PairCondition SafetyService::blockedEitherWayCondition()
+{
+    return SafetyRepository::blockedEitherWayCondition();
+}
+
 bool SafetyService::blockedEitherWay(const QString &userA, const QString &userB) const
 {
     Result<bool> blocked = m_repository.blockedEitherWay(userA, userB);

@@ -59,6 +59,8 @@ public:
     /// when the database cannot answer it says true (and logs why), so an outage never lets a
     /// blocked person through.
     bool blockedEitherWay(const QString &userA, const QString &userB) const;
+    /// blockedEitherWay() as a condition another domain can ask inside its own statement.
+    static PairCondition blockedEitherWayCondition();
     /// Every block among (either side in) `userIds`, as (blocker, blocked).
     Result<QList<QPair<QString, QString>>> blocksInvolving(const QStringList &userIds) const;
     /// Which of `userIds` have an open report against them.

@@ -1,5 +1,7 @@
 #include "server/storage/Database.h"
 
+#include "server/storage/WorkCounters.h"
+
 #include "server/base/Log.h"
 #include "server/storage/SqlText.h"
 
@@ -24,6 +26,26 @@ DbSettings g_settings;
 thread_local int t_openTransactions = 0;
 thread_local quint64 t_lockConflicts = 0;
 std::atomic<quint64> g_failures {0};
+
+// Transaction control counts as statements in this thread's work (WorkCounters.h), as MariaDB
+// counts it in its Questions.
+bool sendBegin(QSqlDatabase &db)
+{
+    ++workOnThisThread().sqlStatements;
+    return db.transaction();
+}
+
+bool sendCommit(QSqlDatabase &db)
+{
+    ++workOnThisThread().sqlStatements;
+    return db.commit();
+}
+
+bool sendRollback(QSqlDatabase &db)
+{
+    ++workOnThisThread().sqlStatements;
+    return db.rollback();
+}
 
 QString threadConnectionName()
 {
@@ -250,6 +272,7 @@ SqlResult exec(QSqlDatabase &db, const QString &sql, const QVariantList &binding
     }
     QSqlQuery query(db);
     query.setForwardOnly(true);
+    ++workOnThisThread().sqlStatements;
     if (!query.exec(*statement)) {
         ++g_failures;
         const QSqlError e = query.lastError();
@@ -388,11 +411,11 @@ bool Transaction::begin()
     m_db = Database::connection();
     if (!m_db)
         return false;
-    if (!m_db->transaction()) {
+    if (!sendBegin(*m_db)) {
         // Likely a stale connection: reconnect once (nothing has run in it yet).
         Database::resetConnection();
         m_db = Database::connection();
-        if (!m_db || !m_db->transaction())
+        if (!m_db || !sendBegin(*m_db))
             return false;
     }
     m_active = true;
@@ -411,7 +434,7 @@ bool Transaction::commit()
     if (!m_outermost)
         return !t_transaction.rollbackOnly;
     if (t_transaction.rollbackOnly) {
-        m_db->rollback();
+        sendRollback(*m_db);
         runAfterRollback();
         return false;
     }
@@ -419,13 +442,13 @@ bool Transaction::commit()
     for (std::size_t i = 0; i < t_transaction.beforeCommit.size(); ++i) {
         std::function<bool()> action = std::move(t_transaction.beforeCommit[i]);
         if (!action()) {
-            m_db->rollback();
+            sendRollback(*m_db);
             runAfterRollback();
             return false;
         }
     }
-    if (!m_db->commit()) {
-        m_db->rollback();
+    if (!sendCommit(*m_db)) {
+        sendRollback(*m_db);
         runAfterRollback();
         return false;
     }
@@ -446,7 +469,7 @@ void Transaction::rollback()
         t_transaction.rollbackOnly = true;
         return;
     }
-    if (!m_db->rollback())
+    if (!sendRollback(*m_db))
         Database::resetConnection(); // a failed rollback leaves the connection in doubt
     runAfterRollback();
 }

@@ -1,5 +1,7 @@
 #include "server/storage/Redis.h"
 
+#include "server/storage/WorkCounters.h"
+
 #include <QDateTime>
 #include <QMutex>
 #include <hiredis/hiredis.h>
@@ -167,6 +169,8 @@ std::optional<RedisReply> RedisConnection::command(const QList<QByteArray> &args
     if (!ensureConnected())
         return std::nullopt;
     Argv argv(args);
+    ++workOnThisThread().redisRoundTrips;
+    ++workOnThisThread().redisCommands;
     auto *reply = static_cast<redisReply *>(
         redisCommandArgv(m_context, argv.count(), argv.pointers.data(), argv.lengths.data()));
     if (!reply) {
@@ -198,6 +202,8 @@ bool RedisConnection::sendPipeline(const QList<QList<QByteArray>> &commands,
 {
     if (!ensureConnected())
         return false;
+    ++workOnThisThread().redisRoundTrips;
+    workOnThisThread().redisCommands += quint64(commands.size());
     for (const QList<QByteArray> &args : commands) {
         Argv argv(args);
         if (redisAppendCommandArgv(m_context, argv.count(), argv.pointers.data(),

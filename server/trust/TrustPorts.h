@@ -4,17 +4,16 @@
 // the application wires each answer once, before the first request.
 
 #include "common/Result.h"
-
-#include <QString>
-#include <functional>
+#include "server/storage/PairCondition.h"
 
 namespace fp {
 
 struct TrustPorts
 {
-    /// Whether two people shared a match (of any status) or are friends now: they may see each
-    /// other's score. The matching and friendship domains answer.
-    std::function<Result<bool>(const QString &userA, const QString &userB)> related;
+    /// Whether (viewer, person) may see the person's score although neither is staff nor the
+    /// other: stated by the friendship, matching and safety domains as one condition, which
+    /// the trust domain asks in the statement that reads the score (one round trip a view).
+    PairCondition related;
 };
 
 } // namespace fp

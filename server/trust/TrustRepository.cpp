@@ -98,6 +98,35 @@ Result<std::optional<StoredTrust>> TrustRepository::findState(const QString &use
     return stored;
 }
 
+Result<std::optional<TrustSeen>> TrustRepository::findSeenBy(const QString &userId,
+                                                             const QString &viewerId,
+                                                             const PairCondition &viewerMay) const
+{
+    // users is identity's table, read here (docs/architecture.md) so that a view of a score
+    // is one round trip: whether the account exists, its row, and whether this viewer may see
+    // it.
+    SqlResult r = Sql::exec(QStringLiteral("SELECT s.components_json, s.cooldown_applied, "
+                                           "s.updated_at, s.score, u.created_at, ") +
+                                viewerMay.sql +
+                                QStringLiteral(" FROM users u LEFT JOIN trust_scores s ON "
+                                               "s.user_id = u.id WHERE u.id = ? AND "
+                                               "u.deleted_at IS NULL AND u.status <> 'deleted'"),
+                            viewerMay.values(viewerId, userId) + QVariantList {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<TrustSeen>();
+    TrustSeen seen;
+    seen.accountCreatedAt = Sql::toTime(r.value(4));
+    seen.viewerMay = r.value(5).toInt() != 0;
+    if (!r.value(3).isNull()) {
+        seen.stored = storedFrom(r);
+        if (!seen.stored)
+            return unreadableRow(userId);
+    }
+    return std::optional<TrustSeen>(seen);
+}
+
 Result<QHash<QString, int>> TrustRepository::scores(const QStringList &userIds) const
 {
     QHash<QString, int> scores;

@@ -5,6 +5,7 @@
 
 #include "common/AdminTypes.h"
 #include "common/Result.h"
+#include "server/storage/PairCondition.h"
 #include "server/trust/TrustTypes.h"
 
 #include <QDateTime>
@@ -25,6 +26,11 @@ public:
     Result<StoredTrust> lockState(const QString &userId, const QDateTime &createdAt) const;
     /// The stored row, read without locking; nullopt when the user has none yet.
     Result<std::optional<StoredTrust>> findState(const QString &userId) const;
+    /// The person's account and trust row as `viewerId` may see them, in one statement:
+    /// nullopt for an unknown or deleted account, else its creation time, its trust row if any
+    /// and whether `viewerMay` holds for (viewer, person).
+    Result<std::optional<TrustSeen>> findSeenBy(const QString &userId, const QString &viewerId,
+                                                const PairCondition &viewerMay) const;
     /// The score column of each of these people who has a row, by user id.
     Result<QHash<QString, int>> scores(const QStringList &userIds) const;
     /// Writes `state` (score, components_json, cooldown_applied, updated_at) to the locked row.

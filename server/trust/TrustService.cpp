@@ -147,53 +147,30 @@ Result<TrustRecomputation> TrustService::recompute(const QString &userId) const
     return result;
 }
 
-Result<TrustVisibility> TrustService::visibility(const Caller &viewer, const QString &userId) const
-{
-    if (!validation::isUuid(userId))
-        return TrustVisibility::Hidden;
-    // The caller's own account was just vouched for by their token's session check (deleted and
-    // banned accounts hold no valid token): no statement needed to know it exists.
-    if (viewer.userId == userId)
-        return TrustVisibility::Full;
-    Result<std::optional<QDateTime>> since = m_identity.accountCreatedAt(userId);
-    if (!since)
-        return since.error();
-    if (!*since)
-        return TrustVisibility::Hidden;
-    if (viewer.userId == userId || viewer.isStaff())
-        return TrustVisibility::Full;
-    if (!m_ports.related)
-        return TrustVisibility::Hidden;
-    Result<bool> related = m_ports.related(viewer.userId, userId);
-    if (!related)
-        return related.error();
-    return *related ? TrustVisibility::Limited : TrustVisibility::Hidden;
-}
-
 Result<TrustScoreView> TrustService::scoreFor(const Caller &viewer, const QString &userId) const
 {
-    Result<TrustVisibility> allowed = visibility(viewer, userId);
-    if (!allowed)
-        return allowed.error();
-    if (*allowed == TrustVisibility::Hidden)
+    if (!validation::isUuid(userId))
         return noSuchScore();
-    Result<std::optional<StoredTrust>> stored = m_repository.findState(userId);
-    if (!stored)
-        return stored.error();
+    // The caller's own account was vouched for by their token's session check, and staff see
+    // everyone's: only other people need the relation asked.
+    const bool full = viewer.userId == userId || viewer.isStaff();
+    if (!full && m_ports.related.sql.isEmpty())
+        return noSuchScore();
+    Result<std::optional<TrustSeen>> seen = m_repository.findSeenBy(
+        userId, viewer.userId, full ? PairCondition::always() : m_ports.related);
+    if (!seen)
+        return seen.error();
+    if (!*seen || !(*seen)->viewerMay)
+        return noSuchScore();
     TrustScoreView view;
     view.userId = userId;
-    view.visibility = *allowed;
-    if (*stored) {
-        view.state = (*stored)->state;
+    view.visibility = full ? TrustVisibility::Full : TrustVisibility::Limited;
+    if ((*seen)->stored) {
+        view.state = (*seen)->stored->state;
         view.updatedAt = view.state.updatedAt;
     } else {
         // No signal yet: the initial state, unchanged since the account was created.
-        Result<std::optional<QDateTime>> since = m_identity.accountCreatedAt(userId);
-        if (!since)
-            return since.error();
-        if (!*since)
-            return noSuchScore();
-        view.updatedAt = **since;
+        view.updatedAt = (*seen)->accountCreatedAt;
     }
     view.score = view.state.score();
     view.cooldownActive = view.state.cooldownActiveAt(QDateTime::currentDateTimeUtc());

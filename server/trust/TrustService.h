@@ -40,12 +40,11 @@ public:
     Result<QHash<QString, int>> currentScores(const QStringList &userIds) const;
     /// Replays the user's ledger and compares it with the stored row (read-only).
     Result<TrustRecomputation> recompute(const QString &userId) const;
-    /// GET /api/trust_score/{user_id}: 404 unless visibility() allows a view.
+    /// GET /api/trust_score/{user_id}, in one statement. The one rule for who sees what of a
+    /// trust score (API_SPEC "Reflection, trust, rituals"): self and staff everything, someone
+    /// related to the person (TrustPorts::related) the score only, anyone else nothing: 404,
+    /// as for unknown, deleted and malformed ids.
     Result<TrustScoreView> scoreFor(const Caller &viewer, const QString &userId) const;
-    /// The one rule for who sees what of a trust score (API_SPEC "Reflection, trust,
-    /// rituals"): self and staff everything, someone who shared a match with the person the
-    /// score only, anyone else nothing. Unknown, deleted and malformed ids are Hidden.
-    Result<TrustVisibility> visibility(const Caller &viewer, const QString &userId) const;
 
     /// Staff: the ledger newest first, each row with the score after it.
     Result<Page<admin::TrustEvent, int>> ledgerPage(const QString &userId,

@@ -62,6 +62,14 @@ enum class TrustVisibility {
     Full, // everything: the user themself, moderators and admins
 };
 
+/// What one statement reads for a view of someone's score (TrustRepository::findSeenBy).
+struct TrustSeen
+{
+    QDateTime accountCreatedAt;
+    std::optional<StoredTrust> stored;
+    bool viewerMay = false;
+};
+
 /// A score as the API shows it.
 struct TrustScoreView
 {

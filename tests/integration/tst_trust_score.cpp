@@ -16,6 +16,7 @@
 #include <QJsonDocument>
 #include <QTest>
 #include <QUuid>
+#include <limits>
 
 using namespace fp::test;
 
@@ -185,6 +186,43 @@ private Q_SLOTS:
         exec(QStringLiteral("UPDATE users SET status = 'deleted' WHERE id = '%1'")
                  .arg(someone.userId));
         expectNotFound(admin, someone.userId);
+    }
+
+    // Issue #16's budget: a view of a score, one's own or someone else's, seen or refused, is one
+    // SQL statement (the account, the score and the viewer's relation together) and one Redis
+    // round trip (the address's and the account's rate budgets). The server counts each
+    // request's work in its log line.
+    void aViewIsOneStatementAndOneRoundTrip()
+    {
+        const TestAccount me = signUp();
+        const TestAccount peer = signUp();
+        const TestAccount friendOfMine = signUp();
+        const TestAccount stranger = signUp();
+        const TestAccount admin = logInAsAdmin();
+        seedMatch(me, peer);
+        seed().friendship(me, friendOfMine);
+        const struct
+        {
+            TestAccount viewer;
+            QString owner;
+            int status;
+        } views[] = {{me, me.userId, 200},           {peer, me.userId, 200},
+                     {friendOfMine, me.userId, 200}, {stranger, me.userId, 404},
+                     {admin, me.userId, 200},        {stranger, newId(), 404}};
+        for (const auto &view : views) {
+            // A token's session state is read from MariaDB once every few seconds, not per
+            // request: the first request of a view may carry that read, the next ones do not.
+            qint64 fewest = std::numeric_limits<qint64>::max();
+            for (int attempt = 0; attempt < 3; ++attempt) {
+                const HttpResult r = trustScore(view.viewer, view.owner);
+                QCOMPARE(r.status, view.status);
+                const QJsonObject line = server().requestLogLine(r.header("x-request-id"));
+                QVERIFY2(!line.isEmpty(), "the request's log line");
+                fewest = qMin(fewest, line.value(QStringLiteral("sql_statements")).toInteger());
+                QCOMPARE(line.value(QStringLiteral("redis_round_trips")).toInteger(), 1);
+            }
+            QCOMPARE(fewest, 1);
+        }
     }
 
     void applySignalForOtherDomains()

@@ -263,6 +263,24 @@ TestServer::TestServer(Options options) : m_options(std::move(options))
 
 TestServer::~TestServer() = default;
 
+QJsonObject TestServer::requestLogLine(const QByteArray &requestId) const
+{
+    const QByteArray needle = "\"request_id\":\"" + requestId + '"';
+    const QDeadlineTimer deadline(5000);
+    do {
+        // The output arrives through the event loop (the process's pipe).
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        for (const QByteArray &line : output().split('\n')) {
+            if (!line.contains(needle))
+                continue;
+            const QJsonObject object = QJsonDocument::fromJson(line).object();
+            if (object.value(QStringLiteral("event")).toString() == QLatin1String("request"))
+                return object;
+        }
+    } while (!deadline.hasExpired());
+    return {};
+}
+
 QString TestServer::databaseName() const
 {
     return m_ownDatabase ? m_ownDatabase->name() : m_options.databaseName;

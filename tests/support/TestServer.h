@@ -6,6 +6,7 @@
 // each other's rows. Also what ws_bench starts its servers with.
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
@@ -176,6 +177,10 @@ public:
 
     quint16 port() const { return m_process.port(); }
     QByteArray output() const { return m_process.output(); }
+    /// The server's log line for the request that answered with this X-Request-Id (waiting up
+    /// to 5 s for it to arrive); empty if none came. It counts the request's work:
+    /// sql_statements, redis_round_trips, redis_commands.
+    QJsonObject requestLogLine(const QByteArray &requestId) const;
     QString databaseName() const;
     TestDatabase *database() { return m_ownDatabase.get(); }
     QString jwtSecret() const { return m_jwtSecret; }

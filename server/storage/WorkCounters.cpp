@@ -1,0 +1,11 @@
+#include "server/storage/WorkCounters.h"
+
+namespace fp {
+
+WorkCount &workOnThisThread()
+{
+    thread_local WorkCount count;
+    return count;
+}
+
+} // namespace fp
