@@ -12,28 +12,36 @@ namespace {
 constexpr qint64 kWindowMs = 60'000;
 
 // KEYS: for each subject its current and then its previous window counter; ARGV[1]: elapsed ms
-// in the current window, ARGV[1 + i]: subject i's limit. Every subject is checked before any is
-// counted, and a request is counted only when all allow it, so a client hammering a closed door
-// does not keep itself locked out for ever. One MGET, one INCR per subject (PEXPIRE only when a
-// window starts). Returns {1, 0} when allowed, {0, i} when subject i refused.
-const QByteArray kSlidingWindowScript = QByteArrayLiteral(R"lua(
+// in the current window, ARGV[2]: the largest lease, ARGV[2 + i]: subject i's limit. Every subject is checked before any is
+// counted, and units are granted only when all allow one, so a client hammering a closed door
+// does not keep itself locked out for ever. Each subject is granted a lease of an eighth of what
+// remains of its budget (1 to kMaxLease units), counted at once in Redis and spent in this
+// process without asking again: near the limit leases shrink to one unit, so instances sharing
+// a budget cannot together take more than it. One MGET, one INCRBY per subject (PEXPIRE only
+// when a window starts). Returns {1, lease_1, lease_2, ...} when allowed, {0, i} when subject i
+// refused.
+constexpr int kMaxLease = 16;
+const QByteArray kLeaseScript = QByteArrayLiteral(R"lua(
 local counts = redis.call('MGET', unpack(KEYS))
 local elapsed = tonumber(ARGV[1])
 local subjects = #KEYS / 2
+local leases = {1}
 for i = 1, subjects do
   local current = tonumber(counts[2 * i - 1] or '0')
   local previous = tonumber(counts[2 * i] or '0')
   local estimate = previous * (60000 - elapsed) / 60000 + current
-  if estimate + 1 > tonumber(ARGV[1 + i]) then
+  local remaining = math.floor(tonumber(ARGV[2 + i]) - estimate)
+  if remaining < 1 then
     return {0, i}
   end
+  leases[i + 1] = math.max(1, math.min(tonumber(ARGV[2]), math.floor(remaining / 8)))
 end
 for i = 1, subjects do
-  if redis.call('INCR', KEYS[2 * i - 1]) == 1 then
+  if redis.call('INCRBY', KEYS[2 * i - 1], leases[i + 1]) == leases[i + 1] then
     redis.call('PEXPIRE', KEYS[2 * i - 1], 120000)
   end
 end
-return {1, 0}
+return leases
 )lua");
 
 int retryAfter(qint64 elapsedMs)
@@ -104,24 +112,49 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &s
     const qint64 window = now / kWindowMs;
     const qint64 elapsed = now % kWindowMs;
     QList<QByteArray> bases;
-    QList<QByteArray> command {"EVAL", kSlidingWindowScript,
-                               QByteArray::number(2 * subjects.size())};
-    QList<QByteArray> limits;
-    for (const RateSubject &s : subjects) {
-        const QByteArray base =
-            Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + s.key.toUtf8() + ':');
-        bases << base;
-        command << base + QByteArray::number(window) << base + QByteArray::number(window - 1);
-        limits << QByteArray::number(limitFor(rateClass, s.perAccount));
+    bases.reserve(subjects.size());
+    for (const RateSubject &s : subjects)
+        bases << Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + s.key.toUtf8() +
+                            ':');
+    // Until every budget has a unit in this process: lease more for those that have none, in
+    // one round trip (another thread may spend what was leased before this one does).
+    while (!takeFromLeases(bases, window)) {
+        QList<qsizetype> asked;
+        QList<QByteArray> command {"EVAL", kLeaseScript, QByteArray()};
+        QList<QByteArray> limits;
+        for (qsizetype i = 0; i < subjects.size(); ++i) {
+            if (leasedUnits(bases[i], window) > 0)
+                continue;
+            asked << i;
+            command << bases[i] + QByteArray::number(window)
+                    << bases[i] + QByteArray::number(window - 1);
+            limits << QByteArray::number(limitFor(rateClass, subjects[i].perAccount));
+        }
+        if (asked.isEmpty())
+            continue;
+        command[2] = QByteArray::number(2 * asked.size());
+        command << QByteArray::number(elapsed) << QByteArray::number(kMaxLease) << limits;
+        const auto reply = Redis::command(command);
+        if (!reply || reply->type != RedisReply::Type::Array || reply->elements.isEmpty())
+            return spendWithoutRedis(rateClass, subjects, bases, now);
+        if (reply->elements[0].integer != 1)
+            return {false, retryAfter(elapsed)};
+        if (reply->elements.size() != asked.size() + 1)
+            return spendWithoutRedis(rateClass, subjects, bases, now);
+        QMutexLocker lock(&m_mutex);
+        for (qsizetype j = 0; j < asked.size(); ++j) {
+            Lease &lease = m_leases[bases[asked[j]]];
+            if (lease.window != window)
+                lease = {window, 0};
+            lease.units += int(reply->elements[j + 1].integer);
+        }
     }
-    command << QByteArray::number(elapsed) << limits;
+    return {};
+}
 
-    const auto reply = Redis::command(command);
-    if (reply && reply->type == RedisReply::Type::Array && reply->elements.size() == 2) {
-        if (reply->elements[0].integer == 1)
-            return {};
-        return {false, retryAfter(elapsed)};
-    }
+RateDecision RateLimiter::spendWithoutRedis(RateClass rateClass, const QList<RateSubject> &subjects,
+                                            const QList<QByteArray> &bases, qint64 now)
+{
     // Redis is unreachable (or answered nonsense): count here, stricter for authentication.
     for (qsizetype i = 0; i < subjects.size(); ++i) {
         const int limit = limitFor(rateClass, subjects[i].perAccount);
@@ -131,6 +164,31 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &s
             return d;
     }
     return {};
+}
+
+int RateLimiter::leasedUnits(const QByteArray &base, qint64 window)
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_leases.constFind(base);
+    return it == m_leases.cend() || it->window != window ? 0 : it->units;
+}
+
+bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window)
+{
+    QMutexLocker lock(&m_mutex);
+    if (window != m_leaseWindow) {
+        // A lease is for one window: what is left of the last one is simply not spent.
+        m_leases.removeIf([window](const auto &entry) { return entry.value().window < window; });
+        m_leaseWindow = window;
+    }
+    for (const QByteArray &base : bases) {
+        const auto it = m_leases.constFind(base);
+        if (it == m_leases.cend() || it->window != window || it->units < 1)
+            return false;
+    }
+    for (const QByteArray &base : bases)
+        --m_leases[base].units;
+    return true;
 }
 
 RateDecision RateLimiter::spendLocally(const QString &key, int limit, qint64 nowMs)

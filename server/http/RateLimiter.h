@@ -1,10 +1,14 @@
 #pragma once
 
 // Request budgets per client address and per account, counted in Redis so every instance
-// shares them (a sliding window over two fixed one-minute windows, one round trip through a
-// Lua script for the address and the account together). When Redis is unreachable the same windows
-// are counted in this process instead, with the authentication budget halved: limits degrade to
-// stricter, never to "unlimited".
+// shares them (a sliding window over two fixed one-minute windows). A request does not ask
+// Redis each time: the process leases units of each budget (an eighth of what remains, at most
+// 16, in one round trip through a Lua script for the address and the account together) and
+// spends them locally until they run out. Instances sharing a budget never take more than it
+// together; a budget can be refused early by at most the units other instances leased and have
+// not spent yet (leases shrink to one unit near the limit, and end with their minute). When
+// Redis is unreachable the same windows are counted in this process instead, with the
+// authentication budget halved: limits degrade to stricter, never to "unlimited".
 
 #include "server/http/Router.h"
 
@@ -61,6 +65,11 @@ public:
 private:
     int limitFor(RateClass rateClass, bool perAccount) const;
     RateDecision spendLocally(const QString &key, int limit, qint64 nowMs);
+    /// Spends one leased unit of every budget, or none when one has no unit left.
+    bool takeFromLeases(const QList<QByteArray> &bases, qint64 window);
+    int leasedUnits(const QByteArray &base, qint64 window);
+    RateDecision spendWithoutRedis(RateClass rateClass, const QList<RateSubject> &subjects,
+                                   const QList<QByteArray> &bases, qint64 now);
 
     RateBudgets m_budgets;
     QMutex m_mutex;
@@ -71,6 +80,13 @@ private:
         int previous = 0;
     };
     QHash<QString, Windows> m_local;
+    struct Lease
+    {
+        qint64 window = 0; // the minute window the units were counted in
+        int units = 0; // counted in Redis, not spent yet
+    };
+    QHash<QByteArray, Lease> m_leases; // by budget key (without the window)
+    qint64 m_leaseWindow = 0;
     qint64 m_lastSweepMs = 0;
 };
 

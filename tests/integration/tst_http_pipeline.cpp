@@ -6,6 +6,7 @@
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QTcpServer>
@@ -186,6 +187,63 @@ private Q_SLOTS:
             clientFor(server.port(), people[4])->get(QStringLiteral("/api/profile"));
         QCOMPARE(refused.status, 429); // the address's budget, though this account has spent none
         QVERIFY(refused.header("Retry-After").toInt() >= 1);
+    }
+
+    // Requests spend units this process leased from Redis: a large budget is asked about once
+    // per many requests (issue #16: no Redis round trip on most requests), and every lease is
+    // counted in Redis when it is taken.
+    void largeBudgetsAreLeasedNotAskedPerRequest()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer server(TestServer::Options().onRedis(redis.port()));
+        QVERIFY(server.start());
+        const TestAccount reader = fp::test::signUp(server.port(), QStringLiteral("Reader"));
+        RawRedis monitor(redis.port());
+        monitor.send({"MONITOR"});
+        QVERIFY(monitor.readUntil("OK").contains("OK"));
+        auto client = clientFor(server.port(), reader);
+        for (int i = 0; i < 64; ++i)
+            QCOMPARE(client->get(QStringLiteral("/api/profile")).status, 200);
+        RawRedis(redis.port()).command({"PING", "end-of-requests"});
+        const QByteArray seen = monitor.readUntil("end-of-requests");
+        qsizetype leases = 0;
+        for (const QByteArray &line : seen.split('\n'))
+            leases += line.contains("\"EVAL\"") && line.contains(":rate:") ? 1 : 0;
+        // 600 reads a minute per account, 2,400 per address: leases of 16 units each.
+        QVERIFY2(leases >= 4 && leases <= 8, qPrintable(QString::number(leases)));
+    }
+
+    // Two instances share one budget: together they never let more through than it, and
+    // leases shrink near the limit so neither is refused much earlier.
+    void instancesSharingABudgetNeverExceedIt()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer::Options options = TestServer::Options().onRedis(redis.port()).with(
+            QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("40"));
+        TestServer one(options);
+        QVERIFY(one.start());
+        options.databaseName = one.databaseName();
+        options.redisKeyPrefix = one.redisKeyPrefix();
+        options.with(QStringLiteral("FP_JWT_SECRET"), one.jwtSecret());
+        TestServer two(options);
+        QVERIFY(two.start());
+        const TestAccount reader = fp::test::signUp(one.port(), QStringLiteral("Reader"));
+        auto onOne = clientFor(one.port(), reader);
+        auto onTwo = clientFor(two.port(), reader);
+        int allowed = 0;
+        int refusedInARow = 0;
+        for (int i = 0; i < 120 && refusedInARow < 4; ++i) {
+            const int status = (i % 3 ? onOne : onTwo)->get(QStringLiteral("/api/profile")).status;
+            QVERIFY2(status == 200 || status == 429, qPrintable(QString::number(status)));
+            allowed += status == 200 ? 1 : 0;
+            refusedInARow = status == 429 ? refusedInARow + 1 : 0;
+        }
+        // A minute boundary during the loop would let the next window's budget in too.
+        QVERIFY2(allowed <= 40 || QDateTime::currentMSecsSinceEpoch() % 60000 < 20000,
+                 qPrintable(QString::number(allowed)));
+        QVERIFY2(allowed >= 36, qPrintable(QString::number(allowed)));
     }
 
     void fullWorkerQueueIs503()
