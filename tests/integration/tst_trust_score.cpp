@@ -189,10 +189,11 @@ private Q_SLOTS:
     }
 
     // Issue #16's budget: a view of a score, one's own or someone else's, seen or refused, is one
-    // SQL statement (the account, the score and the viewer's relation together) and one Redis
-    // round trip (the address's and the account's rate budgets). The server counts each
+    // SQL statement (the account, the score and the viewer's relation together) and at most one
+    // Redis round trip (a lease of the address's and the account's rate budgets, most requests
+    // none). The server counts each
     // request's work in its log line.
-    void aViewIsOneStatementAndOneRoundTrip()
+    void aViewIsOneStatementAndAtMostOneRoundTrip()
     {
         const TestAccount me = signUp();
         const TestAccount peer = signUp();
@@ -219,7 +220,7 @@ private Q_SLOTS:
                 const QJsonObject line = server().requestLogLine(r.header("x-request-id"));
                 QVERIFY2(!line.isEmpty(), "the request's log line");
                 fewest = qMin(fewest, line.value(QStringLiteral("sql_statements")).toInteger());
-                QCOMPARE(line.value(QStringLiteral("redis_round_trips")).toInteger(), 1);
+                QVERIFY(line.value(QStringLiteral("redis_round_trips")).toInteger() <= 1);
             }
             QCOMPARE(fewest, 1);
         }
