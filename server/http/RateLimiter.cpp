@@ -12,14 +12,14 @@ namespace {
 constexpr qint64 kWindowMs = 60'000;
 
 // KEYS: for each subject its current and then its previous window counter; ARGV[1]: elapsed ms
-// in the current window, ARGV[2]: the largest lease, ARGV[2 + i]: subject i's limit. Every subject is checked before any is
-// counted, and units are granted only when all allow one, so a client hammering a closed door
-// does not keep itself locked out for ever. Each subject is granted a lease of an eighth of what
-// remains of its budget (1 to kMaxLease units), counted at once in Redis and spent in this
-// process without asking again: near the limit leases shrink to one unit, so instances sharing
-// a budget cannot together take more than it. One MGET, one INCRBY per subject (PEXPIRE only
-// when a window starts). Returns {1, lease_1, lease_2, ...} when allowed, {0, i} when subject i
-// refused.
+// in the current window, ARGV[2]: the largest lease, ARGV[2 + i]: subject i's limit. Every subject
+// is checked before any is counted, and units are granted only when all allow one, so a client
+// hammering a closed door does not keep itself locked out for ever. Each subject is granted a lease
+// of an eighth of what remains of its budget (1 to kMaxLease units), counted at once in Redis and
+// spent in this process without asking again: near the limit leases shrink to one unit, so
+// instances sharing a budget cannot together take more than it. One MGET, one INCRBY per subject
+// (PEXPIRE only when a window starts). Returns {1, lease_1, lease_2, ...} when allowed, {0, i} when
+// subject i refused.
 constexpr int kMaxLease = 16;
 const QByteArray kLeaseScript = QByteArrayLiteral(R"lua(
 local counts = redis.call('MGET', unpack(KEYS))

@@ -105,8 +105,9 @@ Status writeScores(const QString &table, const QString &keyColumn, const QString
 Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
                                                        bool lockForUpdate) const
 {
-    // Two statements whatever the profile holds: the row with its preferences, then every keyed
-    // section in one UNION. Locking is a statement of its own, on the profile row only: a
+    // One statement whatever the profile holds (one snapshot, so never half of a PUT, with no
+    // transaction to open): the row with its preferences, and each keyed section as a JSON
+    // array from a subquery. Locking is a statement of its own, on the profile row only: a
     // locking read joined to a missing preferences row would take a gap lock there.
     if (lockForUpdate) {
         SqlResult locked = Sql::exec(
@@ -118,14 +119,23 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
             return std::optional<Profile>();
     }
     SqlResult row = Sql::exec(
-        QStringLiteral("SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
-                       "p.location_country, p.avatar_url, p.bio, p.updated_at, "
-                       "p.onboarding_completed_at, s.user_id IS NOT NULL, s.conversation_depth, "
-                       "s.contact_frequency, "
-                       "s.directness_score, s.humor_score, s.response_pace, s.group_comfort, "
-                       "s.friendship_intention, s.voice_note_ok, s.availability_windows, "
-                       "s.timezone FROM user_profiles p LEFT JOIN user_preference_settings s "
-                       "ON s.user_id = p.user_id WHERE p.user_id = ?"),
+        QStringLiteral(
+            "SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
+            "p.location_country, p.avatar_url, p.bio, p.updated_at, "
+            "p.onboarding_completed_at, s.user_id IS NOT NULL, s.conversation_depth, "
+            "s.contact_frequency, "
+            "s.directness_score, s.humor_score, s.response_pace, s.group_comfort, "
+            "s.friendship_intention, s.voice_note_ok, s.availability_windows, s.timezone, "
+            "(SELECT JSON_ARRAYAGG(JSON_ARRAY(value_key, score)) FROM user_value_scores "
+            "WHERE user_id = p.user_id), "
+            "(SELECT JSON_ARRAYAGG(JSON_ARRAY(interest_key, score)) FROM user_interest_scores "
+            "WHERE user_id = p.user_id), "
+            "(SELECT JSON_ARRAYAGG(topic_key ORDER BY topic_key) FROM user_off_limits_topics "
+            "WHERE user_id = p.user_id), "
+            "(SELECT JSON_ARRAYAGG(JSON_ARRAY(dimension, item_key, priority_rank) ORDER BY "
+            "priority_rank, item_key) FROM user_non_negotiables WHERE user_id = p.user_id) "
+            "FROM user_profiles p LEFT JOIN user_preference_settings s "
+            "ON s.user_id = p.user_id WHERE p.user_id = ?"),
         {userId});
     if (!row.ok())
         return row.toAppError();
@@ -155,42 +165,17 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
         s.timezone = row.value(19).toString();
         p.preferences = s;
     }
-
-    enum Section { Value = 1, Interest = 2, Topic = 3, NonNegotiable = 4 };
-    SqlResult sections = Sql::exec(
-        QStringLiteral(
-            "SELECT 1 AS section, value_key AS item, score AS number, NULL AS dimension "
-            "FROM user_value_scores WHERE user_id = ? "
-            "UNION ALL SELECT 2, interest_key, score, NULL FROM user_interest_scores "
-            "WHERE user_id = ? "
-            "UNION ALL SELECT 3, topic_key, NULL, NULL FROM user_off_limits_topics "
-            "WHERE user_id = ? "
-            "UNION ALL SELECT 4, item_key, priority_rank, dimension FROM user_non_negotiables "
-            "WHERE user_id = ? "
-            "ORDER BY section, CASE WHEN section = 4 THEN number ELSE 0 END, item"),
-        {userId, userId, userId, userId});
-    if (!sections.ok())
-        return sections.toAppError();
-    while (sections.next()) {
-        const QString item = sections.value(1).toString();
-        switch (sections.value(0).toInt()) {
-        case Value:
-            p.values.insert(item, sections.value(2).toInt());
-            break;
-        case Interest:
-            p.interests.insert(item, sections.value(2).toInt());
-            break;
-        case Topic:
-            p.offLimitsTopics << item;
-            break;
-        case NonNegotiable:
-            p.nonNegotiables.append(
-                {sections.value(3).toString(), item, sections.value(2).toInt()});
-            break;
-        default:
-            break;
-        }
-    }
+    const auto array = [&row](int column) {
+        return QJsonDocument::fromJson(row.value(column).toByteArray()).array();
+    };
+    for (const QJsonValue &score : array(20))
+        p.values.insert(score[0].toString(), score[1].toInt());
+    for (const QJsonValue &score : array(21))
+        p.interests.insert(score[0].toString(), score[1].toInt());
+    for (const QJsonValue &topic : array(22))
+        p.offLimitsTopics << topic.toString();
+    for (const QJsonValue &item : array(23))
+        p.nonNegotiables.append({item[0].toString(), item[1].toString(), item[2].toInt()});
     return std::optional<Profile>(std::move(p));
 }
 

@@ -27,16 +27,12 @@ ProfileKeysOnFile keysOnFile(const std::optional<Profile> &stored)
 
 Result<Profile> ProfileService::profile(const QString &userId) const
 {
-    // One transaction so the six reads see one committed state, never half of a PUT.
-    Transaction tx;
-    if (!tx.begin())
-        return databaseUnavailable();
+    // One statement, one snapshot: never half of a PUT, and no transaction to open.
     Result<std::optional<Profile>> loaded = m_repository.load(userId);
     if (!loaded)
         return loaded.error();
     if (!*loaded)
         return AppError::notFound(QStringLiteral("No profile for this account"));
-    tx.commit();
     return std::move(**loaded);
 }
 

@@ -220,8 +220,10 @@ private Q_SLOTS:
     {
         PrivateRedis redis;
         QVERIFY(redis.start());
-        TestServer::Options options = TestServer::Options().onRedis(redis.port()).with(
-            QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("40"));
+        TestServer::Options options =
+            TestServer::Options()
+                .onRedis(redis.port())
+                .with(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("40"));
         TestServer one(options);
         QVERIFY(one.start());
         options.databaseName = one.databaseName();

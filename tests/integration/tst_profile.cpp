@@ -18,6 +18,7 @@
 #include <QTest>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
+#include <limits>
 
 using namespace fp::test;
 
@@ -239,6 +240,28 @@ private Q_SLOTS:
         QCOMPARE(again.status, 200);
         QCOMPARE(again.json(), first.json());
         QCOMPARE(client->get(QStringLiteral("/api/profile")).json(), first.json());
+    }
+
+    // Issue #16's budget: the caller's whole profile, every section, is read in one statement
+    // (one snapshot: never half of a concurrent PUT), counted by the server in its log line.
+    void aReadIsOneStatement()
+    {
+        const TestAccount me = signUp(QStringLiteral("Reader"));
+        auto client = clientFor(port(), me);
+        const HttpResult written = client->put(QStringLiteral("/api/profile"), completeProfile());
+        QCOMPARE(written.status, 200);
+        // A token's session state is read from MariaDB once every few seconds: the fewest over
+        // three reads is the route's own work.
+        qint64 fewest = std::numeric_limits<qint64>::max();
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            const HttpResult read = client->get(QStringLiteral("/api/profile"));
+            QCOMPARE(read.status, 200);
+            QCOMPARE(read.json(), written.json());
+            const QJsonObject line = server().requestLogLine(read.header("x-request-id"));
+            QVERIFY2(!line.isEmpty(), "the request's log line");
+            fewest = qMin(fewest, line.value(QStringLiteral("sql_statements")).toInteger());
+        }
+        QCOMPARE(fewest, 1);
     }
 
     void sectionsReplaceOnlyThemselves()
