@@ -244,19 +244,38 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange> &exchange, const Route
     }
     const bool queued = m_pool.trySubmit([this, exchange, &route]() mutable {
         HttpResponse response = runOnWorker(*exchange, route);
-        // Back to the I/O thread, which alone may touch the socket. The exchange is moved so
-        // that its last reference (and the responder) dies on that thread.
-        QMetaObject::invokeMethod(
-            this,
-            [this, exchange = std::move(exchange), response = std::move(response)]() mutable {
-                respond(exchange, std::move(response));
-            },
-            Qt::QueuedConnection);
+        answerFromWorker(std::move(exchange), std::move(response));
     });
     if (!queued) {
         respond(exchange,
                 AppError::unavailable(QStringLiteral("The server is busy, try again shortly"), 1));
     }
+}
+
+void HttpServer::answerFromWorker(std::shared_ptr<Exchange> exchange, HttpResponse response)
+{
+    // Back to the I/O thread, which alone may touch the socket. The exchange is moved so that
+    // its last reference (and the responder) dies on that thread.
+    bool wake = false;
+    {
+        QMutexLocker lock(&m_answersMutex);
+        m_answers.push_back({std::move(exchange), std::move(response)});
+        wake = !std::exchange(m_answersScheduled, true);
+    }
+    if (wake)
+        QMetaObject::invokeMethod(this, &HttpServer::writeAnswersFromWorkers, Qt::QueuedConnection);
+}
+
+void HttpServer::writeAnswersFromWorkers()
+{
+    std::vector<Answer> answers;
+    {
+        QMutexLocker lock(&m_answersMutex);
+        answers.swap(m_answers);
+        m_answersScheduled = false;
+    }
+    for (Answer &answer : answers)
+        respond(answer.exchange, std::move(answer.response));
 }
 
 HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)

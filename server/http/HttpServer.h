@@ -17,10 +17,12 @@
 #include "server/http/Router.h"
 
 #include <QAbstractHttpServer>
+#include <QMutex>
 #include <QPointer>
 #include <QSslConfiguration>
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QTcpSocket;
 class QHttpServerResponder;
@@ -69,6 +71,11 @@ private:
     HttpResponse runRoute(Exchange &exchange, const Route &route);
     HttpResponse runIdempotently(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
+    /// From a worker: queues the answer for the I/O thread, waking it only when nothing was
+    /// queued yet, so one wake-up (and one posted event) carries every answer ready by then.
+    void answerFromWorker(std::shared_ptr<Exchange> exchange, HttpResponse response);
+    /// On the I/O thread: writes every queued answer.
+    void writeAnswersFromWorkers();
     void answerPreflight(const std::shared_ptr<Exchange> &exchange,
                          const QList<QByteArray> &methods);
 
@@ -81,6 +88,14 @@ private:
     BrowserPolicy m_browserPolicy;
     bool m_accepting = true;
     int m_inFlight = 0;
+    struct Answer
+    {
+        std::shared_ptr<Exchange> exchange;
+        HttpResponse response;
+    };
+    QMutex m_answersMutex;
+    std::vector<Answer> m_answers; // from workers, for the I/O thread
+    bool m_answersScheduled = false;
 };
 
 /// A client-supplied X-Request-Id is kept when it is sane (1-128 of [A-Za-z0-9._:-]).
