@@ -3,8 +3,10 @@
 // The safety domain: blocks (which end what the pair shares: a BlockCreated event tells the
 // friendship and conversation domains), reports (severity from the catalog, duplicates refused,
 // floods limited, reporters never disclosed to the reported), what moderation needs to know
-// for matching and chat, and the staff's report queue (escalation, claims, the four actions
-// with their real effects, every read and action audit-logged). No HTTP and no SQL here.
+// for matching and chat, items the chat rules raise (flagged and blocked messages, repeated
+// blocks), and the staff's report queue (escalation, claims, the actions with their real
+// effects and the notices they send, every read and action audit-logged, alerts to staff
+// sockets, handling times). No HTTP and no SQL here.
 
 #include "common/AdminTypes.h"
 #include "server/base/Caller.h"
