@@ -198,6 +198,38 @@ private Q_SLOTS:
         QCOMPARE(user.count(QStringLiteral("staff.alert")), 0);
     }
 
+    void manyStaffSocketsOnBothInstancesHearEachAlertOnce()
+    {
+        std::vector<std::unique_ptr<WsClient>> sockets;
+        for (int i = 0; i < 12; ++i) {
+            QJsonObject subscribed;
+            sockets.push_back(staffSocket(i % 2 ? m_second->port() : port(),
+                                          i % 3 ? m_moderator : m_admin, QJsonValue(),
+                                          &subscribed));
+            QVERIFY(sockets.back());
+            QVERIFY(!subscribed.isEmpty());
+        }
+        QStringList reports;
+        for (const char *reason : {"threats", "spam", "harassment"}) {
+            const Pair p = pair();
+            reports << fileReport(p.a, p.conversationId, QLatin1String(reason));
+        }
+        reports.removeAll(QString());
+        QCOMPARE(reports.size(), 3);
+        for (const auto &ws : sockets) {
+            for (const QString &report : std::as_const(reports)) {
+                const auto isIt = [&report](const QJsonObject &f) {
+                    return f.value(QStringLiteral("report_id")).toString() == report &&
+                        f.value(QStringLiteral("kind")).toString() ==
+                        QLatin1String("report.created");
+                };
+                QVERIFY(!ws->waitFor(QStringLiteral("staff.alert"), 10000, isIt).isEmpty());
+                QVERIFY(ws->roundTrip());
+                QCOMPARE(ws->count(QStringLiteral("staff.alert"), isIt), 1);
+            }
+        }
+    }
+
     void reconnectReplaysWhatWasMissed()
     {
         QJsonObject subscribed;
