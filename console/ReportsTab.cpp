@@ -3,6 +3,7 @@
 #include "common/AdminClient.h"
 #include "console/ReportsModel.h"
 #include "console/StaffAlerts.h"
+#include "console/TimeChart.h"
 
 #include <QAction>
 #include <QApplication>
@@ -128,6 +129,7 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
       m_escalatedOnly(new QCheckBox(tr("Escalated only"), this)),
       m_myClaims(new QCheckBox(tr("My claims"), this)), m_sourceFilter(new QComboBox(this)),
       m_textFilter(new QLineEdit(this)), m_detail(new QTextBrowser(this)),
+      m_trustChart(new TimeChart(tr("Trust of both people"), this)),
       m_claim(new QPushButton(tr("Claim"), this)), m_action(new QComboBox(this)),
       m_amount(new QSpinBox(this)), m_note(new QPlainTextEdit(this)),
       m_apply(new QPushButton(tr("Apply action"), this)), m_status(new QLabel(this))
@@ -187,6 +189,10 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_detail, 1);
+    m_trustChart->setObjectName(QStringLiteral("reportTrustChart"));
+    m_trustChart->setMinimumHeight(160);
+    m_trustChart->setMaximumHeight(220);
+    rightLayout->addWidget(m_trustChart);
     rightLayout->addWidget(m_note);
     rightLayout->addLayout(actions);
 
@@ -475,9 +481,25 @@ void ReportsTab::loadDetail()
         if (!self || self->m_detailId != id)
             return;
         self->m_detail->setHtml(r ? detailHtml(*r) : r.error().message);
-        if (r)
-            Q_EMIT self->detailShown(id);
+        if (!r)
+            return;
+        self->showTrust(QStringLiteral("reporter"), r->reporter.userId, id);
+        self->showTrust(QStringLiteral("reported"), r->reported.userId, id);
+        Q_EMIT self->detailShown(id);
     });
+}
+
+void ReportsTab::showTrust(const QString &side, const QString &userId, const QString &reportId)
+{
+    m_trustChart->setSeries(side, {});
+    if (userId.isEmpty())
+        return; // an item of the rules has no reporter
+    m_client->trustHistory(
+        userId, {}, {},
+        [self = QPointer(this), side, reportId](const Result<admin::TimeSeries> &r) {
+            if (self && self->m_detailId == reportId && r)
+                self->m_trustChart->setSeries(side, r->points);
+        });
 }
 
 void ReportsTab::claim()

@@ -38,6 +38,7 @@ namespace fp::console {
 
 class ReportsModel;
 class StaffAlerts;
+class TimeChart;
 struct StaffAlert;
 
 class ReportsTab : public QWidget
@@ -61,6 +62,8 @@ public:
     /// The last desktop notification's text (shown in the tray when there is one).
     QString lastNotification() const { return m_lastNotification; }
     QString detailText() const;
+    /// Both people's trust over time ("reporter", "reported"), for the selected report.
+    TimeChart *trustChart() const { return m_trustChart; }
     /// Whether the lists are polled (only while the alert feed is down).
     bool polling() const { return m_timer.isActive(); }
     /// Moves the selection by `step` rows (J/K).
@@ -88,6 +91,7 @@ private:
     void showReports(const Result<admin::Page<admin::Report>> &r,
                      const QList<admin::Report> &earlier);
     void loadDetail();
+    void showTrust(const QString &side, const QString &userId, const QString &reportId);
     void setStatus(const QString &text);
 
     admin::AdminClient *m_client;
@@ -101,6 +105,7 @@ private:
     QComboBox *m_sourceFilter;
     QLineEdit *m_textFilter;
     QTextBrowser *m_detail;
+    TimeChart *m_trustChart;
     QPushButton *m_claim;
     QComboBox *m_action;
     QSpinBox *m_amount;

@@ -1,7 +1,8 @@
 // The console's triage view offscreen against the real server: it follows the staff alert feed
 // (an alert updates the badge and the lists without polling, high and critical ones raise a
 // desktop notification), the detail pane shows the evidence (the conversation around the
-// reported moment with flagged and blocked messages, both people's history and standing), and
+// reported moment with flagged and blocked messages, both people's history, standing and
+// trust over time), and
 // a queue can be worked with the keyboard (J/K, C, N, A, M) with an empty state that says what
 // to do.
 
@@ -12,6 +13,7 @@
 #include "console/ReportsTab.h"
 #include "console/SignInPage.h"
 #include "console/StaffAlerts.h"
+#include "console/TimeChart.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
 
@@ -189,6 +191,11 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("low")));
         QVERIFY(text.contains(QStringLiteral("account active")));
         QVERIFY(text.contains(QStringLiteral("Bo")));
+        // Both trust histories, as a chart.
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->trustChart()->pointCount(QStringLiteral("reported")) > 0,
+                                 kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->trustChart()->pointCount(QStringLiteral("reporter")) > 0,
+                                 kWaitMs);
     }
 
     void keyboardTriage()
