@@ -300,9 +300,21 @@ void AdminClient::reports(const ReportQuery &query, Callback<Page<Report>> done)
         q.addQueryItem(QStringLiteral("min_age_minutes"), QString::number(query.minAgeMinutes));
     if (query.escalatedOnly)
         q.addQueryItem(QStringLiteral("escalated"), QStringLiteral("true"));
+    if (!query.source.isEmpty())
+        q.addQueryItem(QStringLiteral("source"), query.source);
+    if (query.claimedByMe)
+        q.addQueryItem(QStringLiteral("claimed_by"), QStringLiteral("me"));
     q.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
     typed<Page<Report>>({.method = "GET", .path = QStringLiteral("/api/admin/reports"), .query = q},
                         done);
+}
+
+void AdminClient::reportMetrics(int windowHours, Callback<ReportMetrics> done)
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("window_hours"), QString::number(windowHours));
+    typed<ReportMetrics>(
+        {.method = "GET", .path = QStringLiteral("/api/admin/reports/metrics"), .query = q}, done);
 }
 
 void AdminClient::report(const QString &id, Callback<ReportDetail> done)

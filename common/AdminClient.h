@@ -28,6 +28,8 @@ struct ReportQuery
     QString severity; // low, medium, high, critical
     int minAgeMinutes = 0;
     bool escalatedOnly = false;
+    QString source; // report, rules
+    bool claimedByMe = false;
     int limit = 200;
 };
 
@@ -68,6 +70,9 @@ public:
     bool signedIn() const { return !m_refreshToken.isEmpty(); }
     Identity identity() const { return m_identity; }
     QString refreshToken() const { return m_refreshToken; }
+    /// The current access token (the staff alert socket authenticates with it; it changes when
+    /// refreshTokenChanged is emitted).
+    QString accessToken() const { return m_accessToken; }
     bool reachable() const { return m_reachable; }
     /// True when a failed call could not reach the server at all (vs. an HTTP error).
     static bool isUnreachable(const AppError &error);
@@ -84,6 +89,7 @@ public:
     void report(const QString &id, Callback<ReportDetail> done);
     void claim(const QString &id, Callback<Report> done);
     void act(const QString &id, const ReportActionRequest &request, Callback<Report> done);
+    void reportMetrics(int windowHours, Callback<ReportMetrics> done);
     void searchUsers(const QString &q, Callback<Page<User>> done);
     void user(const QString &id, Callback<User> done);
     void changeStatus(const QString &id, const StatusChange &change, Callback<User> done);

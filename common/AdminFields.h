@@ -27,9 +27,16 @@ enum class WhenEmpty {
     Omit, // leave the member out
 };
 
-/// Only strings and times have an empty value that can stand for "absent" on the wire.
+/// Strings and times have an empty value that can stand for "absent" on the wire, and so has a
+/// type that says when it is absent (a report's reporter, which an item of the rules lacks).
 template<typename Member>
-concept CanBeEmpty = std::same_as<Member, QString> || std::same_as<Member, QDateTime>;
+concept CanBeEmpty = std::same_as<Member, QString> || std::same_as<Member, QDateTime> ||
+    requires(const Member &m)
+{
+    {
+        m.absent()
+        } -> std::same_as<bool>;
+};
 
 /// A member and its wire name; made by field().
 template<typename Owner, typename Member> struct Field
@@ -168,6 +175,15 @@ inline bool isEmpty(const QString &value)
 inline bool isEmpty(const QDateTime &value)
 {
     return !value.isValid();
+}
+template<typename T>
+requires requires(const T &v)
+{
+    v.absent();
+}
+bool isEmpty(const T &value)
+{
+    return value.absent();
 }
 
 template<typename Owner, typename Member>

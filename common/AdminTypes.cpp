@@ -18,16 +18,34 @@ void checkNote(const QString &note, QJsonObject *problems)
 
 QStringList ReportActionRequest::actions()
 {
-    return {QStringLiteral("dismiss"), QStringLiteral("warn"), QStringLiteral("restrict"),
-            QStringLiteral("ban")};
+    return {QStringLiteral("dismiss"),  QStringLiteral("warn"),          QStringLiteral("restrict"),
+            QStringLiteral("separate"), QStringLiteral("manual_review"), QStringLiteral("ban")};
 }
 
 QJsonObject ReportActionRequest::problems() const
 {
     QJsonObject p;
     if (!actions().contains(action))
-        p.insert(QStringLiteral("action"), QStringLiteral("one of dismiss, warn, restrict, ban"));
+        p.insert(QStringLiteral("action"),
+                 QStringLiteral("one of dismiss, warn, restrict, separate, manual_review, ban"));
     checkNote(note, &p);
+    if (action == QLatin1String("restrict")) {
+        if (restrictHours < 0 || restrictHours > kMaxRestrictHours)
+            p.insert(QStringLiteral("restrict_hours"),
+                     QStringLiteral("an integer from 1 to %1 (omit it for %2)")
+                         .arg(kMaxRestrictHours)
+                         .arg(kDefaultRestrictHours));
+    } else if (restrictHours != 0) {
+        p.insert(QStringLiteral("restrict_hours"), QStringLiteral("only with action restrict"));
+    }
+    if (action == QLatin1String("manual_review")) {
+        if (trustDelta == 0 || trustDelta < -kMaxTrustDelta || trustDelta > kMaxTrustDelta)
+            p.insert(QStringLiteral("trust_delta"),
+                     QStringLiteral("required: a signed integer from -%1 to %1, not 0")
+                         .arg(kMaxTrustDelta));
+    } else if (trustDelta != 0) {
+        p.insert(QStringLiteral("trust_delta"), QStringLiteral("only with action manual_review"));
+    }
     return p;
 }
 

@@ -20,7 +20,8 @@ namespace fp::admin {
 struct Report
 {
     QString id;
-    QString reporterUserId;
+    QString source; // report (a person filed it), rules (the chat rules raised it: no reporter)
+    QString reporterUserId; // empty for an item the rules raised
     QString reportedUserId;
     QString conversationSessionId;
     QString reasonCode;
@@ -30,12 +31,14 @@ struct Report
     QString claimedByUserId; // empty = unclaimed (or the claim expired)
     QDateTime claimedUntil;
     QDateTime escalatedAt; // invalid = not escalated
-    QString action; // dismiss, warn, restrict, ban; empty = unresolved
+    QString action; // dismiss, warn, restrict, ban, separate, manual_review; empty = unresolved
     QString actionNote;
     QString actionedByUserId;
     QDateTime actionedAt;
     QDateTime createdAt;
     QDateTime updatedAt;
+    QString evidenceMessageId; // the flagged chat message an item of the rules is about
+    QDateTime firstClaimedAt;
 
     bool escalated() const { return escalatedAt.isValid(); }
 
@@ -43,7 +46,8 @@ struct Report
     {
         return std::tuple {
             field("id", &Report::id),
-            field("reporter_user_id", &Report::reporterUserId),
+            field("source", &Report::source),
+            field("reporter_user_id", &Report::reporterUserId, WhenEmpty::Null),
             field("reported_user_id", &Report::reportedUserId),
             field("conversation_session_id", &Report::conversationSessionId, WhenEmpty::Null),
             field("reason_code", &Report::reasonCode),
@@ -60,6 +64,8 @@ struct Report
             field("actioned_at", &Report::actionedAt),
             field("created_at", &Report::createdAt),
             field("updated_at", &Report::updatedAt),
+            field("evidence_message_id", &Report::evidenceMessageId, WhenEmpty::Null),
+            field("first_claimed_at", &Report::firstClaimedAt),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }
@@ -70,9 +76,14 @@ struct Report
 /// POST /api/admin/reports/{id}/action body.
 struct ReportActionRequest
 {
-    QString action; // dismiss, warn, restrict, ban
-    QString note; // 1-2000 characters
+    QString action; // dismiss, warn, restrict, separate, manual_review, ban (admins)
+    QString note; // 1-2000 characters, required
+    int restrictHours = 0; // restrict: how long (1..kMaxRestrictHours); 0 = kDefaultRestrictHours
+    int trustDelta = 0; // manual_review: the signed change, -kMaxTrustDelta..kMaxTrustDelta, not 0
 
+    static constexpr int kDefaultRestrictHours = 72;
+    static constexpr int kMaxRestrictHours = 720;
+    static constexpr int kMaxTrustDelta = 20;
     static QStringList actions();
 
     static constexpr auto fields()
@@ -80,6 +91,8 @@ struct ReportActionRequest
         return std::tuple {
             field("action", &ReportActionRequest::action),
             field("note", &ReportActionRequest::note),
+            field("restrict_hours", &ReportActionRequest::restrictHours),
+            field("trust_delta", &ReportActionRequest::trustDelta),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }
@@ -100,6 +113,9 @@ struct ReportMessage
     QString text;
     QString moderationLabel;
     QDateTime createdAt;
+    /// delivered (a chat message, flagged when moderation_label is set) or blocked (refused by
+    /// the rules: never shown to the peer, kept as evidence)
+    QString delivery = QStringLiteral("delivered");
 
     static constexpr auto fields()
     {
@@ -109,6 +125,7 @@ struct ReportMessage
             field("text", &ReportMessage::text),
             field("moderation_label", &ReportMessage::moderationLabel, WhenEmpty::Null),
             field("created_at", &ReportMessage::createdAt),
+            field("delivery", &ReportMessage::delivery),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }
@@ -130,6 +147,9 @@ struct UserBrief
     int reportsFiled = 0;
     int reportsAgainst = 0;
     int reportsAgainstConfirmed = 0;
+
+    /// No such side (the reporter of an item the rules raised).
+    bool absent() const { return userId.isEmpty(); }
 
     static constexpr auto fields()
     {
@@ -162,13 +182,17 @@ struct ReportDetail
     UserBrief reported;
     QList<Report> reporterHistory; // other reports filed by the reporter, newest first
     QList<Report> reportedHistory; // other reports against the reported user, newest first
+    /// Messages of the reported person the rules blocked in this conversation (or, for an
+    /// item about repeated attempts, anywhere lately), oldest first.
+    QList<ReportMessage> blockedMessages;
 
     static constexpr auto fields()
     {
         return std::tuple {
             field("report", &ReportDetail::report),
             field("messages", &ReportDetail::messages),
-            field("reporter", &ReportDetail::reporter),
+            field("blocked_messages", &ReportDetail::blockedMessages),
+            field("reporter", &ReportDetail::reporter, WhenEmpty::Null),
             field("reported", &ReportDetail::reported),
             field("reporter_history", &ReportDetail::reporterHistory),
             field("reported_history", &ReportDetail::reportedHistory),
@@ -213,6 +237,62 @@ struct QueueMetrics
         return fieldwise::fromJson<QueueMetrics>(json);
     }
     bool operator==(const QueueMetrics &) const = default;
+};
+
+/// Time to first claim and to resolution of one severity's reports (GET
+/// /api/admin/reports/metrics), in seconds over the window; 0 when none.
+struct ReportTimes
+{
+    QString severity;
+    int claimed = 0; // reports of the window claimed at least once
+    double claimP50Seconds = 0;
+    double claimP95Seconds = 0;
+    int resolved = 0;
+    double resolveP50Seconds = 0;
+    double resolveP95Seconds = 0;
+    int open = 0; // unresolved now (any age)
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("severity", &ReportTimes::severity),
+            field("claimed", &ReportTimes::claimed),
+            field("claim_p50_seconds", &ReportTimes::claimP50Seconds),
+            field("claim_p95_seconds", &ReportTimes::claimP95Seconds),
+            field("resolved", &ReportTimes::resolved),
+            field("resolve_p50_seconds", &ReportTimes::resolveP50Seconds),
+            field("resolve_p95_seconds", &ReportTimes::resolveP95Seconds),
+            field("open", &ReportTimes::open),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static ReportTimes fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<ReportTimes>(json);
+    }
+    bool operator==(const ReportTimes &) const = default;
+};
+
+struct ReportMetrics
+{
+    int windowHours = 168;
+    QDateTime generatedAt;
+    QList<ReportTimes> severities; // critical, high, medium, low
+
+    static constexpr auto fields()
+    {
+        return std::tuple {
+            field("window_hours", &ReportMetrics::windowHours),
+            field("generated_at", &ReportMetrics::generatedAt),
+            field("severities", &ReportMetrics::severities),
+        };
+    }
+    QJsonObject toJson() const { return fieldwise::toJson(*this); }
+    static ReportMetrics fromJson(const QJsonObject &json)
+    {
+        return fieldwise::fromJson<ReportMetrics>(json);
+    }
+    bool operator==(const ReportMetrics &) const = default;
 };
 
 /// One step of GET /api/admin/queue/metrics/history.

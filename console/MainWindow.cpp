@@ -7,6 +7,7 @@
 #include "console/QueueTab.h"
 #include "console/ReportsTab.h"
 #include "console/SignInPage.h"
+#include "console/StaffAlerts.h"
 #include "console/UsersTab.h"
 
 #include <QLabel>
@@ -45,7 +46,7 @@ MainWindow::MainWindow(admin::AdminClient *client, CredentialStore *store, QWidg
       m_tabs(new QTabWidget(this)), m_queue(new QueueTab(client, this)),
       m_reports(new ReportsTab(client, this)), m_users(new UsersTab(client, this)),
       m_analytics(new AnalyticsTab(client, this)), m_audit(new AuditTab(client, this)),
-      m_who(new QLabel(this))
+      m_alerts(new StaffAlerts(client, this)), m_who(new QLabel(this))
 {
     setWindowTitle(tr("Friendship console"));
     m_tabs->addTab(m_queue, tr("Queue"));
@@ -67,6 +68,15 @@ MainWindow::MainWindow(admin::AdminClient *client, CredentialStore *store, QWidg
     QMenu *session = menuBar()->addMenu(tr("&Session"));
     session->addAction(tr("Sign &out"), this, &MainWindow::signOut);
     session->addAction(tr("&Quit"), this, &QWidget::close);
+    // The report queue's keys, listed where people look for them.
+    QMenu *triage = menuBar()->addMenu(tr("&Triage"));
+    triage->addActions(m_reports->actions());
+    m_reports->followAlerts(m_alerts);
+    connect(m_reports, &ReportsTab::badgeChanged, this, [this] {
+        const QString badge = m_reports->badgeText();
+        m_tabs->setTabText(m_tabs->indexOf(m_reports),
+                           badge.isEmpty() ? tr("Reports") : tr("Reports (%1)").arg(badge));
+    });
     resize(1200, 800);
 
     connect(m_signIn, &SignInPage::signInRequested, this, &MainWindow::signIn);
@@ -194,6 +204,7 @@ void MainWindow::showConsole()
     m_stack->setCurrentWidget(m_tabs);
     m_queue->refresh();
     m_reports->refresh();
+    m_alerts->start();
     refreshCurrentTab();
     Q_EMIT signedIn();
 }
@@ -201,6 +212,7 @@ void MainWindow::showConsole()
 void MainWindow::showSignIn(const QString &message)
 {
     m_who->clear();
+    m_alerts->stop();
     m_stack->setCurrentWidget(m_signIn);
     m_signIn->showMessage(message);
 }

@@ -23,6 +23,7 @@ class CredentialStore;
 class QueueTab;
 class ReportsTab;
 class SignInPage;
+class StaffAlerts;
 class UsersTab;
 
 class MainWindow : public QMainWindow
@@ -45,6 +46,7 @@ public:
     UsersTab *usersTab() const { return m_users; }
     AnalyticsTab *analyticsTab() const { return m_analytics; }
     AuditTab *auditTab() const { return m_audit; }
+    StaffAlerts *staffAlerts() const { return m_alerts; }
     QString connectionMessage() const; // empty while the server answers
     QString keychainMessage() const;
 
@@ -69,6 +71,7 @@ private:
     UsersTab *m_users;
     AnalyticsTab *m_analytics;
     AuditTab *m_audit;
+    StaffAlerts *m_alerts;
     QLabel *m_who;
 };
 

@@ -15,12 +15,15 @@ constexpr int kRefreshMs = 5000;
 
 QueueTab::QueueTab(admin::AdminClient *client, QWidget *parent)
     : QWidget(parent), m_client(client), m_numbers(new QLabel(this)),
-      m_chart(new TimeChart(tr("Last hour"), this))
+      m_reportTimes(new QLabel(this)), m_chart(new TimeChart(tr("Last hour"), this))
 {
+    m_reportTimes->setObjectName(QStringLiteral("reportTimes"));
+    m_reportTimes->setTextFormat(Qt::RichText);
     m_numbers->setObjectName(QStringLiteral("queueNumbers"));
     m_numbers->setTextFormat(Qt::RichText);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_numbers);
+    layout->addWidget(m_reportTimes);
     layout->addWidget(m_chart, 1);
     connect(&m_timer, &QTimer::timeout, this, &QueueTab::refresh);
     m_timer.start(kRefreshMs);
@@ -48,6 +51,25 @@ void QueueTab::refresh()
                 .arg(r->generatedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")))
                 .arg(r->windowMinutes));
     });
+    m_client->reportMetrics(7 * 24, [self = QPointer(this)](const Result<admin::ReportMetrics> &r) {
+        if (!self || !r)
+            return;
+        QString rows;
+        for (const admin::ReportTimes &t : r->severities)
+            rows += QStringLiteral("<tr><td>%1</td><td>%2 s / %3 s</td><td>%4 s / %5 s</td>"
+                                   "<td>%6</td></tr>")
+                        .arg(t.severity)
+                        .arg(t.claimP50Seconds, 0, 'f', 0)
+                        .arg(t.claimP95Seconds, 0, 'f', 0)
+                        .arg(t.resolveP50Seconds, 0, 'f', 0)
+                        .arg(t.resolveP95Seconds, 0, 'f', 0)
+                        .arg(t.open);
+        self->m_reportTimes->setText(
+            self->tr("<b>Reports, last 7 days</b><table cellspacing=6><tr><th>severity</th>"
+                     "<th>first claim p50 / p95</th><th>resolution p50 / p95</th>"
+                     "<th>unresolved</th></tr>%1</table>")
+                .arg(rows));
+    });
     m_client->queueHistory(60, 1, [self = QPointer(this)](const Result<admin::QueueHistory> &r) {
         if (!self)
             return;
@@ -64,6 +86,11 @@ void QueueTab::refresh()
         }
         Q_EMIT self->refreshed();
     });
+}
+
+QString QueueTab::reportTimesText() const
+{
+    return m_reportTimes->text();
 }
 
 } // namespace fp::console

@@ -1,6 +1,7 @@
 #pragma once
 
-// Live matching-queue numbers and a chart of the last hour, refreshing by itself.
+// Live matching-queue numbers and a chart of the last hour, refreshing by itself, and how fast
+// reports are handled (time to first claim and to resolution by severity, last 7 days).
 
 #include <QTimer>
 #include <QWidget>
@@ -22,6 +23,7 @@ class QueueTab : public QWidget
 public:
     explicit QueueTab(admin::AdminClient *client, QWidget *parent = nullptr);
     void refresh();
+    QString reportTimesText() const;
 
 Q_SIGNALS:
     void refreshed();
@@ -29,6 +31,7 @@ Q_SIGNALS:
 private:
     admin::AdminClient *m_client;
     QLabel *m_numbers;
+    QLabel *m_reportTimes;
     TimeChart *m_chart;
     QTimer m_timer;
 };

@@ -2,17 +2,24 @@
 
 #include "common/AdminClient.h"
 #include "console/ReportsModel.h"
+#include "console/StaffAlerts.h"
+#include "console/TimeChart.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QSystemTrayIcon>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -22,6 +29,7 @@ namespace fp::console {
 namespace {
 
 constexpr int kRefreshMs = 10000;
+constexpr int kAlertRefreshMs = 150;
 
 QString when(const QDateTime &t)
 {
@@ -31,8 +39,10 @@ QString when(const QDateTime &t)
 
 QString briefHtml(const QString &label, const admin::UserBrief &u)
 {
-    return QStringLiteral("<p><b>%1</b>: %2 (%3, %4) — trust %5; reports filed %6, against %7 "
-                          "(%8 confirmed)<br><small>%9</small></p>")
+    if (u.absent())
+        return QStringLiteral("<p><b>%1</b>: none — raised by the chat rules</p>").arg(label);
+    return QStringLiteral("<p><b>%1</b>: %2 — account <b>%3</b> (%4) — trust %5; reports filed %6, "
+                          "against %7 (%8 confirmed)<br><small>%9</small></p>")
         .arg(label, u.nickname.toHtmlEscaped(), u.status, u.role)
         .arg(u.trustScore)
         .arg(u.reportsFiled)
@@ -41,13 +51,28 @@ QString briefHtml(const QString &label, const admin::UserBrief &u)
         .arg(u.userId);
 }
 
+QString historyHtml(const QString &title, const QList<admin::Report> &reports)
+{
+    if (reports.isEmpty())
+        return QStringLiteral("<p><b>%1</b>: none</p>").arg(title);
+    QString html = QStringLiteral("<p><b>%1</b>:</p><ul>").arg(title);
+    for (const admin::Report &r : reports)
+        html += QStringLiteral("<li>%1 %2 %3 — %4%5</li>")
+                    .arg(when(r.createdAt), r.severity, r.reasonCode.toHtmlEscaped(), r.status,
+                         r.action.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(r.action));
+    return html + QStringLiteral("</ul>");
+}
+
 QString detailHtml(const admin::ReportDetail &d)
 {
     const admin::Report &r = d.report;
     QString html =
-        QStringLiteral("<h3>%1 report — %2</h3><p>Status: <b>%3</b>%4<br>Created %5"
-                       "<br>Claimed by: %6 until %7</p><p>%8</p>")
-            .arg(r.severity, r.reasonCode.toHtmlEscaped(), r.status,
+        QStringLiteral("<h3>%1 %2 — %3</h3><p>Status: <b>%4</b>%5<br>Created %6"
+                       "<br>Claimed by: %7 until %8</p><p>%9</p>")
+            .arg(r.severity,
+                 r.source == QLatin1String("rules") ? QStringLiteral("item of the chat rules")
+                                                    : QStringLiteral("report"),
+                 r.reasonCode.toHtmlEscaped(), r.status,
                  r.escalated() ? QStringLiteral(" — <b>⚠ escalated</b>") : QString(),
                  when(r.createdAt),
                  r.claimedByUserId.isEmpty() ? QStringLiteral("nobody") : r.claimedByUserId,
@@ -59,22 +84,40 @@ QString detailHtml(const admin::ReportDetail &d)
     html += briefHtml(QStringLiteral("Reporter"), d.reporter);
     html += briefHtml(QStringLiteral("Reported"), d.reported);
     if (!d.messages.isEmpty()) {
-        html += QStringLiteral("<h4>Conversation excerpt</h4>");
-        for (const admin::ReportMessage &m : d.messages)
-            html += QStringLiteral("<p><small>%1 %2</small> %3%4</p>")
+        html += QStringLiteral("<h4>Conversation around the reported moment</h4>");
+        for (const admin::ReportMessage &m : d.messages) {
+            const bool evidence = m.id == r.evidenceMessageId;
+            html += QStringLiteral("<p><small>%1 %2</small> %3%4%5</p>")
                         .arg(when(m.createdAt),
                              m.senderUserId == r.reportedUserId ? QStringLiteral("reported:")
-                                                                : QStringLiteral("reporter:"),
+                                                                : QStringLiteral("other:"),
                              m.text.toHtmlEscaped(),
                              m.moderationLabel.isEmpty()
                                  ? QString()
-                                 : QStringLiteral(" <i>[%1]</i>").arg(m.moderationLabel));
+                                 : QStringLiteral(" <b>⚑ flagged [%1]</b>").arg(m.moderationLabel),
+                             evidence ? QStringLiteral(" ← this item") : QString());
+        }
     }
-    html += QStringLiteral("<p>History: %1 other reports by the reporter, %2 against the "
-                           "reported user.</p>")
-                .arg(d.reporterHistory.size())
-                .arg(d.reportedHistory.size());
+    if (!d.blockedMessages.isEmpty()) {
+        html += QStringLiteral("<h4>Blocked by the rules (never delivered)</h4>");
+        for (const admin::ReportMessage &m : d.blockedMessages)
+            html += QStringLiteral("<p><small>%1</small> ⛔ %2 <i>[%3]</i></p>")
+                        .arg(when(m.createdAt), m.text.toHtmlEscaped(), m.moderationLabel);
+    }
+    html += historyHtml(QStringLiteral("Earlier reports by the reporter"), d.reporterHistory);
+    html +=
+        historyHtml(QStringLiteral("Earlier reports about the reported person"), d.reportedHistory);
     return html;
+}
+
+QString emptyStateHtml()
+{
+    return QStringLiteral(
+        "<h3>Nothing waiting</h3><p>No reports match these filters. New reports and messages "
+        "the chat rules flag appear here by themselves as they arrive; high and critical ones "
+        "also show a desktop notification.</p><p>Widen the filters (status <i>all</i>, any "
+        "severity, not only your claims) to look at earlier ones. Keys: J/K next/previous, C "
+        "claim, N note, A apply the action, M my claims.</p>");
 }
 
 } // namespace
@@ -83,9 +126,12 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     : QWidget(parent), m_client(client), m_model(new ReportsModel(this)),
       m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView(this)),
       m_statusFilter(new QComboBox(this)), m_severityFilter(new QComboBox(this)),
-      m_escalatedOnly(new QCheckBox(tr("Escalated only"), this)), m_textFilter(new QLineEdit(this)),
-      m_detail(new QTextBrowser(this)), m_claim(new QPushButton(tr("Claim"), this)),
-      m_action(new QComboBox(this)), m_note(new QPlainTextEdit(this)),
+      m_escalatedOnly(new QCheckBox(tr("Escalated only"), this)),
+      m_myClaims(new QCheckBox(tr("My claims"), this)), m_sourceFilter(new QComboBox(this)),
+      m_textFilter(new QLineEdit(this)), m_detail(new QTextBrowser(this)),
+      m_trustChart(new TimeChart(tr("Trust of both people"), this)),
+      m_claim(new QPushButton(tr("Claim"), this)), m_action(new QComboBox(this)),
+      m_amount(new QSpinBox(this)), m_note(new QPlainTextEdit(this)),
       m_apply(new QPushButton(tr("Apply action"), this)), m_status(new QLabel(this))
 {
     m_table->setObjectName(QStringLiteral("reportsTable"));
@@ -95,6 +141,12 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     m_apply->setObjectName(QStringLiteral("applyActionButton"));
     m_status->setObjectName(QStringLiteral("reportsStatus"));
     m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
+    m_myClaims->setObjectName(QStringLiteral("myClaims"));
+    m_sourceFilter->setObjectName(QStringLiteral("sourceFilter"));
+    m_detail->setObjectName(QStringLiteral("reportDetail"));
+    m_sourceFilter->addItem(tr("reports and rule items"), QString());
+    m_sourceFilter->addItem(tr("reports only"), QStringLiteral("report"));
+    m_sourceFilter->addItem(tr("rule items only"), QStringLiteral("rules"));
 
     m_statusFilter->addItems({QStringLiteral("unresolved"), QStringLiteral("open"),
                               QStringLiteral("triaged"), QStringLiteral("actioned"),
@@ -124,16 +176,23 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     filters->addWidget(m_statusFilter);
     filters->addWidget(m_severityFilter);
     filters->addWidget(m_escalatedOnly);
+    filters->addWidget(m_myClaims);
+    filters->addWidget(m_sourceFilter);
     filters->addWidget(m_textFilter, 1);
 
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_claim);
     actions->addWidget(m_action);
+    actions->addWidget(m_amount);
     actions->addWidget(m_apply);
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_detail, 1);
+    m_trustChart->setObjectName(QStringLiteral("reportTrustChart"));
+    m_trustChart->setMinimumHeight(160);
+    m_trustChart->setMaximumHeight(220);
+    rightLayout->addWidget(m_trustChart);
     rightLayout->addWidget(m_note);
     rightLayout->addLayout(actions);
 
@@ -151,6 +210,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this, &ReportsTab::refresh);
     connect(m_severityFilter, &QComboBox::currentIndexChanged, this, &ReportsTab::refresh);
     connect(m_escalatedOnly, &QCheckBox::toggled, this, &ReportsTab::refresh);
+    connect(m_myClaims, &QCheckBox::toggled, this, &ReportsTab::refresh);
+    connect(m_sourceFilter, &QComboBox::currentIndexChanged, this, &ReportsTab::refresh);
     connect(m_textFilter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -159,6 +220,175 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     connect(m_apply, &QPushButton::clicked, this, &ReportsTab::act);
     connect(&m_timer, &QTimer::timeout, this, &ReportsTab::refresh);
     m_timer.start(kRefreshMs);
+    m_alertRefresh.setSingleShot(true);
+    m_alertRefresh.setInterval(kAlertRefreshMs);
+    connect(&m_alertRefresh, &QTimer::timeout, this, &ReportsTab::refresh);
+
+    // Keyboard triage: shortcuts while the tab has focus (shown in the tooltips), and the same
+    // keys taken from the table directly.
+    addShortcut(tr("Next report"), QKeySequence(Qt::Key_J), [this] { moveSelection(1); });
+    addShortcut(tr("Previous report"), QKeySequence(Qt::Key_K), [this] { moveSelection(-1); });
+    addShortcut(tr("Claim"), QKeySequence(Qt::Key_C), [this] { claim(); });
+    addShortcut(tr("Write a note"), QKeySequence(Qt::Key_N), [this] { m_note->setFocus(); });
+    addShortcut(tr("Apply the action"), QKeySequence(Qt::Key_A), [this] { act(); });
+    addShortcut(tr("My claims only"), QKeySequence(Qt::Key_M), [this] { m_myClaims->toggle(); });
+    m_claim->setToolTip(tr("Claim the selected report (C)"));
+    m_apply->setToolTip(tr("Apply the chosen action with the note (A)"));
+    m_note->setToolTip(tr("Note for the audit log, required (N to write, Esc to go back)"));
+    m_myClaims->setToolTip(tr("Only reports you hold a claim on (M)"));
+    m_table->setToolTip(tr("J/K: next/previous report"));
+    m_action->setToolTip(tr("The action A applies"));
+    m_amount->setObjectName(QStringLiteral("actionAmount"));
+    m_amount->setRange(-admin::ReportActionRequest::kMaxRestrictHours,
+                       admin::ReportActionRequest::kMaxRestrictHours);
+    m_amount->setToolTip(tr("restrict: hours (0: %1); manual_review: trust points, -%2..%2")
+                             .arg(admin::ReportActionRequest::kDefaultRestrictHours)
+                             .arg(admin::ReportActionRequest::kMaxTrustDelta));
+    m_table->installEventFilter(this);
+    m_note->installEventFilter(this);
+    showEmptyState();
+}
+
+QAction *ReportsTab::addShortcut(const QString &text, const QKeySequence &key,
+                                 std::function<void()> triggered)
+{
+    auto *action = new QAction(QStringLiteral("%1 (%2)").arg(text, key.toString()), this);
+    action->setShortcut(key);
+    action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(action, &QAction::triggered, this, std::move(triggered));
+    addAction(action);
+    return action;
+}
+
+bool ReportsTab::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() != QEvent::KeyPress)
+        return QWidget::eventFilter(watched, event);
+    const auto *key = static_cast<QKeyEvent *>(event);
+    if (watched == m_note) {
+        if (key->key() == Qt::Key_Escape) {
+            m_table->setFocus();
+            return true;
+        }
+        return QWidget::eventFilter(watched, event);
+    }
+    if (key->modifiers() & ~Qt::KeypadModifier)
+        return QWidget::eventFilter(watched, event);
+    for (QAction *action : actions()) {
+        if (action->shortcut() == QKeySequence(key->key())) {
+            action->trigger();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ReportsTab::moveSelection(int step)
+{
+    const int rows = m_proxy->rowCount();
+    if (rows == 0)
+        return;
+    const QModelIndexList selected = m_table->selectionModel()->selectedRows();
+    int row = selected.isEmpty() ? (step > 0 ? 0 : rows - 1) : selected.first().row() + step;
+    row = std::clamp(row, 0, rows - 1);
+    const QModelIndex index = m_proxy->index(row, 0);
+    m_table->selectionModel()->select(
+        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->setCurrentIndex(index);
+    m_table->scrollTo(index);
+}
+
+void ReportsTab::followAlerts(StaffAlerts *alerts)
+{
+    m_alerts = alerts;
+    if (QSystemTrayIcon::isSystemTrayAvailable() && !m_tray) {
+        m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
+        m_tray->setToolTip(tr("Friendship console"));
+        m_tray->show();
+    }
+    connect(alerts, &StaffAlerts::alert, this, &ReportsTab::onAlert);
+    // Live: no polling; down: poll until it is back.
+    connect(alerts, &StaffAlerts::liveChanged, this, [this](bool live) {
+        if (live) {
+            m_timer.stop();
+            refresh();
+        } else {
+            m_timer.start(kRefreshMs);
+        }
+    });
+}
+
+void ReportsTab::onAlert(const StaffAlert &alert)
+{
+    if (alert.needsAttention() &&
+        (alert.severity == QLatin1String("high") || alert.severity == QLatin1String("critical")))
+        notify(alert);
+    m_alertRefresh.start();
+    if (alert.reportId == m_detailId)
+        loadDetail();
+}
+
+void ReportsTab::notify(const StaffAlert &alert)
+{
+    const QString what = alert.kind == QLatin1String("report.escalated")
+        ? tr("escalated: nobody has claimed it")
+        : alert.kind == QLatin1String("moderation.flagged")   ? tr("flagged by the chat rules")
+        : alert.kind == QLatin1String("report.claim_expired") ? tr("back in the queue")
+                                                              : tr("new report");
+    m_lastNotification = tr("%1 %2 — %3").arg(alert.severity, alert.reasonCode, what);
+    if (m_tray)
+        m_tray->showMessage(tr("Moderation: %1").arg(alert.severity), m_lastNotification,
+                            alert.severity == QLatin1String("critical") ? QSystemTrayIcon::Critical
+                                                                        : QSystemTrayIcon::Warning);
+}
+
+QString ReportsTab::badgeText() const
+{
+    QStringList parts;
+    for (const char *severity : {"critical", "high", "medium", "low"}) {
+        if (const int n = m_badge.value(QLatin1String(severity)); n > 0)
+            parts << QStringLiteral("%1 %2").arg(n).arg(QLatin1String(severity));
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
+QString ReportsTab::detailText() const
+{
+    return m_detail->toPlainText();
+}
+
+void ReportsTab::refreshBadge()
+{
+    // The badge is the work nobody holds: unresolved reports without a live claim.
+    admin::ReportQuery query;
+    query.status = QStringLiteral("open");
+    m_client->reports(query,
+                      [self = QPointer(this)](const Result<admin::Page<admin::Report>> &open) {
+                          if (!self || !open)
+                              return;
+                          admin::ReportQuery triaged;
+                          triaged.status = QStringLiteral("triaged");
+                          const QList<admin::Report> first = open->items;
+                          self->m_client->reports(
+                              triaged, [self, first](const Result<admin::Page<admin::Report>> &t) {
+                                  if (!self || !t)
+                                      return;
+                                  QMap<QString, int> badge;
+                                  for (const admin::Report &r : first + t->items) {
+                                      if (r.claimedByUserId.isEmpty())
+                                          ++badge[r.severity];
+                                  }
+                                  if (badge != self->m_badge) {
+                                      self->m_badge = badge;
+                                      Q_EMIT self->badgeChanged();
+                                  }
+                              });
+                      });
+}
+
+void ReportsTab::showEmptyState()
+{
+    m_detail->setHtml(emptyStateHtml());
 }
 
 QString ReportsTab::selectedId() const
@@ -191,6 +421,9 @@ void ReportsTab::refresh()
     query.status = m_statusFilter->currentText();
     query.severity = m_severityFilter->currentData().toString();
     query.escalatedOnly = m_escalatedOnly->isChecked();
+    query.source = m_sourceFilter->currentData().toString();
+    query.claimedByMe = m_myClaims->isChecked();
+    refreshBadge();
     // "unresolved" is open plus triaged (claimed): a claimed report must stay in view while
     // its moderator decides. The server filters one status at a time, so ask twice and merge.
     const bool unresolved = query.status == QLatin1String("unresolved");
@@ -225,6 +458,10 @@ void ReportsTab::showReports(const Result<admin::Page<admin::Report>> &r,
         if (!selected.isEmpty() && selectedId() != selected)
             selectReport(selected);
         setStatus(tr("%1 reports").arg(earlier.size() + r->items.size()));
+        if (selectedId().isEmpty())
+            showEmptyState();
+        if (m_model->rowCount() == 0)
+            setStatus(tr("No reports waiting with these filters."));
     } else if (!admin::AdminClient::isUnreachable(r.error())) {
         setStatus(r.error().message);
     }
@@ -236,7 +473,7 @@ void ReportsTab::loadDetail()
     const QString id = selectedId();
     m_detailId = id;
     if (id.isEmpty()) {
-        m_detail->clear();
+        showEmptyState();
         return;
     }
     // Opening a report is audit-logged on the server; only do it when the selection changes.
@@ -244,7 +481,25 @@ void ReportsTab::loadDetail()
         if (!self || self->m_detailId != id)
             return;
         self->m_detail->setHtml(r ? detailHtml(*r) : r.error().message);
+        if (!r)
+            return;
+        self->showTrust(QStringLiteral("reporter"), r->reporter.userId, id);
+        self->showTrust(QStringLiteral("reported"), r->reported.userId, id);
+        Q_EMIT self->detailShown(id);
     });
+}
+
+void ReportsTab::showTrust(const QString &side, const QString &userId, const QString &reportId)
+{
+    m_trustChart->setSeries(side, {});
+    if (userId.isEmpty())
+        return; // an item of the rules has no reporter
+    m_client->trustHistory(
+        userId, {}, {},
+        [self = QPointer(this), side, reportId](const Result<admin::TimeSeries> &r) {
+            if (self && self->m_detailId == reportId && r)
+                self->m_trustChart->setSeries(side, r->points);
+        });
 }
 
 void ReportsTab::claim()
@@ -272,11 +527,19 @@ void ReportsTab::act()
         setStatus(tr("Select a report first."));
         return;
     }
-    admin::ReportActionRequest request {m_action->currentText(), m_note->toPlainText().trimmed()};
+    admin::ReportActionRequest request;
+    request.action = m_action->currentText();
+    request.note = m_note->toPlainText().trimmed();
+    if (request.action == QLatin1String("restrict"))
+        request.restrictHours = std::max(0, m_amount->value());
+    if (request.action == QLatin1String("manual_review"))
+        request.trustDelta = m_amount->value();
     const QJsonObject problems = request.problems();
     if (!problems.isEmpty()) {
-        setStatus(
-            tr("Cannot apply: note %1.").arg(problems.value(QStringLiteral("note")).toString()));
+        QStringList why;
+        for (auto it = problems.begin(); it != problems.end(); ++it)
+            why << QStringLiteral("%1 %2").arg(it.key(), it.value().toString());
+        setStatus(tr("Cannot apply: %1.").arg(why.join(QStringLiteral("; "))));
         return;
     }
     m_apply->setEnabled(false);

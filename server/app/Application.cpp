@@ -6,6 +6,7 @@
 #include "server/app/Domains.h"
 #include "server/app/EventRoutes.h"
 #include "server/app/HealthRoutes.h"
+#include "server/app/StaffAlertFeed.h"
 #include "server/base/Log.h"
 #include "server/base/WorkerPool.h"
 #include "server/conversation/ConversationRoutes.h"
@@ -29,6 +30,7 @@
 #include "server/realtime/Gateway.h"
 #include "server/reflection/ReflectionRoutes.h"
 #include "server/safety/SafetyRoutes.h"
+#include "server/safety/SafetyService.h"
 #include "server/storage/Database.h"
 #include "server/storage/Migrator.h"
 #include "server/storage/Redis.h"
@@ -277,6 +279,7 @@ void Application::acceptWebSockets()
         },
         [&tokens](const Caller &caller) { return tokens.recheck(caller); });
     registerNoticeFrames(*m_gateway);
+    registerStaffAlertFeed(*m_gateway, m_domains->safety);
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });
@@ -367,6 +370,21 @@ void Application::startEventBackbone()
                                       "instance (Unix time)"));
     m_metrics.describe(QStringLiteral("fp_job_failing"), QStringLiteral("gauge"),
                        QStringLiteral("1 when a background job's last run failed"));
+    m_metrics.describe(QStringLiteral("fp_report_time_to_claim_seconds"), QStringLiteral("gauge"),
+                       QStringLiteral("Time from filing to first claim of reports claimed in the "
+                                      "last 7 days, by severity and quantile"));
+    m_metrics.describe(QStringLiteral("fp_report_time_to_resolution_seconds"),
+                       QStringLiteral("gauge"),
+                       QStringLiteral("Time from filing to resolution of reports resolved in the "
+                                      "last 7 days, by severity and quantile"));
+    m_metrics.describe(QStringLiteral("fp_reports_unresolved"), QStringLiteral("gauge"),
+                       QStringLiteral("Reports and moderation items open or being handled, by "
+                                      "severity"));
+    m_metrics.gauge(QStringLiteral("fp_staff_alert_subscribers"),
+                    QStringLiteral("Staff sockets on this instance following the alert feed"),
+                    [gateway = m_gateway.get()] {
+                        return double(gateway->subscriberCount(QString(SafetyService::kStaffFeed)));
+                    });
     refreshBackboneMetrics();
     auto *refresh = new QTimer(this);
     connect(refresh, &QTimer::timeout, this, &Application::refreshBackboneMetrics);
@@ -378,7 +396,26 @@ void Application::refreshBackboneMetrics()
     // Counted on a worker, not at scrape time: a scrape must not wait on MariaDB or Redis.
     const QByteArray prefix = m_config.redisKeyPrefix.toUtf8();
     const QList<EventConsumers::GroupCounts> counts = m_consumers->counts();
-    m_pool->trySubmit([metrics = &m_metrics, prefix, counts] {
+    m_pool->trySubmit([metrics = &m_metrics, prefix, counts, safety = &m_domains->safety] {
+        if (Result<admin::ReportMetrics> reports = safety->reportMetrics(7 * 24)) {
+            for (const admin::ReportTimes &t : std::as_const(reports->severities)) {
+                const auto at = [&t](const char *quantile) {
+                    return MetricLabels {
+                        {QStringLiteral("severity"), t.severity},
+                        {QStringLiteral("quantile"), QString::fromLatin1(quantile)}};
+                };
+                metrics->set(QStringLiteral("fp_report_time_to_claim_seconds"), at("0.5"),
+                             t.claimP50Seconds);
+                metrics->set(QStringLiteral("fp_report_time_to_claim_seconds"), at("0.95"),
+                             t.claimP95Seconds);
+                metrics->set(QStringLiteral("fp_report_time_to_resolution_seconds"), at("0.5"),
+                             t.resolveP50Seconds);
+                metrics->set(QStringLiteral("fp_report_time_to_resolution_seconds"), at("0.95"),
+                             t.resolveP95Seconds);
+                metrics->set(QStringLiteral("fp_reports_unresolved"),
+                             {{QStringLiteral("severity"), t.severity}}, double(t.open));
+            }
+        }
         for (const EventConsumers::GroupCounts &c : counts) {
             const MetricLabels group {{QStringLiteral("group"), QString::fromLatin1(c.group)}};
             metrics->set(QStringLiteral("fp_event_consumer_applied_total"), group,
@@ -426,10 +463,14 @@ void Application::scheduleJobs()
                          d.conversations.runDueGates();
                          return Status(Ok {});
                      }});
-    m_jobs->add(Job {
-        "message_retention", m_config.retentionSweepSeconds * 1000, 600000, [&d, done] {
-            return done(d.conversations.deleteExpiredMessages(QDateTime::currentDateTimeUtc()));
-        }});
+    m_jobs->add(Job {"message_retention", m_config.retentionSweepSeconds * 1000, 600000,
+                     [&d, done, days = m_config.messageRetentionDays]() -> Status {
+                         const QDateTime now = QDateTime::currentDateTimeUtc();
+                         if (Status s = done(d.conversations.deleteExpiredMessages(now)); !s)
+                             return s;
+                         // Attempts the rules blocked are kept like the chat they were aimed at.
+                         return done(d.safety.purgeBlockedMessages(now.addDays(-days)));
+                     }});
     m_jobs->add(Job {"report_escalation", 5000, 60000, [&d] {
                          return d.safety.escalateOverdue(QDateTime::currentDateTimeUtc());
                      }});
@@ -441,8 +482,11 @@ void Application::scheduleJobs()
                          return d.identity.purgeEndedSessions(QDateTime::currentDateTimeUtc());
                      }});
     m_jobs->add(Job {"outbox_purge", 60000, 300000,
-                     [hours = m_config.eventOutboxRetentionHours, done]() -> Status {
+                     [&d, hours = m_config.eventOutboxRetentionHours, done]() -> Status {
                          if (Status s = done(Outbox::purge(hours)); !s)
+                             return s;
+                         if (Status s = done(d.safety.purgeAlerts(QDateTime::currentDateTimeUtc()));
+                             !s)
                              return s;
                          if (Status s = done(UserNotices::purge()); !s)
                              return s;

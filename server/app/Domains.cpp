@@ -48,9 +48,10 @@ Domains::Domains(const Config &config, UserNotifier &notifier, Catalog catalogDa
       profiles(profileRepository, catalog), tokens(signingSecrets(config), identityRepository),
       identity(identityRepository, tokens, profiles, admin, events, identitySettings(config)),
       friendships(friendshipRepository, profiles), trust(trustRepository, identity),
-      safety(safetyRepository, catalog, identity, trust, admin, events,
+      safety(safetyRepository, catalog, identity, trust, admin, events, notifier,
              SafetySettings {config.reportEscalationMinutes, config.reportHighEscalationMinutes,
-                             config.reportClaimMinutes}),
+                             config.reportClaimMinutes, config.repeatedBlocksCount,
+                             config.repeatedBlocksMinutes}),
       matching(matchingRepository, profiles, trust, safety, friendships, events, notifier),
       conversations(
           conversationRepository, matching, friendships, safety, profiles, engagement,

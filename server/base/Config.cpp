@@ -75,6 +75,10 @@ const Setting kSettings[] = {
      "a high-severity report nobody has claimed for this long is marked escalated"},
     {"FP_REPORT_CLAIM_MINUTES", "moderation/report_claim_minutes", "30",
      "how long a moderator's claim on a report locks it for others"},
+    {"FP_REPEATED_BLOCKS_COUNT", "moderation/repeated_blocks_count", "3",
+     "this many messages of one person blocked by the chat rules..."},
+    {"FP_REPEATED_BLOCKS_MINUTES", "moderation/repeated_blocks_minutes", "10",
+     "...within this many minutes raise a moderation item about the person"},
     {"FP_EVENT_RELAY", "events/relay", "on",
      "on: this instance takes part in moving the outbox to the Redis stream (one pass at a time "
      "across instances); off: it only records events"},
@@ -314,6 +318,8 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.reportHighEscalationMinutes =
         int(r.integer("FP_REPORT_HIGH_ESCALATION_MINUTES", 1, 30 * 24 * 60));
     c.reportClaimMinutes = int(r.integer("FP_REPORT_CLAIM_MINUTES", 1, 24 * 60));
+    c.repeatedBlocksCount = int(r.integer("FP_REPEATED_BLOCKS_COUNT", 2, 1000));
+    c.repeatedBlocksMinutes = int(r.integer("FP_REPEATED_BLOCKS_MINUTES", 1, 24 * 60));
     c.eventRelayEnabled =
         r.oneOf("FP_EVENT_RELAY", {QStringLiteral("on"), QStringLiteral("off")}) ==
         QLatin1String("on");

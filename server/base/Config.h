@@ -52,6 +52,8 @@ struct Config
     int reportEscalationMinutes = 0;
     int reportHighEscalationMinutes = 0;
     int reportClaimMinutes = 0;
+    int repeatedBlocksCount = 0; // blocked messages of one person within...
+    int repeatedBlocksMinutes = 0; // ...this long that raise an item about them
 
     // The event backbone (server/events, docs/events.md).
     bool eventRelayEnabled = true;

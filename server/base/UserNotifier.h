@@ -23,6 +23,14 @@ public:
     /// frame is kept with the change and sent after the commit with its `notice_seq`; a client
     /// that missed it gets it again with `notices.resume` (events/UserNotices.h).
     virtual void publishDurable(const QString &userId, const QJsonObject &frame) = 0;
+    /// Thread-safe: a frame for every socket of any instance that follows `feed` (the staff
+    /// alerts, realtime/Gateway::registerFeed). Best-effort like publishToUser: a feed keeps
+    /// its frames itself for replay.
+    virtual void publishToFeed(const QString &feed, const QJsonObject &frame)
+    {
+        Q_UNUSED(feed);
+        Q_UNUSED(frame);
+    }
 };
 
 } // namespace fp

@@ -389,9 +389,9 @@ ConversationRepository::messagesAround(const QString &conversationId, const QDat
         return before.toAppError();
     QList<admin::ReportMessage> messages;
     const auto read = [](const SqlResult &r) {
-        return admin::ReportMessage {r.value(0).toString(), r.value(1).toString(),
-                                     r.value(2).toString(), r.value(3).toString(),
-                                     Sql::toTime(r.value(4))};
+        return admin::ReportMessage {r.value(0).toString(),   r.value(1).toString(),
+                                     r.value(2).toString(),   r.value(3).toString(),
+                                     Sql::toTime(r.value(4)), QStringLiteral("delivered")};
     };
     while (before.next())
         messages.prepend(read(before));

@@ -54,7 +54,8 @@ ConversationService::ConversationService(
               m_notifier.publishToUser(
                   message.senderUserId,
                   ConversationJson::chatMessageFrame(message, message.senderUserId));
-          }))
+          },
+          [this](const RuleVerdict &verdict) { return m_safety.recordRuleVerdict(verdict); }))
 { }
 
 ConversationService::~ConversationService() = default;

@@ -63,8 +63,9 @@ QList<Result<SentMessage>> answerAll(qsizetype count, const AppError &error)
 } // namespace
 
 MessageWriter::MessageWriter(const ConversationRepository &repository, Moderate moderate,
-                             Deliver deliver)
-    : m_moderate(std::move(moderate)), m_deliver(std::move(deliver)), m_repo(repository),
+                             Deliver deliver, Evidence evidence)
+    : m_moderate(std::move(moderate)), m_deliver(std::move(deliver)),
+      m_evidence(std::move(evidence)), m_repo(repository),
       m_group([this](const QList<OutgoingMessage> &batch) { return writeBatch(batch); }, kMaxBatch)
 { }
 
@@ -158,6 +159,19 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
                     recordModeration(event::MessageBlocked, conversation.id, m.senderId, verdict);
                 !recorded)
                 return failed(recorded.error());
+            // Kept for moderators, never for the peer (a receiver's topic alone is no rule).
+            if (m_evidence && !verdict.matchedRuleIds.isEmpty()) {
+                if (Status kept = m_evidence({.blocked = true,
+                                              .conversationId = conversation.id,
+                                              .senderUserId = m.senderId,
+                                              .receiverUserId = receiver,
+                                              .messageId = {},
+                                              .text = m.text,
+                                              .label = verdict.label,
+                                              .ruleIds = verdict.matchedRuleIds});
+                    !kept)
+                    return failed(kept.error());
+            }
             answers[i] = refusedByModeration(verdict.label);
             continue;
         }
@@ -231,6 +245,18 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
                                  rows.at(r).senderUserId, rowVerdicts.at(r), rows.at(r).id);
             !recorded)
             return failed(recorded.error());
+        if (m_evidence && !rowVerdicts.at(r).matchedRuleIds.isEmpty()) {
+            if (Status kept = m_evidence({.blocked = false,
+                                          .conversationId = rows.at(r).conversationId,
+                                          .senderUserId = rows.at(r).senderUserId,
+                                          .receiverUserId = rowReceivers.at(r),
+                                          .messageId = rows.at(r).id,
+                                          .text = {},
+                                          .label = rowVerdicts.at(r).label,
+                                          .ruleIds = rowVerdicts.at(r).matchedRuleIds});
+                !kept)
+                return failed(kept.error());
+        }
     }
     for (qsizetype r = 0; r < rows.size(); ++r) {
         Transaction::afterCommit(

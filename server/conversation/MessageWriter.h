@@ -17,6 +17,7 @@
 #include "server/conversation/ConversationRepository.h"
 #include "server/conversation/ConversationTypes.h"
 #include "server/safety/ModerationRules.h"
+#include "server/safety/SafetyTypes.h"
 
 #include <QList>
 #include <QString>
@@ -35,10 +36,14 @@ public:
         const QString &text, const QStringList &receiverTopics, bool revealed)>;
     /// Called once per stored message after its transaction commits.
     using Deliver = std::function<void(const MessageRow &message, const QString &receiverId)>;
+    /// Called inside the batch's transaction for each message a rule flagged or blocked, so
+    /// moderation keeps the evidence with the message's fate (SafetyService::recordRuleVerdict).
+    using Evidence = std::function<Status(const RuleVerdict &verdict)>;
 
     static constexpr int kMaxBatch = 64;
 
-    MessageWriter(const ConversationRepository &repository, Moderate moderate, Deliver deliver);
+    MessageWriter(const ConversationRepository &repository, Moderate moderate, Deliver deliver,
+                  Evidence evidence = {});
 
     /// Stores one message. Inside an open transaction it joins that transaction as a batch of
     /// one (the idempotency stage keeps its response in the same one); otherwise it is grouped
@@ -56,6 +61,7 @@ private:
 
     Moderate m_moderate;
     Deliver m_deliver;
+    Evidence m_evidence;
     const ConversationRepository &m_repo;
     GroupCommit<OutgoingMessage, Result<SentMessage>> m_group;
     mutable std::atomic<quint64> m_stored {0};

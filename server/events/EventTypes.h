@@ -52,6 +52,7 @@ inline constexpr EventType ReportEscalated {"report.escalated"_L1, 1};
 inline constexpr EventType ReportClaimExpired {"report.claim_expired"_L1, 1};
 inline constexpr EventType BlockCreated {"block.created"_L1, 1};
 inline constexpr EventType PanicExit {"safety.panic_exit"_L1, 1};
+inline constexpr EventType ModerationFlagged {"moderation.flagged"_L1, 1};
 // engagement
 inline constexpr EventType DailyAnswered {"engagement.daily_answered"_L1, 1};
 inline constexpr EventType WeeklyIntentSet {"engagement.weekly_intent_set"_L1, 1};
@@ -88,6 +89,7 @@ inline constexpr std::array kAll {
     ReportClaimExpired,
     BlockCreated,
     PanicExit,
+    ModerationFlagged,
     DailyAnswered,
     WeeklyIntentSet,
     XpGranted,

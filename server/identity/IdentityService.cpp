@@ -1030,7 +1030,8 @@ Result<admin::User> IdentityService::changeRole(const Caller &staff, const QStri
 }
 
 Status IdentityService::applyReportAction(const Caller &staff, const QString &userId,
-                                          const QString &status) const
+                                          const QString &status,
+                                          const QDateTime &restrictedUntil) const
 {
     Result<std::optional<UserRecord>> target = m_repository.findAccount(userId, true);
     if (!target)
@@ -1040,7 +1041,7 @@ Status IdentityService::applyReportAction(const Caller &staff, const QString &us
     // An account already banned stays banned (a restrict must not lift the ban).
     if ((*target)->banned())
         return Ok {};
-    return applyStatus(staff, **target, status, {}, true);
+    return applyStatus(staff, **target, status, restrictedUntil, true);
 }
 
 Result<admin::UserBrief> IdentityService::brief(const QString &userId) const

@@ -114,9 +114,10 @@ public:
     Result<admin::User> changeRole(const Caller &staff, const QString &id,
                                    const admin::RoleChange &change) const;
     /// The account side of a report's restrict or ban action (inside the report's
-    /// transaction): refused when `staff` may not, a no-op for an account already banned.
-    Status applyReportAction(const Caller &staff, const QString &userId,
-                             const QString &status) const;
+    /// transaction): refused when `staff` may not, a no-op for an account already banned. A
+    /// restriction with `restrictedUntil` ends by itself then.
+    Status applyReportAction(const Caller &staff, const QString &userId, const QString &status,
+                             const QDateTime &restrictedUntil = {}) const;
     /// Who an account is, for a moderator's report detail (nickname, status, role).
     Result<admin::UserBrief> brief(const QString &userId) const;
 

@@ -114,6 +114,15 @@ void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
     deliverLocally(userId, std::move(text));
 }
 
+void EventBus::publishToFeed(const QString &feed, const QJsonObject &frame)
+{
+    const QByteArray text = QJsonDocument(frame).toJson(QJsonDocument::Compact);
+    // "<origin>\n<feed>\n<frame>", as for a person's frames.
+    post(kFeedsChannel, m_instanceIdUtf8 + '\n' + feed.toUtf8() + '\n' + text);
+    QMetaObject::invokeMethod(
+        this, [this, feed, text] { Q_EMIT feedFrame(feed, text); }, Qt::QueuedConnection);
+}
+
 void EventBus::deliverLocally(const QString &userId, QByteArray frame)
 {
     // One wake-up of the owning thread per burst, not per frame: under load a chat message
@@ -164,6 +173,19 @@ void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
                        payload.mid(userEnd + 1));
         return;
     }
+    if (from == channel(kFeedsChannel)) {
+        const qsizetype originEnd = payload.indexOf('\n');
+        const qsizetype feedEnd = payload.indexOf('\n', originEnd + 1);
+        if (originEnd < 0 || feedEnd < 0)
+            return;
+        if (QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8))
+            return;
+        const QString feed = QString::fromUtf8(payload.mid(originEnd + 1, feedEnd - originEnd - 1));
+        const QByteArray frame = payload.mid(feedEnd + 1);
+        QMetaObject::invokeMethod(
+            this, [this, feed, frame] { Q_EMIT feedFrame(feed, frame); }, Qt::QueuedConnection);
+        return;
+    }
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
     if (message.value(QStringLiteral("origin")).toString() == m_instanceId)
         return; // delivered locally when it was published
@@ -199,14 +221,15 @@ void EventBus::listen()
         // A short read timeout lets the loop notice stop() between messages.
         const timeval readTimeout {0, 250 * 1000};
         redisSetTimeout(context, readTimeout);
-        auto *subscribed = static_cast<redisReply *>(
-            redisCommand(context, "SUBSCRIBE %b %b", channel(kUserEventsChannel).constData(),
-                         size_t(channel(kUserEventsChannel).size()),
-                         channel(kSessionsRevokedChannel).constData(),
-                         size_t(channel(kSessionsRevokedChannel).size())));
+        auto *subscribed = static_cast<redisReply *>(redisCommand(
+            context, "SUBSCRIBE %b %b %b", channel(kUserEventsChannel).constData(),
+            size_t(channel(kUserEventsChannel).size()),
+            channel(kSessionsRevokedChannel).constData(),
+            size_t(channel(kSessionsRevokedChannel).size()), channel(kFeedsChannel).constData(),
+            size_t(channel(kFeedsChannel).size())));
         if (subscribed)
             freeReplyObject(subscribed);
-        // The second channel's confirmation follows as a reply of its own.
+        // The other channels' confirmations follow as replies of their own.
         if (!wasConnected) {
             log::info(QStringLiteral("event_bus_connected"));
             wasConnected = true;

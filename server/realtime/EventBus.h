@@ -34,6 +34,7 @@ public:
     // on the second one (TokenVerifier::kRevokedChannel).
     static constexpr const char *kUserEventsChannel = "user-events";
     static constexpr const char *kSessionsRevokedChannel = "sessions-revoked";
+    static constexpr const char *kFeedsChannel = "feeds";
 
     EventBus(RedisSettings redis, QObject *parent = nullptr);
     ~EventBus() override;
@@ -45,6 +46,7 @@ public:
     /// Thread-safe: callable from worker threads.
     void publishToUser(const QString &userId, const QJsonObject &frame) override;
     void publishDurable(const QString &userId, const QJsonObject &frame) override;
+    void publishToFeed(const QString &feed, const QJsonObject &frame) override;
     /// Thread-safe: tells every instance (this one included) that these sessions are over.
     void publishSessionsRevoked(const QString &userId, const QStringList &sessionIds);
 
@@ -58,6 +60,8 @@ Q_SIGNALS:
     /// Emitted on the thread that owns the bus, for frames to deliver to local sockets.
     void deliver(const QString &userId, const QByteArray &frame);
     void sessionsRevoked(const QString &userId, const QStringList &sessionIds);
+    /// Emitted on the thread that owns the bus, for a frame of a feed (from any instance).
+    void feedFrame(const QString &feed, const QByteArray &frame);
 
 private:
     void listen();

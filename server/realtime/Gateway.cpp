@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QSet>
 
 namespace fp {
 
@@ -23,6 +24,8 @@ struct Gateway::Connection
     int windowsOverLimit = 0;
     std::deque<QJsonObject> queue;
     bool busy = false;
+    QSet<QString> feeds; // subscribed
+    QHash<QString, QList<QByteArray>> held; // feeds whose replay runs: their frames meanwhile
 };
 
 namespace {
@@ -59,6 +62,7 @@ Gateway::Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, Toke
       m_tokenCheck(std::move(tokenCheck)), m_sessionCheck(std::move(sessionCheck))
 {
     connect(&m_bus, &EventBus::deliver, this, &Gateway::deliver);
+    connect(&m_bus, &EventBus::feedFrame, this, &Gateway::broadcast);
     connect(&m_bus, &EventBus::sessionsRevoked, this,
             [this](const QString &, const QStringList &ids) { closeSessions(ids); });
     connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::heartbeat);
@@ -92,7 +96,37 @@ void Gateway::registerHandler(const QString &type, Access access, FrameHandler h
         refusal = [](const QJsonObject &, const AppError &error) {
             return errorFrame(errorCodeName(error.code), error.message);
         };
-    m_handlers.insert(type, FrameRoute {access, std::move(handler), std::move(refusal)});
+    m_handlers.insert(type, FrameRoute {access, std::move(handler), std::move(refusal), {}});
+}
+
+void Gateway::registerFeed(const QString &subscribeType, const QString &feed, Access access,
+                           FrameHandler replay)
+{
+    registerHandler(subscribeType, access, std::move(replay));
+    m_handlers[subscribeType].feed = feed;
+}
+
+void Gateway::broadcast(const QString &feed, const QByteArray &frame)
+{
+    const QString text = QString::fromUtf8(frame);
+    for (const auto &c : std::as_const(m_connections)) {
+        if (!c->socket || !c->caller)
+            continue;
+        if (c->feeds.contains(feed)) {
+            if (c->socket->state() == QAbstractSocket::ConnectedState)
+                c->socket->sendTextMessage(text);
+        } else if (auto held = c->held.find(feed); held != c->held.end()) {
+            held->append(frame);
+        }
+    }
+}
+
+int Gateway::subscriberCount(const QString &feed) const
+{
+    int n = 0;
+    for (const auto &c : m_connections)
+        n += c->feeds.contains(feed) ? 1 : 0;
+    return n;
 }
 
 int Gateway::authenticatedCount() const
@@ -282,9 +316,14 @@ void Gateway::runNext(Connection *c)
     c->queue.pop_front();
     const Caller caller = *c->caller;
     const FrameRoute route = m_handlers.value(frame.value(QStringLiteral("type")).toString());
+    // A subscription's live frames wait for its replay (kept by broadcast meanwhile).
+    const bool holding = !route.feed.isEmpty() && !c->feeds.contains(route.feed);
+    if (holding)
+        c->held.insert(route.feed, {});
     QPointer<QWebSocket> guard(c->socket);
-    const bool queued = m_pool.trySubmit([this, guard, caller, route, frame] {
+    const bool queued = m_pool.trySubmit([this, guard, caller, route, frame, holding] {
         QList<QJsonObject> replies;
+        bool handled = false;
         // The socket was authorised when it sent `auth`; the session may have been revoked or
         // the account restricted or banned since (on any instance, Redis up or not).
         Result<Caller> current = m_sessionCheck ? m_sessionCheck(caller) : Result<Caller>(caller);
@@ -296,22 +335,32 @@ void Gateway::runNext(Connection *c)
                 replies = {route.refusal(frame, current.error())};
             else if (std::optional<AppError> refused = accessRefusal(*current, route.access))
                 replies = {route.refusal(frame, *refused)};
-            else
+            else {
                 replies = route.handler(*current, frame);
+                handled = true;
+            }
         } catch (const std::exception &e) {
             log::error(QStringLiteral("ws_handler_exception"),
                        {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
             replies = {errorFrame(QStringLiteral("internal"),
                                   QStringLiteral("Something went wrong on our side"))};
+            handled = false;
         }
+        bool subscribed = handled && holding;
+        for (const QJsonObject &reply : std::as_const(replies))
+            subscribed = subscribed && reply.value(QStringLiteral("type")).toString() != ws::Error;
         std::optional<Caller> refreshed;
         if (current)
             refreshed = current.value();
         QMetaObject::invokeMethod(
             this,
-            [this, guard, replies, unauthorised, refreshed] {
+            [this, guard, replies, unauthorised, refreshed, holding, subscribed,
+             feed = route.feed] {
                 if (!guard)
                     return;
+                QList<QByteArray> held;
+                if (auto c = m_connections.value(guard.data()); c && holding)
+                    held = c->held.take(feed);
                 if (unauthorised) {
                     closeSocket(guard.data(), QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
                                 QStringLiteral("session ended"));
@@ -324,6 +373,11 @@ void Gateway::runNext(Connection *c)
                     c->caller = refreshed;
                 for (const QJsonObject &reply : replies)
                     send(guard.data(), reply);
+                if (c && subscribed) {
+                    c->feeds.insert(feed);
+                    for (const QByteArray &frame : std::as_const(held))
+                        guard->sendTextMessage(QString::fromUtf8(frame));
+                }
                 if (c)
                     runNext(c.get());
             },
@@ -333,6 +387,8 @@ void Gateway::runNext(Connection *c)
         send(c->socket,
              errorFrame(QStringLiteral("unavailable"),
                         QStringLiteral("The server is busy, try again")));
+        if (holding)
+            c->held.remove(route.feed);
         c->busy = false;
     }
 }

@@ -63,6 +63,18 @@ public:
     /// the HTTP pipeline enforces it for routes) and what handles it.
     void registerHandler(const QString &type, Access access, FrameHandler handler,
                          Refusal refusal = {});
+    /// Declares a feed, a stream of frames many sockets follow (the staff alerts): a socket
+    /// subscribes with a `subscribeType` frame, allowed to `access`; `replay` runs like a
+    /// handler and answers what the socket missed. Frames broadcast on the feed while the replay
+    /// runs are held and sent after it, so none falls between the two (one may come twice:
+    /// feed frames carry ids). A refused subscription (an `error` reply) subscribes nothing.
+    void registerFeed(const QString &subscribeType, const QString &feed, Access access,
+                      FrameHandler replay);
+    /// Sends `frame` to this instance's sockets subscribed to `feed` (the EventBus brings
+    /// every instance's frames here).
+    void broadcast(const QString &feed, const QByteArray &frame);
+    /// Sockets of this instance subscribed to `feed`.
+    int subscriberCount(const QString &feed) const;
     void accept(std::unique_ptr<QWebSocket> socket);
     /// Closes every socket (graceful shutdown).
     void closeAll(QWebSocketProtocol::CloseCode code, const QString &reason);
@@ -99,6 +111,7 @@ private:
         Access access = Access::User;
         FrameHandler handler;
         Refusal refusal;
+        QString feed; // set for a feed's subscribe frame
     };
     QHash<QString, FrameRoute> m_handlers;
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;

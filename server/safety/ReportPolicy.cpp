@@ -54,4 +54,30 @@ std::optional<QString> readDetails(ObjectReader &fields)
                         .nullable = true});
 }
 
+QString ruleItemSeverity(const QString &label, bool blocked)
+{
+    static const QStringList high {
+        QStringLiteral("threat"),     QStringLiteral("hate"),
+        QStringLiteral("harassment"), QStringLiteral("sexual_solicitation"),
+        QStringLiteral("self_harm"),  kRepeatedBlocksReason};
+    static const QStringList medium {QStringLiteral("violence"), QStringLiteral("scam")};
+    if (blocked || high.contains(label))
+        return QStringLiteral("high");
+    if (medium.contains(label))
+        return QStringLiteral("medium");
+    return QStringLiteral("low");
+}
+
+QString outcomeInWords(const QString &status)
+{
+    if (status == QLatin1String("triaged"))
+        return QStringLiteral("A moderator is looking at your report.");
+    if (status == QLatin1String("actioned"))
+        return QStringLiteral("We reviewed your report and took action. Thank you for telling us.");
+    if (status == QLatin1String("dismissed"))
+        return QStringLiteral("We reviewed your report and found no rule was broken. Thank you "
+                              "for telling us.");
+    return QStringLiteral("We have your report and a moderator will look at it soon.");
+}
+
 } // namespace fp::ReportPolicy

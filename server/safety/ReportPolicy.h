@@ -32,6 +32,15 @@ std::optional<QString> severityFor(const QString &reasonCode, const Catalog &cat
 /// kPanicExitFloor. An empty reason is kPanicExitReason.
 QString panicExitSeverity(const QString &reasonCode, const Catalog &catalog);
 
+/// The reason of an item the rules raise about repeated blocked messages by one person.
+inline const QString kRepeatedBlocksReason = QStringLiteral("repeated_blocks");
+/// The severity of an item the chat rules raise: what the label says about the harm (threats,
+/// hate, harassment, solicitation and self-harm high; violence and scams medium; the rest low),
+/// raised to high for a message that was blocked, and high for repeated blocks.
+QString ruleItemSeverity(const QString &label, bool blocked);
+/// What the reporter reads of their report's outcome (GET /api/reports/mine), by status.
+QString outcomeInWords(const QString &status);
+
 /// reason_code: a report reason of the catalog.
 std::optional<QString> readReason(ObjectReader &fields, const Catalog &catalog, Presence presence);
 /// details_text: optional free text of at most kMaxDetailsLength characters.

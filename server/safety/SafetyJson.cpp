@@ -1,6 +1,7 @@
 #include "server/safety/SafetyJson.h"
 
 #include "common/Time.h"
+#include "server/safety/ReportPolicy.h"
 
 namespace fp {
 
@@ -25,8 +26,37 @@ QJsonObject myReportToJson(const ReportRecord &report)
                         {QStringLiteral("reason_code"), report.reasonCode},
                         {QStringLiteral("severity"), report.severity},
                         {QStringLiteral("status"), report.status},
+                        {QStringLiteral("outcome"), ReportPolicy::outcomeInWords(report.status)},
                         {QStringLiteral("created_at"), toWireTime(report.createdAt)},
                         {QStringLiteral("updated_at"), toWireTime(report.updatedAt)}};
+}
+
+QJsonObject staffAlertToJson(const StaffAlert &alert)
+{
+    return QJsonObject {{QStringLiteral("type"), QStringLiteral("staff.alert")},
+                        {QStringLiteral("id"), alert.id},
+                        {QStringLiteral("kind"), alert.kind},
+                        {QStringLiteral("report_id"), alert.reportId},
+                        {QStringLiteral("source"), alert.source},
+                        {QStringLiteral("severity"), alert.severity},
+                        {QStringLiteral("status"), alert.status},
+                        {QStringLiteral("reason_code"), alert.reasonCode},
+                        {QStringLiteral("at"), toWireTime(alert.at)}};
+}
+
+QJsonObject noticeToJson(const ModerationNotice &notice)
+{
+    return QJsonObject {
+        {QStringLiteral("id"), notice.id},
+        {QStringLiteral("kind"), notice.kind},
+        {QStringLiteral("message"), notice.message},
+        {QStringLiteral("restricted_until"),
+         notice.restrictedUntil.isValid() ? QJsonValue(toWireTime(notice.restrictedUntil))
+                                          : QJsonValue()},
+        {QStringLiteral("created_at"), toWireTime(notice.createdAt)},
+        {QStringLiteral("acknowledged_at"),
+         notice.acknowledgedAt.isValid() ? QJsonValue(toWireTime(notice.acknowledgedAt))
+                                         : QJsonValue()}};
 }
 
 } // namespace fp

@@ -11,7 +11,8 @@ const QString kBlockColumns =
     QStringLiteral("id, blocker_user_id, blocked_user_id, source, created_at, blocked_alias");
 const QString kReportColumns =
     QStringLiteral("id, reporter_user_id, reported_user_id, conversation_session_id, reason_code, "
-                   "details_text, severity, status, created_at, updated_at");
+                   "details_text, severity, status, created_at, updated_at, source, "
+                   "evidence_message_id");
 
 BlockRecord blockFrom(const SqlResult &r)
 {
@@ -21,17 +22,18 @@ BlockRecord blockFrom(const SqlResult &r)
 
 ReportRecord reportFrom(const SqlResult &r)
 {
-    return ReportRecord {r.value(0).toString(),  r.value(1).toString(), r.value(2).toString(),
-                         r.value(3).toString(),  r.value(4).toString(), r.value(5).toString(),
-                         r.value(6).toString(),  r.value(7).toString(), Sql::toTime(r.value(8)),
-                         Sql::toTime(r.value(9))};
+    return ReportRecord {r.value(0).toString(),   r.value(1).toString(),  r.value(2).toString(),
+                         r.value(3).toString(),   r.value(4).toString(),  r.value(5).toString(),
+                         r.value(6).toString(),   r.value(7).toString(),  Sql::toTime(r.value(8)),
+                         Sql::toTime(r.value(9)), r.value(10).toString(), r.value(11).toString()};
 }
 
 const QString kStaffReportColumns = QStringLiteral(
     "r.id, r.reporter_user_id, r.reported_user_id, r.conversation_session_id, r.reason_code, "
     "r.details_text, r.severity, r.status, r.claimed_by_user_id, r.claimed_until, "
     "r.escalated_at, r.resolution_action, r.resolution_note, r.resolved_by_user_id, "
-    "r.resolved_at, r.created_at, r.updated_at");
+    "r.resolved_at, r.created_at, r.updated_at, r.source, r.evidence_message_id, "
+    "r.first_claimed_at");
 
 admin::Report staffReportFrom(const SqlResult &r, const QDateTime &now)
 {
@@ -57,6 +59,9 @@ admin::Report staffReportFrom(const SqlResult &r, const QDateTime &now)
     p.actionedAt = Sql::toTime(r.value(14));
     p.createdAt = Sql::toTime(r.value(15));
     p.updatedAt = Sql::toTime(r.value(16));
+    p.source = r.value(17).toString();
+    p.evidenceMessageId = r.value(18).toString();
+    p.firstClaimedAt = Sql::toTime(r.value(19));
     return p;
 }
 
@@ -177,13 +182,14 @@ SafetyRepository::blocksInvolving(const QStringList &userIds) const
 Status SafetyRepository::insertReport(const ReportRecord &report) const
 {
     SqlResult r = Sql::exec(
-        QStringLiteral("INSERT INTO reports (id, reporter_user_id, reported_user_id, "
-                       "conversation_session_id, reason_code, details_text, severity, status, "
-                       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        {report.id, report.reporterUserId, report.reportedUserId,
+        QStringLiteral("INSERT INTO reports (id, source, reporter_user_id, reported_user_id, "
+                       "conversation_session_id, reason_code, details_text, evidence_message_id, "
+                       "severity, status, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        {report.id, report.source, Sql::nullableText(report.reporterUserId), report.reportedUserId,
          Sql::nullableText(report.conversationSessionId), report.reasonCode,
-         Sql::nullableText(report.detailsText), report.severity, report.status,
-         Sql::time(report.createdAt), Sql::time(report.updatedAt)});
+         Sql::nullableText(report.detailsText), Sql::nullableText(report.evidenceMessageId),
+         report.severity, report.status, Sql::time(report.createdAt), Sql::time(report.updatedAt)});
     if (r.failure() == DbFailure::DuplicateKey) {
         AppError conflict = AppError::conflict(
             report.conversationSessionId.isEmpty()
@@ -377,6 +383,14 @@ Result<QList<admin::Report>> SafetyRepository::listReports(const ReportFilter &f
     }
     if (filter.escalatedOnly)
         where << QStringLiteral("r.escalated_at IS NOT NULL");
+    if (!filter.source.isEmpty()) {
+        where << QStringLiteral("r.source = ?");
+        bindings << filter.source;
+    }
+    if (!filter.claimedBy.isEmpty()) {
+        where << QStringLiteral("r.claimed_by_user_id = ? AND r.claimed_until > ?");
+        bindings << filter.claimedBy << Sql::time(now);
+    }
     bindings << limit << offset;
     // The severity ENUM is declared low..critical: DESC puts critical first.
     return Sql::rows<admin::Report>(
@@ -426,21 +440,225 @@ Status SafetyRepository::claimReport(const QString &id, const QString &userId,
 {
     return Sql::status(
         Sql::exec(QStringLiteral("UPDATE reports SET claimed_by_user_id = ?, claimed_until = ?, "
+                                 "first_claimed_at = COALESCE(first_claimed_at, NOW(3)), "
                                  "status = IF(status = 'open', 'triaged', status) WHERE id = ?"),
                   {userId, Sql::time(until), id}));
 }
 
 Status SafetyRepository::resolveReport(const QString &id, const QString &action,
                                        const QString &note, const QString &byUserId,
-                                       const QDateTime &at) const
+                                       const QDateTime &at, const QDateTime &restrictedUntil,
+                                       int trustDelta) const
 {
     return Sql::status(Sql::exec(
         QStringLiteral("UPDATE reports SET status = ?, resolution_action = ?, resolution_note = ?, "
-                       "resolved_by_user_id = ?, resolved_at = ?, claimed_until = NULL "
-                       "WHERE id = ?"),
+                       "resolved_by_user_id = ?, resolved_at = ?, claimed_until = NULL, "
+                       "restricted_until = ?, trust_delta = ? WHERE id = ?"),
         {action == QLatin1String("dismiss") ? QStringLiteral("dismissed")
                                             : QStringLiteral("actioned"),
-         action, note, byUserId, Sql::time(at), id}));
+         action, note, byUserId, Sql::time(at), Sql::time(restrictedUntil),
+         trustDelta != 0 ? QVariant(trustDelta) : QVariant(QMetaType::fromType<int>()), id}));
+}
+
+Result<qint64> SafetyRepository::insertAlert(const StaffAlert &alert) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("INSERT INTO staff_alerts (kind, report_id, source, severity, status, "
+                       "reason_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        {alert.kind, alert.reportId, alert.source, alert.severity, alert.status, alert.reasonCode,
+         Sql::time(alert.at)});
+    if (!r.ok())
+        return r.toAppError();
+    return r.query().lastInsertId().toLongLong();
+}
+
+Result<QList<StaffAlert>> SafetyRepository::alertsAfter(qint64 afterId, int limit) const
+{
+    return Sql::rows<StaffAlert>(
+        Sql::exec(QStringLiteral("SELECT id, kind, report_id, source, severity, status, "
+                                 "reason_code, created_at FROM staff_alerts WHERE id > ? "
+                                 "ORDER BY id LIMIT ?"),
+                  {afterId, limit}),
+        [](const SqlResult &r) {
+            return StaffAlert {r.value(0).toLongLong(), r.value(1).toString(),
+                               r.value(2).toString(),   r.value(3).toString(),
+                               r.value(4).toString(),   r.value(5).toString(),
+                               r.value(6).toString(),   Sql::toTime(r.value(7))};
+        });
+}
+
+Result<qint64> SafetyRepository::lastAlertId() const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM staff_alerts"));
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() ? r.value(0).toLongLong() : 0;
+}
+
+Result<int> SafetyRepository::purgeAlerts(const QDateTime &before, int limit) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("DELETE FROM staff_alerts WHERE created_at < ? "
+                                           "ORDER BY id LIMIT ?"),
+                            {Sql::time(before), limit});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected();
+}
+
+Status SafetyRepository::insertBlockedMessage(const QString &id, const RuleVerdict &verdict,
+                                              const QDateTime &at) const
+{
+    return Sql::status(
+        Sql::exec(QStringLiteral("INSERT INTO blocked_messages (id, conversation_session_id, "
+                                 "sender_user_id, text, label, rule_ids, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                  {id, verdict.conversationId, verdict.senderUserId, verdict.text, verdict.label,
+                   verdict.ruleIds.join(QLatin1Char(',')).left(512), Sql::time(at)}));
+}
+
+Result<int> SafetyRepository::blockedSince(const QString &senderId, const QDateTime &since) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT COUNT(*) FROM blocked_messages WHERE "
+                                           "sender_user_id = ? AND created_at >= ?"),
+                            {senderId, Sql::time(since)});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() ? r.value(0).toInt() : 0;
+}
+
+Result<QList<admin::ReportMessage>> SafetyRepository::blockedMessages(const QString &senderId,
+                                                                      const QString &conversationId,
+                                                                      const QDateTime &since,
+                                                                      int limit) const
+{
+    QString sql = QStringLiteral("SELECT id, sender_user_id, text, label, created_at FROM "
+                                 "blocked_messages WHERE sender_user_id = ? AND created_at >= ? ");
+    QVariantList bindings {senderId, Sql::time(since)};
+    if (!conversationId.isEmpty()) {
+        sql += QStringLiteral("AND conversation_session_id = ? ");
+        bindings << conversationId;
+    }
+    sql += QStringLiteral("ORDER BY created_at, id LIMIT ?");
+    bindings << limit;
+    return Sql::rows<admin::ReportMessage>(Sql::exec(sql, bindings), [](const SqlResult &r) {
+        admin::ReportMessage m;
+        m.id = r.value(0).toString();
+        m.senderUserId = r.value(1).toString();
+        m.text = r.value(2).toString();
+        m.moderationLabel = r.value(3).toString();
+        m.createdAt = Sql::toTime(r.value(4));
+        m.delivery = QStringLiteral("blocked");
+        return m;
+    });
+}
+
+Result<int> SafetyRepository::purgeBlockedMessages(const QDateTime &before) const
+{
+    // Kept while an unresolved report is about their conversation or their sender.
+    SqlResult r = Sql::exec(
+        QStringLiteral(
+            "DELETE b FROM blocked_messages b WHERE b.created_at < ? AND NOT EXISTS (SELECT 1 "
+            "FROM reports r WHERE r.status IN ('open','triaged') AND "
+            "(r.conversation_session_id = b.conversation_session_id OR "
+            "(r.source = 'rules' AND r.reported_user_id = b.sender_user_id)))"),
+        {Sql::time(before)});
+    if (!r.ok())
+        return r.toAppError();
+    return r.numRowsAffected();
+}
+
+Result<QString> SafetyRepository::openRulesItem(const QString &senderId,
+                                                const QString &conversationId,
+                                                const QString &reasonCode) const
+{
+    QString sql = QStringLiteral("SELECT id FROM reports WHERE source = 'rules' AND "
+                                 "reported_user_id = ? AND reason_code = ? AND "
+                                 "status IN ('open','triaged') ");
+    QVariantList bindings {senderId, reasonCode};
+    if (conversationId.isEmpty())
+        sql += QStringLiteral("AND conversation_session_id IS NULL ");
+    else {
+        sql += QStringLiteral("AND conversation_session_id = ? ");
+        bindings << conversationId;
+    }
+    SqlResult r = Sql::exec(sql + QStringLiteral("LIMIT 1 FOR UPDATE"), bindings);
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() ? r.value(0).toString() : QString();
+}
+
+Status SafetyRepository::insertNotice(const ModerationNotice &notice) const
+{
+    return Sql::status(Sql::exec(
+        QStringLiteral("INSERT INTO moderation_notices (id, user_id, report_id, kind, message, "
+                       "restricted_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        {notice.id, notice.userId, Sql::nullableText(notice.reportId), notice.kind, notice.message,
+         Sql::time(notice.restrictedUntil), Sql::time(notice.createdAt)}));
+}
+
+Result<QList<ModerationNotice>> SafetyRepository::notices(const QString &userId,
+                                                          bool pendingOnly) const
+{
+    return Sql::rows<ModerationNotice>(
+        Sql::exec(QStringLiteral("SELECT id, user_id, report_id, kind, message, "
+                                 "restricted_until, created_at, acknowledged_at FROM "
+                                 "moderation_notices WHERE user_id = ? %1 "
+                                 "ORDER BY created_at DESC, id LIMIT 100")
+                      .arg(pendingOnly ? QStringLiteral("AND acknowledged_at IS NULL") : QString()),
+                  {userId}),
+        [](const SqlResult &r) {
+            return ModerationNotice {r.value(0).toString(),   r.value(1).toString(),
+                                     r.value(2).toString(),   r.value(3).toString(),
+                                     r.value(4).toString(),   Sql::toTime(r.value(5)),
+                                     Sql::toTime(r.value(6)), Sql::toTime(r.value(7))};
+        });
+}
+
+Result<std::optional<ModerationNotice>>
+SafetyRepository::acknowledgeNotice(const QString &userId, const QString &noticeId,
+                                    const QDateTime &at) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("UPDATE moderation_notices SET acknowledged_at = ? "
+                                           "WHERE id = ? AND user_id = ? AND acknowledged_at "
+                                           "IS NULL"),
+                            {Sql::time(at), noticeId, userId});
+    if (!r.ok())
+        return r.toAppError();
+    return Sql::optionalRow<ModerationNotice>(
+        Sql::exec(QStringLiteral("SELECT id, user_id, report_id, kind, message, restricted_until, "
+                                 "created_at, acknowledged_at FROM moderation_notices WHERE id = ? "
+                                 "AND user_id = ?"),
+                  {noticeId, userId}),
+        [](const SqlResult &n) {
+            return ModerationNotice {n.value(0).toString(),   n.value(1).toString(),
+                                     n.value(2).toString(),   n.value(3).toString(),
+                                     n.value(4).toString(),   Sql::toTime(n.value(5)),
+                                     Sql::toTime(n.value(6)), Sql::toTime(n.value(7))};
+        });
+}
+
+Result<QList<SafetyRepository::ReportTiming>>
+SafetyRepository::reportTimings(const QDateTime &since) const
+{
+    // Claims and resolutions that happened in the window, whenever their report was filed.
+    return Sql::rows<ReportTiming>(
+        Sql::exec(QStringLiteral(
+                      "SELECT severity, TIMESTAMPDIFF(MICROSECOND, created_at, first_claimed_at), "
+                      "TIMESTAMPDIFF(MICROSECOND, created_at, resolved_at), "
+                      "first_claimed_at >= ?, resolved_at >= ?, status IN ('open','triaged') "
+                      "FROM reports WHERE first_claimed_at >= ? OR resolved_at >= ? OR "
+                      "status IN ('open','triaged')"),
+                  {Sql::time(since), Sql::time(since), Sql::time(since), Sql::time(since)}),
+        [](const SqlResult &r) {
+            ReportTiming t;
+            t.severity = r.value(0).toString();
+            t.claimSeconds = r.value(1).isNull() ? -1 : r.value(1).toDouble() / 1e6;
+            t.resolveSeconds = r.value(2).isNull() ? -1 : r.value(2).toDouble() / 1e6;
+            t.claimedInWindow = r.value(3).toInt() == 1;
+            t.resolvedInWindow = r.value(4).toInt() == 1;
+            t.open = r.value(5).toInt() == 1;
+            return t;
+        });
 }
 
 Result<QJsonObject> SafetyRepository::exportFor(const QString &userId) const
@@ -453,7 +671,10 @@ Result<QJsonObject> SafetyRepository::exportFor(const QString &userId) const
          {"blocks",
           "SELECT id, COALESCE(blocked_alias, blocked_user_id) AS blocked_user_id, source, "
           "created_at FROM blocks WHERE "
-          "blocker_user_id = ? ORDER BY created_at"}},
+          "blocker_user_id = ? ORDER BY created_at"},
+         {"moderation_notices",
+          "SELECT id, kind, message, restricted_until, created_at, acknowledged_at FROM "
+          "moderation_notices WHERE user_id = ? ORDER BY created_at"}},
         userId);
 }
 

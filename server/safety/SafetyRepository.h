@@ -83,9 +83,57 @@ public:
                                                   const QDateTime &now, int limit) const;
     Status claimReport(const QString &id, const QString &userId, const QDateTime &until) const;
     Status resolveReport(const QString &id, const QString &action, const QString &note,
-                         const QString &byUserId, const QDateTime &at) const;
+                         const QString &byUserId, const QDateTime &at,
+                         const QDateTime &restrictedUntil = {}, int trustDelta = 0) const;
 
-    /// {reports, blocks}: the person's own reports and blocks for their data export.
+    // Staff alerts (kept for replay).
+    /// The new alert's id.
+    Result<qint64> insertAlert(const StaffAlert &alert) const;
+    /// Alerts after `afterId`, oldest first, at most `limit`.
+    Result<QList<StaffAlert>> alertsAfter(qint64 afterId, int limit) const;
+    Result<qint64> lastAlertId() const;
+    Result<int> purgeAlerts(const QDateTime &before, int limit) const;
+
+    // Evidence from the chat rules.
+    Status insertBlockedMessage(const QString &id, const RuleVerdict &verdict,
+                                const QDateTime &at) const;
+    /// Messages `senderId` had blocked since `since`.
+    Result<int> blockedSince(const QString &senderId, const QDateTime &since) const;
+    /// The sender's blocked messages since `since` (in one conversation when given), oldest
+    /// first.
+    Result<QList<admin::ReportMessage>> blockedMessages(const QString &senderId,
+                                                        const QString &conversationId,
+                                                        const QDateTime &since, int limit) const;
+    /// Deletes blocked messages older than `before` unless an unresolved report still needs
+    /// them.
+    Result<int> purgeBlockedMessages(const QDateTime &before) const;
+    /// The unresolved item the rules raised about this sender, conversation (empty: none) and
+    /// label, locked; empty when there is none.
+    Result<QString> openRulesItem(const QString &senderId, const QString &conversationId,
+                                  const QString &reasonCode) const;
+
+    // What a person is told of a moderator's action.
+    Status insertNotice(const ModerationNotice &notice) const;
+    /// Newest first (at most 100); only those not yet acknowledged with `pendingOnly`.
+    Result<QList<ModerationNotice>> notices(const QString &userId, bool pendingOnly) const;
+    /// Marks it acknowledged (once); the notice as it stands, nullopt when it is not theirs.
+    Result<std::optional<ModerationNotice>>
+    acknowledgeNotice(const QString &userId, const QString &noticeId, const QDateTime &at) const;
+
+    /// The times of reports claimed or resolved since `since`, and of every unresolved one.
+    struct ReportTiming
+    {
+        QString severity;
+        double claimSeconds = -1; // from filing to first claim; -1: never claimed
+        double resolveSeconds = -1; // from filing to resolution; -1: unresolved
+        bool claimedInWindow = false;
+        bool resolvedInWindow = false;
+        bool open = false;
+    };
+    Result<QList<ReportTiming>> reportTimings(const QDateTime &since) const;
+
+    /// {reports, blocks, moderation_notices}: the person's own reports, blocks and the notices
+    /// moderators sent them, for their data export.
     Result<QJsonObject> exportFor(const QString &userId) const;
 };
 

@@ -6,6 +6,8 @@
 #include "server/safety/SafetyService.h"
 #include "server/safety/SafetyValidation.h"
 
+#include <QJsonArray>
+
 namespace fp {
 
 void registerSafetyRoutes(Router &router, const SafetyService &safety, const Catalog &catalog)
@@ -72,21 +74,62 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                               myReportToJson);
                       }});
 
+    router.add(Route {
+        .method = "GET",
+        .pattern = QStringLiteral("/api/admin/reports"),
+        .access = Access::Moderator,
+        .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+            return offsetList(
+                ctx, [&](const PageRequest<int> &page) -> Result<Page<admin::Report, int>> {
+                    Result<ReportFilter> filter = SafetyValidation::parseReportFilter(
+                        queryText(ctx, "status"), queryText(ctx, "severity"),
+                        queryText(ctx, "min_age_minutes"), queryText(ctx, "escalated"),
+                        queryText(ctx, "source"), queryText(ctx, "claimed_by"), ctx.caller->userId);
+                    if (!filter)
+                        return filter.error();
+                    return safety.reports(*filter, page);
+                });
+        }});
+
+    router.add(Route {.method = "GET",
+                      .pattern = QStringLiteral("/api/admin/reports/metrics"),
+                      .access = Access::Moderator,
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          Result<int> window =
+                              SafetyValidation::parseMetricsWindow(queryText(ctx, "window_hours"));
+                          if (!window)
+                              return window.error();
+                          return reply(safety.reportMetrics(*window));
+                      }});
+
     router.add(
         Route {.method = "GET",
-               .pattern = QStringLiteral("/api/admin/reports"),
-               .access = Access::Moderator,
+               .pattern = QStringLiteral("/api/me/notices"),
+               .access = Access::User,
                .handler = [&safety](RequestContext &ctx) -> HttpResponse {
-                   return offsetList(
-                       ctx, [&](const PageRequest<int> &page) -> Result<Page<admin::Report, int>> {
-                           Result<ReportFilter> filter = SafetyValidation::parseReportFilter(
-                               queryText(ctx, "status"), queryText(ctx, "severity"),
-                               queryText(ctx, "min_age_minutes"), queryText(ctx, "escalated"));
-                           if (!filter)
-                               return filter.error();
-                           return safety.reports(*filter, page);
-                       });
+                   const QString pending = queryText(ctx, "pending");
+                   if (!pending.isEmpty() && pending != QLatin1String("true") &&
+                       pending != QLatin1String("false"))
+                       return AppError::validation(
+                           {{QStringLiteral("query.pending"), QStringLiteral("true or false")}});
+                   Result<QList<ModerationNotice>> notices =
+                       safety.notices(ctx.caller->userId, pending == QLatin1String("true"));
+                   if (!notices)
+                       return notices.error();
+                   QJsonArray items;
+                   for (const ModerationNotice &n : std::as_const(*notices))
+                       items.append(noticeToJson(n));
+                   return HttpResponse::json(200, QJsonObject {{QStringLiteral("items"), items}});
                }});
+
+    router.add(Route {.method = "POST",
+                      .pattern = QStringLiteral("/api/me/notices/{id}/ack"),
+                      .access = Access::User,
+                      .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          return reply(safety.acknowledgeNotice(ctx.caller->userId,
+                                                                ctx.param(QStringLiteral("id"))),
+                                       noticeToJson);
+                      }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/reports/{id}"),
@@ -108,9 +151,12 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                       .access = Access::Moderator,
                       .idempotent = true,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
+                          Result<admin::ReportActionRequest> request =
+                              SafetyValidation::parseReportAction(ctx.jsonObject());
+                          if (!request)
+                              return request.error();
                           return reply(
-                              safety.act(*ctx.caller, ctx.param(QStringLiteral("id")),
-                                         admin::ReportActionRequest::fromJson(ctx.jsonObject())));
+                              safety.act(*ctx.caller, ctx.param(QStringLiteral("id")), *request));
                       }});
 }
 

@@ -3,12 +3,14 @@
 #include "common/Time.h"
 #include "server/admin/AdminService.h"
 #include "server/base/Log.h"
+#include "server/base/UserNotifier.h"
 #include "server/base/Validation.h"
 #include "server/events/Outbox.h"
 #include "server/identity/IdentityService.h"
 #include "server/profile/Catalog.h"
 #include "server/safety/ReportPolicy.h"
 #include "server/safety/SafetyEvents.h"
+#include "server/safety/SafetyJson.h"
 #include "server/storage/Database.h"
 #include "server/storage/Redis.h"
 #include "server/trust/TrustService.h"
@@ -16,12 +18,16 @@
 #include <QHash>
 #include <QMutex>
 
+#include <algorithm>
+#include <cmath>
+
 namespace fp {
 
 namespace {
 
 constexpr int kContextMessagesEachSide = 5;
 constexpr int kHistoryReports = 20;
+constexpr int kBlockedEvidence = 50;
 
 AppError noSuchUser()
 {
@@ -108,9 +114,9 @@ private:
 SafetyService::SafetyService(const SafetyRepository &repository, const Catalog &catalog,
                              const IdentityService &identity, const TrustService &trust,
                              const AdminService &admin, const DomainEvents &events,
-                             SafetySettings settings)
+                             UserNotifier &notifier, SafetySettings settings)
     : m_repository(repository), m_catalog(catalog), m_identity(identity), m_trust(trust),
-      m_admin(admin), m_events(events), m_settings(settings),
+      m_admin(admin), m_events(events), m_notifier(notifier), m_settings(settings),
       m_floodGuard(std::make_unique<FloodGuard>())
 { }
 
@@ -258,11 +264,17 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
                                *severity,
                                QStringLiteral("open"),
                                now,
-                               now};
+                               now,
+                               QStringLiteral("report"),
+                               {}};
     if (Status inserted = m_repository.insertReport(report); !inserted)
         return inserted.error();
     if (Status recorded = recordReportFiled(report, QStringLiteral("report")); !recorded)
         return recorded.error();
+    if (Status alerted = raiseAlert(QStringLiteral("report.created"), report.id, report.source,
+                                    report.severity, report.status, report.reasonCode);
+        !alerted)
+        return alerted.error();
     if (!tx.commit())
         return databaseUnavailable();
     return report;
@@ -309,13 +321,26 @@ Result<ReportRecord> SafetyService::reportFromPanicExit(const QString &userId,
         return report;
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    const ReportRecord report {Sql::newId(), userId,      peerId,   conversationId,
-                               reason,       detailsText, severity, QStringLiteral("open"),
-                               now,          now};
+    const ReportRecord report {Sql::newId(),
+                               userId,
+                               peerId,
+                               conversationId,
+                               reason,
+                               detailsText,
+                               severity,
+                               QStringLiteral("open"),
+                               now,
+                               now,
+                               QStringLiteral("report"),
+                               {}};
     if (Status inserted = m_repository.insertReport(report); !inserted)
         return inserted.error();
     if (Status recorded = recordReportFiled(report, QStringLiteral("panic_exit")); !recorded)
         return recorded.error();
+    if (Status alerted = raiseAlert(QStringLiteral("report.created"), report.id, report.source,
+                                    report.severity, report.status, report.reasonCode);
+        !alerted)
+        return alerted.error();
     return report;
 }
 
@@ -378,6 +403,13 @@ Status SafetyService::escalateOverdue(const QDateTime &now) const
                                    {QStringLiteral("overdue_minutes"), minutesFor(severity)}});
             !recorded)
             return recorded.error();
+        Result<std::optional<admin::Report>> report = m_repository.findReport(id, now);
+        if (!report)
+            return report.error();
+        if (*report) {
+            if (Status alerted = raiseAlert(QStringLiteral("report.escalated"), **report); !alerted)
+                return alerted.error();
+        }
     }
     // A claim that ran out puts the report back in everyone's queue, and says whose it was.
     Result<QList<QPair<QString, QString>>> released = m_repository.releaseExpiredClaims(now);
@@ -390,6 +422,14 @@ Status SafetyService::escalateOverdue(const QDateTime &now) const
                                    {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
             !recorded)
             return recorded.error();
+        Result<std::optional<admin::Report>> report = m_repository.findReport(id, now);
+        if (!report)
+            return report.error();
+        if (*report) {
+            if (Status alerted = raiseAlert(QStringLiteral("report.claim_expired"), **report);
+                !alerted)
+                return alerted.error();
+        }
     }
     if (!tx.commit())
         return databaseUnavailable();
@@ -457,19 +497,34 @@ Result<admin::ReportDetail> SafetyService::reportDetail(const Caller &staff,
             return messages.error();
         d.messages = *messages;
     }
-    Result<admin::UserBrief> reporter = briefOf(d.report.reporterUserId);
-    if (!reporter)
-        return reporter.error();
-    d.reporter = *reporter;
+    // An item of the rules has no reporter: that side stays empty.
+    if (!d.report.reporterUserId.isEmpty()) {
+        Result<admin::UserBrief> reporter = briefOf(d.report.reporterUserId);
+        if (!reporter)
+            return reporter.error();
+        d.reporter = *reporter;
+        Result<QList<admin::Report>> byReporter =
+            m_repository.reportsInvolving(true, d.report.reporterUserId, id, now, kHistoryReports);
+        if (!byReporter)
+            return byReporter.error();
+        d.reporterHistory = *byReporter;
+    }
     Result<admin::UserBrief> reported = briefOf(d.report.reportedUserId);
     if (!reported)
         return reported.error();
     d.reported = *reported;
-    Result<QList<admin::Report>> byReporter =
-        m_repository.reportsInvolving(true, d.report.reporterUserId, id, now, kHistoryReports);
-    if (!byReporter)
-        return byReporter.error();
-    d.reporterHistory = *byReporter;
+    // What the reported person tried to send and the rules refused: in this conversation, or
+    // (an item about repeated attempts) anywhere around the item's time.
+    if (!d.report.conversationSessionId.isEmpty() || d.report.source == QLatin1String("rules")) {
+        Result<QList<admin::ReportMessage>> blocked = m_repository.blockedMessages(
+            d.report.reportedUserId, d.report.conversationSessionId,
+            d.report.conversationSessionId.isEmpty() ? d.report.createdAt.addDays(-1)
+                                                     : QDateTime::fromSecsSinceEpoch(0, Qt::UTC),
+            kBlockedEvidence);
+        if (!blocked)
+            return blocked.error();
+        d.blockedMessages = *blocked;
+    }
     Result<QList<admin::Report>> against =
         m_repository.reportsInvolving(false, d.report.reportedUserId, id, now, kHistoryReports);
     if (!against)
@@ -570,6 +625,8 @@ Result<admin::Report> SafetyService::claim(const Caller &staff, const QString &i
     Result<std::optional<admin::Report>> after = m_repository.findReport(id, now);
     if (!after)
         return after.error();
+    if (Status alerted = raiseAlert(QStringLiteral("report.claimed"), **after); !alerted)
+        return alerted.error();
     if (!tx.commit())
         return databaseUnavailable();
     return **after;
@@ -596,14 +653,41 @@ Result<admin::Report> SafetyService::act(const Caller &staff, const QString &id,
         return conflict(QStringLiteral("Claim the report before acting on it"),
                         QStringLiteral("not_claimed"));
 
-    if (request.action == QLatin1String("restrict") || request.action == QLatin1String("ban")) {
-        const QString status = request.action == QLatin1String("ban")
-            ? QStringLiteral("banned")
-            : QStringLiteral("restricted");
-        if (Status s = m_identity.applyReportAction(staff, r.reportedUserId, status); !s)
+    const QString &action = request.action;
+    QDateTime restrictedUntil;
+    if (action == QLatin1String("restrict"))
+        restrictedUntil = now.addSecs(3600LL *
+                                      (request.restrictHours > 0
+                                           ? request.restrictHours
+                                           : admin::ReportActionRequest::kDefaultRestrictHours));
+    if (action == QLatin1String("restrict") || action == QLatin1String("ban")) {
+        const QString status = action == QLatin1String("ban") ? QStringLiteral("banned")
+                                                              : QStringLiteral("restricted");
+        if (Status s =
+                m_identity.applyReportAction(staff, r.reportedUserId, status, restrictedUntil);
+            !s)
             return s.error();
     }
-    if (request.action != QLatin1String("dismiss")) {
+    if (action == QLatin1String("separate")) {
+        Result<QString> other = otherPartyOf(r);
+        if (!other)
+            return other.error();
+        if (other->isEmpty())
+            return conflict(QStringLiteral("There is nobody to keep this person apart from"),
+                            QStringLiteral("nobody_to_separate"));
+        // The other person's block of the reported one: they never meet again (matching's
+        // safety filter), and what they shared ends now. Neither can lift it.
+        Result<BlockRecord> block =
+            blockInTransaction(*other, r.reportedUserId, QStringLiteral("moderation_action"), true);
+        if (!block)
+            return block.error();
+    }
+    if (action == QLatin1String("manual_review")) {
+        Result<AppliedSignal> applied = m_trust.applySignal(
+            r.reportedUserId, TrustSignal::manualReview(request.trustDelta, now), id, staff.userId);
+        if (!applied)
+            return applied.error();
+    } else if (action != QLatin1String("dismiss")) {
         const std::optional<TrustSignal::Severity> severity =
             TrustSignal::severityFromName(r.severity);
         if (!severity)
@@ -613,7 +697,34 @@ Result<admin::Report> SafetyService::act(const Caller &staff, const QString &id,
         if (!applied)
             return applied.error();
     }
-    if (Status s = m_repository.resolveReport(id, request.action, request.note, staff.userId, now);
+    if (action == QLatin1String("warn") || action == QLatin1String("restrict")) {
+        // The person is told, in words, and must acknowledge it (GET /api/me/notices); a
+        // socket open now hears it at once, and it is kept for notices.resume.
+        ModerationNotice notice;
+        notice.id = Sql::newId();
+        notice.userId = r.reportedUserId;
+        notice.reportId = id;
+        notice.kind = action;
+        notice.restrictedUntil = restrictedUntil;
+        notice.createdAt = now;
+        notice.message = action == QLatin1String("warn")
+            ? QStringLiteral("A moderator reviewed a report about your behaviour and is warning "
+                             "you: please keep to the community rules. Further reports may lead "
+                             "to a restriction or a ban.")
+            : QStringLiteral("A moderator reviewed a report about your behaviour and restricted "
+                             "your account until %1: you can sign in and read, but not queue or "
+                             "chat.")
+                  .arg(toWireTime(restrictedUntil));
+        if (Status s = m_repository.insertNotice(notice); !s)
+            return s.error();
+        m_notifier.publishDurable(
+            r.reportedUserId,
+            QJsonObject {{QStringLiteral("type"), QStringLiteral("moderation.notice")},
+                         {QStringLiteral("notice"), noticeToJson(notice)}});
+    }
+    if (Status s = m_repository.resolveReport(
+            id, action, request.note, staff.userId, now, restrictedUntil,
+            action == QLatin1String("manual_review") ? request.trustDelta : 0);
         !s)
         return s.error();
     // The action, never the moderator's note.
@@ -623,18 +734,241 @@ Result<admin::Report> SafetyService::act(const Caller &staff, const QString &id,
                                       {QStringLiteral("reason_code"), r.reasonCode}});
         !s)
         return s.error();
+    QJsonObject auditDetails {{QStringLiteral("action"), request.action},
+                              {QStringLiteral("reported_user_id"), r.reportedUserId},
+                              {QStringLiteral("source"), r.source}};
+    if (restrictedUntil.isValid())
+        auditDetails.insert(QStringLiteral("restricted_until"), toWireTime(restrictedUntil));
+    if (action == QLatin1String("manual_review"))
+        auditDetails.insert(QStringLiteral("trust_delta"), request.trustDelta);
     if (Status s = m_admin.record(staff, QStringLiteral("report.action"), QStringLiteral("report"),
-                                  id, request.note,
-                                  {{QStringLiteral("action"), request.action},
-                                   {QStringLiteral("reported_user_id"), r.reportedUserId}});
+                                  id, request.note, auditDetails);
         !s)
         return s.error();
     Result<std::optional<admin::Report>> after = m_repository.findReport(id, now);
     if (!after)
         return after.error();
+    if (Status alerted = raiseAlert(QStringLiteral("report.resolved"), **after); !alerted)
+        return alerted.error();
     if (!tx.commit())
         return databaseUnavailable();
     return **after;
+}
+
+Status SafetyService::raiseAlert(const QString &kind, const QString &reportId,
+                                 const QString &source, const QString &severity,
+                                 const QString &status, const QString &reasonCode) const
+{
+    StaffAlert alert {0,        kind,   reportId,   source,
+                      severity, status, reasonCode, QDateTime::currentDateTimeUtc()};
+    Result<qint64> id = m_repository.insertAlert(alert);
+    if (!id)
+        return id.error();
+    alert.id = *id;
+    Transaction::afterCommit([this, frame = staffAlertToJson(alert)] {
+        m_notifier.publishToFeed(QString(kStaffFeed), frame);
+    });
+    return Ok {};
+}
+
+Status SafetyService::raiseAlert(const QString &kind, const admin::Report &report) const
+{
+    return raiseAlert(kind, report.id, report.source, report.severity, report.status,
+                      report.reasonCode);
+}
+
+Result<StaffAlertReplay> SafetyService::staffAlertsAfter(std::optional<qint64> afterId) const
+{
+    StaffAlertReplay replay;
+    Result<qint64> last = m_repository.lastAlertId();
+    if (!last)
+        return last.error();
+    replay.lastId = *last;
+    if (!afterId)
+        return replay;
+    Result<QList<StaffAlert>> alerts = m_repository.alertsAfter(*afterId, kMaxAlertReplay + 1);
+    if (!alerts)
+        return alerts.error();
+    replay.more = alerts->size() > kMaxAlertReplay;
+    if (replay.more)
+        alerts->removeLast();
+    replay.alerts = std::move(*alerts);
+    return replay;
+}
+
+Result<int> SafetyService::purgeAlerts(const QDateTime &now) const
+{
+    return m_repository.purgeAlerts(now.addDays(-kAlertRetentionDays), 5000);
+}
+
+Result<QString> SafetyService::raiseRulesItem(const QString &reportedUserId,
+                                              const QString &conversationId,
+                                              const QString &reasonCode, const QString &severity,
+                                              const QString &evidenceMessageId,
+                                              const QString &kind) const
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    ReportRecord item;
+    item.id = Sql::newId();
+    item.source = QStringLiteral("rules");
+    item.reportedUserId = reportedUserId;
+    item.conversationSessionId = conversationId;
+    item.reasonCode = reasonCode;
+    item.severity = severity;
+    item.status = QStringLiteral("open");
+    item.evidenceMessageId = evidenceMessageId;
+    item.createdAt = now;
+    item.updatedAt = now;
+    if (Status inserted = m_repository.insertReport(item); !inserted)
+        return inserted.error();
+    // The codes only: never the message.
+    if (Status recorded =
+            recordAboutReport(event::ModerationFlagged, item.id, {},
+                              {{QStringLiteral("severity"), severity},
+                               {QStringLiteral("reason_code"), reasonCode},
+                               {QStringLiteral("trigger"), kind},
+                               {QStringLiteral("about_conversation"), !conversationId.isEmpty()}});
+        !recorded)
+        return recorded.error();
+    if (Status alerted = raiseAlert(QStringLiteral("moderation.flagged"), item.id, item.source,
+                                    severity, item.status, reasonCode);
+        !alerted)
+        return alerted.error();
+    return item.id;
+}
+
+Status SafetyService::recordRuleVerdict(const RuleVerdict &verdict) const
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (verdict.blocked) {
+        if (Status kept = m_repository.insertBlockedMessage(Sql::newId(), verdict, now); !kept)
+            return kept;
+    }
+    // One unresolved item per sender, conversation and label: the rest are in its evidence.
+    Result<QString> open =
+        m_repository.openRulesItem(verdict.senderUserId, verdict.conversationId, verdict.label);
+    if (!open)
+        return open.error();
+    if (open->isEmpty()) {
+        Result<QString> raised =
+            raiseRulesItem(verdict.senderUserId, verdict.conversationId, verdict.label,
+                           ReportPolicy::ruleItemSeverity(verdict.label, verdict.blocked),
+                           verdict.blocked ? QString() : verdict.messageId,
+                           verdict.blocked ? QStringLiteral("blocked") : QStringLiteral("flagged"));
+        if (!raised)
+            return raised.error();
+    }
+    if (!verdict.blocked)
+        return Ok {};
+    // Trying again and again, anywhere: an item about the person.
+    Result<int> recent = m_repository.blockedSince(
+        verdict.senderUserId, now.addSecs(-60LL * m_settings.repeatedBlocksMinutes));
+    if (!recent)
+        return recent.error();
+    if (*recent < m_settings.repeatedBlocksCount)
+        return Ok {};
+    Result<QString> repeated =
+        m_repository.openRulesItem(verdict.senderUserId, {}, ReportPolicy::kRepeatedBlocksReason);
+    if (!repeated)
+        return repeated.error();
+    if (!repeated->isEmpty())
+        return Ok {};
+    Result<QString> raised =
+        raiseRulesItem(verdict.senderUserId, {}, ReportPolicy::kRepeatedBlocksReason,
+                       ReportPolicy::ruleItemSeverity(ReportPolicy::kRepeatedBlocksReason, true),
+                       {}, ReportPolicy::kRepeatedBlocksReason);
+    if (!raised)
+        return raised.error();
+    return Ok {};
+}
+
+Result<int> SafetyService::purgeBlockedMessages(const QDateTime &before) const
+{
+    return m_repository.purgeBlockedMessages(before);
+}
+
+Result<QString> SafetyService::otherPartyOf(const admin::Report &report) const
+{
+    if (!report.reporterUserId.isEmpty())
+        return report.reporterUserId;
+    if (report.conversationSessionId.isEmpty() || !m_ports.peerInConversation)
+        return QString();
+    Result<QString> peer =
+        m_ports.peerInConversation(report.conversationSessionId, report.reportedUserId);
+    if (!peer && peer.error().code == ErrorCode::NotFound)
+        return QString();
+    return peer;
+}
+
+Result<QList<ModerationNotice>> SafetyService::notices(const QString &userId,
+                                                       bool pendingOnly) const
+{
+    return m_repository.notices(userId, pendingOnly);
+}
+
+Result<ModerationNotice> SafetyService::acknowledgeNotice(const QString &userId,
+                                                          const QString &id) const
+{
+    if (!validation::isUuid(id))
+        return AppError::notFound(QStringLiteral("No such notice"));
+    Result<std::optional<ModerationNotice>> notice =
+        m_repository.acknowledgeNotice(userId, id, QDateTime::currentDateTimeUtc());
+    if (!notice)
+        return notice.error();
+    if (!*notice)
+        return AppError::notFound(QStringLiteral("No such notice"));
+    return **notice;
+}
+
+namespace {
+
+/// The value below which `share` of `sorted` lies (nearest rank); 0 for none.
+double percentile(const QList<double> &sorted, double share)
+{
+    if (sorted.isEmpty())
+        return 0;
+    const auto rank = qsizetype(std::ceil(share * double(sorted.size())));
+    return sorted.at(std::clamp<qsizetype>(rank - 1, 0, sorted.size() - 1));
+}
+
+} // namespace
+
+Result<admin::ReportMetrics> SafetyService::reportMetrics(int windowHours) const
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    Result<QList<SafetyRepository::ReportTiming>> timings =
+        m_repository.reportTimings(now.addSecs(-3600LL * windowHours));
+    if (!timings)
+        return timings.error();
+    admin::ReportMetrics metrics;
+    metrics.windowHours = windowHours;
+    metrics.generatedAt = now;
+    for (const QString &severity : {QStringLiteral("critical"), QStringLiteral("high"),
+                                    QStringLiteral("medium"), QStringLiteral("low")}) {
+        QList<double> claims;
+        QList<double> resolutions;
+        admin::ReportTimes times;
+        times.severity = severity;
+        for (const SafetyRepository::ReportTiming &t : std::as_const(*timings)) {
+            if (t.severity != severity)
+                continue;
+            if (t.claimedInWindow && t.claimSeconds >= 0)
+                claims.append(t.claimSeconds);
+            if (t.resolvedInWindow && t.resolveSeconds >= 0)
+                resolutions.append(t.resolveSeconds);
+            times.open += t.open ? 1 : 0;
+        }
+        std::sort(claims.begin(), claims.end());
+        std::sort(resolutions.begin(), resolutions.end());
+        times.claimed = int(claims.size());
+        times.claimP50Seconds = percentile(claims, 0.5);
+        times.claimP95Seconds = percentile(claims, 0.95);
+        times.resolved = int(resolutions.size());
+        times.resolveP50Seconds = percentile(resolutions, 0.5);
+        times.resolveP95Seconds = percentile(resolutions, 0.95);
+        metrics.severities.append(times);
+    }
+    return metrics;
 }
 
 } // namespace fp

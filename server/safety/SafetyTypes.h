@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
 
 namespace fp {
 
@@ -34,6 +35,8 @@ struct ReportRecord
     QString status;
     QDateTime createdAt;
     QDateTime updatedAt;
+    QString source = QStringLiteral("report"); // report, rules
+    QString evidenceMessageId; // rules: the flagged message, when there is one
 };
 
 /// A validated POST /api/reports.
@@ -52,6 +55,49 @@ struct ReportFilter
     QString severity; // empty = any
     int minAgeMinutes = 0; // only reports at least this old
     bool escalatedOnly = false;
+    QString source; // empty = any; report or rules
+    QString claimedBy; // empty = anyone's or none; a user id = claims held by them now
+};
+
+/// What staff sockets hear (the `staff.alert` frame) and replay: codes and ids only.
+struct StaffAlert
+{
+    qint64 id = 0;
+    QString kind; // report.created, report.escalated, report.claimed, report.resolved,
+                  // report.claim_expired, moderation.flagged
+    QString reportId;
+    QString source; // report, rules
+    QString severity;
+    QString status;
+    QString reasonCode;
+    QDateTime at;
+};
+
+/// What the chat rules decided about one message, for moderation's evidence
+/// (SafetyService::recordRuleVerdict).
+struct RuleVerdict
+{
+    bool blocked = false; // else flagged (and delivered)
+    QString conversationId;
+    QString senderUserId;
+    QString receiverUserId;
+    QString messageId; // the delivered message (flagged only)
+    QString text; // the attempted text (blocked only: kept as evidence)
+    QString label;
+    QStringList ruleIds;
+};
+
+/// A warning or restriction the person must acknowledge (GET /api/me/notices).
+struct ModerationNotice
+{
+    QString id;
+    QString userId;
+    QString reportId;
+    QString kind; // warn, restrict
+    QString message;
+    QDateTime restrictedUntil;
+    QDateTime createdAt;
+    QDateTime acknowledgedAt;
 };
 
 /// Reports about and by one person.

@@ -3,6 +3,8 @@
 #include "server/base/Validation.h"
 #include "server/safety/ReportPolicy.h"
 
+#include <cmath>
+
 namespace fp::SafetyValidation {
 
 Result<QString> parseBlockedUserId(const QJsonValue &body)
@@ -44,7 +46,9 @@ Result<ReportInput> parseReport(const QJsonValue &body, const Catalog &catalog)
 }
 
 Result<ReportFilter> parseReportFilter(const QString &status, const QString &severity,
-                                       const QString &minAgeMinutes, const QString &escalated)
+                                       const QString &minAgeMinutes, const QString &escalated,
+                                       const QString &source, const QString &claimedBy,
+                                       const QString &callerId)
 {
     Problems problems;
     ReportFilter filter;
@@ -72,9 +76,50 @@ Result<ReportFilter> parseReportFilter(const QString &status, const QString &sev
         escalated != QLatin1String("false"))
         problems.add(QStringLiteral("query.escalated"), QStringLiteral("true or false"));
     filter.escalatedOnly = escalated == QLatin1String("true");
+    if (!source.isEmpty() && source != QLatin1String("report") && source != QLatin1String("rules"))
+        problems.add(QStringLiteral("query.source"), QStringLiteral("report or rules"));
+    filter.source = source;
+    if (!claimedBy.isEmpty() && claimedBy != QLatin1String("me"))
+        problems.add(QStringLiteral("query.claimed_by"), QStringLiteral("me"));
+    filter.claimedBy = claimedBy.isEmpty() ? QString() : callerId;
     if (!problems.empty())
         return problems.error();
     return filter;
+}
+
+Result<admin::ReportActionRequest> parseReportAction(const QJsonObject &body)
+{
+    Problems problems;
+    for (const QString &key : {QStringLiteral("restrict_hours"), QStringLiteral("trust_delta")}) {
+        const QJsonValue v = body.value(key);
+        if (!v.isUndefined() &&
+            (!v.isDouble() || v.toDouble() != double(qint64(v.toDouble())) ||
+             std::abs(v.toDouble()) > 1e6))
+            problems.add(key, QStringLiteral("must be an integer"));
+    }
+    admin::ReportActionRequest request = admin::ReportActionRequest::fromJson(body);
+    const QJsonObject more = request.problems();
+    for (auto it = more.begin(); it != more.end(); ++it) {
+        if (!problems.has(it.key()))
+            problems.add(it.key(), it.value().toString());
+    }
+    if (!problems.empty())
+        return problems.error();
+    return request;
+}
+
+Result<int> parseMetricsWindow(const QString &windowHours)
+{
+    if (windowHours.isEmpty())
+        return 168;
+    bool ok = false;
+    const int hours = windowHours.toInt(&ok);
+    if (!ok || hours < 1 || hours > 2160) {
+        Problems problems;
+        problems.add(QStringLiteral("query.window_hours"), QStringLiteral("an integer 1-2160"));
+        return problems.error();
+    }
+    return hours;
 }
 
 } // namespace fp::SafetyValidation

@@ -19,9 +19,17 @@ Result<QString> parseBlockedUserId(const QJsonValue &body);
 /// POST /api/reports: {reported_user_id?, conversation_session_id?, reason_code, details_text?}
 /// (one of the first two).
 Result<ReportInput> parseReport(const QJsonValue &body, const Catalog &catalog);
-/// GET /api/admin/reports: ?status, ?severity, ?min_age_minutes, ?escalated.
+/// GET /api/admin/reports: ?status, ?severity, ?min_age_minutes, ?escalated, ?source,
+/// ?claimed_by (`me`, read as `callerId`).
 Result<ReportFilter> parseReportFilter(const QString &status, const QString &severity,
-                                       const QString &minAgeMinutes, const QString &escalated);
+                                       const QString &minAgeMinutes, const QString &escalated,
+                                       const QString &source = {}, const QString &claimedBy = {},
+                                       const QString &callerId = {});
+/// POST /api/admin/reports/{id}/action: the body as a request (its fields checked by
+/// admin::ReportActionRequest::problems), refusing numbers that are not whole.
+Result<admin::ReportActionRequest> parseReportAction(const QJsonObject &body);
+/// GET /api/admin/reports/metrics: ?window_hours (1-2160, default 168).
+Result<int> parseMetricsWindow(const QString &windowHours);
 } // namespace SafetyValidation
 
 } // namespace fp

@@ -388,7 +388,7 @@ private Q_SLOTS:
                             .arg(a.userId)),
                  1);
 
-        // The reporter sees the report and its status, never who it is about.
+        // The reporter sees the report, its status and outcome in words, never who it is about.
         const HttpResult mine = reporter->get(QStringLiteral("/api/reports/mine"));
         QCOMPARE(mine.status, 200);
         const QJsonArray items = mine.json()[QStringLiteral("items")].toArray();
@@ -396,8 +396,9 @@ private Q_SLOTS:
         const QJsonObject item = items[0].toObject();
         QCOMPARE(keysOf(item),
                  (QStringList {QStringLiteral("created_at"), QStringLiteral("id"),
-                               QStringLiteral("reason_code"), QStringLiteral("severity"),
-                               QStringLiteral("status"), QStringLiteral("updated_at")}));
+                               QStringLiteral("outcome"), QStringLiteral("reason_code"),
+                               QStringLiteral("severity"), QStringLiteral("status"),
+                               QStringLiteral("updated_at")}));
         QCOMPARE(item[QStringLiteral("status")].toString(), QStringLiteral("open"));
         QVERIFY(!mine.body.contains(b.userId.toLatin1()));
 

@@ -46,6 +46,7 @@ template<typename T> void addReading(const char *name, const T &full)
 Report fullReport()
 {
     return {.id = QStringLiteral("r-1"),
+            .source = QStringLiteral("report"),
             .reporterUserId = QStringLiteral("u-reporter"),
             .reportedUserId = QStringLiteral("u-reported"),
             .conversationSessionId = QStringLiteral("c-1"),
@@ -61,12 +62,17 @@ Report fullReport()
             .actionedByUserId = QStringLiteral("u-mod"),
             .actionedAt = at("2026-11-25T22:10:00.500+01:00"),
             .createdAt = at("2026-11-25T21:07:01.123Z"),
-            .updatedAt = at("2026-11-25T21:10:00.500Z")};
+            .updatedAt = at("2026-11-25T21:10:00.500Z"),
+            .evidenceMessageId = QStringLiteral("m-1"),
+            .firstClaimedAt = at("2026-11-25T21:07:31.000Z")};
 }
 
 ReportActionRequest fullActionRequest()
 {
-    return {.action = QStringLiteral("warn"), .note = QStringLiteral("First offence")};
+    return {.action = QStringLiteral("warn"),
+            .note = QStringLiteral("First offence"),
+            .restrictHours = 5,
+            .trustDelta = -3};
 }
 
 ReportMessage fullMessage()
@@ -75,7 +81,8 @@ ReportMessage fullMessage()
             .senderUserId = QStringLiteral("u-reported"),
             .text = QStringLiteral("go away"),
             .moderationLabel = QStringLiteral("toxic"),
-            .createdAt = at("2026-11-25T21:06:59.001Z")};
+            .createdAt = at("2026-11-25T21:06:59.001Z"),
+            .delivery = QStringLiteral("blocked")};
 }
 
 UserBrief fullBrief()
@@ -115,7 +122,8 @@ ReportDetail fullDetail()
             .reporter = reporter,
             .reported = fullBrief(),
             .reporterHistory = {},
-            .reportedHistory = {older}};
+            .reportedHistory = {older},
+            .blockedMessages = {fullMessage()}};
 }
 
 QueueMetrics fullMetrics()
@@ -264,29 +272,32 @@ private Q_SLOTS:
         // moc misreads \" inside a raw string and then finds no test class.
         // clang-format off
         addRendering("Report", fullReport(),
-            R"({"action":"ban","action_note":"Repeated",)"
-            R"("actioned_at":"2026-11-25T21:10:00.500Z","actioned_by_user_id":"u-mod",)"
-            R"("claimed_by_user_id":"u-mod","claimed_until":"2026-11-25T21:17:01.123Z",)"
-            R"("conversation_session_id":"c-1","created_at":"2026-11-25T21:07:01.123Z",)"
-            R"("details_text":"Said go away,\ntwice","escalated":true,)"
-            R"("escalated_at":"2026-11-25T21:08:00.000Z","id":"r-1","reason_code":"harassment",)"
-            R"("reported_user_id":"u-reported","reporter_user_id":"u-reporter",)"
-            R"("severity":"high","status":"actioned","updated_at":"2026-11-25T21:10:00.500Z"})");
+            R"({"action":"ban","action_note":"Repeated","actioned_at":"2026-11-25T21:10:00.500Z",)"
+            R"("actioned_by_user_id":"u-mod","claimed_by_user_id":"u-mod",)"
+            R"("claimed_until":"2026-11-25T21:17:01.123Z","conversation_session_id":"c-1",)"
+            R"("created_at":"2026-11-25T21:07:01.123Z","details_text":"Said go away,\ntwice",)"
+            R"("escalated":true,"escalated_at":"2026-11-25T21:08:00.000Z",)"
+            R"("evidence_message_id":"m-1","first_claimed_at":"2026-11-25T21:07:31.000Z","id":"r-1",)"
+            R"("reason_code":"harassment","reported_user_id":"u-reported",)"
+            R"("reporter_user_id":"u-reporter","severity":"high","source":"report",)"
+            R"("status":"actioned","updated_at":"2026-11-25T21:10:00.500Z"})");
         addRendering("Report empty", Report(),
             R"({"action":null,"action_note":null,"actioned_at":null,"actioned_by_user_id":null,)"
             R"("claimed_by_user_id":null,"claimed_until":null,"conversation_session_id":null,)"
             R"("created_at":null,"details_text":null,"escalated":false,"escalated_at":null,)"
-            R"("id":"","reason_code":"","reported_user_id":"","reporter_user_id":"",)"
-            R"("severity":"","status":"","updated_at":null})");
+            R"("evidence_message_id":null,"first_claimed_at":null,"id":"","reason_code":"",)"
+            R"("reported_user_id":"","reporter_user_id":null,"severity":"","source":"","status":"",)"
+            R"("updated_at":null})");
         addRendering("ReportActionRequest", fullActionRequest(),
-            R"({"action":"warn","note":"First offence"})");
+            R"({"action":"warn","note":"First offence","restrict_hours":5,"trust_delta":-3})");
         addRendering("ReportActionRequest empty", ReportActionRequest(),
-            R"({"action":"","note":""})");
+            R"({"action":"","note":"","restrict_hours":0,"trust_delta":0})");
         addRendering("ReportMessage", fullMessage(),
-            R"({"created_at":"2026-11-25T21:06:59.001Z","id":"m-1","moderation_label":"toxic",)"
-            R"("sender_user_id":"u-reported","text":"go away"})");
+            R"({"created_at":"2026-11-25T21:06:59.001Z","delivery":"blocked","id":"m-1",)"
+            R"("moderation_label":"toxic","sender_user_id":"u-reported","text":"go away"})");
         addRendering("ReportMessage empty", ReportMessage(),
-            R"({"created_at":null,"id":"","moderation_label":null,"sender_user_id":"","text":""})");
+            R"({"created_at":null,"delivery":"delivered","id":"","moderation_label":null,)"
+            R"("sender_user_id":"","text":""})");
         addRendering("UserBrief", fullBrief(),
             R"({"nickname":"Fox","reports_against":5,"reports_against_confirmed":3,)"
             R"("reports_filed":2,"role":"user","status":"restricted","trust_score":31,)"
@@ -295,40 +306,43 @@ private Q_SLOTS:
             R"({"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
             R"("reports_filed":0,"role":"","status":"","trust_score":50,"user_id":""})");
         addRendering("ReportDetail", fullDetail(),
-            R"({"messages":[{"created_at":"2026-11-25T21:06:59.001Z","id":"m-1",)"
-            R"("moderation_label":"toxic","sender_user_id":"u-reported","text":"go away"},)"
-            R"({"created_at":null,"id":"m-2","moderation_label":null,"sender_user_id":"",)"
+            R"({"blocked_messages":[{"created_at":"2026-11-25T21:06:59.001Z","delivery":"blocked",)"
+            R"("id":"m-1","moderation_label":"toxic","sender_user_id":"u-reported",)"
+            R"("text":"go away"}],"messages":[{"created_at":"2026-11-25T21:06:59.001Z",)"
+            R"("delivery":"blocked","id":"m-1","moderation_label":"toxic",)"
+            R"("sender_user_id":"u-reported","text":"go away"},{"created_at":null,)"
+            R"("delivery":"delivered","id":"m-2","moderation_label":null,"sender_user_id":"",)"
             R"("text":""}],"report":{"action":null,"action_note":null,"actioned_at":null,)"
             R"("actioned_by_user_id":null,"claimed_by_user_id":"u-mod",)"
             R"("claimed_until":"2026-11-25T21:37:00.000Z","conversation_session_id":null,)"
             R"("created_at":"2026-11-25T21:20:00.000Z","details_text":null,"escalated":false,)"
-            R"("escalated_at":null,"id":"r-2","reason_code":"spam",)"
-            R"("reported_user_id":"u-reported","reporter_user_id":"u-reporter",)"
-            R"("severity":"medium","status":"triaged","updated_at":null},)"
+            R"("escalated_at":null,"evidence_message_id":null,"first_claimed_at":null,"id":"r-2",)"
+            R"("reason_code":"spam","reported_user_id":"u-reported","reporter_user_id":"u-reporter",)"
+            R"("severity":"medium","source":"","status":"triaged","updated_at":null},)"
             R"("reported":{"nickname":"Fox","reports_against":5,"reports_against_confirmed":3,)"
             R"("reports_filed":2,"role":"user","status":"restricted","trust_score":31,)"
-            R"("user_id":"u-reported"},"reported_history":[{"action":"ban",)"
-            R"("action_note":"Repeated","actioned_at":"2026-11-25T21:10:00.500Z",)"
-            R"("actioned_by_user_id":"u-mod","claimed_by_user_id":"u-mod",)"
-            R"("claimed_until":"2026-11-25T21:17:01.123Z","conversation_session_id":"c-1",)"
-            R"("created_at":"2026-11-25T21:07:01.123Z","details_text":"Said go away,\ntwice",)"
-            R"("escalated":false,"escalated_at":null,"id":"r-0","reason_code":"harassment",)"
-            R"("reported_user_id":"u-reported","reporter_user_id":"u-reporter",)"
-            R"("severity":"high","status":"actioned","updated_at":"2026-11-25T21:10:00.500Z"}],)"
+            R"("user_id":"u-reported"},"reported_history":[{"action":"ban","action_note":"Repeated",)"
+            R"("actioned_at":"2026-11-25T21:10:00.500Z","actioned_by_user_id":"u-mod",)"
+            R"("claimed_by_user_id":"u-mod","claimed_until":"2026-11-25T21:17:01.123Z",)"
+            R"("conversation_session_id":"c-1","created_at":"2026-11-25T21:07:01.123Z",)"
+            R"("details_text":"Said go away,\ntwice","escalated":false,"escalated_at":null,)"
+            R"("evidence_message_id":"m-1","first_claimed_at":"2026-11-25T21:07:31.000Z","id":"r-0",)"
+            R"("reason_code":"harassment","reported_user_id":"u-reported",)"
+            R"("reporter_user_id":"u-reporter","severity":"high","source":"report",)"
+            R"("status":"actioned","updated_at":"2026-11-25T21:10:00.500Z"}],)"
             R"("reporter":{"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
             R"("reports_filed":0,"role":"","status":"","trust_score":70,"user_id":"u-reporter"},)"
             R"("reporter_history":[]})");
         addRendering("ReportDetail empty", ReportDetail(),
-            R"({"messages":[],"report":{"action":null,"action_note":null,"actioned_at":null,)"
-            R"("actioned_by_user_id":null,"claimed_by_user_id":null,"claimed_until":null,)"
-            R"("conversation_session_id":null,"created_at":null,"details_text":null,)"
-            R"("escalated":false,"escalated_at":null,"id":"","reason_code":"",)"
-            R"("reported_user_id":"","reporter_user_id":"","severity":"","status":"",)"
-            R"("updated_at":null},"reported":{"nickname":"","reports_against":0,)"
-            R"("reports_against_confirmed":0,"reports_filed":0,"role":"","status":"",)"
-            R"("trust_score":50,"user_id":""},"reported_history":[],"reporter":{"nickname":"",)"
-            R"("reports_against":0,"reports_against_confirmed":0,"reports_filed":0,"role":"",)"
-            R"("status":"","trust_score":50,"user_id":""},"reporter_history":[]})");
+            R"({"blocked_messages":[],"messages":[],"report":{"action":null,"action_note":null,)"
+            R"("actioned_at":null,"actioned_by_user_id":null,"claimed_by_user_id":null,)"
+            R"("claimed_until":null,"conversation_session_id":null,"created_at":null,)"
+            R"("details_text":null,"escalated":false,"escalated_at":null,"evidence_message_id":null,)"
+            R"("first_claimed_at":null,"id":"","reason_code":"","reported_user_id":"",)"
+            R"("reporter_user_id":null,"severity":"","source":"","status":"","updated_at":null},)"
+            R"("reported":{"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
+            R"("reports_filed":0,"role":"","status":"","trust_score":50,"user_id":""},)"
+            R"("reported_history":[],"reporter":null,"reporter_history":[]})");
         addRendering("QueueMetrics", fullMetrics(),
             R"({"active_conversations":9,"active_entries":12,"avg_wait_seconds":40.25,)"
             R"("generated_at":"2026-11-25T21:07:01.123Z","match_success_rate":0.875,)"

@@ -1,0 +1,284 @@
+// The console's triage view offscreen against the real server: it follows the staff alert feed
+// (an alert updates the badge and the lists without polling, high and critical ones raise a
+// desktop notification), the detail pane shows the evidence (the conversation around the
+// reported moment with flagged and blocked messages, both people's history, standing and
+// trust over time), and
+// a queue can be worked with the keyboard (J/K, C, N, A, M) with an empty state that says what
+// to do.
+
+#include "common/AdminClient.h"
+#include "console/CredentialStore.h"
+#include "console/MainWindow.h"
+#include "console/ReportsModel.h"
+#include "console/ReportsTab.h"
+#include "console/SignInPage.h"
+#include "console/StaffAlerts.h"
+#include "console/TimeChart.h"
+#include "tests/support/Fixtures.h"
+#include "tests/support/IntegrationTest.h"
+
+#include <QAbstractItemView>
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QNetworkReply>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+
+using namespace fp::test;
+using fp::admin::AdminClient;
+using fp::console::CredentialStore;
+using fp::console::MainWindow;
+using fp::console::ReportsTab;
+
+namespace {
+
+constexpr int kWaitMs = 20000;
+
+struct Console
+{
+    AdminClient client;
+    CredentialStore store {QStringLiteral("friendship-console-triage-test")};
+    MainWindow window {&client, &store};
+
+    ~Console()
+    {
+        window.staffAlerts()->stop();
+        if (!QTest::qWaitFor(
+                [this] {
+                    return client.findChildren<QNetworkReply *>().isEmpty() &&
+                        store.children().isEmpty();
+                },
+                kWaitMs))
+            qWarning("the console still had requests or keychain jobs under way");
+    }
+};
+
+} // namespace
+
+class TestConsoleTriage : public IntegrationTest
+{
+    Q_OBJECT
+
+public:
+    TestConsoleTriage() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+
+private:
+    TestAccount m_moderator;
+    std::unique_ptr<Console> m_console;
+
+    void prepare() override
+    {
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+        m_moderator = signUpAs(QStringLiteral("moderator"), QStringLiteral("Triager"));
+    }
+
+    ReportsTab *tab() { return m_console->window.reportsTab(); }
+
+    struct Pair
+    {
+        TestAccount a;
+        TestAccount b;
+        QString conversationId;
+    };
+    Pair pair()
+    {
+        Pair p {signUp(QStringLiteral("Ada")), signUp(QStringLiteral("Bo")), {}};
+        p.conversationId =
+            seed().match(p.a, p.b, Seed::Match {.at = minutesAgo(5), .messages = 6}).conversationId;
+        return p;
+    }
+    QString fileReport(const TestAccount &reporter, const QString &conversationId,
+                       const QString &reason)
+    {
+        const HttpResult r =
+            as(reporter)->post(QStringLiteral("/api/reports"),
+                               {{QStringLiteral("conversation_session_id"), conversationId},
+                                {QStringLiteral("reason_code"), reason}});
+        return r.status == 201 ? r.json().value(QStringLiteral("id")).toString() : QString();
+    }
+
+private Q_SLOTS:
+    void consoleFollowsTheAlertFeed()
+    {
+        m_console = std::make_unique<Console>();
+        m_console->window.start({});
+        auto *page = m_console->window.signInPage();
+        page->findChild<QLineEdit *>(QStringLiteral("serverEdit"))
+            ->setText(QStringLiteral("http://127.0.0.1:%1").arg(port()));
+        page->findChild<QLineEdit *>(QStringLiteral("emailEdit"))->setText(m_moderator.email);
+        page->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->setText(m_moderator.password);
+        QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("signInButton")),
+                          Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(m_console->window.consoleShown(), kWaitMs);
+        m_console->window.show();
+        m_console->window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&m_console->window));
+        QTRY_VERIFY_WITH_TIMEOUT(m_console->window.staffAlerts()->live(), kWaitMs);
+        // Live: the lists are not polled.
+        QTRY_VERIFY_WITH_TIMEOUT(!tab()->polling(), kWaitMs);
+        m_console->window.tabs()->setCurrentWidget(tab());
+
+        const int criticalBefore = tab()->badge().value(QStringLiteral("critical"));
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("threats"));
+        QVERIFY(!report.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(report) >= 0, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(tab()->badge().value(QStringLiteral("critical")),
+                                  criticalBefore + 1, kWaitMs);
+        const int index = m_console->window.tabs()->indexOf(tab());
+        QVERIFY(m_console->window.tabs()->tabText(index).contains(QStringLiteral("critical")));
+        // The desktop is told (offscreen there is no tray: the text is still kept).
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->lastNotification().contains(QStringLiteral("critical")),
+                                 kWaitMs);
+        QVERIFY(tab()->lastNotification().contains(QStringLiteral("threats")));
+
+        // Claimed elsewhere: the badge goes down by itself.
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {})
+                     .status,
+                 200);
+        QTRY_COMPARE_WITH_TIMEOUT(tab()->badge().value(QStringLiteral("critical")), criticalBefore,
+                                  kWaitMs);
+        QVERIFY(!tab()->polling());
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/action").arg(report),
+                            {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                             {QStringLiteral("note"), QStringLiteral("a test")}})
+                     .status,
+                 200);
+    }
+
+    void detailPaneShowsTheEvidence()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        QCOMPARE(as(p.b)
+                     ->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                            {{QStringLiteral("client_msg_id"), newId()},
+                             {QStringLiteral("text"), QStringLiteral("add me on insta")}})
+                     .status,
+                 201);
+        QCOMPARE(as(p.b)
+                     ->post(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId),
+                            {{QStringLiteral("client_msg_id"), newId()},
+                             {QStringLiteral("text"), QStringLiteral("i will kill you")}})
+                     .status,
+                 400);
+        const QString earlier =
+            seed().report(p.a, p.b, Seed::Report {.severity = QStringLiteral("low")});
+        Q_UNUSED(earlier);
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
+        QVERIFY(!report.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(report) >= 0, kWaitMs);
+        QSignalSpy shown(tab(), &ReportsTab::detailShown);
+        tab()->selectReport(report);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() > 0 && shown.last().first().toString() == report,
+                                 kWaitMs);
+        const QString text = tab()->detailText();
+        QVERIFY2(text.contains(QStringLiteral("add me on insta")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("flagged [contact_info]")));
+        QVERIFY(text.contains(QStringLiteral("Blocked by the rules")));
+        QVERIFY(text.contains(QStringLiteral("i will kill you")));
+        QVERIFY(text.contains(QStringLiteral("Earlier reports about the reported person")));
+        QVERIFY(text.contains(QStringLiteral("low")));
+        QVERIFY(text.contains(QStringLiteral("account active")));
+        QVERIFY(text.contains(QStringLiteral("Bo")));
+        // Both trust histories, as a chart.
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->trustChart()->pointCount(QStringLiteral("reported")) > 0,
+                                 kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->trustChart()->pointCount(QStringLiteral("reporter")) > 0,
+                                 kWaitMs);
+    }
+
+    void keyboardTriage()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!report.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(report) >= 0, kWaitMs);
+        // Shortcuts are shown where people look.
+        QVERIFY(tab()
+                    ->findChild<QPushButton *>(QStringLiteral("claimButton"))
+                    ->toolTip()
+                    .contains(QStringLiteral("(C)")));
+        QStringList menu;
+        for (QAction *a : m_console->window.menuBar()->actions()) {
+            if (a->menu())
+                for (QAction *item : a->menu()->actions())
+                    menu << item->shortcut().toString();
+        }
+        for (const char *key : {"J", "K", "C", "N", "A", "M"})
+            QVERIFY2(menu.contains(QLatin1String(key)), key);
+
+        auto *table = tab()->findChild<QTableView *>(QStringLiteral("reportsTable"));
+        table->setFocus();
+        table->selectionModel()->clearSelection();
+        // J/K walk the queue to our report.
+        QTest::keyClick(table, Qt::Key_J);
+        QVERIFY(!tab()->selectedId().isEmpty());
+        const QString first = tab()->selectedId();
+        QTest::keyClick(table, Qt::Key_J);
+        QTest::keyClick(table, Qt::Key_K);
+        QCOMPARE(tab()->selectedId(), first);
+        for (int i = 0; i < tab()->model()->rowCount() && tab()->selectedId() != report; ++i)
+            QTest::keyClick(table, Qt::Key_J);
+        QCOMPARE(tab()->selectedId(), report);
+
+        // C claims it.
+        QTest::keyClick(table, Qt::Key_C);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            text(QStringLiteral("SELECT claimed_by_user_id FROM reports WHERE id = '%1'")
+                     .arg(report)),
+            m_moderator.userId, kWaitMs);
+        // N goes to the note; the note takes letters; Esc goes back; A applies.
+        auto *note = tab()->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"));
+        QTest::keyClick(table, Qt::Key_N);
+        QTRY_VERIFY_WITH_TIMEOUT(note->hasFocus(), kWaitMs);
+        QTest::keyClicks(note, QStringLiteral("a plain ad"));
+        QCOMPARE(note->toPlainText(), QStringLiteral("a plain ad"));
+        QTest::keyClick(note, Qt::Key_Escape);
+        QTRY_VERIFY_WITH_TIMEOUT(table->hasFocus(), kWaitMs);
+        tab()
+            ->findChild<QComboBox *>(QStringLiteral("actionCombo"))
+            ->setCurrentText(QStringLiteral("dismiss"));
+        QTest::keyClick(table, Qt::Key_A);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            text(QStringLiteral("SELECT status FROM reports WHERE id = '%1'").arg(report)),
+            QStringLiteral("dismissed"), kWaitMs);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
+                                       "'report.action' AND target_id = '%1' AND note = "
+                                       "'a plain ad'")
+                            .arg(report)),
+                 1);
+
+        // M: only my claims; none left, so the pane says what to do.
+        auto *mine = tab()->findChild<QCheckBox *>(QStringLiteral("myClaims"));
+        QVERIFY(!mine->isChecked());
+        QSignalSpy refreshed(tab(), &ReportsTab::refreshed);
+        QTest::keyClick(table, Qt::Key_M);
+        QVERIFY(mine->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(refreshed.count() > 0, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(tab()->model()->rowCount(), 0, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->detailText().contains(QStringLiteral("Nothing waiting")),
+                                 kWaitMs);
+        mine->setChecked(false);
+    }
+
+    void consoleClosesCleanly()
+    {
+        QVERIFY(m_console);
+        m_console.reset();
+    }
+};
+
+QTEST_MAIN(TestConsoleTriage)
+#include "tst_console_triage.moc"

@@ -1,0 +1,647 @@
+// Moderation that reaches moderators, against two real servers on one database and Redis: the
+// staff alert feed on /ws (a report filed on one instance reaches a moderator's socket on the
+// other; a reconnect replays what was missed; plain users are refused), items the chat rules
+// raise (a flagged message, a blocked one kept as evidence, repeated blocks), the actions with
+// their effects and audit entries (warn with a notice to acknowledge, a timed restriction, a
+// separation, a manual trust review, ban for admins only) and the time-to-claim measures.
+
+#include "tests/support/Fixtures.h"
+#include "tests/support/StaffApiTest.h"
+#include "tests/support/WsClient.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace fp::test;
+
+namespace {
+
+QStringList idsOf(const QJsonArray &items)
+{
+    QStringList ids;
+    for (const QJsonValue &v : items)
+        ids << v.toObject().value(QStringLiteral("id")).toString();
+    return ids;
+}
+
+} // namespace
+
+class TestSafetyModeration : public StaffApiTest
+{
+    Q_OBJECT
+
+public:
+    TestSafetyModeration() : StaffApiTest(options()) { }
+
+private:
+    static TestServer::Options options()
+    {
+        return TestServer::Options().withoutRateLimits().with(
+            QStringLiteral("FP_REPEATED_BLOCKS_COUNT"), QStringLiteral("3"));
+    }
+
+    void prepare() override
+    {
+        StaffApiTest::prepare();
+        TestServer::Options second = options();
+        second.databaseName = server().databaseName();
+        second.redisKeyPrefix = server().redisKeyPrefix();
+        second.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+        m_second = &addServer(second);
+        QVERIFY(m_second->start());
+    }
+
+    /// A staff socket on `port`, subscribed from `afterId` (null: from now on); the
+    /// `staff.subscribed` answer in `subscribed`.
+    std::unique_ptr<WsClient> staffSocket(quint16 port, const TestAccount &staff,
+                                          const QJsonValue &afterId, QJsonObject *subscribed)
+    {
+        auto ws = std::make_unique<WsClient>(port);
+        if (!ws->connectAndAuthenticate(staff.accessToken))
+            return nullptr;
+        ws->send({{QStringLiteral("type"), QStringLiteral("staff.subscribe")},
+                  {QStringLiteral("after_id"), afterId}});
+        *subscribed = ws->waitFor(QStringLiteral("staff.subscribed"));
+        return ws;
+    }
+
+    struct Pair
+    {
+        TestAccount a;
+        TestAccount b;
+        QString conversationId;
+    };
+    Pair pair()
+    {
+        Pair p {signUp(QStringLiteral("Ada")), signUp(QStringLiteral("Bo")), {}};
+        p.conversationId =
+            seed().match(p.a, p.b, Seed::Match {.at = minutesAgo(5), .messages = 4}).conversationId;
+        return p;
+    }
+
+    QString fileReport(const TestAccount &reporter, const QString &conversationId,
+                       const QString &reason)
+    {
+        const HttpResult r = as(reporter)->post(
+            QStringLiteral("/api/reports"),
+            {{QStringLiteral("conversation_session_id"), conversationId},
+             {QStringLiteral("reason_code"), reason},
+             {QStringLiteral("details_text"), QStringLiteral("words only staff may read")}});
+        if (r.status != 201)
+            qWarning() << r.status << r.body;
+        return r.json().value(QStringLiteral("id")).toString();
+    }
+
+    HttpResult sendChat(const TestAccount &sender, const QString &conversationId,
+                        const QString &text)
+    {
+        return as(sender)->post(
+            QStringLiteral("/api/conversations/%1/messages").arg(conversationId),
+            {{QStringLiteral("client_msg_id"), newId()}, {QStringLiteral("text"), text}});
+    }
+
+    /// The unresolved items of the rules about `userId`, as the staff queue lists them.
+    QList<QJsonObject> rulesItemsAbout(const QString &userId)
+    {
+        const HttpResult r =
+            as(m_moderator)->get(QStringLiteral("/api/admin/reports?source=rules&limit=100"));
+        QList<QJsonObject> items;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray()) {
+            if (v.toObject().value(QStringLiteral("reported_user_id")).toString() == userId)
+                items << v.toObject();
+        }
+        return items;
+    }
+
+    HttpResult act(const TestAccount &staff, const QString &reportId, QJsonObject body)
+    {
+        return as(staff)->post(QStringLiteral("/api/admin/reports/%1/action").arg(reportId), body);
+    }
+    void claim(const TestAccount &staff, const QString &reportId)
+    {
+        QCOMPARE(
+            as(staff)->post(QStringLiteral("/api/admin/reports/%1/claim").arg(reportId), {}).status,
+            200);
+    }
+    int auditEntries(const QString &reportId, const QString &action, const QString &note)
+    {
+        return number(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
+                                     "'report.action' AND target_id = '%1' AND note = '%2' AND "
+                                     "JSON_VALUE(metadata_json, '$.action') = '%3'")
+                          .arg(reportId, note, action));
+    }
+
+    TestServer *m_second = nullptr;
+
+private Q_SLOTS:
+    void everyRouteNeedsStaff_data()
+    {
+        staffRoutes({{"report metrics", "GET", QStringLiteral("/api/admin/reports/metrics")}});
+    }
+    void everyRouteNeedsStaff() { verifyStaffOnly(); }
+
+    void criticalReportOnOneInstanceAlertsStaffOnTheOther()
+    {
+        QJsonObject subscribed;
+        const auto staff = staffSocket(m_second->port(), m_moderator, QJsonValue(), &subscribed);
+        QVERIFY(staff);
+        QVERIFY(!subscribed.isEmpty());
+        QCOMPARE(subscribed.value(QStringLiteral("replayed")).toInt(), 0);
+
+        // A plain user's socket is refused the feed, stays open, and hears nothing of it.
+        WsClient user(m_second->port());
+        QVERIFY(user.connectAndAuthenticate(m_user.accessToken));
+        user.send({{QStringLiteral("type"), QStringLiteral("staff.subscribe")},
+                   {QStringLiteral("after_id"), QJsonValue()}});
+        const QJsonObject refused = user.waitFor(QStringLiteral("error"));
+        QCOMPARE(refused.value(QStringLiteral("code")).toString(), QStringLiteral("forbidden"));
+
+        // A bad after_id is named.
+        WsClient bad(m_second->port());
+        QVERIFY(bad.connectAndAuthenticate(m_moderator.accessToken));
+        bad.send({{QStringLiteral("type"), QStringLiteral("staff.subscribe")},
+                  {QStringLiteral("after_id"), QStringLiteral("yesterday")}});
+        QCOMPARE(bad.waitFor(QStringLiteral("error")).value(QStringLiteral("code")).toString(),
+                 QStringLiteral("validation_failed"));
+
+        // Filed on the first instance.
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("threats"));
+        QVERIFY(!report.isEmpty());
+        const QJsonObject alert =
+            staff->waitFor(QStringLiteral("staff.alert"), 10000, [&report](const QJsonObject &f) {
+                return f.value(QStringLiteral("report_id")).toString() == report;
+            });
+        QVERIFY2(!alert.isEmpty(), "the alert did not reach the other instance");
+        QCOMPARE(alert.value(QStringLiteral("kind")).toString(), QStringLiteral("report.created"));
+        QCOMPARE(alert.value(QStringLiteral("severity")).toString(), QStringLiteral("critical"));
+        QCOMPARE(alert.value(QStringLiteral("status")).toString(), QStringLiteral("open"));
+        QCOMPARE(alert.value(QStringLiteral("source")).toString(), QStringLiteral("report"));
+        QCOMPARE(alert.value(QStringLiteral("reason_code")).toString(), QStringLiteral("threats"));
+        QVERIFY(alert.value(QStringLiteral("id")).toInteger() > 0);
+        QVERIFY(!alert.value(QStringLiteral("at")).toString().isEmpty());
+        // Codes and ids only: nobody's words, nobody's id beyond the report's.
+        QVERIFY(!alert.contains(QStringLiteral("details_text")));
+        QVERIFY(!QJsonDocument(alert).toJson().contains("words only staff may read"));
+        QVERIFY(!QJsonDocument(alert).toJson().contains(p.a.userId.toUtf8()));
+
+        // The claim is heard too.
+        claim(m_moderator, report);
+        const QJsonObject claimed =
+            staff->waitFor(QStringLiteral("staff.alert"), 10000, [&report](const QJsonObject &f) {
+                return f.value(QStringLiteral("report_id")).toString() == report &&
+                    f.value(QStringLiteral("kind")).toString() == QLatin1String("report.claimed");
+            });
+        QCOMPARE(claimed.value(QStringLiteral("status")).toString(), QStringLiteral("triaged"));
+
+        QVERIFY(user.roundTrip());
+        QCOMPARE(user.count(QStringLiteral("staff.alert")), 0);
+    }
+
+    void manyStaffSocketsOnBothInstancesHearEachAlertOnce()
+    {
+        std::vector<std::unique_ptr<WsClient>> sockets;
+        for (int i = 0; i < 12; ++i) {
+            QJsonObject subscribed;
+            sockets.push_back(staffSocket(i % 2 ? m_second->port() : port(),
+                                          i % 3 ? m_moderator : m_admin, QJsonValue(),
+                                          &subscribed));
+            QVERIFY(sockets.back());
+            QVERIFY(!subscribed.isEmpty());
+        }
+        QStringList reports;
+        for (const char *reason : {"threats", "spam", "harassment"}) {
+            const Pair p = pair();
+            reports << fileReport(p.a, p.conversationId, QLatin1String(reason));
+        }
+        reports.removeAll(QString());
+        QCOMPARE(reports.size(), 3);
+        for (const auto &ws : sockets) {
+            for (const QString &report : std::as_const(reports)) {
+                const auto isIt = [&report](const QJsonObject &f) {
+                    return f.value(QStringLiteral("report_id")).toString() == report &&
+                        f.value(QStringLiteral("kind")).toString() ==
+                        QLatin1String("report.created");
+                };
+                QVERIFY(!ws->waitFor(QStringLiteral("staff.alert"), 10000, isIt).isEmpty());
+                QVERIFY(ws->roundTrip());
+                QCOMPARE(ws->count(QStringLiteral("staff.alert"), isIt), 1);
+            }
+        }
+    }
+
+    void reconnectReplaysWhatWasMissed()
+    {
+        QJsonObject subscribed;
+        auto staff = staffSocket(port(), m_admin, QJsonValue(), &subscribed);
+        QVERIFY(staff);
+        const qint64 seen = subscribed.value(QStringLiteral("last_id")).toInteger();
+        staff.reset(); // the console goes away
+
+        const Pair p = pair();
+        const QString first = fileReport(p.a, p.conversationId, QStringLiteral("doxxing"));
+        const QString second = fileReport(p.b, p.conversationId, QStringLiteral("sexual_content"));
+        QVERIFY(!first.isEmpty() && !second.isEmpty());
+        claim(m_moderator, first);
+
+        // Back, on the other instance: what it missed, in order, then live again.
+        staff = staffSocket(m_second->port(), m_admin, seen, &subscribed);
+        QVERIFY(staff);
+        QVERIFY(subscribed.value(QStringLiteral("replayed")).toInt() >= 3);
+        QCOMPARE(subscribed.value(QStringLiteral("more")).toBool(), false);
+        QList<QJsonObject> replayed;
+        for (const QJsonObject &f : staff->received()) {
+            if (f.value(QStringLiteral("type")).toString() == QLatin1String("staff.alert"))
+                replayed << f;
+        }
+        QStringList kinds;
+        qint64 previous = seen;
+        for (const QJsonObject &f : std::as_const(replayed)) {
+            QVERIFY(f.value(QStringLiteral("id")).toInteger() > previous);
+            previous = f.value(QStringLiteral("id")).toInteger();
+            kinds << f.value(QStringLiteral("report_id")).toString() + QLatin1Char('/') +
+                    f.value(QStringLiteral("kind")).toString();
+        }
+        QVERIFY(kinds.indexOf(first + QStringLiteral("/report.created")) >= 0);
+        QVERIFY(kinds.indexOf(second + QStringLiteral("/report.created")) >
+                kinds.indexOf(first + QStringLiteral("/report.created")));
+        QVERIFY(kinds.indexOf(first + QStringLiteral("/report.claimed")) >
+                kinds.indexOf(second + QStringLiteral("/report.created")));
+
+        act(m_moderator, first,
+            {{QStringLiteral("action"), QStringLiteral("dismiss")},
+             {QStringLiteral("note"), QStringLiteral("not a threat")}});
+        QVERIFY(!staff
+                     ->waitFor(QStringLiteral("staff.alert"), 10000,
+                               [&first](const QJsonObject &f) {
+                                   return f.value(QStringLiteral("report_id")).toString() ==
+                                       first &&
+                                       f.value(QStringLiteral("kind")).toString() ==
+                                       QLatin1String("report.resolved");
+                               })
+                     .isEmpty());
+    }
+
+    void flaggedMessageIsDeliveredAndBecomesAnItem()
+    {
+        const Pair p = pair();
+        QJsonObject subscribed;
+        const auto staff = staffSocket(m_second->port(), m_moderator, QJsonValue(), &subscribed);
+        QVERIFY(staff);
+
+        const HttpResult sent = sendChat(p.a, p.conversationId, QStringLiteral("add me on insta"));
+        QCOMPARE(sent.status, 201);
+        const QString messageId = sent.json().value(QStringLiteral("id")).toString();
+        QVERIFY(!messageId.isEmpty());
+
+        const QList<QJsonObject> items = rulesItemsAbout(p.a.userId);
+        QCOMPARE(items.size(), 1);
+        const QJsonObject item = items.first();
+        QCOMPARE(item.value(QStringLiteral("source")).toString(), QStringLiteral("rules"));
+        QVERIFY(item.value(QStringLiteral("reporter_user_id")).isNull());
+        QCOMPARE(item.value(QStringLiteral("reason_code")).toString(),
+                 QStringLiteral("contact_info"));
+        QCOMPARE(item.value(QStringLiteral("evidence_message_id")).toString(), messageId);
+        QCOMPARE(item.value(QStringLiteral("conversation_session_id")).toString(),
+                 p.conversationId);
+        const QString itemId = item.value(QStringLiteral("id")).toString();
+
+        const QJsonObject alert =
+            staff->waitFor(QStringLiteral("staff.alert"), 10000, [&itemId](const QJsonObject &f) {
+                return f.value(QStringLiteral("report_id")).toString() == itemId;
+            });
+        QCOMPARE(alert.value(QStringLiteral("kind")).toString(),
+                 QStringLiteral("moderation.flagged"));
+        QCOMPARE(alert.value(QStringLiteral("source")).toString(), QStringLiteral("rules"));
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE event_type = "
+                                       "'moderation.flagged' AND subject_id = '%1'")
+                            .arg(itemId)),
+                 1);
+
+        // The same label in the same conversation again: still one item.
+        QCOMPARE(sendChat(p.a, p.conversationId, QStringLiteral("add me on insta please")).status,
+                 201);
+        QCOMPARE(rulesItemsAbout(p.a.userId).size(), 1);
+
+        // The detail shows the flagged message marked among its neighbours.
+        const HttpResult detail =
+            as(m_moderator)->get(QStringLiteral("/api/admin/reports/") + itemId);
+        QCOMPARE(detail.status, 200);
+        bool marked = false;
+        for (const QJsonValue &v : detail.json().value(QStringLiteral("messages")).toArray()) {
+            const QJsonObject m = v.toObject();
+            if (m.value(QStringLiteral("id")).toString() == messageId)
+                marked = m.value(QStringLiteral("moderation_label")).toString() ==
+                    QLatin1String("contact_info");
+        }
+        QVERIFY(marked);
+        QVERIFY(detail.json().value(QStringLiteral("reporter")).isNull());
+
+        // Items take the same workflow: claim, act with a note, audited.
+        claim(m_moderator, itemId);
+        QCOMPARE(act(m_moderator, itemId,
+                     {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                      {QStringLiteral("note"), QStringLiteral("a shop link")}})
+                     .status,
+                 200);
+        QCOMPARE(auditEntries(itemId, QStringLiteral("dismiss"), QStringLiteral("a shop link")), 1);
+    }
+
+    void blockedMessagesAreKeptAndRepeatsRaiseAnItem()
+    {
+        const Pair p = pair();
+        const HttpResult refused =
+            sendChat(p.a, p.conversationId, QStringLiteral("i will kill you"));
+        QCOMPARE(refused.status, 400);
+
+        // Never shown to the peer.
+        const HttpResult history =
+            as(p.b)->get(QStringLiteral("/api/conversations/%1/messages").arg(p.conversationId));
+        QCOMPARE(history.status, 200);
+        QVERIFY(!history.body.contains("kill you"));
+
+        QList<QJsonObject> items = rulesItemsAbout(p.a.userId);
+        QCOMPARE(items.size(), 1);
+        QCOMPARE(items.first().value(QStringLiteral("reason_code")).toString(),
+                 QStringLiteral("threat"));
+        QCOMPARE(items.first().value(QStringLiteral("severity")).toString(),
+                 QStringLiteral("high"));
+        const QString itemId = items.first().value(QStringLiteral("id")).toString();
+        HttpResult detail = as(m_moderator)->get(QStringLiteral("/api/admin/reports/") + itemId);
+        const QJsonArray blocked =
+            detail.json().value(QStringLiteral("blocked_messages")).toArray();
+        QCOMPARE(blocked.size(), 1);
+        QCOMPARE(blocked.first().toObject().value(QStringLiteral("text")).toString(),
+                 QStringLiteral("i will kill you"));
+        QCOMPARE(blocked.first().toObject().value(QStringLiteral("delivery")).toString(),
+                 QStringLiteral("blocked"));
+
+        // Two more attempts (another label too): an item about the person.
+        QCOMPARE(sendChat(p.a, p.conversationId, QStringLiteral("i will hurt you")).status, 400);
+        QCOMPARE(sendChat(p.a, p.conversationId, QStringLiteral("send nudes")).status, 400);
+        items = rulesItemsAbout(p.a.userId);
+        QStringList reasons;
+        for (const QJsonObject &i : std::as_const(items))
+            reasons << i.value(QStringLiteral("reason_code")).toString();
+        QVERIFY2(reasons.contains(QStringLiteral("repeated_blocks")),
+                 qPrintable(reasons.join(',')));
+        QCOMPARE(reasons.count(QStringLiteral("repeated_blocks")), 1);
+        QCOMPARE(reasons.count(QStringLiteral("threat")), 1);
+        for (const QJsonObject &i : std::as_const(items)) {
+            if (i.value(QStringLiteral("reason_code")).toString() !=
+                QLatin1String("repeated_blocks"))
+                continue;
+            detail = as(m_moderator)
+                         ->get(QStringLiteral("/api/admin/reports/") +
+                               i.value(QStringLiteral("id")).toString());
+            QCOMPARE(detail.json().value(QStringLiteral("blocked_messages")).toArray().size(), 3);
+        }
+        // Kept like a reported conversation: the retention sweep leaves them while items are open.
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM blocked_messages WHERE "
+                                       "sender_user_id = '%1'")
+                            .arg(p.a.userId)),
+                 3);
+    }
+
+    void warnTellsThePersonWhoMustAcknowledge()
+    {
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
+        WsClient warned(port());
+        QVERIFY(warned.connectAndAuthenticate(p.b.accessToken));
+        claim(m_moderator, report);
+        // The note is required.
+        QCOMPARE(
+            act(m_moderator, report, {{QStringLiteral("action"), QStringLiteral("warn")}}).status,
+            400);
+        QCOMPARE(act(m_moderator, report,
+                     {{QStringLiteral("action"), QStringLiteral("warn")},
+                      {QStringLiteral("note"), QStringLiteral("rude twice")}})
+                     .status,
+                 200);
+        const QJsonObject frame = warned.waitFor(QStringLiteral("moderation.notice"));
+        QVERIFY(!frame.isEmpty());
+        QVERIFY(frame.value(QStringLiteral("notice_seq")).toInteger() > 0);
+        const QJsonObject notice = frame.value(QStringLiteral("notice")).toObject();
+        QCOMPARE(notice.value(QStringLiteral("kind")).toString(), QStringLiteral("warn"));
+        QVERIFY(!notice.value(QStringLiteral("message")).toString().isEmpty());
+        QVERIFY(
+            !notice.value(QStringLiteral("message")).toString().contains(QStringLiteral("rude")));
+
+        HttpResult pending = as(p.b)->get(QStringLiteral("/api/me/notices?pending=true"));
+        QCOMPARE(pending.status, 200);
+        QCOMPARE(pending.json().value(QStringLiteral("items")).toArray().size(), 1);
+        const QString noticeId = notice.value(QStringLiteral("id")).toString();
+        // Nobody else's to acknowledge.
+        QCOMPARE(as(p.a)->post(QStringLiteral("/api/me/notices/%1/ack").arg(noticeId), {}).status,
+                 404);
+        QCOMPARE(as(p.b)->post(QStringLiteral("/api/me/notices/nonsense/ack"), {}).status, 404);
+        QCOMPARE(as(p.b)->get(QStringLiteral("/api/me/notices?pending=maybe")).status, 400);
+        const HttpResult ack =
+            as(p.b)->post(QStringLiteral("/api/me/notices/%1/ack").arg(noticeId), {});
+        QCOMPARE(ack.status, 200);
+        QVERIFY(!ack.json().value(QStringLiteral("acknowledged_at")).isNull());
+        pending = as(p.b)->get(QStringLiteral("/api/me/notices?pending=true"));
+        QCOMPARE(pending.json().value(QStringLiteral("items")).toArray().size(), 0);
+        QCOMPARE(as(p.b)
+                     ->get(QStringLiteral("/api/me/notices"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+                 1);
+        QCOMPARE(auditEntries(report, QStringLiteral("warn"), QStringLiteral("rude twice")), 1);
+
+        // The reporter reads the outcome in words.
+        const HttpResult mine = as(p.a)->get(QStringLiteral("/api/reports/mine"));
+        bool told = false;
+        for (const QJsonValue &v : mine.json().value(QStringLiteral("items")).toArray()) {
+            if (v.toObject().value(QStringLiteral("id")).toString() == report)
+                told = v.toObject()
+                           .value(QStringLiteral("outcome"))
+                           .toString()
+                           .contains(QStringLiteral("took action"));
+        }
+        QVERIFY(told);
+    }
+
+    void restrictionEndsByItself()
+    {
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
+        claim(m_moderator, report);
+        const QJsonObject tooLong {{QStringLiteral("action"), QStringLiteral("restrict")},
+                                   {QStringLiteral("note"), QStringLiteral("cool off")},
+                                   {QStringLiteral("restrict_hours"), 100000}};
+        HttpResult r = act(m_moderator, report, tooLong);
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
+            QStringLiteral("restrict_hours")));
+        QCOMPARE(act(m_moderator, report,
+                     {{QStringLiteral("action"), QStringLiteral("restrict")},
+                      {QStringLiteral("note"), QStringLiteral("cool off")},
+                      {QStringLiteral("restrict_hours"), 1.5}})
+                     .status,
+                 400);
+        r = act(m_moderator, report,
+                {{QStringLiteral("action"), QStringLiteral("restrict")},
+                 {QStringLiteral("note"), QStringLiteral("cool off")},
+                 {QStringLiteral("restrict_hours"), 2}});
+        QCOMPARE(r.status, 200);
+        const int minutesLeft =
+            number(QStringLiteral("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(3), "
+                                  "restricted_until) FROM users WHERE id = '%1'")
+                       .arg(p.b.userId));
+        QVERIFY2(minutesLeft > 100 && minutesLeft <= 120, qPrintable(QString::number(minutesLeft)));
+        // A restricted account may read, not take part (a reveal consent about no conversation:
+        // 403 while restricted, 404 once it may take part again).
+        const auto takePart = [this, &p] {
+            return as(p.b)
+                ->post(QStringLiteral("/api/conversations/%1/reveal-consent").arg(newId()),
+                       QJsonObject {{QStringLiteral("consent"), true}})
+                .status;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(takePart(), 403, 10000);
+        QCOMPARE(as(p.b)
+                     ->get(QStringLiteral("/api/me/notices?pending=true"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("kind"))
+                     .toString(),
+                 QStringLiteral("restrict"));
+        QCOMPARE(auditEntries(report, QStringLiteral("restrict"), QStringLiteral("cool off")), 1);
+
+        // Once its time has passed, nobody has to lift it.
+        exec(QStringLiteral("UPDATE users SET restricted_until = UTC_TIMESTAMP(3) - INTERVAL 1 "
+                            "MINUTE WHERE id = '%1'")
+                 .arg(p.b.userId));
+        QTRY_COMPARE_WITH_TIMEOUT(takePart(), 404, 10000);
+    }
+
+    void separateKeepsThePairApart()
+    {
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
+        claim(m_moderator, report);
+        QCOMPARE(act(m_moderator, report,
+                     {{QStringLiteral("action"), QStringLiteral("separate")},
+                      {QStringLiteral("note"), QStringLiteral("keep apart")}})
+                     .status,
+                 200);
+        QCOMPARE(
+            number(QStringLiteral("SELECT COUNT(*) FROM blocks WHERE blocker_user_id = '%1' "
+                                  "AND blocked_user_id = '%2' AND source = 'moderation_action'")
+                       .arg(p.a.userId, p.b.userId)),
+            1);
+        // The pair's chat ended; the reporter sees the block by an alias and cannot lift it.
+        QCOMPARE(text(QStringLiteral("SELECT state FROM conversation_sessions WHERE id = '%1'")
+                          .arg(p.conversationId)),
+                 QStringLiteral("closed"));
+        const QJsonArray blocks = as(p.a)
+                                      ->get(QStringLiteral("/api/blocks"))
+                                      .json()
+                                      .value(QStringLiteral("items"))
+                                      .toArray();
+        QCOMPARE(blocks.size(), 1);
+        const QString shown =
+            blocks.first().toObject().value(QStringLiteral("blocked_user_id")).toString();
+        QVERIFY(shown != p.b.userId);
+        QCOMPARE(as(p.a)->del(QStringLiteral("/api/blocks/") + shown).status, 403);
+        QCOMPARE(auditEntries(report, QStringLiteral("separate"), QStringLiteral("keep apart")), 1);
+    }
+
+    void manualReviewWritesTheLedgerWithinBounds()
+    {
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
+        claim(m_moderator, report);
+        for (const QJsonValue &bad : {QJsonValue(0), QJsonValue(21), QJsonValue(-50),
+                                      QJsonValue(QStringLiteral("-5")), QJsonValue()}) {
+            QJsonObject body {{QStringLiteral("action"), QStringLiteral("manual_review")},
+                              {QStringLiteral("note"), QStringLiteral("looked again")}};
+            if (!bad.isNull())
+                body.insert(QStringLiteral("trust_delta"), bad);
+            QCOMPARE(act(m_moderator, report, body).status, 400);
+        }
+        QCOMPARE(act(m_moderator, report,
+                     {{QStringLiteral("action"), QStringLiteral("warn")},
+                      {QStringLiteral("note"), QStringLiteral("x")},
+                      {QStringLiteral("trust_delta"), 3}})
+                     .status,
+                 400);
+        const HttpResult r = act(m_moderator, report,
+                                 {{QStringLiteral("action"), QStringLiteral("manual_review")},
+                                  {QStringLiteral("note"), QStringLiteral("looked again")},
+                                  {QStringLiteral("trust_delta"), -7}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("action")).toString(),
+                 QStringLiteral("manual_review"));
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id = "
+                                       "'%1' AND source = 'manual_review' AND source_ref_id = '%2' "
+                                       "AND delta < 0")
+                            .arg(p.b.userId, report)),
+                 1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM trust_score_events WHERE user_id = "
+                                       "'%1' AND source = 'report_confirmed'")
+                            .arg(p.b.userId)),
+                 0);
+        QCOMPARE(
+            auditEntries(report, QStringLiteral("manual_review"), QStringLiteral("looked again")),
+            1);
+    }
+
+    void timeToClaimAndResolveBySeverity()
+    {
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("minor_safety"));
+        exec(QStringLiteral("UPDATE reports SET created_at = UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE "
+                            "WHERE id = '%1'")
+                 .arg(report));
+        claim(m_admin, report);
+        QCOMPARE(act(m_admin, report,
+                     {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                      {QStringLiteral("note"), QStringLiteral("measured")}})
+                     .status,
+                 200);
+        HttpResult r = as(m_moderator)->get(QStringLiteral("/api/admin/reports/metrics"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("window_hours")).toInt(), 168);
+        const QJsonArray severities = r.json().value(QStringLiteral("severities")).toArray();
+        QCOMPARE(severities.size(), 4);
+        const QJsonObject critical = severities.first().toObject();
+        QCOMPARE(critical.value(QStringLiteral("severity")).toString(), QStringLiteral("critical"));
+        QVERIFY(critical.value(QStringLiteral("claimed")).toInt() >= 1);
+        QVERIFY(critical.value(QStringLiteral("resolved")).toInt() >= 1);
+        QVERIFY(critical.value(QStringLiteral("claim_p95_seconds")).toDouble() >= 590);
+        QVERIFY(critical.value(QStringLiteral("resolve_p95_seconds")).toDouble() >= 590);
+        for (const char *bad : {"0", "x", "99999"})
+            QCOMPARE(as(m_moderator)
+                         ->get(QStringLiteral("/api/admin/reports/metrics?window_hours=") +
+                               QLatin1String(bad))
+                         .status,
+                     400);
+        // The queue filter for my own claims.
+        const QString mine = fileReport(p.b, p.conversationId, QStringLiteral("spam"));
+        claim(m_moderator, mine);
+        r = as(m_moderator)->get(QStringLiteral("/api/admin/reports?claimed_by=me"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(idsOf(r.json().value(QStringLiteral("items")).toArray()).contains(mine));
+        r = as(m_admin)->get(QStringLiteral("/api/admin/reports?claimed_by=me"));
+        QVERIFY(!idsOf(r.json().value(QStringLiteral("items")).toArray()).contains(mine));
+        QCOMPARE(as(m_admin)->get(QStringLiteral("/api/admin/reports?claimed_by=bob")).status, 400);
+        QCOMPARE(as(m_admin)->get(QStringLiteral("/api/admin/reports?source=robots")).status, 400);
+
+        // And in /metrics, refreshed every few seconds.
+        HttpClient plain(port());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            plain.get(QStringLiteral("/metrics"))
+                .body.contains("fp_report_time_to_claim_seconds{severity=\"critical\""),
+            15000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSafetyModeration)
+#include "tst_safety_moderation.moc"
