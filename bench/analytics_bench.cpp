@@ -156,8 +156,8 @@ int main(int argc, char *argv[])
         "    JSON_VALUE(m.payload_json, '$.user_b_id') = s.subject_id)) AS matched, "
         " (SELECT MIN(f.occurred_at) FROM event_outbox f WHERE f.event_type = "
         "   'reflection.submitted' AND f.actor_user_id = s.subject_id) AS reflected "
-        "FROM event_outbox s WHERE s.event_type = 'account.created' AND s.occurred_at >= ? AND "
-        "s.occurred_at < ?) people");
+        "FROM event_outbox s WHERE s.event_type = 'account.created' AND JSON_VALUE(s.payload_json, "
+        "'$.role') = 'user' AND s.occurred_at >= ? AND s.occurred_at < ?) people");
     const Timing funnelRaw = measure(runs, [&] {
         SqlResult r = Sql::exec(
             rawFunnel,
@@ -223,7 +223,8 @@ int main(int argc, char *argv[])
                 "SELECT c.week, FLOOR(DATEDIFF(DATE(a.occurred_at), c.week) / 7) AS offset_n, "
                 "COUNT(DISTINCT a.subject_id) FROM (SELECT subject_id, DATE(occurred_at) - "
                 "INTERVAL WEEKDAY(occurred_at) DAY AS week FROM event_outbox WHERE event_type = "
-                "'account.created' AND occurred_at >= ? AND occurred_at < ?) c JOIN (SELECT "
+                "'account.created' AND JSON_VALUE(payload_json, '$.role') = 'user' AND "
+                "occurred_at >= ? AND occurred_at < ?) c JOIN (SELECT "
                 "COALESCE(actor_user_id, subject_id) AS subject_id, occurred_at FROM "
                 "event_outbox) a ON a.subject_id = c.subject_id GROUP BY c.week, offset_n"),
             {Sql::time(QDateTime(cohorts.fromWeek, QTime(0, 0), Qt::UTC)),

@@ -196,8 +196,10 @@ Status AnalyticsRepository::addCounters(const QMap<CounterKey, qint64> &counters
         bindings.reserve(n * 5);
         for (qsizetype i = start; i < start + n; ++i) {
             const CounterKey &k = keys.at(i);
-            bindings << k.metric << k.grain << k.dimension << Sql::time(k.bucketStart)
-                     << counters.value(k);
+            // A null QString binds as NULL: "no dimension" is the empty string.
+            bindings << k.metric << k.grain
+                     << (k.dimension.isNull() ? QStringLiteral("") : k.dimension)
+                     << Sql::time(k.bucketStart) << counters.value(k);
         }
         if (Status s = Sql::status(Sql::exec(
                 QStringLiteral("INSERT INTO analytics_counters (metric, grain, dimension, "
