@@ -4,7 +4,8 @@
 // consumer waited for, and every metric, the funnel (with a breakdown) and the cohort asserted
 // to the exact number; the rollups equal a rebuild from scratch (`friendship-server
 // analytics-rebuild`); an event delivered twice is counted once; a deleted account leaves no
-// trace of its id in the rollups and changes no count; small cells are suppressed.
+// trace of its id in the rollups and changes no count; the retention job drops old minutes and
+// hours; small cells are suppressed.
 
 #include "common/Time.h"
 #include "tests/support/Fixtures.h"
@@ -635,6 +636,27 @@ private Q_SLOTS:
         QCOMPARE(number(s("SELECT COUNT(*) FROM analytics_active_days WHERE person = '%1'")
                             .arg(m_dan.userId)),
                  0);
+    }
+
+    void theRetentionJobDropsOldMinutesAndHours()
+    {
+        // Rows past their grain's retention (minutes 2 days, hours 90 days), and a day row that
+        // is kept forever however old.
+        exec(s("INSERT INTO analytics_counters (metric, grain, dimension, bucket_start, value) "
+               "VALUES ('matches', 'minute', '', NOW() - INTERVAL 3 DAY, 1), ('matches', 'hour', "
+               "'', NOW() - INTERVAL 100 DAY, 1), ('matches', 'day', '', NOW() - INTERVAL 800 "
+               "DAY, 1), ('matches', 'minute', 'kept', NOW() - INTERVAL 1 DAY, 1)"));
+        exec(s("UPDATE background_jobs SET next_run_at = NOW(3) WHERE name = "
+               "'analytics_retention'"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            number(s("SELECT COUNT(*) FROM analytics_counters WHERE (grain = 'minute' AND "
+                     "bucket_start < NOW() - INTERVAL 2 DAY) OR (grain = 'hour' AND bucket_start "
+                     "< NOW() - INTERVAL 90 DAY)")),
+            0, 30000);
+        QCOMPARE(number(s("SELECT COUNT(*) FROM analytics_counters WHERE grain = 'day' AND "
+                          "bucket_start < NOW() - INTERVAL 799 DAY")),
+                 1);
+        QCOMPARE(number(s("SELECT COUNT(*) FROM analytics_counters WHERE dimension = 'kept'")), 1);
     }
 
     void smallCellsAreSuppressed()
