@@ -5,7 +5,7 @@
 //   funnel       people who signed up in the last 4 weeks: how many signed up, onboarded,
 //                joined the queue, were matched, reflected
 //                rollups: AnalyticsService::funnel (analytics_people, one cohort range)
-//                raw:     event_outbox, per person the first event of each step
+//                raw:     event_outbox, per person the first event of each step (one pass)
 //   timeseries   matches per day over 90 days
 //                rollups: AnalyticsService::series (analytics_counters, day rows)
 //                raw:     event_outbox, match.made grouped by day
@@ -144,20 +144,24 @@ int main(int argc, char *argv[])
                 rolled << r->groups.first().steps.at(step).people.value_or(-1);
     });
     QList<qint64> scanned;
+    // One pass over the events: per person the first of each step.
     const QString rawFunnel = QStringLiteral(
-        "SELECT COUNT(*), COUNT(onboarded), COUNT(queued), COUNT(matched), COUNT(reflected) "
-        "FROM (SELECT s.subject_id AS person, "
-        " (SELECT MIN(o.occurred_at) FROM event_outbox o WHERE o.event_type = "
-        "   'profile.onboarding_completed' AND o.subject_id = s.subject_id) AS onboarded, "
-        " (SELECT MIN(q.occurred_at) FROM event_outbox q WHERE q.event_type = 'queue.joined' "
-        "   AND q.actor_user_id = s.subject_id) AS queued, "
-        " (SELECT MIN(m.occurred_at) FROM event_outbox m WHERE m.event_type = 'match.made' AND "
-        "   (JSON_VALUE(m.payload_json, '$.user_a_id') = s.subject_id OR "
-        "    JSON_VALUE(m.payload_json, '$.user_b_id') = s.subject_id)) AS matched, "
-        " (SELECT MIN(f.occurred_at) FROM event_outbox f WHERE f.event_type = "
-        "   'reflection.submitted' AND f.actor_user_id = s.subject_id) AS reflected "
-        "FROM event_outbox s WHERE s.event_type = 'account.created' AND JSON_VALUE(s.payload_json, "
-        "'$.role') = 'user' AND s.occurred_at >= ? AND s.occurred_at < ?) people");
+        "SELECT COUNT(*), COUNT(onboarded), COUNT(queued), COUNT(matched), COUNT(reflected) FROM "
+        "(SELECT person, MIN(IF(kind = 's', at, NULL)) AS signed, MIN(IF(kind = 'o', at, NULL)) "
+        "AS onboarded, MIN(IF(kind = 'q', at, NULL)) AS queued, MIN(IF(kind = 'm', at, NULL)) AS "
+        "matched, MIN(IF(kind = 'r', at, NULL)) AS reflected FROM ("
+        "SELECT subject_id AS person, 's' AS kind, occurred_at AS at FROM event_outbox WHERE "
+        "event_type = 'account.created' AND JSON_VALUE(payload_json, '$.role') = 'user' "
+        "UNION ALL SELECT subject_id, 'o', occurred_at FROM event_outbox WHERE event_type = "
+        "'profile.onboarding_completed' "
+        "UNION ALL SELECT actor_user_id, 'q', occurred_at FROM event_outbox WHERE event_type = "
+        "'queue.joined' "
+        "UNION ALL SELECT JSON_VALUE(payload_json, '$.user_a_id'), 'm', occurred_at FROM "
+        "event_outbox WHERE event_type = 'match.made' "
+        "UNION ALL SELECT JSON_VALUE(payload_json, '$.user_b_id'), 'm', occurred_at FROM "
+        "event_outbox WHERE event_type = 'match.made' "
+        "UNION ALL SELECT actor_user_id, 'r', occurred_at FROM event_outbox WHERE event_type = "
+        "'reflection.submitted') e GROUP BY person) p WHERE signed >= ? AND signed < ?");
     const Timing funnelRaw = measure(runs, [&] {
         SqlResult r = Sql::exec(
             rawFunnel,
@@ -221,12 +225,11 @@ int main(int argc, char *argv[])
         SqlResult r = Sql::exec(
             QStringLiteral(
                 "SELECT c.week, FLOOR(DATEDIFF(DATE(a.occurred_at), c.week) / 7) AS offset_n, "
-                "COUNT(DISTINCT a.subject_id) FROM (SELECT subject_id, DATE(occurred_at) - "
+                "COUNT(DISTINCT a.actor_user_id) FROM (SELECT subject_id, DATE(occurred_at) - "
                 "INTERVAL WEEKDAY(occurred_at) DAY AS week FROM event_outbox WHERE event_type = "
                 "'account.created' AND JSON_VALUE(payload_json, '$.role') = 'user' AND "
-                "occurred_at >= ? AND occurred_at < ?) c JOIN (SELECT "
-                "COALESCE(actor_user_id, subject_id) AS subject_id, occurred_at FROM "
-                "event_outbox) a ON a.subject_id = c.subject_id GROUP BY c.week, offset_n"),
+                "occurred_at >= ? AND occurred_at < ?) c JOIN event_outbox a ON a.actor_user_id = "
+                "c.subject_id GROUP BY c.week, offset_n"),
             {Sql::time(QDateTime(cohorts.fromWeek, QTime(0, 0), Qt::UTC)),
              Sql::time(QDateTime(cohorts.toWeek.addDays(7), QTime(0, 0), Qt::UTC))});
         cohortScanned = 0;
