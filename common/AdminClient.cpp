@@ -414,6 +414,19 @@ void AdminClient::analytics(const QString &metric, const QString &bucket, const 
         done);
 }
 
+void AdminClient::getJson(const QString &path, const QUrlQuery &query, Callback<QJsonObject> done)
+{
+    send({.method = "GET",
+          .path = path,
+          .query = query,
+          .done = [done](int, const QJsonDocument &body, const AppError *error) {
+              if (error)
+                  done(*error);
+              else
+                  done(body.object());
+          }});
+}
+
 void AdminClient::auditLog(const AuditQuery &query, Callback<Page<AuditEntry>> done)
 {
     QUrlQuery q;

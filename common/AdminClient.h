@@ -48,12 +48,16 @@ struct AuditQuery
 struct Identity
 {
     QString userId;
-    QString role; // user, moderator, admin
+    QString role; // user, moderator, admin, analyst
     QString email;
     bool isStaff() const
     {
         return role == QLatin1String("moderator") || role == QLatin1String("admin");
     }
+    /// Product staff: analytics and the queue's metrics only.
+    bool isAnalyst() const { return role == QLatin1String("analyst"); }
+    /// Whoever may use the console at all.
+    bool seesConsole() const { return isStaff() || isAnalyst(); }
 };
 
 class AdminClient : public QObject
@@ -101,6 +105,8 @@ public:
     void analytics(const QString &metric, const QString &bucket, const QDateTime &from,
                    const QDateTime &to, Callback<TimeSeries> done);
     void auditLog(const AuditQuery &query, Callback<Page<AuditEntry>> done);
+    /// Any GET answering a JSON object (the product analytics routes, docs/analytics.md).
+    void getJson(const QString &path, const QUrlQuery &query, Callback<QJsonObject> done);
 
 Q_SIGNALS:
     /// The server stopped or started answering; while unreachable the client probes /healthz.

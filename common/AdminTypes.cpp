@@ -69,9 +69,9 @@ QJsonObject RoleChange::problems() const
 {
     QJsonObject p;
     static const QStringList roles {QStringLiteral("user"), QStringLiteral("moderator"),
-                                    QStringLiteral("admin")};
+                                    QStringLiteral("admin"), QStringLiteral("analyst")};
     if (!roles.contains(role))
-        p.insert(QStringLiteral("role"), QStringLiteral("one of user, moderator, admin"));
+        p.insert(QStringLiteral("role"), QStringLiteral("one of user, moderator, admin, analyst"));
     checkNote(note, &p);
     return p;
 }

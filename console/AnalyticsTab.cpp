@@ -1,65 +1,866 @@
 #include "console/AnalyticsTab.h"
 
 #include "common/AdminClient.h"
-#include "console/TimeChart.h"
+#include "common/Time.h"
 
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
-#include <QGridLayout>
+#include <QCursor>
+#include <QDateTimeAxis>
+#include <QDateTimeEdit>
+#include <QFile>
+#include <QFileDialog>
 #include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
 #include <QLabel>
+#include <QLineSeries>
 #include <QPointer>
 #include <QPushButton>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+#include <QToolTip>
+#include <QUrlQuery>
 #include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
 
 namespace fp::console {
 
-AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
-    : QWidget(parent), m_client(client), m_range(new QComboBox(this))
+namespace {
+
+constexpr int kLiveRefreshMs = 60000;
+
+QString s(const char *text)
 {
-    m_range->setObjectName(QStringLiteral("analyticsRange"));
-    // Hours of range; short ranges use hourly buckets, longer ones daily.
-    m_range->addItem(tr("Last 24 hours"), 24);
-    m_range->addItem(tr("Last 7 days"), 24 * 7);
-    m_range->addItem(tr("Last 30 days"), 24 * 30);
-    m_range->addItem(tr("Last 90 days"), 24 * 90);
-    m_range->setCurrentIndex(1);
+    return QString::fromUtf8(text);
+}
+
+/// A fresh chart in `view` (the old one deleted: setChart() does not).
+QChart *freshChart(QChartView *view, const QString &title)
+{
+    QChart *old = view->chart();
+    auto *chart = new QChart;
+    chart->setTitle(title);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    view->setChart(chart);
+    delete old;
+    return chart;
+}
+
+QChartView *makeView(const QString &name, QWidget *parent)
+{
+    auto *view = new QChartView(new QChart, parent);
+    view->setObjectName(name);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(260);
+    return view;
+}
+
+/// The axis labels for a bucket, in the viewer's time zone.
+QString axisFormat(const QString &bucket)
+{
+    if (bucket == QLatin1String("minute") || bucket == QLatin1String("hour"))
+        return s("d MMM HH:mm");
+    if (bucket == QLatin1String("month"))
+        return s("MMM yyyy");
+    return s("d MMM yyyy");
+}
+
+QString localZone()
+{
+    return QDateTime::currentDateTime().timeZoneAbbreviation();
+}
+
+QString formatValue(double v, const QString &unit)
+{
+    if (unit.startsWith(QLatin1String("share")))
+        return QStringLiteral("%1 %").arg(v * 100, 0, 'f', 1);
+    if (std::floor(v) == v)
+        return QString::number(qint64(v));
+    return QString::number(v, 'f', 2);
+}
+
+QString duration(double seconds)
+{
+    if (seconds < 120)
+        return QObject::tr("%1 s").arg(qint64(seconds));
+    if (seconds < 7200)
+        return QObject::tr("%1 min").arg(qint64(seconds / 60));
+    if (seconds < 2 * 86400)
+        return QObject::tr("%1 h").arg(seconds / 3600, 0, 'f', 1);
+    return QObject::tr("%1 days").arg(seconds / 86400, 0, 'f', 1);
+}
+
+QString percent(const QJsonValue &v)
+{
+    return v.isDouble() ? QStringLiteral("%1 %").arg(v.toDouble() * 100, 0, 'f', 0) : s("—");
+}
+
+/// Shows the exact value under the mouse.
+void withTooltips(QLineSeries *series, const QString &unit, const QString &format)
+{
+    QObject::connect(series, &QLineSeries::hovered, series,
+                     [series, unit, format](const QPointF &p, bool state) {
+                         if (!state) {
+                             QToolTip::hideText();
+                             return;
+                         }
+                         const QDateTime t =
+                             QDateTime::fromMSecsSinceEpoch(qint64(p.x())).toLocalTime();
+                         QToolTip::showText(QCursor::pos(),
+                                            QStringLiteral("%1\n%2: %3 %4")
+                                                .arg(series->name(), t.toString(format),
+                                                     formatValue(p.y(), unit), unit));
+                     });
+}
+
+/// An error in words, with every field the server named.
+QString describe(const AppError &error)
+{
+    QStringList parts {error.message};
+    const QJsonObject fields = error.details.value(QStringLiteral("fields")).toObject();
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+        parts << QStringLiteral("%1: %2").arg(it.key(), it.value().toString());
+    return parts.join(QStringLiteral("; "));
+}
+
+/// White to blue by share (0..1).
+QColor heat(double share)
+{
+    const double t = std::clamp(share, 0.0, 1.0);
+    return QColor::fromRgbF(float(1 - 0.75 * t), float(1 - 0.55 * t), 1.0f);
+}
+
+} // namespace
+
+AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
+    : QWidget(parent), m_client(client), m_views(new QTabWidget(this)),
+      m_preset(new QComboBox(this)), m_from(new QDateTimeEdit(this)), m_to(new QDateTimeEdit(this)),
+      m_compare(new QCheckBox(tr("Compare with the period before"), this)),
+      m_status(new QLabel(this)), m_metric(new QComboBox(this)),
+      m_trend(makeView(s("trendChart"), this)), m_breakdown(new QComboBox(this)),
+      m_funnel(makeView(s("funnelChart"), this)), m_funnelTable(new QTableWidget(this)),
+      m_cohorts(new QTableWidget(this)), m_eventName(new QComboBox(this)),
+      m_eventProperty(new QComboBox(this)), m_events(makeView(s("eventsChart"), this)),
+      m_live(new QTimer(this))
+{
+    m_preset->setObjectName(s("analyticsRange"));
+    m_preset->addItem(tr("Last 24 hours"), 1);
+    m_preset->addItem(tr("Last 7 days"), 7);
+    m_preset->addItem(tr("Last 30 days"), 30);
+    m_preset->addItem(tr("Last 90 days"), 90);
+    m_preset->addItem(tr("Last 12 months"), 365);
+    m_preset->addItem(tr("Custom range"), 0);
+    for (QDateTimeEdit *edit : {m_from, m_to}) {
+        edit->setCalendarPopup(true);
+        edit->setDisplayFormat(s("yyyy-MM-dd HH:mm"));
+        edit->setTimeSpec(Qt::LocalTime);
+    }
+    m_status->setObjectName(s("analyticsStatus"));
+    m_status->setWordWrap(true);
+    auto *exportCsvButton = new QPushButton(tr("Export CSV…"), this);
+    auto *exportPngButton = new QPushButton(tr("Export PNG…"), this);
     auto *reload = new QPushButton(tr("Reload"), this);
+
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Range"), this));
-    top->addWidget(m_range);
-    top->addWidget(reload);
+    top->addWidget(m_preset);
+    top->addWidget(new QLabel(tr("from"), this));
+    top->addWidget(m_from);
+    top->addWidget(new QLabel(tr("to"), this));
+    top->addWidget(m_to);
+    top->addWidget(m_compare);
     top->addStretch();
-    auto *grid = new QGridLayout;
-    const QStringList metrics = admin::TimeSeries::metrics();
-    for (int i = 0; i < metrics.size(); ++i) {
-        auto *chart = new TimeChart(metrics[i], this);
-        chart->setObjectName(metrics[i]);
-        grid->addWidget(chart, i / 2, i % 2);
-        m_charts.append(chart);
-    }
+    top->addWidget(reload);
+    top->addWidget(exportCsvButton);
+    top->addWidget(exportPngButton);
+
+    // Trends.
+    auto *trends = new QWidget(this);
+    auto *trendsLayout = new QVBoxLayout(trends);
+    auto *metricRow = new QHBoxLayout;
+    metricRow->addWidget(new QLabel(tr("Metric"), trends));
+    m_metric->setObjectName(s("metricPicker"));
+    metricRow->addWidget(m_metric, 1);
+    trendsLayout->addLayout(metricRow);
+    trendsLayout->addWidget(m_trend, 1);
+    m_views->addTab(trends, tr("Trends"));
+
+    // Funnel.
+    auto *funnel = new QWidget(this);
+    auto *funnelLayout = new QVBoxLayout(funnel);
+    auto *funnelRow = new QHBoxLayout;
+    funnelRow->addWidget(new QLabel(tr("People who signed up in the range, by"), funnel));
+    m_breakdown->addItem(tr("Everyone"), QString());
+    m_breakdown->addItem(tr("Country"), s("region"));
+    m_breakdown->addItem(tr("Age range"), s("age_range"));
+    m_breakdown->addItem(tr("Friendship intention"), s("intention"));
+    funnelRow->addWidget(m_breakdown);
+    funnelRow->addStretch();
+    funnelLayout->addLayout(funnelRow);
+    funnelLayout->addWidget(m_funnel, 2);
+    m_funnelTable->setObjectName(s("funnelTable"));
+    m_funnelTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    funnelLayout->addWidget(m_funnelTable, 1);
+    m_views->addTab(funnel, tr("Funnel"));
+
+    // Cohorts.
+    m_cohorts->setObjectName(s("cohortTable"));
+    m_cohorts->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_views->addTab(m_cohorts, tr("Cohorts"));
+
+    // Events explorer.
+    auto *events = new QWidget(this);
+    auto *eventsLayout = new QVBoxLayout(events);
+    auto *eventsRow = new QHBoxLayout;
+    eventsRow->addWidget(new QLabel(tr("Event"), events));
+    m_eventName->addItem(tr("All events"), QString());
+    eventsRow->addWidget(m_eventName, 1);
+    eventsRow->addWidget(new QLabel(tr("broken down by"), events));
+    m_eventProperty->addItem(tr("nothing"), QString());
+    eventsRow->addWidget(m_eventProperty, 1);
+    eventsLayout->addLayout(eventsRow);
+    eventsLayout->addWidget(m_events, 1);
+    m_views->addTab(events, tr("Events"));
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addLayout(grid, 1);
-    connect(m_range, &QComboBox::currentIndexChanged, this, &AnalyticsTab::refresh);
+    layout->addWidget(m_status);
+    layout->addWidget(m_views, 1);
+
+    const auto applyPreset = [this] {
+        const int days = m_preset->currentData().toInt();
+        m_from->setEnabled(days == 0);
+        m_to->setEnabled(days == 0);
+        if (days == 0)
+            return;
+        const QDateTime now = QDateTime::currentDateTime();
+        m_to->setDateTime(now);
+        m_from->setDateTime(now.addDays(-days));
+    };
+    m_preset->setCurrentIndex(2);
+    applyPreset();
+    connect(m_preset, &QComboBox::currentIndexChanged, this, [this, applyPreset] {
+        applyPreset();
+        refresh();
+    });
+    connect(m_from, &QDateTimeEdit::editingFinished, this, &AnalyticsTab::refresh);
+    connect(m_to, &QDateTimeEdit::editingFinished, this, &AnalyticsTab::refresh);
+    connect(m_compare, &QCheckBox::toggled, this, &AnalyticsTab::refresh);
+    connect(m_metric, &QComboBox::activated, this, &AnalyticsTab::refresh);
+    connect(m_breakdown, &QComboBox::activated, this, &AnalyticsTab::refresh);
+    connect(m_eventName, &QComboBox::activated, this, [this] {
+        m_eventProperty->clear();
+        m_eventProperty->addItem(tr("nothing"), QString());
+        refresh();
+    });
+    connect(m_eventProperty, &QComboBox::activated, this, &AnalyticsTab::refresh);
+    connect(m_views, &QTabWidget::currentChanged, this, &AnalyticsTab::refresh);
     connect(reload, &QPushButton::clicked, this, &AnalyticsTab::refresh);
+    connect(exportCsvButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"), QString(),
+                                                          tr("CSV files (*.csv)"));
+        if (!path.isEmpty() && !exportCsv(path))
+            setStatus(tr("Could not write %1").arg(path), true);
+    });
+    connect(exportPngButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export PNG"), QString(),
+                                                          tr("PNG images (*.png)"));
+        if (!path.isEmpty() && !exportPng(path))
+            setStatus(tr("Could not write %1").arg(path), true);
+    });
+    m_live->setInterval(kLiveRefreshMs);
+    connect(m_live, &QTimer::timeout, this, [this] {
+        // The range follows the clock while a preset is chosen.
+        if (m_preset->currentData().toInt() > 0) {
+            const int days = m_preset->currentData().toInt();
+            const QDateTime now = QDateTime::currentDateTime();
+            m_to->setDateTime(now);
+            m_from->setDateTime(now.addDays(-days));
+        }
+        refresh();
+    });
+}
+
+void AnalyticsTab::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    m_live->start();
+}
+
+void AnalyticsTab::hideEvent(QHideEvent *event)
+{
+    m_live->stop();
+    QWidget::hideEvent(event);
+}
+
+AnalyticsTab::View AnalyticsTab::currentView() const
+{
+    return View(m_views->currentIndex());
+}
+
+void AnalyticsTab::showView(View view)
+{
+    m_views->setCurrentIndex(int(view));
+}
+
+bool AnalyticsTab::selectMetric(const QString &key)
+{
+    const int i = m_metric->findData(key);
+    if (i < 0) {
+        m_pendingMetric = key; // the list is not loaded yet
+        return false;
+    }
+    m_metric->setCurrentIndex(i);
+    return true;
+}
+
+void AnalyticsTab::setRange(const QDateTime &from, const QDateTime &to)
+{
+    const QSignalBlocker blocker(m_preset);
+    m_preset->setCurrentIndex(m_preset->findData(0));
+    m_from->setEnabled(true);
+    m_to->setEnabled(true);
+    m_from->setDateTime(from.toLocalTime());
+    m_to->setDateTime(to.toLocalTime());
+}
+
+void AnalyticsTab::setCompare(bool compare)
+{
+    const QSignalBlocker blocker(m_compare);
+    m_compare->setChecked(compare);
+}
+
+void AnalyticsTab::setBreakdown(const QString &breakdown)
+{
+    m_breakdown->setCurrentIndex(std::max(0, m_breakdown->findData(breakdown)));
+}
+
+QString AnalyticsTab::statusText() const
+{
+    return m_status->text();
+}
+
+void AnalyticsTab::setStatus(const QString &text, bool error)
+{
+    m_error = error;
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? s("color:#b00020;font-weight:bold") : s("color:#555"));
+}
+
+void AnalyticsTab::started()
+{
+    ++m_pending;
+    if (m_pending == 1)
+        setStatus(tr("Loading…"));
+}
+
+void AnalyticsTab::finished()
+{
+    if (--m_pending == 0)
+        Q_EMIT loaded();
+}
+
+QString AnalyticsTab::bucketFor(const QString &metricKey) const
+{
+    for (const MetricInfo &m : m_metrics) {
+        if (m.key == metricKey && !m.bucket.isEmpty())
+            return m.bucket;
+    }
+    const qint64 hours = m_from->dateTime().secsTo(m_to->dateTime()) / 3600;
+    if (hours <= 48)
+        return s("hour");
+    if (hours <= 24 * 120)
+        return s("day");
+    return s("week");
 }
 
 void AnalyticsTab::refresh()
 {
     if (!m_client->signedIn())
         return;
-    const int hours = m_range->currentData().toInt();
-    const QDateTime to = QDateTime::currentDateTimeUtc();
-    const QDateTime from = to.addSecs(-3600LL * hours);
-    const QString bucket = hours <= 48 ? QStringLiteral("hour") : QStringLiteral("day");
-    for (TimeChart *chart : std::as_const(m_charts)) {
-        QPointer<TimeChart> target(chart);
-        m_client->analytics(chart->objectName(), bucket, from, to,
-                            [target](const Result<admin::TimeSeries> &r) {
-                                if (target && r)
-                                    target->setSeries(r->metric, r->points);
-                            });
+    if (m_from->dateTime() >= m_to->dateTime()) {
+        setStatus(tr("The range ends before it starts: pick a later end."), true);
+        return;
     }
+    if (!m_metricsLoaded) {
+        started();
+        m_client->getJson(
+            s("/api/admin/analytics/metrics"), {},
+            [self = QPointer(this)](const Result<QJsonObject> &r) {
+                if (!self)
+                    return;
+                if (!r) {
+                    self->setStatus(tr("Could not load the metrics: %1").arg(describe(r.error())),
+                                    true);
+                    self->finished();
+                    return;
+                }
+                self->m_metricsLoaded = true;
+                self->m_metric->clear();
+                for (const QJsonValue &v : r->value(s("metrics")).toArray()) {
+                    const QJsonObject m = v.toObject();
+                    self->m_metrics.append({m[s("key")].toString(), m[s("title")].toString(),
+                                            m[s("unit")].toString(), m[s("definition")].toString(),
+                                            m[s("bucket")].toString()});
+                    self->m_metric->addItem(m[s("title")].toString(), m[s("key")].toString());
+                    self->m_metric->setItemData(self->m_metric->count() - 1,
+                                                m[s("definition")].toString(), Qt::ToolTipRole);
+                }
+                if (!self->m_pendingMetric.isEmpty())
+                    self->selectMetric(std::exchange(self->m_pendingMetric, {}));
+                self->finished();
+                self->refresh();
+            });
+        return;
+    }
+    switch (currentView()) {
+    case View::Trends:
+        loadTrend();
+        break;
+    case View::Funnel:
+        loadFunnel();
+        break;
+    case View::Cohorts:
+        loadCohorts();
+        break;
+    case View::Events:
+        loadEvents();
+        break;
+    }
+}
+
+void AnalyticsTab::loadTrend()
+{
+    const QString key = m_metric->currentData().toString();
+    if (key.isEmpty())
+        return;
+    const QString bucket = bucketFor(key);
+    const QDateTime from = m_from->dateTime().toUTC();
+    const QDateTime to = m_to->dateTime().toUTC();
+    const auto query = [&](const QDateTime &f, const QDateTime &t) {
+        QUrlQuery q;
+        q.addQueryItem(s("metric"), key);
+        q.addQueryItem(s("bucket"), bucket);
+        q.addQueryItem(s("from"), toWireTime(f));
+        q.addQueryItem(s("to"), toWireTime(t));
+        return q;
+    };
+    const bool compare = m_compare->isChecked();
+    // Both answers are drawn together; the shared state lives until the last one.
+    struct Answers
+    {
+        QJsonObject current;
+        QJsonObject previous;
+        int waiting = 0;
+        QString error;
+    };
+    auto answers = std::make_shared<Answers>();
+    answers->waiting = compare ? 2 : 1;
+    const auto arrived = [self = QPointer(this), answers]() {
+        if (!self || --answers->waiting > 0)
+            return;
+        if (!answers->error.isEmpty())
+            self->setStatus(tr("The server refused: %1").arg(answers->error), true);
+        else
+            self->drawTrend(answers->current, answers->previous);
+        self->finished();
+    };
+    started();
+    m_client->getJson(s("/api/admin/analytics/series"), query(from, to),
+                      [answers, arrived](const Result<QJsonObject> &r) {
+                          if (r)
+                              answers->current = *r;
+                          else
+                              answers->error = describe(r.error());
+                          arrived();
+                      });
+    if (compare) {
+        const qint64 span = from.secsTo(to);
+        m_client->getJson(s("/api/admin/analytics/series"), query(from.addSecs(-span), from),
+                          [answers, arrived](const Result<QJsonObject> &r) {
+                              if (r)
+                                  answers->previous = *r;
+                              else
+                                  answers->error = describe(r.error());
+                              arrived();
+                          });
+    }
+}
+
+void AnalyticsTab::drawTrend(const QJsonObject &current, const QJsonObject &previous)
+{
+    const QString unit = current[s("unit")].toString();
+    const QString bucket = current[s("bucket")].toString();
+    QChart *chart = freshChart(m_trend, current[s("title")].toString());
+    auto *x = new QDateTimeAxis;
+    x->setFormat(axisFormat(bucket));
+    x->setTitleText(tr("Time (%1)").arg(localZone()));
+    x->setTickCount(6);
+    auto *y = new QValueAxis;
+    y->setTitleText(unit.isEmpty() ? QString() : unit.left(1).toUpper() + unit.mid(1));
+    y->setLabelFormat(unit.startsWith(QLatin1String("share")) ? s("%.2f") : s("%.0f"));
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    m_table = {{tr("bucket start (UTC)"), tr("series"), current[s("title")].toString()}};
+    int hidden = 0;
+    double maxY = 0;
+    qint64 minX = 0, maxX = 0;
+    const QDateTime from = fromWireTime(current[s("from")].toString());
+    const QDateTime previousFrom = fromWireTime(previous[s("from")].toString());
+    const qint64 shift = previous.isEmpty() ? 0 : previousFrom.msecsTo(from);
+    const auto plot = [&](const QJsonObject &answer, const QString &name, qint64 offsetMs,
+                          bool dashed) {
+        for (const QJsonValue &one : answer[s("series")].toArray()) {
+            auto *line = new QLineSeries;
+            const QString dimension = one[s("dimension")].toString();
+            line->setName(dimension.isEmpty() ? name : name + s(" · ") + dimension);
+            if (dashed) {
+                QPen pen = line->pen();
+                pen.setStyle(Qt::DashLine);
+                line->setPen(pen);
+            }
+            for (const QJsonValue &p : one[s("points")].toArray()) {
+                const QDateTime t = fromWireTime(p[s("t")].toString());
+                if (p[s("suppressed")].toBool())
+                    ++hidden;
+                m_table.append({toWireTime(t), line->name(),
+                                p[s("value")].isDouble() ? QString::number(p[s("value")].toDouble())
+                                                         : QString()});
+                if (!p[s("value")].isDouble())
+                    continue;
+                const qint64 ms = t.toMSecsSinceEpoch() + offsetMs;
+                if (line->count() == 0 && minX == 0)
+                    minX = ms;
+                minX = std::min(minX, ms);
+                maxX = std::max(maxX, ms);
+                maxY = std::max(maxY, p[s("value")].toDouble());
+                line->append(double(ms), p[s("value")].toDouble());
+            }
+            chart->addSeries(line);
+            line->attachAxis(x);
+            line->attachAxis(y);
+            withTooltips(line, unit, axisFormat(bucket));
+        }
+    };
+    plot(current, tr("This period"), 0, false);
+    if (!previous.isEmpty())
+        plot(previous, tr("Period before"), shift, true);
+    if (maxX <= minX)
+        maxX = minX + 3600000;
+    x->setRange(QDateTime::fromMSecsSinceEpoch(minX), QDateTime::fromMSecsSinceEpoch(maxX));
+    y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
+    if (m_table.size() <= 1 || maxY == 0)
+        setStatus(tr("Nothing happened in this range (%1 from %2 to %3).")
+                      .arg(current[s("title")].toString(),
+                           m_from->dateTime().toString(s("d MMM yyyy HH:mm")),
+                           m_to->dateTime().toString(s("d MMM yyyy HH:mm"))));
+    else if (hidden > 0)
+        setStatus(tr("%1 of the points are hidden: they count fewer than %2 people.")
+                      .arg(hidden)
+                      .arg(current[s("min_cell")].toInt()));
+    else
+        setStatus(tr("Updated %1.").arg(QTime::currentTime().toString(s("HH:mm:ss"))));
+}
+
+void AnalyticsTab::loadFunnel()
+{
+    QUrlQuery q;
+    q.addQueryItem(s("from"), m_from->date().toString(Qt::ISODate));
+    q.addQueryItem(s("to"), m_to->date().addDays(1).toString(Qt::ISODate));
+    if (!m_breakdown->currentData().toString().isEmpty())
+        q.addQueryItem(s("breakdown"), m_breakdown->currentData().toString());
+    started();
+    m_client->getJson(
+        s("/api/admin/analytics/funnel"), q, [self = QPointer(this)](const Result<QJsonObject> &r) {
+            if (!self)
+                return;
+            if (!r)
+                self->setStatus(tr("The server refused: %1").arg(describe(r.error())), true);
+            else
+                self->drawFunnel(*r);
+            self->finished();
+        });
+}
+
+void AnalyticsTab::drawFunnel(const QJsonObject &funnel)
+{
+    const QJsonArray groups = funnel[s("groups")].toArray();
+    QChart *chart = freshChart(m_funnel, tr("From sign-up to a second friend"));
+    auto *bars = new QBarSeries;
+    QStringList categories;
+    m_table = {{tr("group"), tr("step"), tr("people"), tr("conversion from the step before"),
+                tr("of those who signed up"), tr("median time from the step before")}};
+    m_funnelTable->clear();
+    m_funnelTable->setColumnCount(6);
+    m_funnelTable->setHorizontalHeaderLabels(m_table.first());
+    m_funnelTable->setRowCount(0);
+    double maxPeople = 0;
+    qint64 signedUp = 0;
+    for (const QJsonValue &g : groups) {
+        const QString group = g[s("key")].isString() ? g[s("key")].toString()
+            : funnel[s("breakdown")].isString()      ? tr("not given")
+                                                     : tr("Everyone");
+        auto *set = new QBarSet(group);
+        const QJsonArray steps = g[s("steps")].toArray();
+        for (qsizetype i = 0; i < steps.size(); ++i) {
+            const QJsonObject step = steps.at(i).toObject();
+            const double people = step[s("people")].toDouble();
+            set->append(people);
+            maxPeople = std::max(maxPeople, people);
+            if (i == 0)
+                signedUp += step[s("people")].toInteger();
+            if (categories.size() < steps.size())
+                categories.append(step[s("title")].toString() +
+                                  (groups.size() == 1 && i > 0
+                                       ? s("\n") + percent(step[s("conversion")])
+                                       : QString()));
+            const QStringList row {
+                group,
+                step[s("title")].toString(),
+                step[s("suppressed")].toBool() ? tr("hidden (too few)")
+                                               : QString::number(step[s("people")].toInteger()),
+                percent(step[s("conversion")]),
+                percent(step[s("from_start")]),
+                step[s("median_seconds_from_previous")].isDouble()
+                    ? duration(step[s("median_seconds_from_previous")].toDouble())
+                    : s("—")};
+            m_table.append(row);
+            const int r = m_funnelTable->rowCount();
+            m_funnelTable->insertRow(r);
+            for (int c = 0; c < row.size(); ++c)
+                m_funnelTable->setItem(r, c, new QTableWidgetItem(row.at(c)));
+        }
+        bars->append(set);
+    }
+    bars->setLabelsVisible(true);
+    bars->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+    bars->setLabelsFormat(s("@value"));
+    chart->addSeries(bars);
+    auto *x = new QBarCategoryAxis;
+    x->append(categories);
+    auto *y = new QValueAxis;
+    y->setTitleText(tr("People"));
+    y->setLabelFormat(s("%.0f"));
+    y->setRange(0, maxPeople > 0 ? maxPeople * 1.2 : 1);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    bars->attachAxis(x);
+    bars->attachAxis(y);
+    m_funnelTable->resizeColumnsToContents();
+    if (signedUp == 0)
+        setStatus(tr("Nobody signed up from %1 to %2.")
+                      .arg(m_from->date().toString(s("d MMM yyyy")),
+                           m_to->date().toString(s("d MMM yyyy"))));
+    else
+        setStatus(tr("%1 people signed up from %2 to %3; each bar counts those who reached the "
+                     "step, whenever they did.")
+                      .arg(signedUp)
+                      .arg(m_from->date().toString(s("d MMM yyyy")),
+                           m_to->date().toString(s("d MMM yyyy"))));
+}
+
+void AnalyticsTab::loadCohorts()
+{
+    QUrlQuery q;
+    q.addQueryItem(s("from"), m_from->date().toString(Qt::ISODate));
+    q.addQueryItem(s("to"), m_to->date().toString(Qt::ISODate));
+    started();
+    m_client->getJson(s("/api/admin/analytics/retention"), q,
+                      [self = QPointer(this)](const Result<QJsonObject> &r) {
+                          if (!self)
+                              return;
+                          if (!r)
+                              self->setStatus(tr("The server refused: %1").arg(describe(r.error())),
+                                              true);
+                          else
+                              self->drawCohorts(*r);
+                          self->finished();
+                      });
+}
+
+void AnalyticsTab::drawCohorts(const QJsonObject &retention)
+{
+    const QJsonArray cohorts = retention[s("cohorts")].toArray();
+    int weeks = 0;
+    for (const QJsonValue &c : cohorts)
+        weeks = std::max(weeks, int(c[s("weeks")].toArray().size()));
+    QStringList header {tr("Sign-up week"), tr("People"), tr("Day 1"), tr("Day 7"), tr("Day 30")};
+    for (int w = 0; w < weeks; ++w)
+        header << tr("Week %1").arg(w);
+    m_cohorts->clear();
+    m_cohorts->setColumnCount(int(header.size()));
+    m_cohorts->setHorizontalHeaderLabels(header);
+    m_cohorts->setRowCount(int(cohorts.size()));
+    m_table = {header};
+    qint64 people = 0;
+    for (int r = 0; r < cohorts.size(); ++r) {
+        const QJsonObject c = cohorts.at(r).toObject();
+        QStringList row {
+            QDate::fromString(c[s("week")].toString(), Qt::ISODate).toString(s("d MMM yyyy")),
+            c[s("suppressed")].toBool() ? tr("hidden") : QString::number(c[s("size")].toInteger())};
+        people += c[s("size")].toInteger();
+        const auto cell = [&](int column, const QJsonObject &value) {
+            auto *item = new QTableWidgetItem;
+            if (value[s("suppressed")].toBool()) {
+                item->setText(s("—"));
+                item->setBackground(QColor(0xdd, 0xdd, 0xdd));
+                item->setToolTip(
+                    tr("Hidden: fewer than %1 people").arg(retention[s("min_cell")].toInt()));
+            } else if (value[s("share")].isDouble()) {
+                item->setText(percent(value[s("share")]));
+                item->setBackground(heat(value[s("share")].toDouble()));
+                item->setToolTip(tr("%1 of %2 people")
+                                     .arg(value[s("people")].toInteger())
+                                     .arg(c[s("size")].toInteger()));
+            } else {
+                item->setText(s(""));
+            }
+            item->setTextAlignment(Qt::AlignCenter);
+            m_cohorts->setItem(r, column, item);
+            row << item->text();
+        };
+        m_cohorts->setItem(r, 0, new QTableWidgetItem(row.at(0)));
+        m_cohorts->setItem(r, 1, new QTableWidgetItem(row.at(1)));
+        cell(2, c[s("d1")].toObject());
+        cell(3, c[s("d7")].toObject());
+        cell(4, c[s("d30")].toObject());
+        const QJsonArray activity = c[s("weeks")].toArray();
+        for (int w = 0; w < activity.size(); ++w)
+            cell(5 + w, activity.at(w).toObject());
+        m_table.append(row);
+    }
+    m_cohorts->resizeColumnsToContents();
+    setStatus(people == 0 ? tr("Nobody signed up in these weeks.")
+                          : tr("Each row is the people who signed up in a week; a cell is the "
+                               "share of them active that day or week. Darker is more."));
+}
+
+void AnalyticsTab::loadEvents()
+{
+    const QDateTime from = m_from->dateTime().toUTC();
+    const QDateTime to = m_to->dateTime().toUTC();
+    QUrlQuery q;
+    q.addQueryItem(s("bucket"), from.secsTo(to) <= 2 * 86400 ? s("hour") : s("day"));
+    q.addQueryItem(s("from"), toWireTime(from));
+    q.addQueryItem(s("to"), toWireTime(to));
+    const QString name = m_eventName->currentData().toString();
+    if (!name.isEmpty())
+        q.addQueryItem(s("name"), name);
+    if (!name.isEmpty() && !m_eventProperty->currentData().toString().isEmpty())
+        q.addQueryItem(s("property"), m_eventProperty->currentData().toString());
+    started();
+    m_client->getJson(s("/api/admin/analytics/client-events"), q,
+                      [self = QPointer(this)](const Result<QJsonObject> &r) {
+                          if (!self)
+                              return;
+                          if (!r)
+                              self->setStatus(tr("The server refused: %1").arg(describe(r.error())),
+                                              true);
+                          else
+                              self->drawEvents(*r);
+                          self->finished();
+                      });
+}
+
+void AnalyticsTab::drawEvents(const QJsonObject &events)
+{
+    const QString bucket = events[s("bucket")].toString();
+    const QString name = m_eventName->currentData().toString();
+    // The names seen fill the picker; the properties seen for a name fill the other.
+    if (name.isEmpty()) {
+        for (const QJsonValue &one : events[s("series")].toArray()) {
+            const QString seen = one[s("dimension")].toString();
+            if (m_eventName->findData(seen) < 0)
+                m_eventName->addItem(seen, seen);
+        }
+    } else {
+        for (const QJsonValue &p : events[s("properties")].toArray()) {
+            if (m_eventProperty->findData(p.toString()) < 0)
+                m_eventProperty->addItem(p.toString(), p.toString());
+        }
+    }
+    QChart *chart =
+        freshChart(m_events,
+                   name.isEmpty() ? tr("Client events by name")
+                                  : tr("%1 by %2").arg(name, m_eventProperty->currentText()));
+    auto *x = new QDateTimeAxis;
+    x->setFormat(axisFormat(bucket));
+    x->setTitleText(tr("Time (%1)").arg(localZone()));
+    x->setTickCount(6);
+    auto *y = new QValueAxis;
+    y->setTitleText(tr("Events"));
+    y->setLabelFormat(s("%.0f"));
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    m_table = {{tr("bucket start (UTC)"), tr("series"), tr("events")}};
+    double maxY = 0;
+    qint64 minX = std::numeric_limits<qint64>::max(), maxX = 0;
+    for (const QJsonValue &one : events[s("series")].toArray()) {
+        auto *line = new QLineSeries;
+        line->setName(one[s("dimension")].toString());
+        for (const QJsonValue &p : one[s("points")].toArray()) {
+            const QDateTime t = fromWireTime(p[s("t")].toString());
+            m_table.append(
+                {toWireTime(t), line->name(),
+                 p[s("value")].isDouble() ? QString::number(p[s("value")].toDouble()) : QString()});
+            if (!p[s("value")].isDouble())
+                continue;
+            const qint64 ms = t.toMSecsSinceEpoch();
+            minX = std::min(minX, ms);
+            maxX = std::max(maxX, ms);
+            maxY = std::max(maxY, p[s("value")].toDouble());
+            line->append(double(ms), p[s("value")].toDouble());
+        }
+        chart->addSeries(line);
+        line->attachAxis(x);
+        line->attachAxis(y);
+        withTooltips(line, tr("events"), axisFormat(bucket));
+    }
+    if (maxX <= minX) {
+        minX = m_from->dateTime().toMSecsSinceEpoch();
+        maxX = m_to->dateTime().toMSecsSinceEpoch();
+    }
+    x->setRange(QDateTime::fromMSecsSinceEpoch(minX), QDateTime::fromMSecsSinceEpoch(maxX));
+    y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
+    setStatus(maxY == 0 ? tr("The apps sent no events in this range.")
+                        : tr("Updated %1.").arg(QTime::currentTime().toString(s("HH:mm:ss"))));
+}
+
+bool AnalyticsTab::exportCsv(const QString &path) const
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
+        return false;
+    const auto quoted = [](QString cell) {
+        if (cell.contains(QLatin1Char(',')) || cell.contains(QLatin1Char('"')) ||
+            cell.contains(QLatin1Char('\n')))
+            cell = QLatin1Char('"') + cell.replace(s("\""), s("\"\"")) + QLatin1Char('"');
+        return cell;
+    };
+    for (const QStringList &row : m_table) {
+        QStringList cells;
+        for (const QString &cell : row)
+            cells << quoted(cell);
+        file.write(cells.join(QLatin1Char(',')).toUtf8() + '\n');
+    }
+    return file.error() == QFile::NoError;
+}
+
+bool AnalyticsTab::exportPng(const QString &path) const
+{
+    QWidget *shown = m_views->currentWidget();
+    return shown && shown->grab().save(path, "PNG");
 }
 
 } // namespace fp::console

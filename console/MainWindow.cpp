@@ -144,7 +144,7 @@ void MainWindow::start(const QUrl &server)
             if (!self)
                 return;
             self->m_signIn->setBusy(false);
-            if (r && r->isStaff()) {
+            if (r && r->seesConsole()) {
                 self->showConsole();
             } else if (!r && admin::AdminClient::isUnreachable(r.error())) {
                 self->m_signIn->showMessage(r.error().message);
@@ -177,12 +177,13 @@ void MainWindow::signIn(const QString &server, const QString &email, const QStri
                                             : e.message);
             return;
         }
-        if (!r->isStaff()) {
+        if (!r->seesConsole()) {
             // A plain account may not use the console: end the session we just opened.
             self->m_client->logout();
             self->m_store->remove(self->serverKey());
             self->m_signIn->showMessage(tr("This account is not a staff account: only "
-                                           "moderators and admins can use the console."));
+                                           "moderators, admins and analysts can use the "
+                                           "console."));
             return;
         }
         self->showConsole();
@@ -201,10 +202,19 @@ void MainWindow::showConsole()
     const admin::Identity who = m_client->identity();
     m_who->setText(tr("%1 (%2) on %3")
                        .arg(who.email.isEmpty() ? who.userId : who.email, who.role, serverKey()));
+    // An analyst sees the product's numbers only: no report, user or audit entry.
+    const bool analyst = who.isAnalyst();
+    for (QWidget *staffOnly : {static_cast<QWidget *>(m_reports), static_cast<QWidget *>(m_users),
+                               static_cast<QWidget *>(m_audit)})
+        m_tabs->setTabVisible(m_tabs->indexOf(staffOnly), !analyst);
+    if (analyst)
+        m_tabs->setCurrentWidget(m_analytics);
     m_stack->setCurrentWidget(m_tabs);
     m_queue->refresh();
-    m_reports->refresh();
-    m_alerts->start();
+    if (!analyst) {
+        m_reports->refresh();
+        m_alerts->start(); // the staff alert feed is for moderators and admins
+    }
     refreshCurrentTab();
     Q_EMIT signedIn();
 }

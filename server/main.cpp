@@ -1,6 +1,7 @@
 // friendship-server: the API and WebSocket server. `friendship-server --help` lists settings.
 
 #include "server/app/Application.h"
+#include "server/app/DemoData.h"
 #include "server/base/Config.h"
 #include "server/base/EpollEventDispatcher.h"
 #include "server/base/Log.h"
@@ -53,7 +54,11 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(
         QStringLiteral("The friendship platform's API and WebSocket server.\n\n"
                        "Commands:\n  (none)    serve the API (migrations are applied first)\n"
-                       "  migrate   apply database migrations and exit\n\n") +
+                       "  migrate   apply database migrations and exit\n"
+                       "  analytics-rebuild   recompute every analytics rollup from the kept "
+                       "events and exit\n"
+                       "  demo-data [--users N] [--days D]   record a demo history of N people "
+                       "over D days for the analytics and exit\n\n") +
         fp::Config::describeSettings());
     const QCommandLineOption helpOption = parser.addHelpOption();
     parser.addVersionOption();
@@ -61,13 +66,25 @@ int main(int argc, char *argv[])
                                           QStringLiteral("Read settings from this INI file."),
                                           QStringLiteral("FILE"));
     parser.addOption(configOption);
-    parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("migrate, or nothing to serve"));
+    const QCommandLineOption usersOption(QStringLiteral("users"),
+                                         QStringLiteral("demo-data: how many people (1-2000000)."),
+                                         QStringLiteral("N"), QStringLiteral("500"));
+    const QCommandLineOption daysOption(QStringLiteral("days"),
+                                        QStringLiteral("demo-data: over how many days (1-730)."),
+                                        QStringLiteral("D"), QStringLiteral("90"));
+    parser.addOption(usersOption);
+    parser.addOption(daysOption);
+    parser.addPositionalArgument(
+        QStringLiteral("command"),
+        QStringLiteral("migrate, analytics-rebuild, demo-data, or nothing to serve"));
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
+    static const QStringList commands {QStringLiteral("migrate"),
+                                       QStringLiteral("analytics-rebuild"),
+                                       QStringLiteral("demo-data")};
     if (positional.size() > 1 ||
-        (positional.size() == 1 && positional.first() != QLatin1String("migrate"))) {
+        (positional.size() == 1 && !commands.contains(positional.first()))) {
         std::fprintf(stderr, "friendship-server: unknown command '%s' (see --help)\n",
                      qPrintable(positional.join(QLatin1Char(' '))));
         return 2;
@@ -91,6 +108,22 @@ int main(int argc, char *argv[])
 
     if (positional.value(0) == QLatin1String("migrate"))
         return fp::runMigrations(config);
+    if (positional.value(0) == QLatin1String("analytics-rebuild"))
+        return fp::runAnalyticsRebuild(config);
+    if (positional.value(0) == QLatin1String("demo-data")) {
+        bool usersOk = false, daysOk = false;
+        fp::DemoDataOptions demo;
+        demo.users = parser.value(usersOption).toInt(&usersOk);
+        demo.days = parser.value(daysOption).toInt(&daysOk);
+        if (!usersOk || !daysOk || demo.users < 1 || demo.users > 2000000 || demo.days < 1 ||
+            demo.days > 730) {
+            std::fprintf(stderr,
+                         "friendship-server: demo-data needs --users 1-2000000 and "
+                         "--days 1-730\n");
+            return 2;
+        }
+        return fp::runDemoData(config, demo);
+    }
 
     installSignalHandlers();
     fp::Application application(std::move(config));

@@ -1,6 +1,7 @@
 #include "server/analytics/AnalyticsConsumer.h"
 
 #include "server/events/EventTypes.h"
+#include "server/events/Outbox.h"
 
 #include <QTime>
 
@@ -37,7 +38,26 @@ Status AnalyticsConsumer::apply(const QList<StreamEvent> &events)
         const QDateTime hour(at.date(), QTime(at.time().hour(), 0), Qt::UTC);
         ++counts[{e.type, hour}];
     }
-    return m_repository.addEventCounts(counts);
+    if (Status s = m_repository.addEventCounts(counts); !s)
+        return s;
+
+    // The rollups read each event as the outbox holds it now: a copy put on the stream before
+    // its account was deleted still names the person, the outbox row names a pseudonym. (An
+    // event purged from the outbox already, days late, is taken as it came.)
+    QStringList ids;
+    ids.reserve(events.size());
+    for (const StreamEvent &e : events)
+        ids << e.eventId;
+    Result<QHash<QString, StreamEvent>> current = Outbox::current(ids);
+    if (!current)
+        return current.error();
+    QList<StreamEvent> asKept;
+    asKept.reserve(events.size());
+    for (const StreamEvent &e : events)
+        asKept << current->value(e.eventId, e);
+    if (Status s = m_repository.lockRollups(false); !s)
+        return s;
+    return m_rollups.apply(asKept, QDateTime::currentDateTimeUtc());
 }
 
 } // namespace fp

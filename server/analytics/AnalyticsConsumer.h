@@ -1,11 +1,13 @@
 #pragma once
 
 // The analytics domain's consumer of the event stream (docs/events.md): counts every event by
-// type and hour into analytics_event_counts. An event of a type it knows at a version newer than
+// type and hour into analytics_event_counts, and keeps the product analytics rollups
+// (AnalyticsRollups, docs/analytics.md). An event of a type it knows at a version newer than
 // it understands is refused (and so, after its deliveries, parked for an admin to look at)
 // rather than counted as something it may not be.
 
 #include "server/analytics/AnalyticsRepository.h"
+#include "server/analytics/AnalyticsRollups.h"
 #include "server/events/EventConsumer.h"
 
 namespace fp {
@@ -13,7 +15,9 @@ namespace fp {
 class AnalyticsConsumer : public EventConsumer
 {
 public:
-    explicit AnalyticsConsumer(const AnalyticsRepository &repository) : m_repository(repository) { }
+    explicit AnalyticsConsumer(const AnalyticsRepository &repository)
+        : m_repository(repository), m_rollups(repository)
+    { }
 
     QByteArray group() const override { return QByteArrayLiteral("analytics"); }
     bool wants(const QString &) const override { return true; }
@@ -21,6 +25,7 @@ public:
 
 private:
     const AnalyticsRepository &m_repository;
+    AnalyticsRollups m_rollups;
 };
 
 } // namespace fp

@@ -26,4 +26,26 @@ Result<TimeSeriesQuery> parseTimeSeriesQuery(const QString &metric, const QStrin
 /// The start of the hour or day `t` falls in (UTC).
 QDateTime floorTo(const QDateTime &t, const QString &bucket);
 
+/// GET /api/admin/analytics/series: ?metric (AnalyticsMetrics), ?bucket (minute, hour, day,
+/// week, month; dau/wau/mau only by day/week/month), ?from ?to (RFC 3339; minutes reach back
+/// 2 days, hours 90), ?split (true: one series per dimension), ?dimension; at most 1000
+/// buckets. `now` is the server's clock.
+Result<SeriesQuery> parseSeriesQuery(const QString &metric, const QString &bucket,
+                                     const QString &from, const QString &to, const QString &split,
+                                     const QString &dimension, const QDateTime &now);
+/// GET /api/admin/analytics/funnel: ?cohort_week (a date; its Monday-to-Sunday week) or ?from
+/// and ?to (dates, to exclusive, at most 400 days apart); ?breakdown (region, age_range,
+/// intention).
+Result<FunnelQuery> parseFunnelQuery(const QString &cohortWeek, const QString &from,
+                                     const QString &to, const QString &breakdown);
+/// GET /api/admin/analytics/retention: ?from and ?to (dates: the sign-up weeks they fall in,
+/// at most 104); by default the last 12 weeks.
+Result<RetentionQuery> parseRetentionQuery(const QString &from, const QString &to,
+                                           const QDate &today);
+/// GET /api/admin/analytics/client-events: ?bucket (hour, day), ?from ?to, ?name, ?property
+/// (needs a name).
+Result<ClientEventsQuery> parseClientEventsQuery(const QString &bucket, const QString &from,
+                                                 const QString &to, const QString &name,
+                                                 const QString &property, const QDateTime &now);
+
 } // namespace fp::AnalyticsValidation

@@ -3,6 +3,7 @@
 #include "server/admin/AdminRoutes.h"
 #include "server/analytics/AnalyticsConsumer.h"
 #include "server/analytics/AnalyticsRoutes.h"
+#include "server/app/DemoData.h"
 #include "server/app/Domains.h"
 #include "server/app/EventRoutes.h"
 #include "server/app/HealthRoutes.h"
@@ -125,6 +126,45 @@ int runMigrations(const Config &config)
         return 1;
     }
     log::info(QStringLiteral("migrations_up_to_date"));
+    return 0;
+}
+
+int runAnalyticsRebuild(const Config &config)
+{
+    configureStorage(config);
+    if (const QString error = migrateWith(config); !error.isEmpty()) {
+        log::error(QStringLiteral("migrations_failed"), {{QStringLiteral("error"), error}});
+        return 1;
+    }
+    const AnalyticsRepository repository;
+    const AnalyticsService analytics(repository, config.analyticsMinCell);
+    const Result<qint64> replayed = analytics.rebuild();
+    if (!replayed) {
+        log::error(QStringLiteral("analytics_rebuild_failed"),
+                   {{QStringLiteral("error"), replayed.error().message}});
+        return 1;
+    }
+    log::info(QStringLiteral("analytics_rebuilt"), {{QStringLiteral("events"), *replayed}});
+    return 0;
+}
+
+int runDemoData(const Config &config, const DemoDataOptions &options)
+{
+    configureStorage(config);
+    if (const QString error = migrateWith(config); !error.isEmpty()) {
+        log::error(QStringLiteral("migrations_failed"), {{QStringLiteral("error"), error}});
+        return 1;
+    }
+    const Result<qint64> recorded = recordDemoData(options);
+    if (!recorded) {
+        log::error(QStringLiteral("demo_data_failed"),
+                   {{QStringLiteral("error"), recorded.error().message}});
+        return 1;
+    }
+    log::info(QStringLiteral("demo_data_recorded"),
+              {{QStringLiteral("people"), options.users},
+               {QStringLiteral("days"), options.days},
+               {QStringLiteral("events"), *recorded}});
     return 0;
 }
 
@@ -480,6 +520,9 @@ void Application::scheduleJobs()
                      }});
     m_jobs->add(Job {"session_purge", 3600000, 600000, [&d] {
                          return d.identity.purgeEndedSessions(QDateTime::currentDateTimeUtc());
+                     }});
+    m_jobs->add(Job {"analytics_retention", 3600000, 600000, [&d, done] {
+                         return done(d.analytics.purgeRollups(QDateTime::currentDateTimeUtc()));
                      }});
     m_jobs->add(Job {"outbox_purge", 60000, 300000,
                      [&d, hours = m_config.eventOutboxRetentionHours, done]() -> Status {

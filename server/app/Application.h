@@ -68,5 +68,12 @@ private:
 
 /// Applies migrations with the configured database; for `friendship-server migrate`.
 int runMigrations(const Config &config);
+/// `friendship-server analytics-rebuild`: recomputes every analytics rollup from the kept
+/// events (docs/analytics.md) and exits.
+int runAnalyticsRebuild(const Config &config);
+struct DemoDataOptions;
+/// `friendship-server demo-data --users N --days D`: records a demo history (server/app/
+/// DemoData.h) and exits.
+int runDemoData(const Config &config, const DemoDataOptions &options);
 
 } // namespace fp

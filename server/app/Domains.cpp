@@ -44,7 +44,7 @@ QList<QByteArray> signingSecrets(const Config &c)
 Domains::Domains(const Config &config, UserNotifier &notifier, Catalog catalogData,
                  ModerationRules rules)
     : catalog(std::move(catalogData)), moderationRules(std::move(rules)), admin(adminRepository),
-      analytics(analyticsRepository), engagement(engagementRepository),
+      analytics(analyticsRepository, config.analyticsMinCell), engagement(engagementRepository),
       profiles(profileRepository, catalog), tokens(signingSecrets(config), identityRepository),
       identity(identityRepository, tokens, profiles, admin, events, identitySettings(config)),
       friendships(friendshipRepository, profiles), trust(trustRepository, identity),

@@ -11,6 +11,8 @@ QString roleName(Role role)
         return QStringLiteral("moderator");
     case Role::Admin:
         return QStringLiteral("admin");
+    case Role::Analyst:
+        return QStringLiteral("analyst");
     }
     return QStringLiteral("user");
 }
@@ -23,6 +25,8 @@ std::optional<Role> roleFromName(const QString &name)
         return Role::Moderator;
     if (name == QLatin1String("admin"))
         return Role::Admin;
+    if (name == QLatin1String("analyst"))
+        return Role::Analyst;
     return std::nullopt;
 }
 

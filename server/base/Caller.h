@@ -8,7 +8,8 @@
 
 namespace fp {
 
-enum class Role { User, Moderator, Admin };
+/// Analyst: product staff who see analytics and aggregated queue metrics only.
+enum class Role { User, Moderator, Admin, Analyst };
 
 struct Caller
 {
@@ -21,9 +22,12 @@ struct Caller
     qint64 expiresAtMs = 0;
 
     bool isStaff() const { return role == Role::Moderator || role == Role::Admin; }
+    /// Whoever may read product analytics: analysts, moderators and admins.
+    bool seesAnalytics() const { return isStaff() || role == Role::Analyst; }
 };
 
-/// "user", "moderator", "admin": the users.role column, the token's role claim, the wire.
+/// "user", "moderator", "admin", "analyst": the users.role column, the token's role claim, the
+/// wire.
 QString roleName(Role role);
 std::optional<Role> roleFromName(const QString &name);
 

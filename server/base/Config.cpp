@@ -69,6 +69,8 @@ const Setting kSettings[] = {
      "still open or triaged"},
     {"FP_RETENTION_SWEEP_SECONDS", "privacy/retention_sweep_seconds", "3600",
      "how often expired chat messages are looked for"},
+    {"FP_ANALYTICS_MIN_CELL", "analytics/min_cell", "5",
+     "analytics cells counting fewer people or events than this (but some) are suppressed"},
     {"FP_REPORT_ESCALATION_MINUTES", "moderation/report_escalation_minutes", "15",
      "a critical report nobody has claimed for this long is marked escalated"},
     {"FP_REPORT_HIGH_ESCALATION_MINUTES", "moderation/report_high_escalation_minutes", "60",
@@ -314,6 +316,7 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.messageRetentionDays = int(r.integer("FP_MESSAGE_RETENTION_DAYS", 1, 3650));
     c.retentionSweepSeconds = int(r.integer("FP_RETENTION_SWEEP_SECONDS", 1, 7 * 24 * 3600));
     c.matchTickMs = int(r.integer("FP_MATCH_TICK_MS", 10, 600000));
+    c.analyticsMinCell = int(r.integer("FP_ANALYTICS_MIN_CELL", 1, 1000));
     c.reportEscalationMinutes = int(r.integer("FP_REPORT_ESCALATION_MINUTES", 1, 7 * 24 * 60));
     c.reportHighEscalationMinutes =
         int(r.integer("FP_REPORT_HIGH_ESCALATION_MINUTES", 1, 30 * 24 * 60));

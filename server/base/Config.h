@@ -47,6 +47,7 @@ struct Config
     int messageRetentionDays = 0;
     int retentionSweepSeconds = 0;
     int matchTickMs = 0;
+    int analyticsMinCell = 0; // analytics: smaller cells (of people, events) are suppressed
 
     // Moderation (server/admin): escalation of unclaimed critical reports, claim length.
     int reportEscalationMinutes = 0;

@@ -424,4 +424,9 @@ Status EventConsumers::redrive(const QByteArray &entryId)
     return Ok {};
 }
 
+Status EventConsumers::applyNow(EventConsumer &consumer, const QList<StreamEvent> &events)
+{
+    return applyOnce(consumer, consumer.group(), events);
+}
+
 } // namespace fp

@@ -67,6 +67,10 @@ public:
     /// Adds a parked entry to the stream again and removes it from the dead-letter stream.
     /// NotFound when there is no such entry.
     static Status redrive(const QByteArray &entryId);
+    /// Applies `events` for `consumer` at once, as its group would (the effect and the marks in
+    /// one transaction; events already marked are left out): for a command that records events
+    /// and wants their effect before a server reads the stream (demo data).
+    static Status applyNow(EventConsumer &consumer, const QList<StreamEvent> &events);
 
 private:
     struct Group;

@@ -37,6 +37,25 @@ bool insertRows(const QList<OutboxEvent> &events)
     return r.ok();
 }
 
+const QString kEventColumns =
+    QStringLiteral("seq, event_id, event_type, event_version, occurred_at, actor_user_id, "
+                   "subject_type, subject_id, payload_json");
+
+StreamEvent eventFromRow(const SqlResult &row)
+{
+    StreamEvent e;
+    e.outboxSeq = row.value(0).toLongLong();
+    e.eventId = row.value(1).toString();
+    e.type = row.value(2).toString();
+    e.version = row.value(3).toInt();
+    e.occurredAt = Sql::toTime(row.value(4));
+    e.actorUserId = row.value(5).toString();
+    e.subjectType = row.value(6).toString();
+    e.subjectId = row.value(7).toString();
+    e.payload = QJsonDocument::fromJson(row.value(8).toString().toUtf8()).object();
+    return e;
+}
+
 void notifyCommitted()
 {
     if (g_committedListener)
@@ -103,6 +122,62 @@ Result<int> purge(int retentionHours, int limit)
     if (!marks.ok())
         return marks.toAppError();
     return rows.numRowsAffected() + marks.numRowsAffected();
+}
+
+Result<qint64> lastSeq()
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT COALESCE(MAX(seq), 0) FROM event_outbox"));
+    if (!r.ok())
+        return r.toAppError();
+    return r.next() ? r.value(0).toLongLong() : 0;
+}
+
+Result<QList<StreamEvent>> keptAfter(qint64 afterSeq, int limit)
+{
+    SqlResult rows =
+        Sql::exec(QStringLiteral("SELECT %1 FROM event_outbox WHERE seq > ? ORDER BY seq LIMIT ?")
+                      .arg(kEventColumns),
+                  {afterSeq, limit});
+    if (!rows.ok())
+        return rows.toAppError();
+    QList<StreamEvent> events;
+    while (rows.next())
+        events.append(eventFromRow(rows));
+    return events;
+}
+
+Result<QList<StreamEvent>> keptAppliedBy(const QByteArray &group, qint64 afterSeq, int limit)
+{
+    SqlResult rows = Sql::exec(
+        QStringLiteral("SELECT %1 FROM event_outbox o WHERE seq > ? AND EXISTS (SELECT 1 FROM "
+                       "event_consumer_marks m WHERE m.consumer_group = ? AND m.event_id = "
+                       "o.event_id) ORDER BY seq LIMIT ?")
+            .arg(kEventColumns),
+        {afterSeq, QString::fromLatin1(group), limit});
+    if (!rows.ok())
+        return rows.toAppError();
+    QList<StreamEvent> events;
+    while (rows.next())
+        events.append(eventFromRow(rows));
+    return events;
+}
+
+Result<QHash<QString, StreamEvent>> current(const QStringList &eventIds)
+{
+    QHash<QString, StreamEvent> found;
+    if (eventIds.isEmpty())
+        return found;
+    SqlResult rows =
+        Sql::exec(QStringLiteral("SELECT %1 FROM event_outbox WHERE event_id IN (%2)")
+                      .arg(kEventColumns, Sql::repeated(QStringLiteral("?"), eventIds.size())),
+                  Sql::values(eventIds));
+    if (!rows.ok())
+        return rows.toAppError();
+    while (rows.next()) {
+        StreamEvent e = eventFromRow(rows);
+        found.insert(e.eventId, std::move(e));
+    }
+    return found;
 }
 
 } // namespace Outbox

@@ -8,10 +8,12 @@
 // A payload is small and never holds a secret or anything a person wrote in chat.
 
 #include "server/events/EventTypes.h"
+#include "server/events/StreamEvent.h"
 
 #include "common/Result.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonObject>
 #include <QString>
 #include <functional>
@@ -47,6 +49,17 @@ Status anonymise(const QString &userId);
 /// (a mark must outlive every copy of its event the relay could still send); at most `limit`
 /// rows of each per call. Returns how many were deleted.
 Result<int> purge(int retentionHours, int limit = 5000);
+/// The newest outbox row's seq (0 when empty).
+Result<qint64> lastSeq();
+/// Up to `limit` kept events after outbox row `afterSeq`, in recording order.
+Result<QList<StreamEvent>> keptAfter(qint64 afterSeq, int limit);
+/// Up to `limit` kept events after outbox row `afterSeq` that consumer `group` has applied, in
+/// recording order: a consumer's rebuild replays them (those not applied yet reach it live).
+Result<QList<StreamEvent>> keptAppliedBy(const QByteArray &group, qint64 afterSeq, int limit);
+/// The kept events among `eventIds` as they stand now, by event id: a consumer reads the actor,
+/// subject and payload from here rather than from a stream copy made before an account's
+/// deletion pseudonymised them. Events purged already are missing.
+Result<QHash<QString, StreamEvent>> current(const QStringList &eventIds);
 } // namespace Outbox
 
 } // namespace fp

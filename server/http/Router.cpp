@@ -21,6 +21,10 @@ std::optional<AppError> accessRefusal(const Caller &caller, Access access)
         if (caller.role == Role::Admin)
             return std::nullopt;
         break;
+    case Access::Analytics:
+        if (caller.seesAnalytics())
+            return std::nullopt;
+        break;
     }
     return AppError::forbidden(QStringLiteral("Your role may not use this route"));
 }

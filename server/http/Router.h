@@ -18,6 +18,7 @@ enum class Access {
     Participant, // a signed-in account that may take part: not restricted (queue, chat)
     Moderator, // moderator or admin
     Admin, // admin only
+    Analytics, // analyst, moderator or admin: product analytics and aggregated queue metrics
 };
 
 enum class Execution {

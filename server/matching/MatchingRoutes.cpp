@@ -53,7 +53,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/queue/metrics"),
-                      .access = Access::Moderator,
+                      .access = Access::Analytics,
                       .handler = [&matching](RequestContext &ctx) -> HttpResponse {
                           Problems problems;
                           const int window =
@@ -64,7 +64,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
                       }});
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/queue/metrics/history"),
-                      .access = Access::Moderator,
+                      .access = Access::Analytics,
                       .handler = [&matching](RequestContext &ctx) -> HttpResponse {
                           Problems problems;
                           const int minutes =

@@ -200,16 +200,16 @@ Result<MatchSessionRecord> MatchingService::session(const Caller &caller,
     return *m;
 }
 
-bool MatchingService::recordMatch(const MatchSessionRecord &match, const QString &entryA,
-                                  const QString &entryB) const
+bool MatchingService::recordMatch(const MatchSessionRecord &match, const QueueEntry &entryA,
+                                  const QueueEntry &entryB) const
 {
     Transaction tx;
     if (!tx.begin())
         return false;
-    if (Status recorded = m_repository.recordMatch(match, entryA, entryB); !recorded)
+    if (Status recorded = m_repository.recordMatch(match, entryA.id, entryB.id); !recorded)
         return false;
-    // Recorded before what it causes (the conversation opening). The two people and the score
-    // only: the reasons and the breakdown tell what they share.
+    // Recorded before what it causes (the conversation opening). The two people, the score
+    // and how long each waited: the reasons and the breakdown tell what they share.
     if (Status recorded =
             Outbox::record({.type = event::Matched,
                             .subjectType = QLatin1StringView("match"),
@@ -219,7 +219,11 @@ bool MatchingService::recordMatch(const MatchSessionRecord &match, const QString
                                         {QStringLiteral("conversation_id"), match.conversationId},
                                         {QStringLiteral("user_a_id"), match.userA},
                                         {QStringLiteral("user_b_id"), match.userB},
-                                        {QStringLiteral("score"), match.score}},
+                                        {QStringLiteral("score"), match.score},
+                                        {QStringLiteral("wait_seconds_a"),
+                                         entryA.enqueuedAt.secsTo(match.matchedAt)},
+                                        {QStringLiteral("wait_seconds_b"),
+                                         entryB.enqueuedAt.secsTo(match.matchedAt)}},
                             .occurredAt = match.matchedAt});
         !recorded)
         return false;
@@ -363,7 +367,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
         match.breakdown = pair.breakdown.toJson();
         match.reasons = matchReasonsToJson(pair.reasons);
         match.conversationId = Sql::newId();
-        if (!recordMatch(match, byUser.value(pair.userA).id, byUser.value(pair.userB).id))
+        if (!recordMatch(match, byUser.value(pair.userA), byUser.value(pair.userB)))
             continue; // one of them left meanwhile: they wait for the next pass
         QueueStore::remove({pair.userA, pair.userB});
         ++report.matched;

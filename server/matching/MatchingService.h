@@ -71,8 +71,8 @@ private:
                                const QString &actorUserId, const QDateTime &now) const;
     /// Records the pair and opens its conversation in one transaction; false when one of them
     /// left meanwhile.
-    bool recordMatch(const MatchSessionRecord &match, const QString &entryA,
-                     const QString &entryB) const;
+    bool recordMatch(const MatchSessionRecord &match, const QueueEntry &entryA,
+                     const QueueEntry &entryB) const;
     Status loadSafeguardFacts(const QStringList &userIds, const QDateTime &now,
                               SafeguardContext *context,
                               QHash<QString, MatchProfile> *profiles) const;

@@ -87,12 +87,21 @@ Status recordOnboardingIfFirst(const ProfileRepository &repository, const Profil
     // stamped now, without an event.
     if (!*stamped || (existedBefore && before.onboardingComplete()))
         return Ok {};
-    return Outbox::record({.type = event::OnboardingCompleted,
-                           .subjectType = QLatin1StringView("user"),
-                           .subjectId = after.userId,
-                           .actorUserId = after.userId,
-                           .payload = {},
-                           .occurredAt = {}});
+    // The breakdowns analytics groups people by, as chosen codes (never the city or the bio).
+    const auto orNull = [](const QString &code) {
+        return code.isEmpty() ? QJsonValue() : QJsonValue(code);
+    };
+    return Outbox::record(
+        {.type = event::OnboardingCompleted,
+         .subjectType = QLatin1StringView("user"),
+         .subjectId = after.userId,
+         .actorUserId = after.userId,
+         .payload = {{QStringLiteral("country"), orNull(after.locationCountry)},
+                     {QStringLiteral("age_range"), orNull(after.ageRange)},
+                     {QStringLiteral("friendship_intention"),
+                      orNull(after.preferences ? after.preferences->friendshipIntention
+                                               : QString())}},
+         .occurredAt = {}});
 }
 
 } // namespace

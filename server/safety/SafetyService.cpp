@@ -58,7 +58,10 @@ Status recordReportFiled(const ReportRecord &report, const QString &origin)
         {{QStringLiteral("severity"), report.severity},
          {QStringLiteral("reason_code"), report.reasonCode},
          {QStringLiteral("origin"), origin},
-         {QStringLiteral("about_conversation"), !report.conversationSessionId.isEmpty()}});
+         {QStringLiteral("about_conversation"), !report.conversationSessionId.isEmpty()},
+         {QStringLiteral("conversation_id"),
+          report.conversationSessionId.isEmpty() ? QJsonValue()
+                                                 : QJsonValue(report.conversationSessionId)}});
 }
 
 AppError conflict(const QString &message, const QString &reason, QJsonObject details = {})

@@ -5,7 +5,6 @@
 // trip through a real keychain is tst_console_keychain.
 
 #include "common/AdminClient.h"
-#include "console/AnalyticsTab.h"
 #include "console/AuditTab.h"
 #include "console/CredentialStore.h"
 #include "console/MainWindow.h"
@@ -268,21 +267,6 @@ private Q_SLOTS:
         }
         QVERIFY(ledger);
         QTRY_VERIFY_WITH_TIMEOUT(ledger->rowCount() >= 1, kWaitMs);
-    }
-
-    void analyticsTabDrawsEveryMetric()
-    {
-        QVERIFY(m_console && m_console->window.consoleShown());
-        fp::console::AnalyticsTab *analytics = m_console->window.analyticsTab();
-        m_console->window.tabs()->setCurrentWidget(analytics);
-        analytics->refresh();
-        for (const char *metric : {"daily_active_users", "queue_wait_seconds", "match_success_rate",
-                                   "reveal_conversion", "report_rate"}) {
-            auto *chart = analytics->findChild<fp::console::TimeChart *>(QLatin1String(metric));
-            QVERIFY2(chart, metric);
-            QTRY_VERIFY2_WITH_TIMEOUT(chart->pointCount(QLatin1String(metric)) > 0, metric,
-                                      kWaitMs);
-        }
     }
 
     void nextStartSignsInSilently()
