@@ -95,6 +95,9 @@ public:
     void analytics(const QString &metric, const QString &bucket, const QDateTime &from,
                    const QDateTime &to, Callback<TimeSeries> done);
     void auditLog(const AuditQuery &query, Callback<Page<AuditEntry>> done);
+    /// The image behind a signed avatar URL of a staff view (a path on the server with its
+    /// query, e.g. "/api/avatars/<key>?size=128&..."): the bytes, or the error.
+    void avatarImage(const QString &signedUrl, Callback<QByteArray> done);
 
 Q_SIGNALS:
     /// The server stopped or started answering; while unreachable the client probes /healthz.

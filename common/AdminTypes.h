@@ -130,6 +130,8 @@ struct UserBrief
     int reportsFiled = 0;
     int reportsAgainst = 0;
     int reportsAgainstConfirmed = 0;
+    /// The avatar's signed URL (relative to the API), or the external URL; empty: none.
+    QString avatarUrl;
 
     static constexpr auto fields()
     {
@@ -142,6 +144,7 @@ struct UserBrief
             field("reports_filed", &UserBrief::reportsFiled),
             field("reports_against", &UserBrief::reportsAgainst),
             field("reports_against_confirmed", &UserBrief::reportsAgainstConfirmed),
+            field("avatar_url", &UserBrief::avatarUrl, WhenEmpty::Null),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }
@@ -286,6 +289,8 @@ struct User
     int activeSessions = 0;
     /// How the account signs in: "password", then linked providers ("google", "apple").
     QStringList signInMethods;
+    /// The avatar's signed URL (relative to the API), or the external URL; empty: none.
+    QString avatarUrl;
 
     static constexpr auto fields()
     {
@@ -304,6 +309,7 @@ struct User
             field("reports_filed", &User::reportsFiled),
             field("active_sessions", &User::activeSessions),
             field("sign_in_methods", &User::signInMethods),
+            field("avatar_url", &User::avatarUrl, WhenEmpty::Null),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }

@@ -1,6 +1,7 @@
 #include "console/ReportsTab.h"
 
 #include "common/AdminClient.h"
+#include "console/AvatarLabel.h"
 #include "console/ReportsModel.h"
 
 #include <QCheckBox>
@@ -133,6 +134,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_reportedAvatar = new AvatarLabel(m_client, right);
+    rightLayout->addWidget(m_reportedAvatar);
     rightLayout->addWidget(m_detail, 1);
     rightLayout->addWidget(m_note);
     rightLayout->addLayout(actions);
@@ -237,6 +240,7 @@ void ReportsTab::loadDetail()
     m_detailId = id;
     if (id.isEmpty()) {
         m_detail->clear();
+        m_reportedAvatar->showAvatar({});
         return;
     }
     // Opening a report is audit-logged on the server; only do it when the selection changes.
@@ -244,6 +248,8 @@ void ReportsTab::loadDetail()
         if (!self || self->m_detailId != id)
             return;
         self->m_detail->setHtml(r ? detailHtml(*r) : r.error().message);
+        // The reported person's avatar: what an inappropriate_avatar report is about.
+        self->m_reportedAvatar->showAvatar(r ? r->reported.avatarUrl : QString());
     });
 }
 

@@ -26,6 +26,8 @@ class AdminClient;
 
 namespace fp::console {
 
+class AvatarLabel;
+
 class ReportsModel;
 
 class ReportsTab : public QWidget
@@ -61,6 +63,7 @@ private:
     QCheckBox *m_escalatedOnly;
     QLineEdit *m_textFilter;
     QTextBrowser *m_detail;
+    AvatarLabel *m_reportedAvatar;
     QPushButton *m_claim;
     QComboBox *m_action;
     QPlainTextEdit *m_note;
