@@ -89,11 +89,11 @@ Result<QList<QByteArray>> ImageSanitizer::squareJpegs(const QByteArray &bytes,
 
     // Decoding takes memory in proportion to the pixels: only a few at a time per process,
     // whatever the number of workers.
-    static QSemaphore slots(kDecodeSlots);
-    if (!slots.tryAcquire(1, limits.slotWaitMs))
+    static QSemaphore decodeSlots(kDecodeSlots);
+    if (!decodeSlots.tryAcquire(1, limits.slotWaitMs))
         return AppError::unavailable(
             QStringLiteral("Too many images are being processed, try again"), 2);
-    const QSemaphoreReleaser release(slots);
+    const QSemaphoreReleaser release(decodeSlots);
 
     QBuffer buffer;
     buffer.setData(bytes);

@@ -108,7 +108,14 @@ Result<AvatarLinks> AvatarService::upload(const QString &userId, const QByteArra
         return databaseUnavailable();
     }
     Transaction::afterRollback([this, storageKey] { removeObjects(storageKey); });
-    Result<std::optional<StoredAvatar>> previous = m_repository.avatarOf(userId, true);
+    // Uploads of one person take turns on their profile row: the last one wins, and each
+    // deletes the objects of the one it replaced.
+    Result<bool> locked = m_repository.lockProfileRow(userId);
+    if (!locked)
+        return locked.error();
+    if (!*locked)
+        return AppError::notFound(QStringLiteral("No profile for this account"));
+    Result<std::optional<StoredAvatar>> previous = m_repository.avatarOf(userId);
     if (!previous)
         return previous.error();
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -133,7 +140,9 @@ Result<AvatarLinks> AvatarService::upload(const QString &userId, const QByteArra
 Result<bool> AvatarService::removeLocked(const QString &userId, const QString &actorUserId,
                                          const QString &by, bool recordEvent) const
 {
-    Result<std::optional<StoredAvatar>> current = m_repository.avatarOf(userId, true);
+    if (Result<bool> locked = m_repository.lockProfileRow(userId); !locked)
+        return locked.error();
+    Result<std::optional<StoredAvatar>> current = m_repository.avatarOf(userId);
     if (!current)
         return current.error();
     if (!*current)

@@ -429,6 +429,15 @@ Status ProfileRepository::eraseFor(const QString &userId, const QDateTime &now) 
     return Ok {};
 }
 
+Result<bool> ProfileRepository::lockProfileRow(const QString &userId) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id = ? FOR UPDATE"), {userId});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next();
+}
+
 Result<std::optional<StoredAvatar>> ProfileRepository::avatarOf(const QString &userId,
                                                                 bool lockForUpdate) const
 {

@@ -60,8 +60,11 @@ public:
     /// Public parts of these users' profiles (deleted ones left out), by user id.
     Result<QHash<QString, PublicProfile>> publicProfiles(const QStringList &userIds) const;
 
-    /// The person's uploaded avatar (user_avatars), or nullopt; `lockForUpdate` serialises
-    /// replacing and removing it.
+    /// Locks the person's user_profiles row until the caller's transaction ends (a record
+    /// lock: changes of one person's avatar take turns, without the gap locks a locking read
+    /// of a missing user_avatars row would take); false without a profile.
+    Result<bool> lockProfileRow(const QString &userId) const;
+    /// The person's uploaded avatar (user_avatars), or nullopt; `lockForUpdate` locks the row.
     Result<std::optional<StoredAvatar>> avatarOf(const QString &userId,
                                                  bool lockForUpdate = false) const;
     /// Whose avatar a storage key is, or nullopt when no current avatar has it.

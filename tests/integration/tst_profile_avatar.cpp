@@ -227,7 +227,13 @@ private:
     QString m_mediaDir;
     TestAccount m_moderator;
 
-    void prepare() override { m_moderator = signUpAs(s("moderator"), s("mod")); }
+    void prepare() override
+    {
+        m_moderator = signUpAs(s("moderator"), s("mod"));
+        // Checked against everything the servers printed, once they have stopped.
+        if (m_backend == Backend::S3)
+            m_secrets << m_s3.secretAccessKey;
+    }
 
     // --- the media store, looked at directly ------------------------------------------------
 
@@ -723,6 +729,17 @@ private Q_SLOTS:
                     .value(s("report_reasons"))
                     .toArray()
                     .contains(s("inappropriate_avatar")));
+
+        // The moderator judging the report sees the avatar in its detail.
+        const HttpResult detail =
+            as(m_moderator)
+                ->get(s("/api/admin/reports/%1").arg(report.json().value(s("id")).toString()));
+        QVERIFY2(detail.status == 200, detail.body.constData());
+        QCOMPARE(
+            storageKeyOf(
+                detail.json().value(s("reported")).toObject().value(s("avatar_url")).toString()),
+            key);
+        QVERIFY(detail.json().value(s("reporter")).toObject().value(s("avatar_url")).isNull());
 
         const QString removePath = s("/api/admin/users/%1/avatar").arg(owner.userId);
         expectError(as(reporter)->send("DELETE", removePath, {}, {}), 403, "forbidden");
