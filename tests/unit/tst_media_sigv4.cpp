@@ -113,8 +113,8 @@ private Q_SLOTS:
     void headerValuesAreTrimmedAndJoined()
     {
         sigv4::Request request = suiteRequest("GET");
-        request.headers.append(qMakePair(QByteArray("My-Header1"),
-                                         QByteArray("  value1   with  spaces ")));
+        request.headers.append(
+            qMakePair(QByteArray("My-Header1"), QByteArray("  value1   with  spaces ")));
         request.headers.append(qMakePair(QByteArray("my-header1"), QByteArray("value2")));
         QVERIFY(
             sigv4::canonicalRequest(request).contains("my-header1:value1 with spaces,value2\n"));
