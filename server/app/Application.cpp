@@ -24,7 +24,6 @@
 #include "server/matching/MatchScheduler.h"
 #include "server/matching/MatchingRoutes.h"
 #include "server/media/ImageSanitizer.h"
-#include "server/media/ImageSanitizer.h"
 #include "server/privacy/PrivacyRoutes.h"
 #include "server/profile/ProfileRoutes.h"
 #include "server/realtime/EventBus.h"
