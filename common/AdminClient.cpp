@@ -348,6 +348,27 @@ void AdminClient::searchUsers(const QString &query, Callback<Page<User>> done)
                       done);
 }
 
+void AdminClient::avatarImage(const QString &signedUrl, Callback<QByteArray> done)
+{
+    // The signed URL is its own permission: no token, and only this server's paths.
+    const QUrl relative(signedUrl);
+    if (!relative.isRelative() || !signedUrl.startsWith(QLatin1String("/api/avatars/"))) {
+        done(AppError::notFound(QStringLiteral("Not an avatar of this server")));
+        return;
+    }
+    QNetworkRequest request(m_server.resolved(relative));
+    request.setTransferTimeout(kTransferTimeoutMs);
+    QNetworkReply *reply = m_network->get(request);
+    connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
+        reply->deleteLater();
+        if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
+            done(AppError::notFound(QStringLiteral("The avatar could not be loaded")));
+            return;
+        }
+        done(reply->readAll());
+    });
+}
+
 void AdminClient::user(const QString &id, Callback<User> done)
 {
     typed<User>({.method = "GET", .path = QStringLiteral("/api/admin/users/") + id}, done);

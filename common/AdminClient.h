@@ -107,6 +107,9 @@ public:
     void auditLog(const AuditQuery &query, Callback<Page<AuditEntry>> done);
     /// Any GET answering a JSON object (the product analytics routes, docs/analytics.md).
     void getJson(const QString &path, const QUrlQuery &query, Callback<QJsonObject> done);
+    /// The image behind a signed avatar URL of a staff view (a path on the server with its
+    /// query, e.g. "/api/avatars/<key>?size=128&..."): the bytes, or the error.
+    void avatarImage(const QString &signedUrl, Callback<QByteArray> done);
 
 Q_SIGNALS:
     /// The server stopped or started answering; while unreachable the client probes /healthz.

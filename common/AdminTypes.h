@@ -147,6 +147,8 @@ struct UserBrief
     int reportsFiled = 0;
     int reportsAgainst = 0;
     int reportsAgainstConfirmed = 0;
+    /// The avatar's signed URL (relative to the API), or the external URL; empty: none.
+    QString avatarUrl;
 
     /// No such side (the reporter of an item the rules raised).
     bool absent() const { return userId.isEmpty(); }
@@ -162,6 +164,7 @@ struct UserBrief
             field("reports_filed", &UserBrief::reportsFiled),
             field("reports_against", &UserBrief::reportsAgainst),
             field("reports_against_confirmed", &UserBrief::reportsAgainstConfirmed),
+            field("avatar_url", &UserBrief::avatarUrl, WhenEmpty::Null),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }
@@ -366,6 +369,8 @@ struct User
     int activeSessions = 0;
     /// How the account signs in: "password", then linked providers ("google", "apple").
     QStringList signInMethods;
+    /// The avatar's signed URL (relative to the API), or the external URL; empty: none.
+    QString avatarUrl;
 
     static constexpr auto fields()
     {
@@ -384,6 +389,7 @@ struct User
             field("reports_filed", &User::reportsFiled),
             field("active_sessions", &User::activeSessions),
             field("sign_in_methods", &User::signInMethods),
+            field("avatar_url", &User::avatarUrl, WhenEmpty::Null),
         };
     }
     QJsonObject toJson() const { return fieldwise::toJson(*this); }

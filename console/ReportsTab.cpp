@@ -1,6 +1,7 @@
 #include "console/ReportsTab.h"
 
 #include "common/AdminClient.h"
+#include "console/AvatarLabel.h"
 #include "console/ReportsModel.h"
 #include "console/StaffAlerts.h"
 #include "console/TimeChart.h"
@@ -188,6 +189,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_reportedAvatar = new AvatarLabel(m_client, right);
+    rightLayout->addWidget(m_reportedAvatar);
     rightLayout->addWidget(m_detail, 1);
     m_trustChart->setObjectName(QStringLiteral("reportTrustChart"));
     m_trustChart->setMinimumHeight(160);
@@ -474,6 +477,7 @@ void ReportsTab::loadDetail()
     m_detailId = id;
     if (id.isEmpty()) {
         showEmptyState();
+        m_reportedAvatar->showAvatar({});
         return;
     }
     // Opening a report is audit-logged on the server; only do it when the selection changes.
@@ -481,6 +485,8 @@ void ReportsTab::loadDetail()
         if (!self || self->m_detailId != id)
             return;
         self->m_detail->setHtml(r ? detailHtml(*r) : r.error().message);
+        // The reported person's avatar: what an inappropriate_avatar report is about.
+        self->m_reportedAvatar->showAvatar(r ? r->reported.avatarUrl : QString());
         if (!r)
             return;
         self->showTrust(QStringLiteral("reporter"), r->reporter.userId, id);

@@ -36,6 +36,8 @@ class AdminClient;
 
 namespace fp::console {
 
+class AvatarLabel;
+
 class ReportsModel;
 class StaffAlerts;
 class TimeChart;
@@ -106,6 +108,7 @@ private:
     QLineEdit *m_textFilter;
     QTextBrowser *m_detail;
     TimeChart *m_trustChart;
+    AvatarLabel *m_reportedAvatar;
     QPushButton *m_claim;
     QComboBox *m_action;
     QSpinBox *m_amount;

@@ -1,6 +1,7 @@
 #include "console/UsersTab.h"
 
 #include "common/AdminClient.h"
+#include "console/AvatarLabel.h"
 #include "console/TimeChart.h"
 
 #include <QComboBox>
@@ -72,6 +73,8 @@ UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_avatar = new AvatarLabel(m_client, right);
+    rightLayout->addWidget(m_avatar);
     rightLayout->addWidget(m_detail, 1);
     rightLayout->addLayout(statusRow);
     rightLayout->addWidget(m_trustChart, 2);
@@ -135,10 +138,12 @@ void UsersTab::showUser(const QString &id)
         if (!self || self->m_userId != id)
             return;
         if (!r) {
+            self->m_avatar->showAvatar({});
             self->m_detail->setText(r.error().message);
             return;
         }
         const admin::User &u = *r;
+        self->m_avatar->showAvatar(u.avatarUrl);
         self->m_detail->setHtml(
             self->tr("<h3>%1</h3><p>%2<br>Status <b>%3</b>%4 — role %5<br>Trust score <b>%6</b>"
                      "<br>Joined %7, last seen %8<br>Open reports against: %9, reports filed: "

@@ -17,6 +17,8 @@ class AdminClient;
 
 namespace fp::console {
 
+class AvatarLabel;
+
 class TimeChart;
 
 class UsersTab : public QWidget
@@ -37,6 +39,7 @@ private:
     QLineEdit *m_query;
     QTableWidget *m_results;
     QTextBrowser *m_detail;
+    AvatarLabel *m_avatar;
     TimeChart *m_trustChart;
     QTableWidget *m_ledger;
     QComboBox *m_newStatus;

@@ -10,6 +10,7 @@ FP_PACKAGES=(
   libqt6sql6-mysql qtkeychain-qt6-dev libxkbcommon-dev libgl-dev
   libhiredis-dev libsodium-dev liblemon-dev libmariadb-dev libssl-dev
   mariadb-server mariadb-client redis-server redis-tools
+  qt6-image-formats-plugins
   curl ca-certificates
 )
 

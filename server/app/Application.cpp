@@ -25,6 +25,7 @@
 #include "server/identity/IdentityRules.h"
 #include "server/matching/MatchScheduler.h"
 #include "server/matching/MatchingRoutes.h"
+#include "server/media/ImageSanitizer.h"
 #include "server/privacy/PrivacyRoutes.h"
 #include "server/profile/ProfileRoutes.h"
 #include "server/realtime/EventBus.h"
@@ -38,6 +39,7 @@
 #include "server/trust/TrustRoutes.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QSqlDatabase>
 #include <QSslCertificate>
@@ -224,6 +226,14 @@ bool Application::start()
         return fail(error);
     if (const QString error = loadCommonPasswords(m_config); !error.isEmpty())
         return fail(error);
+    // Avatars are accepted as JPEG, PNG and WebP and stored as JPEG: without Qt's plugins for
+    // them (WebP: Debian's qt6-image-formats-plugins) uploads would fail one by one.
+    if (const QStringList missing = ImageSanitizer::missingFormats(); !missing.isEmpty())
+        return fail(QStringLiteral("Qt cannot handle the image formats %1: install "
+                                   "qt6-image-formats-plugins")
+                        .arg(missing.join(QStringLiteral(", "))));
+    if (m_config.mediaStore == QLatin1String("local") && !QDir().mkpath(m_config.mediaDir))
+        return fail(QStringLiteral("FP_MEDIA_DIR %1 cannot be created").arg(m_config.mediaDir));
 
     m_pool = std::make_unique<WorkerPool>(m_config.workerThreads, m_config.workerQueueLimit);
     m_metrics.gauge(QStringLiteral("fp_worker_pool_pending"),
@@ -279,7 +289,7 @@ void Application::registerRoutes()
     Domains &d = *m_domains;
     registerHealthRoutes(m_router, m_metrics, m_config.metricsToken);
     registerIdentityRoutes(m_router, d.identity);
-    registerProfileRoutes(m_router, d.profiles);
+    registerProfileRoutes(m_router, d.profiles, d.avatars, m_config.avatarMaxBytes);
     registerEngagementRoutes(m_router, d.engagement);
     registerTrustRoutes(m_router, d.trust);
     registerReflectionRoutes(m_router, d.reflections, d.catalog);

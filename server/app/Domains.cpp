@@ -31,6 +31,13 @@ IdentitySettings identitySettings(const Config &c)
     return s;
 }
 
+ObjectStoreSettings mediaSettings(const Config &c)
+{
+    return ObjectStoreSettings {c.mediaStore, c.mediaDir,
+                                S3Settings {c.s3Endpoint, c.s3Bucket, c.s3Region, c.s3AccessKeyId,
+                                            c.s3SecretAccessKey, c.s3TimeoutMs}};
+}
+
 QList<QByteArray> signingSecrets(const Config &c)
 {
     QList<QByteArray> secrets {c.jwtSecret.toUtf8()};
@@ -45,8 +52,14 @@ Domains::Domains(const Config &config, UserNotifier &notifier, Catalog catalogDa
                  ModerationRules rules)
     : catalog(std::move(catalogData)), moderationRules(std::move(rules)), admin(adminRepository),
       analytics(analyticsRepository, config.analyticsMinCell), engagement(engagementRepository),
-      profiles(profileRepository, catalog), tokens(signingSecrets(config), identityRepository),
-      identity(identityRepository, tokens, profiles, admin, events, identitySettings(config)),
+      mediaStore(makeObjectStore(mediaSettings(config))),
+      avatarUrls(config.jwtSecret.toUtf8(), config.avatarUrlTtlSeconds),
+      profiles(profileRepository, catalog, avatarUrls),
+      avatars(profileRepository, *mediaStore, avatarUrls,
+              AvatarSettings {config.avatarMaxBytes, config.avatarMaxPixels}),
+      tokens(signingSecrets(config), identityRepository),
+      identity(identityRepository, tokens, profiles, avatars, admin, events,
+               identitySettings(config)),
       friendships(friendshipRepository, profiles), trust(trustRepository, identity),
       safety(safetyRepository, catalog, identity, trust, admin, events, notifier,
              SafetySettings {config.reportEscalationMinutes, config.reportHighEscalationMinutes,
@@ -67,6 +80,10 @@ Domains::Domains(const Config &config, UserNotifier &notifier, Catalog catalogDa
 
 void Domains::connectPorts()
 {
+    // An avatar is for its owner, staff and friends (a reveal makes the two friends).
+    avatars.connect(ProfilePorts {[this](const QString &a, const QString &b) {
+        return friendships.friendsNow(a, b);
+    }});
     // "Met" is a shared match or a friendship; matching and friendship each know half of it.
     const auto metAnd = [this](auto friendsAlso) {
         return [this, friendsAlso](const QString &a, const QString &b) -> Result<bool> {
@@ -121,6 +138,10 @@ void Domains::connectPorts()
         {QStringLiteral("profile"), exportOf(profiles),
          [this](const QString &userId, const QDateTime &now) {
              return profiles.eraseFor(userId, now);
+         }},
+        {QStringLiteral("avatar"), exportOf(avatars),
+         [this](const QString &userId, const QDateTime &) {
+             return avatars.eraseFor(userId);
          }},
         {QStringLiteral("engagement"), exportOf(engagement),
          [this](const QString &userId, const QDateTime &) {

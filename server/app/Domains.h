@@ -14,7 +14,10 @@
 #include "server/identity/IdentityService.h"
 #include "server/identity/TokenVerifier.h"
 #include "server/matching/MatchingService.h"
+#include "server/media/ObjectStore.h"
 #include "server/privacy/PrivacyService.h"
+#include "server/profile/AvatarService.h"
+#include "server/profile/AvatarUrls.h"
 #include "server/profile/Catalog.h"
 #include "server/profile/ProfileService.h"
 #include "server/reflection/ReflectionService.h"
@@ -45,8 +48,12 @@ public:
     AnalyticsService analytics;
     EngagementRepository engagementRepository;
     EngagementService engagement;
+    /// Where avatars are kept (FP_MEDIA_STORE): the local disk or S3-compatible storage.
+    const std::unique_ptr<ObjectStore> mediaStore;
+    const AvatarUrls avatarUrls;
     ProfileRepository profileRepository;
     ProfileService profiles;
+    AvatarService avatars;
     IdentityRepository identityRepository;
     TokenVerifier tokens;
     IdentityService identity;

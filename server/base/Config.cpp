@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QUrl>
 #include <array>
@@ -160,6 +161,26 @@ const Setting kSettings[] = {
     {"FP_METRICS_TOKEN", "metrics/token", "",
      "bearer token a scraper sends for GET /metrics (empty: only clients on loopback may read it)",
      true},
+    {"FP_AVATAR_MAX_BYTES", "media/avatar_max_bytes", "5242880",
+     "largest avatar image accepted by PUT /api/profile/avatar; larger gets 413"},
+    {"FP_AVATAR_MAX_PIXELS", "media/avatar_max_pixels", "40000000",
+     "an avatar whose header announces more pixels (width x height) is refused before it is "
+     "decoded"},
+    {"FP_AVATAR_URL_TTL_SECONDS", "media/avatar_url_ttl_seconds", "3600",
+     "signed avatar URLs stay valid between this long and twice this long after they are given"},
+    {"FP_MEDIA_STORE", "media/store", "local",
+     "where avatars are stored: local (files under FP_MEDIA_DIR) or s3 (FP_S3_*)"},
+    {"FP_MEDIA_DIR", "media/dir", "var/media",
+     "directory of the local media store; ./scripts/run puts it under its var/"},
+    {"FP_S3_ENDPOINT", "s3/endpoint", "",
+     "S3-compatible endpoint, http(s)://host[:port] (path-style requests); required for s3"},
+    {"FP_S3_BUCKET", "s3/bucket", "", "bucket the media objects go to; required for s3"},
+    {"FP_S3_REGION", "s3/region", "us-east-1", "region named in the AWS Signature V4 scope"},
+    {"FP_S3_ACCESS_KEY_ID", "s3/access_key_id", "", "access key id; required for s3"},
+    {"FP_S3_SECRET_ACCESS_KEY", "s3/secret_access_key", "", "secret access key; required for s3",
+     true},
+    {"FP_S3_TIMEOUT_MS", "s3/timeout_ms", "10000",
+     "an S3 request not answered within this long fails (503)"},
     {"FP_MIGRATIONS_DIR", "db/migrations_dir", "",
      "directory of *.sql migrations (default: the ones built in)"},
 };
@@ -402,6 +423,37 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     else if (!c.tlsKey.isEmpty() && !QFileInfo(c.tlsKey).isReadable())
         r.fail("FP_TLS_KEY", QStringLiteral("file %1 is not readable").arg(c.tlsKey));
     c.migrationsDir = r.text("FP_MIGRATIONS_DIR");
+    c.avatarMaxBytes = r.integer("FP_AVATAR_MAX_BYTES", 1024, 64LL * 1024 * 1024);
+    c.avatarMaxPixels = r.integer("FP_AVATAR_MAX_PIXELS", 512LL * 512, 100LL * 1000 * 1000);
+    c.avatarUrlTtlSeconds = int(r.integer("FP_AVATAR_URL_TTL_SECONDS", 10, 7 * 86400));
+    c.mediaStore = r.oneOf("FP_MEDIA_STORE", {QStringLiteral("local"), QStringLiteral("s3")});
+    c.mediaDir = r.text("FP_MEDIA_DIR");
+    if (c.mediaStore == QLatin1String("local") && c.mediaDir.isEmpty())
+        r.fail("FP_MEDIA_DIR", QStringLiteral("must name a directory"));
+    c.s3Endpoint = r.text("FP_S3_ENDPOINT");
+    c.s3Bucket = r.text("FP_S3_BUCKET");
+    c.s3Region = r.text("FP_S3_REGION");
+    c.s3AccessKeyId = r.text("FP_S3_ACCESS_KEY_ID");
+    c.s3SecretAccessKey = r.text("FP_S3_SECRET_ACCESS_KEY");
+    c.s3TimeoutMs = int(r.integer("FP_S3_TIMEOUT_MS", 100, 600000));
+    if (c.mediaStore == QLatin1String("s3")) {
+        const QUrl endpoint(c.s3Endpoint, QUrl::StrictMode);
+        if (!endpoint.isValid() || endpoint.host().isEmpty() ||
+            (endpoint.scheme() != QLatin1String("http") &&
+             endpoint.scheme() != QLatin1String("https")) ||
+            (!endpoint.path().isEmpty() && endpoint.path() != QLatin1String("/")))
+            r.fail("FP_S3_ENDPOINT", QStringLiteral("must be http(s)://host[:port]"));
+        static const QRegularExpression bucketName(
+            QStringLiteral("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
+        if (!bucketName.match(c.s3Bucket).hasMatch())
+            r.fail("FP_S3_BUCKET", QStringLiteral("must be an S3 bucket name"));
+        if (c.s3Region.isEmpty())
+            r.fail("FP_S3_REGION", QStringLiteral("must name a region"));
+        if (c.s3AccessKeyId.isEmpty())
+            r.fail("FP_S3_ACCESS_KEY_ID", QStringLiteral("is required with FP_MEDIA_STORE=s3"));
+        if (c.s3SecretAccessKey.isEmpty())
+            r.fail("FP_S3_SECRET_ACCESS_KEY", QStringLiteral("is required with FP_MEDIA_STORE=s3"));
+    }
 
     if (r.failed())
         return r.error();

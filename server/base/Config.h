@@ -104,6 +104,20 @@ struct Config
     OidcProvider oidcApple;
     int oidcJwksMinRefreshSeconds = 0;
 
+    // Avatars (server/profile/AvatarService.h, docs/avatars.md) and where media is stored
+    // (server/media/ObjectStore.h).
+    qint64 avatarMaxBytes = 0;
+    qint64 avatarMaxPixels = 0;
+    int avatarUrlTtlSeconds = 0;
+    QString mediaStore; // "local" or "s3"
+    QString mediaDir; // local: objects are files under it
+    QString s3Endpoint; // s3: http(s)://host[:port], path-style requests
+    QString s3Bucket;
+    QString s3Region;
+    QString s3AccessKeyId;
+    QString s3SecretAccessKey;
+    int s3TimeoutMs = 0;
+
     QString tlsCert; // both empty: plain HTTP (behind a TLS-terminating proxy)
     QString tlsKey;
     QString metricsToken; // empty: /metrics answers loopback clients only

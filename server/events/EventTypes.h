@@ -25,6 +25,8 @@ inline constexpr EventType AccountIdentityUnlinked {"account.identity_unlinked"_
 // profile
 inline constexpr EventType OnboardingCompleted {"profile.onboarding_completed"_L1, 1};
 inline constexpr EventType ProfileUpdated {"profile.updated"_L1, 1};
+inline constexpr EventType AvatarSet {"profile.avatar_set"_L1, 1};
+inline constexpr EventType AvatarRemoved {"profile.avatar_removed"_L1, 1};
 // matching
 inline constexpr EventType QueueJoined {"queue.joined"_L1, 1};
 inline constexpr EventType QueueLeft {"queue.left"_L1, 1};
@@ -67,6 +69,8 @@ inline constexpr std::array kAll {
     AccountIdentityUnlinked,
     OnboardingCompleted,
     ProfileUpdated,
+    AvatarSet,
+    AvatarRemoved,
     QueueJoined,
     QueueLeft,
     QueueExpired,

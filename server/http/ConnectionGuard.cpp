@@ -46,13 +46,15 @@ public:
     ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, QString addressKey)
         : QObject(socket), m_socket(socket), m_server(server), m_addressKey(std::move(addressKey)),
           m_limits(server->m_limits),
-          m_reader(m_limits.maxBodyBytes, m_limits.maxWebSocketMessageBytes)
+          m_reader(m_limits.maxBodyBytes, m_limits.maxWebSocketMessageBytes, m_limits.largerBodies)
     {
         // What Qt may hold for one connection: a head and a body with its chunk framing. Qt
         // keeps a request's bytes in the socket buffer until it is complete, so this bounds its
         // memory per connection even where it would read more than it should.
-        socket->setReadBufferSize(RequestStreamReader::kMaxHeadBytes * 2 +
-                                  2 * m_limits.maxBodyBytes);
+        qint64 largestBody = m_limits.maxBodyBytes;
+        for (const auto &larger : std::as_const(m_limits.largerBodies))
+            largestBody = qMax(largestBody, larger.maxBytes);
+        socket->setReadBufferSize(RequestStreamReader::kMaxHeadBytes * 2 + 2 * largestBody);
         m_headTimer.setSingleShot(true);
         m_idleTimer.setSingleShot(true);
         connect(&m_headTimer, &QTimer::timeout, this, [this] { expire(Refusal::HeaderTimeout); });

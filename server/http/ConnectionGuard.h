@@ -27,6 +27,8 @@ class ConnectionGuard;
 struct ConnectionLimits
 {
     qint64 maxBodyBytes = 1024 * 1024;
+    /// Routes allowed more than maxBodyBytes (Route::maxBodyBytes).
+    QList<RequestStreamReader::LargerBody> largerBodies;
     /// The gateway's limit on a WebSocket frame and on a whole message (close 1009 above it).
     qint64 maxWebSocketMessageBytes = 16 * 1024;
     /// A request head must be complete this long after the connection opened (first request)

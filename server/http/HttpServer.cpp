@@ -110,6 +110,10 @@ quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslC
 {
     ConnectionLimits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
+    for (const Route &route : m_router.routes()) {
+        if (route.maxBodyBytes > 0)
+            limits.largerBodies.append({route.method, route.pattern.toUtf8(), route.maxBodyBytes});
+    }
     limits.maxWebSocketMessageBytes = m_config.wsMaxMessageBytes;
     limits.headerTimeoutMs = m_config.httpHeaderTimeoutMs;
     limits.idleTimeoutMs = m_config.httpIdleTimeoutMs;

@@ -219,7 +219,7 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
         if (verdict != Verdict::Continue)
             return verdict;
         // Chunk framing is bounded too: Qt keeps the raw bytes until the request is complete.
-        if (m_bodyRaw > 2 * m_maxBodyBytes + kMaxHeadBytes)
+        if (m_bodyRaw > 2 * m_bodyLimit + kMaxHeadBytes)
             return refuse(Verdict::BodyTooLarge, QStringLiteral("body"),
                           QStringLiteral("The chunked body's framing is too large"));
     }
@@ -378,10 +378,14 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
                                          "'Connection: upgrade', 'Upgrade: websocket' and no "
                                          "body"));
     }
-    if (length > m_maxBodyBytes)
-        return refuse(
-            Verdict::BodyTooLarge, QStringLiteral("body"),
-            QStringLiteral("The request body is larger than %1 bytes").arg(m_maxBodyBytes));
+    m_bodyLimit = m_maxBodyBytes;
+    for (const LargerBody &larger : std::as_const(m_largerBodies)) {
+        if (larger.method == method && larger.path == path)
+            m_bodyLimit = larger.maxBytes;
+    }
+    if (length > m_bodyLimit)
+        return refuse(Verdict::BodyTooLarge, QStringLiteral("body"),
+                      QStringLiteral("The request body is larger than %1 bytes").arg(m_bodyLimit));
 
     ++m_requestsRead;
     if (upgrade) {
@@ -429,10 +433,9 @@ RequestStreamReader::Verdict RequestStreamReader::readChunkSizeLine(const QByteA
         m_lineStart = 0;
         return Verdict::Continue;
     }
-    if (m_bodyDecoded + size > m_maxBodyBytes)
-        return refuse(
-            Verdict::BodyTooLarge, QStringLiteral("body"),
-            QStringLiteral("The request body is larger than %1 bytes").arg(m_maxBodyBytes));
+    if (m_bodyDecoded + size > m_bodyLimit)
+        return refuse(Verdict::BodyTooLarge, QStringLiteral("body"),
+                      QStringLiteral("The request body is larger than %1 bytes").arg(m_bodyLimit));
     m_bodyDecoded += size;
     m_bodyRemaining = size;
     m_state = State::ChunkData;

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QList>
 #include <QString>
 #include <optional>
 
@@ -32,8 +33,19 @@ public:
         WebSocket, // upgraded: frames from here on
     };
 
-    RequestStreamReader(qint64 maxBodyBytes, qint64 maxWebSocketMessageBytes)
-        : m_maxBodyBytes(maxBodyBytes), m_maxMessageBytes(maxWebSocketMessageBytes)
+    /// A route that takes larger bodies than the rest (an image upload): its method, its
+    /// exact path, and its own limit.
+    struct LargerBody
+    {
+        QByteArray method;
+        QByteArray path;
+        qint64 maxBytes = 0;
+    };
+
+    RequestStreamReader(qint64 maxBodyBytes, qint64 maxWebSocketMessageBytes,
+                        QList<LargerBody> largerBodies = {})
+        : m_maxBodyBytes(maxBodyBytes), m_maxMessageBytes(maxWebSocketMessageBytes),
+          m_largerBodies(std::move(largerBodies)), m_bodyLimit(maxBodyBytes)
     { }
 
     /// Reads the next bytes of the stream, as they arrived together (Qt's parser reads them in
@@ -79,6 +91,8 @@ private:
 
     qint64 m_maxBodyBytes;
     qint64 m_maxMessageBytes;
+    QList<LargerBody> m_largerBodies;
+    qint64 m_bodyLimit; // of the request being read
     State m_state = State::Head;
     QByteArray m_head; // the head (or chunk-size line, or trailers) being read
     qsizetype m_lineStart = 0; // where the line being read starts in m_head

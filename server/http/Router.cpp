@@ -48,8 +48,9 @@ void Router::add(Route route)
 {
     const bool bodyMethod =
         route.method == "POST" || route.method == "PUT" || route.method == "PATCH";
-    if (bodyMethod)
+    if (bodyMethod && !route.takesRawBody)
         route.takesJson = true;
+    Q_ASSERT(route.maxBodyBytes == 0 || !route.pattern.contains(QLatin1Char('{')));
     m_compiled.append(Compiled {splitPath(route.pattern)});
     m_routes.append(std::move(route));
 }

@@ -55,7 +55,13 @@ struct Route
     /// Honours Idempotency-Key (API_SPEC "(I)" routes): replays, 422 on a different body,
     /// 409 while the first is running. Needs an authenticated caller.
     bool idempotent = false;
-    bool takesJson = false; // set for POST/PUT/PATCH by Router::add
+    /// The body is the payload itself (an image), not JSON: no Content-Type check, no parse.
+    bool takesRawBody = false;
+    /// A larger body than FP_MAX_BODY_BYTES is accepted (413 above this); 0: the default.
+    /// Only for a route whose pattern has no {captures} (the connection guard matches the
+    /// exact path before routing).
+    qint64 maxBodyBytes = 0;
+    bool takesJson = false; // set for POST/PUT/PATCH without takesRawBody by Router::add
     Handler handler;
 };
 

@@ -216,6 +216,13 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                               *ctx.caller, ctx.param(QStringLiteral("id")),
                               admin::StatusChange::fromJson(ctx.jsonObject())));
                       }});
+    router.add(Route {.method = "DELETE",
+                      .pattern = QStringLiteral("/api/admin/users/{id}/avatar"),
+                      .access = Access::Moderator,
+                      .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                          return noContentOr(
+                              identity.removeAvatar(*ctx.caller, ctx.param(QStringLiteral("id"))));
+                      }});
     router.add(Route {.method = "PUT",
                       .pattern = QStringLiteral("/api/admin/users/{id}/role"),
                       .access = Access::Admin,

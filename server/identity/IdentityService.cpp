@@ -126,10 +126,11 @@ QString writeOwnerOnlyFile(const QString &path, const QString &text)
 } // namespace
 
 IdentityService::IdentityService(const IdentityRepository &repository, TokenVerifier &tokens,
-                                 const ProfileService &profiles, const AdminService &admin,
-                                 const DomainEvents &events, IdentitySettings settings)
-    : m_repository(repository), m_tokens(tokens), m_profiles(profiles), m_admin(admin),
-      m_events(events), m_settings(std::move(settings)),
+                                 const ProfileService &profiles, const AvatarService &avatars,
+                                 const AdminService &admin, const DomainEvents &events,
+                                 IdentitySettings settings)
+    : m_repository(repository), m_tokens(tokens), m_profiles(profiles), m_avatars(avatars),
+      m_admin(admin), m_events(events), m_settings(std::move(settings)),
       m_throttle(std::make_unique<LoginThrottle>(m_settings.throttle)),
       m_oidc(std::make_unique<OidcSignIn>(m_settings.oidcProviders,
                                           m_settings.oidcJwksMinRefreshSeconds))
@@ -860,6 +861,8 @@ Result<QList<admin::User>> IdentityService::staffView(const QList<UserRecord> &u
         a.email = u.email;
         // A deleted account's profile is scrubbed and no longer public: it keeps its label.
         a.nickname = u.deleted() ? QStringLiteral("Deleted user") : profiles->value(u.id).nickname;
+        // Staff see the avatar (a signed URL, or the external URL set with PUT /api/profile).
+        a.avatarUrl = u.deleted() ? QString() : profiles->value(u.id).avatarUrl;
         a.status = effectiveStatus(u, now);
         a.role = roleName(u.role);
         a.createdAt = u.createdAt;
@@ -927,6 +930,29 @@ Result<admin::User> IdentityService::user(const Caller &staff, const QString &id
         !s)
         return s.error();
     return view;
+}
+
+Status IdentityService::removeAvatar(const Caller &staff, const QString &id) const
+{
+    if (!validation::isUuid(id))
+        return AppError::notFound(QStringLiteral("No such user"));
+    Transaction tx;
+    if (!tx.begin())
+        return databaseUnavailable();
+    Result<std::optional<UserRecord>> target = m_repository.findUserById(id);
+    if (!target)
+        return target.error();
+    if (!*target)
+        return AppError::notFound(QStringLiteral("No such user"));
+    if (Status s = m_avatars.removeByStaff(id, staff.userId); !s)
+        return s;
+    if (Status s =
+            m_admin.record(staff, QStringLiteral("user.avatar_remove"), QStringLiteral("user"), id);
+        !s)
+        return s;
+    if (!tx.commit())
+        return databaseUnavailable();
+    return Ok {};
 }
 
 Status IdentityService::applyStatus(const Caller &staff, const UserRecord &target,
@@ -1054,7 +1080,18 @@ Result<admin::UserBrief> IdentityService::brief(const QString &userId) const
     if (!found->has_value())
         return b;
     const UserRecord &u = **found;
-    b.nickname = u.deleted() ? QStringLiteral("Deleted user") : nicknameOf(userId);
+    if (u.deleted()) {
+        b.nickname = QStringLiteral("Deleted user");
+    } else {
+        // Staff see the avatar (a report of an inappropriate one is judged by looking at it).
+        Result<std::optional<PublicProfile>> profile = m_profiles.publicProfile(userId);
+        if (!profile)
+            return profile.error();
+        if (*profile) {
+            b.nickname = (*profile)->nickname;
+            b.avatarUrl = (*profile)->avatarUrl;
+        }
+    }
     b.status = effectiveStatus(u, QDateTime::currentDateTimeUtc());
     b.role = roleName(u.role);
     return b;

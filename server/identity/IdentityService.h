@@ -13,6 +13,7 @@
 #include "server/identity/IdentityRepository.h"
 #include "server/identity/LoginThrottle.h"
 #include "server/identity/OidcSignIn.h"
+#include "server/profile/AvatarService.h"
 
 #include <memory>
 #include <optional>
@@ -43,8 +44,9 @@ class IdentityService
 {
 public:
     IdentityService(const IdentityRepository &repository, TokenVerifier &tokens,
-                    const ProfileService &profiles, const AdminService &admin,
-                    const DomainEvents &events, IdentitySettings settings);
+                    const ProfileService &profiles, const AvatarService &avatars,
+                    const AdminService &admin, const DomainEvents &events,
+                    IdentitySettings settings);
 
     /// The session-purge job: refresh-token hashes go a day after their session ended (only a
     /// live session's are ever checked), sessions themselves after 90 days (the active-user
@@ -52,6 +54,10 @@ public:
     Status purgeEndedSessions(const QDateTime &now) const;
     ~IdentityService();
     void connect(IdentityPorts ports) { m_ports = std::move(ports); }
+
+    /// DELETE /api/admin/users/{id}/avatar: a moderator removes someone's avatar (a report of
+    /// an inappropriate one), audited as user.avatar_remove. 404 without one.
+    Status removeAvatar(const Caller &staff, const QString &id) const;
 
     Result<IssuedTokens> registerAccount(const RegisterInput &input, const ClientInfo &client);
     Result<IssuedTokens> login(const LoginInput &input, const ClientInfo &client);
@@ -161,6 +167,7 @@ private:
     const IdentityRepository &m_repository;
     TokenVerifier &m_tokens;
     const ProfileService &m_profiles;
+    const AvatarService &m_avatars;
     const AdminService &m_admin;
     const DomainEvents &m_events;
     IdentitySettings m_settings;

@@ -60,7 +60,8 @@ QJsonObject profileToJson(const Profile &p)
                         {QStringLiteral("age_range"), nullable(p.ageRange)},
                         {QStringLiteral("location_city"), nullable(p.locationCity)},
                         {QStringLiteral("location_country"), nullable(p.locationCountry)},
-                        {QStringLiteral("avatar_url"), nullable(p.avatarUrl)},
+                        {QStringLiteral("avatar_url"),
+                         nullable(p.avatarLink.isEmpty() ? p.avatarUrl : p.avatarLink)},
                         {QStringLiteral("bio"), nullable(p.bio)},
                         {QStringLiteral("preferences"),
                          p.preferences ? QJsonValue(preferencesToJson(*p.preferences))
@@ -79,6 +80,15 @@ QJsonObject publicProfileJson(const PublicProfile &p)
                         {QStringLiteral("nickname"), p.nickname},
                         {QStringLiteral("avatar_url"), nullable(p.avatarUrl)},
                         {QStringLiteral("bio"), nullable(p.bio)}};
+}
+
+QJsonObject avatarLinksToJson(const AvatarLinks &links)
+{
+    return QJsonObject {
+        {QStringLiteral("avatar_url"), links.large},
+        {QStringLiteral("avatar_urls"),
+         QJsonObject {{QStringLiteral("128"), links.small}, {QStringLiteral("512"), links.large}}},
+        {QStringLiteral("expires_at"), toWireTime(links.expiresAt)}};
 }
 
 } // namespace fp

@@ -4,6 +4,7 @@
 // public part others see once revealed or befriended. Nothing else of a profile ever leaves for
 // another user.
 
+#include "server/profile/AvatarUrls.h"
 #include "server/profile/ProfileTypes.h"
 
 #include <QJsonObject>
@@ -14,5 +15,7 @@ namespace fp {
 QJsonObject profileToJson(const Profile &profile);
 /// {user_id, nickname, avatar_url, bio}.
 QJsonObject publicProfileJson(const PublicProfile &profile);
+/// {avatar_url (512 px), avatar_urls: {"128", "512"}, expires_at}: an avatar's signed URLs.
+QJsonObject avatarLinksToJson(const AvatarLinks &links);
 
 } // namespace fp

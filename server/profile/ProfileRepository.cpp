@@ -133,9 +133,10 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
             "(SELECT JSON_ARRAYAGG(topic_key ORDER BY topic_key) FROM user_off_limits_topics "
             "WHERE user_id = p.user_id), "
             "(SELECT JSON_ARRAYAGG(JSON_ARRAY(dimension, item_key, priority_rank) ORDER BY "
-            "priority_rank, item_key) FROM user_non_negotiables WHERE user_id = p.user_id) "
-            "FROM user_profiles p LEFT JOIN user_preference_settings s "
-            "ON s.user_id = p.user_id WHERE p.user_id = ?"),
+            "priority_rank, item_key) FROM user_non_negotiables WHERE user_id = p.user_id), "
+            "a.storage_key FROM user_profiles p "
+            "LEFT JOIN user_preference_settings s ON s.user_id = p.user_id "
+            "LEFT JOIN user_avatars a ON a.user_id = p.user_id WHERE p.user_id = ?"),
         {userId});
     if (!row.ok())
         return row.toAppError();
@@ -151,6 +152,7 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
     p.bio = textOrEmpty(row.value(6));
     p.updatedAt = Sql::toTime(row.value(7));
     p.onboardingCompletedAt = Sql::toTime(row.value(8));
+    p.avatarKey = textOrEmpty(row.value(24));
     if (row.value(9).toInt() != 0) {
         ProfilePreferences s;
         s.conversationDepth = textOrEmpty(row.value(10));
@@ -338,17 +340,19 @@ ProfileRepository::publicProfiles(const QStringList &userIds) const
     if (userIds.isEmpty())
         return profiles;
     const QVariantList ids = Sql::values(userIds);
-    SqlResult r = Sql::exec(QStringLiteral("SELECT user_id, nickname, avatar_url, bio FROM "
-                                           "user_profiles WHERE deleted_at IS NULL AND user_id "
-                                           "IN (") +
-                                Sql::repeated(QStringLiteral("?"), ids.size()) + QLatin1Char(')'),
-                            ids);
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT p.user_id, p.nickname, p.avatar_url, p.bio, a.storage_key FROM "
+                       "user_profiles p LEFT JOIN user_avatars a ON a.user_id = p.user_id "
+                       "WHERE p.deleted_at IS NULL AND p.user_id IN (") +
+            Sql::repeated(QStringLiteral("?"), ids.size()) + QLatin1Char(')'),
+        ids);
     if (!r.ok())
         return r.toAppError();
     while (r.next())
         profiles.insert(r.value(0).toString(),
                         PublicProfile {r.value(0).toString(), r.value(1).toString(),
-                                       textOrEmpty(r.value(2)), textOrEmpty(r.value(3))});
+                                       textOrEmpty(r.value(2)), textOrEmpty(r.value(3)),
+                                       textOrEmpty(r.value(4))});
     return profiles;
 }
 
@@ -408,6 +412,59 @@ Status ProfileRepository::eraseFor(const QString &userId, const QDateTime &now) 
             return failed(r);
     }
     return Ok {};
+}
+
+Result<bool> ProfileRepository::lockProfileRow(const QString &userId) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id = ? FOR UPDATE"), {userId});
+    if (!r.ok())
+        return r.toAppError();
+    return r.next();
+}
+
+Result<std::optional<StoredAvatar>> ProfileRepository::avatarOf(const QString &userId,
+                                                                bool lockForUpdate) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT storage_key, source_format, created_at FROM user_avatars WHERE "
+                       "user_id = ?") +
+            (lockForUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
+        {userId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<StoredAvatar>();
+    return std::optional<StoredAvatar>(
+        StoredAvatar {r.value(0).toString(), r.value(1).toString(), Sql::toTime(r.value(2))});
+}
+
+Result<std::optional<QString>> ProfileRepository::avatarOwner(const QString &storageKey) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT user_id FROM user_avatars WHERE storage_key = ?"), {storageKey});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<QString>();
+    return std::optional<QString>(r.value(0).toString());
+}
+
+Status ProfileRepository::setAvatar(const QString &userId, const StoredAvatar &avatar) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("INSERT INTO user_avatars (user_id, storage_key, source_format, created_at) "
+                       "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE storage_key = "
+                       "VALUES(storage_key), source_format = VALUES(source_format), created_at = "
+                       "VALUES(created_at)"),
+        {userId, avatar.storageKey, avatar.sourceFormat, Sql::time(avatar.createdAt)});
+    return r.ok() ? Status(Ok {}) : failed(r);
+}
+
+Status ProfileRepository::deleteAvatar(const QString &userId) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("DELETE FROM user_avatars WHERE user_id = ?"), {userId});
+    return r.ok() ? Status(Ok {}) : failed(r);
 }
 
 } // namespace fp

@@ -1,11 +1,12 @@
 #pragma once
 
 // All SQL of the profile domain (user_profiles, user_preference_settings, user_value_scores,
-// user_interest_scores, user_off_limits_topics, user_non_negotiables). The write* functions
-// belong in the caller's Transaction (a PUT is all of them or none) and write only what differs
-// from what the caller read under the profile row's lock: rows are deleted by their own keys and
-// upserted by primary key, never "DELETE ... WHERE user_id = ?", whose gap locks on a person
-// with no rows yet collided with other people's inserts (503s when several onboarded at once).
+// user_interest_scores, user_off_limits_topics, user_non_negotiables, user_avatars). The write*
+// functions belong in the caller's Transaction (a PUT is all of them or none) and write only what
+// differs from what the caller read under the profile row's lock: rows are deleted by their own
+// keys and upserted by primary key, never "DELETE ... WHERE user_id = ?", whose gap locks on a
+// person with no rows yet collided with other people's inserts (503s when several onboarded at
+// once).
 
 #include "common/Result.h"
 #include "server/profile/ProfileTypes.h"
@@ -58,6 +59,19 @@ public:
     Status eraseFor(const QString &userId, const QDateTime &now) const;
     /// Public parts of these users' profiles (deleted ones left out), by user id.
     Result<QHash<QString, PublicProfile>> publicProfiles(const QStringList &userIds) const;
+
+    /// Locks the person's user_profiles row until the caller's transaction ends (a record
+    /// lock: changes of one person's avatar take turns, without the gap locks a locking read
+    /// of a missing user_avatars row would take); false without a profile.
+    Result<bool> lockProfileRow(const QString &userId) const;
+    /// The person's uploaded avatar (user_avatars), or nullopt; `lockForUpdate` locks the row.
+    Result<std::optional<StoredAvatar>> avatarOf(const QString &userId,
+                                                 bool lockForUpdate = false) const;
+    /// Whose avatar a storage key is, or nullopt when no current avatar has it.
+    Result<std::optional<QString>> avatarOwner(const QString &storageKey) const;
+    /// Inserts or replaces the person's avatar row.
+    Status setAvatar(const QString &userId, const StoredAvatar &avatar) const;
+    Status deleteAvatar(const QString &userId) const;
 };
 
 } // namespace fp

@@ -33,7 +33,15 @@ Result<Profile> ProfileService::profile(const QString &userId) const
         return loaded.error();
     if (!*loaded)
         return AppError::notFound(QStringLiteral("No profile for this account"));
-    return std::move(**loaded);
+    return withAvatarLink(std::move(**loaded));
+}
+
+Profile ProfileService::withAvatarLink(Profile profile) const
+{
+    if (!profile.avatarKey.isEmpty())
+        profile.avatarLink =
+            m_avatarUrls.linksFor(profile.avatarKey, QDateTime::currentDateTimeUtc()).large;
+    return profile;
 }
 
 namespace {
@@ -199,7 +207,7 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
         return s.error();
     if (!tx.commit())
         return databaseUnavailable();
-    return std::move(**after);
+    return withAvatarLink(std::move(**after));
 }
 
 Result<bool> ProfileService::onboardingComplete(const QString &userId) const
@@ -221,7 +229,7 @@ Status ProfileService::createProfile(const QString &userId, const QString &nickn
 
 Result<std::optional<PublicProfile>> ProfileService::publicProfile(const QString &userId) const
 {
-    Result<QHash<QString, PublicProfile>> found = m_repository.publicProfiles({userId});
+    Result<QHash<QString, PublicProfile>> found = publicProfiles({userId});
     if (!found)
         return found.error();
     if (!found->contains(userId))
@@ -232,7 +240,17 @@ Result<std::optional<PublicProfile>> ProfileService::publicProfile(const QString
 Result<QHash<QString, PublicProfile>>
 ProfileService::publicProfiles(const QStringList &userIds) const
 {
-    return m_repository.publicProfiles(userIds);
+    Result<QHash<QString, PublicProfile>> found = m_repository.publicProfiles(userIds);
+    if (!found)
+        return found;
+    // Callers established the right to see these people (a friend list, a reveal, staff): an
+    // uploaded avatar is shown to them by a signed URL, in place of any external one.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (PublicProfile &p : *found) {
+        if (!p.avatarKey.isEmpty())
+            p.avatarUrl = m_avatarUrls.linksFor(p.avatarKey, now).large;
+    }
+    return found;
 }
 
 } // namespace fp

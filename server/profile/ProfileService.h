@@ -6,6 +6,7 @@
 // peer, a friend). No HTTP and no SQL here.
 
 #include "common/Result.h"
+#include "server/profile/AvatarUrls.h"
 #include "server/profile/Catalog.h"
 #include "server/profile/ProfileRepository.h"
 
@@ -18,8 +19,9 @@ namespace fp {
 class ProfileService
 {
 public:
-    ProfileService(const ProfileRepository &repository, const Catalog &catalog)
-        : m_repository(repository), m_catalog(catalog)
+    ProfileService(const ProfileRepository &repository, const Catalog &catalog,
+                   const AvatarUrls &avatarUrls)
+        : m_repository(repository), m_catalog(catalog), m_avatarUrls(avatarUrls)
     { }
 
     const Catalog &catalog() const { return m_catalog; }
@@ -36,7 +38,8 @@ public:
     /// The profile row a new account starts with (registration, inside its transaction).
     Status createProfile(const QString &userId, const QString &nickname) const;
     /// The public part of one profile, for code that already established the right to see it
-    /// (the reveal, a friend list); nullopt when there is none.
+    /// (the reveal, a friend list, staff); nullopt when there is none. An uploaded avatar is
+    /// in it as a signed URL (AvatarUrls).
     Result<std::optional<PublicProfile>> publicProfile(const QString &userId) const;
     /// Staff search: the accounts whose nickname starts with `prefix` (at most 1000).
     Result<QStringList> userIdsWithNicknamePrefix(const QString &prefix) const
@@ -57,9 +60,12 @@ public:
 
 private:
     Result<Profile> updateOnce(const QString &userId, const QJsonValue &body) const;
+    /// The owner's view: an uploaded avatar's signed URL shown as avatar_url.
+    Profile withAvatarLink(Profile profile) const;
 
     const ProfileRepository &m_repository;
     const Catalog &m_catalog;
+    const AvatarUrls &m_avatarUrls;
 };
 
 } // namespace fp

@@ -99,6 +99,10 @@ struct Profile
     /// When the profile first became complete; invalid until then (and for profiles completed
     /// before this was kept, until their next write).
     QDateTime onboardingCompletedAt;
+    /// The uploaded avatar's storage key (user_avatars), empty without one; never on the wire.
+    QString avatarKey;
+    /// Its signed URL (512 px), set by the service for the owner; shown instead of avatarUrl.
+    QString avatarLink;
 
     /// Derived, never written: nickname set, preferences answered, ≥3 values, ≥3 interests.
     bool onboardingComplete() const;
@@ -110,8 +114,20 @@ struct PublicProfile
 {
     QString userId;
     QString nickname;
+    /// What people allowed to see it get: the uploaded avatar's signed URL when there is one
+    /// (ProfileService fills it in), else the external URL set with PUT /api/profile.
     QString avatarUrl; // empty = null
     QString bio; // empty = null
+    QString avatarKey; // the uploaded avatar's storage key, empty without one; never on the wire
+};
+
+/// An uploaded avatar (user_avatars): its images are in the media store under keys made from
+/// storageKey (AvatarService).
+struct StoredAvatar
+{
+    QString storageKey; // 32 hex characters, random
+    QString sourceFormat; // jpeg, png, webp: what was uploaded (the stored images are JPEG)
+    QDateTime createdAt;
 };
 
 } // namespace fp

@@ -15,7 +15,9 @@
 #include "console/UsersTab.h"
 #include "tests/support/IntegrationTest.h"
 
+#include <QBuffer>
 #include <QComboBox>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QNetworkReply>
@@ -139,6 +141,35 @@ private:
         qunsetenv("DBUS_SESSION_BUS_ADDRESS");
         m_reporter = signUp(QStringLiteral("Reporter"));
         m_reported = signUp(QStringLiteral("Reported"));
+        // The reported person has an avatar: the report detail and the user view show it.
+        QImage picture(256, 256, QImage::Format_RGB32);
+        picture.fill(Qt::darkCyan);
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(picture.save(&buffer, "PNG"));
+        QCOMPARE(as(m_reported)
+                     ->send("PUT", QStringLiteral("/api/profile/avatar"), png,
+                            {{"Content-Type", "image/png"}})
+                     .status,
+                 200);
+    }
+
+    /// The avatar label of a staff view shows the 128 px image.
+    static bool showsAvatar(QWidget *view)
+    {
+        const auto *avatar = view->findChild<QLabel *>(QStringLiteral("avatar"));
+        return avatar && !avatar->isHidden() && avatar->pixmap().width() == 128;
+    }
+    static QString avatarState(QWidget *view)
+    {
+        const auto *avatar = view->findChild<QLabel *>(QStringLiteral("avatar"));
+        if (!avatar)
+            return QStringLiteral("no avatar label");
+        return QStringLiteral("hidden %1, text '%2', pixmap width %3")
+            .arg(avatar->isHidden())
+            .arg(avatar->text())
+            .arg(avatar->pixmap().width());
     }
 
 private Q_SLOTS:
@@ -210,6 +241,7 @@ private Q_SLOTS:
         fp::console::ReportsTab *tab = m_console->window.reportsTab();
         tab->selectReport(m_reportId);
         QCOMPARE(tab->selectedId(), m_reportId);
+        QTRY_VERIFY2_WITH_TIMEOUT(showsAvatar(tab), qPrintable(avatarState(tab)), kWaitMs);
         const QString adminId = m_console->client.identity().userId;
         QVERIFY(!adminId.isEmpty());
 
@@ -260,6 +292,7 @@ private Q_SLOTS:
         QVERIFY(detail);
         QTRY_VERIFY_WITH_TIMEOUT(
             detail->toPlainText().contains(QStringLiteral("Signs in with: password")), kWaitMs);
+        QTRY_VERIFY2_WITH_TIMEOUT(showsAvatar(users), qPrintable(avatarState(users)), kWaitMs);
         QTableWidget *ledger = nullptr;
         for (QTableWidget *table : users->findChildren<QTableWidget *>()) {
             if (table != results)

@@ -13,8 +13,10 @@
 #include "tests/support/RawRedis.h"
 #include "tests/support/WsClient.h"
 
+#include <QBuffer>
 #include <QDate>
 #include <QDeadlineTimer>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -985,6 +987,55 @@ private Q_SLOTS:
                        s("user"),
                        kim.userId,
                        {{s("provider"), s("google")}}}});
+    }
+
+    void avatarsSetReplacedAndRemoved()
+    {
+        const TestAccount ann = account(QStringLiteral("Ann"));
+        const TestAccount mod = signUpAs(QStringLiteral("moderator"), QStringLiteral("AvatarMod"));
+        const qint64 mark = lastSeq();
+        QImage picture(64, 64, QImage::Format_RGB32);
+        picture.fill(Qt::red);
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(picture.save(&buffer, "PNG"));
+        const auto upload = [&](const QByteArray &body) {
+            return as(ann)
+                ->send("PUT", QStringLiteral("/api/profile/avatar"), body,
+                       {{"Content-Type", "image/png"}})
+                .status;
+        };
+        const auto remove = [&](const TestAccount &who, const QString &path) {
+            return as(who)->send("DELETE", path, {}, {}).status;
+        };
+        QCOMPARE(upload(kMarker.toUtf8()), 415); // refused: nothing recorded
+        QCOMPARE(upload(png), 200);
+        QCOMPARE(upload(png), 200);
+        QCOMPARE(remove(ann, QStringLiteral("/api/profile/avatar")), 204);
+        QCOMPARE(remove(ann, QStringLiteral("/api/profile/avatar")), 204); // nothing to remove
+        QCOMPARE(upload(png), 200);
+        const QString staffRemoval = QStringLiteral("/api/admin/users/%1/avatar").arg(ann.userId);
+        QCOMPARE(remove(mod, staffRemoval), 204);
+
+        const auto set = [&](bool replaced) {
+            return Expected {fp::event::AvatarSet,
+                             ann.userId,
+                             s("user"),
+                             ann.userId,
+                             {{s("source_format"), s("png")}, {s("replaced"), replaced}}};
+        };
+        verifyEvents(
+            recordedAbout(mark, {ann.userId}),
+            {set(false),
+             set(true),
+             {fp::event::AvatarRemoved, ann.userId, s("user"), ann.userId, {{s("by"), s("owner")}}},
+             set(false),
+             {fp::event::AvatarRemoved,
+              mod.userId,
+              s("user"),
+              ann.userId,
+              {{s("by"), s("staff")}}}});
     }
 
     // Last: over everything the flows above recorded, on both servers.

@@ -94,7 +94,8 @@ UserBrief fullBrief()
             .trustScore = 31,
             .reportsFiled = 2,
             .reportsAgainst = 5,
-            .reportsAgainstConfirmed = 3};
+            .reportsAgainstConfirmed = 3,
+            .avatarUrl = QStringLiteral("/api/avatars/0123?size=512&expires=9&sig=x")};
 }
 
 ReportDetail fullDetail()
@@ -171,7 +172,8 @@ User fullUser()
             .openReportsAgainst = 3,
             .reportsFiled = 1,
             .activeSessions = 2,
-            .signInMethods = {QStringLiteral("password"), QStringLiteral("google")}};
+            .signInMethods = {QStringLiteral("password"), QStringLiteral("google")},
+            .avatarUrl = QStringLiteral("/api/avatars/0123?size=512&expires=9&sig=x")};
 }
 
 StatusChange fullStatusChange()
@@ -299,11 +301,11 @@ private Q_SLOTS:
             R"({"created_at":null,"delivery":"delivered","id":"","moderation_label":null,)"
             R"("sender_user_id":"","text":""})");
         addRendering("UserBrief", fullBrief(),
-            R"({"nickname":"Fox","reports_against":5,"reports_against_confirmed":3,)"
+            R"({"avatar_url":"/api/avatars/0123?size=512&expires=9&sig=x","nickname":"Fox","reports_against":5,"reports_against_confirmed":3,)"
             R"("reports_filed":2,"role":"user","status":"restricted","trust_score":31,)"
             R"("user_id":"u-reported"})");
         addRendering("UserBrief empty", UserBrief(),
-            R"({"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
+            R"({"avatar_url":null,"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
             R"("reports_filed":0,"role":"","status":"","trust_score":50,"user_id":""})");
         addRendering("ReportDetail", fullDetail(),
             R"({"blocked_messages":[{"created_at":"2026-11-25T21:06:59.001Z","delivery":"blocked",)"
@@ -319,7 +321,7 @@ private Q_SLOTS:
             R"("escalated_at":null,"evidence_message_id":null,"first_claimed_at":null,"id":"r-2",)"
             R"("reason_code":"spam","reported_user_id":"u-reported","reporter_user_id":"u-reporter",)"
             R"("severity":"medium","source":"","status":"triaged","updated_at":null},)"
-            R"("reported":{"nickname":"Fox","reports_against":5,"reports_against_confirmed":3,)"
+            R"("reported":{"avatar_url":"/api/avatars/0123?size=512&expires=9&sig=x","nickname":"Fox","reports_against":5,"reports_against_confirmed":3,)"
             R"("reports_filed":2,"role":"user","status":"restricted","trust_score":31,)"
             R"("user_id":"u-reported"},"reported_history":[{"action":"ban","action_note":"Repeated",)"
             R"("actioned_at":"2026-11-25T21:10:00.500Z","actioned_by_user_id":"u-mod",)"
@@ -330,7 +332,7 @@ private Q_SLOTS:
             R"("reason_code":"harassment","reported_user_id":"u-reported",)"
             R"("reporter_user_id":"u-reporter","severity":"high","source":"report",)"
             R"("status":"actioned","updated_at":"2026-11-25T21:10:00.500Z"}],)"
-            R"("reporter":{"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
+            R"("reporter":{"avatar_url":null,"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
             R"("reports_filed":0,"role":"","status":"","trust_score":70,"user_id":"u-reporter"},)"
             R"("reporter_history":[]})");
         addRendering("ReportDetail empty", ReportDetail(),
@@ -340,7 +342,7 @@ private Q_SLOTS:
             R"("details_text":null,"escalated":false,"escalated_at":null,"evidence_message_id":null,)"
             R"("first_claimed_at":null,"id":"","reason_code":"","reported_user_id":"",)"
             R"("reporter_user_id":null,"severity":"","source":"","status":"","updated_at":null},)"
-            R"("reported":{"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
+            R"("reported":{"avatar_url":null,"nickname":"","reports_against":0,"reports_against_confirmed":0,)"
             R"("reports_filed":0,"role":"","status":"","trust_score":50,"user_id":""},)"
             R"("reported_history":[],"reporter":null,"reporter_history":[]})");
         addRendering("QueueMetrics", fullMetrics(),
@@ -366,14 +368,14 @@ private Q_SLOTS:
         addRendering("QueueHistory empty", QueueHistory(),
             R"({"from":null,"points":[],"step_minutes":1,"to":null})");
         addRendering("User", fullUser(),
-            R"({"active_sessions":2,"banned_at":"2026-11-20T10:00:00.000Z",)"
+            R"({"active_sessions":2,"avatar_url":"/api/avatars/0123?size=512&expires=9&sig=x","banned_at":"2026-11-20T10:00:00.000Z",)"
             R"("created_at":"2026-01-02T03:04:05.006Z","email":"fox@example.org","id":"u-1",)"
             R"("last_seen_at":"2026-11-25T21:07:01.123Z","nickname":"Fox",)"
             R"("open_reports_against":3,"reports_filed":1,)"
             R"("restricted_until":"2026-12-01T00:00:00.000Z","role":"moderator",)"
             R"("sign_in_methods":["password","google"],"status":"restricted","trust_score":42})");
         addRendering("User empty", User(),
-            R"({"active_sessions":0,"banned_at":null,"created_at":null,"email":null,"id":"",)"
+            R"({"active_sessions":0,"avatar_url":null,"banned_at":null,"created_at":null,"email":null,"id":"",)"
             R"("last_seen_at":null,"nickname":"","open_reports_against":0,"reports_filed":0,)"
             R"("restricted_until":null,"role":"","sign_in_methods":[],"status":"","trust_score":50})");
         addRendering("StatusChange", fullStatusChange(),
@@ -412,13 +414,13 @@ private Q_SLOTS:
             R"({"action":"","actor_role":null,"actor_user_id":null,"created_at":null,"id":"",)"
             R"("metadata":{},"note":null,"target_id":null,"target_type":""})");
         addRendering("Page", fullUserPage(),
-            R"({"items":[{"active_sessions":2,"banned_at":"2026-11-20T10:00:00.000Z",)"
+            R"({"items":[{"active_sessions":2,"avatar_url":"/api/avatars/0123?size=512&expires=9&sig=x","banned_at":"2026-11-20T10:00:00.000Z",)"
             R"("created_at":"2026-01-02T03:04:05.006Z","email":"fox@example.org","id":"u-1",)"
             R"("last_seen_at":"2026-11-25T21:07:01.123Z","nickname":"Fox",)"
             R"("open_reports_against":3,"reports_filed":1,)"
             R"("restricted_until":"2026-12-01T00:00:00.000Z","role":"moderator",)"
             R"("sign_in_methods":["password","google"],)"
-            R"("status":"restricted","trust_score":42},{"active_sessions":0,"banned_at":null,)"
+            R"("status":"restricted","trust_score":42},{"active_sessions":0,"avatar_url":null,"banned_at":null,)"
             R"("created_at":null,"email":null,"id":"","last_seen_at":null,"nickname":"",)"
             R"("open_reports_against":0,"reports_filed":0,"restricted_until":null,"role":"",)"
             R"("sign_in_methods":[],"status":"","trust_score":50}],"next_cursor":"50"})");

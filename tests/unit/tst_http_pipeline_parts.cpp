@@ -260,6 +260,39 @@ private Q_SLOTS:
         QCOMPARE(reader.phase(), RequestStreamReader::Phase::BetweenRequests);
     }
 
+    void oneRouteMayTakeALargerBody()
+    {
+        // The avatar upload's allowance (Route::maxBodyBytes): its method and exact path only,
+        // by Content-Length and by decoded chunks alike; other requests keep the default.
+        const QList<RequestStreamReader::LargerBody> larger {{"PUT", "/api/profile/avatar", 1000}};
+        const auto verdict = [&larger](const QByteArray &head) {
+            RequestStreamReader reader(100, 16, larger);
+            return reader.feed(head);
+        };
+        QCOMPARE(verdict("PUT /api/profile/avatar HTTP/1.1\r\nContent-Length: 1000\r\n\r\n"),
+                 RequestStreamReader::Verdict::Continue);
+        QCOMPARE(verdict("PUT /api/profile/avatar?x=1 HTTP/1.1\r\nContent-Length: 1000\r\n\r\n"),
+                 RequestStreamReader::Verdict::Continue);
+        QCOMPARE(verdict("PUT /api/profile/avatar HTTP/1.1\r\nContent-Length: 1001\r\n\r\n"),
+                 RequestStreamReader::Verdict::BodyTooLarge);
+        QCOMPARE(verdict("POST /api/profile/avatar HTTP/1.1\r\nContent-Length: 101\r\n\r\n"),
+                 RequestStreamReader::Verdict::BodyTooLarge);
+        QCOMPARE(verdict("PUT /api/profile HTTP/1.1\r\nContent-Length: 101\r\n\r\n"),
+                 RequestStreamReader::Verdict::BodyTooLarge);
+        QCOMPARE(verdict("PUT /api/profile/avatar HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "3e8\r\n"),
+                 RequestStreamReader::Verdict::Continue);
+        QCOMPARE(verdict("PUT /api/profile/avatar HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "3e9\r\n"),
+                 RequestStreamReader::Verdict::BodyTooLarge);
+        // After the large request, the next one on the connection is back to the default.
+        RequestStreamReader reader(100, 16, larger);
+        QCOMPARE(reader.feed("PUT /api/profile/avatar HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"),
+                 RequestStreamReader::Verdict::Continue);
+        QCOMPARE(reader.feed("POST /x HTTP/1.1\r\nContent-Length: 101\r\n\r\n"),
+                 RequestStreamReader::Verdict::BodyTooLarge);
+    }
+
     void keepAliveRequestsAreEachCounted()
     {
         RequestStreamReader reader(100, 16);
