@@ -37,9 +37,21 @@ bool insertRows(const QList<OutboxEvent> &events)
     return r.ok();
 }
 
-const QString kEventColumns =
-    QStringLiteral("seq, event_id, event_type, event_version, occurred_at, actor_user_id, "
-                   "subject_type, subject_id, payload_json");
+void notifyCommitted()
+{
+    if (g_committedListener)
+        g_committedListener();
+}
+
+} // namespace
+
+namespace Outbox {
+
+QString eventColumns()
+{
+    return QStringLiteral("seq, event_id, event_type, event_version, occurred_at, "
+                          "actor_user_id, subject_type, subject_id, payload_json");
+}
 
 StreamEvent eventFromRow(const SqlResult &row)
 {
@@ -55,16 +67,6 @@ StreamEvent eventFromRow(const SqlResult &row)
     e.payload = QJsonDocument::fromJson(row.value(8).toString().toUtf8()).object();
     return e;
 }
-
-void notifyCommitted()
-{
-    if (g_committedListener)
-        g_committedListener();
-}
-
-} // namespace
-
-namespace Outbox {
 
 Status record(OutboxEvent event)
 {
@@ -136,7 +138,7 @@ Result<QList<StreamEvent>> keptAfter(qint64 afterSeq, int limit)
 {
     SqlResult rows =
         Sql::exec(QStringLiteral("SELECT %1 FROM event_outbox WHERE seq > ? ORDER BY seq LIMIT ?")
-                      .arg(kEventColumns),
+                      .arg(eventColumns()),
                   {afterSeq, limit});
     if (!rows.ok())
         return rows.toAppError();
@@ -152,7 +154,7 @@ Result<QList<StreamEvent>> keptAppliedBy(const QByteArray &group, qint64 afterSe
         QStringLiteral("SELECT %1 FROM event_outbox o WHERE seq > ? AND EXISTS (SELECT 1 FROM "
                        "event_consumer_marks m WHERE m.consumer_group = ? AND m.event_id = "
                        "o.event_id) ORDER BY seq LIMIT ?")
-            .arg(kEventColumns),
+            .arg(eventColumns()),
         {afterSeq, QString::fromLatin1(group), limit});
     if (!rows.ok())
         return rows.toAppError();
@@ -169,7 +171,7 @@ Result<QHash<QString, StreamEvent>> current(const QStringList &eventIds)
         return found;
     SqlResult rows =
         Sql::exec(QStringLiteral("SELECT %1 FROM event_outbox WHERE event_id IN (%2)")
-                      .arg(kEventColumns, Sql::repeated(QStringLiteral("?"), eventIds.size())),
+                      .arg(eventColumns(), Sql::repeated(QStringLiteral("?"), eventIds.size())),
                   Sql::values(eventIds));
     if (!rows.ok())
         return rows.toAppError();

@@ -20,6 +20,8 @@
 
 namespace fp {
 
+class SqlResult;
+
 struct OutboxEvent
 {
     EventType type;
@@ -49,6 +51,10 @@ Status anonymise(const QString &userId);
 /// (a mark must outlive every copy of its event the relay could still send); at most `limit`
 /// rows of each per call. Returns how many were deleted.
 Result<int> purge(int retentionHours, int limit = 5000);
+/// The event_outbox columns eventFromRow() reads, in its order, for a SELECT list.
+QString eventColumns();
+/// An event_outbox row selected with eventColumns().
+StreamEvent eventFromRow(const SqlResult &row);
 /// The newest outbox row's seq (0 when empty).
 Result<qint64> lastSeq();
 /// Up to `limit` kept events after outbox row `afterSeq`, in recording order.

@@ -1,6 +1,7 @@
 #include "server/events/OutboxRelay.h"
 
 #include "server/base/Log.h"
+#include "server/events/Outbox.h"
 #include "server/events/StreamEvent.h"
 #include "server/storage/Database.h"
 
@@ -11,21 +12,6 @@ namespace fp {
 namespace {
 
 const QString kStreamName = QStringLiteral("events");
-
-StreamEvent eventFromRow(const SqlResult &row)
-{
-    StreamEvent e;
-    e.outboxSeq = row.value(0).toLongLong();
-    e.eventId = row.value(1).toString();
-    e.type = row.value(2).toString();
-    e.version = row.value(3).toInt();
-    e.occurredAt = Sql::toTime(row.value(4));
-    e.actorUserId = row.value(5).toString();
-    e.subjectType = row.value(6).toString();
-    e.subjectId = row.value(7).toString();
-    e.payload = QJsonDocument::fromJson(row.value(8).toString().toUtf8()).object();
-    return e;
-}
 
 } // namespace
 
@@ -117,9 +103,8 @@ int OutboxRelay::relayOnce(RedisConnection &redis)
     }
 
     SqlResult rows = Sql::exec(
-        QStringLiteral("SELECT seq, event_id, event_type, event_version, occurred_at, "
-                       "actor_user_id, subject_type, subject_id, payload_json FROM event_outbox "
-                       "WHERE relayed_at IS NULL ORDER BY seq LIMIT ?"),
+        QStringLiteral("SELECT %1 FROM event_outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ?")
+            .arg(Outbox::eventColumns()),
         {m_settings.batchSize});
     if (!rows.ok()) {
         ++m_failedPasses;
@@ -127,7 +112,7 @@ int OutboxRelay::relayOnce(RedisConnection &redis)
     }
     QList<StreamEvent> events;
     while (rows.next())
-        events.append(eventFromRow(rows));
+        events.append(Outbox::eventFromRow(rows));
     if (events.isEmpty()) {
         tx.commit();
         return 0;
