@@ -358,11 +358,12 @@ void AnalyticsTab::setStatus(const QString &text, bool error)
     m_status->setStyleSheet(error ? s("color:#b00020;font-weight:bold") : s("color:#555"));
 }
 
-void AnalyticsTab::started()
+int AnalyticsTab::started()
 {
     ++m_pending;
     if (m_pending == 1)
         setStatus(tr("Loading…"));
+    return ++m_generation;
 }
 
 void AnalyticsTab::finished()
@@ -467,16 +468,19 @@ void AnalyticsTab::loadTrend()
     };
     auto answers = std::make_shared<Answers>();
     answers->waiting = compare ? 2 : 1;
-    const auto arrived = [self = QPointer(this), answers]() {
+    const int generation = started();
+    const auto arrived = [self = QPointer(this), answers, generation]() {
         if (!self || --answers->waiting > 0)
             return;
-        if (!answers->error.isEmpty())
+        if (self->superseded(generation)) {
+            // A later request is on its way: its answer is the one to show.
+        } else if (!answers->error.isEmpty()) {
             self->setStatus(tr("The server refused: %1").arg(answers->error), true);
-        else
+        } else {
             self->drawTrend(answers->current, answers->previous);
+        }
         self->finished();
     };
-    started();
     m_client->getJson(s("/api/admin/analytics/series"), query(from, to),
                       [answers, arrived](const Result<QJsonObject> &r) {
                           if (r)
@@ -580,17 +584,21 @@ void AnalyticsTab::loadFunnel()
     q.addQueryItem(s("to"), m_to->date().addDays(1).toString(Qt::ISODate));
     if (!m_breakdown->currentData().toString().isEmpty())
         q.addQueryItem(s("breakdown"), m_breakdown->currentData().toString());
-    started();
-    m_client->getJson(
-        s("/api/admin/analytics/funnel"), q, [self = QPointer(this)](const Result<QJsonObject> &r) {
-            if (!self)
-                return;
-            if (!r)
-                self->setStatus(tr("The server refused: %1").arg(describe(r.error())), true);
-            else
-                self->drawFunnel(*r);
-            self->finished();
-        });
+    const int generation = started();
+    m_client->getJson(s("/api/admin/analytics/funnel"), q,
+                      [self = QPointer(this), generation](const Result<QJsonObject> &r) {
+                          if (!self)
+                              return;
+                          // A later request is on its way: its answer is the one to show.
+                          if (!self->superseded(generation)) {
+                              if (!r)
+                                  self->setStatus(
+                                      tr("The server refused: %1").arg(describe(r.error())), true);
+                              else
+                                  self->drawFunnel(*r);
+                          }
+                          self->finished();
+                      });
 }
 
 void AnalyticsTab::drawFunnel(const QJsonObject &funnel)
@@ -675,16 +683,19 @@ void AnalyticsTab::loadCohorts()
     QUrlQuery q;
     q.addQueryItem(s("from"), m_from->date().toString(Qt::ISODate));
     q.addQueryItem(s("to"), m_to->date().toString(Qt::ISODate));
-    started();
+    const int generation = started();
     m_client->getJson(s("/api/admin/analytics/retention"), q,
-                      [self = QPointer(this)](const Result<QJsonObject> &r) {
+                      [self = QPointer(this), generation](const Result<QJsonObject> &r) {
                           if (!self)
                               return;
-                          if (!r)
-                              self->setStatus(tr("The server refused: %1").arg(describe(r.error())),
-                                              true);
-                          else
-                              self->drawCohorts(*r);
+                          // A later request is on its way: its answer is the one to show.
+                          if (!self->superseded(generation)) {
+                              if (!r)
+                                  self->setStatus(
+                                      tr("The server refused: %1").arg(describe(r.error())), true);
+                              else
+                                  self->drawCohorts(*r);
+                          }
                           self->finished();
                       });
 }
@@ -759,16 +770,19 @@ void AnalyticsTab::loadEvents()
         q.addQueryItem(s("name"), name);
     if (!name.isEmpty() && !m_eventProperty->currentData().toString().isEmpty())
         q.addQueryItem(s("property"), m_eventProperty->currentData().toString());
-    started();
+    const int generation = started();
     m_client->getJson(s("/api/admin/analytics/client-events"), q,
-                      [self = QPointer(this)](const Result<QJsonObject> &r) {
+                      [self = QPointer(this), generation](const Result<QJsonObject> &r) {
                           if (!self)
                               return;
-                          if (!r)
-                              self->setStatus(tr("The server refused: %1").arg(describe(r.error())),
-                                              true);
-                          else
-                              self->drawEvents(*r);
+                          // A later request is on its way: its answer is the one to show.
+                          if (!self->superseded(generation)) {
+                              if (!r)
+                                  self->setStatus(
+                                      tr("The server refused: %1").arg(describe(r.error())), true);
+                              else
+                                  self->drawEvents(*r);
+                          }
                           self->finished();
                       });
 }

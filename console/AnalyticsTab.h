@@ -79,7 +79,9 @@ private:
     void drawCohorts(const QJsonObject &retention);
     void drawEvents(const QJsonObject &events);
     void setStatus(const QString &text, bool error = false);
-    void started();
+    /// A request begins; returns its generation (the newest one's answer is the one shown).
+    int started();
+    bool superseded(int generation) const { return generation != m_generation; }
     void finished();
 
     admin::AdminClient *m_client;
@@ -112,6 +114,7 @@ private:
     bool m_metricsLoaded = false;
     QString m_pendingMetric;
     int m_pending = 0;
+    int m_generation = 0;
     bool m_error = false;
     /// What the current view shows, for CSV: a header and rows.
     QList<QStringList> m_table;

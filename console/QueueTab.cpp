@@ -51,25 +51,36 @@ void QueueTab::refresh()
                 .arg(r->generatedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")))
                 .arg(r->windowMinutes));
     });
-    m_client->reportMetrics(7 * 24, [self = QPointer(this)](const Result<admin::ReportMetrics> &r) {
-        if (!self || !r)
-            return;
-        QString rows;
-        for (const admin::ReportTimes &t : r->severities)
-            rows += QStringLiteral("<tr><td>%1</td><td>%2 s / %3 s</td><td>%4 s / %5 s</td>"
-                                   "<td>%6</td></tr>")
-                        .arg(t.severity)
-                        .arg(t.claimP50Seconds, 0, 'f', 0)
-                        .arg(t.claimP95Seconds, 0, 'f', 0)
-                        .arg(t.resolveP50Seconds, 0, 'f', 0)
-                        .arg(t.resolveP95Seconds, 0, 'f', 0)
-                        .arg(t.open);
-        self->m_reportTimes->setText(
-            self->tr("<b>Reports, last 7 days</b><table cellspacing=6><tr><th>severity</th>"
-                     "<th>first claim p50 / p95</th><th>resolution p50 / p95</th>"
-                     "<th>unresolved</th></tr>%1</table>")
-                .arg(rows));
-    });
+    // Report handling times are for those who handle reports: an analyst sees the queue only.
+    const bool handlesReports = m_client->identity().isStaff();
+    m_reportTimes->setVisible(handlesReports);
+    if (handlesReports)
+        m_client->reportMetrics(
+            7 * 24, [self = QPointer(this)](const Result<admin::ReportMetrics> &r) {
+                if (!self)
+                    return;
+                if (!r) {
+                    self->m_reportTimes->setText(
+                        self->tr("Report handling times could not be loaded: %1")
+                            .arg(r.error().message));
+                    return;
+                }
+                QString rows;
+                for (const admin::ReportTimes &t : r->severities)
+                    rows += QStringLiteral("<tr><td>%1</td><td>%2 s / %3 s</td><td>%4 s / %5 s</td>"
+                                           "<td>%6</td></tr>")
+                                .arg(t.severity)
+                                .arg(t.claimP50Seconds, 0, 'f', 0)
+                                .arg(t.claimP95Seconds, 0, 'f', 0)
+                                .arg(t.resolveP50Seconds, 0, 'f', 0)
+                                .arg(t.resolveP95Seconds, 0, 'f', 0)
+                                .arg(t.open);
+                self->m_reportTimes->setText(
+                    self->tr("<b>Reports, last 7 days</b><table cellspacing=6><tr><th>severity</th>"
+                             "<th>first claim p50 / p95</th><th>resolution p50 / p95</th>"
+                             "<th>unresolved</th></tr>%1</table>")
+                        .arg(rows));
+            });
     m_client->queueHistory(60, 1, [self = QPointer(this)](const Result<admin::QueueHistory> &r) {
         if (!self)
             return;
