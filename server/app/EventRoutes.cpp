@@ -92,16 +92,13 @@ void registerNoticeFrames(Gateway &gateway)
         QString(ws::NoticesResume), Access::User,
         [](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
             // null: where do I stand (a client's first connection); n: what came after n.
-            const QJsonValue after = frame.value(QStringLiteral("after_seq"));
-            const bool valid = after.isNull() ||
-                (after.isDouble() && after.toDouble() >= 0 &&
-                 after.toDouble() == double(qint64(after.toDouble())));
-            if (!valid)
+            std::optional<qint64> after;
+            if (!Gateway::readResumeCursor(frame.value(QStringLiteral("after_seq")), &after))
                 return {Gateway::errorFrame(
                     QStringLiteral("validation_failed"),
                     QStringLiteral("after_seq: required, null or a notice_seq (an integer >= 0)"))};
             Result<UserNotices::Replay> replay =
-                UserNotices::after(caller.userId, after.isNull() ? -1 : qint64(after.toDouble()));
+                UserNotices::after(caller.userId, after.value_or(-1));
             if (!replay)
                 return {Gateway::errorFrame(QStringLiteral("unavailable"),
                                             QStringLiteral("Try again in a moment"))};

@@ -15,16 +15,12 @@ void registerStaffAlertFeed(Gateway &gateway, const SafetyService &safety)
         [&safety](const Caller &, const QJsonObject &frame) -> QList<QJsonObject> {
             // null: live alerts from now on (a console's first connection); n: what came after
             // alert n, then live.
-            const QJsonValue after = frame.value(QStringLiteral("after_id"));
-            const bool valid = after.isNull() ||
-                (after.isDouble() && after.toDouble() >= 0 &&
-                 after.toDouble() == double(qint64(after.toDouble())));
-            if (!valid)
+            std::optional<qint64> after;
+            if (!Gateway::readResumeCursor(frame.value(QStringLiteral("after_id")), &after))
                 return {Gateway::errorFrame(
                     QStringLiteral("validation_failed"),
                     QStringLiteral("after_id: required, null or an alert id (an integer >= 0)"))};
-            Result<StaffAlertReplay> replay = safety.staffAlertsAfter(
-                after.isNull() ? std::nullopt : std::optional<qint64>(qint64(after.toDouble())));
+            Result<StaffAlertReplay> replay = safety.staffAlertsAfter(after);
             if (!replay)
                 return {Gateway::errorFrame(QStringLiteral("unavailable"),
                                             QStringLiteral("Try again in a moment"))};

@@ -89,6 +89,19 @@ QJsonObject Gateway::errorFrame(const QString &code, const QString &message)
             {QStringLiteral("message"), message}};
 }
 
+bool Gateway::readResumeCursor(const QJsonValue &value, std::optional<qint64> *after)
+{
+    if (value.isNull()) {
+        *after = std::nullopt;
+        return true;
+    }
+    const double number = value.toDouble(-1);
+    if (!value.isDouble() || number < 0 || number != double(qint64(number)))
+        return false;
+    *after = qint64(number);
+    return true;
+}
+
 void Gateway::registerHandler(const QString &type, Access access, FrameHandler handler,
                               Refusal refusal)
 {

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace fp {
 
@@ -86,6 +87,9 @@ public:
 
     /// An `error` frame: {type:"error", code, message}.
     static QJsonObject errorFrame(const QString &code, const QString &message);
+    /// A resume frame's cursor (`notices.resume`'s after_seq, `staff.subscribe`'s after_id):
+    /// null (start from now) or an integer >= 0. False, `after` untouched, when it is neither.
+    static bool readResumeCursor(const QJsonValue &value, std::optional<qint64> *after);
 
 private:
     struct Connection;
