@@ -21,13 +21,6 @@ QString textOrEmpty(const QVariant &v)
     return v.isNull() ? QString() : v.toString();
 }
 
-std::optional<int> intOrNull(const QVariant &v)
-{
-    if (v.isNull())
-        return std::nullopt;
-    return v.toInt();
-}
-
 QString windowsToJson(const QList<ProfileWindow> &windows)
 {
     QJsonArray list;
@@ -38,12 +31,10 @@ QString windowsToJson(const QList<ProfileWindow> &windows)
     return QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact));
 }
 
-QList<ProfileWindow> windowsFromJson(const QVariant &column)
+QList<ProfileWindow> windowsFromJson(const QByteArray &json)
 {
     QList<ProfileWindow> windows;
-    if (column.isNull())
-        return windows;
-    const QJsonArray list = QJsonDocument::fromJson(column.toString().toUtf8()).array();
+    const QJsonArray list = QJsonDocument::fromJson(json).array();
     for (const QJsonValue &v : list) {
         const QJsonObject o = v.toObject();
         windows.append({o.value(QStringLiteral("day")).toString(),
@@ -106,26 +97,21 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
                                                        bool lockForUpdate) const
 {
     // One statement whatever the profile holds (one snapshot, so never half of a PUT, with no
-    // transaction to open): the row with its preferences, and each keyed section as a JSON
-    // array from a subquery. Locking is a statement of its own, on the profile row only: a
-    // locking read joined to a missing preferences row would take a gap lock there.
-    if (lockForUpdate) {
-        SqlResult locked = Sql::exec(
-            QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id = ? FOR UPDATE"),
-            {userId});
-        if (!locked.ok())
-            return locked.toAppError();
-        if (!locked.next())
-            return std::optional<Profile>();
-    }
+    // transaction to open): the row, and everything else as JSON from subqueries. A locking read
+    // locks the profile row only: MariaDB reads a subquery of a FOR UPDATE without locks, where a
+    // join to a missing preferences or avatar row would take a gap lock that collides with other
+    // people's inserts. The subqueries run after the lock is granted, so they see what the
+    // transaction that held it committed.
     SqlResult row = Sql::exec(
         QStringLiteral(
             "SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
-            "p.location_country, p.avatar_url, p.bio, p.updated_at, "
-            "p.onboarding_completed_at, s.user_id IS NOT NULL, s.conversation_depth, "
-            "s.contact_frequency, "
-            "s.directness_score, s.humor_score, s.response_pace, s.group_comfort, "
-            "s.friendship_intention, s.voice_note_ok, s.availability_windows, s.timezone, "
+            "p.location_country, p.avatar_url, p.bio, p.updated_at, p.onboarding_completed_at, "
+            "(SELECT JSON_OBJECT('conversation_depth', conversation_depth, "
+            "'contact_frequency', contact_frequency, 'directness_score', directness_score, "
+            "'humor_score', humor_score, 'response_pace', response_pace, 'group_comfort', "
+            "group_comfort, 'friendship_intention', friendship_intention, 'voice_note_ok', "
+            "voice_note_ok, 'availability_windows', availability_windows, 'timezone', timezone) "
+            "FROM user_preference_settings WHERE user_id = p.user_id), "
             "(SELECT JSON_ARRAYAGG(JSON_ARRAY(value_key, score)) FROM user_value_scores "
             "WHERE user_id = p.user_id), "
             "(SELECT JSON_ARRAYAGG(JSON_ARRAY(interest_key, score)) FROM user_interest_scores "
@@ -134,9 +120,9 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
             "WHERE user_id = p.user_id), "
             "(SELECT JSON_ARRAYAGG(JSON_ARRAY(dimension, item_key, priority_rank) ORDER BY "
             "priority_rank, item_key) FROM user_non_negotiables WHERE user_id = p.user_id), "
-            "a.storage_key FROM user_profiles p "
-            "LEFT JOIN user_preference_settings s ON s.user_id = p.user_id "
-            "LEFT JOIN user_avatars a ON a.user_id = p.user_id WHERE p.user_id = ?"),
+            "(SELECT storage_key FROM user_avatars WHERE user_id = p.user_id) "
+            "FROM user_profiles p WHERE p.user_id = ?%1")
+            .arg(lockForUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
         {userId});
     if (!row.ok())
         return row.toAppError();
@@ -152,31 +138,43 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
     p.bio = textOrEmpty(row.value(6));
     p.updatedAt = Sql::toTime(row.value(7));
     p.onboardingCompletedAt = Sql::toTime(row.value(8));
-    p.avatarKey = textOrEmpty(row.value(24));
-    if (row.value(9).toInt() != 0) {
+    p.avatarKey = textOrEmpty(row.value(14));
+    if (!row.value(9).isNull()) {
+        const QJsonObject o = QJsonDocument::fromJson(row.value(9).toByteArray()).object();
+        const auto text = [&o](const char *key) {
+            return o.value(QLatin1String(key)).toString();
+        };
+        const auto score = [&o](const char *key) -> std::optional<int> {
+            const QJsonValue v = o.value(QLatin1String(key));
+            return v.isDouble() ? std::optional<int>(v.toInt()) : std::nullopt;
+        };
         ProfilePreferences s;
-        s.conversationDepth = textOrEmpty(row.value(10));
-        s.contactFrequency = textOrEmpty(row.value(11));
-        s.directnessScore = intOrNull(row.value(12));
-        s.humorScore = intOrNull(row.value(13));
-        s.responsePace = textOrEmpty(row.value(14));
-        s.groupComfort = textOrEmpty(row.value(15));
-        s.friendshipIntention = textOrEmpty(row.value(16));
-        s.voiceNoteOk = row.value(17).toInt() != 0;
-        s.availabilityWindows = windowsFromJson(row.value(18));
-        s.timezone = row.value(19).toString();
+        s.conversationDepth = text("conversation_depth");
+        s.contactFrequency = text("contact_frequency");
+        s.directnessScore = score("directness_score");
+        s.humorScore = score("humor_score");
+        s.responsePace = text("response_pace");
+        s.groupComfort = text("group_comfort");
+        s.friendshipIntention = text("friendship_intention");
+        s.voiceNoteOk = o.value(QLatin1String("voice_note_ok")).toInt() != 0;
+        // A JSON column comes back as its text inside the object, or as the array itself.
+        const QJsonValue windows = o.value(QLatin1String("availability_windows"));
+        s.availabilityWindows = windowsFromJson(
+            windows.isArray() ? QJsonDocument(windows.toArray()).toJson(QJsonDocument::Compact)
+                              : windows.toString().toUtf8());
+        s.timezone = text("timezone");
         p.preferences = s;
     }
     const auto array = [&row](int column) {
         return QJsonDocument::fromJson(row.value(column).toByteArray()).array();
     };
-    for (const QJsonValue &score : array(20))
+    for (const QJsonValue &score : array(10))
         p.values.insert(score[0].toString(), score[1].toInt());
-    for (const QJsonValue &score : array(21))
+    for (const QJsonValue &score : array(11))
         p.interests.insert(score[0].toString(), score[1].toInt());
-    for (const QJsonValue &topic : array(22))
+    for (const QJsonValue &topic : array(12))
         p.offLimitsTopics << topic.toString();
-    for (const QJsonValue &item : array(23))
+    for (const QJsonValue &item : array(13))
         p.nonNegotiables.append({item[0].toString(), item[1].toString(), item[2].toInt()});
     return std::optional<Profile>(std::move(p));
 }
@@ -192,21 +190,8 @@ Status ProfileRepository::createProfileRow(const QString &userId, const QString 
     return Ok {};
 }
 
-Result<bool> ProfileRepository::markOnboardingCompleted(const QString &userId,
-                                                        const QDateTime &now) const
-{
-    // updated_at stays: the PUT that completed the profile already set it.
-    SqlResult r = Sql::exec(QStringLiteral("UPDATE user_profiles SET onboarding_completed_at = ?, "
-                                           "updated_at = updated_at WHERE user_id = ? "
-                                           "AND onboarding_completed_at IS NULL"),
-                            {Sql::time(now), userId});
-    if (!r.ok())
-        return r.toAppError();
-    return r.numRowsAffected() > 0;
-}
-
 Status ProfileRepository::updateProfileRow(const QString &userId, const ProfileUpdate &u,
-                                           const QDateTime &now) const
+                                           const QDateTime &now, bool stampsCompletion) const
 {
     // Column names come from this fixed list, values are bound.
     QStringList sets;
@@ -224,7 +209,12 @@ Status ProfileRepository::updateProfileRow(const QString &userId, const ProfileU
     set("avatar_url", u.avatarUrl, true);
     set("bio", u.bio, true);
     sets << QStringLiteral("updated_at = ?");
-    bindings << Sql::time(now) << userId;
+    bindings << Sql::time(now);
+    if (stampsCompletion) {
+        sets << QStringLiteral("onboarding_completed_at = ?");
+        bindings << Sql::time(now);
+    }
+    bindings << userId;
     SqlResult r = Sql::exec(QStringLiteral("UPDATE user_profiles SET %1 WHERE user_id = ?")
                                 .arg(sets.join(QStringLiteral(", "))),
                             bindings);

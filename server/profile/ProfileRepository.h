@@ -33,12 +33,11 @@ public:
     /// predate that).
     Status createProfileRow(const QString &userId, const QString &nickname,
                             const QDateTime &now) const;
-    /// Stamps the profile's first completion; false when it was stamped before.
-    Result<bool> markOnboardingCompleted(const QString &userId, const QDateTime &now) const;
     /// Writes the scalar fields present in `update` and sets updated_at = `now` (always: the
-    /// profile's updated_at covers every section).
+    /// profile's updated_at covers every section); `stampsCompletion` also sets
+    /// onboarding_completed_at = `now`, for the write that first completes the profile.
     Status updateProfileRow(const QString &userId, const ProfileUpdate &update,
-                            const QDateTime &now) const;
+                            const QDateTime &now, bool stampsCompletion) const;
     Status replacePreferences(const QString &userId, const ProfilePreferences &prefs,
                               const QDateTime &now) const;
     Status writeValues(const QString &userId, const QMap<QString, int> &before,

@@ -6,6 +6,9 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+#include <tuple>
+
 namespace fp {
 
 namespace {
@@ -81,21 +84,10 @@ Status recordProfileUpdated(const QString &userId, const QStringList &changedSec
          .occurredAt = {}});
 }
 
-// profile.onboarding_completed, once per person: only the write that stamps the profile's
-// first completion records it.
-Status recordOnboardingIfFirst(const ProfileRepository &repository, const Profile &before,
-                               bool existedBefore, const Profile &after, const QDateTime &now)
+// profile.onboarding_completed, once per person, with the breakdowns analytics groups people by,
+// as chosen codes (never the city or the bio).
+Status recordOnboardingCompleted(const Profile &after)
 {
-    if (after.onboardingCompletedAt.isValid() || !after.onboardingComplete())
-        return Ok {};
-    Result<bool> stamped = repository.markOnboardingCompleted(after.userId, now);
-    if (!stamped)
-        return stamped.error();
-    // A profile already complete before this write completed before the stamp existed: it is
-    // stamped now, without an event.
-    if (!*stamped || (existedBefore && before.onboardingComplete()))
-        return Ok {};
-    // The breakdowns analytics groups people by, as chosen codes (never the city or the bio).
     const auto orNull = [](const QString &code) {
         return code.isEmpty() ? QJsonValue() : QJsonValue(code);
     };
@@ -110,6 +102,48 @@ Status recordOnboardingIfFirst(const ProfileRepository &repository, const Profil
                       orNull(after.preferences ? after.preferences->friendshipIntention
                                                : QString())}},
          .occurredAt = {}});
+}
+
+// The sections in the order a read returns them, so that a PUT listing the same topics or
+// non-negotiables in another order changes nothing.
+ProfileUpdate inStoredOrder(ProfileUpdate u)
+{
+    if (u.offLimitsTopics)
+        std::sort(u.offLimitsTopics->begin(), u.offLimitsTopics->end());
+    if (u.nonNegotiables)
+        std::sort(u.nonNegotiables->begin(), u.nonNegotiables->end(),
+                  [](const ProfileNonNegotiable &a, const ProfileNonNegotiable &b) {
+                      return std::tie(a.priorityRank, a.key) < std::tie(b.priorityRank, b.key);
+                  });
+    return u;
+}
+
+// What a read returns after `u` is written over `before` at `now`: the answer to a PUT, without
+// reading back what was just written. Text written empty is stored NULL and read back empty.
+Profile appliedTo(Profile p, const ProfileUpdate &u, const QDateTime &now)
+{
+    const auto take = [](QString &field, const std::optional<QString> &given) {
+        if (given)
+            field = *given;
+    };
+    take(p.nickname, u.nickname);
+    take(p.ageRange, u.ageRange);
+    take(p.locationCity, u.locationCity);
+    take(p.locationCountry, u.locationCountry);
+    take(p.avatarUrl, u.avatarUrl);
+    take(p.bio, u.bio);
+    if (u.preferences)
+        p.preferences = u.preferences;
+    if (u.values)
+        p.values = *u.values;
+    if (u.interests)
+        p.interests = *u.interests;
+    if (u.offLimitsTopics)
+        p.offLimitsTopics = *u.offLimitsTopics;
+    if (u.nonNegotiables)
+        p.nonNegotiables = *u.nonNegotiables;
+    p.updatedAt = now;
+    return p;
 }
 
 } // namespace
@@ -135,8 +169,10 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
     Result<ProfileUpdate> parsed = validateProfileUpdate(body, m_catalog, keysOnFile(*stored));
     if (!parsed)
         return parsed.error();
-    const ProfileUpdate &u = *parsed;
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const ProfileUpdate u = inStoredOrder(*std::move(parsed));
+    // Milliseconds, as the database keeps them, so the answer equals a later read.
+    const QDateTime now =
+        QDateTime::fromMSecsSinceEpoch(QDateTime::currentMSecsSinceEpoch(), Qt::UTC);
 
     if (!*stored) {
         if (!u.nickname)
@@ -146,7 +182,8 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
         if (Status s = m_repository.createProfileRow(userId, *u.nickname, now); !s)
             return s.error();
     }
-    const Profile before = stored->value_or(Profile {});
+    Profile before = stored->value_or(Profile {});
+    before.userId = userId;
     const bool preferencesChange = u.preferences && u.preferences != before.preferences;
     const bool valuesChange = u.values && *u.values != before.values;
     const bool interestsChange = u.interests && *u.interests != before.interests;
@@ -165,10 +202,18 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
     if (nonNegotiablesChange)
         changedSections << QStringLiteral("non_negotiables");
     if (*stored && changedSections.isEmpty()) // the same PUT again: nothing to write
-        return std::move(**stored);
+        return withAvatarLink(std::move(before));
+
+    Profile after = appliedTo(before, u, now);
+    // The write that first makes the profile complete stamps it; a profile complete before
+    // the stamp existed is stamped by its next change, without an event.
+    const bool stampsCompletion =
+        !after.onboardingCompletedAt.isValid() && after.onboardingComplete();
+    if (stampsCompletion)
+        after.onboardingCompletedAt = now;
 
     // Any failure returns before commit: the Transaction rolls every section back.
-    if (Status s = m_repository.updateProfileRow(userId, u, now); !s)
+    if (Status s = m_repository.updateProfileRow(userId, u, now, stampsCompletion); !s)
         return s.error();
     if (preferencesChange) {
         if (Status s = m_repository.replacePreferences(userId, *u.preferences, now); !s)
@@ -194,31 +239,23 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
             !s)
             return s.error();
     }
-
-    Result<std::optional<Profile>> after = m_repository.load(userId);
-    if (!after)
-        return after.error();
-    if (!*after)
-        return databaseUnavailable();
     if (Status s = recordProfileUpdated(userId, changedSections, !*stored); !s)
         return s.error();
-    if (Status s = recordOnboardingIfFirst(m_repository, before, stored->has_value(), **after, now);
-        !s)
-        return s.error();
+    if (stampsCompletion && !(*stored && before.onboardingComplete())) {
+        if (Status s = recordOnboardingCompleted(after); !s)
+            return s.error();
+    }
     if (!tx.commit())
         return databaseUnavailable();
-    return withAvatarLink(std::move(**after));
+    return withAvatarLink(std::move(after));
 }
 
 Result<bool> ProfileService::onboardingComplete(const QString &userId) const
 {
-    Transaction tx;
-    if (!tx.begin())
-        return databaseUnavailable();
+    // One statement reads the whole profile consistently: no transaction needed.
     Result<std::optional<Profile>> loaded = m_repository.load(userId);
     if (!loaded)
         return loaded.error();
-    tx.commit();
     return *loaded && (*loaded)->onboardingComplete();
 }
 

@@ -264,6 +264,65 @@ private Q_SLOTS:
         QCOMPARE(fewest, 1);
     }
 
+    // Issue #16's budget for a write: what a person does on the profile screen (sliders moved,
+    // the bio edited, one preference changed) costs at most 8 statements: BEGIN, the locked read,
+    // the profile row, the preferences, the two score sections, the event, COMMIT. The answer is
+    // built from what was read and written, not read again.
+    void aWriteIsAtMostEightStatements()
+    {
+        const TestAccount me = signUp(QStringLiteral("Slider"));
+        auto client = clientFor(port(), me);
+        QCOMPARE(client->put(QStringLiteral("/api/profile"), completeProfile()).status, 200);
+        qint64 fewest = std::numeric_limits<qint64>::max();
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            QJsonObject moved = completeProfile();
+            moved.insert(QStringLiteral("bio"), QStringLiteral("Edited %1").arg(attempt));
+            moved.insert(QStringLiteral("values"),
+                         QJsonObject {{QStringLiteral("honesty"), 90 - attempt},
+                                      {QStringLiteral("empathy"), 80},
+                                      {QStringLiteral("curiosity"), 70 + attempt}});
+            moved.insert(QStringLiteral("interests"),
+                         QJsonObject {{QStringLiteral("books"), 50 + attempt},
+                                      {QStringLiteral("hiking"), 60},
+                                      {QStringLiteral("board_games"), 85}});
+            QJsonObject preferences = completePreferences();
+            preferences.insert(QStringLiteral("humor_score"), 40 + attempt);
+            moved.insert(QStringLiteral("preferences"), preferences);
+            const HttpResult written = client->put(QStringLiteral("/api/profile"), moved);
+            QCOMPARE(written.status, 200);
+            QCOMPARE(written.json()[QStringLiteral("bio")].toString(),
+                     QStringLiteral("Edited %1").arg(attempt));
+            QCOMPARE(client->get(QStringLiteral("/api/profile")).json(), written.json());
+            const QJsonObject line = server().requestLogLine(written.header("x-request-id"));
+            QVERIFY2(!line.isEmpty(), "the request's log line");
+            fewest = qMin(fewest, line.value(QStringLiteral("sql_statements")).toInteger());
+        }
+        QVERIFY2(fewest <= 8, qPrintable(QStringLiteral("%1 statements").arg(fewest)));
+    }
+
+    // A read returns topics sorted and non-negotiables by rank: the same lists in another order
+    // are the same profile, so the PUT writes nothing and updated_at stays.
+    void anotherOrderOfTheSameListsChangesNothing()
+    {
+        const TestAccount me = signUp(QStringLiteral("Orderly"));
+        auto client = clientFor(port(), me);
+        QJsonObject body = completeProfile();
+        body.insert(QStringLiteral("off_limits_topics"),
+                    QJsonArray {QStringLiteral("religion"), QStringLiteral("politics")});
+        const HttpResult first = client->put(QStringLiteral("/api/profile"), body);
+        QCOMPARE(first.status, 200);
+        QCOMPARE(first.json()[QStringLiteral("off_limits_topics")].toArray(),
+                 (QJsonArray {QStringLiteral("politics"), QStringLiteral("religion")}));
+        QTest::qWait(20); // so a rewrite would show in updated_at's milliseconds
+        QJsonArray ranks = body[QStringLiteral("non_negotiables")].toArray();
+        body.insert(QStringLiteral("non_negotiables"), QJsonArray {ranks.at(1), ranks.at(0)});
+        body.insert(QStringLiteral("off_limits_topics"),
+                    QJsonArray {QStringLiteral("politics"), QStringLiteral("religion")});
+        const HttpResult again = client->put(QStringLiteral("/api/profile"), body);
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.json(), first.json());
+    }
+
     void sectionsReplaceOnlyThemselves()
     {
         const TestAccount me = signUp();
