@@ -1,11 +1,12 @@
-// HTTP API benchmark: throughput, latency and the work behind each request for four routes of
+// HTTP API benchmark: throughput, latency and the work behind each request for five routes of
 // one friendship-server, each measured next to a reference taken in the same run:
 //
 //   GET /healthz                  the reference for the reads: the same server, no work
 //   GET /api/trust_score/{id}     a matched partner's score            (ratio to /healthz)
 //   GET /api/profile              the caller's own profile             (ratio to /healthz)
-//   PUT /api/profile              a complete profile, every section changed each time
-//                                 (ratio to MariaDB alone committing the same statements)
+//   PUT /api/profile (an edit)    three sliders, the bio and a preference changed each time
+//   PUT /api/profile (everything) every section changed each time, keys added and removed
+//                                 (each a ratio to MariaDB alone committing the same statements)
 //
 //   http_bench [--server PATH] [--connections N] [--seconds D] [--warmup S] [--users U]
 //              [--client-threads T] [--smoke]
@@ -434,13 +435,14 @@ QJsonObject json(const char *text)
     return QJsonDocument::fromJson(text).object();
 }
 
-/// Two complete profiles (tests/integration/tst_profile.cpp's, and one differing from it in
-/// every section): a writer alternates them, so every PUT changes every section.
+/// The complete profiles a writer alternates between: 0 is tests/integration/tst_profile.cpp's;
+/// 1 differs from it in every section (keys added and removed); 2 is 0 as a person edits it on
+/// the profile screen (three sliders moved, the bio edited, one preference changed).
 QByteArray profileBody(int variant)
 {
     QJsonObject body;
     QJsonObject preferences;
-    if (variant == 0) {
+    if (variant == 0 || variant == 2) {
         body = json(R"({"nickname":"Mira","age_range":"25-34","location_city":"Leipzig",
             "location_country":"DE","bio":"Night walks, board games and long talks.",
             "values":{"honesty":95,"empathy":80,"curiosity":75},
@@ -455,6 +457,15 @@ QByteArray profileBody(int variant)
                                     {"day":"sat","start":"10:00","end":"13:00"}],
             "timezone":"Europe/Berlin"})");
         body.insert(QStringLiteral("avatar_url"), QStringLiteral("https://cdn.example.org/a.png"));
+        if (variant == 2) {
+            body.insert(QStringLiteral("bio"),
+                        QStringLiteral("Night walks, board games, long talks and tea."));
+            body.insert(QStringLiteral("values"),
+                        json(R"({"honesty":90,"empathy":80,"curiosity":80})"));
+            body.insert(QStringLiteral("interests"),
+                        json(R"({"books":85,"hiking":60,"board_games":85})"));
+            preferences.insert(QStringLiteral("humor_score"), 80);
+        }
     } else {
         body = json(R"({"nickname":"Mira K","age_range":"35-44","location_city":"Dresden",
             "location_country":"DE","bio":"Morning runs, chess and quiet cafes.",
@@ -579,9 +590,6 @@ ReferenceResult replay(const QString &socket, const QString &database,
                 const bool open = db.open();
                 QSqlQuery q(db);
                 q.exec(QStringLiteral("SET time_zone = '+00:00'"));
-                std::vector<QStringList> mine;
-                for (const PutScript &s : scripts)
-                    mine.push_back(forUser(s, userIds[i]));
                 ++ready;
                 while (!go)
                     std::this_thread::yield();
@@ -593,9 +601,12 @@ ReferenceResult replay(const QString &socket, const QString &database,
                     t.start();
                     size_t &k = turns[size_t(i)];
                     for (; double(t.nsecsElapsed()) * 1e-9 < seconds; ++k) {
+                        // Fresh row and event ids for every PUT, as the server makes them.
+                        const QStringList statements =
+                            forUser(scripts[k % scripts.size()], userIds[i]);
                         const qint64 started = t.nsecsElapsed();
                         bool ok = true;
-                        for (const QString &statement : mine[k % mine.size()]) {
+                        for (const QString &statement : statements) {
                             if (!q.exec(statement)) {
                                 ok = false;
                                 if (r.firstFailure.isEmpty())
@@ -765,11 +776,20 @@ int main(int argc, char **argv)
         check(QStringLiteral("first profile"), first);
     }
 
-    // The statements of one PUT each way (0 -> 1, 1 -> 0), from the general log.
-    std::vector<PutScript> scripts;
+    // Two kinds of write, each alternating with profile 0: every section changed (1), and an
+    // edit on the profile screen (2). The statements of one PUT each way, from the general log,
+    // are what MariaDB alone replays.
+    struct Write
     {
+        QString name;
+        int variant;
+        std::vector<PutScript> scripts;
+    };
+    std::vector<Write> writes {{QStringLiteral("PUT /api/profile (an edit)"), 2, {}},
+                               {QStringLiteral("PUT /api/profile (everything)"), 1, {}}};
+    for (Write &w : writes) {
         const Person &p = referenceWriter(0);
-        for (int variant : {1, 0}) {
+        for (int variant : {w.variant, 0}) {
             PutScript s = capture(*server.database(), p.userId, [&] {
                 load.prepare(1, [&](int) {
                     return std::vector<std::string> {request("PUT", QStringLiteral("/api/profile"),
@@ -781,7 +801,7 @@ int main(int argc, char **argv)
                 say(QStringLiteral("  could not find the PUT's statements in the general log"));
                 failed = true;
             } else {
-                scripts.push_back(s);
+                w.scripts.push_back(s);
             }
         }
         load.closeAll();
@@ -826,37 +846,45 @@ int main(int argc, char **argv)
         measureRoute(QStringLiteral("GET /api/profile"), load, probe, own, idle, o);
     check(read.name, read.load);
 
-    load.prepare(n, [&](int i) {
-        return std::vector<std::string> {
-            request("PUT", QStringLiteral("/api/profile"), writer(i).token, profileBody(1)),
-            request("PUT", QStringLiteral("/api/profile"), writer(i).token, profileBody(0))};
-    });
-    const RouteMeasurement write =
-        measureRoute(QStringLiteral("PUT /api/profile"), load, probe, own, idle, o);
-    check(write.name, write.load);
+    std::vector<RouteMeasurement> written;
+    for (const Write &w : writes) {
+        load.prepare(n, [&](int i) {
+            return std::vector<std::string> {
+                request("PUT", QStringLiteral("/api/profile"), writer(i).token,
+                        profileBody(w.variant)),
+                request("PUT", QStringLiteral("/api/profile"), writer(i).token, profileBody(0))};
+        });
+        written.push_back(measureRoute(w.name, load, probe, own, idle, o));
+        check(w.name, written.back().load);
+    }
     load.closeAll();
 
     // MariaDB alone, the same statements for the same number of writers.
-    ReferenceResult reference;
-    if (!scripts.empty()) {
-        QStringList ids;
-        for (int i = 0; i < n; ++i)
-            ids << referenceWriter(i).userId;
-        std::vector<size_t> turns(size_t(n), 0);
-        if (o.warmupSeconds > 0)
-            replay(environment.dbSocket, server.databaseName(), scripts, ids, turns,
-                   o.warmupSeconds);
-        reference =
-            replay(environment.dbSocket, server.databaseName(), scripts, ids, turns, o.seconds);
-        // A deadlock victim is rolled back and tried again, as the server does: counted, shown,
-        // but only a reference that commits nothing fails the run.
-        if (reference.failures > 0 || reference.commits == 0) {
-            failed = failed || reference.commits == 0;
-            say(QStringLiteral("  MariaDB alone: %1 commits, %2 failed; first: %3")
-                    .arg(reference.commits)
-                    .arg(reference.failures)
-                    .arg(reference.firstFailure));
+    std::vector<ReferenceResult> references;
+    for (const Write &w : writes) {
+        ReferenceResult reference;
+        if (!w.scripts.empty()) {
+            QStringList ids;
+            for (int i = 0; i < n; ++i)
+                ids << referenceWriter(i).userId;
+            std::vector<size_t> turns(size_t(n), 0);
+            if (o.warmupSeconds > 0)
+                replay(environment.dbSocket, server.databaseName(), w.scripts, ids, turns,
+                       o.warmupSeconds);
+            reference = replay(environment.dbSocket, server.databaseName(), w.scripts, ids, turns,
+                               o.seconds);
+            // A deadlock victim is rolled back and tried again, as the server does: counted,
+            // shown, but only a reference that commits nothing fails the run.
+            if (reference.failures > 0 || reference.commits == 0) {
+                failed = failed || reference.commits == 0;
+                say(QStringLiteral("  MariaDB alone (%1): %2 commits, %3 failed; first: %4")
+                        .arg(w.name)
+                        .arg(reference.commits)
+                        .arg(reference.failures)
+                        .arg(reference.firstFailure));
+            }
         }
+        references.push_back(reference);
     }
     server.stop();
 
@@ -877,22 +905,28 @@ int main(int argc, char **argv)
                ratioText(read.load.perSecond(), healthz.load.perSecond()) +
                    QStringLiteral(" of /healthz"),
                QStringLiteral(">= 0.4x, <= 2 SQL"));
-    printRoute(write,
-               ratioText(write.load.perSecond(), reference.perSecond()) +
-                   QStringLiteral(" of MariaDB alone"),
-               QStringLiteral(">= 0.5x, p99 < 50 ms at 64 connections, <= 8 SQL"));
-    qsizetype statementsPerPut = 0;
-    for (const PutScript &s : scripts)
-        statementsPerPut += s.statements.size();
-    say(QStringLiteral("  %1 %2 commits/s  p50 %3 ms  p99 %4 ms  (the PUT's %5 statements each "
-                       "way, from the general log, on %6 connections straight to MariaDB)")
-            .arg(QStringLiteral("MariaDB alone"), -22)
-            .arg(reference.perSecond(), 8, 'f', 0)
-            .arg(percentile(reference.latencyMs, 50), 6, 'f', 2)
-            .arg(percentile(reference.latencyMs, 99), 6, 'f', 2)
-            .arg(scripts.empty() ? 0.0 : double(statementsPerPut) / double(scripts.size()), 0, 'f',
-                 1)
-            .arg(n));
+    for (size_t k = 0; k < writes.size(); ++k) {
+        const ReferenceResult &reference = references[k];
+        printRoute(written[k],
+                   ratioText(written[k].load.perSecond(), reference.perSecond()) +
+                       QStringLiteral(" of MariaDB alone"),
+                   QStringLiteral(">= 0.5x, p99 < 50 ms at 64 connections, <= 8 SQL"));
+        qsizetype statementsPerPut = 0;
+        for (const PutScript &script : writes[k].scripts)
+            statementsPerPut += script.statements.size();
+        say(QStringLiteral("  %1 %2 commits/s  p50 %3 ms  p99 %4 ms  (the PUT's %5 statements "
+                           "each way, from the general log, on %6 connections straight to "
+                           "MariaDB)")
+                .arg(QStringLiteral("MariaDB alone"), -22)
+                .arg(reference.perSecond(), 8, 'f', 0)
+                .arg(percentile(reference.latencyMs, 50), 6, 'f', 2)
+                .arg(percentile(reference.latencyMs, 99), 6, 'f', 2)
+                .arg(writes[k].scripts.empty()
+                         ? 0.0
+                         : double(statementsPerPut) / double(writes[k].scripts.size()),
+                     0, 'f', 1)
+                .arg(n));
+    }
     if (failed)
         say(QStringLiteral("  server log tail:\n%1")
                 .arg(QString::fromUtf8(server.output().right(3000))));
