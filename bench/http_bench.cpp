@@ -35,6 +35,7 @@
 #include "tests/support/TestServer.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -356,6 +357,10 @@ RouteMeasurement measureRoute(const QString &name, Load &load, WorkProbe &probe,
         load.run(o.warmupSeconds, false);
     RouteMeasurement m;
     m.name = name;
+    // When each route's measured load starts (wall clock, for lining a profile up with it).
+    say(QStringLiteral("  measuring %1 from %2 (Unix time)")
+            .arg(name)
+            .arg(double(QDateTime::currentMSecsSinceEpoch()) / 1000.0, 0, 'f', 3));
     const WorkCounters before = probe.read();
     m.load = load.run(o.seconds);
     const WorkCounters after = probe.read();
