@@ -229,6 +229,69 @@ private Q_SLOTS:
         }
     }
 
+    // One person on two devices: two clients alternate whole-profile PUTs of the same person
+    // while four others read it. Every answer is 200, every read is one of the two profiles
+    // whole (never half of one and half of the other), and the last write is what stays.
+    void onePersonWrittenFromTwoDevicesWhileRead()
+    {
+        const TestAccount me = signUp(QStringLiteral("Twin"));
+        QCOMPARE(
+            clientFor(port(), me)->put(QStringLiteral("/api/profile"), completeProfile()).status,
+            200);
+        QJsonObject other = completeProfile();
+        other.insert(QStringLiteral("bio"), QStringLiteral("The other device."));
+        other.insert(QStringLiteral("values"),
+                     json(R"({"honesty":60,"kindness":70,"curiosity":75,"humor":60})"));
+        other.insert(QStringLiteral("off_limits_topics"), QJsonArray {QStringLiteral("religion")});
+        const QList<QJsonObject> bodies {completeProfile(), other};
+        constexpr int kRounds = 30;
+        QThreadPool pool;
+        pool.setMaxThreadCount(6);
+        const quint16 serverPort = port();
+        QList<QFuture<QStringList>> running;
+        for (int writer = 0; writer < 2; ++writer) {
+            running << QtConcurrent::run(&pool, [=] {
+                QStringList problems;
+                auto client = clientFor(serverPort, me);
+                for (int i = 0; i < kRounds; ++i) {
+                    const HttpResult r =
+                        client->put(QStringLiteral("/api/profile"), bodies[(i + writer) % 2]);
+                    if (r.status != 200)
+                        problems << QStringLiteral("PUT %1: %2 %3")
+                                        .arg(i)
+                                        .arg(r.status)
+                                        .arg(QString::fromUtf8(r.body.left(200)));
+                }
+                return problems;
+            });
+        }
+        for (int reader = 0; reader < 4; ++reader) {
+            running << QtConcurrent::run(&pool, [=] {
+                QStringList problems;
+                auto client = clientFor(serverPort, me);
+                for (int i = 0; i < kRounds; ++i) {
+                    const HttpResult r = client->get(QStringLiteral("/api/profile"));
+                    if (r.status != 200) {
+                        problems << QStringLiteral("GET %1: %2").arg(i).arg(r.status);
+                        continue;
+                    }
+                    const QJsonObject p = r.json();
+                    const bool first = p[QStringLiteral("bio")] == bodies[0][QStringLiteral("bio")];
+                    const QJsonObject &expected = bodies[first ? 0 : 1];
+                    if (p[QStringLiteral("values")] != expected[QStringLiteral("values")] ||
+                        p[QStringLiteral("off_limits_topics")] !=
+                            expected[QStringLiteral("off_limits_topics")])
+                        problems << QStringLiteral("GET %1: half of one profile").arg(i);
+                }
+                return problems;
+            });
+        }
+        QStringList problems;
+        for (QFuture<QStringList> &f : running)
+            problems << f.result();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
+    }
+
     void theSamePutAgainChangesNothing()
     {
         const TestAccount me = signUp(QStringLiteral("Repeat"));
