@@ -357,6 +357,34 @@ void Application::startBackgroundWork()
         QStringLiteral("fp_chat_message_batches_total"),
         QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
         [&d] { return double(d.conversations.messageBatchCount()); }, QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_session_reads_alone_total"),
+        QStringLiteral("Session states read from MariaDB one at a time (a cache miss)"),
+        [&d] { return double(d.tokens.sessionsReadAlone()); }, QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_session_reads_batched_total"),
+        QStringLiteral("Session states of sessions in use re-read in batches before they expire"),
+        [&d] { return double(d.tokens.sessionsReadInBatches()); }, QStringLiteral("counter"));
+    // Every second, the sessions in use are re-read together, a few hundred per statement,
+    // instead of each busy socket or client reading its own when its entry expires.
+    auto *sessions = new QTimer(this);
+    connect(sessions, &QTimer::timeout, this, [this, &d] {
+        if (m_shuttingDown || m_refreshingSessions.exchange(true))
+            return;
+        const bool queued = m_pool->trySubmit([this, &d] {
+            // While MariaDB is away each socket's own read fails the same way: said once.
+            const Result<qsizetype> refreshed = d.tokens.refreshActiveSessions();
+            if (refreshed)
+                m_sessionRefreshFailing = false;
+            else if (!m_sessionRefreshFailing.exchange(true))
+                log::warning(QStringLiteral("session_refresh_failed"),
+                             {{QStringLiteral("cause"), refreshed.error().message}});
+            m_refreshingSessions = false;
+        });
+        if (!queued)
+            m_refreshingSessions = false;
+    });
+    sessions->start(1000);
     startEventBackbone();
     scheduleJobs();
     m_matchScheduler = std::make_unique<MatchScheduler>(

@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QWebSocket>
+#include <atomic>
 #include <memory>
 
 namespace fp {
@@ -64,6 +65,8 @@ private:
     quint16 m_port = 0;
     bool m_shuttingDown = false;
     bool m_finishing = false;
+    std::atomic<bool> m_refreshingSessions {false}; // a session refresh is queued or running
+    std::atomic<bool> m_sessionRefreshFailing {false}; // the last one failed (and said so)
 };
 
 /// Applies migrations with the configured database; for `friendship-server migrate`.

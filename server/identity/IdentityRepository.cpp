@@ -241,17 +241,15 @@ IdentityRepository::listLiveSessions(const QString &userId, int limit,
     return sessions;
 }
 
-Result<std::optional<SessionState>> IdentityRepository::sessionState(const QString &sessionId) const
+namespace {
+
+const QString kSessionStateSelect =
+    QStringLiteral("SELECT s.user_id, s.revoked_at, s.expires_at, u.status, u.role, "
+                   "u.restricted_until, u.banned_at, u.deleted_at, s.id FROM user_sessions s "
+                   "JOIN users u ON u.id = s.user_id WHERE ");
+
+SessionState sessionStateFrom(const SqlResult &r)
 {
-    SqlResult r = Sql::exec(
-        QStringLiteral("SELECT s.user_id, s.revoked_at, s.expires_at, u.status, u.role, "
-                       "u.restricted_until, u.banned_at, u.deleted_at FROM user_sessions s "
-                       "JOIN users u ON u.id = s.user_id WHERE s.id = ?"),
-        {sessionId});
-    if (!r.ok())
-        return r.toAppError();
-    if (!r.next())
-        return std::optional<SessionState>();
     SessionState state;
     state.userId = r.value(0).toString();
     state.revoked = !r.value(1).isNull();
@@ -262,7 +260,36 @@ Result<std::optional<SessionState>> IdentityRepository::sessionState(const QStri
     state.user.restrictedUntil = Sql::toTime(r.value(5));
     state.user.bannedAt = Sql::toTime(r.value(6));
     state.user.deletedAt = Sql::toTime(r.value(7));
-    return std::optional<SessionState>(state);
+    return state;
+}
+
+} // namespace
+
+Result<std::optional<SessionState>> IdentityRepository::sessionState(const QString &sessionId) const
+{
+    SqlResult r = Sql::exec(kSessionStateSelect + QStringLiteral("s.id = ?"), {sessionId});
+    if (!r.ok())
+        return r.toAppError();
+    if (!r.next())
+        return std::optional<SessionState>();
+    return std::optional<SessionState>(sessionStateFrom(r));
+}
+
+Result<QHash<QString, SessionState>>
+IdentityRepository::sessionStates(const QStringList &sessionIds) const
+{
+    QHash<QString, SessionState> states;
+    if (sessionIds.isEmpty())
+        return states;
+    SqlResult r =
+        Sql::exec(kSessionStateSelect + QStringLiteral("s.id IN (") +
+                      Sql::repeated(QStringLiteral("?"), sessionIds.size()) + QLatin1Char(')'),
+                  Sql::values(sessionIds));
+    if (!r.ok())
+        return r.toAppError();
+    while (r.next())
+        states.insert(r.value(8).toString(), sessionStateFrom(r));
+    return states;
 }
 
 Result<std::optional<UserRecord>> IdentityRepository::findAccount(const QString &userId,

@@ -59,6 +59,8 @@ public:
     Result<QList<SessionRecord>> listLiveSessions(const QString &userId, int limit,
                                                   const std::optional<KeysetCursor> &after) const;
     Result<std::optional<SessionState>> sessionState(const QString &sessionId) const;
+    /// sessionState() of many sessions in one statement; a session without a row is absent.
+    Result<QHash<QString, SessionState>> sessionStates(const QStringList &sessionIds) const;
     /// When a session was opened (its sign-in); nullopt for an unknown one.
     Result<std::optional<QDateTime>> sessionOpenedAt(const QString &sessionId) const;
 

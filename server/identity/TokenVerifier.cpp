@@ -57,14 +57,16 @@ std::optional<TokenVerifier::CacheEntry> TokenVerifier::cached(const QString &se
 {
     QMutexLocker lock(&m_mutex);
     *epoch = m_epoch;
-    const auto it = m_entries.constFind(sessionId);
-    if (it == m_entries.constEnd())
+    const auto it = m_entries.find(sessionId);
+    if (it == m_entries.end())
         return std::nullopt;
     const qint64 now = nowMs();
     if (now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs)
         return std::nullopt;
     if (it->valid && now >= it->sessionExpiresAtMs)
         return std::nullopt;
+    // In use: refreshActiveSessions() keeps it fresh from now on.
+    it->lastUsedMs = now;
     return *it;
 }
 
@@ -135,24 +137,70 @@ Result<Caller> TokenVerifier::sessionCaller(const QString &sessionId, const QStr
 
     // The database is the truth (a revocation commits there before anything else hears of
     // it), so a cache miss needs nothing but it: no Redis on this path.
-    CacheEntry entry;
-    entry.checkedAtMs = now;
     Result<std::optional<SessionState>> state = m_repository.sessionState(sessionId);
     if (!state)
         return state.error();
-    const QDateTime nowTime = QDateTime::fromMSecsSinceEpoch(now, QTimeZone::utc());
-    if (state->has_value()) {
-        const SessionState &s = **state;
-        entry.userId = s.userId;
-        entry.role = s.user.role;
-        entry.restricted = s.user.restricted(nowTime);
-        entry.sessionExpiresAtMs = s.expiresAt.toMSecsSinceEpoch();
-        entry.valid = !s.revoked && s.expiresAt > nowTime && !s.user.deleted() && !s.user.banned();
-    }
+    ++m_readAlone;
+    CacheEntry entry = entryFrom(*state, now);
+    entry.lastUsedMs = now;
     store(sessionId, entry, epoch);
     if (entry.valid && entry.userId != userId)
         return invalidToken();
     return callerFrom(entry, sessionId);
+}
+
+TokenVerifier::CacheEntry TokenVerifier::entryFrom(const std::optional<SessionState> &state,
+                                                   qint64 now)
+{
+    CacheEntry entry;
+    entry.checkedAtMs = now;
+    if (!state)
+        return entry; // no such session: refused
+    const QDateTime nowTime = QDateTime::fromMSecsSinceEpoch(now, QTimeZone::utc());
+    const SessionState &s = *state;
+    entry.userId = s.userId;
+    entry.role = s.user.role;
+    entry.restricted = s.user.restricted(nowTime);
+    entry.sessionExpiresAtMs = s.expiresAt.toMSecsSinceEpoch();
+    entry.valid = !s.revoked && s.expiresAt > nowTime && !s.user.deleted() && !s.user.banned();
+    return entry;
+}
+
+Result<qsizetype> TokenVerifier::refreshActiveSessions() const
+{
+    const qint64 started = nowMs();
+    QStringList due;
+    quint64 epoch = 0;
+    {
+        QMutexLocker lock(&m_mutex);
+        epoch = m_epoch;
+        for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
+            if (started - it->lastUsedMs < kCacheTtlMs &&
+                started - it->checkedAtMs >= kCacheTtlMs - kRefreshAheadMs)
+                due << it.key();
+        }
+    }
+    for (qsizetype from = 0; from < due.size(); from += kRefreshBatch) {
+        const QStringList ids = due.mid(from, kRefreshBatch);
+        // Stamped with the time before the read: the entry never claims to be fresher than the
+        // moment the database was asked.
+        const qint64 now = nowMs();
+        Result<QHash<QString, SessionState>> states = m_repository.sessionStates(ids);
+        if (!states)
+            return states.error();
+        m_readInBatches += quint64(ids.size());
+        QMutexLocker lock(&m_mutex);
+        if (m_epoch != epoch)
+            return from; // a revocation came in between: what was read may predate it
+        for (const QString &id : ids) {
+            const auto found = states->constFind(id);
+            CacheEntry entry = entryFrom(
+                found == states->cend() ? std::nullopt : std::optional<SessionState>(*found), now);
+            entry.lastUsedMs = m_entries.value(id).lastUsedMs;
+            m_entries.insert(id, entry);
+        }
+    }
+    return due.size();
 }
 
 void TokenVerifier::forgetSessions(const QString &userId, const QStringList &sessionIds)

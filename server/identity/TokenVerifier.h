@@ -11,12 +11,14 @@
 
 #include "common/Result.h"
 #include "server/base/Caller.h"
+#include "server/identity/IdentityTypes.h"
 
 #include <QByteArray>
 #include <QHash>
 #include <QList>
 #include <QMutex>
 #include <QStringList>
+#include <atomic>
 #include <functional>
 #include <optional>
 
@@ -28,6 +30,11 @@ class TokenVerifier
 {
 public:
     static constexpr qint64 kCacheTtlMs = 3000;
+    /// refreshActiveSessions() re-reads a session in use this long before its entry would
+    /// expire, so that a busy socket or client never waits on its own read.
+    static constexpr qint64 kRefreshAheadMs = 1500;
+    /// Sessions read by one statement of refreshActiveSessions().
+    static constexpr qsizetype kRefreshBatch = 500;
     /// Lifetime of the fp:session-revoked:<sid> marker: longer than any access token lives.
     static constexpr int kRevokedMarkerSeconds = 16 * 60;
     /// Redis channel (under the key prefix) announcing revocations to every instance (the
@@ -54,6 +61,15 @@ public:
     /// Refuses these sessions from now on in this process (e.g. on a notice from kRevokedChannel:
     /// without it another instance's revocation takes up to kCacheTtlMs to be seen here).
     void forgetSessions(const QString &userId, const QStringList &sessionIds);
+    /// Re-reads, a few hundred per statement, the state of every session used within
+    /// kCacheTtlMs whose entry is older than kCacheTtlMs - kRefreshAheadMs. Called every second
+    /// or so on a worker: the sockets and clients in use then find their state cached, still at
+    /// most kCacheTtlMs old, instead of each reading it alone. Returns the sessions re-read.
+    Result<qsizetype> refreshActiveSessions() const;
+    /// Session states read from the database: one at a time (a cache miss), and in batches.
+    quint64 sessionsReadAlone() const { return m_readAlone.load(); }
+    quint64 sessionsReadInBatches() const { return m_readInBatches.load(); }
+
     /// Forgets what this process cached about a user's sessions (status, role or ban changed).
     void forgetUser(const QString &userId);
     /// Told of every revocation made in this process, before Redis is asked to spread it, so
@@ -75,7 +91,9 @@ private:
         Role role = Role::User;
         bool restricted = false;
         qint64 sessionExpiresAtMs = 0;
+        qint64 lastUsedMs = 0; // when a request or frame last found it cached
     };
+    static CacheEntry entryFrom(const std::optional<SessionState> &state, qint64 nowMs);
     std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch) const;
     Result<Caller> sessionCaller(const QString &sessionId, const QString &userId,
                                  qint64 nowMs) const;
@@ -90,6 +108,8 @@ private:
     // Bumped by every revocation or forget: a lookup that started before one does not store
     // what it read (it may be the state from just before the revocation).
     mutable quint64 m_epoch = 0;
+    mutable std::atomic<quint64> m_readAlone {0};
+    mutable std::atomic<quint64> m_readInBatches {0};
 };
 
 } // namespace fp

@@ -171,17 +171,6 @@ private:
             .value(QStringLiteral("moderation_label"));
     }
 
-    /// A counter's value in the server's /metrics.
-    static double metric(quint16 port, const QByteArray &name)
-    {
-        HttpClient client(port);
-        for (const QByteArray &line : client.get(QStringLiteral("/metrics")).body.split('\n')) {
-            if (line.startsWith(name + ' '))
-                return line.mid(name.size() + 1).toDouble();
-        }
-        return -1;
-    }
-
 private Q_SLOTS:
     void chatBothWaysInOrderWithoutLeakingIdentity()
     {
@@ -453,8 +442,8 @@ private Q_SLOTS:
         }
         WsClient intruder(port());
         QVERIFY(intruder.connectAndAuthenticate(outsider.accessToken));
-        const double batchesBefore = metric(port(), "fp_chat_message_batches_total");
-        const double storedBefore = metric(port(), "fp_chat_messages_stored_total");
+        const double batchesBefore = server().metric("fp_chat_message_batches_total");
+        const double storedBefore = server().metric("fp_chat_messages_stored_total");
 
         auto text = [](int pair, char side, int k) {
             return QStringLiteral("burst %1%2 %3").arg(pair).arg(QLatin1Char(side)).arg(k);
@@ -547,8 +536,8 @@ private Q_SLOTS:
         QCOMPARE(messagesWith(*bs[4], s("let me in")), 0);
 
         // Grouped: fewer transactions than stored messages.
-        const double stored = metric(port(), "fp_chat_messages_stored_total") - storedBefore;
-        const double batches = metric(port(), "fp_chat_message_batches_total") - batchesBefore;
+        const double stored = server().metric("fp_chat_messages_stored_total") - storedBefore;
+        const double batches = server().metric("fp_chat_message_batches_total") - batchesBefore;
         QCOMPARE(stored, double(2 * kEach * (kPairs - 1) + 1));
         QVERIFY2(batches < stored,
                  qPrintable(QStringLiteral("%1 batches for %2 messages").arg(batches).arg(stored)));

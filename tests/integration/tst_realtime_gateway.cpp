@@ -12,6 +12,7 @@
 #include "tests/support/WsClient.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QTest>
@@ -29,7 +30,9 @@ public:
               TestServer::Options()
                   .with(QStringLiteral("FP_WS_AUTH_TIMEOUT_MS"), QStringLiteral("1000"))
                   .with(QStringLiteral("FP_WS_PING_INTERVAL_MS"), QStringLiteral("300"))
-                  .with(QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10")))
+                  .with(QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("10"))
+                  // Sign-ups come from one address (12 at once in one test).
+                  .with(QStringLiteral("FP_RATE_AUTH_PER_MINUTE"), QStringLiteral("1000")))
     { }
 
 private:
@@ -227,6 +230,49 @@ private Q_SLOTS:
         QCOMPARE(ws.received().first().value(QStringLiteral("user_id")).toString(), account.userId);
         ws.send({{QStringLiteral("type"), QStringLiteral("ping")}});
         QVERIFY(!ws.waitFor(QStringLiteral("pong")).isEmpty());
+    }
+
+    // Busy sockets never wait on their own session read: the sessions in use are re-read
+    // together every second, before their cached state expires (3 s). Twelve sockets sending a
+    // frame every 250 ms for 7 s read their session alone once each (at auth), where each would
+    // otherwise read it again every 3 s; the state stays as fresh (the ban and revocation tests
+    // above and below still hold).
+    void busySocketsReadTheirSessionsInBatches()
+    {
+        constexpr int kSockets = 12;
+        std::vector<std::unique_ptr<WsClient>> sockets;
+        const double aloneBefore = server().metric("fp_session_reads_alone_total");
+        const double batchedBefore = server().metric("fp_session_reads_batched_total");
+        QVERIFY(aloneBefore >= 0 && batchedBefore >= 0);
+        for (int i = 0; i < kSockets; ++i) {
+            const TestAccount account = signUp(QStringLiteral("busy%1").arg(i));
+            sockets.push_back(std::make_unique<WsClient>(port()));
+            QVERIFY(sockets.back()->connectAndAuthenticate(account.accessToken));
+        }
+        const double aloneAtStart = server().metric("fp_session_reads_alone_total");
+        QElapsedTimer busy;
+        busy.start();
+        int pings = 0;
+        while (busy.elapsed() < 7000) {
+            // A frame a worker handles after checking the session (a ping is answered by the
+            // I/O thread alone).
+            for (auto &ws : sockets)
+                ws->send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                          {QStringLiteral("after_seq"), 0}});
+            ++pings;
+            QTest::qWait(250);
+        }
+        for (auto &ws : sockets)
+            QTRY_COMPARE_WITH_TIMEOUT(ws->count(QStringLiteral("notices.resumed")), pings,
+                                      10000);
+        const double aloneDuring = server().metric("fp_session_reads_alone_total") - aloneAtStart;
+        const double batched = server().metric("fp_session_reads_batched_total") - batchedBefore;
+        // Without the refresh: about 2 reads alone per socket in 7 s. A socket whose refresh came
+        // late under load may read alone once.
+        QVERIFY2(aloneDuring <= kSockets / 2,
+                 qPrintable(QStringLiteral("%1 alone during the pings").arg(aloneDuring)));
+        QVERIFY2(batched >= 2 * kSockets,
+                 qPrintable(QStringLiteral("%1 re-read in batches").arg(batched)));
     }
 
     void malformedFramesGetAnErrorFrameNotAClose()

@@ -1,5 +1,7 @@
 #include "tests/support/TestServer.h"
 
+#include "tests/support/HttpClient.h"
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -279,6 +281,16 @@ QJsonObject TestServer::requestLogLine(const QByteArray &requestId) const
         }
     } while (!deadline.hasExpired());
     return {};
+}
+
+double TestServer::metric(const QByteArray &name) const
+{
+    HttpClient client(port());
+    for (const QByteArray &line : client.get(QStringLiteral("/metrics")).body.split('\n')) {
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).toDouble();
+    }
+    return -1;
 }
 
 QString TestServer::databaseName() const

@@ -181,6 +181,9 @@ public:
     /// to 5 s for it to arrive); empty if none came. It counts the request's work:
     /// sql_statements, redis_round_trips, redis_commands.
     QJsonObject requestLogLine(const QByteArray &requestId) const;
+    /// An unlabelled metric's value in the server's /metrics (asked from loopback), or -1 when
+    /// it has none.
+    double metric(const QByteArray &name) const;
     QString databaseName() const;
     TestDatabase *database() { return m_ownDatabase.get(); }
     QString jwtSecret() const { return m_jwtSecret; }
