@@ -549,8 +549,11 @@ struct TimeSeries
 struct AuditEntry
 {
     QString id;
-    QString actorUserId;
-    QString actorRole;
+    QString actorUserId; // empty for the system
+    QString actorRole; // empty for the system
+    /// "staff": a staff member (actor_user_id, actor_role) did it; "system": the server did it
+    /// by itself (a timer, e.g. report.claim_expired), with no actor.
+    QString actorKind;
     QString action; // e.g. report.view, report.claim, report.action, conversation.read
     QString targetType; // report, user, conversation
     QString targetId;
@@ -564,6 +567,7 @@ struct AuditEntry
             field("id", &AuditEntry::id),
             field("actor_user_id", &AuditEntry::actorUserId, WhenEmpty::Null),
             field("actor_role", &AuditEntry::actorRole, WhenEmpty::Null),
+            field("actor_kind", &AuditEntry::actorKind),
             field("action", &AuditEntry::action),
             field("target_type", &AuditEntry::targetType),
             field("target_id", &AuditEntry::targetId, WhenEmpty::Null),

@@ -425,6 +425,14 @@ Status SafetyService::escalateOverdue(const QDateTime &now) const
                                    {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
             !recorded)
             return recorded.error();
+        // The claim was the holder's to give up; the timer did it for them, and says so where
+        // staff read who handled a report.
+        if (Status audited = m_admin.recordBySystem(
+                QStringLiteral("report.claim_expired"), QStringLiteral("report"), id,
+                {{QStringLiteral("claimed_by_user_id"), holder},
+                 {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
+            !audited)
+            return audited.error();
         Result<std::optional<admin::Report>> report = m_repository.findReport(id, now);
         if (!report)
             return report.error();
