@@ -183,8 +183,10 @@ struct ReportDetail
     QList<ReportMessage> messages;
     UserBrief reporter;
     UserBrief reported;
-    QList<Report> reporterHistory; // other reports filed by the reporter, newest first
-    QList<Report> reportedHistory; // other reports against the reported user, newest first
+    /// Other reports filed by or about the reporter, and about or by the reported person,
+    /// newest first.
+    QList<Report> reporterHistory;
+    QList<Report> reportedHistory;
     /// Messages of the reported person the rules blocked in this conversation (or, for an
     /// item about repeated attempts, anywhere lately), oldest first.
     QList<ReportMessage> blockedMessages;

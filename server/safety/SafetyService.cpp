@@ -515,7 +515,7 @@ Result<admin::ReportDetail> SafetyService::reportDetail(const Caller &staff,
             return reporter.error();
         d.reporter = *reporter;
         Result<QList<admin::Report>> byReporter =
-            m_repository.reportsInvolving(true, d.report.reporterUserId, id, now, kHistoryReports);
+            m_repository.reportsInvolving(d.report.reporterUserId, id, now, kHistoryReports);
         if (!byReporter)
             return byReporter.error();
         d.reporterHistory = *byReporter;
@@ -537,7 +537,7 @@ Result<admin::ReportDetail> SafetyService::reportDetail(const Caller &staff,
         d.blockedMessages = *blocked;
     }
     Result<QList<admin::Report>> against =
-        m_repository.reportsInvolving(false, d.report.reportedUserId, id, now, kHistoryReports);
+        m_repository.reportsInvolving(d.report.reportedUserId, id, now, kHistoryReports);
     if (!against)
         return against.error();
     d.reportedHistory = *against;

@@ -9,6 +9,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
 
 using namespace fp::test;
@@ -85,7 +86,16 @@ private Q_SLOTS:
                      .value(QStringLiteral("trust_score"))
                      .toInt(),
                  50);
-        QVERIFY(!detail.value(QStringLiteral("reported_history")).toArray().isEmpty());
+        // Each person's other reports, both ways: the low one the reporter filed about the
+        // reported person, the critical one the reported person filed about the reporter.
+        const auto historyOf = [&detail](const char *side) {
+            QSet<QString> ids;
+            for (const QJsonValue &v : detail.value(QLatin1String(side)).toArray())
+                ids << v.toObject().value(QStringLiteral("id")).toString();
+            return ids;
+        };
+        QCOMPARE(historyOf("reporter_history"), (QSet<QString> {low, critical}));
+        QCOMPARE(historyOf("reported_history"), (QSet<QString> {low, critical}));
         QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
                                              "'conversation.read' AND target_id = '%1' AND "
                                              "actor_user_id = '%2'")
