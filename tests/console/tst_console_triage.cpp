@@ -1,10 +1,10 @@
-// The console's triage view offscreen against the real server: it follows the staff alert feed
-// (an alert updates the badge and the lists without polling, high and critical ones raise a
-// desktop notification), the detail pane shows the evidence (the conversation around the
-// reported moment with flagged and blocked messages, both people's history, standing and
-// trust over time), and
-// a queue can be worked with the keyboard (J/K, C, N, A, M) with an empty state that says what
-// to do.
+// The console's triage view offscreen against two real server instances (the console on one,
+// people filing reports on the other): it follows the staff alert feed (an alert updates the
+// badge and the lists without polling, high and critical ones raise a desktop notification,
+// escalation shows everywhere), the detail pane shows the evidence (the conversation around
+// the reported moment with flagged and blocked messages, both people's reports both ways,
+// standing and trust over time), a queue can be worked with the keyboard (J/K, C, N, A, M)
+// with an empty state that says what to do, and the Queue tab shows report handling times.
 
 #include "common/AdminClient.h"
 #include "console/CredentialStore.h"
@@ -74,12 +74,20 @@ public:
 
 private:
     TestAccount m_moderator;
+    TestServer *m_consoleServer = nullptr;
     std::unique_ptr<Console> m_console;
 
     void prepare() override
     {
         qunsetenv("DBUS_SESSION_BUS_ADDRESS");
         m_moderator = signUpAs(QStringLiteral("moderator"), QStringLiteral("Triager"));
+        // The console works on a second instance; people file reports on the first.
+        TestServer::Options second = TestServer::Options().withoutRateLimits();
+        second.databaseName = server().databaseName();
+        second.redisKeyPrefix = server().redisKeyPrefix();
+        second.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+        m_consoleServer = &addServer(second);
+        QVERIFY(m_consoleServer->start());
     }
 
     ReportsTab *tab() { return m_console->window.reportsTab(); }
@@ -114,7 +122,7 @@ private Q_SLOTS:
         m_console->window.start({});
         auto *page = m_console->window.signInPage();
         page->findChild<QLineEdit *>(QStringLiteral("serverEdit"))
-            ->setText(QStringLiteral("http://127.0.0.1:%1").arg(port()));
+            ->setText(QStringLiteral("http://127.0.0.1:%1").arg(m_consoleServer->port()));
         page->findChild<QLineEdit *>(QStringLiteral("emailEdit"))->setText(m_moderator.email);
         page->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->setText(m_moderator.password);
         QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("signInButton")),

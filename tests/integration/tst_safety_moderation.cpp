@@ -43,7 +43,8 @@ private:
         return TestServer::Options()
             .withoutRateLimits()
             .with(QStringLiteral("FP_REPEATED_BLOCKS_COUNT"), QStringLiteral("3"))
-            .with(QStringLiteral("FP_MATCH_TICK_MS"), QStringLiteral("150"));
+            .with(QStringLiteral("FP_MATCH_TICK_MS"), QStringLiteral("150"))
+            .with(QStringLiteral("FP_RETENTION_SWEEP_SECONDS"), QStringLiteral("1"));
     }
 
     void prepare() override
@@ -515,6 +516,46 @@ private Q_SLOTS:
                                        "sender_user_id = '%1'")
                             .arg(p.a.userId)),
                  3);
+    }
+
+    // Blocked attempts are kept like a reported conversation: past FP_MESSAGE_RETENTION_DAYS
+    // they go with the chat they were aimed at, unless an unresolved item or report needs them.
+    void blockedMessagesAreRetainedLikeReportedConversations()
+    {
+        const Pair held = pair();
+        const Pair done = pair();
+        QCOMPARE(sendChat(held.a, held.conversationId, QStringLiteral("i will kill you")).status,
+                 400);
+        QCOMPARE(sendChat(done.a, done.conversationId, QStringLiteral("i will kill you")).status,
+                 400);
+        const QList<QJsonObject> resolved = rulesItemsAbout(done.a.userId);
+        QCOMPARE(resolved.size(), 1);
+        const QString resolvedId = resolved.first().value(QStringLiteral("id")).toString();
+        claim(m_moderator, resolvedId);
+        QCOMPARE(act(m_moderator, resolvedId,
+                     {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                      {QStringLiteral("note"), QStringLiteral("banter")}})
+                     .status,
+                 200);
+        const auto kept = [this](const TestAccount &sender) {
+            return number(QStringLiteral("SELECT COUNT(*) FROM blocked_messages WHERE "
+                                         "sender_user_id = '%1'")
+                              .arg(sender.userId));
+        };
+        QCOMPARE(kept(held.a), 1);
+        QCOMPARE(kept(done.a), 1);
+        exec(QStringLiteral("UPDATE blocked_messages SET created_at = UTC_TIMESTAMP(3) - INTERVAL "
+                            "31 DAY WHERE sender_user_id IN ('%1', '%2')")
+                 .arg(held.a.userId, done.a.userId));
+        // One sweep deletes the one nobody needs and, in the same statement, keeps the other.
+        QTRY_COMPARE_WITH_TIMEOUT(kept(done.a), 0, 20000);
+        QCOMPARE(kept(held.a), 1);
+        const HttpResult detail =
+            as(m_moderator)
+                ->get(
+                    QStringLiteral("/api/admin/reports/") +
+                    rulesItemsAbout(held.a.userId).first().value(QStringLiteral("id")).toString());
+        QCOMPARE(detail.json().value(QStringLiteral("blocked_messages")).toArray().size(), 1);
     }
 
     void warnTellsThePersonWhoMustAcknowledge()
