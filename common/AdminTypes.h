@@ -183,8 +183,10 @@ struct ReportDetail
     QList<ReportMessage> messages;
     UserBrief reporter;
     UserBrief reported;
-    QList<Report> reporterHistory; // other reports filed by the reporter, newest first
-    QList<Report> reportedHistory; // other reports against the reported user, newest first
+    /// Other reports filed by or about the reporter, and about or by the reported person,
+    /// newest first.
+    QList<Report> reporterHistory;
+    QList<Report> reportedHistory;
     /// Messages of the reported person the rules blocked in this conversation (or, for an
     /// item about repeated attempts, anywhere lately), oldest first.
     QList<ReportMessage> blockedMessages;
@@ -549,8 +551,11 @@ struct TimeSeries
 struct AuditEntry
 {
     QString id;
-    QString actorUserId;
-    QString actorRole;
+    QString actorUserId; // empty for the system
+    QString actorRole; // empty for the system
+    /// "staff": a staff member (actor_user_id, actor_role) did it; "system": the server did it
+    /// by itself (a timer, e.g. report.claim_expired), with no actor.
+    QString actorKind;
     QString action; // e.g. report.view, report.claim, report.action, conversation.read
     QString targetType; // report, user, conversation
     QString targetId;
@@ -564,6 +569,7 @@ struct AuditEntry
             field("id", &AuditEntry::id),
             field("actor_user_id", &AuditEntry::actorUserId, WhenEmpty::Null),
             field("actor_role", &AuditEntry::actorRole, WhenEmpty::Null),
+            field("actor_kind", &AuditEntry::actorKind),
             field("action", &AuditEntry::action),
             field("target_type", &AuditEntry::targetType),
             field("target_id", &AuditEntry::targetId, WhenEmpty::Null),

@@ -64,10 +64,10 @@ void AuditTab::refresh()
                     const admin::AuditEntry &e = r->items[i];
                     const QStringList cells {
                         e.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
-                        e.actorUserId.left(8),
-                        e.actorRole,
-                        e.action,
-                        e.targetType + QLatin1Char(' ') + e.targetId.left(8),
+                        // A timer's entry (a claim that ran out) has no actor.
+                        e.actorKind == QLatin1String("system") ? self->tr("system")
+                                                               : e.actorUserId.left(8),
+                        e.actorRole, e.action, e.targetType + QLatin1Char(' ') + e.targetId.left(8),
                         e.note,
                         QString::fromUtf8(
                             QJsonDocument(e.metadata).toJson(QJsonDocument::Compact))};

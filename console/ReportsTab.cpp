@@ -52,14 +52,19 @@ QString briefHtml(const QString &label, const admin::UserBrief &u)
         .arg(u.userId);
 }
 
-QString historyHtml(const QString &title, const QList<admin::Report> &reports)
+/// A person's other reports, each saying whether they filed it or it is about them.
+QString historyHtml(const QString &title, const QString &personId,
+                    const QList<admin::Report> &reports)
 {
     if (reports.isEmpty())
         return QStringLiteral("<p><b>%1</b>: none</p>").arg(title);
     QString html = QStringLiteral("<p><b>%1</b>:</p><ul>").arg(title);
     for (const admin::Report &r : reports)
-        html += QStringLiteral("<li>%1 %2 %3 — %4%5</li>")
-                    .arg(when(r.createdAt), r.severity, r.reasonCode.toHtmlEscaped(), r.status,
+        html += QStringLiteral("<li>%1 <b>%2</b> %3 %4 — %5%6</li>")
+                    .arg(when(r.createdAt),
+                         r.reporterUserId == personId ? QStringLiteral("filed by them")
+                                                      : QStringLiteral("about them"),
+                         r.severity, r.reasonCode.toHtmlEscaped(), r.status,
                          r.action.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(r.action));
     return html + QStringLiteral("</ul>");
 }
@@ -105,9 +110,12 @@ QString detailHtml(const admin::ReportDetail &d)
             html += QStringLiteral("<p><small>%1</small> ⛔ %2 <i>[%3]</i></p>")
                         .arg(when(m.createdAt), m.text.toHtmlEscaped(), m.moderationLabel);
     }
-    html += historyHtml(QStringLiteral("Earlier reports by the reporter"), d.reporterHistory);
-    html +=
-        historyHtml(QStringLiteral("Earlier reports about the reported person"), d.reportedHistory);
+    // An item of the rules has no reporter: nothing to show on that side.
+    if (!r.reporterUserId.isEmpty())
+        html += historyHtml(QStringLiteral("Earlier reports by and about the reporter"),
+                            r.reporterUserId, d.reporterHistory);
+    html += historyHtml(QStringLiteral("Earlier reports about and by the reported person"),
+                        r.reportedUserId, d.reportedHistory);
     return html;
 }
 

@@ -6,7 +6,7 @@
 
 namespace fp {
 
-Status AdminRepository::insertEntry(const Caller &actor, const QString &action,
+Status AdminRepository::insertEntry(const std::optional<Caller> &actor, const QString &action,
                                     const QString &targetType, const QString &targetId,
                                     const QString &note, const QJsonObject &metadata,
                                     const QDateTime &at) const
@@ -15,8 +15,9 @@ Status AdminRepository::insertEntry(const Caller &actor, const QString &action,
         QStringLiteral("INSERT INTO admin_audit_log (id, actor_user_id, actor_role, action, "
                        "target_type, target_id, note, metadata_json, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        {Sql::newId(), actor.userId, roleName(actor.role), action, targetType,
-         Sql::nullableText(targetId), Sql::nullableText(note),
+        {Sql::newId(), actor ? Sql::nullableText(actor->userId) : Sql::nullableText({}),
+         actor ? Sql::nullableText(roleName(actor->role)) : Sql::nullableText({}), action,
+         targetType, Sql::nullableText(targetId), Sql::nullableText(note),
          QString::fromUtf8(QJsonDocument(metadata).toJson(QJsonDocument::Compact)),
          Sql::time(at)}));
 }
@@ -53,6 +54,8 @@ Result<QList<admin::AuditEntry>> AdminRepository::entries(const AuditFilter &fil
         admin::AuditEntry e;
         e.id = r.value(0).toString();
         e.actorUserId = r.value(1).toString();
+        // Staff accounts are never deleted (the log's foreign key): no actor is the system.
+        e.actorKind = r.value(1).isNull() ? QStringLiteral("system") : QStringLiteral("staff");
         e.actorRole = r.value(2).toString();
         e.action = r.value(3).toString();
         e.targetType = r.value(4).toString();

@@ -9,15 +9,17 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <optional>
 
 namespace fp {
 
 class AdminRepository
 {
 public:
-    Status insertEntry(const Caller &actor, const QString &action, const QString &targetType,
-                       const QString &targetId, const QString &note, const QJsonObject &metadata,
-                       const QDateTime &at) const;
+    /// `actor` nullopt: the system (actor_user_id and actor_role NULL).
+    Status insertEntry(const std::optional<Caller> &actor, const QString &action,
+                       const QString &targetType, const QString &targetId, const QString &note,
+                       const QJsonObject &metadata, const QDateTime &at) const;
     /// Newest first; `offset` rows skipped, at most `limit` read.
     Result<QList<admin::AuditEntry>> entries(const AuditFilter &filter, int limit,
                                              int offset) const;

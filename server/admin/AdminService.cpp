@@ -10,6 +10,13 @@ Status AdminService::record(const Caller &actor, const QString &action, const QS
                                     QDateTime::currentDateTimeUtc());
 }
 
+Status AdminService::recordBySystem(const QString &action, const QString &targetType,
+                                    const QString &targetId, const QJsonObject &metadata) const
+{
+    return m_repository.insertEntry(std::nullopt, action, targetType, targetId, {}, metadata,
+                                    QDateTime::currentDateTimeUtc());
+}
+
 Result<Page<admin::AuditEntry, int>> AdminService::auditLog(const AuditFilter &filter,
                                                             const PageRequest<int> &page) const
 {

@@ -20,6 +20,10 @@ public:
     Status record(const Caller &actor, const QString &action, const QString &targetType,
                   const QString &targetId, const QString &note = {},
                   const QJsonObject &metadata = {}) const;
+    /// Appends one entry of what the server did by itself (a timer), with no actor: the log
+    /// shows it as `actor_kind: "system"`.
+    Status recordBySystem(const QString &action, const QString &targetType, const QString &targetId,
+                          const QJsonObject &metadata = {}) const;
     Result<Page<admin::AuditEntry, int>> auditLog(const AuditFilter &filter,
                                                   const PageRequest<int> &page) const;
 

@@ -7,6 +7,7 @@
 #include "server/app/Domains.h"
 #include "server/app/EventRoutes.h"
 #include "server/app/HealthRoutes.h"
+#include "server/app/ModerationNoticeGreeting.h"
 #include "server/app/StaffAlertFeed.h"
 #include "server/base/Log.h"
 #include "server/base/WorkerPool.h"
@@ -330,6 +331,7 @@ void Application::acceptWebSockets()
         [&tokens](const Caller &caller) { return tokens.recheck(caller); });
     registerNoticeFrames(*m_gateway);
     registerStaffAlertFeed(*m_gateway, m_domains->safety);
+    greetWithPendingNotices(*m_gateway, m_domains->safety);
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });

@@ -273,12 +273,17 @@ void Gateway::authenticate(Connection *c, const QJsonObject &frame)
     c->authenticating = true;
     const QString token = frame.value(QStringLiteral("access_token")).toString();
     QPointer<QWebSocket> guard(c->socket);
-    const bool queued = m_pool.trySubmit([this, guard, token] {
+    // A renewal (`auth` on an authenticated socket) is not a sign-in: no greeting.
+    const bool signingIn = !c->caller;
+    const bool queued = m_pool.trySubmit([this, guard, token, signingIn] {
         Result<Caller> caller =
             token.isEmpty() ? Result<Caller>(AppError::unauthorized()) : m_tokenCheck(token);
+        QList<QJsonObject> greeting;
+        if (caller && signingIn && m_greeting)
+            greeting = m_greeting(*caller);
         QMetaObject::invokeMethod(
             this,
-            [this, guard, caller = std::move(caller)]() mutable {
+            [this, guard, caller = std::move(caller), greeting = std::move(greeting)]() mutable {
                 if (!guard)
                     return;
                 auto c = m_connections.value(guard.data());
@@ -300,6 +305,8 @@ void Gateway::authenticate(Connection *c, const QJsonObject &frame)
                     m_byUser.insert(caller->userId, guard.data());
                 c->caller = caller.value();
                 send(guard.data(), authOk(*c->caller));
+                for (const QJsonObject &frame : std::as_const(greeting))
+                    send(guard.data(), frame);
             },
             Qt::QueuedConnection);
     });

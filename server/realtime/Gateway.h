@@ -55,6 +55,9 @@ public:
     /// The frame that answers a frame refused before its handler ran (access, for now);
     /// without one, an `error` frame.
     using Refusal = std::function<QJsonObject(const QJsonObject &frame, const AppError &error)>;
+    /// The frames a socket is sent right after its first `auth.ok` (never on a renewal): what
+    /// the person must see when they sign in, whatever they ask for. Runs on a worker thread.
+    using Greeting = std::function<QList<QJsonObject>(const Caller &)>;
 
     Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
             SessionCheck sessionCheck, QObject *parent = nullptr);
@@ -71,6 +74,8 @@ public:
     /// feed frames carry ids). A refused subscription (an `error` reply) subscribes nothing.
     void registerFeed(const QString &subscribeType, const QString &feed, Access access,
                       FrameHandler replay);
+    /// What every socket is sent once it has authenticated (the pending moderation notices).
+    void setGreeting(Greeting greeting) { m_greeting = std::move(greeting); }
     /// Sends `frame` to this instance's sockets subscribed to `feed` (the EventBus brings
     /// every instance's frames here).
     void broadcast(const QString &feed, const QByteArray &frame);
@@ -110,6 +115,7 @@ private:
     EventBus &m_bus;
     TokenCheck m_tokenCheck;
     SessionCheck m_sessionCheck;
+    Greeting m_greeting;
     struct FrameRoute
     {
         Access access = Access::User;

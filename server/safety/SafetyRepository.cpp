@@ -419,19 +419,20 @@ SafetyRepository::findReport(const QString &id, const QDateTime &now, bool lockF
     return std::optional<admin::Report>(staffReportFrom(r, now));
 }
 
-Result<QList<admin::Report>> SafetyRepository::reportsInvolving(bool byReporter,
-                                                                const QString &userId,
+Result<QList<admin::Report>> SafetyRepository::reportsInvolving(const QString &userId,
                                                                 const QString &exceptReportId,
                                                                 const QDateTime &now,
                                                                 int limit) const
 {
-    const QString col =
-        byReporter ? QStringLiteral("reporter_user_id") : QStringLiteral("reported_user_id");
+    // One side at a time, each along its own (person, created_at) index, then merged.
     return Sql::rows<admin::Report>(
-        Sql::exec(QStringLiteral("SELECT %1 FROM reports r WHERE r.%2 = ? AND r.id <> ? "
-                                 "ORDER BY r.created_at DESC LIMIT ?")
-                      .arg(kStaffReportColumns, col),
-                  {userId, exceptReportId, limit}),
+        Sql::exec(QStringLiteral("(SELECT %1 FROM reports r WHERE r.reporter_user_id = ? AND "
+                                 "r.id <> ? ORDER BY r.created_at DESC LIMIT ?) UNION "
+                                 "(SELECT %1 FROM reports r WHERE r.reported_user_id = ? AND "
+                                 "r.id <> ? ORDER BY r.created_at DESC LIMIT ?) "
+                                 "ORDER BY created_at DESC, id LIMIT ?")
+                      .arg(kStaffReportColumns),
+                  {userId, exceptReportId, limit, userId, exceptReportId, limit, limit}),
         [&now](const SqlResult &row) { return staffReportFrom(row, now); });
 }
 

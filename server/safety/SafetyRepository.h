@@ -77,8 +77,8 @@ public:
     /// With `lockForUpdate` the row stays locked until the caller's transaction ends.
     Result<std::optional<admin::Report>> findReport(const QString &id, const QDateTime &now,
                                                     bool lockForUpdate = false) const;
-    /// Other reports by (`byReporter`) or about a person, newest first.
-    Result<QList<admin::Report>> reportsInvolving(bool byReporter, const QString &userId,
+    /// Other reports filed by or about a person, newest first.
+    Result<QList<admin::Report>> reportsInvolving(const QString &userId,
                                                   const QString &exceptReportId,
                                                   const QDateTime &now, int limit) const;
     Status claimReport(const QString &id, const QString &userId, const QDateTime &until) const;

@@ -425,6 +425,14 @@ Status SafetyService::escalateOverdue(const QDateTime &now) const
                                    {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
             !recorded)
             return recorded.error();
+        // The claim was the holder's to give up; the timer did it for them, and says so where
+        // staff read who handled a report.
+        if (Status audited = m_admin.recordBySystem(
+                QStringLiteral("report.claim_expired"), QStringLiteral("report"), id,
+                {{QStringLiteral("claimed_by_user_id"), holder},
+                 {QStringLiteral("claim_minutes"), m_settings.claimMinutes}});
+            !audited)
+            return audited.error();
         Result<std::optional<admin::Report>> report = m_repository.findReport(id, now);
         if (!report)
             return report.error();
@@ -507,7 +515,7 @@ Result<admin::ReportDetail> SafetyService::reportDetail(const Caller &staff,
             return reporter.error();
         d.reporter = *reporter;
         Result<QList<admin::Report>> byReporter =
-            m_repository.reportsInvolving(true, d.report.reporterUserId, id, now, kHistoryReports);
+            m_repository.reportsInvolving(d.report.reporterUserId, id, now, kHistoryReports);
         if (!byReporter)
             return byReporter.error();
         d.reporterHistory = *byReporter;
@@ -529,7 +537,7 @@ Result<admin::ReportDetail> SafetyService::reportDetail(const Caller &staff,
         d.blockedMessages = *blocked;
     }
     Result<QList<admin::Report>> against =
-        m_repository.reportsInvolving(false, d.report.reportedUserId, id, now, kHistoryReports);
+        m_repository.reportsInvolving(d.report.reportedUserId, id, now, kHistoryReports);
     if (!against)
         return against.error();
     d.reportedHistory = *against;

@@ -1,14 +1,15 @@
-// The console's triage view offscreen against the real server: it follows the staff alert feed
-// (an alert updates the badge and the lists without polling, high and critical ones raise a
-// desktop notification), the detail pane shows the evidence (the conversation around the
-// reported moment with flagged and blocked messages, both people's history, standing and
-// trust over time), and
-// a queue can be worked with the keyboard (J/K, C, N, A, M) with an empty state that says what
-// to do.
+// The console's triage view offscreen against two real server instances (the console on one,
+// people filing reports on the other): it follows the staff alert feed (an alert updates the
+// badge and the lists without polling, high and critical ones raise a desktop notification,
+// escalation shows everywhere), the detail pane shows the evidence (the conversation around
+// the reported moment with flagged and blocked messages, both people's reports both ways,
+// standing and trust over time), a queue can be worked with the keyboard (J/K, C, N, A, M)
+// with an empty state that says what to do, and the Queue tab shows report handling times.
 
 #include "common/AdminClient.h"
 #include "console/CredentialStore.h"
 #include "console/MainWindow.h"
+#include "console/QueueTab.h"
 #include "console/ReportsModel.h"
 #include "console/ReportsTab.h"
 #include "console/SignInPage.h"
@@ -27,6 +28,7 @@
 #include <QNetworkReply>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
@@ -72,12 +74,20 @@ public:
 
 private:
     TestAccount m_moderator;
+    TestServer *m_consoleServer = nullptr;
     std::unique_ptr<Console> m_console;
 
     void prepare() override
     {
         qunsetenv("DBUS_SESSION_BUS_ADDRESS");
         m_moderator = signUpAs(QStringLiteral("moderator"), QStringLiteral("Triager"));
+        // The console works on a second instance; people file reports on the first.
+        TestServer::Options second = TestServer::Options().withoutRateLimits();
+        second.databaseName = server().databaseName();
+        second.redisKeyPrefix = server().redisKeyPrefix();
+        second.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+        m_consoleServer = &addServer(second);
+        QVERIFY(m_consoleServer->start());
     }
 
     ReportsTab *tab() { return m_console->window.reportsTab(); }
@@ -112,7 +122,7 @@ private Q_SLOTS:
         m_console->window.start({});
         auto *page = m_console->window.signInPage();
         page->findChild<QLineEdit *>(QStringLiteral("serverEdit"))
-            ->setText(QStringLiteral("http://127.0.0.1:%1").arg(port()));
+            ->setText(QStringLiteral("http://127.0.0.1:%1").arg(m_consoleServer->port()));
         page->findChild<QLineEdit *>(QStringLiteral("emailEdit"))->setText(m_moderator.email);
         page->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->setText(m_moderator.password);
         QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("signInButton")),
@@ -156,6 +166,56 @@ private Q_SLOTS:
                  200);
     }
 
+    void highReportsNotifyTheDesktopLowOnesDoNot()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString before = tab()->lastNotification();
+        const QString low = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!low.isEmpty());
+        // The row is there once its alert was handled, and with it the decision to notify.
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(low) >= 0, kWaitMs);
+        QCOMPARE(tab()->lastNotification(), before);
+        const QString high = fileReport(p.b, p.conversationId, QStringLiteral("harassment"));
+        QVERIFY(!high.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->lastNotification().startsWith(QStringLiteral("high ")),
+                                 kWaitMs);
+        QVERIFY(tab()->lastNotification().contains(QStringLiteral("harassment")));
+        QVERIFY(tab()->lastNotification().contains(QStringLiteral("new report")));
+    }
+
+    // Nobody looking: the timer escalates an overdue critical report, and the console shows it
+    // in the list, the notification and the detail.
+    void escalationShowsEverywhere()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString overdue = seed().report(p.a, p.b,
+                                              Seed::Report {.severity = QStringLiteral("critical"),
+                                                            .reason = QStringLiteral("threats"),
+                                                            .conversationId = p.conversationId,
+                                                            .at = minutesAgo(16)});
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(overdue) >= 0, kWaitMs);
+        const auto escalatedCell = [this, &overdue] {
+            const int row = tab()->model()->rowOf(overdue);
+            return row < 0 ? QString()
+                           : tab()
+                                 ->model()
+                                 ->index(row, fp::console::ReportsModel::Escalated)
+                                 .data()
+                                 .toString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(escalatedCell().contains(QStringLiteral("escalated")), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->lastNotification().contains(QStringLiteral("escalated")),
+                                 kWaitMs);
+        QSignalSpy shown(tab(), &ReportsTab::detailShown);
+        tab()->selectReport(overdue);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.count() > 0 && shown.last().first().toString() == overdue,
+                                 kWaitMs);
+        QVERIFY2(tab()->detailText().contains(QStringLiteral("escalated")),
+                 qPrintable(tab()->detailText()));
+    }
+
     void detailPaneShowsTheEvidence()
     {
         QVERIFY(m_console);
@@ -172,9 +232,16 @@ private Q_SLOTS:
                              {QStringLiteral("text"), QStringLiteral("i will kill you")}})
                      .status,
                  400);
-        const QString earlier =
-            seed().report(p.a, p.b, Seed::Report {.severity = QStringLiteral("low")});
-        Q_UNUSED(earlier);
+        // Earlier reports of both people, both ways: by the reporter about the reported one,
+        // about the reporter by someone else, and by the reported one about someone else.
+        const TestAccount third = signUp(QStringLiteral("Cy"));
+        seed().report(p.a, p.b, Seed::Report {.severity = QStringLiteral("low")});
+        seed().report(third, p.a,
+                      Seed::Report {.severity = QStringLiteral("medium"),
+                                    .reason = QStringLiteral("impersonation")});
+        seed().report(p.b, third,
+                      Seed::Report {.severity = QStringLiteral("medium"),
+                                    .reason = QStringLiteral("doxxing")});
         const QString report = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
         QVERIFY(!report.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(report) >= 0, kWaitMs);
@@ -187,8 +254,21 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("flagged [contact_info]")));
         QVERIFY(text.contains(QStringLiteral("Blocked by the rules")));
         QVERIFY(text.contains(QStringLiteral("i will kill you")));
-        QVERIFY(text.contains(QStringLiteral("Earlier reports about the reported person")));
-        QVERIFY(text.contains(QStringLiteral("low")));
+        const qsizetype reporterPart =
+            text.indexOf(QStringLiteral("Earlier reports by and about the reporter"));
+        const qsizetype reportedPart =
+            text.indexOf(QStringLiteral("Earlier reports about and by the reported person"));
+        QVERIFY2(reporterPart >= 0 && reportedPart > reporterPart, qPrintable(text));
+        const QString ofReporter = text.mid(reporterPart, reportedPart - reporterPart);
+        const QString ofReported = text.mid(reportedPart);
+        QVERIFY2(ofReporter.contains(QStringLiteral("filed by them low harassment")),
+                 qPrintable(ofReporter));
+        QVERIFY(ofReporter.contains(QStringLiteral("about them medium impersonation")));
+        QVERIFY(!ofReporter.contains(QStringLiteral("doxxing")));
+        QVERIFY2(ofReported.contains(QStringLiteral("about them low harassment")),
+                 qPrintable(ofReported));
+        QVERIFY(ofReported.contains(QStringLiteral("filed by them medium doxxing")));
+        QVERIFY(!ofReported.contains(QStringLiteral("impersonation")));
         QVERIFY(text.contains(QStringLiteral("account active")));
         QVERIFY(text.contains(QStringLiteral("Bo")));
         // Both trust histories, as a chart.
@@ -271,6 +351,43 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(tab()->detailText().contains(QStringLiteral("Nothing waiting")),
                                  kWaitMs);
         mine->setChecked(false);
+    }
+
+    // The Queue tab's report handling times: one critical report waited ten minutes for its
+    // first claim, so the 95th percentile says so.
+    void queueTabShowsReportHandlingTimes()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("doxxing"));
+        QVERIFY(!report.isEmpty());
+        exec(QStringLiteral("UPDATE reports SET created_at = UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE "
+                            "WHERE id = '%1'")
+                 .arg(report));
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {})
+                     .status,
+                 200);
+        QCOMPARE(as(m_moderator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/action").arg(report),
+                            {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                             {QStringLiteral("note"), QStringLiteral("measured")}})
+                     .status,
+                 200);
+        fp::console::QueueTab *queue = m_console->window.queueTab();
+        m_console->window.tabs()->setCurrentWidget(queue);
+        const QRegularExpression critical(
+            QStringLiteral("critical</td><td>(\\d+) s / (\\d+) s</td><td>(\\d+) s / (\\d+) s"));
+        const auto claimP95 = [&] {
+            const QRegularExpressionMatch m = critical.match(queue->reportTimesText());
+            return m.hasMatch() ? m.captured(2).toInt() : -1;
+        };
+        // Asked after the report was handled: the answer counts it.
+        queue->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(claimP95() >= 590, kWaitMs);
+        QVERIFY(queue->reportTimesText().contains(QStringLiteral("first claim p50 / p95")));
+        QVERIFY(queue->reportTimesText().contains(QStringLiteral("resolution p50 / p95")));
+        m_console->window.tabs()->setCurrentWidget(tab());
     }
 
     void consoleClosesCleanly()

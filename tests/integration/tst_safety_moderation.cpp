@@ -1,15 +1,19 @@
 // Moderation that reaches moderators, against two real servers on one database and Redis: the
 // staff alert feed on /ws (a report filed on one instance reaches a moderator's socket on the
-// other; a reconnect replays what was missed; plain users are refused), items the chat rules
-// raise (a flagged message, a blocked one kept as evidence, repeated blocks), the actions with
-// their effects and audit entries (warn with a notice to acknowledge, a timed restriction, a
-// separation, a manual trust review, ban for admins only) and the time-to-claim measures.
+// other; a reconnect replays what was missed; plain users are refused; escalation and expired
+// claims arrive with nobody listing), items the chat rules raise (a flagged message, a blocked
+// one kept as evidence, repeated blocks), the actions with their effects and audit entries
+// (warn with a notice to acknowledge, sent again at each sign-in until acknowledged, a timed
+// restriction, a separation the matcher honours, a manual trust review) and the time-to-claim
+// measures. Ban through a report is tst_safety_staff's.
 
 #include "tests/support/Fixtures.h"
 #include "tests/support/StaffApiTest.h"
 #include "tests/support/WsClient.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
 
 using namespace fp::test;
@@ -36,8 +40,11 @@ public:
 private:
     static TestServer::Options options()
     {
-        return TestServer::Options().withoutRateLimits().with(
-            QStringLiteral("FP_REPEATED_BLOCKS_COUNT"), QStringLiteral("3"));
+        return TestServer::Options()
+            .withoutRateLimits()
+            .with(QStringLiteral("FP_REPEATED_BLOCKS_COUNT"), QStringLiteral("3"))
+            .with(QStringLiteral("FP_MATCH_TICK_MS"), QStringLiteral("150"))
+            .with(QStringLiteral("FP_RETENTION_SWEEP_SECONDS"), QStringLiteral("1"));
     }
 
     void prepare() override
@@ -131,6 +138,61 @@ private:
                           .arg(reportId, note, action));
     }
 
+    /// Someone who may join the matching queue.
+    TestAccount onboarded(const QString &nickname,
+                          std::source_location where = std::source_location::current())
+    {
+        const TestAccount account = signUp(nickname, where);
+        const HttpResult r =
+            as(account)->put(QStringLiteral("/api/profile"), completeProfile(nickname));
+        if (r.status != 200)
+            QTest::qFail(qPrintable(QStringLiteral("onboarding failed: %1").arg(r.status)),
+                         where.file_name(), int(where.line()));
+        return account;
+    }
+    int join(const TestAccount &account)
+    {
+        return as(account)->post(QStringLiteral("/api/matching/queue/join"), {}).status;
+    }
+    void leave(const QList<TestAccount> &accounts)
+    {
+        for (const TestAccount &a : accounts)
+            as(a)->post(QStringLiteral("/api/matching/queue/leave"), {});
+    }
+    /// Whether the two were matched with each other after `since`.
+    bool matchedSince(const TestAccount &a, const TestAccount &b, const QDateTime &since)
+    {
+        return number(QStringLiteral("SELECT COUNT(*) FROM match_sessions WHERE (user_a_id = '%1' "
+                                     "AND user_b_id = '%2' OR user_a_id = '%2' AND user_b_id = "
+                                     "'%1') AND matched_at > '%3'")
+                          .arg(a.userId, b.userId, Seed::sqlTime(since))) > 0;
+    }
+    /// Sets the person's stored trust, whether or not they have one yet.
+    void trustOf(const TestAccount &account, int score)
+    {
+        exec(QStringLiteral("INSERT INTO trust_scores (user_id, score, cooldown_applied, "
+                            "components_json) VALUES ('%1', %2, 0, JSON_OBJECT('reliability', %2, "
+                            "'respect', %2, 'engagement', %2, 'safety', %2)) ON DUPLICATE KEY "
+                            "UPDATE score = VALUES(score), components_json = "
+                            "VALUES(components_json)")
+                 .arg(account.userId)
+                 .arg(score));
+    }
+    /// Matcher passes run so far, on whichever instance holds the matcher's lease.
+    int matcherPasses()
+    {
+        static const QByteArray name = "fp_matcher_pass_duration_seconds_count ";
+        int passes = 0;
+        for (const quint16 p : {port(), m_second->port()}) {
+            for (const QByteArray &line :
+                 HttpClient(p).get(QStringLiteral("/metrics")).body.split('\n')) {
+                if (line.startsWith(name))
+                    passes += line.mid(name.size()).toInt();
+            }
+        }
+        return passes;
+    }
+
     TestServer *m_second = nullptr;
 
 private Q_SLOTS:
@@ -166,6 +228,8 @@ private Q_SLOTS:
 
         // Filed on the first instance.
         const Pair p = pair();
+        QElapsedTimer sinceFiling;
+        sinceFiling.start();
         const QString report = fileReport(p.a, p.conversationId, QStringLiteral("threats"));
         QVERIFY(!report.isEmpty());
         const QJsonObject alert =
@@ -173,6 +237,10 @@ private Q_SLOTS:
                 return f.value(QStringLiteral("report_id")).toString() == report;
             });
         QVERIFY2(!alert.isEmpty(), "the alert did not reach the other instance");
+        // Measured, never asserted (a loaded CI machine is no measure of the product): #19 asks
+        // for under 2 s; the alert is pushed, so this is the request plus a pub/sub hop.
+        qInfo("alert on the other instance %lld ms after the report was sent",
+              sinceFiling.elapsed());
         QCOMPARE(alert.value(QStringLiteral("kind")).toString(), QStringLiteral("report.created"));
         QCOMPARE(alert.value(QStringLiteral("severity")).toString(), QStringLiteral("critical"));
         QCOMPARE(alert.value(QStringLiteral("status")).toString(), QStringLiteral("open"));
@@ -280,6 +348,53 @@ private Q_SLOTS:
                                        QLatin1String("report.resolved");
                                })
                      .isEmpty());
+    }
+
+    // The timers work with nobody listing: an overdue critical report escalates and a claim
+    // that ran out is given up, each reaching staff sockets on the other instance as an alert
+    // and showing in the detail and the queue.
+    void escalationAndExpiredClaimsReachTheFeed()
+    {
+        QJsonObject subscribed;
+        const auto staff = staffSocket(m_second->port(), m_moderator, QJsonValue(), &subscribed);
+        QVERIFY(staff);
+        QVERIFY(!subscribed.isEmpty());
+        const TestAccount a = signUp(QStringLiteral("Waiting"));
+        const TestAccount b = signUp(QStringLiteral("Overdue"));
+        const QString overdue = seed().report(
+            a, b, Seed::Report {.severity = QStringLiteral("critical"), .at = minutesAgo(16)});
+        const auto alert = [&overdue](const char *kind) {
+            return [&overdue, kind](const QJsonObject &frame) {
+                return frame.value(QStringLiteral("report_id")).toString() == overdue &&
+                    frame.value(QStringLiteral("kind")).toString() == QLatin1String(kind);
+            };
+        };
+        const QJsonObject escalated =
+            staff->waitFor(QStringLiteral("staff.alert"), 20000, alert("report.escalated"));
+        QVERIFY(!escalated.isEmpty());
+        QCOMPARE(escalated.value(QStringLiteral("severity")).toString(),
+                 QStringLiteral("critical"));
+        HttpResult r = as(m_moderator)->get(QStringLiteral("/api/admin/reports/") + overdue);
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json()[QStringLiteral("report")][QStringLiteral("escalated")].toBool());
+        QVERIFY(!r.json()[QStringLiteral("report")][QStringLiteral("escalated_at")].isNull());
+        r = as(m_moderator)->get(QStringLiteral("/api/admin/reports?escalated=true&limit=100"));
+        QVERIFY(idsOf(r.json().value(QStringLiteral("items")).toArray()).contains(overdue));
+
+        claim(m_moderator, overdue);
+        QVERIFY(!staff->waitFor(QStringLiteral("staff.alert"), 10000, alert("report.claimed"))
+                     .isEmpty());
+        exec(QStringLiteral("UPDATE reports SET claimed_until = NOW(3) - INTERVAL 1 SECOND WHERE "
+                            "id = '%1'")
+                 .arg(overdue));
+        QVERIFY(!staff->waitFor(QStringLiteral("staff.alert"), 20000, alert("report.claim_expired"))
+                     .isEmpty());
+        r = as(m_moderator)->get(QStringLiteral("/api/admin/reports/") + overdue);
+        QVERIFY(r.json()[QStringLiteral("report")][QStringLiteral("claimed_by_user_id")].isNull());
+        r = as(m_admin)->get(QStringLiteral("/api/admin/audit-log?action=report.claim_expired"
+                                            "&target_id=") +
+                             overdue);
+        QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 1);
     }
 
     void flaggedMessageIsDeliveredAndBecomesAnItem()
@@ -403,6 +518,46 @@ private Q_SLOTS:
                  3);
     }
 
+    // Blocked attempts are kept like a reported conversation: past FP_MESSAGE_RETENTION_DAYS
+    // they go with the chat they were aimed at, unless an unresolved item or report needs them.
+    void blockedMessagesAreRetainedLikeReportedConversations()
+    {
+        const Pair held = pair();
+        const Pair done = pair();
+        QCOMPARE(sendChat(held.a, held.conversationId, QStringLiteral("i will kill you")).status,
+                 400);
+        QCOMPARE(sendChat(done.a, done.conversationId, QStringLiteral("i will kill you")).status,
+                 400);
+        const QList<QJsonObject> resolved = rulesItemsAbout(done.a.userId);
+        QCOMPARE(resolved.size(), 1);
+        const QString resolvedId = resolved.first().value(QStringLiteral("id")).toString();
+        claim(m_moderator, resolvedId);
+        QCOMPARE(act(m_moderator, resolvedId,
+                     {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                      {QStringLiteral("note"), QStringLiteral("banter")}})
+                     .status,
+                 200);
+        const auto kept = [this](const TestAccount &sender) {
+            return number(QStringLiteral("SELECT COUNT(*) FROM blocked_messages WHERE "
+                                         "sender_user_id = '%1'")
+                              .arg(sender.userId));
+        };
+        QCOMPARE(kept(held.a), 1);
+        QCOMPARE(kept(done.a), 1);
+        exec(QStringLiteral("UPDATE blocked_messages SET created_at = UTC_TIMESTAMP(3) - INTERVAL "
+                            "31 DAY WHERE sender_user_id IN ('%1', '%2')")
+                 .arg(held.a.userId, done.a.userId));
+        // One sweep deletes the one nobody needs and, in the same statement, keeps the other.
+        QTRY_COMPARE_WITH_TIMEOUT(kept(done.a), 0, 20000);
+        QCOMPARE(kept(held.a), 1);
+        const HttpResult detail =
+            as(m_moderator)
+                ->get(
+                    QStringLiteral("/api/admin/reports/") +
+                    rulesItemsAbout(held.a.userId).first().value(QStringLiteral("id")).toString());
+        QCOMPARE(detail.json().value(QStringLiteral("blocked_messages")).toArray().size(), 1);
+    }
+
     void warnTellsThePersonWhoMustAcknowledge()
     {
         const Pair p = pair();
@@ -463,6 +618,99 @@ private Q_SLOTS:
                            .contains(QStringLiteral("took action"));
         }
         QVERIFY(told);
+    }
+
+    // Warned while away: told at the next sign-in, on any instance, without asking, on every
+    // socket that signs in until they acknowledge; a token renewal is not a sign-in.
+    void pendingNoticesReachThePersonAtSignIn()
+    {
+        const Pair p = pair();
+        const QString warned = fileReport(p.a, p.conversationId, QStringLiteral("harassment"));
+        claim(m_moderator, warned);
+        QCOMPARE(act(m_moderator, warned,
+                     {{QStringLiteral("action"), QStringLiteral("warn")},
+                      {QStringLiteral("note"), QStringLiteral("while away")}})
+                     .status,
+                 200);
+        const QString restricted = seed().report(
+            p.a, p.b, Seed::Report {.severity = QStringLiteral("high"), .at = minutesAgo(1)});
+        claim(m_moderator, restricted);
+        QCOMPARE(act(m_moderator, restricted,
+                     {{QStringLiteral("action"), QStringLiteral("restrict")},
+                      {QStringLiteral("note"), QStringLiteral("still away")},
+                      {QStringLiteral("restrict_hours"), 1}})
+                     .status,
+                 200);
+
+        const auto notices = [](const WsClient &ws) {
+            QList<QJsonObject> found;
+            for (const QJsonObject &frame : ws.received()) {
+                if (frame.value(QStringLiteral("type")).toString() ==
+                    QLatin1String("moderation.notice"))
+                    found << frame.value(QStringLiteral("notice")).toObject();
+            }
+            return found;
+        };
+        WsClient back(m_second->port());
+        QVERIFY(back.connectAndAuthenticate(p.b.accessToken));
+        // Sent right behind auth.ok: a ping's pong comes after them.
+        QVERIFY(back.roundTrip());
+        QCOMPARE(back.received().first().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("auth.ok"));
+        QList<QJsonObject> told = notices(back);
+        QCOMPARE(told.size(), 2);
+        QCOMPARE(told.at(0).value(QStringLiteral("kind")).toString(), QStringLiteral("warn"));
+        QCOMPARE(told.at(1).value(QStringLiteral("kind")).toString(), QStringLiteral("restrict"));
+        QVERIFY(!told.at(1).value(QStringLiteral("restricted_until")).isNull());
+        QVERIFY(told.at(0).value(QStringLiteral("acknowledged_at")).isNull());
+        // Not a replay of the live frames: no notice_seq.
+        for (const QJsonObject &frame : back.received())
+            QVERIFY(!frame.contains(QStringLiteral("notice_seq")));
+        // The same notices the person can list.
+        const HttpResult pending = as(p.b)->get(QStringLiteral("/api/me/notices?pending=true"));
+        QCOMPARE(pending.status, 200);
+        QSet<QString> listed;
+        for (const QJsonValue &v : pending.json().value(QStringLiteral("items")).toArray())
+            listed << v.toObject().value(QStringLiteral("id")).toString();
+        QCOMPARE(listed,
+                 (QSet<QString> {told.at(0).value(QStringLiteral("id")).toString(),
+                                 told.at(1).value(QStringLiteral("id")).toString()}));
+
+        // A fresh token on the same socket renews it; it does not sign in again.
+        back.send({{QStringLiteral("type"), QStringLiteral("auth")},
+                   {QStringLiteral("access_token"), p.b.accessToken}});
+        QVERIFY(!back.waitFor(QStringLiteral("auth.ok")).isEmpty());
+        QVERIFY(back.roundTrip());
+        QCOMPARE(notices(back).size(), 2);
+
+        // Acknowledged: the next sign-in is told only of what is still pending, then nothing.
+        QCOMPARE(as(p.b)
+                     ->post(QStringLiteral("/api/me/notices/%1/ack")
+                                .arg(told.at(0).value(QStringLiteral("id")).toString()),
+                            {})
+                     .status,
+                 200);
+        WsClient again(port());
+        QVERIFY(again.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(again.roundTrip());
+        told = notices(again);
+        QCOMPARE(told.size(), 1);
+        QCOMPARE(told.at(0).value(QStringLiteral("kind")).toString(), QStringLiteral("restrict"));
+        QCOMPARE(as(p.b)
+                     ->post(QStringLiteral("/api/me/notices/%1/ack")
+                                .arg(told.at(0).value(QStringLiteral("id")).toString()),
+                            {})
+                     .status,
+                 200);
+        WsClient later(m_second->port());
+        QVERIFY(later.connectAndAuthenticate(p.b.accessToken));
+        QVERIFY(later.roundTrip());
+        QCOMPARE(notices(later).size(), 0);
+        // Someone else signing in hears nothing of it.
+        WsClient other(port());
+        QVERIFY(other.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(other.roundTrip());
+        QCOMPARE(notices(other).size(), 0);
     }
 
     void restrictionEndsByItself()
@@ -551,6 +799,58 @@ private Q_SLOTS:
         QVERIFY(shown != p.b.userId);
         QCOMPARE(as(p.a)->del(QStringLiteral("/api/blocks/") + shown).status, 403);
         QCOMPARE(auditEntries(report, QStringLiteral("separate"), QStringLiteral("keep apart")), 1);
+    }
+
+    // The separation, end to end: the matcher never pairs the two again, while a control pair
+    // with the same past (matched long enough ago that the matcher's memory of recent matches,
+    // match_sessions.matched_at, no longer keeps them apart) meets again, and each separated
+    // person still meets others.
+    void separatedPeopleAreNeverMatchedAgain()
+    {
+        const TestAccount a = onboarded(QStringLiteral("Apart1"));
+        const TestAccount b = onboarded(QStringLiteral("Apart2"));
+        const TestAccount c = onboarded(QStringLiteral("Control1"));
+        const TestAccount d = onboarded(QStringLiteral("Control2"));
+        const QDateTime start = QDateTime::currentDateTimeUtc().addSecs(-1);
+        const Seed::Match past {.status = QStringLiteral("ended"),
+                                .at = start.addDays(-40),
+                                .conversation = QStringLiteral("closed"),
+                                .messages = 2};
+        const QString conversation = seed().match(a, b, past).conversationId;
+        seed().match(c, d, past);
+        const QString report = seed().report(a, b,
+                                             Seed::Report {.severity = QStringLiteral("high"),
+                                                           .conversationId = conversation,
+                                                           .at = minutesAgo(1)});
+        claim(m_moderator, report);
+        QCOMPARE(act(m_moderator, report,
+                     {{QStringLiteral("action"), QStringLiteral("separate")},
+                      {QStringLiteral("note"), QStringLiteral("never again")}})
+                     .status,
+                 200);
+        QCOMPARE(auditEntries(report, QStringLiteral("separate"), QStringLiteral("never again")),
+                 1);
+        // The confirmed report cost the reported person trust; give it back so that only the
+        // separation stands between them (a newcomer is kept from low-trust peers too).
+        for (const TestAccount &x : {a, b, c, d})
+            trustOf(x, 70);
+
+        QCOMPARE(join(c), 202);
+        QCOMPARE(join(d), 202);
+        QTRY_VERIFY_WITH_TIMEOUT(matchedSince(c, d, start), 20000);
+
+        QCOMPARE(join(a), 202);
+        QCOMPARE(join(b), 202);
+        // Ten passes that each saw both of them waiting.
+        const int before = matcherPasses();
+        QVERIFY(pollUntil([&] { return matcherPasses() >= before + 11; }, 20000, 50));
+        QVERIFY(!matchedSince(a, b, start));
+        const TestAccount e = onboarded(QStringLiteral("Apart3"));
+        trustOf(e, 70);
+        QCOMPARE(join(e), 202);
+        QTRY_VERIFY_WITH_TIMEOUT(matchedSince(a, e, start) || matchedSince(b, e, start), 20000);
+        QVERIFY(!matchedSince(a, b, start));
+        leave({a, b, c, d, e});
     }
 
     void manualReviewWritesTheLedgerWithinBounds()

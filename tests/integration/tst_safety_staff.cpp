@@ -9,6 +9,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
 
 using namespace fp::test;
@@ -85,7 +86,16 @@ private Q_SLOTS:
                      .value(QStringLiteral("trust_score"))
                      .toInt(),
                  50);
-        QVERIFY(!detail.value(QStringLiteral("reported_history")).toArray().isEmpty());
+        // Each person's other reports, both ways: the low one the reporter filed about the
+        // reported person, the critical one the reported person filed about the reporter.
+        const auto historyOf = [&detail](const char *side) {
+            QSet<QString> ids;
+            for (const QJsonValue &v : detail.value(QLatin1String(side)).toArray())
+                ids << v.toObject().value(QStringLiteral("id")).toString();
+            return ids;
+        };
+        QCOMPARE(historyOf("reporter_history"), (QSet<QString> {low, critical}));
+        QCOMPARE(historyOf("reported_history"), (QSet<QString> {low, critical}));
         QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
                                              "'conversation.read' AND target_id = '%1' AND "
                                              "actor_user_id = '%2'")
@@ -346,7 +356,8 @@ private Q_SLOTS:
     }
 
     // The report_escalation job does it with nobody looking: critical after 15 minutes, high
-    // after 60, never medium; and a claim that ran out is given up and says so in an event.
+    // after 60, never medium; and a claim that ran out is given up and says so in an event and
+    // in the audit log (by the system).
     void escalationAndExpiredClaimsNeedNobodyLooking()
     {
         const TestAccount a = signUp(QStringLiteral("Unwatched"));
@@ -401,6 +412,34 @@ private Q_SLOTS:
                                      "'report.claim_expired' AND subject_id = '%1'")
                           .arg(highRecent)),
                  m_moderator.userId);
+        // And in the audit log, once, by the system: no actor, but whose claim it was.
+        const HttpResult audit = as(m_admin)->get(
+            QStringLiteral("/api/admin/audit-log?action=report.claim_expired&target_id=") +
+            highRecent);
+        QCOMPARE(audit.status, 200);
+        const QJsonArray entries = audit.json().value(QStringLiteral("items")).toArray();
+        QCOMPARE(entries.size(), 1);
+        const QJsonObject expiry = entries.first().toObject();
+        QCOMPARE(expiry.value(QStringLiteral("actor_kind")).toString(), QStringLiteral("system"));
+        QVERIFY(expiry.value(QStringLiteral("actor_user_id")).isNull());
+        QVERIFY(expiry.value(QStringLiteral("actor_role")).isNull());
+        QCOMPARE(expiry.value(QStringLiteral("target_type")).toString(), QStringLiteral("report"));
+        QCOMPARE(expiry.value(QStringLiteral("metadata"))
+                     .toObject()
+                     .value(QStringLiteral("claimed_by_user_id"))
+                     .toString(),
+                 m_moderator.userId);
+        // The claim it ended was the moderator's own entry.
+        const HttpResult claimed = as(m_admin)->get(
+            QStringLiteral("/api/admin/audit-log?action=report.claim&target_id=") + highRecent);
+        QCOMPARE(claimed.json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("actor_kind"))
+                     .toString(),
+                 QStringLiteral("staff"));
         // Anyone may claim it now, the admin included.
         QCOMPARE(as(m_admin)
                      ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(highRecent), {})

@@ -222,6 +222,7 @@ AuditEntry fullAuditEntry()
     return {.id = QStringLiteral("a-1"),
             .actorUserId = QStringLiteral("u-mod"),
             .actorRole = QStringLiteral("moderator"),
+            .actorKind = QStringLiteral("staff"),
             .action = QStringLiteral("report.action"),
             .targetType = QStringLiteral("report"),
             .targetId = QStringLiteral("r-1"),
@@ -407,11 +408,13 @@ private Q_SLOTS:
         addRendering("TimeSeries empty", TimeSeries(),
             R"({"bucket":"","from":null,"metric":"","points":[],"to":null})");
         addRendering("AuditEntry", fullAuditEntry(),
-            R"({"action":"report.action","actor_role":"moderator","actor_user_id":"u-mod",)"
+            R"({"action":"report.action","actor_kind":"staff","actor_role":"moderator",)"
+            R"("actor_user_id":"u-mod",)"
             R"("created_at":"2026-11-25T21:07:01.123Z","id":"a-1","metadata":{"action":"ban"},)"
             R"("note":"Banned","target_id":"r-1","target_type":"report"})");
         addRendering("AuditEntry empty", AuditEntry(),
-            R"({"action":"","actor_role":null,"actor_user_id":null,"created_at":null,"id":"",)"
+            R"({"action":"","actor_kind":"","actor_role":null,"actor_user_id":null,)"
+            R"("created_at":null,"id":"",)"
             R"("metadata":{},"note":null,"target_id":null,"target_type":""})");
         addRendering("Page", fullUserPage(),
             R"({"items":[{"active_sessions":2,"avatar_url":"/api/avatars/0123?size=512&expires=9&sig=x","banned_at":"2026-11-20T10:00:00.000Z",)"
