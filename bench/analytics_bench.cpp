@@ -261,20 +261,31 @@ bool rollUp(QSqlDatabase &db, const QString &now)
                        "e.occurred_at, p.region = JSON_VALUE(e.payload_json, '$.country'), "
                        "p.age_range = JSON_VALUE(e.payload_json, '$.age_range'), p.intention = "
                        "JSON_VALUE(e.payload_json, '$.friendship_intention')"),
-        QStringLiteral("UPDATE analytics_people p JOIN (SELECT actor_user_id AS person, "
-                       "MIN(occurred_at) AS at FROM event_outbox WHERE event_type = "
-                       "'queue.joined' GROUP BY actor_user_id) f ON f.person = p.person SET "
-                       "p.first_queue_at = f.at"),
-        QStringLiteral("UPDATE analytics_people p JOIN (SELECT person, MIN(at) AS at FROM (SELECT "
-                       "JSON_VALUE(payload_json, '$.user_a_id') AS person, occurred_at AS at FROM "
-                       "event_outbox WHERE event_type = 'match.made' UNION ALL SELECT "
-                       "JSON_VALUE(payload_json, '$.user_b_id'), occurred_at FROM event_outbox "
-                       "WHERE event_type = 'match.made') m GROUP BY person) f ON f.person = "
-                       "p.person SET p.first_match_at = f.at"),
-        QStringLiteral("UPDATE analytics_people p JOIN (SELECT actor_user_id AS person, "
-                       "MIN(occurred_at) AS at FROM event_outbox WHERE event_type = "
-                       "'reflection.submitted' GROUP BY actor_user_id) f ON f.person = p.person "
-                       "SET p.first_reflection_at = f.at"),
+        // Each person's first queue join, match and reflection, through a keyed table (a join
+        // with a grouped derived table has no key to use).
+        QStringLiteral("CREATE TEMPORARY TABLE bench_firsts (step VARCHAR(32) NOT NULL, person "
+                       "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, at DATETIME(3) "
+                       "NOT NULL, PRIMARY KEY (step, person))"),
+        QStringLiteral("INSERT INTO bench_firsts SELECT 'first_queue_at', actor_user_id, "
+                       "occurred_at FROM event_outbox WHERE event_type = 'queue.joined' ON "
+                       "DUPLICATE KEY UPDATE at = LEAST(at, VALUES(at))"),
+        QStringLiteral("INSERT INTO bench_firsts SELECT 'first_reflection_at', actor_user_id, "
+                       "occurred_at FROM event_outbox WHERE event_type = 'reflection.submitted' "
+                       "ON DUPLICATE KEY UPDATE at = LEAST(at, VALUES(at))"),
+        QStringLiteral("INSERT INTO bench_firsts SELECT 'first_match_at', JSON_VALUE(payload_json, "
+                       "'$.user_a_id'), occurred_at FROM event_outbox WHERE event_type = "
+                       "'match.made' ON DUPLICATE KEY UPDATE at = LEAST(at, VALUES(at))"),
+        QStringLiteral("INSERT INTO bench_firsts SELECT 'first_match_at', JSON_VALUE(payload_json, "
+                       "'$.user_b_id'), occurred_at FROM event_outbox WHERE event_type = "
+                       "'match.made' ON DUPLICATE KEY UPDATE at = LEAST(at, VALUES(at))"),
+        QStringLiteral("UPDATE analytics_people p JOIN bench_firsts f ON f.step = "
+                       "'first_queue_at' AND f.person = p.person SET p.first_queue_at = f.at"),
+        QStringLiteral("UPDATE analytics_people p JOIN bench_firsts f ON f.step = "
+                       "'first_match_at' AND f.person = p.person SET p.first_match_at = f.at"),
+        QStringLiteral("UPDATE analytics_people p JOIN bench_firsts f ON f.step = "
+                       "'first_reflection_at' AND f.person = p.person SET p.first_reflection_at "
+                       "= f.at"),
+        QStringLiteral("DROP TEMPORARY TABLE bench_firsts"),
         // Counters: what each event type counts, per minute (2 days), hour (90 days) and day.
         QStringLiteral(
             "INSERT INTO analytics_counters (metric, grain, dimension, bucket_start, value) "
