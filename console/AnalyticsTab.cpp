@@ -2,6 +2,7 @@
 
 #include "common/AdminClient.h"
 #include "common/Time.h"
+#include "console/ChartSupport.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -45,93 +46,9 @@ QString s(const char *text)
     return QString::fromUtf8(text);
 }
 
-/// A fresh chart in `view` (the old one deleted: setChart() does not).
-QChart *freshChart(QChartView *view, const QString &title)
-{
-    QChart *old = view->chart();
-    auto *chart = new QChart;
-    chart->setTitle(title);
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    view->setChart(chart);
-    delete old;
-    return chart;
-}
-
-QChartView *makeView(const QString &name, QWidget *parent)
-{
-    auto *view = new QChartView(new QChart, parent);
-    view->setObjectName(name);
-    view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumHeight(260);
-    return view;
-}
-
-/// The axis labels for a bucket, in the viewer's time zone.
-QString axisFormat(const QString &bucket)
-{
-    if (bucket == QLatin1String("minute") || bucket == QLatin1String("hour"))
-        return s("d MMM HH:mm");
-    if (bucket == QLatin1String("month"))
-        return s("MMM yyyy");
-    return s("d MMM yyyy");
-}
-
-QString localZone()
-{
-    return QDateTime::currentDateTime().timeZoneAbbreviation();
-}
-
-QString formatValue(double v, const QString &unit)
-{
-    if (unit.startsWith(QLatin1String("share")))
-        return QStringLiteral("%1 %").arg(v * 100, 0, 'f', 1);
-    if (std::floor(v) == v)
-        return QString::number(qint64(v));
-    return QString::number(v, 'f', 2);
-}
-
-QString duration(double seconds)
-{
-    if (seconds < 120)
-        return QObject::tr("%1 s").arg(qint64(seconds));
-    if (seconds < 7200)
-        return QObject::tr("%1 min").arg(qint64(seconds / 60));
-    if (seconds < 2 * 86400)
-        return QObject::tr("%1 h").arg(seconds / 3600, 0, 'f', 1);
-    return QObject::tr("%1 days").arg(seconds / 86400, 0, 'f', 1);
-}
-
 QString percent(const QJsonValue &v)
 {
     return v.isDouble() ? QStringLiteral("%1 %").arg(v.toDouble() * 100, 0, 'f', 0) : s("—");
-}
-
-/// Shows the exact value under the mouse.
-void withTooltips(QLineSeries *series, const QString &unit, const QString &format)
-{
-    QObject::connect(series, &QLineSeries::hovered, series,
-                     [series, unit, format](const QPointF &p, bool state) {
-                         if (!state) {
-                             QToolTip::hideText();
-                             return;
-                         }
-                         const QDateTime t =
-                             QDateTime::fromMSecsSinceEpoch(qint64(p.x())).toLocalTime();
-                         QToolTip::showText(QCursor::pos(),
-                                            QStringLiteral("%1\n%2: %3 %4")
-                                                .arg(series->name(), t.toString(format),
-                                                     formatValue(p.y(), unit), unit));
-                     });
-}
-
-/// An error in words, with every field the server named.
-QString describe(const AppError &error)
-{
-    QStringList parts {error.message};
-    const QJsonObject fields = error.details.value(QStringLiteral("fields")).toObject();
-    for (auto it = fields.begin(); it != fields.end(); ++it)
-        parts << QStringLiteral("%1: %2").arg(it.key(), it.value().toString());
-    return parts.join(QStringLiteral("; "));
 }
 
 /// White to blue by share (0..1).
@@ -148,10 +65,10 @@ AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
       m_preset(new QComboBox(this)), m_from(new QDateTimeEdit(this)), m_to(new QDateTimeEdit(this)),
       m_compare(new QCheckBox(tr("Compare with the period before"), this)),
       m_status(new QLabel(this)), m_metric(new QComboBox(this)),
-      m_trend(makeView(s("trendChart"), this)), m_breakdown(new QComboBox(this)),
-      m_funnel(makeView(s("funnelChart"), this)), m_funnelTable(new QTableWidget(this)),
+      m_trend(makeChartView(s("trendChart"), this)), m_breakdown(new QComboBox(this)),
+      m_funnel(makeChartView(s("funnelChart"), this)), m_funnelTable(new QTableWidget(this)),
       m_cohorts(new QTableWidget(this)), m_eventName(new QComboBox(this)),
-      m_eventProperty(new QComboBox(this)), m_events(makeView(s("eventsChart"), this)),
+      m_eventProperty(new QComboBox(this)), m_events(makeChartView(s("eventsChart"), this)),
       m_live(new QTimer(this))
 {
     m_preset->setObjectName(s("analyticsRange"));
@@ -354,8 +271,7 @@ QString AnalyticsTab::statusText() const
 void AnalyticsTab::setStatus(const QString &text, bool error)
 {
     m_error = error;
-    m_status->setText(text);
-    m_status->setStyleSheet(error ? s("color:#b00020;font-weight:bold") : s("color:#555"));
+    showStatus(m_status, text, error);
 }
 
 int AnalyticsTab::started()
@@ -507,13 +423,8 @@ void AnalyticsTab::drawTrend(const QJsonObject &current, const QJsonObject &prev
     const QString unit = current[s("unit")].toString();
     const QString bucket = current[s("bucket")].toString();
     QChart *chart = freshChart(m_trend, current[s("title")].toString());
-    auto *x = new QDateTimeAxis;
-    x->setFormat(axisFormat(bucket));
-    x->setTitleText(tr("Time (%1)").arg(localZone()));
-    x->setTickCount(6);
-    auto *y = new QValueAxis;
-    y->setTitleText(unit.isEmpty() ? QString() : unit.left(1).toUpper() + unit.mid(1));
-    y->setLabelFormat(unit.startsWith(QLatin1String("share")) ? s("%.2f") : s("%.0f"));
+    QDateTimeAxis *x = timeAxis(bucket);
+    QValueAxis *y = valueAxis(unit);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     m_table = {{tr("bucket start (UTC)"), tr("series"), current[s("title")].toString()}};
@@ -853,28 +764,12 @@ void AnalyticsTab::drawEvents(const QJsonObject &events)
 
 bool AnalyticsTab::exportCsv(const QString &path) const
 {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-        return false;
-    const auto quoted = [](QString cell) {
-        if (cell.contains(QLatin1Char(',')) || cell.contains(QLatin1Char('"')) ||
-            cell.contains(QLatin1Char('\n')))
-            cell = QLatin1Char('"') + cell.replace(s("\""), s("\"\"")) + QLatin1Char('"');
-        return cell;
-    };
-    for (const QStringList &row : m_table) {
-        QStringList cells;
-        for (const QString &cell : row)
-            cells << quoted(cell);
-        file.write(cells.join(QLatin1Char(',')).toUtf8() + '\n');
-    }
-    return file.error() == QFile::NoError;
+    return writeCsv(path, m_table);
 }
 
 bool AnalyticsTab::exportPng(const QString &path) const
 {
-    QWidget *shown = m_views->currentWidget();
-    return shown && shown->grab().save(path, "PNG");
+    return savePng(m_views->currentWidget(), path);
 }
 
 } // namespace fp::console

@@ -1,30 +1,73 @@
 #include "console/QueueTab.h"
 
 #include "common/AdminClient.h"
-#include "console/TimeChart.h"
+#include "common/Time.h"
+#include "console/ChartSupport.h"
 
+#include <QChart>
+#include <QChartView>
+#include <QDateTimeAxis>
+#include <QFileDialog>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLayout>
+#include <QLineSeries>
 #include <QPointer>
+#include <QPushButton>
+#include <QTime>
 #include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
 
 namespace fp::console {
 
 namespace {
 constexpr int kRefreshMs = 5000;
-}
+const QString kBucket = QStringLiteral("minute");
+} // namespace
 
 QueueTab::QueueTab(admin::AdminClient *client, QWidget *parent)
     : QWidget(parent), m_client(client), m_numbers(new QLabel(this)),
-      m_reportTimes(new QLabel(this)), m_chart(new TimeChart(tr("Last hour"), this))
+      m_reportTimes(new QLabel(this)), m_status(new QLabel(this)), m_charts(new QWidget(this)),
+      m_activity(makeChartView(QStringLiteral("queueActivityChart"), m_charts)),
+      m_wait(makeChartView(QStringLiteral("queueWaitChart"), m_charts))
 {
     m_reportTimes->setObjectName(QStringLiteral("reportTimes"));
     m_reportTimes->setTextFormat(Qt::RichText);
     m_numbers->setObjectName(QStringLiteral("queueNumbers"));
     m_numbers->setTextFormat(Qt::RichText);
+    m_status->setObjectName(QStringLiteral("queueStatus"));
+    m_status->setWordWrap(true);
+    auto *csv = new QPushButton(tr("Export CSV…"), this);
+    csv->setObjectName(QStringLiteral("queueExportCsv"));
+    auto *png = new QPushButton(tr("Export PNG…"), this);
+    png->setObjectName(QStringLiteral("queueExportPng"));
+    connect(csv, &QPushButton::clicked, this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export the last hour as CSV"),
+                                         QStringLiteral("queue.csv"), tr("CSV (*.csv)"));
+        if (!path.isEmpty() && !exportCsv(path))
+            setStatus(tr("Could not write %1.").arg(path), true);
+    });
+    connect(png, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the charts as PNG"), QStringLiteral("queue.png"), tr("PNG (*.png)"));
+        if (!path.isEmpty() && !exportPng(path))
+            setStatus(tr("Could not write %1.").arg(path), true);
+    });
+    auto *charts = new QHBoxLayout(m_charts);
+    charts->setContentsMargins(0, 0, 0, 0);
+    charts->addWidget(m_activity, 1);
+    charts->addWidget(m_wait, 1);
+    auto *statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_status, 1);
+    statusRow->addWidget(csv);
+    statusRow->addWidget(png);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_numbers);
     layout->addWidget(m_reportTimes);
-    layout->addWidget(m_chart, 1);
+    layout->addLayout(statusRow);
+    layout->addWidget(m_charts, 1);
     connect(&m_timer, &QTimer::timeout, this, &QueueTab::refresh);
     m_timer.start(kRefreshMs);
 }
@@ -33,9 +76,16 @@ void QueueTab::refresh()
 {
     if (!m_client->signedIn())
         return;
+    if (!m_loadedOnce)
+        setStatus(tr("Loading the last hour…"));
     m_client->queueMetrics(60, [self = QPointer(this)](const Result<admin::QueueMetrics> &r) {
-        if (!self || !r)
+        if (!self)
             return;
+        if (!r) {
+            self->m_numbers->setText(
+                self->tr("The queue's numbers could not be loaded: %1").arg(describe(r.error())));
+            return;
+        }
         self->m_numbers->setText(
             self->tr("<table cellspacing=12><tr><td>In queue<br><b style='font-size:20pt'>%1</b>"
                      "</td><td>Active conversations<br><b style='font-size:20pt'>%2</b></td>"
@@ -84,19 +134,103 @@ void QueueTab::refresh()
     m_client->queueHistory(60, 1, [self = QPointer(this)](const Result<admin::QueueHistory> &r) {
         if (!self)
             return;
-        if (r) {
-            QList<admin::TimePoint> inQueue, matches, wait;
-            for (const admin::QueueMetricsPoint &p : r->points) {
-                inQueue.append({p.t, double(p.activeEntries)});
-                matches.append({p.t, double(p.matches)});
-                wait.append({p.t, p.avgWaitSeconds});
-            }
-            self->m_chart->setSeries(self->tr("in queue"), inQueue);
-            self->m_chart->setSeries(self->tr("matches"), matches);
-            self->m_chart->setSeries(self->tr("avg wait (s)"), wait);
-        }
+        if (r)
+            self->drawHistory(*r);
+        else
+            self->setStatus(
+                self->tr("The last hour could not be loaded: %1").arg(describe(r.error())), true);
         Q_EMIT self->refreshed();
     });
+}
+
+void QueueTab::drawHistory(const admin::QueueHistory &history)
+{
+    m_loadedOnce = true;
+    QChart *activity = freshChart(m_activity, tr("People waiting and matches, per minute"));
+    QChart *wait = freshChart(m_wait, tr("Average wait of the people matched, per minute"));
+    const QString waitUnit = tr("seconds");
+    struct Line
+    {
+        QChart *chart;
+        QString name;
+        QString unit;
+        QLineSeries *series = nullptr;
+    };
+    QList<Line> lines {{activity, tr("People waiting"), tr("people")},
+                       {activity, tr("Matches"), tr("matches")},
+                       {wait, tr("Average wait"), waitUnit}};
+    for (Line &line : lines) {
+        line.series = new QLineSeries;
+        line.series->setName(line.name);
+    }
+    m_table = {{tr("minute start (UTC)"), tr("people waiting"), tr("matches"),
+                tr("average wait (seconds)")}};
+    double busiest = 0;
+    double longest = 0;
+    for (const admin::QueueMetricsPoint &p : history.points) {
+        const double ms = double(p.t.toMSecsSinceEpoch());
+        lines[0].series->append(ms, p.activeEntries);
+        lines[1].series->append(ms, p.matches);
+        lines[2].series->append(ms, p.avgWaitSeconds);
+        busiest = std::max({busiest, double(p.activeEntries), double(p.matches)});
+        longest = std::max(longest, p.avgWaitSeconds);
+        m_table.append({toWireTime(p.t), QString::number(p.activeEntries),
+                        QString::number(p.matches), QString::number(p.avgWaitSeconds, 'f', 1)});
+    }
+    // The hour asked for is the axis, whatever minutes had something in them.
+    const QDateTime from = history.from.isValid() ? history.from : history.points.value(0).t;
+    const QDateTime to = history.to.isValid() ? history.to : from.addSecs(3600);
+    for (QChart *chart : {activity, wait}) {
+        QDateTimeAxis *x = timeAxis(kBucket);
+        x->setRange(from.toLocalTime(), to.toLocalTime());
+        chart->addAxis(x, Qt::AlignBottom);
+    }
+    QValueAxis *people = valueAxis(tr("people / matches"));
+    people->setRange(0, busiest > 0 ? busiest * 1.15 : 1);
+    activity->addAxis(people, Qt::AlignLeft);
+    QValueAxis *seconds = valueAxis(waitUnit);
+    seconds->setRange(0, longest > 0 ? longest * 1.15 : 1);
+    wait->addAxis(seconds, Qt::AlignLeft);
+    for (const Line &line : std::as_const(lines)) {
+        line.chart->addSeries(line.series);
+        for (QAbstractAxis *axis : line.chart->axes())
+            line.series->attachAxis(axis);
+        withTooltips(line.series, line.unit, axisFormat(kBucket));
+    }
+    if (history.points.isEmpty() || (busiest == 0 && longest == 0))
+        setStatus(tr("Nobody queued in the last hour (%1 to %2).")
+                      .arg(from.toLocalTime().toString(QStringLiteral("HH:mm")),
+                           to.toLocalTime().toString(QStringLiteral("HH:mm"))));
+    else
+        setStatus(tr("Last hour by minute, updated %1; refreshes every %2 s.")
+                      .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))
+                      .arg(kRefreshMs / 1000));
+}
+
+void QueueTab::setStatus(const QString &text, bool error)
+{
+    m_error = error;
+    showStatus(m_status, text, error);
+}
+
+QString QueueTab::statusText() const
+{
+    return m_status->text();
+}
+
+bool QueueTab::exportCsv(const QString &path) const
+{
+    return writeCsv(path, m_table);
+}
+
+bool QueueTab::exportPng(const QString &path) const
+{
+    // A tab not shown yet has no size: the charts are drawn at the size they would like.
+    if (m_charts->width() < 2 || m_charts->height() < 2) {
+        m_charts->resize(m_charts->sizeHint().expandedTo(QSize(900, 300)));
+        m_charts->layout()->activate();
+    }
+    return savePng(m_charts, path);
 }
 
 QString QueueTab::reportTimesText() const

@@ -235,13 +235,48 @@ QString grainFor(const QString &bucket)
     return QStringLiteral("day");
 }
 
-std::optional<double> median(QList<double> values)
+const QList<qint64> &funnelGapBins()
 {
-    if (values.isEmpty())
+    constexpr qint64 kMinute = 60;
+    constexpr qint64 kHour = 60 * kMinute;
+    constexpr qint64 kDay = 24 * kHour;
+    // clang-format off
+    static const QList<qint64> bins {
+        0, 1, 2, 3, 5, 10, 15, 20, 30, 45,
+        kMinute, 90, 2 * kMinute, 3 * kMinute, 5 * kMinute, 10 * kMinute, 15 * kMinute,
+        20 * kMinute, 30 * kMinute, 45 * kMinute,
+        kHour, 90 * kMinute, 2 * kHour, 3 * kHour, 6 * kHour, 12 * kHour,
+        kDay, 2 * kDay, 3 * kDay, 5 * kDay, 7 * kDay, 10 * kDay, 14 * kDay, 21 * kDay, 30 * kDay,
+        45 * kDay, 60 * kDay, 90 * kDay, 120 * kDay, 180 * kDay, 270 * kDay, 365 * kDay};
+    // clang-format on
+    return bins;
+}
+
+qint64 funnelGapBinFor(double seconds)
+{
+    for (qint64 bound : funnelGapBins()) {
+        if (seconds <= double(bound))
+            return bound;
+    }
+    return funnelGapBins().last();
+}
+
+std::optional<double> binnedMedian(const QMap<qint64, qint64> &bins)
+{
+    qint64 total = 0;
+    for (qint64 n : bins)
+        total += std::max<qint64>(0, n);
+    if (total == 0)
         return std::nullopt;
-    std::sort(values.begin(), values.end());
-    const qsizetype n = values.size();
-    return n % 2 == 1 ? values.at(n / 2) : (values.at(n / 2 - 1) + values.at(n / 2)) / 2;
+    // The person in the middle (the lower middle of an even count), counted in bin order.
+    const qint64 middle = (total + 1) / 2;
+    qint64 seen = 0;
+    for (auto it = bins.cbegin(); it != bins.cend(); ++it) {
+        seen += std::max<qint64>(0, it.value());
+        if (seen >= middle)
+            return double(it.key());
+    }
+    return double(bins.lastKey());
 }
 
 } // namespace fp::AnalyticsMetrics

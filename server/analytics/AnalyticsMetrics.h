@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <optional>
@@ -75,7 +76,15 @@ QDateTime nextBucket(const QDateTime &start, const QString &bucket);
 /// Which analytics_counters grain a bucket is summed from (week and month: days).
 QString grainFor(const QString &bucket);
 
-/// The median of `values` (seconds); nullopt when empty.
-std::optional<double> median(QList<double> values);
+/// The bins of the time between two funnel steps: upper bounds in seconds, from 0 (the same
+/// moment) to a year. The funnel keeps how many people fell in each bin per sign-up day
+/// (analytics_funnel_cells), so its median is the upper bound of the bin it falls in.
+const QList<qint64> &funnelGapBins();
+/// The bin (its upper bound) a time of `seconds` between two steps is counted in: negative
+/// times count as 0, times past the last bound in the last bin.
+qint64 funnelGapBinFor(double seconds);
+/// The median of a histogram given as bin upper bound -> people: the upper bound of the bin
+/// the middle person falls in; nullopt when empty.
+std::optional<double> binnedMedian(const QMap<qint64, qint64> &bins);
 
 } // namespace fp::AnalyticsMetrics

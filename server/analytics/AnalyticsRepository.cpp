@@ -9,32 +9,6 @@
 
 namespace fp {
 
-namespace {
-
-QString bucketExpression(const QString &column, const QString &bucket)
-{
-    return bucket == QLatin1String("hour")
-        ? QStringLiteral("DATE_FORMAT(%1, '%Y-%m-%d %H:00:00')").arg(column)
-        : QStringLiteral("DATE_FORMAT(%1, '%Y-%m-%d 00:00:00')").arg(column);
-}
-
-Result<QMap<QDateTime, BucketValue>> collect(const QString &sql, const QVariantList &bindings)
-{
-    SqlResult r = Sql::exec(sql, bindings);
-    if (!r.ok())
-        return r.toAppError();
-    QMap<QDateTime, BucketValue> values;
-    while (r.next()) {
-        QDateTime t =
-            QDateTime::fromString(r.value(0).toString(), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-        t.setTimeSpec(Qt::UTC);
-        values.insert(t, {r.value(1).toDouble(), r.value(2).toDouble()});
-    }
-    return values;
-}
-
-} // namespace
-
 Result<QList<AnalyticsEvent>>
 AnalyticsRepository::insertEvents(const QString &userId, const QList<AnalyticsEvent> &events) const
 {
@@ -78,76 +52,6 @@ AnalyticsRepository::insertEvents(const QString &userId, const QList<AnalyticsEv
     for (qsizetype i : std::as_const(indexes))
         accepted << events.at(i);
     return accepted;
-}
-
-Result<QMap<QDateTime, BucketValue>> AnalyticsRepository::bucketed(const QString &metric,
-                                                                   const QString &bucket,
-                                                                   const QDateTime &from,
-                                                                   const QDateTime &to) const
-{
-    const QVariant f = Sql::time(from);
-    const QVariant t = Sql::time(to);
-    if (metric == QLatin1String("daily_active_users")) {
-        // Active = did anything the server saw: signed in or refreshed, queued, wrote in a
-        // chat, or sent a client analytics event.
-        return collect(
-            QStringLiteral("SELECT %1 AS b, COUNT(DISTINCT u), 1 FROM ("
-                           "SELECT user_id AS u, occurred_at AS at FROM analytics_events "
-                           "  WHERE user_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ? "
-                           "UNION ALL SELECT user_id, created_at FROM user_sessions "
-                           "  WHERE created_at >= ? AND created_at < ? "
-                           "UNION ALL SELECT user_id, last_used_at FROM user_sessions "
-                           "  WHERE last_used_at >= ? AND last_used_at < ? "
-                           "UNION ALL SELECT user_id, enqueued_at FROM matching_queue_entries "
-                           "  WHERE enqueued_at >= ? AND enqueued_at < ? "
-                           "UNION ALL SELECT sender_user_id, created_at FROM conversation_messages "
-                           "  WHERE created_at >= ? AND created_at < ?) x GROUP BY b")
-                .arg(bucketExpression(QStringLiteral("at"), bucket)),
-            {f, t, f, t, f, t, f, t, f, t});
-    }
-    if (metric == QLatin1String("queue_wait_seconds"))
-        return collect(
-            QStringLiteral("SELECT %1 AS b, SUM(TIMESTAMPDIFF(MICROSECOND, enqueued_at, "
-                           "dequeued_at)) / 1000000, COUNT(*) FROM matching_queue_entries "
-                           "WHERE status = 'matched' AND dequeued_at >= ? AND dequeued_at < ? "
-                           "GROUP BY b")
-                .arg(bucketExpression(QStringLiteral("dequeued_at"), bucket)),
-            {f, t});
-    if (metric == QLatin1String("match_success_rate"))
-        return collect(QStringLiteral("SELECT %1 AS b, SUM(status = 'matched'), COUNT(*) "
-                                      "FROM matching_queue_entries WHERE status <> 'active' "
-                                      "AND dequeued_at >= ? AND dequeued_at < ? GROUP BY b")
-                           .arg(bucketExpression(QStringLiteral("dequeued_at"), bucket)),
-                       {f, t});
-    if (metric == QLatin1String("reveal_conversion"))
-        return collect(
-            QStringLiteral("SELECT %1 AS b, SUM(m.status = 'friend_revealed' OR c.revealed_at IS "
-                           "NOT NULL), COUNT(*) FROM match_sessions m LEFT JOIN "
-                           "conversation_sessions c ON c.match_session_id = m.id "
-                           "WHERE m.matched_at >= ? AND m.matched_at < ? GROUP BY b")
-                .arg(bucketExpression(QStringLiteral("m.matched_at"), bucket)),
-            {f, t});
-    if (metric == QLatin1String("report_rate")) {
-        Result<QMap<QDateTime, BucketValue>> reports =
-            collect(QStringLiteral("SELECT %1 AS b, COUNT(*) * 100, 0 FROM reports "
-                                   "WHERE created_at >= ? AND created_at < ? GROUP BY b")
-                        .arg(bucketExpression(QStringLiteral("created_at"), bucket)),
-                    {f, t});
-        if (!reports)
-            return reports;
-        Result<QMap<QDateTime, BucketValue>> conversations =
-            collect(QStringLiteral("SELECT %1 AS b, COUNT(*), 0 FROM conversation_sessions "
-                                   "WHERE started_at >= ? AND started_at < ? GROUP BY b")
-                        .arg(bucketExpression(QStringLiteral("started_at"), bucket)),
-                    {f, t});
-        if (!conversations)
-            return conversations;
-        QMap<QDateTime, BucketValue> merged = *reports;
-        for (auto it = conversations->constBegin(); it != conversations->constEnd(); ++it)
-            merged[it.key()].denominator = it.value().numerator;
-        return merged;
-    }
-    return AppError::validation({{QStringLiteral("query.metric"), QStringLiteral("unknown")}});
 }
 
 Result<QJsonObject> AnalyticsRepository::exportFor(const QString &userId) const
@@ -302,6 +206,98 @@ Status AnalyticsRepository::addPersonFriendship(const QString &person, const QDa
         {Sql::time(at), Sql::time(at), person}));
 }
 
+namespace {
+
+// analytics_people's columns as FunnelPerson reads them: the sign-up day, the breakdowns, then
+// every step in AnalyticsMetrics::funnelSteps() order.
+const QString kFunnelPersonColumns = QStringLiteral(
+    "DATE(signed_up_at), region, age_range, intention, signed_up_at, onboarded_at, "
+    "first_queue_at, first_match_at, first_gate_at, first_reveal_at, first_friendship_at, "
+    "first_reflection_at, second_friendship_at");
+
+FunnelPerson funnelPersonFrom(const SqlResult &r, int first = 0)
+{
+    FunnelPerson p;
+    p.signedUpDay = r.value(first).toDate();
+    p.region = r.value(first + 1).toString();
+    p.ageRange = r.value(first + 2).toString();
+    p.intention = r.value(first + 3).toString();
+    for (int i = first + 4; i <= first + 12; ++i)
+        p.steps.append(r.value(i).isNull() ? QDateTime() : Sql::toTime(r.value(i)));
+    return p;
+}
+
+} // namespace
+
+Result<std::optional<FunnelPerson>> AnalyticsRepository::funnelPerson(const QString &person) const
+{
+    return Sql::optionalRow<FunnelPerson>(
+        Sql::exec(QStringLiteral("SELECT %1 FROM analytics_people WHERE person = ? FOR UPDATE")
+                      .arg(kFunnelPersonColumns),
+                  {person}),
+        [](const SqlResult &r) { return funnelPersonFrom(r); });
+}
+
+Result<QMap<QString, FunnelPerson>>
+AnalyticsRepository::funnelPeopleBefore(const QDateTime &cutoff, const QString &afterPerson,
+                                        int limit) const
+{
+    SqlResult r = Sql::exec(QStringLiteral("SELECT person, %1 FROM analytics_people WHERE "
+                                           "signed_up_at < ? AND person > ? ORDER BY person "
+                                           "LIMIT ?")
+                                .arg(kFunnelPersonColumns),
+                            {Sql::time(cutoff), afterPerson, limit});
+    if (!r.ok())
+        return r.toAppError();
+    QMap<QString, FunnelPerson> people;
+    while (r.next())
+        people.insert(r.value(0).toString(), funnelPersonFrom(r, 1));
+    return people;
+}
+
+Status AnalyticsRepository::addFunnelCells(const QMap<FunnelCellKey, qint64> &delta) const
+{
+    constexpr qsizetype kChunk = 1000;
+    QList<FunnelCellKey> keys;
+    for (auto it = delta.cbegin(); it != delta.cend(); ++it) // QMap: in key order
+        if (it.value() != 0)
+            keys.append(it.key());
+    for (qsizetype start = 0; start < keys.size(); start += kChunk) {
+        const qsizetype n = std::min(kChunk, keys.size() - start);
+        QVariantList bindings;
+        bindings.reserve(n * 6);
+        for (qsizetype i = start; i < start + n; ++i) {
+            const FunnelCellKey &k = keys.at(i);
+            bindings << k.breakdown << k.signupDay
+                     << (k.value.isNull() ? QStringLiteral("") : k.value) << k.step << k.gapBin
+                     << delta.value(k);
+        }
+        if (Status s = Sql::status(Sql::exec(
+                QStringLiteral("INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, "
+                               "step, gap_bin, people) VALUES ") +
+                    Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?, ?)"), n) +
+                    QStringLiteral(" ON DUPLICATE KEY UPDATE people = people + VALUES(people)"),
+                bindings));
+            !s)
+            return s;
+    }
+    // A cell nobody is counted in any more is dropped, so the table is the same however the
+    // people arrived at it (live or rebuilt).
+    for (const FunnelCellKey &k : std::as_const(keys)) {
+        if (delta.value(k) > 0)
+            continue;
+        if (Status s = Sql::status(Sql::exec(
+                QStringLiteral("DELETE FROM analytics_funnel_cells WHERE breakdown = ? AND "
+                               "signup_day = ? AND value = ? AND step = ? AND gap_bin = ? AND "
+                               "people = 0"),
+                {k.breakdown, k.signupDay, k.value.isNull() ? QStringLiteral("") : k.value, k.step,
+                 k.gapBin}));
+            !s)
+            return s;
+    }
+    return Ok {};
+}
+
 Status AnalyticsRepository::trackConversation(const QString &conversationId, const QString &personA,
                                               const QString &personB,
                                               const QDateTime &startedAt) const
@@ -345,7 +341,8 @@ Status AnalyticsRepository::wipeRollups() const
 {
     for (const char *table :
          {"analytics_counters", "analytics_active_days", "analytics_active_weeks",
-          "analytics_people", "analytics_cohort_activity", "analytics_conversations"}) {
+          "analytics_people", "analytics_cohort_activity", "analytics_conversations",
+          "analytics_funnel_cells"}) {
         if (Status s =
                 Sql::status(Sql::exec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table))));
             !s)
@@ -495,30 +492,21 @@ AnalyticsRepository::activePeople(const QString &bucket, const QDate &from, cons
     return people;
 }
 
-Result<QList<FunnelPerson>> AnalyticsRepository::funnelPeople(const FunnelQuery &query) const
+Result<QList<FunnelCell>> AnalyticsRepository::funnelCells(const FunnelQuery &query) const
 {
-    // `breakdown` is one of the validated column names, never raw input.
-    const QString group = query.breakdown.isEmpty() ? QStringLiteral("NULL") : query.breakdown;
     SqlResult r = Sql::exec(
-        QStringLiteral("SELECT %1, signed_up_at, onboarded_at, first_queue_at, first_match_at, "
-                       "first_gate_at, first_reveal_at, first_friendship_at, "
-                       "first_reflection_at, second_friendship_at FROM analytics_people WHERE "
-                       "cohort_week >= ? - INTERVAL 6 DAY AND cohort_week < ? AND signed_up_at "
-                       ">= ? AND signed_up_at < ?")
-            .arg(group),
-        {query.from, query.to, Sql::time(query.from.startOfDay(Qt::UTC)),
-         Sql::time(query.to.startOfDay(Qt::UTC))});
+        QStringLiteral("SELECT value, step, gap_bin, SUM(people) FROM analytics_funnel_cells "
+                       "WHERE breakdown = ? AND signup_day >= ? AND signup_day < ? GROUP BY "
+                       "value, step, gap_bin"),
+        {query.breakdown.isEmpty() ? QStringLiteral("none") : query.breakdown, query.from,
+         query.to});
     if (!r.ok())
         return r.toAppError();
-    QList<FunnelPerson> people;
-    while (r.next()) {
-        FunnelPerson p;
-        p.group = r.value(0).toString();
-        for (int i = 1; i <= 9; ++i)
-            p.steps.append(r.value(i).isNull() ? QDateTime() : Sql::toTime(r.value(i)));
-        people.append(std::move(p));
-    }
-    return people;
+    QList<FunnelCell> cells;
+    while (r.next())
+        cells.append({r.value(0).toString(), r.value(1).toInt(), r.value(2).toLongLong(),
+                      r.value(3).toLongLong()});
+    return cells;
 }
 
 Result<QMap<CohortKey, qint64>> AnalyticsRepository::cohortActivity(const QDate &fromWeek,

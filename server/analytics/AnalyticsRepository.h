@@ -1,8 +1,9 @@
 #pragma once
 
-// All SQL of the analytics domain: the analytics_events stream (backend-proposal §13.G), the
-// rollups the consumer keeps (docs/analytics.md), and the legacy staff time series, computed by
-// scanning other domains' tables (the reads named in docs/architecture.md).
+// All SQL of the analytics domain: the analytics_events stream (backend-proposal §13.G) and the
+// rollups the consumer keeps (docs/analytics.md), which every chart reads, the legacy staff
+// time series too. Other domains' tables are read only by a rebuild, for the people who signed
+// up before the kept events (the reads named in docs/architecture.md).
 
 #include "common/Result.h"
 #include "server/analytics/AnalyticsTypes.h"
@@ -22,9 +23,6 @@ public:
     /// order. Run it in a transaction: it reads back what it stored.
     Result<QList<AnalyticsEvent>> insertEvents(const QString &userId,
                                                const QList<AnalyticsEvent> &events) const;
-    /// One metric (a name of admin::TimeSeries::metrics()) per bucket start ("hour", "day").
-    Result<QMap<QDateTime, BucketValue>> bucketed(const QString &metric, const QString &bucket,
-                                                  const QDateTime &from, const QDateTime &to) const;
 
     /// Adds `counts` (events per type and hour) to analytics_event_counts, in key order so two
     /// consumers adding to the same rows at once cannot deadlock.
@@ -53,6 +51,14 @@ public:
                                const QString &ageRange, const QString &intention) const;
     /// A friendship: the first, or else the second.
     Status addPersonFriendship(const QString &person, const QDateTime &at) const;
+    /// The person's row as the funnel counts it, locked for update; nullopt when not known.
+    Result<std::optional<FunnelPerson>> funnelPerson(const QString &person) const;
+    /// Up to `limit` people who signed up before `cutoff`, in id order after `afterPerson`
+    /// (a page of them: id -> row).
+    Result<QMap<QString, FunnelPerson>>
+    funnelPeopleBefore(const QDateTime &cutoff, const QString &afterPerson, int limit) const;
+    /// Adds `delta` to analytics_funnel_cells in key order, and drops the cells it empties.
+    Status addFunnelCells(const QMap<FunnelCellKey, qint64> &delta) const;
     Status trackConversation(const QString &conversationId, const QString &personA,
                              const QString &personB, const QDateTime &startedAt) const;
     /// The conversation as remembered, locked for update; nullopt when not remembered.
@@ -85,7 +91,9 @@ public:
     /// per first of the month) in [from, to).
     Result<QMap<QDate, qint64>> activePeople(const QString &bucket, const QDate &from,
                                              const QDate &to) const;
-    Result<QList<FunnelPerson>> funnelPeople(const FunnelQuery &query) const;
+    /// The funnel's cells of the query's breakdown ("none" when it has none) summed over its
+    /// sign-up days, per breakdown value, step and gap bin.
+    Result<QList<FunnelCell>> funnelCells(const FunnelQuery &query) const;
     /// Every analytics_cohort_activity row of the sign-up weeks in [fromWeek, toWeek].
     Result<QMap<CohortKey, qint64>> cohortActivity(const QDate &fromWeek,
                                                    const QDate &toWeek) const;

@@ -75,8 +75,12 @@ struct BatchState
     QHash<QString, std::optional<PersonCohort>> people; // looked up or added in this batch
     QSet<QString> activeDays; // "day|person" marked in this batch
     QSet<QString> activeWeeks;
+    // Each person whose analytics_people row this batch changes, as it was before: at the end
+    // the funnel's cells uncount that and count the row as it is then.
+    QMap<QString, std::optional<FunnelPerson>> funnelBefore;
 
-    void count(const QString &metric, const QString &dimension, const QDateTime &at)
+    void count(const QString &metric, const QString &dimension, const QDateTime &at,
+               qint64 amount = 1)
     {
         for (const QString &grain :
              {QStringLiteral("minute"), QStringLiteral("hour"), QStringLiteral("day")}) {
@@ -85,7 +89,8 @@ struct BatchState
                 continue;
             if (grain == QLatin1String("hour") && at < now.addDays(-90))
                 continue;
-            ++counters[{metric, grain, dimension, AnalyticsRollups::bucketStart(at, grain)}];
+            counters[{metric, grain, dimension, AnalyticsRollups::bucketStart(at, grain)}] +=
+                amount;
         }
     }
 };
@@ -106,6 +111,48 @@ QDateTime AnalyticsRollups::bucketStart(const QDateTime &t, const QString &grain
 QDate AnalyticsRollups::weekOf(const QDate &day)
 {
     return day.addDays(1 - day.dayOfWeek());
+}
+
+void AnalyticsRollups::addFunnelCellsOf(const FunnelPerson &person, qint64 sign,
+                                        QMap<FunnelCellKey, qint64> *cells)
+{
+    const QList<std::pair<QString, QString>> breakdowns {
+        {QStringLiteral("none"), QString()},
+        {QStringLiteral("region"), person.region},
+        {QStringLiteral("age_range"), person.ageRange},
+        {QStringLiteral("intention"), person.intention}};
+    for (qsizetype i = 0; i < person.steps.size(); ++i) {
+        const QDateTime &reached = person.steps.at(i);
+        if (!reached.isValid())
+            continue;
+        qint64 gapBin = -1;
+        if (i > 0 && person.steps.at(i - 1).isValid())
+            gapBin = AnalyticsMetrics::funnelGapBinFor(
+                double(person.steps.at(i - 1).msecsTo(reached)) / 1000.0);
+        for (const auto &[breakdown, value] : breakdowns)
+            (*cells)[{breakdown, person.signedUpDay, value.isNull() ? QStringLiteral("") : value,
+                      int(i), gapBin}] += sign;
+    }
+}
+
+Status AnalyticsRollups::countFunnelOfPeopleBefore(const QDateTime &cutoff) const
+{
+    constexpr int kPage = 5000;
+    QString after = QStringLiteral("");
+    for (;;) {
+        Result<QMap<QString, FunnelPerson>> page =
+            m_repository.funnelPeopleBefore(cutoff, after, kPage);
+        if (!page)
+            return page.error();
+        if (page->isEmpty())
+            return Ok {};
+        QMap<FunnelCellKey, qint64> cells;
+        for (const FunnelPerson &person : std::as_const(*page))
+            addFunnelCellsOf(person, 1, &cells);
+        if (Status s = m_repository.addFunnelCells(cells); !s)
+            return s;
+        after = page->lastKey();
+    }
 }
 
 QList<CounterHit> AnalyticsRollups::countersOf(const StreamEvent &e)
@@ -132,9 +179,12 @@ QList<CounterHit> AnalyticsRollups::countersOf(const StreamEvent &e)
         hit("queue_exits", QStringLiteral("matched"));
         hit("queue_exits", QStringLiteral("matched"));
         for (const char *wait : {"wait_seconds_a", "wait_seconds_b"}) {
-            if (p.contains(QLatin1String(wait)))
-                hit("queue_wait",
-                    AnalyticsMetrics::waitBinFor(p.value(QLatin1String(wait)).toInteger()));
+            if (p.contains(QLatin1String(wait))) {
+                const qint64 seconds = p.value(QLatin1String(wait)).toInteger();
+                hit("queue_wait", AnalyticsMetrics::waitBinFor(seconds));
+                // Their sum, for the mean wait of the legacy time series.
+                hits.append({QStringLiteral("queue_wait_seconds"), {}, at, seconds});
+            }
         }
     } else if (is(e, event::ConversationStarted)) {
         hit("conversations_started");
@@ -200,19 +250,34 @@ Status AnalyticsRollups::apply(const QList<StreamEvent> &events, const QDateTime
         batch.people.insert(person, *found);
         return found;
     };
+    // Remembers how the person's funnel row was before this batch first changes it.
+    const auto touch = [&](const QString &person) -> Status {
+        if (person.isEmpty() || batch.funnelBefore.contains(person))
+            return Ok {};
+        Result<std::optional<FunnelPerson>> before = m_repository.funnelPerson(person);
+        if (!before)
+            return before.error();
+        batch.funnelBefore.insert(person, *before);
+        return Ok {};
+    };
     const auto step = [&](const QString &person, const char *column, const QDateTime &at) {
-        return person.isEmpty() ? Status(Ok {})
-                                : m_repository.setPersonStep(person, QLatin1String(column), at);
+        if (person.isEmpty())
+            return Status(Ok {});
+        if (Status s = touch(person); !s)
+            return s;
+        return m_repository.setPersonStep(person, QLatin1String(column), at);
     };
 
     for (const StreamEvent &e : events) {
         const QJsonObject &p = e.payload;
         const QDateTime at = e.occurredAt;
         for (const CounterHit &h : countersOf(e))
-            batch.count(h.metric, h.dimension, h.at);
+            batch.count(h.metric, h.dimension, h.at, h.amount);
 
         if (is(e, event::AccountCreated) && text(p, "role") == QLatin1String("user")) {
             const PersonCohort cohort {at.date(), weekOf(at.date())};
+            if (Status s = touch(e.subjectId); !s)
+                return s;
             Result<bool> added = m_repository.insertPerson(e.subjectId, at, cohort.cohortWeek);
             if (!added)
                 return added.error();
@@ -223,6 +288,8 @@ Status AnalyticsRollups::apply(const QList<StreamEvent> &events, const QDateTime
             }
         } else if (is(e, event::OnboardingCompleted)) {
             if (Status s = step(e.subjectId, "onboarded_at", at); !s)
+                return s;
+            if (Status s = touch(e.subjectId); !s)
                 return s;
             if (Status s = m_repository.setPersonDimensions(e.subjectId, text(p, "country"),
                                                             text(p, "age_range"),
@@ -287,6 +354,8 @@ Status AnalyticsRollups::apply(const QList<StreamEvent> &events, const QDateTime
                 return c.error();
             if (c->has_value()) {
                 for (const QString &person : {(*c)->personA, (*c)->personB}) {
+                    if (Status s = touch(person); !s)
+                        return s;
                     if (Status s = m_repository.addPersonFriendship(person, at); !s)
                         return s;
                 }
@@ -343,7 +412,23 @@ Status AnalyticsRollups::apply(const QList<StreamEvent> &events, const QDateTime
     }
     if (Status s = m_repository.addCounters(batch.counters); !s)
         return s;
-    return m_repository.addCohortActivity(batch.cohorts);
+    if (Status s = m_repository.addCohortActivity(batch.cohorts); !s)
+        return s;
+    // The funnel's cells follow the people's rows: what changed is uncounted as it was and
+    // counted as it is.
+    QMap<FunnelCellKey, qint64> funnel;
+    for (auto it = batch.funnelBefore.cbegin(); it != batch.funnelBefore.cend(); ++it) {
+        Result<std::optional<FunnelPerson>> after = m_repository.funnelPerson(it.key());
+        if (!after)
+            return after.error();
+        if (*after == it.value())
+            continue;
+        if (it.value())
+            addFunnelCellsOf(**it, -1, &funnel);
+        if (*after)
+            addFunnelCellsOf(**after, 1, &funnel);
+    }
+    return m_repository.addFunnelCells(funnel);
 }
 
 } // namespace fp

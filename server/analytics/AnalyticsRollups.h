@@ -13,12 +13,14 @@
 
 namespace fp {
 
-/// One counter an event adds 1 to (at each grain): pure, from the event alone.
+/// One counter an event adds to (at each grain): pure, from the event alone. Most count
+/// occurrences (1); a few sum an amount (queue_wait_seconds: the seconds waited).
 struct CounterHit
 {
     QString metric;
     QString dimension;
     QDateTime at;
+    qint64 amount = 1;
 };
 
 class AnalyticsRollups
@@ -31,6 +33,14 @@ public:
     /// buckets are already past their retention (not written).
     Status apply(const QList<StreamEvent> &events, const QDateTime &now) const;
 
+    /// Counts, in analytics_funnel_cells, every person who signed up before `cutoff` (people
+    /// added to analytics_people without their events: a rebuild's history before the kept
+    /// events). Inside the rebuild's transaction.
+    Status countFunnelOfPeopleBefore(const QDateTime &cutoff) const;
+
+    /// Adds `sign` (1: count, -1: uncount) to each analytics_funnel_cells row `person` is in.
+    static void addFunnelCellsOf(const FunnelPerson &person, qint64 sign,
+                                 QMap<FunnelCellKey, qint64> *cells);
     /// The counters `e` adds to that need nothing but the event itself.
     static QList<CounterHit> countersOf(const StreamEvent &e);
     /// The start of the minute, hour or day `t` falls in (UTC).

@@ -36,25 +36,6 @@ Result<int> AnalyticsService::record(const QString &userId,
     return int(accepted->size());
 }
 
-Result<admin::TimeSeries> AnalyticsService::timeSeries(const TimeSeriesQuery &query) const
-{
-    admin::TimeSeries series {query.metric, query.bucket, query.from, query.to, {}};
-    Result<QMap<QDateTime, BucketValue>> values =
-        m_repository.bucketed(query.metric, query.bucket, query.from, query.to);
-    if (!values)
-        return values.error();
-    // Daily active users is a count; every other metric is a ratio of its two sums.
-    const bool ratio = query.metric != QLatin1String("daily_active_users");
-    const qint64 width = query.bucket == QLatin1String("hour") ? 3600 : 86400;
-    for (QDateTime t = query.from; t < query.to; t = t.addSecs(width)) {
-        const BucketValue v = values->value(t);
-        const double value =
-            ratio ? (v.denominator > 0 ? v.numerator / v.denominator : 0) : v.numerator;
-        series.points.append({t, value});
-    }
-    return series;
-}
-
 namespace {
 
 using AnalyticsMetrics::Kind;
@@ -196,16 +177,84 @@ Result<SeriesResult> AnalyticsService::series(const SeriesQuery &query) const
     return result;
 }
 
+Result<admin::TimeSeries> AnalyticsService::timeSeries(const TimeSeriesQuery &query) const
+{
+    // The legacy series, read from the rollups like the catalogue's metric of the same meaning
+    // (docs/analytics.md): never from the product's tables.
+    admin::TimeSeries legacy {query.metric, query.bucket, query.from, query.to, {}};
+    const QList<QDateTime> buckets = bucketsOf(query.from, query.to, query.bucket);
+    const QString grain = AnalyticsMetrics::grainFor(query.bucket);
+
+    if (query.metric == QLatin1String("queue_wait_seconds")) {
+        // The mean wait of the people matched in the bucket: the waits' sum over their number.
+        Result<QList<CounterValue>> seconds = m_repository.counters(
+            QStringLiteral("queue_wait_seconds"), grain, query.from, query.to);
+        if (!seconds)
+            return seconds.error();
+        Result<QList<CounterValue>> waits =
+            m_repository.counters(QStringLiteral("queue_wait"), grain, query.from, query.to);
+        if (!waits)
+            return waits.error();
+        const QMap<QDateTime, qint64> sums = sumByBucket(*seconds, query.bucket);
+        const QMap<QDateTime, qint64> counts = sumByBucket(*waits, query.bucket);
+        for (const QDateTime &t : buckets) {
+            const qint64 n = counts.value(t);
+            if (AnalyticsMetrics::suppressed(n, m_minCell))
+                continue;
+            legacy.points.append({t, n > 0 ? double(sums.value(t)) / double(n) : 0});
+        }
+        return legacy;
+    }
+
+    static const QHash<QString, QString> sameMeaning {
+        {QStringLiteral("daily_active_users"), QStringLiteral("dau")},
+        {QStringLiteral("match_success_rate"), QStringLiteral("match_rate")},
+        {QStringLiteral("reveal_conversion"), QStringLiteral("reveal_conversion")},
+        {QStringLiteral("report_rate"), QStringLiteral("reports_per_100_conversations")}};
+    const QString metric = sameMeaning.value(query.metric);
+    if (metric.isEmpty())
+        return AppError::validation({{QStringLiteral("query.metric"), QStringLiteral("unknown")}});
+    // People active are counted per day: by hour, each hour carries its day's count.
+    const bool byDay = metric == QLatin1String("dau");
+    const QString bucket = byDay ? QStringLiteral("day") : query.bucket;
+    Result<SeriesResult> read = series(
+        {metric, bucket, AnalyticsMetrics::floorTo(query.from, bucket), query.to, false, {}});
+    if (!read)
+        return read.error();
+    QMap<QDateTime, SeriesPoint> points;
+    for (const SeriesPoint &p : read->series.first().points)
+        points.insert(p.t, p);
+    for (const QDateTime &t : buckets) {
+        const SeriesPoint p = points.value(AnalyticsMetrics::floorTo(t, bucket));
+        // Cells under the minimum are left out, for everyone (docs/analytics.md).
+        if (p.suppressed)
+            continue;
+        legacy.points.append({t, p.value.value_or(0)});
+    }
+    return legacy;
+}
+
 Result<FunnelResult> AnalyticsService::funnel(const FunnelQuery &query) const
 {
-    Result<QList<FunnelPerson>> people = m_repository.funnelPeople(query);
-    if (!people)
-        return people.error();
+    // The cells the consumer keeps per sign-up day (analytics_funnel_cells): per breakdown
+    // value and step, how many reached it, by the time since the step before.
+    Result<QList<FunnelCell>> cells = m_repository.funnelCells(query);
+    if (!cells)
+        return cells.error();
     const QList<AnalyticsMetrics::FunnelStep> &steps = AnalyticsMetrics::funnelSteps();
-    // The groups: everyone, or one per value of the breakdown (not given last).
-    QMap<QString, QList<const FunnelPerson *>> groups;
-    for (const FunnelPerson &p : std::as_const(*people))
-        groups[query.breakdown.isEmpty() ? QString() : p.group].append(&p);
+    struct StepCells
+    {
+        qint64 people = 0;
+        QMap<qint64, qint64> gaps; // bin -> people who also reached the step before
+    };
+    // The groups: everyone, or one per value of the breakdown (not given: '', last).
+    QMap<QString, QMap<int, StepCells>> groups;
+    for (const FunnelCell &cell : std::as_const(*cells)) {
+        StepCells &step = groups[query.breakdown.isEmpty() ? QString() : cell.value][cell.step];
+        step.people += cell.people;
+        if (cell.gapBin >= 0)
+            step.gaps[cell.gapBin] += cell.people;
+    }
     if (groups.isEmpty())
         groups.insert(QString(), {});
     FunnelResult result {query, m_minCell, {}};
@@ -217,16 +266,8 @@ Result<FunnelResult> AnalyticsService::funnel(const FunnelQuery &query) const
         QList<qint64> counts;
         for (qsizetype i = 0; i < steps.size(); ++i) {
             FunnelStepResult step {steps.at(i).key, steps.at(i).title, {}, false, {}, {}, {}};
-            qint64 n = 0;
-            QList<double> gaps;
-            for (const FunnelPerson *p : it.value()) {
-                if (!p->steps.value(i).isValid())
-                    continue;
-                ++n;
-                if (i > 0 && p->steps.value(i - 1).isValid())
-                    gaps.append(std::max<double>(
-                        0, double(p->steps.value(i - 1).msecsTo(p->steps.value(i))) / 1000.0));
-            }
+            const StepCells reached = it.value().value(int(i));
+            const qint64 n = reached.people;
             counts.append(n);
             if (AnalyticsMetrics::suppressed(n, m_minCell)) {
                 step.suppressed = true;
@@ -238,7 +279,7 @@ Result<FunnelResult> AnalyticsService::funnel(const FunnelQuery &query) const
                 if (counts.first() > 0 && !AnalyticsMetrics::suppressed(counts.first(), m_minCell))
                     step.fromStart = double(n) / double(counts.first());
                 if (i > 0)
-                    step.medianSecondsFromPrevious = AnalyticsMetrics::median(gaps);
+                    step.medianSecondsFromPrevious = AnalyticsMetrics::binnedMedian(reached.gaps);
             }
             group.steps.append(step);
         }
@@ -373,6 +414,8 @@ Result<qint64> AnalyticsService::rebuild() const
         batch->isEmpty() ? QDateTime::currentDateTimeUtc() : batch->first().occurredAt;
     if (Result<int> backfilled = m_repository.backfillPeopleBefore(cutoff); !backfilled)
         return backfilled.error();
+    if (Status s = m_rollups.countFunnelOfPeopleBefore(cutoff); !s)
+        return s.error();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     qint64 replayed = 0;
     while (!batch->isEmpty()) {

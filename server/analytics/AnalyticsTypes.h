@@ -22,13 +22,6 @@ struct AnalyticsEvent
     QJsonObject properties;
 };
 
-/// Numerator and denominator of one time-series bucket (a count has denominator 1).
-struct BucketValue
-{
-    double numerator = 0;
-    double denominator = 0;
-};
-
 /// A validated GET /api/admin/analytics/timeseries.
 struct TimeSeriesQuery
 {
@@ -111,11 +104,49 @@ struct FunnelQuery
     QString breakdown; // "", region, age_range, intention
 };
 
-/// One person's funnel row: the breakdown's value and when each step was first reached.
+/// One person's row of analytics_people as the funnel counts it: the sign-up day, the
+/// breakdowns (empty: not given) and when each step was first reached.
 struct FunnelPerson
 {
-    QString group; // empty: unknown
+    QDate signedUpDay;
+    QString region;
+    QString ageRange;
+    QString intention;
     QList<QDateTime> steps; // AnalyticsMetrics::funnelSteps() order; invalid: not reached
+
+    friend bool operator==(const FunnelPerson &a, const FunnelPerson &b)
+    {
+        return std::tie(a.signedUpDay, a.region, a.ageRange, a.intention, a.steps) ==
+            std::tie(b.signedUpDay, b.region, b.ageRange, b.intention, b.steps);
+    }
+};
+
+/// One row of analytics_funnel_cells: of the people who signed up on `signupDay` with the
+/// breakdown's `value` ('' when not given; breakdown "none": everyone), those who reached
+/// `step`, by how long after the step before (`gapBin`: a funnelGapBins() bound, -1 when they
+/// never reached the step before, or for the first step).
+struct FunnelCellKey
+{
+    QString breakdown; // none, region, age_range, intention
+    QDate signupDay;
+    QString value;
+    int step = 0;
+    qint64 gapBin = -1;
+
+    friend bool operator<(const FunnelCellKey &a, const FunnelCellKey &b)
+    {
+        return std::tie(a.breakdown, a.signupDay, a.value, a.step, a.gapBin) <
+            std::tie(b.breakdown, b.signupDay, b.value, b.step, b.gapBin);
+    }
+};
+
+/// The funnel's cells summed over a range of sign-up days.
+struct FunnelCell
+{
+    QString value;
+    int step = 0;
+    qint64 gapBin = -1;
+    qint64 people = 0;
 };
 
 /// A validated GET /api/admin/analytics/retention: sign-up weeks from..to (Mondays).

@@ -79,11 +79,47 @@ private Q_SLOTS:
         QCOMPARE(AnalyticsRollups::weekOf(QDate(2026, 12, 6)), QDate(2026, 11, 30));
     }
 
-    void medians()
+    void funnelGapsAreBinnedAndTheirMedianIsABinsBound()
     {
-        QVERIFY(!AnalyticsMetrics::median({}).has_value());
-        QCOMPARE(*AnalyticsMetrics::median({3, 1, 2}), 2.0);
-        QCOMPARE(*AnalyticsMetrics::median({4, 1, 2, 3}), 2.5);
+        QCOMPARE(AnalyticsMetrics::funnelGapBinFor(-3), qint64(0));
+        QCOMPARE(AnalyticsMetrics::funnelGapBinFor(0), qint64(0));
+        QCOMPARE(AnalyticsMetrics::funnelGapBinFor(0.2), qint64(1));
+        QCOMPARE(AnalyticsMetrics::funnelGapBinFor(4), qint64(5));
+        QCOMPARE(AnalyticsMetrics::funnelGapBinFor(3601), qint64(5400));
+        QCOMPARE(AnalyticsMetrics::funnelGapBinFor(400.0 * 86400), qint64(365 * 86400));
+        QVERIFY(!AnalyticsMetrics::binnedMedian({}).has_value());
+        QVERIFY(!AnalyticsMetrics::binnedMedian({{5, 0}}).has_value());
+        // Three people: the second is in the 10 s bin.
+        QCOMPARE(*AnalyticsMetrics::binnedMedian({{5, 1}, {10, 1}, {60, 1}}), 10.0);
+        // Four: the lower middle (the second).
+        QCOMPARE(*AnalyticsMetrics::binnedMedian({{5, 2}, {60, 2}}), 5.0);
+        QCOMPARE(*AnalyticsMetrics::binnedMedian({{0, 1}, {3600, 4}}), 3600.0);
+    }
+
+    void aPersonIsCountedInEachBreakdownOfEachStepReached()
+    {
+        const QDateTime signedUp(QDate(2026, 12, 3), QTime(17, 0), Qt::UTC);
+        FunnelPerson person;
+        person.signedUpDay = signedUp.date();
+        person.region = QStringLiteral("DE");
+        person.steps = {signedUp, signedUp.addSecs(100), QDateTime(), signedUp.addSecs(200)};
+        QMap<FunnelCellKey, qint64> cells;
+        AnalyticsRollups::addFunnelCellsOf(person, 1, &cells);
+        // Three steps, in four breakdowns.
+        QCOMPARE(cells.size(), qsizetype(12));
+        const auto cell = [&](const char *breakdown, const char *value, int step, qint64 bin) {
+            return cells.value(
+                {QLatin1String(breakdown), person.signedUpDay, QLatin1String(value), step, bin});
+        };
+        QCOMPARE(cell("none", "", 0, -1), qint64(1));
+        QCOMPARE(cell("region", "DE", 1, 120), qint64(1));
+        QCOMPARE(cell("age_range", "", 1, 120), qint64(1));
+        // Matched without having joined the queue (in these rows): no time from the step before.
+        QCOMPARE(cell("intention", "", 3, -1), qint64(1));
+        // Uncounting the same row leaves nothing.
+        AnalyticsRollups::addFunnelCellsOf(person, -1, &cells);
+        for (qint64 n : std::as_const(cells))
+            QCOMPARE(n, qint64(0));
     }
 
     void countersOfAnEvent()
@@ -95,12 +131,15 @@ private Q_SLOTS:
                          {QStringLiteral("wait_seconds_b"), 100}};
         QStringList got;
         for (const CounterHit &h : AnalyticsRollups::countersOf(match))
-            got << h.metric + QLatin1Char('/') + h.dimension;
+            got << h.metric + QLatin1Char('/') + h.dimension + QLatin1Char('+') +
+                    QString::number(h.amount);
+        // The waits by bin, and their sum in seconds.
         QCOMPARE(got,
-                 (QStringList {QStringLiteral("matches/"), QStringLiteral("queue_exits/matched"),
-                               QStringLiteral("queue_exits/matched"),
-                               QStringLiteral("queue_wait/000005"),
-                               QStringLiteral("queue_wait/000120")}));
+                 (QStringList {
+                     QStringLiteral("matches/+1"), QStringLiteral("queue_exits/matched+1"),
+                     QStringLiteral("queue_exits/matched+1"), QStringLiteral("queue_wait/000005+1"),
+                     QStringLiteral("queue_wait_seconds/+4"), QStringLiteral("queue_wait/000120+1"),
+                     QStringLiteral("queue_wait_seconds/+100")}));
 
         StreamEvent client;
         client.type = QString(event::ClientEvent.name);
