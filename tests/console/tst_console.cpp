@@ -13,6 +13,7 @@
 #include "console/SignInPage.h"
 #include "console/TimeChart.h"
 #include "console/UsersTab.h"
+#include "tests/console/ConsoleUnderTest.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QBuffer>
@@ -82,36 +83,9 @@ quint16 closedPort()
     return port;
 }
 
-/// A console window with its own client and (keychain-less, see initTestCase) credential store.
-struct Console
+struct Console : ConsoleUnderTest
 {
-    AdminClient client;
-    CredentialStore store {QStringLiteral("friendship-console-test")};
-    MainWindow window {&client, &store};
-
-    // A test ends while keychain jobs and requests it started may still be under way: let them
-    // finish while everything they report to is alive, as it would be in the running console.
-    // (The store's only children are its keychain jobs, which delete themselves when done.)
-    ~Console()
-    {
-        if (!QTest::qWaitFor(
-                [this] {
-                    return client.findChildren<QNetworkReply *>().isEmpty() &&
-                        store.children().isEmpty();
-                },
-                kWaitMs))
-            qWarning("the console still had requests or keychain jobs under way");
-    }
-
-    void signInThroughUi(const QString &server, const QString &email, const QString &password)
-    {
-        auto *page = window.signInPage();
-        page->findChild<QLineEdit *>(QStringLiteral("serverEdit"))->setText(server);
-        page->findChild<QLineEdit *>(QStringLiteral("emailEdit"))->setText(email);
-        page->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->setText(password);
-        QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("signInButton")),
-                          Qt::LeftButton);
-    }
+    Console() : ConsoleUnderTest(QStringLiteral("friendship-console-test")) { }
 };
 
 const QString kAdminEmail = TestServer::adminEmail();

@@ -10,6 +10,7 @@
 #include "console/CredentialStore.h"
 #include "console/MainWindow.h"
 #include "console/SignInPage.h"
+#include "tests/console/ConsoleUnderTest.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
 
@@ -49,34 +50,9 @@ QString s(const char *text)
     return QString::fromUtf8(text);
 }
 
-struct Console
+struct Console : ConsoleUnderTest
 {
-    AdminClient client;
-    CredentialStore store {QStringLiteral("friendship-console-analytics-test")};
-    MainWindow window {&client, &store};
-
-    ~Console()
-    {
-        if (!QTest::qWaitFor(
-                [this] {
-                    return client.findChildren<QNetworkReply *>().isEmpty() &&
-                        store.children().isEmpty();
-                },
-                kWaitMs))
-            qWarning("the console still had requests or keychain jobs under way");
-    }
-
-    void signIn(quint16 port, const QString &email, const QString &password)
-    {
-        window.start({});
-        auto *page = window.signInPage();
-        page->findChild<QLineEdit *>(QStringLiteral("serverEdit"))
-            ->setText(QStringLiteral("http://127.0.0.1:%1").arg(port));
-        page->findChild<QLineEdit *>(QStringLiteral("emailEdit"))->setText(email);
-        page->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->setText(password);
-        QTest::mouseClick(page->findChild<QPushButton *>(QStringLiteral("signInButton")),
-                          Qt::LeftButton);
-    }
+    Console() : ConsoleUnderTest(QStringLiteral("friendship-console-analytics-test")) { }
 };
 
 QList<QLineSeries *> lines(QChartView *view)

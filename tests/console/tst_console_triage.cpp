@@ -15,6 +15,7 @@
 #include "console/SignInPage.h"
 #include "console/StaffAlerts.h"
 #include "console/TimeChart.h"
+#include "tests/console/ConsoleUnderTest.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
 
@@ -44,23 +45,9 @@ namespace {
 
 constexpr int kWaitMs = 20000;
 
-struct Console
+struct Console : ConsoleUnderTest
 {
-    AdminClient client;
-    CredentialStore store {QStringLiteral("friendship-console-triage-test")};
-    MainWindow window {&client, &store};
-
-    ~Console()
-    {
-        window.staffAlerts()->stop();
-        if (!QTest::qWaitFor(
-                [this] {
-                    return client.findChildren<QNetworkReply *>().isEmpty() &&
-                        store.children().isEmpty();
-                },
-                kWaitMs))
-            qWarning("the console still had requests or keychain jobs under way");
-    }
+    Console() : ConsoleUnderTest(QStringLiteral("friendship-console-triage-test")) { }
 };
 
 } // namespace
