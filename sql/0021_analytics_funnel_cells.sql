@@ -18,8 +18,8 @@ CREATE TABLE analytics_funnel_cells (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- People who signed up before this table existed are counted from analytics_people as it is,
--- one step at a time, with the bins of AnalyticsMetrics::funnelGapBins() (a time past the
--- last bound counts in it).
+-- every step in one statement, with the bins of AnalyticsMetrics::funnelGapBins() (a time past
+-- the last bound counts in it).
 CREATE TEMPORARY TABLE funnel_gap_bins (bound INT NOT NULL PRIMARY KEY);
 
 INSERT INTO funnel_gap_bins (bound) VALUES
@@ -30,137 +30,45 @@ INSERT INTO funnel_gap_bins (bound) VALUES
     (1209600), (1814400), (2592000), (3888000), (5184000), (7776000), (10368000), (15552000),
     (23328000), (31536000);
 
+-- Each step (steps.step) with the moment it was reached and the moment of the step before.
 INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
 SELECT b.breakdown, DATE(p.signed_up_at) AS day,
        CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
                         WHEN 'age_range' THEN IFNULL(p.age_range, '')
                         ELSE IFNULL(p.intention, '') END AS v,
-       0, -1 AS bin,
+       steps.step,
+       IF(steps.step = 0 OR
+              CASE steps.step WHEN 1 THEN p.signed_up_at WHEN 2 THEN p.onboarded_at
+                              WHEN 3 THEN p.first_queue_at WHEN 4 THEN p.first_match_at
+                              WHEN 5 THEN p.first_gate_at WHEN 6 THEN p.first_reveal_at
+                              WHEN 7 THEN p.first_friendship_at
+                              WHEN 8 THEN p.first_reflection_at END IS NULL, -1,
+          COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
+                    TIMESTAMPDIFF(MICROSECOND,
+                        CASE steps.step WHEN 1 THEN p.signed_up_at WHEN 2 THEN p.onboarded_at
+                                        WHEN 3 THEN p.first_queue_at WHEN 4 THEN p.first_match_at
+                                        WHEN 5 THEN p.first_gate_at WHEN 6 THEN p.first_reveal_at
+                                        WHEN 7 THEN p.first_friendship_at
+                                        WHEN 8 THEN p.first_reflection_at END,
+                        CASE steps.step WHEN 1 THEN p.onboarded_at WHEN 2 THEN p.first_queue_at
+                                        WHEN 3 THEN p.first_match_at WHEN 4 THEN p.first_gate_at
+                                        WHEN 5 THEN p.first_reveal_at
+                                        WHEN 6 THEN p.first_friendship_at
+                                        WHEN 7 THEN p.first_reflection_at
+                                        WHEN 8 THEN p.second_friendship_at END) / 1000000),
+                   31536000)) AS bin,
        COUNT(*)
 FROM analytics_people p
 CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
             UNION ALL SELECT 'intention') b
-WHERE p.signed_up_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       1, IF(p.signed_up_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.signed_up_at, p.onboarded_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.onboarded_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       2, IF(p.onboarded_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.onboarded_at, p.first_queue_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.first_queue_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       3, IF(p.first_queue_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.first_queue_at, p.first_match_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.first_match_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       4, IF(p.first_match_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.first_match_at, p.first_gate_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.first_gate_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       5, IF(p.first_gate_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.first_gate_at, p.first_reveal_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.first_reveal_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       6, IF(p.first_reveal_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.first_reveal_at, p.first_friendship_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.first_friendship_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       7, IF(p.first_friendship_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.first_friendship_at, p.first_reflection_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.first_reflection_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
-
-INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, step, gap_bin, people)
-SELECT b.breakdown, DATE(p.signed_up_at) AS day,
-       CASE b.breakdown WHEN 'none' THEN '' WHEN 'region' THEN IFNULL(p.region, '')
-                        WHEN 'age_range' THEN IFNULL(p.age_range, '')
-                        ELSE IFNULL(p.intention, '') END AS v,
-       8, IF(p.first_reflection_at IS NULL, -1,
-              COALESCE((SELECT MIN(bound) FROM funnel_gap_bins WHERE bound >=
-                        TIMESTAMPDIFF(MICROSECOND, p.first_reflection_at, p.second_friendship_at) / 1000000), 31536000)) AS bin,
-       COUNT(*)
-FROM analytics_people p
-CROSS JOIN (SELECT 'none' AS breakdown UNION ALL SELECT 'region' UNION ALL SELECT 'age_range'
-            UNION ALL SELECT 'intention') b
-WHERE p.second_friendship_at IS NOT NULL
-GROUP BY b.breakdown, day, v, bin;
+CROSS JOIN (SELECT 0 AS step UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+            UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7
+            UNION ALL SELECT 8) steps
+WHERE CASE steps.step WHEN 0 THEN p.signed_up_at WHEN 1 THEN p.onboarded_at
+                      WHEN 2 THEN p.first_queue_at WHEN 3 THEN p.first_match_at
+                      WHEN 4 THEN p.first_gate_at WHEN 5 THEN p.first_reveal_at
+                      WHEN 6 THEN p.first_friendship_at WHEN 7 THEN p.first_reflection_at
+                      WHEN 8 THEN p.second_friendship_at END IS NOT NULL
+GROUP BY b.breakdown, day, v, steps.step, bin;
 
 DROP TEMPORARY TABLE funnel_gap_bins;
