@@ -488,6 +488,25 @@ void AnalyticsTab::drawTrend(const QJsonObject &current, const QJsonObject &prev
         setStatus(tr("Updated %1.").arg(QTime::currentTime().toString(s("HH:mm:ss"))));
 }
 
+void AnalyticsTab::fetch(const QString &path, const QUrlQuery &query,
+                         void (AnalyticsTab::*draw)(const QJsonObject &))
+{
+    const int generation = started();
+    m_client->getJson(
+        path, query, [self = QPointer(this), generation, draw](const Result<QJsonObject> &r) {
+            if (!self)
+                return;
+            // A later request is on its way: its answer is the one to show.
+            if (!self->superseded(generation)) {
+                if (!r)
+                    self->setStatus(tr("The server refused: %1").arg(describe(r.error())), true);
+                else
+                    (self.data()->*draw)(*r);
+            }
+            self->finished();
+        });
+}
+
 void AnalyticsTab::loadFunnel()
 {
     QUrlQuery q;
@@ -495,21 +514,7 @@ void AnalyticsTab::loadFunnel()
     q.addQueryItem(s("to"), m_to->date().addDays(1).toString(Qt::ISODate));
     if (!m_breakdown->currentData().toString().isEmpty())
         q.addQueryItem(s("breakdown"), m_breakdown->currentData().toString());
-    const int generation = started();
-    m_client->getJson(s("/api/admin/analytics/funnel"), q,
-                      [self = QPointer(this), generation](const Result<QJsonObject> &r) {
-                          if (!self)
-                              return;
-                          // A later request is on its way: its answer is the one to show.
-                          if (!self->superseded(generation)) {
-                              if (!r)
-                                  self->setStatus(
-                                      tr("The server refused: %1").arg(describe(r.error())), true);
-                              else
-                                  self->drawFunnel(*r);
-                          }
-                          self->finished();
-                      });
+    fetch(s("/api/admin/analytics/funnel"), q, &AnalyticsTab::drawFunnel);
 }
 
 void AnalyticsTab::drawFunnel(const QJsonObject &funnel)
@@ -594,21 +599,7 @@ void AnalyticsTab::loadCohorts()
     QUrlQuery q;
     q.addQueryItem(s("from"), m_from->date().toString(Qt::ISODate));
     q.addQueryItem(s("to"), m_to->date().toString(Qt::ISODate));
-    const int generation = started();
-    m_client->getJson(s("/api/admin/analytics/retention"), q,
-                      [self = QPointer(this), generation](const Result<QJsonObject> &r) {
-                          if (!self)
-                              return;
-                          // A later request is on its way: its answer is the one to show.
-                          if (!self->superseded(generation)) {
-                              if (!r)
-                                  self->setStatus(
-                                      tr("The server refused: %1").arg(describe(r.error())), true);
-                              else
-                                  self->drawCohorts(*r);
-                          }
-                          self->finished();
-                      });
+    fetch(s("/api/admin/analytics/retention"), q, &AnalyticsTab::drawCohorts);
 }
 
 void AnalyticsTab::drawCohorts(const QJsonObject &retention)
@@ -681,21 +672,7 @@ void AnalyticsTab::loadEvents()
         q.addQueryItem(s("name"), name);
     if (!name.isEmpty() && !m_eventProperty->currentData().toString().isEmpty())
         q.addQueryItem(s("property"), m_eventProperty->currentData().toString());
-    const int generation = started();
-    m_client->getJson(s("/api/admin/analytics/client-events"), q,
-                      [self = QPointer(this), generation](const Result<QJsonObject> &r) {
-                          if (!self)
-                              return;
-                          // A later request is on its way: its answer is the one to show.
-                          if (!self->superseded(generation)) {
-                              if (!r)
-                                  self->setStatus(
-                                      tr("The server refused: %1").arg(describe(r.error())), true);
-                              else
-                                  self->drawEvents(*r);
-                          }
-                          self->finished();
-                      });
+    fetch(s("/api/admin/analytics/client-events"), q, &AnalyticsTab::drawEvents);
 }
 
 void AnalyticsTab::drawEvents(const QJsonObject &events)

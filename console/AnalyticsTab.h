@@ -20,6 +20,7 @@ class QLabel;
 class QTableWidget;
 class QTabWidget;
 class QTimer;
+class QUrlQuery;
 
 namespace fp::admin {
 class AdminClient;
@@ -78,6 +79,10 @@ private:
     void drawFunnel(const QJsonObject &funnel);
     void drawCohorts(const QJsonObject &retention);
     void drawEvents(const QJsonObject &events);
+    /// GETs `path` and draws its answer with `draw`, unless a newer request superseded it; a
+    /// refusal is shown in the status line.
+    void fetch(const QString &path, const QUrlQuery &query,
+               void (AnalyticsTab::*draw)(const QJsonObject &));
     void setStatus(const QString &text, bool error = false);
     /// A request begins; returns its generation (the newest one's answer is the one shown).
     int started();
