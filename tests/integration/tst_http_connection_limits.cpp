@@ -28,19 +28,6 @@ namespace {
 
 constexpr qint64 kMiB = 1024 * 1024;
 
-/// The server's resident memory, from /proc/<pid>/status.
-qint64 residentBytes(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong() * 1024;
-    }
-    return -1;
-}
-
 /// A plain blocking socket to the server (QTcpSocket cannot half-close: it stops sending as
 /// soon as the server shuts its side, which a browser does not).
 int connectTo(quint16 port)
@@ -228,11 +215,11 @@ private Q_SLOTS:
         QFETCH(QByteArray, status);
         HttpClient client(port());
         QCOMPARE(client.get(QStringLiteral("/healthz")).status, 200);
-        const qint64 before = residentBytes(server().pid());
+        const qint64 before = server().residentBytes();
         QVERIFY(before > 0);
         qint64 highest = before;
         const auto sample = [&] {
-            highest = qMax(highest, residentBytes(server().pid()));
+            highest = qMax(highest, server().residentBytes());
         };
 
         // Each connection is refused and drained for a bounded size and time; more connections
@@ -417,13 +404,13 @@ private Q_SLOTS:
         const TestAccount account = signUp(QStringLiteral("wsbigframe"));
         WsClient big(port());
         QVERIFY(big.connectAndAuthenticate(account.accessToken));
-        const qint64 before = residentBytes(server().pid());
+        const qint64 before = server().residentBytes();
         big.sendText(QString(2 * 1000 * 1000, QLatin1Char('a')));
         QCOMPARE(big.waitForClose(), 1009);
         // The guard's close frame: the frame never reached QWebSocket, which in Qt 6.4 may drop
         // the connection instead (1006 at the client) while the rest of the frame arrives.
         QCOMPARE(big.socket().closeReason(), QStringLiteral("message too large"));
-        QVERIFY(residentBytes(server().pid()) - before < 16 * kMiB);
+        QVERIFY(server().residentBytes() - before < 16 * kMiB);
 
         // Frames within the limit, on another socket of the same person, still work.
         WsClient normal(port());

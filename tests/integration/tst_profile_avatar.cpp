@@ -196,19 +196,6 @@ QList<quint8> jpegMarkers(const QByteArray &jpeg)
     return markers;
 }
 
-/// The server's resident memory, from /proc/<pid>/status.
-qint64 residentBytes(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong() * 1024;
-    }
-    return -1;
-}
-
 } // namespace
 
 class TestProfileAvatar : public IntegrationTest
@@ -424,7 +411,7 @@ private Q_SLOTS:
 
         // Warm up (plugins loaded, pools filled) before measuring.
         QCOMPARE(upload(me, encoded(picture(600, 600), "png")).status, 200);
-        const qint64 before = residentBytes(server().pid());
+        const qint64 before = server().residentBytes();
         QVERIFY(before > 0);
         for (int round = 0; round < 3; ++round) {
             expectError(upload(me, huge), 400, "validation_failed", "image");
@@ -432,7 +419,7 @@ private Q_SLOTS:
             const HttpResult flooded = upload(me, floodedSmall);
             QVERIFY2(flooded.status == 200 || flooded.status == 400, flooded.body.constData());
         }
-        const qint64 after = residentBytes(server().pid());
+        const qint64 after = server().residentBytes();
         // Decoding either image would take 400 MB to 1.6 GB; the uploads themselves are a few
         // MB each.
         QVERIFY2(after - before < 96LL * 1024 * 1024,

@@ -189,6 +189,8 @@ public:
     QString jwtSecret() const { return m_jwtSecret; }
     QString redisKeyPrefix() const { return m_redisPrefix; }
     qint64 pid() const { return m_process.pid(); }
+    /// The server process's resident memory (VmRSS in /proc/<pid>/status), or -1.
+    qint64 residentBytes() const;
     bool started() const { return m_process.started(); }
     bool running() const { return m_process.running(); }
 
