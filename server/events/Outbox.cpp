@@ -102,10 +102,11 @@ Status anonymise(const QString &userId)
 {
     const QString pseudonym = Sql::newId();
     return Sql::status(Sql::exec(
-        QStringLiteral("UPDATE event_outbox SET actor_user_id = NULL, subject_id = REPLACE("
-                       "subject_id, ?, ?), payload_json = REPLACE(payload_json, ?, ?) WHERE "
-                       "actor_user_id = ? OR subject_id = ? OR payload_json LIKE ?"),
-        {userId, pseudonym, userId, pseudonym, userId, userId,
+        QStringLiteral("UPDATE event_outbox SET actor_user_id = IF(actor_user_id = ?, ?, "
+                       "actor_user_id), subject_id = REPLACE(subject_id, ?, ?), payload_json = "
+                       "REPLACE(payload_json, ?, ?) WHERE actor_user_id = ? OR subject_id = ? OR "
+                       "payload_json LIKE ?"),
+        {userId, pseudonym, userId, pseudonym, userId, pseudonym, userId, userId,
          QStringLiteral("%") + userId + QStringLiteral("%")}));
 }
 

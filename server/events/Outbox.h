@@ -41,11 +41,11 @@ namespace Outbox {
 Status record(OutboxEvent event);
 /// Called after every commit that recorded events, on the committing thread: the relay wakes.
 void onCommitted(std::function<void()> listener);
-/// Forgets who a deleted account was in the events still kept (account deletion): no longer
-/// the actor of any, and wherever the account's id stood (a subject, a payload field) a
-/// pseudonym of its own stands instead, so the kept events still hang together (one person's
-/// funnel) without saying whose they were. Copies already on the Redis stream keep the id until
-/// the stream is trimmed (FP_EVENT_STREAM_MAX_LENGTH).
+/// Forgets who a deleted account was in the events still kept (account deletion): wherever the
+/// account's id stood (the actor, a subject, a payload field) one pseudonym of its own stands
+/// instead, so the kept events still hang together (one person's whole funnel, what they did
+/// and what happened to them) without saying whose they were. Copies already on the Redis stream
+/// keep the id until the stream is trimmed (FP_EVENT_STREAM_MAX_LENGTH).
 Status anonymise(const QString &userId);
 /// Deletes relayed rows older than `retentionHours`, and consumers' marks a day older than that
 /// (a mark must outlive every copy of its event the relay could still send); at most `limit`

@@ -179,13 +179,10 @@ private:
         parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', cohort_week, period, offset_n, people) "
                         "ORDER BY cohort_week, period, offset_n SEPARATOR '\\n') FROM "
                         "analytics_cohort_activity"));
-        // The funnel's cells. Without the ids, only the steps a deleted account's events still
-        // tell a rebuild (their queue join and reflection are known by the actor, which the
-        // outbox clears; the match and the second friendship are timed from those).
+        // The funnel's cells.
         parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', breakdown, signup_day, value, step, "
                         "gap_bin, people) ORDER BY breakdown, signup_day, value, step, gap_bin "
-                        "SEPARATOR '\\n') FROM analytics_funnel_cells WHERE %1")
-                          .arg(people ? s("TRUE") : s("step NOT IN (2, 3, 7, 8)")));
+                        "SEPARATOR '\\n') FROM analytics_funnel_cells"));
         if (people) {
             parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', day, person) ORDER BY day, person "
                             "SEPARATOR '\\n') FROM analytics_active_days"));
@@ -207,10 +204,18 @@ private:
                             "analytics_active_days"));
             parts << text(s("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT person)) FROM "
                             "analytics_active_weeks"));
-            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', signed_up_at, IFNULL(region, "
-                            "'-'), IFNULL(onboarded_at, '-'), IFNULL(first_match_at, '-'), "
-                            "IFNULL(first_reveal_at, '-')) ORDER BY signed_up_at SEPARATOR "
-                            "'\\n') FROM analytics_people"));
+            // Everyone's whole funnel, a deleted account's too.
+            parts << text(s("SELECT GROUP_CONCAT(line ORDER BY line SEPARATOR '\\n') FROM ("
+                            "SELECT CONCAT_WS('|', signed_up_at, cohort_week, IFNULL(region, '-'), "
+                            "IFNULL(age_range, '-'), IFNULL(intention, '-'), "
+                            "IFNULL(onboarded_at, '-'), IFNULL(first_queue_at, '-'), "
+                            "IFNULL(first_match_at, '-'), IFNULL(first_gate_at, '-'), "
+                            "IFNULL(first_reveal_at, '-'), IFNULL(first_friendship_at, '-'), "
+                            "IFNULL(first_reflection_at, '-'), IFNULL(second_friendship_at, '-')) "
+                            "AS line FROM analytics_people) people"));
+            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', conversation_id, started_at, "
+                            "reached_gate, ended) ORDER BY conversation_id SEPARATOR '\\n') "
+                            "FROM analytics_conversations"));
         }
         return parts.join(s("\n--\n"));
     }
@@ -688,28 +693,41 @@ private Q_SLOTS:
     {
         QVERIFY(pollUntil([&] { return consumerCaughtUp(); }, 30000, 100));
         const double dauBefore = latest(s("dau"), s("day")).toDouble();
-        const HttpResult r =
-            as(m_dan)->send("DELETE", s("/api/me"),
-                            QJsonDocument(QJsonObject {{s("password"), m_dan.password}}).toJson(),
-                            {{"Content-Type", "application/json"}});
-        QVERIFY2(r.status == 202 || r.status == 200, r.body.constData());
+        // Dan only answered a prompt; Ann went the whole way (queue, match, reveal, reflection).
+        for (const TestAccount *leaving : {&m_dan, &m_ann}) {
+            const HttpResult r = as(*leaving)->send(
+                "DELETE", s("/api/me"),
+                QJsonDocument(QJsonObject {{s("password"), leaving->password}}).toJson(),
+                {{"Content-Type", "application/json"}});
+            QVERIFY2(r.status == 202 || r.status == 200, r.body.constData());
+        }
         QVERIFY(pollUntil([&] { return consumerCaughtUp(); }, 30000, 100));
-        for (const char *sql :
-             {"SELECT COUNT(*) FROM analytics_people WHERE person = '%1'",
-              "SELECT COUNT(*) FROM analytics_active_days WHERE person = '%1'",
-              "SELECT COUNT(*) FROM analytics_active_weeks WHERE person = '%1'",
-              "SELECT COUNT(*) FROM analytics_conversations WHERE '%1' IN (person_a, person_b)"})
-            QCOMPARE(number(QString::fromLatin1(sql).arg(m_dan.userId)), 0);
+        const auto noIdOf = [&](const TestAccount &gone) {
+            for (const char *sql :
+                 {"SELECT COUNT(*) FROM analytics_people WHERE person = '%1'",
+                  "SELECT COUNT(*) FROM analytics_active_days WHERE person = '%1'",
+                  "SELECT COUNT(*) FROM analytics_active_weeks WHERE person = '%1'",
+                  "SELECT COUNT(*) FROM analytics_conversations WHERE '%1' IN (person_a, "
+                  "person_b)"})
+                if (number(QString::fromLatin1(sql).arg(gone.userId)) != 0)
+                    return false;
+            return true;
+        };
+        QVERIFY(noIdOf(m_dan));
+        QVERIFY(noIdOf(m_ann));
         QCOMPARE(latest(s("dau"), s("day")).toDouble(), dauBefore);
         QCOMPARE(total(s("signups")), 6.0);
         QCOMPARE(total(s("daily_answers")), 1.0);
-        // A rebuild gives the same numbers, and no id of Dan's either.
+        // A rebuild gives every number the same, Ann's whole funnel included (her queue join and
+        // reflection are known only as what she did), and no id of theirs either.
         const QString live = rollupsDump(false);
         QCOMPARE(server().runToCompletion({s("analytics-rebuild")}), 0);
         QCOMPARE(rollupsDump(false), live);
-        QCOMPARE(number(s("SELECT COUNT(*) FROM analytics_active_days WHERE person = '%1'")
-                            .arg(m_dan.userId)),
-                 0);
+        QCOMPARE(number(s("SELECT COUNT(*) FROM analytics_people WHERE first_reflection_at IS NOT "
+                          "NULL AND first_queue_at IS NOT NULL")),
+                 1);
+        QVERIFY(noIdOf(m_dan));
+        QVERIFY(noIdOf(m_ann));
     }
 
     void theRetentionJobDropsOldMinutesAndHours()

@@ -894,9 +894,10 @@ private Q_SLOTS:
         const TestAccount pal = account(QStringLiteral("Palette"));
         const SeededMatch chat = seed().match(leaving, peer);
         const QString friendship = seed().friendship(leaving, pal);
-        QVERIFY(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE actor_user_id = "
-                                      "'%1'")
-                           .arg(leaving.userId)) > 0);
+        const int acted =
+            number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE actor_user_id = '%1'")
+                       .arg(leaving.userId));
+        QVERIFY(acted > 0);
         const qint64 mark = lastSeq();
         const HttpResult r = as(leaving)->send(
             "DELETE", QStringLiteral("/api/me"),
@@ -904,7 +905,8 @@ private Q_SLOTS:
                 .toJson(QJsonDocument::Compact),
             {{"Content-Type", "application/json"}});
         QCOMPARE(r.status, 202);
-        // What the deletion recorded; the account itself now stands under a pseudonym.
+        // What the deletion recorded (ending their chat and friendship as them); the account
+        // itself now stands under a pseudonym.
         const QString pseudonym =
             text(QStringLiteral("SELECT subject_id FROM event_outbox WHERE seq > %1 AND "
                                 "event_type = 'account.deleted'")
@@ -912,9 +914,9 @@ private Q_SLOTS:
         QVERIFY(!pseudonym.isEmpty());
         QVERIFY(pseudonym != leaving.userId);
         verifyEvents(recordedAbout(mark, {pseudonym, chat.conversationId, friendship}),
-                     {closed({}, chat.conversationId, chat.matchId, "user_end"),
+                     {closed(pseudonym, chat.conversationId, chat.matchId, "user_end"),
                       {fp::event::FriendshipEventRecorded,
-                       {},
+                       pseudonym,
                        s("friendship"),
                        friendship,
                        {{s("event_type"), s("ended")}, {s("reason"), s("account_deleted")}}},
@@ -924,17 +926,23 @@ private Q_SLOTS:
                        pseudonym,
                        {{s("reason"), s("user_request")}}}});
         // Every event kept forgets who the person was, those recorded before the deletion too:
-        // not an actor, a subject or a payload field any more; the pseudonym keeps their events
-        // together (sign-up to deletion) without saying whose they were.
+        // not an actor, a subject or a payload field any more; the pseudonym stands in each
+        // place, keeping their events together (what they did and what happened to them, sign-up
+        // to deletion) without saying whose they were.
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE actor_user_id = "
                                        "'%1' OR subject_id = '%1' OR payload_json LIKE '%%%1%%'")
                             .arg(leaving.userId)),
                  0);
         QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE event_type = "
                                        "'account.created' AND subject_id = '%1' AND "
-                                       "actor_user_id IS NULL")
+                                       "actor_user_id = '%1'")
                             .arg(pseudonym)),
                  1);
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM event_outbox WHERE seq <= %1 AND "
+                                       "actor_user_id = '%2'")
+                            .arg(mark)
+                            .arg(pseudonym)),
+                 acted);
     }
 
     void providersLinkedAndUnlinked()
