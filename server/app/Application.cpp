@@ -172,7 +172,7 @@ int runDemoData(const Config &config, const DemoDataOptions &options)
 }
 
 Application::Application(Config config, QObject *parent)
-    : QObject(parent), m_config(std::move(config))
+    : QObject(parent), m_config(std::move(config)), m_kept(qint64(m_config.readCacheSeconds) * 1000)
 { }
 
 Application::~Application() = default;
@@ -244,7 +244,36 @@ bool Application::start()
         QStringLiteral("fp_db_errors_total"), QStringLiteral("Failed database statements"),
         [] { return double(Database::failureCount()); }, QStringLiteral("counter"));
     m_bus = std::make_unique<EventBus>(redisSettingsFor(m_config));
+    // Answers are kept only while this instance hears every eviction (docs/performance.md).
+    m_bus->setEvictionListener(
+        [kept = &m_kept](const QByteArray &evictions) { kept->evict(evictions); },
+        [kept = &m_kept](bool listening) { kept->setListening(listening); });
+    Outbox::onEventsCommitted([kept = &m_kept,
+                               bus = m_bus.get()](const QList<OutboxEvent> &events) {
+        kept->committed(events, [bus](const QByteArray &lines) { bus->publishEvictions(lines); });
+    });
     m_bus->start();
+    m_metrics.gauge(
+        QStringLiteral("fp_read_cache_hits_total"),
+        QStringLiteral(
+            "Reads answered from memory (GET /api/profile, another person's trust score)"),
+        [kept = &m_kept] { return double(kept->profiles.hits() + kept->othersTrust.hits()); },
+        QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_read_cache_misses_total"),
+        QStringLiteral("Reads of those routes that found no answer in memory (then read MariaDB)"),
+        [kept = &m_kept] { return double(kept->profiles.misses() + kept->othersTrust.misses()); },
+        QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_read_cache_evictions_total"),
+        QStringLiteral("Answers in memory dropped because something they were read from changed"),
+        [kept = &m_kept] {
+            return double(kept->profiles.evictions() + kept->othersTrust.evictions());
+        },
+        QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_read_cache_entries"), QStringLiteral("Answers kept in memory"),
+        [kept = &m_kept] { return double(kept->profiles.size() + kept->othersTrust.size()); });
     m_metrics.gauge(
         QStringLiteral("fp_event_bus_dropped_total"),
         QStringLiteral("Events for other instances dropped while Redis was unreachable"),
@@ -263,6 +292,13 @@ bool Application::start()
         if (!token)
             return Result<Caller>(AppError::unauthorized());
         return tokens->verify(*token);
+    });
+    m_http->setCachedAuthenticator([tokens = &m_domains->tokens](const RequestContext &ctx) {
+        const std::optional<QByteArray> token =
+            TokenVerifier::bearerToken(ctx.header("authorization"));
+        if (!token)
+            return std::optional<Result<Caller>>();
+        return tokens->verifyFromCache(*token);
     });
     acceptWebSockets();
     registerRoutes();
@@ -290,9 +326,10 @@ void Application::registerRoutes()
     Domains &d = *m_domains;
     registerHealthRoutes(m_router, m_metrics, m_config.metricsToken);
     registerIdentityRoutes(m_router, d.identity);
-    registerProfileRoutes(m_router, d.profiles, d.avatars, m_config.avatarMaxBytes);
+    registerProfileRoutes(m_router, d.profiles, d.avatars, m_config.avatarMaxBytes,
+                          m_kept.profiles);
     registerEngagementRoutes(m_router, d.engagement);
-    registerTrustRoutes(m_router, d.trust);
+    registerTrustRoutes(m_router, d.trust, m_kept.othersTrust);
     registerReflectionRoutes(m_router, d.reflections, d.catalog);
     registerFriendshipRoutes(m_router, d.friendships);
     registerSafetyRoutes(m_router, d.safety, d.catalog);

@@ -7,6 +7,8 @@
 #include "server/base/Metrics.h"
 #include "server/http/Router.h"
 
+#include "server/app/KeptAnswers.h"
+
 #include <QObject>
 #include <QPointer>
 #include <QWebSocket>
@@ -53,6 +55,8 @@ private:
     Config m_config;
     Metrics m_metrics;
     Router m_router;
+    // Before the threads that use it (the bus's listener, the workers), so it outlives them.
+    KeptAnswers m_kept;
     std::unique_ptr<WorkerPool> m_pool;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<EventBus> m_bus;

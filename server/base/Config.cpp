@@ -168,6 +168,9 @@ const Setting kSettings[] = {
      "decoded"},
     {"FP_AVATAR_URL_TTL_SECONDS", "media/avatar_url_ttl_seconds", "3600",
      "signed avatar URLs stay valid between this long and twice this long after they are given"},
+    {"FP_READ_CACHE_SECONDS", "http/read_cache_seconds", "30",
+     "how long an answer kept in memory (GET /api/profile, another person's trust score) may be "
+     "served at most; a change drops it at once, on every instance through Redis; 0 keeps none"},
     {"FP_MEDIA_STORE", "media/store", "local",
      "where avatars are stored: local (files under FP_MEDIA_DIR) or s3 (FP_S3_*)"},
     {"FP_MEDIA_DIR", "media/dir", "var/media",
@@ -426,6 +429,7 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     c.avatarMaxBytes = r.integer("FP_AVATAR_MAX_BYTES", 1024, 64LL * 1024 * 1024);
     c.avatarMaxPixels = r.integer("FP_AVATAR_MAX_PIXELS", 512LL * 512, 100LL * 1000 * 1000);
     c.avatarUrlTtlSeconds = int(r.integer("FP_AVATAR_URL_TTL_SECONDS", 10, 7 * 86400));
+    c.readCacheSeconds = int(r.integer("FP_READ_CACHE_SECONDS", 0, 3600));
     c.mediaStore = r.oneOf("FP_MEDIA_STORE", {QStringLiteral("local"), QStringLiteral("s3")});
     c.mediaDir = r.text("FP_MEDIA_DIR");
     if (c.mediaStore == QLatin1String("local") && c.mediaDir.isEmpty())

@@ -109,6 +109,7 @@ struct Config
     qint64 avatarMaxBytes = 0;
     qint64 avatarMaxPixels = 0;
     int avatarUrlTtlSeconds = 0;
+    int readCacheSeconds = 0; // answers kept in memory (ReadCache) live at most this long
     QString mediaStore; // "local" or "s3"
     QString mediaDir; // local: objects are files under it
     QString s3Endpoint; // s3: http(s)://host[:port], path-style requests

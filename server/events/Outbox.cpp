@@ -15,6 +15,9 @@ thread_local QList<OutboxEvent> t_pending;
 thread_local bool t_flushScheduled = false;
 
 std::function<void()> g_committedListener; // set once at start, before any request
+std::function<void(const QList<OutboxEvent> &)> g_eventsListener; // likewise
+// The events of the transaction committing on this thread, between its INSERT and its end.
+thread_local QList<OutboxEvent> t_committing;
 
 bool insertRows(const QList<OutboxEvent> &events)
 {
@@ -37,8 +40,10 @@ bool insertRows(const QList<OutboxEvent> &events)
     return r.ok();
 }
 
-void notifyCommitted()
+void notifyCommitted(const QList<OutboxEvent> &events)
 {
+    if (g_eventsListener)
+        g_eventsListener(events);
     if (g_committedListener)
         g_committedListener();
 }
@@ -73,20 +78,21 @@ Status record(OutboxEvent event)
     if (!Transaction::openOnThisThread()) {
         if (!insertRows({event}))
             return databaseUnavailable();
-        notifyCommitted();
+        notifyCommitted({event});
         return Ok {};
     }
     t_pending.append(std::move(event));
     if (!t_flushScheduled) {
         t_flushScheduled = true;
         Transaction::beforeCommit([] {
-            const QList<OutboxEvent> events = std::exchange(t_pending, {});
+            t_committing = std::exchange(t_pending, {});
             t_flushScheduled = false;
-            return events.isEmpty() || insertRows(events);
+            return t_committing.isEmpty() || insertRows(t_committing);
         });
-        Transaction::afterCommit(notifyCommitted);
+        Transaction::afterCommit([] { notifyCommitted(std::exchange(t_committing, {})); });
         Transaction::afterRollback([] {
             t_pending.clear();
+            t_committing.clear();
             t_flushScheduled = false;
         });
     }
@@ -96,6 +102,11 @@ Status record(OutboxEvent event)
 void onCommitted(std::function<void()> listener)
 {
     g_committedListener = std::move(listener);
+}
+
+void onEventsCommitted(std::function<void(const QList<OutboxEvent> &)> listener)
+{
+    g_eventsListener = std::move(listener);
 }
 
 Status anonymise(const QString &userId)

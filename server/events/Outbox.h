@@ -41,6 +41,10 @@ namespace Outbox {
 Status record(OutboxEvent event);
 /// Called after every commit that recorded events, on the committing thread: the relay wakes.
 void onCommitted(std::function<void()> listener);
+/// Called after every commit that recorded events, on the committing thread and before the
+/// request that made them is answered, with the events as recorded (before any pseudonym of a
+/// deletion): what is kept in memory about them is dropped (ReadCache).
+void onEventsCommitted(std::function<void(const QList<OutboxEvent> &)> listener);
 /// Forgets who a deleted account was in the events still kept (account deletion): wherever the
 /// account's id stood (the actor, a subject, a payload field) one pseudonym of its own stands
 /// instead, so the kept events still hang together (one person's whole funnel, what they did

@@ -13,6 +13,11 @@ HttpResponse HttpResponse::json(int status, const QJsonObject &object)
     return raw(status, kJsonType, QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+HttpResponse HttpResponse::jsonText(int status, QByteArray body)
+{
+    return raw(status, kJsonType, std::move(body));
+}
+
 HttpResponse HttpResponse::json(int status, const QJsonArray &array)
 {
     return raw(status, kJsonType, QJsonDocument(array).toJson(QJsonDocument::Compact));

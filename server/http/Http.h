@@ -58,6 +58,8 @@ struct HttpResponse
 
     static HttpResponse json(int status, const QJsonObject &object);
     static HttpResponse json(int status, const QJsonArray &array);
+    /// JSON already rendered (an answer kept in memory).
+    static HttpResponse jsonText(int status, QByteArray body);
     static HttpResponse noContent();
     static HttpResponse raw(int status, QByteArray contentType, QByteArray body);
 

@@ -28,6 +28,7 @@ struct HttpServer::Exchange
     QPointer<QTcpSocket> socket;
     QElapsedTimer timer;
     WorkCount work; // what answering asked of MariaDB and Redis (logged with the request)
+    bool fromMemory = false; // answered on the I/O thread from an answer kept in memory
 };
 
 namespace {
@@ -246,6 +247,13 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange> &exchange, const Route
         respond(exchange, runOnWorker(*exchange, route));
         return;
     }
+    if (route.fromMemory) {
+        if (std::optional<HttpResponse> kept = answerFromMemory(exchange->context, route)) {
+            exchange->fromMemory = true;
+            respond(exchange, std::move(*kept));
+            return;
+        }
+    }
     const bool queued = m_pool.trySubmit([this, exchange, &route]() mutable {
         HttpResponse response = runOnWorker(*exchange, route);
         answerFromWorker(std::move(exchange), std::move(response));
@@ -280,6 +288,29 @@ void HttpServer::writeAnswersFromWorkers()
     }
     for (Answer &answer : answers)
         respond(answer.exchange, std::move(answer.response));
+}
+
+std::optional<HttpResponse> HttpServer::answerFromMemory(RequestContext &ctx, const Route &route)
+{
+    // Only the plain case: a refusal of any kind (token, role, budget) is left to the worker,
+    // which answers it with everything it spends and logs.
+    if (route.access == Access::Public || route.idempotent || !m_cachedAuthenticator)
+        return std::nullopt;
+    std::optional<Result<Caller>> caller = m_cachedAuthenticator(ctx);
+    if (!caller || !*caller || accessRefusal(**caller, route.access))
+        return std::nullopt;
+    ctx.caller = std::move(caller->value());
+    std::optional<HttpResponse> kept = route.fromMemory(ctx);
+    const RateSubject address {QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress),
+                               false};
+    if (!kept ||
+        !m_rateLimiter.spendLeased(
+            RateLimiter::effectiveClass(route),
+            {address, RateSubject {QStringLiteral("user:") + ctx.caller->userId, true}})) {
+        ctx.caller.reset();
+        return std::nullopt;
+    }
+    return kept;
 }
 
 HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
@@ -427,6 +458,8 @@ void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse
                       {QStringLiteral("redis_commands"), qint64(exchange->work.redisCommands)}};
     if (ctx.caller)
         line.insert(QStringLiteral("user_id"), ctx.caller->userId);
+    if (exchange->fromMemory)
+        line.insert(QStringLiteral("from_memory"), true);
 
     QTcpSocket *socket = exchange->socket.data();
     if (!socket || socket->state() != QAbstractSocket::ConnectedState) {

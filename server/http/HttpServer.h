@@ -51,6 +51,15 @@ public:
         m_authenticator = std::move(authenticator);
     }
     const Authenticator &authenticator() const { return m_authenticator; }
+    /// The same check when it needs neither MariaDB nor Redis (its session state cached), or
+    /// nothing: lets a route with an answer kept in memory (Route::fromMemory) be answered on
+    /// the I/O thread.
+    using CachedAuthenticator =
+        std::function<std::optional<Result<Caller>>(const RequestContext &)>;
+    void setCachedAuthenticator(CachedAuthenticator authenticator)
+    {
+        m_cachedAuthenticator = std::move(authenticator);
+    }
 
     /// Stops accepting connections; requests already received are still answered.
     void stopAccepting();
@@ -70,6 +79,10 @@ private:
     HttpResponse runOnWorker(Exchange &exchange, const Route &route);
     HttpResponse runRoute(Exchange &exchange, const Route &route);
     HttpResponse runIdempotently(RequestContext &ctx, const Route &route);
+    /// On the I/O thread: the answer of a route kept in memory, when the caller, their rate
+    /// budget and the answer are all known without waiting; nothing otherwise (and nothing
+    /// spent), for a worker to answer as usual.
+    std::optional<HttpResponse> answerFromMemory(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
     /// From a worker: queues the answer for the I/O thread, waking it only when nothing was
     /// queued yet, so one wake-up (and one posted event) carries every answer ready by then.
@@ -84,6 +97,7 @@ private:
     WorkerPool &m_pool;
     Metrics &m_metrics;
     Authenticator m_authenticator;
+    CachedAuthenticator m_cachedAuthenticator;
     RateLimiter m_rateLimiter;
     BrowserPolicy m_browserPolicy;
     bool m_accepting = true;

@@ -111,11 +111,7 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &s
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const qint64 window = now / kWindowMs;
     const qint64 elapsed = now % kWindowMs;
-    QList<QByteArray> bases;
-    bases.reserve(subjects.size());
-    for (const RateSubject &s : subjects)
-        bases << Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + s.key.toUtf8() +
-                            ':');
+    const QList<QByteArray> bases = budgetKeys(rateClass, subjects);
     // Until every budget has a unit in this process: lease more for those that have none, in
     // one round trip (another thread may spend what was leased before this one does).
     while (!takeFromLeases(bases, window)) {
@@ -171,6 +167,24 @@ int RateLimiter::leasedUnits(const QByteArray &base, qint64 window)
     QMutexLocker lock(&m_mutex);
     const auto it = m_leases.constFind(base);
     return it == m_leases.cend() || it->window != window ? 0 : it->units;
+}
+
+QList<QByteArray> RateLimiter::budgetKeys(RateClass rateClass, const QList<RateSubject> &subjects)
+{
+    QList<QByteArray> bases;
+    bases.reserve(subjects.size());
+    for (const RateSubject &s : subjects)
+        bases << Redis::key("rate:" + QByteArray::number(int(rateClass)) + ':' + s.key.toUtf8() +
+                            ':');
+    return bases;
+}
+
+bool RateLimiter::spendLeased(RateClass rateClass, const QList<RateSubject> &subjects)
+{
+    if (rateClass == RateClass::None || rateClass == RateClass::Auto || subjects.isEmpty())
+        return true;
+    const qint64 window = QDateTime::currentMSecsSinceEpoch() / kWindowMs;
+    return takeFromLeases(budgetKeys(rateClass, subjects), window);
 }
 
 bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window)

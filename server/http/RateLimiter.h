@@ -51,6 +51,10 @@ public:
     /// budget allows it, and then counted in each.
     RateDecision spend(RateClass rateClass, const QList<RateSubject> &subjects);
 
+    /// Spends one unit for every subject from what this process already leased, or returns
+    /// nothing (and spends nothing) when that would need Redis: for the I/O thread, which
+    /// never waits on it.
+    bool spendLeased(RateClass rateClass, const QList<RateSubject> &subjects);
     /// The effective class of a route for a method (Auto → Read or Mutation).
     static RateClass effectiveClass(const Route &route);
 
@@ -65,6 +69,7 @@ public:
 private:
     int limitFor(RateClass rateClass, bool perAccount) const;
     RateDecision spendLocally(const QString &key, int limit, qint64 nowMs);
+    static QList<QByteArray> budgetKeys(RateClass rateClass, const QList<RateSubject> &subjects);
     /// Spends one leased unit of every budget, or none when one has no unit left.
     bool takeFromLeases(const QList<QByteArray> &bases, qint64 window);
     int leasedUnits(const QByteArray &base, qint64 window);

@@ -114,6 +114,25 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
     return caller;
 }
 
+std::optional<Result<Caller>> TokenVerifier::verifyFromCache(const QByteArray &accessToken) const
+{
+    const qint64 now = nowMs();
+    const auto verified = Jwt::verify(accessToken, m_secrets, now / 1000);
+    if (!std::holds_alternative<AccessClaims>(verified))
+        return Result<Caller>(invalidToken());
+    const AccessClaims &claims = std::get<AccessClaims>(verified);
+    quint64 epoch = 0;
+    const std::optional<CacheEntry> hit = cached(claims.sessionId, &epoch);
+    if (!hit)
+        return std::nullopt;
+    if (hit->valid && hit->userId != claims.userId)
+        return Result<Caller>(invalidToken());
+    Result<Caller> caller = callerFrom(*hit, claims.sessionId);
+    if (caller)
+        caller->expiresAtMs = claims.expiresAt * 1000;
+    return caller;
+}
+
 Result<Caller> TokenVerifier::recheck(const Caller &caller) const
 {
     const qint64 now = nowMs();

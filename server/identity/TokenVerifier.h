@@ -49,6 +49,9 @@ public:
 
     /// An access token (a bearer header's, or the WebSocket auth frame's).
     Result<Caller> verify(const QByteArray &accessToken) const;
+    /// verify() when its answer needs no database read (the session's state is cached), or
+    /// nothing: for the I/O thread, which never waits on MariaDB.
+    std::optional<Result<Caller>> verifyFromCache(const QByteArray &accessToken) const;
     /// The same caller as the session and account stand now (role, restriction), or 401 when
     /// the session was revoked or the account banned or deleted since its token was verified:
     /// what an open WebSocket is checked against before each frame it sends. Cached like

@@ -27,6 +27,8 @@ public:
     /// `serverSecret` is FP_JWT_SECRET: the signing key is derived from it, never the secret
     /// itself. Links live between `ttlSeconds` and twice that.
     AvatarUrls(const QByteArray &serverSecret, int ttlSeconds);
+    /// The shortest time a link given out now stays valid.
+    int ttlSeconds() const { return m_ttlSeconds; }
 
     static constexpr int kLargeSize = 512;
     static constexpr int kSmallSize = 128;

@@ -1,5 +1,7 @@
 #include "server/profile/ProfileRoutes.h"
 
+#include "server/base/ReadCache.h"
+#include "server/events/Outbox.h"
 #include "server/http/Router.h"
 
 #include "server/profile/AvatarService.h"
@@ -9,8 +11,18 @@
 
 namespace fp {
 
+bool keptProfileChangedBy(const OutboxEvent &event, QString *userId)
+{
+    // Every change of a profile (onboarding, an edit, an avatar set or removed by anyone) and
+    // of the account it belongs to (a deletion) is an event about that user.
+    if (event.subjectType != QLatin1StringView("user"))
+        return false;
+    *userId = event.subjectId;
+    return true;
+}
+
 void registerProfileRoutes(Router &router, const ProfileService &profiles,
-                           const AvatarService &avatars, qint64 avatarMaxBytes)
+                           const AvatarService &avatars, qint64 avatarMaxBytes, ReadCache &kept)
 {
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/catalog"),
@@ -24,12 +36,28 @@ void registerProfileRoutes(Router &router, const ProfileService &profiles,
                                                                           "public, max-age=300");
                       }});
 
-    router.add(Route {.method = "GET",
-                      .pattern = QStringLiteral("/api/profile"),
-                      .access = Access::User,
-                      .handler = [&profiles](RequestContext &ctx) {
-                          return reply(profiles.profile(ctx.caller->userId), profileToJson);
-                      }});
+    router.add(Route {
+        .method = "GET",
+        .pattern = QStringLiteral("/api/profile"),
+        .access = Access::User,
+        .handler = [&profiles, &kept](RequestContext &ctx) -> HttpResponse {
+            const ReadCache::Ticket ticket = kept.ticket();
+            Result<Profile> profile = profiles.profile(ctx.caller->userId);
+            if (!profile)
+                return profile.error();
+            HttpResponse response = HttpResponse::json(200, profileToJson(*profile));
+            kept.store(ctx.caller->userId, response.body, ticket,
+                       profile->avatarLink.isEmpty()
+                           ? std::nullopt
+                           : std::optional(profile->avatarLinkFreshUntil.toMSecsSinceEpoch()));
+            return response;
+        },
+        .fromMemory = [&kept](const RequestContext &ctx) -> std::optional<HttpResponse> {
+            std::optional<QByteArray> body = kept.find(ctx.caller->userId);
+            if (!body)
+                return std::nullopt;
+            return HttpResponse::jsonText(200, std::move(*body));
+        }});
 
     router.add(Route {.method = "PUT",
                       .pattern = QStringLiteral("/api/profile"),

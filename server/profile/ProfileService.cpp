@@ -41,9 +41,12 @@ Result<Profile> ProfileService::profile(const QString &userId) const
 
 Profile ProfileService::withAvatarLink(Profile profile) const
 {
-    if (!profile.avatarKey.isEmpty())
-        profile.avatarLink =
-            m_avatarUrls.linksFor(profile.avatarKey, QDateTime::currentDateTimeUtc()).large;
+    if (!profile.avatarKey.isEmpty()) {
+        const AvatarLinks links =
+            m_avatarUrls.linksFor(profile.avatarKey, QDateTime::currentDateTimeUtc());
+        profile.avatarLink = links.large;
+        profile.avatarLinkFreshUntil = links.expiresAt.addSecs(-m_avatarUrls.ttlSeconds());
+    }
     return profile;
 }
 

@@ -103,6 +103,9 @@ struct Profile
     QString avatarKey;
     /// Its signed URL (512 px), set by the service for the owner; shown instead of avatarUrl.
     QString avatarLink;
+    /// Until when avatarLink may still be handed out: after it, a link made now would live
+    /// longer (an answer kept in memory is dropped by then).
+    QDateTime avatarLinkFreshUntil;
 
     /// Derived, never written: nickname set, preferences answered, ≥3 values, ≥3 interests.
     bool onboardingComplete() const;

@@ -82,8 +82,17 @@ void EventBus::sendOutbox()
         }
         if (!redis.pipeline(batch)) {
             // Redis is away: these copies are lost for other instances (local sockets already
-            // had theirs). Wait a little rather than spin; the connection retries on its own.
+            // had theirs). Evictions are not: another instance may be subscribed again (a
+            // Redis restart breaks this connection only at its next use) and keep serving an
+            // answer the change made wrong, so they go again with the next batch. Wait a little
+            // rather than spin; the connection retries on its own.
             std::unique_lock lock(m_outboxMutex);
+            const QByteArray evictions = channel(kEvictionsChannel);
+            for (auto it = batch.rbegin(); m_running && it != batch.rend(); ++it) {
+                if (it->size() == 3 && it->at(1) == evictions &&
+                    m_outbox.size() < size_t(kOutboxLimit))
+                    m_outbox.push_front(std::move(*it));
+            }
             m_outboxChanged.wait_for(lock, std::chrono::milliseconds(100),
                                      [this] { return !m_running; });
         }
@@ -160,6 +169,18 @@ void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &
     post(kSessionsRevokedChannel, QJsonDocument(message).toJson(QJsonDocument::Compact));
 }
 
+void EventBus::publishEvictions(const QByteArray &evictions)
+{
+    post(kEvictionsChannel, m_instanceIdUtf8 + '\n' + evictions);
+}
+
+void EventBus::setEvictionListener(std::function<void(const QByteArray &)> onEvictions,
+                                   std::function<void(bool)> onSubscribed)
+{
+    m_onEvictions = std::move(onEvictions);
+    m_onSubscribed = std::move(onSubscribed);
+}
+
 void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
 {
     if (from == channel(kUserEventsChannel)) {
@@ -184,6 +205,16 @@ void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
         const QByteArray frame = payload.mid(feedEnd + 1);
         QMetaObject::invokeMethod(
             this, [this, feed, frame] { Q_EMIT feedFrame(feed, frame); }, Qt::QueuedConnection);
+        return;
+    }
+    if (from == channel(kEvictionsChannel)) {
+        // "<origin>\n<evictions>"; this instance evicted its own at the commit.
+        const qsizetype originEnd = payload.indexOf('\n');
+        if (originEnd < 0 ||
+            QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8))
+            return;
+        if (m_onEvictions)
+            m_onEvictions(payload.mid(originEnd + 1));
         return;
     }
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
@@ -222,14 +253,23 @@ void EventBus::listen()
         const timeval readTimeout {0, 250 * 1000};
         redisSetTimeout(context, readTimeout);
         auto *subscribed = static_cast<redisReply *>(redisCommand(
-            context, "SUBSCRIBE %b %b %b", channel(kUserEventsChannel).constData(),
+            context, "SUBSCRIBE %b %b %b %b", channel(kUserEventsChannel).constData(),
             size_t(channel(kUserEventsChannel).size()),
             channel(kSessionsRevokedChannel).constData(),
             size_t(channel(kSessionsRevokedChannel).size()), channel(kFeedsChannel).constData(),
-            size_t(channel(kFeedsChannel).size())));
+            size_t(channel(kFeedsChannel).size()), channel(kEvictionsChannel).constData(),
+            size_t(channel(kEvictionsChannel).size())));
+        // Redis subscribes to every channel of the command before it confirms the first; the
+        // other channels' confirmations follow as replies of their own.
+        const bool listening = subscribed && subscribed->type == REDIS_REPLY_ARRAY;
         if (subscribed)
             freeReplyObject(subscribed);
-        // The other channels' confirmations follow as replies of their own.
+        if (!listening) {
+            redisFree(context);
+            continue;
+        }
+        if (m_onSubscribed)
+            m_onSubscribed(true);
         if (!wasConnected) {
             log::info(QStringLiteral("event_bus_connected"));
             wasConnected = true;
@@ -257,6 +297,9 @@ void EventBus::listen()
             if (reply)
                 freeReplyObject(reply);
         }
+        // Whatever was published from here on is not heard until subscribed again.
+        if (m_onSubscribed)
+            m_onSubscribed(false);
         redisFree(context);
     }
 }

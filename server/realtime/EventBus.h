@@ -21,6 +21,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -35,6 +36,8 @@ public:
     static constexpr const char *kUserEventsChannel = "user-events";
     static constexpr const char *kSessionsRevokedChannel = "sessions-revoked";
     static constexpr const char *kFeedsChannel = "feeds";
+    /// Answers kept in memory that a commit made wrong (ReadCache), for the other instances.
+    static constexpr const char *kEvictionsChannel = "read-cache-evictions";
 
     EventBus(RedisSettings redis, QObject *parent = nullptr);
     ~EventBus() override;
@@ -49,6 +52,15 @@ public:
     void publishToFeed(const QString &feed, const QJsonObject &frame) override;
     /// Thread-safe: tells every instance (this one included) that these sessions are over.
     void publishSessionsRevoked(const QString &userId, const QStringList &sessionIds);
+    /// Thread-safe: tells the other instances to drop kept answers (`evictions` is read by the
+    /// listener below on each of them).
+    void publishEvictions(const QByteArray &evictions);
+
+    /// Set before start(). Both are called on the listening thread: `onEvictions` with what
+    /// another instance published, `onSubscribed` with true once this instance hears every
+    /// eviction and false as soon as it may have missed one (the subscription was lost).
+    void setEvictionListener(std::function<void(const QByteArray &)> onEvictions,
+                             std::function<void(bool)> onSubscribed);
 
     const QString &instanceId() const { return m_instanceId; }
     /// Copies for other instances dropped because Redis was away and the outbox was full.
@@ -83,6 +95,9 @@ private:
     std::deque<QList<QByteArray>> m_outbox; // PUBLISH commands, oldest first
     std::atomic<quint64> m_dropped {0};
     std::thread m_publisher;
+
+    std::function<void(const QByteArray &)> m_onEvictions;
+    std::function<void(bool)> m_onSubscribed;
 
     std::mutex m_localMutex;
     std::deque<std::pair<QString, QByteArray>> m_local; // frames for this instance's sockets

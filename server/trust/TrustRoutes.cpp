@@ -1,5 +1,7 @@
 #include "server/trust/TrustRoutes.h"
 
+#include "server/base/ReadCache.h"
+#include "server/events/Outbox.h"
 #include "server/http/ListQuery.h"
 #include "server/http/Router.h"
 #include "server/trust/TrustJson.h"
@@ -7,16 +9,81 @@
 
 namespace fp {
 
-void registerTrustRoutes(Router &router, const TrustService &trust)
+namespace {
+
+QString viewKey(const QString &viewerId, const QString &userId)
 {
-    router.add(Route {.method = "GET",
-                      .pattern = QStringLiteral("/api/trust_score/{user_id}"),
-                      .access = Access::User,
-                      .handler = [&trust](RequestContext &ctx) -> HttpResponse {
-                          return reply(
-                              trust.scoreFor(*ctx.caller, ctx.param(QStringLiteral("user_id"))),
-                              trustScoreToJson);
-                      }});
+    return viewerId + QLatin1Char('/') + userId;
+}
+
+} // namespace
+
+bool keptTrustViewsChangedBy(const OutboxEvent &event)
+{
+    // A kept view is a score another person may see. It changes with the score, and stops
+    // being visible with a block, a panic exit, a friendship ended or a deletion. Events that
+    // only add to what may be seen, or touch nothing of it, are listed; any other event (a new
+    // type too) drops every kept view, which is always safe.
+    static const QSet<QLatin1StringView> unrelated {
+        event::AccountCreated.name,
+        event::AccountIdentityLinked.name,
+        event::AccountIdentityUnlinked.name,
+        event::OnboardingCompleted.name,
+        event::ProfileUpdated.name,
+        event::AvatarSet.name,
+        event::AvatarRemoved.name,
+        event::QueueJoined.name,
+        event::QueueLeft.name,
+        event::QueueExpired.name,
+        event::Matched.name,
+        event::ConversationStarted.name,
+        event::MessageFlagged.name,
+        event::MessageBlocked.name,
+        event::GateDecided.name,
+        event::GateTimedOut.name,
+        event::Revealed.name,
+        event::FriendshipCreated.name,
+        event::ReportFiled.name,
+        event::ReportClaimed.name,
+        event::ReportEscalated.name,
+        event::ReportClaimExpired.name,
+        event::ModerationFlagged.name,
+        event::DailyAnswered.name,
+        event::WeeklyIntentSet.name,
+        event::XpGranted.name,
+        event::ClientEvent.name,
+    };
+    return !unrelated.contains(event.type.name);
+}
+
+void registerTrustRoutes(Router &router, const TrustService &trust, ReadCache &keptViews)
+{
+    router.add(Route {
+        .method = "GET",
+        .pattern = QStringLiteral("/api/trust_score/{user_id}"),
+        .access = Access::User,
+        .handler = [&trust, &keptViews](RequestContext &ctx) -> HttpResponse {
+            const QString userId = ctx.param(QStringLiteral("user_id"));
+            const ReadCache::Ticket ticket = keptViews.ticket();
+            Result<TrustScoreView> view = trust.scoreFor(*ctx.caller, userId);
+            if (!view)
+                return view.error();
+            HttpResponse response = HttpResponse::json(200, trustScoreToJson(*view));
+            // Only another person's view is kept: one's own holds the cooldown, which ends with
+            // time, and staff see everyone's in full.
+            if (view->visibility == TrustVisibility::Limited)
+                keptViews.store(viewKey(ctx.caller->userId, userId), response.body, ticket);
+            return response;
+        },
+        .fromMemory = [&keptViews](const RequestContext &ctx) -> std::optional<HttpResponse> {
+            const QString userId = ctx.param(QStringLiteral("user_id"));
+            if (userId == ctx.caller->userId || ctx.caller->isStaff())
+                return std::nullopt;
+            std::optional<QByteArray> body = keptViews.find(viewKey(ctx.caller->userId, userId));
+            if (!body)
+                return std::nullopt;
+            return HttpResponse::jsonText(200, std::move(*body));
+        }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/users/{id}/trust-score"),

@@ -5,9 +5,17 @@
 
 namespace fp {
 
+class ReadCache;
 class Router;
 class TrustService;
+struct OutboxEvent;
 
-void registerTrustRoutes(Router &router, const TrustService &trust);
+/// `keptViews` holds what one person sees of another's score, by viewer and person
+/// (docs/performance.md).
+void registerTrustRoutes(Router &router, const TrustService &trust, ReadCache &keptViews);
+
+/// Whether a committed event can change what someone sees of another's score (the score, or
+/// whether they may see it): anything but the events known not to.
+bool keptTrustViewsChangedBy(const OutboxEvent &event);
 
 } // namespace fp
