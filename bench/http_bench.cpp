@@ -348,10 +348,12 @@ struct RouteMeasurement
     LoadResult load;
     double statementsPerRequest = 0;
     double redisPerRequest = 0;
+    double fromMemory = 0; // share of the requests answered from memory (docs/performance.md)
 };
 
 RouteMeasurement measureRoute(const QString &name, Load &load, WorkProbe &probe,
-                              const WorkCounters &own, const Baseline &idle, const Options &o)
+                              const WorkCounters &own, const Baseline &idle, const Options &o,
+                              const fp::test::TestServer &server)
 {
     if (o.warmupSeconds > 0)
         load.run(o.warmupSeconds, false);
@@ -362,9 +364,11 @@ RouteMeasurement measureRoute(const QString &name, Load &load, WorkProbe &probe,
             .arg(name)
             .arg(double(QDateTime::currentMSecsSinceEpoch()) / 1000.0, 0, 'f', 3));
     const WorkCounters before = probe.read();
+    const double keptBefore = server.metric("fp_http_answered_from_memory_total");
     m.load = load.run(o.seconds);
     const WorkCounters after = probe.read();
     const double requests = double(std::max<qint64>(1, m.load.requests));
+    m.fromMemory = (server.metric("fp_http_answered_from_memory_total") - keptBefore) / requests;
     m.statementsPerRequest = (double(after.statements - before.statements - own.statements) -
                               idle.statementsPerSecond * m.load.seconds) /
         requests;
@@ -673,14 +677,15 @@ QString statusText(const LoadResult &r)
 
 void printRoute(const RouteMeasurement &m, const QString &ratio, const QString &goal)
 {
-    say(QStringLiteral("  %1 %2 req/s  p50 %3 ms  p99 %4 ms  SQL/req %5  Redis/req %6  %7  "
-                       "[%8]  goal: %9")
+    say(QStringLiteral("  %1 %2 req/s  p50 %3 ms  p99 %4 ms  SQL/req %5  Redis/req %6  "
+                       "from memory %7 %  %8  [%9]  goal: %10")
             .arg(m.name, -22)
             .arg(m.load.perSecond(), 8, 'f', 0)
             .arg(percentile(m.load.latencyMs, 50), 6, 'f', 2)
             .arg(percentile(m.load.latencyMs, 99), 6, 'f', 2)
             .arg(m.statementsPerRequest, 4, 'f', 1)
             .arg(m.redisPerRequest, 4, 'f', 1)
+            .arg(100.0 * m.fromMemory, 3, 'f', 0)
             .arg(ratio, -26)
             .arg(statusText(m.load), goal));
 }
@@ -832,15 +837,15 @@ int main(int argc, char **argv)
         return std::vector<std::string> {request("GET", QStringLiteral("/healthz"))};
     });
     const RouteMeasurement healthz =
-        measureRoute(QStringLiteral("GET /healthz"), load, probe, own, idle, o);
+        measureRoute(QStringLiteral("GET /healthz"), load, probe, own, idle, o, server);
     check(healthz.name, healthz.load);
 
     load.prepare(n, [&](int i) {
         return std::vector<std::string> {request(
             "GET", QStringLiteral("/api/trust_score/") + reader(i).partnerId, reader(i).token)};
     });
-    const RouteMeasurement trust =
-        measureRoute(QStringLiteral("GET /api/trust_score/{id}"), load, probe, own, idle, o);
+    const RouteMeasurement trust = measureRoute(QStringLiteral("GET /api/trust_score/{id}"), load,
+                                                probe, own, idle, o, server);
     check(trust.name, trust.load);
 
     load.prepare(n, [&](int i) {
@@ -848,7 +853,7 @@ int main(int argc, char **argv)
             request("GET", QStringLiteral("/api/profile"), reader(i).token)};
     });
     const RouteMeasurement read =
-        measureRoute(QStringLiteral("GET /api/profile"), load, probe, own, idle, o);
+        measureRoute(QStringLiteral("GET /api/profile"), load, probe, own, idle, o, server);
     check(read.name, read.load);
 
     std::vector<RouteMeasurement> written;
@@ -859,7 +864,7 @@ int main(int argc, char **argv)
                         profileBody(w.variant)),
                 request("PUT", QStringLiteral("/api/profile"), writer(i).token, profileBody(0))};
         });
-        written.push_back(measureRoute(w.name, load, probe, own, idle, o));
+        written.push_back(measureRoute(w.name, load, probe, own, idle, o, server));
         check(w.name, written.back().load);
     }
     load.closeAll();

@@ -293,6 +293,11 @@ bool Application::start()
             return Result<Caller>(AppError::unauthorized());
         return tokens->verify(*token);
     });
+    m_metrics.gauge(
+        QStringLiteral("fp_http_answered_from_memory_total"),
+        QStringLiteral("Requests answered with an answer kept in memory (docs/performance.md)"),
+        [http = m_http.get()] { return double(http->answeredFromMemory()); },
+        QStringLiteral("counter"));
     m_http->setCachedAuthenticator([tokens = &m_domains->tokens](const RequestContext &ctx) {
         const std::optional<QByteArray> token =
             TokenVerifier::bearerToken(ctx.header("authorization"));

@@ -353,6 +353,14 @@ HttpResponse HttpServer::runRoute(Exchange &exchange, const Route &route)
         }
         if (route.idempotent && ctx.caller && ctx.headers.contains("idempotency-key"))
             return runIdempotently(ctx, route);
+        // Kept in memory after all: the I/O thread only lacked the session's state or a leased
+        // unit of the budget, which this worker has just read or leased.
+        if (route.fromMemory && ctx.caller) {
+            if (std::optional<HttpResponse> kept = route.fromMemory(ctx)) {
+                exchange.fromMemory = true;
+                return std::move(*kept);
+            }
+        }
         return route.handler(ctx);
     } catch (const std::exception &e) {
         log::error(QStringLiteral("handler_exception"),
@@ -458,8 +466,10 @@ void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse
                       {QStringLiteral("redis_commands"), qint64(exchange->work.redisCommands)}};
     if (ctx.caller)
         line.insert(QStringLiteral("user_id"), ctx.caller->userId);
-    if (exchange->fromMemory)
+    if (exchange->fromMemory) {
         line.insert(QStringLiteral("from_memory"), true);
+        ++m_answeredFromMemory;
+    }
 
     QTcpSocket *socket = exchange->socket.data();
     if (!socket || socket->state() != QAbstractSocket::ConnectedState) {

@@ -20,6 +20,7 @@
 #include <QMutex>
 #include <QPointer>
 #include <QSslConfiguration>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -64,6 +65,8 @@ public:
     /// Stops accepting connections; requests already received are still answered.
     void stopAccepting();
     int inFlight() const { return m_inFlight; }
+    /// Requests answered with an answer kept in memory (Route::fromMemory).
+    quint64 answeredFromMemory() const { return m_answeredFromMemory.load(); }
 
 Q_SIGNALS:
     void idle(); // no request in flight any more (shutdown waits for it)
@@ -98,6 +101,7 @@ private:
     Metrics &m_metrics;
     Authenticator m_authenticator;
     CachedAuthenticator m_cachedAuthenticator;
+    std::atomic<quint64> m_answeredFromMemory {0};
     RateLimiter m_rateLimiter;
     BrowserPolicy m_browserPolicy;
     bool m_accepting = true;

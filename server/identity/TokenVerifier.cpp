@@ -100,13 +100,38 @@ std::optional<QByteArray> TokenVerifier::bearerToken(const QByteArray &authoriza
     return token;
 }
 
+std::optional<AccessClaims> TokenVerifier::claimsOf(const QByteArray &accessToken, qint64 now) const
+{
+    {
+        QMutexLocker lock(&m_tokensMutex);
+        const auto it = m_verifiedTokens.constFind(accessToken);
+        if (it != m_verifiedTokens.cend()) {
+            // Only the expiry can change a checked token's verdict (it only gets older).
+            if (now / 1000 < it->expiresAt)
+                return *it;
+            return std::nullopt;
+        }
+    }
+    auto verified = Jwt::verify(accessToken, m_secrets, now / 1000);
+    if (!std::holds_alternative<AccessClaims>(verified))
+        return std::nullopt;
+    QMutexLocker lock(&m_tokensMutex);
+    if (m_verifiedTokens.size() >= kMaxVerifiedTokens)
+        m_verifiedTokens.removeIf(
+            [now](const auto &entry) { return now / 1000 >= entry.value().expiresAt; });
+    if (m_verifiedTokens.size() >= kMaxVerifiedTokens)
+        m_verifiedTokens.clear();
+    m_verifiedTokens.insert(accessToken, std::get<AccessClaims>(verified));
+    return std::get<AccessClaims>(std::move(verified));
+}
+
 Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
 {
     const qint64 now = nowMs();
-    const auto verified = Jwt::verify(accessToken, m_secrets, now / 1000);
-    if (!std::holds_alternative<AccessClaims>(verified))
+    const std::optional<AccessClaims> checked = claimsOf(accessToken, now);
+    if (!checked)
         return invalidToken();
-    const AccessClaims &claims = std::get<AccessClaims>(verified);
+    const AccessClaims &claims = *checked;
 
     Result<Caller> caller = sessionCaller(claims.sessionId, claims.userId, now);
     if (caller)
@@ -117,10 +142,10 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
 std::optional<Result<Caller>> TokenVerifier::verifyFromCache(const QByteArray &accessToken) const
 {
     const qint64 now = nowMs();
-    const auto verified = Jwt::verify(accessToken, m_secrets, now / 1000);
-    if (!std::holds_alternative<AccessClaims>(verified))
+    const std::optional<AccessClaims> checked = claimsOf(accessToken, now);
+    if (!checked)
         return Result<Caller>(invalidToken());
-    const AccessClaims &claims = std::get<AccessClaims>(verified);
+    const AccessClaims &claims = *checked;
     quint64 epoch = 0;
     const std::optional<CacheEntry> hit = cached(claims.sessionId, &epoch);
     if (!hit)

@@ -12,6 +12,7 @@
 #include "common/Result.h"
 #include "server/base/Caller.h"
 #include "server/identity/IdentityTypes.h"
+#include "server/identity/Jwt.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -105,6 +106,15 @@ private:
     QList<QByteArray> m_secrets; // the current secret first, then the previous one
     const IdentityRepository &m_repository;
     RevocationListener m_localListener;
+
+    /// The claims of a token whose signature and claims were checked before (its expiry is
+    /// checked again), or of one checked now: the same client sends the same token with every
+    /// request for its quarter of an hour, and a request answered from memory should not spend
+    /// most of its time checking it again.
+    std::optional<AccessClaims> claimsOf(const QByteArray &accessToken, qint64 nowMs) const;
+    static constexpr qsizetype kMaxVerifiedTokens = 20000;
+    mutable QMutex m_tokensMutex;
+    mutable QHash<QByteArray, AccessClaims> m_verifiedTokens;
 
     mutable QMutex m_mutex;
     mutable QHash<QString, CacheEntry> m_entries;
