@@ -358,8 +358,8 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
         if (!tx.commit())
             return databaseUnavailable();
     }
-    // The analytics consumer's effect now, with its marks: the server relays these later and
-    // its consumer leaves them out.
+    // The analytics consumer's effect now, with its marks: a server's consumer leaves out what
+    // is marked.
     const AnalyticsRepository repository;
     AnalyticsConsumer consumer(repository);
     for (qint64 after = before;;) {
@@ -368,8 +368,20 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
             return batch.error();
         if (batch->isEmpty())
             break;
+        // A server on the same database relays these events as soon as they are recorded,
+        // and its consumer would apply them at the same moment: one of the two would then find
+        // the other's marks ("already exists") and fail. So the rollups' lock first, as the
+        // rebuild takes it: the server's batches wait, and the marks read after it include
+        // every event the server applied before (left out here; it leaves out ours).
+        Transaction tx;
+        if (!tx.begin())
+            return databaseUnavailable();
+        if (Status s = repository.lockRollups(true); !s)
+            return s.error();
         if (Status s = EventConsumers::applyNow(consumer, *batch); !s)
             return s.error();
+        if (!tx.commit())
+            return databaseUnavailable();
         after = batch->last().outboxSeq;
     }
     return qint64(events.size());
