@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QUuid>
 #include <algorithm>
 #include <cmath>
@@ -347,6 +348,7 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
         return last.error();
     const qint64 before = *last;
     constexpr qsizetype kPerTransaction = 500;
+    constexpr int kBatch = 1000;
     for (qsizetype start = 0; start < events.size(); start += kPerTransaction) {
         Transaction tx;
         if (!tx.begin())
@@ -363,7 +365,7 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
     const AnalyticsRepository repository;
     AnalyticsConsumer consumer(repository);
     for (qint64 after = before;;) {
-        Result<QList<StreamEvent>> batch = Outbox::keptAfter(after, 1000);
+        Result<QList<StreamEvent>> batch = Outbox::keptAfter(after, kBatch);
         if (!batch)
             return batch.error();
         if (batch->isEmpty())
@@ -378,11 +380,30 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
             return databaseUnavailable();
         if (Status s = repository.lockRollups(true); !s)
             return s.error();
-        if (Status s = EventConsumers::applyNow(consumer, *batch); !s)
-            return s.error();
+        // Those the server applied already are left out here (applyNow would leave them out
+        // too, but given none to apply it rolls its joined transaction back, and this one with
+        // it).
+        const qint64 last = batch->last().outboxSeq;
+        Result<QList<StreamEvent>> applied = Outbox::keptAppliedBy(consumer.group(), after, kBatch);
+        if (!applied)
+            return applied.error();
+        QSet<QString> done;
+        for (const StreamEvent &e : std::as_const(*applied)) {
+            if (e.outboxSeq <= last)
+                done.insert(e.eventId);
+        }
+        QList<StreamEvent> fresh;
+        for (const StreamEvent &e : std::as_const(*batch)) {
+            if (!done.contains(e.eventId))
+                fresh.append(e);
+        }
+        if (!fresh.isEmpty()) {
+            if (Status s = EventConsumers::applyNow(consumer, fresh); !s)
+                return s.error();
+        }
         if (!tx.commit())
             return databaseUnavailable();
-        after = batch->last().outboxSeq;
+        after = last;
     }
     return qint64(events.size());
 }
