@@ -97,6 +97,20 @@ QString dropOutOf(const QJsonObject &funnel)
         .arg(titles.at(worst - 1), titles.at(worst), percent(lowest));
 }
 
+/// `text` broken into lines of at most about 14 characters, between words.
+QString wrapped(const QString &text)
+{
+    constexpr qsizetype kLine = 14;
+    QStringList lines;
+    for (const QString &word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        if (!lines.isEmpty() && lines.last().size() + 1 + word.size() <= kLine)
+            lines.last() += QLatin1Char(' ') + word;
+        else
+            lines << word;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
 /// White to blue by share (0..1).
 QColor heat(double share)
 {
@@ -709,17 +723,20 @@ void AnalyticsTab::drawFunnel(const QList<QJsonObject> &answers)
                          ? tr("%1: too few people to tell where they drop out.").arg(when)
                          : tr("%1: %2.").arg(when, dropOut));
     }
-    // Each step's name, and under it its conversion from the step before (per period).
+    // Each step's name, and under it its conversion from the step before (a line per period).
+    // Labels are rich text: lines break with <br>, short enough that nine fit side by side.
     QStringList categories;
     for (qsizetype i = 0; i < titles.size(); ++i)
-        categories << (conversions.at(i).isEmpty()
-                           ? titles.at(i)
-                           : titles.at(i) + s("\n") + conversions.at(i).join(s(" → ")));
+        categories << (QStringList {wrapped(titles.at(i))} + conversions.at(i))
+                          .join(QLatin1Char('\n'))
+                          .toHtmlEscaped()
+                          .replace(QLatin1Char('\n'), s("<br>"));
     bars->setLabelsVisible(true);
     bars->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
     bars->setLabelsFormat(s("@value"));
     chart->addSeries(bars);
     auto *x = new QBarCategoryAxis;
+    x->setTruncateLabels(false);
     x->append(categories);
     auto *y = new QValueAxis;
     y->setTitleText(tr("People"));
