@@ -279,10 +279,49 @@ private Q_SLOTS:
         QCOMPARE(written.count(signedUpIn(m_monthBefore)), 9);
     }
 
+    void aBreakdownIsComparedToo()
+    {
+        QVERIFY(m_tab);
+        const QString dropOut = m_tab->dropOutText();
+        QSignalSpy loaded(m_tab, &AnalyticsTab::loaded);
+        m_tab->setBreakdown(s("region"));
+        m_tab->refresh();
+        QVERIFY(loaded.wait(kWaitMs) || loaded.count() > 0);
+        QVERIFY2(!m_tab->showsError(), qPrintable(m_tab->statusText()));
+        // A bar set per country and month, the month before's first.
+        QStringList expected;
+        int rows = 0;
+        for (const QDate &month : {m_monthBefore, m_lastMonth}) {
+            QUrlQuery q;
+            q.addQueryItem(s("from"), month.toString(Qt::ISODate));
+            q.addQueryItem(s("to"), month.addMonths(1).toString(Qt::ISODate));
+            q.addQueryItem(s("breakdown"), s("region"));
+            const HttpResult r = as(m_analyst)->get(s("/api/admin/analytics/funnel?") +
+                                                    q.toString(QUrl::FullyEncoded));
+            QCOMPARE(r.status, 200);
+            for (const QJsonValue &g : r.json()[s("groups")].toArray()) {
+                expected << (g[s("key")].isString() ? g[s("key")].toString() : s("not given")) +
+                        s(" · ") + signedUpIn(month);
+                rows += 9;
+            }
+        }
+        auto *bars = qobject_cast<QBarSeries *>(m_tab->funnelChart()->chart()->series().value(0));
+        QVERIFY(bars);
+        QStringList shown;
+        for (QBarSet *set : bars->barSets())
+            shown << set->label();
+        QCOMPARE(shown, expected);
+        QCOMPARE(m_tab->funnelTable()->rowCount(), rows);
+        // The countries add up to everyone: where most people drop out is the same.
+        QCOMPARE(m_tab->dropOutText(), dropOut);
+        m_tab->setBreakdown({});
+    }
+
     void withoutCompareOnlyLastMonthIsShown()
     {
         QVERIFY(m_tab);
         auto *compare = m_tab->findChild<QCheckBox *>(s("analyticsCompare"));
+        m_tab->setBreakdown({});
         QSignalSpy loaded(m_tab, &AnalyticsTab::loaded);
         compare->click();
         QVERIFY(loaded.wait(kWaitMs) || loaded.count() > 0);
