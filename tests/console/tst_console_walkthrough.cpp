@@ -89,7 +89,7 @@ class TestConsoleWalkthrough : public IntegrationTest
 
 public:
     // Small cells are not hidden here: the walk-through is about the numbers, and a few hundred
-    // demo people leave single digits at the funnel's end (tst_analytics_access holds the
+    // demo people leave single digits at the funnel's end (tst_analytics_rollups holds the
     // suppression).
     TestConsoleWalkthrough()
         : IntegrationTest(
