@@ -40,6 +40,10 @@ namespace fp::console {
 namespace {
 
 constexpr int kLiveRefreshMs = 60000;
+// The range presets' data: a positive number of days back from now, or one of these.
+constexpr int kCustomRange = 0;
+constexpr int kThisMonth = -1;
+constexpr int kLastMonth = -2;
 
 QString s(const char *text)
 {
@@ -51,6 +55,62 @@ QString percent(const QJsonValue &v)
     return v.isDouble() ? QStringLiteral("%1 %").arg(v.toDouble() * 100, 0, 'f', 0) : s("—");
 }
 
+/// Where most people drop out of one funnel answer: the step pair with the lowest conversion,
+/// from the people shown (summed over a breakdown's groups; a pair with a hidden count is left
+/// out). Empty when no pair can be told.
+QString dropOutOf(const QJsonObject &funnel)
+{
+    const QJsonArray groups = funnel[s("groups")].toArray();
+    QList<qint64> people;
+    QList<bool> known;
+    QStringList titles;
+    for (const QJsonValue &g : groups) {
+        const QJsonArray steps = g[s("steps")].toArray();
+        if (people.isEmpty()) {
+            people.fill(0, steps.size());
+            known.fill(true, steps.size());
+            for (const QJsonValue &step : steps)
+                titles << step[s("title")].toString();
+        }
+        for (qsizetype i = 0; i < steps.size() && i < people.size(); ++i) {
+            const QJsonValue count = steps.at(i)[s("people")];
+            if (count.isDouble())
+                people[i] += count.toInteger();
+            else
+                known[i] = false;
+        }
+    }
+    qsizetype worst = -1;
+    double lowest = 2;
+    for (qsizetype i = 1; i < people.size(); ++i) {
+        if (!known.at(i) || !known.at(i - 1) || people.at(i - 1) == 0)
+            continue;
+        const double conversion = double(people.at(i)) / double(people.at(i - 1));
+        if (conversion < lowest) {
+            lowest = conversion;
+            worst = i;
+        }
+    }
+    if (worst < 0)
+        return {};
+    return AnalyticsTab::tr("most people drop out between “%1” and “%2” (%3 go on)")
+        .arg(titles.at(worst - 1), titles.at(worst), percent(lowest));
+}
+
+/// `text` broken into lines of at most about 14 characters, between words.
+QString wrapped(const QString &text)
+{
+    constexpr qsizetype kLine = 14;
+    QStringList lines;
+    for (const QString &word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        if (!lines.isEmpty() && lines.last().size() + 1 + word.size() <= kLine)
+            lines.last() += QLatin1Char(' ') + word;
+        else
+            lines << word;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
 /// White to blue by share (0..1).
 QColor heat(double share)
 {
@@ -60,16 +120,66 @@ QColor heat(double share)
 
 } // namespace
 
+AnalyticsPeriod AnalyticsPeriod::thisMonth(const QDateTime &now)
+{
+    const QDate today = now.date();
+    return {QDateTime(QDate(today.year(), today.month(), 1), QTime(0, 0), now.timeSpec()), now};
+}
+
+AnalyticsPeriod AnalyticsPeriod::lastMonth(const QDateTime &now)
+{
+    const QDateTime start = thisMonth(now).from;
+    return {start.addMonths(-1), start};
+}
+
+bool AnalyticsPeriod::startsAMonth() const
+{
+    return from.date().day() == 1 && from.time() == QTime(0, 0) && to <= from.addMonths(1);
+}
+
+bool AnalyticsPeriod::isCalendarMonth() const
+{
+    return startsAMonth() && to == from.addMonths(1);
+}
+
+AnalyticsPeriod AnalyticsPeriod::previous() const
+{
+    if (startsAMonth())
+        return {from.addMonths(-1), from};
+    return {from.addSecs(-from.secsTo(to)), from};
+}
+
+QDate AnalyticsPeriod::endDay() const
+{
+    return to.time() == QTime(0, 0) && to.date() > from.date() ? to.date() : to.date().addDays(1);
+}
+
+QString AnalyticsPeriod::signedUpInWords() const
+{
+    if (isCalendarMonth())
+        return AnalyticsTab::tr("Signed up in %1").arg(from.date().toString(s("MMMM yyyy")));
+    const QDate last = endDay().addDays(-1);
+    if (last == firstDay())
+        return AnalyticsTab::tr("Signed up on %1").arg(last.toString(s("d MMM yyyy")));
+    return AnalyticsTab::tr("Signed up %1 – %2")
+        .arg(firstDay().toString(s("d MMM yyyy")), last.toString(s("d MMM yyyy")));
+}
+
+QString AnalyticsPeriod::shortName(const QString &otherwise) const
+{
+    return isCalendarMonth() ? from.date().toString(s("MMM")) : otherwise;
+}
+
 AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
     : QWidget(parent), m_client(client), m_views(new QTabWidget(this)),
       m_preset(new QComboBox(this)), m_from(new QDateTimeEdit(this)), m_to(new QDateTimeEdit(this)),
       m_compare(new QCheckBox(tr("Compare with the period before"), this)),
       m_status(new QLabel(this)), m_metric(new QComboBox(this)),
       m_trend(makeChartView(s("trendChart"), this)), m_breakdown(new QComboBox(this)),
-      m_funnel(makeChartView(s("funnelChart"), this)), m_funnelTable(new QTableWidget(this)),
-      m_cohorts(new QTableWidget(this)), m_eventName(new QComboBox(this)),
-      m_eventProperty(new QComboBox(this)), m_events(makeChartView(s("eventsChart"), this)),
-      m_live(new QTimer(this))
+      m_funnel(makeChartView(s("funnelChart"), this)), m_dropOut(new QLabel(this)),
+      m_funnelTable(new QTableWidget(this)), m_cohorts(new QTableWidget(this)),
+      m_eventName(new QComboBox(this)), m_eventProperty(new QComboBox(this)),
+      m_events(makeChartView(s("eventsChart"), this)), m_live(new QTimer(this))
 {
     m_preset->setObjectName(s("analyticsRange"));
     m_preset->addItem(tr("Last 24 hours"), 1);
@@ -77,7 +187,18 @@ AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
     m_preset->addItem(tr("Last 30 days"), 30);
     m_preset->addItem(tr("Last 90 days"), 90);
     m_preset->addItem(tr("Last 12 months"), 365);
-    m_preset->addItem(tr("Custom range"), 0);
+    m_preset->addItem(tr("This month"), kThisMonth);
+    m_preset->addItem(tr("Last month"), kLastMonth);
+    m_preset->addItem(tr("Custom range"), kCustomRange);
+    m_preset->setItemData(m_preset->findData(kLastMonth),
+                          tr("The previous calendar month, whole, in your time zone"),
+                          Qt::ToolTipRole);
+    m_compare->setObjectName(s("analyticsCompare"));
+    m_compare->setToolTip(
+        tr("Trends: the period before as a dashed line. Funnel: the people who signed up in the "
+           "period before beside these (for a range that starts a month, the whole calendar "
+           "month before), with each step's conversion for both."));
+    m_views->setObjectName(s("analyticsViews"));
     for (QDateTimeEdit *edit : {m_from, m_to}) {
         edit->setCalendarPopup(true);
         edit->setDisplayFormat(s("yyyy-MM-dd HH:mm"));
@@ -126,6 +247,11 @@ AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
     funnelRow->addStretch();
     funnelLayout->addLayout(funnelRow);
     funnelLayout->addWidget(m_funnel, 2);
+    m_dropOut->setObjectName(s("funnelDropOut"));
+    m_dropOut->setWordWrap(true);
+    m_dropOut->setToolTip(tr("The step with the lowest conversion from the step before, from "
+                             "the numbers shown"));
+    funnelLayout->addWidget(m_dropOut);
     m_funnelTable->setObjectName(s("funnelTable"));
     m_funnelTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     funnelLayout->addWidget(m_funnelTable, 1);
@@ -155,19 +281,9 @@ AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
     layout->addWidget(m_status);
     layout->addWidget(m_views, 1);
 
-    const auto applyPreset = [this] {
-        const int days = m_preset->currentData().toInt();
-        m_from->setEnabled(days == 0);
-        m_to->setEnabled(days == 0);
-        if (days == 0)
-            return;
-        const QDateTime now = QDateTime::currentDateTime();
-        m_to->setDateTime(now);
-        m_from->setDateTime(now.addDays(-days));
-    };
     m_preset->setCurrentIndex(2);
     applyPreset();
-    connect(m_preset, &QComboBox::currentIndexChanged, this, [this, applyPreset] {
+    connect(m_preset, &QComboBox::currentIndexChanged, this, [this] {
         applyPreset();
         refresh();
     });
@@ -198,15 +314,38 @@ AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
     });
     m_live->setInterval(kLiveRefreshMs);
     connect(m_live, &QTimer::timeout, this, [this] {
-        // The range follows the clock while a preset is chosen.
-        if (m_preset->currentData().toInt() > 0) {
-            const int days = m_preset->currentData().toInt();
-            const QDateTime now = QDateTime::currentDateTime();
-            m_to->setDateTime(now);
-            m_from->setDateTime(now.addDays(-days));
-        }
+        applyPreset(); // the range follows the clock while a preset is chosen
         refresh();
     });
+}
+
+void AnalyticsTab::applyPreset()
+{
+    const int preset = m_preset->currentData().toInt();
+    m_from->setEnabled(preset == kCustomRange);
+    m_to->setEnabled(preset == kCustomRange);
+    const QDateTime now = QDateTime::currentDateTime();
+    AnalyticsPeriod range;
+    if (preset == kCustomRange)
+        return;
+    if (preset == kThisMonth)
+        range = AnalyticsPeriod::thisMonth(now);
+    else if (preset == kLastMonth)
+        range = AnalyticsPeriod::lastMonth(now);
+    else
+        range = {now.addDays(-preset), now};
+    m_from->setDateTime(range.from);
+    m_to->setDateTime(range.to);
+}
+
+AnalyticsPeriod AnalyticsTab::period() const
+{
+    return {m_from->dateTime(), m_to->dateTime()};
+}
+
+QString AnalyticsTab::dropOutText() const
+{
+    return m_dropOut->text();
 }
 
 void AnalyticsTab::showEvent(QShowEvent *event)
@@ -245,7 +384,7 @@ bool AnalyticsTab::selectMetric(const QString &key)
 void AnalyticsTab::setRange(const QDateTime &from, const QDateTime &to)
 {
     const QSignalBlocker blocker(m_preset);
-    m_preset->setCurrentIndex(m_preset->findData(0));
+    m_preset->setCurrentIndex(m_preset->findData(kCustomRange));
     m_from->setEnabled(true);
     m_to->setEnabled(true);
     m_from->setDateTime(from.toLocalTime());
@@ -373,49 +512,14 @@ void AnalyticsTab::loadTrend()
         q.addQueryItem(s("to"), toWireTime(t));
         return q;
     };
-    const bool compare = m_compare->isChecked();
-    // Both answers are drawn together; the shared state lives until the last one.
-    struct Answers
-    {
-        QJsonObject current;
-        QJsonObject previous;
-        int waiting = 0;
-        QString error;
-    };
-    auto answers = std::make_shared<Answers>();
-    answers->waiting = compare ? 2 : 1;
-    const int generation = started();
-    const auto arrived = [self = QPointer(this), answers, generation]() {
-        if (!self || --answers->waiting > 0)
-            return;
-        if (self->superseded(generation)) {
-            // A later request is on its way: its answer is the one to show.
-        } else if (!answers->error.isEmpty()) {
-            self->setStatus(tr("The server refused: %1").arg(answers->error), true);
-        } else {
-            self->drawTrend(answers->current, answers->previous);
-        }
-        self->finished();
-    };
-    m_client->getJson(s("/api/admin/analytics/series"), query(from, to),
-                      [answers, arrived](const Result<QJsonObject> &r) {
-                          if (r)
-                              answers->current = *r;
-                          else
-                              answers->error = describe(r.error());
-                          arrived();
-                      });
-    if (compare) {
-        const qint64 span = from.secsTo(to);
-        m_client->getJson(s("/api/admin/analytics/series"), query(from.addSecs(-span), from),
-                          [answers, arrived](const Result<QJsonObject> &r) {
-                              if (r)
-                                  answers->previous = *r;
-                              else
-                                  answers->error = describe(r.error());
-                              arrived();
-                          });
+    QList<QUrlQuery> queries {query(from, to)};
+    if (m_compare->isChecked()) {
+        const AnalyticsPeriod before = period().previous();
+        queries.append(query(before.from.toUTC(), before.to.toUTC()));
     }
+    fetch(s("/api/admin/analytics/series"), queries, [this](const QList<QJsonObject> &answers) {
+        drawTrend(answers.first(), answers.value(1));
+    });
 }
 
 void AnalyticsTab::drawTrend(const QJsonObject &current, const QJsonObject &previous)
@@ -488,90 +592,151 @@ void AnalyticsTab::drawTrend(const QJsonObject &current, const QJsonObject &prev
         setStatus(tr("Updated %1.").arg(QTime::currentTime().toString(s("HH:mm:ss"))));
 }
 
-void AnalyticsTab::fetch(const QString &path, const QUrlQuery &query,
-                         void (AnalyticsTab::*draw)(const QJsonObject &))
+void AnalyticsTab::fetch(const QString &path, const QList<QUrlQuery> &queries,
+                         const std::function<void(const QList<QJsonObject> &)> &draw)
 {
+    // The answers are drawn together; what they share lives until the last one.
+    struct Answers
+    {
+        QList<QJsonObject> got;
+        qsizetype waiting = 0;
+        QString error;
+    };
+    auto answers = std::make_shared<Answers>();
+    answers->got.resize(queries.size());
+    answers->waiting = queries.size();
     const int generation = started();
-    m_client->getJson(
-        path, query, [self = QPointer(this), generation, draw](const Result<QJsonObject> &r) {
-            if (!self)
-                return;
-            // A later request is on its way: its answer is the one to show.
-            if (!self->superseded(generation)) {
-                if (!r)
-                    self->setStatus(tr("The server refused: %1").arg(describe(r.error())), true);
-                else
-                    (self.data()->*draw)(*r);
-            }
-            self->finished();
-        });
+    for (qsizetype i = 0; i < queries.size(); ++i) {
+        m_client->getJson(
+            path, queries.at(i),
+            [self = QPointer(this), answers, generation, draw, i](const Result<QJsonObject> &r) {
+                if (r)
+                    answers->got[i] = *r;
+                else if (answers->error.isEmpty())
+                    answers->error = describe(r.error());
+                if (--answers->waiting > 0 || !self)
+                    return;
+                // A later request is on its way: its answer is the one to show.
+                if (!self->superseded(generation)) {
+                    if (!answers->error.isEmpty())
+                        self->setStatus(tr("The server refused: %1").arg(answers->error), true);
+                    else
+                        draw(answers->got);
+                }
+                self->finished();
+            });
+    }
 }
 
 void AnalyticsTab::loadFunnel()
 {
-    QUrlQuery q;
-    q.addQueryItem(s("from"), m_from->date().toString(Qt::ISODate));
-    q.addQueryItem(s("to"), m_to->date().addDays(1).toString(Qt::ISODate));
-    if (!m_breakdown->currentData().toString().isEmpty())
-        q.addQueryItem(s("breakdown"), m_breakdown->currentData().toString());
-    fetch(s("/api/admin/analytics/funnel"), q, &AnalyticsTab::drawFunnel);
+    const auto query = [this](const AnalyticsPeriod &period) {
+        QUrlQuery q;
+        q.addQueryItem(s("from"), period.firstDay().toString(Qt::ISODate));
+        q.addQueryItem(s("to"), period.endDay().toString(Qt::ISODate));
+        if (!m_breakdown->currentData().toString().isEmpty())
+            q.addQueryItem(s("breakdown"), m_breakdown->currentData().toString());
+        return q;
+    };
+    QList<QUrlQuery> queries {query(period())};
+    if (m_compare->isChecked())
+        queries.append(query(period().previous()));
+    fetch(s("/api/admin/analytics/funnel"), queries,
+          [this](const QList<QJsonObject> &answers) { drawFunnel(answers); });
 }
 
-void AnalyticsTab::drawFunnel(const QJsonObject &funnel)
+void AnalyticsTab::drawFunnel(const QList<QJsonObject> &answers)
 {
-    const QJsonArray groups = funnel[s("groups")].toArray();
+    // The periods shown, oldest first: the bars read left to right as time goes.
+    QList<AnalyticsPeriod> periods {period()};
+    if (answers.size() > 1)
+        periods.prepend(period().previous());
+    QList<QJsonObject> funnels = answers;
+    std::reverse(funnels.begin(), funnels.end());
+    const bool comparing = funnels.size() > 1;
+
     QChart *chart = freshChart(m_funnel, tr("From sign-up to a second friend"));
     auto *bars = new QBarSeries;
-    QStringList categories;
-    m_table = {{tr("group"), tr("step"), tr("people"), tr("conversion from the step before"),
-                tr("of those who signed up"), tr("median time from the step before")}};
+    QStringList titles;
+    QList<QStringList> conversions; // per step, per period (no breakdown only)
+    m_table = {{tr("signed up"), tr("group"), tr("step"), tr("people"),
+                tr("conversion from the step before"), tr("of those who signed up"),
+                tr("median time from the step before")}};
     m_funnelTable->clear();
-    m_funnelTable->setColumnCount(6);
+    m_funnelTable->setColumnCount(int(m_table.first().size()));
     m_funnelTable->setHorizontalHeaderLabels(m_table.first());
     m_funnelTable->setRowCount(0);
     double maxPeople = 0;
-    qint64 signedUp = 0;
-    for (const QJsonValue &g : groups) {
-        const QString group = g[s("key")].isString() ? g[s("key")].toString()
-            : funnel[s("breakdown")].isString()      ? tr("not given")
-                                                     : tr("Everyone");
-        auto *set = new QBarSet(group);
-        const QJsonArray steps = g[s("steps")].toArray();
-        for (qsizetype i = 0; i < steps.size(); ++i) {
-            const QJsonObject step = steps.at(i).toObject();
-            const double people = step[s("people")].toDouble();
-            set->append(people);
-            maxPeople = std::max(maxPeople, people);
-            if (i == 0)
-                signedUp += step[s("people")].toInteger();
-            if (categories.size() < steps.size())
-                categories.append(step[s("title")].toString() +
-                                  (groups.size() == 1 && i > 0
-                                       ? s("\n") + percent(step[s("conversion")])
-                                       : QString()));
-            const QStringList row {
-                group,
-                step[s("title")].toString(),
-                step[s("suppressed")].toBool() ? tr("hidden (too few)")
-                                               : QString::number(step[s("people")].toInteger()),
-                percent(step[s("conversion")]),
-                percent(step[s("from_start")]),
-                step[s("median_seconds_from_previous")].isDouble()
-                    ? duration(step[s("median_seconds_from_previous")].toDouble())
-                    : s("—")};
-            m_table.append(row);
-            const int r = m_funnelTable->rowCount();
-            m_funnelTable->insertRow(r);
-            for (int c = 0; c < row.size(); ++c)
-                m_funnelTable->setItem(r, c, new QTableWidgetItem(row.at(c)));
+    QList<qint64> signedUp(funnels.size(), 0);
+    QStringList dropOuts;
+    for (qsizetype f = 0; f < funnels.size(); ++f) {
+        const QJsonObject &funnel = funnels.at(f);
+        const QString when = periods.at(f).signedUpInWords();
+        const QJsonArray groups = funnel[s("groups")].toArray();
+        for (const QJsonValue &g : groups) {
+            const QString group = g[s("key")].isString() ? g[s("key")].toString()
+                : funnel[s("breakdown")].isString()      ? tr("not given")
+                                                         : tr("Everyone");
+            const bool byGroup = funnel[s("breakdown")].isString();
+            auto *set = new QBarSet(byGroup && comparing ? group + s(" · ") + when
+                                        : byGroup        ? group
+                                                         : when);
+            const QJsonArray steps = g[s("steps")].toArray();
+            for (qsizetype i = 0; i < steps.size(); ++i) {
+                const QJsonObject step = steps.at(i).toObject();
+                const double people = step[s("people")].toDouble();
+                set->append(people);
+                maxPeople = std::max(maxPeople, people);
+                if (i == 0)
+                    signedUp[f] += step[s("people")].toInteger();
+                if (titles.size() < steps.size()) {
+                    titles.append(step[s("title")].toString());
+                    conversions.append(QStringList());
+                }
+                if (groups.size() == 1 && i > 0)
+                    conversions[i].append(
+                        comparing ? periods.at(f).shortName(f == 0 ? tr("before") : tr("now")) +
+                                s(" ") + percent(step[s("conversion")])
+                                  : percent(step[s("conversion")]));
+                const QStringList row {
+                    when,
+                    group,
+                    step[s("title")].toString(),
+                    step[s("suppressed")].toBool() ? tr("hidden (too few)")
+                                                   : QString::number(step[s("people")].toInteger()),
+                    percent(step[s("conversion")]),
+                    percent(step[s("from_start")]),
+                    step[s("median_seconds_from_previous")].isDouble()
+                        ? duration(step[s("median_seconds_from_previous")].toDouble())
+                        : s("—")};
+                m_table.append(row);
+                const int r = m_funnelTable->rowCount();
+                m_funnelTable->insertRow(r);
+                for (int c = 0; c < row.size(); ++c)
+                    m_funnelTable->setItem(r, c, new QTableWidgetItem(row.at(c)));
+            }
+            bars->append(set);
         }
-        bars->append(set);
+        const QString dropOut = dropOutOf(funnel);
+        dropOuts << (signedUp.at(f) == 0 ? tr("%1: nobody.").arg(when)
+                         : dropOut.isEmpty()
+                         ? tr("%1: too few people to tell where they drop out.").arg(when)
+                         : tr("%1: %2.").arg(when, dropOut));
     }
+    // Each step's name, and under it its conversion from the step before (a line per period).
+    // Labels are rich text: lines break with <br>, short enough that nine fit side by side.
+    QStringList categories;
+    for (qsizetype i = 0; i < titles.size(); ++i)
+        categories << (QStringList {wrapped(titles.at(i))} + conversions.at(i))
+                          .join(QLatin1Char('\n'))
+                          .toHtmlEscaped()
+                          .replace(QLatin1Char('\n'), s("<br>"));
     bars->setLabelsVisible(true);
     bars->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
     bars->setLabelsFormat(s("@value"));
     chart->addSeries(bars);
     auto *x = new QBarCategoryAxis;
+    x->setTruncateLabels(false);
     x->append(categories);
     auto *y = new QValueAxis;
     y->setTitleText(tr("People"));
@@ -581,17 +746,30 @@ void AnalyticsTab::drawFunnel(const QJsonObject &funnel)
     chart->addAxis(y, Qt::AlignLeft);
     bars->attachAxis(x);
     bars->attachAxis(y);
+    chart->legend()->setVisible(comparing || bars->count() > 1);
     m_funnelTable->resizeColumnsToContents();
-    if (signedUp == 0)
-        setStatus(tr("Nobody signed up from %1 to %2.")
-                      .arg(m_from->date().toString(s("d MMM yyyy")),
-                           m_to->date().toString(s("d MMM yyyy"))));
+    // Newest first in words: the question is about this period.
+    std::reverse(dropOuts.begin(), dropOuts.end());
+    m_dropOut->setText(dropOuts.join(s("\n")));
+
+    const qint64 now = signedUp.last();
+    const QString nowWords = periods.last().signedUpInWords();
+    if (!comparing)
+        setStatus(now == 0 ? tr("Nobody: %1 is empty.").arg(nowWords)
+                           : tr("%1: %2 people; each bar counts those who reached the step, "
+                                "whenever they did.")
+                                 .arg(nowWords)
+                                 .arg(now));
+    else if (now == 0 && signedUp.first() == 0)
+        setStatus(tr("Nobody signed up in either period (%1; %2).")
+                      .arg(nowWords, periods.first().signedUpInWords()));
     else
-        setStatus(tr("%1 people signed up from %2 to %3; each bar counts those who reached the "
-                     "step, whenever they did.")
-                      .arg(signedUp)
-                      .arg(m_from->date().toString(s("d MMM yyyy")),
-                           m_to->date().toString(s("d MMM yyyy"))));
+        setStatus(tr("%1: %2 people; %3: %4 people. Each bar counts those who reached the step, "
+                     "whenever they did (the earlier people had longer to).")
+                      .arg(nowWords)
+                      .arg(now)
+                      .arg(periods.first().signedUpInWords())
+                      .arg(signedUp.first()));
 }
 
 void AnalyticsTab::loadCohorts()
@@ -599,7 +777,8 @@ void AnalyticsTab::loadCohorts()
     QUrlQuery q;
     q.addQueryItem(s("from"), m_from->date().toString(Qt::ISODate));
     q.addQueryItem(s("to"), m_to->date().toString(Qt::ISODate));
-    fetch(s("/api/admin/analytics/retention"), q, &AnalyticsTab::drawCohorts);
+    fetch(s("/api/admin/analytics/retention"), {q},
+          [this](const QList<QJsonObject> &answers) { drawCohorts(answers.first()); });
 }
 
 void AnalyticsTab::drawCohorts(const QJsonObject &retention)
@@ -672,7 +851,8 @@ void AnalyticsTab::loadEvents()
         q.addQueryItem(s("name"), name);
     if (!name.isEmpty() && !m_eventProperty->currentData().toString().isEmpty())
         q.addQueryItem(s("property"), m_eventProperty->currentData().toString());
-    fetch(s("/api/admin/analytics/client-events"), q, &AnalyticsTab::drawEvents);
+    fetch(s("/api/admin/analytics/client-events"), {q},
+          [this](const QList<QJsonObject> &answers) { drawEvents(answers.first()); });
 }
 
 void AnalyticsTab::drawEvents(const QJsonObject &events)

@@ -111,17 +111,23 @@ int main(int argc, char *argv[])
     if (positional.value(0) == QLatin1String("analytics-rebuild"))
         return fp::runAnalyticsRebuild(config);
     if (positional.value(0) == QLatin1String("demo-data")) {
-        bool usersOk = false, daysOk = false;
-        fp::DemoDataOptions demo;
-        demo.users = parser.value(usersOption).toInt(&usersOk);
-        demo.days = parser.value(daysOption).toInt(&daysOk);
-        if (!usersOk || !daysOk || demo.users < 1 || demo.users > 2000000 || demo.days < 1 ||
-            demo.days > 730) {
+        // A whole number in [lowest, highest], or a message naming the option and what it got.
+        const auto count = [&parser](const QCommandLineOption &option, int lowest, int highest,
+                                     int *value) {
+            bool ok = false;
+            const QString given = parser.value(option);
+            *value = given.toInt(&ok);
+            if (ok && *value >= lowest && *value <= highest)
+                return true;
             std::fprintf(stderr,
-                         "friendship-server: demo-data needs --users 1-2000000 and "
-                         "--days 1-730\n");
+                         "friendship-server: demo-data: --%s takes a whole number from %d to %d, "
+                         "not '%s'\n",
+                         qPrintable(option.names().first()), lowest, highest, qPrintable(given));
+            return false;
+        };
+        fp::DemoDataOptions demo;
+        if (!count(usersOption, 1, 2000000, &demo.users) || !count(daysOption, 1, 730, &demo.days))
             return 2;
-        }
         return fp::runDemoData(config, demo);
     }
 

@@ -24,6 +24,10 @@ int knownVersion(const QString &type)
 
 Status AnalyticsConsumer::apply(const QList<StreamEvent> &events)
 {
+    // The rollups' lock before any other: a rebuild or demo-data (which hold it exclusively)
+    // and this batch then never each wait for a row the other holds.
+    if (Status s = m_repository.lockRollups(false); !s)
+        return s;
     QMap<QPair<QString, QDateTime>, qint64> counts;
     for (const StreamEvent &e : events) {
         const int known = knownVersion(e.type);
@@ -55,8 +59,6 @@ Status AnalyticsConsumer::apply(const QList<StreamEvent> &events)
     asKept.reserve(events.size());
     for (const StreamEvent &e : events)
         asKept << current->value(e.eventId, e);
-    if (Status s = m_repository.lockRollups(false); !s)
-        return s;
     return m_rollups.apply(asKept, QDateTime::currentDateTimeUtc());
 }
 

@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QUuid>
 #include <algorithm>
 #include <cmath>
@@ -347,6 +348,7 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
         return last.error();
     const qint64 before = *last;
     constexpr qsizetype kPerTransaction = 500;
+    constexpr int kBatch = 1000;
     for (qsizetype start = 0; start < events.size(); start += kPerTransaction) {
         Transaction tx;
         if (!tx.begin())
@@ -358,19 +360,50 @@ Result<qint64> recordDemoData(const DemoDataOptions &options)
         if (!tx.commit())
             return databaseUnavailable();
     }
-    // The analytics consumer's effect now, with its marks: the server relays these later and
-    // its consumer leaves them out.
+    // The analytics consumer's effect now, with its marks: a server's consumer leaves out what
+    // is marked.
     const AnalyticsRepository repository;
     AnalyticsConsumer consumer(repository);
     for (qint64 after = before;;) {
-        Result<QList<StreamEvent>> batch = Outbox::keptAfter(after, 1000);
+        Result<QList<StreamEvent>> batch = Outbox::keptAfter(after, kBatch);
         if (!batch)
             return batch.error();
         if (batch->isEmpty())
             break;
-        if (Status s = EventConsumers::applyNow(consumer, *batch); !s)
+        // A server on the same database relays these events as soon as they are recorded,
+        // and its consumer would apply them at the same moment: one of the two would then find
+        // the other's marks ("already exists") and fail. So the rollups' lock first, as the
+        // rebuild takes it: the server's batches wait, and the marks read after it include
+        // every event the server applied before (left out here; it leaves out ours).
+        Transaction tx;
+        if (!tx.begin())
+            return databaseUnavailable();
+        if (Status s = repository.lockRollups(true); !s)
             return s.error();
-        after = batch->last().outboxSeq;
+        // Those the server applied already are left out here (applyNow would leave them out
+        // too, but given none to apply it rolls its joined transaction back, and this one with
+        // it).
+        const qint64 last = batch->last().outboxSeq;
+        Result<QList<StreamEvent>> applied = Outbox::keptAppliedBy(consumer.group(), after, kBatch);
+        if (!applied)
+            return applied.error();
+        QSet<QString> done;
+        for (const StreamEvent &e : std::as_const(*applied)) {
+            if (e.outboxSeq <= last)
+                done.insert(e.eventId);
+        }
+        QList<StreamEvent> fresh;
+        for (const StreamEvent &e : std::as_const(*batch)) {
+            if (!done.contains(e.eventId))
+                fresh.append(e);
+        }
+        if (!fresh.isEmpty()) {
+            if (Status s = EventConsumers::applyNow(consumer, fresh); !s)
+                return s.error();
+        }
+        if (!tx.commit())
+            return databaseUnavailable();
+        after = last;
     }
     return qint64(events.size());
 }

@@ -176,6 +176,7 @@ private Q_SLOTS:
         QVERIFY(m_tab);
         m_tab->showView(AnalyticsTab::View::Funnel);
         m_tab->setBreakdown({});
+        m_tab->setCompare(false); // the trends compared: one period here
         const QDateTime now = QDateTime::currentDateTime();
         m_tab->setRange(now.addDays(-7), now);
         QVERIFY(reload());
@@ -194,6 +195,42 @@ private Q_SLOTS:
         // The conversion from the step before is on the bar's label: 2 of 4.
         QVERIFY2(categories->at(1).contains(s("50 %")), qPrintable(categories->at(1)));
         QCOMPARE(m_tab->funnelTable()->rowCount(), 9);
+    }
+
+    void periodsAreComparedByCalendarMonth()
+    {
+        using fp::console::AnalyticsPeriod;
+        const auto at = [](int y, int m, int d, int h = 0, int min = 0) {
+            return QDateTime(QDate(y, m, d), QTime(h, min), Qt::LocalTime);
+        };
+        // Last month, on the 31st of March: all of February, and before it all of January.
+        const AnalyticsPeriod february = AnalyticsPeriod::lastMonth(at(2027, 3, 31, 18, 5));
+        QCOMPARE(february.from, at(2027, 2, 1));
+        QCOMPARE(february.to, at(2027, 3, 1));
+        QVERIFY(february.isCalendarMonth());
+        QCOMPARE(february.firstDay(), QDate(2027, 2, 1));
+        QCOMPARE(february.endDay(), QDate(2027, 3, 1));
+        QCOMPARE(february.signedUpInWords(), s("Signed up in February 2027"));
+        QCOMPARE(february.shortName(s("now")), s("Feb"));
+        const AnalyticsPeriod january = february.previous();
+        QCOMPARE(january.from, at(2027, 1, 1));
+        QCOMPARE(january.to, at(2027, 2, 1));
+        QCOMPARE(january.signedUpInWords(), s("Signed up in January 2027"));
+        // This month so far: compared with the whole month before.
+        const AnalyticsPeriod march = AnalyticsPeriod::thisMonth(at(2027, 3, 31, 18, 5));
+        QCOMPARE(march.from, at(2027, 3, 1));
+        QVERIFY(!march.isCalendarMonth());
+        QCOMPARE(march.previous().from, at(2027, 2, 1));
+        QCOMPARE(march.previous().to, at(2027, 3, 1));
+        QCOMPARE(march.endDay(), QDate(2027, 4, 1)); // today counts
+        QCOMPARE(march.signedUpInWords(), s("Signed up 1 Mar 2027 – 31 Mar 2027"));
+        // Any other range: as long, just before it.
+        const AnalyticsPeriod week {at(2027, 3, 10, 12), at(2027, 3, 17, 12)};
+        QCOMPARE(week.previous().from, at(2027, 3, 3, 12));
+        QCOMPARE(week.previous().to, at(2027, 3, 10, 12));
+        QCOMPARE(week.shortName(s("now")), s("now"));
+        QCOMPARE(AnalyticsPeriod({at(2027, 3, 10), at(2027, 3, 11)}).signedUpInWords(),
+                 s("Signed up on 10 Mar 2027"));
     }
 
     void theCohortsAreAHeatMap()
@@ -240,7 +277,7 @@ private Q_SLOTS:
         QFile file(csv);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QList<QByteArray> rows = file.readAll().split('\n');
-        QVERIFY(rows.first().startsWith("group,step,people"));
+        QVERIFY(rows.first().startsWith("signed up,group,step,people"));
         QVERIFY(rows.size() >= 10);
         QVERIFY(QFileInfo(png).size() > 0);
     }
