@@ -20,8 +20,10 @@ QString s(const char *text)
     return QString::fromUtf8(text);
 }
 
-constexpr int kUsers = 120;
-constexpr int kDays = 40;
+// Enough people that every funnel step has someone at any time of day (the history is drawn
+// back from the moment it runs: with 120 people a second friendship happened only some hours).
+constexpr int kUsers = 400;
+constexpr int kDays = 60;
 constexpr int kRunMs = 180000;
 
 } // namespace
