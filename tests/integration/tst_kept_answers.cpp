@@ -109,16 +109,22 @@ private Q_SLOTS:
         const TestAccount ann = onboarded(s("Ann"));
         const HttpResult first = clientFor(m_one->port(), ann)->get(s("/api/profile"));
         QCOMPARE(first.status, 200);
-        const double hitsBefore = m_one->metric("fp_read_cache_hits_total");
-        const HttpResult again = clientFor(m_one->port(), ann)->get(s("/api/profile"));
-        QCOMPARE(again.status, 200);
-        QCOMPARE(again.body, first.body);
-        QCOMPARE(again.header("content-type"), first.header("content-type"));
-        const QJsonObject line = m_one->requestLogLine(again.header("x-request-id"));
-        QVERIFY(line.value(s("from_memory")).toBool());
-        QCOMPARE(line.value(s("sql_statements")).toInteger(), 0);
-        QCOMPARE(line.value(s("redis_commands")).toInteger(), 0);
-        QVERIFY(m_one->metric("fp_read_cache_hits_total") > hitsBefore);
+        const double answeredBefore = m_one->metric("fp_http_answered_from_memory_total");
+        // On the I/O thread a kept answer asks nothing of MariaDB or Redis. (A worker serves it
+        // now and then, when a rate budget's leased units ran out, leasing more first.)
+        bool askedNothing = false;
+        for (int attempt = 0; attempt < 4 && !askedNothing; ++attempt) {
+            const HttpResult again = clientFor(m_one->port(), ann)->get(s("/api/profile"));
+            QCOMPARE(again.status, 200);
+            QCOMPARE(again.body, first.body);
+            QCOMPARE(again.header("content-type"), first.header("content-type"));
+            const QJsonObject line = m_one->requestLogLine(again.header("x-request-id"));
+            QVERIFY(line.value(s("from_memory")).toBool());
+            askedNothing = line.value(s("sql_statements")).toInteger() == 0 &&
+                line.value(s("redis_commands")).toInteger() == 0;
+        }
+        QVERIFY(askedNothing);
+        QVERIFY(m_one->metric("fp_http_answered_from_memory_total") > answeredBefore);
         // Someone else's token never gets Ann's answer.
         const TestAccount ben = onboarded(s("Ben"));
         QCOMPARE(readAnswer(*m_one, ben, s("/api/profile"))[s("nickname")].toString(), s("Ben"));

@@ -315,25 +315,32 @@ private Q_SLOTS:
         QCOMPARE(written.status, 200);
         // A token's session state is read from MariaDB once every few seconds: the fewest over
         // three reads is the route's own work. The first read after the write reads MariaDB;
-        // the next ones are answered from memory (tst_kept_answers), asking it nothing.
+        // the next ones are answered from memory (tst_kept_answers): never with the route's own
+        // statement, and on the I/O thread with nothing at all (a worker serves them when the
+        // session's state or a rate budget's unit must be read or leased first).
         qint64 fewest = std::numeric_limits<qint64>::max();
+        qint64 leastFromMemory = std::numeric_limits<qint64>::max();
         int fromMemory = 0;
-        for (int attempt = 0; attempt < 3; ++attempt) {
+        for (int attempt = 0; attempt < 4; ++attempt) {
             const HttpResult read = client->get(QStringLiteral("/api/profile"));
             QCOMPARE(read.status, 200);
             QCOMPARE(read.json(), written.json());
             const QJsonObject line = server().requestLogLine(read.header("x-request-id"));
             QVERIFY2(!line.isEmpty(), "the request's log line");
+            const qint64 statements = line.value(QStringLiteral("sql_statements")).toInteger();
             if (line.value(QStringLiteral("from_memory")).toBool()) {
                 ++fromMemory;
-                QCOMPARE(line.value(QStringLiteral("sql_statements")).toInteger(), 0);
-                QCOMPARE(line.value(QStringLiteral("redis_commands")).toInteger(), 0);
+                QVERIFY(statements <= 1); // at most the session's state
+                leastFromMemory =
+                    qMin(leastFromMemory,
+                         statements + line.value(QStringLiteral("redis_commands")).toInteger());
             } else {
-                fewest = qMin(fewest, line.value(QStringLiteral("sql_statements")).toInteger());
+                fewest = qMin(fewest, statements);
             }
         }
         QCOMPARE(fewest, 1);
-        QVERIFY(fromMemory >= 1);
+        QVERIFY(fromMemory >= 2);
+        QCOMPARE(leastFromMemory, 0);
     }
 
     // Issue #16's budget for a write: what a person does on the profile screen (sliders moved,

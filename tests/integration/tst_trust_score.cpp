@@ -218,20 +218,27 @@ private Q_SLOTS:
             // Another person's view, once read, is answered from memory (tst_kept_answers),
             // asking nothing of MariaDB or Redis.
             qint64 fewest = std::numeric_limits<qint64>::max();
+            qint64 leastFromMemory = std::numeric_limits<qint64>::max();
             int fromMemory = 0;
             // The viewer's session state read first (by a view of nobody), so that the first
             // view below is the route's own work alone.
             expectNotFound(view.viewer, newId());
-            for (int attempt = 0; attempt < 3; ++attempt) {
+            for (int attempt = 0; attempt < 4; ++attempt) {
                 const HttpResult r = trustScore(view.viewer, view.owner);
                 QCOMPARE(r.status, view.status);
                 const QJsonObject line = server().requestLogLine(r.header("x-request-id"));
                 QVERIFY2(!line.isEmpty(), "the request's log line");
                 QVERIFY(line.value(QStringLiteral("redis_round_trips")).toInteger() <= 1);
                 if (line.value(QStringLiteral("from_memory")).toBool()) {
+                    // Never the route's own statement; on the I/O thread nothing at all (a
+                    // worker serves it when the session or a budget unit must be read first).
                     ++fromMemory;
-                    QCOMPARE(line.value(QStringLiteral("sql_statements")).toInteger(), 0);
-                    QCOMPARE(line.value(QStringLiteral("redis_round_trips")).toInteger(), 0);
+                    const qint64 statements =
+                        line.value(QStringLiteral("sql_statements")).toInteger();
+                    QVERIFY(statements <= 1);
+                    leastFromMemory = qMin(
+                        leastFromMemory,
+                        statements + line.value(QStringLiteral("redis_round_trips")).toInteger());
                     continue;
                 }
                 fewest = qMin(fewest, line.value(QStringLiteral("sql_statements")).toInteger());
@@ -241,9 +248,10 @@ private Q_SLOTS:
             // cooldown ends with time), staff's full view, and refusals.
             const bool kept = view.status == 200 && view.viewer.userId != view.owner &&
                 view.viewer.userId != admin.userId;
-            if (kept)
+            if (kept) {
                 QVERIFY(fromMemory >= 1);
-            else
+                QCOMPARE(leastFromMemory, 0);
+            } else
                 QCOMPARE(fromMemory, 0);
         }
     }
