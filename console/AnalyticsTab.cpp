@@ -578,7 +578,7 @@ void AnalyticsTab::drawTrend(const QJsonObject &current, const QJsonObject &prev
     if (maxX <= minX)
         maxX = minX + 3600000;
     x->setRange(QDateTime::fromMSecsSinceEpoch(minX), QDateTime::fromMSecsSinceEpoch(maxX));
-    y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
+    fitFromZero(y, maxY);
     if (m_table.size() <= 1 || maxY == 0)
         setStatus(tr("Nothing happened in this range (%1 from %2 to %3).")
                       .arg(current[s("title")].toString(),
@@ -741,7 +741,8 @@ void AnalyticsTab::drawFunnel(const QList<QJsonObject> &answers)
     auto *y = new QValueAxis;
     y->setTitleText(tr("People"));
     y->setLabelFormat(s("%.0f"));
-    y->setRange(0, maxPeople > 0 ? maxPeople * 1.2 : 1);
+    // Room above the tallest bar for its label.
+    fitFromZero(y, maxPeople * 1.1);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     bars->attachAxis(x);
@@ -914,7 +915,7 @@ void AnalyticsTab::drawEvents(const QJsonObject &events)
         maxX = m_to->dateTime().toMSecsSinceEpoch();
     }
     x->setRange(QDateTime::fromMSecsSinceEpoch(minX), QDateTime::fromMSecsSinceEpoch(maxX));
-    y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
+    fitFromZero(y, maxY);
     setStatus(maxY == 0 ? tr("The apps sent no events in this range.")
                         : tr("Updated %1.").arg(QTime::currentTime().toString(s("HH:mm:ss"))));
 }

@@ -13,6 +13,7 @@
 #include <QPainter>
 #include <QToolTip>
 #include <QValueAxis>
+#include <algorithm>
 #include <cmath>
 
 namespace fp::console {
@@ -53,6 +54,15 @@ QValueAxis *valueAxis(const QString &unit)
     y->setLabelFormat(unit.startsWith(QLatin1String("share")) ? QStringLiteral("%.2f")
                                                               : QStringLiteral("%.0f"));
     return y;
+}
+
+void fitFromZero(QValueAxis *axis, double highest)
+{
+    double top = highest > 0 ? highest * 1.1 : 1;
+    if (axis->labelFormat() == QLatin1String("%.0f"))
+        top = std::max(top, 4.0);
+    axis->setRange(0, top);
+    axis->applyNiceNumbers();
 }
 
 QString axisFormat(const QString &bucket)

@@ -30,6 +30,9 @@ QChart *freshChart(QChartView *view, const QString &title);
 QDateTimeAxis *timeAxis(const QString &bucket);
 /// A value axis titled with its unit in words ("people", "share of …": percent labels).
 QValueAxis *valueAxis(const QString &unit);
+/// From 0 to a little above `highest`, on round steps (0, 100, 200 rather than 82, 163, 245);
+/// an axis of whole numbers spans at least 4, so no two of its labels read the same.
+void fitFromZero(QValueAxis *axis, double highest);
 /// How a bucket's start is written on the axis and in tooltips.
 QString axisFormat(const QString &bucket);
 /// The viewer's time zone, as the axis titles name it.

@@ -186,10 +186,10 @@ void QueueTab::drawHistory(const admin::QueueHistory &history)
         chart->addAxis(x, Qt::AlignBottom);
     }
     QValueAxis *people = valueAxis(tr("people / matches"));
-    people->setRange(0, busiest > 0 ? busiest * 1.15 : 1);
+    fitFromZero(people, busiest);
     activity->addAxis(people, Qt::AlignLeft);
     QValueAxis *seconds = valueAxis(waitUnit);
-    seconds->setRange(0, longest > 0 ? longest * 1.15 : 1);
+    fitFromZero(seconds, longest);
     wait->addAxis(seconds, Qt::AlignLeft);
     for (const Line &line : std::as_const(lines)) {
         line.chart->addSeries(line.series);

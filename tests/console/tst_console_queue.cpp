@@ -27,6 +27,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
+#include <cmath>
 
 using namespace fp::test;
 using fp::admin::AdminClient;
@@ -166,6 +167,18 @@ private Q_SLOTS:
         QCOMPARE(seconds->titleText(), s("Seconds"));
         QVERIFY(qobject_cast<QDateTimeAxis *>(wait->axes(Qt::Horizontal).value(0)));
         QVERIFY(line(m_tab->waitChart(), s("Average wait")));
+        // Whole numbers on round steps, none written twice (a match or two once read
+        // "0, 0, 1, 1, 2"): each step between ticks is a whole number.
+        for (QValueAxis *axis : {y, seconds}) {
+            const double step = (axis->max() - axis->min()) / (axis->tickCount() - 1);
+            QVERIFY2(step >= 1 && std::abs(step - std::round(step)) < 1e-9,
+                     qPrintable(QStringLiteral("%1: %2 to %3 in %4 ticks")
+                                    .arg(axis->titleText())
+                                    .arg(axis->min())
+                                    .arg(axis->max())
+                                    .arg(axis->tickCount())));
+            QCOMPARE(axis->min(), 0.0);
+        }
         QVERIFY2(m_tab->statusText().startsWith(s("Last hour by minute")),
                  qPrintable(m_tab->statusText()));
     }
