@@ -5,6 +5,7 @@
 // from the events afterwards gives the same rollups, row for row.
 
 #include "common/Time.h"
+#include "tests/support/AnalyticsRollups.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QJsonArray>
@@ -67,36 +68,6 @@ private:
             counts << QString::number(
                 number(s("SELECT COUNT(*) FROM %1").arg(QLatin1String(table))));
         return counts.join(QLatin1Char(' '));
-    }
-
-    /// The rollups as text, to compare the live ones with a rebuild's.
-    QString rollupsDump()
-    {
-        QStringList parts;
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', metric, grain, HEX(dimension), "
-                        "bucket_start, value) ORDER BY metric, grain, dimension, bucket_start "
-                        "SEPARATOR '\\n') FROM analytics_counters"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', cohort_week, period, offset_n, people) "
-                        "ORDER BY cohort_week, period, offset_n SEPARATOR '\\n') FROM "
-                        "analytics_cohort_activity"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', breakdown, signup_day, value, step, "
-                        "gap_bin, people) ORDER BY breakdown, signup_day, value, step, gap_bin "
-                        "SEPARATOR '\\n') FROM analytics_funnel_cells"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', day, person) ORDER BY day, person "
-                        "SEPARATOR '\\n') FROM analytics_active_days"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', week, person) ORDER BY week, person "
-                        "SEPARATOR '\\n') FROM analytics_active_weeks"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', person, signed_up_at, cohort_week, "
-                        "IFNULL(region, '-'), IFNULL(age_range, '-'), IFNULL(intention, '-'), "
-                        "IFNULL(onboarded_at, '-'), IFNULL(first_queue_at, '-'), "
-                        "IFNULL(first_match_at, '-'), IFNULL(first_gate_at, '-'), "
-                        "IFNULL(first_reveal_at, '-'), IFNULL(first_friendship_at, '-'), "
-                        "IFNULL(first_reflection_at, '-'), IFNULL(second_friendship_at, '-')) "
-                        "ORDER BY person SEPARATOR '\\n') FROM analytics_people"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', conversation_id, person_a, person_b, "
-                        "started_at, reached_gate, ended) ORDER BY conversation_id "
-                        "SEPARATOR '\\n') FROM analytics_conversations"));
-        return parts.join(s("\n--\n"));
     }
 
     /// The sign-up days the demo history can fall on, as the API takes them.
@@ -226,13 +197,13 @@ private Q_SLOTS:
                     0;
             },
             60000));
-        const QString live = rollupsDump();
+        const QString live = rollupsText(*db());
         QVERIFY(number(s("SELECT COUNT(*) FROM analytics_people WHERE second_friendship_at IS "
                          "NOT NULL")) > 0);
         QByteArray output;
         QCOMPARE(server().runToCompletion({s("analytics-rebuild")}, &output, kRunMs), 0);
         QVERIFY2(output.contains("analytics_rebuilt"), output.constData());
-        const QString rebuilt = rollupsDump();
+        const QString rebuilt = rollupsText(*db());
         if (rebuilt != live) {
             // The first differing line, rather than two walls of text.
             const QStringList a = live.split(QLatin1Char('\n'));

@@ -8,6 +8,7 @@
 // hours; small cells are suppressed.
 
 #include "common/Time.h"
+#include "tests/support/AnalyticsRollups.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
@@ -167,57 +168,6 @@ private:
             return QJsonValue(QJsonValue::Undefined);
         const QJsonArray points = series.first()[s("points")].toArray();
         return points.isEmpty() ? QJsonValue(QJsonValue::Undefined) : points.last()[s("value")];
-    }
-
-    /// The rollups as text, for comparing two states of them.
-    QString rollupsDump(bool people = true)
-    {
-        QStringList parts;
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', metric, grain, HEX(dimension), "
-                        "bucket_start, value) ORDER BY metric, grain, dimension, bucket_start "
-                        "SEPARATOR '\\n') FROM analytics_counters"));
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', cohort_week, period, offset_n, people) "
-                        "ORDER BY cohort_week, period, offset_n SEPARATOR '\\n') FROM "
-                        "analytics_cohort_activity"));
-        // The funnel's cells.
-        parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', breakdown, signup_day, value, step, "
-                        "gap_bin, people) ORDER BY breakdown, signup_day, value, step, gap_bin "
-                        "SEPARATOR '\\n') FROM analytics_funnel_cells"));
-        if (people) {
-            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', day, person) ORDER BY day, person "
-                            "SEPARATOR '\\n') FROM analytics_active_days"));
-            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', week, person) ORDER BY week, "
-                            "person SEPARATOR '\\n') FROM analytics_active_weeks"));
-            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', person, signed_up_at, cohort_week, "
-                            "IFNULL(region, '-'), IFNULL(age_range, '-'), IFNULL(intention, '-'), "
-                            "IFNULL(onboarded_at, '-'), IFNULL(first_queue_at, '-'), "
-                            "IFNULL(first_match_at, '-'), IFNULL(first_gate_at, '-'), "
-                            "IFNULL(first_reveal_at, '-'), IFNULL(first_friendship_at, '-'), "
-                            "IFNULL(first_reflection_at, '-'), IFNULL(second_friendship_at, '-')) "
-                            "ORDER BY person SEPARATOR '\\n') FROM analytics_people"));
-            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', conversation_id, person_a, "
-                            "person_b, started_at, reached_gate, ended) ORDER BY conversation_id "
-                            "SEPARATOR '\\n') FROM analytics_conversations"));
-        } else {
-            // Without the ids (pseudonyms differ between a live deletion and a rebuild).
-            parts << text(s("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT person)) FROM "
-                            "analytics_active_days"));
-            parts << text(s("SELECT CONCAT_WS('|', COUNT(*), COUNT(DISTINCT person)) FROM "
-                            "analytics_active_weeks"));
-            // Everyone's whole funnel, a deleted account's too.
-            parts << text(s("SELECT GROUP_CONCAT(line ORDER BY line SEPARATOR '\\n') FROM ("
-                            "SELECT CONCAT_WS('|', signed_up_at, cohort_week, IFNULL(region, '-'), "
-                            "IFNULL(age_range, '-'), IFNULL(intention, '-'), "
-                            "IFNULL(onboarded_at, '-'), IFNULL(first_queue_at, '-'), "
-                            "IFNULL(first_match_at, '-'), IFNULL(first_gate_at, '-'), "
-                            "IFNULL(first_reveal_at, '-'), IFNULL(first_friendship_at, '-'), "
-                            "IFNULL(first_reflection_at, '-'), IFNULL(second_friendship_at, '-')) "
-                            "AS line FROM analytics_people) people"));
-            parts << text(s("SELECT GROUP_CONCAT(CONCAT_WS('|', conversation_id, started_at, "
-                            "reached_gate, ended) ORDER BY conversation_id SEPARATOR '\\n') "
-                            "FROM analytics_conversations"));
-        }
-        return parts.join(s("\n--\n"));
     }
 
     void prepare() override
@@ -662,12 +612,12 @@ private Q_SLOTS:
     void rollupsEqualARebuildFromScratch()
     {
         QVERIFY(pollUntil([&] { return consumerCaughtUp(); }, 30000, 100));
-        const QString live = rollupsDump();
+        const QString live = rollupsText(*db());
         QVERIFY(live.contains(QLatin1String("matches")));
         QByteArray output;
         QCOMPARE(server().runToCompletion({s("analytics-rebuild")}, &output), 0);
         QVERIFY2(output.contains("analytics_rebuilt"), output.constData());
-        QCOMPARE(rollupsDump(), live);
+        QCOMPARE(rollupsText(*db()), live);
         // The funnel's cells count each person's row once per breakdown: per step, as many as
         // analytics_people has reached it.
         const QStringList columns {
@@ -720,9 +670,9 @@ private Q_SLOTS:
         QCOMPARE(total(s("daily_answers")), 1.0);
         // A rebuild gives every number the same, Ann's whole funnel included (her queue join and
         // reflection are known only as what she did), and no id of theirs either.
-        const QString live = rollupsDump(false);
+        const QString live = rollupsText(*db(), RollupIds::LeftOut);
         QCOMPARE(server().runToCompletion({s("analytics-rebuild")}), 0);
-        QCOMPARE(rollupsDump(false), live);
+        QCOMPARE(rollupsText(*db(), RollupIds::LeftOut), live);
         QCOMPARE(number(s("SELECT COUNT(*) FROM analytics_people WHERE first_reflection_at IS NOT "
                           "NULL AND first_queue_at IS NOT NULL")),
                  1);
