@@ -13,6 +13,7 @@
 #include <QLineEdit>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTest>
 
 namespace fp::test {
@@ -57,6 +58,18 @@ struct ConsoleUnderTest
     {
         window.start({});
         signInThroughUi(QStringLiteral("http://127.0.0.1:%1").arg(port), email, password);
+    }
+
+    /// The names of the tabs the signed-in person is shown, in order.
+    QStringList visibleTabs()
+    {
+        QTabWidget *tabs = window.tabs();
+        QStringList visible;
+        for (int i = 0; i < tabs->count(); ++i) {
+            if (tabs->isTabVisible(i))
+                visible << tabs->tabText(i);
+        }
+        return visible;
     }
 
     fp::admin::AdminClient client;

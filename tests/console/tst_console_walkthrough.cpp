@@ -174,14 +174,8 @@ private Q_SLOTS:
         m_console = std::make_unique<Console>();
         m_console->signIn(port(), m_analyst.email, m_analyst.password);
         QTRY_VERIFY_WITH_TIMEOUT(m_console->window.consoleShown(), kWaitMs);
-        QTabWidget *tabs = m_console->window.tabs();
-        QStringList visible;
-        for (int i = 0; i < tabs->count(); ++i) {
-            if (tabs->isTabVisible(i))
-                visible << tabs->tabText(i);
-        }
-        QCOMPARE(visible, (QStringList {s("Queue"), s("Analytics")}));
-        QCOMPARE(tabs->currentWidget(), m_console->window.analyticsTab());
+        QCOMPARE(m_console->visibleTabs(), (QStringList {s("Queue"), s("Analytics")}));
+        QCOMPARE(m_console->window.tabs()->currentWidget(), m_console->window.analyticsTab());
         m_tab = m_console->window.analyticsTab();
     }
 
