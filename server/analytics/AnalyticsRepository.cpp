@@ -87,34 +87,49 @@ Status AnalyticsRepository::lockRollups(bool exclusive) const
         (exclusive ? QStringLiteral("FOR UPDATE") : QStringLiteral("LOCK IN SHARE MODE"))));
 }
 
-Status AnalyticsRepository::addCounters(const QMap<CounterKey, qint64> &counters) const
+namespace {
+
+/// Adds to counts kept by key: one multi-row upsert per 1,000 rows (a rebuild's large batches
+/// stay within the packet size). `columns` end with the count, which a duplicate key adds to;
+/// `bind` appends one key's values in that order.
+template<typename Key, typename Bind>
+Status addCounts(const QString &table, const QStringList &columns, const QList<Key> &keys,
+                 Bind bind)
 {
-    if (counters.isEmpty())
-        return Ok {};
-    // In chunks, so a rebuild's large batches stay within the packet size.
     constexpr qsizetype kChunk = 1000;
-    QList<CounterKey> keys = counters.keys(); // QMap: in key order
+    const QString row =
+        QLatin1Char('(') + Sql::repeated(QStringLiteral("?"), columns.size()) + QLatin1Char(')');
+    const QString insert = QStringLiteral("INSERT INTO %1 (%2) VALUES ")
+                               .arg(table, columns.join(QStringLiteral(", ")));
+    const QString addTo =
+        QStringLiteral(" ON DUPLICATE KEY UPDATE %1 = %1 + VALUES(%1)").arg(columns.last());
     for (qsizetype start = 0; start < keys.size(); start += kChunk) {
         const qsizetype n = std::min(kChunk, keys.size() - start);
         QVariantList bindings;
-        bindings.reserve(n * 5);
-        for (qsizetype i = start; i < start + n; ++i) {
-            const CounterKey &k = keys.at(i);
-            // A null QString binds as NULL: "no dimension" is the empty string.
-            bindings << k.metric << k.grain
-                     << (k.dimension.isNull() ? QStringLiteral("") : k.dimension)
-                     << Sql::time(k.bucketStart) << counters.value(k);
-        }
-        if (Status s = Sql::status(Sql::exec(
-                QStringLiteral("INSERT INTO analytics_counters (metric, grain, dimension, "
-                               "bucket_start, value) VALUES ") +
-                    Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?)"), n) +
-                    QStringLiteral(" ON DUPLICATE KEY UPDATE value = value + VALUES(value)"),
-                bindings));
-            !s)
+        bindings.reserve(n * columns.size());
+        for (qsizetype i = start; i < start + n; ++i)
+            bind(keys.at(i), bindings);
+        if (Status s = Sql::status(Sql::exec(insert + Sql::repeated(row, n) + addTo, bindings)); !s)
             return s;
     }
     return Ok {};
+}
+
+} // namespace
+
+Status AnalyticsRepository::addCounters(const QMap<CounterKey, qint64> &counters) const
+{
+    // A null QString binds as NULL: "no dimension" is the empty string.
+    return addCounts(QStringLiteral("analytics_counters"),
+                     {QStringLiteral("metric"), QStringLiteral("grain"),
+                      QStringLiteral("dimension"), QStringLiteral("bucket_start"),
+                      QStringLiteral("value")},
+                     counters.keys(), // QMap: in key order
+                     [&](const CounterKey &k, QVariantList &bindings) {
+                         bindings << k.metric << k.grain
+                                  << (k.dimension.isNull() ? QStringLiteral("") : k.dimension)
+                                  << Sql::time(k.bucketStart) << counters.value(k);
+                     });
 }
 
 Status AnalyticsRepository::addCohortActivity(const QMap<CohortKey, qint64> &cells) const
@@ -257,30 +272,22 @@ AnalyticsRepository::funnelPeopleBefore(const QDateTime &cutoff, const QString &
 
 Status AnalyticsRepository::addFunnelCells(const QMap<FunnelCellKey, qint64> &delta) const
 {
-    constexpr qsizetype kChunk = 1000;
     QList<FunnelCellKey> keys;
     for (auto it = delta.cbegin(); it != delta.cend(); ++it) // QMap: in key order
         if (it.value() != 0)
             keys.append(it.key());
-    for (qsizetype start = 0; start < keys.size(); start += kChunk) {
-        const qsizetype n = std::min(kChunk, keys.size() - start);
-        QVariantList bindings;
-        bindings.reserve(n * 6);
-        for (qsizetype i = start; i < start + n; ++i) {
-            const FunnelCellKey &k = keys.at(i);
-            bindings << k.breakdown << k.signupDay
-                     << (k.value.isNull() ? QStringLiteral("") : k.value) << k.step << k.gapBin
-                     << delta.value(k);
-        }
-        if (Status s = Sql::status(Sql::exec(
-                QStringLiteral("INSERT INTO analytics_funnel_cells (breakdown, signup_day, value, "
-                               "step, gap_bin, people) VALUES ") +
-                    Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?, ?)"), n) +
-                    QStringLiteral(" ON DUPLICATE KEY UPDATE people = people + VALUES(people)"),
-                bindings));
-            !s)
-            return s;
-    }
+    if (Status s = addCounts(QStringLiteral("analytics_funnel_cells"),
+                             {QStringLiteral("breakdown"), QStringLiteral("signup_day"),
+                              QStringLiteral("value"), QStringLiteral("step"),
+                              QStringLiteral("gap_bin"), QStringLiteral("people")},
+                             keys,
+                             [&](const FunnelCellKey &k, QVariantList &bindings) {
+                                 bindings << k.breakdown << k.signupDay
+                                          << (k.value.isNull() ? QStringLiteral("") : k.value)
+                                          << k.step << k.gapBin << delta.value(k);
+                             });
+        !s)
+        return s;
     // A cell nobody is counted in any more is dropped, so the table is the same however the
     // people arrived at it (live or rebuilt).
     for (const FunnelCellKey &k : std::as_const(keys)) {
