@@ -137,6 +137,30 @@ private Q_SLOTS:
                  401);
     }
 
+    // A second device signs out on the other instance: its token gets no kept answer anywhere
+    // any more, while the first device's still does.
+    void aSignedOutDeviceGetsNoKeptAnswer()
+    {
+        const TestAccount phone = onboarded(s("Two devices"));
+        const TestAccount laptop = logIn(m_one->port(), phone, s("laptop"));
+        QVERIFY(keptOn(*m_one, laptop, s("/api/profile")));
+        QVERIFY(keptOn(*m_one, phone, s("/api/profile")));
+        QCOMPARE(clientFor(m_two->port(), laptop)
+                     ->post(s("/api/auth/logout"), {{s("refresh_token"), laptop.refreshToken}})
+                     .status,
+                 204);
+        int status = 0;
+        QTRY_COMPARE_WITH_TIMEOUT(
+            [&] {
+                readAnswer(*m_one, laptop, s("/api/profile"), nullptr, &status);
+                return status;
+            }(),
+            401, 10000);
+        readAnswer(*m_two, laptop, s("/api/profile"), nullptr, &status);
+        QCOMPARE(status, 401);
+        QVERIFY(keptOn(*m_one, phone, s("/api/profile")));
+    }
+
     void anEditIsSeenAtOnceOnBothInstances()
     {
         const TestAccount ann = onboarded(s("Edith"));
