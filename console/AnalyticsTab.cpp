@@ -312,6 +312,7 @@ AnalyticsTab::AnalyticsTab(admin::AdminClient *client, QWidget *parent)
         if (!path.isEmpty() && !exportPng(path))
             setStatus(tr("Could not write %1").arg(path), true);
     });
+    m_live->setObjectName(s("liveRefresh"));
     m_live->setInterval(kLiveRefreshMs);
     connect(m_live, &QTimer::timeout, this, [this] {
         applyPreset(); // the range follows the clock while a preset is chosen

@@ -32,6 +32,8 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
+#include <QToolTip>
 #include <QUuid>
 #include <QValueAxis>
 
@@ -274,6 +276,74 @@ private Q_SLOTS:
         QVERIFY(rows.first().startsWith("signed up,group,step,people"));
         QVERIFY(rows.size() >= 10);
         QVERIFY(QFileInfo(png).size() > 0);
+    }
+
+    // Hovering a point tells its exact value and its time in words.
+    void aPointHoveredTellsItsValue()
+    {
+        QVERIFY(m_tab);
+        m_tab->showView(AnalyticsTab::View::Trends);
+        QVERIFY(m_tab->selectMetric(s("signups")));
+        const QDateTime now = QDateTime::currentDateTime();
+        m_tab->setRange(now.addDays(-1), now.addSecs(3600));
+        m_tab->setCompare(false);
+        QVERIFY(reload());
+        const QList<QLineSeries *> series = lines(m_tab->trendChart());
+        QVERIFY(!series.isEmpty());
+        QPointF busiest;
+        for (const QPointF &p : series.first()->points())
+            if (p.y() > busiest.y())
+                busiest = p;
+        QVERIFY(busiest.y() > 0);
+        Q_EMIT series.first()->hovered(busiest, true);
+        QTRY_VERIFY(QToolTip::isVisible());
+        const QString tip = QToolTip::text();
+        QVERIFY2(tip.contains(s("This period")), qPrintable(tip));
+        QVERIFY2(tip.contains(s(": %1 people").arg(busiest.y())), qPrintable(tip));
+        QVERIFY2(tip.contains(QDateTime::fromMSecsSinceEpoch(qint64(busiest.x()))
+                                  .toLocalTime()
+                                  .toString(s("d MMM HH:mm"))),
+                 qPrintable(tip));
+        Q_EMIT series.first()->hovered(busiest, false);
+        QTRY_VERIFY(!QToolTip::isVisible());
+    }
+
+    // A range where nothing happened says so in words, and is not an error.
+    void anEmptyRangeSaysSo()
+    {
+        QVERIFY(m_tab);
+        m_tab->showView(AnalyticsTab::View::Trends);
+        QVERIFY(m_tab->selectMetric(s("signups")));
+        const QDateTime longAgo(QDate(2001, 3, 1), QTime(0, 0));
+        m_tab->setRange(longAgo, longAgo.addDays(7));
+        QVERIFY(reload());
+        QVERIFY2(!m_tab->showsError(), qPrintable(m_tab->statusText()));
+        QVERIFY2(m_tab->statusText().startsWith(s("Nothing happened in this range")),
+                 qPrintable(m_tab->statusText()));
+    }
+
+    // While the tab is open it refreshes itself; once another tab is in front it stops asking.
+    void itRefreshesItselfOnlyWhileOpen()
+    {
+        QVERIFY(m_tab);
+        auto *live = m_tab->findChild<QTimer *>(s("liveRefresh"));
+        QVERIFY(live);
+        // The window on screen, as a person has it.
+        m_console->window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&m_console->window));
+        QTabWidget *tabs = m_console->window.tabs();
+        tabs->setCurrentWidget(m_tab);
+        QTRY_VERIFY(live->isActive());
+        QCOMPARE(live->interval(), 60000);
+        // A minute made short: the tab asks again by itself.
+        QSignalSpy refreshed(m_tab, &AnalyticsTab::loaded);
+        live->setInterval(100);
+        QVERIFY(refreshed.wait(kWaitMs) || refreshed.count() > 0);
+        live->setInterval(60000);
+        tabs->setCurrentIndex(tabs->indexOf(m_tab) == 0 ? 1 : 0);
+        QTRY_VERIFY(!live->isActive());
+        tabs->setCurrentWidget(m_tab);
+        QTRY_VERIFY(live->isActive());
     }
 
     void anErrorIsShown()
