@@ -175,7 +175,12 @@ Application::Application(Config config, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_kept(qint64(m_config.readCacheSeconds) * 1000)
 { }
 
-Application::~Application() = default;
+Application::~Application()
+{
+    // The message writer answers through the gateway, which goes before the domains.
+    if (m_domains)
+        m_domains->conversations.stopWritingMessages();
+}
 
 namespace {
 
@@ -370,13 +375,25 @@ void Application::acceptWebSockets()
             // Same verification as a request's bearer token, revocation checks included.
             return tokens.verify(token.toUtf8());
         },
-        [&tokens](const Caller &caller) { return tokens.recheck(caller); });
+        [&tokens](const Caller &caller) { return tokens.recheck(caller); },
+        [&tokens](const Caller &caller) { return tokens.recheckFromCache(caller); });
     registerNoticeFrames(*m_gateway);
     registerStaffAlertFeed(*m_gateway, m_domains->safety);
     greetWithPendingNotices(*m_gateway, m_domains->safety);
     m_metrics.gauge(QStringLiteral("fp_websocket_connections"),
                     QStringLiteral("Open WebSocket connections"),
                     [gateway = m_gateway.get()] { return double(gateway->connectionCount()); });
+    m_metrics.gauge(
+        QStringLiteral("fp_websocket_frames_without_worker_total"),
+        QStringLiteral("Client frames handled from the I/O thread, holding no worker (chat.send "
+                       "with the session's state in memory)"),
+        [gateway = m_gateway.get()] { return double(gateway->framesWithoutWorker()); },
+        QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_websocket_frames_on_workers_total"),
+        QStringLiteral("Client frames handled on a worker thread"),
+        [gateway = m_gateway.get()] { return double(gateway->framesOnWorkers()); },
+        QStringLiteral("counter"));
     connect(m_http.get(), &HttpServer::newWebSocketConnection, this, [this] {
         while (m_http->hasPendingWebSocketConnections()) {
             std::unique_ptr<QWebSocket> socket = m_http->nextPendingWebSocketConnection();
@@ -659,6 +676,8 @@ void Application::finishShutdown()
     // Let the close frames leave before the process ends.
     QTimer::singleShot(200, this, [this] {
         m_pool->waitForDone(m_config.shutdownGraceMs);
+        // Chat messages already queued are stored (their senders were told nothing yet).
+        m_domains->conversations.stopWritingMessages();
         // The relay's last pass and the consumers' batches finish; anything left is picked up
         // from the outbox and the pending entries by the next instance to start.
         if (m_consumers)

@@ -6,6 +6,8 @@
 // (Transaction::afterCommit), so nobody hears of a change that was rolled back; frames that
 // must not be lost go through publishDurable inside the transaction.
 
+#include <QByteArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QString>
 
@@ -19,6 +21,12 @@ public:
     /// it while Redis is away. For frames that are merely helpful (typing, queue status, chat
     /// messages, which `resume` recovers on its own).
     virtual void publishToUser(const QString &userId, const QJsonObject &frame) = 0;
+    /// publishToUser() for a frame already written as compact JSON text (the chat relay's,
+    /// base/JsonText.h): the same delivery without a QJsonObject.
+    virtual void publishTextToUser(const QString &userId, QByteArray frameText)
+    {
+        publishToUser(userId, QJsonDocument::fromJson(frameText).object());
+    }
     /// For a frame the person must not miss: call it inside the transaction of the change. The
     /// frame is kept with the change and sent after the commit with its `notice_seq`; a client
     /// that missed it gets it again with `notices.resume` (events/UserNotices.h).

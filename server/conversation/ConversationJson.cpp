@@ -2,6 +2,7 @@
 
 #include "common/Time.h"
 #include "common/WsEvents.h"
+#include "server/base/JsonText.h"
 #include "server/profile/ProfileJson.h"
 #include "server/safety/SafetyJson.h"
 
@@ -91,6 +92,29 @@ QJsonObject chatMessageFrame(const MessageRow &m, const QString &viewerId)
     if (m.senderUserId == viewerId && !m.clientMsgId.isEmpty())
         f.insert(QStringLiteral("client_msg_id"), m.clientMsgId);
     return f;
+}
+
+QByteArray chatMessageFrameText(const MessageRow &m, const QString &viewerId)
+{
+    // The same members as chatMessageFrame(), which the tests hold it to.
+    const bool mine = m.senderUserId == viewerId;
+    QStringView label = m.moderationLabel;
+    if (mine && label.startsWith(QLatin1String("off_limits:")))
+        label = {};
+    const QByteArray message = JsonText::Object()
+                                   .string("id", m.id)
+                                   .string("sender", mine ? u"me" : u"peer")
+                                   .string("text", m.text)
+                                   .string("created_at", toWireTime(m.createdAt))
+                                   .nullableString("moderation_label", label)
+                                   .finish();
+    JsonText::Object frame;
+    frame.string("type", QString(ws::ChatMessage))
+        .string("conversation_id", m.conversationId)
+        .raw("message", message);
+    if (mine && !m.clientMsgId.isEmpty())
+        frame.string("client_msg_id", m.clientMsgId);
+    return frame.finish();
 }
 
 QJsonObject typingFrame(const QString &conversationId)

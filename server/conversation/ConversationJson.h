@@ -22,6 +22,9 @@ QJsonObject panicExit(const PanicExitResult &result);
 
 // Frames (type + fields), each as the one person it is sent to sees it.
 QJsonObject chatMessageFrame(const MessageRow &message, const QString &viewerId);
+/// chatMessageFrame() as compact JSON text, written without a QJsonObject: the relay sends
+/// two for every chat message (server/base/JsonText.h says why).
+QByteArray chatMessageFrameText(const MessageRow &m, const QString &viewerId);
 QJsonObject typingFrame(const QString &conversationId);
 QJsonObject closedFrame(const QString &conversationId, const QString &reason);
 QJsonObject gateOpenFrame(const QString &conversationId, const GateView &gate);

@@ -44,19 +44,27 @@ QJsonObject rejected(const QJsonObject &frame, const AppError &error)
 
 void registerFrames(Gateway &gateway, const ConversationService &conversations)
 {
-    gateway.registerHandler(
+    // Asynchronous: the message writer's threads store it, no worker waits meanwhile.
+    gateway.registerAsyncHandler(
         QString(ws::ChatSend), Access::Participant,
-        [&conversations](const Caller &caller, const QJsonObject &frame) -> QList<QJsonObject> {
-            Result<SentMessage> sent =
-                conversations.send(caller, text(frame, "conversation_id"),
-                                   text(frame, "client_msg_id"), text(frame, "text"));
-            if (!sent)
-                return {rejected(frame, sent.error())};
-            // A new message reaches this socket through the notifier like every other device
-            // of the sender; a re-send is answered here only.
-            if (sent->duplicate)
-                return {ConversationJson::chatMessageFrame(sent->message, caller.userId)};
-            return {};
+        [&conversations](const Caller &caller, const QJsonObject &frame, Gateway::Reply reply) {
+            conversations.send(
+                caller, text(frame, "conversation_id"), text(frame, "client_msg_id"),
+                text(frame, "text"),
+                [frame, userId = caller.userId,
+                 reply = std::move(reply)](Result<SentMessage> sent) {
+                    if (!sent) {
+                        reply({rejected(frame, sent.error())});
+                        return;
+                    }
+                    // A new message reaches this socket through the notifier like every other
+                    // device of the sender; a re-send is answered here only.
+                    if (sent->duplicate) {
+                        reply({ConversationJson::chatMessageFrame(sent->message, userId)});
+                        return;
+                    }
+                    reply({});
+                });
         },
         rejected);
 

@@ -49,11 +49,11 @@ ConversationService::ConversationService(
               return moderate(text, receiverTopics, revealed);
           },
           [this](const MessageRow &message, const QString &receiverId) {
-              m_notifier.publishToUser(receiverId,
-                                       ConversationJson::chatMessageFrame(message, receiverId));
-              m_notifier.publishToUser(
+              m_notifier.publishTextToUser(
+                  receiverId, ConversationJson::chatMessageFrameText(message, receiverId));
+              m_notifier.publishTextToUser(
                   message.senderUserId,
-                  ConversationJson::chatMessageFrame(message, message.senderUserId));
+                  ConversationJson::chatMessageFrameText(message, message.senderUserId));
           },
           [this](const RuleVerdict &verdict) { return m_safety.recordRuleVerdict(verdict); }))
 { }
@@ -317,9 +317,10 @@ Result<ConversationView> ConversationService::end(const Caller &caller,
     return get(caller.userId, conversationId);
 }
 
-Result<SentMessage> ConversationService::send(const Caller &caller, const QString &conversationId,
-                                              const QString &clientMsgId,
-                                              const QString &rawText) const
+namespace {
+
+Result<OutgoingMessage> outgoing(const Caller &caller, const QString &conversationId,
+                                 const QString &clientMsgId, const QString &rawText)
 {
     if (!validClientMsgId(clientMsgId))
         return AppError::validation({{QStringLiteral("client_msg_id"),
@@ -328,8 +329,37 @@ Result<SentMessage> ConversationService::send(const Caller &caller, const QStrin
     if (!text)
         return text.error();
     if (!validation::isUuid(conversationId))
-        return notFoundError();
-    return m_writer->write({caller.userId, conversationId, clientMsgId, *text});
+        return ConversationRules::notFoundError();
+    return OutgoingMessage {caller.userId, conversationId, clientMsgId, *text};
+}
+
+} // namespace
+
+Result<SentMessage> ConversationService::send(const Caller &caller, const QString &conversationId,
+                                              const QString &clientMsgId,
+                                              const QString &rawText) const
+{
+    Result<OutgoingMessage> message = outgoing(caller, conversationId, clientMsgId, rawText);
+    if (!message)
+        return message.error();
+    return m_writer->write(*message);
+}
+
+void ConversationService::send(const Caller &caller, const QString &conversationId,
+                               const QString &clientMsgId, const QString &rawText,
+                               MessageWriter::Answered answered) const
+{
+    Result<OutgoingMessage> message = outgoing(caller, conversationId, clientMsgId, rawText);
+    if (!message) {
+        answered(message.error());
+        return;
+    }
+    m_writer->writeAsync(std::move(*message), std::move(answered));
+}
+
+void ConversationService::stopWritingMessages() const
+{
+    m_writer->stop();
 }
 
 Result<MessagePage> ConversationService::messages(const QString &viewerId,

@@ -47,9 +47,15 @@ public:
     Result<ConversationView> get(const QString &viewerId, const QString &conversationId) const;
     /// POST .../end: closes with user_end; 409 when not open.
     Result<ConversationView> end(const Caller &caller, const QString &conversationId) const;
-    /// chat.send and POST .../messages.
+    /// POST .../messages (and chat.send inside a transaction): waits for the message's batch.
     Result<SentMessage> send(const Caller &caller, const QString &conversationId,
                              const QString &clientMsgId, const QString &text) const;
+    /// chat.send: the same answer, given to `answered` once the message's batch committed
+    /// (on a message writer thread), without holding the calling thread meanwhile.
+    void send(const Caller &caller, const QString &conversationId, const QString &clientMsgId,
+              const QString &text, MessageWriter::Answered answered) const;
+    /// Shutdown: writes what is queued; chat messages sent later are answered 503.
+    void stopWritingMessages() const;
     Result<MessagePage> messages(const QString &viewerId, const QString &conversationId,
                                  const QString &afterMessageId, int limit) const;
     /// Relays chat.typing to the peer of an open or revealed conversation.

@@ -1,5 +1,6 @@
 #include "server/conversation/MessageWriter.h"
 
+#include "server/base/Log.h"
 #include "server/conversation/ConversationRules.h"
 #include "server/events/Outbox.h"
 #include "server/storage/Database.h"
@@ -69,11 +70,107 @@ MessageWriter::MessageWriter(const ConversationRepository &repository, Moderate 
       m_group([this](const QList<OutgoingMessage> &batch) { return writeBatch(batch); }, kMaxBatch)
 { }
 
+MessageWriter::~MessageWriter()
+{
+    stop();
+}
+
 Result<SentMessage> MessageWriter::write(const OutgoingMessage &message)
 {
     if (Transaction::openOnThisThread())
         return writeBatch({message}).constFirst();
     return m_group.submit(message);
+}
+
+void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
+{
+    {
+        std::lock_guard lock(m_queueMutex);
+        if (!m_stopped) {
+            if (m_writers.empty()) {
+                for (int i = 0; i < kWriterThreads; ++i)
+                    m_writers.emplace_back([this] { runWriter(); });
+            }
+            m_queue.push_back({std::move(message), std::move(answered)});
+            // A lingering writer is woken only by a full batch: one wake-up per message would
+            // cost both threads more than the wait saves.
+            if (m_queue.size() >= size_t(kMaxBatch))
+                m_queued.notify_all(); // the gatherer, whichever writer it is
+            else if (!m_lingering)
+                m_queued.notify_one();
+            return;
+        }
+    }
+    answered(AppError::unavailable(QStringLiteral("The server is shutting down"), 1));
+}
+
+void MessageWriter::stop()
+{
+    std::vector<std::thread> writers;
+    {
+        std::lock_guard lock(m_queueMutex);
+        m_stopped = true;
+        writers.swap(m_writers);
+    }
+    m_queued.notify_all();
+    for (std::thread &writer : writers)
+        writer.join();
+}
+
+void MessageWriter::runWriter()
+{
+    for (;;) {
+        std::vector<Queued> taken;
+        {
+            std::unique_lock lock(m_queueMutex);
+            // One writer gathers the next batch while the others write theirs.
+            m_queued.wait(lock, [this] { return (!m_queue.empty() && !m_gathering) || m_stopped; });
+            if (m_queue.empty())
+                break; // stopped, and everything queued was written
+            m_gathering = true;
+            // While another batch is being written this one waits for it (at most kLinger)
+            // and gathers what arrives meanwhile: each batch costs five round trips to
+            // MariaDB whatever its size, and those, not the messages, are most of the writing.
+            // A message that finds no batch being written goes at once.
+            if (m_queue.size() < size_t(kMaxBatch) && m_writing > 0) {
+                m_lingering = true;
+                m_queued.wait_until(lock, std::chrono::steady_clock::now() + kLinger, [this] {
+                    return m_queue.size() >= size_t(kMaxBatch) || m_writing == 0 || m_stopped;
+                });
+                m_lingering = false;
+            }
+            const size_t n = std::min(m_queue.size(), size_t(kMaxBatch));
+            taken.reserve(n);
+            for (size_t i = 0; i < n; ++i) {
+                taken.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
+            m_gathering = false;
+            ++m_writing;
+            if (!m_queue.empty())
+                m_queued.notify_one(); // the next gatherer
+        }
+        QList<OutgoingMessage> batch;
+        batch.reserve(qsizetype(taken.size()));
+        for (const Queued &q : taken)
+            batch.append(q.message);
+        QList<Result<SentMessage>> answers;
+        try {
+            answers = writeBatch(batch);
+        } catch (const std::exception &e) {
+            // Nothing may escape a thread of its own; each message still gets an answer.
+            log::error(QStringLiteral("message_writer_exception"),
+                       {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
+            answers = answerAll(batch.size(), AppError::internal());
+        }
+        ++m_asyncBatches;
+        for (size_t i = 0; i < taken.size(); ++i)
+            taken[i].answered(std::move(answers[qsizetype(i)]));
+        std::lock_guard lock(m_queueMutex);
+        if (--m_writing == 0 && m_lingering)
+            m_queued.notify_all(); // the gatherer waits for this batch
+    }
+    Database::resetConnection();
 }
 
 QList<Result<SentMessage>> MessageWriter::writeEachAlone(const QList<OutgoingMessage> &batch) const

@@ -11,6 +11,12 @@
 // participant, the stored message for a re-sent client_msg_id, 409 conversation_closed when
 // the conversation is closed or either side blocked the other, 400 when moderation refuses it.
 // A batch that fails as a whole (database away) answers 503 to every message in it.
+//
+// A chat.send frame does not hold a worker while its message is stored: writeAsync() queues it
+// for the writer's own threads (kWriterThreads), which take whatever is queued as one batch and
+// call each message's `answered` after the commit. A message used to cost a worker's wake-up,
+// a group-commit hand-over and a wait; now a busy socket costs a queue push (see README
+// "Benchmarks", ws_bench).
 
 #include "common/Result.h"
 #include "server/base/GroupCommit.h"
@@ -23,7 +29,13 @@
 #include <QString>
 #include <QStringList>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace fp {
 
@@ -40,24 +52,45 @@ public:
     /// moderation keeps the evidence with the message's fate (SafetyService::recordRuleVerdict).
     using Evidence = std::function<Status(const RuleVerdict &verdict)>;
 
+    /// Called once with a message's answer, on a writer thread (or at once, on the calling
+    /// thread, when the writer is stopped).
+    using Answered = std::function<void(Result<SentMessage>)>;
+
     static constexpr int kMaxBatch = 64;
+    /// Two: one gathers the next batch while the other writes its own.
+    static constexpr int kWriterThreads = 2;
+    /// How long a batch waits at most for the one being written (see runWriter).
+    static constexpr std::chrono::microseconds kLinger {3000};
 
     MessageWriter(const ConversationRepository &repository, Moderate moderate, Deliver deliver,
                   Evidence evidence = {});
+    ~MessageWriter();
 
     /// Stores one message. Inside an open transaction it joins that transaction as a batch of
     /// one (the idempotency stage keeps its response in the same one); otherwise it is grouped
     /// with whatever other messages are being sent right now.
     Result<SentMessage> write(const OutgoingMessage &message);
+    /// Stores one message without waiting for it: queued for the writer threads (started on
+    /// first use), batched with whatever else is queued, answered after its batch commits.
+    void writeAsync(OutgoingMessage message, Answered answered);
+    /// Writes what is queued, then stops the writer threads; later messages are answered 503.
+    void stop();
 
     /// Batches written so far (a lone message counts as one), and the messages they stored:
     /// their ratio is the mean batch size (exported in /metrics).
-    quint64 batchCount() const { return m_group.batchCount(); }
+    quint64 batchCount() const { return m_group.batchCount() + m_asyncBatches.load(); }
     quint64 storedCount() const { return m_stored.load(); }
 
 private:
     QList<Result<SentMessage>> writeBatch(const QList<OutgoingMessage> &batch) const;
     QList<Result<SentMessage>> writeEachAlone(const QList<OutgoingMessage> &batch) const;
+    void runWriter();
+
+    struct Queued
+    {
+        OutgoingMessage message;
+        Answered answered;
+    };
 
     Moderate m_moderate;
     Deliver m_deliver;
@@ -65,6 +98,16 @@ private:
     const ConversationRepository &m_repo;
     GroupCommit<OutgoingMessage, Result<SentMessage>> m_group;
     mutable std::atomic<quint64> m_stored {0};
+
+    std::mutex m_queueMutex;
+    std::condition_variable m_queued;
+    std::deque<Queued> m_queue;
+    std::vector<std::thread> m_writers;
+    bool m_stopped = false;
+    bool m_gathering = false; // a writer is gathering the next batch (runWriter)
+    bool m_lingering = false; // and waits for it to fill
+    int m_writing = 0; // writers writing a batch
+    std::atomic<quint64> m_asyncBatches {0};
 };
 
 } // namespace fp

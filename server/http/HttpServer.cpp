@@ -82,7 +82,11 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
       m_metrics(metrics),
       m_rateLimiter(RateBudgets {config.rateAuthPerMinute, config.rateMutationsPerMinute,
                                  config.rateReadsPerMinute, config.rateExportsPerMinute}),
-      m_browserPolicy(config.corsOrigins, config.trustedProxies, !config.tlsCert.isEmpty())
+      m_browserPolicy(config.corsOrigins, config.trustedProxies, !config.tlsCert.isEmpty()),
+      m_answers(this, [this](std::vector<Answer> &answers) {
+          for (Answer &answer : answers)
+              respond(answer.exchange, std::move(answer.response));
+      })
 {
     m_metrics.describe(QStringLiteral("fp_http_requests_total"), QStringLiteral("counter"),
                        QStringLiteral("HTTP requests answered, by route, method and status"));
@@ -256,38 +260,12 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange> &exchange, const Route
     }
     const bool queued = m_pool.trySubmit([this, exchange, &route]() mutable {
         HttpResponse response = runOnWorker(*exchange, route);
-        answerFromWorker(std::move(exchange), std::move(response));
+        m_answers.push({std::move(exchange), std::move(response)});
     });
     if (!queued) {
         respond(exchange,
                 AppError::unavailable(QStringLiteral("The server is busy, try again shortly"), 1));
     }
-}
-
-void HttpServer::answerFromWorker(std::shared_ptr<Exchange> exchange, HttpResponse response)
-{
-    // Back to the I/O thread, which alone may touch the socket. The exchange is moved so that
-    // its last reference (and the responder) dies on that thread.
-    bool wake = false;
-    {
-        QMutexLocker lock(&m_answersMutex);
-        m_answers.push_back({std::move(exchange), std::move(response)});
-        wake = !std::exchange(m_answersScheduled, true);
-    }
-    if (wake)
-        QMetaObject::invokeMethod(this, &HttpServer::writeAnswersFromWorkers, Qt::QueuedConnection);
-}
-
-void HttpServer::writeAnswersFromWorkers()
-{
-    std::vector<Answer> answers;
-    {
-        QMutexLocker lock(&m_answersMutex);
-        answers.swap(m_answers);
-        m_answersScheduled = false;
-    }
-    for (Answer &answer : answers)
-        respond(answer.exchange, std::move(answer.response));
 }
 
 std::optional<HttpResponse> HttpServer::answerFromMemory(RequestContext &ctx, const Route &route)

@@ -11,6 +11,7 @@
 
 #include "common/Result.h"
 #include "server/base/Config.h"
+#include "server/base/ThreadHandOff.h"
 #include "server/http/BrowserPolicy.h"
 #include "server/http/Http.h"
 #include "server/http/RateLimiter.h"
@@ -87,11 +88,6 @@ private:
     /// spent), for a worker to answer as usual.
     std::optional<HttpResponse> answerFromMemory(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
-    /// From a worker: queues the answer for the I/O thread, waking it only when nothing was
-    /// queued yet, so one wake-up (and one posted event) carries every answer ready by then.
-    void answerFromWorker(std::shared_ptr<Exchange> exchange, HttpResponse response);
-    /// On the I/O thread: writes every queued answer.
-    void writeAnswersFromWorkers();
     void answerPreflight(const std::shared_ptr<Exchange> &exchange,
                          const QList<QByteArray> &methods);
 
@@ -111,9 +107,9 @@ private:
         std::shared_ptr<Exchange> exchange;
         HttpResponse response;
     };
-    QMutex m_answersMutex;
-    std::vector<Answer> m_answers; // from workers, for the I/O thread
-    bool m_answersScheduled = false;
+    // Workers' answers, written by the I/O thread, which alone may touch the socket. The
+    // exchange travels with its answer so its last reference (and the responder) dies there.
+    ThreadHandOff<Answer> m_answers;
 };
 
 /// A client-supplied X-Request-Id is kept when it is sane (1-128 of [A-Za-z0-9._:-]).

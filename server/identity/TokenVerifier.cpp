@@ -141,20 +141,25 @@ Result<Caller> TokenVerifier::verify(const QByteArray &accessToken) const
 
 std::optional<Result<Caller>> TokenVerifier::verifyFromCache(const QByteArray &accessToken) const
 {
-    const qint64 now = nowMs();
-    const std::optional<AccessClaims> checked = claimsOf(accessToken, now);
+    const std::optional<AccessClaims> checked = claimsOf(accessToken, nowMs());
     if (!checked)
         return Result<Caller>(invalidToken());
-    const AccessClaims &claims = *checked;
+    return cachedCaller(checked->sessionId, checked->userId, checked->expiresAt * 1000);
+}
+
+std::optional<Result<Caller>> TokenVerifier::cachedCaller(const QString &sessionId,
+                                                          const QString &userId,
+                                                          qint64 expiresAtMs) const
+{
     quint64 epoch = 0;
-    const std::optional<CacheEntry> hit = cached(claims.sessionId, &epoch);
+    const std::optional<CacheEntry> hit = cached(sessionId, &epoch);
     if (!hit)
         return std::nullopt;
-    if (hit->valid && hit->userId != claims.userId)
+    if (hit->valid && hit->userId != userId)
         return Result<Caller>(invalidToken());
-    Result<Caller> caller = callerFrom(*hit, claims.sessionId);
+    Result<Caller> caller = callerFrom(*hit, sessionId);
     if (caller)
-        caller->expiresAtMs = claims.expiresAt * 1000;
+        caller->expiresAtMs = expiresAtMs;
     return caller;
 }
 
@@ -167,6 +172,13 @@ Result<Caller> TokenVerifier::recheck(const Caller &caller) const
     if (current)
         current->expiresAtMs = caller.expiresAtMs;
     return current;
+}
+
+std::optional<Result<Caller>> TokenVerifier::recheckFromCache(const Caller &caller) const
+{
+    if (caller.expiresAtMs > 0 && nowMs() >= caller.expiresAtMs)
+        return Result<Caller>(invalidToken());
+    return cachedCaller(caller.sessionId, caller.userId, caller.expiresAtMs);
 }
 
 Result<Caller> TokenVerifier::sessionCaller(const QString &sessionId, const QString &userId,

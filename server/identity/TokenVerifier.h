@@ -58,6 +58,8 @@ public:
     /// what an open WebSocket is checked against before each frame it sends. Cached like
     /// verify(), for at most kCacheTtlMs.
     Result<Caller> recheck(const Caller &caller) const;
+    /// recheck() when its answer needs no database read, or nothing (for the I/O thread).
+    std::optional<Result<Caller>> recheckFromCache(const Caller &caller) const;
 
     /// After revoking sessions (once committed): forget them here at once, mark them in Redis
     /// (fp:session-revoked:<sid>) and tell every instance on kRevokedChannel.
@@ -99,6 +101,9 @@ private:
     };
     static CacheEntry entryFrom(const std::optional<SessionState> &state, qint64 nowMs);
     std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch) const;
+    /// The caller of a session whose state is cached, or nothing.
+    std::optional<Result<Caller>> cachedCaller(const QString &sessionId, const QString &userId,
+                                               qint64 expiresAtMs) const;
     Result<Caller> sessionCaller(const QString &sessionId, const QString &userId,
                                  qint64 nowMs) const;
     void store(const QString &sessionId, const CacheEntry &entry, quint64 epochAtStart) const;

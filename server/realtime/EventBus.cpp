@@ -17,7 +17,11 @@ namespace fp {
 EventBus::EventBus(RedisSettings redis, QObject *parent)
     : QObject(parent), m_redis(std::move(redis)),
       m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces)),
-      m_instanceIdUtf8(m_instanceId.toUtf8())
+      m_instanceIdUtf8(m_instanceId.toUtf8()),
+      m_local(this, [this](std::vector<std::pair<QString, QByteArray>> &frames) {
+          for (const auto &[userId, frame] : frames)
+              Q_EMIT deliver(userId, frame);
+      })
 { }
 
 EventBus::~EventBus()
@@ -115,7 +119,11 @@ void EventBus::publishDurable(const QString &userId, const QJsonObject &frame)
 
 void EventBus::publishToUser(const QString &userId, const QJsonObject &frame)
 {
-    QByteArray text = QJsonDocument(frame).toJson(QJsonDocument::Compact);
+    publishTextToUser(userId, QJsonDocument(frame).toJson(QJsonDocument::Compact));
+}
+
+void EventBus::publishTextToUser(const QString &userId, QByteArray text)
+{
     // Other instances get "<origin>\n<user id>\n<frame>": the origin lets this instance skip
     // its own copies without parsing them.
     post(kUserEventsChannel, m_instanceIdUtf8 + '\n' + userId.toUtf8() + '\n' + text);
@@ -136,25 +144,7 @@ void EventBus::deliverLocally(const QString &userId, QByteArray frame)
 {
     // One wake-up of the owning thread per burst, not per frame: under load a chat message
     // makes two frames and the thread's event loop is the busiest in the server.
-    bool wake;
-    {
-        std::lock_guard lock(m_localMutex);
-        wake = m_local.empty();
-        m_local.emplace_back(userId, std::move(frame));
-    }
-    if (wake)
-        QMetaObject::invokeMethod(this, &EventBus::drainLocal, Qt::QueuedConnection);
-}
-
-void EventBus::drainLocal()
-{
-    std::deque<std::pair<QString, QByteArray>> frames;
-    {
-        std::lock_guard lock(m_localMutex);
-        frames.swap(m_local);
-    }
-    for (const auto &[userId, frame] : frames)
-        Q_EMIT deliver(userId, frame);
+    m_local.push({userId, std::move(frame)});
 }
 
 void EventBus::publishSessionsRevoked(const QString &userId, const QStringList &sessionIds)

@@ -11,6 +11,7 @@
 // and the cost per event falls. The outbox is bounded: while Redis is away the oldest copies
 // for other instances are dropped (and counted), as a failed PUBLISH dropped them before.
 
+#include "server/base/ThreadHandOff.h"
 #include "server/base/UserNotifier.h"
 #include "server/storage/Redis.h"
 
@@ -48,6 +49,7 @@ public:
 
     /// Thread-safe: callable from worker threads.
     void publishToUser(const QString &userId, const QJsonObject &frame) override;
+    void publishTextToUser(const QString &userId, QByteArray frameText) override;
     void publishDurable(const QString &userId, const QJsonObject &frame) override;
     void publishToFeed(const QString &feed, const QJsonObject &frame) override;
     /// Thread-safe: tells every instance (this one included) that these sessions are over.
@@ -82,7 +84,6 @@ private:
     void post(const char *channelName, QByteArray payload);
     void sendOutbox();
     void deliverLocally(const QString &userId, QByteArray frame);
-    void drainLocal();
 
     RedisSettings m_redis;
     QString m_instanceId;
@@ -99,8 +100,7 @@ private:
     std::function<void(const QByteArray &)> m_onEvictions;
     std::function<void(bool)> m_onSubscribed;
 
-    std::mutex m_localMutex;
-    std::deque<std::pair<QString, QByteArray>> m_local; // frames for this instance's sockets
+    ThreadHandOff<std::pair<QString, QByteArray>> m_local; // frames for this instance's sockets
 };
 
 } // namespace fp

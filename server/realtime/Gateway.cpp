@@ -57,9 +57,15 @@ QJsonObject authOk(const Caller &caller)
 } // namespace
 
 Gateway::Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
-                 SessionCheck sessionCheck, QObject *parent)
+                 SessionCheck sessionCheck, SessionCheckFromMemory sessionCheckFromMemory,
+                 QObject *parent)
     : QObject(parent), m_settings(settings), m_pool(pool), m_bus(bus),
-      m_tokenCheck(std::move(tokenCheck)), m_sessionCheck(std::move(sessionCheck))
+      m_tokenCheck(std::move(tokenCheck)), m_sessionCheck(std::move(sessionCheck)),
+      m_sessionCheckFromMemory(std::move(sessionCheckFromMemory)),
+      m_outcomes(this, [this](std::vector<Outcome> &outcomes) {
+          for (Outcome &outcome : outcomes)
+              finish(outcome);
+      })
 {
     connect(&m_bus, &EventBus::deliver, this, &Gateway::deliver);
     connect(&m_bus, &EventBus::feedFrame, this, &Gateway::broadcast);
@@ -109,14 +115,23 @@ void Gateway::registerHandler(const QString &type, Access access, FrameHandler h
         refusal = [](const QJsonObject &, const AppError &error) {
             return errorFrame(errorCodeName(error.code), error.message);
         };
-    m_handlers.insert(type, FrameRoute {access, std::move(handler), std::move(refusal), {}});
+    m_handlers.insert(type,
+                      std::make_shared<FrameRoute>(
+                          FrameRoute {access, std::move(handler), {}, std::move(refusal), {}}));
+}
+
+void Gateway::registerAsyncHandler(const QString &type, Access access, AsyncFrameHandler handler,
+                                   Refusal refusal)
+{
+    registerHandler(type, access, {}, std::move(refusal));
+    m_handlers[type]->asyncHandler = std::move(handler);
 }
 
 void Gateway::registerFeed(const QString &subscribeType, const QString &feed, Access access,
                            FrameHandler replay)
 {
     registerHandler(subscribeType, access, std::move(replay));
-    m_handlers[subscribeType].feed = feed;
+    m_handlers[subscribeType]->feed = feed;
 }
 
 void Gateway::broadcast(const QString &feed, const QByteArray &frame)
@@ -335,82 +350,112 @@ void Gateway::runNext(Connection *c)
     QJsonObject frame = std::move(c->queue.front());
     c->queue.pop_front();
     const Caller caller = *c->caller;
-    const FrameRoute route = m_handlers.value(frame.value(QStringLiteral("type")).toString());
+    std::shared_ptr<const FrameRoute> route =
+        m_handlers.value(frame.value(QStringLiteral("type")).toString());
+    Outcome outcome;
+    outcome.socket = c->socket;
+    outcome.feed = route->feed;
     // A subscription's live frames wait for its replay (kept by broadcast meanwhile).
-    const bool holding = !route.feed.isEmpty() && !c->feeds.contains(route.feed);
-    if (holding)
-        c->held.insert(route.feed, {});
-    QPointer<QWebSocket> guard(c->socket);
-    const bool queued = m_pool.trySubmit([this, guard, caller, route, frame, holding] {
-        QList<QJsonObject> replies;
-        bool handled = false;
-        // The socket was authorised when it sent `auth`; the session may have been revoked or
-        // the account restricted or banned since (on any instance, Redis up or not).
-        Result<Caller> current = m_sessionCheck ? m_sessionCheck(caller) : Result<Caller>(caller);
-        const bool unauthorised = !current && current.error().code == ErrorCode::Unauthorized;
-        try {
-            if (unauthorised)
-                replies.clear();
-            else if (!current)
-                replies = {route.refusal(frame, current.error())};
-            else if (std::optional<AppError> refused = accessRefusal(*current, route.access))
-                replies = {route.refusal(frame, *refused)};
-            else {
-                replies = route.handler(*current, frame);
-                handled = true;
-            }
-        } catch (const std::exception &e) {
-            log::error(QStringLiteral("ws_handler_exception"),
-                       {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
-            replies = {errorFrame(QStringLiteral("internal"),
-                                  QStringLiteral("Something went wrong on our side"))};
-            handled = false;
+    outcome.holding = !route->feed.isEmpty() && !c->feeds.contains(route->feed);
+    if (outcome.holding)
+        c->held.insert(route->feed, {});
+
+    if (route->asyncHandler && m_sessionCheckFromMemory) {
+        if (std::optional<Result<Caller>> current = m_sessionCheckFromMemory(caller)) {
+            ++m_framesWithoutWorker;
+            handle(route, frame, *current, std::move(outcome));
+            return;
         }
-        bool subscribed = handled && holding;
-        for (const QJsonObject &reply : std::as_const(replies))
-            subscribed = subscribed && reply.value(QStringLiteral("type")).toString() != ws::Error;
-        std::optional<Caller> refreshed;
-        if (current)
-            refreshed = current.value();
-        QMetaObject::invokeMethod(
-            this,
-            [this, guard, replies, unauthorised, refreshed, holding, subscribed,
-             feed = route.feed] {
-                if (!guard)
-                    return;
-                QList<QByteArray> held;
-                if (auto c = m_connections.value(guard.data()); c && holding)
-                    held = c->held.take(feed);
-                if (unauthorised) {
-                    closeSocket(guard.data(), QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
-                                QStringLiteral("session ended"));
-                    return;
-                }
-                auto c = m_connections.value(guard.data());
-                // Role and restriction as they stand now, unless a fresh `auth` replaced the
-                // caller meanwhile (its own check is newer).
-                if (c && c->caller && refreshed && c->caller->expiresAtMs == refreshed->expiresAtMs)
-                    c->caller = refreshed;
-                for (const QJsonObject &reply : replies)
-                    send(guard.data(), reply);
-                if (c && subscribed) {
-                    c->feeds.insert(feed);
-                    for (const QByteArray &frame : std::as_const(held))
-                        guard->sendTextMessage(QString::fromUtf8(frame));
-                }
-                if (c)
-                    runNext(c.get());
-            },
-            Qt::QueuedConnection);
-    });
-    if (!queued) {
+    }
+    const QString feed = route->feed;
+    const bool holding = outcome.holding;
+    const bool queued = m_pool.trySubmit(
+        [this, caller, route = std::move(route), frame, outcome = std::move(outcome)]() mutable {
+            // The socket was authorised when it sent `auth`; the session may have been revoked
+            // or the account restricted or banned since (on any instance, Redis up or not).
+            const Result<Caller> current =
+                m_sessionCheck ? m_sessionCheck(caller) : Result<Caller>(caller);
+            handle(route, frame, current, std::move(outcome));
+        });
+    if (queued)
+        ++m_framesOnWorkers;
+    else {
         send(c->socket,
              errorFrame(QStringLiteral("unavailable"),
                         QStringLiteral("The server is busy, try again")));
         if (holding)
-            c->held.remove(route.feed);
+            c->held.remove(feed);
         c->busy = false;
     }
+}
+
+void Gateway::handle(const std::shared_ptr<const FrameRoute> &route, const QJsonObject &frame,
+                     const Result<Caller> &current, Outcome outcome)
+{
+    outcome.unauthorised = !current && current.error().code == ErrorCode::Unauthorized;
+    if (current)
+        outcome.refreshed = current.value();
+    bool handled = false;
+    try {
+        if (outcome.unauthorised) {
+            // Closed by finish(): nothing to answer.
+        } else if (!current) {
+            outcome.replies = {route->refusal(frame, current.error())};
+        } else if (std::optional<AppError> refused = accessRefusal(*current, route->access)) {
+            outcome.replies = {route->refusal(frame, *refused)};
+        } else if (route->asyncHandler) {
+            route->asyncHandler(*current, frame,
+                                [this, outcome](QList<QJsonObject> replies) mutable {
+                                    outcome.replies = std::move(replies);
+                                    m_outcomes.push(std::move(outcome));
+                                });
+            return;
+        } else {
+            outcome.replies = route->handler(*current, frame);
+            handled = true;
+        }
+    } catch (const std::exception &e) {
+        log::error(QStringLiteral("ws_handler_exception"),
+                   {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
+        outcome.replies = {errorFrame(QStringLiteral("internal"),
+                                      QStringLiteral("Something went wrong on our side"))};
+        handled = false;
+    }
+    outcome.subscribed = handled && outcome.holding;
+    for (const QJsonObject &reply : std::as_const(outcome.replies))
+        outcome.subscribed =
+            outcome.subscribed && reply.value(QStringLiteral("type")).toString() != ws::Error;
+    m_outcomes.push(std::move(outcome));
+}
+
+void Gateway::finish(Outcome &outcome)
+{
+    QWebSocket *socket = outcome.socket.data();
+    if (!socket)
+        return;
+    auto c = m_connections.value(socket);
+    QList<QByteArray> held;
+    if (c && outcome.holding)
+        held = c->held.take(outcome.feed);
+    if (outcome.unauthorised) {
+        closeSocket(socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
+                    QStringLiteral("session ended"));
+        return;
+    }
+    // Role and restriction as they stand now, unless a fresh `auth` replaced the caller
+    // meanwhile (its own check is newer).
+    if (c && c->caller && outcome.refreshed &&
+        c->caller->expiresAtMs == outcome.refreshed->expiresAtMs)
+        c->caller = outcome.refreshed;
+    for (const QJsonObject &reply : std::as_const(outcome.replies))
+        send(socket, reply);
+    if (c && outcome.subscribed) {
+        c->feeds.insert(outcome.feed);
+        for (const QByteArray &frame : std::as_const(held))
+            socket->sendTextMessage(QString::fromUtf8(frame));
+    }
+    if (c)
+        runNext(c.get());
 }
 
 void Gateway::send(QWebSocket *socket, const QJsonObject &frame)

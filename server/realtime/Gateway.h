@@ -8,8 +8,11 @@
 // expires; before each frame is handled, the session and account are checked again. Handlers run on
 // the worker pool, one frame at a time per socket so a sender's messages keep their order; what
 // they answer goes back to that socket, everything else reaches people through the EventBus.
+// An asynchronous handler (chat.send) holds no worker: with the session's state in memory it
+// starts its work on the I/O thread and answers when that work is done.
 
 #include "common/Result.h"
+#include "server/base/ThreadHandOff.h"
 #include "server/http/Router.h"
 
 #include <QHash>
@@ -18,10 +21,12 @@
 #include <QPointer>
 #include <QTimer>
 #include <QWebSocket>
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace fp {
 
@@ -52,6 +57,15 @@ public:
     /// frames to send back to that socket (often none: events travel through the EventBus).
     using FrameHandler =
         std::function<QList<QJsonObject>(const Caller &, const QJsonObject &frame)>;
+    /// What handles a frame without holding a worker: it starts the work and calls `reply`
+    /// once, from any thread, with the frames to send back (chat.send: the message writer
+    /// answers when the message is stored).
+    using Reply = std::function<void(QList<QJsonObject> frames)>;
+    using AsyncFrameHandler =
+        std::function<void(const Caller &, const QJsonObject &frame, Reply reply)>;
+    /// SessionCheck's answer when the session's state is in memory, or nothing (then the
+    /// check runs on a worker). Called on the I/O thread, so it must never wait on MariaDB.
+    using SessionCheckFromMemory = std::function<std::optional<Result<Caller>>(const Caller &)>;
     /// The frame that answers a frame refused before its handler ran (access, for now);
     /// without one, an `error` frame.
     using Refusal = std::function<QJsonObject(const QJsonObject &frame, const AppError &error)>;
@@ -60,13 +74,20 @@ public:
     using Greeting = std::function<QList<QJsonObject>(const Caller &)>;
 
     Gateway(GatewaySettings settings, WorkerPool &pool, EventBus &bus, TokenCheck tokenCheck,
-            SessionCheck sessionCheck, QObject *parent = nullptr);
+            SessionCheck sessionCheck, SessionCheckFromMemory sessionCheckFromMemory = {},
+            QObject *parent = nullptr);
     ~Gateway() override;
 
     /// Declares a client frame type, like a route: who may send it (Access, enforced here as
     /// the HTTP pipeline enforces it for routes) and what handles it.
     void registerHandler(const QString &type, Access access, FrameHandler handler,
                          Refusal refusal = {});
+    /// The same for a frame whose work finishes elsewhere. When the session check can be
+    /// answered from memory the handler runs on the I/O thread and no worker is woken at all;
+    /// otherwise it runs on a worker after the check. Either way the socket's next frame waits
+    /// for `reply`, so a sender's frames keep their order.
+    void registerAsyncHandler(const QString &type, Access access, AsyncFrameHandler handler,
+                              Refusal refusal = {});
     /// Declares a feed, a stream of frames many sockets follow (the staff alerts): a socket
     /// subscribes with a `subscribeType` frame, allowed to `access`; `replay` runs like a
     /// handler and answers what the socket missed. Frames broadcast on the feed while the replay
@@ -86,6 +107,9 @@ public:
     void closeAll(QWebSocketProtocol::CloseCode code, const QString &reason);
 
     int connectionCount() const { return int(m_connections.size()); }
+    /// Frames whose handler started on the I/O thread (no worker), and those run on a worker.
+    quint64 framesWithoutWorker() const { return m_framesWithoutWorker; }
+    quint64 framesOnWorkers() const { return m_framesOnWorkers; }
     int authenticatedCount() const;
     /// Users with at least one authenticated socket on this instance.
     QStringList authenticatedUserIds() const { return m_byUser.uniqueKeys(); }
@@ -98,10 +122,26 @@ public:
 
 private:
     struct Connection;
+    struct FrameRoute;
+    /// A handled frame, on its way back to the I/O thread.
+    struct Outcome
+    {
+        QPointer<QWebSocket> socket;
+        QList<QJsonObject> replies;
+        bool unauthorised = false; // the session ended: close the socket
+        std::optional<Caller> refreshed; // the caller as the session check found it
+        bool holding = false; // a feed's replay: its live frames were held meanwhile
+        bool subscribed = false; // the replay succeeded: the socket follows the feed
+        QString feed;
+    };
     void onText(Connection *c, const QString &text);
     void authenticate(Connection *c, const QJsonObject &frame);
     void enqueue(Connection *c, QJsonObject frame);
     void runNext(Connection *c);
+    void handle(const std::shared_ptr<const FrameRoute> &route, const QJsonObject &frame,
+                const Result<Caller> &current, Outcome outcome);
+    /// On the I/O thread: sends a handled frame's replies and starts the socket's next frame.
+    void finish(Outcome &outcome);
     void send(QWebSocket *socket, const QJsonObject &frame);
     void deliver(const QString &userId, const QByteArray &frame);
     void closeSessions(const QStringList &sessionIds);
@@ -115,19 +155,25 @@ private:
     EventBus &m_bus;
     TokenCheck m_tokenCheck;
     SessionCheck m_sessionCheck;
+    SessionCheckFromMemory m_sessionCheckFromMemory;
     Greeting m_greeting;
     struct FrameRoute
     {
         Access access = Access::User;
-        FrameHandler handler;
+        FrameHandler handler; // or
+        AsyncFrameHandler asyncHandler;
         Refusal refusal;
         QString feed; // set for a feed's subscribe frame
     };
-    QHash<QString, FrameRoute> m_handlers;
+    // Shared, so a frame in flight holds its route without copying its functions.
+    QHash<QString, std::shared_ptr<FrameRoute>> m_handlers;
+    ThreadHandOff<Outcome> m_outcomes; // handled frames, for the I/O thread to finish
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
     QMultiHash<QString, QWebSocket *> m_byUser;
     QTimer m_heartbeat;
     QTimer m_expiry;
+    std::atomic<quint64> m_framesWithoutWorker {0};
+    std::atomic<quint64> m_framesOnWorkers {0};
     int m_heartbeatSlice = 0; // the slice of sockets the next tick pings
     int m_nextSlice = 0; // the slice the next accepted socket joins
 };

@@ -232,6 +232,54 @@ private Q_SLOTS:
         QVERIFY(!ws.waitFor(QStringLiteral("pong")).isEmpty());
     }
 
+    // chat.send holds no worker: with the session's state in memory (it is, right after auth)
+    // the frame is checked and queued for the message writer on the I/O thread, and its answer
+    // comes from the writer. The peer still gets every message once, in order.
+    void chatSendHoldsNoWorker()
+    {
+        const TestAccount person = signUp(QStringLiteral("wsnoworker"));
+        const TestAccount peer = signUp(QStringLiteral("wsnoworkerpeer"));
+        const QString conversationId = seed().match(person, peer).conversationId;
+        WsClient ws(port());
+        WsClient peerWs(port());
+        QVERIFY(ws.connectAndAuthenticate(person.accessToken));
+        QVERIFY(peerWs.connectAndAuthenticate(peer.accessToken));
+        const double withoutBefore = server().metric("fp_websocket_frames_without_worker_total");
+        const double onWorkersBefore = server().metric("fp_websocket_frames_on_workers_total");
+        QVERIFY(withoutBefore >= 0 && onWorkersBefore >= 0);
+
+        // Two bursts of 8, under the 10 frames a second this server allows a socket.
+        constexpr int kMessages = 16;
+        for (int i = 0; i < kMessages; ++i) {
+            if (i == kMessages / 2)
+                QTest::qWait(1100);
+            ws.send(chatFrame(conversationId, QStringLiteral("m%1").arg(i)));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(peerWs.count(QStringLiteral("chat.message")), kMessages, 20000);
+        QStringList order;
+        for (const QJsonObject &f : peerWs.received()) {
+            if (f.value(QStringLiteral("type")).toString() == QLatin1String("chat.message"))
+                order.append(f.value(QStringLiteral("message"))
+                                 .toObject()
+                                 .value(QStringLiteral("text"))
+                                 .toString());
+        }
+        for (int i = 0; i < kMessages; ++i)
+            QCOMPARE(order.value(i), QStringLiteral("still here? m%1").arg(i));
+
+        const double without =
+            server().metric("fp_websocket_frames_without_worker_total") - withoutBefore;
+        const double onWorkers =
+            server().metric("fp_websocket_frames_on_workers_total") - onWorkersBefore;
+        QCOMPARE(without + onWorkers, double(kMessages));
+        // A cached session state lives 3 s and busy sockets' states are re-read ahead of that,
+        // so on a slow machine a frame or two may still find it gone and take a worker.
+        QVERIFY2(
+            without >= kMessages - 2,
+            qPrintable(
+                QStringLiteral("%1 of %2 frames without a worker").arg(without).arg(kMessages)));
+    }
+
     // Busy sockets never wait on their own session read: the sessions in use are re-read
     // together every second, before their cached state expires (3 s). Twelve sockets sending a
     // frame every 250 ms for 7 s read their session alone once each (at auth), where each would
@@ -263,8 +311,7 @@ private Q_SLOTS:
             QTest::qWait(250);
         }
         for (auto &ws : sockets)
-            QTRY_COMPARE_WITH_TIMEOUT(ws->count(QStringLiteral("notices.resumed")), pings,
-                                      10000);
+            QTRY_COMPARE_WITH_TIMEOUT(ws->count(QStringLiteral("notices.resumed")), pings, 10000);
         const double aloneDuring = server().metric("fp_session_reads_alone_total") - aloneAtStart;
         const double batched = server().metric("fp_session_reads_batched_total") - batchedBefore;
         // Without the refresh: about 2 reads alone per socket in 7 s. A socket whose refresh came
