@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QJsonArray>
 #include <optional>
+#include <vector>
 
 namespace fp {
 
@@ -87,16 +88,14 @@ void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
     {
         std::lock_guard lock(m_queueMutex);
         if (!m_stopped) {
-            if (m_writers.empty()) {
-                for (int i = 0; i < kWriterThreads; ++i)
-                    m_writers.emplace_back([this] { runWriter(); });
-            }
+            if (!m_writer.joinable())
+                m_writer = std::thread([this] { runWriter(); });
             m_queue.push_back({std::move(message), std::move(answered)});
             // A lingering writer is woken only by a full batch: one wake-up per message would
             // cost both threads more than the wait saves.
-            if (m_queue.size() >= size_t(kMaxBatch))
-                m_queued.notify_all(); // the gatherer, whichever writer it is
-            else if (!m_lingering)
+            // A lingering writer is woken only by a full batch: one wake-up per message would
+            // cost both threads more than the wait saves.
+            if (!m_lingering || m_queue.size() >= size_t(kMaxBatch))
                 m_queued.notify_one();
             return;
         }
@@ -106,14 +105,14 @@ void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
 
 void MessageWriter::stop()
 {
-    std::vector<std::thread> writers;
+    std::thread writer;
     {
         std::lock_guard lock(m_queueMutex);
         m_stopped = true;
-        writers.swap(m_writers);
+        writer.swap(m_writer);
     }
     m_queued.notify_all();
-    for (std::thread &writer : writers)
+    if (writer.joinable())
         writer.join();
 }
 
@@ -123,19 +122,18 @@ void MessageWriter::runWriter()
         std::vector<Queued> taken;
         {
             std::unique_lock lock(m_queueMutex);
-            // One writer gathers the next batch while the others write theirs.
-            m_queued.wait(lock, [this] { return (!m_queue.empty() && !m_gathering) || m_stopped; });
+            // Messages that arrived while the last batch was written mean a steady flow: this
+            // batch then waits a little for company (kLinger), because each batch costs five
+            // round trips to MariaDB whatever its size, and those are most of the writing. A
+            // message that finds the writer idle goes at once.
+            const bool flowing = !m_queue.empty();
+            m_queued.wait(lock, [this] { return !m_queue.empty() || m_stopped; });
             if (m_queue.empty())
                 break; // stopped, and everything queued was written
-            m_gathering = true;
-            // While another batch is being written this one waits for it (at most kLinger)
-            // and gathers what arrives meanwhile: each batch costs five round trips to
-            // MariaDB whatever its size, and those, not the messages, are most of the writing.
-            // A message that finds no batch being written goes at once.
-            if (m_queue.size() < size_t(kMaxBatch) && m_writing > 0) {
+            if (flowing && m_queue.size() < size_t(kMaxBatch)) {
                 m_lingering = true;
                 m_queued.wait_until(lock, std::chrono::steady_clock::now() + kLinger, [this] {
-                    return m_queue.size() >= size_t(kMaxBatch) || m_writing == 0 || m_stopped;
+                    return m_queue.size() >= size_t(kMaxBatch) || m_stopped;
                 });
                 m_lingering = false;
             }
@@ -145,10 +143,6 @@ void MessageWriter::runWriter()
                 taken.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();
             }
-            m_gathering = false;
-            ++m_writing;
-            if (!m_queue.empty())
-                m_queued.notify_one(); // the next gatherer
         }
         QList<OutgoingMessage> batch;
         batch.reserve(qsizetype(taken.size()));
@@ -166,9 +160,6 @@ void MessageWriter::runWriter()
         ++m_asyncBatches;
         for (size_t i = 0; i < taken.size(); ++i)
             taken[i].answered(std::move(answers[qsizetype(i)]));
-        std::lock_guard lock(m_queueMutex);
-        if (--m_writing == 0 && m_lingering)
-            m_queued.notify_all(); // the gatherer waits for this batch
     }
     Database::resetConnection();
 }

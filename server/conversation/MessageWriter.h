@@ -13,10 +13,11 @@
 // A batch that fails as a whole (database away) answers 503 to every message in it.
 //
 // A chat.send frame does not hold a worker while its message is stored: writeAsync() queues it
-// for the writer's own threads (kWriterThreads), which take whatever is queued as one batch and
-// call each message's `answered` after the commit. A message used to cost a worker's wake-up,
-// a group-commit hand-over and a wait; now a busy socket costs a queue push (see README
-// "Benchmarks", ws_bench).
+// for the writer's own thread, which takes whatever is queued as one batch and calls each
+// message's `answered` after the commit. A message used to cost a worker's wake-up, a
+// group-commit hand-over and a wait; now it costs a queue push (docs/performance.md). One
+// writer, not several: two writers, each gathering while the other wrote, made batches a
+// third as big and cost 40 % more CPU per message in ws_bench.
 
 #include "common/Result.h"
 #include "server/base/GroupCommit.h"
@@ -35,7 +36,6 @@
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace fp {
 
@@ -57,10 +57,8 @@ public:
     using Answered = std::function<void(Result<SentMessage>)>;
 
     static constexpr int kMaxBatch = 64;
-    /// Two: one gathers the next batch while the other writes its own.
-    static constexpr int kWriterThreads = 2;
-    /// How long a batch waits at most for the one being written (see runWriter).
-    static constexpr std::chrono::microseconds kLinger {3000};
+    /// How long a batch waits for company while messages flow (see runWriter).
+    static constexpr std::chrono::microseconds kLinger {2000};
 
     MessageWriter(const ConversationRepository &repository, Moderate moderate, Deliver deliver,
                   Evidence evidence = {});
@@ -102,11 +100,9 @@ private:
     std::mutex m_queueMutex;
     std::condition_variable m_queued;
     std::deque<Queued> m_queue;
-    std::vector<std::thread> m_writers;
+    std::thread m_writer;
     bool m_stopped = false;
-    bool m_gathering = false; // a writer is gathering the next batch (runWriter)
-    bool m_lingering = false; // and waits for it to fill
-    int m_writing = 0; // writers writing a batch
+    bool m_lingering = false; // the writer waits for a batch to fill (runWriter)
     std::atomic<quint64> m_asyncBatches {0};
 };
 

@@ -231,7 +231,7 @@ Result<qsizetype> TokenVerifier::refreshActiveSessions() const
         QMutexLocker lock(&m_mutex);
         epoch = m_epoch;
         for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
-            if (started - it->lastUsedMs < kCacheTtlMs &&
+            if (started - it->lastUsedMs < kInUseMs &&
                 started - it->checkedAtMs >= kCacheTtlMs - kRefreshAheadMs)
                 due << it.key();
         }

@@ -34,6 +34,10 @@ public:
     /// refreshActiveSessions() re-reads a session in use this long before its entry would
     /// expire, so that a busy socket or client never waits on its own read.
     static constexpr qint64 kRefreshAheadMs = 1500;
+    /// A session used within this long counts as in use for refreshActiveSessions(): a chat
+    /// socket sends a frame every few seconds, and one that waited a little longer than the
+    /// cache lives would otherwise read its state alone (on a worker) at every frame.
+    static constexpr qint64 kInUseMs = 15000;
     /// Sessions read by one statement of refreshActiveSessions().
     static constexpr qsizetype kRefreshBatch = 500;
     /// Lifetime of the fp:session-revoked:<sid> marker: longer than any access token lives.
@@ -68,7 +72,7 @@ public:
     /// without it another instance's revocation takes up to kCacheTtlMs to be seen here).
     void forgetSessions(const QString &userId, const QStringList &sessionIds);
     /// Re-reads, a few hundred per statement, the state of every session used within
-    /// kCacheTtlMs whose entry is older than kCacheTtlMs - kRefreshAheadMs. Called every second
+    /// kInUseMs whose entry is older than kCacheTtlMs - kRefreshAheadMs. Called every second
     /// or so on a worker: the sockets and clients in use then find their state cached, still at
     /// most kCacheTtlMs old, instead of each reading it alone. Returns the sessions re-read.
     Result<qsizetype> refreshActiveSessions() const;
