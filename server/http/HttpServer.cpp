@@ -102,9 +102,9 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
     // Connected before anyone else's slot: the guards of upgraded connections learn that
     // QWebSocket took over before the gateway sees it.
     connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
-        for (QTcpServer *server : servers()) {
-            if (auto *guarded = qobject_cast<GuardedTcpServer *>(server))
-                guarded->webSocketsHandedOver();
+        for (const QPointer<GuardedTcpServer> &server : std::as_const(m_listening)) {
+            if (server)
+                server->webSocketsHandedOver();
         }
     });
 }
@@ -142,14 +142,17 @@ quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslC
         return 0;
     }
     bind(tcp);
+    m_listening.append(tcp);
     return tcp->serverPort();
 }
 
 void HttpServer::stopAccepting()
 {
     m_accepting = false;
-    for (QTcpServer *server : servers())
-        server->close();
+    for (const QPointer<GuardedTcpServer> &server : std::as_const(m_listening)) {
+        if (server)
+            server->close();
+    }
 }
 
 bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
