@@ -285,6 +285,51 @@ private Q_SLOTS:
         QCOMPARE(b.count(QStringLiteral("chat.message")), 3);
     }
 
+    // The sender's connection drops while its messages are being stored (their answers then
+    // find no socket): whatever was stored reaches the peer once each, in order, nothing else
+    // does, and the sender's next socket sends on as before.
+    void aSenderDroppingMidSendLeavesNothingHalfDone()
+    {
+        Pair p = seedPair(server(), "dropsend");
+        WsClient b(port());
+        QVERIFY(b.connectAndAuthenticate(p.b.accessToken));
+        {
+            WsClient a(port());
+            QVERIFY(a.connectAndAuthenticate(p.a.accessToken));
+            for (int i = 0; i < 5; ++i)
+                send(a, p.conversationId, QStringLiteral("d-%1").arg(i),
+                     QStringLiteral("dropped %1").arg(i));
+            a.socket().abort();
+        }
+        WsClient again(port());
+        QVERIFY(again.connectAndAuthenticate(p.a.accessToken));
+        send(again, p.conversationId, s("d-after"), s("after the drop"));
+        QVERIFY(!waitMessage(b, s("after the drop")).isEmpty());
+        QVERIFY(b.barrier());
+
+        // Stored in the order sent (a frame waits for the one before it), relayed as stored.
+        const QStringList stored =
+            db()->scalar(QStringLiteral("SELECT GROUP_CONCAT(message_text ORDER BY seq "
+                                        "SEPARATOR '|') FROM conversation_messages WHERE "
+                                        "conversation_session_id = '%1'")
+                             .arg(p.conversationId))
+                .toString()
+                .split(QLatin1Char('|'));
+        QCOMPARE(stored.last(), s("after the drop"));
+        QStringList relayed;
+        for (const QJsonObject &f : b.received()) {
+            if (f.value(QStringLiteral("type")).toString() == QLatin1String("chat.message"))
+                relayed << f.value(QStringLiteral("message"))
+                               .toObject()
+                               .value(QStringLiteral("text"))
+                               .toString();
+        }
+        QCOMPARE(relayed, stored);
+        for (qsizetype i = 0; i + 1 < stored.size(); ++i)
+            QCOMPARE(stored.at(i), QStringLiteral("dropped %1").arg(i));
+        QVERIFY(server().running());
+    }
+
     void resendingAClientMsgIdStoresAndRelaysOnce()
     {
         Pair p = seedPair(server(), "idem");
