@@ -118,6 +118,7 @@ void MessageWriter::stop()
 
 void MessageWriter::runWriter()
 {
+    bool wroteBefore = false; // the thread starts with the message that started it: no wait
     for (;;) {
         std::vector<Queued> taken;
         {
@@ -126,7 +127,7 @@ void MessageWriter::runWriter()
             // batch then waits a little for company (kLinger), because each batch costs five
             // round trips to MariaDB whatever its size, and those are most of the writing. A
             // message that finds the writer idle goes at once.
-            const bool flowing = !m_queue.empty();
+            const bool flowing = wroteBefore && !m_queue.empty();
             m_queued.wait(lock, [this] { return !m_queue.empty() || m_stopped; });
             if (m_queue.empty())
                 break; // stopped, and everything queued was written
@@ -160,6 +161,7 @@ void MessageWriter::runWriter()
         ++m_asyncBatches;
         for (size_t i = 0; i < taken.size(); ++i)
             taken[i].answered(std::move(answers[qsizetype(i)]));
+        wroteBefore = true;
     }
     Database::resetConnection();
 }

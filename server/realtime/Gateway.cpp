@@ -404,11 +404,13 @@ void Gateway::handle(const std::shared_ptr<const FrameRoute> &route, const QJson
         } else if (std::optional<AppError> refused = accessRefusal(*current, route->access)) {
             outcome.replies = {route->refusal(frame, *refused)};
         } else if (route->asyncHandler) {
-            route->asyncHandler(*current, frame,
-                                [this, outcome](QList<QJsonObject> replies) mutable {
-                                    outcome.replies = std::move(replies);
-                                    m_outcomes.push(std::move(outcome));
-                                });
+            route->asyncHandler(
+                *current, frame,
+                // A copy: if the handler throws, the catch below still answers the frame.
+                [this, outcome](QList<QJsonObject> replies) mutable {
+                    outcome.replies = std::move(replies);
+                    m_outcomes.push(std::move(outcome));
+                });
             return;
         } else {
             outcome.replies = route->handler(*current, frame);
