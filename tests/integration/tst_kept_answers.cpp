@@ -80,6 +80,17 @@ class TestKeptAnswers : public QObject
         return false;
     }
 
+    /// Matches `ann` and `ben`, then has each instance keep Ann's score as Ben sees it; its path,
+    /// or empty when an instance did not keep it.
+    QString matchedScoreKeptOnBoth(const TestAccount &ann, const TestAccount &ben)
+    {
+        m_seed->match(ann, ben);
+        const QString annsScore = s("/api/trust_score/") + ann.userId;
+        if (!keptOn(*m_one, ben, annsScore) || !keptOn(*m_two, ben, annsScore))
+            return {};
+        return annsScore;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -183,10 +194,8 @@ private Q_SLOTS:
     {
         const TestAccount ann = onboarded(s("Blocker"));
         const TestAccount ben = onboarded(s("Blocked"));
-        m_seed->match(ann, ben);
-        const QString annsScore = s("/api/trust_score/") + ann.userId;
-        QVERIFY(keptOn(*m_one, ben, annsScore));
-        QVERIFY(keptOn(*m_two, ben, annsScore));
+        const QString annsScore = matchedScoreKeptOnBoth(ann, ben);
+        QVERIFY(!annsScore.isEmpty());
         const HttpResult blocked =
             clientFor(m_two->port(), ann)
                 ->post(s("/api/blocks"), {{s("blocked_user_id"), ben.userId}});
@@ -206,10 +215,8 @@ private Q_SLOTS:
     {
         const TestAccount ann = onboarded(s("Scored"));
         const TestAccount ben = onboarded(s("Viewer"));
-        m_seed->match(ann, ben);
-        const QString annsScore = s("/api/trust_score/") + ann.userId;
-        QVERIFY(keptOn(*m_one, ben, annsScore));
-        QVERIFY(keptOn(*m_two, ben, annsScore));
+        const QString annsScore = matchedScoreKeptOnBoth(ann, ben);
+        QVERIFY(!annsScore.isEmpty());
         const int before = readAnswer(*m_one, ben, annsScore)[s("score")].toInt();
         // A moderator's manual review lowers Ann's trust (through the API, so it is a change
         // like any other).
