@@ -55,6 +55,51 @@ bool onboardingComplete(const QString &nickname, const std::optional<ProfilePref
         valueCount >= kMinValuesForOnboarding && interestCount >= kMinInterestsForOnboarding;
 }
 
+ProfileUpdate changesFrom(const Profile &stored, ProfileUpdate u)
+{
+    // Text stored NULL reads back empty, so an empty text given for it is no change either.
+    const auto keepIfChanged = [](auto &given, const auto &current) {
+        if (given && *given == current)
+            given.reset();
+    };
+    keepIfChanged(u.nickname, stored.nickname);
+    keepIfChanged(u.ageRange, stored.ageRange);
+    keepIfChanged(u.locationCity, stored.locationCity);
+    keepIfChanged(u.locationCountry, stored.locationCountry);
+    keepIfChanged(u.avatarUrl, stored.avatarUrl);
+    keepIfChanged(u.bio, stored.bio);
+    if (u.preferences && u.preferences == stored.preferences)
+        u.preferences.reset();
+    keepIfChanged(u.values, stored.values);
+    keepIfChanged(u.interests, stored.interests);
+    keepIfChanged(u.offLimitsTopics, stored.offLimitsTopics);
+    keepIfChanged(u.nonNegotiables, stored.nonNegotiables);
+    return u;
+}
+
+QStringList changedSections(const ProfileUpdate &changes)
+{
+    const std::pair<bool, const char *> sections[] = {
+        {changes.nickname.has_value(), "nickname"},
+        {changes.ageRange.has_value(), "age_range"},
+        {changes.locationCity.has_value(), "location_city"},
+        {changes.locationCountry.has_value(), "location_country"},
+        {changes.avatarUrl.has_value(), "avatar_url"},
+        {changes.bio.has_value(), "bio"},
+        {changes.preferences.has_value(), "preferences"},
+        {changes.values.has_value(), "values"},
+        {changes.interests.has_value(), "interests"},
+        {changes.offLimitsTopics.has_value(), "off_limits_topics"},
+        {changes.nonNegotiables.has_value(), "non_negotiables"},
+    };
+    QStringList names;
+    for (const auto &[changed, name] : sections) {
+        if (changed)
+            names << QString::fromLatin1(name);
+    }
+    return names;
+}
+
 } // namespace ProfileRules
 
 bool Profile::onboardingComplete() const

@@ -32,6 +32,13 @@ QString nicknameProblem(const QString &trimmedNickname);
 /// Derived, never written: nickname set, preferences answered, ≥3 values, ≥3 interests.
 bool onboardingComplete(const QString &nickname, const std::optional<ProfilePreferences> &prefs,
                         qsizetype valueCount, qsizetype interestCount);
+
+/// What of the update `u` differs from the `stored` profile: every field and section equal to
+/// what is stored is dropped, so that a PUT writes only what changed (and nothing when it
+/// changes nothing). Lists compare in the order a read returns them: sort them first.
+ProfileUpdate changesFrom(const Profile &stored, ProfileUpdate u);
+/// The wire names of the fields and sections `changes` holds, as profile.updated lists them.
+QStringList changedSections(const ProfileUpdate &changes);
 } // namespace ProfileRules
 
 } // namespace fp

@@ -1,6 +1,7 @@
 #include "server/profile/ProfileService.h"
 
 #include "server/events/Outbox.h"
+#include "server/profile/ProfileRules.h"
 #include "server/profile/ProfileValidation.h"
 #include "server/storage/Database.h"
 
@@ -51,28 +52,6 @@ Profile ProfileService::withAvatarLink(Profile profile) const
 }
 
 namespace {
-
-// The fields of the user_profiles row itself that a PUT changes, by their wire names.
-QStringList changedProfileFields(const ProfileUpdate &u, const Profile &stored)
-{
-    const auto differs = [](const std::optional<QString> &given, const QString &current) {
-        return given && *given != current;
-    };
-    QStringList fields;
-    if (differs(u.nickname, stored.nickname))
-        fields << QStringLiteral("nickname");
-    if (differs(u.ageRange, stored.ageRange))
-        fields << QStringLiteral("age_range");
-    if (differs(u.locationCity, stored.locationCity))
-        fields << QStringLiteral("location_city");
-    if (differs(u.locationCountry, stored.locationCountry))
-        fields << QStringLiteral("location_country");
-    if (differs(u.avatarUrl, stored.avatarUrl))
-        fields << QStringLiteral("avatar_url");
-    if (differs(u.bio, stored.bio))
-        fields << QStringLiteral("bio");
-    return fields;
-}
 
 // profile.updated names what changed, never a value: a bio or a city is the person's own words.
 Status recordProfileUpdated(const QString &userId, const QStringList &changedSections, bool created)
@@ -187,27 +166,14 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
     }
     Profile before = stored->value_or(Profile {});
     before.userId = userId;
-    const bool preferencesChange = u.preferences && u.preferences != before.preferences;
-    const bool valuesChange = u.values && *u.values != before.values;
-    const bool interestsChange = u.interests && *u.interests != before.interests;
-    const bool topicsChange = u.offLimitsTopics && *u.offLimitsTopics != before.offLimitsTopics;
-    const bool nonNegotiablesChange =
-        u.nonNegotiables && *u.nonNegotiables != before.nonNegotiables;
-    QStringList changedSections = changedProfileFields(u, before);
-    if (preferencesChange)
-        changedSections << QStringLiteral("preferences");
-    if (valuesChange)
-        changedSections << QStringLiteral("values");
-    if (interestsChange)
-        changedSections << QStringLiteral("interests");
-    if (topicsChange)
-        changedSections << QStringLiteral("off_limits_topics");
-    if (nonNegotiablesChange)
-        changedSections << QStringLiteral("non_negotiables");
+    // Only what differs from the stored profile is written: a PUT that repeats every field to
+    // move one slider writes that slider's row, the profile row's updated_at and the event.
+    const ProfileUpdate changes = ProfileRules::changesFrom(before, u);
+    const QStringList changedSections = ProfileRules::changedSections(changes);
     if (*stored && changedSections.isEmpty()) // the same PUT again: nothing to write
         return withAvatarLink(std::move(before));
 
-    Profile after = appliedTo(before, u, now);
+    Profile after = appliedTo(before, changes, now);
     // The write that first makes the profile complete stamps it; a profile complete before
     // the stamp existed is stamped by its next change, without an event.
     const bool stampsCompletion =
@@ -216,29 +182,30 @@ Result<Profile> ProfileService::updateOnce(const QString &userId, const QJsonVal
         after.onboardingCompletedAt = now;
 
     // Any failure returns before commit: the Transaction rolls every section back.
-    if (Status s = m_repository.updateProfileRow(userId, u, now, stampsCompletion); !s)
+    if (Status s = m_repository.updateProfileRow(userId, changes, now, stampsCompletion); !s)
         return s.error();
-    if (preferencesChange) {
-        if (Status s = m_repository.replacePreferences(userId, *u.preferences, now); !s)
+    if (changes.preferences) {
+        if (Status s = m_repository.replacePreferences(userId, *changes.preferences, now); !s)
             return s.error();
     }
-    if (valuesChange) {
-        if (Status s = m_repository.writeValues(userId, before.values, *u.values); !s)
+    if (changes.values) {
+        if (Status s = m_repository.writeValues(userId, before.values, *changes.values); !s)
             return s.error();
     }
-    if (interestsChange) {
-        if (Status s = m_repository.writeInterests(userId, before.interests, *u.interests); !s)
-            return s.error();
-    }
-    if (topicsChange) {
-        if (Status s = m_repository.writeOffLimitsTopics(userId, before.offLimitsTopics,
-                                                         *u.offLimitsTopics);
+    if (changes.interests) {
+        if (Status s = m_repository.writeInterests(userId, before.interests, *changes.interests);
             !s)
             return s.error();
     }
-    if (nonNegotiablesChange) {
-        if (Status s =
-                m_repository.writeNonNegotiables(userId, before.nonNegotiables, *u.nonNegotiables);
+    if (changes.offLimitsTopics) {
+        if (Status s = m_repository.writeOffLimitsTopics(userId, before.offLimitsTopics,
+                                                         *changes.offLimitsTopics);
+            !s)
+            return s.error();
+    }
+    if (changes.nonNegotiables) {
+        if (Status s = m_repository.writeNonNegotiables(userId, before.nonNegotiables,
+                                                        *changes.nonNegotiables);
             !s)
             return s.error();
     }

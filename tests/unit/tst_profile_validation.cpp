@@ -510,6 +510,58 @@ private Q_SLOTS:
         QVERIFY(!ProfileRules::onboardingComplete(QStringLiteral("Mira"), prefs, 3, 3));
     }
 
+    // Issue #16: a PUT writes only what differs from the stored profile. The profile screen
+    // sends every field again to move one slider; only that section and the edited bio remain.
+    void onlyWhatDiffersIsAChange()
+    {
+        Profile stored;
+        stored.nickname = QStringLiteral("Mira");
+        stored.ageRange = QStringLiteral("25-34");
+        stored.locationCity = QStringLiteral("Lisbon");
+        stored.bio = QStringLiteral("Tea and long walks.");
+        stored.values = {{QStringLiteral("honesty"), 90}, {QStringLiteral("empathy"), 80}};
+        stored.interests = {{QStringLiteral("books"), 50}, {QStringLiteral("hiking"), 60}};
+        stored.offLimitsTopics = {QStringLiteral("politics")};
+        ProfilePreferences prefs;
+        prefs.humorScore = 40;
+        stored.preferences = prefs;
+
+        ProfileUpdate resent;
+        resent.nickname = stored.nickname;
+        resent.ageRange = stored.ageRange;
+        resent.locationCity = stored.locationCity;
+        resent.locationCountry = QString(); // stored NULL, read back empty: the same
+        resent.bio = stored.bio;
+        resent.values = stored.values;
+        resent.interests = stored.interests;
+        resent.offLimitsTopics = stored.offLimitsTopics;
+        resent.preferences = prefs;
+        resent.nonNegotiables = QList<ProfileNonNegotiable> {};
+
+        const ProfileUpdate none = ProfileRules::changesFrom(stored, resent);
+        QCOMPARE(ProfileRules::changedSections(none), QStringList());
+        QVERIFY(!none.nickname && !none.locationCountry && !none.values && !none.preferences &&
+                !none.nonNegotiables);
+
+        ProfileUpdate edited = resent;
+        edited.bio = QStringLiteral("Coffee now.");
+        edited.interests->insert(QStringLiteral("books"), 55);
+        edited.locationCity = QString(); // cleared
+        const ProfileUpdate changes = ProfileRules::changesFrom(stored, edited);
+        QCOMPARE(ProfileRules::changedSections(changes),
+                 (QStringList {QStringLiteral("location_city"), QStringLiteral("bio"),
+                               QStringLiteral("interests")}));
+        QCOMPARE(*changes.bio, QStringLiteral("Coffee now."));
+        QCOMPARE(*changes.locationCity, QString());
+        QCOMPARE(changes.interests->value(QStringLiteral("books")), 55);
+        QVERIFY(!changes.nickname && !changes.ageRange && !changes.values && !changes.preferences);
+
+        // A new profile: everything given differs from nothing stored.
+        const ProfileUpdate first = ProfileRules::changesFrom(Profile {}, edited);
+        QVERIFY(first.nickname && first.values && first.preferences);
+        QVERIFY(!first.locationCity); // empty, as a profile without one reads
+    }
+
     void shippedCatalog()
     {
         // The embedded file and the one in the source tree are the same, and both load.
