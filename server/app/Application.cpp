@@ -419,6 +419,11 @@ void Application::startBackgroundWork()
         QStringLiteral("Transactions that stored chat messages (messages / batches = batch size)"),
         [&d] { return double(d.conversations.messageBatchCount()); }, QStringLiteral("counter"));
     m_metrics.gauge(
+        QStringLiteral("fp_profile_write_batches_total"),
+        QStringLiteral("Transactions that wrote PUT /api/profile requests (PUTs / batches = "
+                       "batch size)"),
+        [&d] { return double(d.profiles.writeBatchCount()); }, QStringLiteral("counter"));
+    m_metrics.gauge(
         QStringLiteral("fp_session_reads_alone_total"),
         QStringLiteral("Session states read from MariaDB one at a time (a cache miss)"),
         [&d] { return double(d.tokens.sessionsReadAlone()); }, QStringLiteral("counter"));

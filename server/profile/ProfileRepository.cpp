@@ -44,90 +44,273 @@ QList<ProfileWindow> windowsFromJson(const QByteArray &json)
     return windows;
 }
 
-/// Deletes the rows of `userId` in `table` whose `keyColumn` is one of `keys` (existing rows,
-/// found by primary key: record locks only).
-Status deleteKeys(const QString &table, const QString &keyColumn, const QString &userId,
-                  const QStringList &keys)
+/// What a person's rows were before the batch: nothing for a person whose profile row it creates
+/// (that row's other columns start NULL, which reads as empty).
+const Profile &storedOf(const ProfileWrite &w)
 {
-    if (keys.isEmpty())
+    static const Profile none;
+    return w.before ? *w.before : none;
+}
+
+/// Deletes, in `table` (a fixed name, never input), the rows of each person whose `keyColumn`
+/// is among that person's keys: existing rows found by their own primary key, record locks only.
+Status deleteKeys(const QString &table, const QString &keyColumn,
+                  const QList<std::pair<QString, QStringList>> &keysByUser)
+{
+    QStringList people;
+    QVariantList bindings;
+    for (const auto &[userId, keys] : keysByUser) {
+        if (keys.isEmpty())
+            continue;
+        people << QStringLiteral("(user_id = ? AND %1 IN (%2))")
+                      .arg(keyColumn, Sql::repeated(QStringLiteral("?"), keys.size()));
+        bindings << userId;
+        for (const QString &key : keys)
+            bindings << key;
+    }
+    if (people.isEmpty())
         return Ok {};
-    QVariantList bindings {userId};
-    for (const QString &key : keys)
-        bindings << key;
-    SqlResult removed =
-        Sql::exec(QStringLiteral("DELETE FROM %1 WHERE user_id = ? AND %2 IN (%3)")
-                      .arg(table, keyColumn, Sql::repeated(QStringLiteral("?"), keys.size())),
-                  bindings);
+    SqlResult removed = Sql::exec(
+        QStringLiteral("DELETE FROM %1 WHERE %2").arg(table, people.join(QStringLiteral(" OR "))),
+        bindings);
     return removed.ok() ? Status(Ok {}) : failed(removed);
 }
 
-/// Brings the (key, score) rows of one user in `table` (a fixed name, never input) from
-/// `before` to `after`: removed keys deleted, new or changed scores upserted, the rest untouched.
-Status writeScores(const QString &table, const QString &keyColumn, const QString &userId,
-                   const QMap<QString, int> &before, const QMap<QString, int> &after)
+/// Runs `insert` followed by `rows` rows of `placeholders` and `bindings`, unless there are none.
+Status insertRows(const QString &insert, const QString &placeholders, qsizetype rows,
+                  const QVariantList &bindings, const QString &onDuplicate = {})
 {
-    QStringList removed;
-    for (auto it = before.constBegin(); it != before.constEnd(); ++it) {
-        if (!after.contains(it.key()))
-            removed << it.key();
-    }
-    if (Status s = deleteKeys(table, keyColumn, userId, removed); !s)
-        return s;
-    QVariantList bindings;
-    qsizetype rows = 0;
-    for (auto it = after.constBegin(); it != after.constEnd(); ++it) {
-        if (before.contains(it.key()) && before.value(it.key()) == it.value())
-            continue;
-        bindings << userId << it.key() << it.value();
-        ++rows;
-    }
     if (rows == 0)
         return Ok {};
     SqlResult written =
-        Sql::exec(QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES %3 ON DUPLICATE KEY "
-                                 "UPDATE score = VALUES(score)")
-                      .arg(table, keyColumn, Sql::repeated(QStringLiteral("(?, ?, ?)"), rows)),
-                  bindings);
+        Sql::exec(insert + Sql::repeated(placeholders, rows) + onDuplicate, bindings);
     return written.ok() ? Status(Ok {}) : failed(written);
 }
 
-} // namespace
-
-Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
-                                                       bool lockForUpdate) const
+/// The profile rows' changed columns, for everyone in one UPDATE: each column that someone
+/// changed is set by a CASE over the people who changed it, and left as it is for the others.
+Status writeProfileRows(const QList<ProfileWrite> &writes)
 {
-    // One statement whatever the profile holds (one snapshot, so never half of a PUT, with no
-    // transaction to open): the row, and everything else as JSON from subqueries. A locking read
-    // locks the profile row only: MariaDB reads a subquery of a FOR UPDATE without locks, where a
-    // join to a missing preferences or avatar row would take a gap lock that collides with other
-    // people's inserts. The subqueries run after the lock is granted, so they see what the
-    // transaction that held it committed.
-    SqlResult row = Sql::exec(
+    struct Column
+    {
+        const char *name; // from this fixed list, never input
+        QString Profile::*field;
+        bool nullable;
+    };
+    static const Column columns[] = {
+        {"nickname", &Profile::nickname, false},
+        {"age_range", &Profile::ageRange, true},
+        {"location_city", &Profile::locationCity, true},
+        {"location_country", &Profile::locationCountry, true},
+        {"avatar_url", &Profile::avatarUrl, true},
+        {"bio", &Profile::bio, true},
+    };
+    QStringList sets;
+    QVariantList bindings;
+    const auto setWhereChanged = [&](const QString &column, const auto &valueOf) {
+        QString cases;
+        for (const ProfileWrite &w : writes) {
+            const std::optional<QVariant> value = valueOf(w);
+            if (!value)
+                continue;
+            cases += QStringLiteral(" WHEN ? THEN ?");
+            bindings << w.after.userId << *value;
+        }
+        if (!cases.isEmpty())
+            sets << QStringLiteral("%1 = CASE user_id%2 ELSE %1 END").arg(column, cases);
+    };
+    for (const Column &c : columns) {
+        setWhereChanged(QLatin1String(c.name), [&c](const ProfileWrite &w) {
+            const QString &value = w.after.*c.field;
+            if (value == storedOf(w).*c.field)
+                return std::optional<QVariant>();
+            return std::optional<QVariant>(c.nullable ? Sql::nullableText(value) : QVariant(value));
+        });
+    }
+    // updated_at covers every section, so it moves with any change.
+    setWhereChanged(QStringLiteral("updated_at"), [](const ProfileWrite &w) {
+        return std::optional<QVariant>(Sql::time(w.after.updatedAt));
+    });
+    setWhereChanged(QStringLiteral("onboarding_completed_at"), [](const ProfileWrite &w) {
+        const QDateTime &stamp = w.after.onboardingCompletedAt;
+        if (!stamp.isValid() || stamp == storedOf(w).onboardingCompletedAt)
+            return std::optional<QVariant>();
+        return std::optional<QVariant>(Sql::time(stamp));
+    });
+    if (sets.isEmpty())
+        return Ok {};
+    QStringList people;
+    for (const ProfileWrite &w : writes)
+        people << w.after.userId;
+    bindings << Sql::values(people);
+    SqlResult r = Sql::exec(QStringLiteral("UPDATE user_profiles SET %1 WHERE user_id IN (%2)")
+                                .arg(sets.join(QStringLiteral(", ")),
+                                     Sql::repeated(QStringLiteral("?"), people.size())),
+                            bindings);
+    return r.ok() ? Status(Ok {}) : failed(r);
+}
+
+Status writePreferences(const QList<ProfileWrite> &writes)
+{
+    const auto score = [](const std::optional<int> &v) {
+        return v ? QVariant(*v) : QVariant(QMetaType::fromType<int>());
+    };
+    QVariantList bindings;
+    qsizetype rows = 0;
+    for (const ProfileWrite &w : writes) {
+        const std::optional<ProfilePreferences> &prefs = w.after.preferences;
+        if (!prefs || prefs == storedOf(w).preferences)
+            continue;
+        const ProfilePreferences &s = *prefs;
+        bindings << w.after.userId << Sql::nullableText(s.conversationDepth)
+                 << Sql::nullableText(s.contactFrequency) << score(s.directnessScore)
+                 << score(s.humorScore) << Sql::nullableText(s.responsePace)
+                 << Sql::nullableText(s.groupComfort) << Sql::nullableText(s.friendshipIntention)
+                 << (s.voiceNoteOk ? 1 : 0) << windowsToJson(s.availabilityWindows) << s.timezone
+                 << Sql::time(w.after.updatedAt);
+        ++rows;
+    }
+    return insertRows(
         QStringLiteral(
-            "SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
-            "p.location_country, p.avatar_url, p.bio, p.updated_at, p.onboarding_completed_at, "
-            "(SELECT JSON_OBJECT('conversation_depth', conversation_depth, "
-            "'contact_frequency', contact_frequency, 'directness_score', directness_score, "
-            "'humor_score', humor_score, 'response_pace', response_pace, 'group_comfort', "
-            "group_comfort, 'friendship_intention', friendship_intention, 'voice_note_ok', "
-            "voice_note_ok, 'availability_windows', availability_windows, 'timezone', timezone) "
-            "FROM user_preference_settings WHERE user_id = p.user_id), "
-            "(SELECT JSON_ARRAYAGG(JSON_ARRAY(value_key, score)) FROM user_value_scores "
-            "WHERE user_id = p.user_id), "
-            "(SELECT JSON_ARRAYAGG(JSON_ARRAY(interest_key, score)) FROM user_interest_scores "
-            "WHERE user_id = p.user_id), "
-            "(SELECT JSON_ARRAYAGG(topic_key ORDER BY topic_key) FROM user_off_limits_topics "
-            "WHERE user_id = p.user_id), "
-            "(SELECT JSON_ARRAYAGG(JSON_ARRAY(dimension, item_key, priority_rank) ORDER BY "
-            "priority_rank, item_key) FROM user_non_negotiables WHERE user_id = p.user_id), "
-            "(SELECT storage_key FROM user_avatars WHERE user_id = p.user_id) "
-            "FROM user_profiles p WHERE p.user_id = ?%1")
-            .arg(lockForUpdate ? QStringLiteral(" FOR UPDATE") : QString()),
-        {userId});
-    if (!row.ok())
-        return row.toAppError();
-    if (!row.next())
-        return std::optional<Profile>();
+            "INSERT INTO user_preference_settings (user_id, conversation_depth, "
+            "contact_frequency, directness_score, humor_score, response_pace, group_comfort, "
+            "friendship_intention, voice_note_ok, availability_windows, timezone, updated_at) "
+            "VALUES "),
+        QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows, bindings,
+        QStringLiteral(
+            " ON DUPLICATE KEY UPDATE conversation_depth = VALUES(conversation_depth), "
+            "contact_frequency = VALUES(contact_frequency), "
+            "directness_score = VALUES(directness_score), humor_score = VALUES(humor_score), "
+            "response_pace = VALUES(response_pace), group_comfort = VALUES(group_comfort), "
+            "friendship_intention = VALUES(friendship_intention), "
+            "voice_note_ok = VALUES(voice_note_ok), "
+            "availability_windows = VALUES(availability_windows), "
+            "timezone = VALUES(timezone), updated_at = VALUES(updated_at)"));
+}
+
+/// Brings everyone's (key, score) rows in `table` (a fixed name, never input) from before to
+/// after: removed keys deleted, new or changed scores upserted, the rest untouched.
+Status writeScores(const QString &table, const QString &keyColumn,
+                   const QList<ProfileWrite> &writes, QMap<QString, int> Profile::*section)
+{
+    QList<std::pair<QString, QStringList>> removed;
+    QVariantList bindings;
+    qsizetype rows = 0;
+    for (const ProfileWrite &w : writes) {
+        const QMap<QString, int> &before = storedOf(w).*section;
+        const QMap<QString, int> &after = w.after.*section;
+        QStringList gone;
+        for (auto it = before.constBegin(); it != before.constEnd(); ++it) {
+            if (!after.contains(it.key()))
+                gone << it.key();
+        }
+        removed.append({w.after.userId, gone});
+        for (auto it = after.constBegin(); it != after.constEnd(); ++it) {
+            if (before.contains(it.key()) && before.value(it.key()) == it.value())
+                continue;
+            bindings << w.after.userId << it.key() << it.value();
+            ++rows;
+        }
+    }
+    if (Status s = deleteKeys(table, keyColumn, removed); !s)
+        return s;
+    return insertRows(
+        QStringLiteral("INSERT INTO %1 (user_id, %2, score) VALUES ").arg(table, keyColumn),
+        QStringLiteral("(?, ?, ?)"), rows, bindings,
+        QStringLiteral(" ON DUPLICATE KEY UPDATE score = VALUES(score)"));
+}
+
+Status writeOffLimitsTopics(const QList<ProfileWrite> &writes)
+{
+    QList<std::pair<QString, QStringList>> removed;
+    QVariantList bindings;
+    qsizetype rows = 0;
+    for (const ProfileWrite &w : writes) {
+        const QStringList &before = storedOf(w).offLimitsTopics;
+        QStringList gone;
+        for (const QString &topic : before) {
+            if (!w.after.offLimitsTopics.contains(topic))
+                gone << topic;
+        }
+        removed.append({w.after.userId, gone});
+        for (const QString &topic : w.after.offLimitsTopics) {
+            if (before.contains(topic))
+                continue;
+            bindings << w.after.userId << topic;
+            ++rows;
+        }
+    }
+    if (Status s = deleteKeys(QStringLiteral("user_off_limits_topics"), QStringLiteral("topic_key"),
+                              removed);
+        !s)
+        return s;
+    return insertRows(QStringLiteral("INSERT INTO user_off_limits_topics (user_id, topic_key) "
+                                     "VALUES "),
+                      QStringLiteral("(?, ?)"), rows, bindings);
+}
+
+Status writeNonNegotiables(const QList<ProfileWrite> &writes)
+{
+    // Two unique keys (rank, item) make a row-by-row change order-dependent: a person's few rows
+    // go and come back whole, deleted by their rank (existing rows: record locks only).
+    QList<std::pair<QString, QStringList>> removed;
+    QVariantList bindings;
+    qsizetype rows = 0;
+    for (const ProfileWrite &w : writes) {
+        const QList<ProfileNonNegotiable> &before = storedOf(w).nonNegotiables;
+        if (before == w.after.nonNegotiables)
+            continue;
+        QStringList ranks;
+        for (const ProfileNonNegotiable &n : before)
+            ranks << QString::number(n.priorityRank);
+        removed.append({w.after.userId, ranks});
+        for (const ProfileNonNegotiable &n : w.after.nonNegotiables) {
+            bindings << Sql::newId() << w.after.userId << n.dimension << n.key << n.priorityRank;
+            ++rows;
+        }
+    }
+    if (Status s = deleteKeys(QStringLiteral("user_non_negotiables"),
+                              QStringLiteral("priority_rank"), removed);
+        !s)
+        return s;
+    return insertRows(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, dimension, "
+                                     "item_key, priority_rank) VALUES "),
+                      QStringLiteral("(?, ?, ?, ?, ?)"), rows, bindings);
+}
+
+/// The whole profile as one row: the user_profiles row, and everything else as JSON from
+/// subqueries (one snapshot, so never half of a PUT, with no transaction to open). A locking
+/// read locks the profile rows only: MariaDB reads a subquery of a FOR UPDATE without locks,
+/// where a join to a missing preferences or avatar row would take a gap lock that collides with
+/// other people's inserts. The subqueries run after the lock is granted, so they see what the
+/// transaction that held it committed. Read by profileFromRow().
+QString profileSelect(const QString &condition)
+{
+    return QStringLiteral(
+               "SELECT p.user_id, p.nickname, p.age_range, p.location_city, "
+               "p.location_country, p.avatar_url, p.bio, p.updated_at, "
+               "p.onboarding_completed_at, "
+               "(SELECT JSON_OBJECT('conversation_depth', conversation_depth, "
+               "'contact_frequency', contact_frequency, 'directness_score', directness_score, "
+               "'humor_score', humor_score, 'response_pace', response_pace, 'group_comfort', "
+               "group_comfort, 'friendship_intention', friendship_intention, 'voice_note_ok', "
+               "voice_note_ok, 'availability_windows', availability_windows, 'timezone', "
+               "timezone) FROM user_preference_settings WHERE user_id = p.user_id), "
+               "(SELECT JSON_ARRAYAGG(JSON_ARRAY(value_key, score)) FROM user_value_scores "
+               "WHERE user_id = p.user_id), "
+               "(SELECT JSON_ARRAYAGG(JSON_ARRAY(interest_key, score)) FROM "
+               "user_interest_scores WHERE user_id = p.user_id), "
+               "(SELECT JSON_ARRAYAGG(topic_key ORDER BY topic_key) FROM user_off_limits_topics "
+               "WHERE user_id = p.user_id), "
+               "(SELECT JSON_ARRAYAGG(JSON_ARRAY(dimension, item_key, priority_rank) ORDER BY "
+               "priority_rank, item_key) FROM user_non_negotiables WHERE user_id = p.user_id), "
+               "(SELECT storage_key FROM user_avatars WHERE user_id = p.user_id) "
+               "FROM user_profiles p WHERE ") +
+        condition;
+}
+
+Profile profileFromRow(const SqlResult &row)
+{
     Profile p;
     p.userId = row.value(0).toString();
     p.nickname = row.value(1).toString();
@@ -176,7 +359,38 @@ Result<std::optional<Profile>> ProfileRepository::load(const QString &userId,
         p.offLimitsTopics << topic.toString();
     for (const QJsonValue &item : array(13))
         p.nonNegotiables.append({item[0].toString(), item[1].toString(), item[2].toInt()});
-    return std::optional<Profile>(std::move(p));
+    return p;
+}
+
+} // namespace
+
+Result<std::optional<Profile>> ProfileRepository::load(const QString &userId) const
+{
+    SqlResult row = Sql::exec(profileSelect(QStringLiteral("p.user_id = ?")), {userId});
+    if (!row.ok())
+        return row.toAppError();
+    if (!row.next())
+        return std::optional<Profile>();
+    return std::optional<Profile>(profileFromRow(row));
+}
+
+Result<QHash<QString, Profile>> ProfileRepository::loadLocked(const QStringList &userIds) const
+{
+    QHash<QString, Profile> profiles;
+    if (userIds.isEmpty())
+        return profiles;
+    SqlResult rows =
+        Sql::exec(profileSelect(QStringLiteral("p.user_id IN (%1) FOR UPDATE")
+                                    .arg(Sql::repeated(QStringLiteral("?"), userIds.size()))),
+                  Sql::values(userIds));
+    if (!rows.ok())
+        return rows.toAppError();
+    while (rows.next()) {
+        Profile p = profileFromRow(rows);
+        const QString id = p.userId;
+        profiles.insert(id, std::move(p));
+    }
+    return profiles;
 }
 
 Status ProfileRepository::createProfileRow(const QString &userId, const QString &nickname,
@@ -190,137 +404,41 @@ Status ProfileRepository::createProfileRow(const QString &userId, const QString 
     return Ok {};
 }
 
-Status ProfileRepository::updateProfileRow(const QString &userId, const ProfileUpdate &u,
-                                           const QDateTime &now, bool stampsCompletion) const
+Status ProfileRepository::write(const QList<ProfileWrite> &writes) const
 {
-    // Column names come from this fixed list, values are bound.
-    QStringList sets;
-    QVariantList bindings;
-    const auto set = [&](const char *column, const std::optional<QString> &value, bool nullable) {
-        if (!value)
-            return;
-        sets << QStringLiteral("%1 = ?").arg(QLatin1String(column));
-        bindings << (nullable ? Sql::nullableText(*value) : QVariant(*value));
-    };
-    set("nickname", u.nickname, false);
-    set("age_range", u.ageRange, true);
-    set("location_city", u.locationCity, true);
-    set("location_country", u.locationCountry, true);
-    set("avatar_url", u.avatarUrl, true);
-    set("bio", u.bio, true);
-    sets << QStringLiteral("updated_at = ?");
-    bindings << Sql::time(now);
-    if (stampsCompletion) {
-        sets << QStringLiteral("onboarding_completed_at = ?");
-        bindings << Sql::time(now);
-    }
-    bindings << userId;
-    SqlResult r = Sql::exec(QStringLiteral("UPDATE user_profiles SET %1 WHERE user_id = ?")
-                                .arg(sets.join(QStringLiteral(", "))),
-                            bindings);
-    if (!r.ok())
-        return failed(r);
-    return Ok {};
-}
-
-Status ProfileRepository::replacePreferences(const QString &userId, const ProfilePreferences &s,
-                                             const QDateTime &now) const
-{
-    const auto score = [](const std::optional<int> &v) {
-        return v ? QVariant(*v) : QVariant(QMetaType::fromType<int>());
-    };
-    SqlResult r = Sql::exec(
-        QStringLiteral(
-            "INSERT INTO user_preference_settings (user_id, conversation_depth, "
-            "contact_frequency, directness_score, humor_score, response_pace, group_comfort, "
-            "friendship_intention, voice_note_ok, availability_windows, timezone, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-            "conversation_depth = VALUES(conversation_depth), "
-            "contact_frequency = VALUES(contact_frequency), "
-            "directness_score = VALUES(directness_score), humor_score = VALUES(humor_score), "
-            "response_pace = VALUES(response_pace), group_comfort = VALUES(group_comfort), "
-            "friendship_intention = VALUES(friendship_intention), "
-            "voice_note_ok = VALUES(voice_note_ok), "
-            "availability_windows = VALUES(availability_windows), "
-            "timezone = VALUES(timezone), updated_at = VALUES(updated_at)"),
-        {userId, Sql::nullableText(s.conversationDepth), Sql::nullableText(s.contactFrequency),
-         score(s.directnessScore), score(s.humorScore), Sql::nullableText(s.responsePace),
-         Sql::nullableText(s.groupComfort), Sql::nullableText(s.friendshipIntention),
-         s.voiceNoteOk ? 1 : 0, windowsToJson(s.availabilityWindows), s.timezone, Sql::time(now)});
-    if (!r.ok())
-        return failed(r);
-    return Ok {};
-}
-
-Status ProfileRepository::writeValues(const QString &userId, const QMap<QString, int> &before,
-                                      const QMap<QString, int> &after) const
-{
-    return writeScores(QStringLiteral("user_value_scores"), QStringLiteral("value_key"), userId,
-                       before, after);
-}
-
-Status ProfileRepository::writeInterests(const QString &userId, const QMap<QString, int> &before,
-                                         const QMap<QString, int> &after) const
-{
-    return writeScores(QStringLiteral("user_interest_scores"), QStringLiteral("interest_key"),
-                       userId, before, after);
-}
-
-Status ProfileRepository::writeOffLimitsTopics(const QString &userId, const QStringList &before,
-                                               const QStringList &after) const
-{
-    QStringList removed;
-    for (const QString &topic : before) {
-        if (!after.contains(topic))
-            removed << topic;
-    }
-    if (Status s = deleteKeys(QStringLiteral("user_off_limits_topics"), QStringLiteral("topic_key"),
-                              userId, removed);
-        !s)
-        return s;
-    QVariantList bindings;
-    qsizetype rows = 0;
-    for (const QString &topic : after) {
-        if (before.contains(topic))
+    // Missing profile rows first: everything below changes rows that exist.
+    QVariantList created;
+    qsizetype createdRows = 0;
+    for (const ProfileWrite &w : writes) {
+        if (w.before)
             continue;
-        bindings << userId << topic;
-        ++rows;
+        created << w.after.userId << w.after.nickname << Sql::time(w.after.updatedAt)
+                << Sql::time(w.after.updatedAt);
+        ++createdRows;
     }
-    if (rows == 0)
-        return Ok {};
-    SqlResult inserted = Sql::exec(
-        QStringLiteral("INSERT INTO user_off_limits_topics (user_id, topic_key) VALUES ") +
-            Sql::repeated(QStringLiteral("(?, ?)"), rows),
-        bindings);
-    return inserted.ok() ? Status(Ok {}) : failed(inserted);
-}
-
-Status ProfileRepository::writeNonNegotiables(const QString &userId,
-                                              const QList<ProfileNonNegotiable> &before,
-                                              const QList<ProfileNonNegotiable> &after) const
-{
-    if (before == after)
-        return Ok {};
-    // Two unique keys (rank, item) make a row-by-row change order-dependent: the few rows go
-    // and come back whole, deleted by their rank (existing rows: record locks only).
-    QStringList ranks;
-    for (const ProfileNonNegotiable &n : before)
-        ranks << QString::number(n.priorityRank);
-    if (Status s = deleteKeys(QStringLiteral("user_non_negotiables"),
-                              QStringLiteral("priority_rank"), userId, ranks);
+    if (Status s = insertRows(QStringLiteral("INSERT INTO user_profiles (user_id, nickname, "
+                                             "created_at, updated_at) VALUES "),
+                              QStringLiteral("(?, ?, ?, ?)"), createdRows, created);
         !s)
         return s;
-    if (after.isEmpty())
-        return Ok {};
-    QVariantList bindings;
-    for (const ProfileNonNegotiable &n : after)
-        bindings << Sql::newId() << userId << n.dimension << n.key << n.priorityRank;
-    SqlResult inserted =
-        Sql::exec(QStringLiteral("INSERT INTO user_non_negotiables (id, user_id, "
-                                 "dimension, item_key, priority_rank) VALUES ") +
-                      Sql::repeated(QStringLiteral("(?, ?, ?, ?, ?)"), after.size()),
-                  bindings);
-    return inserted.ok() ? Status(Ok {}) : failed(inserted);
+    for (const auto &writeTable : {
+             writeProfileRows,
+             writePreferences,
+             +[](const QList<ProfileWrite> &w) {
+                 return writeScores(QStringLiteral("user_value_scores"),
+                                    QStringLiteral("value_key"), w, &Profile::values);
+             },
+             +[](const QList<ProfileWrite> &w) {
+                 return writeScores(QStringLiteral("user_interest_scores"),
+                                    QStringLiteral("interest_key"), w, &Profile::interests);
+             },
+             writeOffLimitsTopics,
+             writeNonNegotiables,
+         }) {
+        if (Status s = writeTable(writes); !s)
+            return s;
+    }
+    return Ok {};
 }
 
 Result<QHash<QString, PublicProfile>>

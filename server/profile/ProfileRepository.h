@@ -1,9 +1,9 @@
 #pragma once
 
 // All SQL of the profile domain (user_profiles, user_preference_settings, user_value_scores,
-// user_interest_scores, user_off_limits_topics, user_non_negotiables, user_avatars). The write*
-// functions belong in the caller's Transaction (a PUT is all of them or none) and write only what
-// differs from what the caller read under the profile row's lock: rows are deleted by their own
+// user_interest_scores, user_off_limits_topics, user_non_negotiables, user_avatars). write()
+// belongs in the caller's Transaction (a batch of PUTs is all of it or none) and writes only what
+// differs from what the caller read under the profile rows' lock: rows are deleted by their own
 // keys and upserted by primary key, never "DELETE ... WHERE user_id = ?", whose gap locks on a
 // person with no rows yet collided with other people's inserts (503s when several onboarded at
 // once).
@@ -25,29 +25,22 @@ namespace fp {
 class ProfileRepository
 {
 public:
-    /// The whole profile of `userId`, or nullopt without a user_profiles row. With
-    /// `lockForUpdate` the user_profiles row is locked (FOR UPDATE) until the caller's
-    /// transaction ends, which serialises concurrent updates of one profile.
-    Result<std::optional<Profile>> load(const QString &userId, bool lockForUpdate = false) const;
+    /// The whole profile of `userId` in one statement, or nullopt without a user_profiles row.
+    Result<std::optional<Profile>> load(const QString &userId) const;
+    /// The whole profiles of `userIds` that have a user_profiles row, by user id, those rows
+    /// locked (FOR UPDATE) until the caller's transaction ends: one statement, the rows locked in
+    /// key order, so batches of several people never wait on each other in a cycle.
+    Result<QHash<QString, Profile>> loadLocked(const QStringList &userIds) const;
     /// Creates the user_profiles row (accounts get one at registration; this covers rows that
     /// predate that).
     Status createProfileRow(const QString &userId, const QString &nickname,
                             const QDateTime &now) const;
-    /// Writes the scalar fields present in `update` and sets updated_at = `now` (always: the
-    /// profile's updated_at covers every section); `stampsCompletion` also sets
-    /// onboarding_completed_at = `now`, for the write that first completes the profile.
-    Status updateProfileRow(const QString &userId, const ProfileUpdate &update,
-                            const QDateTime &now, bool stampsCompletion) const;
-    Status replacePreferences(const QString &userId, const ProfilePreferences &prefs,
-                              const QDateTime &now) const;
-    Status writeValues(const QString &userId, const QMap<QString, int> &before,
-                       const QMap<QString, int> &after) const;
-    Status writeInterests(const QString &userId, const QMap<QString, int> &before,
-                          const QMap<QString, int> &after) const;
-    Status writeOffLimitsTopics(const QString &userId, const QStringList &before,
-                                const QStringList &after) const;
-    Status writeNonNegotiables(const QString &userId, const QList<ProfileNonNegotiable> &before,
-                               const QList<ProfileNonNegotiable> &after) const;
+    /// Brings several people's rows from what was read under their lock to what their PUTs make
+    /// of them, in one statement per table whatever the number of people: missing profile rows
+    /// created, changed columns of the profile rows set (updated_at always, to `after`'s),
+    /// preferences upserted, removed keys deleted by their own keys and new or changed scores
+    /// upserted by primary key. Each person at most once in `writes`.
+    Status write(const QList<ProfileWrite> &writes) const;
 
     /// Users whose nickname starts with `prefix` (LIKE wildcards escaped), at most `limit`.
     Result<QStringList> userIdsWithNicknamePrefix(const QString &prefix, int limit) const;

@@ -6,12 +6,14 @@
 // peer, a friend). No HTTP and no SQL here.
 
 #include "common/Result.h"
+#include "server/base/GroupCommit.h"
 #include "server/profile/AvatarUrls.h"
 #include "server/profile/Catalog.h"
 #include "server/profile/ProfileRepository.h"
 
 #include <QHash>
 #include <QJsonValue>
+#include <QSet>
 #include <QString>
 
 namespace fp {
@@ -20,18 +22,20 @@ class ProfileService
 {
 public:
     ProfileService(const ProfileRepository &repository, const Catalog &catalog,
-                   const AvatarUrls &avatarUrls)
-        : m_repository(repository), m_catalog(catalog), m_avatarUrls(avatarUrls)
-    { }
+                   const AvatarUrls &avatarUrls);
 
     const Catalog &catalog() const { return m_catalog; }
 
     /// The caller's whole profile; 404 when the account has no profile row.
     Result<Profile> profile(const QString &userId) const;
     /// Validates a PUT /api/profile body against the catalog and the caller's stored keys
-    /// (ProfileValidation.h) and writes every section present, or nothing (400 naming every bad
-    /// field).
+    /// (ProfileValidation.h) and writes what it changes, or nothing (400 naming every bad
+    /// field). PUTs of different people arriving together are written in one transaction
+    /// (GroupCommit), each still all or nothing.
     Result<Profile> update(const QString &userId, const QJsonValue &body) const;
+    /// Transactions that wrote PUTs outside a caller's transaction (a metric: PUTs / batches is
+    /// the batch size).
+    quint64 writeBatchCount() const { return m_updates.batchCount(); }
     /// Nickname, preferences, ≥3 values and ≥3 interests (false when there is no profile).
     Result<bool> onboardingComplete(const QString &userId) const;
 
@@ -59,13 +63,38 @@ public:
     }
 
 private:
-    Result<Profile> updateOnce(const QString &userId, const QJsonValue &body) const;
+    /// A PUT /api/profile waiting to be written with others.
+    struct PendingUpdate
+    {
+        QString userId;
+        QJsonValue body;
+    };
+    /// A batch of PUTs written in one transaction: each one's answer, or why nothing of the
+    /// batch was written.
+    struct BatchOutcome
+    {
+        QList<Result<Profile>> answers;
+        std::optional<AppError> failure;
+        explicit operator bool() const { return !failure; }
+    };
+    static constexpr int kMaxBatch = 32;
+
+    /// Writes `batch` in one transaction, tried again when InnoDB refused it for a lock; when
+    /// it still fails, each PUT alone, so that one person's write cannot refuse the others'.
+    QList<Result<Profile>> writeBatch(const QList<PendingUpdate> &batch) const;
+    BatchOutcome writeBatchOnce(const QList<PendingUpdate> &batch) const;
+    /// One PUT applied to `current` (the batch's profiles as its PUTs so far leave them, by
+    /// user id; `changed` names whose it changed), its events recorded: the answer, or why this
+    /// PUT alone is refused.
+    Result<Profile> applyUpdate(const PendingUpdate &put, QHash<QString, Profile> &current,
+                                QSet<QString> &changed, const QDateTime &now) const;
     /// The owner's view: an uploaded avatar's signed URL shown as avatar_url.
     Profile withAvatarLink(Profile profile) const;
 
     const ProfileRepository &m_repository;
     const Catalog &m_catalog;
     const AvatarUrls &m_avatarUrls;
+    mutable GroupCommit<PendingUpdate, Result<Profile>> m_updates;
 };
 
 } // namespace fp

@@ -111,6 +111,14 @@ struct Profile
     bool onboardingComplete() const;
 };
 
+/// One person's part of a batch of profile writes: the rows go from `before` (nullopt: the person
+/// has no user_profiles row yet) to `after`. Only what differs is written.
+struct ProfileWrite
+{
+    std::optional<Profile> before;
+    Profile after;
+};
+
 /// The part of a profile others see once revealed (API_SPEC: peer {user_id, nickname,
 /// avatar_url, bio}).
 struct PublicProfile
