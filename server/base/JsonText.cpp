@@ -1,5 +1,7 @@
 #include "server/base/JsonText.h"
 
+#include <QLocale>
+
 namespace fp::JsonText {
 
 void appendString(QByteArray &out, QStringView text)
@@ -72,6 +74,27 @@ Object &Object::nullableString(const char *key, QStringView value)
         return string(key, value);
     this->key(key);
     m_text.append("null", 4);
+    return *this;
+}
+
+Object &Object::integer(const char *key, qint64 value)
+{
+    this->key(key);
+    m_text.append(QByteArray::number(value));
+    return *this;
+}
+
+Object &Object::number(const char *key, double value)
+{
+    this->key(key);
+    m_text.append(QByteArray::number(value, 'g', QLocale::FloatingPointShortest));
+    return *this;
+}
+
+Object &Object::boolean(const char *key, bool value)
+{
+    this->key(key);
+    m_text.append(value ? QByteArrayView("true") : QByteArrayView("false"));
     return *this;
 }
 

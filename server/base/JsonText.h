@@ -27,8 +27,13 @@ public:
     Object &string(const char *key, QStringView value);
     /// `value`, or null when it is empty.
     Object &nullableString(const char *key, QStringView value);
+    Object &integer(const char *key, qint64 value);
+    /// As QJsonDocument writes a double: the shortest text that reads back the same.
+    Object &number(const char *key, double value);
+    Object &boolean(const char *key, bool value);
     /// Already JSON text (a nested object).
     Object &raw(const char *key, const QByteArray &json);
+    bool isEmpty() const { return m_empty; }
     /// The text, closed; the object is empty afterwards.
     QByteArray finish();
 

@@ -67,9 +67,67 @@ void installQtMessageHandler()
     qInstallMessageHandler(qtMessageHandler);
 }
 
+namespace {
+
+void writeLine(QByteArray line)
+{
+    line += '\n';
+    QMutexLocker lock(&g_writeMutex);
+    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+    std::fflush(stderr);
+}
+
+/// Now as toWireTime() writes it. Its "yyyy-MM-ddTHH:mm:ss" changes once a second, so each
+/// thread keeps the last one and writes only the milliseconds.
+QByteArray wireTimeNow()
+{
+    thread_local qint64 secondKept = -1;
+    thread_local QByteArray prefixKept;
+    const qint64 ms = QDateTime::currentMSecsSinceEpoch();
+    const qint64 second = ms / 1000;
+    if (second != secondKept) {
+        prefixKept = QDateTime::fromSecsSinceEpoch(second, Qt::UTC)
+                         .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss."))
+                         .toLatin1();
+        secondKept = second;
+    }
+    const int millis = int(ms % 1000);
+    QByteArray time = prefixKept;
+    time.append(char('0' + millis / 100));
+    time.append(char('0' + millis / 10 % 10));
+    time.append(char('0' + millis % 10));
+    time.append('Z');
+    return time;
+}
+
+} // namespace
+
+void write(Level level, QLatin1StringView event, JsonText::Object fields)
+{
+    if (g_format != LogFormat::Json) {
+        write(level, QString(event), QJsonDocument::fromJson(fields.finish()).object());
+        return;
+    }
+    const bool noFields = fields.isEmpty();
+    const QByteArray members = fields.finish();
+    QByteArray line;
+    line.reserve(64 + members.size());
+    line.append("{\"time\":\"");
+    line.append(wireTimeNow());
+    line.append("\",\"level\":\"");
+    line.append(levelName(level));
+    line.append("\",\"event\":");
+    JsonText::appendString(line, QString(event));
+    if (noFields)
+        line.append('}');
+    else
+        line.append(',').append(QByteArrayView(members).sliced(1)); // without its '{'
+    writeLine(std::move(line));
+}
+
 void write(Level level, const QString &event, const QJsonObject &fields)
 {
-    const QString time = toWireTime(QDateTime::currentDateTimeUtc());
+    const QString time = QString::fromLatin1(wireTimeNow());
     QByteArray line;
     if (g_format == LogFormat::Json) {
         QJsonObject object = fields;
@@ -92,10 +150,7 @@ void write(Level level, const QString &event, const QJsonObject &fields)
             line += ' ' + it.key().toUtf8() + '=' + text.toUtf8();
         }
     }
-    line += '\n';
-    QMutexLocker lock(&g_writeMutex);
-    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
-    std::fflush(stderr);
+    writeLine(std::move(line));
 }
 
 } // namespace fp::log

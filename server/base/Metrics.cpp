@@ -48,7 +48,11 @@ void Metrics::setBuckets(const QString &name, std::vector<double> upperBounds)
 
 void Metrics::increment(const QString &name, const MetricLabels &labels, double by)
 {
-    const QString key = renderLabels(labels);
+    incrementRendered(name, renderLabels(labels), by);
+}
+
+void Metrics::incrementRendered(const QString &name, const QString &key, double by)
+{
     QMutexLocker lock(&m_mutex);
     Family &f = m_families[name];
     if (f.type.isEmpty())
@@ -68,7 +72,11 @@ void Metrics::set(const QString &name, const MetricLabels &labels, double value)
 
 void Metrics::observe(const QString &name, const MetricLabels &labels, double value)
 {
-    const QString key = renderLabels(labels);
+    observeRendered(name, renderLabels(labels), value);
+}
+
+void Metrics::observeRendered(const QString &name, const QString &key, double value)
+{
     QMutexLocker lock(&m_mutex);
     Family &f = m_families[name];
     if (f.type.isEmpty())

@@ -24,6 +24,12 @@ public:
     void describe(const QString &name, const QString &type, const QString &help);
     void increment(const QString &name, const MetricLabels &labels = {}, double by = 1.0);
     void observe(const QString &name, const MetricLabels &labels, double value);
+    /// The same with the labels already rendered (renderLabels()): for what every request
+    /// counts, whose labels repeat, so the caller renders them once (HttpServer).
+    void incrementRendered(const QString &name, const QString &renderedLabels, double by = 1.0);
+    void observeRendered(const QString &name, const QString &renderedLabels, double value);
+    /// `labels` as the key they are counted under: `name="value"` pairs, values escaped.
+    static QString renderLabels(const MetricLabels &labels);
     /// Sets a labelled gauge (or a counter kept elsewhere) to what was last measured.
     void set(const QString &name, const MetricLabels &labels, double value);
     /// A value computed when /metrics is scraped (queue depth, queue length...). `type` is
@@ -51,8 +57,6 @@ private:
         std::vector<double> buckets;
         std::function<double()> read;
     };
-
-    static QString renderLabels(const MetricLabels &labels);
 
     mutable QMutex m_mutex;
     std::map<QString, Family> m_families;

@@ -7,6 +7,13 @@ namespace fp {
 BrowserPolicy::BrowserPolicy(QStringList origins, QStringList trustedProxies, bool tls)
     : m_origins(std::move(origins)), m_tls(tls)
 {
+    m_securityHeaders = {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
+    if (m_tls)
+        m_securityHeaders.append(
+            qMakePair(QByteArray("Strict-Transport-Security"), QByteArray("max-age=31536000")));
+    m_authenticatedSecurityHeaders = m_securityHeaders;
+    m_authenticatedSecurityHeaders.append(
+        qMakePair(QByteArray("Cache-Control"), QByteArray("no-store")));
     for (const QString &proxy : trustedProxies) {
         if (proxy.contains(QLatin1Char('/'))) {
             m_proxies.append(QHostAddress::parseSubnet(proxy));
@@ -49,13 +56,7 @@ BrowserPolicy::Headers BrowserPolicy::preflightHeaders(const QByteArray &origin,
 
 BrowserPolicy::Headers BrowserPolicy::securityHeaders(bool authenticated) const
 {
-    Headers headers {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
-    if (authenticated)
-        headers.append(qMakePair(QByteArray("Cache-Control"), QByteArray("no-store")));
-    if (m_tls)
-        headers.append(
-            qMakePair(QByteArray("Strict-Transport-Security"), QByteArray("max-age=31536000")));
-    return headers;
+    return authenticated ? m_authenticatedSecurityHeaders : m_securityHeaders;
 }
 
 bool BrowserPolicy::isTrustedProxy(const QHostAddress &address) const

@@ -43,6 +43,9 @@ private:
     QStringList m_origins;
     QList<QPair<QHostAddress, int>> m_proxies;
     bool m_tls;
+    // Every response carries one of these: made once, shared by each response.
+    Headers m_securityHeaders;
+    Headers m_authenticatedSecurityHeaders;
 };
 
 } // namespace fp

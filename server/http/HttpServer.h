@@ -18,6 +18,7 @@
 #include "server/http/Router.h"
 
 #include <QAbstractHttpServer>
+#include <QHash>
 #include <QMutex>
 #include <QPointer>
 #include <QSslConfiguration>
@@ -89,6 +90,14 @@ private:
     /// spent), for a worker to answer as usual.
     std::optional<HttpResponse> answerFromMemory(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
+    /// What a request is counted under in fp_http_requests_total and in
+    /// fp_http_request_duration_seconds, rendered once per route, method and status.
+    struct RequestLabels
+    {
+        QString requests;
+        QString duration;
+    };
+    const RequestLabels &labelsFor(const QString &route, const QByteArray &method, int status);
     void answerPreflight(const std::shared_ptr<Exchange> &exchange,
                          const QList<QByteArray> &methods);
 
@@ -103,6 +112,21 @@ private:
     BrowserPolicy m_browserPolicy;
     bool m_accepting = true;
     int m_inFlight = 0;
+    struct LabelKey
+    {
+        QString route;
+        QByteArray method;
+        int status;
+        bool operator==(const LabelKey &) const = default;
+        friend size_t qHash(const LabelKey &key, size_t seed = 0)
+        {
+            return qHashMulti(seed, key.route, key.method, key.status);
+        }
+    };
+    // Only respond() on the I/O thread uses it. Bounded, as a client choosing odd methods
+    // should not grow it: past the bound labels are rendered for each request.
+    QHash<LabelKey, RequestLabels> m_labels;
+    RequestLabels m_labelsBeyondBound;
     struct Answer
     {
         std::shared_ptr<Exchange> exchange;

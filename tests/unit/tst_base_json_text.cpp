@@ -76,6 +76,32 @@ private Q_SLOTS:
         QCOMPARE(QByteArray(JsonText::Object().finish()), QByteArray("{}"));
     }
 
+    // Numbers and booleans as the request log line writes them read back as QJsonDocument
+    // writes them: the same values, integers without a fraction.
+    void numbersAndBooleansMatchQJsonDocument()
+    {
+        const QList<double> durations {0.0, 0.01, 0.5, 3.0, 12.34, 1234567.89, 1e-7, -2.5};
+        for (double duration : durations) {
+            JsonText::Object line;
+            line.integer("status", 503)
+                .integer("big", Q_INT64_C(9007199254740991))
+                .number("duration_ms", duration)
+                .boolean("from_memory", true)
+                .boolean("client_gone", false);
+            const QByteArray text = line.finish();
+            const QJsonObject expected {{QStringLiteral("status"), 503},
+                                        {QStringLiteral("big"), Q_INT64_C(9007199254740991)},
+                                        {QStringLiteral("duration_ms"), duration},
+                                        {QStringLiteral("from_memory"), true},
+                                        {QStringLiteral("client_gone"), false}};
+            QCOMPARE(QJsonDocument::fromJson(text).object(), expected);
+            const QByteArray written = QJsonDocument(QJsonObject {{QStringLiteral("d"), duration}})
+                                           .toJson(QJsonDocument::Compact);
+            QVERIFY2(text.contains("\"duration_ms\":" + written.mid(5, written.size() - 6)),
+                     text.constData());
+        }
+    }
+
     // The frame the relay sends, for sender and receiver, equals the QJsonObject one.
     void chatMessageFramesMatchTheirObjects()
     {
