@@ -5,16 +5,19 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QMutex>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 
 namespace fp::log {
 
 namespace {
 
 std::atomic<LogFormat> g_format {LogFormat::Json};
-QMutex g_writeMutex;
 
 const char *levelName(Level level)
 {
@@ -69,12 +72,100 @@ void installQtMessageHandler()
 
 namespace {
 
-void writeLine(QByteArray line)
+// Lines leave a burst at a time, from a thread of their own: one write, and one wake-up of
+// whoever reads the log (journald, a pipe), per burst instead of per line, which at thousands of
+// requests a second was a system call and a reader's wake-up per request (issue #16). A burst
+// is what arrives within kGatherMs of a first line. An error goes out at once, after everything
+// logged before it, so a crash that follows still shows it; so does everything once the process
+// is exiting.
+class LineWriter
+{
+public:
+    static constexpr int kGatherMs = 2;
+    static constexpr qsizetype kMaxPending = 256 * 1024;
+
+    void add(const QByteArray &line, bool now)
+    {
+        std::unique_lock lock(m_mutex);
+        m_pending += line;
+        if (now || m_stopped || m_pending.size() >= kMaxPending) {
+            writeOut(lock);
+            return;
+        }
+        if (!m_thread.joinable())
+            m_thread = std::thread([this] { run(); });
+        if (!std::exchange(m_scheduled, true))
+            m_wake.notify_one();
+    }
+
+    /// Writes what is pending and stops the thread; later lines are written at once.
+    void stop()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopped = true;
+        }
+        m_wake.notify_one();
+        if (m_thread.joinable())
+            m_thread.join();
+        std::unique_lock lock(m_mutex);
+        writeOut(lock);
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        while (!m_stopped) {
+            m_wake.wait(lock, [this] { return m_scheduled || m_stopped; });
+            m_wake.wait_for(lock, std::chrono::milliseconds(kGatherMs),
+                            [this] { return m_stopped; });
+            m_scheduled = false;
+            writeOut(lock);
+        }
+    }
+
+    /// Writes the pending lines, in order with any other writer: the output is taken before
+    /// `lock` (on m_mutex) is let go, so lines leave in the order they were added.
+    void writeOut(std::unique_lock<std::mutex> &lock)
+    {
+        if (m_pending.isEmpty())
+            return;
+        const QByteArray out = std::exchange(m_pending, {});
+        {
+            std::lock_guard output(m_outputMutex);
+            lock.unlock();
+            std::fwrite(out.constData(), 1, size_t(out.size()), stderr);
+            std::fflush(stderr);
+        }
+        lock.lock();
+    }
+
+    std::mutex m_mutex;
+    std::mutex m_outputMutex;
+    std::condition_variable m_wake;
+    QByteArray m_pending;
+    bool m_scheduled = false;
+    bool m_stopped = false;
+    std::thread m_thread;
+};
+
+LineWriter &lineWriter()
+{
+    // Never destroyed: lines may be logged while other statics are torn down. Its thread is
+    // stopped, and what is pending written, when the process exits normally.
+    static LineWriter *const writer = [] {
+        auto *w = new LineWriter;
+        std::atexit([] { lineWriter().stop(); });
+        return w;
+    }();
+    return *writer;
+}
+
+void writeLine(QByteArray line, Level level)
 {
     line += '\n';
-    QMutexLocker lock(&g_writeMutex);
-    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
-    std::fflush(stderr);
+    lineWriter().add(line, level == Level::Error);
 }
 
 /// Now as toWireTime() writes it. Its "yyyy-MM-ddTHH:mm:ss" changes once a second, so each
@@ -122,7 +213,7 @@ void write(Level level, QLatin1StringView event, JsonText::Object fields)
         line.append('}');
     else
         line.append(',').append(QByteArrayView(members).sliced(1)); // without its '{'
-    writeLine(std::move(line));
+    writeLine(std::move(line), level);
 }
 
 void write(Level level, const QString &event, const QJsonObject &fields)
@@ -150,7 +241,7 @@ void write(Level level, const QString &event, const QJsonObject &fields)
             line += ' ' + it.key().toUtf8() + '=' + text.toUtf8();
         }
     }
-    writeLine(std::move(line));
+    writeLine(std::move(line), level);
 }
 
 } // namespace fp::log
