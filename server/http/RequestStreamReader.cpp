@@ -1,5 +1,7 @@
 #include "server/http/RequestStreamReader.h"
 
+#include <cstring>
+
 #include <QList>
 #include <QSet>
 #include <optional>
@@ -175,6 +177,23 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
             continue;
         }
         case State::Head:
+            if (!m_completedInThisFeed) {
+                // Only a line's end needs a decision: the bytes before it go in at once (a head
+                // byte at a time was a sixth of the I/O thread's work, issue #16).
+                const char *from = bytes.data() + at;
+                const auto *end =
+                    static_cast<const char *>(std::memchr(from, '\n', size_t(bytes.size() - at)));
+                const qsizetype run = end ? end - from : bytes.size() - at;
+                if (run > 0) {
+                    if (m_head.size() + run > kMaxHeadBytes)
+                        return refuse(Verdict::HeadTooLarge, QStringLiteral("header"),
+                                      QStringLiteral("The request head is larger than %1 bytes")
+                                          .arg(kMaxHeadBytes));
+                    m_head.append(from, run);
+                    at += run;
+                    continue;
+                }
+            }
             if (m_completedInThisFeed && bytes[at] != '\r' && bytes[at] != '\n') {
                 // Qt 6.4 parses whatever arrived at once in one go and hands over only the
                 // last request: a request that arrives with the end of the one before would
