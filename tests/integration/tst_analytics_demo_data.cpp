@@ -197,12 +197,25 @@ private Q_SLOTS:
                     0;
             },
             60000));
+        // Minute buckets are kept two days (older events are not counted in them): a bucket on
+        // that edge when the live rollups were written can be past it when the rebuild runs,
+        // minutes later. Both sides are compared without the minute buckets within ten minutes
+        // of the edge, as the retention job would have dropped them.
+        const QString edge =
+            text(s("SELECT CAST(UTC_TIMESTAMP(3) - INTERVAL 2 DAY + INTERVAL 10 MINUTE AS CHAR)"));
+        const auto withoutTheEdge = [&] {
+            QVERIFY(db()->exec(s("DELETE FROM analytics_counters WHERE grain = 'minute' AND "
+                                 "bucket_start < '%1'")
+                                   .arg(edge)));
+        };
+        withoutTheEdge();
         const QString live = rollupsText(*db());
         QVERIFY(number(s("SELECT COUNT(*) FROM analytics_people WHERE second_friendship_at IS "
                          "NOT NULL")) > 0);
         QByteArray output;
         QCOMPARE(server().runToCompletion({s("analytics-rebuild")}, &output, kRunMs), 0);
         QVERIFY2(output.contains("analytics_rebuilt"), output.constData());
+        withoutTheEdge();
         const QString rebuilt = rollupsText(*db());
         if (rebuilt != live) {
             // The first differing line, rather than two walls of text.
