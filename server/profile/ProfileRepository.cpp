@@ -1,5 +1,6 @@
 #include "server/profile/ProfileRepository.h"
 
+#include "server/profile/ProfileRules.h"
 #include "server/storage/Database.h"
 #include "server/storage/RowExport.h"
 
@@ -91,20 +92,6 @@ Status insertRows(const QString &insert, const QString &placeholders, qsizetype 
 /// changed is set by a CASE over the people who changed it, and left as it is for the others.
 Status writeProfileRows(const QList<ProfileWrite> &writes)
 {
-    struct Column
-    {
-        const char *name; // from this fixed list, never input
-        QString Profile::*field;
-        bool nullable;
-    };
-    static const Column columns[] = {
-        {"nickname", &Profile::nickname, false},
-        {"age_range", &Profile::ageRange, true},
-        {"location_city", &Profile::locationCity, true},
-        {"location_country", &Profile::locationCountry, true},
-        {"avatar_url", &Profile::avatarUrl, true},
-        {"bio", &Profile::bio, true},
-    };
     QStringList sets;
     QVariantList bindings;
     const auto setWhereChanged = [&](const QString &column, const auto &valueOf) {
@@ -119,10 +106,11 @@ Status writeProfileRows(const QList<ProfileWrite> &writes)
         if (!cases.isEmpty())
             sets << QStringLiteral("%1 = CASE user_id%2 ELSE %1 END").arg(column, cases);
     };
-    for (const Column &c : columns) {
+    // Column names come from ProfileRules::textFields(), a fixed list; values are bound.
+    for (const ProfileRules::TextField &c : ProfileRules::textFields()) {
         setWhereChanged(QLatin1String(c.name), [&c](const ProfileWrite &w) {
-            const QString &value = w.after.*c.field;
-            if (value == storedOf(w).*c.field)
+            const QString &value = w.after.*c.held;
+            if (value == storedOf(w).*c.held)
                 return std::optional<QVariant>();
             return std::optional<QVariant>(c.nullable ? Sql::nullableText(value) : QVariant(value));
         });

@@ -55,6 +55,19 @@ bool onboardingComplete(const QString &nickname, const std::optional<ProfilePref
         valueCount >= kMinValuesForOnboarding && interestCount >= kMinInterestsForOnboarding;
 }
 
+const QList<TextField> &textFields()
+{
+    static const QList<TextField> fields {
+        {"nickname", &ProfileUpdate::nickname, &Profile::nickname, false},
+        {"age_range", &ProfileUpdate::ageRange, &Profile::ageRange, true},
+        {"location_city", &ProfileUpdate::locationCity, &Profile::locationCity, true},
+        {"location_country", &ProfileUpdate::locationCountry, &Profile::locationCountry, true},
+        {"avatar_url", &ProfileUpdate::avatarUrl, &Profile::avatarUrl, true},
+        {"bio", &ProfileUpdate::bio, &Profile::bio, true},
+    };
+    return fields;
+}
+
 ProfileUpdate changesFrom(const Profile &stored, ProfileUpdate u)
 {
     // Text stored NULL reads back empty, so an empty text given for it is no change either.
@@ -62,12 +75,8 @@ ProfileUpdate changesFrom(const Profile &stored, ProfileUpdate u)
         if (given && *given == current)
             given.reset();
     };
-    keepIfChanged(u.nickname, stored.nickname);
-    keepIfChanged(u.ageRange, stored.ageRange);
-    keepIfChanged(u.locationCity, stored.locationCity);
-    keepIfChanged(u.locationCountry, stored.locationCountry);
-    keepIfChanged(u.avatarUrl, stored.avatarUrl);
-    keepIfChanged(u.bio, stored.bio);
+    for (const TextField &field : textFields())
+        keepIfChanged(u.*field.given, stored.*field.held);
     if (u.preferences && u.preferences == stored.preferences)
         u.preferences.reset();
     keepIfChanged(u.values, stored.values);
@@ -79,20 +88,18 @@ ProfileUpdate changesFrom(const Profile &stored, ProfileUpdate u)
 
 QStringList changedSections(const ProfileUpdate &changes)
 {
+    QStringList names;
+    for (const TextField &field : textFields()) {
+        if ((changes.*field.given).has_value())
+            names << QString::fromLatin1(field.name);
+    }
     const std::pair<bool, const char *> sections[] = {
-        {changes.nickname.has_value(), "nickname"},
-        {changes.ageRange.has_value(), "age_range"},
-        {changes.locationCity.has_value(), "location_city"},
-        {changes.locationCountry.has_value(), "location_country"},
-        {changes.avatarUrl.has_value(), "avatar_url"},
-        {changes.bio.has_value(), "bio"},
         {changes.preferences.has_value(), "preferences"},
         {changes.values.has_value(), "values"},
         {changes.interests.has_value(), "interests"},
         {changes.offLimitsTopics.has_value(), "off_limits_topics"},
         {changes.nonNegotiables.has_value(), "non_negotiables"},
     };
-    QStringList names;
     for (const auto &[changed, name] : sections) {
         if (changed)
             names << QString::fromLatin1(name);

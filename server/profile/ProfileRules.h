@@ -33,6 +33,19 @@ QString nicknameProblem(const QString &trimmedNickname);
 bool onboardingComplete(const QString &nickname, const std::optional<ProfilePreferences> &prefs,
                         qsizetype valueCount, qsizetype interestCount);
 
+/// One of the profile row's own text fields: its wire name (also its column's), where a PUT
+/// carries it and where a profile holds it, and whether an empty text is stored NULL (all but
+/// the nickname). What compares, applies, names or writes these fields goes through this list.
+struct TextField
+{
+    const char *name;
+    std::optional<QString> ProfileUpdate::*given;
+    QString Profile::*held;
+    bool nullable;
+};
+/// In the order a read shows them.
+const QList<TextField> &textFields();
+
 /// What of the update `u` differs from the `stored` profile: every field and section equal to
 /// what is stored is dropped, so that a PUT writes only what changed (and nothing when it
 /// changes nothing). Lists compare in the order a read returns them: sort them first.

@@ -110,16 +110,10 @@ ProfileUpdate inStoredOrder(ProfileUpdate u)
 // reading back what was just written. Text written empty is stored NULL and read back empty.
 Profile appliedTo(Profile p, const ProfileUpdate &u, const QDateTime &now)
 {
-    const auto take = [](QString &field, const std::optional<QString> &given) {
-        if (given)
-            field = *given;
-    };
-    take(p.nickname, u.nickname);
-    take(p.ageRange, u.ageRange);
-    take(p.locationCity, u.locationCity);
-    take(p.locationCountry, u.locationCountry);
-    take(p.avatarUrl, u.avatarUrl);
-    take(p.bio, u.bio);
+    for (const ProfileRules::TextField &field : ProfileRules::textFields()) {
+        if (const std::optional<QString> &given = u.*field.given)
+            p.*field.held = *given;
+    }
     if (u.preferences)
         p.preferences = u.preferences;
     if (u.values)
