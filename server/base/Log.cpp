@@ -177,9 +177,9 @@ QByteArray wireTimeNow()
     const qint64 ms = QDateTime::currentMSecsSinceEpoch();
     const qint64 second = ms / 1000;
     if (second != secondKept) {
-        prefixKept = QDateTime::fromSecsSinceEpoch(second, Qt::UTC)
-                         .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss."))
-                         .toLatin1();
+        // toWireTime()'s own text of that second, without its ".zzzZ".
+        prefixKept = toWireTime(QDateTime::fromSecsSinceEpoch(second, Qt::UTC)).toLatin1();
+        prefixKept.chop(4);
         secondKept = second;
     }
     const int millis = int(ms % 1000);
