@@ -184,11 +184,8 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
                 const auto *end =
                     static_cast<const char *>(std::memchr(from, '\n', size_t(bytes.size() - at)));
                 const qsizetype run = end ? end - from : bytes.size() - at;
-                if (run > 0) {
-                    if (m_head.size() + run > kMaxHeadBytes)
-                        return refuse(Verdict::HeadTooLarge, QStringLiteral("header"),
-                                      QStringLiteral("The request head is larger than %1 bytes")
-                                          .arg(kMaxHeadBytes));
+                // A run that would pass the limit goes byte by byte, refused where it passes it.
+                if (run > 0 && m_head.size() + run <= kMaxHeadBytes) {
                     m_head.append(from, run);
                     at += run;
                     continue;
