@@ -5,7 +5,7 @@
 // one go (one transaction), while the others wait for their own result. When writes are rare a
 // batch holds one request and nobody waits; under load the batches grow with it, so the cost per
 // request falls exactly when it matters. This is how InnoDB groups its log flushes; here it
-// groups chat messages (ConversationService::send).
+// groups chat messages sent over HTTP (MessageWriter) and profile PUTs (ProfileService).
 //
 // The leader does the batch on its own thread, so a thread-local database connection is the
 // leader's. A leader writes batches until its own request is answered, then hands the lead to
