@@ -37,6 +37,14 @@ void addToEpoll(int epoll, int fd)
         qFatal("EpollEventDispatcher: cannot watch its wake-up descriptor (errno %d)", errno);
 }
 
+/// Whether the notifier belongs to Qt's socket engine (QTcpSocket, QUdpSocket), whose write
+/// handler takes a write the kernel refuses (EAGAIN) as nothing written yet.
+bool isTcpSocketEngine(const QSocketNotifier *notifier)
+{
+    const QObject *owner = notifier->parent();
+    return owner && owner->inherits("QNativeSocketEngine");
+}
+
 } // namespace
 
 EpollEventDispatcher::EpollEventDispatcher(QObject *parent) : QAbstractEventDispatcher(parent)
@@ -70,12 +78,14 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         break;
     case QSocketNotifier::Write:
         watched.write = notifier;
+        if (isTcpSocketEngine(notifier))
+            m_newTcpWriters.append(fd);
         break;
     case QSocketNotifier::Exception:
         watched.exception = notifier;
         break;
     }
-    updateInterest(fd, watched);
+    interestChanged(fd, watched);
 }
 
 void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
@@ -91,9 +101,36 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         watched.write = nullptr;
     if (watched.exception == notifier)
         watched.exception = nullptr;
+    if (watched.read || watched.write || watched.exception) {
+        interestChanged(fd, watched);
+        return;
+    }
+    // The last notifier of a descriptor goes when its socket is closed, and the number may come
+    // back for another socket in the same pass: the kernel must forget it now, not at the wait.
     updateInterest(fd, watched);
-    if (!watched.read && !watched.write && !watched.exception)
-        m_watched.erase(it);
+    m_watched.erase(it);
+}
+
+void EpollEventDispatcher::interestChanged(int fd, Watched &watched)
+{
+    if (watched.interestChanged)
+        return;
+    watched.interestChanged = true;
+    m_interestChanged.append(fd);
+}
+
+void EpollEventDispatcher::applyInterestChanges()
+{
+    for (int fd : std::as_const(m_interestChanged)) {
+        const auto it = m_watched.find(fd);
+        if (it == m_watched.end() || !it->interestChanged)
+            continue; // gone meanwhile, or listed twice (its number came back)
+        it->interestChanged = false;
+        updateInterest(fd, *it);
+    }
+    m_interestChanged.clear();
+    // Writers not fired early (a pass without socket notifiers) are now watched by epoll.
+    m_newTcpWriters.clear();
 }
 
 void EpollEventDispatcher::updateInterest(int fd, Watched &watched)
@@ -118,6 +155,7 @@ void EpollEventDispatcher::updateEpoll(int fd, Watched &watched)
     epoll_event event {};
     event.events = events;
     event.data.fd = fd;
+    ++m_interestUpdates;
     if (events == 0) {
         if (watched.inEpoll)
             epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event);
@@ -128,6 +166,7 @@ void EpollEventDispatcher::updateEpoll(int fd, Watched &watched)
         watched.inEpoll = true;
     } else if (errno == EEXIST) {
         // The descriptor number came back (closed and reused) before its old entry was removed.
+        ++m_interestUpdates;
         epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
         watched.inEpoll = true;
     }
@@ -177,6 +216,28 @@ int EpollEventDispatcher::activateSocketNotifiers(const epoll_event *events, int
             fire(r.fd, &Watched::write);
         if (r.events & EPOLLPRI)
             fire(r.fd, &Watched::exception);
+    }
+    return activated;
+}
+
+int EpollEventDispatcher::activateNewTcpWriters()
+{
+    int activated = 0;
+    // A writer's handler may switch on others (an answer to one socket becomes a frame for
+    // another): they are fired in the next round. Whatever is left after a few rounds waits for
+    // epoll, which applyInterestChanges() asks to watch them.
+    for (int round = 0; round < 4 && !m_newTcpWriters.isEmpty(); ++round) {
+        // A copy: a handler may run a nested event loop that comes back here.
+        const QVarLengthArray<int, 64> fds(m_newTcpWriters.cbegin(), m_newTcpWriters.cend());
+        m_newTcpWriters.clear();
+        for (int fd : fds) {
+            const auto it = m_watched.constFind(fd);
+            if (it == m_watched.cend() || !it->write)
+                continue; // switched off or closed meanwhile
+            QEvent event(QEvent::SockAct);
+            QCoreApplication::sendEvent(it->write, &event);
+            ++activated;
+        }
     }
     return activated;
 }
@@ -317,12 +378,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
     const bool includeNotifiers = !(flags & QEventLoop::ExcludeSocketNotifiers);
+    // Answers handed over by other threads were queued by the posted events: out they go.
+    const int firedEarly = includeNotifiers ? activateNewTcpWriters() : 0;
     const bool canWait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted;
     if (canWait)
         Q_EMIT aboutToBlock();
     if (m_interrupted)
         return false;
 
+    applyInterestChanges(); // before reading m_alwaysReady, which it updates
     int timeoutMs = 0;
     if (canWait && !(includeNotifiers && m_alwaysReady > 0)) {
         timeoutMs = includeTimers ? timerWaitMs() : -1;
@@ -336,7 +400,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             epoll_wait(includeNotifiers ? m_epoll : m_wakeOnly, events, kEventsPerWait, timeoutMs);
     } while (count < 0 && errno == EINTR);
 
-    int handled = 0;
+    int handled = firedEarly;
     for (int i = 0; i < count; ++i) {
         if (events[i].data.fd == m_wakeFd) {
             quint64 value;
@@ -345,10 +409,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             ++handled;
         }
     }
-    if (includeNotifiers)
+    if (includeNotifiers) {
         handled += activateSocketNotifiers(events, std::max(count, 0));
-    if (includeTimers)
+        handled += activateNewTcpWriters();
+    }
+    if (includeTimers) {
         handled += activateTimers();
+        if (includeNotifiers)
+            handled += activateNewTcpWriters();
+    }
     return handled > 0;
 }
 

@@ -1,8 +1,10 @@
 // The epoll event dispatcher keeps Qt's contract: timers (single-shot, repeating, zero
 // interval, killed in their own handler, never re-fired inside their own nested loop, moved to
 // another thread), posted events from other threads, interrupt from another thread, sockets
-// by the hundred, child-process pipes and descriptors epoll cannot watch. The whole server runs
-// on it too, so every integration test exercises it again.
+// by the hundred, child-process pipes and descriptors epoll cannot watch. And what it does beyond
+// Qt's: an answer written to a TCP socket goes out in the pass that queued it without asking
+// epoll anything, and one the kernel cannot take yet waits for epoll, whole and in order. The
+// whole server runs on it too, so every integration test exercises it again.
 
 #include "server/base/EpollEventDispatcher.h"
 
@@ -20,6 +22,7 @@
 #include <QTimer>
 #include <atomic>
 #include <memory>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -52,6 +55,31 @@ bool letTimersFire(int intervalMs, int times)
     probe.start(intervalMs);
     return QTest::qWaitFor([&] { return fired >= times; }, 5000);
 }
+
+EpollEventDispatcher &dispatcher()
+{
+    return *static_cast<EpollEventDispatcher *>(QCoreApplication::eventDispatcher());
+}
+
+/// A connected pair of TCP sockets on loopback, both on this thread.
+struct SocketPair
+{
+    QTcpServer server;
+    QTcpSocket client;
+    std::unique_ptr<QTcpSocket> accepted;
+
+    bool connect()
+    {
+        if (!server.listen(QHostAddress::LocalHost))
+            return false;
+        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        if (!QTest::qWaitFor([&] { return server.hasPendingConnections(); }, 5000))
+            return false;
+        accepted.reset(server.nextPendingConnection());
+        return QTest::qWaitFor([&] { return client.state() == QAbstractSocket::ConnectedState; },
+                               5000);
+    }
+};
 
 } // namespace
 
@@ -265,6 +293,67 @@ private Q_SLOTS:
         for (auto &s : accepted)
             s->disconnectFromHost();
         QTRY_COMPARE_WITH_TIMEOUT(disconnected, kClients, 20000);
+    }
+
+    void anAnswerGoesOutInThePassThatQueuedItWithoutAskingEpoll()
+    {
+        SocketPair pair;
+        QVERIFY(pair.connect());
+        QTcpSocket &server = *pair.accepted;
+        // Settle: the connection's own notifiers are registered with the kernel by now.
+        QCoreApplication::processEvents();
+        for (int i = 0; i < 50; ++i) {
+            const quint64 before = dispatcher().interestUpdates();
+            const QByteArray answer = "answer " + QByteArray::number(i) + '\n';
+            server.write(answer);
+            QCOMPARE(server.bytesToWrite(), answer.size()); // QTcpSocket only queued it
+            QCoreApplication::processEvents(); // one pass, without waiting
+            QCOMPARE(server.bytesToWrite(), 0);
+            // Qt switched the write notifier on and, once it was written, off again: neither
+            // reached the kernel.
+            QCOMPARE(dispatcher().interestUpdates(), before);
+            QTRY_COMPARE_WITH_TIMEOUT(pair.client.bytesAvailable(), answer.size(), 5000);
+            QCOMPARE(pair.client.readAll(), answer);
+        }
+    }
+
+    void anAnswerTheKernelCannotTakeYetWaitsForEpollWholeAndInOrder()
+    {
+        SocketPair pair;
+        QVERIFY(pair.connect());
+        QTcpSocket &server = *pair.accepted;
+        // Fill the connection past what the kernel will buffer, behind Qt's back, so that the
+        // early write below meets a full socket (EAGAIN).
+        const int fd = int(server.socketDescriptor());
+        int small = 4096;
+        QCOMPARE(::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+        const QByteArray block(4096, 'x');
+        qint64 filled = 0;
+        for (;;) {
+            const ssize_t sent = ::send(fd, block.constData(), size_t(block.size()), MSG_DONTWAIT);
+            if (sent <= 0)
+                break;
+            filled += sent;
+        }
+        QVERIFY(errno == EAGAIN || errno == EWOULDBLOCK);
+        bool failed = false;
+        connect(&server, &QAbstractSocket::errorOccurred, this, [&] { failed = true; });
+        QByteArray tail;
+        for (int i = 0; i < 1000; ++i)
+            tail += "tail " + QByteArray::number(i) + '\n';
+        server.write(tail);
+        QCoreApplication::processEvents();
+        QVERIFY2(!failed, qPrintable(server.errorString()));
+        QVERIFY(server.bytesToWrite() > 0); // refused for now, still queued
+        // The reader drains everything: the filling first, then the tail, nothing lost.
+        QByteArray received;
+        QTRY_VERIFY_WITH_TIMEOUT((received += pair.client.readAll()).size() >= filled + tail.size(),
+                                 10000);
+        QVERIFY(!failed);
+        QCOMPARE(received.size(), filled + tail.size());
+        QVERIFY(received.first(filled) == QByteArray(filled, 'x'));
+        QCOMPARE(received.sliced(filled), tail);
+        QCOMPARE(server.bytesToWrite(), 0);
     }
 
     void childProcessPipes()
