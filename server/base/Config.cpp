@@ -48,6 +48,11 @@ const Setting kSettings[] = {
     {"FP_DB_NAME", "db/name", "friendship", "database name"},
     {"FP_DB_USER", "db/user", "friendship", "database user"},
     {"FP_DB_PASSWORD", "db/password", "", "database password", true},
+    // 10 s rather than InnoDB's 50: a request that waited that long for a row's lock is better
+    // answered 503 with Retry-After than held until the client gave up.
+    {"FP_DB_LOCK_WAIT_SECONDS", "db/lock_wait_seconds", "10",
+     "how long a statement waits for a row another transaction holds before it is refused "
+     "(the change is tried again a few times, then answered 503)"},
     {"FP_REDIS_HOST", "redis/host", "127.0.0.1", "Redis host"},
     {"FP_REDIS_PORT", "redis/port", "6379", "Redis port"},
     {"FP_REDIS_KEY_PREFIX", "redis/key_prefix", "fp:",
@@ -313,6 +318,7 @@ std::variant<Config, QString> Config::load(const QString &iniPath,
     if (c.dbUser.isEmpty())
         r.fail("FP_DB_USER", QStringLiteral("must not be empty"));
     c.dbPassword = r.raw("FP_DB_PASSWORD");
+    c.dbLockWaitSeconds = int(r.integer("FP_DB_LOCK_WAIT_SECONDS", 1, 3600));
 
     c.redisHost = r.text("FP_REDIS_HOST");
     if (c.redisHost.isEmpty())

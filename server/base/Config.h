@@ -31,6 +31,7 @@ struct Config
     QString dbName;
     QString dbUser;
     QString dbPassword;
+    int dbLockWaitSeconds = 0;
 
     QString redisHost;
     quint16 redisPort = 0;

@@ -135,24 +135,37 @@ Result<Profile> ProfileService::update(const QString &userId, const QJsonValue &
     // Inside a caller's transaction the PUT belongs to it, on this thread. Otherwise PUTs
     // arriving together share one: MariaDB runs a statement for many people at about the cost
     // of one, where 64 concurrent PUTs of their own queued for it (issue #16).
-    if (Transaction::openOnThisThread())
-        return writeBatch({{userId, body}}).first();
-    return m_updates.submit({userId, body});
+    const PendingUpdate put {userId, body};
+    if (Transaction::openOnThisThread()) // which decides about trying again
+        return writeBatch({put}).first().answer;
+    PutOutcome outcome = m_updates.submit(put);
+    if (!outcome.refusedForALock)
+        return std::move(outcome.answer);
+    // Tried again alone, on this request's own thread: the PUTs it was batched with have their
+    // answers already, and those queued behind it are written meanwhile.
+    const BatchOutcome alone = retryingLockConflicts([&] { return writeBatchOnce({put}); }, 3);
+    return alone ? alone.answers.first() : Result<Profile>(*alone.failure);
 }
 
-QList<Result<Profile>> ProfileService::writeBatch(const QList<PendingUpdate> &batch) const
+QList<ProfileService::PutOutcome>
+ProfileService::writeBatch(const QList<PendingUpdate> &batch) const
 {
-    // Different people never wait on each other's rows, but InnoDB may still pick a victim
-    // (e.g. two inserts next to each other in a unique index): try it again before answering.
-    BatchOutcome outcome = retryingLockConflicts([&] { return writeBatchOnce(batch); });
-    if (outcome)
-        return outcome.answers;
+    const quint64 conflictsBefore = Database::lockConflictsOnThisThread();
+    const BatchOutcome outcome = writeBatchOnce(batch);
+    QList<PutOutcome> outcomes;
+    if (outcome) {
+        for (const Result<Profile> &answer : outcome.answers)
+            outcomes.append({answer});
+        return outcomes;
+    }
     if (batch.size() == 1)
-        return {*outcome.failure};
-    QList<Result<Profile>> answers;
+        return {{*outcome.failure, Database::lockConflictsOnThisThread() != conflictsBefore}};
+    // Different people never wait on each other's rows, but InnoDB may still pick a victim (two
+    // inserts next to each other in a unique index), a row may be held by another transaction,
+    // or one PUT cannot be written: each alone then.
     for (const PendingUpdate &put : batch)
-        answers << writeBatch({put}).first();
-    return answers;
+        outcomes << writeBatch({put}).first();
+    return outcomes;
 }
 
 ProfileService::BatchOutcome ProfileService::writeBatchOnce(const QList<PendingUpdate> &batch) const

@@ -77,11 +77,19 @@ private:
         std::optional<AppError> failure;
         explicit operator bool() const { return !failure; }
     };
+    /// A PUT's answer from its batch, and whether InnoDB refused it for a lock (a deadlock, or
+    /// a row another transaction held past the lock wait): such a PUT is tried again alone.
+    struct PutOutcome
+    {
+        Result<Profile> answer;
+        bool refusedForALock = false;
+    };
     static constexpr int kMaxBatch = 32;
 
-    /// Writes `batch` in one transaction, tried again when InnoDB refused it for a lock; when
-    /// it still fails, each PUT alone, so that one person's write cannot refuse the others'.
-    QList<Result<Profile>> writeBatch(const QList<PendingUpdate> &batch) const;
+    /// Writes `batch` in one transaction, once; when that fails, each PUT alone, once, so that
+    /// one person's write (or held row) cannot refuse the others'. Nothing here tries again: a
+    /// batch's answers go out together, so a retry here would hold everyone in it back.
+    QList<PutOutcome> writeBatch(const QList<PendingUpdate> &batch) const;
     BatchOutcome writeBatchOnce(const QList<PendingUpdate> &batch) const;
     /// One PUT applied to `current` (the batch's profiles as its PUTs so far leave them, by
     /// user id; `changed` names whose it changed), its events recorded: the answer, or why this
@@ -94,7 +102,7 @@ private:
     const ProfileRepository &m_repository;
     const Catalog &m_catalog;
     const AvatarUrls &m_avatarUrls;
-    mutable GroupCommit<PendingUpdate, Result<Profile>> m_updates;
+    mutable GroupCommit<PendingUpdate, PutOutcome> m_updates;
 };
 
 } // namespace fp

@@ -136,6 +136,13 @@ bool Database::applySessionSettings(QSqlDatabase &db, QString *error)
                                "utf8mb4_unicode_ci, sql_mode = '%1'")
                     .arg(kSessionSqlMode)))
         return fail(QStringLiteral("session settings refused: %1").arg(q.lastError().text()));
+    const int lockWaitSeconds = [] {
+        QMutexLocker lock(&g_settingsMutex);
+        return g_settings.lockWaitSeconds;
+    }();
+    if (lockWaitSeconds > 0 &&
+        !q.exec(QStringLiteral("SET innodb_lock_wait_timeout = %1").arg(lockWaitSeconds)))
+        return fail(QStringLiteral("lock wait timeout refused: %1").arg(q.lastError().text()));
     if (!q.exec(QStringLiteral(
             "SELECT @@session.sql_mode, @@session.time_zone, @@session.character_set_client, "
             "@@session.character_set_connection, @@session.character_set_results")) ||

@@ -26,6 +26,8 @@ struct DbSettings
     QString name;
     QString user;
     QString password;
+    /// innodb_lock_wait_timeout of every session; 0 keeps the server's.
+    int lockWaitSeconds = 0;
 };
 
 /// What went wrong with a statement, typed so repositories can map it to AppError.

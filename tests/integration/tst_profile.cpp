@@ -15,9 +15,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTest>
 #include <QThreadPool>
+#include <QUuid>
 #include <QtConcurrent/QtConcurrentRun>
+#include <atomic>
 #include <limits>
 
 using namespace fp::test;
@@ -59,6 +62,48 @@ QStringList sorted(QStringList list)
     return list;
 }
 
+/// A transaction of the test's own on the server's database that holds these people's profile
+/// rows (SELECT ... FOR UPDATE) until released, as another instance's write would.
+class HeldProfileRows
+{
+public:
+    HeldProfileRows(const QString &database, const QStringList &userIds)
+        : m_name(QStringLiteral("fp-test-held-rows-") + QUuid::createUuid().toString())
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), m_name);
+        db.setUserName(QStringLiteral("root"));
+        db.setConnectOptions(
+            QStringLiteral("UNIX_SOCKET=%1").arg(TestEnvironment::fromProcess().dbSocket));
+        db.setDatabaseName(database);
+        QStringList quoted;
+        for (const QString &id : userIds)
+            quoted << QStringLiteral("'%1'").arg(id);
+        QSqlQuery q(db);
+        m_held = db.open() && q.exec(QStringLiteral("BEGIN")) &&
+            q.exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id IN (%1) "
+                                  "FOR UPDATE")
+                       .arg(quoted.join(QLatin1Char(',')))) &&
+            q.size() == userIds.size();
+    }
+    ~HeldProfileRows()
+    {
+        release();
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    bool held() const { return m_held; }
+    void release()
+    {
+        if (m_held)
+            QSqlQuery(QSqlDatabase::database(m_name, false)).exec(QStringLiteral("ROLLBACK"));
+        m_held = false;
+    }
+
+private:
+    QString m_name;
+    bool m_held = false;
+};
+
 } // namespace
 
 class TestProfile : public IntegrationTest
@@ -66,8 +111,12 @@ class TestProfile : public IntegrationTest
     Q_OBJECT
 
 public:
-    // Every request of this test comes from 127.0.0.1: lift the per-address budgets.
-    TestProfile() : IntegrationTest(TestServer::Options().withoutRateLimits()) { }
+    // Every request of this test comes from 127.0.0.1: lift the per-address budgets. A row
+    // held by another transaction is waited for 1 s, not 10, so that a test can outwait it.
+    TestProfile()
+        : IntegrationTest(TestServer::Options().withoutRateLimits().with(
+              QStringLiteral("FP_DB_LOCK_WAIT_SECONDS"), QStringLiteral("1")))
+    { }
 
 private Q_SLOTS:
     void catalogIsPublicAndShipsTheResourceKeys()
@@ -233,6 +282,83 @@ private Q_SLOTS:
     // (one statement per table for all of them), yet each stays its own: a refused body refuses
     // only itself, two PUTs of one person both land, every answer is what a read returns, and
     // every written PUT has its one profile.updated event.
+    void aRowHeldElsewhereRefusesOnlyItsOwnersPut()
+    {
+        // The batch that holds this person's PUT cannot lock their row; the people written
+        // with them must not pay for it: each is answered 200, before the one refused.
+        const TestAccount first = signUp(QStringLiteral("First"));
+        const TestAccount held = signUp(QStringLiteral("Held"));
+        QList<TestAccount> others;
+        for (int i = 0; i < 5; ++i)
+            others << signUp(QStringLiteral("Other %1").arg(i));
+        for (const TestAccount &person : QList<TestAccount> {first, held} + others)
+            QCOMPARE(clientFor(port(), person)
+                         ->put(QStringLiteral("/api/profile"), completeProfile())
+                         .status,
+                     200);
+        HeldProfileRows firstRow(server().databaseName(), {first.userId});
+        HeldProfileRows heldRow(server().databaseName(), {held.userId});
+        QVERIFY(firstRow.held());
+        QVERIFY(heldRow.held());
+
+        struct Answer
+        {
+            HttpResult result;
+            int order = 0;
+        };
+        QThreadPool pool;
+        pool.setMaxThreadCount(8);
+        std::atomic<int> answered {0};
+        const quint16 serverPort = port();
+        const auto putBio = [&](const TestAccount &who, const QString &bio) {
+            return QtConcurrent::run(&pool, [who, bio, serverPort, &answered] {
+                HttpResult r = clientFor(serverPort, who)
+                                   ->put(QStringLiteral("/api/profile"),
+                                         QJsonObject {{QStringLiteral("bio"), bio}});
+                return Answer {r, answered++};
+            });
+        };
+        // The first PUT waits for its row in a batch of its own, while the others queue behind
+        // it: released, they are written as one batch, which then waits for the held row.
+        QFuture<Answer> firstPut = putBio(first, QStringLiteral("First's new bio"));
+        QTest::qWait(300);
+        QFuture<Answer> heldPut = putBio(held, QStringLiteral("Held's new bio"));
+        QList<QFuture<Answer>> otherPuts;
+        for (int i = 0; i < others.size(); ++i)
+            otherPuts << putBio(others[i], QStringLiteral("Other's new bio %1").arg(i));
+        QTest::qWait(400);
+        firstRow.release();
+
+        QCOMPARE(firstPut.result().result.status, 200);
+        const Answer refused = heldPut.result();
+        QCOMPARE(refused.result.status, 503);
+        QCOMPARE(refused.result.errorCode(), QStringLiteral("unavailable"));
+        QVERIFY(!refused.result.header("Retry-After").isEmpty());
+        for (int i = 0; i < others.size(); ++i) {
+            const Answer answer = otherPuts[i].result();
+            QCOMPARE(answer.result.status, 200);
+            QCOMPARE(answer.result.json().value(QStringLiteral("bio")).toString(),
+                     QStringLiteral("Other's new bio %1").arg(i));
+            QVERIFY2(answer.order < refused.order,
+                     "someone written with the held row waited for its retries");
+        }
+        heldRow.release();
+
+        // Nothing of the refused PUT was written; once the row is free, it goes through.
+        const auto bioOf = [&](const TestAccount &who) {
+            return clientFor(port(), who)
+                ->get(QStringLiteral("/api/profile"))
+                .json()
+                .value(QStringLiteral("bio"))
+                .toString();
+        };
+        QVERIFY(bioOf(held) != QStringLiteral("Held's new bio"));
+        for (int i = 0; i < others.size(); ++i)
+            QCOMPARE(bioOf(others[i]), QStringLiteral("Other's new bio %1").arg(i));
+        QCOMPARE(putBio(held, QStringLiteral("Held's new bio")).result().result.status, 200);
+        QCOMPARE(bioOf(held), QStringLiteral("Held's new bio"));
+    }
+
     void putsArrivingTogetherShareTransactionsYetStayApart()
     {
         constexpr int kPeople = 24;

@@ -163,6 +163,7 @@ private Q_SLOTS:
         QCOMPARE(c.httpHeaderTimeoutMs, 10000);
         QCOMPARE(c.httpIdleTimeoutMs, 60000);
         QCOMPARE(c.httpMaxConnectionsPerAddress, 256);
+        QCOMPARE(c.dbLockWaitSeconds, 10);
         QCOMPARE(c.adminEmail, QStringLiteral("admin@friendship.local"));
         QVERIFY(c.oidcGoogle.clientIds.isEmpty());
         QCOMPARE(c.oidcGoogle.issuers,
