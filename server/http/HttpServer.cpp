@@ -282,14 +282,22 @@ std::optional<HttpResponse> HttpServer::answerFromMemory(RequestContext &ctx, co
         return std::nullopt;
     ctx.caller = std::move(caller->value());
     std::optional<HttpResponse> kept = route.fromMemory(ctx);
-    const RateSubject address {QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress),
-                               false};
-    if (!kept ||
-        !m_rateLimiter.spendLeased(
-            RateLimiter::effectiveClass(route),
-            {address, RateSubject {QStringLiteral("user:") + ctx.caller->userId, true}})) {
+    const RateClass rateClass = RateLimiter::effectiveClass(route);
+    QList<RateSubject> subjects {
+        {QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress), false},
+        {QStringLiteral("user:") + ctx.caller->userId, true}};
+    bool topUp = false;
+    if (!kept || !m_rateLimiter.spendLeased(rateClass, subjects, &topUp)) {
         ctx.caller.reset();
         return std::nullopt;
+    }
+    // A lease ran low: a worker leases more now, so the caller's next requests find units here
+    // instead of each going to a worker to wait for Redis. A full queue skips it; the request
+    // that finds no unit then goes to a worker as before.
+    if (topUp) {
+        m_pool.trySubmit([this, rateClass, subjects = std::move(subjects)] {
+            m_rateLimiter.topUpLeases(rateClass, subjects);
+        });
     }
     return kept;
 }

@@ -116,36 +116,86 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &s
     // one round trip (another thread may spend what was leased before this one does).
     while (!takeFromLeases(bases, window)) {
         QList<qsizetype> asked;
-        QList<QByteArray> command {"EVAL", kLeaseScript, QByteArray()};
-        QList<QByteArray> limits;
         for (qsizetype i = 0; i < subjects.size(); ++i) {
-            if (leasedUnits(bases[i], window) > 0)
-                continue;
-            asked << i;
-            command << bases[i] + QByteArray::number(window)
-                    << bases[i] + QByteArray::number(window - 1);
-            limits << QByteArray::number(limitFor(rateClass, subjects[i].perAccount));
+            if (leasedUnits(bases[i], window) < 1)
+                asked << i;
         }
         if (asked.isEmpty())
             continue;
-        command[2] = QByteArray::number(2 * asked.size());
-        command << QByteArray::number(elapsed) << QByteArray::number(kMaxLease) << limits;
-        const auto reply = Redis::command(command);
-        if (!reply || reply->type != RedisReply::Type::Array || reply->elements.isEmpty())
+        const Grant grant = leaseFromRedis(rateClass, subjects, bases, asked, window, elapsed);
+        if (grant.outcome == Grant::Outcome::RedisAway)
             return spendWithoutRedis(rateClass, subjects, bases, now);
-        if (reply->elements[0].integer != 1)
+        if (grant.outcome == Grant::Outcome::Refused)
             return {false, retryAfter(elapsed)};
-        if (reply->elements.size() != asked.size() + 1)
-            return spendWithoutRedis(rateClass, subjects, bases, now);
         QMutexLocker lock(&m_mutex);
         for (qsizetype j = 0; j < asked.size(); ++j) {
             Lease &lease = m_leases[bases[asked[j]]];
             if (lease.window != window)
                 lease = {window, 0};
-            lease.units += int(reply->elements[j + 1].integer);
+            lease.units += grant.units[j];
         }
     }
     return {};
+}
+
+RateLimiter::Grant RateLimiter::leaseFromRedis(RateClass rateClass,
+                                               const QList<RateSubject> &subjects,
+                                               const QList<QByteArray> &bases,
+                                               const QList<qsizetype> &asked, qint64 window,
+                                               qint64 elapsed) const
+{
+    QList<QByteArray> command {"EVAL", kLeaseScript, QByteArray::number(2 * asked.size())};
+    QList<QByteArray> limits;
+    for (qsizetype i : asked) {
+        command << bases[i] + QByteArray::number(window)
+                << bases[i] + QByteArray::number(window - 1);
+        limits << QByteArray::number(limitFor(rateClass, subjects[i].perAccount));
+    }
+    command << QByteArray::number(elapsed) << QByteArray::number(kMaxLease) << limits;
+    const auto reply = Redis::command(command);
+    Grant grant;
+    if (!reply || reply->type != RedisReply::Type::Array || reply->elements.isEmpty())
+        return grant;
+    if (reply->elements[0].integer != 1) {
+        grant.outcome = Grant::Outcome::Refused;
+        return grant;
+    }
+    if (reply->elements.size() != asked.size() + 1)
+        return grant;
+    grant.outcome = Grant::Outcome::Granted;
+    for (qsizetype j = 0; j < asked.size(); ++j)
+        grant.units << int(reply->elements[j + 1].integer);
+    return grant;
+}
+
+void RateLimiter::topUpLeases(RateClass rateClass, const QList<RateSubject> &subjects)
+{
+    if (rateClass == RateClass::None || rateClass == RateClass::Auto || subjects.isEmpty())
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 window = now / kWindowMs;
+    const QList<QByteArray> bases = budgetKeys(rateClass, subjects);
+    QList<qsizetype> asked;
+    {
+        QMutexLocker lock(&m_mutex);
+        for (qsizetype i = 0; i < bases.size(); ++i) {
+            const auto it = m_leases.constFind(bases[i]);
+            if (it != m_leases.cend() && it->toppingUp && it->window == window)
+                asked << i;
+        }
+    }
+    if (asked.isEmpty())
+        return;
+    const Grant grant = leaseFromRedis(rateClass, subjects, bases, asked, window, now % kWindowMs);
+    QMutexLocker lock(&m_mutex);
+    for (qsizetype j = 0; j < asked.size(); ++j) {
+        const auto it = m_leases.find(bases[asked[j]]);
+        if (it == m_leases.end() || it->window != window)
+            continue; // a new window began meanwhile: these units were counted in the old one
+        it->toppingUp = false;
+        if (grant.outcome == Grant::Outcome::Granted)
+            it->units += grant.units[j];
+    }
 }
 
 RateDecision RateLimiter::spendWithoutRedis(RateClass rateClass, const QList<RateSubject> &subjects,
@@ -179,15 +229,15 @@ QList<QByteArray> RateLimiter::budgetKeys(RateClass rateClass, const QList<RateS
     return bases;
 }
 
-bool RateLimiter::spendLeased(RateClass rateClass, const QList<RateSubject> &subjects)
+bool RateLimiter::spendLeased(RateClass rateClass, const QList<RateSubject> &subjects, bool *topUp)
 {
     if (rateClass == RateClass::None || rateClass == RateClass::Auto || subjects.isEmpty())
         return true;
     const qint64 window = QDateTime::currentMSecsSinceEpoch() / kWindowMs;
-    return takeFromLeases(budgetKeys(rateClass, subjects), window);
+    return takeFromLeases(budgetKeys(rateClass, subjects), window, topUp);
 }
 
-bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window)
+bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window, bool *topUp)
 {
     QMutexLocker lock(&m_mutex);
     if (window != m_leaseWindow) {
@@ -200,8 +250,14 @@ bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window)
         if (it == m_leases.cend() || it->window != window || it->units < 1)
             return false;
     }
-    for (const QByteArray &base : bases)
-        --m_leases[base].units;
+    for (const QByteArray &base : bases) {
+        Lease &lease = m_leases[base];
+        --lease.units;
+        if (topUp && lease.units < kTopUpBelow && !lease.toppingUp) {
+            lease.toppingUp = true;
+            *topUp = true;
+        }
+    }
     return true;
 }
 

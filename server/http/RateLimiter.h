@@ -6,7 +6,9 @@
 // 16, in one round trip through a Lua script for the address and the account together) and
 // spends them locally until they run out. Instances sharing a budget never take more than it
 // together; a budget can be refused early by at most the units other instances leased and have
-// not spent yet (leases shrink to one unit near the limit, and end with their minute). When
+// not spent yet (leases shrink to one unit near the limit, and end with their minute). The I/O
+// thread spends leased units only; when a lease runs low it has a worker lease more before it
+// runs out (topUpLeases), so that a busy caller's requests never wait for Redis. When
 // Redis is unreachable the same windows are counted in this process instead, with the
 // authentication budget halved: limits degrade to stricter, never to "unlimited".
 
@@ -52,9 +54,16 @@ public:
     RateDecision spend(RateClass rateClass, const QList<RateSubject> &subjects);
 
     /// Spends one unit for every subject from what this process already leased, or returns
-    /// nothing (and spends nothing) when that would need Redis: for the I/O thread, which
-    /// never waits on it.
-    bool spendLeased(RateClass rateClass, const QList<RateSubject> &subjects);
+    /// false (and spends nothing) when that would need Redis: for the I/O thread, which
+    /// never waits on it. Sets `topUp` when a lease fell below kTopUpBelow units and no top-up
+    /// of it is on its way: the caller then has topUpLeases() run off its thread.
+    bool spendLeased(RateClass rateClass, const QList<RateSubject> &subjects,
+                     bool *topUp = nullptr);
+    /// Leases more units, in one round trip, for the budgets spendLeased() found low. When
+    /// Redis refuses (a budget is spent) or is away it leases nothing: the request that finds
+    /// no unit then goes the usual way, spend(), which answers for both.
+    void topUpLeases(RateClass rateClass, const QList<RateSubject> &subjects);
+    static constexpr int kTopUpBelow = 8;
     /// The effective class of a route for a method (Auto → Read or Mutation).
     static RateClass effectiveClass(const Route &route);
 
@@ -70,9 +79,19 @@ private:
     int limitFor(RateClass rateClass, bool perAccount) const;
     RateDecision spendLocally(const QString &key, int limit, qint64 nowMs);
     static QList<QByteArray> budgetKeys(RateClass rateClass, const QList<RateSubject> &subjects);
-    /// Spends one leased unit of every budget, or none when one has no unit left.
-    bool takeFromLeases(const QList<QByteArray> &bases, qint64 window);
+    /// Spends one leased unit of every budget, or none when one has no unit left; `topUp` as
+    /// in spendLeased().
+    bool takeFromLeases(const QList<QByteArray> &bases, qint64 window, bool *topUp = nullptr);
     int leasedUnits(const QByteArray &base, qint64 window);
+    /// What Redis granted for the budgets `asked` (indexes into `subjects`), in their order.
+    struct Grant
+    {
+        enum class Outcome { Granted, Refused, RedisAway } outcome = Outcome::RedisAway;
+        QList<int> units;
+    };
+    Grant leaseFromRedis(RateClass rateClass, const QList<RateSubject> &subjects,
+                         const QList<QByteArray> &bases, const QList<qsizetype> &asked,
+                         qint64 window, qint64 elapsed) const;
     RateDecision spendWithoutRedis(RateClass rateClass, const QList<RateSubject> &subjects,
                                    const QList<QByteArray> &bases, qint64 now);
 
@@ -89,6 +108,9 @@ private:
     {
         qint64 window = 0; // the minute window the units were counted in
         int units = 0; // counted in Redis, not spent yet
+        // A worker was asked to lease more (cleared when it is done; a new window starts
+        // without it, should that worker never have run).
+        bool toppingUp = false;
     };
     QHash<QByteArray, Lease> m_leases; // by budget key (without the window)
     qint64 m_leaseWindow = 0;

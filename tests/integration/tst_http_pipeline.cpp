@@ -214,6 +214,33 @@ private Q_SLOTS:
         QVERIFY2(leases >= 4 && leases <= 8, qPrintable(QString::number(leases)));
     }
 
+    // A reader whose answers are kept in memory never waits for Redis: when the units leased
+    // for its budgets run low, a worker leases more while the I/O thread goes on spending what
+    // is left (issue #16). Waiting for a lease shows on a request's log line as Redis commands;
+    // one read in 16 waited before.
+    void aKeptReadNeverWaitsForALease()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const TestAccount reader = fp::test::signUp(server.port(), QStringLiteral("Reader"));
+        auto client = clientFor(server.port(), reader);
+        QCOMPARE(client->get(QStringLiteral("/api/profile")).status, 200); // kept from now on
+        int fromMemory = 0;
+        int waitedForALease = 0;
+        for (int i = 0; i < 160; ++i) {
+            const HttpResult r = client->get(QStringLiteral("/api/profile"));
+            QCOMPARE(r.status, 200);
+            const QJsonObject line = server.requestLogLine(r.header("x-request-id"));
+            QVERIFY(!line.isEmpty());
+            fromMemory += line.value(QStringLiteral("from_memory")).toBool() ? 1 : 0;
+            waitedForALease += line.value(QStringLiteral("redis_commands")).toInteger() > 0 ? 1 : 0;
+        }
+        QCOMPARE(fromMemory, 160);
+        // A worker slower than 8 reads in a row (the units left when it is asked) could let one
+        // through to Redis on a loaded machine; one in 16 would be 10.
+        QVERIFY2(waitedForALease <= 2, qPrintable(QString::number(waitedForALease)));
+    }
+
     // Two instances share one budget: together they never let more through than it, and
     // leases shrink near the limit so neither is refused much earlier.
     void instancesSharingABudgetNeverExceedIt()
