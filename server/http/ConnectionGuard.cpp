@@ -7,7 +7,6 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QUuid>
 #include <QtEndian>
 #include <sys/socket.h>
 
@@ -201,7 +200,7 @@ private:
     void answer(int status, const char *statusText, const AppError &error, Refusal refusal)
     {
         detachReaders();
-        const QString requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const QString requestId = newRequestId();
         const QByteArray body = renderErrorBody(error, requestId);
         QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusText +
             "\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n"

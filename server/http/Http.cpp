@@ -1,6 +1,8 @@
 #include "server/http/Http.h"
 
 #include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QUuid>
 
 namespace fp {
 
@@ -48,6 +50,22 @@ QByteArray renderErrorBody(const AppError &error, const QString &requestId)
         {QStringLiteral("request_id"), requestId},
     };
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+QString newRequestId()
+{
+    // From the global generator, seeded once from the system's: an id only has to be unique,
+    // and QUuid::createUuid() asks the kernel (getrandom) for every one, a system call on every
+    // request of the I/O thread.
+    quint32 random[4];
+    QRandomGenerator::global()->fillRange(random);
+    const auto byte = [&](int word, int shift) {
+        return uchar(random[word] >> shift);
+    };
+    return QUuid(random[0], ushort(random[1]), ushort((random[1] >> 16 & 0x0FFF) | 0x4000),
+                 uchar((byte(2, 0) & 0x3F) | 0x80), byte(2, 8), byte(2, 16), byte(2, 24),
+                 byte(3, 0), byte(3, 8), byte(3, 16), byte(3, 24))
+        .toString(QUuid::WithoutBraces);
 }
 
 } // namespace fp

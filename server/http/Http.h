@@ -96,4 +96,7 @@ inline HttpResponse noContentOr(const Status &status)
 /// The error shape of API_SPEC.md: {code, message, details, request_id}.
 QByteArray renderErrorBody(const AppError &error, const QString &requestId);
 
+/// A fresh request id: a random (version 4) UUID without braces.
+QString newRequestId();
+
 } // namespace fp

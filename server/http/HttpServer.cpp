@@ -16,7 +16,6 @@
 #include <QMetaObject>
 #include <QRegularExpression>
 #include <QTcpSocket>
-#include <QUuid>
 #include <exception>
 
 namespace fp {
@@ -67,7 +66,7 @@ QString chooseRequestId(const QByteArray &clientValue)
     const QString candidate = QString::fromLatin1(clientValue);
     if (!candidate.isEmpty() && sane.match(candidate).hasMatch())
         return candidate;
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+    return newRequestId();
 }
 
 bool isJsonContentType(const QByteArray &contentType)
@@ -508,7 +507,7 @@ void HttpServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *s
     // error shape all the same.
     QHttpServerResponder responder = makeResponder(request, socket);
     const AppError error = AppError::notFound();
-    responder.write(renderErrorBody(error, QUuid::createUuid().toString(QUuid::WithoutBraces)),
+    responder.write(renderErrorBody(error, newRequestId()),
                     "application/json; charset=utf-8", QHttpServerResponder::StatusCode::NotFound);
 }
 

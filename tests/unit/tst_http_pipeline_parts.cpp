@@ -7,7 +7,10 @@
 #include "server/http/RequestStreamReader.h"
 #include "server/http/Router.h"
 
+#include <QRegularExpression>
+#include <QSet>
 #include <QTest>
+#include <QUuid>
 
 using namespace fp;
 
@@ -77,6 +80,22 @@ private Q_SLOTS:
         const QString chosen = chooseRequestId(client);
         QVERIFY(!chosen.isEmpty());
         QCOMPARE(chosen == QString::fromLatin1(client), kept);
+    }
+
+    void freshRequestIdsAreRandomUuids()
+    {
+        const QRegularExpression shape(QStringLiteral(
+            "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+        QSet<QString> seen;
+        for (int i = 0; i < 10000; ++i) {
+            const QString id = newRequestId();
+            QVERIFY2(shape.match(id).hasMatch(), qPrintable(id));
+            const QUuid uuid(id);
+            QCOMPARE(uuid.version(), QUuid::Random);
+            QCOMPARE(uuid.variant(), QUuid::DCE);
+            seen.insert(id);
+        }
+        QCOMPARE(seen.size(), 10000);
     }
 
     void contentTypes_data()
