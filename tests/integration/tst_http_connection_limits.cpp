@@ -10,6 +10,7 @@
 #include "tests/support/WsClient.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTcpSocket>
 #include <QTest>
@@ -338,6 +339,36 @@ private Q_SLOTS:
         HttpClient client(port());
         QVERIFY(client.get(QStringLiteral("/metrics"))
                     .body.contains("fp_http_connections_refused_total{reason=\"header_timeout\"}"));
+    }
+
+    void quietConnectionsAreClosedAndBusyOnesKept()
+    {
+        TestServer &quick = addServer(TestServer::Options().with(
+            QStringLiteral("FP_HTTP_IDLE_TIMEOUT_MS"), QStringLiteral("1500")));
+        QVERIFY(quick.start());
+        // A request every 400 ms for 3.2 s, twice the idle timeout: each one postpones it.
+        QTcpSocket busy;
+        busy.connectToHost(QHostAddress::LocalHost, quick.port());
+        QVERIFY(busy.waitForConnected(5000));
+        for (int i = 0; i < 8; ++i) {
+            busy.write(kHealthz);
+            QVERIFY(readUntil(busy, "\r\n\r\n", 5000).startsWith("HTTP/1.1 200"));
+            QTest::qWait(400);
+        }
+        QCOMPARE(busy.state(), QAbstractSocket::ConnectedState);
+        // Once quiet, closed at its idle deadline, not before it.
+        QElapsedTimer quiet;
+        quiet.start();
+        QVERIFY(pollUntil(
+            [&] {
+                busy.waitForReadyRead(0);
+                return busy.state() == QAbstractSocket::UnconnectedState;
+            },
+            10000, 50));
+        QVERIFY2(quiet.elapsed() >= 1000, qPrintable(QString::number(quiet.elapsed())));
+        HttpClient client(quick.port());
+        QVERIFY(client.get(QStringLiteral("/metrics"))
+                    .body.contains("fp_http_connections_refused_total{reason=\"idle_timeout\"}"));
     }
 
     void oneAddressGetsOnlySoManyConnections()
