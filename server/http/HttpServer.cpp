@@ -282,7 +282,7 @@ std::optional<HttpResponse> HttpServer::answerFromMemory(RequestContext &ctx, co
     ctx.caller = std::move(caller->value());
     std::optional<HttpResponse> kept = route.fromMemory(ctx);
     const RateClass rateClass = RateLimiter::effectiveClass(route);
-    QList<RateSubject> subjects {
+    const QList<RateSubject> subjects {
         {QStringLiteral("ip:") + RateLimiter::addressKey(ctx.clientAddress), false},
         {QStringLiteral("user:") + ctx.caller->userId, true}};
     bool topUp = false;
@@ -291,13 +291,12 @@ std::optional<HttpResponse> HttpServer::answerFromMemory(RequestContext &ctx, co
         return std::nullopt;
     }
     // A lease ran low: a worker leases more now, so the caller's next requests find units here
-    // instead of each going to a worker to wait for Redis. A full queue skips it; the request
-    // that finds no unit then goes to a worker as before.
-    if (topUp) {
-        m_pool.trySubmit([this, rateClass, subjects = std::move(subjects)] {
+    // instead of each going to a worker to wait for Redis. With the queue full it is dropped,
+    // to be asked for again by the next request, and one that finds no unit goes to a worker.
+    if (topUp && !m_pool.trySubmit([this, rateClass, subjects] {
             m_rateLimiter.topUpLeases(rateClass, subjects);
-        });
-    }
+        }))
+        m_rateLimiter.dropTopUp(rateClass, subjects);
     return kept;
 }
 
@@ -507,8 +506,8 @@ void HttpServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *s
     // error shape all the same.
     QHttpServerResponder responder = makeResponder(request, socket);
     const AppError error = AppError::notFound();
-    responder.write(renderErrorBody(error, newRequestId()),
-                    "application/json; charset=utf-8", QHttpServerResponder::StatusCode::NotFound);
+    responder.write(renderErrorBody(error, newRequestId()), "application/json; charset=utf-8",
+                    QHttpServerResponder::StatusCode::NotFound);
 }
 
 } // namespace fp

@@ -229,6 +229,16 @@ QList<QByteArray> RateLimiter::budgetKeys(RateClass rateClass, const QList<RateS
     return bases;
 }
 
+void RateLimiter::dropTopUp(RateClass rateClass, const QList<RateSubject> &subjects)
+{
+    const QList<QByteArray> bases = budgetKeys(rateClass, subjects);
+    QMutexLocker lock(&m_mutex);
+    for (const QByteArray &base : bases) {
+        if (const auto it = m_leases.find(base); it != m_leases.end())
+            it->toppingUp = false;
+    }
+}
+
 bool RateLimiter::spendLeased(RateClass rateClass, const QList<RateSubject> &subjects, bool *topUp)
 {
     if (rateClass == RateClass::None || rateClass == RateClass::Auto || subjects.isEmpty())

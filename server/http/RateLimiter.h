@@ -63,6 +63,9 @@ public:
     /// Redis refuses (a budget is spent) or is away it leases nothing: the request that finds
     /// no unit then goes the usual way, spend(), which answers for both.
     void topUpLeases(RateClass rateClass, const QList<RateSubject> &subjects);
+    /// A top-up spendLeased() asked for will not run (the worker queue was full): the next
+    /// request that finds the lease low asks again.
+    void dropTopUp(RateClass rateClass, const QList<RateSubject> &subjects);
     static constexpr int kTopUpBelow = 8;
     /// The effective class of a route for a method (Auto → Read or Mutation).
     static RateClass effectiveClass(const Route &route);
@@ -108,8 +111,8 @@ private:
     {
         qint64 window = 0; // the minute window the units were counted in
         int units = 0; // counted in Redis, not spent yet
-        // A worker was asked to lease more (cleared when it is done; a new window starts
-        // without it, should that worker never have run).
+        // A worker was asked to lease more (cleared when it is done, or when it could not be
+        // queued).
         bool toppingUp = false;
     };
     QHash<QByteArray, Lease> m_leases; // by budget key (without the window)
