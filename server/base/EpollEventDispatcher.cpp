@@ -155,20 +155,25 @@ void EpollEventDispatcher::updateEpoll(int fd, Watched &watched)
     epoll_event event {};
     event.events = events;
     event.data.fd = fd;
-    ++m_interestUpdates;
     if (events == 0) {
-        if (watched.inEpoll)
+        if (watched.inEpoll) {
+            ++m_interestUpdates;
             epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event);
+        }
         watched.inEpoll = false;
     } else if (watched.inEpoll) {
-        epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
-    } else if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0) {
-        watched.inEpoll = true;
-    } else if (errno == EEXIST) {
-        // The descriptor number came back (closed and reused) before its old entry was removed.
         ++m_interestUpdates;
         epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
-        watched.inEpoll = true;
+    } else {
+        ++m_interestUpdates;
+        if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0) {
+            watched.inEpoll = true;
+        } else if (errno == EEXIST) {
+            // The number came back (closed and reused) before its old entry was removed.
+            ++m_interestUpdates;
+            epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
+            watched.inEpoll = true;
+        }
     }
     // Anything else epoll refuses (EPERM: a regular file) stays out of the set; poll() calls
     // such a descriptor always ready, and activateSocketNotifiers() does the same.
