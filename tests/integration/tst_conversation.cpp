@@ -86,11 +86,16 @@ private:
     /// conversation matching gave them, on the chat server or the gate servers.
     Pair seedPair(TestServer &on, const char *label)
     {
+        return seedPair(on, &on == &server() ? seed() : *m_gatesSeed, label);
+    }
+
+    /// Two people matched in a conversation, signed up on `on`, whose database `seedThere` writes.
+    static Pair seedPair(TestServer &on, Seed &seedThere, const char *label)
+    {
         Pair p;
         const QString tag = QString::number(QRandomGenerator::global()->bounded(1000000));
         p.a = fp::test::signUp(on.port(), s("Alicorn") + s(label) + tag);
         p.b = fp::test::signUp(on.port(), s("Bramblewood") + s(label) + tag);
-        Seed &seedThere = &on == &server() ? seed() : *m_gatesSeed;
         const SeededMatch match = seedThere.match(p.a, p.b);
         p.matchId = match.matchId;
         p.conversationId = match.conversationId;
@@ -673,6 +678,58 @@ private Q_SLOTS:
                      s("mutual_end"));
         QVERIFY(leaksNothingAbout(b, p.a));
         QVERIFY(leaksNothingAbout(a, p.b));
+    }
+
+    void aBurstCrossesInstancesWholeAndInOrder()
+    {
+        // Frames for sockets on other instances go through Redis from a queue of their own,
+        // pipelined (EventBus), and come back to the instance that sent them too: a burst
+        // arrives on the other instance once each and in the order it was sent, for the
+        // receiver and for the sender's second device alike, and the sender's own instance
+        // delivers its copy once.
+        TestServer::Options options = chatOptions().with(
+            QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("1000"));
+        TestServer &one = addServer(options);
+        QVERIFY(one.start());
+        options.databaseName = one.databaseName();
+        options.redisKeyPrefix = one.redisKeyPrefix();
+        options.with(QStringLiteral("FP_JWT_SECRET"), one.jwtSecret());
+        TestServer &two = addServer(options);
+        QVERIFY(two.start());
+        Seed seed(one.database());
+        Pair p = seedPair(one, seed, "burst");
+        WsClient a(one.port()), b(two.port());
+        QVERIFY(connectBoth(a, b, p));
+        WsClient aElsewhere(two.port()), aHere(one.port());
+        QVERIFY(aElsewhere.connectAndAuthenticate(p.a.accessToken));
+        QVERIFY(aHere.connectAndAuthenticate(p.a.accessToken));
+        constexpr int kMessages = 60;
+        QStringList sent;
+        for (int i = 0; i < kMessages; ++i) {
+            sent << QStringLiteral("burst %1").arg(i);
+            send(a, p.conversationId, QStringLiteral("burst-%1").arg(i), sent.last());
+        }
+        const auto texts = [](WsClient &ws) {
+            QStringList texts;
+            for (int i = 0; i < kMessages; ++i) {
+                const QJsonObject f = ws.waitFor(QStringLiteral("chat.message"));
+                if (f.isEmpty())
+                    break;
+                texts << f.value(QStringLiteral("message"))
+                             .toObject()
+                             .value(QStringLiteral("text"))
+                             .toString();
+            }
+            return texts;
+        };
+        QCOMPARE(texts(b), sent);
+        QCOMPARE(texts(aElsewhere), sent);
+        QCOMPARE(texts(aHere), sent);
+        // Frames behind the burst on each socket: none of the burst came twice.
+        for (WsClient *ws : {&b, &aElsewhere, &aHere}) {
+            QVERIFY(ws->roundTrip());
+            QCOMPARE(ws->count(QStringLiteral("chat.message")), kMessages);
+        }
     }
 
     void unansweredGatesTimeOutAndEachIsAnnouncedOnce()
