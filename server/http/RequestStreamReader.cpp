@@ -12,11 +12,11 @@ namespace {
 
 // Methods Qt's parser knows and our routes may answer. CONNECT is left out on purpose: Qt's
 // parser treats whatever follows it as another protocol.
-bool knownMethod(const QByteArray &method)
+bool knownMethod(QByteArrayView method)
 {
     static const QSet<QByteArray> methods {"GET",    "HEAD",  "POST",  "PUT",
                                            "DELETE", "PATCH", "TRACE", "OPTIONS"};
-    return methods.contains(method);
+    return methods.contains(method.toByteArray());
 }
 
 bool isTokenChar(char c)
@@ -26,7 +26,7 @@ bool isTokenChar(char c)
         extra.contains(c);
 }
 
-bool isToken(const QByteArray &text)
+bool isToken(QByteArrayView text)
 {
     if (text.isEmpty())
         return false;
@@ -39,7 +39,7 @@ bool isToken(const QByteArray &text)
 
 // The request line and chunk extensions: visible characters, spaces, tabs and obs-text;
 // never a control character.
-bool isFieldText(const QByteArray &text)
+bool isFieldText(QByteArrayView text)
 {
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
@@ -51,7 +51,7 @@ bool isFieldText(const QByteArray &text)
 
 // A request target as RFC 3986 writes it (anything else percent-encoded), so that Qt's URL
 // parser and ours never disagree about where it ends.
-bool isTargetText(const QByteArray &target)
+bool isTargetText(QByteArrayView target)
 {
     static const QByteArray allowed("-._~:/?[]@!$&'()*+,;=%");
     for (const char c : target) {
@@ -73,16 +73,17 @@ int hexValue(char c)
     return -1;
 }
 
-// Lines of a head that is known to end every line with CRLF.
-QList<QByteArray> headLines(const QByteArray &head)
+// Lines of a head that is known to end every line with CRLF, as views into it: a head is read
+// once per request, and copying each of its lines was most of that (issue #16).
+QList<QByteArrayView> headLines(QByteArrayView head)
 {
-    QList<QByteArray> lines;
+    QList<QByteArrayView> lines;
     qsizetype start = 0;
     while (start < head.size()) {
         const qsizetype end = head.indexOf("\r\n", start);
         if (end < 0)
             break;
-        lines.append(head.mid(start, end - start));
+        lines.append(head.sliced(start, end - start));
         start = end + 2;
     }
     return lines;
@@ -90,24 +91,31 @@ QList<QByteArray> headLines(const QByteArray &head)
 
 struct Field
 {
-    QByteArray name; // lower-cased
-    QByteArray value; // without surrounding whitespace
+    QByteArrayView name; // as sent: compare with named()
+    QByteArrayView value; // without surrounding whitespace
 };
 
-// A header (or trailer) line, or a description of what is wrong with it.
-std::optional<Field> parseField(const QByteArray &line, QString *problem)
+/// Whether a header name is `lowerCaseName`, in any case.
+bool named(QByteArrayView name, QByteArrayView lowerCaseName)
+{
+    return name.compare(lowerCaseName, Qt::CaseInsensitive) == 0;
+}
+
+// A header (or trailer) line, or a description of what is wrong with it. The field's views
+// point into `line`.
+std::optional<Field> parseField(QByteArrayView line, QString *problem)
 {
     if (line.startsWith(' ') || line.startsWith('\t')) {
         *problem = QStringLiteral("Folded header lines are not accepted");
         return std::nullopt;
     }
     const qsizetype colon = line.indexOf(':');
-    const QByteArray name = colon > 0 ? line.left(colon) : QByteArray();
+    const QByteArrayView name = colon > 0 ? line.first(colon) : QByteArrayView();
     if (!isToken(name)) {
         *problem = QStringLiteral("A header line is not 'Name: value'");
         return std::nullopt;
     }
-    const QByteArray value = line.mid(colon + 1);
+    const QByteArrayView value = line.sliced(colon + 1);
     // A bare CR (or a NUL, where C parsers stop reading) in a value is how one message is read
     // as two; other control characters are left to the handlers, as Qt's parser leaves them
     // (a User-Agent with one still logs in, its device label cleaned).
@@ -116,7 +124,7 @@ std::optional<Field> parseField(const QByteArray &line, QString *problem)
             QStringLiteral("Header %1 holds a CR or NUL character").arg(QString::fromLatin1(name));
         return std::nullopt;
     }
-    return Field {name.toLower(), value.trimmed()};
+    return Field {name, value.trimmed()};
 }
 
 } // namespace
@@ -292,7 +300,7 @@ RequestStreamReader::Verdict RequestStreamReader::readHeadByte(char c)
 
 RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray &head)
 {
-    QList<QByteArray> lines = headLines(head);
+    QList<QByteArrayView> lines = headLines(head);
     while (!lines.isEmpty() && lines.first().isEmpty())
         lines.removeFirst();
     while (!lines.isEmpty() && lines.last().isEmpty())
@@ -301,14 +309,17 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
         return refuse(Verdict::Malformed, QStringLiteral("request_line"),
                       QStringLiteral("The request line is missing"));
 
-    const QByteArray requestLine = lines.takeFirst();
-    const QList<QByteArray> parts = requestLine.split(' ');
-    if (parts.size() != 3 || !isFieldText(requestLine) || requestLine.contains('\t'))
+    const QByteArrayView requestLine = lines.takeFirst();
+    // Exactly three parts between single spaces.
+    const qsizetype firstSpace = requestLine.indexOf(' ');
+    const qsizetype secondSpace = firstSpace < 0 ? -1 : requestLine.indexOf(' ', firstSpace + 1);
+    if (secondSpace < 0 || requestLine.indexOf(' ', secondSpace + 1) >= 0 ||
+        !isFieldText(requestLine) || requestLine.contains('\t'))
         return refuse(Verdict::Malformed, QStringLiteral("request_line"),
                       QStringLiteral("The request line is not 'METHOD /path HTTP/1.1'"));
-    const QByteArray &method = parts[0];
-    const QByteArray &target = parts[1];
-    const QByteArray &version = parts[2];
+    const QByteArrayView method = requestLine.first(firstSpace);
+    const QByteArrayView target = requestLine.sliced(firstSpace + 1, secondSpace - firstSpace - 1);
+    const QByteArrayView version = requestLine.sliced(secondSpace + 1);
     if (!knownMethod(method))
         return refuse(
             Verdict::Malformed, QStringLiteral("request_line"),
@@ -321,44 +332,50 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
         return refuse(Verdict::Malformed, QStringLiteral("request_line"),
                       QStringLiteral("The request target must be a path such as /api/..."));
     const qsizetype query = target.indexOf('?');
-    const QByteArray path = query < 0 ? target : target.left(query);
+    const QByteArrayView path = query < 0 ? target : target.first(query);
 
-    std::optional<QByteArray> contentLength;
-    std::optional<QByteArray> transferEncoding;
-    std::optional<QByteArray> upgrade;
+    std::optional<QByteArrayView> contentLength;
+    std::optional<QByteArrayView> transferEncoding;
+    std::optional<QByteArrayView> upgrade;
     bool host = false;
     bool connectionUpgrade = false;
-    for (const QByteArray &line : std::as_const(lines)) {
+    for (const QByteArrayView line : std::as_const(lines)) {
         QString problem;
         const std::optional<Field> field = parseField(line, &problem);
         if (!field)
             return refuse(Verdict::Malformed, QStringLiteral("header"), problem);
-        const auto once = [&field](std::optional<QByteArray> &slot) {
+        const auto once = [&field](std::optional<QByteArrayView> &slot) {
             if (slot)
                 return false;
             slot = field->value;
             return true;
         };
-        if (field->name == "content-length") {
+        if (named(field->name, "content-length")) {
             if (!once(contentLength))
                 return refuse(Verdict::Malformed, QStringLiteral("header.Content-Length"),
                               QStringLiteral("Content-Length appears more than once"));
-        } else if (field->name == "transfer-encoding") {
+        } else if (named(field->name, "transfer-encoding")) {
             if (!once(transferEncoding))
                 return refuse(Verdict::Malformed, QStringLiteral("header.Transfer-Encoding"),
                               QStringLiteral("Transfer-Encoding appears more than once"));
-        } else if (field->name == "upgrade") {
+        } else if (named(field->name, "upgrade")) {
             if (!once(upgrade))
                 return refuse(Verdict::Malformed, QStringLiteral("header.Upgrade"),
                               QStringLiteral("Upgrade appears more than once"));
-        } else if (field->name == "host") {
+        } else if (named(field->name, "host")) {
             if (host)
                 return refuse(Verdict::Malformed, QStringLiteral("header.Host"),
                               QStringLiteral("Host appears more than once"));
             host = true;
-        } else if (field->name == "connection") {
-            for (const QByteArray &option : field->value.split(','))
-                connectionUpgrade = connectionUpgrade || option.trimmed().toLower() == "upgrade";
+        } else if (named(field->name, "connection")) {
+            for (qsizetype at = 0; at <= field->value.size();) {
+                qsizetype comma = field->value.indexOf(',', at);
+                if (comma < 0)
+                    comma = field->value.size();
+                connectionUpgrade = connectionUpgrade ||
+                    named(field->value.sliced(at, comma - at).trimmed(), "upgrade");
+                at = comma + 1;
+            }
         }
     }
 
@@ -377,7 +394,7 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
             return refuse(Verdict::Malformed, QStringLiteral("header.Transfer-Encoding"),
                           QStringLiteral("Content-Length and Transfer-Encoding together are "
                                          "not accepted"));
-        if (transferEncoding->toLower() != "chunked" || version != "HTTP/1.1")
+        if (!named(*transferEncoding, "chunked") || version != "HTTP/1.1")
             return refuse(Verdict::Malformed, QStringLiteral("header.Transfer-Encoding"),
                           QStringLiteral("Only 'Transfer-Encoding: chunked' (HTTP/1.1) is "
                                          "accepted"));
@@ -386,8 +403,7 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray 
         // Qt hands any upgrade it sees to its WebSocket server, after buffering a body whole if
         // one is announced: the only upgrade there is, is a WebSocket handshake on /ws.
         const bool webSocketHandshake = method == "GET" && path == "/ws" &&
-            upgrade->toLower() == "websocket" && connectionUpgrade && length == 0 &&
-            !transferEncoding;
+            named(*upgrade, "websocket") && connectionUpgrade && length == 0 && !transferEncoding;
         if (!webSocketHandshake)
             return refuse(Verdict::Malformed, QStringLiteral("header.Upgrade"),
                           QStringLiteral("Upgrade is accepted only on GET /ws, with "
@@ -476,12 +492,12 @@ RequestStreamReader::Verdict RequestStreamReader::readTrailerByte(char c)
     const std::optional<Field> field = parseField(line, &problem);
     if (!field)
         return refuse(Verdict::Malformed, QStringLiteral("body"), problem);
-    static const QSet<QByteArray> framing {"content-length", "transfer-encoding", "host",
-                                           "upgrade",        "connection",        "trailer"};
-    if (framing.contains(field->name))
-        return refuse(
-            Verdict::Malformed, QStringLiteral("body"),
-            QStringLiteral("A trailer may not carry %1").arg(QString::fromLatin1(field->name)));
+    for (const char *framing :
+         {"content-length", "transfer-encoding", "host", "upgrade", "connection", "trailer"}) {
+        if (named(field->name, framing))
+            return refuse(Verdict::Malformed, QStringLiteral("body"),
+                          QStringLiteral("A trailer may not carry %1").arg(QLatin1String(framing)));
+    }
     return Verdict::Continue;
 }
 

@@ -223,6 +223,28 @@ private Q_SLOTS:
             "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: "
             "5\r\n\r\n",
             V::Malformed, "header.Upgrade");
+        // Header names in any case are the same header; values compared without case too.
+        row("duplicate content-length in two cases",
+            "POST /x HTTP/1.1\r\ncontent-length: 5\r\nCONTENT-LENGTH: 5\r\n\r\nhello", V::Malformed,
+            "header.Content-Length");
+        row("chunked in capitals",
+            "POST /x HTTP/1.1\r\nTRANSFER-ENCODING: CHUNKED\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            V::Continue);
+        row("duplicate host in two cases", "GET /x HTTP/1.1\r\nhost: a\r\nHOST: b\r\n\r\n",
+            V::Malformed, "header.Host");
+        row("websocket handshake in other cases",
+            "GET /ws HTTP/1.1\r\nupgrade: WebSocket\r\nCONNECTION: keep-alive ,  UPGRADE\r\n\r\n",
+            V::Continue);
+        row("upgrade with an empty connection option",
+            "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: ,,\r\n\r\n", V::Malformed,
+            "header.Upgrade");
+        row("request line with two spaces", "GET  /x HTTP/1.1\r\n\r\n", V::Malformed,
+            "request_line");
+        row("request line with a trailing space", "GET /x HTTP/1.1 \r\n\r\n", V::Malformed,
+            "request_line");
+        row("request line of two parts", "GET /x\r\n\r\n", V::Malformed, "request_line");
+        row("request line of four parts", "GET /x HTTP/1.1 extra\r\n\r\n", V::Malformed,
+            "request_line");
         row("head over 64 KiB",
             "GET /x HTTP/1.1\r\nX: " + QByteArray(RequestStreamReader::kMaxHeadBytes, 'a'),
             V::HeadTooLarge, "header");
