@@ -61,9 +61,8 @@ RedisSettings redisSettingsFor(const Config &c)
 
 void configureStorage(const Config &c)
 {
-    Database::configure(
-        DbSettings {c.dbHost, c.dbPort, c.dbSocket, c.dbName, c.dbUser, c.dbPassword,
-                   c.dbLockWaitSeconds});
+    Database::configure(DbSettings {c.dbHost, c.dbPort, c.dbSocket, c.dbName, c.dbUser,
+                                    c.dbPassword, c.dbLockWaitSeconds});
     Redis::configure(redisSettingsFor(c));
 }
 
