@@ -1,9 +1,9 @@
 #include "server/http/RequestStreamReader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <QList>
-#include <QSet>
 #include <optional>
 
 namespace fp {
@@ -14,9 +14,9 @@ namespace {
 // parser treats whatever follows it as another protocol.
 bool knownMethod(QByteArrayView method)
 {
-    static const QSet<QByteArray> methods {"GET",    "HEAD",  "POST",  "PUT",
-                                           "DELETE", "PATCH", "TRACE", "OPTIONS"};
-    return methods.contains(method.toByteArray());
+    static constexpr QByteArrayView methods[] {"GET",    "HEAD",  "POST",  "PUT",
+                                               "DELETE", "PATCH", "TRACE", "OPTIONS"};
+    return std::find(std::begin(methods), std::end(methods), method) != std::end(methods);
 }
 
 bool isTokenChar(char c)
