@@ -67,19 +67,15 @@ QStringList sorted(QStringList list)
 class HeldProfileRows
 {
 public:
-    HeldProfileRows(const QString &database, const QStringList &userIds)
+    HeldProfileRows(const TestDatabase &database, const QStringList &userIds)
         : m_name(QStringLiteral("fp-test-held-rows-") + QUuid::createUuid().toString())
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), m_name);
-        db.setUserName(QStringLiteral("root"));
-        db.setConnectOptions(
-            QStringLiteral("UNIX_SOCKET=%1").arg(TestEnvironment::fromProcess().dbSocket));
-        db.setDatabaseName(database);
+        QSqlDatabase db = database.openConnection(m_name);
         QStringList quoted;
         for (const QString &id : userIds)
             quoted << QStringLiteral("'%1'").arg(id);
         QSqlQuery q(db);
-        m_held = db.open() && q.exec(QStringLiteral("BEGIN")) &&
+        m_held = db.isOpen() && q.exec(QStringLiteral("BEGIN")) &&
             q.exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id IN (%1) "
                                   "FOR UPDATE")
                        .arg(quoted.join(QLatin1Char(',')))) &&
@@ -296,8 +292,8 @@ private Q_SLOTS:
                          ->put(QStringLiteral("/api/profile"), completeProfile())
                          .status,
                      200);
-        HeldProfileRows firstRow(server().databaseName(), {first.userId});
-        HeldProfileRows heldRow(server().databaseName(), {held.userId});
+        HeldProfileRows firstRow(*db(), {first.userId});
+        HeldProfileRows heldRow(*db(), {held.userId});
         QVERIFY(firstRow.held());
         QVERIFY(heldRow.held());
 

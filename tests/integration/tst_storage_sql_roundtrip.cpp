@@ -216,20 +216,7 @@ private Q_SLOTS:
 
 private:
     // A connection of the test's own to the same database, with the server's defaults only.
-    QSqlDatabase rawConnection()
-    {
-        const QString name = QStringLiteral("raw");
-        if (QSqlDatabase::contains(name))
-            QSqlDatabase::removeDatabase(name);
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
-        db.setDatabaseName(m_db->name());
-        db.setUserName(QStringLiteral("root"));
-        db.setConnectOptions(
-            QStringLiteral("UNIX_SOCKET=%1").arg(TestEnvironment::fromProcess().dbSocket));
-        if (!db.open())
-            qWarning("raw connection: %s", qPrintable(db.lastError().text()));
-        return db;
-    }
+    QSqlDatabase rawConnection() { return m_db->openConnection(QStringLiteral("raw")); }
 
     std::unique_ptr<TestDatabase> m_db;
     int m_nextId = 0;

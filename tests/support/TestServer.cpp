@@ -35,18 +35,27 @@ QString randomSuffix()
     return QUuid::createUuid().toString(QUuid::Id128).left(12);
 }
 
+/// Opens the connection `name` as root to the MariaDB on `socket` (to `database`, if given).
+QSqlDatabase openRootConnection(const QString &name, const QString &socket,
+                                const QString &database = {})
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
+    db.setUserName(QStringLiteral("root"));
+    db.setConnectOptions(QStringLiteral("UNIX_SOCKET=%1").arg(socket));
+    if (!database.isEmpty())
+        db.setDatabaseName(database);
+    if (!db.open())
+        qWarning("cannot connect to the test MariaDB as root: %s",
+                 qPrintable(db.lastError().text()));
+    return db;
+}
+
 /// A root connection to the MariaDB on `socket`, one per socket.
 QString rootConnection(const QString &socket)
 {
     const QString name = QStringLiteral("fp-test-root-") + socket;
-    if (!QSqlDatabase::contains(name)) {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
-        db.setUserName(QStringLiteral("root"));
-        db.setConnectOptions(QStringLiteral("UNIX_SOCKET=%1").arg(socket));
-        if (!db.open())
-            qWarning("cannot connect to the test MariaDB as root: %s",
-                     qPrintable(db.lastError().text()));
-    }
+    if (!QSqlDatabase::contains(name))
+        openRootConnection(name, socket);
     return name;
 }
 
@@ -87,8 +96,8 @@ QString TestEnvironment::problem() const
 
 TestDatabase::TestDatabase(const QString &prefix, const QString &socket)
     : m_name(QStringLiteral("t_%1_%2").arg(prefix.left(20), randomSuffix()).toLower()),
-      m_connection(
-          rootConnection(socket.isEmpty() ? TestEnvironment::fromProcess().dbSocket : socket))
+      m_socket(socket.isEmpty() ? TestEnvironment::fromProcess().dbSocket : socket),
+      m_connection(rootConnection(m_socket))
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     if (!q.exec(
@@ -115,6 +124,13 @@ bool TestDatabase::exec(const QString &sql, QString *error)
         return false;
     }
     return true;
+}
+
+QSqlDatabase TestDatabase::openConnection(const QString &connectionName) const
+{
+    if (QSqlDatabase::contains(connectionName))
+        QSqlDatabase::removeDatabase(connectionName);
+    return openRootConnection(connectionName, m_socket, m_name);
 }
 
 QVariant TestDatabase::scalar(const QString &sql)

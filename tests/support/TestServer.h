@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
 #include <memory>
@@ -50,9 +51,14 @@ public:
     bool exec(const QString &sql, QString *error = nullptr);
     /// First column of the first row, or an invalid QVariant.
     QVariant scalar(const QString &sql);
+    /// A connection of the test's own to this database, as root, named `connectionName` (one
+    /// of that name is replaced): to hold a transaction while the server works, or to see the
+    /// server's defaults only. QSqlDatabase::removeDatabase() it when done.
+    QSqlDatabase openConnection(const QString &connectionName) const;
 
 private:
     QString m_name;
+    QString m_socket;
     QString m_connection;
 };
 
