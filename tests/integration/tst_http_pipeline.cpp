@@ -9,6 +9,8 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -239,6 +241,86 @@ private Q_SLOTS:
         // A worker slower than 8 reads in a row (the units left when it is asked) could let one
         // through to Redis on a loaded machine; one in 16 would be 10.
         QVERIFY2(waitedForALease <= 2, qPrintable(QString::number(waitedForALease)));
+    }
+
+    // A top-up that found the worker queue full is asked for again by a later read: once the
+    // queue has room, kept reads go back to never waiting for a lease.
+    void aTopUpTheQueueHadNoRoomForIsAskedForAgain()
+    {
+        TestServer server(TestServer::Options()
+                              .with(QStringLiteral("FP_WORKER_THREADS"), QStringLiteral("1"))
+                              .with(QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("1")));
+        QVERIFY(server.start());
+        const TestAccount reader = fp::test::signUp(server.port(), QStringLiteral("Reader"));
+        const TestAccount stuck = fp::test::signUp(server.port(), QStringLiteral("Stuck"));
+        auto client = clientFor(server.port(), reader);
+        for (int i = 0; i < 4; ++i) // kept, with leases of the reader's budgets
+            QCOMPARE(client->get(QStringLiteral("/api/profile")).status, 200);
+
+        // The one worker waits for a table another connection holds, and one more request
+        // waits behind it: the queue is full while the reader's answer stays in memory.
+        const QString holder = QStringLiteral("fp-test-table-lock");
+        {
+            QSqlDatabase db = server.database()->openConnection(holder);
+            QVERIFY(db.isOpen());
+            QVERIFY(QSqlQuery(db).exec(QStringLiteral("LOCK TABLES user_profiles WRITE")));
+        }
+        const QByteArray stuckRequest = "GET /api/profile HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        "Authorization: Bearer " +
+            stuck.accessToken.toLatin1() + "\r\n\r\n";
+        std::vector<std::unique_ptr<QTcpSocket>> waiting;
+        bool full = false;
+        for (int i = 0; i < 4 && !full; ++i) {
+            auto socket = std::make_unique<QTcpSocket>();
+            socket->connectToHost(QHostAddress::LocalHost, server.port());
+            QVERIFY(socket->waitForConnected(5000));
+            socket->write(stuckRequest);
+            socket->flush();
+            // A request the queue had no room for is answered 503 at once; one it took waits.
+            if (socket->waitForReadyRead(500))
+                full = socket->readAll().startsWith("HTTP/1.1 503");
+            else
+                waiting.push_back(std::move(socket));
+        }
+        QVERIFY2(full, "the worker queue never filled up");
+
+        // Kept reads go on from the leases while every top-up is refused for want of room,
+        // until a lease runs out: that read needs a worker, and there is none.
+        int keptWhileFull = 0;
+        int busy = 0;
+        for (int i = 0; i < 40 && busy == 0; ++i) {
+            const HttpResult r = client->get(QStringLiteral("/api/profile"));
+            QVERIFY2(r.status == 200 || r.status == 503, qPrintable(QString::number(r.status)));
+            keptWhileFull += r.status == 200 ? 1 : 0;
+            busy += r.status == 503 ? 1 : 0;
+        }
+        QVERIFY2(keptWhileFull > 0, "no kept read was answered while the queue was full");
+        QCOMPARE(busy, 1);
+
+        QSqlDatabase::database(holder, false).close(); // the table lock goes with it
+        QSqlDatabase::removeDatabase(holder);
+        for (auto &socket : waiting) {
+            QByteArray answer;
+            QDeadlineTimer deadline(20000);
+            while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()) {
+                socket->waitForReadyRead(100);
+                answer += socket->readAll();
+            }
+            QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.left(200).constData());
+        }
+
+        // The first read leases on a worker again; after it the leases are topped up ahead,
+        // as if no top-up had ever been refused. Were the refused top-up still marked as on its
+        // way, no top-up would be asked for again and one read in 16 would wait for Redis.
+        int waitedForALease = 0;
+        for (int i = 0; i < 160; ++i) {
+            const HttpResult r = client->get(QStringLiteral("/api/profile"));
+            QCOMPARE(r.status, 200);
+            const QJsonObject line = server.requestLogLine(r.header("x-request-id"));
+            QVERIFY(!line.isEmpty());
+            waitedForALease += line.value(QStringLiteral("redis_commands")).toInteger() > 0 ? 1 : 0;
+        }
+        QVERIFY2(waitedForALease <= 3, qPrintable(QString::number(waitedForALease)));
     }
 
     // Two instances share one budget: together they never let more through than it, and
