@@ -132,6 +132,10 @@ fp::test::TestServer::Options loadServerOptions()
 {
     fp::test::TestServer::Options options;
     options.withoutRateLimits();
+    // Every connection comes from one address, whose read budget is four accounts' worth:
+    // at 35,000 reads a second, two read routes in a row passed withoutRateLimits()' 400,000 a
+    // minute and the second one was answered 429.
+    options.with(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("1000000"));
     options.keepOutputTail = 64 * 1024;
     options.with(QStringLiteral("FP_WORKER_QUEUE_LIMIT"), QStringLiteral("100000"));
     options.with(QStringLiteral("FP_HTTP_MAX_CONNECTIONS_PER_ADDRESS"), QStringLiteral("100000"));
