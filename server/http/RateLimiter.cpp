@@ -111,17 +111,19 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &s
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const qint64 window = now / kWindowMs;
     const qint64 elapsed = now % kWindowMs;
-    const QList<QByteArray> bases = budgetKeys(rateClass, subjects);
+    QList<QByteArray> bases; // their Redis keys, made once a lease is needed
     // Until every budget has a unit in this process: lease more for those that have none, in
     // one round trip (another thread may spend what was leased before this one does).
-    while (!takeFromLeases(bases, window)) {
+    while (!takeFromLeases(rateClass, subjects, window)) {
         QList<qsizetype> asked;
         for (qsizetype i = 0; i < subjects.size(); ++i) {
-            if (leasedUnits(bases[i], window) < 1)
+            if (leasedUnits(rateClass, subjects[i].key, window) < 1)
                 asked << i;
         }
         if (asked.isEmpty())
             continue;
+        if (bases.isEmpty())
+            bases = budgetKeys(rateClass, subjects);
         const Grant grant = leaseFromRedis(rateClass, subjects, bases, asked, window, elapsed);
         if (grant.outcome == Grant::Outcome::RedisAway)
             return spendWithoutRedis(rateClass, subjects, bases, now);
@@ -129,7 +131,7 @@ RateDecision RateLimiter::spend(RateClass rateClass, const QList<RateSubject> &s
             return {false, retryAfter(elapsed)};
         QMutexLocker lock(&m_mutex);
         for (qsizetype j = 0; j < asked.size(); ++j) {
-            Lease &lease = m_leases[bases[asked[j]]];
+            Lease &lease = m_leases[LeaseKey {rateClass, subjects[asked[j]].key}];
             if (lease.window != window)
                 lease = {window, 0};
             lease.units += grant.units[j];
@@ -174,22 +176,22 @@ void RateLimiter::topUpLeases(RateClass rateClass, const QList<RateSubject> &sub
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const qint64 window = now / kWindowMs;
-    const QList<QByteArray> bases = budgetKeys(rateClass, subjects);
     QList<qsizetype> asked;
     {
         QMutexLocker lock(&m_mutex);
-        for (qsizetype i = 0; i < bases.size(); ++i) {
-            const auto it = m_leases.constFind(bases[i]);
+        for (qsizetype i = 0; i < subjects.size(); ++i) {
+            const auto it = m_leases.constFind(LeaseKey {rateClass, subjects[i].key});
             if (it != m_leases.cend() && it->toppingUp && it->window == window)
                 asked << i;
         }
     }
     if (asked.isEmpty())
         return;
-    const Grant grant = leaseFromRedis(rateClass, subjects, bases, asked, window, now % kWindowMs);
+    const Grant grant = leaseFromRedis(rateClass, subjects, budgetKeys(rateClass, subjects), asked,
+                                       window, now % kWindowMs);
     QMutexLocker lock(&m_mutex);
     for (qsizetype j = 0; j < asked.size(); ++j) {
-        const auto it = m_leases.find(bases[asked[j]]);
+        const auto it = m_leases.find(LeaseKey {rateClass, subjects[asked[j]].key});
         if (it == m_leases.end() || it->window != window)
             continue; // a new window began meanwhile: these units were counted in the old one
         it->toppingUp = false;
@@ -212,10 +214,10 @@ RateDecision RateLimiter::spendWithoutRedis(RateClass rateClass, const QList<Rat
     return {};
 }
 
-int RateLimiter::leasedUnits(const QByteArray &base, qint64 window)
+int RateLimiter::leasedUnits(RateClass rateClass, const QString &subject, qint64 window)
 {
     QMutexLocker lock(&m_mutex);
-    const auto it = m_leases.constFind(base);
+    const auto it = m_leases.constFind(LeaseKey {rateClass, subject});
     return it == m_leases.cend() || it->window != window ? 0 : it->units;
 }
 
@@ -231,10 +233,9 @@ QList<QByteArray> RateLimiter::budgetKeys(RateClass rateClass, const QList<RateS
 
 void RateLimiter::dropTopUp(RateClass rateClass, const QList<RateSubject> &subjects)
 {
-    const QList<QByteArray> bases = budgetKeys(rateClass, subjects);
     QMutexLocker lock(&m_mutex);
-    for (const QByteArray &base : bases) {
-        if (const auto it = m_leases.find(base); it != m_leases.end())
+    for (const RateSubject &subject : subjects) {
+        if (const auto it = m_leases.find(LeaseKey {rateClass, subject.key}); it != m_leases.end())
             it->toppingUp = false;
     }
 }
@@ -244,10 +245,11 @@ bool RateLimiter::spendLeased(RateClass rateClass, const QList<RateSubject> &sub
     if (rateClass == RateClass::None || rateClass == RateClass::Auto || subjects.isEmpty())
         return true;
     const qint64 window = QDateTime::currentMSecsSinceEpoch() / kWindowMs;
-    return takeFromLeases(budgetKeys(rateClass, subjects), window, topUp);
+    return takeFromLeases(rateClass, subjects, window, topUp);
 }
 
-bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window, bool *topUp)
+bool RateLimiter::takeFromLeases(RateClass rateClass, const QList<RateSubject> &subjects,
+                                 qint64 window, bool *topUp)
 {
     QMutexLocker lock(&m_mutex);
     if (window != m_leaseWindow) {
@@ -255,13 +257,13 @@ bool RateLimiter::takeFromLeases(const QList<QByteArray> &bases, qint64 window, 
         m_leases.removeIf([window](const auto &entry) { return entry.value().window < window; });
         m_leaseWindow = window;
     }
-    for (const QByteArray &base : bases) {
-        const auto it = m_leases.constFind(base);
+    for (const RateSubject &subject : subjects) {
+        const auto it = m_leases.constFind(LeaseKey {rateClass, subject.key});
         if (it == m_leases.cend() || it->window != window || it->units < 1)
             return false;
     }
-    for (const QByteArray &base : bases) {
-        Lease &lease = m_leases[base];
+    for (const RateSubject &subject : subjects) {
+        Lease &lease = m_leases[LeaseKey {rateClass, subject.key}];
         --lease.units;
         if (topUp && lease.units < kTopUpBelow && !lease.toppingUp) {
             lease.toppingUp = true;

@@ -51,7 +51,18 @@ void Router::add(Route route)
     if (bodyMethod && !route.takesRawBody)
         route.takesJson = true;
     Q_ASSERT(route.maxBodyBytes == 0 || !route.pattern.contains(QLatin1Char('{')));
-    m_compiled.append(Compiled {splitPath(route.pattern)});
+    Compiled compiled;
+    for (const QString &segment : splitPath(route.pattern)) {
+        const bool capture = isCapture(segment);
+        compiled.segments.append(capture ? segment.mid(1, segment.size() - 2) : segment);
+        compiled.captures.append(capture);
+        compiled.captureCount += capture ? 1 : 0;
+    }
+    const qsizetype length = compiled.segments.size();
+    if (m_bySegmentCount.size() <= length)
+        m_bySegmentCount.resize(length + 1);
+    m_bySegmentCount[length].append(m_routes.size());
+    m_compiled.append(std::move(compiled));
     m_routes.append(std::move(route));
 }
 
@@ -67,35 +78,27 @@ void Router::add(const char *method, const char *pattern, Access access, Handler
     add(std::move(r));
 }
 
-bool Router::matches(const Compiled &c, const QStringList &pathSegments,
-                     QHash<QString, QString> *params)
+bool Router::literalsMatch(const Compiled &c, const QList<QStringView> &pathSegments)
 {
-    if (c.segments.size() != pathSegments.size())
-        return false;
-    QHash<QString, QString> captured;
     for (qsizetype i = 0; i < c.segments.size(); ++i) {
-        const QString &want = c.segments[i];
-        if (isCapture(want))
-            captured.insert(want.mid(1, want.size() - 2), pathSegments[i]);
-        else if (want != pathSegments[i])
+        if (!c.captures[i] && c.segments[i] != pathSegments[i])
             return false;
     }
-    if (params)
-        *params = std::move(captured);
     return true;
 }
 
 std::optional<Router::Match> Router::find(const QByteArray &method, const QString &path,
                                           QList<QByteArray> *allowedMethods) const
 {
-    const QStringList segments = splitPath(path);
+    const QList<QStringView> segments = QStringView(path).split(u'/', Qt::SkipEmptyParts);
+    if (segments.size() >= m_bySegmentCount.size())
+        return std::nullopt;
     // Literal routes win over captures ("/api/auth/sessions" before "/api/auth/{x}"):
-    // take the match with the fewest captures.
-    std::optional<Match> best;
-    int bestCaptures = 0;
-    for (qsizetype i = 0; i < m_routes.size(); ++i) {
-        QHash<QString, QString> params;
-        if (!matches(m_compiled[i], segments, &params))
+    // take the match with the fewest captures, the first added among equals.
+    qsizetype best = -1;
+    for (const qsizetype i : m_bySegmentCount[segments.size()]) {
+        const Compiled &compiled = m_compiled[i];
+        if (!literalsMatch(compiled, segments))
             continue;
         const Route &route = m_routes[i];
         if (route.method != method) {
@@ -103,13 +106,18 @@ std::optional<Router::Match> Router::find(const QByteArray &method, const QStrin
                 allowedMethods->append(route.method);
             continue;
         }
-        const int captures = int(params.size());
-        if (!best || captures < bestCaptures) {
-            best = Match {&route, std::move(params)};
-            bestCaptures = captures;
-        }
+        if (best < 0 || compiled.captureCount < m_compiled[best].captureCount)
+            best = i;
     }
-    return best;
+    if (best < 0)
+        return std::nullopt;
+    Match match {&m_routes[best], {}};
+    const Compiled &compiled = m_compiled[best];
+    for (qsizetype i = 0; i < compiled.segments.size(); ++i) {
+        if (compiled.captures[i])
+            match.params.insert(compiled.segments[i], segments[i].toString());
+    }
+    return match;
 }
 
 } // namespace fp

@@ -93,13 +93,18 @@ public:
 private:
     struct Compiled
     {
-        QStringList segments; // "{name}" segments capture
+        QStringList segments; // literal text, or the name a "{name}" segment captures under
+        QList<bool> captures; // which segments capture
+        int captureCount = 0;
     };
-    static bool matches(const Compiled &c, const QStringList &pathSegments,
-                        QHash<QString, QString> *params);
+    /// Whether the literal segments of `c` equal the path's (as many segments as it has).
+    static bool literalsMatch(const Compiled &c, const QList<QStringView> &pathSegments);
 
     QList<Route> m_routes;
     QList<Compiled> m_compiled;
+    // Indexes of the routes, by how many segments their pattern has, in the order they were
+    // added: a request is compared with the few routes of its own length only.
+    QList<QList<qsizetype>> m_bySegmentCount;
 };
 
 } // namespace fp
