@@ -8,7 +8,7 @@
 //
 // It is not a QThreadPool because of what a hand-off cost there (issue #16): QThreadPool wakes
 // a thread through a QWaitCondition under its QMutex, and its threads contend for that one
-// mutex, so a request handed to a worker cost about 6.7 futex calls. Here a submission takes
+// mutex, so a request handed to a worker cost about 6 futex calls. Here a submission takes
 // one short lock and wakes at most one thread, and only one that is asleep; a worker that
 // finishes a task takes the next one before it would sleep. Sleeping threads are woken last
 // in, first out, so a light load keeps running on the same few warm threads.
