@@ -125,7 +125,8 @@ private:
             m_seenInBuffer = available;
             return;
         }
-        const QByteArray fresh = m_socket->peek(available).mid(m_seenInBuffer);
+        const QByteArray buffered = m_socket->peek(available);
+        const QByteArrayView fresh = QByteArrayView(buffered).sliced(m_seenInBuffer);
         m_seenInBuffer = available;
         const RequestStreamReader::Phase before = m_reader.phase();
         const RequestStreamReader::Verdict verdict = m_reader.feed(fresh);

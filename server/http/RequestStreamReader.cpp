@@ -73,22 +73,6 @@ int hexValue(char c)
     return -1;
 }
 
-// Lines of a head that is known to end every line with CRLF, as views into it: a head is read
-// once per request, and copying each of its lines was most of that (issue #16).
-QList<QByteArrayView> headLines(QByteArrayView head)
-{
-    QList<QByteArrayView> lines;
-    qsizetype start = 0;
-    while (start < head.size()) {
-        const qsizetype end = head.indexOf("\r\n", start);
-        if (end < 0)
-            break;
-        lines.append(head.sliced(start, end - start));
-        start = end + 2;
-    }
-    return lines;
-}
-
 struct Field
 {
     QByteArrayView name; // as sent: compare with named()
@@ -211,13 +195,13 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
             break;
         case State::ChunkSize: {
             ++m_bodyRaw;
-            std::optional<QByteArray> line;
+            std::optional<QByteArrayView> line;
             verdict = takeLineByte(bytes[at], kMaxChunkLineBytes, QStringLiteral("body"),
                                    QStringLiteral("chunk-size line"), &line);
             if (verdict == Verdict::Continue && line) {
+                verdict = readChunkSizeLine(*line); // before the line's bytes are dropped
                 m_head.clear();
                 m_lineStart = 0;
-                verdict = readChunkSizeLine(*line);
             }
             break;
         }
@@ -253,7 +237,7 @@ RequestStreamReader::Verdict RequestStreamReader::feed(QByteArrayView bytes)
 RequestStreamReader::Verdict RequestStreamReader::takeLineByte(char c, qsizetype maxBytes,
                                                                const QString &field,
                                                                const QString &what,
-                                                               std::optional<QByteArray> *line)
+                                                               std::optional<QByteArrayView> *line)
 {
     m_head.append(c);
     if (m_head.size() > maxBytes)
@@ -266,19 +250,21 @@ RequestStreamReader::Verdict RequestStreamReader::takeLineByte(char c, qsizetype
     if (m_head.size() < 2 || m_head[m_head.size() - 2] != '\r')
         return refuse(Verdict::Malformed, field,
                       QStringLiteral("Lines of the %1 must end with CRLF").arg(what));
-    *line = m_head.mid(m_lineStart, m_head.size() - 2 - m_lineStart);
+    *line = QByteArrayView(m_head).sliced(m_lineStart, m_head.size() - 2 - m_lineStart);
     m_lineStart = m_head.size();
     return Verdict::Continue;
 }
 
 RequestStreamReader::Verdict RequestStreamReader::readHeadByte(char c)
 {
-    std::optional<QByteArray> line;
+    std::optional<QByteArrayView> line;
     const Verdict verdict = takeLineByte(c, kMaxHeadBytes, QStringLiteral("header"),
                                          QStringLiteral("request head"), &line);
     if (verdict != Verdict::Continue || !line)
         return verdict;
     const qsizetype lineLength = line->size();
+    // Where the line is, not a view of it: the head's buffer may move as it grows.
+    m_headLines.append({line->data() - m_head.constData(), lineLength});
     if (lineLength > 0) {
         m_headHasRequestLine = true;
         return Verdict::Continue;
@@ -291,16 +277,20 @@ RequestStreamReader::Verdict RequestStreamReader::readHeadByte(char c)
         return Verdict::Continue;
     }
     const QByteArray head = m_head;
+    QList<QByteArrayView> lines;
+    lines.reserve(m_headLines.size());
+    for (const auto &[start, length] : std::as_const(m_headLines))
+        lines.append(QByteArrayView(head).sliced(start, length));
     m_lastHeadBytes = head.size();
     m_head.clear();
+    m_headLines.clear();
     m_lineStart = 0;
     m_headHasRequestLine = false;
-    return startRequest(head);
+    return startRequest(lines);
 }
 
-RequestStreamReader::Verdict RequestStreamReader::startRequest(const QByteArray &head)
+RequestStreamReader::Verdict RequestStreamReader::startRequest(QList<QByteArrayView> lines)
 {
-    QList<QByteArrayView> lines = headLines(head);
     while (!lines.isEmpty() && lines.first().isEmpty())
         lines.removeFirst();
     while (!lines.isEmpty() && lines.last().isEmpty())
@@ -442,7 +432,7 @@ void RequestStreamReader::completeRequest()
     m_completedInThisFeed = true;
 }
 
-RequestStreamReader::Verdict RequestStreamReader::readChunkSizeLine(const QByteArray &line)
+RequestStreamReader::Verdict RequestStreamReader::readChunkSizeLine(QByteArrayView line)
 {
     qsizetype digits = 0;
     qint64 size = 0;
@@ -453,16 +443,14 @@ RequestStreamReader::Verdict RequestStreamReader::readChunkSizeLine(const QByteA
         size = size * 16 + hexValue(line[digits]);
         ++digits;
     }
-    QByteArray rest = line.mid(digits);
+    QByteArrayView rest = line.sliced(digits);
     while (rest.startsWith(' ') || rest.startsWith('\t'))
-        rest.remove(0, 1);
+        rest = rest.sliced(1);
     if (digits == 0 || (!rest.isEmpty() && !rest.startsWith(';')) || !isFieldText(rest))
         return refuse(Verdict::Malformed, QStringLiteral("body"),
                       QStringLiteral("A chunk-size line is not 'hex-size[;extension]'"));
-    if (size == 0) {
+    if (size == 0) { // the caller drops the line's bytes; the trailers start afresh
         m_state = State::Trailers;
-        m_head.clear();
-        m_lineStart = 0;
         return Verdict::Continue;
     }
     if (m_bodyDecoded + size > m_bodyLimit)
@@ -476,12 +464,12 @@ RequestStreamReader::Verdict RequestStreamReader::readChunkSizeLine(const QByteA
 
 RequestStreamReader::Verdict RequestStreamReader::readTrailerByte(char c)
 {
-    std::optional<QByteArray> taken;
+    std::optional<QByteArrayView> taken;
     const Verdict verdict = takeLineByte(c, kMaxHeadBytes, QStringLiteral("body"),
                                          QStringLiteral("trailer section"), &taken);
     if (verdict != Verdict::Continue || !taken)
         return verdict;
-    const QByteArray &line = *taken;
+    const QByteArrayView line = *taken;
     if (line.isEmpty()) { // the end of the chunked body, and of the request
         m_head.clear();
         m_lineStart = 0;
