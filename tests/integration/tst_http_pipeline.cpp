@@ -51,6 +51,31 @@ QByteArray rawRequest(const QByteArray &path)
     return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 }
 
+/// A raw client connected to the server on `port`, having sent `request`; null when it could
+/// not connect.
+std::unique_ptr<QTcpSocket> sentRaw(quint16 port, const QByteArray &request)
+{
+    auto socket = std::make_unique<QTcpSocket>();
+    socket->connectToHost(QHostAddress::LocalHost, port);
+    if (!socket->waitForConnected(5000))
+        return nullptr;
+    socket->write(request);
+    socket->flush();
+    return socket;
+}
+
+/// What `socket` receives until `marker` has arrived, or `ms` passed.
+QByteArray readUntil(QTcpSocket &socket, const QByteArray &marker, int ms)
+{
+    QByteArray received;
+    QDeadlineTimer deadline(ms);
+    while (!received.contains(marker) && !deadline.hasExpired()) {
+        socket.waitForReadyRead(100);
+        received += socket.readAll();
+    }
+    return received;
+}
+
 void verifyErrorShape(const HttpResult &r, int status, const QString &code)
 {
     QCOMPARE(r.status, status);
@@ -122,12 +147,7 @@ private Q_SLOTS:
             "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             "X-Request-Id: big-upload-1\r\nContent-Length: 209715200\r\n\r\n");
         socket.write(QByteArray(64 * 1024, 'x'));
-        QByteArray response;
-        QDeadlineTimer deadline(10000);
-        while (!response.contains("\"request_id\"") && !deadline.hasExpired()) {
-            socket.waitForReadyRead(100);
-            response += socket.readAll();
-        }
+        const QByteArray response = readUntil(socket, "\"request_id\"", 10000);
         QVERIFY2(response.startsWith("HTTP/1.1 413"), response.constData());
         QVERIFY(response.contains("\"code\":\"payload_too_large\""));
         QVERIFY(response.contains("Connection: close"));
@@ -293,12 +313,8 @@ private Q_SLOTS:
         // the rest are answered 503 straight away.
         std::vector<std::unique_ptr<QTcpSocket>> waiting;
         for (int i = 0; i < 7; ++i) {
-            auto socket = std::make_unique<QTcpSocket>();
-            socket->connectToHost(QHostAddress::LocalHost, server.port());
-            QVERIFY(socket->waitForConnected(5000));
-            socket->write(stuckRequest);
-            socket->flush();
-            waiting.push_back(std::move(socket));
+            waiting.push_back(sentRaw(server.port(), stuckRequest));
+            QVERIFY(waiting.back());
         }
         bool full = false;
         QDeadlineTimer refusalDue(5000);
@@ -331,12 +347,7 @@ private Q_SLOTS:
         unlock();
         int stuckAnswered = 0;
         for (auto &socket : waiting) {
-            QByteArray answer;
-            QDeadlineTimer deadline(20000);
-            while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()) {
-                socket->waitForReadyRead(100);
-                answer += socket->readAll();
-            }
+            const QByteArray answer = readUntil(*socket, "\r\n\r\n", 20000);
             QVERIFY2(answer.startsWith("HTTP/1.1 200") || answer.startsWith("HTTP/1.1 503"),
                      answer.left(200).constData());
             stuckAnswered += answer.startsWith("HTTP/1.1 200") ? 1 : 0;
@@ -404,21 +415,12 @@ private Q_SLOTS:
 
         std::vector<std::unique_ptr<QTcpSocket>> sockets;
         for (int i = 0; i < 6; ++i) {
-            auto socket = std::make_unique<QTcpSocket>();
-            socket->connectToHost(QHostAddress::LocalHost, server.port());
-            QVERIFY(socket->waitForConnected(5000));
-            socket->write(rawRequest("/readyz"));
-            socket->flush();
-            sockets.push_back(std::move(socket));
+            sockets.push_back(sentRaw(server.port(), rawRequest("/readyz")));
+            QVERIFY(sockets.back());
         }
         int busy = 0;
         for (auto &socket : sockets) {
-            QByteArray response;
-            QDeadlineTimer deadline(15000);
-            while (!response.contains("\r\n\r\n") && !deadline.hasExpired()) {
-                socket->waitForReadyRead(100);
-                response += socket->readAll();
-            }
+            const QByteArray response = readUntil(*socket, "\r\n\r\n", 15000);
             if (response.startsWith("HTTP/1.1 503")) {
                 if (response.contains("\"code\":\"unavailable\"") &&
                     response.contains("Retry-After:"))
@@ -439,16 +441,12 @@ private Q_SLOTS:
 
         std::vector<std::unique_ptr<QTcpSocket>> sockets;
         for (int i = 0; i < 50; ++i) {
-            auto socket = std::make_unique<QTcpSocket>();
-            socket->connectToHost(QHostAddress::LocalHost, server.port());
-            QVERIFY(socket->waitForConnected(5000));
-            if (i % 5 == 0)
-                socket->write("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                              "100\r\n\r\n{\"em"); // half a request
-            else
-                socket->write(rawRequest(i % 2 ? "/readyz" : "/healthz"));
-            socket->flush();
-            sockets.push_back(std::move(socket));
+            sockets.push_back(sentRaw(
+                server.port(),
+                i % 5 == 0 ? QByteArray("POST /api/auth/login HTTP/1.1\r\nHost: x\r\n"
+                                        "Content-Length: 100\r\n\r\n{\"em") // half a request
+                           : rawRequest(i % 2 ? "/readyz" : "/healthz")));
+            QVERIFY(sockets.back());
         }
         // Leave while the server is answering: its first /readyz has reached the silent Redis.
         QTRY_VERIFY(silent.received() > 0);
@@ -492,12 +490,7 @@ private Q_SLOTS:
 
         ::kill(pid_t(server.pid()), SIGTERM);
 
-        QByteArray response;
-        QDeadlineTimer deadline(15000);
-        while (!response.contains("\"request_id\"") && !deadline.hasExpired()) {
-            slow.waitForReadyRead(100);
-            response += slow.readAll();
-        }
+        const QByteArray response = readUntil(slow, "\"request_id\"", 15000);
         QVERIFY2(response.startsWith("HTTP/1.1 503"),
                  response.constData()); // answered, not dropped
         QVERIFY(response.contains("\"code\":\"unavailable\""));
