@@ -48,6 +48,35 @@ private Q_SLOTS:
         QVERIFY(!router.find("GET", QStringLiteral("/api/nothing"), &allowed));
         QVERIFY(allowed.isEmpty());
         QVERIFY(!router.find("GET", QStringLiteral("/api/trust_score/a/b"), &allowed));
+
+        // Longer than every route, and no segment at all: nothing, and nothing allowed.
+        QVERIFY(
+            !router.find("GET", QStringLiteral("/api/auth/sessions/abc/more/and/more"), &allowed));
+        QVERIFY(!router.find("GET", QStringLiteral("/"), &allowed));
+        QVERIFY(allowed.isEmpty());
+        // Empty segments are skipped, as in a pattern.
+        m = router.find("GET", QStringLiteral("//api//things//mine/"), nullptr);
+        QVERIFY(m);
+        QCOMPARE(m->route->pattern, QStringLiteral("/api/things/mine"));
+    }
+
+    void routesWithAsManyCapturesGoToTheFirstAdded()
+    {
+        Router router;
+        auto ok = [](RequestContext &) {
+            return HttpResponse::noContent();
+        };
+        router.add("GET", "/api/things/{id}", Access::User, ok);
+        router.add("GET", "/api/{kind}/other", Access::User, ok);
+        const auto m = router.find("GET", QStringLiteral("/api/things/other"), nullptr);
+        QVERIFY(m);
+        QCOMPARE(m->route->pattern, QStringLiteral("/api/things/{id}"));
+        QCOMPARE(m->params,
+                 (QHash<QString, QString> {{QStringLiteral("id"), QStringLiteral("other")}}));
+        const auto other = router.find("GET", QStringLiteral("/api/people/other"), nullptr);
+        QVERIFY(other);
+        QCOMPARE(other->params,
+                 (QHash<QString, QString> {{QStringLiteral("kind"), QStringLiteral("people")}}));
     }
 
     void postRoutesTakeJson()
