@@ -127,8 +127,11 @@ private:
         }
         const QByteArray buffered = m_socket->peek(available);
         const QByteArrayView fresh = QByteArrayView(buffered).sliced(m_seenInBuffer);
+        // Qt's parser has read everything before these bytes.
+        const bool nothingLeftUnread = m_seenInBuffer == 0;
         m_seenInBuffer = available;
         const RequestStreamReader::Phase before = m_reader.phase();
+        const int requestsBefore = m_reader.requestsRead();
         const RequestStreamReader::Verdict verdict = m_reader.feed(fresh);
         if (verdict != RequestStreamReader::Verdict::Continue) {
             refuse(verdict);
@@ -161,6 +164,31 @@ private:
         m_lastActivity.start();
         if (!m_idleTimer.isActive())
             m_idleTimer.start(m_limits.idleTimeoutMs);
+        // Exactly one whole head without a body, and Qt has nothing of it yet.
+        if (before == RequestStreamReader::Phase::BetweenRequests &&
+            now == RequestStreamReader::Phase::BetweenRequests && nothingLeftUnread &&
+            m_reader.requestsRead() == requestsBefore + 1 &&
+            m_reader.lastHeadBytes() == fresh.size())
+            answerEarly(fresh);
+    }
+
+    void answerEarly(QByteArrayView head)
+    {
+        if (!m_server || !m_server->m_earlyAnswer)
+            return;
+        if (m_peer.isNull())
+            m_peer = m_socket->peerAddress();
+        std::optional<QByteArray> answer = m_server->m_earlyAnswer(head, m_peer);
+        if (!answer)
+            return;
+        // Qt's parser keeps a transaction open between requests with nothing read in it, or
+        // only the empty lines it skips before a request line. Closed, the bytes skipped next
+        // leave the buffer; inside it they would stay there as long as the connection.
+        if (m_socket->isTransactionStarted())
+            m_socket->commitTransaction();
+        m_socket->skip(head.size());
+        m_seenInBuffer = m_socket->bytesAvailable();
+        m_socket->write(*answer);
     }
 
     void afterReaders() { m_seenInBuffer = m_socket->bytesAvailable(); }
@@ -294,6 +322,7 @@ private:
     }
 
     QTcpSocket *m_socket;
+    QHostAddress m_peer; // read once, by the first early answer
     QPointer<GuardedTcpServer> m_server;
     QString m_addressKey;
     ConnectionLimits m_limits;

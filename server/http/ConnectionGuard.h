@@ -18,6 +18,7 @@
 #include <QString>
 #include <QTcpServer>
 #include <functional>
+#include <optional>
 
 namespace fp {
 
@@ -58,6 +59,13 @@ enum class Refusal {
 };
 QString refusalName(Refusal refusal);
 
+/// Answers a request at once, before Qt's HTTP server reads it, when it can: given a complete
+/// GET head (and nothing after it) and the peer, the whole answer as bytes, or nothing to leave
+/// the request to Qt. Qt 6.4 reads a head one byte per QIODevice::read call, a quarter of the
+/// I/O thread's work on a read answered from memory (docs/performance.md, "Early answers").
+using EarlyAnswer =
+    std::function<std::optional<QByteArray>(QByteArrayView head, const QHostAddress &peer)>;
+
 class GuardedTcpServer : public QTcpServer
 {
     Q_OBJECT
@@ -76,6 +84,7 @@ public:
     /// Qt's WebSocket server made a QWebSocket of an upgraded connection (newWebSocketConnection):
     /// the guards of upgraded connections go on reading the frames.
     void webSocketsHandedOver();
+    void setEarlyAnswer(EarlyAnswer earlyAnswer) { m_earlyAnswer = std::move(earlyAnswer); }
 
 protected:
     void incomingConnection(qintptr handle) override;
@@ -88,6 +97,7 @@ private:
     QSslConfiguration m_tls;
     std::function<bool(const QHostAddress &)> m_isTrustedProxy;
     std::function<void(Refusal, const QHostAddress &)> m_onRefused;
+    EarlyAnswer m_earlyAnswer;
     QHash<QString, int> m_openByAddress;
     QSet<ConnectionGuard *> m_awaitingHandover;
 };

@@ -5,6 +5,7 @@
 #include "server/base/WorkerPool.h"
 #include "server/http/ConnectionGuard.h"
 #include "server/http/Idempotency.h"
+#include "server/http/PlainGet.h"
 #include "server/storage/Database.h"
 #include "server/storage/WorkCounters.h"
 
@@ -28,6 +29,7 @@ struct HttpServer::Exchange
     QElapsedTimer timer;
     WorkCount work; // what answering asked of MariaDB and Redis (logged with the request)
     bool fromMemory = false; // answered on the I/O thread from an answer kept in memory
+    bool early = false; // answered by the connection guard, before Qt's HTTP server read it
 };
 
 namespace {
@@ -94,6 +96,9 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
                        QStringLiteral("Time from request received to response written, by route"));
     m_metrics.describe(QStringLiteral("fp_http_clients_gone_total"), QStringLiteral("counter"),
                        QStringLiteral("Responses dropped because the client disconnected first"));
+    m_metrics.describe(QStringLiteral("fp_http_early_answers_total"), QStringLiteral("counter"),
+                       QStringLiteral("Reads answered from memory by the connection guard, "
+                                      "before Qt's HTTP server parsed them"));
     m_metrics.describe(
         QStringLiteral("fp_http_connections_refused_total"), QStringLiteral("counter"),
         QStringLiteral("Requests and connections the connection guard refused or closed, by "
@@ -140,6 +145,8 @@ quint16 HttpServer::start(const QHostAddress &address, quint16 port, const QSslC
         delete tcp;
         return 0;
     }
+    tcp->setEarlyAnswer(
+        [this](QByteArrayView head, const QHostAddress &peer) { return answerEarly(head, peer); });
     bind(tcp);
     m_listening.append(tcp);
     return tcp->serverPort();
@@ -435,9 +442,79 @@ const HttpServer::RequestLabels &HttpServer::labelsFor(const QString &route,
 
 void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response)
 {
-    RequestContext &ctx = exchange->context;
-    const double seconds = double(exchange->timer.nsecsElapsed()) / 1e9;
     --m_inFlight;
+    QTcpSocket *socket = exchange->socket.data();
+    const bool connected = socket && socket->state() == QAbstractSocket::ConnectedState;
+    conclude(*exchange, response, !connected);
+    if (connected) {
+        QHttpServerResponder &responder = *exchange->responder;
+        responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
+        responder.writeHeader("X-Request-Id", exchange->context.requestId.toLatin1());
+        for (const auto &[name, value] : std::as_const(response.headers))
+            responder.writeHeader(name, value);
+        if (response.status != 204) {
+            if (!response.contentType.isEmpty())
+                responder.writeHeader("Content-Type", response.contentType);
+            responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
+        }
+        responder.writeBody(response.body);
+    }
+    exchange->responder.reset();
+    if (m_inFlight == 0)
+        Q_EMIT idle();
+}
+
+std::optional<QByteArray> HttpServer::answerEarly(QByteArrayView head, const QHostAddress &peer)
+{
+    if (!m_accepting || !m_cachedAuthenticator)
+        return std::nullopt;
+    std::optional<PlainGet> get = readPlainGet(head);
+    if (!get)
+        return std::nullopt;
+    const auto match = m_router.find("GET", get->path, nullptr);
+    if (!match || !match->route->fromMemory)
+        return std::nullopt;
+    const Route &route = *match->route;
+
+    Exchange exchange;
+    exchange.timer.start();
+    RequestContext &ctx = exchange.context;
+    ctx.method = "GET";
+    ctx.path = std::move(get->path);
+    for (auto &[name, value] : get->headers)
+        ctx.headers.insert(std::move(name), std::move(value));
+    ctx.clientAddress = m_browserPolicy.clientAddress(peer, ctx.header("x-forwarded-for"));
+    ctx.routePattern = route.pattern;
+    ctx.pathParams = match->params;
+    std::optional<HttpResponse> kept = answerFromMemory(ctx, route);
+    if (!kept)
+        return std::nullopt;
+    ctx.requestId = chooseRequestId(ctx.header("x-request-id"));
+    exchange.fromMemory = true;
+    exchange.early = true;
+    conclude(exchange, *kept, false);
+    m_metrics.increment(QStringLiteral("fp_http_early_answers_total"));
+
+    // What QHttpServerResponder writes for the same calls in respond(). An answer kept in
+    // memory is always a 200 (Route::fromMemory).
+    const HttpResponse &response = *kept;
+    QByteArray wire;
+    wire.reserve(256 + response.body.size());
+    wire.append("HTTP/1.1 200 OK\r\nX-Request-Id: ").append(ctx.requestId.toLatin1());
+    wire.append("\r\n");
+    for (const auto &[name, value] : response.headers)
+        wire.append(name).append(": ").append(value).append("\r\n");
+    if (!response.contentType.isEmpty())
+        wire.append("Content-Type: ").append(response.contentType).append("\r\n");
+    wire.append("Content-Length: ").append(QByteArray::number(response.body.size()));
+    wire.append("\r\n\r\n").append(response.body);
+    return wire;
+}
+
+void HttpServer::conclude(Exchange &exchange, HttpResponse &response, bool clientGone)
+{
+    RequestContext &ctx = exchange.context;
+    const double seconds = double(exchange.timer.nsecsElapsed()) / 1e9;
 
     if (response.error) {
         response.status = response.error->status();
@@ -465,39 +542,25 @@ void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse
         .string("route", ctx.routePattern)
         .integer("status", response.status)
         .number("duration_ms", qRound(seconds * 100000.0) / 100.0)
-        .integer("sql_statements", qint64(exchange->work.sqlStatements))
-        .integer("redis_round_trips", qint64(exchange->work.redisRoundTrips))
-        .integer("redis_commands", qint64(exchange->work.redisCommands));
+        .integer("sql_statements", qint64(exchange.work.sqlStatements))
+        .integer("redis_round_trips", qint64(exchange.work.redisRoundTrips))
+        .integer("redis_commands", qint64(exchange.work.redisCommands));
     if (ctx.caller)
         line.string("user_id", ctx.caller->userId);
-    if (exchange->fromMemory) {
+    if (exchange.fromMemory) {
         line.boolean("from_memory", true);
         ++m_answeredFromMemory;
     }
-
-    QTcpSocket *socket = exchange->socket.data();
-    if (!socket || socket->state() != QAbstractSocket::ConnectedState) {
+    if (exchange.early)
+        line.boolean("early", true);
+    if (clientGone) {
         m_metrics.increment(QStringLiteral("fp_http_clients_gone_total"));
         line.boolean("client_gone", true);
         log::write(log::Level::Info, QLatin1StringView("request"), std::move(line));
     } else {
         log::write(response.status >= 500 ? log::Level::Error : log::Level::Info,
                    QLatin1StringView("request"), std::move(line));
-        QHttpServerResponder &responder = *exchange->responder;
-        responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
-        responder.writeHeader("X-Request-Id", ctx.requestId.toLatin1());
-        for (const auto &[name, value] : std::as_const(response.headers))
-            responder.writeHeader(name, value);
-        if (response.status != 204) {
-            if (!response.contentType.isEmpty())
-                responder.writeHeader("Content-Type", response.contentType);
-            responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
-        }
-        responder.writeBody(response.body);
     }
-    exchange->responder.reset();
-    if (m_inFlight == 0)
-        Q_EMIT idle();
 }
 
 void HttpServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)

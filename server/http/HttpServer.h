@@ -90,6 +90,12 @@ private:
     /// spent), for a worker to answer as usual.
     std::optional<HttpResponse> answerFromMemory(RequestContext &ctx, const Route &route);
     void respond(const std::shared_ptr<Exchange> &exchange, HttpResponse response);
+    /// Completes an answer (an error's body, CORS and security headers), counts it and logs
+    /// it: the same for every answer, however it is then written.
+    void conclude(Exchange &exchange, HttpResponse &response, bool clientGone);
+    /// The connection guard's early answer (ConnectionGuard.h): a GET of a route kept in
+    /// memory, answered from memory, as the bytes Qt's responder would have written.
+    std::optional<QByteArray> answerEarly(QByteArrayView head, const QHostAddress &peer);
     /// What a request is counted under in fp_http_requests_total and in
     /// fp_http_request_duration_seconds, rendered once per route, method and status.
     struct RequestLabels

@@ -1,8 +1,10 @@
 // The pipeline's pure parts: routing (404 vs 405, captures), request ids, content types and
-// the stream reader that guards every connection before Qt's parser sees a byte.
+// the stream reader that guards every connection before Qt's parser sees a byte, and the
+// reading of a plain GET that the guard answers early.
 
 #include "server/http/ConnectionGuard.h"
 #include "server/http/HttpServer.h"
+#include "server/http/PlainGet.h"
 #include "server/http/RateLimiter.h"
 #include "server/http/RequestStreamReader.h"
 #include "server/http/Router.h"
@@ -406,6 +408,68 @@ private Q_SLOTS:
         QCOMPARE(reader.feed(first), RequestStreamReader::Verdict::Continue);
         QCOMPARE(reader.feed(together), RequestStreamReader::Verdict::Malformed);
         QCOMPARE(reader.field(), QStringLiteral("request_line"));
+    }
+
+    void plainGets_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        QTest::addColumn<QString>("path"); // empty: left to Qt's HTTP server
+        QTest::addColumn<QByteArray>("headers"); // name=value;... as read
+        QTest::newRow("a read") << QByteArray("GET /api/trust_score/3f2a-9c HTTP/1.1\r\n"
+                                              "Host: 127.0.0.1:8080\r\n"
+                                              "Authorization: Bearer a.b.c\r\n\r\n")
+                                << QStringLiteral("/api/trust_score/3f2a-9c")
+                                << QByteArray("host=127.0.0.1:8080;authorization=Bearer a.b.c;");
+        QTest::newRow("HTTP/1.0, no headers") << QByteArray("GET /api/profile HTTP/1.0\r\n\r\n")
+                                              << QStringLiteral("/api/profile") << QByteArray();
+        QTest::newRow("names lower-cased, values trimmed, repeats kept in order")
+            << QByteArray("GET /a HTTP/1.1\r\nX-Thing:  one \t\r\nx-thing:two\r\n\r\n")
+            << QStringLiteral("/a") << QByteArray("x-thing=one;x-thing=two;");
+        QTest::newRow("IPv6 host") << QByteArray("GET /a HTTP/1.1\r\nHost: [::1]:80\r\n\r\n")
+                                   << QStringLiteral("/a") << QByteArray("host=[::1]:80;");
+        const QString qt; // left to Qt
+        QTest::newRow("POST") << QByteArray("POST /a HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("HEAD") << QByteArray("HEAD /a HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a query") << QByteArray("GET /a?x=1 HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a fragment")
+            << QByteArray("GET /a#x HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("an escape")
+            << QByteArray("GET /a%2Fb HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a dot-dot segment")
+            << QByteArray("GET /api/../api/profile HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a dot segment at the end")
+            << QByteArray("GET /api/profile/. HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("an absolute target")
+            << QByteArray("GET http://h/a HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("an empty line first")
+            << QByteArray("\r\nGET /a HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a space too many")
+            << QByteArray("GET /a  HTTP/1.1\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("HTTP/2.0") << QByteArray("GET /a HTTP/2.0\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a host with user info")
+            << QByteArray("GET /a HTTP/1.1\r\nHost: me@h\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a folded line")
+            << QByteArray("GET /a HTTP/1.1\r\nX-A: 1\r\n 2\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("a bare LF")
+            << QByteArray("GET /a HTTP/1.1\r\nX-A: 1\nX-B: 2\r\n\r\n") << qt << QByteArray();
+        QTest::newRow("not ended")
+            << QByteArray("GET /a HTTP/1.1\r\nHost: h\r\n") << qt << QByteArray();
+    }
+
+    void plainGets()
+    {
+        QFETCH(QByteArray, head);
+        QFETCH(QString, path);
+        QFETCH(QByteArray, headers);
+        const std::optional<PlainGet> get = readPlainGet(head);
+        QCOMPARE(get.has_value(), !path.isEmpty());
+        if (!get)
+            return;
+        QCOMPARE(get->path, path);
+        QByteArray read;
+        for (const auto &[name, value] : get->headers)
+            read += name + '=' + value + ';';
+        QCOMPARE(read, headers);
     }
 
     void connectionsAreCountedPerAddress()
