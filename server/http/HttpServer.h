@@ -4,7 +4,8 @@
 // and JSON checks (415/400). Then on the worker pool (unless the route is inline): rate limit
 // per address (429) → authentication and role (401/403) → rate limit per account (429) →
 // idempotency (replay/409/422) → the handler. Back on the I/O thread, one function writes
-// every response, logs it and counts it.
+// every response, logs it and counts it. A GET whose answer is kept in memory may be answered
+// earlier still, by the connection guard before Qt reads it (answerEarly).
 // QAbstractHttpServer is subclassed (not QHttpServer) for full control of 404/405 and of how
 // responses are written: a response goes out only if its client is still connected, which is
 // what keeps the server alive when clients disconnect mid-request (see ENGINEERING.md).
