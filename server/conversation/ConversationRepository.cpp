@@ -167,10 +167,13 @@ ConversationRepository::lockForSending(const QStringList &conversationIds) const
         Sql::exec(QStringLiteral("SELECT %1, c.last_message_seq, %2, %3, %4 %5 WHERE c.id IN (%6) "
                                  "ORDER BY c.id FOR UPDATE")
                       .arg(kConversationColumns,
-                           QStringLiteral("EXISTS(SELECT 1 FROM blocks b WHERE (b.blocker_user_id "
+                           // Two lookups of the pair's unique key: one EXISTS with an OR
+                           // of both directions scanned the whole blocks index for every
+                           // conversation of every chat batch.
+                           QStringLiteral("EXISTS(SELECT 1 FROM blocks b WHERE b.blocker_user_id "
                                           "= m.user_a_id AND b.blocked_user_id = m.user_b_id) OR "
-                                          "(b.blocker_user_id = m.user_b_id AND "
-                                          "b.blocked_user_id = m.user_a_id))"),
+                                          "EXISTS(SELECT 1 FROM blocks b WHERE b.blocker_user_id "
+                                          "= m.user_b_id AND b.blocked_user_id = m.user_a_id)"),
                            topicsOf.arg(QStringLiteral("m.user_a_id")),
                            topicsOf.arg(QStringLiteral("m.user_b_id")), kConversationFrom,
                            Sql::repeated(QStringLiteral("?"), conversationIds.size())),

@@ -4,7 +4,9 @@
 // (FP_GATE_INTERVAL_SECONDS=2), the reveal (friendship, XP, profiles), and two instances sharing
 // MariaDB and Redis (chatting, revealing, each gate announced exactly once).
 
+#include "server/conversation/ConversationRepository.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
@@ -593,6 +595,48 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 batches for %2 messages").arg(batches).arg(stored)));
         qInfo("%s",
               qPrintable(QStringLiteral("%1 messages in %2 batches").arg(stored).arg(batches)));
+    }
+
+    // A chat batch locks its conversations and reads, with them, whether either participant
+    // blocked the other: two lookups of the pair's unique key, whatever the number of blocks.
+    // One EXISTS with an OR of both directions scanned the whole blocks index for every
+    // conversation of every batch (here 4,000 index entries each).
+    void aChatBatchLooksUpBlocksRatherThanScanningThem()
+    {
+        const QString otherUser = s("CONCAT('b10c0000-0000-4000-8000-', LPAD(seq, 12, '0'))");
+        const QString nextUser = s("CONCAT('b10c0000-0000-4000-8000-', LPAD(seq + 1, 12, '0'))");
+        exec(s("INSERT INTO users (id) SELECT %1 FROM seq_1_to_4001").arg(otherUser));
+        exec(s("INSERT INTO blocks (id, blocker_user_id, blocked_user_id) SELECT UUID(), %1, %2 "
+               "FROM seq_1_to_4000")
+                 .arg(otherUser, nextUser));
+        exec(s("ANALYZE TABLE blocks"));
+        const TestAccount ann = signUp(s("Ann"));
+        const TestAccount ben = signUp(s("Ben"));
+        const TestAccount cat = signUp(s("Cat"));
+        const QString annAndBen = seed().match(ann, ben).conversationId;
+        const QString benAndCat = seed().match(ben, cat).conversationId;
+        seed().block(cat, ben); // whichever of the two is user a, one direction of the pair
+
+        useDatabaseInProcess(server().databaseName());
+        const auto indexEntriesRead = [] {
+            fp::SqlResult r = fp::Sql::exec(
+                s("SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_first', "
+                  "'Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd_next')"));
+            qint64 total = 0;
+            while (r.next())
+                total += r.value(1).toLongLong();
+            return total;
+        };
+        const fp::ConversationRepository conversations;
+        const qint64 before = indexEntriesRead();
+        const auto targets = conversations.lockForSending({annAndBen, benAndCat});
+        const qint64 read = indexEntriesRead() - before;
+        fp::Database::resetConnection();
+        QVERIFY(targets);
+        QCOMPARE(targets->size(), 2);
+        QVERIFY(!targets->value(annAndBen).blocked);
+        QVERIFY(targets->value(benAndCat).blocked);
+        QVERIFY2(read < 50, qPrintable(QString::number(read)));
     }
 
     void endingClosesForBoth()
