@@ -93,8 +93,6 @@ void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
             m_queue.push_back({std::move(message), std::move(answered)});
             // A lingering writer is woken only by a full batch: one wake-up per message would
             // cost both threads more than the wait saves.
-            // A lingering writer is woken only by a full batch: one wake-up per message would
-            // cost both threads more than the wait saves.
             if (!m_lingering || m_queue.size() >= size_t(kMaxBatch))
                 m_queued.notify_one();
             return;
