@@ -17,7 +17,9 @@
 // message's `answered` after the commit. A message used to cost a worker's wake-up, a
 // group-commit hand-over and a wait; now it costs a queue push (docs/performance.md). One
 // writer, not several: two writers, each gathering while the other wrote, made batches a
-// third as big and cost 40 % more CPU per message in ws_bench.
+// third as big and cost 40 % more CPU per message in ws_bench. Two writers each with its own
+// conversations (2026-12-06, 5,000 messages/s) cut the median relay time by a third but cost
+// the server 12 % and MariaDB 22 % more CPU per message, and the p99 stayed above 20 ms.
 
 #include "common/Result.h"
 #include "server/base/GroupCommit.h"
