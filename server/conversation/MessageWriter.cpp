@@ -91,9 +91,9 @@ void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
             if (!m_writer.joinable())
                 m_writer = std::thread([this] { runWriter(); });
             m_queue.push_back({std::move(message), std::move(answered)});
-            // A lingering writer is woken only by a full batch: one wake-up per message would
-            // cost both threads more than the wait saves.
-            if (!m_lingering || m_queue.size() >= size_t(kMaxBatch))
+            // A lingering writer is woken only once its batch has company enough: one wake-up
+            // per message would cost both threads more than the wait saves.
+            if (!m_lingering || m_queue.size() >= size_t(kEnoughCompany))
                 m_queued.notify_one();
             return;
         }
@@ -121,18 +121,20 @@ void MessageWriter::runWriter()
         std::vector<Queued> taken;
         {
             std::unique_lock lock(m_queueMutex);
-            // Messages that arrived while the last batch was written mean a steady flow: this
-            // batch then waits a little for company (kLinger), because each batch costs five
-            // round trips to MariaDB whatever its size, and those are most of the writing. A
-            // message that finds the writer idle goes at once.
+            // Messages that arrived while the last batch was written mean a steady flow: a
+            // batch that would be small then waits a little for company (kLinger), because each
+            // batch costs five round trips to MariaDB whatever its size, until it has
+            // kEnoughCompany messages. One that has them already goes at once: waiting longer
+            // adds to every message's time and saves little. So does a message that finds the
+            // writer idle.
             const bool flowing = wroteBefore && !m_queue.empty();
             m_queued.wait(lock, [this] { return !m_queue.empty() || m_stopped; });
             if (m_queue.empty())
                 break; // stopped, and everything queued was written
-            if (flowing && m_queue.size() < size_t(kMaxBatch)) {
+            if (flowing && m_queue.size() < size_t(kEnoughCompany)) {
                 m_lingering = true;
                 m_queued.wait_until(lock, std::chrono::steady_clock::now() + kLinger, [this] {
-                    return m_queue.size() >= size_t(kMaxBatch) || m_stopped;
+                    return m_queue.size() >= size_t(kEnoughCompany) || m_stopped;
                 });
                 m_lingering = false;
             }
