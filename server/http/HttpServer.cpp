@@ -498,6 +498,7 @@ std::optional<QByteArray> HttpServer::answerEarly(QByteArrayView head, const QHo
     // What QHttpServerResponder writes for the same calls in respond(). An answer kept in
     // memory is always a 200 (Route::fromMemory).
     const HttpResponse &response = *kept;
+    Q_ASSERT(response.status == 200 && !response.error);
     QByteArray wire;
     wire.reserve(256 + response.body.size());
     wire.append("HTTP/1.1 200 OK\r\nX-Request-Id: ").append(ctx.requestId.toLatin1());

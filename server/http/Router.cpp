@@ -51,6 +51,7 @@ void Router::add(Route route)
     if (bodyMethod && !route.takesRawBody)
         route.takesJson = true;
     Q_ASSERT(route.maxBodyBytes == 0 || !route.pattern.contains(QLatin1Char('{')));
+    Q_ASSERT(!route.fromMemory || route.method == "GET");
     Compiled compiled;
     for (const QString &segment : splitPath(route.pattern)) {
         const bool capture = isCapture(segment);

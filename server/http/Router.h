@@ -63,9 +63,10 @@ struct Route
     qint64 maxBodyBytes = 0;
     bool takesJson = false; // set for POST/PUT/PATCH without takesRawBody by Router::add
     Handler handler;
-    /// An answer kept in memory (ReadCache), tried on the I/O thread once the caller is known
-    /// without waiting; nothing means the handler runs on a worker as usual. It must never
-    /// wait and must answer only what the handler would answer now.
+    /// A 200 answer kept in memory (ReadCache), tried on the I/O thread once the caller is
+    /// known without waiting; nothing means the handler runs on a worker as usual. It must
+    /// never wait and must answer only what the handler would answer now. Only a GET route
+    /// has one (the connection guard may answer it before Qt reads the request).
     std::function<std::optional<HttpResponse>(const RequestContext &)> fromMemory = nullptr;
 };
 
