@@ -309,26 +309,23 @@ private Q_SLOTS:
         const QByteArray stuckRequest = "GET /api/profile HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                         "Authorization: Bearer " +
             stuck.accessToken.toLatin1() + "\r\n\r\n";
-        // Two more than there is room for, at once: the one worker takes one, four wait, and
-        // the rest are answered 503 straight away.
+        // Stuck requests one at a time until two in a row are refused: the one worker holds
+        // one, and every slot of the queue is taken (by stuck requests, or by the server's own
+        // work queued behind them). Sent at once, the worker could take the first only after
+        // the refusals, leaving a slot for a later read to wait in until the table is free.
         std::vector<std::unique_ptr<QTcpSocket>> waiting;
-        for (int i = 0; i < 7; ++i) {
-            waiting.push_back(sentRaw(server.port(), stuckRequest));
-            QVERIFY(waiting.back());
-        }
-        bool full = false;
-        QDeadlineTimer refusalDue(5000);
-        while (!full && !refusalDue.hasExpired()) {
-            for (auto it = waiting.begin(); it != waiting.end();) {
-                (*it)->waitForReadyRead(10);
-                if ((*it)->bytesAvailable() > 0) {
-                    full = full || (*it)->readAll().startsWith("HTTP/1.1 503");
-                    it = waiting.erase(it);
-                } else {
-                    ++it;
-                }
+        int refusedInARow = 0;
+        for (int i = 0; i < 12 && refusedInARow < 2; ++i) {
+            auto socket = sentRaw(server.port(), stuckRequest);
+            QVERIFY(socket);
+            if (readUntil(*socket, "\r\n\r\n", 100).startsWith("HTTP/1.1 503")) {
+                ++refusedInARow;
+            } else {
+                refusedInARow = 0;
+                waiting.push_back(std::move(socket));
             }
         }
+        const bool full = refusedInARow == 2;
         QVERIFY2(full, "the worker queue never filled up");
 
         // Kept reads go on from the leases while every top-up is refused for want of room,
