@@ -178,6 +178,32 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(wss.state(), QAbstractSocket::UnconnectedState, 10000);
         QCOMPARE(int(wss.closeCode()), 4401);
 
+        // A kept read over TLS is answered early too (decrypted bytes are skipped like plain
+        // ones), and the connection goes on carrying requests Qt reads.
+        const HttpResult registered =
+            https.post(QStringLiteral("/api/auth/register"),
+                       {{QStringLiteral("email"), QStringLiteral("tls-reader@example.org")},
+                        {QStringLiteral("password"), QStringLiteral("a long enough password")},
+                        {QStringLiteral("nickname"), QStringLiteral("Reader")}});
+        QCOMPARE(registered.status, 201);
+        https.setBearer(registered.json().value(QStringLiteral("access_token")).toString());
+        const QString userId = registered.json()
+                                   .value(QStringLiteral("user"))
+                                   .toObject()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
+        int early = 0;
+        for (int i = 0; i < 20; ++i) {
+            const HttpResult read = https.get(QStringLiteral("/api/profile"));
+            QCOMPARE(read.status, 200);
+            QCOMPARE(read.json().value(QStringLiteral("user_id")).toString(), userId);
+            early += server.requestLogLine(read.header("X-Request-Id"))
+                         .value(QStringLiteral("early"))
+                         .toBool();
+            QCOMPARE(https.get(QStringLiteral("/healthz")).status, 200);
+        }
+        QVERIFY2(early >= 15, qPrintable(QString::number(early)));
+
         HttpClient plain(server.port()); // plain HTTP to the TLS port: refused, nothing breaks
         QCOMPARE(plain.get(QStringLiteral("/healthz")).status, 0);
         QCOMPARE(https.get(QStringLiteral("/healthz")).status, 200);
