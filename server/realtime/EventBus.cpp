@@ -51,8 +51,10 @@ void EventBus::stop()
         m_publisher.join();
 }
 
-void EventBus::post(const char *channelName, QByteArray payload)
+void EventBus::post(const char *channelName, QByteArray payload, Audience audience)
 {
+    if (audience == Audience::OthersListening && !m_othersListen.load())
+        return;
     {
         std::lock_guard lock(m_outboxMutex);
         if (!m_running)
@@ -69,14 +71,51 @@ void EventBus::post(const char *channelName, QByteArray payload)
     m_outboxChanged.notify_one();
 }
 
+void EventBus::heardAnotherInstance()
+{
+    std::lock_guard lock(m_listenersMutex);
+    ++m_othersHeard;
+    m_othersListen.store(true);
+}
+
+void EventBus::probeListeners(RedisConnection &redis)
+{
+    quint64 heardBefore = 0;
+    {
+        std::lock_guard lock(m_listenersMutex);
+        heardBefore = m_othersHeard;
+    }
+    const std::optional<RedisReply> reply = redis.command(
+        {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("NUMSUB"), channel(kUserEventsChannel)});
+    // The reply is [channel, subscribers]. When in doubt (no answer, an odd reply, this
+    // instance's own subscription down), publish.
+    const bool readable = reply && reply->type == RedisReply::Type::Array &&
+        reply->elements.size() == 2 && reply->elements[1].type == RedisReply::Type::Integer;
+    const bool alone = readable && m_subscribed.load() && reply->elements[1].integer <= 1;
+    std::lock_guard lock(m_listenersMutex);
+    if (!alone)
+        m_othersListen.store(true);
+    else if (m_othersHeard == heardBefore)
+        m_othersListen.store(false);
+}
+
 void EventBus::sendOutbox()
 {
     RedisConnection redis(m_redis);
+    auto nextProbe = std::chrono::steady_clock::now();
     for (;;) {
+        if (std::chrono::steady_clock::now() >= nextProbe) {
+            probeListeners(redis);
+            nextProbe =
+                std::chrono::steady_clock::now() + std::chrono::milliseconds(kProbeIntervalMs);
+        }
         QList<QList<QByteArray>> batch;
         {
             std::unique_lock lock(m_outboxMutex);
-            m_outboxChanged.wait(lock, [this] { return !m_outbox.empty() || !m_running; });
+            m_outboxChanged.wait_until(lock, nextProbe,
+                                       [this] { return !m_outbox.empty() || !m_running; });
+            if (m_outbox.empty() && m_running)
+                continue; // time for the next probe
             if (m_outbox.empty())
                 return; // stopped, and everything published was handed to Redis
             batch.reserve(qsizetype(m_outbox.size()));
@@ -126,7 +165,8 @@ void EventBus::publishTextToUser(const QString &userId, QByteArray text)
 {
     // Other instances get "<origin>\n<user id>\n<frame>": the origin lets this instance skip
     // its own copies without parsing them.
-    post(kUserEventsChannel, m_instanceIdUtf8 + '\n' + userId.toUtf8() + '\n' + text);
+    post(kUserEventsChannel, m_instanceIdUtf8 + '\n' + userId.toUtf8() + '\n' + text,
+         Audience::OthersListening);
     // Local sockets at once, without waiting for Redis.
     deliverLocally(userId, std::move(text));
 }
@@ -135,7 +175,8 @@ void EventBus::publishToFeed(const QString &feed, const QJsonObject &frame)
 {
     const QByteArray text = QJsonDocument(frame).toJson(QJsonDocument::Compact);
     // "<origin>\n<feed>\n<frame>", as for a person's frames.
-    post(kFeedsChannel, m_instanceIdUtf8 + '\n' + feed.toUtf8() + '\n' + text);
+    post(kFeedsChannel, m_instanceIdUtf8 + '\n' + feed.toUtf8() + '\n' + text,
+         Audience::OthersListening);
     QMetaObject::invokeMethod(
         this, [this, feed, text] { Q_EMIT feedFrame(feed, text); }, Qt::QueuedConnection);
 }
@@ -180,6 +221,9 @@ void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
             return; // not ours to read
         if (QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8))
             return; // delivered locally when it was published
+        heardAnotherInstance(); // it is subscribed too
+        if (userEnd == originEnd + 1)
+            return; // "<origin>\n\n": an instance announcing itself (listen())
         deliverLocally(QString::fromUtf8(payload.mid(originEnd + 1, userEnd - originEnd - 1)),
                        payload.mid(userEnd + 1));
         return;
@@ -191,6 +235,7 @@ void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
             return;
         if (QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8))
             return;
+        heardAnotherInstance();
         const QString feed = QString::fromUtf8(payload.mid(originEnd + 1, feedEnd - originEnd - 1));
         const QByteArray frame = payload.mid(feedEnd + 1);
         QMetaObject::invokeMethod(
@@ -258,6 +303,9 @@ void EventBus::listen()
             redisFree(context);
             continue;
         }
+        m_subscribed.store(true);
+        // Instances that found themselves alone publish again from the moment they hear this.
+        post(kUserEventsChannel, m_instanceIdUtf8 + "\n\n");
         if (m_onSubscribed)
             m_onSubscribed(true);
         if (!wasConnected) {
@@ -288,6 +336,8 @@ void EventBus::listen()
                 freeReplyObject(reply);
         }
         // Whatever was published from here on is not heard until subscribed again.
+        m_subscribed.store(false);
+        m_othersListen.store(true);
         if (m_onSubscribed)
             m_onSubscribed(false);
         redisFree(context);

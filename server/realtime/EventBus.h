@@ -10,6 +10,13 @@
 // chat message used to hold its worker for two PUBLISH round trips; under load the batches grow
 // and the cost per event falls. The outbox is bounded: while Redis is away the oldest copies
 // for other instances are dropped (and counted), as a failed PUBLISH dropped them before.
+//
+// A person's frames and feed frames go to Redis only while another instance listens: every
+// chat message makes two frames, and an instance alone would publish both only to hear them
+// back and drop them. Every kProbeIntervalMs the publisher asks Redis how many subscribers the
+// channel has; any frame heard from another instance counts as one listening at once; and an
+// instance that subscribes announces itself, so the others publish again before its first
+// socket can even authenticate. Sessions revoked and evictions are always published.
 
 #include "server/base/ThreadHandOff.h"
 #include "server/base/UserNotifier.h"
@@ -69,6 +76,9 @@ public:
     quint64 droppedCount() const { return m_dropped.load(); }
 
     static constexpr int kOutboxLimit = 100000;
+    static constexpr int kProbeIntervalMs = 100;
+    /// Whether a person's frames are published for other instances now (see the top).
+    bool othersListening() const { return m_othersListen.load(); }
 
 Q_SIGNALS:
     /// Emitted on the thread that owns the bus, for frames to deliver to local sockets.
@@ -81,8 +91,14 @@ private:
     void listen();
     void handleMessage(const QByteArray &channel, const QByteArray &payload);
     QByteArray channel(const char *name) const { return m_redis.keyPrefix + name; }
-    void post(const char *channelName, QByteArray payload);
+    enum class Audience {
+        Always,
+        OthersListening, // dropped while no other instance is subscribed
+    };
+    void post(const char *channelName, QByteArray payload, Audience audience = Audience::Always);
     void sendOutbox();
+    /// PUBSUB NUMSUB on the person's frames' channel, on the publisher's connection.
+    void probeListeners(RedisConnection &redis);
     void deliverLocally(const QString &userId, QByteArray frame);
 
     RedisSettings m_redis;
@@ -90,6 +106,14 @@ private:
     QByteArray m_instanceIdUtf8;
     std::atomic<bool> m_running {false};
     std::thread m_listener;
+    std::atomic<bool> m_subscribed {false}; // this instance's own subscription is up
+    std::atomic<bool> m_othersListen {true}; // until a probe finds this instance alone
+    // Whether others listen changes under this lock: a probe's "alone" is applied only if no
+    // other instance was heard while its question was on the way (an answer counted before a
+    // newcomer subscribed must not silence this instance after the newcomer's greeting).
+    std::mutex m_listenersMutex;
+    quint64 m_othersHeard = 0;
+    void heardAnotherInstance();
 
     std::mutex m_outboxMutex;
     std::condition_variable m_outboxChanged;

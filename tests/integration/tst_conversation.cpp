@@ -8,6 +8,7 @@
 #include "tests/support/Fixtures.h"
 #include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
+#include "tests/support/RawRedis.h"
 #include "tests/support/WsClient.h"
 
 #include <QDateTime>
@@ -774,6 +775,47 @@ private Q_SLOTS:
             QVERIFY(ws->roundTrip());
             QCOMPARE(ws->count(QStringLiteral("chat.message")), kMessages);
         }
+    }
+
+    // An instance alone publishes no chat frames to Redis: it would only hear them back. One
+    // more subscriber on the channel, as another instance is, and they are published again.
+    void chatFramesGoToRedisOnlyWhileAnotherInstanceListens()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer &alone = addServer(chatOptions().onRedis(redis.port()));
+        QVERIFY(alone.start());
+        Seed seedThere(alone.database());
+        Pair p = seedPair(alone, seedThere, "alone");
+        WsClient a(alone.port()), b(alone.port());
+        QVERIFY(connectBoth(a, b, p));
+        RawRedis stats(redis.port());
+        const auto publishes = [&stats] {
+            const QByteArray info = stats.command({"INFO", "commandstats"});
+            const qsizetype at = info.indexOf("cmdstat_publish:calls=");
+            if (at < 0)
+                return qint64(0);
+            const qsizetype from = at + qsizetype(qstrlen("cmdstat_publish:calls="));
+            return info.mid(from, info.indexOf(',', from) - from).toLongLong();
+        };
+        QTest::qWait(3 * 100); // a few of the bus's probes (EventBus::kProbeIntervalMs)
+        const qint64 before = publishes();
+        for (int i = 0; i < 10; ++i) {
+            const QString text = QStringLiteral("only here %1").arg(i);
+            send(a, p.conversationId, QStringLiteral("alone-%1").arg(i), text);
+            QVERIFY(!waitMessage(b, text).isEmpty());
+        }
+        const qint64 whileAlone = publishes() - before;
+        QVERIFY2(whileAlone == 0, qPrintable(QString::number(whileAlone)));
+
+        RawRedis listener(redis.port());
+        listener.send({"SUBSCRIBE", alone.redisKeyPrefix().toUtf8() + "user-events"});
+        QVERIFY(listener.readUntil("user-events").contains("subscribe"));
+        QTest::qWait(3 * 100);
+        send(a, p.conversationId, s("heard-1"), s("heard elsewhere"));
+        QVERIFY(!waitMessage(b, s("heard elsewhere")).isEmpty());
+        QVERIFY(listener.readUntil("heard elsewhere").contains("heard elsewhere"));
+        QVERIFY(publishes() - before >= 2); // the receiver's frame and the sender's echo
     }
 
     void unansweredGatesTimeOutAndEachIsAnnouncedOnce()
