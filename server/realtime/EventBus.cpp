@@ -14,6 +14,17 @@
 
 namespace fp {
 
+namespace {
+
+qint64 steadyMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
 EventBus::EventBus(RedisSettings redis, QObject *parent)
     : QObject(parent), m_redis(std::move(redis)),
       m_instanceId(QUuid::createUuid().toString(QUuid::WithoutBraces)),
@@ -85,13 +96,13 @@ void EventBus::probeListeners(RedisConnection &redis)
         std::lock_guard lock(m_listenersMutex);
         heardBefore = m_othersHeard;
     }
-    const std::optional<RedisReply> reply = redis.command(
-        {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("NUMSUB"), channel(kUserEventsChannel)});
-    // The reply is [channel, subscribers]. When in doubt (no answer, an odd reply, this
-    // instance's own subscription down), publish.
-    const bool readable = reply && reply->type == RedisReply::Type::Array &&
-        reply->elements.size() == 2 && reply->elements[1].type == RedisReply::Type::Integer;
-    const bool alone = readable && m_subscribed.load() && reply->elements[1].integer <= 1;
+    const std::optional<RedisReply> reply =
+        redis.command({QByteArrayLiteral("PUBLISH"), channel(kUserEventsChannel), greeting()});
+    // The reply is how many subscribers got the greeting. When in doubt (no answer, this
+    // instance's own greetings not coming back), publish.
+    const qint64 sinceOwnGreeting = steadyMs() - m_ownGreetingHeardMs.load();
+    const bool alone = reply && reply->type == RedisReply::Type::Integer && reply->integer <= 1 &&
+        m_subscribed.load() && sinceOwnGreeting < 3 * kProbeIntervalMs;
     std::lock_guard lock(m_listenersMutex);
     if (!alone)
         m_othersListen.store(true);
@@ -219,11 +230,14 @@ void EventBus::handleMessage(const QByteArray &from, const QByteArray &payload)
         const qsizetype userEnd = payload.indexOf('\n', originEnd + 1);
         if (originEnd < 0 || userEnd < 0)
             return; // not ours to read
-        if (QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8))
-            return; // delivered locally when it was published
+        if (QByteArrayView(payload).first(originEnd) == QByteArrayView(m_instanceIdUtf8)) {
+            if (userEnd == originEnd + 1) // this instance's own greeting: it hears the channel
+                m_ownGreetingHeardMs.store(steadyMs());
+            return; // a frame: delivered locally when it was published
+        }
         heardAnotherInstance(); // it is subscribed too
         if (userEnd == originEnd + 1)
-            return; // "<origin>\n\n": an instance announcing itself (listen())
+            return; // "<origin>\n\n": another instance's greeting
         deliverLocally(QString::fromUtf8(payload.mid(originEnd + 1, userEnd - originEnd - 1)),
                        payload.mid(userEnd + 1));
         return;
@@ -305,7 +319,7 @@ void EventBus::listen()
         }
         m_subscribed.store(true);
         // Instances that found themselves alone publish again from the moment they hear this.
-        post(kUserEventsChannel, m_instanceIdUtf8 + "\n\n");
+        post(kUserEventsChannel, greeting());
         if (m_onSubscribed)
             m_onSubscribed(true);
         if (!wasConnected) {

@@ -13,10 +13,13 @@
 //
 // A person's frames and feed frames go to Redis only while another instance listens: every
 // chat message makes two frames, and an instance alone would publish both only to hear them
-// back and drop them. Every kProbeIntervalMs the publisher asks Redis how many subscribers the
-// channel has; any frame heard from another instance counts as one listening at once; and an
-// instance that subscribes announces itself, so the others publish again before its first
-// socket can even authenticate. Sessions revoked and evictions are always published.
+// back and drop them. Every kProbeIntervalMs the publisher greets the channel ("<origin>\n\n"),
+// and Redis answers how many subscribers got the greeting: one, while this instance heard its
+// own recent greetings back, means it is alone (a subscription that died without this instance
+// noticing would let the one be another instance). Any frame or greeting heard from another
+// instance counts as one listening at once; an instance greets as soon as it subscribes, so
+// the others publish again before its first socket can even authenticate. Sessions revoked and
+// evictions are always published.
 
 #include "server/base/ThreadHandOff.h"
 #include "server/base/UserNotifier.h"
@@ -97,8 +100,10 @@ private:
     };
     void post(const char *channelName, QByteArray payload, Audience audience = Audience::Always);
     void sendOutbox();
-    /// PUBSUB NUMSUB on the person's frames' channel, on the publisher's connection.
+    /// Greets the person's frames' channel on the publisher's connection and learns from the
+    /// answer whether another instance listens.
     void probeListeners(RedisConnection &redis);
+    QByteArray greeting() const { return m_instanceIdUtf8 + "\n\n"; }
     void deliverLocally(const QString &userId, QByteArray frame);
 
     RedisSettings m_redis;
@@ -113,6 +118,7 @@ private:
     // newcomer subscribed must not silence this instance after the newcomer's greeting).
     std::mutex m_listenersMutex;
     quint64 m_othersHeard = 0;
+    std::atomic<qint64> m_ownGreetingHeardMs {0}; // steady clock, when one came back last
     void heardAnotherInstance();
 
     std::mutex m_outboxMutex;
