@@ -98,10 +98,11 @@ void EventBus::probeListeners(RedisConnection &redis)
     }
     const std::optional<RedisReply> reply =
         redis.command({QByteArrayLiteral("PUBLISH"), channel(kUserEventsChannel), greeting()});
-    // The reply is how many subscribers got the greeting. When in doubt (no answer, this
-    // instance's own greetings not coming back), publish.
+    // The reply is how many subscribers got the greeting: alone means exactly one, this
+    // instance's own (none means its subscription is gone, whatever it last heard). When in
+    // doubt (no answer, its own greetings not coming back), publish.
     const qint64 sinceOwnGreeting = steadyMs() - m_ownGreetingHeardMs.load();
-    const bool alone = reply && reply->type == RedisReply::Type::Integer && reply->integer <= 1 &&
+    const bool alone = reply && reply->type == RedisReply::Type::Integer && reply->integer == 1 &&
         m_subscribed.load() && sinceOwnGreeting < 3 * kProbeIntervalMs;
     std::lock_guard lock(m_listenersMutex);
     if (!alone)
