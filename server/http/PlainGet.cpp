@@ -1,5 +1,7 @@
 #include "server/http/PlainGet.h"
 
+#include "server/http/RequestStreamReader.h"
+
 namespace fp {
 
 namespace {
@@ -66,11 +68,14 @@ std::optional<PlainGet> readPlainGet(QByteArrayView head)
         lineEnd = lines.indexOf("\r\n", start);
         const QByteArrayView line = lines.sliced(start, lineEnd - start);
         start = lineEnd + 2;
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0 || line.startsWith(' ') || line.startsWith('\t') || line.contains('\n'))
+        QString problem;
+        // Lines end at CRLF here; a bare LF, which the reader refuses, is declined too.
+        const std::optional<HeaderField> field =
+            line.contains('\n') ? std::nullopt : readHeaderField(line, &problem);
+        if (!field)
             return std::nullopt;
-        QByteArray name = line.first(colon).toByteArray().toLower();
-        QByteArray value = line.sliced(colon + 1).toByteArray().trimmed();
+        QByteArray name = field->name.toByteArray().toLower();
+        QByteArray value = field->value.toByteArray();
         if (name == "host") {
             for (char c : std::as_const(value)) {
                 if (!isPlainHostChar(c))

@@ -73,21 +73,15 @@ int hexValue(char c)
     return -1;
 }
 
-struct Field
-{
-    QByteArrayView name; // as sent: compare with named()
-    QByteArrayView value; // without surrounding whitespace
-};
-
 /// Whether a header name is `lowerCaseName`, in any case.
 bool named(QByteArrayView name, QByteArrayView lowerCaseName)
 {
     return name.compare(lowerCaseName, Qt::CaseInsensitive) == 0;
 }
 
-// A header (or trailer) line, or a description of what is wrong with it. The field's views
-// point into `line`.
-std::optional<Field> parseField(QByteArrayView line, QString *problem)
+} // namespace
+
+std::optional<HeaderField> readHeaderField(QByteArrayView line, QString *problem)
 {
     if (line.startsWith(' ') || line.startsWith('\t')) {
         *problem = QStringLiteral("Folded header lines are not accepted");
@@ -108,10 +102,8 @@ std::optional<Field> parseField(QByteArrayView line, QString *problem)
             QStringLiteral("Header %1 holds a CR or NUL character").arg(QString::fromLatin1(name));
         return std::nullopt;
     }
-    return Field {name, value.trimmed()};
+    return HeaderField {name, value.trimmed()};
 }
-
-} // namespace
 
 RequestStreamReader::Phase RequestStreamReader::phase() const
 {
@@ -331,7 +323,7 @@ RequestStreamReader::Verdict RequestStreamReader::startRequest(QList<QByteArrayV
     bool connectionUpgrade = false;
     for (const QByteArrayView line : std::as_const(lines)) {
         QString problem;
-        const std::optional<Field> field = parseField(line, &problem);
+        const std::optional<HeaderField> field = readHeaderField(line, &problem);
         if (!field)
             return refuse(Verdict::Malformed, QStringLiteral("header"), problem);
         const auto once = [&field](std::optional<QByteArrayView> &slot) {
@@ -477,7 +469,7 @@ RequestStreamReader::Verdict RequestStreamReader::readTrailerByte(char c)
         return Verdict::Continue;
     }
     QString problem;
-    const std::optional<Field> field = parseField(line, &problem);
+    const std::optional<HeaderField> field = readHeaderField(line, &problem);
     if (!field)
         return refuse(Verdict::Malformed, QStringLiteral("body"), problem);
     for (const char *framing :

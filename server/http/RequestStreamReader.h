@@ -120,4 +120,15 @@ private:
     QString m_field;
 };
 
+/// A header (or trailer) line read as `Name: value`: both views point into `line`, the value
+/// without surrounding whitespace. Nothing, with `problem` set, for a folded line, a name that
+/// is not a token, or a CR or NUL in the value. How the reader reads every such line, and how
+/// an early answer (PlainGet) reads the head again.
+struct HeaderField
+{
+    QByteArrayView name; // as sent
+    QByteArrayView value;
+};
+std::optional<HeaderField> readHeaderField(QByteArrayView line, QString *problem);
+
 } // namespace fp
