@@ -303,6 +303,11 @@ bool Application::start()
         QStringLiteral("Requests answered with an answer kept in memory (docs/performance.md)"),
         [http = m_http.get()] { return double(http->answeredFromMemory()); },
         QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_http_early_answers_total"),
+        QStringLiteral("Requests answered from memory by the connection guard, before Qt's HTTP "
+                       "server read them (docs/performance.md)"),
+        [http = m_http.get()] { return double(http->answeredEarly()); }, QStringLiteral("counter"));
     m_http->setCachedAuthenticator([tokens = &m_domains->tokens](const RequestContext &ctx) {
         const std::optional<QByteArray> token =
             TokenVerifier::bearerToken(ctx.header("authorization"));

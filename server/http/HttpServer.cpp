@@ -60,6 +60,23 @@ QByteArray methodName(QHttpServerRequest::Method method)
     }
 }
 
+/// An answer's headers as they go out, in order: the request id, the answer's own, then its
+/// type and length (a 204 has neither). Both ways of writing an answer send exactly these.
+QList<QPair<QByteArray, QByteArray>> headersOnTheWire(const QString &requestId,
+                                                      const HttpResponse &response)
+{
+    QList<QPair<QByteArray, QByteArray>> headers;
+    headers.reserve(response.headers.size() + 3);
+    headers.append({"X-Request-Id", requestId.toLatin1()});
+    headers.append(response.headers);
+    if (response.status != 204) {
+        if (!response.contentType.isEmpty())
+            headers.append({"Content-Type", response.contentType});
+        headers.append({"Content-Length", QByteArray::number(response.body.size())});
+    }
+    return headers;
+}
+
 } // namespace
 
 QString chooseRequestId(const QByteArray &clientValue)
@@ -96,9 +113,6 @@ HttpServer::HttpServer(const Config &config, Router &router, WorkerPool &pool, M
                        QStringLiteral("Time from request received to response written, by route"));
     m_metrics.describe(QStringLiteral("fp_http_clients_gone_total"), QStringLiteral("counter"),
                        QStringLiteral("Responses dropped because the client disconnected first"));
-    m_metrics.describe(QStringLiteral("fp_http_early_answers_total"), QStringLiteral("counter"),
-                       QStringLiteral("Reads answered from memory by the connection guard, "
-                                      "before Qt's HTTP server parsed them"));
     m_metrics.describe(
         QStringLiteral("fp_http_connections_refused_total"), QStringLiteral("counter"),
         QStringLiteral("Requests and connections the connection guard refused or closed, by "
@@ -449,14 +463,8 @@ void HttpServer::respond(const std::shared_ptr<Exchange> &exchange, HttpResponse
     if (connected) {
         QHttpServerResponder &responder = *exchange->responder;
         responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
-        responder.writeHeader("X-Request-Id", exchange->context.requestId.toLatin1());
-        for (const auto &[name, value] : std::as_const(response.headers))
+        for (const auto &[name, value] : headersOnTheWire(exchange->context.requestId, response))
             responder.writeHeader(name, value);
-        if (response.status != 204) {
-            if (!response.contentType.isEmpty())
-                responder.writeHeader("Content-Type", response.contentType);
-            responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
-        }
         responder.writeBody(response.body);
     }
     exchange->responder.reset();
@@ -493,7 +501,6 @@ std::optional<QByteArray> HttpServer::answerEarly(QByteArrayView head, const QHo
     exchange.fromMemory = true;
     exchange.early = true;
     conclude(exchange, *kept, false);
-    m_metrics.increment(QStringLiteral("fp_http_early_answers_total"));
 
     // What QHttpServerResponder writes for the same calls in respond(). An answer kept in
     // memory is always a 200 (Route::fromMemory).
@@ -501,14 +508,10 @@ std::optional<QByteArray> HttpServer::answerEarly(QByteArrayView head, const QHo
     Q_ASSERT(response.status == 200 && !response.error);
     QByteArray wire;
     wire.reserve(256 + response.body.size());
-    wire.append("HTTP/1.1 200 OK\r\nX-Request-Id: ").append(ctx.requestId.toLatin1());
-    wire.append("\r\n");
-    for (const auto &[name, value] : response.headers)
+    wire.append("HTTP/1.1 200 OK\r\n");
+    for (const auto &[name, value] : headersOnTheWire(ctx.requestId, response))
         wire.append(name).append(": ").append(value).append("\r\n");
-    if (!response.contentType.isEmpty())
-        wire.append("Content-Type: ").append(response.contentType).append("\r\n");
-    wire.append("Content-Length: ").append(QByteArray::number(response.body.size()));
-    wire.append("\r\n\r\n").append(response.body);
+    wire.append("\r\n").append(response.body);
     return wire;
 }
 
@@ -552,8 +555,10 @@ void HttpServer::conclude(Exchange &exchange, HttpResponse &response, bool clien
         line.boolean("from_memory", true);
         ++m_answeredFromMemory;
     }
-    if (exchange.early)
+    if (exchange.early) {
         line.boolean("early", true);
+        ++m_answeredEarly;
+    }
     if (clientGone) {
         m_metrics.increment(QStringLiteral("fp_http_clients_gone_total"));
         line.boolean("client_gone", true);

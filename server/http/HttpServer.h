@@ -71,6 +71,8 @@ public:
     int inFlight() const { return m_inFlight; }
     /// Requests answered with an answer kept in memory (Route::fromMemory).
     quint64 answeredFromMemory() const { return m_answeredFromMemory.load(); }
+    /// Of those, the ones the connection guard answered before Qt read them (answerEarly).
+    quint64 answeredEarly() const { return m_answeredEarly.load(); }
 
 Q_SIGNALS:
     void idle(); // no request in flight any more (shutdown waits for it)
@@ -115,6 +117,7 @@ private:
     Authenticator m_authenticator;
     CachedAuthenticator m_cachedAuthenticator;
     std::atomic<quint64> m_answeredFromMemory {0};
+    std::atomic<quint64> m_answeredEarly {0};
     RateLimiter m_rateLimiter;
     BrowserPolicy m_browserPolicy;
     bool m_accepting = true;
