@@ -2,8 +2,10 @@
 // (docs/performance.md, "Early answers"): they carry exactly what Qt's path writes for the same
 // read, and a keep-alive connection that mixes them with requests Qt reads stays in step.
 
+#include "server/http/Router.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
+#include "tests/support/RawRedis.h"
 #include "tests/support/Seed.h"
 
 #include <QDeadlineTimer>
@@ -252,6 +254,34 @@ private Q_SLOTS:
         QVERIFY(forged);
         QCOMPARE(forged->status(), 401);
         QCOMPARE(earlyAnswers(server()), before); // none of them: each went to a worker
+    }
+
+    // Behind a trusted proxy an early answer spends the forwarded client's read budget, as
+    // Qt's path does, never the proxy's.
+    void behindATrustedProxyTheForwardedClientSpends()
+    {
+        TestServer &proxied = addServer(TestServer::Options().with(
+            QStringLiteral("FP_TRUSTED_PROXIES"), QStringLiteral("127.0.0.1")));
+        QVERIFY2(proxied.start(), proxied.output().constData());
+        const TestAccount reader = fp::test::signUp(proxied.port(), QStringLiteral("Reader"));
+        RawConnection connection(proxied.port());
+        const QByteArray read = getRequest(QStringLiteral("/api/profile"), reader,
+                                           "X-Forwarded-For: 198.51.100.21\r\n");
+        int early = 0;
+        for (int i = 0; i < 20; ++i) {
+            const std::optional<RawAnswer> answer = connection.ask(read);
+            QVERIFY(answer);
+            QCOMPARE(answer->status(), 200);
+            early += proxied.requestLogLine(answer->header("x-request-id"))
+                         .value(QStringLiteral("early"))
+                         .toBool();
+        }
+        QVERIFY2(early >= 15, qPrintable(QString::number(early)));
+        RawRedis redis(TestEnvironment::fromProcess().redisPort);
+        const QByteArray readBudgets = proxied.redisKeyPrefix().toUtf8() +
+            "rate:" + QByteArray::number(int(fp::RateClass::Read)) + ":ip:";
+        QVERIFY(!redis.command({"KEYS", readBudgets + "198.51.100.21:*"}).startsWith("*0"));
+        QVERIFY(redis.command({"KEYS", readBudgets + "127.0.0.1:*"}).startsWith("*0"));
     }
 
     // Qt's parser keeps a socket transaction open between requests. Bytes the guard skipped
