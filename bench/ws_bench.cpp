@@ -770,6 +770,7 @@ int main(int argc, char **argv)
 
     // 2. The application.
     Measurement measured;
+    QString writerWork; // how the message writer batched, from /metrics
     {
         fp::test::TestServer::Options options;
         // 5k sockets print a lot: keep the tail, for when something goes wrong.
@@ -804,6 +805,15 @@ int main(int argc, char **argv)
                 .arg(o.sockets / 2)
                 .arg(double(t.elapsed()) / 1000, 0, 'f', 1));
         measured = measure(QStringLiteral("server"), server.port(), server.pid(), clients, o);
+        const double stored = server.metric("fp_chat_messages_stored_total");
+        const double batches = server.metric("fp_chat_message_batches_total");
+        if (batches > 0) {
+            writerWork = QStringLiteral("  message writer: %1 messages in %2 transactions (%3 a "
+                                        "batch)")
+                             .arg(stored, 0, 'f', 0)
+                             .arg(batches, 0, 'f', 0)
+                             .arg(stored / batches, 0, 'f', 1);
+        }
         if (!o.timelineFile.isEmpty()) {
             QFile out(o.timelineFile);
             if (out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
@@ -838,6 +848,8 @@ int main(int argc, char **argv)
             .arg(cpuPerMessageUs(measured), 0, 'f', 0)
             .arg(cpuPerMessageUs(reference), 0, 'f', 0)
             .arg(ratio(cpuPerMessageUs(measured), cpuPerMessageUs(reference))));
+    if (!writerWork.isEmpty())
+        say(writerWork);
     const std::vector<double> &a = measured.relay.latencyMs, &b = reference.relay.latencyMs;
     say(QStringLiteral("  server / plain: p50 %1, p99 %2; achieved rate server %3 msg/s, plain %4 "
                        "msg/s")
