@@ -9,6 +9,7 @@
 #include <QMetaObject>
 #include <QThread>
 #include <QUuid>
+#include <algorithm>
 #include <cerrno>
 #include <hiredis/hiredis.h>
 
@@ -101,9 +102,12 @@ void EventBus::probeListeners(RedisConnection &redis)
     // The reply is how many subscribers got the greeting: alone means exactly one, this
     // instance's own (none means its subscription is gone, whatever it last heard). When in
     // doubt (no answer, its own greetings not coming back), publish.
-    const qint64 sinceOwnGreeting = steadyMs() - m_ownGreetingHeardMs.load();
-    const bool alone = reply && reply->type == RedisReply::Type::Integer && reply->integer == 1 &&
-        m_subscribed.load() && sinceOwnGreeting < 3 * kProbeIntervalMs;
+    const qint64 now = steadyMs();
+    const bool taken = reply && reply->type == RedisReply::Type::Integer;
+    if (taken)
+        m_ownGreetingTakenMs.store(now);
+    const bool alone = taken && reply->integer == 1 && m_subscribed.load() &&
+        now - m_ownGreetingHeardMs.load() < 3 * kProbeIntervalMs;
     std::lock_guard lock(m_listenersMutex);
     if (!alone)
         m_othersListen.store(true);
@@ -319,6 +323,7 @@ void EventBus::listen()
             continue;
         }
         m_subscribed.store(true);
+        const qint64 subscribedAtMs = steadyMs();
         // Instances that found themselves alone publish again from the moment they hear this.
         post(kUserEventsChannel, greeting());
         if (m_onSubscribed)
@@ -328,6 +333,15 @@ void EventBus::listen()
             wasConnected = true;
         }
         while (m_running) {
+            // How long the greetings Redis took have not come back (see the top of EventBus.h).
+            const qint64 silentMs =
+                m_ownGreetingTakenMs.load() - std::max(m_ownGreetingHeardMs.load(), subscribedAtMs);
+            if (silentMs > kSilentSubscriptionMs) {
+                log::warning(QStringLiteral("event_bus_subscription_silent"),
+                             {{QStringLiteral("silent_ms"), double(silentMs)}});
+                wasConnected = false;
+                break;
+            }
             void *raw = nullptr;
             if (redisGetReply(context, &raw) != REDIS_OK) {
                 if (context->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {

@@ -20,6 +20,12 @@
 // instance counts as one listening at once; an instance greets as soon as it subscribes, so
 // the others publish again before its first socket can even authenticate. Sessions revoked and
 // evictions are always published.
+//
+// The same greetings keep the subscription honest: when those Redis took stop coming back for
+// kSilentSubscriptionMs, the subscription died without its connection saying so (a half-open
+// connection after a partition, a proxy that dropped its side). The listener then subscribes
+// again on a new connection, and until it has, answers kept in memory are not served: they may
+// have missed an eviction (KeptAnswers::setListening).
 
 #include "server/base/ThreadHandOff.h"
 #include "server/base/UserNotifier.h"
@@ -80,6 +86,7 @@ public:
 
     static constexpr int kOutboxLimit = 100000;
     static constexpr int kProbeIntervalMs = 100;
+    static constexpr int kSilentSubscriptionMs = 10 * kProbeIntervalMs;
     /// Whether a person's frames are published for other instances now (see the top).
     bool othersListening() const { return m_othersListen.load(); }
 
@@ -119,6 +126,7 @@ private:
     std::mutex m_listenersMutex;
     quint64 m_othersHeard = 0;
     std::atomic<qint64> m_ownGreetingHeardMs {0}; // steady clock, when one came back last
+    std::atomic<qint64> m_ownGreetingTakenMs {0}; // when Redis last answered one (probeListeners)
     void heardAnotherInstance();
 
     std::mutex m_outboxMutex;

@@ -9,9 +9,11 @@
 #include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
+#include "tests/support/TcpProxy.h"
 #include "tests/support/WsClient.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -809,6 +811,52 @@ private Q_SLOTS:
         send(a, p.conversationId, s("heard-1"), s("heard elsewhere"));
         QVERIFY(!waitMessage(b, s("heard elsewhere")).isEmpty());
         QVERIFY(listener.readUntil("heard elsewhere").contains("heard elsewhere"));
+    }
+
+    // A subscription can die without its connection saying so (a half-open connection after a
+    // partition). Redis then counts only the other instance on the channel, which takes itself
+    // for alone and stops publishing chat frames: were the silent one never to notice, its
+    // people would hear nothing from the other instance's again. It notices when its own
+    // greetings stop coming back (EventBus::kSilentSubscriptionMs) and subscribes again.
+    void aSubscriptionLostWithoutAWordIsMadeAgain()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TcpProxy proxy;
+        QVERIFY(proxy.start(redis.port()));
+        TestServer::Options options = chatOptions().onRedis(proxy.port());
+        TestServer &behind = addServer(options);
+        QVERIFY(behind.start());
+        options.databaseName = behind.databaseName();
+        options.redisKeyPrefix = behind.redisKeyPrefix();
+        options.with(QStringLiteral("FP_JWT_SECRET"), behind.jwtSecret());
+        options.onRedis(redis.port());
+        TestServer &direct = addServer(options);
+        QVERIFY(direct.start());
+        Seed seedThere(behind.database());
+        Pair p = seedPair(behind, seedThere, "silent");
+        WsClient a(behind.port()), b(direct.port());
+        QVERIFY(connectBoth(a, b, p));
+        send(b, p.conversationId, s("before-1"), s("before the cut"));
+        QVERIFY(!waitMessage(a, s("before the cut")).isEmpty());
+
+        QCOMPARE(proxy.silenceConnectionsThatSent("SUBSCRIBE"), 1);
+        // What a sends still reaches b: behind the proxy, greetings that do not come back mean
+        // doubt, and in doubt an instance publishes.
+        QTest::qWait(5 * 100); // time for the greetings' absence to count (EventBus)
+        send(a, p.conversationId, s("cut-1"), s("sent from behind the cut"));
+        QVERIFY(!waitMessage(b, s("sent from behind the cut")).isEmpty());
+        // What b sends reaches a again once a's instance has subscribed again (messages sent
+        // before that are stored, and read on resume, but not relayed).
+        bool heard = false;
+        QDeadlineTimer deadline(10000);
+        for (int i = 0; !heard && !deadline.hasExpired(); ++i) {
+            const QString text = QStringLiteral("after the cut %1").arg(i);
+            send(b, p.conversationId, QStringLiteral("after-%1").arg(i), text);
+            heard = !waitMessage(a, text, 300).isEmpty();
+        }
+        QVERIFY(heard);
+        QVERIFY(behind.output().contains("event_bus_subscription_silent"));
     }
 
     void unansweredGatesTimeOutAndEachIsAnnouncedOnce()

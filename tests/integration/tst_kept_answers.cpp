@@ -9,6 +9,7 @@
 #include "tests/support/HttpClient.h"
 #include "tests/support/RawRedis.h"
 #include "tests/support/Seed.h"
+#include "tests/support/TcpProxy.h"
 #include "tests/support/TestServer.h"
 
 #include <QDeadlineTimer>
@@ -259,6 +260,45 @@ private Q_SLOTS:
         QVERIFY(m_redis.start());
         // Subscribed again: answers are kept again.
         QTRY_VERIFY_WITH_TIMEOUT(keptOn(*m_one, ann, s("/api/profile")), 15000);
+    }
+
+    // A subscription can die without its connection saying so (a half-open connection after a
+    // partition), and the instance behind it then hears no eviction. It notices when its own
+    // greetings stop coming back (EventBus::kSilentSubscriptionMs), stops serving what it
+    // kept, and subscribes again on a new connection.
+    void aSubscriptionLostWithoutAWordStopsWhatWasKept()
+    {
+        TcpProxy proxy;
+        QVERIFY(proxy.start(m_redis.port()));
+        TestServer::Options third = options();
+        third.databaseName = m_one->databaseName();
+        third.redisKeyPrefix = m_one->redisKeyPrefix();
+        third.with(s("FP_JWT_SECRET"), m_one->jwtSecret());
+        third.onRedis(proxy.port());
+        TestServer behind(third);
+        QVERIFY2(behind.start(), behind.output().constData());
+        const TestAccount ann = onboarded(s("Partitioned"));
+        QVERIFY(keptOn(behind, ann, s("/api/profile")));
+
+        QCOMPARE(proxy.silenceConnectionsThatSent("SUBSCRIBE"), 1);
+        const HttpResult written = clientFor(m_two->port(), ann)
+                                       ->put(s("/api/profile"), {{s("bio"), s("Edited unheard")}});
+        QCOMPARE(written.status, 200);
+        // Its eviction never arrives behind the proxy; the answer kept there would otherwise be
+        // served for ten minutes.
+        QTRY_COMPARE_WITH_TIMEOUT(readAnswer(behind, ann, s("/api/profile"))[s("bio")].toString(),
+                                  s("Edited unheard"), 10000);
+        QVERIFY(behind.output().contains("event_bus_subscription_silent"));
+
+        // Subscribed again: answers are kept again, and evictions reach them.
+        QTRY_VERIFY_WITH_TIMEOUT(keptOn(behind, ann, s("/api/profile")), 15000);
+        QCOMPARE(clientFor(m_two->port(), ann)
+                     ->put(s("/api/profile"), {{s("bio"), s("Edited and heard")}})
+                     .status,
+                 200);
+        QTRY_COMPARE_WITH_TIMEOUT(readAnswer(behind, ann, s("/api/profile"))[s("bio")].toString(),
+                                  s("Edited and heard"), 10000);
+        QCOMPARE(behind.stop(), 0);
     }
 
     // Many people editing and reading at once on both instances: each sees their own write in
