@@ -70,9 +70,7 @@ private:
         m_moderator = signUpAs(QStringLiteral("moderator"), QStringLiteral("Triager"));
         // The console works on a second instance; people file reports on the first.
         TestServer::Options second = TestServer::Options().withoutRateLimits();
-        second.databaseName = server().databaseName();
-        second.redisKeyPrefix = server().redisKeyPrefix();
-        second.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+        second.alongside(server());
         m_consoleServer = &addServer(second);
         QVERIFY(m_consoleServer->start());
     }

@@ -70,9 +70,7 @@ private:
                    QString::number(kGateIntervalSeconds));
         m_gates1 = &addServer(gates);
         QVERIFY(m_gates1->start());
-        gates.databaseName = m_gates1->databaseName();
-        gates.redisKeyPrefix = m_gates1->redisKeyPrefix();
-        gates.with(QStringLiteral("FP_JWT_SECRET"), m_gates1->jwtSecret());
+        gates.alongside(*m_gates1);
         m_gates2 = &addServer(gates);
         QVERIFY(m_gates2->start());
         m_gatesSeed = std::make_unique<Seed>(m_gates1->database());
@@ -738,9 +736,7 @@ private Q_SLOTS:
             QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("1000"));
         TestServer &one = addServer(options);
         QVERIFY(one.start());
-        options.databaseName = one.databaseName();
-        options.redisKeyPrefix = one.redisKeyPrefix();
-        options.with(QStringLiteral("FP_JWT_SECRET"), one.jwtSecret());
+        options.alongside(one);
         TestServer &two = addServer(options);
         QVERIFY(two.start());
         Seed seed(one.database());
@@ -827,9 +823,7 @@ private Q_SLOTS:
         TestServer::Options options = chatOptions().onRedis(proxy.port());
         TestServer &behind = addServer(options);
         QVERIFY(behind.start());
-        options.databaseName = behind.databaseName();
-        options.redisKeyPrefix = behind.redisKeyPrefix();
-        options.with(QStringLiteral("FP_JWT_SECRET"), behind.jwtSecret());
+        options.alongside(behind);
         options.onRedis(redis.port());
         TestServer &direct = addServer(options);
         QVERIFY(direct.start());

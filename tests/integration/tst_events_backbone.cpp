@@ -250,11 +250,7 @@ private Q_SLOTS:
         TestServer first(quickBackbone());
         QVERIFY(first.start());
         TestDatabase &db = *first.database();
-        TestServer::Options options =
-            quickBackbone().with(QStringLiteral("FP_JWT_SECRET"), first.jwtSecret());
-        options.databaseName = db.name();
-        options.redisKeyPrefix = first.redisKeyPrefix();
-        TestServer second(options);
+        TestServer second(quickBackbone().alongside(first));
         QVERIFY(second.start());
         QList<TestAccount> people;
         for (int i = 0; i < 4; ++i)
@@ -532,8 +528,9 @@ private Q_SLOTS:
                                   before + 1, 10000);
         // The run's row is written as "running" before the purge starts; wait for its end.
         QTRY_COMPARE_WITH_TIMEOUT(
-            text(db, QStringLiteral("SELECT outcome FROM background_job_runs WHERE name = "
-                                    "'outbox_purge' ORDER BY id DESC LIMIT 1")),
+            text(db,
+                 QStringLiteral("SELECT outcome FROM background_job_runs WHERE name = "
+                                "'outbox_purge' ORDER BY id DESC LIMIT 1")),
             QStringLiteral("succeeded"), 10000);
         QCOMPARE(left(), QStringLiteral("1/1/1"));
 
@@ -557,12 +554,7 @@ private Q_SLOTS:
         TestServer first(quickBackbone().onRedis(redis.port()));
         QVERIFY(first.start());
         TestDatabase &db = *first.database();
-        TestServer::Options options = quickBackbone()
-                                          .onRedis(redis.port())
-                                          .with(QStringLiteral("FP_JWT_SECRET"), first.jwtSecret());
-        options.databaseName = db.name();
-        options.redisKeyPrefix = first.redisKeyPrefix();
-        TestServer second(options);
+        TestServer second(quickBackbone().onRedis(redis.port()).alongside(first));
         QVERIFY(second.start());
 
         const TestAccount a = fp::test::signUp(first.port(), QStringLiteral("Away"));

@@ -377,9 +377,7 @@ private Q_SLOTS:
                 .with(QStringLiteral("FP_RATE_READS_PER_MINUTE"), QStringLiteral("40"));
         TestServer one(options);
         QVERIFY(one.start());
-        options.databaseName = one.databaseName();
-        options.redisKeyPrefix = one.redisKeyPrefix();
-        options.with(QStringLiteral("FP_JWT_SECRET"), one.jwtSecret());
+        options.alongside(one);
         TestServer two(options);
         QVERIFY(two.start());
         const TestAccount reader = fp::test::signUp(one.port(), QStringLiteral("Reader"));

@@ -197,9 +197,7 @@ private:
     {
         if (!m_second) {
             TestServer::Options o = options({});
-            o.databaseName = server().databaseName();
-            o.redisKeyPrefix = server().redisKeyPrefix();
-            o.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+            o.alongside(server());
             m_second = &addServer(o);
             if (!m_second->start())
                 qFatal("the second instance did not start: %s", m_second->output().constData());

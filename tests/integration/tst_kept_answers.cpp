@@ -99,9 +99,7 @@ private Q_SLOTS:
         m_one = std::make_unique<TestServer>(options());
         QVERIFY2(m_one->start(), m_one->output().constData());
         TestServer::Options second = options();
-        second.databaseName = m_one->databaseName();
-        second.redisKeyPrefix = m_one->redisKeyPrefix();
-        second.with(s("FP_JWT_SECRET"), m_one->jwtSecret());
+        second.alongside(*m_one);
         m_two = std::make_unique<TestServer>(second);
         QVERIFY2(m_two->start(), m_two->output().constData());
         m_seed = std::make_unique<Seed>(m_one->database());
@@ -271,9 +269,7 @@ private Q_SLOTS:
         TcpProxy proxy;
         QVERIFY(proxy.start(m_redis.port()));
         TestServer::Options third = options();
-        third.databaseName = m_one->databaseName();
-        third.redisKeyPrefix = m_one->redisKeyPrefix();
-        third.with(s("FP_JWT_SECRET"), m_one->jwtSecret());
+        third.alongside(*m_one);
         third.onRedis(proxy.port());
         TestServer behind(third);
         QVERIFY2(behind.start(), behind.output().constData());

@@ -356,9 +356,7 @@ private Q_SLOTS:
     {
         // A second instance on the same database and Redis: both run matcher ticks.
         TestServer::Options options = fastMatching();
-        options.databaseName = server().databaseName();
-        options.redisKeyPrefix = server().redisKeyPrefix();
-        options.extraEnvironment.insert(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+        options.alongside(server());
         TestServer second(options);
         QVERIFY(second.start());
 

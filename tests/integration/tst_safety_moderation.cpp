@@ -51,9 +51,7 @@ private:
     {
         StaffApiTest::prepare();
         TestServer::Options second = options();
-        second.databaseName = server().databaseName();
-        second.redisKeyPrefix = server().redisKeyPrefix();
-        second.with(QStringLiteral("FP_JWT_SECRET"), server().jwtSecret());
+        second.alongside(server());
         m_second = &addServer(second);
         QVERIFY(m_second->start());
     }

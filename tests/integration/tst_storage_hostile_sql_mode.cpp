@@ -74,7 +74,9 @@ private Q_SLOTS:
         // The account, the conversation and every message are still there.
         QCOMPARE(server.database()->scalar(QStringLiteral("SELECT COUNT(*) FROM users")).toInt(),
                  3); // the two people and the seeded admin
-        QCOMPARE(server.database()->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages")).toInt(),
+        QCOMPARE(server.database()
+                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages"))
+                     .toInt(),
                  texts.size());
 
         // Profile text takes the same path.
@@ -82,10 +84,9 @@ private Q_SLOTS:
         const HttpResult put =
             client->put(QStringLiteral("/api/profile"), {{QStringLiteral("bio"), bio}});
         QVERIFY2(put.status == 200, put.body.constData());
-        QCOMPARE(client->get(QStringLiteral("/api/profile"))
-                     .json()[QStringLiteral("bio")]
-                     .toString(),
-                 bio);
+        QCOMPARE(
+            client->get(QStringLiteral("/api/profile")).json()[QStringLiteral("bio")].toString(),
+            bio);
     }
 };
 

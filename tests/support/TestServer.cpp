@@ -266,6 +266,13 @@ void PrivateMariaDb::stop()
     m_process.reset();
 }
 
+TestServer::Options &TestServer::Options::alongside(const TestServer &first)
+{
+    databaseName = first.databaseName();
+    redisKeyPrefix = first.redisKeyPrefix();
+    return with(QStringLiteral("FP_JWT_SECRET"), first.jwtSecret());
+}
+
 TestServer::TestServer() : TestServer(Options {}) { }
 
 TestServer::TestServer(Options options) : m_options(std::move(options))

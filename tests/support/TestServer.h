@@ -152,6 +152,9 @@ public:
             redisPort = port;
             return *this;
         }
+        /// Another instance of the same deployment as `first` (started): its database, its
+        /// Redis key prefix and its token signing secret.
+        Options &alongside(const TestServer &first);
         /// Every request of a test comes from 127.0.0.1 and a handful of accounts: lifts the
         /// per-address and per-account request budgets (tests of the limits leave them on).
         Options &withoutRateLimits()
