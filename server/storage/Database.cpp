@@ -1,5 +1,7 @@
 #include "server/storage/Database.h"
 
+#include "common/Time.h"
+
 #include "server/storage/WorkCounters.h"
 
 #include "server/base/Log.h"
@@ -312,7 +314,7 @@ QVariant time(const QDateTime &utc)
 {
     if (!utc.isValid())
         return QVariant(QMetaType::fromType<QString>());
-    return utc.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+    return toSqlTime(utc);
 }
 
 QDateTime toTime(const QVariant &column)

@@ -1,5 +1,7 @@
 #include "server/storage/SqlText.h"
 
+#include "common/Time.h"
+
 #include <QByteArray>
 #include <QDate>
 #include <QDateTime>
@@ -99,8 +101,7 @@ std::optional<QString> literal(const QVariant &value)
     case QMetaType::QByteArray:
         return QStringLiteral("X'%1'").arg(QString::fromLatin1(value.toByteArray().toHex()));
     case QMetaType::QDateTime:
-        return quoted(
-            value.toDateTime().toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
+        return quoted(toSqlTime(value.toDateTime()));
     case QMetaType::QDate:
         return quoted(value.toDate().toString(Qt::ISODate));
     case QMetaType::QTime:
