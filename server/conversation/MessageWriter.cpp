@@ -221,6 +221,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
     QHash<QString, quint64> lastSeqs;
     QList<qsizetype> refusedAsClosed; // unless it is a re-send of a message stored before
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QStringList ids = Sql::newIds(batch.size()); // one for each message stored
     for (qsizetype i = 0; i < batch.size(); ++i) {
         const OutgoingMessage &m = batch.at(i);
         const auto target = targets->constFind(m.conversationId);
@@ -266,7 +267,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
             continue;
         }
         MessageRow row;
-        row.id = Sql::newId();
+        row.id = ids.at(rows.size());
         row.conversationId = conversation.id;
         row.senderUserId = m.senderId;
         row.seq = lastSeqs.value(conversation.id, target->lastSeq) + 1;

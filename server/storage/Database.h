@@ -11,6 +11,7 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
+#include <QStringList>
 #include <QVariant>
 #include <QVariantList>
 #include <functional>
@@ -106,6 +107,8 @@ QDateTime toTime(const QVariant &column);
 /// A NULL for a string column when `value` is empty.
 QVariant nullableText(const QString &value);
 QString newId(); // UUID v4 string
+/// `count` UUID v4 strings, from one read of the kernel's randomness.
+QStringList newIds(qsizetype count);
 /// Success, or the statement's failure: for statements that return nothing.
 Status status(const SqlResult &result);
 /// The first row read by `read`, nullopt without rows; the statement's failure otherwise.

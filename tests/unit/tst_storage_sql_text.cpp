@@ -1,12 +1,16 @@
 // Values bound into SQL text: every placeholder outside quotes and comments takes one literal,
-// strings are escaped as mysql_real_escape_string does, and a count mismatch is refused.
+// strings are escaped as mysql_real_escape_string does, and a count mismatch is refused. And the
+// ids rows are stored under.
 // tst_storage_sql_roundtrip sends the same literals to a real MariaDB.
 
+#include "server/storage/Database.h"
 #include "server/storage/SqlText.h"
 
 #include <QDateTime>
+#include <QSet>
 #include <QTest>
 #include <QTimeZone>
+#include <QUuid>
 #include <limits>
 
 using namespace fp;
@@ -131,6 +135,26 @@ private Q_SLOTS:
                                  {std::numeric_limits<double>::quiet_NaN()}, &error)
                      .has_value());
         QVERIFY2(error.contains(QLatin1String("no SQL literal")), qPrintable(error));
+    }
+
+    // Ids are random version 4 UUIDs as QUuid::createUuid makes them, each its own.
+    void idsAreVersionFourUuids()
+    {
+        QVERIFY(Sql::newIds(0).isEmpty());
+        QStringList ids = Sql::newIds(500);
+        QCOMPARE(ids.size(), 500);
+        for (int i = 0; i < 100; ++i)
+            ids << Sql::newId();
+        QSet<QString> seen;
+        for (const QString &id : std::as_const(ids)) {
+            const QUuid uuid(id);
+            QVERIFY2(!uuid.isNull(), qPrintable(id));
+            QCOMPARE(uuid.toString(QUuid::WithoutBraces), id); // lower case, no braces
+            QCOMPARE(uuid.version(), QUuid::Random);
+            QCOMPARE(uuid.variant(), QUuid::DCE);
+            seen.insert(id);
+        }
+        QCOMPARE(seen.size(), ids.size());
     }
 };
 
