@@ -809,6 +809,49 @@ private Q_SLOTS:
         QVERIFY(listener.readUntil("heard elsewhere").contains("heard elsewhere"));
     }
 
+    // An instance alone when Redis restarts subscribes again, finds itself alone again (no chat
+    // frame published), and still hears a second instance that starts afterwards: the
+    // newcomer's greeting reaches it, and chat flows both ways between them.
+    void anInstanceAloneAcrossARedisRestartHearsANewcomer()
+    {
+        PrivateRedis redis;
+        QVERIFY(redis.start());
+        TestServer &first = addServer(chatOptions().onRedis(redis.port()));
+        QVERIFY(first.start());
+        Seed seedThere(first.database());
+        Pair p = seedPair(first, seedThere, "restart");
+        WsClient a(first.port()), b(first.port());
+        QVERIFY(connectBoth(a, b, p));
+
+        redis.kill();
+        QVERIFY(redis.start());
+        const QByteArray channel = first.redisKeyPrefix().toUtf8() + "user-events";
+        RawRedis probe(redis.port());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                probe.send({"PUBSUB", "NUMSUB", channel});
+                return probe.readUntil(":1\r\n", 300).contains(":1\r\n");
+            }(),
+            15000);
+        QTest::qWait(5 * 100); // a few of its probes (EventBus::kProbeIntervalMs)
+        RawRedis monitor(redis.port());
+        monitor.send({"MONITOR"});
+        QVERIFY(monitor.readUntil("OK").contains("OK"));
+        send(a, p.conversationId, s("alone-again-1"), s("alone again"));
+        QVERIFY(!waitMessage(b, s("alone again")).isEmpty());
+        const QByteArray whileAlone = monitor.readUntil("(nothing ends this)", 300);
+        QVERIFY2(!whileAlone.contains("alone again"), whileAlone.left(600).constData());
+
+        TestServer &second = addServer(chatOptions().onRedis(redis.port()).alongside(first));
+        QVERIFY(second.start());
+        WsClient bThere(second.port());
+        QVERIFY(bThere.connectAndAuthenticate(p.b.accessToken));
+        send(a, p.conversationId, s("newcomer-1"), s("to the newcomer"));
+        QVERIFY(!waitMessage(bThere, s("to the newcomer")).isEmpty());
+        send(bThere, p.conversationId, s("newcomer-2"), s("from the newcomer"));
+        QVERIFY(!waitMessage(a, s("from the newcomer")).isEmpty());
+    }
+
     // A subscription can die without its connection saying so (a half-open connection after a
     // partition). Redis then counts only the other instance on the channel, which takes itself
     // for alone and stops publishing chat frames: were the silent one never to notice, its
