@@ -17,6 +17,17 @@ public:
         connect(&m_server, &QTcpServer::newConnection, this, &Forwarder::accept);
     }
 
+    ~Forwarder() override
+    {
+        for (Link *link : std::as_const(m_links)) {
+            for (QTcpSocket *socket : {link->client.data(), link->upstream.data()}) {
+                if (socket)
+                    socket->disconnect(this); // they may still emit while being destroyed
+            }
+            delete link; // its sockets are children of the server or of this
+        }
+    }
+
     quint16 listen()
     {
         return m_server.listen(QHostAddress::LocalHost, 0) ? m_server.serverPort() : 0;
@@ -69,23 +80,22 @@ private:
                     link->client->write(bytes);
             });
             connect(client, &QTcpSocket::disconnected, this, [this, link] { close(link); });
-            connect(link->upstream, &QTcpSocket::disconnected, this, [this, link] {
+            // Gone, or never reached (the target is down): the client hears of it, unless its
+            // connection was silenced.
+            const auto upstreamEnded = [this, link] {
                 if (!link->silenced)
                     close(link);
-            });
+            };
+            connect(link->upstream, &QTcpSocket::disconnected, this, upstreamEnded);
+            connect(link->upstream, &QTcpSocket::errorOccurred, this, upstreamEnded);
         }
     }
 
+    // Its sockets no longer call back (they may still emit while closing) and go.
     void close(Link *link)
     {
         if (!m_links.removeOne(link))
             return;
-        release(link);
-    }
-
-    // Its sockets no longer call back (they may still emit while being destroyed) and go.
-    void release(Link *link)
-    {
         for (QTcpSocket *socket : {link->client.data(), link->upstream.data()}) {
             if (socket) {
                 socket->disconnect(this);
@@ -96,19 +106,6 @@ private:
         delete link;
     }
 
-public:
-    ~Forwarder() override
-    {
-        for (Link *link : std::as_const(m_links)) {
-            for (QTcpSocket *socket : {link->client.data(), link->upstream.data()}) {
-                if (socket)
-                    socket->disconnect(this);
-            }
-            delete link; // its sockets are children of the server or of this
-        }
-    }
-
-private:
     quint16 m_targetPort;
     QTcpServer m_server {this};
     QList<Link *> m_links;
