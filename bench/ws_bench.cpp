@@ -856,23 +856,20 @@ int main(int argc, char **argv)
     const auto cpuPerMessageUs = [](const Measurement &m) {
         return m.relay.sent > 0 ? m.relayCpuMs * 1000.0 / double(m.relay.sent) : 0.0;
     };
-    if (referenceAfter) {
-        const double plainMean =
-            (cpuPerMessageUs(reference) + cpuPerMessageUs(*referenceAfter)) / 2;
-        say(QStringLiteral("  server process CPU per relayed message (its database and Redis not "
-                           "counted): server %1 us, plain %2 us before and %3 us after (%4 their "
-                           "mean)")
-                .arg(cpuPerMessageUs(measured), 0, 'f', 0)
-                .arg(cpuPerMessageUs(reference), 0, 'f', 0)
-                .arg(cpuPerMessageUs(*referenceAfter), 0, 'f', 0)
-                .arg(ratio(cpuPerMessageUs(measured), plainMean)));
-    } else {
-        say(QStringLiteral("  server process CPU per relayed message (its database and Redis not "
-                           "counted): server %1 us, plain %2 us (%3)")
-                .arg(cpuPerMessageUs(measured), 0, 'f', 0)
-                .arg(cpuPerMessageUs(reference), 0, 'f', 0)
-                .arg(ratio(cpuPerMessageUs(measured), cpuPerMessageUs(reference))));
-    }
+    // Against the mean of the two measurements of the plain relay, when there are two.
+    const double plainUs = referenceAfter
+        ? (cpuPerMessageUs(reference) + cpuPerMessageUs(*referenceAfter)) / 2
+        : cpuPerMessageUs(reference);
+    const QString plainText = referenceAfter
+        ? QStringLiteral("%1 us before and %2 us after")
+              .arg(cpuPerMessageUs(reference), 0, 'f', 0)
+              .arg(cpuPerMessageUs(*referenceAfter), 0, 'f', 0)
+        : QStringLiteral("%1 us").arg(cpuPerMessageUs(reference), 0, 'f', 0);
+    say(QStringLiteral("  server process CPU per relayed message (its database and Redis not "
+                       "counted): server %1 us, plain %2 (%3%4)")
+            .arg(cpuPerMessageUs(measured), 0, 'f', 0)
+            .arg(plainText, ratio(cpuPerMessageUs(measured), plainUs),
+                 referenceAfter ? QStringLiteral(" their mean") : QString()));
     if (!writerWork.isEmpty())
         say(writerWork);
     const std::vector<double> &a = measured.relay.latencyMs, &b = reference.relay.latencyMs;
