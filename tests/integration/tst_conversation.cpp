@@ -20,6 +20,7 @@
 #include <QTest>
 #include <QUuid>
 #include <algorithm>
+#include <optional>
 
 using namespace fp::test;
 
@@ -129,6 +130,25 @@ private:
             return f.value(QStringLiteral("message")).toObject().value(QStringLiteral("text")) ==
                 text;
         });
+    }
+
+    /// What Redis ran (its MONITOR) while `from` sent each of `texts` (client_msg_id "<prefix>-i")
+    /// to `to` and `to` received it; nullopt when one did not arrive.
+    static std::optional<QByteArray> redisWhileSending(quint16 redisPort, WsClient &from,
+                                                       WsClient &to, const QString &conversationId,
+                                                       const QString &prefix,
+                                                       const QStringList &texts)
+    {
+        RawRedis monitor(redisPort); // every command Redis runs, as it runs it
+        monitor.send({"MONITOR"});
+        if (!monitor.readUntil("OK").contains("OK"))
+            return std::nullopt;
+        for (qsizetype i = 0; i < texts.size(); ++i) {
+            send(from, conversationId, QStringLiteral("%1-%2").arg(prefix).arg(i), texts.at(i));
+            if (waitMessage(to, texts.at(i)).isEmpty())
+                return std::nullopt;
+        }
+        return monitor.readUntil("(nothing ends this)", 300);
     }
 
     static QJsonObject waitGate(WsClient &ws, const char *type, int minute, int timeoutMs = 10000)
@@ -788,17 +808,14 @@ private Q_SLOTS:
         WsClient a(alone.port()), b(alone.port());
         QVERIFY(connectBoth(a, b, p));
         QTest::qWait(3 * 100); // a few of the bus's greetings (EventBus::kProbeIntervalMs)
-        RawRedis monitor(redis.port()); // every command Redis runs, as it runs it
-        monitor.send({"MONITOR"});
-        QVERIFY(monitor.readUntil("OK").contains("OK"));
-        for (int i = 0; i < 10; ++i) {
-            const QString text = QStringLiteral("only here %1").arg(i);
-            send(a, p.conversationId, QStringLiteral("alone-%1").arg(i), text);
-            QVERIFY(!waitMessage(b, text).isEmpty());
-        }
-        const QByteArray whileAlone = monitor.readUntil("(nothing ends this)", 300);
-        QVERIFY(whileAlone.contains("\"PUBLISH\"")); // its greetings go on
-        QVERIFY2(!whileAlone.contains("only here"), whileAlone.left(600).constData());
+        QStringList texts;
+        for (int i = 0; i < 10; ++i)
+            texts << QStringLiteral("only here %1").arg(i);
+        const std::optional<QByteArray> whileAlone =
+            redisWhileSending(redis.port(), a, b, p.conversationId, s("alone"), texts);
+        QVERIFY(whileAlone);
+        QVERIFY(whileAlone->contains("\"PUBLISH\"")); // its greetings go on
+        QVERIFY2(!whileAlone->contains("only here"), whileAlone->left(600).constData());
 
         RawRedis listener(redis.port());
         listener.send({"SUBSCRIBE", alone.redisKeyPrefix().toUtf8() + "user-events"});
@@ -834,13 +851,10 @@ private Q_SLOTS:
             }(),
             15000);
         QTest::qWait(5 * 100); // a few of its probes (EventBus::kProbeIntervalMs)
-        RawRedis monitor(redis.port());
-        monitor.send({"MONITOR"});
-        QVERIFY(monitor.readUntil("OK").contains("OK"));
-        send(a, p.conversationId, s("alone-again-1"), s("alone again"));
-        QVERIFY(!waitMessage(b, s("alone again")).isEmpty());
-        const QByteArray whileAlone = monitor.readUntil("(nothing ends this)", 300);
-        QVERIFY2(!whileAlone.contains("alone again"), whileAlone.left(600).constData());
+        const std::optional<QByteArray> whileAlone = redisWhileSending(
+            redis.port(), a, b, p.conversationId, s("alone-again"), {s("alone again")});
+        QVERIFY(whileAlone);
+        QVERIFY2(!whileAlone->contains("alone again"), whileAlone->left(600).constData());
 
         TestServer &second = addServer(chatOptions().onRedis(redis.port()).alongside(first));
         QVERIFY(second.start());
