@@ -776,6 +776,7 @@ int main(int argc, char **argv)
     // 2. The application.
     Measurement measured;
     QString writerWork; // how the message writer batched, from /metrics
+    QString sessionWork; // how often the sockets' session states were read, from /metrics
     {
         fp::test::TestServer::Options options;
         // 5k sockets print a lot: keep the tail, for when something goes wrong.
@@ -819,6 +820,12 @@ int main(int argc, char **argv)
                              .arg(batches, 0, 'f', 0)
                              .arg(stored / batches, 0, 'f', 1);
         }
+        // Over the whole run, the authentications included (one read alone each).
+        sessionWork = QStringLiteral("  session states read from MariaDB: %1 alone, %2 in "
+                                     "batches; %3 readings of access changes")
+                          .arg(server.metric("fp_session_reads_alone_total"), 0, 'f', 0)
+                          .arg(server.metric("fp_session_reads_batched_total"), 0, 'f', 0)
+                          .arg(server.metric("fp_access_change_readings_total"), 0, 'f', 0);
         if (!o.timelineFile.isEmpty()) {
             QFile out(o.timelineFile);
             if (out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
@@ -872,6 +879,7 @@ int main(int argc, char **argv)
                  referenceAfter ? QStringLiteral(" their mean") : QString()));
     if (!writerWork.isEmpty())
         say(writerWork);
+    say(sessionWork);
     const std::vector<double> &a = measured.relay.latencyMs, &b = reference.relay.latencyMs;
     say(QStringLiteral("  server / plain: p50 %1, p99 %2; achieved rate server %3 msg/s, plain %4 "
                        "msg/s")

@@ -436,8 +436,19 @@ void Application::startBackgroundWork()
         QStringLiteral("fp_session_reads_batched_total"),
         QStringLiteral("Session states of sessions in use re-read in batches before they expire"),
         [&d] { return double(d.tokens.sessionsReadInBatches()); }, QStringLiteral("counter"));
-    // Every second, the sessions in use are re-read together, a few hundred per statement,
-    // instead of each busy socket or client reading its own when its entry expires.
+    m_metrics.gauge(
+        QStringLiteral("fp_access_change_readings_total"),
+        QStringLiteral("Readings of the recent session revocations and account changes that "
+                       "succeeded (one a second: they vouch for the sessions cached)"),
+        [&d] { return double(d.tokens.accessChangeReadings()); }, QStringLiteral("counter"));
+    m_metrics.gauge(
+        QStringLiteral("fp_access_changes_applied_total"),
+        QStringLiteral("Session revocations and account changes read from MariaDB that made "
+                       "this instance forget what it cached"),
+        [&d] { return double(d.tokens.accessChangesApplied()); }, QStringLiteral("counter"));
+    // Every second, the recent access changes are read (they vouch for every session cached),
+    // and the sessions in use they cannot vouch for are re-read together, a few hundred per
+    // statement, instead of each busy socket or client reading its own when its entry expires.
     auto *sessions = new QTimer(this);
     connect(sessions, &QTimer::timeout, this, [this, &d] {
         if (m_shuttingDown || m_refreshingSessions.exchange(true))

@@ -181,7 +181,21 @@ Result<bool> IdentityRepository::revokeSession(const QString &sessionId, const Q
     SqlResult r = Sql::exec(sql, bindings);
     if (!r.ok())
         return r.toAppError();
-    return r.numRowsAffected() == 1;
+    if (r.numRowsAffected() != 1)
+        return false;
+    QString owner = userId;
+    if (owner.isEmpty()) {
+        SqlResult r = Sql::exec(QStringLiteral("SELECT user_id FROM user_sessions WHERE id = ?"),
+                                {sessionId});
+        if (!r.ok())
+            return r.toAppError();
+        if (!r.next())
+            return false;
+        owner = r.value(0).toString();
+    }
+    if (Status recorded = recordAccessChange(owner, {sessionId}); !recorded)
+        return recorded.error();
+    return true;
 }
 
 Result<QStringList> IdentityRepository::revokeOtherSessions(const QString &userId,
@@ -204,6 +218,8 @@ Result<QStringList> IdentityRepository::revokeOtherSessions(const QString &userI
                             {reason, userId, keepSessionId});
     if (!r.ok())
         return r.toAppError();
+    if (Status recorded = recordAccessChange(userId, revoked); !recorded)
+        return recorded.error();
     return revoked;
 }
 
@@ -362,27 +378,71 @@ Result<QHash<QString, int>> IdentityRepository::liveSessionCounts(const QStringL
 Status IdentityRepository::setStatus(const QString &userId, const QString &status,
                                      const QDateTime &restrictedUntil, const QDateTime &now) const
 {
-    if (status == QLatin1String("banned"))
-        // A ban also restricts: whatever checks restriction keeps a banned account out too.
+    Status updated = [&] {
+        if (status == QLatin1String("banned"))
+            // A ban also restricts: whatever checks restriction keeps a banned account out too.
+            return Sql::status(
+                Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
+                                         "restricted_until = NULL, banned_at = ? WHERE id = ?"),
+                          {Sql::time(now), userId}));
+        if (status == QLatin1String("restricted"))
+            return Sql::status(
+                Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
+                                         "restricted_until = ?, banned_at = NULL WHERE id = ?"),
+                          {Sql::time(restrictedUntil), userId}));
         return Sql::status(
-            Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
-                                     "restricted_until = NULL, banned_at = ? WHERE id = ?"),
-                      {Sql::time(now), userId}));
-    if (status == QLatin1String("restricted"))
-        return Sql::status(
-            Sql::exec(QStringLiteral("UPDATE users SET status = 'restricted', "
-                                     "restricted_until = ?, banned_at = NULL WHERE id = ?"),
-                      {Sql::time(restrictedUntil), userId}));
-    return Sql::status(
-        Sql::exec(QStringLiteral("UPDATE users SET status = 'active', "
-                                 "restricted_until = NULL, banned_at = NULL WHERE id = ?"),
-                  {userId}));
+            Sql::exec(QStringLiteral("UPDATE users SET status = 'active', "
+                                     "restricted_until = NULL, banned_at = NULL WHERE id = ?"),
+                      {userId}));
+    }();
+    if (!updated)
+        return updated;
+    return recordAccessChange(userId);
 }
 
 Status IdentityRepository::setRole(const QString &userId, Role role) const
 {
-    return Sql::status(Sql::exec(QStringLiteral("UPDATE users SET role = ? WHERE id = ?"),
-                                 {roleName(role), userId}));
+    if (Status s = Sql::status(Sql::exec(QStringLiteral("UPDATE users SET role = ? WHERE id = ?"),
+                                         {roleName(role), userId}));
+        !s)
+        return s;
+    return recordAccessChange(userId);
+}
+
+Status IdentityRepository::recordAccessChange(const QString &userId,
+                                              const QStringList &sessionIds) const
+{
+    QString sql = QStringLiteral("INSERT INTO access_changes (user_id, session_id, changed_at) "
+                                 "VALUES ");
+    QVariantList bindings;
+    if (sessionIds.isEmpty()) {
+        sql += QStringLiteral("(?, NULL, UTC_TIMESTAMP(3))");
+        bindings << userId;
+    } else {
+        sql += Sql::repeated(QStringLiteral("(?, ?, UTC_TIMESTAMP(3))"), sessionIds.size());
+        for (const QString &id : sessionIds)
+            bindings << userId << id;
+    }
+    if (!Transaction::openOnThisThread())
+        return Sql::status(Sql::exec(sql, bindings));
+    // The reader looks back a fixed time from now: the row's time should be when the change
+    // becomes visible, not when the transaction that makes it began.
+    Transaction::beforeCommit([sql, bindings] { return Sql::exec(sql, bindings).ok(); });
+    return Ok {};
+}
+
+Result<QList<AccessChange>> IdentityRepository::accessChangesWithin(int seconds) const
+{
+    SqlResult r = Sql::exec(
+        QStringLiteral("SELECT id, user_id, session_id FROM access_changes WHERE changed_at >= "
+                       "UTC_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY id"),
+        {seconds});
+    if (!r.ok())
+        return r.toAppError();
+    QList<AccessChange> changes;
+    while (r.next())
+        changes.append({r.value(0).toULongLong(), r.value(1).toString(), r.value(2).toString()});
+    return changes;
 }
 
 Result<std::optional<QDateTime>> IdentityRepository::sessionOpenedAt(const QString &sessionId) const
@@ -523,10 +583,13 @@ Status IdentityRepository::scrub(const QString &userId, const QDateTime &now) co
         !s)
         return s;
     // Sessions are revoked separately; what identified the devices goes.
-    return Sql::status(
-        Sql::exec(QStringLiteral("UPDATE user_sessions SET device_label = NULL, "
-                                 "ip_address = NULL, user_agent = NULL WHERE user_id = ?"),
-                  {userId}));
+    if (Status s = Sql::status(
+            Sql::exec(QStringLiteral("UPDATE user_sessions SET device_label = NULL, "
+                                     "ip_address = NULL, user_agent = NULL WHERE user_id = ?"),
+                      {userId}));
+        !s)
+        return s;
+    return recordAccessChange(userId);
 }
 
 Result<int> IdentityRepository::purgeEndedSessions(const QDateTime &tokensBefore,
@@ -544,7 +607,12 @@ Result<int> IdentityRepository::purgeEndedSessions(const QDateTime &tokensBefore
         {Sql::time(sessionsBefore), Sql::time(sessionsBefore), limit});
     if (!sessions.ok())
         return sessions.toAppError();
-    return tokens.numRowsAffected() + sessions.numRowsAffected();
+    const SqlResult changes =
+        Sql::exec(QStringLiteral("DELETE FROM access_changes WHERE changed_at < ? LIMIT ?"),
+                  {Sql::time(tokensBefore), limit});
+    if (!changes.ok())
+        return changes.toAppError();
+    return tokens.numRowsAffected() + sessions.numRowsAffected() + changes.numRowsAffected();
 }
 
 } // namespace fp

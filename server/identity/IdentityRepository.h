@@ -61,6 +61,15 @@ public:
     Result<std::optional<SessionState>> sessionState(const QString &sessionId) const;
     /// sessionState() of many sessions in one statement; a session without a row is absent.
     Result<QHash<QString, SessionState>> sessionStates(const QStringList &sessionIds) const;
+    /// Records, in access_changes, that these sessions were revoked, or (no session ids) that
+    /// something about the account every session of `userId` stands for changed: status,
+    /// restriction, ban, role, deletion. Inside a transaction the row is written just before it
+    /// commits (so the time recorded is within a commit of when others can see it); otherwise
+    /// at once. Every write of those columns calls it: it is how other instances learn of the
+    /// change when Redis's notice is lost (TokenVerifier).
+    Status recordAccessChange(const QString &userId, const QStringList &sessionIds = {}) const;
+    /// The access changes recorded within the last `seconds` by MariaDB's clock, oldest first.
+    Result<QList<AccessChange>> accessChangesWithin(int seconds) const;
     /// When a session was opened (its sign-in); nullopt for an unknown one.
     Result<std::optional<QDateTime>> sessionOpenedAt(const QString &sessionId) const;
 
@@ -104,7 +113,8 @@ public:
     Status scrub(const QString &userId, const QDateTime &now) const;
     /// Deletes what ended sessions no longer need: the refresh-token hashes of sessions that
     /// ended (expired or revoked) before `tokensBefore`, and sessions that ended before
-    /// `sessionsBefore`; at most `limit` rows of each. Returns how many rows went.
+    /// `sessionsBefore`, and access changes recorded before `tokensBefore`; at most `limit`
+    /// rows of each. Returns how many rows went.
     Result<int> purgeEndedSessions(const QDateTime &tokensBefore, const QDateTime &sessionsBefore,
                                    int limit) const;
 };

@@ -100,6 +100,14 @@ struct SessionState
     UserRecord user; // without password hash
 };
 
+/// A row of access_changes: a session revoked, or (sessionId empty) an account changed.
+struct AccessChange
+{
+    quint64 id = 0;
+    QString userId;
+    QString sessionId;
+};
+
 struct ClientInfo
 {
     QString ipAddress;

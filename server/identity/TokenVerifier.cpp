@@ -34,7 +34,8 @@ QByteArray revokedMarker(const QString &sessionId)
     return Redis::key("session-revoked:" + sessionId.toLatin1());
 }
 
-template<typename Entry> Result<Caller> callerFrom(const Entry &entry, const QString &sessionId)
+template<typename Entry>
+Result<Caller> callerFrom(const Entry &entry, const QString &sessionId, qint64 now)
 {
     if (!entry.valid)
         return invalidToken();
@@ -42,7 +43,10 @@ template<typename Entry> Result<Caller> callerFrom(const Entry &entry, const QSt
     caller.userId = entry.userId;
     caller.sessionId = sessionId;
     caller.role = entry.role;
-    caller.restricted = entry.restricted;
+    // A restriction with an end lifts itself (UserRecord::restricted), however long the entry
+    // is trusted.
+    caller.restricted =
+        entry.restricted && (entry.restrictedUntilMs == 0 || now < entry.restrictedUntilMs);
     return caller;
 }
 
@@ -61,13 +65,23 @@ std::optional<TokenVerifier::CacheEntry> TokenVerifier::cached(const QString &se
     if (it == m_entries.end())
         return std::nullopt;
     const qint64 now = nowMs();
-    if (now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs)
+    if (now - vouchedAtMs(*it) >= kCacheTtlMs || now - it->checkedAtMs >= kRereadMs)
         return std::nullopt;
     if (it->valid && now >= it->sessionExpiresAtMs)
         return std::nullopt;
     // In use: refreshActiveSessions() keeps it fresh from now on.
     it->lastUsedMs = now;
     return *it;
+}
+
+qint64 TokenVerifier::vouchedAtMs(const CacheEntry &entry) const
+{
+    // A reading of access_changes lists every change that became visible since the reading
+    // before it; so, in an unbroken run of readings, every change made after the entry was read
+    // was seen by the last one (and forgot the entry).
+    if (m_changesReadSinceMs > 0 && entry.checkedAtMs >= m_changesReadSinceMs)
+        return std::max(entry.checkedAtMs, m_changesReadAtMs);
+    return entry.checkedAtMs;
 }
 
 void TokenVerifier::store(const QString &sessionId, const CacheEntry &entry,
@@ -78,10 +92,8 @@ void TokenVerifier::store(const QString &sessionId, const CacheEntry &entry,
         return;
     if (m_entries.size() >= kMaxCachedSessions) {
         const qint64 now = nowMs();
-        for (auto it = m_entries.begin(); it != m_entries.end();) {
-            it = now - it->checkedAtMs >= TokenVerifier::kCacheTtlMs ? m_entries.erase(it)
-                                                                     : std::next(it);
-        }
+        for (auto it = m_entries.begin(); it != m_entries.end();)
+            it = now - vouchedAtMs(*it) >= kCacheTtlMs ? m_entries.erase(it) : std::next(it);
         if (m_entries.size() >= kMaxCachedSessions)
             return; // the database answers the rest
     }
@@ -157,7 +169,7 @@ std::optional<Result<Caller>> TokenVerifier::cachedCaller(const QString &session
         return std::nullopt;
     if (hit->valid && hit->userId != userId)
         return Result<Caller>(invalidToken());
-    Result<Caller> caller = callerFrom(*hit, sessionId);
+    Result<Caller> caller = callerFrom(*hit, sessionId, nowMs());
     if (caller)
         caller->expiresAtMs = expiresAtMs;
     return caller;
@@ -188,7 +200,7 @@ Result<Caller> TokenVerifier::sessionCaller(const QString &sessionId, const QStr
     if (const std::optional<CacheEntry> hit = cached(sessionId, &epoch)) {
         if (hit->valid && hit->userId != userId)
             return invalidToken();
-        return callerFrom(*hit, sessionId);
+        return callerFrom(*hit, sessionId, now);
     }
 
     // The database is the truth (a revocation commits there before anything else hears of
@@ -202,7 +214,7 @@ Result<Caller> TokenVerifier::sessionCaller(const QString &sessionId, const QStr
     store(sessionId, entry, epoch);
     if (entry.valid && entry.userId != userId)
         return invalidToken();
-    return callerFrom(entry, sessionId);
+    return callerFrom(entry, sessionId, now);
 }
 
 TokenVerifier::CacheEntry TokenVerifier::entryFrom(const std::optional<SessionState> &state,
@@ -217,13 +229,54 @@ TokenVerifier::CacheEntry TokenVerifier::entryFrom(const std::optional<SessionSt
     entry.userId = s.userId;
     entry.role = s.user.role;
     entry.restricted = s.user.restricted(nowTime);
+    if (entry.restricted && s.user.restrictedUntil.isValid())
+        entry.restrictedUntilMs = s.user.restrictedUntil.toMSecsSinceEpoch();
     entry.sessionExpiresAtMs = s.expiresAt.toMSecsSinceEpoch();
     entry.valid = !s.revoked && s.expiresAt > nowTime && !s.user.deleted() && !s.user.banned();
     return entry;
 }
 
+Status TokenVerifier::readAccessChanges() const
+{
+    // Stamped before the read: it vouches for the entries as of no later than the moment
+    // MariaDB was asked.
+    const qint64 started = nowMs();
+    Result<QList<AccessChange>> changes =
+        m_repository.accessChangesWithin(kAccessChangeWindowSeconds);
+    if (!changes)
+        return changes.error();
+    QMutexLocker lock(&m_mutex);
+    QSet<quint64> seen;
+    seen.reserve(changes->size());
+    bool forgot = false;
+    for (const AccessChange &change : *changes) {
+        seen.insert(change.id);
+        if (m_changesSeen.contains(change.id))
+            continue;
+        if (change.sessionId.isEmpty()) {
+            for (auto it = m_entries.begin(); it != m_entries.end();)
+                it = it->userId == change.userId ? m_entries.erase(it) : std::next(it);
+        } else {
+            m_entries.remove(change.sessionId);
+        }
+        forgot = true;
+        ++m_changesApplied;
+    }
+    // A read alone that started before a change became visible must not store what it read.
+    if (forgot)
+        ++m_epoch;
+    m_changesSeen = std::move(seen); // the others have left the window: never listed again
+    if (m_changesReadAtMs == 0 || started - m_changesReadAtMs > kAccessChangeMaxGapMs)
+        m_changesReadSinceMs = started;
+    m_changesReadAtMs = started;
+    ++m_changeReadings;
+    return Ok {};
+}
+
 Result<qsizetype> TokenVerifier::refreshActiveSessions() const
 {
+    if (Status read = readAccessChanges(); !read)
+        return read.error();
     const qint64 started = nowMs();
     QStringList due;
     quint64 epoch = 0;
@@ -232,7 +285,8 @@ Result<qsizetype> TokenVerifier::refreshActiveSessions() const
         epoch = m_epoch;
         for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
             if (started - it->lastUsedMs < kInUseMs &&
-                started - it->checkedAtMs >= kCacheTtlMs - kRefreshAheadMs)
+                (started - vouchedAtMs(*it) >= kCacheTtlMs - kRefreshAheadMs ||
+                 started - it->checkedAtMs >= kRereadMs - kRefreshAheadMs))
                 due << it.key();
         }
     }
@@ -265,7 +319,7 @@ void TokenVerifier::forgetSessions(const QString &userId, const QStringList &ses
     ++m_epoch;
     const qint64 now = nowMs();
     for (const QString &id : sessionIds)
-        m_entries.insert(id, CacheEntry {now, false, userId, Role::User, false, 0});
+        m_entries.insert(id, CacheEntry {now, false, userId, Role::User, false, 0, 0});
 }
 
 void TokenVerifier::announceRevoked(const QString &userId, const QStringList &sessionIds)

@@ -3,9 +3,16 @@
 // Turns a bearer access token into the Caller (HttpServer::Authenticator; runs on a worker
 // thread). The JWT proves who signed it; the session and account state say whether it still
 // counts: a revoked session, or a deleted or banned account, is refused within seconds, not when
-// the token expires. That state is cached in process for at most kCacheTtlMs and read from the
-// database otherwise; verification never needs Redis, so a Redis outage neither refuses a valid
-// token nor admits a revoked one. Revocations are announced through Redis for the others.
+// the token expires. Revocations are announced through Redis for the others; verification never
+// needs Redis, so a Redis outage neither refuses a valid token nor admits a revoked one.
+//
+// The state is cached in process and read from MariaDB otherwise. A cached state is trusted for
+// kCacheTtlMs after the last moment it is known to be right: its own read, or the last reading
+// of access_changes (refreshActiveSessions(), every second), which lists every revocation and
+// account change of the last kAccessChangeWindowSeconds and forgets what they touch. So a
+// session in use is not read again every few seconds, and a change made on another instance
+// whose Redis notice was lost is still seen here within kCacheTtlMs. When those readings fail
+// or fall too far apart, each state is trusted kCacheTtlMs after its own read, as before.
 // One instance per process, owned by the identity domain: every worker shares what the others
 // learned, and a revocation made here is seen by all of them at once.
 
@@ -18,6 +25,7 @@
 #include <QHash>
 #include <QList>
 #include <QMutex>
+#include <QSet>
 #include <QStringList>
 #include <atomic>
 #include <functional>
@@ -34,6 +42,17 @@ public:
     /// refreshActiveSessions() re-reads a session in use this long before its entry would
     /// expire, so that a busy socket or client never waits on its own read.
     static constexpr qint64 kRefreshAheadMs = 1500;
+    /// How far back each reading of access_changes looks (by MariaDB's clock). Far longer than
+    /// readings may lie apart (kAccessChangeMaxGapMs), so that a change is listed by the reading
+    /// after it became visible although its recorded time came a little earlier (the commit
+    /// after the record, a Galera node's clock a few seconds apart).
+    static constexpr int kAccessChangeWindowSeconds = 30;
+    /// Two readings of access_changes further apart than this may have missed a change between
+    /// them: what was cached before the later one is trusted only kCacheTtlMs after its own read.
+    static constexpr qint64 kAccessChangeMaxGapMs = 5000;
+    /// However long the readings vouch for it, a session in use is read again this often: a
+    /// change made behind the server's back (by hand in MariaDB, without a record) is seen then.
+    static constexpr qint64 kRereadMs = 60000;
     /// A session used within this long counts as in use for refreshActiveSessions(): a chat
     /// socket sends a frame every few seconds, and one that waited a little longer than the
     /// cache lives would otherwise read its state alone (on a worker) at every frame.
@@ -71,14 +90,19 @@ public:
     /// Refuses these sessions from now on in this process (e.g. on a notice from kRevokedChannel:
     /// without it another instance's revocation takes up to kCacheTtlMs to be seen here).
     void forgetSessions(const QString &userId, const QStringList &sessionIds);
-    /// Re-reads, a few hundred per statement, the state of every session used within
-    /// kInUseMs whose entry is older than kCacheTtlMs - kRefreshAheadMs. Called every second
-    /// or so on a worker: the sockets and clients in use then find their state cached, still at
-    /// most kCacheTtlMs old, instead of each reading it alone. Returns the sessions re-read.
+    /// Reads the access changes of the last kAccessChangeWindowSeconds and forgets what they
+    /// touch; then re-reads, a few hundred per statement, the state of every session used within
+    /// kInUseMs that would expire within kRefreshAheadMs (none while the readings keep vouching
+    /// for them, except once every kRereadMs). Called every second or so on a worker: the
+    /// sockets and clients in use then find their state cached, at most kCacheTtlMs from known
+    /// right, instead of each reading it alone. Returns the sessions re-read.
     Result<qsizetype> refreshActiveSessions() const;
     /// Session states read from the database: one at a time (a cache miss), and in batches.
     quint64 sessionsReadAlone() const { return m_readAlone.load(); }
     quint64 sessionsReadInBatches() const { return m_readInBatches.load(); }
+    /// Readings of access_changes that succeeded, and the changes they applied here.
+    quint64 accessChangeReadings() const { return m_changeReadings.load(); }
+    quint64 accessChangesApplied() const { return m_changesApplied.load(); }
 
     /// Forgets what this process cached about a user's sessions (status, role or ban changed).
     void forgetUser(const QString &userId);
@@ -100,11 +124,16 @@ private:
         QString userId;
         Role role = Role::User;
         bool restricted = false;
+        qint64 restrictedUntilMs = 0; // 0: until lifted (when restricted)
         qint64 sessionExpiresAtMs = 0;
         qint64 lastUsedMs = 0; // when a request or frame last found it cached
     };
     static CacheEntry entryFrom(const std::optional<SessionState> &state, qint64 nowMs);
     std::optional<CacheEntry> cached(const QString &sessionId, quint64 *epoch) const;
+    /// Since when the entry is known to be right (needs m_mutex).
+    qint64 vouchedAtMs(const CacheEntry &entry) const;
+    /// The first half of refreshActiveSessions().
+    Status readAccessChanges() const;
     /// The caller of a session whose state is cached, or nothing.
     std::optional<Result<Caller>> cachedCaller(const QString &sessionId, const QString &userId,
                                                qint64 expiresAtMs) const;
@@ -130,8 +159,17 @@ private:
     // Bumped by every revocation or forget: a lookup that started before one does not store
     // what it read (it may be the state from just before the revocation).
     mutable quint64 m_epoch = 0;
+    // The last reading of access_changes that succeeded, and the first of the unbroken run of
+    // readings it ends (none further than kAccessChangeMaxGapMs apart): an entry read since
+    // then is right as of the last (0: no reading yet).
+    mutable qint64 m_changesReadAtMs = 0;
+    mutable qint64 m_changesReadSinceMs = 0;
+    // The ids of the changes still within the window that were applied already.
+    mutable QSet<quint64> m_changesSeen;
     mutable std::atomic<quint64> m_readAlone {0};
     mutable std::atomic<quint64> m_readInBatches {0};
+    mutable std::atomic<quint64> m_changeReadings {0};
+    mutable std::atomic<quint64> m_changesApplied {0};
 };
 
 } // namespace fp

@@ -635,10 +635,8 @@ private Q_SLOTS:
     {
         const TestAccount a = newAccount();
         QCOMPARE(sessions(a.accessToken).status, 200); // now cached as valid
-        QVERIFY(db()->exec(
-            QStringLiteral("UPDATE users SET status = 'deleted', deleted_at = UTC_TIMESTAMP(3) "
-                           "WHERE id = '%1'")
-                .arg(a.userId)));
+        seed().changeAccount(a.userId,
+                             QStringLiteral("status = 'deleted', deleted_at = UTC_TIMESTAMP(3)"));
         QElapsedTimer t;
         t.start();
         QTRY_COMPARE_WITH_TIMEOUT(sessions(a.accessToken).status, 401, 6000);
@@ -656,10 +654,8 @@ private Q_SLOTS:
     {
         const TestAccount a = newAccount();
         QCOMPARE(sessions(a.accessToken).status, 200);
-        QVERIFY(db()->exec(
-            QStringLiteral("UPDATE users SET status = 'restricted', banned_at = UTC_TIMESTAMP(3) "
-                           "WHERE id = '%1'")
-                .arg(a.userId)));
+        seed().changeAccount(a.userId,
+                             QStringLiteral("status = 'restricted', banned_at = UTC_TIMESTAMP(3)"));
         QTRY_COMPARE_WITH_TIMEOUT(sessions(a.accessToken).status, 401, 6000);
         QCOMPARE(refresh(a.refreshToken).status, 401);
         const HttpResult right = login(a.email, a.password);

@@ -186,9 +186,8 @@ private Q_SLOTS:
         QCOMPARE(r.errorCode(), QStringLiteral("forbidden"));
 
         const TestAccount restricted = onboarded(QStringLiteral("Rex"));
-        exec(QStringLiteral("UPDATE users SET status = 'restricted' WHERE id = '%1'")
-                 .arg(restricted.userId));
-        // The server sees the change once its cache of the account state expires (3 s): a
+        seed().changeAccount(restricted.userId, QStringLiteral("status = 'restricted'"));
+        // The server sees the change within seconds (from access_changes): a
         // restricted account may not consent to a reveal either, and asking about a
         // conversation that does not exist changes nothing.
         QTRY_COMPARE_WITH_TIMEOUT(

@@ -62,6 +62,27 @@ private:
                 {QStringLiteral("access_token"), token}};
     }
 
+    // An admin of the instance on `port` bans the account; the answer's status.
+    static int banOn(quint16 port, const QString &userId)
+    {
+        const TestAccount admin =
+            fp::test::logIn(port, TestServer::adminEmail(), TestServer::adminPassword());
+        return fp::test::clientFor(port, admin)
+            ->put(QStringLiteral("/api/admin/users/%1/status").arg(userId),
+                  {{QStringLiteral("status"), QStringLiteral("banned")},
+                   {QStringLiteral("note"), QStringLiteral("abuse")}})
+            .status;
+    }
+
+    // The messages stored whose client ids say they were sent after a ban.
+    static int messagesSentAfterTheBan(TestServer &server)
+    {
+        return server.database()
+            ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
+                                    "client_msg_id LIKE 'after-ban-%'"))
+            .toInt();
+    }
+
     static QJsonObject chatFrame(const QString &conversationId, const QString &clientMsgId)
     {
         return {{QStringLiteral("type"), QStringLiteral("chat.send")},
@@ -167,25 +188,14 @@ private Q_SLOTS:
         QVERIFY(!ws.waitFor(QStringLiteral("chat.message")).isEmpty());
 
         redis.stop();
-        const TestAccount admin =
-            fp::test::logIn(second.port(), TestServer::adminEmail(), TestServer::adminPassword());
-        QCOMPARE(clientFor(second.port(), admin)
-                     ->put(QStringLiteral("/api/admin/users/%1/status").arg(person.userId),
-                           {{QStringLiteral("status"), QStringLiteral("banned")},
-                            {QStringLiteral("note"), QStringLiteral("abuse")}})
-                     .status,
-                 200);
+        QCOMPARE(banOn(second.port(), person.userId), 200);
         int closeCode = -1;
         for (int attempt = 0; attempt < 10 && closeCode == -1; ++attempt) {
             ws.send(chatFrame(conversationId, QStringLiteral("after-ban-%1").arg(attempt)));
             closeCode = ws.waitForClose(1000);
         }
         QCOMPARE(closeCode, 4401);
-        QCOMPARE(first.database()
-                     ->scalar(QStringLiteral("SELECT COUNT(*) FROM conversation_messages WHERE "
-                                             "client_msg_id LIKE 'after-ban-%'"))
-                     .toInt(),
-                 0);
+        QCOMPARE(messagesSentAfterTheBan(first), 0);
     }
 
     void silenceAfterConnectingIsClosedWith4401()
@@ -280,18 +290,20 @@ private Q_SLOTS:
                 QStringLiteral("%1 of %2 frames without a worker").arg(without).arg(kMessages)));
     }
 
-    // Busy sockets never wait on their own session read: the sessions in use are re-read
-    // together every second, before their cached state expires (3 s). Twelve sockets sending a
-    // frame every 250 ms for 7 s read their session alone once each (at auth), where each would
-    // otherwise read it again every 3 s; the state stays as fresh (the ban and revocation tests
-    // above and below still hold).
-    void busySocketsReadTheirSessionsInBatches()
+    // Busy sockets never wait on their own session read, and their sessions are not read again
+    // every few seconds: the reading of access changes every second vouches for them. Twelve
+    // sockets sending a frame every 250 ms for 7 s read their session alone once each (at
+    // auth), where each would otherwise read it again every 3 s, and are not re-read in batches
+    // either (each once at most, should a slow machine break the run of readings); the state
+    // stays as fresh (the ban and revocation tests above and below still hold).
+    void busySocketsDoNotReadTheirSessionsAgain()
     {
         constexpr int kSockets = 12;
         std::vector<std::unique_ptr<WsClient>> sockets;
         const double aloneBefore = server().metric("fp_session_reads_alone_total");
         const double batchedBefore = server().metric("fp_session_reads_batched_total");
-        QVERIFY(aloneBefore >= 0 && batchedBefore >= 0);
+        const double readingsBefore = server().metric("fp_access_change_readings_total");
+        QVERIFY(aloneBefore >= 0 && batchedBefore >= 0 && readingsBefore >= 0);
         for (int i = 0; i < kSockets; ++i) {
             const TestAccount account = signUp(QStringLiteral("busy%1").arg(i));
             sockets.push_back(std::make_unique<WsClient>(port()));
@@ -314,12 +326,78 @@ private Q_SLOTS:
             QTRY_COMPARE_WITH_TIMEOUT(ws->count(QStringLiteral("notices.resumed")), pings, 10000);
         const double aloneDuring = server().metric("fp_session_reads_alone_total") - aloneAtStart;
         const double batched = server().metric("fp_session_reads_batched_total") - batchedBefore;
+        const double readings = server().metric("fp_access_change_readings_total") - readingsBefore;
         // Without the refresh: about 2 reads alone per socket in 7 s. A socket whose refresh came
         // late under load may read alone once.
         QVERIFY2(aloneDuring <= kSockets / 2,
                  qPrintable(QStringLiteral("%1 alone during the pings").arg(aloneDuring)));
-        QVERIFY2(batched >= 2 * kSockets,
+        // Re-read every 1.5 s without the readings of access changes: about 4 times each.
+        QVERIFY2(batched <= kSockets,
                  qPrintable(QStringLiteral("%1 re-read in batches").arg(batched)));
+        QVERIFY2(readings >= 4,
+                 qPrintable(QStringLiteral("%1 readings of access changes").arg(readings)));
+    }
+
+    // What makes a cached session state trustworthy past its own read is the reading of access
+    // changes: a logout and a ban made on an instance whose Redis notices never reach this one
+    // (another key prefix: another channel) close this instance's busy sockets within seconds,
+    // although it re-reads none of their sessions.
+    void aChangeMadeOnAnotherInstanceIsReadFromAccessChanges()
+    {
+        TestServer &first = addServer(TestServer::Options {}.withoutRateLimits());
+        QVERIFY(first.start());
+        TestServer::Options elsewhere = TestServer::Options {}.alongside(first).withoutRateLimits();
+        elsewhere.redisKeyPrefix = first.redisKeyPrefix() + QStringLiteral("elsewhere:");
+        TestServer &second = addServer(elsewhere);
+        QVERIFY(second.start());
+
+        const TestAccount person = fp::test::signUp(first.port(), QStringLiteral("wsfar"));
+        const TestAccount laptop = fp::test::logIn(first.port(), person, QStringLiteral("laptop"));
+        const TestAccount peer = fp::test::signUp(first.port(), QStringLiteral("wsfarpeer"));
+        const QString conversationId = Seed(first.database()).match(person, peer).conversationId;
+        WsClient phoneSocket(first.port());
+        WsClient laptopSocket(first.port());
+        QVERIFY(phoneSocket.connectAndAuthenticate(person.accessToken));
+        QVERIFY(laptopSocket.connectAndAuthenticate(laptop.accessToken));
+
+        // Busy for longer than a cached state lives on its own read (3 s).
+        const double batchedBefore = first.metric("fp_session_reads_batched_total");
+        // A frame a worker handles after checking the session.
+        const QJsonObject resume {{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                                  {QStringLiteral("after_seq"), 0}};
+        for (int i = 0; i < 16; ++i) {
+            phoneSocket.send(resume);
+            laptopSocket.send(resume);
+            QTest::qWait(250);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(phoneSocket.count(QStringLiteral("notices.resumed")), 16, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(laptopSocket.count(QStringLiteral("notices.resumed")), 16, 10000);
+        QVERIFY2(first.metric("fp_session_reads_batched_total") - batchedBefore <= 2,
+                 "the busy sessions were re-read");
+
+        // Sends a frame every 250 ms until the socket is closed; the close code, or -1.
+        const auto closedWhileSending = [&](WsClient &ws, const QString &label) {
+            for (int attempt = 0; attempt < 24; ++attempt) {
+                ws.send(chatFrame(conversationId, label + QString::number(attempt)));
+                if (const int code = ws.waitForClose(250); code != -1)
+                    return code;
+            }
+            return -1;
+        };
+        const double appliedBefore = first.metric("fp_access_changes_applied_total");
+        HttpClient secondClient(second.port());
+        QCOMPARE(secondClient
+                     .post(QStringLiteral("/api/auth/logout"),
+                           {{QStringLiteral("refresh_token"), person.refreshToken}})
+                     .status,
+                 204);
+        QCOMPARE(closedWhileSending(phoneSocket, QStringLiteral("after-logout-")), 4401);
+        QVERIFY(first.metric("fp_access_changes_applied_total") > appliedBefore);
+
+        QCOMPARE(banOn(second.port(), person.userId), 200);
+        QCOMPARE(closedWhileSending(laptopSocket, QStringLiteral("after-ban-")), 4401);
+        // A banned account's frames are refused however they arrive (as in the test above).
+        QCOMPARE(messagesSentAfterTheBan(first), 0);
     }
 
     void malformedFramesGetAnErrorFrameNotAClose()

@@ -761,9 +761,9 @@ private Q_SLOTS:
         QCOMPARE(auditEntries(report, QStringLiteral("restrict"), QStringLiteral("cool off")), 1);
 
         // Once its time has passed, nobody has to lift it.
-        exec(QStringLiteral("UPDATE users SET restricted_until = UTC_TIMESTAMP(3) - INTERVAL 1 "
-                            "MINUTE WHERE id = '%1'")
-                 .arg(p.b.userId));
+        seed().changeAccount(p.b.userId,
+                             QStringLiteral("restricted_until = UTC_TIMESTAMP(3) - "
+                                            "INTERVAL 1 MINUTE"));
         QTRY_COMPARE_WITH_TIMEOUT(takePart(), 404, 10000);
     }
 

@@ -218,7 +218,16 @@ void Seed::offLimitsTopic(const TestAccount &account, const QString &topic,
 
 void Seed::role(const TestAccount &account, const QString &role, std::source_location where)
 {
-    exec(QStringLiteral("UPDATE users SET role = '%1' WHERE id = '%2'").arg(role, account.userId),
+    changeAccount(account.userId, QStringLiteral("role = '%1'").arg(role), where);
+}
+
+void Seed::changeAccount(const QString &userId, const QString &assignments,
+                         std::source_location where)
+{
+    exec(QStringLiteral("UPDATE users SET %1 WHERE id = '%2'").arg(assignments, userId), where);
+    exec(QStringLiteral("INSERT INTO access_changes (user_id, changed_at) VALUES ('%1', "
+                        "UTC_TIMESTAMP(3))")
+             .arg(userId),
          where);
 }
 

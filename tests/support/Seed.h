@@ -102,9 +102,14 @@ public:
                        std::source_location where = std::source_location::current());
     void offLimitsTopic(const TestAccount &account, const QString &topic,
                         std::source_location where = std::source_location::current());
-    /// A staff role (moderator, admin) or back to user; sessions see it from their next login.
+    /// A staff role (moderator, admin) or back to user, as changeAccount() makes it.
     void role(const TestAccount &account, const QString &role,
               std::source_location where = std::source_location::current());
+    /// Changes the users row of `userId` by hand (`assignments`: "status = 'deleted'", ...) the
+    /// way an operator must: with a row in access_changes, from which every instance learns
+    /// within seconds that what it cached about the account's sessions is wrong.
+    void changeAccount(const QString &userId, const QString &assignments,
+                       std::source_location where = std::source_location::current());
 
     /// The SQL form of a time (UTC, milliseconds).
     static QString sqlTime(const QDateTime &time);
