@@ -275,8 +275,8 @@ Status TokenVerifier::readAccessChanges() const
 
 Result<qsizetype> TokenVerifier::refreshActiveSessions() const
 {
-    if (Status read = readAccessChanges(); !read)
-        return read.error();
+    // Should the reading fail, the states it can no longer vouch for are re-read all the same.
+    const Status changesRead = readAccessChanges();
     const qint64 started = nowMs();
     QStringList due;
     quint64 epoch = 0;
@@ -310,6 +310,8 @@ Result<qsizetype> TokenVerifier::refreshActiveSessions() const
             m_entries.insert(id, entry);
         }
     }
+    if (!changesRead)
+        return changesRead.error();
     return due.size();
 }
 

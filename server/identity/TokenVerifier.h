@@ -95,7 +95,8 @@ public:
     /// kInUseMs that would expire within kRefreshAheadMs (none while the readings keep vouching
     /// for them, except once every kRereadMs). Called every second or so on a worker: the
     /// sockets and clients in use then find their state cached, at most kCacheTtlMs from known
-    /// right, instead of each reading it alone. Returns the sessions re-read.
+    /// right, instead of each reading it alone. Returns the sessions re-read (an error when
+    /// the access changes could not be read, after re-reading what they no longer vouch for).
     Result<qsizetype> refreshActiveSessions() const;
     /// Session states read from the database: one at a time (a cache miss), and in batches.
     quint64 sessionsReadAlone() const { return m_readAlone.load(); }

@@ -83,6 +83,36 @@ private:
             .toInt();
     }
 
+    // Sends a chat frame every 250 ms for at most 6 s until the socket is closed; the close
+    // code, or -1.
+    static int closedWhileSending(WsClient &ws, const QString &conversationId, const QString &label)
+    {
+        for (int attempt = 0; attempt < 24; ++attempt) {
+            ws.send(chatFrame(conversationId, label + QString::number(attempt)));
+            if (const int code = ws.waitForClose(250); code != -1)
+                return code;
+        }
+        return -1;
+    }
+
+    // Sends a frame a worker handles after checking the session, every 250 ms for `ms`, and
+    // waits for every answer.
+    static void keepBusy(WsClient &ws, int ms)
+    {
+        const qsizetype answeredBefore = ws.count(QStringLiteral("notices.resumed"));
+        int sent = 0;
+        QElapsedTimer busy;
+        busy.start();
+        do {
+            ws.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                     {QStringLiteral("after_seq"), 0}});
+            ++sent;
+            QTest::qWait(250);
+        } while (busy.elapsed() < ms);
+        QTRY_COMPARE_WITH_TIMEOUT(ws.count(QStringLiteral("notices.resumed")) - answeredBefore,
+                                  qsizetype(sent), 10000);
+    }
+
     static QJsonObject chatFrame(const QString &conversationId, const QString &clientMsgId)
     {
         return {{QStringLiteral("type"), QStringLiteral("chat.send")},
@@ -362,28 +392,13 @@ private Q_SLOTS:
 
         // Busy for longer than a cached state lives on its own read (3 s).
         const double batchedBefore = first.metric("fp_session_reads_batched_total");
-        // A frame a worker handles after checking the session.
-        const QJsonObject resume {{QStringLiteral("type"), QStringLiteral("notices.resume")},
-                                  {QStringLiteral("after_seq"), 0}};
-        for (int i = 0; i < 16; ++i) {
-            phoneSocket.send(resume);
-            laptopSocket.send(resume);
-            QTest::qWait(250);
+        for (int i = 0; i < 8; ++i) {
+            keepBusy(phoneSocket, 250);
+            keepBusy(laptopSocket, 250);
         }
-        QTRY_COMPARE_WITH_TIMEOUT(phoneSocket.count(QStringLiteral("notices.resumed")), 16, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(laptopSocket.count(QStringLiteral("notices.resumed")), 16, 10000);
         QVERIFY2(first.metric("fp_session_reads_batched_total") - batchedBefore <= 2,
                  "the busy sessions were re-read");
 
-        // Sends a frame every 250 ms until the socket is closed; the close code, or -1.
-        const auto closedWhileSending = [&](WsClient &ws, const QString &label) {
-            for (int attempt = 0; attempt < 24; ++attempt) {
-                ws.send(chatFrame(conversationId, label + QString::number(attempt)));
-                if (const int code = ws.waitForClose(250); code != -1)
-                    return code;
-            }
-            return -1;
-        };
         const double appliedBefore = first.metric("fp_access_changes_applied_total");
         HttpClient secondClient(second.port());
         QCOMPARE(secondClient
@@ -391,13 +406,47 @@ private Q_SLOTS:
                            {{QStringLiteral("refresh_token"), person.refreshToken}})
                      .status,
                  204);
-        QCOMPARE(closedWhileSending(phoneSocket, QStringLiteral("after-logout-")), 4401);
+        QCOMPARE(closedWhileSending(phoneSocket, conversationId, QStringLiteral("after-logout-")),
+                 4401);
         QVERIFY(first.metric("fp_access_changes_applied_total") > appliedBefore);
 
         QCOMPARE(banOn(second.port(), person.userId), 200);
-        QCOMPARE(closedWhileSending(laptopSocket, QStringLiteral("after-ban-")), 4401);
+        QCOMPARE(closedWhileSending(laptopSocket, conversationId, QStringLiteral("after-ban-")),
+                 4401);
         // A banned account's frames are refused however they arrive (as in the test above).
         QCOMPARE(messagesSentAfterTheBan(first), 0);
+    }
+
+    // When the access changes cannot be read, they vouch for nothing more: the sessions in use
+    // are re-read in batches again, and a ban made by hand without a record (none can be
+    // written) closes the socket within seconds all the same.
+    void whenTheAccessChangesCannotBeReadSessionsAreReadAgain()
+    {
+        TestServer &alone = addServer(TestServer::Options {}.withoutRateLimits());
+        QVERIFY(alone.start());
+        const TestAccount person = fp::test::signUp(alone.port(), QStringLiteral("wsunvouched"));
+        const TestAccount peer = fp::test::signUp(alone.port(), QStringLiteral("wsunvouchedpeer"));
+        const QString conversationId = Seed(alone.database()).match(person, peer).conversationId;
+        WsClient ws(alone.port());
+        QVERIFY(ws.connectAndAuthenticate(person.accessToken));
+        keepBusy(ws, 1000);
+
+        QVERIFY(alone.database()->exec(
+            QStringLiteral("RENAME TABLE access_changes TO access_changes_away")));
+        const double batchedBefore = alone.metric("fp_session_reads_batched_total");
+        const double readingsBefore = alone.metric("fp_access_change_readings_total");
+        keepBusy(ws, 4000);
+        // (One reading may have been under way when the table went.)
+        QVERIFY(alone.metric("fp_access_change_readings_total") - readingsBefore <= 1);
+        QVERIFY2(alone.metric("fp_session_reads_batched_total") - batchedBefore >= 1,
+                 "the session in use was not re-read");
+
+        QVERIFY(alone.database()->exec(
+            QStringLiteral("UPDATE users SET status = 'restricted', banned_at = "
+                           "UTC_TIMESTAMP(3) WHERE id = '%1'")
+                .arg(person.userId)));
+        // Frames sent before the ban was seen are stored: a ban by hand ends no conversation.
+        QCOMPARE(closedWhileSending(ws, conversationId, QStringLiteral("after-ban-")), 4401);
     }
 
     void malformedFramesGetAnErrorFrameNotAClose()
