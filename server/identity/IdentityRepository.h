@@ -113,8 +113,8 @@ public:
     Status scrub(const QString &userId, const QDateTime &now) const;
     /// Deletes what ended sessions no longer need: the refresh-token hashes of sessions that
     /// ended (expired or revoked) before `tokensBefore`, and sessions that ended before
-    /// `sessionsBefore`, and access changes recorded before `tokensBefore`; at most `limit`
-    /// rows of each. Returns how many rows went.
+    /// `sessionsBefore`, at most `limit` rows of each; and at most ten times as many access
+    /// changes recorded before `tokensBefore`. Returns how many rows went.
     Result<int> purgeEndedSessions(const QDateTime &tokensBefore, const QDateTime &sessionsBefore,
                                    int limit) const;
 };

@@ -446,17 +446,80 @@ private Q_SLOTS:
                             .arg(fp::IdentityRules::hashRefreshToken(a.refreshToken)))
                      .toString(),
                  QStringLiteral("logout"));
+        // Recorded for the other instances, whose cached state of it is wrong now.
+        const QString sessionId =
+            scalar(QStringLiteral("SELECT id FROM user_sessions WHERE "
+                                  "refresh_token_hash = '%1'")
+                       .arg(fp::IdentityRules::hashRefreshToken(a.refreshToken)))
+                .toString();
+        const QString recorded =
+            QStringLiteral("SELECT COUNT(*) FROM access_changes WHERE session_id = '%1' AND "
+                           "user_id = '%2'")
+                .arg(sessionId, a.userId);
+        QCOMPARE(scalar(recorded).toInt(), 1);
 
         // Unknown or repeated: still 204, nothing revealed.
         r = client.post(QStringLiteral("/api/auth/logout"),
                         QJsonObject({{QStringLiteral("refresh_token"), a.refreshToken}}));
         QCOMPARE(r.status, 204);
+        QCOMPARE(scalar(recorded).toInt(), 1); // nothing changed
         r = client.post(
             QStringLiteral("/api/auth/logout"),
             QJsonObject({{QStringLiteral("refresh_token"), QStringLiteral("nonsense")}}));
         QCOMPARE(r.status, 204);
         r = client.post(QStringLiteral("/api/auth/logout"), QJsonObject({}));
         QCOMPARE(r.status, 400);
+    }
+
+    // The hourly purge drops what ended sessions leave behind: their refresh-token hashes a day
+    // after they ended, the sessions 90 days after, and access changes a day after.
+    void theSessionPurgeDropsWhatEndedSessionsLeave()
+    {
+        const TestAccount a = newAccount();
+        const TestAccount ended = secondDevice(a);
+        HttpClient client(port());
+        QCOMPARE(client
+                     .post(QStringLiteral("/api/auth/logout"),
+                           QJsonObject({{QStringLiteral("refresh_token"), ended.refreshToken}}))
+                     .status,
+                 204);
+        const QString endedId =
+            scalar(QStringLiteral("SELECT id FROM user_sessions WHERE "
+                                  "refresh_token_hash = '%1'")
+                       .arg(fp::IdentityRules::hashRefreshToken(ended.refreshToken)))
+                .toString();
+        QVERIFY(!endedId.isEmpty());
+        QVERIFY(db()->exec(QStringLiteral("UPDATE user_sessions SET revoked_at = "
+                                          "UTC_TIMESTAMP(3) - INTERVAL 91 DAY WHERE id = '%1'")
+                               .arg(endedId)));
+        QVERIFY(db()->exec(QStringLiteral("INSERT INTO access_changes (user_id, changed_at) VALUES "
+                                          "('%1', UTC_TIMESTAMP(3) - INTERVAL 2 DAY)")
+                               .arg(a.userId)));
+        const QString oldChanges = QStringLiteral(
+            "SELECT COUNT(*) FROM access_changes WHERE changed_at < UTC_TIMESTAMP(3) - "
+            "INTERVAL 1 DAY");
+        QVERIFY(scalar(oldChanges).toInt() >= 1);
+
+        QVERIFY(db()->exec(QStringLiteral(
+            "UPDATE background_jobs SET next_run_at = NOW(3) WHERE name = 'session_purge'")));
+        QTRY_COMPARE_WITH_TIMEOUT(scalar(oldChanges).toInt(), 0, 30000);
+        QCOMPARE(
+            scalar(
+                QStringLiteral("SELECT COUNT(*) FROM user_sessions WHERE id = '%1'").arg(endedId))
+                .toInt(),
+            0);
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM user_session_refresh_tokens WHERE "
+                                       "session_id = '%1'")
+                            .arg(endedId))
+                     .toInt(),
+                 0);
+        // What has not ended, or ended lately, stays.
+        QCOMPARE(sessions(a.accessToken).status, 200);
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM access_changes WHERE session_id = "
+                                       "'%1'")
+                            .arg(endedId))
+                     .toInt(),
+                 1);
     }
 
     void sessionListPages()
