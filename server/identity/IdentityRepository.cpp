@@ -185,13 +185,13 @@ Result<bool> IdentityRepository::revokeSession(const QString &sessionId, const Q
         return false;
     QString owner = userId;
     if (owner.isEmpty()) {
-        SqlResult r = Sql::exec(QStringLiteral("SELECT user_id FROM user_sessions WHERE id = ?"),
-                                {sessionId});
-        if (!r.ok())
-            return r.toAppError();
-        if (!r.next())
+        SqlResult found = Sql::exec(
+            QStringLiteral("SELECT user_id FROM user_sessions WHERE id = ?"), {sessionId});
+        if (!found.ok())
+            return found.toAppError();
+        if (!found.next())
             return false;
-        owner = r.value(0).toString();
+        owner = found.value(0).toString();
     }
     if (Status recorded = recordAccessChange(owner, {sessionId}); !recorded)
         return recorded.error();
