@@ -595,25 +595,38 @@ Status IdentityRepository::scrub(const QString &userId, const QDateTime &now) co
 Result<int> IdentityRepository::purgeEndedSessions(const QDateTime &tokensBefore,
                                                    const QDateTime &sessionsBefore, int limit) const
 {
-    const SqlResult tokens = Sql::exec(
-        QStringLiteral("DELETE t FROM user_session_refresh_tokens t JOIN (SELECT id FROM "
-                       "user_sessions WHERE expires_at < ? OR revoked_at < ? LIMIT ?) s ON "
-                       "s.id = t.session_id"),
-        {Sql::time(tokensBefore), Sql::time(tokensBefore), limit});
-    if (!tokens.ok())
-        return tokens.toAppError();
-    const SqlResult sessions = Sql::exec(
-        QStringLiteral("DELETE FROM user_sessions WHERE expires_at < ? OR revoked_at < ? LIMIT ?"),
-        {Sql::time(sessionsBefore), Sql::time(sessionsBefore), limit});
-    if (!sessions.ok())
-        return sessions.toAppError();
+    int purged = 0;
+    // One statement per way a session ends, each reading a range of its own index: an OR of
+    // both scanned the table, and the reads of a DELETE lock what they scan.
+    for (const char *endedAt : {"expires_at", "revoked_at"}) {
+        // Only sessions that still keep hashes, and only those that ended in the week before:
+        // chosen among every ended session, the same ones (their hashes long gone) came first
+        // in every run once there were more than `limit`. The week lets a purge that stopped
+        // for days catch up; hashes older still go with their session (the key cascades).
+        const SqlResult tokens = Sql::exec(
+            QStringLiteral("DELETE t FROM user_session_refresh_tokens t JOIN (SELECT DISTINCT "
+                           "s.id FROM user_sessions s JOIN user_session_refresh_tokens kept ON "
+                           "kept.session_id = s.id WHERE s.%1 >= ? AND s.%1 < ? LIMIT ?) ended "
+                           "ON ended.id = t.session_id")
+                .arg(QLatin1String(endedAt)),
+            {Sql::time(tokensBefore.addDays(-7)), Sql::time(tokensBefore), limit});
+        if (!tokens.ok())
+            return tokens.toAppError();
+        const SqlResult sessions =
+            Sql::exec(QStringLiteral("DELETE FROM user_sessions WHERE %1 < ? LIMIT ?")
+                          .arg(QLatin1String(endedAt)),
+                      {Sql::time(sessionsBefore), limit});
+        if (!sessions.ok())
+            return sessions.toAppError();
+        purged += tokens.numRowsAffected() + sessions.numRowsAffected();
+    }
     // Ten times as many: one a logout, tiny, and never read once 30 s old.
     const SqlResult changes =
         Sql::exec(QStringLiteral("DELETE FROM access_changes WHERE changed_at < ? LIMIT ?"),
                   {Sql::time(tokensBefore), 10 * limit});
     if (!changes.ok())
         return changes.toAppError();
-    return tokens.numRowsAffected() + sessions.numRowsAffected() + changes.numRowsAffected();
+    return purged + changes.numRowsAffected();
 }
 
 } // namespace fp

@@ -112,9 +112,10 @@ public:
     /// password and last sign-in gone; linked providers deleted; devices forgotten.
     Status scrub(const QString &userId, const QDateTime &now) const;
     /// Deletes what ended sessions no longer need: the refresh-token hashes of sessions that
-    /// ended (expired or revoked) before `tokensBefore`, and sessions that ended before
-    /// `sessionsBefore`, at most `limit` rows of each; and at most ten times as many access
-    /// changes recorded before `tokensBefore`. Returns how many rows went.
+    /// ended (expired, or revoked) in the week before `tokensBefore`, and sessions that ended
+    /// before `sessionsBefore` (with their hashes), for each way of ending at most `limit`
+    /// sessions; and at most ten times as many access changes recorded before `tokensBefore`.
+    /// Returns how many rows went.
     Result<int> purgeEndedSessions(const QDateTime &tokensBefore, const QDateTime &sessionsBefore,
                                    int limit) const;
 };

@@ -472,26 +472,48 @@ private Q_SLOTS:
     }
 
     // The hourly purge drops what ended sessions leave behind: their refresh-token hashes a day
-    // after they ended, the sessions 90 days after, and access changes a day after.
+    // after they ended, the sessions 90 days after, and access changes a day after; however
+    // many ended sessions there are whose hashes went before.
     void theSessionPurgeDropsWhatEndedSessionsLeave()
     {
         const TestAccount a = newAccount();
-        const TestAccount ended = secondDevice(a);
         HttpClient client(port());
-        QCOMPARE(client
-                     .post(QStringLiteral("/api/auth/logout"),
-                           QJsonObject({{QStringLiteral("refresh_token"), ended.refreshToken}}))
-                     .status,
-                 204);
-        const QString endedId =
-            scalar(QStringLiteral("SELECT id FROM user_sessions WHERE "
-                                  "refresh_token_hash = '%1'")
-                       .arg(fp::IdentityRules::hashRefreshToken(ended.refreshToken)))
-                .toString();
-        QVERIFY(!endedId.isEmpty());
+        // A device logged out of; its session's id.
+        const auto loggedOut = [&] {
+            const TestAccount device = secondDevice(a);
+            const int status =
+                client
+                    .post(QStringLiteral("/api/auth/logout"),
+                          QJsonObject({{QStringLiteral("refresh_token"), device.refreshToken}}))
+                    .status;
+            return status == 204
+                ? scalar(QStringLiteral("SELECT id FROM user_sessions WHERE "
+                                        "refresh_token_hash = '%1'")
+                             .arg(fp::IdentityRules::hashRefreshToken(device.refreshToken)))
+                      .toString()
+                : QString();
+        };
+        const QString endedId = loggedOut();
+        const QString endedLatelyId = loggedOut();
+        QVERIFY(!endedId.isEmpty() && !endedLatelyId.isEmpty());
         QVERIFY(db()->exec(QStringLiteral("UPDATE user_sessions SET revoked_at = "
                                           "UTC_TIMESTAMP(3) - INTERVAL 91 DAY WHERE id = '%1'")
                                .arg(endedId)));
+        QVERIFY(db()->exec(QStringLiteral("UPDATE user_sessions SET revoked_at = "
+                                          "UTC_TIMESTAMP(3) - INTERVAL 2 DAY WHERE id = '%1'")
+                               .arg(endedLatelyId)));
+        const QString hashesOf = QStringLiteral(
+            "SELECT COUNT(*) FROM user_session_refresh_tokens WHERE session_id = '%1'");
+        QVERIFY(scalar(hashesOf.arg(endedLatelyId)).toInt() >= 1);
+        // More sessions that ended before it, whose hashes are gone, than a run purges (5,000),
+        // with ids that come first.
+        QVERIFY(db()->exec(
+            QStringLiteral("INSERT INTO user_sessions (id, user_id, refresh_token_hash, "
+                           "expires_at, revoked_at, revoked_reason) SELECT CONCAT("
+                           "'00000000-0000-4000-8000-', LPAD(seq, 12, '0')), '%1', "
+                           "SHA2(CONCAT('%1', seq), 256), UTC_TIMESTAMP(3) + INTERVAL 1 DAY, "
+                           "UTC_TIMESTAMP(3) - INTERVAL 3 DAY, 'logout' FROM seq_1_to_5001")
+                .arg(a.userId)));
         QVERIFY(db()->exec(QStringLiteral("INSERT INTO access_changes (user_id, changed_at) VALUES "
                                           "('%1', UTC_TIMESTAMP(3) - INTERVAL 2 DAY)")
                                .arg(a.userId)));
@@ -508,16 +530,17 @@ private Q_SLOTS:
                 QStringLiteral("SELECT COUNT(*) FROM user_sessions WHERE id = '%1'").arg(endedId))
                 .toInt(),
             0);
-        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM user_session_refresh_tokens WHERE "
-                                       "session_id = '%1'")
-                            .arg(endedId))
-                     .toInt(),
-                 0);
+        QCOMPARE(scalar(hashesOf.arg(endedId)).toInt(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(scalar(hashesOf.arg(endedLatelyId)).toInt(), 0, 10000);
         // What has not ended, or ended lately, stays.
         QCOMPARE(sessions(a.accessToken).status, 200);
         QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM access_changes WHERE session_id = "
                                        "'%1'")
                             .arg(endedId))
+                     .toInt(),
+                 1);
+        QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM user_sessions WHERE id = '%1'")
+                            .arg(endedLatelyId))
                      .toInt(),
                  1);
     }
