@@ -79,7 +79,7 @@ public:
     /// The same caller as the session and account stand now (role, restriction), or 401 when
     /// the session was revoked or the account banned or deleted since its token was verified:
     /// what an open WebSocket is checked against before each frame it sends. Cached like
-    /// verify(), for at most kCacheTtlMs.
+    /// verify(): until kCacheTtlMs after it was last known right.
     Result<Caller> recheck(const Caller &caller) const;
     /// recheck() when its answer needs no database read, or nothing (for the I/O thread).
     std::optional<Result<Caller>> recheckFromCache(const Caller &caller) const;
