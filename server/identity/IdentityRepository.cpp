@@ -169,31 +169,19 @@ Result<bool> IdentityRepository::rotateRefreshToken(const QString &sessionId,
 }
 
 Result<bool> IdentityRepository::revokeSession(const QString &sessionId, const QString &userId,
-                                               const QString &reason) const
+                                               const QString &reason, Revocable which) const
 {
     QString sql = QStringLiteral("UPDATE user_sessions SET revoked_at = UTC_TIMESTAMP(3), "
-                                 "revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
-    QVariantList bindings {reason, sessionId};
-    if (!userId.isEmpty()) {
-        sql += QStringLiteral(" AND user_id = ? AND expires_at > UTC_TIMESTAMP(3)");
-        bindings << userId;
-    }
-    SqlResult r = Sql::exec(sql, bindings);
+                                 "revoked_reason = ? WHERE id = ? AND user_id = ? AND "
+                                 "revoked_at IS NULL");
+    if (which == Revocable::Live)
+        sql += QStringLiteral(" AND expires_at > UTC_TIMESTAMP(3)");
+    SqlResult r = Sql::exec(sql, {reason, sessionId, userId});
     if (!r.ok())
         return r.toAppError();
     if (r.numRowsAffected() != 1)
         return false;
-    QString owner = userId;
-    if (owner.isEmpty()) {
-        SqlResult found = Sql::exec(
-            QStringLiteral("SELECT user_id FROM user_sessions WHERE id = ?"), {sessionId});
-        if (!found.ok())
-            return found.toAppError();
-        if (!found.next())
-            return false;
-        owner = found.value(0).toString();
-    }
-    if (Status recorded = recordAccessChange(owner, {sessionId}); !recorded)
+    if (Status recorded = recordAccessChange(userId, {sessionId}); !recorded)
         return recorded.error();
     return true;
 }

@@ -48,9 +48,13 @@ public:
     Result<bool> rotateRefreshToken(const QString &sessionId, const QString &oldHash,
                                     int oldGeneration, const QString &newHash,
                                     const QString &ipAddress, const QString &userAgent) const;
-    /// Revokes one unrevoked, unexpired session (of `userId` when given). False when none.
+    /// Which sessions revokeSession() revokes: any not revoked yet, or only live ones (not
+    /// expired either), as a person revoking one of their devices may.
+    enum class Revocable { Unrevoked, Live };
+    /// Revokes session `sessionId` of `userId` if it is `which`, and records the change for
+    /// the other instances (recordAccessChange). False when there is no such session.
     Result<bool> revokeSession(const QString &sessionId, const QString &userId,
-                               const QString &reason) const;
+                               const QString &reason, Revocable which) const;
     /// Revokes every unrevoked session of `userId` except `keepSessionId` (needs a
     /// transaction); returns the ids revoked.
     Result<QStringList> revokeOtherSessions(const QString &userId, const QString &keepSessionId,

@@ -353,8 +353,9 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
             if (newToken.isEmpty()) {
                 // A token the session has moved past: someone else holds a copy of it (or of
                 // one after it). However many rotations back, both parties lose the session.
-                Result<bool> revoked = m_repository.revokeSession(session.sessionId, {},
-                                                                  QStringLiteral("token_reuse"));
+                Result<bool> revoked = m_repository.revokeSession(
+                    session.sessionId, session.userId, QStringLiteral("token_reuse"),
+                    IdentityRepository::Revocable::Unrevoked);
                 if (!revoked)
                     return revoked.error();
                 if (!tx.commit())
@@ -379,7 +380,9 @@ Result<IssuedTokens> IdentityService::refresh(const QString &refreshToken, const
     if (!user)
         return user.error();
     if (!user->has_value() || (*user)->deleted() || (*user)->banned()) {
-        (void)m_repository.revokeSession(session.sessionId, {}, QStringLiteral("account_disabled"));
+        (void)m_repository.revokeSession(session.sessionId, session.userId,
+                                         QStringLiteral("account_disabled"),
+                                         IdentityRepository::Revocable::Unrevoked);
         m_tokens.announceRevoked(session.userId, {session.sessionId});
         return AppError::unauthorized(kRefreshFailed);
     }
@@ -633,8 +636,9 @@ Status IdentityService::logout(const QString &refreshToken)
         return locked.error();
     if (!locked->has_value() || (*locked)->revoked)
         return Ok {};
-    Result<bool> revoked =
-        m_repository.revokeSession((*locked)->sessionId, {}, QStringLiteral("logout"));
+    Result<bool> revoked = m_repository.revokeSession((*locked)->sessionId, (*locked)->userId,
+                                                      QStringLiteral("logout"),
+                                                      IdentityRepository::Revocable::Unrevoked);
     if (!revoked)
         return revoked.error();
     if (!tx.commit())
@@ -658,7 +662,8 @@ Result<Page<SessionRecord>> IdentityService::listSessions(const Caller &caller,
 Status IdentityService::revokeSession(const Caller &caller, const QString &sessionId)
 {
     Result<bool> revoked =
-        m_repository.revokeSession(sessionId, caller.userId, QStringLiteral("user_revoked"));
+        m_repository.revokeSession(sessionId, caller.userId, QStringLiteral("user_revoked"),
+                                   IdentityRepository::Revocable::Live);
     if (!revoked)
         return revoked.error();
     if (!*revoked)
