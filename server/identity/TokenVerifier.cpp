@@ -253,12 +253,10 @@ Status TokenVerifier::readAccessChanges() const
         seen.insert(change.id);
         if (m_changesSeen.contains(change.id))
             continue;
-        if (change.sessionId.isEmpty()) {
-            for (auto it = m_entries.begin(); it != m_entries.end();)
-                it = it->userId == change.userId ? m_entries.erase(it) : std::next(it);
-        } else {
+        if (change.sessionId.isEmpty())
+            eraseEntriesOf(change.userId);
+        else
             m_entries.remove(change.sessionId);
-        }
         forgot = true;
         ++m_changesApplied;
     }
@@ -362,6 +360,11 @@ void TokenVerifier::forgetUser(const QString &userId)
 {
     QMutexLocker lock(&m_mutex);
     ++m_epoch;
+    eraseEntriesOf(userId);
+}
+
+void TokenVerifier::eraseEntriesOf(const QString &userId) const
+{
     for (auto it = m_entries.begin(); it != m_entries.end();)
         it = it->userId == userId ? m_entries.erase(it) : std::next(it);
 }

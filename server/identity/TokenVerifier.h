@@ -135,6 +135,8 @@ private:
     qint64 vouchedAtMs(const CacheEntry &entry) const;
     /// The first half of refreshActiveSessions().
     Status readAccessChanges() const;
+    /// Drops what is cached about every session of `userId` (needs m_mutex).
+    void eraseEntriesOf(const QString &userId) const;
     /// The caller of a session whose state is cached, or nothing.
     std::optional<Result<Caller>> cachedCaller(const QString &sessionId, const QString &userId,
                                                qint64 expiresAtMs) const;
