@@ -751,6 +751,43 @@ private Q_SLOTS:
         QCOMPARE(login(a.email, a.password + QStringLiteral("!")).status, 401); // no oracle
     }
 
+    // A role taken away on an instance whose Redis notices never reach this one is refused here
+    // within seconds, although the moderator keeps using their session (whose state would
+    // otherwise be trusted here for a minute): the change is read from access_changes.
+    void aRoleTakenAwayOnAnotherInstanceIsRefusedHere()
+    {
+        TestServer &first = addServer(TestServer::Options {}.withoutRateLimits());
+        QVERIFY(first.start());
+        TestServer &second =
+            addServer(TestServer::Options {}.onTheSameDatabaseAs(first).withoutRateLimits());
+        QVERIFY(second.start());
+        const TestAccount person = fp::test::signUp(first.port(), QStringLiteral("steppingdown"));
+        Seed(first.database()).role(person, QStringLiteral("moderator"));
+        // Its record read here first: the role taken away below must be the change heard of.
+        QTRY_VERIFY_WITH_TIMEOUT(first.metric("fp_access_changes_applied_total") >= 1, 10000);
+        const TestAccount moderator = fp::test::logIn(first.port(), person);
+        const auto here = fp::test::clientFor(first.port(), moderator);
+        QCOMPARE(here->get(QStringLiteral("/api/admin/reports")).status, 200);
+
+        const TestAccount admin =
+            fp::test::logIn(second.port(), TestServer::adminEmail(), TestServer::adminPassword());
+        QCOMPARE(fp::test::clientFor(second.port(), admin)
+                     ->put(QStringLiteral("/api/admin/users/%1/role").arg(person.userId),
+                           {{QStringLiteral("role"), QStringLiteral("user")},
+                            {QStringLiteral("note"), QStringLiteral("stepped down")}})
+                     .status,
+                 200);
+        int status = 200;
+        QElapsedTimer since;
+        since.start();
+        while (status == 200 && since.elapsed() < 6000) {
+            status = here->get(QStringLiteral("/api/admin/reports")).status;
+            if (status == 200)
+                QTest::qWait(200);
+        }
+        QCOMPARE(status, 403);
+    }
+
     void restrictedAccountMayStillLogInAndRead()
     {
         const TestAccount a = newAccount();

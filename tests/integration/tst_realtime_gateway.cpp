@@ -62,6 +62,19 @@ private:
                 {QStringLiteral("access_token"), token}};
     }
 
+    struct Chatting
+    {
+        TestAccount person;
+        QString conversationId;
+    };
+    // Someone signed up on `server` and matched with a peer, and their conversation.
+    static Chatting chattingOn(TestServer &server, const QString &nickname)
+    {
+        const TestAccount person = fp::test::signUp(server.port(), nickname);
+        const TestAccount peer = fp::test::signUp(server.port(), nickname + QStringLiteral("peer"));
+        return {person, Seed(server.database()).match(person, peer).conversationId};
+    }
+
     // An admin of the instance on `port` bans the account; the answer's status.
     static int banOn(quint16 port, const QString &userId)
     {
@@ -209,9 +222,7 @@ private Q_SLOTS:
         TestServer &second = addServer(options);
         QVERIFY(second.start());
 
-        const TestAccount person = fp::test::signUp(first.port(), QStringLiteral("wsbanned"));
-        const TestAccount peer = fp::test::signUp(first.port(), QStringLiteral("wsbystander"));
-        const QString conversationId = Seed(first.database()).match(person, peer).conversationId;
+        const auto [person, conversationId] = chattingOn(first, QStringLiteral("wsbanned"));
         WsClient ws(first.port());
         QVERIFY(ws.connectAndAuthenticate(person.accessToken));
         ws.send(chatFrame(conversationId, QStringLiteral("hello")));
@@ -369,35 +380,39 @@ private Q_SLOTS:
     }
 
     // What makes a cached session state trustworthy past its own read is the reading of access
-    // changes: a logout and a ban made on an instance whose Redis notices never reach this one
-    // (another key prefix: another channel) close this instance's busy sockets within seconds,
-    // although it re-reads none of their sessions.
+    // changes: a logout, a logout of every other device and a ban made on an instance whose
+    // Redis notices never reach this one (another key prefix: another channel) close this
+    // instance's busy sockets within seconds, although it re-reads none of their sessions.
     void aChangeMadeOnAnotherInstanceIsReadFromAccessChanges()
     {
         TestServer &first = addServer(TestServer::Options {}.withoutRateLimits());
         QVERIFY(first.start());
-        TestServer::Options elsewhere = TestServer::Options {}.alongside(first).withoutRateLimits();
-        elsewhere.redisKeyPrefix = first.redisKeyPrefix() + QStringLiteral("elsewhere:");
-        TestServer &second = addServer(elsewhere);
+        TestServer &second =
+            addServer(TestServer::Options {}.onTheSameDatabaseAs(first).withoutRateLimits());
         QVERIFY(second.start());
 
-        const TestAccount person = fp::test::signUp(first.port(), QStringLiteral("wsfar"));
+        const auto [person, conversationId] = chattingOn(first, QStringLiteral("wsfar"));
         const TestAccount laptop = fp::test::logIn(first.port(), person, QStringLiteral("laptop"));
-        const TestAccount peer = fp::test::signUp(first.port(), QStringLiteral("wsfarpeer"));
-        const QString conversationId = Seed(first.database()).match(person, peer).conversationId;
+        const TestAccount desktop =
+            fp::test::logIn(first.port(), person, QStringLiteral("desktop"));
         WsClient phoneSocket(first.port());
         WsClient laptopSocket(first.port());
+        WsClient desktopSocket(first.port());
         QVERIFY(phoneSocket.connectAndAuthenticate(person.accessToken));
         QVERIFY(laptopSocket.connectAndAuthenticate(laptop.accessToken));
+        QVERIFY(desktopSocket.connectAndAuthenticate(desktop.accessToken));
 
         // Busy for longer than a cached state lives on its own read (3 s).
         const double batchedBefore = first.metric("fp_session_reads_batched_total");
-        for (int i = 0; i < 8; ++i) {
+        for (int i = 0; i < 6; ++i) {
             keepBusy(phoneSocket, 250);
             keepBusy(laptopSocket, 250);
+            keepBusy(desktopSocket, 250);
         }
-        QVERIFY2(first.metric("fp_session_reads_batched_total") - batchedBefore <= 2,
-                 "the busy sessions were re-read");
+        // Re-read every 1.5 s without the readings: two or three times each. Once each at most
+        // with them (a run of readings broken on a slow machine).
+        const double batched = first.metric("fp_session_reads_batched_total") - batchedBefore;
+        QVERIFY2(batched <= 3, qPrintable(QStringLiteral("%1 re-read in batches").arg(batched)));
 
         const double appliedBefore = first.metric("fp_access_changes_applied_total");
         HttpClient secondClient(second.port());
@@ -409,6 +424,15 @@ private Q_SLOTS:
         QCOMPARE(closedWhileSending(phoneSocket, conversationId, QStringLiteral("after-logout-")),
                  4401);
         QVERIFY(first.metric("fp_access_changes_applied_total") > appliedBefore);
+
+        // Every other device logged out from the laptop, there.
+        QCOMPARE(fp::test::clientFor(second.port(), laptop)
+                     ->post(QStringLiteral("/api/auth/logout-all"), {})
+                     .status,
+                 204);
+        QCOMPARE(
+            closedWhileSending(desktopSocket, conversationId, QStringLiteral("after-logout-all-")),
+            4401);
 
         QCOMPARE(banOn(second.port(), person.userId), 200);
         QCOMPARE(closedWhileSending(laptopSocket, conversationId, QStringLiteral("after-ban-")),
@@ -424,9 +448,7 @@ private Q_SLOTS:
     {
         TestServer &alone = addServer(TestServer::Options {}.withoutRateLimits());
         QVERIFY(alone.start());
-        const TestAccount person = fp::test::signUp(alone.port(), QStringLiteral("wsunvouched"));
-        const TestAccount peer = fp::test::signUp(alone.port(), QStringLiteral("wsunvouchedpeer"));
-        const QString conversationId = Seed(alone.database()).match(person, peer).conversationId;
+        const auto [person, conversationId] = chattingOn(alone, QStringLiteral("wsunvouched"));
         WsClient ws(alone.port());
         QVERIFY(ws.connectAndAuthenticate(person.accessToken));
         keepBusy(ws, 1000);

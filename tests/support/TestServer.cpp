@@ -273,6 +273,13 @@ TestServer::Options &TestServer::Options::alongside(const TestServer &first)
     return with(QStringLiteral("FP_JWT_SECRET"), first.jwtSecret());
 }
 
+TestServer::Options &TestServer::Options::onTheSameDatabaseAs(const TestServer &first)
+{
+    alongside(first);
+    redisKeyPrefix = first.redisKeyPrefix() + QStringLiteral("elsewhere:");
+    return *this;
+}
+
 TestServer::TestServer() : TestServer(Options {}) { }
 
 TestServer::TestServer(Options options) : m_options(std::move(options))

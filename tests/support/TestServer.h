@@ -155,6 +155,9 @@ public:
         /// Another instance of the same deployment as `first` (started): its database, its
         /// Redis key prefix and its token signing secret.
         Options &alongside(const TestServer &first);
+        /// alongside(first), but with a Redis key prefix of its own: nothing either announces
+        /// through Redis reaches the other (a notice lost), and they share only MariaDB.
+        Options &onTheSameDatabaseAs(const TestServer &first);
         /// Every request of a test comes from 127.0.0.1 and a handful of accounts: lifts the
         /// per-address and per-account request budgets (tests of the limits leave them on).
         Options &withoutRateLimits()
