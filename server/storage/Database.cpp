@@ -348,9 +348,10 @@ void fillRandom(void *buffer, size_t size)
         const ssize_t got = getrandom(out, size, 0);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got <= 0) { // no getrandom (a very old kernel): what Qt offers
-            QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(out),
-                                                  qsizetype(size / sizeof(quint32)));
+        if (got <= 0) { // no getrandom (a very old kernel): what Qt offers, byte by byte
+            // (the buffer need not be aligned for quint32, nor its rest a multiple of four)
+            for (size_t i = 0; i < size; ++i)
+                out[i] = char(QRandomGenerator::system()->generate());
             return;
         }
         out += got;
