@@ -96,12 +96,15 @@ Result<std::optional<ConversationRow>> ConversationRepository::find(const QStrin
 Result<QStringList> ConversationRepository::openIdsBetween(const QString &userA,
                                                            const QString &userB) const
 {
+    // A locking read sees what committed after this transaction's snapshot: a block waits for
+    // a match being recorded between the two (SafetyService::blockedEitherWay), and must then
+    // close the conversation that match opened, which its snapshot does not show.
     return Sql::strings(
         Sql::exec(QStringLiteral("SELECT c.id FROM conversation_sessions c JOIN match_sessions m "
                                  "ON m.id = c.match_session_id WHERE c.state IN ") +
                       kOpenStates +
                       QStringLiteral(" AND ((m.user_a_id = ? AND m.user_b_id = ?) OR "
-                                     "(m.user_a_id = ? AND m.user_b_id = ?))"),
+                                     "(m.user_a_id = ? AND m.user_b_id = ?)) FOR UPDATE"),
                   {userA, userB, userB, userA}));
 }
 

@@ -206,6 +206,14 @@ bool MatchingService::recordMatch(const MatchSessionRecord &match, const QueueEn
     Transaction tx;
     if (!tx.begin())
         return false;
+    // The pass read the blocks before it paired them, without a lock: a block made since (or
+    // being made now) must still keep them apart. Read again under a lock that a block being
+    // made waits for; that block then finds this conversation and closes it.
+    if (m_safety.blockedEitherWay(match.userA, match.userB)) {
+        log::info(QStringLiteral("match_refused_blocked"),
+                  {{QStringLiteral("match_id"), match.id}});
+        return false;
+    }
     if (Status recorded = m_repository.recordMatch(match, entryA.id, entryB.id); !recorded)
         return false;
     // Recorded before what it causes (the conversation opening). The two people, the score
@@ -368,7 +376,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
         match.reasons = matchReasonsToJson(pair.reasons);
         match.conversationId = Sql::newId();
         if (!recordMatch(match, byUser.value(pair.userA), byUser.value(pair.userB)))
-            continue; // one of them left meanwhile: they wait for the next pass
+            continue; // one of them left or blocked the other meanwhile: the next pass sees it
         QueueStore::remove({pair.userA, pair.userB});
         ++report.matched;
         report.matchedWaitSeconds << double(byUser.value(pair.userA).enqueuedAt.msecsTo(now)) /

@@ -152,8 +152,13 @@ PairCondition SafetyRepository::blockedEitherWayCondition()
 
 Result<bool> SafetyRepository::blockedEitherWay(const QString &userA, const QString &userB) const
 {
-    const PairCondition blocked = blockedEitherWayCondition();
-    SqlResult r = Sql::exec(QStringLiteral("SELECT ") + blocked.sql, blocked.values(userA, userB));
+    // A shared lock on both directions of the pair's unique key (the row, or the gap where it
+    // would go): a block being made between the two waits for this transaction to end, or
+    // this read waits for that block and sees it. Two range points of the key, never a scan.
+    SqlResult r = Sql::exec(QStringLiteral("SELECT COUNT(*) FROM blocks WHERE (blocker_user_id = "
+                                           "? AND blocked_user_id = ?) OR (blocker_user_id = ? "
+                                           "AND blocked_user_id = ?) LOCK IN SHARE MODE"),
+                            {userA, userB, userB, userA});
     if (!r.ok())
         return r.toAppError();
     return r.next() && r.value(0).toInt() != 0;

@@ -71,7 +71,8 @@ public:
 
     /// May these two message or be matched? True when either blocked the other. Fails closed:
     /// when the database cannot answer it says true (and logs why), so an outage never lets a
-    /// blocked person through.
+    /// blocked person through. Inside a transaction the answer holds until it ends: a block
+    /// between the two made meanwhile waits for it, and one being made is waited for.
     bool blockedEitherWay(const QString &userA, const QString &userB) const;
     /// blockedEitherWay() as a condition another domain can ask inside its own statement.
     static PairCondition blockedEitherWayCondition();

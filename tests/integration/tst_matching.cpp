@@ -1,10 +1,12 @@
 // Matching against the real server: two onboarded people join and both hear match.found over
 // WebSocket; who may join (403 incomplete or restricted, 409 twice, 429 for queue spam);
-// every safeguard holds (blocked, recently matched, off-limits topic, new-user safety); and
-// 200 concurrent joins across two instances never put anyone in two matches.
+// every safeguard holds (blocked, recently matched, off-limits topic, new-user safety), even for
+// a block made while a pass pairs the two; and 200 concurrent joins across two instances never
+// put anyone in two matches.
 
 #include "server/identity/Jwt.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/HeldTransaction.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
 #include "tests/support/WsClient.h"
@@ -14,7 +16,9 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QTest>
+#include <QThreadPool>
 #include <QUuid>
+#include <QtConcurrent/QtConcurrentRun>
 
 using namespace fp::test;
 
@@ -93,6 +97,29 @@ private:
         const int before = matcherPasses();
         return before >= 0 &&
             pollUntil([&] { return matcherPasses() >= before + passes + 1; }, 20000, 50);
+    }
+
+    /// Transactions on this test's database waiting for a lock another holds. InnoDB refreshes
+    /// what INNODB_TRX shows only after 100 ms without a reading of it: ask less often.
+    static constexpr int kLockWaitPollMs = 200;
+    int lockWaits()
+    {
+        return number(QStringLiteral("SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN "
+                                     "information_schema.PROCESSLIST p ON p.ID = "
+                                     "t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' AND "
+                                     "p.DB = '%1'")
+                          .arg(db()->name()));
+    }
+
+    /// The state of the conversation the two were given in the last five minutes.
+    QString newConversationState(const TestAccount &a, const TestAccount &b)
+    {
+        return text(QStringLiteral("SELECT c.state FROM conversation_sessions c JOIN "
+                                   "match_sessions m ON m.id = c.match_session_id WHERE "
+                                   "(m.user_a_id = '%1' AND m.user_b_id = '%2' OR m.user_a_id = "
+                                   "'%2' AND m.user_b_id = '%1') AND m.matched_at > "
+                                   "UTC_TIMESTAMP(3) - INTERVAL 5 MINUTE")
+                        .arg(a.userId, b.userId));
     }
 
     void leaveAll(const QList<TestAccount> &accounts)
@@ -258,6 +285,71 @@ private Q_SLOTS:
                                   1, 10000);
         QVERIFY(!matched(a, b));
         leaveAll({a, b, c});
+    }
+
+    // The pass reads the blocks before it pairs people, without a lock. A block written in
+    // between (here: written and not yet committed) must still keep the two apart: recording
+    // the match waits for it, then sees it.
+    void aBlockMadeWhileAPassPairsThemKeepsThemApart()
+    {
+        const TestAccount a = onboarded(QStringLiteral("Pairing"));
+        const TestAccount b = onboarded(QStringLiteral("Paired"));
+        HeldTransaction blocking(*db());
+        QCOMPARE(blocking.exec(QStringLiteral("INSERT INTO blocks (id, blocker_user_id, "
+                                              "blocked_user_id) VALUES ('%1', '%2', '%3')")
+                                   .arg(uuid(), b.userId, a.userId)),
+                 1);
+        QCOMPARE(join(a), 202);
+        QCOMPARE(join(b), 202);
+        const bool waited =
+            pollUntil([&] { return lockWaits() > 0 || matched(a, b); }, 10000, kLockWaitPollMs);
+        QVERIFY(blocking.commit());
+        QVERIFY2(waited, "the pass never paired them");
+        QVERIFY(!matched(a, b));
+        QVERIFY(matcherRan(3));
+        QVERIFY(!matched(a, b));
+        leaveAll({a, b});
+    }
+
+    // The other order: the match is being recorded (held here at its insert) when one blocks
+    // the other. The block waits for the match, and then closes the conversation it opened,
+    // which the block's own snapshot, taken before, does not show.
+    void aBlockMadeWhileAMatchIsRecordedClosesItsConversation()
+    {
+        const TestAccount a = onboarded(QStringLiteral("Blocking"));
+        const TestAccount b = onboarded(QStringLiteral("Matched"));
+        // Met two months ago: one may block the other, and they may be paired again.
+        seed().match(a, b,
+                     {.status = QStringLiteral("ended"),
+                      .at = QDateTime::currentDateTimeUtc().addDays(-60),
+                      .conversation = QStringLiteral("closed")});
+        HeldTransaction matchesOfThePair(*db());
+        QVERIFY(
+            matchesOfThePair.exec(
+                QStringLiteral(
+                    "SELECT id FROM match_sessions WHERE (user_a_id = '%1' AND user_b_id = '%2') "
+                    "OR (user_a_id = '%2' AND user_b_id = '%1') FOR UPDATE")
+                    .arg(a.userId, b.userId)) == 1);
+        QCOMPARE(join(a), 202);
+        QCOMPARE(join(b), 202);
+        QVERIFY2(pollUntil([&] { return lockWaits() == 1; }, 10000, kLockWaitPollMs),
+                 "the pass never began recording their match");
+
+        QThreadPool pool;
+        QFuture<int> blocked = QtConcurrent::run(&pool, [port = port(), a, b] {
+            return clientFor(port, a)
+                ->post(QStringLiteral("/api/blocks"),
+                       QJsonObject {{QStringLiteral("blocked_user_id"), b.userId}})
+                .status;
+        });
+        const bool blockWaits = pollUntil([&] { return lockWaits() == 2; }, 10000, kLockWaitPollMs);
+        QVERIFY(matchesOfThePair.commit());
+        blocked.waitForFinished();
+        QVERIFY2(blockWaits, "the block did not wait for the match being recorded");
+        QCOMPARE(blocked.result(), 201);
+        QVERIFY(matched(a, b));
+        QCOMPARE(newConversationState(a, b), QStringLiteral("closed"));
+        leaveAll({a, b});
     }
 
     void recentlyMatchedPeopleAreNotPairedAgain()

@@ -7,6 +7,7 @@
 #include "server/profile/ProfileJson.h"
 #include "server/storage/Database.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/HeldTransaction.h"
 #include "tests/support/InProcessDatabase.h"
 #include "tests/support/InProcessDomains.h"
 #include "tests/support/IntegrationTest.h"
@@ -67,37 +68,21 @@ QStringList sorted(QStringList list)
 class HeldProfileRows
 {
 public:
-    HeldProfileRows(const TestDatabase &database, const QStringList &userIds)
-        : m_name(QStringLiteral("fp-test-held-rows-") + QUuid::createUuid().toString())
+    HeldProfileRows(const TestDatabase &database, const QStringList &userIds) : m_held(database)
     {
-        QSqlDatabase db = database.openConnection(m_name);
         QStringList quoted;
         for (const QString &id : userIds)
             quoted << QStringLiteral("'%1'").arg(id);
-        QSqlQuery q(db);
-        m_held = db.isOpen() && q.exec(QStringLiteral("BEGIN")) &&
-            q.exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id IN (%1) "
-                                  "FOR UPDATE")
-                       .arg(quoted.join(QLatin1Char(',')))) &&
-            q.size() == userIds.size();
+        m_holding = m_held.exec(QStringLiteral("SELECT user_id FROM user_profiles WHERE user_id "
+                                               "IN (%1) FOR UPDATE")
+                                    .arg(quoted.join(QLatin1Char(',')))) == userIds.size();
     }
-    ~HeldProfileRows()
-    {
-        release();
-        QSqlDatabase::database(m_name, false).close();
-        QSqlDatabase::removeDatabase(m_name);
-    }
-    bool held() const { return m_held; }
-    void release()
-    {
-        if (m_held)
-            QSqlQuery(QSqlDatabase::database(m_name, false)).exec(QStringLiteral("ROLLBACK"));
-        m_held = false;
-    }
+    bool held() const { return m_holding && m_held.open(); }
+    void release() { m_held.release(); }
 
 private:
-    QString m_name;
-    bool m_held = false;
+    HeldTransaction m_held;
+    bool m_holding = false;
 };
 
 } // namespace
