@@ -166,7 +166,7 @@ void Domains::connectPorts()
          }},
         {QStringLiteral("matching"), exportOf(matching),
          [this](const QString &userId, const QDateTime &) {
-             return matching.leaveQueueIfQueued(userId);
+             return matching.leaveQueueIfQueued(userId, userId);
          }},
         {QStringLiteral("friendship"), exportOf(friendships),
          [this](const QString &userId, const QDateTime &) -> Status {
@@ -200,12 +200,20 @@ void Domains::subscribeToEvents()
             return closed.error();
         return Ok {};
     });
+    // A ban ends what the account takes part in: its place in the queue first (a match being
+    // recorded for it is waited for), then its open conversations, that one included.
     events.subscribe<AccountBanned>([this](const AccountBanned &banned) -> Status {
+        if (Status left = matching.leaveQueueIfQueued(banned.userId, banned.bannedByUserId); !left)
+            return left;
         Result<QStringList> closed =
             conversations.closeAllOf(banned.userId, CloseReason::UserEnd, banned.bannedByUserId);
         if (!closed)
             return closed.error();
         return Ok {};
+    });
+    // A restricted person may not wait in the queue (they could not join it now).
+    events.subscribe<AccountRestricted>([this](const AccountRestricted &restricted) {
+        return matching.leaveQueueIfQueued(restricted.userId, restricted.restrictedByUserId);
     });
 }
 

@@ -110,11 +110,13 @@ Result<QStringList> ConversationRepository::openIdsBetween(const QString &userA,
 
 Result<QStringList> ConversationRepository::openIdsOf(const QString &userId) const
 {
-    return Sql::strings(
-        Sql::exec(QStringLiteral("SELECT c.id FROM conversation_sessions c JOIN match_sessions m "
-                                 "ON m.id = c.match_session_id WHERE c.state IN ") +
-                      kOpenStates + QStringLiteral(" AND (m.user_a_id = ? OR m.user_b_id = ?)"),
-                  {userId, userId}));
+    // Locking, as openIdsBetween: a ban that waited for a match being recorded closes the
+    // conversation that match opened.
+    return Sql::strings(Sql::exec(
+        QStringLiteral("SELECT c.id FROM conversation_sessions c JOIN match_sessions m "
+                       "ON m.id = c.match_session_id WHERE c.state IN ") +
+            kOpenStates + QStringLiteral(" AND (m.user_a_id = ? OR m.user_b_id = ?) FOR UPDATE"),
+        {userId, userId}));
 }
 
 Status ConversationRepository::open(const QString &conversationId, const QString &matchSessionId,

@@ -549,7 +549,7 @@ Result<PanicExitResult> ConversationService::panicExit(const Caller &caller,
     if (!report)
         return report.error();
     result.report = *report;
-    if (Status left = m_matching.leaveQueueIfQueued(caller.userId); !left)
+    if (Status left = m_matching.leaveQueueIfQueued(caller.userId, caller.userId); !left)
         return left.error();
     // The reason code and severity only: the details are the person's own words.
     if (Status recorded =

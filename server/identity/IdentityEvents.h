@@ -13,4 +13,11 @@ struct AccountBanned
     QString bannedByUserId; // the moderator
 };
 
+/// An account was restricted: what a restricted person may not do (wait in the queue) ends now.
+struct AccountRestricted
+{
+    QString userId;
+    QString restrictedByUserId; // the moderator
+};
+
 } // namespace fp

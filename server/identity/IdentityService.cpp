@@ -982,6 +982,9 @@ Status IdentityService::applyStatus(const Caller &staff, const UserRecord &targe
             return s.error();
         Transaction::afterCommit(
             [this, userId = target.id, ids = *revoked] { m_tokens.announceRevoked(userId, ids); });
+    } else if (status == QLatin1String("restricted")) {
+        if (Status s = m_events.publish(AccountRestricted {target.id, staff.userId}); !s)
+            return s.error();
     }
     Transaction::afterCommit([this, userId = target.id] { m_tokens.forgetUser(userId); });
     return Ok {};

@@ -131,8 +131,10 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
     return entry;
 }
 
-Result<bool> MatchingService::endQueueEntry(const QString &userId, const QString &status,
-                                            const QString &actorUserId, const QDateTime &now) const
+Result<std::optional<QueueEntry>> MatchingService::endQueueEntry(const QString &userId,
+                                                                 const QString &status,
+                                                                 const QString &actorUserId,
+                                                                 const QDateTime &now) const
 {
     Transaction tx;
     if (!tx.begin())
@@ -156,16 +158,18 @@ Result<bool> MatchingService::endQueueEntry(const QString &userId, const QString
     // Also when nothing ended: a caller's transaction this one joined must not be doomed.
     if (!tx.commit())
         return databaseUnavailable();
-    return ended->has_value();
+    return *ended;
 }
 
 Result<bool> MatchingService::leave(const QString &userId) const
 {
-    const Result<bool> ended =
+    const Result<std::optional<QueueEntry>> ended =
         endQueueEntry(userId, QStringLiteral("cancelled"), userId, QDateTime::currentDateTimeUtc());
-    if (ended && *ended)
+    if (!ended)
+        return ended.error();
+    if (*ended)
         QueueStore::remove({userId});
-    return ended;
+    return ended->has_value();
 }
 
 Result<QueueStatus> MatchingService::status(const QString &userId) const
@@ -324,13 +328,14 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                     QueueStore::add(id, byUser.value(id).enqueuedAt.toMSecsSinceEpoch());
                 continue;
             }
-            const Result<bool> expired = endQueueEntry(id, QStringLiteral("expired"), {}, now);
+            const Result<std::optional<QueueEntry>> expired =
+                endQueueEntry(id, QStringLiteral("expired"), {}, now);
             if (expired && *expired) {
                 ++report.expired;
                 QueueStore::remove({id});
+                // No longer queued: idle, as GET /api/matching/queue/status now says.
                 tell(id,
-                     queueStatusFrame(QStringLiteral("expired"),
-                                      byUser.value(id).enqueuedAt.secsTo(now)));
+                     queueStatusFrame(QStringLiteral("idle"), (*expired)->enqueuedAt.secsTo(now)));
             }
             byUser.remove(id);
         }
@@ -542,14 +547,19 @@ Status MatchingService::markRevealed(const QString &matchSessionId) const
                                   QDateTime::currentDateTimeUtc());
 }
 
-Status MatchingService::leaveQueueIfQueued(const QString &userId) const
+Status MatchingService::leaveQueueIfQueued(const QString &userId, const QString &actorUserId) const
 {
-    Result<bool> ended =
-        endQueueEntry(userId, QStringLiteral("cancelled"), userId, QDateTime::currentDateTimeUtc());
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const Result<std::optional<QueueEntry>> ended =
+        endQueueEntry(userId, QStringLiteral("cancelled"), actorUserId, now);
     if (!ended)
         return ended.error();
-    if (*ended)
-        Transaction::afterCommit([userId] { QueueStore::remove({userId}); });
+    if (*ended) {
+        Transaction::afterCommit([this, userId, waited = (*ended)->enqueuedAt.secsTo(now)] {
+            QueueStore::remove({userId});
+            tell(userId, queueStatusFrame(QStringLiteral("idle"), waited));
+        });
+    }
     return Ok {};
 }
 

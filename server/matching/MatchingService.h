@@ -52,9 +52,10 @@ public:
     Status markEnded(const QString &matchSessionId) const;
     /// The match's conversation revealed the two to each other (inside its transaction).
     Status markRevealed(const QString &matchSessionId) const;
-    /// Takes the user out of the queue, if queued (a panic exit, an account deletion), inside
-    /// the caller's transaction; the live queue forgets them once it commits.
-    Status leaveQueueIfQueued(const QString &userId) const;
+    /// Takes the user out of the queue, if queued (a panic exit, an account deletion, a ban or
+    /// restriction by `actorUserId`), inside the caller's transaction; once it commits the live
+    /// queue forgets them and their sockets hear `queue.status` idle.
+    Status leaveQueueIfQueued(const QString &userId, const QString &actorUserId) const;
 
     // Staff (GET /api/admin/queue/metrics[/history]).
     Result<admin::QueueMetrics> queueMetrics(int windowMinutes) const;
@@ -65,12 +66,14 @@ public:
 private:
     void tell(const QString &userId, const QJsonObject &frame) const;
     /// Ends the user's active queue entry with `status` (cancelled, expired) and records
-    /// queue.left or queue.expired, in one transaction (the caller's when one is open); false
-    /// when the user was not queued. `actorUserId` is empty when the system expired it.
-    Result<bool> endQueueEntry(const QString &userId, const QString &status,
-                               const QString &actorUserId, const QDateTime &now) const;
+    /// queue.left or queue.expired, in one transaction (the caller's when one is open); the
+    /// entry ended, none when the user was not queued. `actorUserId` is empty when the system
+    /// expired it.
+    Result<std::optional<QueueEntry>> endQueueEntry(const QString &userId, const QString &status,
+                                                    const QString &actorUserId,
+                                                    const QDateTime &now) const;
     /// Records the pair and opens its conversation in one transaction; false when one of them
-    /// left meanwhile.
+    /// left or blocked the other meanwhile.
     bool recordMatch(const MatchSessionRecord &match, const QueueEntry &entryA,
                      const QueueEntry &entryB) const;
     Status loadSafeguardFacts(const QStringList &userIds, const QDateTime &now,

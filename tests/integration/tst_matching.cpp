@@ -4,6 +4,7 @@
 // a block made while a pass pairs the two; and 200 concurrent joins across two instances never
 // put anyone in two matches.
 
+#include "common/Time.h"
 #include "server/identity/Jwt.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/HeldTransaction.h"
@@ -352,6 +353,49 @@ private Q_SLOTS:
         leaveAll({a, b});
     }
 
+    // Someone a moderator bans or restricts while they wait leaves the queue: the ban signed
+    // them out, and a restricted person may not join. Whoever joins next never meets them.
+    void peopleBannedOrRestrictedWhileWaitingLeaveTheQueue()
+    {
+        const TestAccount admin = logInAsAdmin();
+        const QJsonObject ban {{QStringLiteral("status"), QStringLiteral("banned")},
+                               {QStringLiteral("note"), QStringLiteral("abuse")}};
+        const QJsonObject restrict {{QStringLiteral("status"), QStringLiteral("restricted")},
+                                    {QStringLiteral("note"), QStringLiteral("cool down")},
+                                    {QStringLiteral("restricted_until"),
+                                     fp::toWireTime(QDateTime::currentDateTimeUtc().addDays(1))}};
+        for (const QJsonObject &change : {ban, restrict}) {
+            const QString status = change.value(QStringLiteral("status")).toString();
+            const TestAccount waiting = onboarded(QStringLiteral("Waiting ") + status);
+            WsClient ws(port());
+            QVERIFY(ws.connectAndAuthenticate(waiting.accessToken));
+            QCOMPARE(join(waiting), 202);
+            QCOMPARE(
+                as(admin)
+                    ->put(QStringLiteral("/api/admin/users/%1/status").arg(waiting.userId), change)
+                    .status,
+                200);
+            QCOMPARE(text(QStringLiteral("SELECT status FROM matching_queue_entries WHERE user_id "
+                                         "= '%1'")
+                              .arg(waiting.userId)),
+                     QStringLiteral("cancelled"));
+            // Told, unless the ban signed them out first.
+            const QJsonObject told =
+                ws.waitFor(QStringLiteral("queue.status"), 5000, [](const QJsonObject &f) {
+                    return f.value(QStringLiteral("status")).toString() == QLatin1String("idle");
+                });
+            if (status == QLatin1String("restricted"))
+                QVERIFY(!told.isEmpty());
+            else
+                QVERIFY(!told.isEmpty() || ws.waitForClose(5000) == 4401);
+            const TestAccount next = onboarded(QStringLiteral("Next after ") + status);
+            QCOMPARE(join(next), 202);
+            QVERIFY(matcherRan(3));
+            QVERIFY2(!matched(waiting, next), qPrintable(status));
+            leaveAll({next});
+        }
+    }
+
     void recentlyMatchedPeopleAreNotPairedAgain()
     {
         const TestAccount a = onboarded(QStringLiteral("Again1"));
@@ -408,12 +452,12 @@ private Q_SLOTS:
         RawRedis redis(TestEnvironment::fromProcess().redisPort);
         const QByteArray marker =
             server().redisKeyPrefix().toLatin1() + "queue:alive:" + gone.userId.toLatin1();
-        QJsonObject expired;
+        QJsonObject expired; // a queue.status idle: no longer queued
         QDeadlineTimer deadline(15000);
         while (expired.isEmpty() && !deadline.hasExpired()) {
             redis.command({"DEL", marker});
             expired = ws.waitFor(QStringLiteral("queue.status"), 100, [](const QJsonObject &f) {
-                return f.value(QStringLiteral("status")).toString() == QLatin1String("expired");
+                return f.value(QStringLiteral("status")).toString() == QLatin1String("idle");
             });
         }
         QVERIFY(!expired.isEmpty());
