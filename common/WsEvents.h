@@ -34,5 +34,8 @@ inline constexpr int CloseUnauthorized = 4401;
 inline constexpr int ClosePolicy = 1008;
 inline constexpr int CloseTooBig = 1009;
 inline constexpr int CloseGoingAway = 1001;
+inline constexpr int CloseInternalError = 1011;
+/// Malformed frames in a row (no well-formed one between) that close the socket with 1008.
+inline constexpr int MalformedFramesToClose = 5;
 
 } // namespace fp::ws

@@ -391,6 +391,10 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                                  {QStringLiteral("conversation_id"), match.conversationId},
                                  {QStringLiteral("match_score"), match.score},
                                  {QStringLiteral("match_reasons"), match.reasons}};
+        for (const QString &user : {pair.userA, pair.userB})
+            tell(user,
+                 queueStatusFrame(QStringLiteral("matched"),
+                                  byUser.value(user).enqueuedAt.secsTo(now)));
         // Kept for each of them: someone whose socket was away hears of the match on return.
         m_notifier.publishDurable(pair.userA, frame);
         m_notifier.publishDurable(pair.userB, frame);

@@ -22,6 +22,7 @@ struct Gateway::Connection
     qint64 windowStartMs = 0;
     int framesInWindow = 0;
     int windowsOverLimit = 0;
+    int malformedInARow = 0;
     std::deque<QJsonObject> queue;
     bool busy = false;
     QSet<QString> feeds; // subscribed
@@ -247,11 +248,18 @@ void Gateway::onText(Connection *c, const QString &text)
     const QJsonObject frame = document.object();
     const QString type = frame.value(QStringLiteral("type")).toString();
     if (parseError.error != QJsonParseError::NoError || !document.isObject() || type.isEmpty()) {
+        // A client with a bug hears why; one that keeps sending garbage is cut off.
+        if (++c->malformedInARow >= ws::MalformedFramesToClose) {
+            closeSocket(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+                        QStringLiteral("repeated malformed frames"));
+            return;
+        }
         send(socket,
              errorFrame(QStringLiteral("malformed_json"),
                         QStringLiteral("A frame is a JSON object with a string \"type\"")));
         return;
     }
+    c->malformedInARow = 0;
 
     if (!c->caller) {
         if (type != ws::Auth) {
@@ -406,7 +414,7 @@ void Gateway::handle(const std::shared_ptr<const FrameRoute> &route, const QJson
         } else if (route->asyncHandler) {
             route->asyncHandler(
                 *current, frame,
-                // A copy: if the handler throws, the catch below still answers the frame.
+                // A copy: if the handler throws, the catch below still closes the socket.
                 [this, outcome](QList<QJsonObject> replies) mutable {
                     outcome.replies = std::move(replies);
                     m_outcomes.push(std::move(outcome));
@@ -417,10 +425,12 @@ void Gateway::handle(const std::shared_ptr<const FrameRoute> &route, const QJson
             handled = true;
         }
     } catch (const std::exception &e) {
+        // A bug: what the frame did is unknown, so the socket closes (1011) and the client
+        // reconnects and resumes, as after any drop.
         log::error(QStringLiteral("ws_handler_exception"),
                    {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
-        outcome.replies = {errorFrame(QStringLiteral("internal"),
-                                      QStringLiteral("Something went wrong on our side"))};
+        outcome.replies.clear();
+        outcome.failed = true;
         handled = false;
     }
     outcome.subscribed = handled && outcome.holding;
@@ -442,6 +452,11 @@ void Gateway::finish(Outcome &outcome)
     if (outcome.unauthorised) {
         closeSocket(socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
                     QStringLiteral("session ended"));
+        return;
+    }
+    if (outcome.failed) {
+        closeSocket(socket, QWebSocketProtocol::CloseCode(ws::CloseInternalError),
+                    QStringLiteral("internal error"));
         return;
     }
     // Role and restriction as they stand now, unless a fresh `auth` replaced the caller

@@ -129,6 +129,7 @@ private:
         QPointer<QWebSocket> socket;
         QList<QJsonObject> replies;
         bool unauthorised = false; // the session ended: close the socket
+        bool failed = false; // the handler threw: close the socket (1011)
         std::optional<Caller> refreshed; // the caller as the session check found it
         bool holding = false; // a feed's replay: its live frames were held meanwhile
         bool subscribed = false; // the replay succeeded: the socket follows the feed

@@ -162,6 +162,19 @@ private Q_SLOTS:
         QVERIFY(foundAda[QStringLiteral("match_score")].toDouble() > 0);
         const QJsonArray reasons = foundAda[QStringLiteral("match_reasons")].toArray();
         QVERIFY(reasons.size() >= 1 && reasons.size() <= 4);
+        // The queue said so too, before the match itself.
+        for (WsClient *ws : {&wsAda, &wsBo}) {
+            QStringList statuses;
+            for (const QJsonObject &frame : ws->received()) {
+                if (frame.value(QStringLiteral("type")).toString() == QLatin1String("queue.status"))
+                    statuses << frame.value(QStringLiteral("status")).toString();
+                else if (frame.value(QStringLiteral("type")).toString() ==
+                         QLatin1String("match.found"))
+                    break;
+            }
+            QVERIFY2(!statuses.isEmpty() && statuses.constLast() == QLatin1String("matched"),
+                     qPrintable(statuses.join(QLatin1Char(','))));
+        }
         for (const QJsonObject &frame : wsBo.received()) { // nothing identifies Ada before reveal
             const QByteArray text = QJsonDocument(frame).toJson();
             QVERIFY(!text.contains(ada.userId.toLatin1()));

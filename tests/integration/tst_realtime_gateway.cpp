@@ -1,12 +1,13 @@
 // The /ws gateway against the real server: first-frame authentication (4401 otherwise),
-// ping/pong, malformed frames answered with an error frame, oversized frames (1009),
-// floods (throttled, then 1008), silent clients dropped by the heartbeat, sockets of a
-// revoked session closed at once, and a socket's authorisation lasting only as long as its
-// token and its account's standing: closed (4401) when the token expires unless renewed with a
-// fresh `auth`, and checked again before every frame (restriction, ban, on any instance, with
-// Redis away).
+// ping/pong, malformed frames answered with an error frame (1008 once repeated), oversized
+// frames (1009), floods (throttled, then 1008), silent clients dropped by the heartbeat, sockets of
+// a revoked session closed at once, and a socket's authorisation lasting only as long as its token
+// and its account's standing: closed (4401) when the token expires unless renewed with a fresh
+// `auth`, and checked again before every frame (restriction, ban, on any instance, with Redis
+// away).
 
 #include "common/Time.h"
+#include "common/WsEvents.h"
 #include "server/identity/Jwt.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
@@ -471,7 +472,7 @@ private Q_SLOTS:
         QCOMPARE(closedWhileSending(ws, conversationId, QStringLiteral("after-ban-")), 4401);
     }
 
-    void malformedFramesGetAnErrorFrameNotAClose()
+    void malformedFramesGetAnErrorFrameUntilTheyRepeat()
     {
         const TestAccount account = signUp(QStringLiteral("wsmalformed"));
         WsClient ws(port());
@@ -487,6 +488,16 @@ private Q_SLOTS:
                  QStringLiteral("validation_failed"));
         ws.send({{QStringLiteral("type"), QStringLiteral("ping")}});
         QVERIFY(!ws.waitFor(QStringLiteral("pong")).isEmpty()); // still open
+
+        // A well-formed frame started the count again: four more in a row are answered, the
+        // fifth closes the socket (1008).
+        for (int i = 1; i < fp::ws::MalformedFramesToClose; ++i) {
+            ws.sendText(QStringLiteral("{\"no\": \"type\"}"));
+            QCOMPARE(ws.waitFor(QStringLiteral("error")).value(QStringLiteral("code")).toString(),
+                     QStringLiteral("malformed_json"));
+        }
+        ws.sendText(QStringLiteral("garbage"));
+        QCOMPARE(ws.waitForClose(), 1008);
     }
 
     void oversizedFrameIsClosedWith1009()
