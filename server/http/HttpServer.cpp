@@ -387,7 +387,7 @@ HttpResponse HttpServer::runIdempotently(RequestContext &ctx, const Route &route
 {
     const QByteArray key = ctx.header("idempotency-key");
     if (const QString problem = Idempotency::validateKey(key); !problem.isEmpty())
-        return AppError::validation({{QStringLiteral("Idempotency-Key"), problem}});
+        return AppError::validation({{QStringLiteral("header.Idempotency-Key"), problem}});
     const QString scope = QString::fromLatin1(ctx.method) + QLatin1Char(' ') + route.pattern;
     Idempotency::Claim claim = Idempotency::claim(ctx.caller->userId, key, scope,
                                                   Idempotency::requestHash(ctx), ctx.requestId);
@@ -411,6 +411,18 @@ HttpResponse HttpServer::runIdempotently(RequestContext &ctx, const Route &route
         if (success) // the effect was lost with the rollback: say so rather than claim success
             response =
                 AppError::unavailable(QStringLiteral("Could not save the result, try again"), 1);
+    }
+    // A refusal is the request's answer too, replayed like a success (the contract: "whatever
+    // its status"), once what the handler did is undone. Not one that trying again may change:
+    // 5xx, 429.
+    const int status = response.error ? response.error->status() : response.status;
+    if (status >= 400 && status < 500 && status != 429) {
+        HttpResponse answer = response;
+        if (response.error)
+            answer.body = renderErrorBody(*response.error, ctx.requestId);
+        answer.status = status;
+        if (Idempotency::complete(claim.rowId, answer))
+            return response;
     }
     Idempotency::release(claim.rowId);
     return response;
@@ -527,6 +539,12 @@ void HttpServer::conclude(Exchange &exchange, HttpResponse &response, bool clien
         if (response.error->retryAfterSeconds > 0)
             response.withHeader("Retry-After",
                                 QByteArray::number(response.error->retryAfterSeconds));
+        // RFC 6750: a 401 names the scheme, and says whether a token was sent and refused.
+        if (response.status == 401)
+            response.withHeader("WWW-Authenticate",
+                                ctx.headers.contains("authorization")
+                                    ? QByteArrayLiteral("Bearer error=\"invalid_token\"")
+                                    : QByteArrayLiteral("Bearer"));
     }
 
     if (ctx.routePattern != QLatin1String("(preflight)"))

@@ -83,20 +83,30 @@ private Q_SLOTS:
         QVERIFY(theirs.header("Idempotent-Replayed").isEmpty());
     }
 
-    void refusedRequestsAreNotStored()
+    // A refusal is the request's answer too: the same request replays it, another one with the
+    // key is refused, and a corrected request takes a new key.
+    void refusalsAreReplayedToo()
     {
         const TestAccount a = signUp(QStringLiteral("refused"));
         auto client = as(a);
-        QCOMPARE(
-            client
-                ->post(QStringLiteral("/api/daily_prompts/answers"), answer(QString()), key("k-2"))
-                .status,
-            400);
-        // The key is still free: a corrected request with it goes through.
+        const HttpResult refused = client->post(QStringLiteral("/api/daily_prompts/answers"),
+                                                answer(QString()), key("k-2"));
+        QCOMPARE(refused.status, 400);
+        const HttpResult again = client->post(QStringLiteral("/api/daily_prompts/answers"),
+                                              answer(QString()), key("k-2"));
+        QCOMPARE(again.status, 400);
+        QCOMPARE(again.header("Idempotent-Replayed"), QByteArray("true"));
+        QCOMPARE(again.json(), refused.json()); // its request_id too: the first answer
         QCOMPARE(
             client->post(QStringLiteral("/api/daily_prompts/answers"), answer("fixed"), key("k-2"))
                 .status,
+            422);
+        QCOMPARE(
+            client->post(QStringLiteral("/api/daily_prompts/answers"), answer("fixed"), key("k-2b"))
+                .status,
             201);
+        // Nothing the refused request did is kept: one answer, its XP once.
+        QCOMPARE(xpRows(a), 1);
     }
 
     void aKeyStillInProgressIsAConflict()
@@ -132,10 +142,11 @@ private Q_SLOTS:
         QCOMPARE(client->post(QStringLiteral("/api/daily_prompts/answers"), answer("x"), key("k-3"))
                      .status,
                  409);
-        QCOMPARE(db()->scalar(QStringLiteral(
-                                  "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'k-3'"))
-                     .toInt(),
-                 0); // the route refused a second answer, so the claim was released
+        // The route refused a second answer: that refusal is now what the key answers.
+        const HttpResult replayed =
+            client->post(QStringLiteral("/api/daily_prompts/answers"), answer("x"), key("k-3"));
+        QCOMPARE(replayed.status, 409);
+        QCOMPARE(replayed.header("Idempotent-Replayed"), QByteArray("true"));
     }
 
     void expiredKeysAreFree()
@@ -175,7 +186,7 @@ private Q_SLOTS:
         QCOMPARE(r.status, 400);
         QCOMPARE(r.errorCode(), QStringLiteral("validation_failed"));
         QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
-            QStringLiteral("Idempotency-Key")));
+            QStringLiteral("header.Idempotency-Key")));
     }
 };
 

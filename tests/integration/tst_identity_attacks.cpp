@@ -355,6 +355,19 @@ private Q_SLOTS:
         QCOMPARE(sessionsWith(another.port(), a.accessToken).status, 401);
     }
 
+    // RFC 6750: every 401 names the scheme, and says when a token was sent and refused.
+    void refusalsSayHowToAuthenticate()
+    {
+        const TestAccount a = newAccount();
+        const HttpResult none = HttpClient(port()).get(QStringLiteral("/api/auth/sessions"));
+        QCOMPARE(none.status, 401);
+        QCOMPARE(none.header("WWW-Authenticate"), QByteArray("Bearer"));
+        const HttpResult refused = sessionsWith(port(), a.refreshToken);
+        QCOMPARE(refused.status, 401);
+        QCOMPARE(refused.header("WWW-Authenticate"), QByteArray("Bearer error=\"invalid_token\""));
+        QVERIFY(sessionsWith(port(), a.accessToken).header("WWW-Authenticate").isEmpty());
+    }
+
     void tokensInTheWrongPlace()
     {
         const TestAccount a = newAccount();
