@@ -54,6 +54,15 @@ struct AppError
     static AppError internal();
     static AppError unavailable(const QString &message, int retryAfterSeconds = 1);
     static AppError rateLimited(int retryAfterSeconds);
+
+    /// The same error with `details.reason`, the word a client branches on (e.g.
+    /// "already_queued").
+    AppError because(const QString &reason) const
+    {
+        AppError error = *this;
+        error.details.insert(QStringLiteral("reason"), reason);
+        return error;
+    }
 };
 
 } // namespace fp

@@ -11,7 +11,8 @@ std::optional<AppError> accessRefusal(const Caller &caller, Access access)
     case Access::Participant:
         if (caller.restricted)
             return AppError::forbidden(
-                QStringLiteral("Your account is restricted: it may read, not take part"));
+                       QStringLiteral("Your account is restricted: it may read, not take part"))
+                .because(QStringLiteral("account_restricted"));
         return std::nullopt;
     case Access::Moderator:
         if (caller.isStaff())

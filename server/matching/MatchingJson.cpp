@@ -1,6 +1,7 @@
 #include "server/matching/MatchingJson.h"
 
 #include "common/Time.h"
+#include "server/profile/ProfileJson.h"
 
 namespace fp {
 
@@ -23,9 +24,15 @@ QJsonObject queueStatusToJson(const QueueStatus &status)
     return json;
 }
 
-QJsonObject matchSessionToJson(const MatchSessionRecord &m, const QString &viewerId)
+QJsonObject matchSessionToJson(const MatchSessionRecord &m, const QString &viewerId,
+                               const std::optional<PublicProfile> &revealedPeer)
 {
-    const QString peerAlias = m.userA == viewerId ? m.aliasB : m.aliasA;
+    QJsonObject peer {{QStringLiteral("alias"), m.userA == viewerId ? m.aliasB : m.aliasA}};
+    if (revealedPeer) {
+        const QJsonObject shown = publicProfileJson(*revealedPeer);
+        for (auto it = shown.begin(); it != shown.end(); ++it)
+            peer.insert(it.key(), it.value());
+    }
     return {{QStringLiteral("id"), m.id},
             {QStringLiteral("status"), m.status},
             {QStringLiteral("matched_at"), toWireTime(m.matchedAt)},
@@ -33,7 +40,7 @@ QJsonObject matchSessionToJson(const MatchSessionRecord &m, const QString &viewe
             {QStringLiteral("score_breakdown"), m.breakdown},
             {QStringLiteral("match_reasons"), m.reasons},
             {QStringLiteral("conversation_id"), m.conversationId},
-            {QStringLiteral("peer"), QJsonObject {{QStringLiteral("alias"), peerAlias}}}};
+            {QStringLiteral("peer"), peer}};
 }
 
 } // namespace fp

@@ -4,8 +4,10 @@
 // an alias.
 
 #include "server/matching/MatchingTypes.h"
+#include "server/profile/ProfileTypes.h"
 
 #include <QJsonObject>
+#include <optional>
 
 namespace fp {
 
@@ -15,6 +17,8 @@ QJsonObject queueEntryToJson(const QueueEntry &entry);
 QJsonObject queueStatusToJson(const QueueStatus &status);
 /// The match as `viewerId` sees it: {id, status, matched_at, match_score, score_breakdown,
 /// match_reasons, conversation_id, peer:{alias}}.
-QJsonObject matchSessionToJson(const MatchSessionRecord &match, const QString &viewerId);
+/// The match as `viewerId` sees it: the peer's alias, and who they are once revealed.
+QJsonObject matchSessionToJson(const MatchSessionRecord &match, const QString &viewerId,
+                               const std::optional<PublicProfile> &revealedPeer = std::nullopt);
 
 } // namespace fp

@@ -59,7 +59,7 @@ Result<QueueEntry> MatchingRepository::enqueue(const QString &userId, const QStr
         {entry.id, userId, Sql::time(now), regionKey});
     if (!r.ok()) {
         if (r.failure() == DbFailure::DuplicateKey)
-            return AppError::conflict(QStringLiteral("You are already in the queue"));
+            return alreadyQueued();
         return r.toAppError();
     }
     return entry;

@@ -17,6 +17,14 @@
 
 namespace fp {
 
+/// 409 for a join while the person already waits (found before the insert, or by its unique
+/// key when two joins race).
+inline AppError alreadyQueued()
+{
+    return AppError::conflict(QStringLiteral("You are already in the queue"))
+        .because(QStringLiteral("already_queued"));
+}
+
 class MatchingRepository
 {
 public:

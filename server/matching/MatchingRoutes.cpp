@@ -39,17 +39,18 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
                       .handler = [&matching](RequestContext &ctx) -> HttpResponse {
                           return reply(matching.status(ctx.caller->userId), queueStatusToJson);
                       }});
-    router.add(Route {.method = "GET",
-                      .pattern = QStringLiteral("/api/matching/session/{id}"),
-                      .access = Access::User,
-                      .handler = [&matching](RequestContext &ctx) -> HttpResponse {
-                          const Result<MatchSessionRecord> session =
-                              matching.session(*ctx.caller, ctx.param(QStringLiteral("id")));
-                          if (!session)
-                              return session.error();
-                          return HttpResponse::json(
-                              200, matchSessionToJson(*session, ctx.caller->userId));
-                      }});
+    router.add(Route {
+        .method = "GET",
+        .pattern = QStringLiteral("/api/matching/session/{id}"),
+        .access = Access::User,
+        .handler = [&matching](RequestContext &ctx) -> HttpResponse {
+            const Result<MatchSessionView> session =
+                matching.session(*ctx.caller, ctx.param(QStringLiteral("id")));
+            if (!session)
+                return session.error();
+            return HttpResponse::json(
+                200, matchSessionToJson(session->match, ctx.caller->userId, session->revealedPeer));
+        }});
 
     router.add(Route {.method = "GET",
                       .pattern = QStringLiteral("/api/admin/queue/metrics"),

@@ -72,7 +72,8 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
     if (!onboarded)
         return onboarded.error();
     if (!*onboarded)
-        return AppError::forbidden(QStringLiteral("Finish onboarding before joining the queue"));
+        return AppError::forbidden(QStringLiteral("Finish onboarding before joining the queue"))
+            .because(QStringLiteral("onboarding_incomplete"));
 
     if (const int left = QueueStore::cooldownLeft(caller.userId); left > 0)
         return AppError::rateLimited(left);
@@ -103,12 +104,13 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
     if (!existing)
         return existing.error();
     if (existing->has_value())
-        return AppError::conflict(QStringLiteral("You are already in the queue"));
+        return alreadyQueued();
     const Result<bool> chatting = m_repository.inActiveChat(caller.userId);
     if (!chatting)
         return chatting.error();
     if (*chatting)
-        return AppError::conflict(QStringLiteral("Finish your current conversation first"));
+        return AppError::conflict(QStringLiteral("Finish your current conversation first"))
+            .because(QStringLiteral("in_active_conversation"));
 
     const QDateTime now = QDateTime::currentDateTimeUtc();
     Transaction tx;
@@ -191,8 +193,8 @@ Result<QueueStatus> MatchingService::status(const QString &userId) const
     return QueueStatus {QStringLiteral("idle"), {}, 0, {}};
 }
 
-Result<MatchSessionRecord> MatchingService::session(const Caller &caller,
-                                                    const QString &matchSessionId) const
+Result<MatchSessionView> MatchingService::session(const Caller &caller,
+                                                  const QString &matchSessionId) const
 {
     const Result<std::optional<MatchSessionRecord>> found =
         m_repository.matchSession(matchSessionId);
@@ -201,7 +203,15 @@ Result<MatchSessionRecord> MatchingService::session(const Caller &caller,
     const auto &m = *found;
     if (!m || (m->userA != caller.userId && m->userB != caller.userId))
         return AppError::notFound(QStringLiteral("No such match session"));
-    return *m;
+    MatchSessionView view {*m, std::nullopt};
+    if (m->status == QLatin1String("friend_revealed")) {
+        const QString peerId = m->userA == caller.userId ? m->userB : m->userA;
+        Result<std::optional<PublicProfile>> peer = m_profiles.publicProfile(peerId);
+        if (!peer)
+            return peer.error();
+        view.revealedPeer = *peer; // none once the peer deleted their account: the alias only
+    }
+    return view;
 }
 
 bool MatchingService::recordMatch(const MatchSessionRecord &match, const QueueEntry &entryA,

@@ -14,7 +14,10 @@
 #include "server/matching/Matcher.h"
 #include "server/matching/MatchingRepository.h"
 #include "server/matching/Safeguards.h"
+#include "server/profile/ProfileTypes.h"
 #include "server/storage/PairCondition.h"
+
+#include <optional>
 
 namespace fp {
 
@@ -23,6 +26,13 @@ class ProfileService;
 class SafetyService;
 class TrustService;
 class UserNotifier;
+
+/// A match as one of the two sees it: once they revealed themselves, who the other is.
+struct MatchSessionView
+{
+    MatchSessionRecord match;
+    std::optional<PublicProfile> revealedPeer;
+};
 
 class MatchingService
 {
@@ -35,7 +45,9 @@ public:
     Result<QueueEntry> join(const Caller &caller, const QString &regionKey) const;
     Result<bool> leave(const QString &userId) const;
     Result<QueueStatus> status(const QString &userId) const;
-    Result<MatchSessionRecord> session(const Caller &caller, const QString &matchSessionId) const;
+    /// One of the caller's matches (404 for anyone else's), with the peer's public profile once
+    /// the two revealed themselves.
+    Result<MatchSessionView> session(const Caller &caller, const QString &matchSessionId) const;
 
     /// One pass over the whole queue (the caller holds the matcher lease).
     PassReport runPass(const QDateTime &now) const;

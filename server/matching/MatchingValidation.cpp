@@ -14,10 +14,12 @@ Result<QString> parseJoin(const QJsonValue &body)
     Problems problems;
     ObjectReader fields(body, {"region_key"}, problems);
     if (fields.has("region_key")) {
-        static const QRegularExpression key(QStringLiteral("^[a-z0-9_-]{1,64}$"));
+        static const QRegularExpression key(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,31}$"));
         const QJsonValue v = fields.value("region_key");
         if (!v.isString() || !key.match(v.toString()).hasMatch())
-            fields.problem("region_key", QStringLiteral("must be 1-64 of a-z, 0-9, _ and -"));
+            fields.problem("region_key",
+                           QStringLiteral("must be 1-32 of a-z, 0-9, _ and -, starting with a "
+                                          "letter or digit"));
         else
             region = v.toString();
     }

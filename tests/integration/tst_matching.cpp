@@ -123,6 +123,11 @@ private:
                         .arg(a.userId, b.userId));
     }
 
+    static QString reasonOf(const HttpResult &r)
+    {
+        return r.json()[QStringLiteral("details")][QStringLiteral("reason")].toString();
+    }
+
     void leaveAll(const QList<TestAccount> &accounts)
     {
         for (const TestAccount &a : accounts)
@@ -223,8 +228,9 @@ private Q_SLOTS:
         const TestAccount fresh = signUp(QStringLiteral("Fresh"));
         HttpResult r =
             clientFor(port(), fresh)->post(QStringLiteral("/api/matching/queue/join"), {});
-        QCOMPARE(r.status, 403); // onboarding incomplete
+        QCOMPARE(r.status, 403);
         QCOMPARE(r.errorCode(), QStringLiteral("forbidden"));
+        QCOMPARE(reasonOf(r), QStringLiteral("onboarding_incomplete"));
 
         const TestAccount restricted = onboarded(QStringLiteral("Rex"));
         seed().changeAccount(restricted.userId, QStringLiteral("status = 'restricted'"));
@@ -237,11 +243,21 @@ private Q_SLOTS:
                        QJsonObject {{"consent", true}})
                 .status,
             403, 10000);
-        QCOMPARE(join(restricted), 403);
+        r = as(restricted)->post(QStringLiteral("/api/matching/queue/join"), {});
+        QCOMPARE(r.status, 403);
+        QCOMPARE(reasonOf(r), QStringLiteral("account_restricted"));
+
+        const TestAccount chatting = onboarded(QStringLiteral("Chatting"));
+        seed().match(chatting, onboarded(QStringLiteral("Peer")));
+        r = as(chatting)->post(QStringLiteral("/api/matching/queue/join"), {});
+        QCOMPARE(r.status, 409);
+        QCOMPARE(reasonOf(r), QStringLiteral("in_active_conversation"));
 
         const TestAccount twice = onboarded(QStringLiteral("Twice"));
         QCOMPARE(join(twice), 202);
-        QCOMPARE(join(twice), 409);
+        r = as(twice)->post(QStringLiteral("/api/matching/queue/join"), {});
+        QCOMPARE(r.status, 409);
+        QCOMPARE(reasonOf(r), QStringLiteral("already_queued"));
         auto client = clientFor(port(), twice);
         r = client->post(QStringLiteral("/api/matching/queue/leave"), {});
         QCOMPARE(r.status, 200);
@@ -256,9 +272,15 @@ private Q_SLOTS:
                                   .arg(twice.userId))
                      .toString(),
                  QStringLiteral("cancelled"));
+        for (const char *bad : {"NOT A KEY!", "-eu", "_eu", "a23456789012345678901234567890123"}) {
+            r = client->post(QStringLiteral("/api/matching/queue/join"),
+                             QJsonObject {{"region_key", QString::fromLatin1(bad)}});
+            QVERIFY2(r.status == 400, bad);
+        }
         r = client->post(QStringLiteral("/api/matching/queue/join"),
-                         QJsonObject {{"region_key", "NOT A KEY!"}});
-        QCOMPARE(r.status, 400);
+                         QJsonObject {{"region_key", "eu-west_1"}});
+        QCOMPARE(r.status, 202);
+        client->post(QStringLiteral("/api/matching/queue/leave"), {});
     }
 
     void queueSpamGetsACooldown()
@@ -407,6 +429,35 @@ private Q_SLOTS:
             QVERIFY2(!matched(waiting, next), qPrintable(status));
             leaveAll({next});
         }
+    }
+
+    // Before the reveal the peer is an alias; after it, who they are (as conversation.revealed
+    // told them).
+    void aRevealedMatchShowsWhoThePeerIs()
+    {
+        const TestAccount a = onboarded(QStringLiteral("Revealer"));
+        const TestAccount b = onboarded(QStringLiteral("Revealed"));
+        const SeededMatch earlier =
+            seed().match(a, b,
+                         {.status = QStringLiteral("friend_revealed"),
+                          .at = QDateTime::currentDateTimeUtc().addDays(-40),
+                          .conversation = QStringLiteral("revealed")});
+        const SeededMatch anonymous = seed().match(a, b);
+        const QJsonObject shown =
+            as(a)
+                ->get(QStringLiteral("/api/matching/session/") + earlier.matchId)
+                .json()[QStringLiteral("peer")]
+                .toObject();
+        QCOMPARE(shown[QStringLiteral("user_id")].toString(), b.userId);
+        QCOMPARE(shown[QStringLiteral("nickname")].toString(), QStringLiteral("Revealed"));
+        QVERIFY(shown.contains(QStringLiteral("avatar_url")) &&
+                shown.contains(QStringLiteral("bio")));
+        QVERIFY(!shown[QStringLiteral("alias")].toString().isEmpty());
+        const HttpResult hidden =
+            as(a)->get(QStringLiteral("/api/matching/session/") + anonymous.matchId);
+        QCOMPARE(hidden.json()[QStringLiteral("peer")].toObject().keys(),
+                 QStringList {QStringLiteral("alias")});
+        QVERIFY(!hidden.body.contains(b.userId.toLatin1()));
     }
 
     void recentlyMatchedPeopleAreNotPairedAgain()
