@@ -81,6 +81,17 @@ CloseReason gateCloseReason(const QString &first, const QString &second)
     return CloseReason::Timeout;
 }
 
+QJsonObject decisionProblems(int gateMinute, const QString &decision)
+{
+    QJsonObject problems;
+    if (gateMinute != 10 && gateMinute != 20 && gateMinute != 30)
+        problems.insert(QStringLiteral("gate_minute"), QStringLiteral("must be 10, 20 or 30"));
+    if (decision != kRevealYes && decision != kNotYet && decision != kEndChat)
+        problems.insert(QStringLiteral("decision"),
+                        QStringLiteral("must be reveal_yes, not_yet or end_chat"));
+    return problems;
+}
+
 AppError notFoundError()
 {
     return AppError::notFound(QStringLiteral("No such conversation"));

@@ -37,6 +37,9 @@ QDateTime gateClosesAt(const QDateTime &startedAt, int gate, int intervalSeconds
 QString gateOutcome(int gate, const QString &first, const QString &second);
 /// Why a conversation a gate closed ends: both ended it, one did, or it timed out.
 CloseReason gateCloseReason(const QString &first, const QString &second);
+/// What is wrong with a gate decision, every field at once (empty: nothing). `gateMinute` is
+/// 0 when the body's was not an integer.
+QJsonObject decisionProblems(int gateMinute, const QString &decision);
 
 /// 404 for a conversation the caller is not in (or that does not exist): never reveals which.
 AppError notFoundError();

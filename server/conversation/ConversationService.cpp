@@ -433,12 +433,9 @@ Result<ConversationView> ConversationService::decide(const Caller &caller,
                                                      const QString &conversationId, int gateMinute,
                                                      const QString &decision) const
 {
-    if (gateMinute != 10 && gateMinute != 20 && gateMinute != 30)
-        return AppError::validation(
-            {{QStringLiteral("gate_minute"), QStringLiteral("must be 10, 20 or 30")}});
-    if (decision != kRevealYes && decision != kNotYet && decision != kEndChat)
-        return AppError::validation({{QStringLiteral("decision"),
-                                      QStringLiteral("must be reveal_yes, not_yet or end_chat")}});
+    if (const QJsonObject problems = ConversationRules::decisionProblems(gateMinute, decision);
+        !problems.isEmpty())
+        return AppError::validation(problems);
     const int gate = gateMinute / 10;
     {
         Transaction tx;

@@ -1,6 +1,7 @@
 #include "server/conversation/ConversationValidation.h"
 
 #include "server/base/Validation.h"
+#include "server/conversation/ConversationRules.h"
 #include "server/safety/ReportPolicy.h"
 
 namespace fp::ConversationValidation {
@@ -30,10 +31,13 @@ Result<DecisionInput> parseDecision(const QJsonValue &body)
     if (!problems.empty())
         return problems.error();
     const QJsonValue minute = fields.value("gate_minute");
-    if (!minute.isDouble() || minute.toDouble() != double(minute.toInt()))
-        return AppError::validation(
-            {{QStringLiteral("gate_minute"), QStringLiteral("must be 10, 20 or 30")}});
-    return DecisionInput {minute.toInt(), fields.value("decision").toString()};
+    const bool integer = minute.isDouble() && minute.toDouble() == double(minute.toInt());
+    const DecisionInput input {integer ? minute.toInt() : 0, fields.value("decision").toString()};
+    if (const QJsonObject wrong =
+            ConversationRules::decisionProblems(input.gateMinute, input.decision);
+        !wrong.isEmpty())
+        return AppError::validation(wrong);
+    return input;
 }
 
 Status parseConsent(const QJsonValue &body)

@@ -660,6 +660,22 @@ private Q_SLOTS:
         QVERIFY2(read < 50, qPrintable(QString::number(read)));
     }
 
+    void aGateDecisionNamesEveryBadField()
+    {
+        const TestAccount a = signUp(s("gatebad-a"));
+        const TestAccount b = signUp(s("gatebad-b"));
+        const SeededMatch match = seed().match(a, b);
+        const QString path = s("/api/conversations/%1/decision-gate").arg(match.conversationId);
+        for (const QJsonValue &minute : {QJsonValue(15), QJsonValue(s("ten"))}) {
+            const HttpResult r =
+                as(a)->post(path, {{s("gate_minute"), minute}, {s("decision"), s("maybe")}});
+            QCOMPARE(r.status, 400);
+            const QJsonObject fields = r.json()[s("details")][s("fields")].toObject();
+            QVERIFY2(fields.contains(s("gate_minute")) && fields.contains(s("decision")),
+                     r.body.constData());
+        }
+    }
+
     void endingClosesForBoth()
     {
         Pair p = seedPair(server(), "end");
