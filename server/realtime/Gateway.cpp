@@ -133,18 +133,31 @@ void Gateway::registerFeed(const QString &subscribeType, const QString &feed, Ac
 {
     registerHandler(subscribeType, access, std::move(replay));
     m_handlers[subscribeType]->feed = feed;
+    m_feedAccess.insert(feed, access);
 }
 
 void Gateway::broadcast(const QString &feed, const QByteArray &frame)
 {
     const QString text = QString::fromUtf8(frame);
+    const Access access = m_feedAccess.value(feed, Access::Admin);
     for (const auto &c : std::as_const(m_connections)) {
         if (!c->socket || !c->caller)
             continue;
-        if (c->feeds.contains(feed)) {
+        const bool following = c->feeds.contains(feed);
+        const auto held = c->held.find(feed);
+        if (!following && held == c->held.end())
+            continue;
+        // The role as the socket's last frame or renewal found it: someone demoted since stops
+        // following the feed.
+        if (accessRefusal(*c->caller, access)) {
+            c->feeds.remove(feed);
+            c->held.remove(feed);
+            continue;
+        }
+        if (following) {
             if (c->socket->state() == QAbstractSocket::ConnectedState)
                 c->socket->sendTextMessage(text);
-        } else if (auto held = c->held.find(feed); held != c->held.end()) {
+        } else {
             held->append(frame);
         }
     }

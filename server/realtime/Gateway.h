@@ -168,6 +168,7 @@ private:
     };
     // Shared, so a frame in flight holds its route without copying its functions.
     QHash<QString, std::shared_ptr<FrameRoute>> m_handlers;
+    QHash<QString, Access> m_feedAccess; // who may follow each feed
     ThreadHandOff<Outcome> m_outcomes; // handled frames, for the I/O thread to finish
     QHash<QWebSocket *, std::shared_ptr<Connection>> m_connections;
     QMultiHash<QString, QWebSocket *> m_byUser;

@@ -9,6 +9,7 @@
 
 #include <QMutex>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QThread>
@@ -264,15 +265,27 @@ AppError SqlResult::toAppError(const QString &requestId) const
                                      1);
     case DbFailure::ForeignKey:
     case DbFailure::Other:
-        log::error(
-            QStringLiteral("db_error"),
-            {{QStringLiteral("request_id"), requestId}, {QStringLiteral("error"), m_message}});
+        log::error(QStringLiteral("db_error"),
+                   {{QStringLiteral("request_id"), requestId},
+                    {QStringLiteral("error"), Sql::loggableError(m_message)}});
         break;
     }
     return AppError::internal();
 }
 
 namespace Sql {
+
+QString loggableError(const QString &driverError)
+{
+    // "... near '<statement text>' at line 1" and "Incorrect string value: '<bytes>' for
+    // column ...": the quoted part may run to the end of the message.
+    static const QRegularExpression quoted(
+        QStringLiteral("(near |value: )'.*?'(?= at line| for column|$)"),
+        QRegularExpression::DotMatchesEverythingOption);
+    QString safe = driverError;
+    safe.replace(quoted, QStringLiteral("\\1'(withheld)'"));
+    return safe;
+}
 
 SqlResult exec(QSqlDatabase &db, const QString &sql, const QVariantList &bindings)
 {

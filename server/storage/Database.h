@@ -144,6 +144,10 @@ QVariantList values(const QStringList &ids);
 /// every one.
 QString repeated(const QString &part, qsizetype count,
                  const QString &separator = QStringLiteral(", "));
+/// A driver's error as it may be logged: values are bound into the statement's text, and
+/// MariaDB quotes the text near a syntax error and the bytes of a value it refused, which may
+/// be a message or a token's hash. Those quotes are withheld; the rest is kept.
+QString loggableError(const QString &driverError);
 } // namespace Sql
 
 /// Rolls back unless committed: `Transaction tx; if (!tx.begin()) ...; ...; tx.commit();`

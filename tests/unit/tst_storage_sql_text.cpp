@@ -138,6 +138,30 @@ private Q_SLOTS:
     }
 
     // Ids are random version 4 UUIDs as QUuid::createUuid makes them, each its own.
+    // What a failed statement logs never quotes what was bound into it.
+    void loggedErrorsWithholdTheStatementsValues()
+    {
+        const QString syntax = QStringLiteral(
+            "You have an error in your SQL syntax; check the manual that corresponds to your "
+            "MariaDB server version for the right syntax to use near 'secret message text', "
+            "'a1b2c3') AT' at line 1 QMYSQL: Unable to execute query");
+        const QString logged = Sql::loggableError(syntax);
+        QVERIFY(!logged.contains(QStringLiteral("secret message")));
+        QVERIFY(!logged.contains(QStringLiteral("a1b2c3")));
+        QVERIFY(logged.contains(QStringLiteral("near '(withheld)' at line 1")));
+        QVERIFY(logged.contains(QStringLiteral("Unable to execute query")));
+
+        const QString bytes =
+            QStringLiteral("Incorrect string value: '\\xF0\\x9F\\x98\\x80 hi' for column "
+                           "`t`.`conversation_messages`.`message_text` at row 1");
+        QCOMPARE(Sql::loggableError(bytes),
+                 QStringLiteral("Incorrect string value: '(withheld)' for column "
+                                "`t`.`conversation_messages`.`message_text` at row 1"));
+
+        const QString plain = QStringLiteral("Deadlock found when trying to get lock");
+        QCOMPARE(Sql::loggableError(plain), plain);
+    }
+
     void idsAreVersionFourUuids()
     {
         QVERIFY(Sql::newIds(0).isEmpty());
