@@ -686,13 +686,13 @@ Status ConversationService::open(const MatchMade &match) const
                            .occurredAt = match.matchedAt});
 }
 
-Result<QString> ConversationService::peerOf(const QString &conversationId,
-                                            const QString &userId) const
+Result<ConversationPeer> ConversationService::peerOf(const QString &conversationId,
+                                                     const QString &userId) const
 {
     Result<ConversationRow> row = participantRow(conversationId, userId, false);
     if (!row)
         return row.error();
-    return row->peerOf(userId);
+    return ConversationPeer {row->peerOf(userId), row->revealedAt.isValid()};
 }
 
 Result<QList<admin::ReportMessage>>

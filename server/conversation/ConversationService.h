@@ -13,6 +13,7 @@
 #include "server/base/Caller.h"
 #include "server/conversation/ConversationRepository.h"
 #include "server/conversation/MessageWriter.h"
+#include "server/safety/SafetyPorts.h"
 
 #include <QJsonObject>
 
@@ -91,7 +92,7 @@ public:
     Result<QStringList> closeAllOf(const QString &userId, CloseReason reason,
                                    const QString &actorUserId) const;
     /// The other participant of a conversation `userId` takes part in; NotFound otherwise.
-    Result<QString> peerOf(const QString &conversationId, const QString &userId) const;
+    Result<ConversationPeer> peerOf(const QString &conversationId, const QString &userId) const;
     Result<QList<admin::ReportMessage>> messagesAround(const QString &conversationId,
                                                        const QDateTime &at, int each) const;
     Result<std::optional<ConversationBrief>>

@@ -205,11 +205,18 @@ Result<MatchSessionView> MatchingService::session(const Caller &caller,
         return AppError::notFound(QStringLiteral("No such match session"));
     MatchSessionView view {*m, std::nullopt};
     if (m->status == QLatin1String("friend_revealed")) {
+        // Who the peer is, for as long as they are friends: an unfriending, a block or a
+        // deleted account leaves the alias only (as the friends list and avatars do).
         const QString peerId = m->userA == caller.userId ? m->userB : m->userA;
-        Result<std::optional<PublicProfile>> peer = m_profiles.publicProfile(peerId);
-        if (!peer)
-            return peer.error();
-        view.revealedPeer = *peer; // none once the peer deleted their account: the alias only
+        const Result<bool> friends = m_friendships.friendsNow(caller.userId, peerId);
+        if (!friends)
+            return friends.error();
+        if (*friends) {
+            Result<std::optional<PublicProfile>> peer = m_profiles.publicProfile(peerId);
+            if (!peer)
+                return peer.error();
+            view.revealedPeer = *peer;
+        }
     }
     return view;
 }

@@ -13,6 +13,14 @@
 
 namespace fp {
 
+/// The other participant of a conversation, and whether the two ever revealed themselves to
+/// each other (before that, the caller must not learn who it is).
+struct ConversationPeer
+{
+    QString userId;
+    bool revealed = false;
+};
+
 struct SafetyPorts
 {
     /// Whether two people ever shared a match or a friendship (even one that ended): the only
@@ -21,7 +29,7 @@ struct SafetyPorts
     std::function<Result<bool>(const QString &userA, const QString &userB)> haveMet;
     /// The other participant of a conversation `userId` takes part in; NotFound otherwise. The
     /// conversation domain answers.
-    std::function<Result<QString>(const QString &conversationId, const QString &userId)>
+    std::function<Result<ConversationPeer>(const QString &conversationId, const QString &userId)>
         peerInConversation;
     /// Up to `each` messages at or before `at` and `each` after it, in conversation order: what
     /// a moderator sees around a reported moment. The conversation domain answers.

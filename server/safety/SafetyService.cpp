@@ -227,14 +227,17 @@ Result<ReportRecord> SafetyService::report(const QString &userId, const ReportIn
     if (!input.conversationSessionId.isEmpty()) {
         if (!m_ports.peerInConversation)
             return AppError::notFound(QStringLiteral("No such conversation"));
-        Result<QString> peer = m_ports.peerInConversation(input.conversationSessionId, userId);
+        Result<ConversationPeer> peer =
+            m_ports.peerInConversation(input.conversationSessionId, userId);
         if (!peer)
             return peer.error();
-        if (!reported.isEmpty() && reported != *peer)
+        // Before a reveal the id given is not checked against the peer's (the answer would
+        // confirm a guess of who the peer is): the conversation says whom the report is about.
+        if (!reported.isEmpty() && peer->revealed && reported != peer->userId)
             return AppError::validation(
                 {{QStringLiteral("reported_user_id"),
                   QStringLiteral("is not your peer in conversation_session_id")}});
-        reported = *peer;
+        reported = peer->userId;
     } else {
         if (reported == userId)
             return AppError::validation(
@@ -904,11 +907,13 @@ Result<QString> SafetyService::otherPartyOf(const admin::Report &report) const
         return report.reporterUserId;
     if (report.conversationSessionId.isEmpty() || !m_ports.peerInConversation)
         return QString();
-    Result<QString> peer =
+    Result<ConversationPeer> peer =
         m_ports.peerInConversation(report.conversationSessionId, report.reportedUserId);
     if (!peer && peer.error().code == ErrorCode::NotFound)
         return QString();
-    return peer;
+    if (!peer)
+        return peer.error();
+    return peer->userId;
 }
 
 Result<QList<ModerationNotice>> SafetyService::notices(const QString &userId,

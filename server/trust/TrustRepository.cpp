@@ -264,10 +264,13 @@ Result<QJsonObject> TrustRepository::exportFor(const QString &userId) const
         {{"trust_scores",
           "SELECT score, cooldown_applied, components_json, updated_at FROM "
           "trust_scores WHERE user_id = ?"},
-         // source_ref_id is left out: it names other people's reflections and reports.
+         // source_ref_id is left out: it names other people's reflections and reports. So is
+         // what a reflection's metadata says of the person who wrote it and what they wrote.
          {"trust_score_events",
-          "SELECT id, delta, source, metadata_json, created_at FROM "
-          "trust_score_events WHERE user_id = ? ORDER BY created_at"}},
+          "SELECT id, delta, source, JSON_REMOVE(metadata_json, '$.reflector_id', "
+          "'$.reflector_trust', '$.reflector_weight', '$.vibe_score', '$.meet_outcome') AS "
+          "metadata_json, created_at FROM trust_score_events WHERE user_id = ? ORDER BY "
+          "created_at"}},
         userId);
 }
 

@@ -432,8 +432,8 @@ private Q_SLOTS:
     }
 
     // Before the reveal the peer is an alias; after it, who they are (as conversation.revealed
-    // told them).
-    void aRevealedMatchShowsWhoThePeerIs()
+    // told them), for as long as they stay friends.
+    void aRevealedMatchShowsWhoThePeerIsWhileFriends()
     {
         const TestAccount a = onboarded(QStringLiteral("Revealer"));
         const TestAccount b = onboarded(QStringLiteral("Revealed"));
@@ -442,12 +442,11 @@ private Q_SLOTS:
                          {.status = QStringLiteral("friend_revealed"),
                           .at = QDateTime::currentDateTimeUtc().addDays(-40),
                           .conversation = QStringLiteral("revealed")});
+        seed().friendship(a, b, {.at = earlier.at, .originMatchId = earlier.matchId});
         const SeededMatch anonymous = seed().match(a, b);
+        const QString revealedPath = QStringLiteral("/api/matching/session/") + earlier.matchId;
         const QJsonObject shown =
-            as(a)
-                ->get(QStringLiteral("/api/matching/session/") + earlier.matchId)
-                .json()[QStringLiteral("peer")]
-                .toObject();
+            as(a)->get(revealedPath).json()[QStringLiteral("peer")].toObject();
         QCOMPARE(shown[QStringLiteral("user_id")].toString(), b.userId);
         QCOMPARE(shown[QStringLiteral("nickname")].toString(), QStringLiteral("Revealed"));
         QVERIFY(shown.contains(QStringLiteral("avatar_url")) &&
@@ -458,6 +457,15 @@ private Q_SLOTS:
         QCOMPARE(hidden.json()[QStringLiteral("peer")].toObject().keys(),
                  QStringList {QStringLiteral("alias")});
         QVERIFY(!hidden.body.contains(b.userId.toLatin1()));
+
+        // Unfriended: the alias again, for either of them.
+        QCOMPARE(as(b)->del(QStringLiteral("/api/friends/") + a.userId).status, 204);
+        for (const TestAccount &viewer : {a, b}) {
+            const HttpResult after = as(viewer)->get(revealedPath);
+            QCOMPARE(after.json()[QStringLiteral("peer")].toObject().keys(),
+                     QStringList {QStringLiteral("alias")});
+            QVERIFY(!after.body.contains((viewer.userId == a.userId ? b : a).userId.toLatin1()));
+        }
     }
 
     void recentlyMatchedPeopleAreNotPairedAgain()

@@ -116,6 +116,20 @@ private Q_SLOTS:
         seedMessage(conversation, peer, 2, QStringLiteral("PEERS-private reply"));
         seedReport(peer, me, QStringLiteral("REPORTED-BY-PEER"));
         seedReport(me, other, QStringLiteral("I-FILED-THIS"));
+        // Someone met anonymously rates the meeting: it moves my trust, and must not say who.
+        const TestAccount rater = signUp();
+        const SeededMatch met = seed().match(me, rater,
+                                             {.status = QStringLiteral("ended"),
+                                              .at = QDateTime::currentDateTimeUtc().addDays(-1),
+                                              .conversation = QStringLiteral("closed")});
+        QCOMPARE(clientFor(port(), rater)
+                     ->post(QStringLiteral("/api/meet_reflections"),
+                            QJsonObject {{QStringLiteral("match_session_id"), met.matchId},
+                                         {QStringLiteral("vibe_score"), 2},
+                                         {QStringLiteral("meet_outcome"), QStringLiteral("pass")},
+                                         {QStringLiteral("feedback_tags"), QJsonArray {}}})
+                     .status,
+                 201);
         seed().block(me, other);
         seed().block(peer, me);
         auto client = clientFor(port(), me);
@@ -195,7 +209,7 @@ private Q_SLOTS:
         QCOMPARE(reports.at(0)[QStringLiteral("details_text")].toString(),
                  QStringLiteral("I-FILED-THIS"));
         QCOMPARE(tables[QStringLiteral("blocks")].toArray().size(), 1);
-        QCOMPARE(tables[QStringLiteral("trust_score_events")].toArray().size(), 1);
+        QCOMPARE(tables[QStringLiteral("trust_score_events")].toArray().size(), 2);
         const QJsonArray events = tables[QStringLiteral("analytics_events")].toArray();
         QCOMPARE(events.size(), 1);
         QCOMPARE(events.at(0)[QStringLiteral("event_id")].toString(), eventId);
@@ -206,6 +220,8 @@ private Q_SLOTS:
         QVERIFY(!body.contains("PEERS-private reply"));
         QVERIFY(!body.contains("REPORTED-BY-PEER"));
         QVERIFY(!body.contains(peer.userId.toLatin1())); // the peer and the reporter
+        QVERIFY(!body.contains(rater.userId.toLatin1()));
+        QVERIFY(!body.contains("reflector"));
         QVERIFY(!body.contains("secret-ref"));
         QVERIFY(!body.contains("password_hash"));
         QVERIFY(!body.contains("refresh_token"));

@@ -342,8 +342,14 @@ private Q_SLOTS:
         r = post(QJsonObject {{QStringLiteral("conversation_session_id"), newId()},
                               {QStringLiteral("reason_code"), QStringLiteral("spam")}});
         QCOMPARE(r.status, 404);
-        // A conversation and a user who is not the peer in it.
-        r = post(QJsonObject {{QStringLiteral("conversation_session_id"), conversationId},
+        // A conversation revealed, and a user who is not the peer in it.
+        const QString revealed = seed()
+                                     .match(a, b,
+                                            {.status = QStringLiteral("friend_revealed"),
+                                             .at = QDateTime::currentDateTimeUtc().addDays(-3),
+                                             .conversation = QStringLiteral("revealed")})
+                                     .conversationId;
+        r = post(QJsonObject {{QStringLiteral("conversation_session_id"), revealed},
                               {QStringLiteral("reported_user_id"), stranger.userId},
                               {QStringLiteral("reason_code"), QStringLiteral("spam")}});
         QCOMPARE(r.status, 400);
@@ -357,6 +363,58 @@ private Q_SLOTS:
                               {QStringLiteral("reason_code"), QStringLiteral("spam")},
                               {QStringLiteral("details_text"), QString(2000, QLatin1Char('y'))}});
         QCOMPARE(r.status, 201);
+    }
+
+    // Once the two revealed themselves, the peer's id may name them beside the conversation;
+    // someone else's id is still refused.
+    // Beside an anonymous conversation, naming the peer or someone else is answered alike (an
+    // answer that differed would confirm a guess of who the peer is): the report is about the
+    // peer either way.
+    void namingSomeoneBesideAnAnonymousConversationConfirmsNothing()
+    {
+        const TestAccount a = signUp();
+        const TestAccount b = signUp();
+        const TestAccount c = signUp();
+        const TestAccount stranger = signUp();
+        auto reporter = clientFor(port(), a);
+        for (const auto &[peer, named] :
+             {std::pair {b, b.userId}, std::pair {c, stranger.userId}}) {
+            const HttpResult r = reporter->post(
+                QStringLiteral("/api/reports"),
+                QJsonObject {{QStringLiteral("conversation_session_id"), seedConversation(a, peer)},
+                             {QStringLiteral("reported_user_id"), named},
+                             {QStringLiteral("reason_code"), QStringLiteral("spam")}});
+            QCOMPARE(r.status, 201);
+            QCOMPARE(text(QStringLiteral("SELECT reported_user_id FROM reports WHERE id = '%1'")
+                              .arg(r.json()[QStringLiteral("id")].toString())),
+                     peer.userId);
+        }
+    }
+
+    void aRevealedConversationTakesThePeersId()
+    {
+        const TestAccount a = signUp();
+        const TestAccount b = signUp();
+        const TestAccount stranger = signUp();
+        const SeededMatch revealed = seed().match(a, b,
+                                                  {.status = QStringLiteral("friend_revealed"),
+                                                   .conversation = QStringLiteral("revealed")});
+        auto reporter = clientFor(port(), a);
+        const auto reportNaming = [&](const QString &userId) {
+            return reporter->post(
+                QStringLiteral("/api/reports"),
+                QJsonObject {{QStringLiteral("conversation_session_id"), revealed.conversationId},
+                             {QStringLiteral("reported_user_id"), userId},
+                             {QStringLiteral("reason_code"), QStringLiteral("spam")}});
+        };
+        const HttpResult wrong = reportNaming(stranger.userId);
+        QCOMPARE(wrong.status, 400);
+        QCOMPARE(wrong
+                     .json()[QStringLiteral("details")][QStringLiteral("fields")]
+                            [QStringLiteral("reported_user_id")]
+                     .toString(),
+                 QStringLiteral("is not your peer in conversation_session_id"));
+        QCOMPARE(reportNaming(b.userId).status, 201);
     }
 
     void reportByConversationAloneStaysAnonymous()
@@ -379,7 +437,6 @@ private Q_SLOTS:
         const HttpResult again =
             reporter->post(QStringLiteral("/api/reports"),
                            QJsonObject {{QStringLiteral("conversation_session_id"), conversationId},
-                                        {QStringLiteral("reported_user_id"), b.userId},
                                         {QStringLiteral("reason_code"), QStringLiteral("spam")}});
         QCOMPARE(again.status, 409);
         QCOMPARE(again.errorCode(), QStringLiteral("conflict"));
