@@ -371,6 +371,11 @@ Result<MessagePage> ConversationService::messages(const QString &viewerId,
         return row.error();
     quint64 afterSeq = 0;
     if (!afterMessageId.isEmpty()) {
+        // Ids are ASCII: anything else would reach MariaDB as a comparison it refuses.
+        if (!validation::isUuid(afterMessageId))
+            return AppError::validation(
+                {{QStringLiteral("after"),
+                  QStringLiteral("is not a message of this conversation")}});
         Result<std::optional<quint64>> seq = m_repository.seqOf(row->id, afterMessageId);
         if (!seq)
             return seq.error();

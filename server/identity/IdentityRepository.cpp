@@ -1,5 +1,7 @@
 #include "server/identity/IdentityRepository.h"
 
+#include "server/base/Validation.h"
+
 #include "server/storage/Database.h"
 #include "server/storage/RowExport.h"
 
@@ -309,11 +311,16 @@ Result<QList<UserRecord>> IdentityRepository::searchAccounts(const QString &quer
 {
     // An exact id, a prefix of the email (LIKE wildcards in the input escaped), or one of the
     // ids the profile domain found by nickname.
+    // The id is compared only when the text is one: ids are ASCII, and MariaDB refuses to
+    // compare an ASCII column with text it cannot convert.
     const QString pattern = Sql::startsWithPattern(query);
-    QString sql =
-        QStringLiteral("SELECT %1 FROM users u WHERE u.id = ? OR u.email LIKE ? ESCAPE '!'")
-            .arg(kUserColumns);
-    QVariantList bindings {query, pattern};
+    const bool anId = validation::isUuid(query);
+    QString sql = QStringLiteral("SELECT %1 FROM users u WHERE %2u.email LIKE ? ESCAPE '!'")
+                      .arg(kUserColumns, anId ? QStringLiteral("u.id = ? OR ") : QString());
+    QVariantList bindings;
+    if (anId)
+        bindings << query;
+    bindings << pattern;
     if (!alsoIds.isEmpty()) {
         sql += QStringLiteral(" OR u.id IN (") +
             Sql::repeated(QStringLiteral("?"), alsoIds.size()) + QLatin1Char(')');

@@ -4,6 +4,7 @@
 #include "common/WsEvents.h"
 #include "server/base/Log.h"
 #include "server/base/UserNotifier.h"
+#include "server/base/Validation.h"
 #include "server/events/Outbox.h"
 #include "server/friendship/FriendshipService.h"
 #include "server/matching/MatchingEvents.h"
@@ -196,6 +197,8 @@ Result<QueueStatus> MatchingService::status(const QString &userId) const
 Result<MatchSessionView> MatchingService::session(const Caller &caller,
                                                   const QString &matchSessionId) const
 {
+    if (!validation::isUuid(matchSessionId))
+        return AppError::notFound(QStringLiteral("No such match session"));
     const Result<std::optional<MatchSessionRecord>> found =
         m_repository.matchSession(matchSessionId);
     if (!found)
