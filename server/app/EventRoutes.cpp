@@ -72,6 +72,7 @@ void registerEventRoutes(Router &router, const AdminService &admin, const QByteA
         .pattern = QStringLiteral("/api/admin/events/dead-letters/{id}/redrive"),
         .access = Access::Admin,
         .idempotent = true,
+        .takesNoBody = true,
         .handler = [&admin](RequestContext &ctx) -> HttpResponse {
             const QString id = ctx.param(QStringLiteral("id"));
             if (Status s = EventConsumers::redrive(id.toLatin1()); !s)

@@ -182,6 +182,7 @@ void registerConversationRoutes(Router &router, Gateway &gateway,
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/conversations/{id}/end"),
                       .access = Access::User,
+                      .takesNoBody = true,
                       .handler = [&conversations](RequestContext &ctx) {
                           return conversationResponse(
                               conversations.end(*ctx.caller, ctx.param(QStringLiteral("id"))));

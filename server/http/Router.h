@@ -62,6 +62,9 @@ struct Route
     /// exact path before routing).
     qint64 maxBodyBytes = 0;
     bool takesJson = false; // set for POST/PUT/PATCH without takesRawBody by Router::add
+    /// A POST that takes no body: nothing, or `{}`, and any key is 400 like an unknown field of
+    /// any other body (the contract: request bodies are strict).
+    bool takesNoBody = false;
     Handler handler;
     /// A 200 answer kept in memory (ReadCache), tried on the I/O thread once the caller is
     /// known without waiting; nothing means the handler runs on a worker as usual. It must

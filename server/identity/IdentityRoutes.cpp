@@ -130,6 +130,7 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/auth/logout-all"),
                       .access = Access::User,
+                      .takesNoBody = true,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
                           return noContentOr(identity.logoutOtherSessions(*ctx.caller));
                       }});

@@ -24,6 +24,7 @@ void registerMatchingRoutes(Router &router, const MatchingService &matching)
         Route {.method = "POST",
                .pattern = QStringLiteral("/api/matching/queue/leave"),
                .access = Access::User,
+               .takesNoBody = true,
                .handler = [&matching](RequestContext &ctx) -> HttpResponse {
                    const Result<bool> left = matching.leave(ctx.caller->userId);
                    if (!left)

@@ -125,6 +125,7 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/me/notices/{id}/ack"),
                       .access = Access::User,
+                      .takesNoBody = true,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
                           return reply(safety.acknowledgeNotice(ctx.caller->userId,
                                                                 ctx.param(QStringLiteral("id"))),
@@ -142,6 +143,7 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/admin/reports/{id}/claim"),
                       .access = Access::Moderator,
+                      .takesNoBody = true,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
                           return reply(safety.claim(*ctx.caller, ctx.param(QStringLiteral("id"))));
                       }});

@@ -263,6 +263,11 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("cancelled"));
         QCOMPARE(client->post(QStringLiteral("/api/matching/queue/leave"), {}).status, 404);
+        // It takes no body: a key in one is refused like any unknown field.
+        r = client->post(QStringLiteral("/api/matching/queue/leave"), {{"everyone", true}});
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
+            QStringLiteral("everyone")));
         QCOMPARE(client->get(QStringLiteral("/api/matching/queue/status"))
                      .json()[QStringLiteral("status")]
                      .toString(),
