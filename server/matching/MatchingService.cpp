@@ -18,6 +18,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <algorithm>
 
 namespace fp {
 
@@ -30,11 +31,17 @@ TopicInterestMap embeddedTopicInterests()
     return topicInterestsFromCatalog(QJsonDocument::fromJson(file.readAll()).object());
 }
 
+/// Seconds from `since` to `now`, never below 0 (MariaDB's clock may run a little ahead).
+qint64 waitedSeconds(const QDateTime &since, const QDateTime &now)
+{
+    return std::max<qint64>(0, since.secsTo(now));
+}
+
 QJsonObject queueStatusFrame(const QString &status, qint64 waitSeconds)
 {
     return {{QStringLiteral("type"), QString(ws::QueueStatus)},
             {QStringLiteral("status"), status},
-            {QStringLiteral("wait_seconds"), waitSeconds}};
+            {QStringLiteral("wait_seconds"), std::max<qint64>(0, waitSeconds)}};
 }
 
 } // namespace
@@ -183,8 +190,10 @@ Result<QueueStatus> MatchingService::status(const QString &userId) const
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (latest->has_value() && (*latest)->status == QLatin1String("active")) {
         QueueStore::markAlive(userId); // asking is a sign of life
-        return QueueStatus {
-            QStringLiteral("active"), (*latest)->enqueuedAt, (*latest)->enqueuedAt.secsTo(now), {}};
+        return QueueStatus {QStringLiteral("active"),
+                            (*latest)->enqueuedAt,
+                            waitedSeconds((*latest)->enqueuedAt, now),
+                            {}};
     }
     if (latest->has_value() && (*latest)->status == QLatin1String("matched")) {
         const Result<bool> chatting = m_repository.inActiveChat(userId);

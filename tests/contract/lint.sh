@@ -23,6 +23,21 @@ trap 'rm -f -- "$report"' EXIT
 # Human-readable pass (non-zero on errors; config mistakes count as errors too).
 npx --no-install redocly lint --config "$config" --lint-config error --max-problems 1000 "$spec"
 
+# Every YAML anchor defined once: YAML 1.2 lets a later `&name` replace an earlier one, but
+# strict YAML 1.1 loaders (PyYAML's safe_load, which contract checkers written in Python use)
+# refuse the whole file.
+node - "$spec" <<'JS'
+const fs = require('fs');
+const text = fs.readFileSync(process.argv[2], 'utf8');
+const seen = new Set();
+const twice = new Set();
+for (const m of text.matchAll(/(?<=[:-] )&([A-Za-z0-9_-]+)/g)) {
+  if (seen.has(m[1])) twice.add(m[1]);
+  seen.add(m[1]);
+}
+if (twice.size) { console.error(`lint.sh: anchors defined twice: ${[...twice].join(', ')}`); process.exit(1); }
+JS
+
 # Gate pass: zero errors, zero warnings, nothing silenced through an ignore file.
 npx --no-install redocly lint --config "$config" --lint-config error --max-problems 1000 \
   --format json "$spec" >"$report" 2>/dev/null || true
