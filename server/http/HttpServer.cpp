@@ -2,7 +2,6 @@
 
 #include "server/base/Log.h"
 #include "server/base/Metrics.h"
-#include "server/base/Validation.h"
 #include "server/base/WorkerPool.h"
 #include "server/http/ConnectionGuard.h"
 #include "server/http/Idempotency.h"
@@ -260,14 +259,6 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
             }
             ctx.json =
                 document.isObject() ? QJsonValue(document.object()) : QJsonValue(document.array());
-            if (route.takesNoBody) {
-                Problems problems;
-                ObjectReader nothingKnown(ctx.json, {}, problems);
-                if (!problems.empty()) {
-                    respond(exchange, problems.error());
-                    return true;
-                }
-            }
         }
     }
     dispatch(exchange, route);

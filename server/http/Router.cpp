@@ -1,5 +1,7 @@
 #include "server/http/Router.h"
 
+#include "server/base/Validation.h"
+
 namespace fp {
 
 std::optional<AppError> accessRefusal(const Caller &caller, Access access)
@@ -51,6 +53,18 @@ void Router::add(Route route)
         route.method == "POST" || route.method == "PUT" || route.method == "PATCH";
     if (bodyMethod && !route.takesRawBody)
         route.takesJson = true;
+    if (route.takesNoBody) {
+        // Checked as the handler's own body would be: after authentication and access.
+        route.handler = [handler = std::move(route.handler)](RequestContext &ctx) -> HttpResponse {
+            if (!ctx.body.trimmed().isEmpty()) {
+                Problems problems;
+                const ObjectReader nothingKnown(ctx.json, {}, problems);
+                if (!problems.empty())
+                    return problems.error();
+            }
+            return handler(ctx);
+        };
+    }
     Q_ASSERT(route.maxBodyBytes == 0 || !route.pattern.contains(QLatin1Char('{')));
     Q_ASSERT(!route.fromMemory || route.method == "GET");
     Compiled compiled;

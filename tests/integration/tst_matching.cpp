@@ -268,6 +268,11 @@ private Q_SLOTS:
         QCOMPARE(r.status, 400);
         QVERIFY(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
             QStringLiteral("everyone")));
+        // Checked after the caller, as any body is: no token is still 401.
+        QCOMPARE(HttpClient(port())
+                     .post(QStringLiteral("/api/matching/queue/leave"), {{"everyone", true}})
+                     .status,
+                 401);
         QCOMPARE(client->get(QStringLiteral("/api/matching/queue/status"))
                      .json()[QStringLiteral("status")]
                      .toString(),
