@@ -37,11 +37,13 @@ qint64 waitedSeconds(const QDateTime &since, const QDateTime &now)
     return std::max<qint64>(0, since.secsTo(now));
 }
 
-QJsonObject queueStatusFrame(const QString &status, qint64 waitSeconds)
+/// queue.status for someone who joined at `enqueuedAt`.
+QJsonObject queueStatusFrame(const QString &status, const QDateTime &enqueuedAt,
+                             const QDateTime &now)
 {
     return {{QStringLiteral("type"), QString(ws::QueueStatus)},
             {QStringLiteral("status"), status},
-            {QStringLiteral("wait_seconds"), std::max<qint64>(0, waitSeconds)}};
+            {QStringLiteral("wait_seconds"), waitedSeconds(enqueuedAt, now)}};
 }
 
 } // namespace
@@ -363,8 +365,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                 ++report.expired;
                 QueueStore::remove({id});
                 // No longer queued: idle, as GET /api/matching/queue/status now says.
-                tell(id,
-                     queueStatusFrame(QStringLiteral("idle"), (*expired)->enqueuedAt.secsTo(now)));
+                tell(id, queueStatusFrame(QStringLiteral("idle"), (*expired)->enqueuedAt, now));
             }
             byUser.remove(id);
         }
@@ -422,8 +423,7 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                                  {QStringLiteral("match_reasons"), match.reasons}};
         for (const QString &user : {pair.userA, pair.userB})
             tell(user,
-                 queueStatusFrame(QStringLiteral("matched"),
-                                  byUser.value(user).enqueuedAt.secsTo(now)));
+                 queueStatusFrame(QStringLiteral("matched"), byUser.value(user).enqueuedAt, now));
         // Kept for each of them: someone whose socket was away hears of the match on return.
         m_notifier.publishDurable(pair.userA, frame);
         m_notifier.publishDurable(pair.userB, frame);
@@ -443,7 +443,7 @@ void MatchingService::announceWaiting(const QStringList &connectedUserIds,
         if (!connectedUserIds.contains(e.userId))
             continue;
         QueueStore::markAlive(e.userId); // an open socket is a sign of life
-        tell(e.userId, queueStatusFrame(QStringLiteral("active"), e.enqueuedAt.secsTo(now)));
+        tell(e.userId, queueStatusFrame(QStringLiteral("active"), e.enqueuedAt, now));
     }
 }
 
@@ -588,9 +588,9 @@ Status MatchingService::leaveQueueIfQueued(const QString &userId, const QString 
     if (!ended)
         return ended.error();
     if (*ended) {
-        Transaction::afterCommit([this, userId, waited = (*ended)->enqueuedAt.secsTo(now)] {
+        Transaction::afterCommit([this, userId, enqueuedAt = (*ended)->enqueuedAt, now] {
             QueueStore::remove({userId});
-            tell(userId, queueStatusFrame(QStringLiteral("idle"), waited));
+            tell(userId, queueStatusFrame(QStringLiteral("idle"), enqueuedAt, now));
         });
     }
     return Ok {};
