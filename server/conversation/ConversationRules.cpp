@@ -97,17 +97,10 @@ AppError notFoundError()
     return AppError::notFound(QStringLiteral("No such conversation"));
 }
 
-AppError conflictBecause(const QString &message, const QString &reason)
-{
-    AppError error = AppError::conflict(message);
-    error.details.insert(QStringLiteral("reason"), reason);
-    return error;
-}
-
 AppError closedError()
 {
-    return conflictBecause(QStringLiteral("The conversation is closed"),
-                           QStringLiteral("conversation_closed"));
+    return AppError::conflict(QStringLiteral("The conversation is closed"))
+        .because(QStringLiteral("conversation_closed"));
 }
 
 } // namespace fp::ConversationRules

@@ -45,7 +45,5 @@ QJsonObject decisionProblems(int gateMinute, const QString &decision);
 AppError notFoundError();
 /// 409 (details.reason conversation_closed) for one that takes nothing any more.
 AppError closedError();
-/// 409 with details.reason.
-AppError conflictBecause(const QString &message, const QString &reason);
 
 } // namespace fp::ConversationRules

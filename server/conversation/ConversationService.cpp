@@ -450,15 +450,15 @@ Result<ConversationView> ConversationService::decide(const Caller &caller,
         if (!row)
             return row.error();
         if (gate != row->gatesAnnounced || row->gatesResolved >= gate)
-            return conflictBecause(QStringLiteral("That decision gate is not open"),
-                                   QStringLiteral("gate_not_open"));
+            return AppError::conflict(QStringLiteral("That decision gate is not open"))
+                .because(QStringLiteral("gate_not_open"));
         const QDateTime now = QDateTime::currentDateTimeUtc();
         if (Status s =
                 m_repository.insertDecision(row->id, gateMinute, caller.userId, decision, now);
             !s) {
             if (s.error().code == ErrorCode::Conflict)
-                return conflictBecause(QStringLiteral("You already decided at this gate"),
-                                       QStringLiteral("already_decided"));
+                return AppError::conflict(QStringLiteral("You already decided at this gate"))
+                    .because(QStringLiteral("already_decided"));
             return s.error();
         }
         Result<QList<GateDecisionRow>> decisions = m_repository.decisions(row->id);

@@ -1,7 +1,6 @@
 #include "server/conversation/ConversationValidation.h"
 
 #include "server/base/Validation.h"
-#include "server/conversation/ConversationRules.h"
 #include "server/safety/ReportPolicy.h"
 
 namespace fp::ConversationValidation {
@@ -32,12 +31,9 @@ Result<DecisionInput> parseDecision(const QJsonValue &body)
         return problems.error();
     const QJsonValue minute = fields.value("gate_minute");
     const bool integer = minute.isDouble() && minute.toDouble() == double(minute.toInt());
-    const DecisionInput input {integer ? minute.toInt() : 0, fields.value("decision").toString()};
-    if (const QJsonObject wrong =
-            ConversationRules::decisionProblems(input.gateMinute, input.decision);
-        !wrong.isEmpty())
-        return AppError::validation(wrong);
-    return input;
+    // Their values are the service's to judge (ConversationRules::decisionProblems), for a
+    // gate.decide frame as for this body: 0 is no gate.
+    return DecisionInput {integer ? minute.toInt() : 0, fields.value("decision").toString()};
 }
 
 Status parseConsent(const QJsonValue &body)

@@ -86,12 +86,6 @@ Status recordIdentityChange(const EventType &type, const QString &userId, const 
                            .occurredAt = {}});
 }
 
-AppError reasoned(AppError error, const QString &reason)
-{
-    error.details.insert(QStringLiteral("reason"), reason);
-    return error;
-}
-
 // A nickname for an account made through a provider: the one the person chose, else the name
 // the provider shared, else a default; always one the profile rules accept.
 QString signUpNickname(const QString &chosen, const QString &fromProvider)
@@ -421,8 +415,8 @@ Result<oidc::Claims> IdentityService::acceptIdToken(const OidcInput &input)
     if (!*fresh) {
         log::warning(QStringLiteral("oidc_token_replayed"),
                      {{QStringLiteral("provider"), input.provider}});
-        return reasoned(AppError::unauthorized(QStringLiteral("This ID token was used already")),
-                        QStringLiteral("invalid_id_token"));
+        return AppError::unauthorized(QStringLiteral("This ID token was used already"))
+            .because(QStringLiteral("invalid_id_token"));
     }
     return claims;
 }
@@ -445,8 +439,8 @@ Result<IssuedTokens> IdentityService::signInWithProvider(const OidcInput &input,
         if (!user->has_value() || (*user)->deleted())
             return AppError::unauthorized(QStringLiteral("This account no longer exists"));
         if ((*user)->banned())
-            return reasoned(AppError::forbidden(QStringLiteral("This account is suspended")),
-                            QStringLiteral("account_banned"));
+            return AppError::forbidden(QStringLiteral("This account is suspended"))
+                .because(QStringLiteral("account_banned"));
         UserRecord account = **user;
         account.nickname = nicknameOf(account.id);
         Result<IssuedTokens> tokens = openSession(account, input.deviceLabel, client);
@@ -461,15 +455,15 @@ Result<IssuedTokens> IdentityService::signInWithProvider(const OidcInput &input,
     // over because the provider vouches for the address would hand the account to whoever holds
     // the address now (recycled, or never the owner's): its owner signs in and links instead.
     if (claims->email.isEmpty())
-        return reasoned(AppError::forbidden(QStringLiteral(
-                            "The provider shared no email address; an account needs one")),
-                        QStringLiteral("email_required"));
+        return AppError::forbidden(
+                   QStringLiteral("The provider shared no email address; an account needs one"))
+            .because(QStringLiteral("email_required"));
     const QString email = IdentityRules::normaliseEmail(claims->email);
-    const AppError linkRequired = reasoned(
-        AppError::conflict(QStringLiteral(
-            "An account with this email exists: sign in to it (with its password) and link this "
-            "provider from there")),
-        QStringLiteral("link_required"));
+    const AppError linkRequired =
+        AppError::conflict(QStringLiteral("An account with this email exists: sign in to it (with "
+                                          "its password) and link this "
+                                          "provider from there"))
+            .because(QStringLiteral("link_required"));
     Result<bool> taken = m_repository.emailTaken(email);
     if (!taken)
         return taken.error();
@@ -529,9 +523,9 @@ Result<AuthIdentity> IdentityService::linkIdentity(const Caller &caller, const O
     if (!owner)
         return owner.error();
     if (owner->has_value() && **owner != caller.userId)
-        return reasoned(
-            AppError::conflict(QStringLiteral("This sign-in is already linked to another account")),
-            QStringLiteral("identity_in_use"));
+        return AppError::conflict(
+                   QStringLiteral("This sign-in is already linked to another account"))
+            .because(QStringLiteral("identity_in_use"));
     Result<QList<AuthIdentity>> linked = m_repository.identitiesOf(caller.userId);
     if (!linked)
         return linked.error();
@@ -540,16 +534,16 @@ Result<AuthIdentity> IdentityService::linkIdentity(const Caller &caller, const O
             continue;
         if (owner->has_value())
             return identity; // this very link exists: nothing to do
-        return reasoned(AppError::conflict(QStringLiteral(
-                            "Another account of this provider is linked; unlink it first")),
-                        QStringLiteral("provider_already_linked"));
+        return AppError::conflict(
+                   QStringLiteral("Another account of this provider is linked; unlink it first"))
+            .because(QStringLiteral("provider_already_linked"));
     }
     const NewIdentity identity {Sql::newId(), caller.userId, input.provider, claims->subject};
     if (Status s = m_repository.insertIdentity(identity); !s) {
         if (s.error().code == ErrorCode::Conflict)
-            return reasoned(AppError::conflict(QStringLiteral(
-                                "This sign-in is already linked to another account")),
-                            QStringLiteral("identity_in_use"));
+            return AppError::conflict(
+                       QStringLiteral("This sign-in is already linked to another account"))
+                .because(QStringLiteral("identity_in_use"));
         return s.error();
     }
     if (Status s = recordIdentityChange(event::AccountIdentityLinked, caller.userId, input.provider,
@@ -600,9 +594,10 @@ Status IdentityService::unlinkIdentity(const Caller &caller, const QString &prov
         return AppError::notFound(QStringLiteral("This provider is not linked"));
     const qsizetype left = linked->size() - 1 + (user->passwordHash.isEmpty() ? 0 : 1);
     if (left < 1)
-        return reasoned(AppError::conflict(QStringLiteral(
-                            "This is the account's only way to sign in: link another one first")),
-                        QStringLiteral("last_sign_in_method"));
+        return AppError::conflict(
+                   QStringLiteral(
+                       "This is the account's only way to sign in: link another one first"))
+            .because(QStringLiteral("last_sign_in_method"));
     Result<bool> deleted = m_repository.deleteIdentity(caller.userId, provider);
     if (!deleted)
         return deleted.error();
@@ -698,8 +693,8 @@ Status IdentityService::changePassword(const Caller &caller, const PasswordChang
     // An account made with Google or Apple has no password to change (setting a first one is
     // not offered yet).
     if ((*found)->passwordHash.isEmpty())
-        return reasoned(AppError::conflict(QStringLiteral("This account has no password")),
-                        QStringLiteral("no_password"));
+        return AppError::conflict(QStringLiteral("This account has no password"))
+            .because(QStringLiteral("no_password"));
     const UserRecord &user = **found;
 
     if (!user.email.isEmpty() && input.newPassword.toLower() == user.email)
@@ -827,9 +822,10 @@ Status IdentityService::confirmOwner(const Caller &caller, const QString &passwo
             return opened.error();
         if (opened->has_value() && (*opened)->secsTo(utcNow()) <= kRecentSignInSeconds)
             return Ok {};
-        return reasoned(AppError::forbidden(QStringLiteral(
-                            "Sign in again with your provider, then confirm within 10 minutes")),
-                        QStringLiteral("recent_sign_in_required"));
+        return AppError::forbidden(
+                   QStringLiteral(
+                       "Sign in again with your provider, then confirm within 10 minutes"))
+            .because(QStringLiteral("recent_sign_in_required"));
     }
     if (password.isEmpty())
         return AppError::validation(

@@ -67,9 +67,8 @@ Status recordReportFiled(const ReportRecord &report, const QString &origin)
 AppError conflict(const QString &message, const QString &reason, QJsonObject details = {})
 {
     AppError e = AppError::conflict(message);
-    details.insert(QStringLiteral("reason"), reason);
     e.details = details;
-    return e;
+    return e.because(reason);
 }
 
 } // namespace
