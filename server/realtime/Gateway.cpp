@@ -23,7 +23,7 @@ struct Gateway::Connection
     int framesInWindow = 0;
     int windowsOverLimit = 0;
     int malformedInARow = 0;
-    std::deque<QJsonObject> queue;
+    std::deque<QueuedFrame> queue;
     bool busy = false;
     QSet<QString> feeds; // subscribed
     QHash<QString, QList<QByteArray>> held; // feeds whose replay runs: their frames meanwhile
@@ -138,7 +138,6 @@ void Gateway::registerFeed(const QString &subscribeType, const QString &feed, Ac
 
 void Gateway::broadcast(const QString &feed, const QByteArray &frame)
 {
-    const QString text = QString::fromUtf8(frame);
     const Access access = m_feedAccess.value(feed, Access::Admin);
     for (const auto &c : std::as_const(m_connections)) {
         if (!c->socket || !c->caller)
@@ -155,10 +154,12 @@ void Gateway::broadcast(const QString &feed, const QByteArray &frame)
             continue;
         }
         if (following) {
-            if (c->socket->state() == QAbstractSocket::ConnectedState)
-                c->socket->sendTextMessage(text);
+            // Behind the socket's own frames, and checked as they are: a moderator demoted
+            // while their socket is idle stops hearing the feed within the session check's
+            // bound, not at their next frame.
+            enqueue(c.get(), {.frame = {}, .feed = feed, .feedFrame = frame});
         } else {
-            held->append(frame);
+            held->append(frame); // the subscription's own check vouches for these
         }
     }
 }
@@ -301,7 +302,7 @@ void Gateway::onText(Connection *c, const QString &text)
                         QStringLiteral("No such frame type: %1").arg(type)));
         return;
     }
-    enqueue(c, frame);
+    enqueue(c, {.frame = frame, .feed = {}, .feedFrame = {}});
 }
 
 void Gateway::authenticate(Connection *c, const QJsonObject &frame)
@@ -354,9 +355,9 @@ void Gateway::authenticate(Connection *c, const QJsonObject &frame)
     }
 }
 
-void Gateway::enqueue(Connection *c, QJsonObject frame)
+void Gateway::enqueue(Connection *c, QueuedFrame item)
 {
-    c->queue.push_back(std::move(frame));
+    c->queue.push_back(std::move(item));
     if (!c->busy)
         runNext(c);
 }
@@ -368,8 +369,13 @@ void Gateway::runNext(Connection *c)
         return;
     }
     c->busy = true;
-    QJsonObject frame = std::move(c->queue.front());
+    QueuedFrame item = std::move(c->queue.front());
     c->queue.pop_front();
+    if (!item.feedFrame.isEmpty()) {
+        passOnFeedFrame(c, std::move(item));
+        return;
+    }
+    const QJsonObject frame = std::move(item.frame);
     const Caller caller = *c->caller;
     std::shared_ptr<const FrameRoute> route =
         m_handlers.value(frame.value(QStringLiteral("type")).toString());
@@ -407,6 +413,44 @@ void Gateway::runNext(Connection *c)
         if (holding)
             c->held.remove(feed);
         c->busy = false;
+    }
+}
+
+void Gateway::passOnFeedFrame(Connection *c, QueuedFrame item)
+{
+    Outcome outcome;
+    outcome.socket = c->socket;
+    outcome.feed = std::move(item.feed);
+    outcome.feedFrame = std::move(item.feedFrame);
+    const auto settle = [](Outcome &o, const Result<Caller> &current) {
+        o.unauthorised = !current && current.error().code == ErrorCode::Unauthorized;
+        if (current)
+            o.refreshed = current.value();
+        // Otherwise (MariaDB away) the caller as last checked decides, as it did before.
+    };
+    const Caller caller = *c->caller;
+    if (m_sessionCheckFromMemory) {
+        if (std::optional<Result<Caller>> current = m_sessionCheckFromMemory(caller)) {
+            settle(outcome, *current);
+            m_outcomes.push(std::move(outcome));
+            return;
+        }
+    }
+    const bool queued = m_pool.trySubmit([this, caller, settle, outcome]() mutable {
+        settle(outcome, m_sessionCheck ? m_sessionCheck(caller) : Result<Caller>(caller));
+        m_outcomes.push(std::move(outcome));
+    });
+    if (!queued) // every worker busy: the caller as last checked decides
+        m_outcomes.push(std::move(outcome));
+}
+
+void Gateway::dropFeedsRefused(Connection &c)
+{
+    for (auto feed = c.feeds.begin(); feed != c.feeds.end();) {
+        if (accessRefusal(*c.caller, m_feedAccess.value(*feed, Access::Admin)))
+            feed = c.feeds.erase(feed);
+        else
+            ++feed;
     }
 }
 
@@ -475,8 +519,13 @@ void Gateway::finish(Outcome &outcome)
     // Role and restriction as they stand now, unless a fresh `auth` replaced the caller
     // meanwhile (its own check is newer).
     if (c && c->caller && outcome.refreshed &&
-        c->caller->expiresAtMs == outcome.refreshed->expiresAtMs)
+        c->caller->expiresAtMs == outcome.refreshed->expiresAtMs) {
         c->caller = outcome.refreshed;
+        dropFeedsRefused(*c);
+    }
+    if (c && !outcome.feedFrame.isEmpty() && c->feeds.contains(outcome.feed) &&
+        socket->state() == QAbstractSocket::ConnectedState)
+        socket->sendTextMessage(QString::fromUtf8(outcome.feedFrame));
     for (const QJsonObject &reply : std::as_const(outcome.replies))
         send(socket, reply);
     if (c && outcome.subscribed) {

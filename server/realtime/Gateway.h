@@ -98,7 +98,9 @@ public:
     /// What every socket is sent once it has authenticated (the pending moderation notices).
     void setGreeting(Greeting greeting) { m_greeting = std::move(greeting); }
     /// Sends `frame` to this instance's sockets subscribed to `feed` (the EventBus brings
-    /// every instance's frames here).
+    /// every instance's frames here). Each socket's session is checked first, as before a
+    /// client frame, so a socket whose caller may no longer follow the feed stops following it
+    /// (and one whose session ended is closed, 4401).
     void broadcast(const QString &feed, const QByteArray &frame);
     /// Sockets of this instance subscribed to `feed`.
     int subscriberCount(const QString &feed) const;
@@ -134,11 +136,24 @@ private:
         bool holding = false; // a feed's replay: its live frames were held meanwhile
         bool subscribed = false; // the replay succeeded: the socket follows the feed
         QString feed;
+        QByteArray feedFrame; // a feed's frame, sent if the caller may still follow the feed
+    };
+    /// What waits in a socket's queue: a client frame, or a feed's frame on its way to it.
+    struct QueuedFrame
+    {
+        QJsonObject frame;
+        QString feed;
+        QByteArray feedFrame;
     };
     void onText(Connection *c, const QString &text);
     void authenticate(Connection *c, const QJsonObject &frame);
-    void enqueue(Connection *c, QJsonObject frame);
+    void enqueue(Connection *c, QueuedFrame item);
     void runNext(Connection *c);
+    /// A feed's frame for one socket: the session is checked first, as for a client frame, so
+    /// that a caller demoted or signed out since their last frame no longer hears the feed.
+    void passOnFeedFrame(Connection *c, QueuedFrame item);
+    /// Stops following the feeds the caller, as last checked, may no longer follow.
+    void dropFeedsRefused(Connection &c);
     void handle(const std::shared_ptr<const FrameRoute> &route, const QJsonObject &frame,
                 const Result<Caller> &current, Outcome outcome);
     /// On the I/O thread: sends a handled frame's replies and starts the socket's next frame.
