@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QSet>
+#include <utility>
 
 namespace fp {
 
@@ -23,6 +24,7 @@ struct Gateway::Connection
     int framesInWindow = 0;
     int windowsOverLimit = 0;
     int malformedInARow = 0;
+    QList<QJsonObject> sentBeforeAuthOk; // sent behind `auth` while its token is checked
     std::deque<QueuedFrame> queue;
     bool busy = false;
     QSet<QString> feeds; // subscribed
@@ -40,6 +42,10 @@ qint64 nowMs()
 // instance never pings all of them at once: 5,000 pings (and 5,000 pongs) in one go stalled
 // the chat relay for about 300 ms in ws_bench.
 constexpr int kHeartbeatSlices = 25;
+
+// Frames a client may send behind its `auth` before hearing `auth.ok`: handled once the token
+// is known good. A client that sends more is not waiting for anything, and is cut off.
+constexpr int kFramesBeforeAuthOk = 32;
 
 // How often sockets whose access token expired are looked for: a socket outlives its token by
 // at most this much (frames it sends in between are refused by the session check).
@@ -276,15 +282,32 @@ void Gateway::onText(Connection *c, const QString &text)
     c->malformedInARow = 0;
 
     if (!c->caller) {
-        if (type != ws::Auth) {
+        if (type == ws::Auth) {
+            if (!c->authenticating)
+                authenticate(c, frame);
+            return;
+        }
+        if (!c->authenticating) {
             closeSocket(socket, QWebSocketProtocol::CloseCode(ws::CloseUnauthorized),
                         QStringLiteral("authenticate first"));
             return;
         }
-        if (!c->authenticating)
-            authenticate(c, frame);
+        // The first frame was `auth`; the client need not wait for its answer.
+        if (c->sentBeforeAuthOk.size() >= kFramesBeforeAuthOk) {
+            closeSocket(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+                        QStringLiteral("too many frames before auth.ok"));
+            return;
+        }
+        c->sentBeforeAuthOk.append(frame);
         return;
     }
+    dispatch(c, frame);
+}
+
+void Gateway::dispatch(Connection *c, const QJsonObject &frame)
+{
+    QWebSocket *socket = c->socket.data();
+    const QString type = frame.value(QStringLiteral("type")).toString();
     if (type == ws::Ping) {
         send(socket, {{QStringLiteral("type"), QString(ws::Pong)}});
         return;
@@ -344,6 +367,8 @@ void Gateway::authenticate(Connection *c, const QJsonObject &frame)
                 send(guard.data(), authOk(*c->caller));
                 for (const QJsonObject &frame : std::as_const(greeting))
                     send(guard.data(), frame);
+                for (const QJsonObject &frame : std::exchange(c->sentBeforeAuthOk, {}))
+                    dispatch(c.get(), frame);
             },
             Qt::QueuedConnection);
     });

@@ -146,6 +146,9 @@ private:
         QByteArray feedFrame;
     };
     void onText(Connection *c, const QString &text);
+    /// An authenticated socket's well-formed frame: answered here (ping, a renewal, an
+    /// unknown type) or queued for its handler.
+    void dispatch(Connection *c, const QJsonObject &frame);
     void authenticate(Connection *c, const QJsonObject &frame);
     void enqueue(Connection *c, QueuedFrame item);
     void runNext(Connection *c);

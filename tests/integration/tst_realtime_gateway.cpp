@@ -255,6 +255,28 @@ private Q_SLOTS:
         QCOMPARE(ws.waitForClose(), 4401);
     }
 
+    // A client need not wait for auth.ok: frames sent right behind auth are answered after it,
+    // in order.
+    void framesSentBehindAuthAreHandledAfterIt()
+    {
+        const TestAccount account = signUp(QStringLiteral("wseager"));
+        WsClient ws(port());
+        QVERIFY(ws.connect());
+        ws.send({{QStringLiteral("type"), QStringLiteral("auth")},
+                 {QStringLiteral("access_token"), account.accessToken}});
+        ws.send({{QStringLiteral("type"), QStringLiteral("ping")}});
+        ws.send({{QStringLiteral("type"), QStringLiteral("notices.resume")},
+                 {QStringLiteral("after_seq"), QJsonValue()}});
+        QVERIFY(!ws.waitFor(QStringLiteral("notices.resumed")).isEmpty());
+        QStringList types;
+        for (const QJsonObject &frame : ws.received())
+            types << frame.value(QStringLiteral("type")).toString();
+        QCOMPARE(types,
+                 (QStringList {QStringLiteral("auth.ok"), QStringLiteral("pong"),
+                               QStringLiteral("notices.resumed")}));
+        QCOMPARE(ws.socket().state(), QAbstractSocket::ConnectedState);
+    }
+
     void badTokensAreClosedWith4401_data()
     {
         QTest::addColumn<QString>("token");
