@@ -3,6 +3,7 @@
 // How an admin type describes its fields once, each member beside its wire name, and the one
 // toJson/fromJson that every admin type gets from that description (see AdminTypes.h).
 
+#include "common/Result.h"
 #include "common/Time.h"
 
 #include <QDateTime>
@@ -12,6 +13,7 @@
 #include <QLatin1String>
 #include <QList>
 #include <QString>
+#include <climits>
 #include <concepts>
 #include <tuple>
 #include <type_traits>
@@ -230,6 +232,98 @@ template<Described T> T fromJson(const QJsonObject &json)
     return value;
 }
 
+// The shape a request member must have: its JSON type, before its value is judged. Request
+// members are never nullable: null is the wrong type for every one of them.
+
+inline QString shapeProblem(const QJsonValue &json, const QString &)
+{
+    return json.isString() ? QString() : QStringLiteral("must be a string");
+}
+inline QString shapeProblem(const QJsonValue &json, int)
+{
+    const double number = json.toDouble();
+    return json.isDouble() && number == double(qint64(number)) && number >= INT_MIN &&
+            number <= INT_MAX
+        ? QString()
+        : QStringLiteral("must be an integer");
+}
+inline QString shapeProblem(const QJsonValue &json, double)
+{
+    return json.isDouble() ? QString() : QStringLiteral("must be a number");
+}
+inline QString shapeProblem(const QJsonValue &json, bool)
+{
+    return json.isBool() ? QString() : QStringLiteral("must be true or false");
+}
+inline QString shapeProblem(const QJsonValue &json, const QDateTime &)
+{
+    return json.isString() && fromWireTime(json.toString()).isValid()
+        ? QString()
+        : QStringLiteral("must be a date-time with its offset (2026-01-31T18:00:00Z)");
+}
+
+template<typename Owner, typename Member>
+void checkShape(const Field<Owner, Member> &field, const QJsonObject &json, QJsonObject &problems)
+{
+    const QJsonValue value = json.value(field.name);
+    if (value.isUndefined())
+        return;
+    if (const QString problem = shapeProblem(value, Member {}); !problem.isEmpty())
+        problems.insert(field.name, problem);
+}
+
+template<typename Owner, typename Value>
+void checkShape(const Derived<Owner, Value> &field, const QJsonObject &json, QJsonObject &problems)
+{
+    if (json.contains(field.name)) // computed by the server, never sent to it
+        problems.insert(field.name, QStringLiteral("unknown field"));
+}
+
+template<typename Owner, typename Member> QLatin1String nameOf(const Field<Owner, Member> &field)
+{
+    return field.name;
+}
+template<typename Owner, typename Value> QLatin1String nameOf(const Derived<Owner, Value> &)
+{
+    return {};
+}
+
 } // namespace fieldwise
+
+/// What is wrong with the shape of a request body for T, by member: members T does not have,
+/// and members whose JSON type is not their member's. T's own problems() then judges the
+/// values; a request type's fields are all plain values (strings, integers, times).
+template<Described T> QJsonObject shapeProblems(const QJsonObject &json)
+{
+    QJsonObject problems;
+    std::apply([&](const auto &...fields) { (fieldwise::checkShape(fields, json, problems), ...); },
+               T::fields());
+    for (auto member = json.begin(); member != json.end(); ++member) {
+        const bool known = std::apply(
+            [&](const auto &...fields) {
+                return ((fieldwise::nameOf(fields) == member.key()) || ...);
+            },
+            T::fields());
+        if (!known && !problems.contains(member.key()))
+            problems.insert(member.key(), QStringLiteral("unknown field"));
+    }
+    return problems;
+}
+
+/// A request body read strictly: shape first, then T's problems(), every bad member named in
+/// one answer (400 validation_failed), as every other request body of the API.
+template<Described T> Result<T> readRequest(const QJsonObject &json)
+{
+    QJsonObject problems = shapeProblems<T>(json);
+    const T request = T::fromJson(json);
+    const QJsonObject more = request.problems();
+    for (auto it = more.begin(); it != more.end(); ++it) {
+        if (!problems.contains(it.key()))
+            problems.insert(it.key(), it.value());
+    }
+    if (!problems.isEmpty())
+        return AppError::validation(problems);
+    return request;
+}
 
 } // namespace fp::admin

@@ -10,7 +10,7 @@ void checkNote(const QString &note, QJsonObject *problems)
 {
     if (note.trimmed().isEmpty())
         problems->insert(QStringLiteral("note"), QStringLiteral("required"));
-    else if (note.size() > kMaxNote)
+    else if (note.toUcs4().size() > kMaxNote) // characters as people (and JSON Schema) count
         problems->insert(QStringLiteral("note"), QStringLiteral("at most 2000 characters"));
 }
 

@@ -36,7 +36,8 @@ void registerEventRoutes(Router &router, const AdminService &admin, const QByteA
                    Problems problems;
                    const int limit = queryInteger(ctx, "limit", 50, 1, 200, problems);
                    QByteArray before;
-                   if (const QString cursor = queryText(ctx, "cursor"); !cursor.isEmpty()) {
+                   if (ctx.query.hasQueryItem(QStringLiteral("cursor"))) {
+                       const QString cursor = queryText(ctx, "cursor");
                        const auto decoded =
                            QByteArray::fromBase64Encoding(cursor.toLatin1(), kCursorEncoding);
                        if (decoded && StreamId::parse(*decoded))

@@ -213,9 +213,12 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                       .pattern = QStringLiteral("/api/admin/users/{id}/status"),
                       .access = Access::Moderator,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
+                          Result<admin::StatusChange> change =
+                              admin::readRequest<admin::StatusChange>(ctx.jsonObject());
+                          if (!change)
+                              return change.error();
                           return reply(identity.changeStatus(
-                              *ctx.caller, ctx.param(QStringLiteral("id")),
-                              admin::StatusChange::fromJson(ctx.jsonObject())));
+                              *ctx.caller, ctx.param(QStringLiteral("id")), *change));
                       }});
     router.add(Route {.method = "DELETE",
                       .pattern = QStringLiteral("/api/admin/users/{id}/avatar"),
@@ -228,9 +231,12 @@ void registerIdentityRoutes(Router &router, IdentityService &identity)
                       .pattern = QStringLiteral("/api/admin/users/{id}/role"),
                       .access = Access::Admin,
                       .handler = [&identity](RequestContext &ctx) -> HttpResponse {
-                          return reply(
-                              identity.changeRole(*ctx.caller, ctx.param(QStringLiteral("id")),
-                                                  admin::RoleChange::fromJson(ctx.jsonObject())));
+                          Result<admin::RoleChange> change =
+                              admin::readRequest<admin::RoleChange>(ctx.jsonObject());
+                          if (!change)
+                              return change.error();
+                          return reply(identity.changeRole(
+                              *ctx.caller, ctx.param(QStringLiteral("id")), *change));
                       }});
 }
 

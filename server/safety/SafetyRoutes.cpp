@@ -154,7 +154,7 @@ void registerSafetyRoutes(Router &router, const SafetyService &safety, const Cat
                       .idempotent = true,
                       .handler = [&safety](RequestContext &ctx) -> HttpResponse {
                           Result<admin::ReportActionRequest> request =
-                              SafetyValidation::parseReportAction(ctx.jsonObject());
+                              admin::readRequest<admin::ReportActionRequest>(ctx.jsonObject());
                           if (!request)
                               return request.error();
                           return reply(

@@ -3,8 +3,6 @@
 #include "server/base/Validation.h"
 #include "server/safety/ReportPolicy.h"
 
-#include <cmath>
-
 namespace fp::SafetyValidation {
 
 Result<QString> parseBlockedUserId(const QJsonValue &body)
@@ -85,27 +83,6 @@ Result<ReportFilter> parseReportFilter(const QString &status, const QString &sev
     if (!problems.empty())
         return problems.error();
     return filter;
-}
-
-Result<admin::ReportActionRequest> parseReportAction(const QJsonObject &body)
-{
-    Problems problems;
-    for (const QString &key : {QStringLiteral("restrict_hours"), QStringLiteral("trust_delta")}) {
-        const QJsonValue v = body.value(key);
-        if (!v.isUndefined() &&
-            (!v.isDouble() || v.toDouble() != double(qint64(v.toDouble())) ||
-             std::abs(v.toDouble()) > 1e6))
-            problems.add(key, QStringLiteral("must be an integer"));
-    }
-    admin::ReportActionRequest request = admin::ReportActionRequest::fromJson(body);
-    const QJsonObject more = request.problems();
-    for (auto it = more.begin(); it != more.end(); ++it) {
-        if (!problems.has(it.key()))
-            problems.add(it.key(), it.value().toString());
-    }
-    if (!problems.empty())
-        return problems.error();
-    return request;
 }
 
 Result<int> parseMetricsWindow(const QString &windowHours)

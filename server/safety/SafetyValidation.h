@@ -25,9 +25,6 @@ Result<ReportFilter> parseReportFilter(const QString &status, const QString &sev
                                        const QString &minAgeMinutes, const QString &escalated,
                                        const QString &source = {}, const QString &claimedBy = {},
                                        const QString &callerId = {});
-/// POST /api/admin/reports/{id}/action: the body as a request (its fields checked by
-/// admin::ReportActionRequest::problems), refusing numbers that are not whole.
-Result<admin::ReportActionRequest> parseReportAction(const QJsonObject &body);
 /// GET /api/admin/reports/metrics: ?window_hours (1-2160, default 168).
 Result<int> parseMetricsWindow(const QString &windowHours);
 } // namespace SafetyValidation

@@ -50,6 +50,44 @@ private Q_SLOTS:
                  QStringLiteral("moderator"));
         QVERIFY(!db()->exec(QStringLiteral("DELETE FROM admin_audit_log")));
         QVERIFY(!db()->exec(QStringLiteral("UPDATE admin_audit_log SET note = 'x'")));
+
+        // The filters find what they name.
+        r = as(m_moderator)
+                ->get(QStringLiteral("/api/admin/audit-log?action=report.claim&target_id=%1&"
+                                     "actor_user_id=%2")
+                          .arg(report, m_moderator.userId));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 1);
+    }
+
+    // A filter that can name nothing is a mistake worth hearing about, not an empty list.
+    void badFiltersAreNamed_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("actor not an id") << "actor_user_id=bob"
+                                         << "query.actor_user_id";
+        QTest::newRow("actor empty") << "actor_user_id="
+                                     << "query.actor_user_id";
+        QTest::newRow("action too long")
+            << QStringLiteral("action=") + QString(65, QLatin1Char('a')) << "query.action";
+        QTest::newRow("action not ASCII") << "action=r%C3%A9port.claim"
+                                          << "query.action";
+        QTest::newRow("target empty") << "target_id="
+                                      << "query.target_id";
+        QTest::newRow("target not ASCII") << "target_id=%E2%80%AE"
+                                          << "query.target_id";
+    }
+
+    void badFiltersAreNamed()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, field);
+        const HttpResult r = as(m_moderator)->get(QStringLiteral("/api/admin/audit-log?") + query);
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
+                     field),
+                 r.body.constData());
     }
 };
 

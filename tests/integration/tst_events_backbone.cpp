@@ -346,6 +346,7 @@ private Q_SLOTS:
                  404);
         QCOMPARE(staff->get(QStringLiteral("/api/admin/events/dead-letters?cursor=%%%")).status,
                  400);
+        QCOMPARE(staff->get(QStringLiteral("/api/admin/events/dead-letters?cursor=")).status, 400);
 
         // Re-driven, it is tried again (and, still poison, parked again as a new entry).
         const HttpResult redriven =

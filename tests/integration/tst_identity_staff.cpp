@@ -103,6 +103,66 @@ private Q_SLOTS:
         const TestAccount again = logIn(promoted);
         QCOMPARE(as(again)->get(QStringLiteral("/api/admin/reports")).status, 200);
     }
+
+    // Staff request bodies are as strict as every other body: an unknown member or a member of
+    // the wrong type is named in a 400, never dropped (a restriction "until tomorrow" used to
+    // restrict for ever).
+    void staffBodiesAreStrict_data()
+    {
+        QTest::addColumn<QString>("route");
+        QTest::addColumn<QJsonObject>("body");
+        QTest::addColumn<QString>("field");
+        const QJsonObject restrict {{QStringLiteral("status"), QStringLiteral("restricted")},
+                                    {QStringLiteral("note"), QStringLiteral("cool down")}};
+        const auto with = [](QJsonObject body, const QString &key, const QJsonValue &value) {
+            body.insert(key, value);
+            return body;
+        };
+        const QString until = QStringLiteral("restricted_until");
+        QTest::newRow("status: unknown member")
+            << "status" << with(restrict, QStringLiteral("everyone"), true)
+            << QStringLiteral("everyone");
+        QTest::newRow("status: until in words")
+            << "status" << with(restrict, until, QStringLiteral("tomorrow")) << until;
+        QTest::newRow("status: until without its offset")
+            << "status" << with(restrict, until, QStringLiteral("2030-01-01T10:00:00")) << until;
+        QTest::newRow("status: until null")
+            << "status" << with(restrict, until, QJsonValue()) << until;
+        QTest::newRow("status: until a number")
+            << "status" << with(restrict, until, 1893456000) << until;
+        QTest::newRow("status: note a number")
+            << "status" << with(restrict, QStringLiteral("note"), 7) << QStringLiteral("note");
+        QTest::newRow("status: status null")
+            << "status" << with(restrict, QStringLiteral("status"), QJsonValue())
+            << QStringLiteral("status");
+        const QJsonObject promote {{QStringLiteral("role"), QStringLiteral("moderator")},
+                                   {QStringLiteral("note"), QStringLiteral("new hire")}};
+        QTest::newRow("role: unknown member")
+            << "role" << with(promote, QStringLiteral("scope"), QStringLiteral("all"))
+            << QStringLiteral("scope");
+        QTest::newRow("role: role an array")
+            << "role" << with(promote, QStringLiteral("role"), QJsonArray {QStringLiteral("admin")})
+            << QStringLiteral("role");
+    }
+
+    void staffBodiesAreStrict()
+    {
+        QFETCH(QString, route);
+        QFETCH(QJsonObject, body);
+        QFETCH(QString, field);
+        const TestAccount target = signUp(QStringLiteral("Strict"));
+        const HttpResult r = as(m_admin)->put(
+            QStringLiteral("/api/admin/users/%1/%2").arg(target.userId, route), body);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.json()[QStringLiteral("code")].toString(), QStringLiteral("validation_failed"));
+        QVERIFY2(r.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().contains(
+                     field),
+                 r.body.constData());
+        QCOMPARE(number(QStringLiteral("SELECT COUNT(*) FROM users WHERE id = '%1' AND status = "
+                                       "'active' AND role = 'user'")
+                            .arg(target.userId)),
+                 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestIdentityStaff)

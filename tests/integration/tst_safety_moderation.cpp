@@ -938,6 +938,16 @@ private Q_SLOTS:
                       {QStringLiteral("trust_delta"), 3}})
                      .status,
                  400);
+        // Strict, as every body: an unknown member and a null are named, not dropped.
+        const HttpResult strict = act(m_moderator, report,
+                                      {{QStringLiteral("action"), QStringLiteral("manual_review")},
+                                       {QStringLiteral("note"), QJsonValue()},
+                                       {QStringLiteral("trust_delta"), -7},
+                                       {QStringLiteral("notify"), true}});
+        QCOMPARE(strict.status, 400);
+        QCOMPARE(
+            strict.json()[QStringLiteral("details")][QStringLiteral("fields")].toObject().keys(),
+            (QStringList {QStringLiteral("note"), QStringLiteral("notify")}));
         const HttpResult r = act(m_moderator, report,
                                  {{QStringLiteral("action"), QStringLiteral("manual_review")},
                                   {QStringLiteral("note"), QStringLiteral("looked again")},

@@ -9,6 +9,8 @@
 #include <QTest>
 
 using namespace fp::admin;
+using fp::ErrorCode;
+using fp::Result;
 
 namespace {
 
@@ -486,6 +488,58 @@ private Q_SLOTS:
         QFETCH(QByteArray, fromNulls);
         QVERIFY2(missingIsEmpty, "{} read as " + fromMissing);
         QVERIFY2(nullIsEmpty, "all members null read as " + fromNulls);
+    }
+
+    /// A request read strictly names every member of the wrong shape, and every member its type
+    /// lacks, beside the problems of its values.
+    void requestsAreReadStrictly()
+    {
+        const QJsonObject good {
+            {QStringLiteral("status"), QStringLiteral("restricted")},
+            {QStringLiteral("note"), QStringLiteral("cool down")},
+            {QStringLiteral("restricted_until"), QStringLiteral("2030-01-01T10:00:00.000Z")}};
+        const Result<StatusChange> read = readRequest<StatusChange>(good);
+        QVERIFY(read);
+        QCOMPARE(read->restrictedUntil, QDateTime(QDate(2030, 1, 1), QTime(10, 0), Qt::UTC));
+        QVERIFY(shapeProblems<StatusChange>(good).isEmpty());
+
+        QJsonObject bad = good;
+        bad.insert(QStringLiteral("restricted_until"), QStringLiteral("2030-01-01T10:00:00"));
+        bad.insert(QStringLiteral("note"), QJsonValue());
+        bad.insert(QStringLiteral("everyone"), true);
+        bad.insert(QStringLiteral("status"), QStringLiteral("gone"));
+        const Result<StatusChange> refused = readRequest<StatusChange>(bad);
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, ErrorCode::ValidationFailed);
+        const QJsonObject fields =
+            refused.error().details.value(QStringLiteral("fields")).toObject();
+        QCOMPARE(fields.keys(),
+                 (QStringList {QStringLiteral("everyone"), QStringLiteral("note"),
+                               QStringLiteral("restricted_until"), QStringLiteral("status")}));
+        QCOMPARE(fields.value(QStringLiteral("note")).toString(),
+                 QStringLiteral("must be a string"));
+
+        // Integers are whole numbers within an int.
+        for (const QJsonValue &notWhole : {QJsonValue(1.5), QJsonValue(1e12),
+                                           QJsonValue(QStringLiteral("3")), QJsonValue(true)}) {
+            const QJsonObject action {{QStringLiteral("action"), QStringLiteral("restrict")},
+                                      {QStringLiteral("note"), QStringLiteral("x")},
+                                      {QStringLiteral("restrict_hours"), notWhole}};
+            QCOMPARE(shapeProblems<ReportActionRequest>(action).keys(),
+                     QStringList {QStringLiteral("restrict_hours")});
+        }
+    }
+
+    /// A note's 2000 characters are counted as people count them: an emoji is one.
+    void notesAreCountedInCharacters()
+    {
+        const QString emoji = QString::fromUtf8("\xF0\x9F\x99\x82");
+        RoleChange change {QStringLiteral("moderator"), emoji.repeated(2000)};
+        QVERIFY(change.problems().isEmpty());
+        change.note = emoji.repeated(2001);
+        QVERIFY(change.problems().contains(QStringLiteral("note")));
+        change.note = QStringLiteral(" \t\n");
+        QVERIFY(change.problems().contains(QStringLiteral("note")));
     }
 };
 
