@@ -112,29 +112,32 @@ void registerConversationRoutes(Router &router, Gateway &gateway,
                               ctx.caller->userId, ctx.param(QStringLiteral("id"))));
                       }});
 
-    router.add(Route {.method = "GET",
-                      .pattern = QStringLiteral("/api/conversations/{id}/messages"),
-                      .access = Access::User,
-                      .handler = [&conversations](RequestContext &ctx) -> HttpResponse {
-                          // ?after=<message id> or ?cursor=<next_cursor>: the same position.
-                          const QString after = queryText(ctx, "after");
-                          const QString cursor = queryText(ctx, "cursor");
-                          Problems problems;
-                          if (!after.isEmpty() && !cursor.isEmpty())
-                              problems.add(QStringLiteral("query.cursor"),
-                                           QStringLiteral("cannot be combined with after"));
-                          const int limit = queryInteger(ctx, "limit", kDefaultPageSize, 1,
-                                                         kMaxPageSize, problems);
-                          if (!problems.empty())
-                              return problems.error();
-                          Result<MessagePage> page = conversations.messages(
-                              ctx.caller->userId, ctx.param(QStringLiteral("id")),
-                              after.isEmpty() ? cursor : after, limit);
-                          if (!page)
-                              return page.error();
-                          return HttpResponse::json(
-                              200, ConversationJson::messagePage(*page, ctx.caller->userId));
-                      }});
+    router.add(Route {
+        .method = "GET",
+        .pattern = QStringLiteral("/api/conversations/{id}/messages"),
+        .access = Access::User,
+        .handler = [&conversations](RequestContext &ctx) -> HttpResponse {
+            // ?after=<message id> or ?cursor=<next_cursor>: the same position.
+            const QString after = queryText(ctx, "after");
+            const QString cursor = queryText(ctx, "cursor");
+            Problems problems;
+            if (!after.isEmpty() && !cursor.isEmpty())
+                problems.add(QStringLiteral("query.cursor"),
+                             QStringLiteral("cannot be combined with after"));
+            const int limit =
+                queryInteger(ctx, "limit", kDefaultPageSize, 1, kMaxPageSize, problems);
+            if (!problems.empty())
+                return problems.error();
+            Result<MessagePage> page = conversations.messages(
+                ctx.caller->userId, ctx.param(QStringLiteral("id")),
+                after.isEmpty() ? cursor : after,
+                after.isEmpty() ? QStringLiteral("query.cursor") : QStringLiteral("query.after"),
+                limit);
+            if (!page)
+                return page.error();
+            return HttpResponse::json(200,
+                                      ConversationJson::messagePage(*page, ctx.caller->userId));
+        }});
 
     router.add(Route {.method = "POST",
                       .pattern = QStringLiteral("/api/conversations/{id}/messages"),

@@ -364,7 +364,8 @@ void ConversationService::stopWritingMessages() const
 
 Result<MessagePage> ConversationService::messages(const QString &viewerId,
                                                   const QString &conversationId,
-                                                  const QString &afterMessageId, int limit) const
+                                                  const QString &afterMessageId,
+                                                  const QString &afterField, int limit) const
 {
     Result<ConversationRow> row = participantRow(conversationId, viewerId, false);
     if (!row)
@@ -374,15 +375,13 @@ Result<MessagePage> ConversationService::messages(const QString &viewerId,
         // Ids are ASCII: anything else would reach MariaDB as a comparison it refuses.
         if (!validation::isUuid(afterMessageId))
             return AppError::validation(
-                {{QStringLiteral("after"),
-                  QStringLiteral("is not a message of this conversation")}});
+                {{afterField, QStringLiteral("is not a message of this conversation")}});
         Result<std::optional<quint64>> seq = m_repository.seqOf(row->id, afterMessageId);
         if (!seq)
             return seq.error();
         if (!seq->has_value())
             return AppError::validation(
-                {{QStringLiteral("after"),
-                  QStringLiteral("is not a message of this conversation")}});
+                {{afterField, QStringLiteral("is not a message of this conversation")}});
         afterSeq = **seq;
     }
     Result<QList<MessageRow>> rows = m_repository.messagesAfter(row->id, afterSeq, limit + 1);
@@ -418,7 +417,8 @@ Result<ResumeView> ConversationService::resume(const QString &viewerId,
     QString after = afterMessageId;
     constexpr int kBatch = 200;
     for (;;) {
-        Result<MessagePage> page = messages(viewerId, conversationId, after, kBatch);
+        Result<MessagePage> page = messages(viewerId, conversationId, after,
+                                            QStringLiteral("after_message_id"), kBatch);
         if (!page)
             return page.error();
         resume.messages.append(page->items);

@@ -57,8 +57,12 @@ public:
               const QString &text, MessageWriter::Answered answered) const;
     /// Shutdown: writes what is queued; chat messages sent later are answered 503.
     void stopWritingMessages() const;
+    /// The messages after `afterMessageId` (from the start when empty); a position that is not
+    /// a message of the conversation is a problem at `afterField` (the query parameter that
+    /// held it).
     Result<MessagePage> messages(const QString &viewerId, const QString &conversationId,
-                                 const QString &afterMessageId, int limit) const;
+                                 const QString &afterMessageId, const QString &afterField,
+                                 int limit) const;
     /// Relays chat.typing to the peer of an open or revealed conversation.
     Status typing(const Caller &caller, const QString &conversationId) const;
     /// What `resume` answers: every message after `afterMessageId`, then the open gate.

@@ -267,6 +267,19 @@ private Q_SLOTS:
             cursor = page.json().value(QStringLiteral("next_cursor")).toString();
         }
         QCOMPARE(total, 10);
+        // A position that is no message here is named by the parameter that held it.
+        for (const QString &parameter : {QStringLiteral("cursor"), QStringLiteral("after")}) {
+            for (const QString &position : {QStringLiteral("not-a-cursor"), newId()}) {
+                const HttpResult refused =
+                    http->get(QStringLiteral("/api/conversations/%1/messages?%2=%3")
+                                  .arg(p.conversationId, parameter, position));
+                QCOMPARE(refused.status, 400);
+                QCOMPARE(refused.json()[QStringLiteral("details")][QStringLiteral("fields")]
+                             .toObject()
+                             .keys(),
+                         QStringList {QStringLiteral("query.") + parameter});
+            }
+        }
 
         HttpResult conv = http->get(QStringLiteral("/api/conversations/%1").arg(p.conversationId));
         QCOMPARE(conv.status, 200);
