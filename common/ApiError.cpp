@@ -98,9 +98,10 @@ AppError AppError::unavailable(const QString &message, int retryAfterSeconds)
 
 AppError AppError::rateLimited(int retryAfterSeconds)
 {
-    return {ErrorCode::RateLimited,
-            QStringLiteral("Too many requests, slow down"),
-            {},
+    // Said twice, as openapi's RateLimited shows: the Retry-After header for HTTP clients, the
+    // detail for code that reads only the body.
+    return {ErrorCode::RateLimited, QStringLiteral("Too many requests, slow down"),
+            QJsonObject {{QStringLiteral("retry_after_seconds"), retryAfterSeconds}},
             retryAfterSeconds};
 }
 

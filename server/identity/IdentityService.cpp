@@ -140,7 +140,6 @@ AppError IdentityService::lockedOut(int retryAfterSeconds)
 {
     AppError error = AppError::rateLimited(retryAfterSeconds);
     error.message = QStringLiteral("Too many failed attempts, try again later");
-    error.details = QJsonObject {{QStringLiteral("retry_after_seconds"), retryAfterSeconds}};
     return error;
 }
 

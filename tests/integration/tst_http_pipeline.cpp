@@ -210,6 +210,10 @@ private Q_SLOTS:
             clientFor(server.port(), people[4])->get(QStringLiteral("/api/profile"));
         QCOMPARE(refused.status, 429); // the address's budget, though this account has spent none
         QVERIFY(refused.header("Retry-After").toInt() >= 1);
+        // The body says it too (openapi's RateLimited).
+        QCOMPARE(refused.json()[QStringLiteral("details")][QStringLiteral("retry_after_seconds")]
+                     .toInt(),
+                 refused.header("Retry-After").toInt());
     }
 
     // Requests spend units this process leased from Redis: a large budget is asked about once
