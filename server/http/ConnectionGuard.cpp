@@ -241,7 +241,8 @@ private:
     void answer(int status, const char *statusText, const AppError &error, Refusal refusal)
     {
         detachReaders();
-        const QString requestId = newRequestId();
+        // Like every other answer, it carries the client's id when the head named a sane one.
+        const QString requestId = chooseRequestId(m_reader.clientRequestId());
         const QByteArray body = renderErrorBody(error, requestId);
         QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusText +
             "\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n"

@@ -2,6 +2,7 @@
 
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QUuid>
 
 namespace fp {
@@ -50,6 +51,15 @@ QByteArray renderErrorBody(const AppError &error, const QString &requestId)
         {QStringLiteral("request_id"), requestId},
     };
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+QString chooseRequestId(const QByteArray &clientValue)
+{
+    static const QRegularExpression sane(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
+    const QString candidate = QString::fromLatin1(clientValue);
+    if (!candidate.isEmpty() && sane.match(candidate).hasMatch())
+        return candidate;
+    return newRequestId();
 }
 
 QString newRequestId()

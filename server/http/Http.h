@@ -98,5 +98,8 @@ QByteArray renderErrorBody(const AppError &error, const QString &requestId);
 
 /// A fresh request id: a random (version 4) UUID without braces.
 QString newRequestId();
+/// A client-supplied X-Request-Id is kept when it is sane (1-128 of [A-Za-z0-9._:-]); else a
+/// fresh one.
+QString chooseRequestId(const QByteArray &clientValue);
 
 } // namespace fp

@@ -17,6 +17,7 @@
 #include <QMetaObject>
 #include <QRegularExpression>
 #include <QTcpSocket>
+#include <algorithm>
 #include <exception>
 
 namespace fp {
@@ -78,15 +79,6 @@ QList<QPair<QByteArray, QByteArray>> headersOnTheWire(const QString &requestId,
 }
 
 } // namespace
-
-QString chooseRequestId(const QByteArray &clientValue)
-{
-    static const QRegularExpression sane(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
-    const QString candidate = QString::fromLatin1(clientValue);
-    if (!candidate.isEmpty() && sane.match(candidate).hasMatch())
-        return candidate;
-    return newRequestId();
-}
 
 bool isJsonContentType(const QByteArray &contentType)
 {
@@ -207,7 +199,10 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     }
 
     QList<QByteArray> allowed;
-    if (ctx.method == "OPTIONS") {
+    // A browser's CORS preflight names an origin and the method it asks about; any other
+    // OPTIONS is a method no route has (405 with Allow, as the contract says for every path).
+    if (ctx.method == "OPTIONS" && !ctx.header("origin").isEmpty() &&
+        !ctx.header("access-control-request-method").isEmpty()) {
         m_router.find(ctx.method, path, &allowed);
         answerPreflight(exchange, allowed);
         return true;
@@ -549,8 +544,14 @@ void HttpServer::conclude(Exchange &exchange, HttpResponse &response, bool clien
 
     if (ctx.routePattern != QLatin1String("(preflight)"))
         response.headers.append(m_browserPolicy.corsHeaders(ctx.header("origin")));
-    response.headers.append(m_browserPolicy.securityHeaders(ctx.caller.has_value() ||
-                                                            ctx.headers.contains("authorization")));
+    // An authenticated answer is not to be stored, unless its route said how it may be (the
+    // catalog is the same for everyone; an avatar is the caller's to keep a while).
+    const bool routeSaysHowToCache =
+        std::any_of(response.headers.cbegin(), response.headers.cend(), [](const auto &header) {
+            return header.first.compare("cache-control", Qt::CaseInsensitive) == 0;
+        });
+    response.headers.append(m_browserPolicy.securityHeaders(
+        !routeSaysHowToCache && (ctx.caller.has_value() || ctx.headers.contains("authorization"))));
 
     const RequestLabels &labels = labelsFor(ctx.routePattern, ctx.method, response.status);
     m_metrics.incrementRendered(QStringLiteral("fp_http_requests_total"), labels.requests);

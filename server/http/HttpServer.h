@@ -151,8 +151,6 @@ private:
     QList<QPointer<GuardedTcpServer>> m_listening;
 };
 
-/// A client-supplied X-Request-Id is kept when it is sane (1-128 of [A-Za-z0-9._:-]).
-QString chooseRequestId(const QByteArray &clientValue);
 /// application/json, with or without parameters such as charset.
 bool isJsonContentType(const QByteArray &contentType);
 

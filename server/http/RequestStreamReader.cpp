@@ -247,12 +247,31 @@ RequestStreamReader::Verdict RequestStreamReader::takeLineByte(char c, qsizetype
     return Verdict::Continue;
 }
 
+QByteArray RequestStreamReader::requestIdAmong(const QList<QByteArrayView> &lines)
+{
+    for (const QByteArrayView line : lines) {
+        QString problem;
+        const std::optional<HeaderField> field = readHeaderField(line, &problem);
+        if (field && named(field->name, "x-request-id"))
+            return field->value.toByteArray();
+    }
+    return {};
+}
+
 RequestStreamReader::Verdict RequestStreamReader::readHeadByte(char c)
 {
     std::optional<QByteArrayView> line;
     const Verdict verdict = takeLineByte(c, kMaxHeadBytes, QStringLiteral("header"),
                                          QStringLiteral("request head"), &line);
-    if (verdict != Verdict::Continue || !line)
+    if (verdict != Verdict::Continue) {
+        // Refused while the head was read: its complete lines may still name the request.
+        QList<QByteArrayView> lines;
+        for (const auto &[start, length] : std::as_const(m_headLines))
+            lines.append(QByteArrayView(m_head).sliced(start, length));
+        m_clientRequestId = requestIdAmong(lines);
+        return verdict;
+    }
+    if (!line)
         return verdict;
     const qsizetype lineLength = line->size();
     // Where the line is, not a view of it: the head's buffer may move as it grows.
@@ -278,7 +297,10 @@ RequestStreamReader::Verdict RequestStreamReader::readHeadByte(char c)
     m_headLines.clear();
     m_lineStart = 0;
     m_headHasRequestLine = false;
-    return startRequest(lines);
+    const Verdict read = startRequest(lines);
+    if (read != Verdict::Continue)
+        m_clientRequestId = requestIdAmong(lines); // read only for a refusal, which is rare
+    return read;
 }
 
 RequestStreamReader::Verdict RequestStreamReader::startRequest(QList<QByteArrayView> lines)

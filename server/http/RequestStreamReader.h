@@ -60,6 +60,9 @@ public:
     /// `request_line`, `body`), when the verdict was not Continue.
     QString problem() const { return m_problem; }
     QString field() const { return m_field; }
+    /// The X-Request-Id the refused request sent (as sent, unchecked), or empty: the refusal
+    /// carries it like every other answer.
+    QByteArray clientRequestId() const { return m_clientRequestId; }
     /// Requests whose head has been read completely.
     int requestsRead() const { return m_requestsRead; }
     /// The size of the last complete head (for a WebSocket handshake: what Qt's WebSocket
@@ -86,6 +89,7 @@ private:
     Verdict takeLineByte(char c, qsizetype maxBytes, const QString &field, const QString &what,
                          std::optional<QByteArrayView> *line);
     Verdict readHeadByte(char c);
+    static QByteArray requestIdAmong(const QList<QByteArrayView> &lines);
     /// The head's lines, as views of it, without their CRLF.
     Verdict startRequest(QList<QByteArrayView> lines);
     Verdict readChunkSizeLine(QByteArrayView line);
@@ -118,6 +122,7 @@ private:
     qsizetype m_lastHeadBytes = 0;
     QString m_problem;
     QString m_field;
+    QByteArray m_clientRequestId;
 };
 
 /// A header (or trailer) line read as `Name: value`: both views point into `line`, the value

@@ -60,9 +60,30 @@ private Q_SLOTS:
             {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
         QCOMPARE(r.status, 403);
         QVERIFY(r.header("Access-Control-Allow-Origin").isEmpty());
-        QCOMPARE(client.send("OPTIONS", QStringLiteral("/api/nowhere"), {}, {{"Origin", kAllowed}})
+        QCOMPARE(client
+                     .send("OPTIONS", QStringLiteral("/api/nowhere"), {},
+                           {{"Origin", kAllowed}, {"Access-Control-Request-Method", "GET"}})
                      .status,
                  404);
+    }
+
+    // OPTIONS that is no preflight (no origin, or no method asked about) is a method like any
+    // other: 405 with Allow on a known path, 404 elsewhere.
+    void optionsWithoutAPreflightIsAMethodNotAllowed()
+    {
+        HttpClient client(port());
+        for (const QList<std::pair<QByteArray, QByteArray>> &headers :
+             {QList<std::pair<QByteArray, QByteArray>> {},
+              QList<std::pair<QByteArray, QByteArray>> {{"Origin", kAllowed}}}) {
+            const HttpResult r =
+                client.send("OPTIONS", QStringLiteral("/api/catalog"), {}, headers);
+            QCOMPARE(r.status, 405);
+            QCOMPARE(r.header("Allow"), QByteArray("GET"));
+            QCOMPARE(r.json()[QStringLiteral("code")].toString(),
+                     QStringLiteral("method_not_allowed"));
+            QCOMPARE(client.send("OPTIONS", QStringLiteral("/api/nowhere"), {}, headers).status,
+                     404);
+        }
     }
 
     void responsesCarryCorsAndSecurityHeaders()
@@ -86,6 +107,11 @@ private Q_SLOTS:
         QCOMPARE(r.status, 401);
         QCOMPARE(r.header("Cache-Control"), QByteArray("no-store"));
         QCOMPARE(r.header("Access-Control-Allow-Origin"), kAllowed); // errors are readable too
+        // A route that says how its answer may be kept is not overruled (one header, not two):
+        // the catalog is the same for everyone, token or not.
+        r = client.get(QStringLiteral("/api/catalog"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("Cache-Control"), QByteArray("public, max-age=300"));
     }
 
     void webSocketOriginPolicy()

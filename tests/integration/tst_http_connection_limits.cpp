@@ -309,6 +309,39 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 10000);
     }
 
+    // Answers the connection's guard gives before Qt reads the request carry the client's
+    // X-Request-Id, as every answer does, wherever in the head it came.
+    void refusedHeadsKeepTheClientsRequestId_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        QTest::addColumn<QByteArray>("status");
+        QTest::newRow("413 before the body")
+            << QByteArray("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nX-Request-Id: t-413\r\n"
+                          "Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n")
+            << QByteArray("413");
+        QTest::newRow("400, the id after the fault")
+            << QByteArray("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                          "Content-Length: 2\r\nX-Request-Id: t-400\r\n\r\n{}")
+            << QByteArray("400");
+    }
+
+    void refusedHeadsKeepTheClientsRequestId()
+    {
+        QFETCH(QByteArray, head);
+        QFETCH(QByteArray, status);
+        const QByteArray sent = head.mid(head.indexOf("X-Request-Id: ") + 14).split('\r').first();
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port());
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write(head);
+        const QByteArray answer = readUntil(socket, "\"request_id\"");
+        QVERIFY2(answer.startsWith("HTTP/1.1 " + status), answer.constData());
+        QVERIFY2(answer.contains("\r\nX-Request-Id: " + sent + "\r\n"), answer.constData());
+        const QJsonObject body =
+            QJsonDocument::fromJson(answer.mid(answer.indexOf("\r\n\r\n") + 4)).object();
+        QCOMPARE(body.value(QStringLiteral("request_id")).toString(), QString::fromLatin1(sent));
+    }
+
     void halfSentHeadsAreDroppedAtTheDeadline()
     {
         std::vector<std::unique_ptr<QTcpSocket>> slow;
