@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace fp::log {
 
@@ -162,6 +163,8 @@ LineWriter &lineWriter()
     return *writer;
 }
 
+thread_local QString t_requestId; // of the RequestScope this thread is in
+
 void writeLine(QByteArray line, Level level)
 {
     line += '\n';
@@ -216,8 +219,23 @@ void write(Level level, QLatin1StringView event, JsonText::Object fields)
     writeLine(std::move(line), level);
 }
 
+RequestScope::RequestScope(const QString &requestId)
+    : m_outer(std::exchange(t_requestId, requestId))
+{ }
+
+RequestScope::~RequestScope()
+{
+    t_requestId = std::move(m_outer);
+}
+
 void write(Level level, const QString &event, const QJsonObject &fields)
 {
+    if (!t_requestId.isEmpty() && !fields.contains(QLatin1String("request_id"))) {
+        QJsonObject named = fields;
+        named.insert(QStringLiteral("request_id"), t_requestId);
+        write(level, event, named);
+        return;
+    }
     const QString time = QString::fromLatin1(wireTimeNow());
     QByteArray line;
     if (g_format == LogFormat::Json) {

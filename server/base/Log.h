@@ -18,6 +18,21 @@ void setFormat(LogFormat format);
 /// Routes qDebug/qWarning/... (including Qt's own) through this logger.
 void installQtMessageHandler();
 
+/// While one lives, the lines this thread writes name the request it serves (`request_id`),
+/// unless they name one themselves: a db_error or a warning found in the log leads to the
+/// request's own line, and to the X-Request-Id its client saw.
+class RequestScope
+{
+public:
+    explicit RequestScope(const QString &requestId);
+    ~RequestScope();
+    RequestScope(const RequestScope &) = delete;
+    RequestScope &operator=(const RequestScope &) = delete;
+
+private:
+    QString m_outer; // the scope this one interrupts, if any
+};
+
 void write(Level level, const QString &event, const QJsonObject &fields = {});
 /// The same with the fields already written as JSON text: for the line every HTTP request
 /// writes, where building a QJsonObject and serialising it made a third of the request's

@@ -318,6 +318,7 @@ std::optional<HttpResponse> HttpServer::answerFromMemory(RequestContext &ctx, co
 
 HttpResponse HttpServer::runOnWorker(Exchange &exchange, const Route &route)
 {
+    const log::RequestScope scope(exchange.context.requestId);
     const WorkCount before = workOnThisThread();
     HttpResponse response = runRoute(exchange, route);
     exchange.work = workOnThisThread().since(before);

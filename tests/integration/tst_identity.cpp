@@ -160,6 +160,35 @@ private Q_SLOTS:
                     .isString());
     }
 
+    // What a request logs on its way names the request, so a line found in the log leads to
+    // the request's own line and to the X-Request-Id its client saw.
+    void linesARequestLogsNameIt()
+    {
+        HttpClient client(port());
+        const QString email = uniqueEmail();
+        const QString password = QStringLiteral("amber kettle 41 lantern");
+        m_secrets << password;
+        const HttpResult r = client.post(QStringLiteral("/api/auth/register"),
+                                         {{QStringLiteral("email"), email},
+                                          {QStringLiteral("password"), password},
+                                          {QStringLiteral("nickname"), QStringLiteral("Traced")}},
+                                         {{"X-Request-Id", "trace-register-1"}});
+        QCOMPARE(r.status, 201);
+        QCOMPARE(r.header("X-Request-Id"), QByteArray("trace-register-1"));
+        QVERIFY(!server().requestLogLine("trace-register-1").isEmpty());
+        const QString userId = r.json()[QStringLiteral("user")][QStringLiteral("id")].toString();
+        QJsonObject registered;
+        for (const QByteArray &line : server().output().split('\n')) {
+            const QJsonObject object = QJsonDocument::fromJson(line).object();
+            if (object.value(QStringLiteral("event")).toString() ==
+                    QLatin1String("account_registered") &&
+                object.value(QStringLiteral("user_id")).toString() == userId)
+                registered = object;
+        }
+        QCOMPARE(registered.value(QStringLiteral("request_id")).toString(),
+                 QStringLiteral("trace-register-1"));
+    }
+
     void registerValidationNamesEveryField()
     {
         HttpClient client(port());
