@@ -398,6 +398,47 @@ private Q_SLOTS:
         leaveAll({a, b});
     }
 
+    // The same moment for a ban: the ban's locking read of the person's open conversations
+    // waits for the match being recorded, and closes the conversation it opened.
+    void aBanMadeWhileAMatchIsRecordedClosesItsConversation()
+    {
+        const TestAccount admin = logInAsAdmin();
+        const TestAccount a = onboarded(QStringLiteral("Stays"));
+        const TestAccount b = onboarded(QStringLiteral("Banned while paired"));
+        seed().match(a, b,
+                     {.status = QStringLiteral("ended"),
+                      .at = QDateTime::currentDateTimeUtc().addDays(-60),
+                      .conversation = QStringLiteral("closed")});
+        HeldTransaction matchesOfThePair(*db());
+        QVERIFY(
+            matchesOfThePair.exec(
+                QStringLiteral(
+                    "SELECT id FROM match_sessions WHERE (user_a_id = '%1' AND user_b_id = '%2') "
+                    "OR (user_a_id = '%2' AND user_b_id = '%1') FOR UPDATE")
+                    .arg(a.userId, b.userId)) == 1);
+        QCOMPARE(join(a), 202);
+        QCOMPARE(join(b), 202);
+        QVERIFY2(pollUntil([&] { return lockWaits() == 1; }, 10000, kLockWaitPollMs),
+                 "the pass never began recording their match");
+
+        QThreadPool pool;
+        QFuture<int> banned = QtConcurrent::run(&pool, [port = port(), admin, b] {
+            return clientFor(port, admin)
+                ->put(QStringLiteral("/api/admin/users/%1/status").arg(b.userId),
+                      QJsonObject {{QStringLiteral("status"), QStringLiteral("banned")},
+                                   {QStringLiteral("note"), QStringLiteral("abuse")}})
+                .status;
+        });
+        const bool banWaits = pollUntil([&] { return lockWaits() == 2; }, 10000, kLockWaitPollMs);
+        QVERIFY(matchesOfThePair.commit());
+        banned.waitForFinished();
+        QVERIFY2(banWaits, "the ban did not wait for the match being recorded");
+        QCOMPARE(banned.result(), 200);
+        QVERIFY(matched(a, b));
+        QCOMPARE(newConversationState(a, b), QStringLiteral("closed"));
+        leaveAll({a});
+    }
+
     // Someone a moderator bans or restricts while they wait leaves the queue: the ban signed
     // them out, and a restricted person may not join. Whoever joins next never meets them.
     void peopleBannedOrRestrictedWhileWaitingLeaveTheQueue()
