@@ -133,7 +133,8 @@ const Setting kSettings[] = {
     {"FP_LOGIN_LOCK_MAX_SECONDS", "login/lock_max_seconds", "900", "longest account lock"},
     {"FP_LOGIN_ADDRESS_FAILURE_LIMIT", "login/address_failure_limit", "100",
      "failed logins from one client address (IPv6: its /64) per 15 minutes"},
-    {"FP_REFRESH_REUSE_GRACE_SECONDS", "login/refresh_reuse_grace_seconds", "10",
+    // 0, as API_SPEC has it: re-using a dead refresh token revokes the session, however soon.
+    {"FP_REFRESH_REUSE_GRACE_SECONDS", "login/refresh_reuse_grace_seconds", "0",
      "a refresh token presented again this soon after its rotation gets the same new token "
      "(a lost response, two tabs) instead of revoking the session as reuse; 0: never"},
     {"FP_COMMON_PASSWORDS_FILE", "login/common_passwords_file", "",

@@ -452,9 +452,18 @@ private Q_SLOTS:
         const QJsonObject s = list.json()[QStringLiteral("items")][0].toObject();
         QVERIFY(s[QStringLiteral("last_used_at")].toString() >
                 s[QStringLiteral("created_at")].toString());
-        QCOMPARE(refresh(next).status, 200);
         QCOMPARE(refresh(QStringLiteral("rt_unknownunknownunknownunknownunknownunknow")).status,
                  401);
+        const HttpResult rotated = refresh(next);
+        QCOMPARE(rotated.status, 200);
+        const QString last = rotated.json()[QStringLiteral("refresh_token")].toString();
+        m_secrets << last << rotated.json()[QStringLiteral("access_token")].toString();
+
+        // API_SPEC: the old token is dead; re-using it, even at once, is 401 and ends the
+        // session, so the newest pair stops working too.
+        QCOMPARE(refresh(next).status, 401);
+        QCOMPARE(refresh(last).status, 401);
+        QCOMPARE(sessions(access).status, 401);
     }
 
     void logoutEndsTheSession()
