@@ -145,10 +145,11 @@ ConversationRepository::ofMatch(const QString &matchSessionId) const
 Result<bool> ConversationRepository::close(const ConversationRow &row, const QString &reason,
                                            const QDateTime &now) const
 {
+    // Any state but closed: callers decide which they close (a panic exit closes a revealed
+    // conversation too); this only keeps a closed one's reason and time.
     SqlResult r = Sql::exec(QStringLiteral("UPDATE conversation_sessions SET state = 'closed', "
                                            "closed_at = ?, close_reason = ? WHERE id = ? "
-                                           "AND state IN ") +
-                                kOpenStates,
+                                           "AND state <> 'closed'"),
                             {Sql::time(now), reason, row.id});
     if (!r.ok())
         return r.toAppError();

@@ -153,8 +153,12 @@ Result<bool> ConversationService::closeLocked(const ConversationRow &row, CloseR
     Result<bool> closed = m_repository.close(row, reasonName, QDateTime::currentDateTimeUtc());
     if (!closed || !*closed)
         return closed;
-    if (Status ended = m_matching.markEnded(row.matchSessionId); !ended)
-        return ended.error();
+    // A revealed match stays one (its friendship is history): only a match that never got
+    // that far ends.
+    if (row.state != QLatin1String("revealed")) {
+        if (Status ended = m_matching.markEnded(row.matchSessionId); !ended)
+            return ended.error();
+    }
     if (Status recorded =
             recordAboutConversation(event::ConversationClosed, row, actorUserId,
                                     {{QStringLiteral("reason"), reasonName},
@@ -417,8 +421,8 @@ Result<ResumeView> ConversationService::resume(const QString &viewerId,
     QString after = afterMessageId;
     constexpr int kBatch = 200;
     for (;;) {
-        Result<MessagePage> page = messages(viewerId, conversationId, after,
-                                            QStringLiteral("after_message_id"), kBatch);
+        Result<MessagePage> page =
+            messages(viewerId, conversationId, after, QStringLiteral("after_message_id"), kBatch);
         if (!page)
             return page.error();
         resume.messages.append(page->items);
@@ -469,18 +473,20 @@ Result<ConversationView> ConversationService::decide(const Caller &caller,
             if (d.gateMinute == gateMinute && d.userId != caller.userId)
                 peerDecision = d.decision;
         // Recorded before the resolution's events (the reveal, the close) it may cause. The
-        // second decision resolves the gate (the row is locked: nobody else can): its outcome
-        // goes with it, for a funnel by gate.
+        // second decision resolves the gate (the row is locked: nobody else can), and so does
+        // an end_chat, whatever the peer decides ("any end_chat → closed", API_SPEC): its
+        // outcome goes with it, for a funnel by gate.
+        const bool resolves = !peerDecision.isEmpty() || decision == QLatin1String("end_chat");
         QJsonObject decided {{QStringLiteral("gate"), gate},
                              {QStringLiteral("gate_minute"), gateMinute},
                              {QStringLiteral("decision"), decision}};
-        if (!peerDecision.isEmpty())
+        if (resolves)
             decided.insert(QStringLiteral("outcome"), gateOutcome(gate, decision, peerDecision));
         if (Status recorded =
                 recordAboutConversation(event::GateDecided, *row, caller.userId, decided);
             !recorded)
             return recorded.error();
-        if (!peerDecision.isEmpty()) {
+        if (resolves) {
             Result<QString> outcome =
                 resolveGateLocked(*row, gate, decision, peerDecision, caller.userId);
             if (!outcome)
@@ -536,10 +542,11 @@ Result<PanicExitResult> ConversationService::panicExit(const Caller &caller,
         return row.error();
     const QString peer = row->peerOf(caller.userId);
 
-    // Closed first (with its own reason), so the block's sweep finds nothing left to close.
-    if (row->isOpen()) {
-        Result<bool> closed =
-            closeConversation(conversationId, CloseReason::PanicExit, caller.userId);
+    // Closed first (with its own reason), so the block's sweep finds nothing left to close. A
+    // revealed conversation too (API_SPEC: the conversation is closed, the peer told), as the
+    // friendship ends with the block. The row is locked (participantRow).
+    if (row->isOpen() || row->state == QLatin1String("revealed")) {
+        Result<bool> closed = closeLocked(*row, CloseReason::PanicExit, caller.userId);
         if (!closed)
             return closed.error();
     }

@@ -749,27 +749,27 @@ private Q_SLOTS:
 
         QVERIFY(!waitGate(a, "gate.open", 20).isEmpty());
         QVERIFY(!waitGate(b, "gate.open", 20).isEmpty());
+        // Any end_chat closes the conversation at once (API_SPEC): the peer need not decide.
         HttpResult first = http->post(
             QStringLiteral("/api/conversations/%1/decision-gate").arg(p.conversationId),
             {{QStringLiteral("gate_minute"), 20}, {QStringLiteral("decision"), s("end_chat")}});
         QCOMPARE(first.status, 200);
-        QCOMPARE(
-            http->post(QStringLiteral("/api/conversations/%1/decision-gate").arg(p.conversationId),
-                       {{QStringLiteral("gate_minute"), 20},
-                        {QStringLiteral("decision"), s("not_yet")}})
-                .status,
-            409);
-        b.send(frame("gate.decide",
-                     {{QStringLiteral("conversation_id"), p.conversationId},
-                      {QStringLiteral("gate_minute"), 20},
-                      {QStringLiteral("decision"), s("end_chat")}}));
-        QCOMPARE(waitGate(b, "gate.result", 20).value(QStringLiteral("outcome")).toString(),
-                 s("closed"));
-        for (WsClient *ws : {&a, &b})
+        QCOMPARE(first.json().value(QStringLiteral("state")).toString(), s("closed"));
+        QCOMPARE(first.json().value(QStringLiteral("close_reason")).toString(), s("user_end"));
+        for (WsClient *ws : {&a, &b}) {
+            QCOMPARE(waitGate(*ws, "gate.result", 20).value(QStringLiteral("outcome")).toString(),
+                     s("closed"));
             QCOMPARE(ws->waitFor(QStringLiteral("conversation.closed"))
                          .value(QStringLiteral("reason"))
                          .toString(),
-                     s("mutual_end"));
+                     s("user_end"));
+        }
+        b.send(frame("gate.decide",
+                     {{QStringLiteral("conversation_id"), p.conversationId},
+                      {QStringLiteral("gate_minute"), 20},
+                      {QStringLiteral("decision"), s("not_yet")}}));
+        QCOMPARE(b.waitFor(QStringLiteral("error")).value(QStringLiteral("code")).toString(),
+                 s("conflict"));
         QVERIFY(leaksNothingAbout(b, p.a));
         QVERIFY(leaksNothingAbout(a, p.b));
     }

@@ -591,8 +591,8 @@ private Q_SLOTS:
         QCOMPARE(decide(b, conversation, 10, "not_yet").status, 200);
         QCOMPARE(decide(b, conversation, 10, "reveal_yes").status, 409); // decided: nothing new
         QVERIFY(!waitGateOpen(ws, 20).isEmpty());
-        QCOMPARE(decide(a, conversation, 20, "end_chat").status, 200);
-        QCOMPARE(decide(b, conversation, 20, "end_chat").status, 200);
+        QCOMPARE(decide(a, conversation, 20, "end_chat").status, 200); // closes at once
+        QCOMPARE(decide(b, conversation, 20, "end_chat").status, 409);
         const auto gate = [&](const TestAccount &who, int number, const char *decision,
                               const char *outcome) {
             QJsonObject payload {{s("match_id"), decided.matchId},
@@ -606,8 +606,8 @@ private Q_SLOTS:
         };
         verifyEvents(recordedAbout(gatesDb, mark, {a.userId, b.userId, conversation}),
                      {gate(a, 1, "not_yet", nullptr), gate(b, 1, "not_yet", "continued"),
-                      gate(a, 2, "end_chat", nullptr), gate(b, 2, "end_chat", "closed"),
-                      closed(b.userId, conversation, decided.matchId, "mutual_end")});
+                      gate(a, 2, "end_chat", "closed"),
+                      closed(a.userId, conversation, decided.matchId, "user_end")});
 
         // Nobody decides: the timer resolves every gate, and closes the conversation at the last.
         const TestAccount c = account(QStringLiteral("Silent"), m_gates);

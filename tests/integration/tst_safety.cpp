@@ -576,6 +576,41 @@ private Q_SLOTS:
         QCOMPARE(closed[QStringLiteral("reason")].toString(), QStringLiteral("panic_exit"));
     }
 
+    // Between friends too (API_SPEC: the conversation is closed, the peer told): the revealed
+    // conversation closes, the friendship ends with the block, and the match stays a revealed
+    // one in its history.
+    void panicExitClosesARevealedConversationToo()
+    {
+        const TestAccount a = signUp();
+        const TestAccount b = signUp();
+        const SeededMatch revealed =
+            seed().match(a, b,
+                         {.status = QStringLiteral("friend_revealed"),
+                          .at = QDateTime::currentDateTimeUtc().addDays(-1),
+                          .conversation = QStringLiteral("revealed")});
+        seed().friendship(a, b, {.at = revealed.at, .originMatchId = revealed.matchId});
+        WsClient peer(port());
+        QVERIFY(peer.connectAndAuthenticate(b.accessToken));
+        const HttpResult r = clientFor(port(), a)->post(
+            QStringLiteral("/api/conversations/%1/panic-exit").arg(revealed.conversationId), {});
+        QCOMPARE(r.status, 200);
+        const QJsonObject conversation = r.json()[QStringLiteral("conversation")].toObject();
+        QCOMPARE(conversation[QStringLiteral("state")].toString(), QStringLiteral("closed"));
+        QCOMPARE(conversation[QStringLiteral("close_reason")].toString(),
+                 QStringLiteral("panic_exit"));
+        const QJsonObject closed = peer.waitFor(QStringLiteral("conversation.closed"));
+        QCOMPARE(closed[QStringLiteral("conversation_id")].toString(), revealed.conversationId);
+        QCOMPARE(closed[QStringLiteral("reason")].toString(), QStringLiteral("panic_exit"));
+        QCOMPARE(
+            number(QStringLiteral("SELECT COUNT(*) FROM friendships WHERE ended_at IS NULL AND "
+                                  "origin_match_session_id = '%1'")
+                       .arg(revealed.matchId)),
+            0);
+        QCOMPARE(text(QStringLiteral("SELECT status FROM match_sessions WHERE id = '%1'")
+                          .arg(revealed.matchId)),
+                 QStringLiteral("friend_revealed"));
+    }
+
     // Who an anonymous peer was stays unknown after a panic exit: the block shows them by an
     // alias, the export names no one, the real id neither lifts the block nor opens a trust score.
     void afterAPanicExitThePeerStaysAnonymous()
