@@ -78,6 +78,28 @@ QList<QPair<QByteArray, QByteArray>> headersOnTheWire(const QString &requestId,
     return headers;
 }
 
+/// A JSON route's body into ctx.json; 415 for another content type, 400 for text that is not
+/// JSON. An empty body leaves ctx.json undefined (the route says whether that is allowed).
+std::optional<AppError> readJsonBody(RequestContext &ctx)
+{
+    if (!ctx.body.isEmpty() && !isJsonContentType(ctx.header("content-type")))
+        return AppError {ErrorCode::UnsupportedMediaType,
+                         QStringLiteral("Send the body as application/json"),
+                         {}};
+    if (ctx.body.trimmed().isEmpty())
+        return std::nullopt;
+    QJsonParseError parseError {};
+    const QJsonDocument document = QJsonDocument::fromJson(ctx.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return AppError {ErrorCode::MalformedJson,
+                         QStringLiteral("The body is not valid JSON: %1 at offset %2")
+                             .arg(parseError.errorString())
+                             .arg(parseError.offset),
+                         {}};
+    ctx.json = document.isObject() ? QJsonValue(document.object()) : QJsonValue(document.array());
+    return std::nullopt;
+}
+
 } // namespace
 
 bool isJsonContentType(const QByteArray &contentType)
@@ -231,31 +253,6 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     const Route &route = *match->route;
     ctx.routePattern = route.pattern;
     ctx.pathParams = match->params;
-
-    if (route.takesJson) {
-        if (!ctx.body.isEmpty() && !isJsonContentType(ctx.header("content-type"))) {
-            respond(exchange,
-                    AppError {ErrorCode::UnsupportedMediaType,
-                              QStringLiteral("Send the body as application/json"),
-                              {}});
-            return true;
-        }
-        if (!ctx.body.trimmed().isEmpty()) {
-            QJsonParseError parseError {};
-            const QJsonDocument document = QJsonDocument::fromJson(ctx.body, &parseError);
-            if (parseError.error != QJsonParseError::NoError) {
-                respond(exchange,
-                        AppError {ErrorCode::MalformedJson,
-                                  QStringLiteral("The body is not valid JSON: %1 at offset %2")
-                                      .arg(parseError.errorString())
-                                      .arg(parseError.offset),
-                                  {}});
-                return true;
-            }
-            ctx.json =
-                document.isObject() ? QJsonValue(document.object()) : QJsonValue(document.array());
-        }
-    }
     dispatch(exchange, route);
     return true;
 }
@@ -354,6 +351,12 @@ HttpResponse HttpServer::runRoute(Exchange &exchange, const Route &route)
             if (std::optional<AppError> refused = accessRefusal(*caller, route.access))
                 return *refused;
             ctx.caller = std::move(caller.value());
+        }
+        // The body is read once the caller is known, as every check of a request is: someone
+        // without a token hears 401 whatever they sent.
+        if (route.takesJson) {
+            if (std::optional<AppError> refused = readJsonBody(ctx))
+                return *refused;
         }
         if (route.idempotent && ctx.caller && ctx.headers.contains("idempotency-key"))
             return runIdempotently(ctx, route);

@@ -24,6 +24,7 @@ struct ContractRoute
 {
     QByteArray method; // GET, POST, ...
     QString path; // with {parameters}
+    bool isPublic = false; // `security: []`: no token needed
 };
 
 /// The paths and methods under `paths:` in the contract: "  /api/x/{id}:" then "    post:".
@@ -51,7 +52,9 @@ QList<ContractRoute> contractRoutes()
         if (const QRegularExpressionMatch m = pathLine.match(line); m.hasMatch())
             path = m.captured(1);
         else if (const QRegularExpressionMatch m = methodLine.match(line); m.hasMatch())
-            routes.append({m.captured(1).toUpper().toLatin1(), path});
+            routes.append({m.captured(1).toUpper().toLatin1(), path, false});
+        else if (line == QLatin1String("      security: []") && !routes.isEmpty())
+            routes.last().isPublic = true;
     }
     return routes;
 }
@@ -224,6 +227,51 @@ private Q_SLOTS:
         // Still serving, and still itself.
         QCOMPARE(HttpClient(port()).get(QStringLiteral("/healthz")).status, 200);
         QCOMPARE(as(user)->get(QStringLiteral("/api/profile")).status, 200);
+    }
+
+    // Who may call a route is settled before what they sent: without a token every protected
+    // route answers 401, and a staff route answers a plain user 403, whatever the body (text
+    // that is not JSON, JSON declared as something else). Nothing about the body is told to
+    // someone who may not call the route.
+    void theCallerIsCheckedBeforeTheBody()
+    {
+        const TestAccount user = signUp(QStringLiteral("Not staff"));
+        QStringList problems;
+        int asked = 0;
+        for (const ContractRoute &route : contractRoutes()) {
+            if (route.isPublic || route.method == "GET")
+                continue;
+            const QString path =
+                QString(route.path)
+                    .replace(QRegularExpression(QStringLiteral("\\{[^}]+\\}")), newId());
+            const bool staffOnly = route.path.startsWith(QLatin1String("/api/admin/"));
+            for (const bool withToken : {false, true}) {
+                if (withToken && !staffOnly)
+                    continue;
+                HttpClient client(port());
+                if (withToken)
+                    client.setBearer(user.accessToken);
+                const int expected = withToken ? 403 : 401;
+                for (const auto &[body, type] :
+                     {std::pair<QByteArray, QByteArray> {"{not json", "application/json"},
+                      std::pair<QByteArray, QByteArray> {"{}", "text/plain"}}) {
+                    ++asked;
+                    const HttpResult r =
+                        client.send(route.method, path, body, {{"Content-Type", type}});
+                    if (r.status != expected)
+                        problems << QStringLiteral("%1 %2 %3 with %4 as %5: %6, not %7")
+                                        .arg(QString::fromLatin1(route.method), route.path,
+                                             withToken ? QStringLiteral("as a user")
+                                                       : QStringLiteral("without a token"),
+                                             QString::fromLatin1(body), QString::fromLatin1(type))
+                                        .arg(r.status)
+                                        .arg(expected);
+                }
+            }
+        }
+        qInfo("%d requests", asked);
+        QVERIFY(asked > 60);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
     }
 
     // The same over the WebSocket: every client frame with ids that are not ids and fields of
