@@ -1,7 +1,9 @@
 #include "console/ReportsTab.h"
 
 #include "common/AdminClient.h"
+#include "common/Time.h"
 #include "console/AvatarLabel.h"
+#include "console/ChartSupport.h"
 #include "console/ReportsModel.h"
 #include "console/StaffAlerts.h"
 #include "console/TimeChart.h"
@@ -36,6 +38,33 @@ QString when(const QDateTime &t)
 {
     return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
                        : QStringLiteral("—");
+}
+
+/// A time of today as the clock shows it, another day with its date.
+QString clockTime(const QDateTime &t)
+{
+    const QDateTime local = t.toLocalTime();
+    return local.date() == QDate::currentDate() ? local.toString(QStringLiteral("HH:mm"))
+                                                : local.toString(QStringLiteral("d MMM HH:mm"));
+}
+
+/// Why the server refused a claim or an action, in words: the refusals it names with
+/// details.reason are said as what to do about them, anything else with every field it named.
+QString refusal(const AppError &error)
+{
+    const QString reason = error.details.value(QStringLiteral("reason")).toString();
+    if (reason == QLatin1String("claimed")) {
+        const QDateTime until =
+            fromWireTime(error.details.value(QStringLiteral("claimed_until")).toString());
+        return until.isValid()
+            ? QObject::tr("Another moderator holds this report until %1").arg(clockTime(until))
+            : QObject::tr("Another moderator holds this report");
+    }
+    if (reason == QLatin1String("not_claimed"))
+        return QObject::tr("Claim the report first (C)");
+    if (reason == QLatin1String("resolved"))
+        return QObject::tr("This report is already resolved");
+    return describe(error);
 }
 
 QString briefHtml(const QString &label, const admin::UserBrief &u)
@@ -141,7 +170,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
       m_trustChart(new TimeChart(tr("Trust of both people"), this)),
       m_claim(new QPushButton(tr("Claim"), this)), m_action(new QComboBox(this)),
       m_amount(new QSpinBox(this)), m_note(new QPlainTextEdit(this)),
-      m_apply(new QPushButton(tr("Apply action"), this)), m_status(new QLabel(this))
+      m_apply(new QPushButton(tr("Apply action"), this)), m_status(new QLabel(this)),
+      m_feedback(new QLabel(this))
 {
     m_table->setObjectName(QStringLiteral("reportsTable"));
     m_claim->setObjectName(QStringLiteral("claimButton"));
@@ -149,6 +179,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     m_note->setObjectName(QStringLiteral("actionNote"));
     m_apply->setObjectName(QStringLiteral("applyActionButton"));
     m_status->setObjectName(QStringLiteral("reportsStatus"));
+    m_feedback->setObjectName(QStringLiteral("actionFeedback"));
+    m_feedback->setWordWrap(true);
     m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
     m_myClaims->setObjectName(QStringLiteral("myClaims"));
     m_sourceFilter->setObjectName(QStringLiteral("sourceFilter"));
@@ -206,6 +238,7 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     rightLayout->addWidget(m_trustChart);
     rightLayout->addWidget(m_note);
     rightLayout->addLayout(actions);
+    rightLayout->addWidget(m_feedback);
 
     auto *split = new QSplitter(this);
     split->addWidget(m_table);
@@ -424,6 +457,17 @@ void ReportsTab::setStatus(const QString &text)
     m_status->setText(text);
 }
 
+void ReportsTab::showFeedback(const QString &text, bool error)
+{
+    m_feedbackIsError = error;
+    showStatus(m_feedback, text, error);
+}
+
+QString ReportsTab::feedbackText() const
+{
+    return m_feedback->text();
+}
+
 void ReportsTab::refresh()
 {
     if (!m_client->signedIn())
@@ -520,14 +564,17 @@ void ReportsTab::claim()
 {
     const QString id = selectedId();
     if (id.isEmpty()) {
-        setStatus(tr("Select a report first."));
+        showFeedback(tr("Select a report first (J/K)."), true);
         return;
     }
     m_client->claim(id, [self = QPointer(this), id](const Result<admin::Report> &r) {
         if (!self)
             return;
-        self->setStatus(r ? self->tr("Claimed until %1.").arg(when(r->claimedUntil))
-                          : self->tr("Claim failed: %1").arg(r.error().message));
+        if (r)
+            self->showFeedback(self->tr("Claimed until %1.").arg(clockTime(r->claimedUntil)),
+                               false);
+        else
+            self->showFeedback(self->tr("Claim failed: %1.").arg(refusal(r.error())), true);
         self->refresh();
         if (self->selectedId() == id)
             self->loadDetail();
@@ -538,7 +585,7 @@ void ReportsTab::act()
 {
     const QString id = selectedId();
     if (id.isEmpty()) {
-        setStatus(tr("Select a report first."));
+        showFeedback(tr("Select a report first (J/K)."), true);
         return;
     }
     admin::ReportActionRequest request;
@@ -553,7 +600,7 @@ void ReportsTab::act()
         QStringList why;
         for (auto it = problems.begin(); it != problems.end(); ++it)
             why << QStringLiteral("%1 %2").arg(it.key(), it.value().toString());
-        setStatus(tr("Cannot apply: %1.").arg(why.join(QStringLiteral("; "))));
+        showFeedback(tr("Cannot apply: %1.").arg(why.join(QStringLiteral("; "))), true);
         return;
     }
     m_apply->setEnabled(false);
@@ -563,9 +610,9 @@ void ReportsTab::act()
         self->m_apply->setEnabled(true);
         if (r) {
             self->m_note->clear();
-            self->setStatus(self->tr("Report %1: %2.").arg(id.left(8), r->action));
+            self->showFeedback(self->tr("Report %1: %2.").arg(id.left(8), r->action), false);
         } else {
-            self->setStatus(self->tr("Action failed: %1").arg(r.error().message));
+            self->showFeedback(self->tr("Action failed: %1.").arg(refusal(r.error())), true);
         }
         self->refresh();
         if (self->selectedId() == id)

@@ -72,6 +72,9 @@ public:
     void moveSelection(int step);
     void claim();
     void act();
+    /// What the last claim or action came to (its own line: list refreshes leave it alone).
+    QString feedbackText() const;
+    bool feedbackShowsError() const { return m_feedbackIsError; }
 
 Q_SIGNALS:
     /// A refresh finished (tests wait on it).
@@ -95,6 +98,7 @@ private:
     void loadDetail();
     void showTrust(const QString &side, const QString &userId, const QString &reportId);
     void setStatus(const QString &text);
+    void showFeedback(const QString &text, bool error);
 
     admin::AdminClient *m_client;
     ReportsModel *m_model;
@@ -115,6 +119,8 @@ private:
     QPlainTextEdit *m_note;
     QPushButton *m_apply;
     QLabel *m_status;
+    QLabel *m_feedback;
+    bool m_feedbackIsError = false;
     QTimer m_timer; // polls only while the alert feed is down
     QTimer m_alertRefresh; // one refresh for a burst of alerts
     QString m_detailId;

@@ -7,6 +7,7 @@
 // with an empty state that says what to do, and the Queue tab shows report handling times.
 
 #include "common/AdminClient.h"
+#include "common/Time.h"
 #include "console/CredentialStore.h"
 #include "console/MainWindow.h"
 #include "console/QueueTab.h"
@@ -23,6 +24,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -61,6 +63,7 @@ public:
 
 private:
     TestAccount m_moderator;
+    TestAccount m_otherModerator;
     TestServer *m_consoleServer = nullptr;
     std::unique_ptr<Console> m_console;
 
@@ -68,6 +71,7 @@ private:
     {
         qunsetenv("DBUS_SESSION_BUS_ADDRESS");
         m_moderator = signUpAs(QStringLiteral("moderator"), QStringLiteral("Triager"));
+        m_otherModerator = signUpAs(QStringLiteral("moderator"), QStringLiteral("Holder"));
         // The console works on a second instance; people file reports on the first.
         TestServer::Options second = TestServer::Options().withoutRateLimits();
         second.alongside(server());
@@ -98,6 +102,26 @@ private:
                                {{QStringLiteral("conversation_session_id"), conversationId},
                                 {QStringLiteral("reason_code"), reason}});
         return r.status == 201 ? r.json().value(QStringLiteral("id")).toString() : QString();
+    }
+    /// Selects `report` once the table lists it, with the table focused as for keyboard work.
+    QTableView *selectListed(const QString &report)
+    {
+        auto *table = tab()->findChild<QTableView *>(QStringLiteral("reportsTable"));
+        if (!QTest::qWaitFor([&] { return tab()->model()->rowOf(report) >= 0; }, kWaitMs))
+            return nullptr;
+        tab()->selectReport(report);
+        table->setFocus();
+        return tab()->selectedId() == report ? table : nullptr;
+    }
+    /// Waits for the claim or action feedback to read `expected`, then for the list refresh
+    /// that follows it, and says whether the feedback is still there, in red.
+    bool refusalStaysShown(const QString &expected)
+    {
+        if (!QTest::qWaitFor([&] { return tab()->feedbackText().contains(expected); }, kWaitMs))
+            return false;
+        QSignalSpy refreshed(tab(), &ReportsTab::refreshed);
+        return (refreshed.wait(kWaitMs) || refreshed.count() > 0) &&
+            tab()->feedbackText().contains(expected) && tab()->feedbackShowsError();
     }
 
 private Q_SLOTS:
@@ -336,6 +360,85 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(tab()->detailText().contains(QStringLiteral("Nothing waiting")),
                                  kWaitMs);
         mine->setChecked(false);
+    }
+
+    // A claim or action the server refuses says why in words, on a line of its own that the
+    // list refresh after it leaves alone.
+    void refusalsAreShownInWords()
+    {
+        QVERIFY(m_console);
+        auto *note = tab()->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"));
+        auto *feedback = tab()->findChild<QLabel *>(QStringLiteral("actionFeedback"));
+        QVERIFY(feedback);
+
+        // Held by another moderator: until when.
+        const Pair p = pair();
+        const QString held = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!held.isEmpty());
+        const HttpResult claimed =
+            as(m_otherModerator)->post(QStringLiteral("/api/admin/reports/%1/claim").arg(held), {});
+        QCOMPARE(claimed.status, 200);
+        const QString until =
+            fp::fromWireTime(claimed.json().value(QStringLiteral("claimed_until")).toString())
+                .toLocalTime()
+                .toString(QStringLiteral("HH:mm"));
+        QTableView *table = selectListed(held);
+        QVERIFY(table);
+        QTest::keyClick(table, Qt::Key_C);
+        const QString holds = QStringLiteral("Another moderator holds this report until ") + until;
+        QVERIFY2(refusalStaysShown(holds), qPrintable(tab()->feedbackText()));
+        QVERIFY(feedback->isVisibleTo(tab()));
+
+        // Acting before claiming: claim first.
+        const QString unclaimed = fileReport(p.b, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!unclaimed.isEmpty());
+        table = selectListed(unclaimed);
+        QVERIFY(table);
+        note->setPlainText(QStringLiteral("too early"));
+        QTest::keyClick(table, Qt::Key_A);
+        QVERIFY2(refusalStaysShown(QStringLiteral("Claim the report first (C)")),
+                 qPrintable(tab()->feedbackText()));
+
+        // Already resolved by someone else (listed with the status filter on all).
+        QCOMPARE(as(m_otherModerator)
+                     ->post(QStringLiteral("/api/admin/reports/%1/action").arg(held),
+                            {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                             {QStringLiteral("note"), QStringLiteral("handled")}})
+                     .status,
+                 200);
+        auto *status = tab()->findChild<QComboBox *>(QStringLiteral("statusFilter"));
+        const int unresolvedIndex = status->currentIndex();
+        status->setCurrentIndex(status->findText(QStringLiteral("all")));
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->report(held) &&
+                                     tab()->model()->report(held)->status ==
+                                         QLatin1String("dismissed"),
+                                 kWaitMs);
+        table = selectListed(held);
+        QVERIFY(table);
+        QTest::keyClick(table, Qt::Key_C);
+        QVERIFY2(refusalStaysShown(QStringLiteral("This report is already resolved")),
+                 qPrintable(tab()->feedbackText()));
+        status->setCurrentIndex(unresolvedIndex);
+
+        // Not allowed (403): a moderator may not handle a report they filed; the server's
+        // words are shown.
+        const TestAccount someone = signUp(QStringLiteral("Dee"));
+        const QString own = seed().report(m_moderator, someone);
+        table = selectListed(own);
+        QVERIFY(table);
+        QTest::keyClick(table, Qt::Key_C);
+        QVERIFY2(refusalStaysShown(QStringLiteral("Another moderator must handle a report you "
+                                                  "filed")),
+                 qPrintable(tab()->feedbackText()));
+
+        // A claim that works says until when, not in red.
+        table = selectListed(unclaimed);
+        QVERIFY(table);
+        QTest::keyClick(table, Qt::Key_C);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->feedbackText().startsWith(QStringLiteral("Claimed until")),
+                                 kWaitMs);
+        QVERIFY(!tab()->feedbackShowsError());
+        note->clear();
     }
 
     // The Queue tab's report handling times: one critical report waited ten minutes for its
