@@ -186,6 +186,7 @@ void MainWindow::signIn(const QString &server, const QString &email, const QStri
                                            "console."));
             return;
         }
+        self->m_signIn->clearPassword();
         self->showConsole();
     });
 }
@@ -223,6 +224,7 @@ void MainWindow::showSignIn(const QString &message)
 {
     m_who->clear();
     m_alerts->stop();
+    m_signIn->clearPassword();
     m_stack->setCurrentWidget(m_signIn);
     m_signIn->showMessage(message);
 }

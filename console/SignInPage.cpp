@@ -65,6 +65,11 @@ void SignInPage::showMessage(const QString &message)
     m_message->setText(message);
 }
 
+void SignInPage::clearPassword()
+{
+    m_password->clear();
+}
+
 QString SignInPage::message() const
 {
     return m_message->text();

@@ -21,6 +21,9 @@ public:
     void setServer(const QString &server);
     void setBusy(bool busy);
     void showMessage(const QString &message);
+    /// Forgets the typed password: it must not wait in the form for the next person at the
+    /// desk once it has been used or the session is over.
+    void clearPassword();
     QString message() const;
 
 Q_SIGNALS:

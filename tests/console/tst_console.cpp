@@ -129,6 +129,11 @@ private:
                  200);
     }
 
+    static QString passwordTyped(const MainWindow &window)
+    {
+        return window.signInPage()->findChild<QLineEdit *>(QStringLiteral("passwordEdit"))->text();
+    }
+
     /// The avatar label of a staff view shows the 128 px image.
     static bool showsAvatar(QWidget *view)
     {
@@ -186,6 +191,8 @@ private Q_SLOTS:
         m_console->signInThroughUi(url(port()), kAdminEmail, kAdminPassword);
         QTRY_VERIFY_WITH_TIMEOUT(m_console->window.consoleShown(), kWaitMs);
         QCOMPARE(m_console->client.identity().role, QStringLiteral("admin"));
+        // Signed in, the password is not kept in the (now hidden) form.
+        QCOMPARE(passwordTyped(m_console->window), QString());
         // The token could not go to a keychain: memory only, and the window says so.
         QTRY_VERIFY_WITH_TIMEOUT(m_console->store.memoryOnly(), kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -297,6 +304,8 @@ private Q_SLOTS:
         m_console->window.signOut();
         QVERIFY(!m_console->window.consoleShown());
         QVERIFY(!m_console->client.signedIn());
+        // The sign-in form the next person at the desk sees has no password in it.
+        QCOMPARE(passwordTyped(m_console->window), QString());
         QString stored = QStringLiteral("unset");
         m_console->store.load(url(port()), [&stored](const QString &t) { stored = t; });
         QTRY_VERIFY_WITH_TIMEOUT(stored.isEmpty(), kWaitMs);
