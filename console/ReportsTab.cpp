@@ -272,9 +272,9 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     // keys taken from the table directly.
     addShortcut(tr("Next report"), QKeySequence(Qt::Key_J), [this] { moveSelection(1); });
     addShortcut(tr("Previous report"), QKeySequence(Qt::Key_K), [this] { moveSelection(-1); });
-    addShortcut(tr("Claim"), QKeySequence(Qt::Key_C), [this] { claim(); });
+    m_claimAction = addShortcut(tr("Claim"), QKeySequence(Qt::Key_C), [this] { claim(); });
     addShortcut(tr("Write a note"), QKeySequence(Qt::Key_N), [this] { m_note->setFocus(); });
-    addShortcut(tr("Apply the action"), QKeySequence(Qt::Key_A), [this] { act(); });
+    m_applyAction = addShortcut(tr("Apply the action"), QKeySequence(Qt::Key_A), [this] { act(); });
     addShortcut(tr("My claims only"), QKeySequence(Qt::Key_M), [this] { m_myClaims->toggle(); });
     m_claim->setToolTip(tr("Claim the selected report (C)"));
     m_apply->setToolTip(tr("Apply the chosen action with the note (A)"));
@@ -560,16 +560,30 @@ void ReportsTab::showTrust(const QString &side, const QString &userId, const QSt
         });
 }
 
+void ReportsTab::setRequestInFlight(bool inFlight)
+{
+    m_requestInFlight = inFlight;
+    for (QWidget *button : {m_claim, m_apply})
+        button->setEnabled(!inFlight);
+    for (QAction *action : {m_claimAction, m_applyAction})
+        action->setEnabled(!inFlight);
+}
+
 void ReportsTab::claim()
 {
+    if (m_requestInFlight)
+        return;
     const QString id = selectedId();
     if (id.isEmpty()) {
         showFeedback(tr("Select a report first (J/K)."), true);
         return;
     }
+    setRequestInFlight(true);
+    showFeedback(tr("Claiming…"), false);
     m_client->claim(id, [self = QPointer(this), id](const Result<admin::Report> &r) {
         if (!self)
             return;
+        self->setRequestInFlight(false);
         if (r)
             self->showFeedback(self->tr("Claimed until %1.").arg(clockTime(r->claimedUntil)),
                                false);
@@ -583,6 +597,8 @@ void ReportsTab::claim()
 
 void ReportsTab::act()
 {
+    if (m_requestInFlight)
+        return;
     const QString id = selectedId();
     if (id.isEmpty()) {
         showFeedback(tr("Select a report first (J/K)."), true);
@@ -603,11 +619,12 @@ void ReportsTab::act()
         showFeedback(tr("Cannot apply: %1.").arg(why.join(QStringLiteral("; "))), true);
         return;
     }
-    m_apply->setEnabled(false);
+    setRequestInFlight(true);
+    showFeedback(tr("Applying %1…").arg(request.action), false);
     m_client->act(id, request, [self = QPointer(this), id](const Result<admin::Report> &r) {
         if (!self)
             return;
-        self->m_apply->setEnabled(true);
+        self->setRequestInFlight(false);
         if (r) {
             self->m_note->clear();
             self->showFeedback(self->tr("Report %1: %2.").arg(id.left(8), r->action), false);

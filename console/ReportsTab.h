@@ -99,6 +99,10 @@ private:
     void showTrust(const QString &side, const QString &userId, const QString &reportId);
     void setStatus(const QString &text);
     void showFeedback(const QString &text, bool error);
+    /// While a claim or an action is under way, neither can be started again (by button or
+    /// key): a second request would be a second claim in the audit log, or an action refused
+    /// as already resolved.
+    void setRequestInFlight(bool inFlight);
 
     admin::AdminClient *m_client;
     ReportsModel *m_model;
@@ -118,6 +122,9 @@ private:
     QSpinBox *m_amount;
     QPlainTextEdit *m_note;
     QPushButton *m_apply;
+    QAction *m_claimAction = nullptr;
+    QAction *m_applyAction = nullptr;
+    bool m_requestInFlight = false;
     QLabel *m_status;
     QLabel *m_feedback;
     bool m_feedbackIsError = false;

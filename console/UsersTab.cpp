@@ -52,15 +52,17 @@ UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
           {tr("Nickname"), tr("Email"), tr("Status"), tr("Role"), tr("Trust"), tr("Id")}, this)),
       m_detail(new QTextBrowser(this)), m_trustChart(new TimeChart(tr("Trust score"), this)),
       m_ledger(table({tr("When"), tr("Δ"), tr("Score after"), tr("Source"), tr("Details")}, this)),
-      m_newStatus(new QComboBox(this)), m_note(new QLineEdit(this)), m_status(new QLabel(this))
+      m_newStatus(new QComboBox(this)), m_note(new QLineEdit(this)),
+      m_applyStatus(new QPushButton(tr("Change status"), this)), m_status(new QLabel(this))
 {
     m_query->setObjectName(QStringLiteral("userQuery"));
     m_results->setObjectName(QStringLiteral("userResults"));
+    m_note->setObjectName(QStringLiteral("statusNote"));
     m_query->setPlaceholderText(tr("User id, or the start of an email or nickname"));
     m_newStatus->addItems(admin::StatusChange::statuses());
     m_note->setPlaceholderText(tr("Note (required)"));
     auto *searchButton = new QPushButton(tr("Search"), this);
-    auto *applyStatus = new QPushButton(tr("Change status"), this);
+    m_applyStatus->setObjectName(QStringLiteral("changeStatusButton"));
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_query, 1);
@@ -68,7 +70,7 @@ UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
     auto *statusRow = new QHBoxLayout;
     statusRow->addWidget(m_newStatus);
     statusRow->addWidget(m_note, 1);
-    statusRow->addWidget(applyStatus);
+    statusRow->addWidget(m_applyStatus);
 
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
@@ -99,7 +101,7 @@ UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
         if (row >= 0 && m_results->item(row, 5))
             showUser(m_results->item(row, 5)->text());
     });
-    connect(applyStatus, &QPushButton::clicked, this, &UsersTab::changeStatus);
+    connect(m_applyStatus, &QPushButton::clicked, this, &UsersTab::changeStatus);
 }
 
 void UsersTab::search(const QString &query)
@@ -185,6 +187,8 @@ void UsersTab::showUser(const QString &id)
 
 void UsersTab::changeStatus()
 {
+    if (m_statusChangeInFlight)
+        return;
     if (m_userId.isEmpty()) {
         m_status->setText(tr("Select a user first."));
         return;
@@ -196,9 +200,13 @@ void UsersTab::changeStatus()
         m_status->setText(tr("A note is required."));
         return;
     }
+    m_statusChangeInFlight = true;
+    m_applyStatus->setEnabled(false);
     m_client->changeStatus(m_userId, change, [self = QPointer(this)](const Result<admin::User> &r) {
         if (!self)
             return;
+        self->m_statusChangeInFlight = false;
+        self->m_applyStatus->setEnabled(true);
         self->m_status->setText(r ? self->tr("Status is now %1.").arg(r->status)
                                   : self->tr("Status change failed: %1").arg(r.error().message));
         if (r)

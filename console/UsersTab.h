@@ -8,6 +8,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QTableWidget;
 class QTextBrowser;
 
@@ -44,6 +45,10 @@ private:
     QTableWidget *m_ledger;
     QComboBox *m_newStatus;
     QLineEdit *m_note;
+    QPushButton *m_applyStatus;
+    /// A status change is under way: the button is disabled and a second one is not sent (it
+    /// would be a second entry in the audit log).
+    bool m_statusChangeInFlight = false;
     QLabel *m_status;
     QString m_userId;
 };

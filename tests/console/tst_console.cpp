@@ -283,6 +283,29 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(ledger->rowCount() >= 1, kWaitMs);
     }
 
+    void statusChangeIsSentOnce()
+    {
+        // Clicked twice while the change is under way: one change, one audit entry.
+        QVERIFY(m_console && m_console->window.consoleShown());
+        fp::console::UsersTab *users = m_console->window.usersTab();
+        users->showUser(m_reported.userId);
+        users->findChild<QComboBox *>()->setCurrentText(QStringLiteral("active"));
+        users->findChild<QLineEdit *>(QStringLiteral("statusNote"))
+            ->setText(QStringLiteral("Checked by the console test"));
+        auto *button = users->findChild<QPushButton *>(QStringLiteral("changeStatusButton"));
+        QVERIFY(button);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QVERIFY(!button->isEnabled());
+        QTest::mouseClick(button, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(button->isEnabled(), kWaitMs);
+        QTest::qWait(500);
+        QCOMPARE(db()->scalar(QStringLiteral("SELECT COUNT(*) FROM admin_audit_log WHERE action = "
+                                             "'user.status' AND target_id = '%1'")
+                                  .arg(m_reported.userId))
+                     .toInt(),
+                 1);
+    }
+
     void nextStartSignsInSilently()
     {
         // A second window sharing the store (as a restart shares the keychain) resumes the
