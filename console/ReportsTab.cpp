@@ -6,7 +6,7 @@
 #include "console/ChartSupport.h"
 #include "console/ReportsModel.h"
 #include "console/StaffAlerts.h"
-#include "console/TimeChart.h"
+#include "console/TrustChart.h"
 
 #include <QAction>
 #include <QApplication>
@@ -167,7 +167,7 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
       m_escalatedOnly(new QCheckBox(tr("Escalated only"), this)),
       m_myClaims(new QCheckBox(tr("My claims"), this)), m_sourceFilter(new QComboBox(this)),
       m_textFilter(new QLineEdit(this)), m_detail(new QTextBrowser(this)),
-      m_trustChart(new TimeChart(tr("Trust of both people"), this)),
+      m_trustChart(new TrustChart(tr("Trust of both people"), this)),
       m_claim(new QPushButton(tr("Claim"), this)), m_action(new QComboBox(this)),
       m_amount(new QSpinBox(this)), m_note(new QPlainTextEdit(this)),
       m_apply(new QPushButton(tr("Apply action"), this)), m_status(new QLabel(this)),
@@ -233,8 +233,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     rightLayout->addWidget(m_reportedAvatar);
     rightLayout->addWidget(m_detail, 1);
     m_trustChart->setObjectName(QStringLiteral("reportTrustChart"));
-    m_trustChart->setMinimumHeight(160);
-    m_trustChart->setMaximumHeight(220);
+    m_trustChart->setMinimumHeight(180);
+    m_trustChart->setMaximumHeight(260);
     rightLayout->addWidget(m_trustChart);
     rightLayout->addWidget(m_note);
     rightLayout->addLayout(actions);
@@ -526,6 +526,9 @@ void ReportsTab::showReports(const Result<admin::Page<admin::Report>> &r,
 void ReportsTab::loadDetail()
 {
     const QString id = selectedId();
+    // Nothing of the people of the report shown before stays while this one's load.
+    if (id != m_detailId)
+        m_trustChart->clear();
     m_detailId = id;
     if (id.isEmpty()) {
         showEmptyState();
@@ -549,14 +552,17 @@ void ReportsTab::loadDetail()
 
 void ReportsTab::showTrust(const QString &side, const QString &userId, const QString &reportId)
 {
-    m_trustChart->setSeries(side, {});
     if (userId.isEmpty())
         return; // an item of the rules has no reporter
     m_client->trustHistory(
         userId, {}, {},
         [self = QPointer(this), side, reportId](const Result<admin::TimeSeries> &r) {
-            if (self && self->m_detailId == reportId && r)
-                self->m_trustChart->setSeries(side, r->points);
+            if (!self || self->m_detailId != reportId)
+                return;
+            if (r)
+                self->m_trustChart->setHistory(side, *r);
+            else
+                self->m_trustChart->showError(side, r.error());
         });
 }
 

@@ -40,7 +40,7 @@ class AvatarLabel;
 
 class ReportsModel;
 class StaffAlerts;
-class TimeChart;
+class TrustChart;
 struct StaffAlert;
 
 class ReportsTab : public QWidget
@@ -65,7 +65,7 @@ public:
     QString lastNotification() const { return m_lastNotification; }
     QString detailText() const;
     /// Both people's trust over time ("reporter", "reported"), for the selected report.
-    TimeChart *trustChart() const { return m_trustChart; }
+    TrustChart *trustChart() const { return m_trustChart; }
     /// Whether the lists are polled (only while the alert feed is down).
     bool polling() const { return m_timer.isActive(); }
     /// Moves the selection by `step` rows (J/K).
@@ -115,7 +115,7 @@ private:
     QComboBox *m_sourceFilter;
     QLineEdit *m_textFilter;
     QTextBrowser *m_detail;
-    TimeChart *m_trustChart;
+    TrustChart *m_trustChart;
     AvatarLabel *m_reportedAvatar;
     QPushButton *m_claim;
     QComboBox *m_action;

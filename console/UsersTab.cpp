@@ -2,7 +2,8 @@
 
 #include "common/AdminClient.h"
 #include "console/AvatarLabel.h"
-#include "console/TimeChart.h"
+#include "console/ChartSupport.h"
+#include "console/TrustChart.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -50,13 +51,14 @@ UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
     : QWidget(parent), m_client(client), m_query(new QLineEdit(this)),
       m_results(table(
           {tr("Nickname"), tr("Email"), tr("Status"), tr("Role"), tr("Trust"), tr("Id")}, this)),
-      m_detail(new QTextBrowser(this)), m_trustChart(new TimeChart(tr("Trust score"), this)),
+      m_detail(new QTextBrowser(this)), m_trustChart(new TrustChart(tr("Trust score"), this)),
       m_ledger(table({tr("When"), tr("Δ"), tr("Score after"), tr("Source"), tr("Details")}, this)),
       m_newStatus(new QComboBox(this)), m_note(new QLineEdit(this)),
       m_applyStatus(new QPushButton(tr("Change status"), this)), m_status(new QLabel(this))
 {
     m_query->setObjectName(QStringLiteral("userQuery"));
     m_results->setObjectName(QStringLiteral("userResults"));
+    m_ledger->setObjectName(QStringLiteral("trustLedger"));
     m_note->setObjectName(QStringLiteral("statusNote"));
     m_query->setPlaceholderText(tr("User id, or the start of an email or nickname"));
     m_newStatus->addItems(admin::StatusChange::statuses());
@@ -113,7 +115,7 @@ void UsersTab::search(const QString &query)
             if (!self)
                 return;
             if (!r) {
-                self->m_status->setText(r.error().message);
+                self->setStatus(self->tr("The search failed: %1").arg(describe(r.error())), true);
                 return;
             }
             self->m_results->setRowCount(int(r->items.size()));
@@ -123,7 +125,7 @@ void UsersTab::search(const QString &query)
                     self->m_results, i,
                     {u.nickname, u.email, u.status, u.role, QString::number(u.trustScore), u.id});
             }
-            self->m_status->setText(self->tr("%1 users found").arg(r->items.size()));
+            self->setStatus(self->tr("%1 users found").arg(r->items.size()));
         });
 }
 
@@ -135,13 +137,18 @@ void UsersTab::refresh()
 
 void UsersTab::showUser(const QString &id)
 {
+    // Another person: nothing of the one before stays on screen while this one's load.
+    if (id != m_userId) {
+        m_trustChart->clear();
+        m_ledger->setRowCount(0);
+    }
     m_userId = id;
     m_client->user(id, [self = QPointer(this), id](const Result<admin::User> &r) {
         if (!self || self->m_userId != id)
             return;
         if (!r) {
             self->m_avatar->showAvatar({});
-            self->m_detail->setText(r.error().message);
+            self->m_detail->setText(describe(r.error()));
             return;
         }
         const admin::User &u = *r;
@@ -166,13 +173,24 @@ void UsersTab::showUser(const QString &id)
     });
     m_client->trustHistory(id, {}, {},
                            [self = QPointer(this), id](const Result<admin::TimeSeries> &r) {
-                               if (self && self->m_userId == id && r)
-                                   self->m_trustChart->setSeries(self->tr("score"), r->points);
+                               if (!self || self->m_userId != id)
+                                   return;
+                               if (r)
+                                   self->m_trustChart->setHistory(self->tr("score"), *r);
+                               else
+                                   self->m_trustChart->showError(self->tr("score"), r.error());
                            });
     m_client->trustEvents(
         id, [self = QPointer(this), id](const Result<admin::Page<admin::TrustEvent>> &r) {
-            if (!self || self->m_userId != id || !r)
+            if (!self || self->m_userId != id)
                 return;
+            if (!r) {
+                self->m_ledger->setRowCount(0);
+                self->setStatus(
+                    self->tr("The trust ledger could not be loaded: %1").arg(describe(r.error())),
+                    true);
+                return;
+            }
             self->m_ledger->setRowCount(int(r->items.size()));
             for (int i = 0; i < r->items.size(); ++i) {
                 const admin::TrustEvent &e = r->items[i];
@@ -190,14 +208,14 @@ void UsersTab::changeStatus()
     if (m_statusChangeInFlight)
         return;
     if (m_userId.isEmpty()) {
-        m_status->setText(tr("Select a user first."));
+        setStatus(tr("Select a user first."), true);
         return;
     }
     admin::StatusChange change;
     change.status = m_newStatus->currentText();
     change.note = m_note->text().trimmed();
     if (!change.problems().isEmpty()) {
-        m_status->setText(tr("A note is required."));
+        setStatus(tr("A note is required."), true);
         return;
     }
     m_statusChangeInFlight = true;
@@ -207,12 +225,19 @@ void UsersTab::changeStatus()
             return;
         self->m_statusChangeInFlight = false;
         self->m_applyStatus->setEnabled(true);
-        self->m_status->setText(r ? self->tr("Status is now %1.").arg(r->status)
-                                  : self->tr("Status change failed: %1").arg(r.error().message));
+        if (r)
+            self->setStatus(self->tr("Status is now %1.").arg(r->status));
+        else
+            self->setStatus(self->tr("Status change failed: %1").arg(describe(r.error())), true);
         if (r)
             self->m_note->clear();
         self->refresh();
     });
+}
+
+void UsersTab::setStatus(const QString &text, bool error)
+{
+    showStatus(m_status, text, error);
 }
 
 } // namespace fp::console

@@ -20,7 +20,7 @@ namespace fp::console {
 
 class AvatarLabel;
 
-class TimeChart;
+class TrustChart;
 
 class UsersTab : public QWidget
 {
@@ -35,13 +35,15 @@ public:
 
 private:
     void changeStatus();
+    /// The status line: grey for news, red for an error.
+    void setStatus(const QString &text, bool error = false);
 
     admin::AdminClient *m_client;
     QLineEdit *m_query;
     QTableWidget *m_results;
     QTextBrowser *m_detail;
     AvatarLabel *m_avatar;
-    TimeChart *m_trustChart;
+    TrustChart *m_trustChart;
     QTableWidget *m_ledger;
     QComboBox *m_newStatus;
     QLineEdit *m_note;

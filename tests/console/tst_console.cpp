@@ -11,16 +11,20 @@
 #include "console/ReportsModel.h"
 #include "console/ReportsTab.h"
 #include "console/SignInPage.h"
-#include "console/TimeChart.h"
+#include "console/TrustChart.h"
 #include "console/UsersTab.h"
 #include "tests/console/ConsoleUnderTest.h"
 #include "tests/support/IntegrationTest.h"
 
 #include <QBuffer>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
+#include <QDateTimeAxis>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QNetworkReply>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -30,6 +34,8 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QTextBrowser>
+#include <QUuid>
+#include <QValueAxis>
 
 using namespace fp::test;
 using fp::admin::AdminClient;
@@ -265,7 +271,7 @@ private Q_SLOTS:
         QVERIFY(results);
         QTRY_VERIFY_WITH_TIMEOUT(results->rowCount() > 0, kWaitMs);
         users->showUser(m_reported.userId);
-        auto *chart = users->findChild<fp::console::TimeChart *>();
+        auto *chart = users->findChild<fp::console::TrustChart *>();
         QVERIFY(chart);
         QTRY_VERIFY_WITH_TIMEOUT(chart->pointCount(users->tr("score")) >= 2, kWaitMs);
         // The detail names how the account signs in (a password account here).
@@ -281,6 +287,69 @@ private Q_SLOTS:
         }
         QVERIFY(ledger);
         QTRY_VERIFY_WITH_TIMEOUT(ledger->rowCount() >= 1, kWaitMs);
+    }
+
+    void trustChartIsDatedAndSaysWhenNothingChanged()
+    {
+        QVERIFY(m_console && m_console->window.consoleShown());
+        fp::console::UsersTab *users = m_console->window.usersTab();
+        auto *chart = users->findChild<fp::console::TrustChart *>();
+        auto *ledger = users->findChild<QTableWidget *>(QStringLiteral("trustLedger"));
+        QVERIFY(chart && ledger);
+        const QString score = users->tr("score");
+
+        // The reported person's score fell: steps on a dated axis over the last 90 days, the
+        // score's axis titled with its range in whole numbers.
+        users->showUser(m_reported.userId);
+        QTRY_VERIFY_WITH_TIMEOUT(chart->pointCount(score) >= 2 && ledger->rowCount() >= 1, kWaitMs);
+        QChart *drawn = chart->view()->chart();
+        auto *x = qobject_cast<QDateTimeAxis *>(drawn->axes(Qt::Horizontal).value(0));
+        auto *y = qobject_cast<QValueAxis *>(drawn->axes(Qt::Vertical).value(0));
+        QVERIFY(x && y);
+        QVERIFY2(x->format().contains(QStringLiteral("yyyy")), qPrintable(x->format()));
+        QVERIFY(x->titleText().startsWith(QStringLiteral("Time (")));
+        QCOMPARE(y->titleText(), QString::fromUtf8("Trust score (0–100)"));
+        QCOMPARE(y->labelFormat(), QStringLiteral("%.0f"));
+        QCOMPARE(y->min(), 0.0);
+        QCOMPARE(y->max(), 100.0);
+        const qint64 days = x->min().daysTo(x->max());
+        QVERIFY2(days >= 89 && days <= 91, qPrintable(QString::number(days)));
+        auto *line = qobject_cast<QLineSeries *>(drawn->series().value(0));
+        QVERIFY(line);
+        // A step is two points (the score held, then the new one), and the last score runs on
+        // to the end of the period.
+        QCOMPARE(line->count(), 2 * chart->pointCount(score));
+        QCOMPARE(line->at(line->count() - 1).x(), double(x->max().toMSecsSinceEpoch()));
+        QCOMPARE(line->at(1).y(), line->at(0).y());
+
+        // Someone whose score never moved: the previous person's chart and ledger go at once,
+        // their score is drawn across the period, marked, and the note says nothing changed.
+        const TestAccount quiet = signUp(QStringLiteral("Quiet"));
+        users->showUser(quiet.userId);
+        QCOMPARE(chart->pointCount(score), 0);
+        QCOMPARE(ledger->rowCount(), 0);
+        QVERIFY(chart->view()->chart()->series().isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(chart->pointCount(score), 1, kWaitMs);
+        QCOMPARE(chart->noteText(),
+                 QStringLiteral("No trust changes in the last 90 days (score 50)"));
+        QVERIFY(!chart->showsError());
+        line = qobject_cast<QLineSeries *>(chart->view()->chart()->series().value(0));
+        QVERIFY(line);
+        QCOMPARE(line->count(), 2);
+        QCOMPARE(line->at(0).y(), 50.0);
+        QCOMPARE(line->at(1).y(), 50.0);
+        QVERIFY(
+            line->pointConfiguration(0).value(QXYSeries::PointConfiguration::Visibility).toBool());
+        QCOMPARE(ledger->rowCount(), 0);
+
+        // Nobody by that id: the error is shown and nothing is drawn.
+        users->showUser(QUuid::createUuid().toString(QUuid::WithoutBraces));
+        QTRY_VERIFY_WITH_TIMEOUT(chart->showsError(), kWaitMs);
+        QVERIFY2(chart->noteText().contains(QStringLiteral("could not be loaded")),
+                 qPrintable(chart->noteText()));
+        QCOMPARE(chart->pointCount(score), 0);
+        QVERIFY(chart->view()->chart()->series().isEmpty());
+        QCOMPARE(ledger->rowCount(), 0);
     }
 
     void statusChangeIsSentOnce()

@@ -15,7 +15,7 @@
 #include "console/ReportsTab.h"
 #include "console/SignInPage.h"
 #include "console/StaffAlerts.h"
-#include "console/TimeChart.h"
+#include "console/TrustChart.h"
 #include "tests/console/ConsoleUnderTest.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
@@ -285,6 +285,10 @@ private Q_SLOTS:
                                  kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(tab()->trustChart()->pointCount(QStringLiteral("reporter")) > 0,
                                  kWaitMs);
+        // Neither score moved: the note says so, for each person.
+        QVERIFY2(tab()->trustChart()->noteText().contains(
+                     QStringLiteral("Reporter: no trust changes in the last 90 days (score ")),
+                 qPrintable(tab()->trustChart()->noteText()));
     }
 
     void keyboardTriage()
