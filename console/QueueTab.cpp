@@ -24,6 +24,15 @@ namespace fp::console {
 namespace {
 constexpr int kRefreshMs = 5000;
 const QString kBucket = QStringLiteral("minute");
+
+/// Two durations measured over `count` items ("10 min / 2.0 h"); a dash when nothing was
+/// measured, where zero seconds would read as instant.
+QString durations(int count, double first, double second)
+{
+    if (count == 0)
+        return QStringLiteral("—");
+    return QStringLiteral("%1 / %2").arg(duration(first), duration(second));
+}
 } // namespace
 
 QueueTab::QueueTab(admin::AdminClient *client, QWidget *parent)
@@ -86,16 +95,20 @@ void QueueTab::refresh()
                 self->tr("The queue's numbers could not be loaded: %1").arg(describe(r.error())));
             return;
         }
+        // The waits are of the people matched in the window: nobody matched, no wait measured.
+        const bool anyoneMatched = r->matchesPerMinute > 0;
+        const auto wait = [anyoneMatched](double seconds) {
+            return anyoneMatched ? duration(seconds) : QStringLiteral("—");
+        };
         self->m_numbers->setText(
             self->tr("<table cellspacing=12><tr><td>In queue<br><b style='font-size:20pt'>%1</b>"
                      "</td><td>Active conversations<br><b style='font-size:20pt'>%2</b></td>"
-                     "<td>Avg wait<br><b>%3 s</b></td><td>p95 wait<br><b>%4 s</b></td>"
+                     "<td>Avg wait<br><b>%3</b></td><td>p95 wait<br><b>%4</b></td>"
                      "<td>Matches/min<br><b>%5</b></td><td>Success rate<br><b>%6 %</b></td>"
                      "</tr></table><small>Updated %7, window %8 min</small>")
                 .arg(r->activeEntries)
                 .arg(r->activeConversations)
-                .arg(r->avgWaitSeconds, 0, 'f', 1)
-                .arg(r->p95WaitSeconds, 0, 'f', 1)
+                .arg(wait(r->avgWaitSeconds), wait(r->p95WaitSeconds))
                 .arg(r->matchesPerMinute, 0, 'f', 2)
                 .arg(r->matchSuccessRate * 100, 0, 'f', 0)
                 .arg(r->generatedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")))
@@ -112,19 +125,17 @@ void QueueTab::refresh()
                 if (!r) {
                     self->m_reportTimes->setText(
                         self->tr("Report handling times could not be loaded: %1")
-                            .arg(r.error().message));
+                            .arg(describe(r.error())));
                     return;
                 }
                 QString rows;
                 for (const admin::ReportTimes &t : r->severities)
-                    rows += QStringLiteral("<tr><td>%1</td><td>%2 s / %3 s</td><td>%4 s / %5 s</td>"
-                                           "<td>%6</td></tr>")
-                                .arg(t.severity)
-                                .arg(t.claimP50Seconds, 0, 'f', 0)
-                                .arg(t.claimP95Seconds, 0, 'f', 0)
-                                .arg(t.resolveP50Seconds, 0, 'f', 0)
-                                .arg(t.resolveP95Seconds, 0, 'f', 0)
-                                .arg(t.open);
+                    rows +=
+                        QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td></tr>")
+                            .arg(t.severity,
+                                 durations(t.claimed, t.claimP50Seconds, t.claimP95Seconds),
+                                 durations(t.resolved, t.resolveP50Seconds, t.resolveP95Seconds))
+                            .arg(t.open);
                 self->m_reportTimes->setText(
                     self->tr("<b>Reports, last 7 days</b><table cellspacing=6><tr><th>severity</th>"
                              "<th>first claim p50 / p95</th><th>resolution p50 / p95</th>"

@@ -19,6 +19,7 @@
 #include <QDateTimeAxis>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QNetworkReply>
@@ -119,6 +120,12 @@ private Q_SLOTS:
         QVERIFY2(m_tab->statusText().startsWith(s("Nobody queued in the last hour")),
                  qPrintable(m_tab->statusText()));
         QCOMPARE(total(line(m_tab->activityChart(), s("Matches"))), 0.0);
+        // Nobody was matched, so no wait was measured: a dash, not "0.0 s".
+        auto *numbers = m_tab->findChild<QLabel *>(s("queueNumbers"));
+        QVERIFY(numbers);
+        QTRY_VERIFY_WITH_TIMEOUT(!numbers->text().isEmpty(), kWaitMs);
+        QVERIFY2(numbers->text().contains(s("Avg wait<br><b>—</b>")), qPrintable(numbers->text()));
+        QVERIFY2(numbers->text().contains(s("p95 wait<br><b>—</b>")), qPrintable(numbers->text()));
     }
 
     void theChartsAreDatedAndTitledInWords()
