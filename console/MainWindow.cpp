@@ -3,6 +3,7 @@
 #include "common/AdminClient.h"
 #include "console/AnalyticsTab.h"
 #include "console/AuditTab.h"
+#include "console/ChartSupport.h"
 #include "console/CredentialStore.h"
 #include "console/QueueTab.h"
 #include "console/ReportsTab.h"
@@ -146,11 +147,18 @@ void MainWindow::start(const QUrl &server)
             self->m_signIn->setBusy(false);
             if (r && r->seesConsole()) {
                 self->showConsole();
-            } else if (!r && admin::AdminClient::isUnreachable(r.error())) {
-                self->m_signIn->showMessage(r.error().message);
-            } else {
+            } else if (r || r.error().code == ErrorCode::Unauthorized) {
+                // The server refused the token (401), or its account may no longer use the
+                // console: it is of no more use.
                 self->m_store->remove(self->serverKey());
                 self->m_signIn->showMessage(tr("Please sign in again."));
+            } else {
+                // Unreachable, failing or busy (500, 503, 429): the server did not say the token
+                // is bad, so it is kept for the next start.
+                self->m_signIn->showMessage(
+                    tr("The saved session could not be resumed: %1. Sign in, or try again in a "
+                       "moment.")
+                        .arg(describe(r.error())));
             }
         });
     });

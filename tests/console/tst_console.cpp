@@ -28,6 +28,7 @@
 #include <QNetworkReply>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTcpServer>
@@ -77,6 +78,46 @@ protected:
 
 private:
     quint16 m_target;
+};
+
+/// A server that is up but fails: every request is answered with `status` and an error body.
+class FailingServer : public QTcpServer
+{
+public:
+    FailingServer(int status, const QByteArray &code) : m_status(status), m_code(code) { }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        socket->setSocketDescriptor(descriptor);
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+            QByteArray &request = m_received[socket];
+            request += socket->readAll();
+            const qsizetype headerEnd = request.indexOf("\r\n\r\n");
+            if (headerEnd < 0)
+                return;
+            static const QRegularExpression length(QStringLiteral("content-length:\\s*(\\d+)"),
+                                                   QRegularExpression::CaseInsensitiveOption);
+            const QRegularExpressionMatch m =
+                length.match(QString::fromLatin1(request.left(headerEnd)));
+            if (request.size() < headerEnd + 4 + (m.hasMatch() ? m.captured(1).toLongLong() : 0))
+                return;
+            const QByteArray body =
+                R"({"code":")" + m_code + R"(","message":"Down for maintenance","details":{}})";
+            socket->write("HTTP/1.1 " + QByteArray::number(m_status) +
+                          " Failing\r\nContent-Type: application/json\r\nContent-Length: " +
+                          QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+            socket->disconnectFromHost();
+            m_received.remove(socket);
+        });
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    }
+
+private:
+    int m_status;
+    QByteArray m_code;
+    QHash<QTcpSocket *, QByteArray> m_received;
 };
 
 /// A port nothing listens on.
@@ -402,6 +443,41 @@ private Q_SLOTS:
         m_console->store.load(url(port()), [&stored](const QString &t) { stored = t; });
         QTRY_VERIFY_WITH_TIMEOUT(stored.isEmpty(), kWaitMs);
         m_console.reset();
+    }
+
+    void savedSessionSurvivesAFailingServer()
+    {
+        // Failing or busy, the server did not say the saved token is bad: it is kept, and the
+        // reason is shown.
+        for (const auto &[status, code] :
+             {std::pair {500, QByteArray("internal")}, std::pair {503, QByteArray("unavailable")},
+              std::pair {429, QByteArray("rate_limited")}}) {
+            FailingServer failing(status, code);
+            QVERIFY(failing.listen(QHostAddress::LocalHost, 0));
+            const QString server = url(failing.serverPort());
+            Console console;
+            console.store.save(server, QStringLiteral("a-saved-token"));
+            console.window.start(QUrl(server));
+            QTRY_VERIFY2_WITH_TIMEOUT(console.window.signInPage()->message().contains(
+                                          QStringLiteral("Down for maintenance")),
+                                      qPrintable(console.window.signInPage()->message()), kWaitMs);
+            QString stored;
+            console.store.load(server, [&stored](const QString &t) { stored = t; });
+            QTRY_COMPARE_WITH_TIMEOUT(stored, QStringLiteral("a-saved-token"), kWaitMs);
+        }
+    }
+
+    void refusedSavedSessionIsForgotten()
+    {
+        // The server refused the token (401): it is of no more use.
+        Console console;
+        console.store.save(url(port()), QStringLiteral("not-a-token"));
+        console.window.start(QUrl(url(port())));
+        QTRY_COMPARE_WITH_TIMEOUT(console.window.signInPage()->message(),
+                                  QStringLiteral("Please sign in again."), kWaitMs);
+        QString stored = QStringLiteral("unset");
+        console.store.load(url(port()), [&stored](const QString &t) { stored = t; });
+        QTRY_VERIFY_WITH_TIMEOUT(stored.isEmpty(), kWaitMs);
     }
 
     void unreachableServerRecovers()
