@@ -11,6 +11,7 @@
 #include "console/StaffAlerts.h"
 #include "console/UsersTab.h"
 
+#include <QAction>
 #include <QLabel>
 #include <QMenuBar>
 #include <QPointer>
@@ -69,6 +70,13 @@ MainWindow::MainWindow(admin::AdminClient *client, CredentialStore *store, QWidg
     QMenu *session = menuBar()->addMenu(tr("&Session"));
     session->addAction(tr("Sign &out"), this, &MainWindow::signOut);
     session->addAction(tr("&Quit"), this, &QWidget::close);
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *refresh = view->addAction(tr("&Refresh"), this, &MainWindow::refreshCurrentTab);
+    // The desktop's Refresh keys (F5 on all of them), and Ctrl+R, which not all of them bind.
+    QList<QKeySequence> refreshKeys = QKeySequence::keyBindings(QKeySequence::Refresh);
+    if (const QKeySequence ctrlR(Qt::CTRL | Qt::Key_R); !refreshKeys.contains(ctrlR))
+        refreshKeys.append(ctrlR);
+    refresh->setShortcuts(refreshKeys);
     // The report queue's keys, listed where people look for them.
     QMenu *triage = menuBar()->addMenu(tr("&Triage"));
     triage->addActions(m_reports->actions());

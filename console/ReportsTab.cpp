@@ -269,7 +269,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     connect(&m_alertRefresh, &QTimer::timeout, this, &ReportsTab::refresh);
 
     // Keyboard triage: shortcuts while the tab has focus (shown in the tooltips), and the same
-    // keys taken from the table directly.
+    // keys taken from the table directly. Where a letter is input (a combo box jumps to the
+    // item it starts; text fields take it anyway) the shortcuts give way: see eventFilter().
     addShortcut(tr("Next report"), QKeySequence(Qt::Key_J), [this] { moveSelection(1); });
     addShortcut(tr("Previous report"), QKeySequence(Qt::Key_K), [this] { moveSelection(-1); });
     m_claimAction = addShortcut(tr("Claim"), QKeySequence(Qt::Key_C), [this] { claim(); });
@@ -290,6 +291,8 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
                              .arg(admin::ReportActionRequest::kMaxTrustDelta));
     m_table->installEventFilter(this);
     m_note->installEventFilter(this);
+    for (QComboBox *combo : findChildren<QComboBox *>())
+        combo->installEventFilter(this);
     showEmptyState();
 }
 
@@ -306,6 +309,17 @@ QAction *ReportsTab::addShortcut(const QString &text, const QKeySequence &key,
 
 bool ReportsTab::eventFilter(QObject *watched, QEvent *event)
 {
+    if (event->type() == QEvent::ShortcutOverride && qobject_cast<QComboBox *>(watched)) {
+        // A letter typed into a combo box picks its item: accepting the override hands the key
+        // to the combo box instead of a triage shortcut (typing "a" in the status filter
+        // applied the chosen action to the selected report).
+        const auto *key = static_cast<QKeyEvent *>(event);
+        const bool plain = !(key->modifiers() & ~(Qt::ShiftModifier | Qt::KeypadModifier));
+        if (plain && !key->text().isEmpty() && key->text().front().isPrint()) {
+            event->accept();
+            return true;
+        }
+    }
     if (event->type() != QEvent::KeyPress)
         return QWidget::eventFilter(watched, event);
     const auto *key = static_cast<QKeyEvent *>(event);
@@ -316,7 +330,8 @@ bool ReportsTab::eventFilter(QObject *watched, QEvent *event)
         }
         return QWidget::eventFilter(watched, event);
     }
-    if (key->modifiers() & ~Qt::KeypadModifier)
+    // The table takes the triage keys directly (a combo box keeps its letters, above).
+    if (watched != m_table || (key->modifiers() & ~Qt::KeypadModifier))
         return QWidget::eventFilter(watched, event);
     for (QAction *action : actions()) {
         if (action->shortcut() == QKeySequence(key->key())) {

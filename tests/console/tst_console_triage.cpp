@@ -494,6 +494,65 @@ private Q_SLOTS:
                  qPrintable(tab()->feedbackText()));
     }
 
+    // A letter typed into a filter's combo box picks its item; it does not triage the
+    // selected report (typing "a" in the status filter once applied the chosen action).
+    void lettersInAComboBoxDoNotTriage()
+    {
+        QVERIFY(m_console);
+        QVERIFY(QTest::qWaitForWindowActive(&m_console->window));
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!report.isEmpty());
+        QTableView *table = selectListed(report);
+        QVERIFY(table);
+        QTest::keyClick(table, Qt::Key_C);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->feedbackText().startsWith(QStringLiteral("Claimed until")),
+                                 kWaitMs);
+        // Claimed, with a note and an action: A would apply it.
+        tab()
+            ->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))
+            ->setPlainText(QStringLiteral("must not be applied"));
+        tab()
+            ->findChild<QComboBox *>(QStringLiteral("actionCombo"))
+            ->setCurrentText(QStringLiteral("dismiss"));
+        auto *apply = tab()->findChild<QPushButton *>(QStringLiteral("applyActionButton"));
+        auto *status = tab()->findChild<QComboBox *>(QStringLiteral("statusFilter"));
+        const int unresolved = status->currentIndex();
+        status->setFocus();
+        QTRY_VERIFY_WITH_TIMEOUT(status->hasFocus(), kWaitMs);
+
+        QSignalSpy refreshed(tab(), &ReportsTab::refreshed);
+        QTest::keyClick(status, Qt::Key_A);
+        QVERIFY2(apply->isEnabled(), "A applied the action from the status filter");
+        QVERIFY(status->currentIndex() != unresolved); // the combo box took the letter
+        QVERIFY(refreshed.wait(kWaitMs) || refreshed.count() > 0);
+        QCOMPARE(text(QStringLiteral("SELECT status FROM reports WHERE id = '%1'").arg(report)),
+                 QStringLiteral("triaged"));
+        status->setCurrentIndex(unresolved);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(report) >= 0, kWaitMs);
+        tab()->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))->clear();
+    }
+
+    // F5 and Ctrl+R refresh the tab shown, wherever the focus is in the window.
+    void refreshKeysRefreshTheCurrentTab()
+    {
+        QVERIFY(m_console);
+        QVERIFY(QTest::qWaitForWindowActive(&m_console->window));
+        m_console->window.tabs()->setCurrentWidget(tab());
+        tab()->findChild<QTableView *>(QStringLiteral("reportsTable"))->setFocus();
+        for (const QKeySequence &key :
+             {QKeySequence(Qt::Key_F5), QKeySequence(Qt::CTRL | Qt::Key_R)}) {
+            QTRY_VERIFY_WITH_TIMEOUT(m_console->client.findChildren<QNetworkReply *>().isEmpty(),
+                                     kWaitMs);
+            QSignalSpy refreshed(tab(), &ReportsTab::refreshed);
+            QTest::keySequence(&m_console->window, key);
+            // Asked at once, by the key and nothing else (no event was handled since).
+            QVERIFY2(!m_console->client.findChildren<QNetworkReply *>().isEmpty(),
+                     qPrintable(key.toString()));
+            QVERIFY(refreshed.wait(kWaitMs) || refreshed.count() > 0);
+        }
+    }
+
     // The Queue tab's report handling times: one critical report waited ten minutes for its
     // first claim, so the 95th percentile says so, in minutes; a severity nobody claimed or
     // resolved a report of shows a dash rather than "0 s".
