@@ -432,6 +432,32 @@ private Q_SLOTS:
         QCOMPARE(refused.value(QStringLiteral("code")).toString(), s("conflict"));
     }
 
+    // The chat writer's transactions begin with their first statement, no BEGIN of their own
+    // finding a dropped connection first: MariaDB dropping the server's connections between
+    // two messages costs the second one nothing (it is written again on a fresh connection).
+    void aDroppedDatabaseConnectionCostsNoMessage()
+    {
+        Pair p = seedPair(server(), "dropped");
+        WsClient a(port()), b(port());
+        QVERIFY(connectBoth(a, b, p));
+        send(a, p.conversationId, s("drop-1"), s("before the drop"));
+        QVERIFY(!waitMessage(b, s("before the drop")).isEmpty());
+        const QStringList connections =
+            db()->scalar(
+                    QStringLiteral("SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST "
+                                   "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"))
+                .toString()
+                .split(QLatin1Char(','), Qt::SkipEmptyParts);
+        QVERIFY(!connections.isEmpty());
+        for (const QString &id : connections)
+            db()->exec(QStringLiteral("KILL CONNECTION %1").arg(id));
+        send(a, p.conversationId, s("drop-2"), s("after the drop"));
+        QVERIFY(!waitMessage(b, s("after the drop")).isEmpty());
+        QVERIFY(!waitMessage(a, s("after the drop")).isEmpty());
+        QCOMPARE(a.count(QStringLiteral("chat.rejected")), 0);
+        QCOMPARE(storedMessages(p.conversationId), 2);
+    }
+
     void aThirdUserCannotReadOrSend()
     {
         Pair p = seedPair(server(), "third");
