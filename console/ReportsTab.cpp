@@ -158,6 +158,14 @@ QString emptyStateHtml()
         "claim, N note, A apply the action, M my claims.</p>");
 }
 
+QString selectHintHtml()
+{
+    return QStringLiteral(
+        "<h3>Select a report (J/K) to see its evidence</h3><p>Click a row, or press J for the "
+        "next report and K for the previous one. Then: C claim, N note, A apply the action, M "
+        "my claims.</p>");
+}
+
 } // namespace
 
 ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
@@ -258,6 +266,11 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     connect(m_sourceFilter, &QComboBox::currentIndexChanged, this, &ReportsTab::refresh);
     connect(m_textFilter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
+    // Typed after the filter took it: the rows the pane speaks of are the ones left.
+    connect(m_textFilter, &QLineEdit::textChanged, this, [this] {
+        if (selectedId().isEmpty())
+            showEmptyState();
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ReportsTab::loadDetail);
     connect(m_claim, &QPushButton::clicked, this, &ReportsTab::claim);
@@ -447,7 +460,8 @@ void ReportsTab::refreshBadge()
 
 void ReportsTab::showEmptyState()
 {
-    m_detail->setHtml(emptyStateHtml());
+    // Rows but no selection: how to pick one. No rows: what to do about that.
+    m_detail->setHtml(m_proxy->rowCount() > 0 ? selectHintHtml() : emptyStateHtml());
 }
 
 QString ReportsTab::selectedId() const

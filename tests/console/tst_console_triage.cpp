@@ -553,6 +553,32 @@ private Q_SLOTS:
         }
     }
 
+    // With reports listed and none selected, the pane says how to pick one, not that nothing
+    // matches.
+    void detailPaneSaysHowToSelectAReport()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!report.isEmpty());
+        QTableView *table = selectListed(report);
+        QVERIFY(table);
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->detailText().contains(QStringLiteral("Conversation")),
+                                 kWaitMs);
+        table->selectionModel()->clearSelection();
+        QVERIFY(tab()->model()->rowCount() > 0);
+        QVERIFY2(tab()->detailText().contains(
+                     QStringLiteral("Select a report (J/K) to see its evidence")),
+                 qPrintable(tab()->detailText()));
+        QVERIFY(!tab()->detailText().contains(QStringLiteral("No reports match")));
+        // A refresh keeps it so.
+        QSignalSpy refreshed(tab(), &ReportsTab::refreshed);
+        tab()->refresh();
+        QVERIFY(refreshed.wait(kWaitMs) || refreshed.count() > 0);
+        QVERIFY2(tab()->detailText().contains(QStringLiteral("Select a report (J/K)")),
+                 qPrintable(tab()->detailText()));
+    }
+
     // The Queue tab's report handling times: one critical report waited ten minutes for its
     // first claim, so the 95th percentile says so, in minutes; a severity nobody claimed or
     // resolved a report of shows a dash rather than "0 s".
