@@ -1,5 +1,7 @@
 #include "console/ReportsModel.h"
 
+#include "console/Words.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QFont>
@@ -112,13 +114,13 @@ QVariant ReportsModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case Severity:
-        return r.severity;
+        return words::severity(r.severity);
     case Escalated:
         return r.escalated() ? QStringLiteral("⚠ escalated") : QString();
     case Status:
-        return r.status;
+        return words::reportStatus(r.status);
     case Reason:
-        return r.reasonCode;
+        return words::reason(r.reasonCode);
     case Reported:
         return shortId(r.reportedUserId);
     case Claimed:

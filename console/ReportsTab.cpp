@@ -7,6 +7,7 @@
 #include "console/ReportsModel.h"
 #include "console/StaffAlerts.h"
 #include "console/TrustChart.h"
+#include "console/Words.h"
 
 #include <QAction>
 #include <QApplication>
@@ -73,7 +74,7 @@ QString briefHtml(const QString &label, const admin::UserBrief &u)
         return QStringLiteral("<p><b>%1</b>: none — raised by the chat rules</p>").arg(label);
     return QStringLiteral("<p><b>%1</b>: %2 — account <b>%3</b> (%4) — trust %5; reports filed %6, "
                           "against %7 (%8 confirmed)<br><small>%9</small></p>")
-        .arg(label, u.nickname.toHtmlEscaped(), u.status, u.role)
+        .arg(label, u.nickname.toHtmlEscaped(), words::userStatus(u.status), words::role(u.role))
         .arg(u.trustScore)
         .arg(u.reportsFiled)
         .arg(u.reportsAgainst)
@@ -89,12 +90,14 @@ QString historyHtml(const QString &title, const QString &personId,
         return QStringLiteral("<p><b>%1</b>: none</p>").arg(title);
     QString html = QStringLiteral("<p><b>%1</b>:</p><ul>").arg(title);
     for (const admin::Report &r : reports)
-        html += QStringLiteral("<li>%1 <b>%2</b> %3 %4 — %5%6</li>")
+        html += QStringLiteral("<li>%1 <b>%2</b>: %3, %4 severity — %5%6</li>")
                     .arg(when(r.createdAt),
                          r.reporterUserId == personId ? QStringLiteral("filed by them")
                                                       : QStringLiteral("about them"),
-                         r.severity, r.reasonCode.toHtmlEscaped(), r.status,
-                         r.action.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(r.action));
+                         words::reason(r.reasonCode).toHtmlEscaped(), words::severity(r.severity),
+                         words::reportStatus(r.status),
+                         r.action.isEmpty() ? QString()
+                                            : QStringLiteral(" (%1)").arg(words::action(r.action)));
     return html + QStringLiteral("</ul>");
 }
 
@@ -104,17 +107,17 @@ QString detailHtml(const admin::ReportDetail &d)
     QString html =
         QStringLiteral("<h3>%1 %2 — %3</h3><p>Status: <b>%4</b>%5<br>Created %6"
                        "<br>Claimed by: %7 until %8</p><p>%9</p>")
-            .arg(r.severity,
+            .arg(words::severity(r.severity),
                  r.source == QLatin1String("rules") ? QStringLiteral("item of the chat rules")
                                                     : QStringLiteral("report"),
-                 r.reasonCode.toHtmlEscaped(), r.status,
+                 words::reason(r.reasonCode).toHtmlEscaped(), words::reportStatus(r.status),
                  r.escalated() ? QStringLiteral(" — <b>⚠ escalated</b>") : QString(),
                  when(r.createdAt),
                  r.claimedByUserId.isEmpty() ? QStringLiteral("nobody") : r.claimedByUserId,
                  when(r.claimedUntil), r.detailsText.toHtmlEscaped());
     if (!r.action.isEmpty())
         html += QStringLiteral("<p>Action: <b>%1</b> by %2 at %3: %4</p>")
-                    .arg(r.action, r.actionedByUserId, when(r.actionedAt),
+                    .arg(words::action(r.action), r.actionedByUserId, when(r.actionedAt),
                          r.actionNote.toHtmlEscaped());
     html += briefHtml(QStringLiteral("Reporter"), d.reporter);
     html += briefHtml(QStringLiteral("Reported"), d.reported);
@@ -122,22 +125,25 @@ QString detailHtml(const admin::ReportDetail &d)
         html += QStringLiteral("<h4>Conversation around the reported moment</h4>");
         for (const admin::ReportMessage &m : d.messages) {
             const bool evidence = m.id == r.evidenceMessageId;
-            html += QStringLiteral("<p><small>%1 %2</small> %3%4%5</p>")
-                        .arg(when(m.createdAt),
-                             m.senderUserId == r.reportedUserId ? QStringLiteral("reported:")
-                                                                : QStringLiteral("other:"),
-                             m.text.toHtmlEscaped(),
-                             m.moderationLabel.isEmpty()
-                                 ? QString()
-                                 : QStringLiteral(" <b>⚑ flagged [%1]</b>").arg(m.moderationLabel),
-                             evidence ? QStringLiteral(" ← this item") : QString());
+            html +=
+                QStringLiteral("<p><small>%1 %2</small> %3%4%5</p>")
+                    .arg(when(m.createdAt),
+                         m.senderUserId == r.reportedUserId ? QStringLiteral("reported:")
+                                                            : QStringLiteral("other:"),
+                         m.text.toHtmlEscaped(),
+                         m.moderationLabel.isEmpty()
+                             ? QString()
+                             : QStringLiteral(" <b>⚑ flagged: %1</b>")
+                                   .arg(words::moderationLabel(m.moderationLabel).toHtmlEscaped()),
+                         evidence ? QStringLiteral(" ← this item") : QString());
         }
     }
     if (!d.blockedMessages.isEmpty()) {
         html += QStringLiteral("<h4>Blocked by the rules (never delivered)</h4>");
         for (const admin::ReportMessage &m : d.blockedMessages)
-            html += QStringLiteral("<p><small>%1</small> ⛔ %2 <i>[%3]</i></p>")
-                        .arg(when(m.createdAt), m.text.toHtmlEscaped(), m.moderationLabel);
+            html += QStringLiteral("<p><small>%1</small> ⛔ %2 <i>(%3)</i></p>")
+                        .arg(when(m.createdAt), m.text.toHtmlEscaped(),
+                             words::moderationLabel(m.moderationLabel).toHtmlEscaped());
     }
     // An item of the rules has no reporter: nothing to show on that side.
     if (!r.reporterUserId.isEmpty())
@@ -153,8 +159,8 @@ QString emptyStateHtml()
     return QStringLiteral(
         "<h3>Nothing waiting</h3><p>No reports match these filters. New reports and messages "
         "the chat rules flag appear here by themselves as they arrive; high and critical ones "
-        "also show a desktop notification.</p><p>Widen the filters (status <i>all</i>, any "
-        "severity, not only your claims) to look at earlier ones. Keys: J/K next/previous, C "
+        "also show a desktop notification.</p><p>Widen the filters (status <i>All</i>, <i>Any "
+        "severity</i>, not only your claims) to look at earlier ones. Keys: J/K next/previous, C "
         "claim, N note, A apply the action, M my claims.</p>");
 }
 
@@ -197,14 +203,18 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     m_sourceFilter->addItem(tr("reports only"), QStringLiteral("report"));
     m_sourceFilter->addItem(tr("rule items only"), QStringLiteral("rules"));
 
-    m_statusFilter->addItems({QStringLiteral("unresolved"), QStringLiteral("open"),
-                              QStringLiteral("triaged"), QStringLiteral("actioned"),
-                              QStringLiteral("dismissed"), QStringLiteral("all")});
-    m_severityFilter->addItem(tr("any severity"), QString());
-    for (const char *s : {"low", "medium", "high", "critical"})
-        m_severityFilter->addItem(QLatin1String(s), QLatin1String(s));
+    // Words shown, keys kept as the items' data for the queries.
+    m_statusFilter->addItem(tr("Unresolved (open or claimed)"), QStringLiteral("unresolved"));
+    for (const char *status : {"open", "triaged", "actioned", "dismissed"})
+        m_statusFilter->addItem(words::reportStatus(QLatin1String(status)), QLatin1String(status));
+    m_statusFilter->addItem(tr("All"), QStringLiteral("all"));
+    m_severityFilter->addItem(tr("Any severity"), QString());
+    for (const char *severity : {"low", "medium", "high", "critical"})
+        m_severityFilter->addItem(words::severity(QLatin1String(severity)),
+                                  QLatin1String(severity));
     m_textFilter->setPlaceholderText(tr("Filter shown rows…"));
-    m_action->addItems(admin::ReportActionRequest::actions());
+    for (const QString &action : admin::ReportActionRequest::actions())
+        m_action->addItem(words::action(action), action);
     m_note->setPlaceholderText(tr("Note (required, kept in the audit log)"));
     m_note->setMaximumHeight(70);
 
@@ -299,8 +309,10 @@ ReportsTab::ReportsTab(admin::AdminClient *client, QWidget *parent)
     m_amount->setObjectName(QStringLiteral("actionAmount"));
     m_amount->setRange(-admin::ReportActionRequest::kMaxRestrictHours,
                        admin::ReportActionRequest::kMaxRestrictHours);
-    m_amount->setToolTip(tr("restrict: hours (0: %1); manual_review: trust points, -%2..%2")
+    m_amount->setToolTip(tr("%1: hours (0: %2); %3: trust points, -%4..%4")
+                             .arg(words::action(QStringLiteral("restrict")))
                              .arg(admin::ReportActionRequest::kDefaultRestrictHours)
+                             .arg(words::action(QStringLiteral("manual_review")))
                              .arg(admin::ReportActionRequest::kMaxTrustDelta));
     m_table->installEventFilter(this);
     m_note->installEventFilter(this);
@@ -407,9 +419,12 @@ void ReportsTab::notify(const StaffAlert &alert)
         : alert.kind == QLatin1String("moderation.flagged")   ? tr("flagged by the chat rules")
         : alert.kind == QLatin1String("report.claim_expired") ? tr("back in the queue")
                                                               : tr("new report");
-    m_lastNotification = tr("%1 %2 — %3").arg(alert.severity, alert.reasonCode, what);
+    m_lastNotification =
+        tr("%1 severity — %2: %3")
+            .arg(words::severity(alert.severity), words::reason(alert.reasonCode), what);
     if (m_tray)
-        m_tray->showMessage(tr("Moderation: %1").arg(alert.severity), m_lastNotification,
+        m_tray->showMessage(tr("Moderation: %1").arg(words::severity(alert.severity)),
+                            m_lastNotification,
                             alert.severity == QLatin1String("critical") ? QSystemTrayIcon::Critical
                                                                         : QSystemTrayIcon::Warning);
 }
@@ -502,7 +517,7 @@ void ReportsTab::refresh()
     if (!m_client->signedIn())
         return;
     admin::ReportQuery query;
-    query.status = m_statusFilter->currentText();
+    query.status = m_statusFilter->currentData().toString();
     query.severity = m_severityFilter->currentData().toString();
     query.escalatedOnly = m_escalatedOnly->isChecked();
     query.source = m_sourceFilter->currentData().toString();
@@ -640,7 +655,7 @@ void ReportsTab::act()
         return;
     }
     admin::ReportActionRequest request;
-    request.action = m_action->currentText();
+    request.action = m_action->currentData().toString();
     request.note = m_note->toPlainText().trimmed();
     if (request.action == QLatin1String("restrict"))
         request.restrictHours = std::max(0, m_amount->value());
@@ -655,14 +670,16 @@ void ReportsTab::act()
         return;
     }
     setRequestInFlight(true);
-    showFeedback(tr("Applying %1…").arg(request.action), false);
+    showFeedback(tr("Applying “%1”…").arg(words::action(request.action)), false);
     m_client->act(id, request, [self = QPointer(this), id](const Result<admin::Report> &r) {
         if (!self)
             return;
         self->setRequestInFlight(false);
         if (r) {
             self->m_note->clear();
-            self->showFeedback(self->tr("Report %1: %2.").arg(id.left(8), r->action), false);
+            self->showFeedback(
+                self->tr("Report %1: “%2” applied.").arg(id.left(8), words::action(r->action)),
+                false);
         } else {
             self->showFeedback(self->tr("Action failed: %1.").arg(refusal(r.error())), true);
         }

@@ -259,7 +259,7 @@ private Q_SLOTS:
         fp::console::ReportsModel *model = m_console->window.reportsTab()->model();
         QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(m_reportId) >= 0, kWaitMs);
         const QModelIndex severity = model->index(model->rowOf(m_reportId), 0);
-        QCOMPARE(severity.data().toString(), QStringLiteral("high"));
+        QCOMPARE(severity.data().toString(), QStringLiteral("High"));
         QVERIFY(severity.data(Qt::BackgroundRole).isValid());
     }
 
@@ -280,8 +280,9 @@ private Q_SLOTS:
                 .arg(m_reportId);
         QTRY_COMPARE_WITH_TIMEOUT(db()->scalar(claimedBy).toString(), adminId, kWaitMs);
 
-        tab->findChild<QComboBox *>(QStringLiteral("actionCombo"))
-            ->setCurrentText(QStringLiteral("warn"));
+        auto *action = tab->findChild<QComboBox *>(QStringLiteral("actionCombo"));
+        action->setCurrentIndex(action->findData(QStringLiteral("warn")));
+        QCOMPARE(action->currentText(), QStringLiteral("Warn"));
         tab->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))
             ->setPlainText(QStringLiteral("Warned from the console test"));
         QTest::mouseClick(tab->findChild<QPushButton *>(QStringLiteral("applyActionButton")),

@@ -104,6 +104,12 @@ private:
                                 {QStringLiteral("reason_code"), reason}});
         return r.status == 201 ? r.json().value(QStringLiteral("id")).toString() : QString();
     }
+    /// Picks the action `key` in the action combo box, which shows it in words.
+    void chooseAction(const QString &key)
+    {
+        auto *action = tab()->findChild<QComboBox *>(QStringLiteral("actionCombo"));
+        action->setCurrentIndex(action->findData(key));
+    }
     /// Selects `report` once the table lists it, with the table focused as for keyboard work.
     QTableView *selectListed(const QString &report)
     {
@@ -155,10 +161,10 @@ private Q_SLOTS:
                                   criticalBefore + 1, kWaitMs);
         const int index = m_console->window.tabs()->indexOf(tab());
         QVERIFY(m_console->window.tabs()->tabText(index).contains(QStringLiteral("critical")));
-        // The desktop is told (offscreen there is no tray: the text is still kept).
-        QTRY_VERIFY_WITH_TIMEOUT(tab()->lastNotification().contains(QStringLiteral("critical")),
-                                 kWaitMs);
-        QVERIFY(tab()->lastNotification().contains(QStringLiteral("threats")));
+        // The desktop is told, in words (offscreen there is no tray: the text is still kept).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            tab()->lastNotification().startsWith(QStringLiteral("Critical severity")), kWaitMs);
+        QVERIFY(tab()->lastNotification().contains(QStringLiteral("Threats")));
 
         // Claimed elsewhere: the badge goes down by itself.
         QCOMPARE(as(m_moderator)
@@ -188,9 +194,9 @@ private Q_SLOTS:
         QCOMPARE(tab()->lastNotification(), before);
         const QString high = fileReport(p.b, p.conversationId, QStringLiteral("harassment"));
         QVERIFY(!high.isEmpty());
-        QTRY_VERIFY_WITH_TIMEOUT(tab()->lastNotification().startsWith(QStringLiteral("high ")),
-                                 kWaitMs);
-        QVERIFY(tab()->lastNotification().contains(QStringLiteral("harassment")));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            tab()->lastNotification().startsWith(QStringLiteral("High severity")), kWaitMs);
+        QVERIFY(tab()->lastNotification().contains(QStringLiteral("Harassment")));
         QVERIFY(tab()->lastNotification().contains(QStringLiteral("new report")));
     }
 
@@ -261,7 +267,7 @@ private Q_SLOTS:
                                  kWaitMs);
         const QString text = tab()->detailText();
         QVERIFY2(text.contains(QStringLiteral("add me on insta")), qPrintable(text));
-        QVERIFY(text.contains(QStringLiteral("flagged [contact_info]")));
+        QVERIFY(text.contains(QStringLiteral("flagged: Contact details")));
         QVERIFY(text.contains(QStringLiteral("Blocked by the rules")));
         QVERIFY(text.contains(QStringLiteral("i will kill you")));
         const qsizetype reporterPart =
@@ -271,15 +277,19 @@ private Q_SLOTS:
         QVERIFY2(reporterPart >= 0 && reportedPart > reporterPart, qPrintable(text));
         const QString ofReporter = text.mid(reporterPart, reportedPart - reporterPart);
         const QString ofReported = text.mid(reportedPart);
-        QVERIFY2(ofReporter.contains(QStringLiteral("filed by them low harassment")),
+        QVERIFY2(ofReporter.contains(QStringLiteral("filed by them: Harassment, Low severity")),
                  qPrintable(ofReporter));
-        QVERIFY(ofReporter.contains(QStringLiteral("about them medium impersonation")));
-        QVERIFY(!ofReporter.contains(QStringLiteral("doxxing")));
-        QVERIFY2(ofReported.contains(QStringLiteral("about them low harassment")),
+        QVERIFY(ofReporter.contains(QStringLiteral("about them: Impersonation, Medium severity")));
+        QVERIFY(!ofReporter.contains(QStringLiteral("Sharing private information")));
+        QVERIFY2(ofReported.contains(QStringLiteral("about them: Harassment, Low severity")),
                  qPrintable(ofReported));
-        QVERIFY(ofReported.contains(QStringLiteral("filed by them medium doxxing")));
-        QVERIFY(!ofReported.contains(QStringLiteral("impersonation")));
-        QVERIFY(text.contains(QStringLiteral("account active")));
+        QVERIFY(ofReported.contains(
+            QStringLiteral("filed by them: Sharing private information, Medium severity")));
+        QVERIFY(!ofReported.contains(QStringLiteral("Impersonation")));
+        QVERIFY(text.contains(QStringLiteral("account Active (User)")));
+        // Words, not the API's keys.
+        for (const char *key : {"harassment", "impersonation", "doxxing", "contact_info"})
+            QVERIFY2(!text.contains(QLatin1String(key)), key);
         QVERIFY(text.contains(QStringLiteral("Bo")));
         // Both trust histories, as a chart.
         QTRY_VERIFY_WITH_TIMEOUT(tab()->trustChart()->pointCount(QStringLiteral("reported")) > 0,
@@ -343,9 +353,7 @@ private Q_SLOTS:
         QCOMPARE(note->toPlainText(), QStringLiteral("a plain ad"));
         QTest::keyClick(note, Qt::Key_Escape);
         QTRY_VERIFY_WITH_TIMEOUT(table->hasFocus(), kWaitMs);
-        tab()
-            ->findChild<QComboBox *>(QStringLiteral("actionCombo"))
-            ->setCurrentText(QStringLiteral("dismiss"));
+        chooseAction(QStringLiteral("dismiss"));
         QTest::keyClick(table, Qt::Key_A);
         QTRY_COMPARE_WITH_TIMEOUT(
             text(QStringLiteral("SELECT status FROM reports WHERE id = '%1'").arg(report)),
@@ -415,7 +423,7 @@ private Q_SLOTS:
                  200);
         auto *status = tab()->findChild<QComboBox *>(QStringLiteral("statusFilter"));
         const int unresolvedIndex = status->currentIndex();
-        status->setCurrentIndex(status->findText(QStringLiteral("all")));
+        status->setCurrentIndex(status->findData(QStringLiteral("all")));
         QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->report(held) &&
                                      tab()->model()->report(held)->status ==
                                          QLatin1String("dismissed"),
@@ -477,9 +485,7 @@ private Q_SLOTS:
         tab()
             ->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))
             ->setPlainText(QStringLiteral("pressed twice"));
-        tab()
-            ->findChild<QComboBox *>(QStringLiteral("actionCombo"))
-            ->setCurrentText(QStringLiteral("dismiss"));
+        chooseAction(QStringLiteral("dismiss"));
         QTest::keyClick(table, Qt::Key_A);
         QVERIFY(!applyButton->isEnabled());
         QVERIFY(!claimButton->isEnabled());
@@ -489,7 +495,7 @@ private Q_SLOTS:
                  QStringLiteral("dismissed"));
         // What a second request would have answered arrives a little later: give it the time.
         QTest::qWait(500);
-        QVERIFY2(tab()->feedbackText().contains(QStringLiteral("dismiss")) &&
+        QVERIFY2(tab()->feedbackText().contains(QStringLiteral("“Dismiss” applied")) &&
                      !tab()->feedbackShowsError(),
                  qPrintable(tab()->feedbackText()));
     }
@@ -512,9 +518,7 @@ private Q_SLOTS:
         tab()
             ->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))
             ->setPlainText(QStringLiteral("must not be applied"));
-        tab()
-            ->findChild<QComboBox *>(QStringLiteral("actionCombo"))
-            ->setCurrentText(QStringLiteral("dismiss"));
+        chooseAction(QStringLiteral("dismiss"));
         auto *apply = tab()->findChild<QPushButton *>(QStringLiteral("applyActionButton"));
         auto *status = tab()->findChild<QComboBox *>(QStringLiteral("statusFilter"));
         const int unresolved = status->currentIndex();
@@ -577,6 +581,44 @@ private Q_SLOTS:
         QVERIFY(refreshed.wait(kWaitMs) || refreshed.count() > 0);
         QVERIFY2(tab()->detailText().contains(QStringLiteral("Select a report (J/K)")),
                  qPrintable(tab()->detailText()));
+    }
+
+    // The Reports tab speaks in words: its choices (the keys stay behind them, for the API) and
+    // the table's severity, status and reason.
+    void reportsTabShowsWordsNotKeys()
+    {
+        QVERIFY(m_console);
+        const auto texts = [](const QComboBox *combo) {
+            QStringList shown;
+            for (int i = 0; i < combo->count(); ++i)
+                shown << combo->itemText(i);
+            return shown;
+        };
+        auto *action = tab()->findChild<QComboBox *>(QStringLiteral("actionCombo"));
+        for (const QString &key : fp::admin::ReportActionRequest::actions())
+            QVERIFY2(!texts(action).contains(key), qPrintable(key));
+        QCOMPARE(action->itemData(action->findText(QStringLiteral("Adjust trust by hand"))),
+                 QVariant(QStringLiteral("manual_review")));
+        auto *status = tab()->findChild<QComboBox *>(QStringLiteral("statusFilter"));
+        QCOMPARE(status->currentText(), QStringLiteral("Unresolved (open or claimed)"));
+        QCOMPARE(status->currentData(), QVariant(QStringLiteral("unresolved")));
+        QVERIFY(!texts(status).contains(QStringLiteral("triaged")));
+        QCOMPARE(status->itemData(status->findText(QStringLiteral("Claimed"))),
+                 QVariant(QStringLiteral("triaged")));
+
+        const Pair p = pair();
+        const QString report =
+            fileReport(p.a, p.conversationId, QStringLiteral("off_limits_topic"));
+        QVERIFY(!report.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(tab()->model()->rowOf(report) >= 0, kWaitMs);
+        const int row = tab()->model()->rowOf(report);
+        using fp::console::ReportsModel;
+        QCOMPARE(tab()->model()->index(row, ReportsModel::Severity).data().toString(),
+                 QStringLiteral("Low"));
+        QCOMPARE(tab()->model()->index(row, ReportsModel::Status).data().toString(),
+                 QStringLiteral("Open"));
+        QCOMPARE(tab()->model()->index(row, ReportsModel::Reason).data().toString(),
+                 QStringLiteral("Off-limits topic"));
     }
 
     // The Queue tab's report handling times: one critical report waited ten minutes for its

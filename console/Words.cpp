@@ -1,0 +1,117 @@
+#include "console/Words.h"
+
+#include <QHash>
+#include <QObject>
+
+namespace fp::console::words {
+
+namespace {
+
+using Table = QHash<QString, QString>;
+
+QString lookUp(const Table &table, const QString &key)
+{
+    return table.value(key, key);
+}
+
+} // namespace
+
+QString action(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("dismiss"), QObject::tr("Dismiss")},
+        {QStringLiteral("warn"), QObject::tr("Warn")},
+        {QStringLiteral("restrict"), QObject::tr("Restrict")},
+        {QStringLiteral("separate"), QObject::tr("Keep the two apart")},
+        {QStringLiteral("manual_review"), QObject::tr("Adjust trust by hand")},
+        {QStringLiteral("ban"), QObject::tr("Ban")},
+    };
+    return lookUp(table, key);
+}
+
+QString reportStatus(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("open"), QObject::tr("Open")},
+        {QStringLiteral("triaged"), QObject::tr("Claimed")},
+        {QStringLiteral("actioned"), QObject::tr("Action taken")},
+        {QStringLiteral("dismissed"), QObject::tr("Dismissed")},
+    };
+    return lookUp(table, key);
+}
+
+QString severity(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("low"), QObject::tr("Low")},
+        {QStringLiteral("medium"), QObject::tr("Medium")},
+        {QStringLiteral("high"), QObject::tr("High")},
+        {QStringLiteral("critical"), QObject::tr("Critical")},
+    };
+    return lookUp(table, key);
+}
+
+QString reason(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("threats"), QObject::tr("Threats")},
+        {QStringLiteral("minor_safety"), QObject::tr("A minor's safety")},
+        {QStringLiteral("self_harm"), QObject::tr("Self-harm")},
+        {QStringLiteral("doxxing"), QObject::tr("Sharing private information")},
+        {QStringLiteral("sexual_content"), QObject::tr("Sexual content")},
+        {QStringLiteral("harassment"), QObject::tr("Harassment")},
+        {QStringLiteral("inappropriate_avatar"), QObject::tr("Inappropriate avatar")},
+        {QStringLiteral("hate_speech"), QObject::tr("Hate speech")},
+        {QStringLiteral("scam"), QObject::tr("Scam")},
+        {QStringLiteral("impersonation"), QObject::tr("Impersonation")},
+        {QStringLiteral("underage_user"), QObject::tr("Under age")},
+        {QStringLiteral("spam"), QObject::tr("Spam")},
+        {QStringLiteral("off_limits_topic"), QObject::tr("Off-limits topic")},
+        {QStringLiteral("other"), QObject::tr("Other")},
+        {QStringLiteral("repeated_blocks"), QObject::tr("Repeatedly blocked messages")},
+    };
+    const auto found = table.constFind(key);
+    return found != table.cend() ? *found : moderationLabel(key);
+}
+
+QString moderationLabel(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("contact_info"), QObject::tr("Contact details")},
+        {QStringLiteral("link"), QObject::tr("Link")},
+        {QStringLiteral("profanity"), QObject::tr("Profanity")},
+        {QStringLiteral("harassment"), QObject::tr("Harassment")},
+        {QStringLiteral("hate"), QObject::tr("Hate")},
+        {QStringLiteral("threat"), QObject::tr("Threat")},
+        {QStringLiteral("violence"), QObject::tr("Violence")},
+        {QStringLiteral("self_harm"), QObject::tr("Self-harm")},
+        {QStringLiteral("sexual"), QObject::tr("Sexual")},
+        {QStringLiteral("sexual_solicitation"), QObject::tr("Sexual solicitation")},
+        {QStringLiteral("scam"), QObject::tr("Scam")},
+    };
+    return lookUp(table, key);
+}
+
+QString userStatus(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("active"), QObject::tr("Active")},
+        {QStringLiteral("restricted"), QObject::tr("Restricted")},
+        {QStringLiteral("banned"), QObject::tr("Banned")},
+        {QStringLiteral("deleted"), QObject::tr("Deleted")},
+    };
+    return lookUp(table, key);
+}
+
+QString role(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("user"), QObject::tr("User")},
+        {QStringLiteral("moderator"), QObject::tr("Moderator")},
+        {QStringLiteral("admin"), QObject::tr("Admin")},
+        {QStringLiteral("analyst"), QObject::tr("Analyst")},
+    };
+    return lookUp(table, key);
+}
+
+} // namespace fp::console::words

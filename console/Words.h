@@ -1,0 +1,20 @@
+#pragma once
+
+// The words the console shows for the staff API's keys: a report's action, status, severity
+// and reason, the label the chat rules gave a message, a user's status and role. Each key gets
+// its words here only; a key the server added since is shown as it is, never hidden.
+
+#include <QString>
+
+namespace fp::console::words {
+
+QString action(const QString &key);
+QString reportStatus(const QString &key);
+QString severity(const QString &key);
+/// A report reason of the catalog, or, for an item the chat rules raised, their label.
+QString reason(const QString &key);
+QString moderationLabel(const QString &key);
+QString userStatus(const QString &key);
+QString role(const QString &key);
+
+} // namespace fp::console::words
