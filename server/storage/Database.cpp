@@ -495,23 +495,26 @@ bool Transaction::commit()
 {
     if (!m_active)
         return false;
+    if (!m_outermost) {
+        m_active = false;
+        --t_openTransactions;
+        return !t_transaction.rollbackOnly;
+    }
+    // Actions may add more (a flush that records further work): run until none is left. The
+    // transaction still counts as open on this thread while they run, as their statements are
+    // part of it: Sql::exec must not reconnect and run one again on another connection, where
+    // it would commit alone, and a Transaction an action begins joins this one.
+    bool actionsDone = !t_transaction.rollbackOnly;
+    for (std::size_t i = 0; actionsDone && i < t_transaction.beforeCommit.size(); ++i) {
+        std::function<bool()> action = std::move(t_transaction.beforeCommit[i]);
+        actionsDone = action() && !t_transaction.rollbackOnly;
+    }
     m_active = false;
     --t_openTransactions;
-    if (!m_outermost)
-        return !t_transaction.rollbackOnly;
-    if (t_transaction.rollbackOnly) {
+    if (!actionsDone) {
         sendRollback(*m_db);
         runAfterRollback();
         return false;
-    }
-    // Actions may add more (a flush that records further work): run until none is left.
-    for (std::size_t i = 0; i < t_transaction.beforeCommit.size(); ++i) {
-        std::function<bool()> action = std::move(t_transaction.beforeCommit[i]);
-        if (!action()) {
-            sendRollback(*m_db);
-            runAfterRollback();
-            return false;
-        }
     }
     if (!sendCommit(*m_db)) {
         sendRollback(*m_db);

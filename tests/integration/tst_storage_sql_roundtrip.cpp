@@ -214,6 +214,40 @@ private Q_SLOTS:
         QCOMPARE(rows(), before);
     }
 
+    // What a transaction writes just before its commit (the outbox flush, an access change)
+    // belongs to it: if the connection is lost meanwhile, nothing of it is written, rather than
+    // the statement being run again on a fresh connection where it would commit alone.
+    void aLostConnectionAtTheCommitWritesNothingOfTheTransaction()
+    {
+        auto stored = [](int id) {
+            SqlResult count =
+                Sql::exec(QStringLiteral("SELECT COUNT(*) FROM samples WHERE id = ?"), {id});
+            return count.next() ? count.value(0).toInt() : -1;
+        };
+        const int early = 7101;
+        const int atCommit = 7102;
+        Transaction tx;
+        QVERIFY(tx.begin());
+        QVERIFY(Sql::exec(QStringLiteral("INSERT INTO samples (id) VALUES (?)"), {early}).ok());
+        bool openWhileActing = false;
+        Transaction::beforeCommit([&] {
+            openWhileActing = Transaction::openOnThisThread();
+            // MariaDB drops this transaction's connection (a restart, a KILL) right now.
+            QSqlDatabase raw = rawConnection();
+            SqlResult own = Sql::exec(QStringLiteral("SELECT CONNECTION_ID()"));
+            if (!own.next())
+                return false;
+            QSqlQuery(raw).exec(
+                QStringLiteral("KILL CONNECTION %1").arg(own.value(0).toLongLong()));
+            return Sql::exec(QStringLiteral("INSERT INTO samples (id) VALUES (?)"), {atCommit})
+                .ok();
+        });
+        QVERIFY(!tx.commit());
+        QVERIFY(openWhileActing);
+        QCOMPARE(stored(early), 0);
+        QCOMPARE(stored(atCommit), 0);
+    }
+
 private:
     // A connection of the test's own to the same database, with the server's defaults only.
     QSqlDatabase rawConnection() { return m_db->openConnection(QStringLiteral("raw")); }
