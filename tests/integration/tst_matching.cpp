@@ -100,6 +100,24 @@ private:
             pollUntil([&] { return matcherPasses() >= before + passes + 1; }, 20000, 50);
     }
 
+    /// Makes `a` and `b` a pair the matcher may make again (they met two months ago), holds
+    /// their earlier match's row in `held`, and joins both: true once a matcher pass waits on
+    /// `held` while recording their new match.
+    bool pairedAndHeldWhileRecorded(const TestAccount &a, const TestAccount &b,
+                                    HeldTransaction &held)
+    {
+        seed().match(a, b,
+                     {.status = QStringLiteral("ended"),
+                      .at = QDateTime::currentDateTimeUtc().addDays(-60),
+                      .conversation = QStringLiteral("closed")});
+        return held.exec(QStringLiteral("SELECT id FROM match_sessions WHERE (user_a_id = '%1' AND "
+                                        "user_b_id = '%2') OR (user_a_id = '%2' AND user_b_id = "
+                                        "'%1') FOR UPDATE")
+                             .arg(a.userId, b.userId)) == 1 &&
+            join(a) == 202 && join(b) == 202 &&
+            pollUntil([&] { return lockWaits() == 1; }, 10000, kLockWaitPollMs);
+    }
+
     /// Transactions on this test's database waiting for a lock another holds. InnoDB refreshes
     /// what INNODB_TRX shows only after 100 ms without a reading of it: ask less often.
     static constexpr int kLockWaitPollMs = 200;
@@ -364,21 +382,8 @@ private Q_SLOTS:
     {
         const TestAccount a = onboarded(QStringLiteral("Blocking"));
         const TestAccount b = onboarded(QStringLiteral("Matched"));
-        // Met two months ago: one may block the other, and they may be paired again.
-        seed().match(a, b,
-                     {.status = QStringLiteral("ended"),
-                      .at = QDateTime::currentDateTimeUtc().addDays(-60),
-                      .conversation = QStringLiteral("closed")});
-        HeldTransaction matchesOfThePair(*db());
-        QVERIFY(
-            matchesOfThePair.exec(
-                QStringLiteral(
-                    "SELECT id FROM match_sessions WHERE (user_a_id = '%1' AND user_b_id = '%2') "
-                    "OR (user_a_id = '%2' AND user_b_id = '%1') FOR UPDATE")
-                    .arg(a.userId, b.userId)) == 1);
-        QCOMPARE(join(a), 202);
-        QCOMPARE(join(b), 202);
-        QVERIFY2(pollUntil([&] { return lockWaits() == 1; }, 10000, kLockWaitPollMs),
+        HeldTransaction matchesOfThePair(*db()); // they met before: one may block the other
+        QVERIFY2(pairedAndHeldWhileRecorded(a, b, matchesOfThePair),
                  "the pass never began recording their match");
 
         QThreadPool pool;
@@ -408,20 +413,8 @@ private Q_SLOTS:
         const TestAccount admin = logInAsAdmin();
         const TestAccount a = onboarded(QStringLiteral("Stays"));
         const TestAccount b = onboarded(QStringLiteral("Banned while paired"));
-        seed().match(a, b,
-                     {.status = QStringLiteral("ended"),
-                      .at = QDateTime::currentDateTimeUtc().addDays(-60),
-                      .conversation = QStringLiteral("closed")});
         HeldTransaction matchesOfThePair(*db());
-        QVERIFY(
-            matchesOfThePair.exec(
-                QStringLiteral(
-                    "SELECT id FROM match_sessions WHERE (user_a_id = '%1' AND user_b_id = '%2') "
-                    "OR (user_a_id = '%2' AND user_b_id = '%1') FOR UPDATE")
-                    .arg(a.userId, b.userId)) == 1);
-        QCOMPARE(join(a), 202);
-        QCOMPARE(join(b), 202);
-        QVERIFY2(pollUntil([&] { return lockWaits() == 1; }, 10000, kLockWaitPollMs),
+        QVERIFY2(pairedAndHeldWhileRecorded(a, b, matchesOfThePair),
                  "the pass never began recording their match");
 
         QThreadPool pool;
