@@ -277,6 +277,29 @@ private Q_SLOTS:
         QCOMPARE(ws.socket().state(), QAbstractSocket::ConnectedState);
     }
 
+    // A client that sends more behind its auth than any would before hearing auth.ok is cut
+    // off (1008): what waits for the token check is bounded however the flood limit is set.
+    void tooManyFramesBehindAuthAreClosedWith1008()
+    {
+        TestServer &eager = addServer(TestServer::Options().with(
+            QStringLiteral("FP_WS_MAX_FRAMES_PER_SECOND"), QStringLiteral("1000")));
+        QVERIFY(eager.start());
+        const TestAccount account = fp::test::signUp(eager.port(), QStringLiteral("wsflood"));
+        WsClient ws(eager.port());
+        QVERIFY(ws.connect());
+        // Written at once, so the frames arrive together while the token is being checked.
+        ws.socket().sendTextMessage(QString::fromUtf8(
+            QJsonDocument(QJsonObject {{QStringLiteral("type"), QStringLiteral("auth")},
+                                       {QStringLiteral("access_token"), account.accessToken}})
+                .toJson(QJsonDocument::Compact)));
+        for (int i = 0; i < 200; ++i)
+            ws.socket().sendTextMessage(QStringLiteral("{\"type\":\"ping\"}"));
+        ws.socket().flush();
+        QCOMPARE(ws.waitForClose(), 1008);
+        QCOMPARE(ws.count(QStringLiteral("pong")), 0);
+        QCOMPARE(eager.stop(), 0);
+    }
+
     void badTokensAreClosedWith4401_data()
     {
         QTest::addColumn<QString>("token");
