@@ -4,6 +4,7 @@
 #include "console/AvatarLabel.h"
 #include "console/ChartSupport.h"
 #include "console/TrustChart.h"
+#include "console/Words.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -60,8 +61,12 @@ UsersTab::UsersTab(admin::AdminClient *client, QWidget *parent)
     m_results->setObjectName(QStringLiteral("userResults"));
     m_ledger->setObjectName(QStringLiteral("trustLedger"));
     m_note->setObjectName(QStringLiteral("statusNote"));
+    m_newStatus->setObjectName(QStringLiteral("newStatus"));
+    m_status->setObjectName(QStringLiteral("usersStatus"));
     m_query->setPlaceholderText(tr("User id, or the start of an email or nickname"));
-    m_newStatus->addItems(admin::StatusChange::statuses());
+    // Words shown, the key kept as the item's data for the request.
+    for (const QString &status : admin::StatusChange::statuses())
+        m_newStatus->addItem(words::userStatus(status), status);
     m_note->setPlaceholderText(tr("Note (required)"));
     auto *searchButton = new QPushButton(tr("Search"), this);
     m_applyStatus->setObjectName(QStringLiteral("changeStatusButton"));
@@ -121,9 +126,9 @@ void UsersTab::search(const QString &query)
             self->m_results->setRowCount(int(r->items.size()));
             for (int i = 0; i < r->items.size(); ++i) {
                 const admin::User &u = r->items[i];
-                setRow(
-                    self->m_results, i,
-                    {u.nickname, u.email, u.status, u.role, QString::number(u.trustScore), u.id});
+                setRow(self->m_results, i,
+                       {u.nickname, u.email, words::userStatus(u.status), words::role(u.role),
+                        QString::number(u.trustScore), u.id});
             }
             self->setStatus(self->tr("%1 users found").arg(r->items.size()));
         });
@@ -157,11 +162,12 @@ void UsersTab::showUser(const QString &id)
             self->tr("<h3>%1</h3><p>%2<br>Status <b>%3</b>%4 — role %5<br>Trust score <b>%6</b>"
                      "<br>Joined %7, last seen %8<br>Open reports against: %9, reports filed: "
                      "%10, active sessions: %11<br>Signs in with: %12</p><small>%13</small>")
-                .arg(u.nickname.toHtmlEscaped(), u.email.toHtmlEscaped(), u.status,
+                .arg(u.nickname.toHtmlEscaped(), u.email.toHtmlEscaped(),
+                     words::userStatus(u.status),
                      u.restrictedUntil.isValid()
                          ? self->tr(" until %1").arg(when(u.restrictedUntil))
                          : QString(),
-                     u.role)
+                     words::role(u.role))
                 .arg(u.trustScore)
                 .arg(when(u.createdAt), when(u.lastSeenAt))
                 .arg(u.openReportsAgainst)
@@ -212,7 +218,7 @@ void UsersTab::changeStatus()
         return;
     }
     admin::StatusChange change;
-    change.status = m_newStatus->currentText();
+    change.status = m_newStatus->currentData().toString();
     change.note = m_note->text().trimmed();
     if (!change.problems().isEmpty()) {
         setStatus(tr("A note is required."), true);
@@ -226,7 +232,7 @@ void UsersTab::changeStatus()
         self->m_statusChangeInFlight = false;
         self->m_applyStatus->setEnabled(true);
         if (r)
-            self->setStatus(self->tr("Status is now %1.").arg(r->status));
+            self->setStatus(self->tr("Status is now %1.").arg(words::userStatus(r->status)));
         else
             self->setStatus(self->tr("Status change failed: %1").arg(describe(r.error())), true);
         if (r)

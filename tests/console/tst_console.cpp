@@ -400,7 +400,9 @@ private Q_SLOTS:
         QVERIFY(m_console && m_console->window.consoleShown());
         fp::console::UsersTab *users = m_console->window.usersTab();
         users->showUser(m_reported.userId);
-        users->findChild<QComboBox *>()->setCurrentText(QStringLiteral("active"));
+        auto *status = users->findChild<QComboBox *>(QStringLiteral("newStatus"));
+        QVERIFY(status);
+        status->setCurrentIndex(status->findData(QStringLiteral("active")));
         users->findChild<QLineEdit *>(QStringLiteral("statusNote"))
             ->setText(QStringLiteral("Checked by the console test"));
         auto *button = users->findChild<QPushButton *>(QStringLiteral("changeStatusButton"));
@@ -415,6 +417,74 @@ private Q_SLOTS:
                                   .arg(m_reported.userId))
                      .toInt(),
                  1);
+    }
+
+    // The Users tab speaks in words: the results' status and role, the status choices (the
+    // keys stay behind them, for the API), the detail, and the line saying what the status is now.
+    void usersTabShowsWordsNotKeys()
+    {
+        QVERIFY(m_console && m_console->window.consoleShown());
+        fp::console::UsersTab *users = m_console->window.usersTab();
+        m_console->window.tabs()->setCurrentWidget(users);
+        auto *results = users->findChild<QTableWidget *>(QStringLiteral("userResults"));
+        auto *status = users->findChild<QComboBox *>(QStringLiteral("newStatus"));
+        auto *detail = users->findChild<QTextBrowser *>();
+        auto *line = users->findChild<QLabel *>(QStringLiteral("usersStatus"));
+        QVERIFY(results && status && detail && line);
+        const auto cell = [results](int row, int column) {
+            const QTableWidgetItem *item = results->item(row, column);
+            return item ? item->text() : QString();
+        };
+        const auto rowOf = [&](const QString &id) {
+            for (int row = 0; row < results->rowCount(); ++row) {
+                if (cell(row, 5) == id)
+                    return row;
+            }
+            return -1;
+        };
+        results->setRowCount(0);
+        users->search(m_reported.nickname);
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(m_reported.userId) >= 0, kWaitMs);
+        const int row = rowOf(m_reported.userId);
+        QCOMPARE(cell(row, 2), QStringLiteral("Active"));
+        QCOMPARE(cell(row, 3), QStringLiteral("User"));
+
+        QStringList shown;
+        for (int i = 0; i < status->count(); ++i)
+            shown << status->itemText(i);
+        QCOMPARE(shown,
+                 QStringList({QStringLiteral("Active"), QStringLiteral("Restricted"),
+                              QStringLiteral("Banned")}));
+        QCOMPARE(status->itemData(status->findText(QStringLiteral("Restricted"))),
+                 QVariant(QStringLiteral("restricted")));
+
+        // Chosen by its words, the status goes to the server as its key.
+        users->showUser(m_reported.userId);
+        QTRY_VERIFY2_WITH_TIMEOUT(detail->toPlainText().contains(QStringLiteral("Status Active")),
+                                  qPrintable(detail->toPlainText()), kWaitMs);
+        QVERIFY2(detail->toPlainText().contains(QStringLiteral("role User")),
+                 qPrintable(detail->toPlainText()));
+        const QString inDatabase =
+            QStringLiteral("SELECT status FROM users WHERE id = '%1'").arg(m_reported.userId);
+        const auto changeTo = [&](const QString &words) {
+            status->setCurrentIndex(status->findText(words));
+            users->findChild<QLineEdit *>(QStringLiteral("statusNote"))
+                ->setText(QStringLiteral("Words, not keys"));
+            QTest::mouseClick(users->findChild<QPushButton *>(QStringLiteral("changeStatusButton")),
+                              Qt::LeftButton);
+        };
+        changeTo(QStringLiteral("Restricted"));
+        QTRY_COMPARE_WITH_TIMEOUT(db()->scalar(inDatabase).toString(), QStringLiteral("restricted"),
+                                  kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(line->text(), QStringLiteral("Status is now Restricted."),
+                                  kWaitMs);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            detail->toPlainText().contains(QStringLiteral("Status Restricted")),
+            qPrintable(detail->toPlainText()), kWaitMs);
+        changeTo(QStringLiteral("Active"));
+        QTRY_COMPARE_WITH_TIMEOUT(db()->scalar(inDatabase).toString(), QStringLiteral("active"),
+                                  kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(line->text(), QStringLiteral("Status is now Active."), kWaitMs);
     }
 
     void nextStartSignsInSilently()
