@@ -3,6 +3,7 @@
 #include "common/AdminClient.h"
 #include "common/Time.h"
 #include "console/ChartSupport.h"
+#include "console/Words.h"
 
 #include <QChart>
 #include <QChartView>
@@ -132,7 +133,7 @@ void QueueTab::refresh()
                 for (const admin::ReportTimes &t : r->severities)
                     rows +=
                         QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td></tr>")
-                            .arg(t.severity,
+                            .arg(words::severity(t.severity),
                                  durations(t.claimed, t.claimP50Seconds, t.claimP95Seconds),
                                  durations(t.resolved, t.resolveP50Seconds, t.resolveP95Seconds))
                             .arg(t.open);

@@ -16,6 +16,7 @@
 #include "console/SignInPage.h"
 #include "console/StaffAlerts.h"
 #include "console/TrustChart.h"
+#include "console/Words.h"
 #include "tests/console/ConsoleUnderTest.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/IntegrationTest.h"
@@ -646,7 +647,7 @@ private Q_SLOTS:
         fp::console::QueueTab *queue = m_console->window.queueTab();
         m_console->window.tabs()->setCurrentWidget(queue);
         const QRegularExpression critical(
-            QStringLiteral("critical</td><td>([^<]+) / (\\d+) min</td><td>([^<]+) / ([^<]+)</td>"));
+            QStringLiteral("Critical</td><td>([^<]+) / (\\d+) min</td><td>([^<]+) / ([^<]+)</td>"));
         const auto claimP95Minutes = [&] {
             const QRegularExpressionMatch m = critical.match(queue->reportTimesText());
             return m.hasMatch() ? m.captured(2).toInt() : -1;
@@ -665,7 +666,8 @@ private Q_SLOTS:
             if (row[QStringLiteral("claimed")].toInt() == 0) {
                 ++unmeasured;
                 QVERIFY2(queue->reportTimesText().contains(
-                             QStringLiteral("%1</td><td>—</td><td>—</td>").arg(severity)),
+                             QStringLiteral("%1</td><td>—</td><td>—</td>")
+                                 .arg(fp::console::words::severity(severity))),
                          qPrintable(severity + QStringLiteral(": ") + queue->reportTimesText()));
             }
         }
@@ -673,6 +675,24 @@ private Q_SLOTS:
         QVERIFY(queue->reportTimesText().contains(QStringLiteral("first claim p50 / p95")));
         QVERIFY(queue->reportTimesText().contains(QStringLiteral("resolution p50 / p95")));
         m_console->window.tabs()->setCurrentWidget(tab());
+    }
+
+    // The handling times name each severity in words, as the Reports tab does.
+    void queueTabNamesSeveritiesInWords()
+    {
+        QVERIFY(m_console);
+        fp::console::QueueTab *queue = m_console->window.queueTab();
+        queue->refresh();
+        QTRY_VERIFY2_WITH_TIMEOUT(queue->reportTimesText().contains(QStringLiteral("p95")),
+                                  qPrintable(queue->reportTimesText()), kWaitMs);
+        const QString shown = queue->reportTimesText();
+        for (const char *name : {"low", "medium", "high", "critical"}) {
+            const QString key = QString::fromLatin1(name);
+            const QString word = key.front().toUpper() + key.mid(1);
+            QVERIFY2(!shown.contains(QStringLiteral("<td>%1</td>").arg(key)), qPrintable(shown));
+            QVERIFY2(shown.contains(QStringLiteral("<tr><td>%1</td>").arg(word)),
+                     qPrintable(shown));
+        }
     }
 
     void consoleClosesCleanly()
