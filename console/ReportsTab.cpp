@@ -665,7 +665,7 @@ void ReportsTab::act()
     if (!problems.isEmpty()) {
         QStringList why;
         for (auto it = problems.begin(); it != problems.end(); ++it)
-            why << QStringLiteral("%1 %2").arg(it.key(), it.value().toString());
+            why << QStringLiteral("%1 %2").arg(words::actionField(it.key()), it.value().toString());
         showFeedback(tr("Cannot apply: %1.").arg(why.join(QStringLiteral("; "))), true);
         return;
     }

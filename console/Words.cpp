@@ -114,4 +114,15 @@ QString role(const QString &key)
     return lookUp(table, key);
 }
 
+QString actionField(const QString &key)
+{
+    static const Table table {
+        {QStringLiteral("action"), QObject::tr("Action")},
+        {QStringLiteral("note"), QObject::tr("Note")},
+        {QStringLiteral("restrict_hours"), QObject::tr("Hours of restriction")},
+        {QStringLiteral("trust_delta"), QObject::tr("Trust points")},
+    };
+    return lookUp(table, key);
+}
+
 } // namespace fp::console::words

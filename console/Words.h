@@ -1,8 +1,9 @@
 #pragma once
 
 // The words the console shows for the staff API's keys: a report's action, status, severity
-// and reason, the label the chat rules gave a message, a user's status and role. Each key gets
-// its words here only; a key the server added since is shown as it is, never hidden.
+// and reason, the label the chat rules gave a message, a user's status and role, and the fields
+// of an action. Each key gets its words here only; a key the server added since is shown as it
+// is, never hidden.
 
 #include <QString>
 
@@ -16,5 +17,7 @@ QString reason(const QString &key);
 QString moderationLabel(const QString &key);
 QString userStatus(const QString &key);
 QString role(const QString &key);
+/// A field of a report action (ReportActionRequest), as the triage form names it.
+QString actionField(const QString &key);
 
 } // namespace fp::console::words

@@ -35,6 +35,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
@@ -620,6 +621,31 @@ private Q_SLOTS:
                  QStringLiteral("Open"));
         QCOMPARE(tab()->model()->index(row, ReportsModel::Reason).data().toString(),
                  QStringLiteral("Off-limits topic"));
+    }
+
+    // An action the server would refuse is not sent: the line says what to fix, naming the
+    // fields as the form does rather than by the request's keys.
+    void cannotApplyNamesFieldsInWords()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString report = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!report.isEmpty());
+        QVERIFY(selectListed(report));
+        chooseAction(QStringLiteral("manual_review"));
+        tab()->findChild<QSpinBox *>(QStringLiteral("actionAmount"))->setValue(0);
+        tab()->findChild<QPlainTextEdit *>(QStringLiteral("actionNote"))->clear();
+        tab()->act();
+        const QString said = tab()->feedbackText();
+        QVERIFY(tab()->feedbackShowsError());
+        QVERIFY2(said.startsWith(QStringLiteral("Cannot apply: ")), qPrintable(said));
+        QVERIFY2(said.contains(QStringLiteral("Note required")), qPrintable(said));
+        QVERIFY2(said.contains(QStringLiteral("Trust points required")), qPrintable(said));
+        for (const char *key : {"note", "trust_delta", "restrict_hours", "manual_review"})
+            QVERIFY2(!said.contains(QLatin1String(key)), qPrintable(said));
+        // Nothing went to the server.
+        QCOMPARE(text(QStringLiteral("SELECT status FROM reports WHERE id = '%1'").arg(report)),
+                 QStringLiteral("open"));
     }
 
     // The Queue tab's report handling times: one critical report waited ten minutes for its
