@@ -57,6 +57,15 @@ void ReportsModel::setReports(const QList<admin::Report> &reports)
     endResetModel();
 }
 
+void ReportsModel::setSignedInUserId(const QString &userId)
+{
+    if (userId == m_signedInUserId)
+        return;
+    m_signedInUserId = userId;
+    if (!m_reports.isEmpty())
+        Q_EMIT dataChanged(index(0, Claimed), index(rowCount() - 1, Claimed));
+}
+
 const admin::Report *ReportsModel::report(const QString &id) const
 {
     const int row = rowOf(id);
@@ -97,6 +106,8 @@ QVariant ReportsModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::ToolTipRole && index.column() == Escalated && r.escalated())
         return tr("Escalated %1").arg(r.escalatedAt.toLocalTime().toString(Qt::ISODate));
+    if (role == Qt::ToolTipRole && index.column() == Claimed && !r.claimedByUserId.isEmpty())
+        return tr("Claimed by the user with id %1").arg(r.claimedByUserId);
     if (role == SortRole) {
         switch (index.column()) {
         case Severity:
@@ -124,7 +135,7 @@ QVariant ReportsModel::data(const QModelIndex &index, int role) const
     case Reported:
         return shortId(r.reportedUserId);
     case Claimed:
-        return r.claimedByUserId.isEmpty() ? QString() : shortId(r.claimedByUserId);
+        return words::claimer(r.claimedByUserId, m_signedInUserId);
     case Created:
         return r.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
     default:

@@ -22,6 +22,8 @@ public:
 
     /// Replaces the rows; unchanged ids keep their place so selections survive a refresh.
     void setReports(const QList<admin::Report> &reports);
+    /// Whose claims are "you" in the Claimed by column (the API names claimers by id only).
+    void setSignedInUserId(const QString &userId);
     const admin::Report *report(const QString &id) const;
     int rowOf(const QString &id) const;
 
@@ -32,6 +34,7 @@ public:
 
 private:
     QList<admin::Report> m_reports;
+    QString m_signedInUserId;
 };
 
 } // namespace fp::console

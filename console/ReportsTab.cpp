@@ -101,20 +101,30 @@ QString historyHtml(const QString &title, const QString &personId,
     return html + QStringLiteral("</ul>");
 }
 
-QString detailHtml(const admin::ReportDetail &d)
+/// Who holds the report and until when; the id of another moderator is there to look them up.
+QString claimHtml(const admin::Report &r, const QString &signedInUserId)
+{
+    if (r.claimedByUserId.isEmpty())
+        return QStringLiteral("nobody");
+    const QString who = words::claimer(r.claimedByUserId, signedInUserId);
+    return r.claimedByUserId == signedInUserId
+        ? QStringLiteral("%1 until %2").arg(who, when(r.claimedUntil))
+        : QStringLiteral("%1 <small>(id %2)</small> until %3")
+              .arg(who, r.claimedByUserId, when(r.claimedUntil));
+}
+
+QString detailHtml(const admin::ReportDetail &d, const QString &signedInUserId)
 {
     const admin::Report &r = d.report;
     QString html =
         QStringLiteral("<h3>%1 %2 — %3</h3><p>Status: <b>%4</b>%5<br>Created %6"
-                       "<br>Claimed by: %7 until %8</p><p>%9</p>")
+                       "<br>Claimed by: %7</p><p>%8</p>")
             .arg(words::severity(r.severity),
                  r.source == QLatin1String("rules") ? QStringLiteral("item of the chat rules")
                                                     : QStringLiteral("report"),
                  words::reason(r.reasonCode).toHtmlEscaped(), words::reportStatus(r.status),
                  r.escalated() ? QStringLiteral(" — <b>⚠ escalated</b>") : QString(),
-                 when(r.createdAt),
-                 r.claimedByUserId.isEmpty() ? QStringLiteral("nobody") : r.claimedByUserId,
-                 when(r.claimedUntil), r.detailsText.toHtmlEscaped());
+                 when(r.createdAt), claimHtml(r, signedInUserId), r.detailsText.toHtmlEscaped());
     if (!r.action.isEmpty())
         html += QStringLiteral("<p>Action: <b>%1</b> by %2 at %3: %4</p>")
                     .arg(words::action(r.action), r.actionedByUserId, when(r.actionedAt),
@@ -553,6 +563,7 @@ void ReportsTab::showReports(const Result<admin::Page<admin::Report>> &r,
 {
     if (r) {
         const QString selected = selectedId();
+        m_model->setSignedInUserId(m_client->identity().userId);
         m_model->setReports(earlier + r->items);
         if (!selected.isEmpty() && selectedId() != selected)
             selectReport(selected);
@@ -583,7 +594,8 @@ void ReportsTab::loadDetail()
     m_client->report(id, [self = QPointer(this), id](const Result<admin::ReportDetail> &r) {
         if (!self || self->m_detailId != id)
             return;
-        self->m_detail->setHtml(r ? detailHtml(*r) : r.error().message);
+        self->m_detail->setHtml(r ? detailHtml(*r, self->m_client->identity().userId)
+                                  : r.error().message);
         // The reported person's avatar: what an inappropriate_avatar report is about.
         self->m_reportedAvatar->showAvatar(r ? r->reported.avatarUrl : QString());
         if (!r)

@@ -1,9 +1,9 @@
 #pragma once
 
 // The words the console shows for the staff API's keys: a report's action, status, severity
-// and reason, the label the chat rules gave a message, a user's status and role, and the fields
-// of an action. Each key gets its words here only; a key the server added since is shown as it
-// is, never hidden.
+// and reason, the label the chat rules gave a message, a user's status and role, the fields of
+// an action, and who holds a claim. Each key gets its words here only; a key the server added
+// since is shown as it is, never hidden.
 
 #include <QString>
 
@@ -19,5 +19,8 @@ QString userStatus(const QString &key);
 QString role(const QString &key);
 /// A field of a report action (ReportActionRequest), as the triage form names it.
 QString actionField(const QString &key);
+/// Who holds a claim, for the signed-in moderator: "you", or "another moderator" (the API gives
+/// only their id); empty when nobody does.
+QString claimer(const QString &userId, const QString &signedInUserId);
 
 } // namespace fp::console::words

@@ -721,6 +721,56 @@ private Q_SLOTS:
         }
     }
 
+    // The API names whoever holds a claim by id only: the console says "you" for the signed-in
+    // moderator's own claims and "another moderator" for anyone else's, with the id to look
+    // them up (a tooltip in the table, beside the words in the detail).
+    void claimedBySaysYouOrAnotherModerator()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString mine = fileReport(p.a, p.conversationId, QStringLiteral("threats"));
+        const QString theirs = fileReport(p.b, p.conversationId, QStringLiteral("threats"));
+        QVERIFY(!mine.isEmpty() && !theirs.isEmpty());
+        const auto claimAs = [this](const TestAccount &holder, const QString &report) {
+            return as(holder)
+                ->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {})
+                .status;
+        };
+        QCOMPARE(claimAs(m_moderator, mine), 200);
+        QCOMPARE(claimAs(m_otherModerator, theirs), 200);
+        using fp::console::ReportsModel;
+        const auto claimedBy = [this](const QString &report, int role) {
+            const int row = tab()->model()->rowOf(report);
+            return row < 0
+                ? QString()
+                : tab()->model()->index(row, ReportsModel::Claimed).data(role).toString();
+        };
+        tab()->refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(claimedBy(mine, Qt::DisplayRole), QStringLiteral("you"), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(claimedBy(theirs, Qt::DisplayRole),
+                                  QStringLiteral("another moderator"), kWaitMs);
+        QVERIFY2(claimedBy(theirs, Qt::ToolTipRole).contains(m_otherModerator.userId),
+                 qPrintable(claimedBy(theirs, Qt::ToolTipRole)));
+
+        QSignalSpy shown(tab(), &ReportsTab::detailShown);
+        const auto detailOf = [&](const QString &report) {
+            tab()->selectReport(report);
+            return QTest::qWaitFor(
+                       [&] {
+                           return shown.count() > 0 && shown.last().first().toString() == report;
+                       },
+                       kWaitMs)
+                ? tab()->detailText()
+                : QString();
+        };
+        QString detail = detailOf(theirs);
+        QVERIFY2(detail.contains(QStringLiteral("Claimed by: another moderator (id %1) until")
+                                     .arg(m_otherModerator.userId)),
+                 qPrintable(detail));
+        detail = detailOf(mine);
+        QVERIFY2(detail.contains(QStringLiteral("Claimed by: you until")), qPrintable(detail));
+    }
+
     void consoleClosesCleanly()
     {
         QVERIFY(m_console);
