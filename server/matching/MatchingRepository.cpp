@@ -67,7 +67,8 @@ Result<QueueEntry> MatchingRepository::enqueue(const QString &userId, const QStr
 
 Result<std::optional<QueueEntry>> MatchingRepository::endEntry(const QString &userId,
                                                                const QString &status,
-                                                               const QDateTime &now) const
+                                                               const QDateTime &now,
+                                                               const QString &entryId) const
 {
     // Read first (locked inside the caller's transaction) to answer which entry ended; the
     // update still requires it active, so a concurrent end makes this one a no-op.
@@ -79,6 +80,8 @@ Result<std::optional<QueueEntry>> MatchingRepository::endEntry(const QString &us
         entryFrom);
     if (!active || !*active)
         return active;
+    if (!entryId.isEmpty() && (*active)->id != entryId)
+        return std::optional<QueueEntry>();
     SqlResult r =
         Sql::exec(QStringLiteral("UPDATE matching_queue_entries SET status = ?, dequeued_at = ? "
                                  "WHERE id = ? AND status = 'active'"),

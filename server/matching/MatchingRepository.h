@@ -36,9 +36,11 @@ public:
     Result<QueueEntry> enqueue(const QString &userId, const QString &regionKey,
                                const QDateTime &now) const;
     /// Ends the user's active entry with `status` (cancelled/expired): the entry ended, or
-    /// nullopt when there was none.
+    /// nullopt when there was none. With `entryId`, only that entry: nothing ends when the
+    /// user's active entry is another one, joined since it was read.
     Result<std::optional<QueueEntry>> endEntry(const QString &userId, const QString &status,
-                                               const QDateTime &now) const;
+                                               const QDateTime &now,
+                                               const QString &entryId = {}) const;
     /// The user's newest entry (for GET /queue/status after a match).
     Result<std::optional<QueueEntry>> latestEntry(const QString &userId) const;
     Result<std::optional<MatchSessionRecord>> matchSession(const QString &id) const;

@@ -146,12 +146,13 @@ Result<QueueEntry> MatchingService::join(const Caller &caller, const QString &re
 Result<std::optional<QueueEntry>> MatchingService::endQueueEntry(const QString &userId,
                                                                  const QString &status,
                                                                  const QString &actorUserId,
-                                                                 const QDateTime &now) const
+                                                                 const QDateTime &now,
+                                                                 const QString &entryId) const
 {
     Transaction tx;
     if (!tx.begin())
         return databaseUnavailable();
-    Result<std::optional<QueueEntry>> ended = m_repository.endEntry(userId, status, now);
+    Result<std::optional<QueueEntry>> ended = m_repository.endEntry(userId, status, now, entryId);
     if (!ended)
         return ended.error();
     if (*ended) {
@@ -359,8 +360,10 @@ PassReport MatchingService::runPass(const QDateTime &now) const
                     QueueStore::add(id, byUser.value(id).enqueuedAt.toMSecsSinceEpoch());
                 continue;
             }
+            // The entry this pass read, not whichever is active by now: someone who left and
+            // joined again meanwhile is not expired for the entry they left.
             const Result<std::optional<QueueEntry>> expired =
-                endQueueEntry(id, QStringLiteral("expired"), {}, now);
+                endQueueEntry(id, QStringLiteral("expired"), {}, now, byUser.value(id).id);
             if (expired && *expired) {
                 ++report.expired;
                 QueueStore::remove({id});

@@ -80,10 +80,11 @@ private:
     /// Ends the user's active queue entry with `status` (cancelled, expired) and records
     /// queue.left or queue.expired, in one transaction (the caller's when one is open); the
     /// entry ended, none when the user was not queued. `actorUserId` is empty when the system
-    /// expired it.
+    /// expired it. With `entryId`, only that entry ends (MatchingRepository::endEntry).
     Result<std::optional<QueueEntry>> endQueueEntry(const QString &userId, const QString &status,
                                                     const QString &actorUserId,
-                                                    const QDateTime &now) const;
+                                                    const QDateTime &now,
+                                                    const QString &entryId = {}) const;
     /// Records the pair and opens its conversation in one transaction; false when one of them
     /// left or blocked the other meanwhile.
     bool recordMatch(const MatchSessionRecord &match, const QueueEntry &entryA,

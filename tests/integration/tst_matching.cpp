@@ -6,8 +6,10 @@
 
 #include "common/Time.h"
 #include "server/identity/Jwt.h"
+#include "server/matching/MatchingRepository.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/HeldTransaction.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/RawRedis.h"
 #include "tests/support/WsClient.h"
@@ -596,6 +598,40 @@ private Q_SLOTS:
                      .json()[QStringLiteral("status")]
                      .toString(),
                  QStringLiteral("idle"));
+    }
+
+    // A matcher pass expires the entry it found silent, not whichever entry is active by the
+    // time it acts: someone who left and joined again while the pass looked stays queued. The
+    // moment cannot be staged through the server (its locking read, made to wait on the old
+    // entry, no longer finds the new one), so the repository is asked as the pass asks it,
+    // with the id of the entry the pass read.
+    void aPassExpiresOnlyTheEntryItFoundSilent()
+    {
+        const TestAccount back = onboarded(QStringLiteral("Back again"));
+        QCOMPARE(join(back), 202);
+        const QString activeEntry = QStringLiteral(
+            "SELECT id FROM matching_queue_entries WHERE user_id = '%1' AND status = 'active'");
+        const QString read = text(activeEntry.arg(back.userId)); // what the pass saw
+        // Meanwhile they left and joined again.
+        exec(QStringLiteral("UPDATE matching_queue_entries SET status = 'cancelled', dequeued_at "
+                            "= UTC_TIMESTAMP(3) WHERE id = '%1'")
+                 .arg(read));
+        const QString joined = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        exec(QStringLiteral("INSERT INTO matching_queue_entries (id, user_id) VALUES ('%1', '%2')")
+                 .arg(joined, back.userId));
+
+        useDatabaseInProcess(server().databaseName());
+        const fp::MatchingRepository entries;
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const auto expired = entries.endEntry(back.userId, QStringLiteral("expired"), now, read);
+        QVERIFY(expired);
+        QVERIFY(!expired->has_value());
+        QCOMPARE(text(activeEntry.arg(back.userId)), joined);
+        // Without the id, the entry joined since would have ended.
+        const auto left = entries.endEntry(back.userId, QStringLiteral("cancelled"), now);
+        fp::Database::resetConnection();
+        QVERIFY(left && left->has_value());
+        QCOMPARE((*left)->id, joined);
     }
 
     void queueSurvivesRedisLosingIt()
