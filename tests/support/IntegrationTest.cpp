@@ -2,6 +2,9 @@
 
 #include <QTest>
 
+#include <algorithm>
+#include <cstdio>
+
 namespace fp::test {
 
 IntegrationTest::IntegrationTest(TestServer::Options options) : m_options(std::move(options)) { }
@@ -40,6 +43,37 @@ void IntegrationTest::initTestCase()
     }
     m_prepared = true;
     prepare();
+}
+
+void IntegrationTest::cleanup()
+{
+    if (!QTest::currentTestFailed())
+        return;
+    // The warnings and errors first (a failed pass or statement may be minutes old), then the
+    // newest lines, whatever their level.
+    constexpr qsizetype kShown = 20;
+    QTest::qWait(300); // what the servers are still writing about the failed moment
+    for (const auto &server : m_servers) {
+        if (!server->started())
+            continue;
+        QByteArrayList lines = server->output().split('\n');
+        lines.removeAll(QByteArray());
+        QByteArrayList trouble;
+        for (const QByteArray &line : std::as_const(lines)) {
+            if (line.contains("\"level\":\"warning\"") || line.contains("\"level\":\"error\""))
+                trouble << line;
+        }
+        if (trouble.isEmpty())
+            trouble << "(none)";
+        std::fprintf(
+            stderr,
+            "--- the server on port %u: its last %lld warnings and errors ---\n%s\n"
+            "--- its last %lld lines ---\n%s\n",
+            unsigned(server->port()), qlonglong(kShown),
+            trouble.mid(std::max<qsizetype>(0, trouble.size() - kShown)).join('\n').constData(),
+            qlonglong(kShown),
+            lines.mid(std::max<qsizetype>(0, lines.size() - kShown)).join('\n').constData());
+    }
 }
 
 void IntegrationTest::cleanupTestCase()

@@ -14,8 +14,9 @@
 //       void somethingFriendsDo() { const TestAccount me = signUp(); ... }
 //   };
 //
-// A derived class declares no initTestCase() or cleanupTestCase(): it overrides prepare() and
-// verifyLogs() instead.
+// A derived class declares no initTestCase(), cleanupTestCase() or cleanup(): it overrides
+// prepare() and verifyLogs() instead. After a test function fails, cleanup() prints what the
+// servers logged last, so that a failure seen once (in CI, under load) can still be explained.
 
 #include "tests/support/Accounts.h"
 #include "tests/support/HttpClient.h"
@@ -95,6 +96,7 @@ protected:
 
 private Q_SLOTS:
     void initTestCase();
+    void cleanup();
     void cleanupTestCase();
 
 private:
