@@ -36,6 +36,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
@@ -121,6 +122,93 @@ double cpuMs(qint64 pid)
     const double ticks = fields[11].toDouble() + fields[12].toDouble();
     return ticks * 1000.0 / double(sysconf(_SC_CLK_TCK));
 }
+
+// Where the machine's CPU went while a relay ran: a p99 measured on a machine that was busy
+// with something else says little about the server. Processes are found by name in /proc (all
+// of them: this bench's MariaDB and Redis are the ones at work during a run).
+class MachineLoad
+{
+public:
+    MachineLoad(qint64 serverPid) : m_serverPid(serverPid) { m_start = sample(); }
+
+    /// "2 cores 81 % busy: the process measured 27 %, MariaDB 25 %, ..." since construction.
+    QString since() const
+    {
+        const Sample end = sample();
+        const double total = end.totalTicks - m_start.totalTicks;
+        if (total <= 0)
+            return QStringLiteral("unknown (no /proc/stat)");
+        const double msPerTick = 1000.0 / double(sysconf(_SC_CLK_TCK));
+        const auto share = [&](double ms) {
+            return 100.0 * ms / (total * msPerTick);
+        };
+        const double server = end.serverMs - m_start.serverMs;
+        const double database = end.databaseMs - m_start.databaseMs;
+        const double redis = end.redisMs - m_start.redisMs;
+        const double bench = end.benchMs - m_start.benchMs;
+        const double busy = (end.busyTicks - m_start.busyTicks) * msPerTick;
+        const double stolen = (end.stealTicks - m_start.stealTicks) * msPerTick;
+        return QStringLiteral(
+                   "%1 cores %2 % busy: the process measured %3 %, MariaDB %4 %, Redis %5 %, this "
+                   "bench %6 %, everything else %7 %; stolen by the "
+                   "hypervisor %8 %")
+            .arg(QThread::idealThreadCount())
+            .arg(share(busy), 0, 'f', 0)
+            .arg(share(server), 0, 'f', 0)
+            .arg(share(database), 0, 'f', 0)
+            .arg(share(redis), 0, 'f', 0)
+            .arg(share(bench), 0, 'f', 0)
+            .arg(std::max(0.0, share(busy - server - database - redis - bench)), 0, 'f', 0)
+            .arg(share(stolen), 0, 'f', 1);
+    }
+
+private:
+    struct Sample
+    {
+        double totalTicks = 0; // every core's, idle included
+        double busyTicks = 0; // spent running something on this machine
+        double stealTicks = 0; // wanted, but given to another machine by the hypervisor
+        double serverMs = 0, databaseMs = 0, redisMs = 0, benchMs = 0;
+    };
+
+    Sample sample() const
+    {
+        Sample s;
+        QFile stat(QStringLiteral("/proc/stat"));
+        if (stat.open(QIODevice::ReadOnly)) {
+            // cpu user nice system idle iowait irq softirq steal ...
+            const QList<QByteArray> f = stat.readLine().simplified().split(' ');
+            if (f.size() > 8) {
+                for (int i = 1; i <= 8; ++i)
+                    s.totalTicks += f[i].toDouble();
+                s.busyTicks = f[1].toDouble() + f[2].toDouble() + f[3].toDouble() +
+                    f[6].toDouble() + f[7].toDouble();
+                s.stealTicks = f[8].toDouble();
+            }
+        }
+        s.serverMs = cpuMs(m_serverPid);
+        s.benchMs = cpuMs(QCoreApplication::applicationPid());
+        const QDir proc(QStringLiteral("/proc"));
+        for (const QString &entry : proc.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            bool isPid = false;
+            const qint64 pid = entry.toLongLong(&isPid);
+            if (!isPid)
+                continue;
+            QFile comm(QStringLiteral("/proc/%1/comm").arg(pid));
+            if (!comm.open(QIODevice::ReadOnly))
+                continue;
+            const QByteArray name = comm.readAll().trimmed();
+            if (name == "mariadbd" || name == "mysqld")
+                s.databaseMs += std::max(0.0, cpuMs(pid));
+            else if (name == "redis-server")
+                s.redisMs += std::max(0.0, cpuMs(pid));
+        }
+        return s;
+    }
+
+    qint64 m_serverPid;
+    Sample m_start;
+};
 
 void wait(int ms)
 {
@@ -496,6 +584,7 @@ struct Measurement
     int measuredSockets = 0;
     RelayResult relay;
     double relayCpuMs = 0; // the server process's CPU time during the relay (not the database's)
+    QString machineLoad; // where the machine's CPU went during the relay (MachineLoad)
 
     double kibPerSocket() const
     {
@@ -556,6 +645,7 @@ Measurement measure(const QString &name, quint16 port, qint64 pid, QList<Client>
         say(QStringLiteral("  %1: first failure: %2").arg(name, m.firstAuthFailure));
     // Each shard sends its conversations' share of the rate.
     const double cpuBefore = cpuMs(pid);
+    const MachineLoad load(pid);
     fleet.everyShard([&](Fleet &f, int s) {
         const double shareOfRate = double(o.rate) * fleet.clients(s) / n;
         RelayResult part =
@@ -574,6 +664,7 @@ Measurement measure(const QString &name, quint16 port, qint64 pid, QList<Client>
         m.relay.timeline.insert(m.relay.timeline.end(), part.timeline.begin(), part.timeline.end());
     });
     m.relayCpuMs = cpuMs(pid) - cpuBefore;
+    m.machineLoad = load.since();
     const RelayResult &r = m.relay;
     say(QStringLiteral("  %1: sent %2 in %3 s (%4 msg/s), delivered %5, acked %6, rejected %7")
             .arg(name)
@@ -585,6 +676,7 @@ Measurement measure(const QString &name, quint16 port, qint64 pid, QList<Client>
             .arg(r.rejected));
     if (!r.firstRejection.isEmpty())
         say(QStringLiteral("  %1: first rejection: %2").arg(name, r.firstRejection));
+    say(QStringLiteral("  %1: the machine meanwhile: %2").arg(name, m.machineLoad));
     m.ok = true;
     return m;
 }
