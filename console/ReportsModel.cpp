@@ -135,7 +135,7 @@ QVariant ReportsModel::data(const QModelIndex &index, int role) const
     case Reported:
         return shortId(r.reportedUserId);
     case Claimed:
-        return words::claimer(r.claimedByUserId, m_signedInUserId);
+        return words::staffMember(r.claimedByUserId, m_signedInUserId);
     case Created:
         return r.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
     default:

@@ -58,8 +58,8 @@ QString refusal(const AppError &error)
         const QDateTime until =
             fromWireTime(error.details.value(QStringLiteral("claimed_until")).toString());
         return until.isValid()
-            ? QObject::tr("Another moderator holds this report until %1").arg(clockTime(until))
-            : QObject::tr("Another moderator holds this report");
+            ? QObject::tr("Another staff member holds this report until %1").arg(clockTime(until))
+            : QObject::tr("Another staff member holds this report");
     }
     if (reason == QLatin1String("not_claimed"))
         return QObject::tr("Claim the report first (C)");
@@ -101,16 +101,21 @@ QString historyHtml(const QString &title, const QString &personId,
     return html + QStringLiteral("</ul>");
 }
 
-/// Who holds the report and until when; the id of another moderator is there to look them up.
+/// A staff member in words; another one's id is there, in small print, to look them up.
+QString staffHtml(const QString &userId, const QString &signedInUserId)
+{
+    const QString who = words::staffMember(userId, signedInUserId);
+    return userId == signedInUserId ? who
+                                    : QStringLiteral("%1 <small>(id %2)</small>").arg(who, userId);
+}
+
+/// Who holds the report and until when.
 QString claimHtml(const admin::Report &r, const QString &signedInUserId)
 {
     if (r.claimedByUserId.isEmpty())
         return QStringLiteral("nobody");
-    const QString who = words::claimer(r.claimedByUserId, signedInUserId);
-    return r.claimedByUserId == signedInUserId
-        ? QStringLiteral("%1 until %2").arg(who, when(r.claimedUntil))
-        : QStringLiteral("%1 <small>(id %2)</small> until %3")
-              .arg(who, r.claimedByUserId, when(r.claimedUntil));
+    return QStringLiteral("%1 until %2")
+        .arg(staffHtml(r.claimedByUserId, signedInUserId), when(r.claimedUntil));
 }
 
 QString detailHtml(const admin::ReportDetail &d, const QString &signedInUserId)
@@ -127,8 +132,8 @@ QString detailHtml(const admin::ReportDetail &d, const QString &signedInUserId)
                  when(r.createdAt), claimHtml(r, signedInUserId), r.detailsText.toHtmlEscaped());
     if (!r.action.isEmpty())
         html += QStringLiteral("<p>Action: <b>%1</b> by %2 at %3: %4</p>")
-                    .arg(words::action(r.action), r.actionedByUserId, when(r.actionedAt),
-                         r.actionNote.toHtmlEscaped());
+                    .arg(words::action(r.action), staffHtml(r.actionedByUserId, signedInUserId),
+                         when(r.actionedAt), r.actionNote.toHtmlEscaped());
     html += briefHtml(QStringLiteral("Reporter"), d.reporter);
     html += briefHtml(QStringLiteral("Reported"), d.reported);
     if (!d.messages.isEmpty()) {

@@ -125,11 +125,11 @@ QString actionField(const QString &key)
     return lookUp(table, key);
 }
 
-QString claimer(const QString &userId, const QString &signedInUserId)
+QString staffMember(const QString &userId, const QString &signedInUserId)
 {
     if (userId.isEmpty())
         return {};
-    return userId == signedInUserId ? QObject::tr("you") : QObject::tr("another moderator");
+    return userId == signedInUserId ? QObject::tr("you") : QObject::tr("another staff member");
 }
 
 } // namespace fp::console::words

@@ -2,8 +2,8 @@
 
 // The words the console shows for the staff API's keys: a report's action, status, severity
 // and reason, the label the chat rules gave a message, a user's status and role, the fields of
-// an action, and who holds a claim. Each key gets its words here only; a key the server added
-// since is shown as it is, never hidden.
+// an action, and which staff member holds a claim or took an action. Each key gets its words here
+// only; a key the server added since is shown as it is, never hidden.
 
 #include <QString>
 
@@ -19,8 +19,9 @@ QString userStatus(const QString &key);
 QString role(const QString &key);
 /// A field of a report action (ReportActionRequest), as the triage form names it.
 QString actionField(const QString &key);
-/// Who holds a claim, for the signed-in moderator: "you", or "another moderator" (the API gives
-/// only their id); empty when nobody does.
-QString claimer(const QString &userId, const QString &signedInUserId);
+/// A staff member the API names by id only (who holds a claim, who took an action), for the
+/// signed-in one: "you", or "another staff member" (a moderator or an admin: the id does not
+/// say which); empty for nobody.
+QString staffMember(const QString &userId, const QString &signedInUserId);
 
 } // namespace fp::console::words

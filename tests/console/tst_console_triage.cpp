@@ -122,6 +122,22 @@ private:
         table->setFocus();
         return tab()->selectedId() == report ? table : nullptr;
     }
+    /// Selects `report` once the table lists it and waits for the detail pane to show it: the
+    /// pane's text, or empty when it did not.
+    QString detailOf(const QString &report)
+    {
+        tab()
+            ->findChild<QTableView *>(QStringLiteral("reportsTable"))
+            ->selectionModel()
+            ->clearSelection();
+        QSignalSpy shown(tab(), &ReportsTab::detailShown);
+        if (!selectListed(report))
+            return {};
+        const auto showsIt = [&] {
+            return !shown.isEmpty() && shown.last().first().toString() == report;
+        };
+        return QTest::qWaitFor(showsIt, kWaitMs) ? tab()->detailText() : QString();
+    }
     /// Waits for the claim or action feedback to read `expected`, then for the list refresh
     /// that follows it, and says whether the feedback is still there, in red.
     bool refusalStaysShown(const QString &expected)
@@ -402,7 +418,8 @@ private Q_SLOTS:
         QTableView *table = selectListed(held);
         QVERIFY(table);
         QTest::keyClick(table, Qt::Key_C);
-        const QString holds = QStringLiteral("Another moderator holds this report until ") + until;
+        const QString holds =
+            QStringLiteral("Another staff member holds this report until ") + until;
         QVERIFY2(refusalStaysShown(holds), qPrintable(tab()->feedbackText()));
         QVERIFY(feedback->isVisibleTo(tab()));
 
@@ -722,9 +739,10 @@ private Q_SLOTS:
     }
 
     // The API names whoever holds a claim by id only: the console says "you" for the signed-in
-    // moderator's own claims and "another moderator" for anyone else's, with the id to look
-    // them up (a tooltip in the table, beside the words in the detail).
-    void claimedBySaysYouOrAnotherModerator()
+    // moderator's own claims and "another staff member" for anyone else's (an admin may hold
+    // one too), with the id to look them up (a tooltip in the table, beside the words in the
+    // detail).
+    void claimedBySaysYouOrAnotherStaffMember()
     {
         QVERIFY(m_console);
         const Pair p = pair();
@@ -748,27 +766,56 @@ private Q_SLOTS:
         tab()->refresh();
         QTRY_COMPARE_WITH_TIMEOUT(claimedBy(mine, Qt::DisplayRole), QStringLiteral("you"), kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(claimedBy(theirs, Qt::DisplayRole),
-                                  QStringLiteral("another moderator"), kWaitMs);
+                                  QStringLiteral("another staff member"), kWaitMs);
         QVERIFY2(claimedBy(theirs, Qt::ToolTipRole).contains(m_otherModerator.userId),
                  qPrintable(claimedBy(theirs, Qt::ToolTipRole)));
 
-        QSignalSpy shown(tab(), &ReportsTab::detailShown);
-        const auto detailOf = [&](const QString &report) {
-            tab()->selectReport(report);
-            return QTest::qWaitFor(
-                       [&] {
-                           return shown.count() > 0 && shown.last().first().toString() == report;
-                       },
-                       kWaitMs)
-                ? tab()->detailText()
-                : QString();
-        };
         QString detail = detailOf(theirs);
-        QVERIFY2(detail.contains(QStringLiteral("Claimed by: another moderator (id %1) until")
+        QVERIFY2(detail.contains(QStringLiteral("Claimed by: another staff member (id %1) until")
                                      .arg(m_otherModerator.userId)),
                  qPrintable(detail));
         detail = detailOf(mine);
         QVERIFY2(detail.contains(QStringLiteral("Claimed by: you until")), qPrintable(detail));
+    }
+
+    // Who took a report's action is named as its claims are: "you" for the signed-in
+    // moderator, "another staff member" for anyone else (here the admin), their id in small
+    // print beside it, never the bare id.
+    void actionSaysByYouOrAnotherStaffMember()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        const QString mine = fileReport(p.a, p.conversationId, QStringLiteral("spam"));
+        const QString theirs = fileReport(p.b, p.conversationId, QStringLiteral("spam"));
+        QVERIFY(!mine.isEmpty() && !theirs.isEmpty());
+        const TestAccount admin = logInAsAdmin();
+        const auto dismissAs = [this](const TestAccount &staff, const QString &report) {
+            const auto client = as(staff);
+            if (client->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {})
+                    .status != 200)
+                return false;
+            return client
+                       ->post(QStringLiteral("/api/admin/reports/%1/action").arg(report),
+                              {{QStringLiteral("action"), QStringLiteral("dismiss")},
+                               {QStringLiteral("note"), QStringLiteral("not a problem")}})
+                       .status == 200;
+        };
+        QVERIFY(dismissAs(m_moderator, mine));
+        QVERIFY(dismissAs(admin, theirs));
+
+        // Resolved, they are listed with the status filter on all.
+        auto *status = tab()->findChild<QComboBox *>(QStringLiteral("statusFilter"));
+        const int unresolvedIndex = status->currentIndex();
+        status->setCurrentIndex(status->findData(QStringLiteral("all")));
+        QString detail = detailOf(mine);
+        QVERIFY2(detail.contains(QStringLiteral("Action: Dismiss by you at ")), qPrintable(detail));
+        QVERIFY2(!detail.contains(m_moderator.userId), qPrintable(detail));
+        detail = detailOf(theirs);
+        QVERIFY2(
+            detail.contains(QStringLiteral("Action: Dismiss by another staff member (id %1) at ")
+                                .arg(admin.userId)),
+            qPrintable(detail));
+        status->setCurrentIndex(unresolvedIndex);
     }
 
     void consoleClosesCleanly()
