@@ -1,6 +1,7 @@
 #include "console/UsersTab.h"
 
 #include "common/AdminClient.h"
+#include "common/Time.h"
 #include "console/AvatarLabel.h"
 #include "console/ChartSupport.h"
 #include "console/TrustChart.h"
@@ -9,7 +10,8 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPointer>
@@ -18,6 +20,8 @@
 #include <QTableWidget>
 #include <QTextBrowser>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace fp::console {
 
@@ -44,6 +48,122 @@ void setRow(QTableWidget *t, int row, const QStringList &cells)
 {
     for (int c = 0; c < cells.size(); ++c)
         t->setItem(row, c, new QTableWidgetItem(cells[c]));
+}
+
+/// A number of the trust rules: whole when it is, else with two decimals; `sign` for a change.
+QString points(double value, bool sign)
+{
+    QString text = value == std::trunc(value) ? QString::number(qint64(value))
+                                              : QString::number(value, 'f', 2);
+    if (sign && value > 0)
+        text.prepend(QLatin1Char('+'));
+    return text;
+}
+
+/// The parts of trust in the API's order (any other after them): changes as the ones that
+/// moved, a state as all of them.
+QString partsText(const QJsonObject &parts, bool changes)
+{
+    QStringList keys {QStringLiteral("reliability"), QStringLiteral("respect"),
+                      QStringLiteral("engagement"), QStringLiteral("safety")};
+    for (const QString &key : parts.keys()) {
+        if (!keys.contains(key))
+            keys << key;
+    }
+    QStringList said;
+    for (const QString &key : std::as_const(keys)) {
+        const QJsonValue value = parts.value(key);
+        if (!value.isUndefined() && (!changes || value.toDouble() != 0))
+            said << QStringLiteral("%1 %2").arg(words::trustPart(key),
+                                                points(value.toDouble(), changes));
+    }
+    return said.isEmpty() ? QObject::tr("none") : said.join(QStringLiteral(", "));
+}
+
+QString tagsText(const QJsonValue &tags)
+{
+    QStringList said;
+    for (const QJsonValue &tag : tags.toArray())
+        said << words::feedbackTag(tag.toString());
+    return said.isEmpty() ? QObject::tr("none") : said.join(QStringLiteral(", "));
+}
+
+/// One metadata field of a ledger row in words: keys of the API through words::, times as the
+/// console shows them, the parts of trust by name.
+QString fieldText(const QString &key, const QJsonValue &value)
+{
+    if (key == QLatin1String("source"))
+        return words::trustSource(value.toString());
+    if (key == QLatin1String("severity"))
+        return words::severity(value.toString());
+    if (key == QLatin1String("meet_outcome"))
+        return words::meetOutcome(value.toString());
+    if (key == QLatin1String("ignored_reason"))
+        return words::trustIgnoredReason(value.toString());
+    if (key == QLatin1String("last_applied_at") || key == QLatin1String("eligible_again_at"))
+        return when(fromWireTime(value.toString()));
+    if (key == QLatin1String("tags_counted") || key == QLatin1String("tags_unknown"))
+        return tagsText(value);
+    if (value.isObject())
+        return partsText(value.toObject(), key != QLatin1String("components_after"));
+    if (value.isBool())
+        return value.toBool() ? QObject::tr("yes") : QObject::tr("no");
+    if (value.isDouble())
+        return points(value.toDouble(), key == QLatin1String("manual_delta"));
+    if (value.isString())
+        return value.toString();
+    QStringList items;
+    for (const QJsonValue &item : value.toArray())
+        items << item.toVariant().toString();
+    return items.join(QStringLiteral(", "));
+}
+
+/// What made a ledger row, in a line: whether it counted, the inputs of its source, the parts
+/// of trust it moved and the limits that held it back.
+QString ledgerDetails(const admin::TrustEvent &e)
+{
+    const QJsonObject &m = e.metadata;
+    const auto field = [&m](const char *key) {
+        return fieldText(QLatin1String(key), m.value(QLatin1String(key)));
+    };
+    const auto has = [&m](const char *key) {
+        return m.contains(QLatin1String(key));
+    };
+    QStringList said;
+    if (m.value(QStringLiteral("ignored")).toBool()) {
+        said << QObject::tr("Not counted: %1").arg(field("ignored_reason"));
+        if (has("eligible_again_at"))
+            said << QObject::tr("counts again from %1").arg(field("eligible_again_at"));
+    }
+    if (e.source == QLatin1String("reflection")) {
+        if (has("vibe_score"))
+            said << QObject::tr("vibe %1 of 5, %2").arg(field("vibe_score"), field("meet_outcome"));
+        if (!m.value(QStringLiteral("tags_counted")).toArray().isEmpty())
+            said << QObject::tr("tags: %1").arg(field("tags_counted"));
+        if (has("reflector_trust"))
+            said << QObject::tr("from someone with trust %1").arg(field("reflector_trust"));
+    } else if (has("severity")) {
+        said << QObject::tr("%1 severity").arg(field("severity"));
+    }
+    if (has("manual_delta"))
+        said << QObject::tr("%1 trust points").arg(field("manual_delta"));
+    if (!m.value(QStringLiteral("ignored")).toBool() && has("component_deltas"))
+        said << QObject::tr("parts moved: %1").arg(field("component_deltas"));
+    if (m.value(QStringLiteral("cooldown_applied")).toBool())
+        said << QObject::tr("cut by the daily cap of %1 points").arg(field("daily_cap"));
+    if (m.value(QStringLiteral("clamped")).toBool())
+        said << QObject::tr("held within 0–100");
+    return said.join(QStringLiteral("; "));
+}
+
+/// Every field of a ledger row's metadata, one a line, in words.
+QString ledgerFields(const admin::TrustEvent &e)
+{
+    QStringList lines {QObject::tr("Caused by (id): %1").arg(e.sourceRefId)};
+    for (auto it = e.metadata.begin(); it != e.metadata.end(); ++it)
+        lines << QStringLiteral("%1: %2").arg(words::trustField(it.key()),
+                                              fieldText(it.key(), it.value()));
+    return lines.join(QLatin1Char('\n'));
 }
 
 } // namespace
@@ -200,11 +320,11 @@ void UsersTab::showUser(const QString &id)
             self->m_ledger->setRowCount(int(r->items.size()));
             for (int i = 0; i < r->items.size(); ++i) {
                 const admin::TrustEvent &e = r->items[i];
-                setRow(
-                    self->m_ledger, i,
-                    {when(e.createdAt), QString::asprintf("%+d", e.delta),
-                     QString::number(e.scoreAfter), e.source,
-                     QString::fromUtf8(QJsonDocument(e.metadata).toJson(QJsonDocument::Compact))});
+                setRow(self->m_ledger, i,
+                       {when(e.createdAt), QString::asprintf("%+d", e.delta),
+                        QString::number(e.scoreAfter), words::trustSource(e.source),
+                        ledgerDetails(e)});
+                self->m_ledger->item(i, 4)->setToolTip(ledgerFields(e));
             }
         });
 }

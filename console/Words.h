@@ -2,8 +2,9 @@
 
 // The words the console shows for the staff API's keys: a report's action, status, severity
 // and reason, the label the chat rules gave a message, a user's status and role, the fields of
-// an action, and which staff member holds a claim or took an action. Each key gets its words here
-// only; a key the server added since is shown as it is, never hidden.
+// an action, which staff member holds a claim or took an action, and the trust ledger's sources
+// and details. Each key gets its words here only; a key the server added since is shown as it
+// is, never hidden.
 
 #include <QString>
 
@@ -23,5 +24,18 @@ QString actionField(const QString &key);
 /// signed-in one: "you", or "another staff member" (a moderator or an admin: the id does not
 /// say which); empty for nobody.
 QString staffMember(const QString &userId, const QString &signedInUserId);
+
+/// Where a row of the trust ledger comes from (TrustScoreEvent.source).
+QString trustSource(const QString &key);
+/// A field of a trust ledger row's metadata (docs/trust.md, "Ledger and replay").
+QString trustField(const QString &key);
+/// One of the four parts of trust (reliability, respect, engagement, safety).
+QString trustPart(const QString &key);
+/// Why the trust rules did not count a signal (metadata.ignored_reason).
+QString trustIgnoredReason(const QString &key);
+/// What a person chose after a chat (a reflection's meet_outcome).
+QString meetOutcome(const QString &key);
+/// A feedback tag of the catalog: its key with spaces, the keys being English words already.
+QString feedbackTag(const QString &key);
 
 } // namespace fp::console::words

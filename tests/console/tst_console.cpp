@@ -5,6 +5,7 @@
 // trip through a real keychain is tst_console_keychain.
 
 #include "common/AdminClient.h"
+#include "common/Time.h"
 #include "console/AuditTab.h"
 #include "console/CredentialStore.h"
 #include "console/MainWindow.h"
@@ -485,6 +486,127 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(db()->scalar(inDatabase).toString(), QStringLiteral("active"),
                                   kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(line->text(), QStringLiteral("Status is now Active."), kWaitMs);
+    }
+
+    // The trust ledger says where each change came from and what made it in words, for every
+    // source the server writes, never as its keys or as JSON: two rows come the real way (a
+    // confirmed report, a change by hand), the others as the trust rules write them.
+    void trustLedgerShowsWordsNotJson()
+    {
+        QVERIFY(m_console && m_console->window.consoleShown());
+        const TestAccount person = signUp(QStringLiteral("Ledgered"));
+        const TestAccount admin = logInAsAdmin();
+        const auto handle = [&](const QString &severity, const QJsonObject &action) {
+            const QString report =
+                seed().report(m_reporter, person, Seed::Report {.severity = severity});
+            const auto client = as(admin);
+            return client->post(QStringLiteral("/api/admin/reports/%1/claim").arg(report), {})
+                       .status == 200 &&
+                client->post(QStringLiteral("/api/admin/reports/%1/action").arg(report), action)
+                    .status == 200;
+        };
+        QVERIFY(handle(QStringLiteral("high"),
+                       {{QStringLiteral("action"), QStringLiteral("warn")},
+                        {QStringLiteral("note"), QStringLiteral("rude")}}));
+        QVERIFY(handle(QStringLiteral("low"),
+                       {{QStringLiteral("action"), QStringLiteral("manual_review")},
+                        {QStringLiteral("note"), QStringLiteral("kind after all")},
+                        {QStringLiteral("trust_delta"), 3}}));
+        const auto ledgerRow = [&](const QString &source, int delta, int minutesAgo,
+                                   const QString &metadata) {
+            exec(QStringLiteral("INSERT INTO trust_score_events (id, user_id, delta, source, "
+                                "source_ref_id, metadata_json, created_at) VALUES (UUID(), '%1', "
+                                "%2, '%3', UUID(), '%4', UTC_TIMESTAMP(3) - INTERVAL %5 MINUTE)")
+                     .arg(person.userId)
+                     .arg(delta)
+                     .arg(source, metadata)
+                     .arg(minutesAgo));
+        };
+        const QString reflection =
+            QStringLiteral(
+                R"({"rule_version":1,"source":"reflection","reflector_id":"%1","reflector_trust":72,)"
+                R"("vibe_score":4,"meet_outcome":"again","tags_counted":["good_listener"],)"
+                R"("tags_unknown":[],"reflector_weight":1,"daily_cap":10,"moved_today_before":9,)"
+                R"("daily_budget_left":1,"cap_scale":0.4,"ignored":false,"cooldown_applied":true,)"
+                R"("clamped":false,"component_deltas":{"reliability":0.4,"respect":0.8,)"
+                R"("engagement":1.2,"safety":0.2},"score_before":50,"score_after":51})")
+                .arg(m_reporter.userId);
+        ledgerRow(QStringLiteral("reflection"), 1, 30, reflection);
+        const QString eligible = fp::toWireTime(QDateTime::currentDateTimeUtc().addDays(20));
+        ledgerRow(
+            QStringLiteral("reflection"), 0, 20,
+            QStringLiteral(R"({"rule_version":1,"source":"reflection","reflector_id":"%1",)"
+                           R"("reflector_trust":72,"vibe_score":2,"meet_outcome":"pass",)"
+                           R"("ignored":true,"ignored_reason":"same_reflector_within_30_days",)"
+                           R"("eligible_again_at":"%2","cooldown_applied":false,)"
+                           R"("component_deltas":{"reliability":0,"respect":0,)"
+                           R"("engagement":0,"safety":0},"score_before":51,)"
+                           R"("score_after":51})")
+                .arg(m_reporter.userId, eligible));
+        ledgerRow(QStringLiteral("cooldown_penalty"), -1, 10,
+                  QStringLiteral(R"({"rule_version":1,"source":"cooldown_penalty","ignored":false,)"
+                                 R"("cooldown_applied":false,"clamped":false,)"
+                                 R"("component_deltas":{"reliability":-4,"respect":0,)"
+                                 R"("engagement":0,"safety":0},"score_before":51,)"
+                                 R"("score_after":50})"));
+
+        fp::console::UsersTab *users = m_console->window.usersTab();
+        m_console->window.tabs()->setCurrentWidget(users);
+        auto *ledger = users->findChild<QTableWidget *>(QStringLiteral("trustLedger"));
+        QVERIFY(ledger);
+        users->showUser(person.userId);
+        QTRY_COMPARE_WITH_TIMEOUT(ledger->rowCount(), 5, kWaitMs);
+        const auto cell = [ledger](int row, int column) {
+            const QTableWidgetItem *item = ledger->item(row, column);
+            return item ? item->text() : QString();
+        };
+        // Each source's row: its details, and the tooltip with every field.
+        QMultiMap<QString, std::pair<QString, QString>> rows;
+        for (int row = 0; row < ledger->rowCount(); ++row) {
+            const QString details = cell(row, 4);
+            const QString fields = ledger->item(row, 4)->toolTip();
+            for (const QString &shown : {details, fields}) {
+                for (const char *raw : {"{", "\"", "_"})
+                    QVERIFY2(!shown.contains(QLatin1String(raw)), qPrintable(shown));
+            }
+            QVERIFY2(fields.contains(QStringLiteral("Rules version: 1")), qPrintable(fields));
+            rows.insert(cell(row, 3), {details, fields});
+        }
+        QCOMPARE(rows.uniqueKeys(),
+                 QStringList({QStringLiteral("Adjusted by hand by staff"),
+                              QStringLiteral("Joined the queue too often"),
+                              QStringLiteral("Reflection after a chat"),
+                              QStringLiteral("Report confirmed by staff")}));
+        const auto detailsOf = [&](const QString &source) {
+            QStringList all;
+            for (const auto &row : rows.values(source))
+                all << row.first;
+            return all.join(QStringLiteral(" | "));
+        };
+        QString details = detailsOf(QStringLiteral("Report confirmed by staff"));
+        QCOMPARE(details, QStringLiteral("High severity; parts moved: Respect -16, Safety -32"));
+        details = detailsOf(QStringLiteral("Adjusted by hand by staff"));
+        QVERIFY2(details.startsWith(QStringLiteral("+3 trust points; parts moved: Reliability +3")),
+                 qPrintable(details));
+        details = detailsOf(QStringLiteral("Reflection after a chat"));
+        QVERIFY2(details.contains(QStringLiteral(
+                     "vibe 4 of 5, would meet again; tags: good listener; from someone with "
+                     "trust 72; parts moved: Reliability +0.40, Respect +0.80, Engagement +1.20, "
+                     "Safety +0.20; cut by the daily cap of 10 points")),
+                 qPrintable(details));
+        QVERIFY2(details.contains(
+                     QStringLiteral(
+                         "Not counted: the same person's reflection already counted in the last 30 "
+                         "days; counts again from %1; vibe 2 of 5, passed")
+                         .arg(fp::fromWireTime(eligible).toLocalTime().toString(
+                             QStringLiteral("yyyy-MM-dd HH:mm")))),
+                 qPrintable(details));
+        details = detailsOf(QStringLiteral("Joined the queue too often"));
+        QCOMPARE(details, QStringLiteral("parts moved: Reliability -4"));
+        const QString fields = rows.value(QStringLiteral("Joined the queue too often")).second;
+        for (const char *line : {"Parts moved: Reliability -4\n", "Cut by the daily cap: no\n",
+                                 "Score before: 51\n", "Source: Joined the queue too often"})
+            QVERIFY2(fields.contains(QLatin1String(line)), qPrintable(fields));
     }
 
     void nextStartSignsInSilently()
