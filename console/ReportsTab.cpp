@@ -449,7 +449,7 @@ QString ReportsTab::badgeText() const
     QStringList parts;
     for (const char *severity : {"critical", "high", "medium", "low"}) {
         if (const int n = m_badge.value(QLatin1String(severity)); n > 0)
-            parts << QStringLiteral("%1 %2").arg(n).arg(QLatin1String(severity));
+            parts << QStringLiteral("%1 %2").arg(n).arg(words::severity(QLatin1String(severity)));
     }
     return parts.join(QStringLiteral(" · "));
 }

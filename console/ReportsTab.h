@@ -59,7 +59,7 @@ public:
     void followAlerts(StaffAlerts *alerts);
     /// Unclaimed unresolved reports by severity (low..critical): the badge.
     QMap<QString, int> badge() const { return m_badge; }
-    /// The badge as the tab shows it ("2 critical · 1 high"; empty when nothing waits).
+    /// The badge as the tab shows it ("2 Critical · 1 High"; empty when nothing waits).
     QString badgeText() const;
     /// The last desktop notification's text (shown in the tray when there is one).
     QString lastNotification() const { return m_lastNotification; }

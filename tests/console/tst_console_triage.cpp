@@ -178,7 +178,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(tab()->badge().value(QStringLiteral("critical")),
                                   criticalBefore + 1, kWaitMs);
         const int index = m_console->window.tabs()->indexOf(tab());
-        QVERIFY(m_console->window.tabs()->tabText(index).contains(QStringLiteral("critical")));
+        QVERIFY(m_console->window.tabs()->tabText(index).contains(QStringLiteral("Critical")));
         // The desktop is told, in words (offscreen there is no tray: the text is still kept).
         QTRY_VERIFY_WITH_TIMEOUT(
             tab()->lastNotification().startsWith(QStringLiteral("Critical severity")), kWaitMs);
@@ -816,6 +816,22 @@ private Q_SLOTS:
                                 .arg(admin.userId)),
             qPrintable(detail));
         status->setCurrentIndex(unresolvedIndex);
+    }
+
+    // The tab's badge counts the reports nobody holds by severity, in the words the rest of
+    // the console uses ("2 Critical · 1 High").
+    void badgeNamesSeveritiesInWords()
+    {
+        QVERIFY(m_console);
+        const Pair p = pair();
+        QVERIFY(!fileReport(p.a, p.conversationId, QStringLiteral("threats")).isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(!tab()->badgeText().isEmpty(), kWaitMs);
+        const QString badge = tab()->badgeText();
+        static const QRegularExpression part(QStringLiteral("^\\d+ (Critical|High|Medium|Low)$"));
+        for (const QString &said : badge.split(QStringLiteral(" · ")))
+            QVERIFY2(part.match(said).hasMatch(), qPrintable(badge));
+        QTabWidget *tabs = m_console->window.tabs();
+        QCOMPARE(tabs->tabText(tabs->indexOf(tab())), QStringLiteral("Reports (%1)").arg(badge));
     }
 
     void consoleClosesCleanly()
