@@ -138,9 +138,9 @@ void QueueTab::refresh()
                                  durations(t.resolved, t.resolveP50Seconds, t.resolveP95Seconds))
                             .arg(t.open);
                 self->m_reportTimes->setText(
-                    self->tr("<b>Reports, last 7 days</b><table cellspacing=6><tr><th>severity</th>"
-                             "<th>first claim p50 / p95</th><th>resolution p50 / p95</th>"
-                             "<th>unresolved</th></tr>%1</table>")
+                    self->tr("<b>Reports, last 7 days</b><table cellspacing=6><tr><th>Severity</th>"
+                             "<th>First claim p50 / p95</th><th>Resolution p50 / p95</th>"
+                             "<th>Unresolved</th></tr>%1</table>")
                         .arg(rows));
             });
     m_client->queueHistory(60, 1, [self = QPointer(this)](const Result<admin::QueueHistory> &r) {
