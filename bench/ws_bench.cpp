@@ -148,10 +148,11 @@ public:
         const double bench = end.benchMs - m_start.benchMs;
         const double busy = (end.busyTicks - m_start.busyTicks) * msPerTick;
         const double stolen = (end.stealTicks - m_start.stealTicks) * msPerTick;
+        const double ioWait = (end.ioWaitTicks - m_start.ioWaitTicks) * msPerTick;
         return QStringLiteral(
                    "%1 cores %2 % busy: the process measured %3 %, MariaDB %4 %, Redis %5 %, this "
-                   "bench %6 %, everything else %7 %; stolen by the "
-                   "hypervisor %8 %")
+                   "bench %6 %, everything else %7 %; stolen by the hypervisor %8 %, idle "
+                   "waiting for the disk %9 %")
             .arg(QThread::idealThreadCount())
             .arg(share(busy), 0, 'f', 0)
             .arg(share(server), 0, 'f', 0)
@@ -159,7 +160,8 @@ public:
             .arg(share(redis), 0, 'f', 0)
             .arg(share(bench), 0, 'f', 0)
             .arg(std::max(0.0, share(busy - server - database - redis - bench)), 0, 'f', 0)
-            .arg(share(stolen), 0, 'f', 1);
+            .arg(share(stolen), 0, 'f', 1)
+            .arg(share(ioWait), 0, 'f', 1);
     }
 
 private:
@@ -168,6 +170,7 @@ private:
         double totalTicks = 0; // every core's, idle included
         double busyTicks = 0; // spent running something on this machine
         double stealTicks = 0; // wanted, but given to another machine by the hypervisor
+        double ioWaitTicks = 0; // idle while something waited for the disk
         double serverMs = 0, databaseMs = 0, redisMs = 0, benchMs = 0;
     };
 
@@ -184,6 +187,7 @@ private:
                 s.busyTicks = f[1].toDouble() + f[2].toDouble() + f[3].toDouble() +
                     f[6].toDouble() + f[7].toDouble();
                 s.stealTicks = f[8].toDouble();
+                s.ioWaitTicks = f[5].toDouble();
             }
         }
         s.serverMs = cpuMs(m_serverPid);
