@@ -1,6 +1,7 @@
 #include "server/base/Log.h"
 
 #include "common/Time.h"
+#include "server/base/ThreadName.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -93,8 +94,10 @@ public:
             writeOut(lock);
             return;
         }
-        if (!m_thread.joinable())
+        if (!m_thread.joinable()) {
             m_thread = std::thread([this] { run(); });
+            nameThread(m_thread, "log writer");
+        }
         if (!std::exchange(m_scheduled, true))
             m_wake.notify_one();
     }

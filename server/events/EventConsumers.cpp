@@ -1,6 +1,7 @@
 #include "server/events/EventConsumers.h"
 
 #include "server/base/Log.h"
+#include "server/base/ThreadName.h"
 #include "server/events/OutboxRelay.h"
 #include "server/storage/Database.h"
 
@@ -85,8 +86,10 @@ void EventConsumers::start()
 {
     if (m_running.exchange(true))
         return;
-    for (auto &group : m_groups)
+    for (auto &group : m_groups) {
         group->thread = std::thread([this, g = group.get()] { run(*g); });
+        nameThread(group->thread, "event consumer");
+    }
 }
 
 void EventConsumers::stop()

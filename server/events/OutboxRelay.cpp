@@ -1,6 +1,7 @@
 #include "server/events/OutboxRelay.h"
 
 #include "server/base/Log.h"
+#include "server/base/ThreadName.h"
 #include "server/events/Outbox.h"
 #include "server/events/StreamEvent.h"
 #include "server/storage/Database.h"
@@ -36,6 +37,7 @@ void OutboxRelay::start()
         return;
     m_running = true;
     m_thread = std::thread([this] { run(); });
+    nameThread(m_thread, "outbox relay");
 }
 
 void OutboxRelay::stop()

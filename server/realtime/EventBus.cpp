@@ -3,6 +3,7 @@
 #include "server/events/UserNotices.h"
 
 #include "server/base/Log.h"
+#include "server/base/ThreadName.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -46,7 +47,9 @@ void EventBus::start()
     if (m_running.exchange(true))
         return;
     m_listener = std::thread([this] { listen(); });
+    nameThread(m_listener, "bus listener");
     m_publisher = std::thread([this] { sendOutbox(); });
+    nameThread(m_publisher, "bus publisher");
 }
 
 void EventBus::stop()
