@@ -444,13 +444,16 @@ Result<QJsonObject> ConversationRepository::exportFor(const QString &userId) con
              "c.match_session_id WHERE m.user_a_id = ? OR m.user_b_id = ? ORDER BY c.started_at",
              2},
             // The person's own messages; the receiver's off-limits labels on them are the
-            // receiver's, not the sender's.
+            // receiver's, not the sender's. Found through the person's conversations: the
+            // messages table keeps no index by sender alone (sql/0024).
             {"conversation_messages",
              "SELECT id, conversation_session_id, seq, client_msg_id, message_text, "
              "contains_sensitive, IF(LEFT(moderation_label, 10) = 'off_limits', NULL, "
              "moderation_label) AS moderation_label, created_at, deleted_at FROM "
-             "conversation_messages WHERE sender_user_id = ? ORDER BY created_at, seq",
-             1},
+             "conversation_messages WHERE conversation_session_id IN (SELECT c.id FROM "
+             "conversation_sessions c JOIN match_sessions m ON m.id = c.match_session_id WHERE "
+             "m.user_a_id = ? OR m.user_b_id = ?) AND sender_user_id = ? ORDER BY created_at, seq",
+             3},
             {"conversation_decision_gates",
              "SELECT id, conversation_session_id, gate_minute, decision, decided_at FROM "
              "conversation_decision_gates WHERE user_id = ? ORDER BY decided_at",

@@ -4,7 +4,9 @@
 // in one go, keeps the abuse-prevention rows, and frees the email. Chat messages expire after the
 // retention period unless a report about their conversation is still open or triaged.
 
+#include "server/conversation/ConversationRepository.h"
 #include "tests/support/Fixtures.h"
+#include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
 #include "tests/support/WsClient.h"
 
@@ -259,6 +261,53 @@ private Q_SLOTS:
                      .at(0)[QStringLiteral("friend_user_id")]
                      .toString(),
                  friendAccount.userId);
+    }
+
+    // The messages table keeps no index by sender alone (sql/0024: every chat message paid for
+    // it), so the export finds a person's messages through their conversations. Other people's
+    // 5,000 messages are not read on the way.
+    void exportFindsOnesMessagesWithoutReadingOthers()
+    {
+        const TestAccount me = signUp();
+        const TestAccount peer = signUp();
+        const TestAccount other = signUp();
+        const TestAccount otherPeer = signUp();
+        const QString mine = seedConversation(me, peer, QStringLiteral("anonymous"));
+        seedMessage(mine, me, 1, QStringLiteral("mine, the first"));
+        seedMessage(mine, peer, 2, QStringLiteral("the peer's"));
+        seedMessage(mine, me, 3, QStringLiteral("mine, the second"));
+        const QString theirs = seedConversation(other, otherPeer, QStringLiteral("anonymous"));
+        exec(QStringLiteral("INSERT INTO conversation_messages (id, conversation_session_id, "
+                            "sender_user_id, seq, message_text) SELECT UUID(), '%1', '%2', seq, "
+                            "'not mine' FROM seq_1_to_5000")
+                 .arg(theirs, other.userId));
+        exec(QStringLiteral("ANALYZE TABLE conversation_messages, conversation_sessions, "
+                            "match_sessions"));
+
+        useDatabaseInProcess(server().databaseName());
+        const auto rowsRead = [] {
+            fp::SqlResult r = fp::Sql::exec(QStringLiteral(
+                "SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_first', "
+                "'Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd_next')"));
+            qint64 total = 0;
+            while (r.next())
+                total += r.value(1).toLongLong();
+            return total;
+        };
+        const fp::ConversationRepository conversations;
+        const qint64 before = rowsRead();
+        const fp::Result<QJsonObject> exported = conversations.exportFor(me.userId);
+        const qint64 read = rowsRead() - before;
+        fp::Database::resetConnection();
+        QVERIFY(exported);
+        const QJsonArray messages =
+            exported->value(QStringLiteral("conversation_messages")).toArray();
+        QCOMPARE(messages.size(), 2);
+        QCOMPARE(messages.at(0)[QStringLiteral("message_text")].toString(),
+                 QStringLiteral("mine, the first"));
+        QCOMPARE(messages.at(1)[QStringLiteral("message_text")].toString(),
+                 QStringLiteral("mine, the second"));
+        QVERIFY2(read < 100, qPrintable(QString::number(read)));
     }
 
     void oldMessagesExpireUnlessASafetyCaseHoldsThem()
