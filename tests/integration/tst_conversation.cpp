@@ -5,6 +5,7 @@
 // MariaDB and Redis (chatting, revealing, each gate announced exactly once).
 
 #include "server/conversation/ConversationRepository.h"
+#include "server/conversation/MessageWriter.h"
 #include "tests/support/Fixtures.h"
 #include "tests/support/InProcessDatabase.h"
 #include "tests/support/IntegrationTest.h"
@@ -20,6 +21,7 @@
 #include <QTest>
 #include <QUuid>
 #include <algorithm>
+#include <mutex>
 #include <optional>
 
 using namespace fp::test;
@@ -655,6 +657,68 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 batches for %2 messages").arg(batches).arg(stored)));
         qInfo("%s",
               qPrintable(QStringLiteral("%1 messages in %2 batches").arg(stored).arg(batches)));
+    }
+
+    // The message writer commits and a second thread of its (the deliverer) writes the frames
+    // and answers, so the writer can start the next batch at once. That must not reorder
+    // anything a person sees, and stopping the server must still deliver and answer every
+    // message queued before it stopped (MessageWriter::stop).
+    void theWritersSecondThreadKeepsOrderAndStoppingLosesNothing()
+    {
+        const Pair p = seedPair(server(), "Stopping");
+        useDatabaseInProcess(server().databaseName());
+        const fp::ConversationRepository repository;
+        std::mutex mutex;
+        QStringList seen; // "frame <seq> <text>" and "answer <seq> <text>", in the order they came
+        auto writer = std::make_unique<fp::MessageWriter>(
+            repository,
+            [](const QString &, const QStringList &, bool) { return fp::ModerationVerdict {}; },
+            [&](const fp::MessageRow &message, const QString &) {
+                std::lock_guard lock(mutex);
+                seen << s("frame %1 %2").arg(message.seq).arg(message.text);
+            });
+        constexpr int kMessages = 300;
+        for (int i = 0; i < kMessages; ++i) {
+            const TestAccount &sender = i % 2 ? p.b : p.a;
+            const QString text = s("message %1").arg(i);
+            writer->writeAsync(
+                {.senderId = sender.userId,
+                 .conversationId = p.conversationId,
+                 .clientMsgId = s("stop-%1").arg(i),
+                 .text = text},
+                [&, text](fp::Result<fp::SentMessage> sent) {
+                    std::lock_guard lock(mutex);
+                    seen << (sent ? s("answer %1 %2").arg(sent->message.seq).arg(sent->message.text)
+                                  : s("refused %1").arg(text));
+                });
+        }
+        writer->stop(); // most of the 300 are still queued: stop() writes and delivers them
+        fp::MessageWriter::Answered late = [&](fp::Result<fp::SentMessage> sent) {
+            std::lock_guard lock(mutex);
+            seen << (sent ? s("answer after stop") : s("refused after stop"));
+        };
+        writer->writeAsync({.senderId = p.a.userId,
+                            .conversationId = p.conversationId,
+                            .clientMsgId = s("late"),
+                            .text = s("too late")},
+                           late);
+        writer.reset();
+        fp::Database::resetConnection();
+
+        std::lock_guard lock(mutex);
+        QCOMPARE(seen.size(), 2 * kMessages + 1);
+        QCOMPARE(seen.last(), s("refused after stop"));
+        // Stored in the order sent, each delivered once before its answer.
+        qsizetype lastFrame = -1;
+        for (int i = 0; i < kMessages; ++i) {
+            const QString what = s("%1 message %2").arg(i + 1).arg(i);
+            const qsizetype frame = seen.indexOf(s("frame ") + what);
+            const qsizetype answer = seen.indexOf(s("answer ") + what);
+            QVERIFY2(frame >= 0 && answer > frame, qPrintable(what));
+            QVERIFY2(frame > lastFrame, qPrintable(what)); // frames in seq order
+            lastFrame = frame;
+        }
+        QCOMPARE(storedMessages(p.conversationId), kMessages);
     }
 
     // A chat batch locks its conversations and reads, with them, whether either participant
