@@ -742,19 +742,10 @@ private Q_SLOTS:
         seed().block(cat, ben); // whichever of the two is user a, one direction of the pair
 
         useDatabaseInProcess(server().databaseName());
-        const auto indexEntriesRead = [] {
-            fp::SqlResult r = fp::Sql::exec(
-                s("SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_first', "
-                  "'Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd_next')"));
-            qint64 total = 0;
-            while (r.next())
-                total += r.value(1).toLongLong();
-            return total;
-        };
         const fp::ConversationRepository conversations;
-        const qint64 before = indexEntriesRead();
+        const qint64 before = entriesReadInProcess();
         const auto targets = conversations.lockForSending({annAndBen, benAndCat});
-        const qint64 read = indexEntriesRead() - before;
+        const qint64 read = entriesReadInProcess() - before;
         fp::Database::resetConnection();
         QVERIFY(targets);
         QCOMPARE(targets->size(), 2);

@@ -285,19 +285,10 @@ private Q_SLOTS:
                             "match_sessions"));
 
         useDatabaseInProcess(server().databaseName());
-        const auto rowsRead = [] {
-            fp::SqlResult r = fp::Sql::exec(QStringLiteral(
-                "SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_first', "
-                "'Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd_next')"));
-            qint64 total = 0;
-            while (r.next())
-                total += r.value(1).toLongLong();
-            return total;
-        };
         const fp::ConversationRepository conversations;
-        const qint64 before = rowsRead();
+        const qint64 before = entriesReadInProcess();
         const fp::Result<QJsonObject> exported = conversations.exportFor(me.userId);
-        const qint64 read = rowsRead() - before;
+        const qint64 read = entriesReadInProcess() - before;
         fp::Database::resetConnection();
         QVERIFY(exported);
         const QJsonArray messages =
