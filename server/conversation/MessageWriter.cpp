@@ -90,8 +90,6 @@ void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
         std::lock_guard lock(m_queueMutex);
         if (!m_stopped) {
             if (!m_writer.joinable()) {
-                m_deliverer = std::thread([this] { runDeliverer(); });
-                nameThread(m_deliverer, "chat deliverer");
                 m_writer = std::thread([this] { runWriter(); });
                 nameThread(m_writer, "chat writer");
             }
@@ -109,62 +107,14 @@ void MessageWriter::writeAsync(OutgoingMessage message, Answered answered)
 void MessageWriter::stop()
 {
     std::thread writer;
-    std::thread deliverer;
     {
         std::lock_guard lock(m_queueMutex);
         m_stopped = true;
         writer.swap(m_writer);
-        deliverer.swap(m_deliverer);
     }
     m_queued.notify_all();
     if (writer.joinable())
         writer.join();
-    // Everything the writer committed is delivered and answered before stop() returns.
-    {
-        std::lock_guard lock(m_committedMutex);
-        m_writerDone = true;
-    }
-    m_committedReady.notify_all();
-    if (deliverer.joinable())
-        deliverer.join();
-}
-
-void MessageWriter::handOver(Committed committed)
-{
-    bool wake = false;
-    {
-        std::lock_guard lock(m_committedMutex);
-        m_committed.push_back(std::move(committed));
-        // A deliverer still busy with the last batch takes this one before it would sleep.
-        wake = std::exchange(m_delivererIdle, false);
-    }
-    if (wake)
-        m_committedReady.notify_one();
-}
-
-void MessageWriter::runDeliverer()
-{
-    for (;;) {
-        std::deque<Committed> ready;
-        {
-            std::unique_lock lock(m_committedMutex);
-            m_delivererIdle = m_committed.empty();
-            m_committedReady.wait(lock, [this] { return !m_committed.empty() || m_writerDone; });
-            m_delivererIdle = false;
-            if (m_committed.empty())
-                return; // the writer stopped and everything it committed went out
-            ready.swap(m_committed);
-        }
-        // Batches in the order they committed, and within one the frames before the answers,
-        // as when the writer delivered them itself: a receiver's frames keep their seq order,
-        // and a sender's next frame (which waits for this answer) follows its echo.
-        for (Committed &batch : ready) {
-            for (const Delivery &delivery : batch.deliveries)
-                m_deliver(delivery.message, delivery.receiverId);
-            for (size_t i = 0; i < batch.taken.size(); ++i)
-                batch.taken[i].answered(std::move(batch.answers[qsizetype(i)]));
-        }
-    }
 }
 
 void MessageWriter::runWriter()
@@ -202,25 +152,24 @@ void MessageWriter::runWriter()
         batch.reserve(qsizetype(taken.size()));
         for (const Queued &q : taken)
             batch.append(q.message);
-        Committed committed;
+        QList<Result<SentMessage>> answers;
         try {
-            committed.answers = writeBatch(batch, &committed.deliveries);
+            answers = writeBatch(batch);
         } catch (const std::exception &e) {
             // Nothing may escape a thread of its own; each message still gets an answer.
             log::error(QStringLiteral("message_writer_exception"),
                        {{QStringLiteral("cause"), QString::fromUtf8(e.what())}});
-            committed.answers = answerAll(batch.size(), AppError::internal());
+            answers = answerAll(batch.size(), AppError::internal());
         }
         ++m_asyncBatches;
-        committed.taken = std::move(taken);
-        handOver(std::move(committed));
+        for (size_t i = 0; i < taken.size(); ++i)
+            taken[i].answered(std::move(answers[qsizetype(i)]));
         wroteBefore = true;
     }
     Database::resetConnection();
 }
 
-QList<Result<SentMessage>> MessageWriter::writeEachAlone(const QList<OutgoingMessage> &batch,
-                                                         QList<Delivery> *deliveries) const
+QList<Result<SentMessage>> MessageWriter::writeEachAlone(const QList<OutgoingMessage> &batch) const
 {
     QList<Result<SentMessage>> answers;
     answers.reserve(batch.size());
@@ -232,15 +181,14 @@ QList<Result<SentMessage>> MessageWriter::writeEachAlone(const QList<OutgoingMes
             answers.append(databaseUnavailable());
             continue;
         }
-        Result<SentMessage> answer = writeBatch({message}, deliveries).constFirst();
+        Result<SentMessage> answer = writeBatch({message}).constFirst();
         databaseAway = !answer && answer.error().code == ErrorCode::Unavailable;
         answers.append(std::move(answer));
     }
     return answers;
 }
 
-QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage> &batch,
-                                                     QList<Delivery> *deliveries) const
+QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage> &batch) const
 {
     Transaction tx;
     if (!tx.begin())
@@ -250,7 +198,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         // A whole batch failing may be one message's doing (a lock conflict): then each alone
         // gets its own answer.
         if (batch.size() > 1 && !Transaction::openOnThisThread())
-            return writeEachAlone(batch, deliveries);
+            return writeEachAlone(batch);
         return answerAll(batch.size(), error);
     };
 
@@ -364,7 +312,7 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
         // stored one. With others, their rows went in: start over one message at a time.
         if (rows.size() > 1) {
             tx.rollback();
-            return writeEachAlone(batch, deliveries);
+            return writeEachAlone(batch);
         }
         const qsizetype i = rowOf.key(0);
         Result<QList<MessageRow>> stored = m_repo.findByClientKeys(
@@ -404,20 +352,13 @@ QList<Result<SentMessage>> MessageWriter::writeBatch(const QList<OutgoingMessage
                 return failed(kept.error());
         }
     }
-    if (!deliveries) {
-        for (qsizetype r = 0; r < rows.size(); ++r) {
-            Transaction::afterCommit([this, row = rows.at(r), receiver = rowReceivers.at(r)] {
-                m_deliver(row, receiver);
-            });
-        }
+    for (qsizetype r = 0; r < rows.size(); ++r) {
+        Transaction::afterCommit(
+            [this, row = rows.at(r), receiver = rowReceivers.at(r)] { m_deliver(row, receiver); });
     }
     if (!tx.commit())
         return answerAll(batch.size(), databaseUnavailable());
     m_stored += quint64(rows.size());
-    if (deliveries) {
-        for (qsizetype r = 0; r < rows.size(); ++r)
-            deliveries->append({rows.at(r), rowReceivers.at(r)});
-    }
 
     QList<Result<SentMessage>> results;
     results.reserve(batch.size());

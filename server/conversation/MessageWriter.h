@@ -13,12 +13,9 @@
 // A batch that fails as a whole (database away) answers 503 to every message in it.
 //
 // A chat.send frame does not hold a worker while its message is stored: writeAsync() queues it
-// for the writer's own thread, which takes whatever is queued as one batch and commits it. A
-// message used to cost a worker's wake-up, a group-commit hand-over and a wait; now it costs a
-// queue push (docs/performance.md). What follows a commit (writing the two chat.message frames,
-// handing them and each message's `answered` on) is the deliverer's, a second thread, so that
-// the writer starts the next batch at once: every message waits for the writer's serial chain,
-// and at 5,000 messages/s that chain was busy three quarters of the time. One
+// for the writer's own thread, which takes whatever is queued as one batch and calls each
+// message's `answered` after the commit. A message used to cost a worker's wake-up, a
+// group-commit hand-over and a wait; now it costs a queue push (docs/performance.md). One
 // writer, not several: two writers, each gathering while the other wrote, made batches a
 // third as big and cost 40 % more CPU per message in ws_bench. Two writers each with its own
 // conversations (2026-12-06, 5,000 messages/s) cut the median relay time by a third but cost
@@ -27,6 +24,10 @@
 // COMMIT, as several statements per call on the writer's connection) changed nothing measurable
 // in two alternating pairs of runs (server 84-85 us a message, MariaDB's CPU and the p99 the
 // same), so the writer's connection refuses several statements per call like every other.
+// A second thread that wrote the frames and answers of each committed batch, so the writer could
+// start the next batch at once (2026-12-07), cost the server 4-5 us a message for the
+// hand-over, and in six alternating pairs of runs its p99 could not be told from this one
+// thread's, so the writer delivers its batches itself.
 
 #include "common/Result.h"
 #include "server/base/GroupCommit.h"
@@ -45,7 +46,6 @@
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace fp {
 
@@ -56,15 +56,14 @@ public:
     /// `revealed` or not yet.
     using Moderate = std::function<ModerationVerdict(
         const QString &text, const QStringList &receiverTopics, bool revealed)>;
-    /// Called once per stored message after its transaction commits: on the deliverer's thread
-    /// for writeAsync(), on the committing thread for write().
+    /// Called once per stored message after its transaction commits.
     using Deliver = std::function<void(const MessageRow &message, const QString &receiverId)>;
     /// Called inside the batch's transaction for each message a rule flagged or blocked, so
     /// moderation keeps the evidence with the message's fate (SafetyService::recordRuleVerdict).
     using Evidence = std::function<Status(const RuleVerdict &verdict)>;
 
-    /// Called once with a message's answer, on the deliverer's thread after the message's
-    /// deliveries (or at once, on the calling thread, when the writer is stopped).
+    /// Called once with a message's answer, on a writer thread (or at once, on the calling
+    /// thread, when the writer is stopped).
     using Answered = std::function<void(Result<SentMessage>)>;
 
     static constexpr int kMaxBatch = 64;
@@ -82,12 +81,10 @@ public:
     /// one (the idempotency stage keeps its response in the same one); otherwise it is grouped
     /// with whatever other messages are being sent right now.
     Result<SentMessage> write(const OutgoingMessage &message);
-    /// Stores one message without waiting for it: queued for the writer's thread (started on
-    /// first use with the deliverer's), batched with whatever else is queued, answered after
-    /// its batch commits.
+    /// Stores one message without waiting for it: queued for the writer threads (started on
+    /// first use), batched with whatever else is queued, answered after its batch commits.
     void writeAsync(OutgoingMessage message, Answered answered);
-    /// Writes and delivers what is queued, then stops both threads; later messages are
-    /// answered 503.
+    /// Writes what is queued, then stops the writer threads; later messages are answered 503.
     void stop();
 
     /// Batches written so far (a lone message counts as one), and the messages they stored:
@@ -96,35 +93,15 @@ public:
     quint64 storedCount() const { return m_stored.load(); }
 
 private:
-    /// A stored message to hand to its two people (Deliver).
-    struct Delivery
-    {
-        MessageRow message;
-        QString receiverId;
-    };
+    QList<Result<SentMessage>> writeBatch(const QList<OutgoingMessage> &batch) const;
+    QList<Result<SentMessage>> writeEachAlone(const QList<OutgoingMessage> &batch) const;
+    void runWriter();
+
     struct Queued
     {
         OutgoingMessage message;
         Answered answered;
     };
-    /// A committed batch on its way out: its deliveries first, then each message's answer.
-    struct Committed
-    {
-        QList<Delivery> deliveries;
-        std::vector<Queued> taken;
-        QList<Result<SentMessage>> answers;
-    };
-
-    /// Writes `batch` in one transaction. With `deliveries`, the stored messages are added to
-    /// it once committed, for the caller to deliver; without, they are delivered after the
-    /// outermost transaction commits.
-    QList<Result<SentMessage>> writeBatch(const QList<OutgoingMessage> &batch,
-                                          QList<Delivery> *deliveries = nullptr) const;
-    QList<Result<SentMessage>> writeEachAlone(const QList<OutgoingMessage> &batch,
-                                              QList<Delivery> *deliveries) const;
-    void runWriter();
-    void runDeliverer();
-    void handOver(Committed committed);
 
     Moderate m_moderate;
     Deliver m_deliver;
@@ -140,14 +117,6 @@ private:
     bool m_stopped = false;
     bool m_lingering = false; // the writer waits for a batch to fill (runWriter)
     std::atomic<quint64> m_asyncBatches {0};
-
-    // The deliverer's queue: batches the writer committed (see runDeliverer).
-    std::mutex m_committedMutex;
-    std::condition_variable m_committedReady;
-    std::deque<Committed> m_committed;
-    std::thread m_deliverer;
-    bool m_delivererIdle = false;
-    bool m_writerDone = false; // the writer stopped: the deliverer ends once its queue is empty
 };
 
 } // namespace fp

@@ -659,11 +659,10 @@ private Q_SLOTS:
               qPrintable(QStringLiteral("%1 messages in %2 batches").arg(stored).arg(batches)));
     }
 
-    // The message writer commits and a second thread of its (the deliverer) writes the frames
-    // and answers, so the writer can start the next batch at once. That must not reorder
-    // anything a person sees, and stopping the server must still deliver and answer every
-    // message queued before it stopped (MessageWriter::stop).
-    void theWritersSecondThreadKeepsOrderAndStoppingLosesNothing()
+    // Stopping the server stops the message writer: every message queued before it stopped is
+    // still stored, delivered and answered, in the order sent and each frame before its answer
+    // (MessageWriter::stop), and one queued after it is refused.
+    void stoppingTheWriterStoresDeliversAndAnswersWhatWasQueued()
     {
         const Pair p = seedPair(server(), "Stopping");
         useDatabaseInProcess(server().databaseName());
